@@ -1,0 +1,3 @@
+file(REMOVE_RECURSE
+  "libfogrid_cli.a"
+)

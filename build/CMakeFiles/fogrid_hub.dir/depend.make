@@ -1,0 +1,2 @@
+# Empty dependencies file for fogrid_hub.
+# This may be replaced when dependencies are built.

@@ -1,0 +1,205 @@
+/*  =========================================================================
+    fg_msg - the versioned envelope on the wire
+
+    DESIGN
+    The decoder is the first thing outside input reaches, so it trusts
+    nothing: the frame count, the frame size and the encoding are all
+    checked before any field is read. protobuf-c's unpacker validates the
+    wire format and allocates everything it returns; a failure there is a
+    malformed message, never a crash. The version is checked after decoding
+    because a peer of another version still encodes the version field in the
+    same place (field 1 of the envelope), so it can be told which version it
+    should speak.
+    =========================================================================  */
+#include "fogrid.h"
+#include <stdarg.h>
+
+//  Refusal counters, per reason; atomics because every actor thread decodes.
+static uint64_t s_refused [FG_E_LAST];
+
+//  The limit used when decoding, per process; sockets also get it as
+//  ZMQ_MAXMSGSIZE so libzmq drops an oversized peer before we allocate.
+static int64_t s_max_bytes = FG_MSG_MAX_DEFAULT;
+
+void
+fg_msg_limit (zsock_t *sock, int64_t max_bytes)
+{
+    if (max_bytes <= 0)
+        max_bytes = FG_MSG_MAX_DEFAULT;
+    s_max_bytes = max_bytes;
+    zsock_set_maxmsgsize (sock, (int) max_bytes);
+}
+
+int
+fg_msg_send (zsock_t *sock, zframe_t *routing_id, fg_env_t *env)
+{
+    env->version = FG_PROTO_VERSION;
+    size_t size = fogrid__envelope__get_packed_size (env);
+    zmsg_t *msg = zmsg_new ();
+    if (routing_id)
+        zmsg_append (msg, &(zframe_t *) { zframe_dup (routing_id) });
+    zframe_t *frame = zframe_new (NULL, size);
+    fogrid__envelope__pack (env, zframe_data (frame));
+    zmsg_append (msg, &frame);
+    int rc = zmsg_send (&msg, sock);
+    if (rc)
+        zmsg_destroy (&msg);
+    return rc;
+}
+
+static fg_env_t *
+s_refuse (fg_error_t reason, fg_error_t *err_p)
+{
+    __atomic_add_fetch (&s_refused [reason], 1, __ATOMIC_RELAXED);
+    if (err_p)
+        *err_p = reason;
+    return NULL;
+}
+
+//  Reads the seq field (field 2, varint) of an envelope we could not or
+//  would not decode, so the refusal can name the request it answers.
+static uint64_t
+s_peek_seq (const byte *data, size_t size)
+{
+    size_t pos = 0;
+    while (pos < size) {
+        uint64_t key = 0;
+        int shift = 0;
+        while (pos < size && shift < 64) {
+            key |= (uint64_t) (data [pos] & 0x7f) << shift;
+            shift += 7;
+            if (!(data [pos++] & 0x80))
+                break;
+        }
+        uint64_t field = key >> 3, wire = key & 7;
+        if (wire != 0)
+            return 0;           //  seq and version come first, both varints
+        uint64_t value = 0;
+        shift = 0;
+        while (pos < size && shift < 64) {
+            value |= (uint64_t) (data [pos] & 0x7f) << shift;
+            shift += 7;
+            if (!(data [pos++] & 0x80))
+                break;
+        }
+        if (field == 2)
+            return value;
+        if (field != 1)
+            return 0;
+    }
+    return 0;
+}
+
+fg_env_t *
+fg_msg_recv (zsock_t *sock, zframe_t **routing_id_p, fg_error_t *err_p, uint64_t *seq_p)
+{
+    if (err_p)
+        *err_p = FG_OK;
+    if (seq_p)
+        *seq_p = 0;
+    if (routing_id_p)
+        *routing_id_p = NULL;
+
+    zmsg_t *msg = zmsg_recv (sock);
+    if (!msg) {
+        if (err_p)
+            *err_p = FG_E_INTERNAL;
+        return NULL;
+    }
+    if (routing_id_p)
+        *routing_id_p = zmsg_pop (msg);
+
+    if (zmsg_size (msg) != 1) {
+        zmsg_destroy (&msg);
+        return s_refuse (FG_E_MALFORMED, err_p);
+    }
+    zframe_t *frame = zmsg_first (msg);
+    size_t size = zframe_size (frame);
+    if ((int64_t) size > s_max_bytes) {
+        zmsg_destroy (&msg);
+        return s_refuse (FG_E_TOO_BIG, err_p);
+    }
+    if (seq_p)
+        *seq_p = s_peek_seq (zframe_data (frame), size);
+    fg_env_t *env = fogrid__envelope__unpack (NULL, size, zframe_data (frame));
+    zmsg_destroy (&msg);
+    if (!env)
+        return s_refuse (FG_E_MALFORMED, err_p);
+    if (seq_p)
+        *seq_p = env->seq;
+    if (env->version == 0) {
+        //  Every sender sets it; a message without one is not ours
+        fogrid__envelope__free_unpacked (env, NULL);
+        return s_refuse (FG_E_MALFORMED, err_p);
+    }
+    if (env->version != FG_PROTO_VERSION) {
+        if (err_p)
+            *err_p = FG_E_VERSION;
+        __atomic_add_fetch (&s_refused [FG_E_VERSION], 1, __ATOMIC_RELAXED);
+        fogrid__envelope__free_unpacked (env, NULL);
+        return NULL;
+    }
+    if (env->body_case == FOGRID__ENVELOPE__BODY__NOT_SET) {
+        fogrid__envelope__free_unpacked (env, NULL);
+        return s_refuse (FG_E_MALFORMED, err_p);
+    }
+    return env;
+}
+
+void
+fg_msg_free (fg_env_t **env_p)
+{
+    if (*env_p) {
+        fogrid__envelope__free_unpacked (*env_p, NULL);
+        *env_p = NULL;
+    }
+}
+
+int
+fg_msg_send_error (zsock_t *sock, zframe_t *routing_id, uint64_t seq,
+                   fg_error_t code, const char *format, ...)
+{
+    char text [512];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (text, sizeof text, format, args);
+    va_end (args);
+
+    Fogrid__Error error = FOGRID__ERROR__INIT;
+    error.code = code;
+    error.text = text;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_ERROR;
+    env.error = &error;
+    return fg_msg_send (sock, routing_id, &env);
+}
+
+int
+fg_msg_send_ok (zsock_t *sock, zframe_t *routing_id, uint64_t seq, const char *text)
+{
+    Fogrid__Ok ok = FOGRID__OK__INIT;
+    ok.text = (char *) (text? text: "");
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_OK;
+    env.ok = &ok;
+    return fg_msg_send (sock, routing_id, &env);
+}
+
+const char *
+fg_msg_body_name (const fg_env_t *env)
+{
+    const ProtobufCFieldDescriptor *field =
+        protobuf_c_message_descriptor_get_field (&fogrid__envelope__descriptor,
+                                                 (unsigned) env->body_case);
+    return field? field->name: "none";
+}
+
+uint64_t
+fg_msg_refused (fg_error_t reason)
+{
+    if (reason < 0 || reason >= FG_E_LAST)
+        return 0;
+    return __atomic_load_n (&s_refused [reason], __ATOMIC_RELAXED);
+}

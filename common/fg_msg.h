@@ -1,0 +1,52 @@
+/*  =========================================================================
+    fg_msg - the versioned envelope on the wire
+
+    Every fogrid message is one ZeroMQ frame holding an encoded Envelope
+    (proto/fogrid.proto). This class is the only place that encodes and
+    decodes it, checks its version and enforces its size limit, so a
+    malformed, oversized or foreign-version message is refused the same way
+    on every socket.
+    =========================================================================  */
+#ifndef FG_MSG_H_INCLUDED
+#define FG_MSG_H_INCLUDED
+
+#define FG_PROTO_VERSION 1
+#define FG_MSG_MAX_DEFAULT (4 * 1024 * 1024)
+
+//  Sets the size limit on a socket (ZMQ_MAXMSGSIZE) and the limit this class
+//  enforces when decoding. Call once per socket before connect/bind.
+void fg_msg_limit (zsock_t *sock, int64_t max_bytes);
+
+//  Encodes and sends env. Sets env->version. For ROUTER sockets pass the
+//  peer's routing id (not destroyed); for DEALER sockets pass NULL.
+//  Returns 0 or -1 (peer gone, would block).
+int fg_msg_send (zsock_t *sock, zframe_t *routing_id, fg_env_t *env);
+
+//  Receives one message. On success returns the envelope (free it with
+//  fg_msg_free). On failure returns NULL and sets *err_p to FG_E_MALFORMED,
+//  FG_E_VERSION or FG_E_TOO_BIG and *seq_p to the request's seq when it
+//  could be read, so the caller can answer with fg_msg_send_error. For a
+//  ROUTER socket pass routing_id_p: it receives the peer's id (the caller
+//  destroys it) even when decoding fails. Returns NULL with FG_E_INTERNAL
+//  when interrupted.
+fg_env_t *fg_msg_recv (zsock_t *sock, zframe_t **routing_id_p,
+                       fg_error_t *err_p, uint64_t *seq_p);
+
+//  Frees a received envelope; NULLs the pointer.
+void fg_msg_free (fg_env_t **env_p);
+
+//  Sends Error{code, text} as the reply to seq.
+int fg_msg_send_error (zsock_t *sock, zframe_t *routing_id, uint64_t seq,
+                       fg_error_t code, const char *format, ...)
+    __attribute__ ((format (printf, 5, 6)));
+
+//  Sends Ok{text} as the reply to seq.
+int fg_msg_send_ok (zsock_t *sock, zframe_t *routing_id, uint64_t seq, const char *text);
+
+//  Name of the body ("submit", "task_result", ...), for logs.
+const char *fg_msg_body_name (const fg_env_t *env);
+
+//  Stats of the process, for /metrics and tests: messages refused by reason.
+uint64_t fg_msg_refused (fg_error_t reason);
+
+#endif

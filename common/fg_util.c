@@ -1,0 +1,102 @@
+/*  =========================================================================
+    fg_util - small helpers shared by every fogrid program
+    =========================================================================  */
+#include "fogrid.h"
+#include <sodium.h>
+
+bool fg_verbose = false;
+
+int64_t
+fg_now_ms (void)
+{
+    return zclock_time ();
+}
+
+void
+fg_id_new (const char *prefix, char *buf, size_t size)
+{
+    unsigned char raw [6];
+    randombytes_buf (raw, sizeof raw);
+    snprintf (buf, size, "%s-%02x%02x%02x%02x%02x%02x", prefix,
+              raw [0], raw [1], raw [2], raw [3], raw [4], raw [5]);
+}
+
+bool
+fg_name_valid (const char *name)
+{
+    if (!name)
+        return false;
+    size_t len = strlen (name);
+    if (len == 0 || len > 63 || name [0] == '-' || name [len - 1] == '-')
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = name [i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+bool
+fg_text_valid (const char *s, size_t max)
+{
+    if (!s)
+        return false;
+    size_t i;
+    for (i = 0; s [i]; i++) {
+        if (i >= max || (unsigned char) s [i] < 0x20 || (unsigned char) s [i] > 0x7e)
+            return false;
+    }
+    return true;
+}
+
+int
+fg_endpoint_parse (const char *endpoint, char *transport, size_t tsize,
+                   char *host, size_t hsize, uint16_t *port)
+{
+    if (!endpoint)
+        return -1;
+    const char *sep = strstr (endpoint, "://");
+    if (!sep || (size_t) (sep - endpoint) >= tsize || sep == endpoint)
+        return -1;
+    memcpy (transport, endpoint, sep - endpoint);
+    transport [sep - endpoint] = 0;
+    const char *h = sep + 3;
+    const char *colon = strrchr (h, ':');
+    if (!colon || colon == h || (size_t) (colon - h) >= hsize)
+        return -1;
+    memcpy (host, h, colon - h);
+    host [colon - h] = 0;
+    char *end = NULL;
+    long p = strtol (colon + 1, &end, 10);
+    if (!end || *end || end == colon + 1 || p <= 0 || p > 65535)
+        return -1;
+    *port = (uint16_t) p;
+    return 0;
+}
+
+void
+fg_time_format (int64_t ms, char *buf, size_t size)
+{
+    time_t secs = (time_t) (ms / 1000);
+    struct tm tm;
+    localtime_r (&secs, &tm);
+    snprintf (buf, size, "%02d:%02d:%02d.%03d",
+              tm.tm_hour, tm.tm_min, tm.tm_sec, (int) (ms % 1000));
+}
+
+zlist_t *
+fg_split_list (const char *list)
+{
+    zlist_t *items = zlist_new ();
+    zlist_autofree (items);
+    if (!list)
+        return items;
+    char *copy = strdup (list);
+    char *save = NULL;
+    for (char *tok = strtok_r (copy, ", ", &save); tok; tok = strtok_r (NULL, ", ", &save))
+        if (*tok)
+            zlist_append (items, tok);
+    free (copy);
+    return items;
+}

@@ -1,0 +1,40 @@
+/*  =========================================================================
+    fg_util - small helpers shared by every fogrid program
+    =========================================================================  */
+#ifndef FG_UTIL_H_INCLUDED
+#define FG_UTIL_H_INCLUDED
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+//  Set by -v: log debug messages (through fg_debug).
+extern bool fg_verbose;
+#define fg_debug(...) do { if (fg_verbose) zsys_debug (__VA_ARGS__); } while (0)
+
+//  Wall-clock time in milliseconds since the epoch.
+int64_t fg_now_ms (void);
+
+//  Writes a new random id "PREFIX-xxxxxxxxxxxx" (12 hex digits) into buf.
+void fg_id_new (const char *prefix, char *buf, size_t size);
+
+//  True when name is a valid service name: 1..63 of [a-z0-9-], not
+//  starting or ending with '-' (a DNS label, so it works in the DNS view).
+bool fg_name_valid (const char *name);
+
+//  True when s is at most max bytes and only printable ASCII.
+bool fg_text_valid (const char *s, size_t max);
+
+//  Splits "tcp://host:port" into its parts. Returns 0 or -1.
+int fg_endpoint_parse (const char *endpoint, char *transport, size_t tsize,
+                       char *host, size_t hsize, uint16_t *port);
+
+//  Writes "HH:MM:SS.mmm" for a millisecond timestamp into buf.
+void fg_time_format (int64_t ms, char *buf, size_t size);
+
+//  Strips a comma-separated list into a newly allocated zlist of strdup'd
+//  items (autofree); empty items are skipped.
+typedef struct _zlist_t zlist_t;
+zlist_t *fg_split_list (const char *list);
+
+#endif

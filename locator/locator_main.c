@@ -1,0 +1,2 @@
+#include "fogrid.h"
+int main (void) { return 0; }

@@ -1,0 +1,56 @@
+/*  =========================================================================
+    fogrid_tests - the one runner for every CUnit suite
+
+    `fogrid-tests` runs every suite; `fogrid-tests NAME...` runs the named
+    ones (ctest runs each on its own). Exits non-zero when any test fails:
+    CU_basic_run_tests reports success even then, so failures are counted.
+    =========================================================================  */
+#include "test_support.h"
+
+#define SUITE(name) void test_##name##_add (void);
+#include "suites.h"
+#undef SUITE
+
+typedef struct {
+    const char *name;
+    void (*add) (void);
+} s_suite_t;
+
+static const s_suite_t s_suites [] = {
+#define SUITE(name) { #name, test_##name##_add },
+#include "suites.h"
+#undef SUITE
+    { NULL, NULL }
+};
+
+int
+main (int argc, char *argv [])
+{
+    zsys_init ();
+    if (CU_initialize_registry () != CUE_SUCCESS)
+        return 2;
+    for (const s_suite_t *suite = s_suites; suite->name; suite++) {
+        bool wanted = argc < 2;
+        for (int index = 1; index < argc; index++)
+            if (streq (argv [index], suite->name))
+                wanted = true;
+        if (wanted)
+            suite->add ();
+    }
+    for (int index = 1; index < argc; index++) {
+        bool known = false;
+        for (const s_suite_t *suite = s_suites; suite->name; suite++)
+            known |= streq (argv [index], suite->name);
+        if (!known) {
+            fprintf (stderr, "fogrid-tests: no suite named '%s'\n", argv [index]);
+            CU_cleanup_registry ();
+            return 2;
+        }
+    }
+    CU_basic_set_mode (CU_BRM_VERBOSE);
+    CU_basic_run_tests ();
+    unsigned failures = CU_get_number_of_failures ()
+                      + CU_get_number_of_suites_failed ();
+    CU_cleanup_registry ();
+    return failures? 1: 0;
+}

@@ -1,0 +1,154 @@
+/*  test_fg_msg - the envelope: round trip, version, garbage, size limit */
+#include "test_support.h"
+
+typedef struct {
+    zsock_t *server;            //  ROUTER, as every daemon has
+    zsock_t *client;            //  DEALER, as every client has
+} s_pair_t;
+
+static void
+s_pair_open (s_pair_t *pair)
+{
+    pair->server = zsock_new (ZMQ_ROUTER);
+    fg_msg_limit (pair->server, 64 * 1024);
+    int port = zsock_bind (pair->server, "tcp://127.0.0.1:*");
+    CU_ASSERT_FATAL (port > 0);
+    pair->client = zsock_new (ZMQ_DEALER);
+    zsock_set_rcvtimeo (pair->client, 2000);
+    zsock_set_rcvtimeo (pair->server, 2000);
+    zsock_connect (pair->client, "tcp://127.0.0.1:%d", port);
+}
+
+static void
+s_pair_close (s_pair_t *pair)
+{
+    zsock_destroy (&pair->client);
+    zsock_destroy (&pair->server);
+}
+
+static void
+test_round_trip (void)
+{
+    s_pair_t pair;
+    s_pair_open (&pair);
+    Fogrid__SubmitRequest submit = FOGRID__SUBMIT_REQUEST__INIT;
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    char *argv [] = { "sh", "-c", "echo hello" };
+    spec.n_argv = 3;
+    spec.argv = argv;
+    submit.spec = &spec;
+    submit.client_token = "tok-1";
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = 42;
+    env.body_case = FOGRID__ENVELOPE__BODY_SUBMIT;
+    env.submit = &submit;
+    CU_ASSERT_EQUAL (fg_msg_send (pair.client, NULL, &env), 0);
+
+    zframe_t *peer = NULL;
+    fg_error_t error;
+    uint64_t seq;
+    fg_env_t *got = fg_msg_recv (pair.server, &peer, &error, &seq);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (got);
+    CU_ASSERT_EQUAL (error, FG_OK);
+    CU_ASSERT_EQUAL (seq, 42);
+    CU_ASSERT_EQUAL (got->version, FG_PROTO_VERSION);
+    CU_ASSERT_STRING_EQUAL (fg_msg_body_name (got), "submit");
+    CU_ASSERT_EQUAL (got->submit->spec->n_argv, 3);
+    CU_ASSERT_STRING_EQUAL (got->submit->spec->argv [2], "echo hello");
+    CU_ASSERT_STRING_EQUAL (got->submit->client_token, "tok-1");
+
+    //  The reply goes back to the right peer with the same seq
+    CU_ASSERT_EQUAL (fg_msg_send_error (pair.server, peer, seq, FG_E_HUB_FULL, "queue at %d", 10), 0);
+    fg_env_t *reply = fg_msg_recv (pair.client, NULL, &error, &seq);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->seq, 42);
+    CU_ASSERT_EQUAL (reply->body_case, FOGRID__ENVELOPE__BODY_ERROR);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_HUB_FULL);
+    CU_ASSERT_STRING_EQUAL (reply->error->text, "queue at 10");
+    fg_msg_free (&reply);
+    fg_msg_free (&got);
+    CU_ASSERT_PTR_NULL (got);
+    zframe_destroy (&peer);
+    s_pair_close (&pair);
+}
+
+static void
+test_garbage_and_versions (void)
+{
+    s_pair_t pair;
+    s_pair_open (&pair);
+    fg_error_t error;
+    uint64_t seq;
+    zframe_t *peer = NULL;
+    uint64_t malformed_before = fg_msg_refused (FG_E_MALFORMED);
+
+    //  Bytes that are not an envelope
+    zstr_send (pair.client, "\xff\xff\xff\xff garbage");
+    fg_env_t *got = fg_msg_recv (pair.server, &peer, &error, &seq);
+    CU_ASSERT_PTR_NULL (got);
+    CU_ASSERT_EQUAL (error, FG_E_MALFORMED);
+    CU_ASSERT_PTR_NOT_NULL (peer);      //  so the daemon can answer
+    zframe_destroy (&peer);
+
+    //  Two frames where one is expected
+    zstr_sendm (pair.client, "a");
+    zstr_send (pair.client, "b");
+    got = fg_msg_recv (pair.server, &peer, &error, &seq);
+    CU_ASSERT_PTR_NULL (got);
+    CU_ASSERT_EQUAL (error, FG_E_MALFORMED);
+    zframe_destroy (&peer);
+
+    //  An empty envelope (no body)
+    zstr_send (pair.client, "");
+    got = fg_msg_recv (pair.server, &peer, &error, &seq);
+    CU_ASSERT_PTR_NULL (got);
+    CU_ASSERT_EQUAL (error, FG_E_MALFORMED);
+    zframe_destroy (&peer);
+    CU_ASSERT_EQUAL (fg_msg_refused (FG_E_MALFORMED), malformed_before + 3);
+
+    //  A well-formed envelope of another version: refused, seq still known
+    Fogrid__Ok ok = FOGRID__OK__INIT;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.version = 99;
+    env.seq = 7;
+    env.body_case = FOGRID__ENVELOPE__BODY_OK;
+    env.ok = &ok;
+    size_t size = fogrid__envelope__get_packed_size (&env);
+    zframe_t *frame = zframe_new (NULL, size);
+    fogrid__envelope__pack (&env, zframe_data (frame));
+    zframe_send (&frame, pair.client, 0);
+    got = fg_msg_recv (pair.server, &peer, &error, &seq);
+    CU_ASSERT_PTR_NULL (got);
+    CU_ASSERT_EQUAL (error, FG_E_VERSION);
+    CU_ASSERT_EQUAL (seq, 7);
+    zframe_destroy (&peer);
+    s_pair_close (&pair);
+}
+
+static void
+test_size_limit (void)
+{
+    s_pair_t pair;
+    s_pair_open (&pair);
+    //  Over the socket's limit: libzmq drops the peer, nothing is delivered
+    zframe_t *big = zframe_new (NULL, 128 * 1024);
+    memset (zframe_data (big), 0, zframe_size (big));
+    zframe_send (&big, pair.client, 0);
+    zsock_set_rcvtimeo (pair.server, 300);
+    zframe_t *peer = NULL;
+    fg_error_t error;
+    fg_env_t *got = fg_msg_recv (pair.server, &peer, &error, NULL);
+    CU_ASSERT_PTR_NULL (got);
+    CU_ASSERT_PTR_NULL (peer);
+    s_pair_close (&pair);
+}
+
+void
+test_fg_msg_add (void)
+{
+    ts_add_suite ("fg_msg",
+        "encode, decode, reply", test_round_trip,
+        "garbage and foreign versions are refused", test_garbage_and_versions,
+        "oversized messages never arrive", test_size_limit,
+        NULL);
+}
