@@ -4,7 +4,7 @@
 # compile C with /usr/bin/cc
 C_DEFINES = 
 
-C_INCLUDES = -I/work/main/hub -I/work/main/common -I/work/main/build/generated -isystem /usr/include/pgm-5.3 -isystem /usr/include/libxml2 -isystem /usr/include/uuid -isystem /usr/include/nss -isystem /usr/include/nspr -isystem /usr/include/p11-kit-1
+C_INCLUDES = -I/work/main/hub -I/work/main/common -I/work/main/build/generated -isystem /usr/include/pgm-5.3 -isystem /usr/include/libxml2 -isystem /usr/include/uuid -isystem /usr/include/nss -isystem /usr/include/nspr -isystem /usr/include/mit-krb5 -isystem /usr/include/p11-kit-1
 
-C_FLAGS = -g -Wall -Wextra -Werror -Wno-format-truncation -D_GNU_SOURCE -isystem /usr/include/mit-krb5 -std=c11
+C_FLAGS = -O2 -g -DNDEBUG -Wall -Wextra -Werror -Wno-format-truncation -D_GNU_SOURCE -std=c11
 

@@ -6,5 +6,5 @@ C_DEFINES =
 
 C_INCLUDES = -I/work/main/build/generated
 
-C_FLAGS = -g -Wall -Wextra -Werror -Wno-format-truncation -D_GNU_SOURCE -std=c11
+C_FLAGS = -O2 -g -DNDEBUG -Wall -Wextra -Werror -Wno-format-truncation -D_GNU_SOURCE -std=c11
 

@@ -97,24 +97,10 @@ tests/CMakeFiles/fogrid-tests.dir/test_support.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/fogrid-tests.dir/test_support.c.s"
 	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/tests/test_support.c -o CMakeFiles/fogrid-tests.dir/test_support.c.s
 
-tests/CMakeFiles/fogrid-tests.dir/test_cli.c.o: tests/CMakeFiles/fogrid-tests.dir/flags.make
-tests/CMakeFiles/fogrid-tests.dir/test_cli.c.o: /work/main/tests/test_cli.c
-tests/CMakeFiles/fogrid-tests.dir/test_cli.c.o: tests/CMakeFiles/fogrid-tests.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_cli.c.o"
-	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT tests/CMakeFiles/fogrid-tests.dir/test_cli.c.o -MF CMakeFiles/fogrid-tests.dir/test_cli.c.o.d -o CMakeFiles/fogrid-tests.dir/test_cli.c.o -c /work/main/tests/test_cli.c
-
-tests/CMakeFiles/fogrid-tests.dir/test_cli.c.i: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/fogrid-tests.dir/test_cli.c.i"
-	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/tests/test_cli.c > CMakeFiles/fogrid-tests.dir/test_cli.c.i
-
-tests/CMakeFiles/fogrid-tests.dir/test_cli.c.s: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/fogrid-tests.dir/test_cli.c.s"
-	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/tests/test_cli.c -o CMakeFiles/fogrid-tests.dir/test_cli.c.s
-
 tests/CMakeFiles/fogrid-tests.dir/test_fg_config.c.o: tests/CMakeFiles/fogrid-tests.dir/flags.make
 tests/CMakeFiles/fogrid-tests.dir/test_fg_config.c.o: /work/main/tests/test_fg_config.c
 tests/CMakeFiles/fogrid-tests.dir/test_fg_config.c.o: tests/CMakeFiles/fogrid-tests.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_fg_config.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_fg_config.c.o"
 	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT tests/CMakeFiles/fogrid-tests.dir/test_fg_config.c.o -MF CMakeFiles/fogrid-tests.dir/test_fg_config.c.o.d -o CMakeFiles/fogrid-tests.dir/test_fg_config.c.o -c /work/main/tests/test_fg_config.c
 
 tests/CMakeFiles/fogrid-tests.dir/test_fg_config.c.i: cmake_force
@@ -128,7 +114,7 @@ tests/CMakeFiles/fogrid-tests.dir/test_fg_config.c.s: cmake_force
 tests/CMakeFiles/fogrid-tests.dir/test_fg_msg.c.o: tests/CMakeFiles/fogrid-tests.dir/flags.make
 tests/CMakeFiles/fogrid-tests.dir/test_fg_msg.c.o: /work/main/tests/test_fg_msg.c
 tests/CMakeFiles/fogrid-tests.dir/test_fg_msg.c.o: tests/CMakeFiles/fogrid-tests.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_fg_msg.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_fg_msg.c.o"
 	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT tests/CMakeFiles/fogrid-tests.dir/test_fg_msg.c.o -MF CMakeFiles/fogrid-tests.dir/test_fg_msg.c.o.d -o CMakeFiles/fogrid-tests.dir/test_fg_msg.c.o -c /work/main/tests/test_fg_msg.c
 
 tests/CMakeFiles/fogrid-tests.dir/test_fg_msg.c.i: cmake_force
@@ -142,7 +128,7 @@ tests/CMakeFiles/fogrid-tests.dir/test_fg_msg.c.s: cmake_force
 tests/CMakeFiles/fogrid-tests.dir/test_fg_rpc.c.o: tests/CMakeFiles/fogrid-tests.dir/flags.make
 tests/CMakeFiles/fogrid-tests.dir/test_fg_rpc.c.o: /work/main/tests/test_fg_rpc.c
 tests/CMakeFiles/fogrid-tests.dir/test_fg_rpc.c.o: tests/CMakeFiles/fogrid-tests.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_fg_rpc.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_fg_rpc.c.o"
 	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT tests/CMakeFiles/fogrid-tests.dir/test_fg_rpc.c.o -MF CMakeFiles/fogrid-tests.dir/test_fg_rpc.c.o.d -o CMakeFiles/fogrid-tests.dir/test_fg_rpc.c.o -c /work/main/tests/test_fg_rpc.c
 
 tests/CMakeFiles/fogrid-tests.dir/test_fg_rpc.c.i: cmake_force
@@ -156,7 +142,7 @@ tests/CMakeFiles/fogrid-tests.dir/test_fg_rpc.c.s: cmake_force
 tests/CMakeFiles/fogrid-tests.dir/test_fg_util.c.o: tests/CMakeFiles/fogrid-tests.dir/flags.make
 tests/CMakeFiles/fogrid-tests.dir/test_fg_util.c.o: /work/main/tests/test_fg_util.c
 tests/CMakeFiles/fogrid-tests.dir/test_fg_util.c.o: tests/CMakeFiles/fogrid-tests.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_fg_util.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_fg_util.c.o"
 	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT tests/CMakeFiles/fogrid-tests.dir/test_fg_util.c.o -MF CMakeFiles/fogrid-tests.dir/test_fg_util.c.o.d -o CMakeFiles/fogrid-tests.dir/test_fg_util.c.o -c /work/main/tests/test_fg_util.c
 
 tests/CMakeFiles/fogrid-tests.dir/test_fg_util.c.i: cmake_force
@@ -167,52 +153,10 @@ tests/CMakeFiles/fogrid-tests.dir/test_fg_util.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/fogrid-tests.dir/test_fg_util.c.s"
 	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/tests/test_fg_util.c -o CMakeFiles/fogrid-tests.dir/test_fg_util.c.s
 
-tests/CMakeFiles/fogrid-tests.dir/test_hub_sched.c.o: tests/CMakeFiles/fogrid-tests.dir/flags.make
-tests/CMakeFiles/fogrid-tests.dir/test_hub_sched.c.o: /work/main/tests/test_hub_sched.c
-tests/CMakeFiles/fogrid-tests.dir/test_hub_sched.c.o: tests/CMakeFiles/fogrid-tests.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_hub_sched.c.o"
-	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT tests/CMakeFiles/fogrid-tests.dir/test_hub_sched.c.o -MF CMakeFiles/fogrid-tests.dir/test_hub_sched.c.o.d -o CMakeFiles/fogrid-tests.dir/test_hub_sched.c.o -c /work/main/tests/test_hub_sched.c
-
-tests/CMakeFiles/fogrid-tests.dir/test_hub_sched.c.i: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/fogrid-tests.dir/test_hub_sched.c.i"
-	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/tests/test_hub_sched.c > CMakeFiles/fogrid-tests.dir/test_hub_sched.c.i
-
-tests/CMakeFiles/fogrid-tests.dir/test_hub_sched.c.s: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/fogrid-tests.dir/test_hub_sched.c.s"
-	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/tests/test_hub_sched.c -o CMakeFiles/fogrid-tests.dir/test_hub_sched.c.s
-
-tests/CMakeFiles/fogrid-tests.dir/test_hub_server.c.o: tests/CMakeFiles/fogrid-tests.dir/flags.make
-tests/CMakeFiles/fogrid-tests.dir/test_hub_server.c.o: /work/main/tests/test_hub_server.c
-tests/CMakeFiles/fogrid-tests.dir/test_hub_server.c.o: tests/CMakeFiles/fogrid-tests.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_hub_server.c.o"
-	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT tests/CMakeFiles/fogrid-tests.dir/test_hub_server.c.o -MF CMakeFiles/fogrid-tests.dir/test_hub_server.c.o.d -o CMakeFiles/fogrid-tests.dir/test_hub_server.c.o -c /work/main/tests/test_hub_server.c
-
-tests/CMakeFiles/fogrid-tests.dir/test_hub_server.c.i: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/fogrid-tests.dir/test_hub_server.c.i"
-	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/tests/test_hub_server.c > CMakeFiles/fogrid-tests.dir/test_hub_server.c.i
-
-tests/CMakeFiles/fogrid-tests.dir/test_hub_server.c.s: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/fogrid-tests.dir/test_hub_server.c.s"
-	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/tests/test_hub_server.c -o CMakeFiles/fogrid-tests.dir/test_hub_server.c.s
-
-tests/CMakeFiles/fogrid-tests.dir/test_hub_store.c.o: tests/CMakeFiles/fogrid-tests.dir/flags.make
-tests/CMakeFiles/fogrid-tests.dir/test_hub_store.c.o: /work/main/tests/test_hub_store.c
-tests/CMakeFiles/fogrid-tests.dir/test_hub_store.c.o: tests/CMakeFiles/fogrid-tests.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_hub_store.c.o"
-	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT tests/CMakeFiles/fogrid-tests.dir/test_hub_store.c.o -MF CMakeFiles/fogrid-tests.dir/test_hub_store.c.o.d -o CMakeFiles/fogrid-tests.dir/test_hub_store.c.o -c /work/main/tests/test_hub_store.c
-
-tests/CMakeFiles/fogrid-tests.dir/test_hub_store.c.i: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/fogrid-tests.dir/test_hub_store.c.i"
-	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/tests/test_hub_store.c > CMakeFiles/fogrid-tests.dir/test_hub_store.c.i
-
-tests/CMakeFiles/fogrid-tests.dir/test_hub_store.c.s: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/fogrid-tests.dir/test_hub_store.c.s"
-	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/tests/test_hub_store.c -o CMakeFiles/fogrid-tests.dir/test_hub_store.c.s
-
 tests/CMakeFiles/fogrid-tests.dir/test_loc_registry.c.o: tests/CMakeFiles/fogrid-tests.dir/flags.make
 tests/CMakeFiles/fogrid-tests.dir/test_loc_registry.c.o: /work/main/tests/test_loc_registry.c
 tests/CMakeFiles/fogrid-tests.dir/test_loc_registry.c.o: tests/CMakeFiles/fogrid-tests.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_loc_registry.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_loc_registry.c.o"
 	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT tests/CMakeFiles/fogrid-tests.dir/test_loc_registry.c.o -MF CMakeFiles/fogrid-tests.dir/test_loc_registry.c.o.d -o CMakeFiles/fogrid-tests.dir/test_loc_registry.c.o -c /work/main/tests/test_loc_registry.c
 
 tests/CMakeFiles/fogrid-tests.dir/test_loc_registry.c.i: cmake_force
@@ -226,7 +170,7 @@ tests/CMakeFiles/fogrid-tests.dir/test_loc_registry.c.s: cmake_force
 tests/CMakeFiles/fogrid-tests.dir/test_loc_server.c.o: tests/CMakeFiles/fogrid-tests.dir/flags.make
 tests/CMakeFiles/fogrid-tests.dir/test_loc_server.c.o: /work/main/tests/test_loc_server.c
 tests/CMakeFiles/fogrid-tests.dir/test_loc_server.c.o: tests/CMakeFiles/fogrid-tests.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_12) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_loc_server.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_loc_server.c.o"
 	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT tests/CMakeFiles/fogrid-tests.dir/test_loc_server.c.o -MF CMakeFiles/fogrid-tests.dir/test_loc_server.c.o.d -o CMakeFiles/fogrid-tests.dir/test_loc_server.c.o -c /work/main/tests/test_loc_server.c
 
 tests/CMakeFiles/fogrid-tests.dir/test_loc_server.c.i: cmake_force
@@ -237,10 +181,52 @@ tests/CMakeFiles/fogrid-tests.dir/test_loc_server.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/fogrid-tests.dir/test_loc_server.c.s"
 	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/tests/test_loc_server.c -o CMakeFiles/fogrid-tests.dir/test_loc_server.c.s
 
+tests/CMakeFiles/fogrid-tests.dir/test_hub_sched.c.o: tests/CMakeFiles/fogrid-tests.dir/flags.make
+tests/CMakeFiles/fogrid-tests.dir/test_hub_sched.c.o: /work/main/tests/test_hub_sched.c
+tests/CMakeFiles/fogrid-tests.dir/test_hub_sched.c.o: tests/CMakeFiles/fogrid-tests.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_hub_sched.c.o"
+	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT tests/CMakeFiles/fogrid-tests.dir/test_hub_sched.c.o -MF CMakeFiles/fogrid-tests.dir/test_hub_sched.c.o.d -o CMakeFiles/fogrid-tests.dir/test_hub_sched.c.o -c /work/main/tests/test_hub_sched.c
+
+tests/CMakeFiles/fogrid-tests.dir/test_hub_sched.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/fogrid-tests.dir/test_hub_sched.c.i"
+	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/tests/test_hub_sched.c > CMakeFiles/fogrid-tests.dir/test_hub_sched.c.i
+
+tests/CMakeFiles/fogrid-tests.dir/test_hub_sched.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/fogrid-tests.dir/test_hub_sched.c.s"
+	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/tests/test_hub_sched.c -o CMakeFiles/fogrid-tests.dir/test_hub_sched.c.s
+
+tests/CMakeFiles/fogrid-tests.dir/test_hub_server.c.o: tests/CMakeFiles/fogrid-tests.dir/flags.make
+tests/CMakeFiles/fogrid-tests.dir/test_hub_server.c.o: /work/main/tests/test_hub_server.c
+tests/CMakeFiles/fogrid-tests.dir/test_hub_server.c.o: tests/CMakeFiles/fogrid-tests.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_hub_server.c.o"
+	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT tests/CMakeFiles/fogrid-tests.dir/test_hub_server.c.o -MF CMakeFiles/fogrid-tests.dir/test_hub_server.c.o.d -o CMakeFiles/fogrid-tests.dir/test_hub_server.c.o -c /work/main/tests/test_hub_server.c
+
+tests/CMakeFiles/fogrid-tests.dir/test_hub_server.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/fogrid-tests.dir/test_hub_server.c.i"
+	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/tests/test_hub_server.c > CMakeFiles/fogrid-tests.dir/test_hub_server.c.i
+
+tests/CMakeFiles/fogrid-tests.dir/test_hub_server.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/fogrid-tests.dir/test_hub_server.c.s"
+	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/tests/test_hub_server.c -o CMakeFiles/fogrid-tests.dir/test_hub_server.c.s
+
+tests/CMakeFiles/fogrid-tests.dir/test_hub_store.c.o: tests/CMakeFiles/fogrid-tests.dir/flags.make
+tests/CMakeFiles/fogrid-tests.dir/test_hub_store.c.o: /work/main/tests/test_hub_store.c
+tests/CMakeFiles/fogrid-tests.dir/test_hub_store.c.o: tests/CMakeFiles/fogrid-tests.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_hub_store.c.o"
+	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT tests/CMakeFiles/fogrid-tests.dir/test_hub_store.c.o -MF CMakeFiles/fogrid-tests.dir/test_hub_store.c.o.d -o CMakeFiles/fogrid-tests.dir/test_hub_store.c.o -c /work/main/tests/test_hub_store.c
+
+tests/CMakeFiles/fogrid-tests.dir/test_hub_store.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/fogrid-tests.dir/test_hub_store.c.i"
+	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/tests/test_hub_store.c > CMakeFiles/fogrid-tests.dir/test_hub_store.c.i
+
+tests/CMakeFiles/fogrid-tests.dir/test_hub_store.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/fogrid-tests.dir/test_hub_store.c.s"
+	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/tests/test_hub_store.c -o CMakeFiles/fogrid-tests.dir/test_hub_store.c.s
+
 tests/CMakeFiles/fogrid-tests.dir/test_miner_agent.c.o: tests/CMakeFiles/fogrid-tests.dir/flags.make
 tests/CMakeFiles/fogrid-tests.dir/test_miner_agent.c.o: /work/main/tests/test_miner_agent.c
 tests/CMakeFiles/fogrid-tests.dir/test_miner_agent.c.o: tests/CMakeFiles/fogrid-tests.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_13) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_miner_agent.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_12) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_miner_agent.c.o"
 	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT tests/CMakeFiles/fogrid-tests.dir/test_miner_agent.c.o -MF CMakeFiles/fogrid-tests.dir/test_miner_agent.c.o.d -o CMakeFiles/fogrid-tests.dir/test_miner_agent.c.o -c /work/main/tests/test_miner_agent.c
 
 tests/CMakeFiles/fogrid-tests.dir/test_miner_agent.c.i: cmake_force
@@ -254,7 +240,7 @@ tests/CMakeFiles/fogrid-tests.dir/test_miner_agent.c.s: cmake_force
 tests/CMakeFiles/fogrid-tests.dir/test_miner_runner.c.o: tests/CMakeFiles/fogrid-tests.dir/flags.make
 tests/CMakeFiles/fogrid-tests.dir/test_miner_runner.c.o: /work/main/tests/test_miner_runner.c
 tests/CMakeFiles/fogrid-tests.dir/test_miner_runner.c.o: tests/CMakeFiles/fogrid-tests.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_14) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_miner_runner.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_13) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_miner_runner.c.o"
 	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT tests/CMakeFiles/fogrid-tests.dir/test_miner_runner.c.o -MF CMakeFiles/fogrid-tests.dir/test_miner_runner.c.o.d -o CMakeFiles/fogrid-tests.dir/test_miner_runner.c.o -c /work/main/tests/test_miner_runner.c
 
 tests/CMakeFiles/fogrid-tests.dir/test_miner_runner.c.i: cmake_force
@@ -264,6 +250,20 @@ tests/CMakeFiles/fogrid-tests.dir/test_miner_runner.c.i: cmake_force
 tests/CMakeFiles/fogrid-tests.dir/test_miner_runner.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/fogrid-tests.dir/test_miner_runner.c.s"
 	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/tests/test_miner_runner.c -o CMakeFiles/fogrid-tests.dir/test_miner_runner.c.s
+
+tests/CMakeFiles/fogrid-tests.dir/test_cli.c.o: tests/CMakeFiles/fogrid-tests.dir/flags.make
+tests/CMakeFiles/fogrid-tests.dir/test_cli.c.o: /work/main/tests/test_cli.c
+tests/CMakeFiles/fogrid-tests.dir/test_cli.c.o: tests/CMakeFiles/fogrid-tests.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_14) "Building C object tests/CMakeFiles/fogrid-tests.dir/test_cli.c.o"
+	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT tests/CMakeFiles/fogrid-tests.dir/test_cli.c.o -MF CMakeFiles/fogrid-tests.dir/test_cli.c.o.d -o CMakeFiles/fogrid-tests.dir/test_cli.c.o -c /work/main/tests/test_cli.c
+
+tests/CMakeFiles/fogrid-tests.dir/test_cli.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/fogrid-tests.dir/test_cli.c.i"
+	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/tests/test_cli.c > CMakeFiles/fogrid-tests.dir/test_cli.c.i
+
+tests/CMakeFiles/fogrid-tests.dir/test_cli.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/fogrid-tests.dir/test_cli.c.s"
+	cd /work/main/build/tests && /usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/tests/test_cli.c -o CMakeFiles/fogrid-tests.dir/test_cli.c.s
 
 tests/CMakeFiles/fogrid-tests.dir/test_spine.c.o: tests/CMakeFiles/fogrid-tests.dir/flags.make
 tests/CMakeFiles/fogrid-tests.dir/test_spine.c.o: /work/main/tests/test_spine.c
@@ -283,18 +283,18 @@ tests/CMakeFiles/fogrid-tests.dir/test_spine.c.s: cmake_force
 fogrid__tests_OBJECTS = \
 "CMakeFiles/fogrid-tests.dir/fogrid_tests.c.o" \
 "CMakeFiles/fogrid-tests.dir/test_support.c.o" \
-"CMakeFiles/fogrid-tests.dir/test_cli.c.o" \
 "CMakeFiles/fogrid-tests.dir/test_fg_config.c.o" \
 "CMakeFiles/fogrid-tests.dir/test_fg_msg.c.o" \
 "CMakeFiles/fogrid-tests.dir/test_fg_rpc.c.o" \
 "CMakeFiles/fogrid-tests.dir/test_fg_util.c.o" \
+"CMakeFiles/fogrid-tests.dir/test_loc_registry.c.o" \
+"CMakeFiles/fogrid-tests.dir/test_loc_server.c.o" \
 "CMakeFiles/fogrid-tests.dir/test_hub_sched.c.o" \
 "CMakeFiles/fogrid-tests.dir/test_hub_server.c.o" \
 "CMakeFiles/fogrid-tests.dir/test_hub_store.c.o" \
-"CMakeFiles/fogrid-tests.dir/test_loc_registry.c.o" \
-"CMakeFiles/fogrid-tests.dir/test_loc_server.c.o" \
 "CMakeFiles/fogrid-tests.dir/test_miner_agent.c.o" \
 "CMakeFiles/fogrid-tests.dir/test_miner_runner.c.o" \
+"CMakeFiles/fogrid-tests.dir/test_cli.c.o" \
 "CMakeFiles/fogrid-tests.dir/test_spine.c.o"
 
 # External object files for target fogrid-tests
@@ -302,18 +302,18 @@ fogrid__tests_EXTERNAL_OBJECTS =
 
 tests/fogrid-tests: tests/CMakeFiles/fogrid-tests.dir/fogrid_tests.c.o
 tests/fogrid-tests: tests/CMakeFiles/fogrid-tests.dir/test_support.c.o
-tests/fogrid-tests: tests/CMakeFiles/fogrid-tests.dir/test_cli.c.o
 tests/fogrid-tests: tests/CMakeFiles/fogrid-tests.dir/test_fg_config.c.o
 tests/fogrid-tests: tests/CMakeFiles/fogrid-tests.dir/test_fg_msg.c.o
 tests/fogrid-tests: tests/CMakeFiles/fogrid-tests.dir/test_fg_rpc.c.o
 tests/fogrid-tests: tests/CMakeFiles/fogrid-tests.dir/test_fg_util.c.o
+tests/fogrid-tests: tests/CMakeFiles/fogrid-tests.dir/test_loc_registry.c.o
+tests/fogrid-tests: tests/CMakeFiles/fogrid-tests.dir/test_loc_server.c.o
 tests/fogrid-tests: tests/CMakeFiles/fogrid-tests.dir/test_hub_sched.c.o
 tests/fogrid-tests: tests/CMakeFiles/fogrid-tests.dir/test_hub_server.c.o
 tests/fogrid-tests: tests/CMakeFiles/fogrid-tests.dir/test_hub_store.c.o
-tests/fogrid-tests: tests/CMakeFiles/fogrid-tests.dir/test_loc_registry.c.o
-tests/fogrid-tests: tests/CMakeFiles/fogrid-tests.dir/test_loc_server.c.o
 tests/fogrid-tests: tests/CMakeFiles/fogrid-tests.dir/test_miner_agent.c.o
 tests/fogrid-tests: tests/CMakeFiles/fogrid-tests.dir/test_miner_runner.c.o
+tests/fogrid-tests: tests/CMakeFiles/fogrid-tests.dir/test_cli.c.o
 tests/fogrid-tests: tests/CMakeFiles/fogrid-tests.dir/test_spine.c.o
 tests/fogrid-tests: tests/CMakeFiles/fogrid-tests.dir/build.make
 tests/fogrid-tests: libfogrid_locator.a
