@@ -1,2 +1,11 @@
+/*  =========================================================================
+    fogrid - the buyer's and operator's command line
+    =========================================================================  */
 #include "fogrid.h"
-int main (void) { return 0; }
+#include "cli_commands.h"
+
+int
+main (int argc, char *argv [])
+{
+    return cli_main (argc, argv);
+}

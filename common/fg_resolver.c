@@ -127,8 +127,16 @@ s_resolve_at (fg_resolver_t *self, size_t index, const char *name,
     fg_error_t rc = FG_OK;
     if (!reply) {
         rc = fg_rpc_error (rpc);
-        snprintf (self->error_text, sizeof self->error_text, "locator %s: %s",
-                  endpoint, fg_rpc_error_text (rpc));
+        if (rc == FG_E_UNREACHABLE)
+            snprintf (self->error_text, sizeof self->error_text,
+                      "locator %s does not answer", endpoint);
+        else
+        if (rc == FG_E_TIMEOUT)
+            snprintf (self->error_text, sizeof self->error_text,
+                      "locator %s did not answer in %d ms", endpoint, self->timeout_ms);
+        else
+            snprintf (self->error_text, sizeof self->error_text, "locator %s: %s",
+                      endpoint, fg_rpc_error_text (rpc));
         if (rc == FG_E_TIMEOUT || rc == FG_E_UNREACHABLE) {
             //  Drop the channel: a fresh socket must not get the late pages
             fg_rpc_destroy (&self->rpcs [index]);
@@ -171,7 +179,8 @@ fg_resolver_resolve (fg_resolver_t *self, const char *name, const char *policy,
             self->preferred = index;
             return rc;
         }
-        zsys_warning ("resolver: %s, trying the next locator", self->error_text);
+        if (tried + 1 < self->count)
+            zsys_warning ("resolver: %s, trying the next locator", self->error_text);
     }
     if (self->count > 1)
         snprintf (self->error_text, sizeof self->error_text,

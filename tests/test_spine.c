@@ -1,8 +1,325 @@
-//  test_spine - placeholder until the suite is written
+/*  =========================================================================
+    test_spine - the whole path with real processes on loopback
+
+    A locator, a hub that registers in it, two miners that find the hub
+    through it, and the `fogrid` command line as a buyer: submit, wait,
+    result, miners; a miner killed while it runs a task (the task finishes
+    on the other one); malformed messages to each daemon.
+    =========================================================================  */
 #include "test_support.h"
+#include <signal.h>
+
+typedef struct {
+    char *dir;                  //  temp dir: logs, data
+    int locator_port;
+    int buyer_port;
+    int miner_port;
+    char locator [64];          //  "tcp://127.0.0.1:N"
+    ts_proc_t *locator_proc;
+    ts_proc_t *hub;
+    ts_proc_t *miners [2];
+} s_grid_t;
+
+static s_grid_t grid;
+
+static ts_proc_t *
+s_start_miner (int index)
+{
+    char name [32], id [32], data [600];
+    snprintf (name, sizeof name, "miner%d", index + 1);
+    snprintf (id, sizeof id, "miner/id=m-spine%d", index + 1);
+    snprintf (data, sizeof data, "%s/%s", grid.dir, name);
+    return ts_proc_start (grid.dir, name, "fogrid-miner", "--locator", grid.locator,
+                          "--name", name, "--data", data, "--cores", "2",
+                          "-o", id, NULL);
+}
+
+//  The fogrid CLI against this grid; returns its exit status.
+static int
+s_fogrid (char **output, const char *args)
+{
+    return ts_run (output, "%s -l %s %s", ts_bin ("fogrid"), grid.locator, args);
+}
+
+static bool
+s_two_miners_connected (void *arg)
+{
+    (void) arg;
+    char *output = NULL;
+    int rc = s_fogrid (&output, "miners");
+    bool ok = rc == 0 && strstr (output, "m-spine1") && strstr (output, "m-spine2");
+    if (ok) {
+        //  both connected, not merely known
+        char *first = strstr (output, "connected");
+        ok = first && strstr (first + 1, "connected");
+    }
+    free (output);
+    return ok;
+}
+
+static int
+s_grid_up (void)
+{
+    grid.dir = ts_tmpdir_new ("spine");
+    grid.locator_port = ts_free_port ();
+    grid.buyer_port = ts_free_port ();
+    grid.miner_port = ts_free_port ();
+    snprintf (grid.locator, sizeof grid.locator, "tcp://127.0.0.1:%d", grid.locator_port);
+    char bind [64], buyers [64], miners [64], data [600];
+    snprintf (bind, sizeof bind, "tcp://127.0.0.1:%d", grid.locator_port);
+    snprintf (buyers, sizeof buyers, "tcp://127.0.0.1:%d", grid.buyer_port);
+    snprintf (miners, sizeof miners, "tcp://127.0.0.1:%d", grid.miner_port);
+    snprintf (data, sizeof data, "%s/hub", grid.dir);
+    grid.locator_proc = ts_proc_start (grid.dir, "locator", "fogrid-locator", "--bind", bind,
+                                       "-o", "locator/ttl_ms=2000", NULL);
+    grid.hub = ts_proc_start (grid.dir, "hub", "fogrid-hub", "--buyers", buyers,
+                              "--miners", miners, "--locator", grid.locator, "--data", data,
+                              "-o", "hub/heartbeat_ms=200", "-o", "hub/disconnect_ms=600",
+                              "-o", "hub/dead_ms=1200", "-o", "locator/ttl_ms=2000", NULL);
+    grid.miners [0] = s_start_miner (0);
+    grid.miners [1] = s_start_miner (1);
+    return 0;
+}
+
+static int
+s_grid_down (void)
+{
+    //  Every daemon must stop on SIGTERM by itself, with status 0
+    int rc = 0;
+    for (int i = 0; i < 2; i++)
+        if (grid.miners [i] && ts_proc_stop (&grid.miners [i], 3000) != 0)
+            rc = -1;
+    if (ts_proc_stop (&grid.hub, 3000) != 0)
+        rc = -1;
+    if (ts_proc_stop (&grid.locator_proc, 3000) != 0)
+        rc = -1;
+    ts_tmpdir_remove (&grid.dir);
+    return rc;
+}
+
+static void
+test_miners_register (void)
+{
+    bool up = ts_wait_for (s_two_miners_connected, NULL, 10000);
+    if (!up) {
+        ts_proc_dump_log (grid.locator_proc);
+        ts_proc_dump_log (grid.hub);
+        ts_proc_dump_log (grid.miners [0]);
+        ts_proc_dump_log (grid.miners [1]);
+    }
+    CU_ASSERT_FATAL (up);
+    char *output = NULL;
+    CU_ASSERT_EQUAL (s_fogrid (&output, "resolve hub"), 0);
+    char expected [64];
+    snprintf (expected, sizeof expected, "tcp://127.0.0.1:%d", grid.buyer_port);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, expected));
+    free (output);
+}
+
+//  Submits a command line; returns the task id (caller frees) or NULL.
+static char *
+s_submit (const char *args)
+{
+    char *output = NULL;
+    int rc = s_fogrid (&output, args);
+    CU_ASSERT_EQUAL (rc, 0);
+    if (rc != 0 || strncmp (output, "t-", 2) != 0) {
+        fprintf (stderr, "submit failed: %s\n", output);
+        free (output);
+        return NULL;
+    }
+    output [strcspn (output, "\n")] = 0;
+    return output;
+}
+
+static void
+test_task_end_to_end (void)
+{
+    char *task = s_submit ("submit -- sh -c 'echo hello; echo oops >&2; exit 3'");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (task);
+    char *output = NULL;
+    char args [128];
+    snprintf (args, sizeof args, "wait %s", task);
+    int rc = s_fogrid (&output, args);
+    CU_ASSERT_EQUAL (rc, 3);                    //  wait exits with the task's code
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "pending"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "assigned"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "failed, exit code 3"));
+    free (output);
+
+    snprintf (args, sizeof args, "result %s", task);
+    CU_ASSERT_EQUAL (s_fogrid (&output, args), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "--- stdout\nhello\n--- stderr\noops\n"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "exit code 3"));
+    free (output);
+
+    snprintf (args, sizeof args, "result --stdout %s", task);
+    CU_ASSERT_EQUAL (s_fogrid (&output, args), 0);
+    CU_ASSERT_STRING_EQUAL (output, "hello\n");
+    free (output);
+    free (task);
+
+    //  A task that succeeds, and one whose program does not exist
+    task = s_submit ("submit --wait -- echo fine");
+    free (task);
+    CU_ASSERT_EQUAL (s_fogrid (&output, "submit -- /no/such/program"), 0);
+    output [strcspn (output, "\n")] = 0;
+    snprintf (args, sizeof args, "wait %s", output);
+    free (output);
+    CU_ASSERT_NOT_EQUAL (s_fogrid (&output, args), 0);
+    free (output);
+
+    //  Unknown task, bad usage
+    CU_ASSERT_EQUAL (s_fogrid (&output, "status t-000000000000"), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "not found"));
+    free (output);
+    CU_ASSERT_EQUAL (s_fogrid (&output, "submit"), 2);
+    free (output);
+}
+
+static void
+test_fewer_loaded_miner_is_chosen (void)
+{
+    //  A long task occupies one miner; the next task goes to the other one
+    char *long_task = s_submit ("submit -- sleep 2");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (long_task);
+    zclock_sleep (500);
+    char *short_task = s_submit ("submit -- true");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (short_task);
+    char args [128], *first = NULL, *second = NULL;
+    snprintf (args, sizeof args, "wait %s", short_task);
+    CU_ASSERT_EQUAL (s_fogrid (&second, args), 0);
+    snprintf (args, sizeof args, "wait %s", long_task);
+    CU_ASSERT_EQUAL (s_fogrid (&first, args), 0);
+    bool first_on_1 = strstr (first, "m-spine1") != NULL;
+    bool second_on_1 = strstr (second, "m-spine1") != NULL;
+    CU_ASSERT (first_on_1 != second_on_1);
+    free (first);
+    free (second);
+    free (long_task);
+    free (short_task);
+}
+
+static void
+test_killed_miner (void)
+{
+    char *task = s_submit ("submit --retries 2 -- sh -c 'sleep 2; echo survived'");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (task);
+    //  Find which miner runs it, then kill that miner outright
+    char args [128], *output = NULL;
+    snprintf (args, sizeof args, "status %s", task);
+    int victim = -1;
+    for (int tries = 0; tries < 50 && victim < 0; tries++) {
+        CU_ASSERT_EQUAL (s_fogrid (&output, args), 0);
+        if (strstr (output, "state     running") || strstr (output, "state     assigned"))
+            victim = strstr (output, "miner     m-spine1")? 0: 1;
+        free (output);
+        if (victim < 0)
+            zclock_sleep (100);
+    }
+    CU_ASSERT_FATAL (victim >= 0);
+    ts_proc_kill (&grid.miners [victim]);
+
+    snprintf (args, sizeof args, "wait %s", task);
+    CU_ASSERT_EQUAL (s_fogrid (&output, args), 0);
+    char other [32];
+    snprintf (other, sizeof other, "m-spine%d (attempt 2)", 2 - victim);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, other));
+    if (!strstr (output, other))
+        fprintf (stderr, "%s", output);
+    free (output);
+    snprintf (args, sizeof args, "result --stdout %s", task);
+    CU_ASSERT_EQUAL (s_fogrid (&output, args), 0);
+    CU_ASSERT_STRING_EQUAL (output, "survived\n");
+    free (output);
+
+    //  The hub lists the killed miner as dead
+    CU_ASSERT_EQUAL (s_fogrid (&output, "miners"), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "dead"));
+    free (output);
+    free (task);
+
+    //  No process of the killed miner's task is left behind
+    zclock_sleep (300);
+    CU_ASSERT_NOT_EQUAL (ts_run (NULL, "pgrep -f 'sleep 2; echo survived' >/dev/null"), 0);
+
+    //  It comes back under the same id and is connected again
+    grid.miners [victim] = s_start_miner (victim);
+    CU_ASSERT (ts_wait_for (s_two_miners_connected, NULL, 10000));
+}
+
+//  Sends bytes to a daemon's ROUTER and expects an Error reply with code.
+static void
+s_expect_error (int port, const void *bytes, size_t size, fg_error_t code)
+{
+    zsock_t *sock = zsock_new (ZMQ_DEALER);
+    zsock_set_rcvtimeo (sock, 3000);
+    zsock_connect (sock, "tcp://127.0.0.1:%d", port);
+    zframe_t *frame = zframe_new (bytes, size);
+    zframe_send (&frame, sock, 0);
+    fg_error_t error;
+    fg_env_t *reply = fg_msg_recv (sock, NULL, &error, NULL);
+    CU_ASSERT_PTR_NOT_NULL (reply);
+    if (reply) {
+        CU_ASSERT_EQUAL (reply->body_case, FOGRID__ENVELOPE__BODY_ERROR);
+        if (reply->body_case == FOGRID__ENVELOPE__BODY_ERROR)
+            CU_ASSERT_EQUAL (reply->error->code, code);
+    }
+    fg_msg_free (&reply);
+    zsock_destroy (&sock);
+}
+
+static void
+test_malformed_messages (void)
+{
+    const char garbage [] = "\x08\x01\x12\xff\xff garbage that is no envelope";
+    //  Version 99 with seq 5, no body
+    const byte other_version [] = { 0x08, 99, 0x10, 5 };
+    int ports [] = { grid.locator_port, grid.buyer_port, grid.miner_port };
+    for (int i = 0; i < 3; i++) {
+        s_expect_error (ports [i], garbage, sizeof garbage, FG_E_MALFORMED);
+        s_expect_error (ports [i], other_version, sizeof other_version, FG_E_VERSION);
+    }
+    //  ... and every daemon still serves
+    char *output = NULL;
+    CU_ASSERT_EQUAL (s_fogrid (&output, "health"), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "miners"));
+    free (output);
+    char *task = s_submit ("submit --wait -- echo still-serving");
+    CU_ASSERT_PTR_NOT_NULL (task);
+    free (task);
+}
+
+static void
+test_clean_shutdown (void)
+{
+    //  (s_grid_down checks the exit statuses; here: nothing left behind)
+    CU_ASSERT_EQUAL (s_grid_down (), 0);
+    CU_ASSERT_NOT_EQUAL (ts_run (NULL, "pgrep -f fogrid-test-spine >/dev/null"), 0);
+}
+
+static int
+s_suite_init (void)
+{
+    return s_grid_up ();
+}
+
+static int
+s_suite_clean (void)
+{
+    if (grid.dir)
+        s_grid_down ();
+    return 0;
+}
 
 void
 test_spine_add (void)
 {
-    ts_add_suite ("spine", NULL);
+    CU_pSuite suite = CU_add_suite ("spine", s_suite_init, s_suite_clean);
+    CU_add_test (suite, "hub registers, miners find it", test_miners_register);
+    CU_add_test (suite, "a task end to end through the CLI", test_task_end_to_end);
+    CU_add_test (suite, "the less loaded miner is chosen", test_fewer_loaded_miner_is_chosen);
+    CU_add_test (suite, "a killed miner's task finishes elsewhere", test_killed_miner);
+    CU_add_test (suite, "malformed messages to each daemon", test_malformed_messages);
+    CU_add_test (suite, "clean shutdown of every daemon", test_clean_shutdown);
 }

@@ -1,0 +1,41 @@
+#   Makefile - a thin front for CMake
+#
+#   make            build (Release with debug info) into build/
+#   make test       install what is missing, build, run every test
+#   make demo       install what is missing, build, run a small local grid
+#   make asan       build and test with AddressSanitizer + UBSan in build-asan/
+#   make install PREFIX=/usr/local
+
+BUILD ?= build
+PREFIX ?= /usr/local
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+KEEP ?= 0
+
+.PHONY: all deps build test demo asan install clean
+
+all: build
+
+deps:
+	@scripts/deps.sh build
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	@scripts/deps.sh test
+	@cd $(BUILD) && ctest --output-on-failure -j 1
+
+demo: build
+	@KEEP=$(KEEP) scripts/demo.sh $(BUILD)/bin
+
+asan: deps
+	@cmake -S . -B build-asan -DFOGRID_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	@cd build-asan && ctest --output-on-failure -j 1
+
+install: build
+	@cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) build-asan

@@ -1,0 +1,185 @@
+/*  =========================================================================
+    cli_client - the buyer's client library: talks to one hub
+    =========================================================================  */
+#include "fogrid.h"
+#include "cli_client.h"
+
+struct _cli_client_t {
+    fg_rpc_t *rpc;              //  channel to the hub's buyer socket
+    int timeout_ms;             //  per call
+    fg_error_t error;           //  of the last call
+    char error_text [512];      //  its description
+};
+
+cli_client_t *
+cli_client_new (const char *locators, const char *hub, int timeout_ms,
+                char *err, size_t err_size)
+{
+    char endpoint [300];
+    if (hub && *hub)
+        snprintf (endpoint, sizeof endpoint, "%s", hub);
+    else {
+        fg_resolver_t *resolver = fg_resolver_new (locators, timeout_ms);
+        fg_resolution_t *res = NULL;
+        fg_error_t rc = fg_resolver_resolve (resolver, "hub", "least-loaded", &res);
+        if (rc == FG_E_NOT_FOUND)
+            snprintf (err, err_size, "no hub is registered in the locator (%s)", locators);
+        else
+        if (rc)
+            snprintf (err, err_size, "%s", fg_resolver_error_text (resolver));
+        else
+        if (res->n_endpoints == 0) {
+            snprintf (err, err_size, "the locator knows no live hub");
+            rc = FG_E_NOT_FOUND;
+        }
+        else
+            snprintf (endpoint, sizeof endpoint, "%s", res->endpoints [0].uri);
+        fg_resolution_destroy (&res);
+        fg_resolver_destroy (&resolver);
+        if (rc)
+            return NULL;
+    }
+    fg_rpc_t *rpc = fg_rpc_new (endpoint);
+    if (!rpc) {
+        snprintf (err, err_size, "'%s' is not a valid hub endpoint", endpoint);
+        return NULL;
+    }
+    cli_client_t *self = (cli_client_t *) zmalloc (sizeof (cli_client_t));
+    self->rpc = rpc;
+    self->timeout_ms = timeout_ms > 0? timeout_ms: 5000;
+    return self;
+}
+
+void
+cli_client_destroy (cli_client_t **self_p)
+{
+    if (*self_p) {
+        fg_rpc_destroy (&(*self_p)->rpc);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+//  Sends one request; returns the reply if its body is the expected one.
+static fg_env_t *
+s_call (cli_client_t *self, fg_env_t *req, Fogrid__Envelope__BodyCase expected)
+{
+    fg_env_t *reply = fg_rpc_call (self->rpc, req, self->timeout_ms);
+    if (!reply) {
+        self->error = fg_rpc_error (self->rpc);
+        if (self->error == FG_E_TIMEOUT || self->error == FG_E_UNREACHABLE)
+            snprintf (self->error_text, sizeof self->error_text, "hub %s: %s",
+                      fg_rpc_endpoint (self->rpc), fg_rpc_error_text (self->rpc));
+        else
+            snprintf (self->error_text, sizeof self->error_text, "%s", fg_rpc_error_text (self->rpc));
+        return NULL;
+    }
+    if (reply->body_case != expected) {
+        self->error = FG_E_UNEXPECTED;
+        snprintf (self->error_text, sizeof self->error_text,
+                  "hub answered '%s', which this client does not expect", fg_msg_body_name (reply));
+        fg_msg_free (&reply);
+        return NULL;
+    }
+    self->error = FG_OK;
+    return reply;
+}
+
+Fogrid__SubmitReply *
+cli_client_submit (cli_client_t *self, Fogrid__TaskSpec *spec, const char *token, fg_env_t **env_p)
+{
+    Fogrid__SubmitRequest submit = FOGRID__SUBMIT_REQUEST__INIT;
+    submit.spec = spec;
+    submit.client_token = (char *) token;
+    fg_env_t req = FOGRID__ENVELOPE__INIT;
+    req.body_case = FOGRID__ENVELOPE__BODY_SUBMIT;
+    req.submit = &submit;
+    *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_SUBMIT_REPLY);
+    if (!*env_p && self->error == FG_E_TIMEOUT)
+        //  The answer may have been lost, not the task: the token makes
+        //  the retry return the task the first attempt created
+        *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_SUBMIT_REPLY);
+    return *env_p? (*env_p)->submit_reply: NULL;
+}
+
+Fogrid__TaskInfo *
+cli_client_status (cli_client_t *self, const char *task_id, fg_env_t **env_p)
+{
+    Fogrid__StatusRequest status = FOGRID__STATUS_REQUEST__INIT;
+    status.task_id = (char *) task_id;
+    fg_env_t req = FOGRID__ENVELOPE__INIT;
+    req.body_case = FOGRID__ENVELOPE__BODY_STATUS;
+    req.status = &status;
+    *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_TASK_INFO);
+    return *env_p? (*env_p)->task_info: NULL;
+}
+
+Fogrid__ResultReply *
+cli_client_result (cli_client_t *self, const char *task_id, fg_env_t **env_p)
+{
+    Fogrid__ResultRequest result = FOGRID__RESULT_REQUEST__INIT;
+    result.task_id = (char *) task_id;
+    fg_env_t req = FOGRID__ENVELOPE__INIT;
+    req.body_case = FOGRID__ENVELOPE__BODY_RESULT;
+    req.result = &result;
+    *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_RESULT_REPLY);
+    return *env_p? (*env_p)->result_reply: NULL;
+}
+
+Fogrid__TaskInfo *
+cli_client_cancel (cli_client_t *self, const char *task_id, fg_env_t **env_p)
+{
+    Fogrid__CancelRequest cancel = FOGRID__CANCEL_REQUEST__INIT;
+    cancel.task_id = (char *) task_id;
+    fg_env_t req = FOGRID__ENVELOPE__INIT;
+    req.body_case = FOGRID__ENVELOPE__BODY_CANCEL;
+    req.cancel = &cancel;
+    *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_TASK_INFO);
+    return *env_p? (*env_p)->task_info: NULL;
+}
+
+Fogrid__MinersReply *
+cli_client_miners (cli_client_t *self, fg_env_t **env_p)
+{
+    Fogrid__MinersRequest miners = FOGRID__MINERS_REQUEST__INIT;
+    fg_env_t req = FOGRID__ENVELOPE__INIT;
+    req.body_case = FOGRID__ENVELOPE__BODY_MINERS;
+    req.miners = &miners;
+    *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_MINERS_REPLY);
+    return *env_p? (*env_p)->miners_reply: NULL;
+}
+
+Fogrid__HealthReply *
+cli_client_health (cli_client_t *self, fg_env_t **env_p)
+{
+    Fogrid__HealthRequest health = FOGRID__HEALTH_REQUEST__INIT;
+    fg_env_t req = FOGRID__ENVELOPE__INIT;
+    req.body_case = FOGRID__ENVELOPE__BODY_HEALTH;
+    req.health = &health;
+    *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_HEALTH_REPLY);
+    return *env_p? (*env_p)->health_reply: NULL;
+}
+
+fg_error_t
+cli_client_error (cli_client_t *self)
+{
+    return self->error;
+}
+
+const char *
+cli_client_error_text (cli_client_t *self)
+{
+    return self->error_text;
+}
+
+const char *
+cli_client_endpoint (cli_client_t *self)
+{
+    return fg_rpc_endpoint (self->rpc);
+}
+
+bool
+cli_task_state_final (const char *state)
+{
+    return streq (state, "succeeded") || streq (state, "failed") || streq (state, "cancelled");
+}

@@ -1,0 +1,39 @@
+/*  =========================================================================
+    cli_client - the buyer's client library: talks to one hub
+
+    Finds the hub through the locators (name `hub`) unless an endpoint is
+    given, then offers one call per buyer request. Every call has a
+    timeout; submit retries once with the same client token, so a submit
+    whose answer was lost cannot create a second task.
+    =========================================================================  */
+#ifndef CLI_CLIENT_H_INCLUDED
+#define CLI_CLIENT_H_INCLUDED
+
+typedef struct _cli_client_t cli_client_t;
+
+//  hub: an endpoint, or NULL/"" to resolve `hub` through locators.
+//  Returns NULL with a reason in err when no hub can be found.
+cli_client_t *cli_client_new (const char *locators, const char *hub, int timeout_ms,
+                              char *err, size_t err_size);
+void cli_client_destroy (cli_client_t **self_p);
+
+//  Each call returns the reply body (free with fg_msg_free on the
+//  envelope given back in *env_p) or NULL; then cli_client_error() and
+//  cli_client_error_text() say why.
+Fogrid__SubmitReply *cli_client_submit (cli_client_t *self, Fogrid__TaskSpec *spec,
+                                        const char *token, fg_env_t **env_p);
+Fogrid__TaskInfo *cli_client_status (cli_client_t *self, const char *task_id, fg_env_t **env_p);
+Fogrid__ResultReply *cli_client_result (cli_client_t *self, const char *task_id, fg_env_t **env_p);
+Fogrid__TaskInfo *cli_client_cancel (cli_client_t *self, const char *task_id, fg_env_t **env_p);
+Fogrid__MinersReply *cli_client_miners (cli_client_t *self, fg_env_t **env_p);
+Fogrid__HealthReply *cli_client_health (cli_client_t *self, fg_env_t **env_p);
+
+fg_error_t cli_client_error (cli_client_t *self);
+const char *cli_client_error_text (cli_client_t *self);
+//  The hub's endpoint in use.
+const char *cli_client_endpoint (cli_client_t *self);
+
+//  True for states a task never leaves.
+bool cli_task_state_final (const char *state);
+
+#endif

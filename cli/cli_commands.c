@@ -1,0 +1,672 @@
+/*  =========================================================================
+    cli_commands - the `fogrid` command line: the buyer's and operator's tool
+
+    DESIGN
+    One table of commands, each a function taking its own arguments after
+    the global options. Output is for people by default and stable enough
+    for scripts: `submit` prints only the task id, `result --stdout` only
+    the task's stdout. Errors go to stderr as "fogrid: <what>: <why>".
+    =========================================================================  */
+#include "fogrid.h"
+#include "cli_client.h"
+#include "cli_commands.h"
+#include <getopt.h>
+
+typedef struct {
+    const char *locators;       //  -l / FOGRID_LOCATOR
+    const char *hub;            //  -H / FOGRID_HUB
+    int timeout_ms;             //  --timeout
+} s_globals_t;
+
+typedef int (s_command_fn) (s_globals_t *globals, int argc, char **argv);
+
+typedef struct {
+    const char *name;
+    s_command_fn *fn;
+    const char *args;
+    const char *help;
+} s_command_t;
+
+static s_command_fn s_cmd_submit, s_cmd_status, s_cmd_wait, s_cmd_result,
+    s_cmd_cancel, s_cmd_miners, s_cmd_health, s_cmd_resolve;
+
+static const s_command_t s_commands [] = {
+    { "submit", s_cmd_submit, "[options] -- COMMAND [ARG...]", "submit a task; prints its id" },
+    { "status", s_cmd_status, "TASK", "show a task's state and history" },
+    { "wait", s_cmd_wait, "TASK", "follow a task until it ends; exits with its exit code" },
+    { "result", s_cmd_result, "[--stdout|--stderr] TASK", "print a task's output and exit code" },
+    { "logs", s_cmd_result, "TASK", "the output captured so far (same as result)" },
+    { "cancel", s_cmd_cancel, "TASK", "cancel a task" },
+    { "miners", s_cmd_miners, "", "list the hub's miners with resources and load" },
+    { "health", s_cmd_health, "", "summary of the hub: miners and tasks by state, queue" },
+    { "resolve", s_cmd_resolve, "[--policy P] NAME", "show a service's endpoints and functions" },
+    { NULL, NULL, NULL, NULL }
+};
+
+static int
+s_usage (FILE *out)
+{
+    fprintf (out,
+        "fogrid %s - the command line of the fogrid compute grid\n\n"
+        "usage: fogrid [global options] COMMAND [ARGS]\n\n"
+        "global options:\n"
+        "  -l, --locator ENDPOINTS  locators, comma-separated (env FOGRID_LOCATOR,\n"
+        "                           default tcp://127.0.0.1:7700)\n"
+        "  -H, --hub ENDPOINT       talk to this hub instead of resolving `hub`\n"
+        "                           (env FOGRID_HUB)\n"
+        "  -T, --timeout MS         per-request timeout (default 5000)\n"
+        "  -h, --help               this help; `fogrid COMMAND --help` for a command\n"
+        "  -V, --version            show the version\n\n"
+        "commands:\n", FG_VERSION_STRING);
+    for (const s_command_t *cmd = s_commands; cmd->name; cmd++)
+        fprintf (out, "  %-8s %-32s %s\n", cmd->name, cmd->args, cmd->help);
+    fprintf (out, "\nexample:\n  fogrid submit -- sh -c 'echo hello; exit 3'\n"
+                  "  fogrid wait t-0123456789ab\n");
+    return out == stderr? 2: 0;
+}
+
+static void
+s_error (const char *what, const char *why)
+{
+    fprintf (stderr, "fogrid: %s: %s\n", what, why);
+}
+
+static cli_client_t *
+s_connect (s_globals_t *globals)
+{
+    char err [512];
+    cli_client_t *client = cli_client_new (globals->locators, globals->hub,
+                                           globals->timeout_ms, err, sizeof err);
+    if (!client)
+        s_error ("cannot reach a hub", err);
+    return client;
+}
+
+//  Exit status for a failed call: 1, and the reason on stderr.
+static int
+s_call_failed (cli_client_t *client, const char *what)
+{
+    s_error (what, cli_client_error_text (client));
+    return 1;
+}
+
+static bool
+s_wants_help (int argc, char **argv)
+{
+    for (int index = 1; index < argc; index++) {
+        if (streq (argv [index], "--"))
+            break;
+        if (streq (argv [index], "-h") || streq (argv [index], "--help"))
+            return true;
+    }
+    return false;
+}
+
+//  ---------------------------------------------------------------------
+//  submit
+
+static const char *s_submit_help =
+    "usage: fogrid submit [options] -- COMMAND [ARG...]\n\n"
+    "options:\n"
+    "  --cores N          cores needed (default 1)\n"
+    "  --mem MB           memory needed, also its limit\n"
+    "  --disk MB          disk needed\n"
+    "  --gpus N           GPUs needed\n"
+    "  --label KEY=VALUE  a label the miner must have (repeatable)\n"
+    "  --constraint EXPR  expression over the miner's attributes\n"
+    "  --max-price N      price ceiling, in the smallest unit\n"
+    "  --timeout S        kill the task after S seconds\n"
+    "  --retries N        attempts after a lost miner\n"
+    "  --policy P         fastest | cheapest | binpack | spread\n"
+    "  --runtime R        process | docker\n"
+    "  --image IMAGE      container image (docker runtime)\n"
+    "  --env KEY=VALUE    environment for the task (repeatable)\n"
+    "  --token TOKEN      client token: the same token never makes two tasks\n"
+    "  --wait             wait for the task and print its result\n";
+
+static int s_print_result (cli_client_t *client, const char *task_id, int which);
+static int s_follow (cli_client_t *client, const char *task_id, bool quiet);
+
+static bool
+s_parse_uint (const char *text, uint64_t max, uint64_t *value)
+{
+    char *end = NULL;
+    if (!text || !*text || *text == '-')
+        return false;
+    unsigned long long number = strtoull (text, &end, 10);
+    if (*end || number > max)
+        return false;
+    *value = number;
+    return true;
+}
+
+static int
+s_cmd_submit (s_globals_t *globals, int argc, char **argv)
+{
+    if (s_wants_help (argc, argv)) {
+        printf ("%s", s_submit_help);
+        return 0;
+    }
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    Fogrid__Label *labels [64];
+    Fogrid__Label label_store [64];
+    char *envs [128];
+    char token [64];
+    fg_id_new ("tok", token, sizeof token);
+    const char *token_arg = NULL;
+    bool wait = false;
+    int index = 1;
+    for (; index < argc; index++) {
+        const char *arg = argv [index];
+        const char *value = index + 1 < argc? argv [index + 1]: NULL;
+        uint64_t number = 0;
+        if (streq (arg, "--")) {
+            index++;
+            break;
+        }
+        if (streq (arg, "--wait")) {
+            wait = true;
+            continue;
+        }
+        if (arg [0] != '-')
+            break;              //  the command starts here
+        if (!value) {
+            fprintf (stderr, "fogrid submit: %s needs a value\n", arg);
+            return 2;
+        }
+        index++;
+        bool ok = true;
+        if (streq (arg, "--cores"))
+            ok = s_parse_uint (value, 1024, &number), spec.cores = (uint32_t) number;
+        else
+        if (streq (arg, "--mem"))
+            ok = s_parse_uint (value, UINT32_MAX, &number), spec.mem_mb = number;
+        else
+        if (streq (arg, "--disk"))
+            ok = s_parse_uint (value, UINT32_MAX, &number), spec.disk_mb = number;
+        else
+        if (streq (arg, "--gpus"))
+            ok = s_parse_uint (value, 64, &number), spec.gpus = (uint32_t) number;
+        else
+        if (streq (arg, "--max-price"))
+            ok = s_parse_uint (value, UINT64_MAX, &number), spec.max_price = number;
+        else
+        if (streq (arg, "--timeout"))
+            ok = s_parse_uint (value, 30 * 86400, &number), spec.timeout_s = (uint32_t) number;
+        else
+        if (streq (arg, "--retries"))
+            ok = s_parse_uint (value, 100, &number), spec.retries = (uint32_t) number;
+        else
+        if (streq (arg, "--policy"))
+            spec.policy = (char *) value;
+        else
+        if (streq (arg, "--runtime"))
+            spec.runtime = (char *) value;
+        else
+        if (streq (arg, "--image"))
+            spec.image = (char *) value;
+        else
+        if (streq (arg, "--constraint"))
+            spec.constraint = (char *) value;
+        else
+        if (streq (arg, "--token"))
+            token_arg = value;
+        else
+        if (streq (arg, "--env")) {
+            ok = strchr (value, '=') && spec.n_env < 128;
+            if (ok)
+                envs [spec.n_env++] = (char *) value;
+        }
+        else
+        if (streq (arg, "--label")) {
+            char *equals = strchr (value, '=');
+            ok = equals && equals != value && spec.n_labels < 64;
+            if (ok) {
+                Fogrid__Label *label = &label_store [spec.n_labels];
+                fogrid__label__init (label);
+                label->key = strndup (value, equals - value);
+                label->value = equals + 1;
+                labels [spec.n_labels++] = label;
+            }
+        }
+        else {
+            fprintf (stderr, "fogrid submit: unknown option '%s' (see fogrid submit --help)\n", arg);
+            return 2;
+        }
+        if (!ok) {
+            fprintf (stderr, "fogrid submit: bad value '%s' for %s\n", value, arg);
+            return 2;
+        }
+    }
+    spec.labels = labels;
+    spec.env = envs;
+    if (index >= argc) {
+        fprintf (stderr, "fogrid submit: no command given (fogrid submit -- COMMAND [ARG...])\n");
+        return 2;
+    }
+    spec.n_argv = (size_t) (argc - index);
+    spec.argv = argv + index;
+
+    int rc = 1;
+    cli_client_t *client = s_connect (globals);
+    if (client) {
+        fg_env_t *reply = NULL;
+        Fogrid__SubmitReply *submitted = cli_client_submit (client, &spec,
+                                                            token_arg? token_arg: token, &reply);
+        if (submitted) {
+            printf ("%s\n", submitted->task_id);
+            fflush (stdout);
+            rc = 0;
+            if (wait) {
+                rc = s_follow (client, submitted->task_id, true);
+                s_print_result (client, submitted->task_id, 0);
+            }
+        }
+        else
+            s_call_failed (client, "submit refused");
+        fg_msg_free (&reply);
+        cli_client_destroy (&client);
+    }
+    for (size_t i = 0; i < spec.n_labels; i++)
+        free (labels [i]->key);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  status, wait, result, cancel
+
+static void
+s_print_info (Fogrid__TaskInfo *info)
+{
+    char when [32];
+    printf ("task      %s\n", info->task_id);
+    printf ("state     %s\n", info->state);
+    printf ("attempt   %u\n", info->attempt);
+    if (*info->miner_id)
+        printf ("miner     %s\n", info->miner_id);
+    if (cli_task_state_final (info->state) && !streq (info->state, "cancelled")) {
+        printf ("exit code %d", info->exit_code);
+        if (info->term_signal)
+            printf (" (signal %d)", info->term_signal);
+        if (info->timed_out)
+            printf (" (timed out)");
+        printf ("\n");
+    }
+    if (*info->reason)
+        printf ("reason    %s\n", info->reason);
+    if (info->spec && info->spec->n_argv) {
+        printf ("command  ");
+        for (size_t i = 0; i < info->spec->n_argv; i++)
+            printf (" %s", info->spec->argv [i]);
+        printf ("\n");
+    }
+    printf ("history\n");
+    for (size_t i = 0; i < info->n_history; i++) {
+        Fogrid__StateChange *change = info->history [i];
+        fg_time_format ((int64_t) change->at_ms, when, sizeof when);
+        printf ("  %s  %-10s", when, change->state);
+        if (*change->miner_id)
+            printf (" miner %s attempt %u", change->miner_id, change->attempt);
+        if (*change->reason)
+            printf (" (%s)", change->reason);
+        printf ("\n");
+    }
+}
+
+static int
+s_cmd_status (s_globals_t *globals, int argc, char **argv)
+{
+    if (argc != 2 || s_wants_help (argc, argv)) {
+        fprintf (stderr, "usage: fogrid status TASK\n");
+        return s_wants_help (argc, argv)? 0: 2;
+    }
+    cli_client_t *client = s_connect (globals);
+    if (!client)
+        return 1;
+    fg_env_t *reply = NULL;
+    Fogrid__TaskInfo *info = cli_client_status (client, argv [1], &reply);
+    int rc = info? 0: s_call_failed (client, argv [1]);
+    if (info)
+        s_print_info (info);
+    fg_msg_free (&reply);
+    cli_client_destroy (&client);
+    return rc;
+}
+
+//  The exit status `wait` gives for a finished task.
+static int
+s_final_status (Fogrid__TaskInfo *info)
+{
+    if (streq (info->state, "succeeded"))
+        return 0;
+    if (streq (info->state, "failed") && info->exit_code > 0 && info->exit_code < 256)
+        return info->exit_code;
+    return 1;
+}
+
+//  Prints every state change until the task ends; returns s_final_status.
+//  Polls with a short period: history carries every change, so none is
+//  missed between two polls.
+static int
+s_follow (cli_client_t *client, const char *task_id, bool quiet)
+{
+    size_t printed = 0;
+    int failures = 0;
+    while (!zsys_interrupted) {
+        fg_env_t *reply = NULL;
+        Fogrid__TaskInfo *info = cli_client_status (client, task_id, &reply);
+        if (!info) {
+            fg_error_t error = cli_client_error (client);
+            if ((error == FG_E_TIMEOUT || error == FG_E_UNREACHABLE) && ++failures < 10) {
+                //  The hub may be restarting: it keeps every accepted task
+                fprintf (stderr, "fogrid: %s (retrying)\n", cli_client_error_text (client));
+                zclock_sleep (500);
+                continue;
+            }
+            return s_call_failed (client, task_id);
+        }
+        failures = 0;
+        for (; printed < info->n_history; printed++) {
+            Fogrid__StateChange *change = info->history [printed];
+            if (quiet)
+                continue;
+            char when [32];
+            fg_time_format ((int64_t) change->at_ms, when, sizeof when);
+            printf ("%s  %s  %-10s", when, task_id, change->state);
+            if (*change->miner_id)
+                printf (" on %s (attempt %u)", change->miner_id, change->attempt);
+            if (*change->reason)
+                printf (" - %s", change->reason);
+            printf ("\n");
+            fflush (stdout);
+        }
+        if (cli_task_state_final (info->state)) {
+            int status = s_final_status (info);
+            if (!quiet) {
+                if (streq (info->state, "cancelled"))
+                    printf ("%s cancelled\n", task_id);
+                else
+                    printf ("%s %s, exit code %d%s\n", task_id, info->state, info->exit_code,
+                            info->timed_out? " (timed out)": "");
+            }
+            fg_msg_free (&reply);
+            return status;
+        }
+        fg_msg_free (&reply);
+        zclock_sleep (100);
+    }
+    return 130;
+}
+
+static int
+s_cmd_wait (s_globals_t *globals, int argc, char **argv)
+{
+    if (argc != 2 || s_wants_help (argc, argv)) {
+        fprintf (stderr, "usage: fogrid wait TASK\n");
+        return s_wants_help (argc, argv)? 0: 2;
+    }
+    cli_client_t *client = s_connect (globals);
+    if (!client)
+        return 1;
+    int rc = s_follow (client, argv [1], false);
+    cli_client_destroy (&client);
+    return rc;
+}
+
+static void
+s_write_all (FILE *out, ProtobufCBinaryData *data)
+{
+    if (data->len)
+        fwrite (data->data, 1, data->len, out);
+}
+
+//  which: 0 everything, 1 stdout only, 2 stderr only.
+static int
+s_print_result (cli_client_t *client, const char *task_id, int which)
+{
+    fg_env_t *reply = NULL;
+    Fogrid__ResultReply *result = cli_client_result (client, task_id, &reply);
+    if (!result)
+        return s_call_failed (client, task_id);
+    if (which == 1)
+        s_write_all (stdout, &result->stdout);
+    else
+    if (which == 2)
+        s_write_all (stdout, &result->stderr);
+    else {
+        printf ("--- stdout%s\n", result->stdout_truncated? " (truncated)": "");
+        s_write_all (stdout, &result->stdout);
+        if (result->stdout.len && result->stdout.data [result->stdout.len - 1] != '\n')
+            printf ("\n");
+        printf ("--- stderr%s\n", result->stderr_truncated? " (truncated)": "");
+        s_write_all (stdout, &result->stderr);
+        if (result->stderr.len && result->stderr.data [result->stderr.len - 1] != '\n')
+            printf ("\n");
+        Fogrid__TaskInfo *info = result->info;
+        if (info && cli_task_state_final (info->state))
+            printf ("--- %s, exit code %d%s%s%s\n", info->state, info->exit_code,
+                    info->timed_out? ", timed out": "",
+                    *info->reason? ": ": "", info->reason);
+        else
+            printf ("--- %s (not finished)\n", info? info->state: "unknown");
+    }
+    fg_msg_free (&reply);
+    return 0;
+}
+
+static int
+s_cmd_result (s_globals_t *globals, int argc, char **argv)
+{
+    int which = 0;
+    const char *task_id = NULL;
+    for (int index = 1; index < argc; index++) {
+        if (streq (argv [index], "--stdout"))
+            which = 1;
+        else
+        if (streq (argv [index], "--stderr"))
+            which = 2;
+        else
+        if (argv [index][0] != '-' && !task_id)
+            task_id = argv [index];
+        else {
+            fprintf (stderr, "usage: fogrid %s [--stdout|--stderr] TASK\n", argv [0]);
+            return s_wants_help (argc, argv)? 0: 2;
+        }
+    }
+    if (!task_id) {
+        fprintf (stderr, "usage: fogrid %s [--stdout|--stderr] TASK\n", argv [0]);
+        return 2;
+    }
+    cli_client_t *client = s_connect (globals);
+    if (!client)
+        return 1;
+    int rc = s_print_result (client, task_id, which);
+    cli_client_destroy (&client);
+    return rc;
+}
+
+static int
+s_cmd_cancel (s_globals_t *globals, int argc, char **argv)
+{
+    if (argc != 2 || s_wants_help (argc, argv)) {
+        fprintf (stderr, "usage: fogrid cancel TASK\n");
+        return s_wants_help (argc, argv)? 0: 2;
+    }
+    cli_client_t *client = s_connect (globals);
+    if (!client)
+        return 1;
+    fg_env_t *reply = NULL;
+    Fogrid__TaskInfo *info = cli_client_cancel (client, argv [1], &reply);
+    int rc = info? 0: s_call_failed (client, argv [1]);
+    if (info)
+        printf ("%s %s\n", info->task_id, info->state);
+    fg_msg_free (&reply);
+    cli_client_destroy (&client);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  miners, health, resolve
+
+static int
+s_cmd_miners (s_globals_t *globals, int argc, char **argv)
+{
+    if (argc != 1) {
+        fprintf (stderr, "usage: fogrid miners\n");
+        return s_wants_help (argc, argv)? 0: 2;
+    }
+    cli_client_t *client = s_connect (globals);
+    if (!client)
+        return 1;
+    fg_env_t *reply = NULL;
+    Fogrid__MinersReply *miners = cli_client_miners (client, &reply);
+    int rc = miners? 0: s_call_failed (client, "miners");
+    if (miners) {
+        printf ("%-16s %-14s %-12s %5s %8s %8s %6s %7s %5s %s\n", "MINER", "NAME", "STATE",
+                "CORES", "MEM_MB", "DISK_MB", "PRICE", "RUNNING", "LOAD", "SEEN");
+        int64_t now = fg_now_ms ();
+        for (size_t i = 0; i < miners->n_miners; i++) {
+            Fogrid__MinerInfo *miner = miners->miners [i];
+            Fogrid__Resources *res = miner->resources;
+            Fogrid__Load *load = miner->load;
+            printf ("%-16s %-14.14s %-12s %5u %8" PRIu64 " %8" PRIu64 " %6" PRIu64 " %7u %5.2f %.1fs ago\n",
+                    miner->miner_id, miner->name, miner->state,
+                    res? res->cores: 0, res? res->mem_mb: 0, res? res->disk_mb: 0,
+                    res? res->price: 0, load? load->running: 0, load? load->load1: 0.0,
+                    miner->last_seen_ms? (now - (int64_t) miner->last_seen_ms) / 1000.0: 0.0);
+        }
+        if (miners->n_miners == 0)
+            printf ("(no miners)\n");
+    }
+    fg_msg_free (&reply);
+    cli_client_destroy (&client);
+    return rc;
+}
+
+static int
+s_cmd_health (s_globals_t *globals, int argc, char **argv)
+{
+    if (argc != 1) {
+        fprintf (stderr, "usage: fogrid health\n");
+        return s_wants_help (argc, argv)? 0: 2;
+    }
+    cli_client_t *client = s_connect (globals);
+    if (!client)
+        return 1;
+    fg_env_t *reply = NULL;
+    Fogrid__HealthReply *health = cli_client_health (client, &reply);
+    int rc = health? 0: s_call_failed (client, "health");
+    if (health) {
+        printf ("hub      %s at %s, up %.0fs\n", health->hub_id, cli_client_endpoint (client),
+                health->uptime_ms / 1000.0);
+        printf ("queue    %u pending\n", health->queue_length);
+        printf ("miners  ");
+        for (size_t i = 0; i < health->n_miners_by_state; i++)
+            printf (" %s=%" PRIu64, health->miners_by_state [i]->name, health->miners_by_state [i]->value);
+        printf ("\ntasks   ");
+        for (size_t i = 0; i < health->n_tasks_by_state; i++)
+            printf (" %s=%" PRIu64, health->tasks_by_state [i]->name, health->tasks_by_state [i]->value);
+        printf ("\n");
+    }
+    fg_msg_free (&reply);
+    cli_client_destroy (&client);
+    return rc;
+}
+
+static int
+s_cmd_resolve (s_globals_t *globals, int argc, char **argv)
+{
+    const char *policy = NULL, *name = NULL;
+    for (int index = 1; index < argc; index++) {
+        if (streq (argv [index], "--policy") && index + 1 < argc)
+            policy = argv [++index];
+        else
+        if (argv [index][0] != '-' && !name)
+            name = argv [index];
+        else {
+            fprintf (stderr, "usage: fogrid resolve [--policy random|round-robin|weighted|least-loaded] NAME\n");
+            return s_wants_help (argc, argv)? 0: 2;
+        }
+    }
+    if (!name) {
+        fprintf (stderr, "usage: fogrid resolve [--policy P] NAME\n");
+        return 2;
+    }
+    fg_resolver_t *resolver = fg_resolver_new (globals->locators, globals->timeout_ms);
+    fg_resolution_t *res = NULL;
+    fg_error_t rc = fg_resolver_resolve (resolver, name, policy, &res);
+    if (rc) {
+        s_error (name, rc == FG_E_NOT_FOUND? "not found": fg_resolver_error_text (resolver));
+        fg_resolver_destroy (&resolver);
+        return 1;
+    }
+    printf ("name      %s (from locator %s)\n", res->name, res->locator);
+    printf ("protocol  %s (version %u)\n", *res->protocol? res->protocol: "-", res->protocol_version);
+    printf ("endpoints %zu\n", res->n_endpoints);
+    for (size_t i = 0; i < res->n_endpoints; i++)
+        printf ("  %-28s owner %-16s weight %u load %u\n", res->endpoints [i].uri,
+                res->endpoints [i].owner, res->endpoints [i].weight, res->endpoints [i].load);
+    printf ("functions %zu\n", res->n_functions);
+    for (size_t i = 0; i < res->n_functions; i++)
+        printf ("  %s(%s) -> %s\n", res->functions [i].name, res->functions [i].args,
+                res->functions [i].result);
+    fg_resolution_destroy (&res);
+    fg_resolver_destroy (&resolver);
+    return 0;
+}
+
+//  ---------------------------------------------------------------------
+
+int
+cli_main (int argc, char **argv)
+{
+    //  The CLI prints its own errors; czmq's log lines would only repeat them
+    zsys_init ();
+    s_globals_t globals = {
+        .locators = getenv ("FOGRID_LOCATOR"),
+        .hub = getenv ("FOGRID_HUB"),
+        .timeout_ms = 5000
+    };
+    if (!globals.locators || !*globals.locators)
+        globals.locators = "tcp://127.0.0.1:7700";
+    int index = 1;
+    for (; index < argc && argv [index][0] == '-'; index++) {
+        const char *arg = argv [index];
+        const char *value = index + 1 < argc? argv [index + 1]: NULL;
+        if (streq (arg, "-h") || streq (arg, "--help"))
+            return s_usage (stdout);
+        if (streq (arg, "-V") || streq (arg, "--version")) {
+            printf ("fogrid %s (protocol %d)\n", FG_VERSION_STRING, FG_PROTO_VERSION);
+            return 0;
+        }
+        if (!value) {
+            fprintf (stderr, "fogrid: unknown option or missing value: %s (see fogrid --help)\n", arg);
+            return 2;
+        }
+        if (streq (arg, "-l") || streq (arg, "--locator"))
+            globals.locators = value;
+        else
+        if (streq (arg, "-H") || streq (arg, "--hub"))
+            globals.hub = value;
+        else
+        if (streq (arg, "-T") || streq (arg, "--timeout")) {
+            globals.timeout_ms = atoi (value);
+            if (globals.timeout_ms <= 0) {
+                fprintf (stderr, "fogrid: --timeout wants milliseconds > 0\n");
+                return 2;
+            }
+        }
+        else {
+            fprintf (stderr, "fogrid: unknown option '%s' (see fogrid --help)\n", arg);
+            return 2;
+        }
+        index++;
+    }
+    if (index >= argc)
+        return s_usage (stderr);
+    for (const s_command_t *cmd = s_commands; cmd->name; cmd++)
+        if (streq (cmd->name, argv [index]))
+            return cmd->fn (&globals, argc - index, argv + index);
+    fprintf (stderr, "fogrid: unknown command '%s' (see fogrid --help)\n", argv [index]);
+    return 2;
+}

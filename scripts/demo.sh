@@ -1,0 +1,103 @@
+#!/bin/bash
+#   demo.sh - a small fogrid grid on this machine, with real work through it
+#
+#   usage: scripts/demo.sh BINDIR        (make demo; KEEP=1 leaves it up)
+#   Starts a locator, a hub and two miners on loopback, runs a handful of
+#   tasks through the `fogrid` command line, prints their results and the
+#   miner list, and stops everything.
+set -u
+BIN=$(cd "${1:-build/bin}" && pwd)
+KEEP=${KEEP:-0}
+DIR=$(mktemp -d /tmp/fogrid-demo-XXXXXX)
+PIDS=()
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+free_port() {
+    # A port nothing listens on, from a range the demo keeps to itself
+    local port
+    for port in $(seq "$1" $(($1 + 200))); do
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"; return
+        fi
+    done
+    echo "demo: no free port near $1" >&2; exit 1
+}
+
+cleanup() {
+    say "stopping the grid"
+    local pid
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+    for pid in "${PIDS[@]}"; do
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    if pgrep -f "$DIR" >/dev/null; then
+        echo "demo: processes left behind:"; pgrep -af "$DIR"
+    else
+        echo "all daemons stopped, nothing left running"
+    fi
+    rm -rf "$DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+LPORT=$(free_port 17700)
+BPORT=$(free_port $((LPORT + 1)))
+MPORT=$(free_port $((BPORT + 1)))
+export FOGRID_LOCATOR="tcp://127.0.0.1:$LPORT"
+fogrid() { "$BIN/fogrid" "$@"; }
+
+say "starting a locator, a hub and two miners (logs in $DIR)"
+"$BIN/fogrid-locator" --bind "tcp://127.0.0.1:$LPORT" 2>"$DIR/locator.log" & PIDS+=($!)
+"$BIN/fogrid-hub" --buyers "tcp://127.0.0.1:$BPORT" --miners "tcp://127.0.0.1:$MPORT" \
+    --locator "$FOGRID_LOCATOR" --data "$DIR/hub" 2>"$DIR/hub.log" & PIDS+=($!)
+for n in 1 2; do
+    "$BIN/fogrid-miner" --locator "$FOGRID_LOCATOR" --name "miner$n" --data "$DIR/miner$n" \
+        --cores 2 2>"$DIR/miner$n.log" & PIDS+=($!)
+done
+
+for _ in $(seq 100); do
+    [ "$(fogrid miners 2>/dev/null | grep -c ' connected ')" -ge 2 ] && break
+    sleep 0.1
+done
+say "the locator resolves the hub"
+fogrid resolve hub
+say "fogrid miners"
+fogrid miners
+
+say "submitting tasks"
+TASKS=()
+submit() {
+    local id
+    id=$(fogrid submit "$@") || { echo "demo: submit failed"; exit 1; }
+    printf '%s  %s\n' "$id" "${*: -1}"
+    TASKS+=("$id")
+}
+submit -- sh -c 'echo hello; exit 3'
+submit -- sh -c 'echo "running on $(hostname) as task $FOGRID_TASK_ID"'
+submit -- awk 'BEGIN { for (n = 2; c < 15; n++) { p = 1; for (d = 2; d * d <= n; d++) if (n % d == 0) { p = 0; break } if (p) { printf "%d ", n; c++ } } print "" }'
+submit -- sh -c 'seq 1 1000000 | awk "{ s += \$1 } END { print s }"'
+submit --timeout 1 -- sleep 10
+submit -- sh -c 'echo to stderr >&2; exit 0'
+
+say "fogrid wait ${TASKS[0]}"
+fogrid wait "${TASKS[0]}"
+echo "(fogrid wait exited with $?)"
+
+for id in "${TASKS[@]}"; do
+    say "fogrid result $id"
+    fogrid wait "$id" >/dev/null
+    fogrid result "$id"
+done
+
+say "fogrid miners"
+fogrid miners
+say "fogrid health"
+fogrid health
+
+if [ "$KEEP" = 1 ]; then
+    say "the grid stays up: FOGRID_LOCATOR=$FOGRID_LOCATOR $BIN/fogrid ...; Ctrl-C stops it"
+    while sleep 1; do :; done
+fi
