@@ -93,6 +93,15 @@ s_peek_seq (const byte *data, size_t size)
 fg_env_t *
 fg_msg_recv (zsock_t *sock, zframe_t **routing_id_p, fg_error_t *err_p, uint64_t *seq_p)
 {
+    return fg_msg_recv_from (sock, routing_id_p, NULL, err_p, seq_p);
+}
+
+fg_env_t *
+fg_msg_recv_from (zsock_t *sock, zframe_t **routing_id_p, char *peer_key,
+                  fg_error_t *err_p, uint64_t *seq_p)
+{
+    if (peer_key)
+        *peer_key = 0;
     if (err_p)
         *err_p = FG_OK;
     if (seq_p)
@@ -115,6 +124,10 @@ fg_msg_recv (zsock_t *sock, zframe_t **routing_id_p, fg_error_t *err_p, uint64_t
     }
     zframe_t *frame = zmsg_first (msg);
     size_t size = zframe_size (frame);
+    if (peer_key) {
+        const char *user = zframe_meta (frame, "User-Id");
+        snprintf (peer_key, 41, "%s", user? user: "");
+    }
     if ((int64_t) size > s_max_bytes) {
         zmsg_destroy (&msg);
         return s_refuse (FG_E_TOO_BIG, err_p);

@@ -32,6 +32,12 @@ int fg_msg_send (zsock_t *sock, zframe_t *routing_id, fg_env_t *env);
 fg_env_t *fg_msg_recv (zsock_t *sock, zframe_t **routing_id_p,
                        fg_error_t *err_p, uint64_t *seq_p);
 
+//  As fg_msg_recv, and copies the sender's CurveZMQ public key (Z85, the
+//  User-Id its ZAP handler gave it) into peer_key (41 bytes), or "" on a
+//  plain-text socket.
+fg_env_t *fg_msg_recv_from (zsock_t *sock, zframe_t **routing_id_p, char *peer_key,
+                            fg_error_t *err_p, uint64_t *seq_p);
+
 //  Frees a received envelope; NULLs the pointer.
 void fg_msg_free (fg_env_t **env_p);
 

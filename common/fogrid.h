@@ -20,5 +20,6 @@ typedef Fogrid__Envelope fg_env_t;
 #include "fg_rpc.h"
 #include "fg_resolver.h"
 #include "fg_registrant.h"
+#include "fg_curve.h"
 
 #endif

@@ -2,6 +2,7 @@
 SUITE (fg_util)
 SUITE (fg_msg)
 SUITE (fg_config)
+SUITE (fg_curve)
 SUITE (fg_rpc)
 SUITE (loc_registry)
 SUITE (loc_server)

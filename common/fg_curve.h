@@ -1,0 +1,49 @@
+/*  =========================================================================
+    fg_curve - CurveZMQ for fogrid: key pairs, secure sockets, and the ZAP
+    handler that admits peers by role
+
+    Every fogrid process has a key pair (created on first start, the secret
+    half readable only by its owner). A server socket belongs to a role
+    ("buyers", "miners", "peers", "admins") and admits only the public keys
+    found in that role's directory; a client must know the server's public
+    key. The ZAP handler is the one place that says yes or no, counts both,
+    and tells the server which key a message came from (ZeroMQ's User-Id),
+    which is what authorisation checks later rest on.
+    =========================================================================  */
+#ifndef FG_CURVE_H_INCLUDED
+#define FG_CURVE_H_INCLUDED
+
+//  Loads the key pair at path (public half; the secret half is
+//  path + "_secret"), creating both when missing and create is true.
+//  Returns NULL with the reason in err.
+zcert_t *fg_curve_keys (const char *path, bool create, char *err, size_t err_size);
+
+//  True when text is a Z85 CurveZMQ public key (40 characters).
+bool fg_curve_key_valid (const char *text);
+
+//  Makes sock a CurveZMQ server for role. Call before bind.
+void fg_curve_server (zsock_t *sock, zcert_t *cert, const char *role);
+
+//  Makes sock a CurveZMQ client of the server whose public key is given.
+//  Call before connect.
+void fg_curve_client (zsock_t *sock, zcert_t *cert, const char *server_key);
+
+typedef struct _fg_zap_t fg_zap_t;
+
+//  Starts the process's ZAP handler (one per process).
+fg_zap_t *fg_zap_new (void);
+void fg_zap_destroy (fg_zap_t **self_p);
+
+//  Admits the keys in directory (certificate files, as `fogrid keygen`
+//  writes them; re-read when the directory changes) for role.
+void fg_zap_allow (fg_zap_t *self, const char *role, const char *directory);
+
+//  Admits any key for role (an open grid: buyers identify themselves by
+//  key but need no approval).
+void fg_zap_allow_any (fg_zap_t *self, const char *role);
+
+//  Connections admitted and refused so far for role.
+uint64_t fg_zap_admitted (fg_zap_t *self, const char *role);
+uint64_t fg_zap_refused (fg_zap_t *self, const char *role);
+
+#endif
