@@ -1,0 +1,41 @@
+/*  =========================================================================
+    bench - what the dispatch benchmark's parts share
+
+    Each part dispatches the same number of trivial tasks from one client
+    to 4 workers and reports, per task, when it was submitted and when its
+    result was back; the summary turns those into tasks per second and
+    latency percentiles, so every system is measured the same way.
+    =========================================================================  */
+#ifndef BENCH_H_INCLUDED
+#define BENCH_H_INCLUDED
+
+#include "fogrid.h"
+
+typedef struct {
+    int tasks;                  //  how many tasks to dispatch
+    int workers;                //  miners / workers
+    size_t request_size;        //  bytes of a submit, as fogrid encodes it
+    size_t assign_size;         //  bytes of an assignment
+    size_t result_size;         //  bytes of a result
+    const char *bin_dir;        //  where the fogrid programs are
+} bench_params_t;
+
+typedef struct {
+    const char *name;
+    int done;                   //  tasks completed
+    int64_t *submitted_us;      //  per task
+    int64_t *completed_us;      //  per task
+    char note [256];            //  why it was skipped, or what it measured
+    bool skipped;
+} bench_result_t;
+
+int64_t bench_now_us (void);
+bench_result_t *bench_result_new (const char *name, int tasks);
+void bench_result_destroy (bench_result_t **self_p);
+
+//  The parts; each fills a result.
+void bench_ceiling (const bench_params_t *params, bench_result_t *result);
+void bench_gearman (const bench_params_t *params, bench_result_t *result);
+void bench_fogrid (const bench_params_t *params, bench_result_t *result, const char *runtime);
+
+#endif

@@ -1,0 +1,191 @@
+/*  =========================================================================
+    bench_dispatch - fogrid's dispatch overhead against a ceiling and a peer
+
+    usage: bench_dispatch [--tasks N] [--bin DIR]
+
+    Dispatches N trivial tasks from one client to 4 workers through:
+      1. a bare ZeroMQ ROUTER/DEALER broker (the ceiling: no storage, no
+         matching, same message sizes as fogrid's),
+      2. Gearman (gearmand from Debian, 4 C workers; the peer),
+      3. fogrid: CLI client library -> hub -> 4 miners, with the `null`
+         runtime (the grid's own overhead) and with the `process` runtime
+         running /bin/true,
+    and prints tasks per second and p50/p99 submit-to-result latency for
+    each, side by side, with the ratios to the ceiling.
+    =========================================================================  */
+#include "bench.h"
+#include <sys/time.h>
+
+int64_t
+bench_now_us (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+bench_result_t *
+bench_result_new (const char *name, int tasks)
+{
+    bench_result_t *self = (bench_result_t *) zmalloc (sizeof (bench_result_t));
+    self->name = name;
+    self->submitted_us = (int64_t *) zmalloc (sizeof (int64_t) * tasks);
+    self->completed_us = (int64_t *) zmalloc (sizeof (int64_t) * tasks);
+    return self;
+}
+
+void
+bench_result_destroy (bench_result_t **self_p)
+{
+    if (*self_p) {
+        free ((*self_p)->submitted_us);
+        free ((*self_p)->completed_us);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+static int
+s_compare (const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+    return x < y? -1: x > y;
+}
+
+typedef struct {
+    double rate;                //  tasks per second
+    double p50_ms, p99_ms;      //  latency
+} s_figures_t;
+
+static s_figures_t
+s_figures (bench_result_t *result)
+{
+    s_figures_t figures = { 0, 0, 0 };
+    int n = result->done;
+    if (n == 0)
+        return figures;
+    int64_t *latency = (int64_t *) zmalloc (sizeof (int64_t) * n);
+    int64_t first = INT64_MAX, last = 0;
+    for (int i = 0; i < n; i++) {
+        latency [i] = result->completed_us [i] - result->submitted_us [i];
+        if (result->submitted_us [i] < first)
+            first = result->submitted_us [i];
+        if (result->completed_us [i] > last)
+            last = result->completed_us [i];
+    }
+    qsort (latency, n, sizeof (int64_t), s_compare);
+    figures.rate = last > first? n * 1e6 / (double) (last - first): 0;
+    figures.p50_ms = latency [n / 2] / 1000.0;
+    figures.p99_ms = latency [(n * 99) / 100 < n? (n * 99) / 100: n - 1] / 1000.0;
+    free (latency);
+    return figures;
+}
+
+//  Message sizes as fogrid encodes a trivial task, so the ceiling and the
+//  peer move the same bytes.
+static void
+s_measure_sizes (bench_params_t *params)
+{
+    char *argv [] = { "/bin/true" };
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    spec.n_argv = 1;
+    spec.argv = argv;
+    Fogrid__SubmitRequest submit = FOGRID__SUBMIT_REQUEST__INIT;
+    submit.spec = &spec;
+    submit.client_token = "tok-0123456789ab";
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.version = FG_PROTO_VERSION;
+    env.seq = 123456;
+    env.body_case = FOGRID__ENVELOPE__BODY_SUBMIT;
+    env.submit = &submit;
+    params->request_size = fogrid__envelope__get_packed_size (&env);
+
+    Fogrid__TaskAssign assign = FOGRID__TASK_ASSIGN__INIT;
+    assign.task_id = "t-0123456789ab";
+    assign.attempt = 1;
+    assign.spec = &spec;
+    env.body_case = FOGRID__ENVELOPE__BODY_TASK_ASSIGN;
+    env.task_assign = &assign;
+    params->assign_size = fogrid__envelope__get_packed_size (&env);
+
+    Fogrid__TaskResult result = FOGRID__TASK_RESULT__INIT;
+    result.task_id = "t-0123456789ab";
+    result.attempt = 1;
+    result.started_ms = (uint64_t) fg_now_ms ();
+    result.ended_ms = result.started_ms + 1;
+    env.body_case = FOGRID__ENVELOPE__BODY_TASK_RESULT;
+    env.task_result = &result;
+    params->result_size = fogrid__envelope__get_packed_size (&env);
+}
+
+int
+main (int argc, char *argv [])
+{
+    bench_params_t params = { .tasks = 2000, .workers = 4, .bin_dir = NULL };
+    for (int index = 1; index < argc; index++) {
+        if (streq (argv [index], "--tasks") && index + 1 < argc)
+            params.tasks = atoi (argv [++index]);
+        else
+        if (streq (argv [index], "--bin") && index + 1 < argc)
+            params.bin_dir = argv [++index];
+        else {
+            fprintf (stderr, "usage: bench_dispatch [--tasks N] [--bin DIR]\n");
+            return 2;
+        }
+    }
+    if (params.tasks < 10 || params.tasks > 1000000) {
+        fprintf (stderr, "bench_dispatch: --tasks must be 10..1000000\n");
+        return 2;
+    }
+    static char bin [1024];
+    if (!params.bin_dir) {
+        //  The programs sit next to this one
+        ssize_t len = readlink ("/proc/self/exe", bin, sizeof bin - 1);
+        bin [len > 0? len: 0] = 0;
+        char *slash = strrchr (bin, '/');
+        if (slash)
+            *slash = 0;
+        params.bin_dir = bin;
+    }
+    zsys_init ();
+    zsys_set_logstream (NULL);
+    s_measure_sizes (&params);
+    printf ("dispatching %d trivial tasks to %d workers; messages of %zu/%zu/%zu bytes "
+            "(submit/assign/result)\n\n", params.tasks, params.workers,
+            params.request_size, params.assign_size, params.result_size);
+
+    bench_result_t *results [4] = {
+        bench_result_new ("zeromq broker (ceiling)", params.tasks),
+        bench_result_new ("gearman (peer)", params.tasks),
+        bench_result_new ("fogrid, null runtime", params.tasks),
+        bench_result_new ("fogrid, /bin/true", params.tasks)
+    };
+    bench_ceiling (&params, results [0]);
+    bench_gearman (&params, results [1]);
+    bench_fogrid (&params, results [2], "null");
+    bench_fogrid (&params, results [3], "process");
+
+    s_figures_t ceiling = s_figures (results [0]);
+    printf ("%-26s %10s %10s %10s %12s\n", "", "tasks/s", "p50 ms", "p99 ms", "vs ceiling");
+    for (int i = 0; i < 4; i++) {
+        bench_result_t *result = results [i];
+        if (result->skipped || result->done == 0) {
+            printf ("%-26s %10s   (skipped: %s)\n", result->name, "-", result->note);
+            continue;
+        }
+        s_figures_t figures = s_figures (result);
+        printf ("%-26s %10.0f %10.2f %10.2f %11.1f%%", result->name, figures.rate,
+                figures.p50_ms, figures.p99_ms,
+                ceiling.rate > 0? 100.0 * figures.rate / ceiling.rate: 0.0);
+        if (result->done < params.tasks)
+            printf ("  (only %d of %d done)", result->done, params.tasks);
+        printf ("\n");
+    }
+    printf ("\n");
+    for (int i = 0; i < 4; i++) {
+        if (*results [i]->note && !results [i]->skipped)
+            printf ("%s: %s\n", results [i]->name, results [i]->note);
+        bench_result_destroy (&results [i]);
+    }
+    return 0;
+}

@@ -1,0 +1,188 @@
+/*  =========================================================================
+    bench_fogrid - the same dispatch through a real fogrid hub and miners
+
+    Starts fogrid-hub and 4 fogrid-miners as processes on loopback (no
+    locator: the client and the miners are given the hub's endpoints), then
+    submits every task with the CLI's client library and waits until the
+    hub reports them all done. A task's latency runs from the client's
+    submit call to the hub's record of its result.
+    =========================================================================  */
+#include "bench.h"
+
+#ifndef BENCH_HAVE_FOGRID
+void
+bench_fogrid (const bench_params_t *params, bench_result_t *result, const char *runtime)
+{
+    (void) params;
+    (void) runtime;
+    result->skipped = true;
+    snprintf (result->note, sizeof result->note, "built without the cli folder");
+}
+#else
+#include "cli_client.h"
+#include <signal.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+
+static pid_t
+s_spawn (const char *dir, const char *log, char **argv)
+{
+    pid_t pid = fork ();
+    if (pid == 0) {
+        char path [1024];
+        snprintf (path, sizeof path, "%s/%s", dir, log);
+        int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            dup2 (fd, 1);
+            dup2 (fd, 2);
+        }
+        execv (argv [0], argv);
+        _exit (127);
+    }
+    return pid;
+}
+
+static void
+s_stop (pid_t pid)
+{
+    kill (pid, SIGTERM);
+    for (int i = 0; i < 100; i++) {
+        if (waitpid (pid, NULL, WNOHANG) == pid)
+            return;
+        zclock_sleep (20);
+    }
+    kill (pid, SIGKILL);
+    waitpid (pid, NULL, 0);
+}
+
+static int
+s_free_port (void)
+{
+    zsock_t *probe = zsock_new (ZMQ_ROUTER);
+    int port = zsock_bind (probe, "tcp://127.0.0.1:*");
+    zsock_destroy (&probe);
+    return port;
+}
+
+static uint64_t
+s_count (Fogrid__HealthReply *health, const char *state)
+{
+    for (size_t i = 0; i < health->n_tasks_by_state; i++)
+        if (streq (health->tasks_by_state [i]->name, state))
+            return health->tasks_by_state [i]->value;
+    return 0;
+}
+
+void
+bench_fogrid (const bench_params_t *params, bench_result_t *result, const char *runtime)
+{
+    char dir [] = "/tmp/fogrid-bench-XXXXXX";
+    if (!mkdtemp (dir)) {
+        result->skipped = true;
+        snprintf (result->note, sizeof result->note, "cannot make a temp dir");
+        return;
+    }
+    char hub_bin [1100], miner_bin [1100], buyers [64], miners [64], data [128];
+    snprintf (hub_bin, sizeof hub_bin, "%s/fogrid-hub", params->bin_dir);
+    snprintf (miner_bin, sizeof miner_bin, "%s/fogrid-miner", params->bin_dir);
+    snprintf (buyers, sizeof buyers, "tcp://127.0.0.1:%d", s_free_port ());
+    snprintf (miners, sizeof miners, "tcp://127.0.0.1:%d", s_free_port ());
+    snprintf (data, sizeof data, "%s/hub", dir);
+    char queue [64];
+    snprintf (queue, sizeof queue, "hub/queue_max=%d", params->tasks + 10);
+    char *hub_argv [] = { hub_bin, "--buyers", buyers, "--miners", miners, "--locator", "",
+                          "--data", data, "-o", queue, NULL };
+    pid_t hub = s_spawn (dir, "hub.log", hub_argv);
+    pid_t miner_pids [16];
+    char runtime_opt [64];
+    snprintf (runtime_opt, sizeof runtime_opt, "miner/runtime=%s", runtime);
+    for (int i = 0; i < params->workers; i++) {
+        char name [32], mdata [128], log [32], id [64];
+        snprintf (name, sizeof name, "bench%d", i);
+        snprintf (mdata, sizeof mdata, "%s/%s", dir, name);
+        snprintf (log, sizeof log, "%s.log", name);
+        snprintf (id, sizeof id, "miner/id=m-bench%d", i);
+        char *argv [] = { miner_bin, "--hub", miners, "--name", name, "--data", mdata,
+                          "--cores", "4", "-o", runtime_opt, "-o", id, NULL };
+        miner_pids [i] = s_spawn (dir, log, argv);
+    }
+    char err [512] = "";
+    cli_client_t *client = NULL;
+    //  Wait for the miners to say hello
+    for (int tries = 0; tries < 100; tries++) {
+        zclock_sleep (100);
+        if (!client)
+            client = cli_client_new (NULL, buyers, 2000, err, sizeof err);
+        fg_env_t *reply = NULL;
+        Fogrid__HealthReply *health = client? cli_client_health (client, &reply): NULL;
+        uint64_t connected = 0;
+        for (size_t i = 0; health && i < health->n_miners_by_state; i++)
+            if (streq (health->miners_by_state [i]->name, "connected"))
+                connected = health->miners_by_state [i]->value;
+        fg_msg_free (&reply);
+        if ((int) connected == params->workers)
+            break;
+    }
+    char **ids = (char **) zmalloc (sizeof (char *) * params->tasks);
+    char *argv [] = { runtime && streq (runtime, "process")? "/bin/true": "noop" };
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    spec.n_argv = 1;
+    spec.argv = argv;
+    int submitted = 0;
+    for (int i = 0; client && i < params->tasks; i++) {
+        char token [64];
+        snprintf (token, sizeof token, "bench-%s-%d", runtime, i);
+        fg_env_t *reply = NULL;
+        result->submitted_us [i] = bench_now_us ();
+        Fogrid__SubmitReply *submit = cli_client_submit (client, &spec, token, &reply);
+        if (!submit) {
+            snprintf (result->note, sizeof result->note, "submit %d failed: %s", i,
+                      cli_client_error_text (client));
+            break;
+        }
+        ids [i] = strdup (submit->task_id);
+        submitted++;
+        fg_msg_free (&reply);
+    }
+    //  Done when the hub counts every task finished
+    int64_t deadline = zclock_mono () + 120000;
+    while (client && submitted && zclock_mono () < deadline) {
+        fg_env_t *reply = NULL;
+        Fogrid__HealthReply *health = cli_client_health (client, &reply);
+        uint64_t finished = health? s_count (health, "succeeded") + s_count (health, "failed"): 0;
+        fg_msg_free (&reply);
+        if ((int) finished >= submitted)
+            break;
+        zclock_sleep (20);
+    }
+    //  Each task's completion time, as the hub recorded it
+    for (int i = 0; i < submitted; i++) {
+        fg_env_t *reply = NULL;
+        Fogrid__TaskInfo *info = cli_client_status (client, ids [i], &reply);
+        if (info && streq (info->state, "succeeded")) {
+            result->completed_us [i] = (int64_t) info->updated_ms * 1000;
+            if (result->completed_us [i] < result->submitted_us [i])
+                result->completed_us [i] = result->submitted_us [i];
+            result->done++;
+        }
+        fg_msg_free (&reply);
+        free (ids [i]);
+    }
+    free (ids);
+    if (!*result->note) {
+        if (!client)
+            snprintf (result->note, sizeof result->note, "no hub: %s", err);
+        else
+            snprintf (result->note, sizeof result->note,
+                      "hub + %d miner processes, SQLite on %s, submits one at a time",
+                      params->workers, dir);
+    }
+    cli_client_destroy (&client);
+    for (int i = 0; i < params->workers; i++)
+        s_stop (miner_pids [i]);
+    s_stop (hub);
+    char command [128];
+    snprintf (command, sizeof command, "rm -rf %s", dir);
+    if (system (command)) {}
+}
+#endif
