@@ -123,19 +123,27 @@ fg_msg_recv_from (zsock_t *sock, zframe_t **routing_id_p, char *peer_key,
         return s_refuse (FG_E_MALFORMED, err_p);
     }
     zframe_t *frame = zmsg_first (msg);
-    size_t size = zframe_size (frame);
     if (peer_key) {
         const char *user = zframe_meta (frame, "User-Id");
         snprintf (peer_key, 41, "%s", user? user: "");
     }
-    if ((int64_t) size > s_max_bytes) {
-        zmsg_destroy (&msg);
-        return s_refuse (FG_E_TOO_BIG, err_p);
-    }
-    if (seq_p)
-        *seq_p = s_peek_seq (zframe_data (frame), size);
-    fg_env_t *env = fogrid__envelope__unpack (NULL, size, zframe_data (frame));
+    fg_env_t *env = fg_msg_decode (zframe_data (frame), zframe_size (frame), err_p, seq_p);
     zmsg_destroy (&msg);
+    return env;
+}
+
+fg_env_t *
+fg_msg_decode (const byte *data, size_t size, fg_error_t *err_p, uint64_t *seq_p)
+{
+    if (err_p)
+        *err_p = FG_OK;
+    if (seq_p)
+        *seq_p = 0;
+    if ((int64_t) size > s_max_bytes)
+        return s_refuse (FG_E_TOO_BIG, err_p);
+    if (seq_p)
+        *seq_p = s_peek_seq (data, size);
+    fg_env_t *env = fogrid__envelope__unpack (NULL, size, data);
     if (!env)
         return s_refuse (FG_E_MALFORMED, err_p);
     if (seq_p)

@@ -38,6 +38,10 @@ fg_env_t *fg_msg_recv (zsock_t *sock, zframe_t **routing_id_p,
 fg_env_t *fg_msg_recv_from (zsock_t *sock, zframe_t **routing_id_p, char *peer_key,
                             fg_error_t *err_p, uint64_t *seq_p);
 
+//  Decodes one frame's bytes as fg_msg_recv does (size, encoding, version,
+//  body); the socket-free core that the fuzzer drives.
+fg_env_t *fg_msg_decode (const byte *data, size_t size, fg_error_t *err_p, uint64_t *seq_p);
+
 //  Frees a received envelope; NULLs the pointer.
 void fg_msg_free (fg_env_t **env_p);
 

@@ -1,0 +1,49 @@
+#!/bin/sh
+#   fuzz.sh - builds the libFuzzer targets in fuzz/ with clang and runs each
+#
+#   usage: scripts/fuzz.sh BUILD_DIR [SECONDS]
+#   BUILD_DIR is a configured fogrid build (for the generated protobuf
+#   code). Each target runs SECONDS (default 60) on its corpus in
+#   fuzz/corpus/NAME; new inputs it finds go to BUILD_DIR/fuzz/NAME, so
+#   the committed corpus only changes by hand. Exits non-zero on a crash.
+#   Without clang it says so and exits 0 (make test reports it skipped).
+set -eu
+cd "$(dirname "$0")/.."
+build=${1:?usage: fuzz.sh BUILD_DIR [SECONDS]}
+seconds=${2:-60}
+if ! command -v clang >/dev/null 2>&1; then
+    echo "fuzz: SKIPPED, no clang (apt-get install clang libclang-rt-14-dev)"
+    exit 0
+fi
+out="$build/fuzz"
+mkdir -p "$out"
+gen="$build/generated"
+flags="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+       -Icommon -I$gen $(pkg-config --cflags libczmq libprotobuf-c)"
+libs="$(pkg-config --libs libczmq libzmq libprotobuf-c libsodium)"
+common="common/fg_msg.c,common/fg_error.c,common/fg_util.c,$gen/fogrid.pb-c.c"
+
+# target name and its sources (besides the target file)
+targets="msg:$common"
+[ -f fuzz/fuzz_expr.c ] && targets="$targets expr:common/fg_expr.c"
+[ -f fuzz/fuzz_dns.c ] && targets="$targets dns:locator/loc_dns.c"
+
+status=0
+for entry in $targets; do
+    name=${entry%%:*}
+    sources=$(echo "${entry#*:}" | tr ',' ' ')
+    echo "== fuzz $name: building"
+    # shellcheck disable=SC2086
+    clang $flags "fuzz/fuzz_$name.c" $sources -o "$out/fuzz_$name" $libs
+    mkdir -p "$out/$name" "fuzz/corpus/$name"
+    echo "== fuzz $name: running ${seconds}s"
+    if ! "$out/fuzz_$name" -max_total_time="$seconds" -print_final_stats=0 \
+            -artifact_prefix="$out/$name-" "$out/$name" "fuzz/corpus/$name" \
+            >"$out/$name.log" 2>&1; then
+        echo "fuzz $name: FAILED, see $out/$name.log"; tail -n 40 "$out/$name.log"
+        status=1
+    else
+        echo "fuzz $name: $(grep -c . "$out/$name.log") log lines, no crash ($(tail -n 1 "$out/$name.log"))"
+    fi
+done
+exit $status
