@@ -206,6 +206,9 @@ s_agent_actor (zsock_t *pipe, void *argsv)
         zsock_set_linger (loc->sock, 100);
         zsock_set_immediate (loc->sock, 1);
         fg_msg_limit (loc->sock, 0);
+        if (fg_security_client (loc->sock, fg_security_locator_key ()))
+            zsys_error ("registrant: no valid locator key (security/locator_key) for %s", ep);
+        else
         if (zsock_connect (loc->sock, "%s", ep))
             zsys_error ("registrant: bad locator endpoint '%s'", ep);
         zpoller_add (self.poller, loc->sock);

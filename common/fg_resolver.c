@@ -101,14 +101,16 @@ s_resolve_at (fg_resolver_t *self, size_t index, const char *name,
     const char *endpoint = (const char *) zlist_first (self->locators);
     for (size_t i = 0; i < index; i++)
         endpoint = (const char *) zlist_next (self->locators);
-    if (!self->rpcs [index])
-        self->rpcs [index] = fg_rpc_new (endpoint);
-    fg_rpc_t *rpc = self->rpcs [index];
-    if (!rpc) {
-        snprintf (self->error_text, sizeof self->error_text,
-                  "bad locator endpoint '%s'", endpoint);
-        return FG_E_INVALID;
+    if (!self->rpcs [index]) {
+        char err [300];
+        self->rpcs [index] = fg_rpc_new_keyed (endpoint, fg_security_locator_key (),
+                                               err, sizeof err);
+        if (!self->rpcs [index]) {
+            snprintf (self->error_text, sizeof self->error_text, "locator: %s", err);
+            return FG_E_INVALID;
+        }
     }
+    fg_rpc_t *rpc = self->rpcs [index];
     Fogrid__LocResolve resolve = FOGRID__LOC_RESOLVE__INIT;
     resolve.name = (char *) name;
     resolve.policy = (char *) (policy? policy: "");

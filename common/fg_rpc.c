@@ -21,13 +21,28 @@ struct _fg_rpc_t {
 fg_rpc_t *
 fg_rpc_new (const char *endpoint)
 {
+    char err [256];
+    return fg_rpc_new_keyed (endpoint, NULL, err, sizeof err);
+}
+
+fg_rpc_t *
+fg_rpc_new_keyed (const char *endpoint, const char *server_key, char *err, size_t err_size)
+{
     zsock_t *sock = zsock_new (ZMQ_DEALER);
-    if (!sock)
+    if (!sock) {
+        snprintf (err, err_size, "cannot create a socket");
         return NULL;
+    }
     zsock_set_linger (sock, 0);
     zsock_set_immediate (sock, 1);
     fg_msg_limit (sock, 0);
+    if (fg_security_client (sock, server_key)) {
+        snprintf (err, err_size, "no valid public key known for %s (security is on)", endpoint);
+        zsock_destroy (&sock);
+        return NULL;
+    }
     if (zsock_connect (sock, "%s", endpoint)) {
+        snprintf (err, err_size, "'%s' is not a valid endpoint", endpoint);
         zsock_destroy (&sock);
         return NULL;
     }

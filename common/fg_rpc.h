@@ -13,6 +13,11 @@ typedef struct _fg_rpc_t fg_rpc_t;
 
 //  Connects (lazily, as ZeroMQ does) to endpoint. NULL if it is not valid.
 fg_rpc_t *fg_rpc_new (const char *endpoint);
+
+//  Same, for a server with this CurveZMQ public key (needed unless the
+//  process is insecure). NULL with the reason in err.
+fg_rpc_t *fg_rpc_new_keyed (const char *endpoint, const char *server_key,
+                            char *err, size_t err_size);
 void fg_rpc_destroy (fg_rpc_t **self_p);
 
 //  Sends req and waits up to timeout_ms for the first reply with its seq.

@@ -21,5 +21,6 @@ typedef Fogrid__Envelope fg_env_t;
 #include "fg_resolver.h"
 #include "fg_registrant.h"
 #include "fg_curve.h"
+#include "fg_security.h"
 
 #endif
