@@ -112,7 +112,7 @@ bench_fogrid (const bench_params_t *params, bench_result_t *result, const char *
     for (int tries = 0; tries < 100; tries++) {
         zclock_sleep (100);
         if (!client)
-            client = cli_client_new (NULL, buyers, 2000, err, sizeof err);
+            client = cli_client_new (NULL, buyers, NULL, 2000, err, sizeof err);
         fg_env_t *reply = NULL;
         Fogrid__HealthReply *health = client? cli_client_health (client, &reply): NULL;
         uint64_t connected = 0;

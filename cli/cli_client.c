@@ -12,12 +12,17 @@ struct _cli_client_t {
 };
 
 cli_client_t *
-cli_client_new (const char *locators, const char *hub, int timeout_ms,
-                char *err, size_t err_size)
+cli_client_new (const char *locators, const char *hub, const char *hub_key,
+                int timeout_ms, char *err, size_t err_size)
 {
-    char endpoint [300];
-    if (hub && *hub)
+    char endpoint [300], key [64] = "";
+    if (hub && *hub) {
         snprintf (endpoint, sizeof endpoint, "%s", hub);
+        if (hub_key && *hub_key && fg_security_read_key (hub_key, key)) {
+            snprintf (err, err_size, "'%s' is neither a public key nor a key file", hub_key);
+            return NULL;
+        }
+    }
     else {
         fg_resolver_t *resolver = fg_resolver_new (locators, timeout_ms);
         fg_resolution_t *res = NULL;
@@ -32,16 +37,19 @@ cli_client_new (const char *locators, const char *hub, int timeout_ms,
             snprintf (err, err_size, "the locator knows no live hub");
             rc = FG_E_NOT_FOUND;
         }
-        else
+        else {
             snprintf (endpoint, sizeof endpoint, "%s", res->endpoints [0].uri);
+            snprintf (key, sizeof key, "%s", res->endpoints [0].public_key);
+        }
         fg_resolution_destroy (&res);
         fg_resolver_destroy (&resolver);
         if (rc)
             return NULL;
     }
-    fg_rpc_t *rpc = fg_rpc_new (endpoint);
+    char why [300];
+    fg_rpc_t *rpc = fg_rpc_new_keyed (endpoint, key, why, sizeof why);
     if (!rpc) {
-        snprintf (err, err_size, "'%s' is not a valid hub endpoint", endpoint);
+        snprintf (err, err_size, "hub: %s", why);
         return NULL;
     }
     cli_client_t *self = (cli_client_t *) zmalloc (sizeof (cli_client_t));

@@ -11,10 +11,12 @@
 
 typedef struct _cli_client_t cli_client_t;
 
-//  hub: an endpoint, or NULL/"" to resolve `hub` through locators.
-//  Returns NULL with a reason in err when no hub can be found.
-cli_client_t *cli_client_new (const char *locators, const char *hub, int timeout_ms,
-                              char *err, size_t err_size);
+//  hub: an endpoint, or NULL/"" to resolve `hub` through locators (whose
+//  answer carries the hub's public key). hub_key: the hub's public key
+//  when hub is given and security is on. Returns NULL with a reason in err
+//  when no hub can be found.
+cli_client_t *cli_client_new (const char *locators, const char *hub, const char *hub_key,
+                              int timeout_ms, char *err, size_t err_size);
 void cli_client_destroy (cli_client_t **self_p);
 
 //  Each call returns the reply body (free with fg_msg_free on the

@@ -15,8 +15,17 @@
 typedef struct {
     const char *locators;       //  -l / FOGRID_LOCATOR
     const char *hub;            //  -H / FOGRID_HUB
+    const char *hub_key;        //  --hub-key / FOGRID_HUB_KEY
     int timeout_ms;             //  --timeout
+    fg_config_t *config;        //  security settings (FG_SECURITY_DEFS)
 } s_globals_t;
+
+//  The command line's own settings: only the security ones, so that
+//  FOGRID_SECURITY_* variables work as they do for the daemons
+static const fg_cfg_def_t s_defs [] = {
+    FG_SECURITY_DEFS,
+    { NULL }
+};
 
 typedef int (s_command_fn) (s_globals_t *globals, int argc, char **argv);
 
@@ -28,7 +37,7 @@ typedef struct {
 } s_command_t;
 
 static s_command_fn s_cmd_submit, s_cmd_status, s_cmd_wait, s_cmd_result,
-    s_cmd_cancel, s_cmd_miners, s_cmd_health, s_cmd_resolve;
+    s_cmd_cancel, s_cmd_miners, s_cmd_health, s_cmd_resolve, s_cmd_keygen;
 
 static const s_command_t s_commands [] = {
     { "submit", s_cmd_submit, "[options] -- COMMAND [ARG...]", "submit a task; prints its id" },
@@ -40,6 +49,7 @@ static const s_command_t s_commands [] = {
     { "miners", s_cmd_miners, "", "list the hub's miners with resources and load" },
     { "health", s_cmd_health, "", "summary of the hub: miners and tasks by state, queue" },
     { "resolve", s_cmd_resolve, "[--policy P] NAME", "show a service's endpoints and functions" },
+    { "keygen", s_cmd_keygen, "[FILE]", "make a key pair (default ~/.fogrid/buyer.key)" },
     { NULL, NULL, NULL, NULL }
 };
 
@@ -55,6 +65,13 @@ s_usage (FILE *out)
         "  -H, --hub ENDPOINT       talk to this hub instead of resolving `hub`\n"
         "                           (env FOGRID_HUB)\n"
         "  -T, --timeout MS         per-request timeout (default 5000)\n"
+        "  -k, --keys FILE          your key pair (env FOGRID_SECURITY_KEYS,\n"
+        "                           default ~/.fogrid/buyer.key, made when missing)\n"
+        "  -K, --locator-key KEY    the locators' public key or key file\n"
+        "                           (env FOGRID_SECURITY_LOCATOR_KEY)\n"
+        "      --hub-key KEY        the hub's public key, with --hub (env FOGRID_HUB_KEY)\n"
+        "      --insecure           plain text, for grids run with security/insecure\n"
+        "                           (env FOGRID_SECURITY_INSECURE=1)\n"
         "  -h, --help               this help; `fogrid COMMAND --help` for a command\n"
         "  -V, --version            show the version\n\n"
         "commands:\n", FG_VERSION_STRING);
@@ -75,7 +92,7 @@ static cli_client_t *
 s_connect (s_globals_t *globals)
 {
     char err [512];
-    cli_client_t *client = cli_client_new (globals->locators, globals->hub,
+    cli_client_t *client = cli_client_new (globals->locators, globals->hub, globals->hub_key,
                                            globals->timeout_ms, err, sizeof err);
     if (!client)
         s_error ("cannot reach a hub", err);
@@ -615,7 +632,57 @@ s_cmd_resolve (s_globals_t *globals, int argc, char **argv)
     return 0;
 }
 
+static void
+s_default_keys (char *path, size_t size, const char *name)
+{
+    const char *home = getenv ("HOME");
+    snprintf (path, size, "%s/.fogrid/%s", home && *home? home: ".", name);
+}
+
+static int
+s_cmd_keygen (s_globals_t *globals, int argc, char **argv)
+{
+    (void) globals;
+    if (argc > 2 || s_wants_help (argc, argv)) {
+        fprintf (stderr, "usage: fogrid keygen [FILE]\n"
+                 "  makes FILE (public key) and FILE_secret (secret key, mode 0600)\n"
+                 "  and prints the public key; an existing pair is kept\n");
+        return s_wants_help (argc, argv)? 0: 2;
+    }
+    char path [1024];
+    if (argc == 2)
+        snprintf (path, sizeof path, "%s", argv [1]);
+    else
+        s_default_keys (path, sizeof path, "buyer.key");
+    char err [512];
+    zcert_t *cert = fg_curve_keys (path, true, err, sizeof err);
+    if (!cert) {
+        s_error ("keygen", err);
+        return 1;
+    }
+    printf ("%s\n", zcert_public_txt (cert));
+    fprintf (stderr, "key pair in %s (public) and %s_secret (keep it private); give the "
+             "public file to the operators who must admit you\n", path, path);
+    zcert_destroy (&cert);
+    return 0;
+}
+
+//  Sets up security for commands that talk to the grid.
+static int
+s_security (s_globals_t *globals)
+{
+    char keys [1024], err [512];
+    s_default_keys (keys, sizeof keys, "buyer.key");
+    if (fg_security_init (globals->config, keys, true, err, sizeof err)) {
+        s_error ("security", err);
+        return -1;
+    }
+    return 0;
+}
+
 //  ---------------------------------------------------------------------
+
+static int s_run (s_globals_t *globals, int argc, char **argv);
 
 int
 cli_main (int argc, char **argv)
@@ -625,8 +692,24 @@ cli_main (int argc, char **argv)
     s_globals_t globals = {
         .locators = getenv ("FOGRID_LOCATOR"),
         .hub = getenv ("FOGRID_HUB"),
-        .timeout_ms = 5000
+        .hub_key = getenv ("FOGRID_HUB_KEY"),
+        .timeout_ms = 5000,
+        .config = fg_config_new (s_defs)
     };
+    int rc = s_run (&globals, argc, argv);
+    fg_security_term ();
+    fg_config_destroy (&globals.config);
+    return rc;
+}
+
+static int
+s_run (s_globals_t *globals_p, int argc, char **argv)
+{
+    s_globals_t globals = *globals_p;
+    if (fg_config_apply_env (globals.config)) {
+        fprintf (stderr, "fogrid: %s\n", fg_config_error (globals.config));
+        return 2;
+    }
     if (!globals.locators || !*globals.locators)
         globals.locators = "tcp://127.0.0.1:7700";
     int index = 1;
@@ -639,6 +722,10 @@ cli_main (int argc, char **argv)
             printf ("fogrid %s (protocol %d)\n", FG_VERSION_STRING, FG_PROTO_VERSION);
             return 0;
         }
+        if (streq (arg, "--insecure")) {
+            fg_config_set (globals.config, "security/insecure", "1");
+            continue;
+        }
         if (!value) {
             fprintf (stderr, "fogrid: unknown option or missing value: %s (see fogrid --help)\n", arg);
             return 2;
@@ -648,6 +735,15 @@ cli_main (int argc, char **argv)
         else
         if (streq (arg, "-H") || streq (arg, "--hub"))
             globals.hub = value;
+        else
+        if (streq (arg, "--hub-key"))
+            globals.hub_key = value;
+        else
+        if (streq (arg, "-k") || streq (arg, "--keys"))
+            fg_config_set (globals.config, "security/keys", value);
+        else
+        if (streq (arg, "-K") || streq (arg, "--locator-key"))
+            fg_config_set (globals.config, "security/locator_key", value);
         else
         if (streq (arg, "-T") || streq (arg, "--timeout")) {
             globals.timeout_ms = atoi (value);
@@ -665,8 +761,12 @@ cli_main (int argc, char **argv)
     if (index >= argc)
         return s_usage (stderr);
     for (const s_command_t *cmd = s_commands; cmd->name; cmd++)
-        if (streq (cmd->name, argv [index]))
+        if (streq (cmd->name, argv [index])) {
+            if (cmd->fn != s_cmd_keygen && !s_wants_help (argc - index, argv + index)
+            &&  s_security (&globals))
+                return 1;
             return cmd->fn (&globals, argc - index, argv + index);
+        }
     fprintf (stderr, "fogrid: unknown command '%s' (see fogrid --help)\n", argv [index]);
     return 2;
 }

@@ -101,6 +101,12 @@ s_resolve_at (fg_resolver_t *self, size_t index, const char *name,
     const char *endpoint = (const char *) zlist_first (self->locators);
     for (size_t i = 0; i < index; i++)
         endpoint = (const char *) zlist_next (self->locators);
+    if (!self->rpcs [index] && !fg_security_insecure () && !*fg_security_locator_key ()) {
+        snprintf (self->error_text, sizeof self->error_text,
+                  "the locators' public key is not set (security/locator_key; for the "
+                  "command line -K or FOGRID_SECURITY_LOCATOR_KEY)");
+        return FG_E_INVALID;
+    }
     if (!self->rpcs [index]) {
         char err [300];
         self->rpcs [index] = fg_rpc_new_keyed (endpoint, fg_security_locator_key (),

@@ -45,10 +45,13 @@ fg_security_read_key (const char *text_or_path, char *key)
 }
 
 int
-fg_security_init (fg_config_t *config, const char *default_keys, char *err, size_t err_size)
+fg_security_init (fg_config_t *config, const char *default_keys, bool quiet,
+                  char *err, size_t err_size)
 {
     s_insecure = fg_config_bool (config, "security/insecure");
     if (s_insecure) {
+        if (quiet)
+            return 0;
         zsys_warning ("*** security/insecure is set: sockets are PLAIN TEXT and anyone who "
                       "can reach them is let in. Use this for a local try-out only. ***");
         return 0;

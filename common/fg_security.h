@@ -20,8 +20,11 @@
       "the locators' public key (Z85), or the path of a public key file" }
 
 //  Sets up keys and the ZAP handler. default_keys is used when
-//  security/keys is empty. Returns 0, or -1 with the reason in err.
-int fg_security_init (fg_config_t *config, const char *default_keys, char *err, size_t err_size);
+//  security/keys is empty. Daemons warn loudly when insecure (quiet =
+//  false); the command line, whose user asked for it, does not. Returns
+//  0, or -1 with the reason in err.
+int fg_security_init (fg_config_t *config, const char *default_keys, bool quiet,
+                      char *err, size_t err_size);
 void fg_security_term (void);
 
 bool fg_security_insecure (void);

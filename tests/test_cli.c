@@ -53,18 +53,37 @@ test_unreachable_grid (void)
     int port = ts_free_port ();
     char args [256], *output = NULL;
     int64_t start = zclock_mono ();
-    snprintf (args, sizeof args, "-T 500 -l tcp://127.0.0.1:%d submit -- true", port);
+    snprintf (args, sizeof args, "--insecure -T 500 -l tcp://127.0.0.1:%d submit -- true", port);
     CU_ASSERT_EQUAL (s_fogrid (&output, args), 1);
-    CU_ASSERT_PTR_NOT_NULL (strstr (output, "cannot reach a hub"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "does not answer"));
     free (output);
-    snprintf (args, sizeof args, "-T 500 -H tcp://127.0.0.1:%d status t-000000000000", port);
+    snprintf (args, sizeof args, "--insecure -T 500 -H tcp://127.0.0.1:%d status t-000000000000", port);
     CU_ASSERT_EQUAL (s_fogrid (&output, args), 1);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "cannot reach"));
     free (output);
     CU_ASSERT (zclock_mono () - start < 5000);
 
+    //  Security is on by default: without the servers' keys, say so
+    char *home = ts_tmpdir_new ("cli-home");
+    snprintf (args, sizeof args, "-l tcp://127.0.0.1:%d -k %s/me.key resolve hub", port, home);
+    CU_ASSERT_EQUAL (s_fogrid (&output, args), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "public key is not set"));
+    free (output);
+    snprintf (args, sizeof args, "-H tcp://127.0.0.1:%d -k %s/me.key miners", port, home);
+    CU_ASSERT_EQUAL (s_fogrid (&output, args), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "no valid public key"));
+    free (output);
+    //  ... and the key pair it needed was made, private
+    snprintf (args, sizeof args, "test \"$(stat -c %%a %s/me.key_secret)\" = 600", home);
+    CU_ASSERT_EQUAL (ts_run (NULL, "%s", args), 0);
+    snprintf (args, sizeof args, "keygen %s/other.key", home);
+    CU_ASSERT_EQUAL (s_fogrid (&output, args), 0);
+    CU_ASSERT_EQUAL (strlen (output) > 40, true);
+    free (output);
+    ts_tmpdir_remove (&home);
+
     //  An invalid endpoint is named in the error
-    CU_ASSERT_EQUAL (s_fogrid (&output, "-H not-an-endpoint miners"), 1);
+    CU_ASSERT_EQUAL (s_fogrid (&output, "--insecure -H not-an-endpoint miners"), 1);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "not-an-endpoint"));
     free (output);
 }
