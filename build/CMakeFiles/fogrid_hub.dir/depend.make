@@ -1,2 +1,0 @@
-# Empty dependencies file for fogrid_hub.
-# This may be replaced when dependencies are built.

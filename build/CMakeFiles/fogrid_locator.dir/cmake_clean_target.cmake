@@ -1,3 +1,0 @@
-file(REMOVE_RECURSE
-  "libfogrid_locator.a"
-)
