@@ -1,8 +1,177 @@
-//  test_hub_sched - placeholder until the suite is written
+/*  test_hub_sched - matching and ranking on crafted miners */
 #include "test_support.h"
+#include "hub_sched.h"
+
+//  A miner as the server would describe it
+static hub_sched_miner_t
+s_miner (const char *id, uint32_t cores, uint32_t free_cores, uint32_t running,
+         double load1, const Fogrid__Resources *res)
+{
+    hub_sched_miner_t miner = { 0 };
+    miner.id = id;
+    miner.connected = true;
+    miner.cores = cores;
+    miner.free_cores = free_cores;
+    miner.free_mem_mb = 8192;
+    miner.running = running;
+    miner.load1 = load1;
+    miner.resources = res;
+    return miner;
+}
+
+static void
+test_capacity (void)
+{
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    hub_sched_miner_t miners [1] = { s_miner ("m-a", 4, 2, 1, 0, NULL) };
+    spec.cores = 3;
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 1), -1);
+    spec.cores = 2;
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 1), 0);
+    //  cores 0 counts as one
+    spec.cores = 0;
+    miners [0].free_cores = 0;
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 1), -1);
+    miners [0].free_cores = 1;
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 1), 0);
+    //  Memory counts only when asked for
+    spec.mem_mb = 10000;
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 1), -1);
+    spec.mem_mb = 4096;
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 1), 0);
+    spec.gpus = 1;
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 1), -1);
+    miners [0].free_gpus = 1;
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 1), 0);
+    //  None at all
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 0), -1);
+}
+
+static void
+test_policies (void)
+{
+    Fogrid__Resources cheap = FOGRID__RESOURCES__INIT, dear = FOGRID__RESOURCES__INIT;
+    cheap.price = 5;
+    dear.price = 50;
+    //  m-a: busy and cheap; m-b: idle, dear, big; m-c: idle, dear, small
+    hub_sched_miner_t miners [3] = {
+        s_miner ("m-a", 4, 2, 2, 1.0, &cheap),
+        s_miner ("m-b", 16, 16, 0, 0.5, &dear),
+        s_miner ("m-c", 2, 2, 0, 0.2, &dear),
+    };
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    spec.cores = 1;
+    //  fastest (the default): idle first, then the lower host load
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 2);
+    spec.policy = "fastest";
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 2);
+    spec.policy = "cheapest";
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 0);
+    spec.policy = "binpack";        //  m-a and m-c leave 1 core; m-c is less loaded
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 2);
+    spec.cores = 2;                 //  m-a and m-c both end full; m-c still wins on load
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 2);
+    miners [2].free_cores = 1;      //  now only m-a fills up
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 0);
+    spec.policy = "spread";
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 1);
+
+    //  Load is relative to size: 2 tasks on 16 cores beat 1 on 2
+    spec.policy = "";
+    spec.cores = 1;
+    miners [2].free_cores = 2;
+    miners [1].running = 2;
+    miners [2].running = 1;
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 1);
+    //  Equal in everything: the id decides
+    hub_sched_miner_t twins [2] = {
+        s_miner ("m-z", 4, 4, 0, 0, NULL), s_miner ("m-y", 4, 4, 0, 0, NULL)
+    };
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, twins, 2), 1);
+
+    hub_policy_t policy;
+    CU_ASSERT_EQUAL (hub_sched_policy_parse ("", &policy), 0);
+    CU_ASSERT_EQUAL (policy, HUB_POLICY_FASTEST);
+    CU_ASSERT_EQUAL (hub_sched_policy_parse ("binpack", &policy), 0);
+    CU_ASSERT_EQUAL (policy, HUB_POLICY_BINPACK);
+    CU_ASSERT_EQUAL (hub_sched_policy_parse ("quickest", &policy), -1);
+    CU_ASSERT_STRING_EQUAL (hub_sched_policy_name (HUB_POLICY_SPREAD), "spread");
+}
+
+static void
+test_labels_price_runtime (void)
+{
+    Fogrid__Label gpu = FOGRID__LABEL__INIT, zone = FOGRID__LABEL__INIT;
+    gpu.key = "gpu";
+    gpu.value = "a100";
+    zone.key = "zone";
+    zone.value = "eu";
+    Fogrid__Label *labels [2] = { &gpu, &zone };
+    char *runtimes [2] = { "process", "docker" };
+    Fogrid__Resources labelled = FOGRID__RESOURCES__INIT, plain = FOGRID__RESOURCES__INIT;
+    labelled.n_labels = 2;
+    labelled.labels = labels;
+    labelled.price = 100;
+    labelled.n_runtimes = 2;
+    labelled.runtimes = runtimes;
+    plain.price = 10;
+    hub_sched_miner_t miners [2] = {
+        s_miner ("m-plain", 8, 8, 0, 0, &plain),
+        s_miner ("m-labelled", 8, 8, 3, 2.0, &labelled),
+    };
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 2), 0);
+
+    //  A required label: only the labelled miner, though busier
+    Fogrid__Label want = FOGRID__LABEL__INIT;
+    want.key = "zone";
+    want.value = "eu";
+    Fogrid__Label *wants [1] = { &want };
+    spec.n_labels = 1;
+    spec.labels = wants;
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 2), 1);
+    want.value = "";                //  any value of the key
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 2), 1);
+    want.value = "us";
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 2), -1);
+    spec.n_labels = 0;
+
+    //  Price ceiling
+    spec.max_price = 50;
+    spec.runtime = "docker";        //  only m-labelled runs docker, at 100
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 2), -1);
+    spec.max_price = 100;
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 2), 1);
+    spec.runtime = "";              //  "" is process, which a miner naming none offers
+    spec.max_price = 10;
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 2), 0);
+    spec.max_price = 9;
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 2), -1);
+}
+
+static void
+test_liveness (void)
+{
+    hub_sched_miner_t miners [2] = {
+        s_miner ("m-idle", 8, 8, 0, 0.0, NULL),
+        s_miner ("m-busy", 8, 1, 7, 6.0, NULL),
+    };
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 2), 0);
+    miners [0].connected = false;   //  disconnected or dead: never chosen
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 2), 1);
+    CU_ASSERT_FALSE (hub_sched_fits (&spec, &miners [0]));
+    miners [1].connected = false;
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 2), -1);
+}
 
 void
 test_hub_sched_add (void)
 {
-    ts_add_suite ("hub_sched", NULL);
+    ts_add_suite ("hub_sched",
+        "capacity: cores, memory, GPUs", test_capacity,
+        "each policy's choice", test_policies,
+        "labels, price ceiling, runtime", test_labels_price_runtime,
+        "only connected miners", test_liveness,
+        NULL);
 }

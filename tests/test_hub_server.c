@@ -1,8 +1,1128 @@
-//  test_hub_server - placeholder until the suite is written
+/*  =========================================================================
+    test_hub_server - the hub actor on loopback, driven by a buyer DEALER
+    and fake miners (DEALERs speaking the miner protocol), plus the real
+    fogrid-hub binary
+
+    The hub runs with short liveness settings (heartbeat 100 ms, disconnect
+    300 ms, dead 600 ms), so every wait in these tests pumps the fake
+    miners' heartbeats (s_pump) unless a test wants one of them silent.
+    =========================================================================  */
 #include "test_support.h"
+#include "hub_server.h"
+
+//  ---------------------------------------------------------------------
+//  The hub under test
+
+typedef struct {
+    char *dir;                  //  data dir (owned when made here)
+    fg_config_t *config;        //  its settings
+    zactor_t *actor;            //  the hub
+    int buyer_port;
+    int miner_port;
+    zsock_t *buyer;             //  a buyer's DEALER
+} s_hub_t;
+
+static uint64_t s_seq = 0;
+
+static void
+s_hub_start_at (s_hub_t *hub, const char *dir, const char *queue_max, const char *locator)
+{
+    hub->config = fg_config_new (hub_server_defs);
+    fg_config_set (hub->config, "hub/buyer_endpoint", "tcp://127.0.0.1:*");
+    fg_config_set (hub->config, "hub/miner_endpoint", "tcp://127.0.0.1:*");
+    fg_config_set (hub->config, "hub/data_dir", dir);
+    fg_config_set (hub->config, "locator/endpoints", locator? locator: "");
+    fg_config_set (hub->config, "hub/heartbeat_ms", "100");
+    fg_config_set (hub->config, "hub/disconnect_ms", "300");
+    fg_config_set (hub->config, "hub/dead_ms", "600");
+    if (queue_max)
+        fg_config_set (hub->config, "hub/queue_max", queue_max);
+    hub_server_args_t args = { .config = hub->config };
+    hub->actor = zactor_new (hub_server_actor, &args);
+    CU_ASSERT_EQUAL_FATAL (args.rc, 0);
+    zstr_send (hub->actor, "PORTS");
+    zsock_recv (hub->actor, "ii", &hub->buyer_port, &hub->miner_port);
+    CU_ASSERT (hub->buyer_port > 0 && hub->miner_port > 0);
+    hub->buyer = zsock_new (ZMQ_DEALER);
+    zsock_set_rcvtimeo (hub->buyer, 2000);
+    zsock_connect (hub->buyer, "tcp://127.0.0.1:%d", hub->buyer_port);
+}
+
+static void
+s_hub_start (s_hub_t *hub, const char *dir, const char *queue_max)
+{
+    s_hub_start_at (hub, dir, queue_max, NULL);
+}
+
+static void
+s_hub_stop (s_hub_t *hub)
+{
+    zsock_destroy (&hub->buyer);
+    zactor_destroy (&hub->actor);
+    fg_config_destroy (&hub->config);
+}
+
+//  Sends a request and waits for the reply with its seq.
+static fg_env_t *
+s_call (zsock_t *sock, fg_env_t *request)
+{
+    request->seq = ++s_seq;
+    CU_ASSERT_EQUAL (fg_msg_send (sock, NULL, request), 0);
+    while (true) {
+        fg_error_t error;
+        fg_env_t *reply = fg_msg_recv (sock, NULL, &error, NULL);
+        if (!reply)
+            return NULL;
+        if (reply->seq == request->seq)
+            return reply;
+        fg_msg_free (&reply);
+    }
+}
+
+static fg_env_t *
+s_submit (s_hub_t *hub, const char *token, const char *command)
+{
+    char *argv [] = { "sh", "-c", (char *) command };
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    spec.n_argv = 3;
+    spec.argv = argv;
+    Fogrid__SubmitRequest submit = FOGRID__SUBMIT_REQUEST__INIT;
+    submit.spec = &spec;
+    submit.client_token = (char *) (token? token: "");
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_SUBMIT;
+    env.submit = &submit;
+    return s_call (hub->buyer, &env);
+}
+
+//  Submits and returns the new task id (caller frees), or NULL.
+static char *
+s_submit_id (s_hub_t *hub, const char *token, const char *command)
+{
+    fg_env_t *reply = s_submit (hub, token, command);
+    CU_ASSERT_PTR_NOT_NULL (reply);
+    char *id = NULL;
+    if (reply && reply->body_case == FOGRID__ENVELOPE__BODY_SUBMIT_REPLY)
+        id = strdup (reply->submit_reply->task_id);
+    else
+    if (reply && reply->body_case == FOGRID__ENVELOPE__BODY_ERROR)
+        fprintf (stderr, "submit refused: %s\n", reply->error->text);
+    fg_msg_free (&reply);
+    CU_ASSERT_PTR_NOT_NULL (id);
+    return id;
+}
+
+static fg_env_t *
+s_task_request (s_hub_t *hub, int body_case, const char *task_id)
+{
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    Fogrid__StatusRequest status = FOGRID__STATUS_REQUEST__INIT;
+    Fogrid__ResultRequest result = FOGRID__RESULT_REQUEST__INIT;
+    Fogrid__CancelRequest cancel = FOGRID__CANCEL_REQUEST__INIT;
+    env.body_case = body_case;
+    if (body_case == FOGRID__ENVELOPE__BODY_STATUS) {
+        status.task_id = (char *) task_id;
+        env.status = &status;
+    }
+    else
+    if (body_case == FOGRID__ENVELOPE__BODY_RESULT) {
+        result.task_id = (char *) task_id;
+        env.result = &result;
+    }
+    else {
+        cancel.task_id = (char *) task_id;
+        env.cancel = &cancel;
+    }
+    return s_call (hub->buyer, &env);
+}
+
+//  ---------------------------------------------------------------------
+//  Fake miners
+
+typedef struct {
+    zsock_t *sock;              //  DEALER to the hub's miner socket
+    char id [32];               //  its miner id
+    uint32_t cores;             //  what it offers
+    double load1;               //  what it reports
+    uint32_t running;           //  what it reports
+    bool silent;                //  stopped heartbeating (a dead miner)
+    int64_t next_beat;          //  when to heartbeat next
+    zlist_t *inbox;             //  fg_env_t * from the hub, oldest first
+} s_fake_t;
+
+#define S_FLEET_MAX 4
+static s_fake_t *s_fleet [S_FLEET_MAX];
+
+static void
+s_fake_send (s_fake_t *fake, fg_env_t *env)
+{
+    if (!env->seq)
+        env->seq = ++s_seq;
+    CU_ASSERT_EQUAL (fg_msg_send (fake->sock, NULL, env), 0);
+}
+
+static void
+s_fake_heartbeat (s_fake_t *fake)
+{
+    Fogrid__Load load = FOGRID__LOAD__INIT;
+    load.running = fake->running;
+    load.load1 = fake->load1;
+    load.healthy = true;
+    Fogrid__MinerHeartbeat heartbeat = FOGRID__MINER_HEARTBEAT__INIT;
+    heartbeat.miner_id = fake->id;
+    heartbeat.load = &load;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT;
+    env.miner_heartbeat = &heartbeat;
+    s_fake_send (fake, &env);
+}
+
+//  Heartbeats the fleet and collects what the hub sends, for ms.
+static void
+s_pump (int ms)
+{
+    int64_t deadline = zclock_mono () + ms;
+    do {
+        int64_t now = zclock_mono ();
+        for (int index = 0; index < S_FLEET_MAX; index++) {
+            s_fake_t *fake = s_fleet [index];
+            if (!fake)
+                continue;
+            if (!fake->silent && now >= fake->next_beat) {
+                s_fake_heartbeat (fake);
+                fake->next_beat = now + 100;
+            }
+            while (zsock_events (fake->sock) & ZMQ_POLLIN) {
+                fg_error_t error;
+                fg_env_t *env = fg_msg_recv (fake->sock, NULL, &error, NULL);
+                if (env)
+                    zlist_append (fake->inbox, env);
+            }
+        }
+        zclock_sleep (5);
+    } while (zclock_mono () < deadline);
+}
+
+//  The first message of that type from the hub, waiting up to timeout_ms.
+static fg_env_t *
+s_fake_expect (s_fake_t *fake, int body_case, int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (true) {
+        for (fg_env_t *env = (fg_env_t *) zlist_first (fake->inbox); env;
+             env = (fg_env_t *) zlist_next (fake->inbox))
+            if ((int) env->body_case == body_case) {
+                zlist_remove (fake->inbox, env);
+                return env;
+            }
+        if (zclock_mono () >= deadline)
+            return NULL;
+        s_pump (10);
+    }
+}
+
+//  How many messages of a type wait in the inbox (after a short pump).
+static size_t
+s_fake_count (s_fake_t *fake, int body_case)
+{
+    size_t count = 0;
+    for (fg_env_t *env = (fg_env_t *) zlist_first (fake->inbox); env;
+         env = (fg_env_t *) zlist_next (fake->inbox))
+        count += (int) env->body_case == body_case;
+    return count;
+}
+
+static void
+s_fake_hello (s_fake_t *fake, Fogrid__TaskRef **running, size_t n_running)
+{
+    char *runtimes [] = { "process" };
+    Fogrid__Resources res = FOGRID__RESOURCES__INIT;
+    res.cores = fake->cores;
+    res.mem_mb = 4096;
+    res.n_runtimes = 1;
+    res.runtimes = runtimes;
+    Fogrid__MinerHello hello = FOGRID__MINER_HELLO__INIT;
+    hello.miner_id = fake->id;
+    hello.name = fake->id;
+    hello.version = "test";
+    hello.resources = &res;
+    hello.n_running = n_running;
+    hello.running = running;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_MINER_HELLO;
+    env.miner_hello = &hello;
+    s_fake_send (fake, &env);
+}
+
+static s_fake_t *
+s_fake_new (s_hub_t *hub, const char *id, uint32_t cores, double load1, uint32_t running)
+{
+    s_fake_t *fake = (s_fake_t *) zmalloc (sizeof (s_fake_t));
+    fake->sock = zsock_new (ZMQ_DEALER);
+    zsock_connect (fake->sock, "tcp://127.0.0.1:%d", hub->miner_port);
+    snprintf (fake->id, sizeof fake->id, "%s", id);
+    fake->cores = cores;
+    fake->load1 = load1;
+    fake->running = running;
+    fake->inbox = zlist_new ();
+    for (int index = 0; index < S_FLEET_MAX; index++)
+        if (!s_fleet [index]) {
+            s_fleet [index] = fake;
+            break;
+        }
+    return fake;
+}
+
+//  A fake miner that said hello and got its welcome.
+static s_fake_t *
+s_fake_join (s_hub_t *hub, const char *id, uint32_t cores, double load1, uint32_t running)
+{
+    s_fake_t *fake = s_fake_new (hub, id, cores, load1, running);
+    s_fake_hello (fake, NULL, 0);
+    fg_env_t *welcome = s_fake_expect (fake, FOGRID__ENVELOPE__BODY_MINER_WELCOME, 2000);
+    CU_ASSERT_PTR_NOT_NULL (welcome);
+    if (welcome)
+        CU_ASSERT_EQUAL (welcome->miner_welcome->heartbeat_ms, 100);
+    fg_msg_free (&welcome);
+    s_fake_heartbeat (fake);
+    return fake;
+}
+
+static void
+s_fake_destroy (s_fake_t **fake_p)
+{
+    s_fake_t *fake = *fake_p;
+    if (!fake)
+        return;
+    for (int index = 0; index < S_FLEET_MAX; index++)
+        if (s_fleet [index] == fake)
+            s_fleet [index] = NULL;
+    for (fg_env_t *env = (fg_env_t *) zlist_first (fake->inbox); env;
+         env = (fg_env_t *) zlist_next (fake->inbox))
+        fg_msg_free (&env);
+    zlist_destroy (&fake->inbox);
+    zsock_destroy (&fake->sock);
+    free (fake);
+    *fake_p = NULL;
+}
+
+static void
+s_fake_started (s_fake_t *fake, const char *task_id, uint32_t attempt)
+{
+    Fogrid__TaskStarted started = FOGRID__TASK_STARTED__INIT;
+    started.task_id = (char *) task_id;
+    started.attempt = attempt;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_TASK_STARTED;
+    env.task_started = &started;
+    s_fake_send (fake, &env);
+}
+
+//  Sends a result and returns the hub's answer (Ok or Error).
+static fg_env_t *
+s_fake_result (s_fake_t *fake, const char *task_id, uint32_t attempt, int exit_code,
+               const char *out)
+{
+    Fogrid__TaskResult result = FOGRID__TASK_RESULT__INIT;
+    result.task_id = (char *) task_id;
+    result.attempt = attempt;
+    result.exit_code = exit_code;
+    result.stdout.data = (uint8_t *) out;
+    result.stdout.len = strlen (out);
+    result.stderr.data = (uint8_t *) "oops\n";
+    result.stderr.len = 5;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = ++s_seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_TASK_RESULT;
+    env.task_result = &result;
+    s_fake_send (fake, &env);
+    int64_t deadline = zclock_mono () + 2000;
+    while (zclock_mono () < deadline) {
+        s_pump (10);
+        for (fg_env_t *got = (fg_env_t *) zlist_first (fake->inbox); got;
+             got = (fg_env_t *) zlist_next (fake->inbox))
+            if (got->seq == env.seq) {
+                zlist_remove (fake->inbox, got);
+                return got;
+            }
+    }
+    return NULL;
+}
+
+//  Polls the task's status (pumping the fleet) until it is in state.
+static bool
+s_wait_state (s_hub_t *hub, const char *task_id, const char *state, int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (true) {
+        fg_env_t *reply = s_task_request (hub, FOGRID__ENVELOPE__BODY_STATUS, task_id);
+        bool there = reply && reply->body_case == FOGRID__ENVELOPE__BODY_TASK_INFO
+                  && streq (reply->task_info->state, state);
+        fg_msg_free (&reply);
+        if (there)
+            return true;
+        if (zclock_mono () >= deadline)
+            return false;
+        s_pump (20);
+    }
+}
+
+//  The state of a miner as MinersReply tells it ("" if unknown; caller frees).
+static char *
+s_miner_state (s_hub_t *hub, const char *miner_id)
+{
+    Fogrid__MinersRequest request = FOGRID__MINERS_REQUEST__INIT;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_MINERS;
+    env.miners = &request;
+    fg_env_t *reply = s_call (hub->buyer, &env);
+    char *state = strdup ("");
+    for (size_t index = 0; reply && index < reply->miners_reply->n_miners; index++)
+        if (streq (reply->miners_reply->miners [index]->miner_id, miner_id)) {
+            free (state);
+            state = strdup (reply->miners_reply->miners [index]->state);
+        }
+    fg_msg_free (&reply);
+    return state;
+}
+
+static bool
+s_wait_miner_state (s_hub_t *hub, const char *miner_id, const char *wanted, int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (true) {
+        char *state = s_miner_state (hub, miner_id);
+        bool there = streq (state, wanted);
+        free (state);
+        if (there)
+            return true;
+        if (zclock_mono () >= deadline)
+            return false;
+        s_pump (20);
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  Tests
+
+static void
+test_lifecycle (void)
+{
+    s_hub_t hub = { .dir = ts_tmpdir_new ("hub") };
+    s_hub_start (&hub, hub.dir, NULL);
+    s_fake_t *miner = s_fake_join (&hub, "m-one", 2, 0.1, 0);
+
+    char *id = s_submit_id (&hub, NULL, "echo hello; exit 3");
+    CU_ASSERT_FATAL (id && strncmp (id, "t-", 2) == 0);
+    fg_env_t *assign = s_fake_expect (miner, FOGRID__ENVELOPE__BODY_TASK_ASSIGN, 2000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (assign);
+    CU_ASSERT_STRING_EQUAL (assign->task_assign->task_id, id);
+    CU_ASSERT_EQUAL (assign->task_assign->attempt, 1);
+    CU_ASSERT_EQUAL (assign->task_assign->spec->n_argv, 3);
+    CU_ASSERT_STRING_EQUAL (assign->task_assign->spec->argv [2], "echo hello; exit 3");
+    CU_ASSERT_EQUAL (assign->task_assign->spec->timeout_s, 3600);   //  the default filled in
+    fg_msg_free (&assign);
+    CU_ASSERT_TRUE (s_wait_state (&hub, id, "assigned", 1000));
+
+    //  Output is empty until the task is done
+    fg_env_t *early = s_task_request (&hub, FOGRID__ENVELOPE__BODY_RESULT, id);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (early);
+    CU_ASSERT_EQUAL (early->body_case, FOGRID__ENVELOPE__BODY_RESULT_REPLY);
+    CU_ASSERT_EQUAL (early->result_reply->stdout.len, 0);
+    fg_msg_free (&early);
+
+    s_fake_started (miner, id, 1);
+    CU_ASSERT_TRUE (s_wait_state (&hub, id, "running", 2000));
+    fg_env_t *answer = s_fake_result (miner, id, 1, 3, "hello\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (answer);
+    CU_ASSERT_EQUAL (answer->body_case, FOGRID__ENVELOPE__BODY_OK);
+    fg_msg_free (&answer);
+
+    fg_env_t *status = s_task_request (&hub, FOGRID__ENVELOPE__BODY_STATUS, id);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (status);
+    CU_ASSERT_EQUAL_FATAL (status->body_case, FOGRID__ENVELOPE__BODY_TASK_INFO);
+    Fogrid__TaskInfo *info = status->task_info;
+    CU_ASSERT_STRING_EQUAL (info->state, "failed");
+    CU_ASSERT_EQUAL (info->exit_code, 3);
+    CU_ASSERT_EQUAL (info->attempt, 1);
+    CU_ASSERT_STRING_EQUAL (info->miner_id, "m-one");
+    CU_ASSERT_STRING_EQUAL (info->reason, "exit code 3");
+    CU_ASSERT_PTR_NOT_NULL (info->spec);
+    CU_ASSERT_EQUAL_FATAL (info->n_history, 4);
+    CU_ASSERT_STRING_EQUAL (info->history [0]->state, "pending");
+    CU_ASSERT_STRING_EQUAL (info->history [1]->state, "assigned");
+    CU_ASSERT_STRING_EQUAL (info->history [1]->miner_id, "m-one");
+    CU_ASSERT_STRING_EQUAL (info->history [2]->state, "running");
+    CU_ASSERT_STRING_EQUAL (info->history [3]->state, "failed");
+    fg_msg_free (&status);
+
+    fg_env_t *result = s_task_request (&hub, FOGRID__ENVELOPE__BODY_RESULT, id);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_EQUAL_FATAL (result->body_case, FOGRID__ENVELOPE__BODY_RESULT_REPLY);
+    CU_ASSERT_EQUAL (result->result_reply->stdout.len, 6);
+    CU_ASSERT_EQUAL (memcmp (result->result_reply->stdout.data, "hello\n", 6), 0);
+    CU_ASSERT_EQUAL (result->result_reply->stderr.len, 5);
+    CU_ASSERT_STRING_EQUAL (result->result_reply->info->state, "failed");
+    fg_msg_free (&result);
+
+    //  A second result for the same attempt is refused: the task is done
+    answer = s_fake_result (miner, id, 1, 0, "again\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (answer);
+    CU_ASSERT_EQUAL (answer->body_case, FOGRID__ENVELOPE__BODY_ERROR);
+    CU_ASSERT_EQUAL (answer->error->code, FG_E_STALE);
+    fg_msg_free (&answer);
+
+    //  Health and miners
+    Fogrid__HealthRequest health = FOGRID__HEALTH_REQUEST__INIT;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_HEALTH;
+    env.health = &health;
+    fg_env_t *reply = s_call (hub.buyer, &env);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL_FATAL (reply->body_case, FOGRID__ENVELOPE__BODY_HEALTH_REPLY);
+    CU_ASSERT_EQUAL (strncmp (reply->health_reply->hub_id, "h-", 2), 0);
+    CU_ASSERT_EQUAL (reply->health_reply->queue_length, 0);
+    bool found_failed = false, found_connected = false;
+    for (size_t index = 0; index < reply->health_reply->n_tasks_by_state; index++) {
+        Fogrid__Counter *counter = reply->health_reply->tasks_by_state [index];
+        if (streq (counter->name, "failed"))
+            found_failed = counter->value == 1;
+    }
+    for (size_t index = 0; index < reply->health_reply->n_miners_by_state; index++) {
+        Fogrid__Counter *counter = reply->health_reply->miners_by_state [index];
+        if (streq (counter->name, "connected"))
+            found_connected = counter->value == 1;
+    }
+    CU_ASSERT_TRUE (found_failed);
+    CU_ASSERT_TRUE (found_connected);
+    fg_msg_free (&reply);
+    char *state = s_miner_state (&hub, "m-one");
+    CU_ASSERT_STRING_EQUAL (state, "connected");
+    free (state);
+
+    free (id);
+    s_fake_destroy (&miner);
+    s_hub_stop (&hub);
+    ts_tmpdir_remove (&hub.dir);
+}
+
+static void
+test_least_loaded (void)
+{
+    s_hub_t hub = { .dir = ts_tmpdir_new ("hub") };
+    s_hub_start (&hub, hub.dir, NULL);
+    s_fake_t *busy = s_fake_join (&hub, "m-busy", 4, 3.5, 2);
+    s_fake_t *idle = s_fake_join (&hub, "m-idle", 4, 0.2, 0);
+    s_pump (150);                   //  both loads are in
+
+    char *id = s_submit_id (&hub, NULL, "true");
+    fg_env_t *assign = s_fake_expect (idle, FOGRID__ENVELOPE__BODY_TASK_ASSIGN, 2000);
+    CU_ASSERT_PTR_NOT_NULL (assign);
+    if (assign)
+        CU_ASSERT_STRING_EQUAL (assign->task_assign->task_id, id);
+    fg_msg_free (&assign);
+    s_pump (100);
+    CU_ASSERT_EQUAL (s_fake_count (busy, FOGRID__ENVELOPE__BODY_TASK_ASSIGN), 0);
+    free (id);
+    s_fake_destroy (&busy);
+    s_fake_destroy (&idle);
+    s_hub_stop (&hub);
+    ts_tmpdir_remove (&hub.dir);
+}
+
+static void
+test_dead_miner (void)
+{
+    s_hub_t hub = { .dir = ts_tmpdir_new ("hub") };
+    s_hub_start (&hub, hub.dir, NULL);
+    //  One core each, and m-first less loaded: the task goes there first
+    s_fake_t *first = s_fake_join (&hub, "m-first", 1, 0.1, 0);
+    s_fake_t *second = s_fake_join (&hub, "m-second", 1, 2.0, 0);
+    s_pump (150);
+    char *id = s_submit_id (&hub, NULL, "sleep 1");
+    fg_env_t *assign = s_fake_expect (first, FOGRID__ENVELOPE__BODY_TASK_ASSIGN, 2000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (assign);
+    CU_ASSERT_EQUAL (assign->task_assign->attempt, 1);
+    fg_msg_free (&assign);
+    s_fake_started (first, id, 1);
+    CU_ASSERT_TRUE (s_wait_state (&hub, id, "running", 1000));
+
+    //  m-first goes quiet: disconnected, then dead, and the task moves
+    first->silent = true;
+    CU_ASSERT_TRUE (s_wait_miner_state (&hub, "m-first", "disconnected", 1500));
+    CU_ASSERT_TRUE (s_wait_miner_state (&hub, "m-first", "dead", 1500));
+    assign = s_fake_expect (second, FOGRID__ENVELOPE__BODY_TASK_ASSIGN, 2000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (assign);
+    CU_ASSERT_STRING_EQUAL (assign->task_assign->task_id, id);
+    CU_ASSERT_EQUAL (assign->task_assign->attempt, 2);
+    fg_msg_free (&assign);
+
+    //  Its late result for attempt 1 is refused as stale
+    fg_env_t *answer = s_fake_result (first, id, 1, 0, "late\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (answer);
+    CU_ASSERT_EQUAL_FATAL (answer->body_case, FOGRID__ENVELOPE__BODY_ERROR);
+    CU_ASSERT_EQUAL (answer->error->code, FG_E_STALE);
+    CU_ASSERT_STRING_EQUAL (answer->error->text,
+                            "result for attempt 1 refused: current attempt is 2");
+    fg_msg_free (&answer);
+    //  And so is its heartbeat: a dead miner must say hello again
+    s_fake_heartbeat (first);
+    fg_env_t *error = s_fake_expect (first, FOGRID__ENVELOPE__BODY_ERROR, 1000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (error);
+    CU_ASSERT_EQUAL (error->error->code, FG_E_NOT_FOUND);
+    fg_msg_free (&error);
+
+    answer = s_fake_result (second, id, 2, 0, "done\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (answer);
+    CU_ASSERT_EQUAL (answer->body_case, FOGRID__ENVELOPE__BODY_OK);
+    fg_msg_free (&answer);
+    fg_env_t *status = s_task_request (&hub, FOGRID__ENVELOPE__BODY_STATUS, id);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (status);
+    CU_ASSERT_STRING_EQUAL (status->task_info->state, "succeeded");
+    CU_ASSERT_EQUAL (status->task_info->attempt, 2);
+    CU_ASSERT_STRING_EQUAL (status->task_info->miner_id, "m-second");
+    fg_msg_free (&status);
+
+    //  The dead miner comes back: its hello still lists the old attempt,
+    //  which it is told to kill
+    first->silent = false;
+    Fogrid__TaskRef ref = FOGRID__TASK_REF__INIT;
+    ref.task_id = id;
+    ref.attempt = 1;
+    Fogrid__TaskRef *refs [1] = { &ref };
+    s_fake_hello (first, refs, 1);
+    fg_env_t *welcome = s_fake_expect (first, FOGRID__ENVELOPE__BODY_MINER_WELCOME, 2000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (welcome);
+    CU_ASSERT_EQUAL (welcome->miner_welcome->n_keep, 0);
+    CU_ASSERT_EQUAL_FATAL (welcome->miner_welcome->n_kill, 1);
+    CU_ASSERT_STRING_EQUAL (welcome->miner_welcome->kill [0]->task_id, id);
+    fg_msg_free (&welcome);
+    CU_ASSERT_TRUE (s_wait_miner_state (&hub, "m-first", "connected", 1000));
+
+    free (id);
+    s_fake_destroy (&first);
+    s_fake_destroy (&second);
+    s_hub_stop (&hub);
+    ts_tmpdir_remove (&hub.dir);
+}
+
+static void
+test_no_retries (void)
+{
+    s_hub_t hub = { .dir = ts_tmpdir_new ("hub") };
+    s_hub_start (&hub, hub.dir, NULL);
+    fg_config_set (hub.config, "hub/default_retries", "0");     //  read at start: no effect
+    s_fake_t *miner = s_fake_join (&hub, "m-only", 1, 0, 0);
+    //  A task that allows one retry loses its miner twice
+    char *argv [] = { "true" };
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    spec.n_argv = 1;
+    spec.argv = argv;
+    spec.retries = 1;
+    Fogrid__SubmitRequest submit = FOGRID__SUBMIT_REQUEST__INIT;
+    submit.spec = &spec;
+    submit.client_token = "";
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_SUBMIT;
+    env.submit = &submit;
+    fg_env_t *reply = s_call (hub.buyer, &env);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL_FATAL (reply->body_case, FOGRID__ENVELOPE__BODY_SUBMIT_REPLY);
+    char *id = strdup (reply->submit_reply->task_id);
+    fg_msg_free (&reply);
+    for (uint32_t attempt = 1; attempt <= 2; attempt++) {
+        fg_env_t *assign = s_fake_expect (miner, FOGRID__ENVELOPE__BODY_TASK_ASSIGN, 2000);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (assign);
+        CU_ASSERT_EQUAL (assign->task_assign->attempt, attempt);
+        fg_msg_free (&assign);
+        //  The miner dies and comes back under a new connection
+        miner->silent = true;
+        CU_ASSERT_TRUE (s_wait_miner_state (&hub, "m-only", "dead", 2000));
+        s_fake_destroy (&miner);
+        miner = s_fake_join (&hub, "m-only", 1, 0, 0);
+    }
+    CU_ASSERT_TRUE (s_wait_state (&hub, id, "failed", 1000));
+    fg_env_t *status = s_task_request (&hub, FOGRID__ENVELOPE__BODY_STATUS, id);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (status);
+    CU_ASSERT_PTR_NOT_NULL (strstr (status->task_info->reason, "miner lost, no retries left"));
+    fg_msg_free (&status);
+    free (id);
+    s_fake_destroy (&miner);
+    s_hub_stop (&hub);
+    ts_tmpdir_remove (&hub.dir);
+}
+
+static void
+test_tokens_and_queue_bound (void)
+{
+    s_hub_t hub = { .dir = ts_tmpdir_new ("hub") };
+    s_hub_start (&hub, hub.dir, "2");
+    char *first = s_submit_id (&hub, "tok-1", "true");
+    fg_env_t *again = s_submit (&hub, "tok-1", "true");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (again);
+    CU_ASSERT_EQUAL_FATAL (again->body_case, FOGRID__ENVELOPE__BODY_SUBMIT_REPLY);
+    CU_ASSERT_STRING_EQUAL (again->submit_reply->task_id, first);
+    CU_ASSERT_TRUE (again->submit_reply->duplicate);
+    fg_msg_free (&again);
+
+    char *second = s_submit_id (&hub, "tok-2", "true");
+    fg_env_t *full = s_submit (&hub, "tok-3", "true");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (full);
+    CU_ASSERT_EQUAL_FATAL (full->body_case, FOGRID__ENVELOPE__BODY_ERROR);
+    CU_ASSERT_EQUAL (full->error->code, FG_E_HUB_FULL);
+    CU_ASSERT_STRING_EQUAL (full->error->text, "hub full: 2 tasks queued (limit 2)");
+    fg_msg_free (&full);
+    //  A retry of an accepted submit is still answered when full
+    again = s_submit (&hub, "tok-2", "true");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (again);
+    CU_ASSERT_EQUAL (again->body_case, FOGRID__ENVELOPE__BODY_SUBMIT_REPLY);
+    fg_msg_free (&again);
+    //  Cancelling one makes room
+    fg_env_t *cancel = s_task_request (&hub, FOGRID__ENVELOPE__BODY_CANCEL, second);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (cancel);
+    fg_msg_free (&cancel);
+    char *third = s_submit_id (&hub, "tok-3", "true");
+    CU_ASSERT_PTR_NOT_NULL (third);
+    free (first);
+    free (second);
+    free (third);
+    s_hub_stop (&hub);
+    ts_tmpdir_remove (&hub.dir);
+}
+
+static void
+test_cancel (void)
+{
+    s_hub_t hub = { .dir = ts_tmpdir_new ("hub") };
+    s_hub_start (&hub, hub.dir, NULL);
+    //  A pending task (no miners yet)
+    char *pending = s_submit_id (&hub, NULL, "true");
+    fg_env_t *reply = s_task_request (&hub, FOGRID__ENVELOPE__BODY_CANCEL, pending);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL_FATAL (reply->body_case, FOGRID__ENVELOPE__BODY_TASK_INFO);
+    CU_ASSERT_STRING_EQUAL (reply->task_info->state, "cancelled");
+    fg_msg_free (&reply);
+    reply = s_task_request (&hub, FOGRID__ENVELOPE__BODY_CANCEL, pending);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL_FATAL (reply->body_case, FOGRID__ENVELOPE__BODY_ERROR);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_STATE);
+    fg_msg_free (&reply);
+    reply = s_task_request (&hub, FOGRID__ENVELOPE__BODY_CANCEL, "t-000000000000");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_NOT_FOUND);
+    fg_msg_free (&reply);
+    reply = s_task_request (&hub, FOGRID__ENVELOPE__BODY_STATUS, "t-000000000000");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_NOT_FOUND);
+    fg_msg_free (&reply);
+
+    //  A running task: its miner is told to kill it, and its result is stale
+    s_fake_t *miner = s_fake_join (&hub, "m-cancel", 2, 0, 0);
+    char *running = s_submit_id (&hub, NULL, "sleep 100");
+    fg_env_t *assign = s_fake_expect (miner, FOGRID__ENVELOPE__BODY_TASK_ASSIGN, 2000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (assign);
+    fg_msg_free (&assign);
+    s_fake_started (miner, running, 1);
+    CU_ASSERT_TRUE (s_wait_state (&hub, running, "running", 1000));
+    reply = s_task_request (&hub, FOGRID__ENVELOPE__BODY_CANCEL, running);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_STRING_EQUAL (reply->task_info->state, "cancelled");
+    fg_msg_free (&reply);
+    fg_env_t *kill = s_fake_expect (miner, FOGRID__ENVELOPE__BODY_TASK_KILL, 2000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (kill);
+    CU_ASSERT_STRING_EQUAL (kill->task_kill->task_id, running);
+    CU_ASSERT_EQUAL (kill->task_kill->attempt, 1);
+    fg_msg_free (&kill);
+    fg_env_t *answer = s_fake_result (miner, running, 1, -1, "");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (answer);
+    CU_ASSERT_EQUAL (answer->body_case, FOGRID__ENVELOPE__BODY_ERROR);
+    CU_ASSERT_EQUAL (answer->error->code, FG_E_STALE);
+    fg_msg_free (&answer);
+    //  Its core is free again: the next task goes there
+    char *next = s_submit_id (&hub, NULL, "true");
+    assign = s_fake_expect (miner, FOGRID__ENVELOPE__BODY_TASK_ASSIGN, 2000);
+    CU_ASSERT_PTR_NOT_NULL (assign);
+    fg_msg_free (&assign);
+    free (next);
+    free (pending);
+    free (running);
+    s_fake_destroy (&miner);
+    s_hub_stop (&hub);
+    ts_tmpdir_remove (&hub.dir);
+}
+
+//  Sends raw bytes on sock and returns the Error it gets back (or NULL).
+static fg_env_t *
+s_raw (zsock_t *sock, const void *data, size_t size)
+{
+    zframe_t *frame = zframe_new (data, size);
+    zframe_send (&frame, sock, 0);
+    zsock_set_rcvtimeo (sock, 2000);
+    fg_error_t error;
+    return fg_msg_recv (sock, NULL, &error, NULL);
+}
+
+static void
+s_check_garbage (zsock_t *sock)
+{
+    fg_env_t *reply = s_raw (sock, "\xff\xff\xff\xff garbage", 13);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->body_case, FOGRID__ENVELOPE__BODY_ERROR);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_MALFORMED);
+    fg_msg_free (&reply);
+
+    //  Another protocol version: refused, naming the request
+    Fogrid__HealthRequest health = FOGRID__HEALTH_REQUEST__INIT;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.version = FG_PROTO_VERSION + 1;
+    env.seq = 77;
+    env.body_case = FOGRID__ENVELOPE__BODY_HEALTH;
+    env.health = &health;
+    byte buffer [64];
+    size_t size = fogrid__envelope__pack (&env, buffer);
+    reply = s_raw (sock, buffer, size);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->body_case, FOGRID__ENVELOPE__BODY_ERROR);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_VERSION);
+    CU_ASSERT_EQUAL (reply->seq, 77);
+    fg_msg_free (&reply);
+}
+
+static void
+test_bad_input (void)
+{
+    s_hub_t hub = { .dir = ts_tmpdir_new ("hub") };
+    s_hub_start (&hub, hub.dir, NULL);
+    s_check_garbage (hub.buyer);
+    zsock_t *miner = zsock_new (ZMQ_DEALER);
+    zsock_connect (miner, "tcp://127.0.0.1:%d", hub.miner_port);
+    s_check_garbage (miner);
+
+    //  Messages that belong to the other socket
+    Fogrid__HealthRequest health = FOGRID__HEALTH_REQUEST__INIT;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_HEALTH;
+    env.health = &health;
+    zsock_set_rcvtimeo (miner, 2000);
+    fg_env_t *reply = s_call (miner, &env);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_UNEXPECTED);
+    fg_msg_free (&reply);
+    Fogrid__TaskKill kill = FOGRID__TASK_KILL__INIT;
+    kill.task_id = "t-x";
+    fg_env_t wrong = FOGRID__ENVELOPE__INIT;
+    wrong.body_case = FOGRID__ENVELOPE__BODY_TASK_KILL;
+    wrong.task_kill = &kill;
+    reply = s_call (hub.buyer, &wrong);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_UNEXPECTED);
+    fg_msg_free (&reply);
+
+    //  A heartbeat from a miner that never said hello
+    Fogrid__MinerHeartbeat heartbeat = FOGRID__MINER_HEARTBEAT__INIT;
+    heartbeat.miner_id = "m-stranger";
+    fg_env_t beat = FOGRID__ENVELOPE__INIT;
+    beat.body_case = FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT;
+    beat.miner_heartbeat = &heartbeat;
+    reply = s_call (miner, &beat);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_NOT_FOUND);
+    fg_msg_free (&reply);
+    //  A hello without an id
+    Fogrid__MinerHello hello = FOGRID__MINER_HELLO__INIT;
+    fg_env_t greet = FOGRID__ENVELOPE__INIT;
+    greet.body_case = FOGRID__ENVELOPE__BODY_MINER_HELLO;
+    greet.miner_hello = &hello;
+    reply = s_call (miner, &greet);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_INVALID);
+    fg_msg_free (&reply);
+
+    //  Submits the hub must refuse
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    Fogrid__SubmitRequest submit = FOGRID__SUBMIT_REQUEST__INIT;
+    submit.spec = &spec;
+    fg_env_t request = FOGRID__ENVELOPE__INIT;
+    request.body_case = FOGRID__ENVELOPE__BODY_SUBMIT;
+    request.submit = &submit;
+    reply = s_call (hub.buyer, &request);         //  empty argv
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_INVALID);
+    fg_msg_free (&reply);
+    char *many [300];
+    for (int index = 0; index < 300; index++)
+        many [index] = "x";
+    spec.argv = many;
+    spec.n_argv = 257;
+    reply = s_call (hub.buyer, &request);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_INVALID);
+    fg_msg_free (&reply);
+    spec.n_argv = 1;
+    spec.policy = "quickest";
+    reply = s_call (hub.buyer, &request);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_INVALID);
+    CU_ASSERT_PTR_NOT_NULL (strstr (reply->error->text, "policy"));
+    fg_msg_free (&reply);
+    spec.policy = "";
+    spec.constraint = "cores >\x01 2";
+    reply = s_call (hub.buyer, &request);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_INVALID);
+    fg_msg_free (&reply);
+    spec.constraint = "";
+    char token [200];
+    memset (token, 'a', sizeof token - 1);
+    token [sizeof token - 1] = 0;
+    submit.client_token = token;
+    reply = s_call (hub.buyer, &request);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_INVALID);
+    fg_msg_free (&reply);
+
+    //  And it still serves
+    char *id = s_submit_id (&hub, "fine", "true");
+    CU_ASSERT_PTR_NOT_NULL (id);
+    free (id);
+    zsock_destroy (&miner);
+    s_hub_stop (&hub);
+    ts_tmpdir_remove (&hub.dir);
+}
+
+static void
+test_restart (void)
+{
+    char *dir = ts_tmpdir_new ("hub");
+    s_hub_t hub = { .dir = dir };
+    s_hub_start (&hub, dir, NULL);
+    s_fake_t *miner = s_fake_join (&hub, "m-stays", 1, 0, 0);
+    char *running = s_submit_id (&hub, "restart-1", "sleep 5");
+    fg_env_t *assign = s_fake_expect (miner, FOGRID__ENVELOPE__BODY_TASK_ASSIGN, 2000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (assign);
+    fg_msg_free (&assign);
+    s_fake_started (miner, running, 1);
+    CU_ASSERT_TRUE (s_wait_state (&hub, running, "running", 1000));
+    char *pending = s_submit_id (&hub, "restart-2", "true");     //  no room left
+    s_pump (50);
+    s_hub_stop (&hub);
+    s_fake_destroy (&miner);
+
+    //  A new hub on the same data: both tasks are still there
+    s_hub_t again = { .dir = dir };
+    s_hub_start (&again, dir, NULL);
+    CU_ASSERT_TRUE (s_wait_state (&again, running, "running", 500));
+    CU_ASSERT_TRUE (s_wait_state (&again, pending, "pending", 500));
+    fg_env_t *dup = s_submit (&again, "restart-2", "true");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (dup);
+    CU_ASSERT_STRING_EQUAL (dup->submit_reply->task_id, pending);
+    CU_ASSERT_TRUE (dup->submit_reply->duplicate);
+    fg_msg_free (&dup);
+
+    //  The miner reconnects, still running the first: it keeps it
+    miner = s_fake_new (&again, "m-stays", 1, 0, 0);
+    Fogrid__TaskRef ref = FOGRID__TASK_REF__INIT;
+    ref.task_id = running;
+    ref.attempt = 1;
+    Fogrid__TaskRef *refs [1] = { &ref };
+    s_fake_hello (miner, refs, 1);
+    fg_env_t *welcome = s_fake_expect (miner, FOGRID__ENVELOPE__BODY_MINER_WELCOME, 2000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (welcome);
+    CU_ASSERT_EQUAL_FATAL (welcome->miner_welcome->n_keep, 1);
+    CU_ASSERT_STRING_EQUAL (welcome->miner_welcome->keep [0]->task_id, running);
+    CU_ASSERT_EQUAL (welcome->miner_welcome->n_kill, 0);
+    fg_msg_free (&welcome);
+    //  It finishes; then the pending task gets its core
+    fg_env_t *answer = s_fake_result (miner, running, 1, 0, "ok\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (answer);
+    CU_ASSERT_EQUAL (answer->body_case, FOGRID__ENVELOPE__BODY_OK);
+    fg_msg_free (&answer);
+    assign = s_fake_expect (miner, FOGRID__ENVELOPE__BODY_TASK_ASSIGN, 2000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (assign);
+    CU_ASSERT_STRING_EQUAL (assign->task_assign->task_id, pending);
+    fg_msg_free (&assign);
+    CU_ASSERT_TRUE (s_wait_state (&again, running, "succeeded", 500));
+
+    free (running);
+    free (pending);
+    s_fake_destroy (&miner);
+    s_hub_stop (&again);
+    ts_tmpdir_remove (&dir);
+}
+
+static void
+test_registration (void)
+{
+    //  A fake locator: the hub registers its two endpoints there
+    zsock_t *locator = zsock_new (ZMQ_ROUTER);
+    int port = zsock_bind (locator, "tcp://127.0.0.1:*");
+    CU_ASSERT_FATAL (port > 0);
+    zsock_set_rcvtimeo (locator, 3000);
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
+    s_hub_t hub = { .dir = ts_tmpdir_new ("hub") };
+    s_hub_start_at (&hub, hub.dir, NULL, endpoint);
+
+    zframe_t *peer = NULL;
+    fg_error_t error;
+    fg_env_t *env = fg_msg_recv (locator, &peer, &error, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (env);
+    CU_ASSERT_EQUAL_FATAL (env->body_case, FOGRID__ENVELOPE__BODY_LOC_REGISTER);
+    Fogrid__LocRegister *reg = env->loc_register;
+    CU_ASSERT_EQUAL (strncmp (reg->owner, "h-", 2), 0);
+    CU_ASSERT_EQUAL_FATAL (reg->n_regs, 2);
+    CU_ASSERT_STRING_EQUAL (reg->regs [0]->name, "hub");
+    CU_ASSERT_EQUAL (reg->regs [0]->endpoint->port, (uint32_t) hub.buyer_port);
+    CU_ASSERT_STRING_EQUAL (reg->regs [0]->endpoint->host, "127.0.0.1");
+    CU_ASSERT_STRING_EQUAL (reg->regs [0]->endpoint->owner, reg->owner);
+    CU_ASSERT_STRING_EQUAL (reg->regs [1]->name, "hub-miner");
+    CU_ASSERT_EQUAL (reg->regs [1]->endpoint->port, (uint32_t) hub.miner_port);
+
+    //  The owner is the hub id, the same after a restart (kept in the store)
+    Fogrid__HealthRequest health = FOGRID__HEALTH_REQUEST__INIT;
+    fg_env_t request = FOGRID__ENVELOPE__INIT;
+    request.body_case = FOGRID__ENVELOPE__BODY_HEALTH;
+    request.health = &health;
+    fg_env_t *reply = s_call (hub.buyer, &request);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_STRING_EQUAL (reply->health_reply->hub_id, reg->owner);
+    char *owner = strdup (reg->owner);
+    fg_msg_free (&reply);
+    fg_msg_free (&env);
+    zframe_destroy (&peer);
+    s_hub_stop (&hub);
+    //  A clean stop withdraws the registrations
+    bool withdrawn = false;
+    while ((env = fg_msg_recv (locator, &peer, &error, NULL))) {
+        withdrawn |= env->body_case == FOGRID__ENVELOPE__BODY_LOC_UNREGISTER
+                  && streq (env->loc_unregister->owner, owner);
+        fg_msg_free (&env);
+        zframe_destroy (&peer);
+        if (withdrawn)
+            break;
+    }
+    CU_ASSERT_TRUE (withdrawn);
+
+    s_hub_start_at (&hub, hub.dir, NULL, endpoint);
+    env = fg_msg_recv (locator, &peer, &error, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (env);
+    CU_ASSERT_EQUAL_FATAL (env->body_case, FOGRID__ENVELOPE__BODY_LOC_REGISTER);
+    CU_ASSERT_STRING_EQUAL (env->loc_register->owner, owner);
+    fg_msg_free (&env);
+    zframe_destroy (&peer);
+    free (owner);
+    s_hub_stop (&hub);
+    zsock_destroy (&locator);
+    ts_tmpdir_remove (&hub.dir);
+}
+
+static bool
+s_hub_answers (void *arg)
+{
+    int port = *(int *) arg;
+    zsock_t *buyer = zsock_new (ZMQ_DEALER);
+    zsock_set_rcvtimeo (buyer, 200);
+    zsock_connect (buyer, "tcp://127.0.0.1:%d", port);
+    Fogrid__HealthRequest health = FOGRID__HEALTH_REQUEST__INIT;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_HEALTH;
+    env.health = &health;
+    fg_env_t *reply = s_call (buyer, &env);
+    bool ok = reply && reply->body_case == FOGRID__ENVELOPE__BODY_HEALTH_REPLY;
+    fg_msg_free (&reply);
+    zsock_destroy (&buyer);
+    return ok;
+}
+
+static void
+test_binary (void)
+{
+    char *dir = ts_tmpdir_new ("hubbin");
+    char *output = NULL;
+    CU_ASSERT_EQUAL (ts_run (&output, "%s --help", ts_bin ("fogrid-hub")), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "--buyers"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "hub/dead_ms"));
+    zstr_free (&output);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s --version", ts_bin ("fogrid-hub")), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "fogrid-hub"));
+    zstr_free (&output);
+
+    //  -t: good, then bad in each of the ways the hub checks itself
+    CU_ASSERT_EQUAL (ts_run (&output, "%s -t --locator '' --data %s/data",
+                             ts_bin ("fogrid-hub"), dir), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "valid"));
+    zstr_free (&output);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s -t --data %s -o hub/heartbeat_ms=5000",
+                             ts_bin ("fogrid-hub"), dir), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "hub/disconnect_ms (3000) must be greater than "
+                                            "hub/heartbeat_ms (5000)"));
+    zstr_free (&output);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s -t --data %s --buyers localhost:7701",
+                             ts_bin ("fogrid-hub"), dir), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "hub/buyer_endpoint: 'localhost:7701'"));
+    zstr_free (&output);
+    CU_ASSERT_EQUAL (ts_run (NULL, "touch %s/file", dir), 0);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s -t --data %s/file/data", ts_bin ("fogrid-hub"), dir), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "hub/data_dir"));
+    zstr_free (&output);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s -t -o hub/dead_ms=nope", ts_bin ("fogrid-hub")), 1);
+    zstr_free (&output);
+
+    //  It runs, answers, and stops on SIGTERM with status 0
+    int buyer_port = ts_free_port (), miner_port = ts_free_port ();
+    char buyers [64], miners [64], data [600];
+    snprintf (buyers, sizeof buyers, "tcp://127.0.0.1:%d", buyer_port);
+    snprintf (miners, sizeof miners, "tcp://127.0.0.1:%d", miner_port);
+    snprintf (data, sizeof data, "%s/data", dir);
+    ts_proc_t *proc = ts_proc_start (dir, "hub", "fogrid-hub", "--buyers", buyers,
+                                     "--miners", miners, "--locator", "", "--data", data,
+                                     "-o", "security/insecure=1", NULL);
+    bool up = ts_wait_for (s_hub_answers, &buyer_port, 5000);
+    if (!up)
+        ts_proc_dump_log (proc);
+    CU_ASSERT_TRUE (up);
+    int64_t start = zclock_mono ();
+    CU_ASSERT_EQUAL (ts_proc_stop (&proc, 2000), 0);
+    CU_ASSERT (zclock_mono () - start < 2000);
+
+    //  Secure by default: it makes its key pair in the data dir
+    proc = ts_proc_start (dir, "hub-secure", "fogrid-hub", "--buyers", buyers,
+                          "--miners", miners, "--locator", "", "--data", data, NULL);
+    char key [700];
+    snprintf (key, sizeof key, "%s/keys/hub.key", data);
+    int64_t deadline = zclock_mono () + 3000;
+    while (!zsys_file_exists (key) && zclock_mono () < deadline)
+        zclock_sleep (50);
+    CU_ASSERT_TRUE (zsys_file_exists (key));
+    zclock_sleep (200);
+    CU_ASSERT_TRUE (ts_proc_alive (proc));
+    CU_ASSERT_EQUAL (ts_proc_stop (&proc, 2000), 0);
+
+    //  A port that is taken: a clear error and a non-zero exit
+    zsock_t *squatter = zsock_new (ZMQ_ROUTER);
+    CU_ASSERT (zsock_bind (squatter, "%s", buyers) > 0);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s --buyers %s --miners %s --locator '' --data %s "
+                             "-o security/insecure=1", ts_bin ("fogrid-hub"),
+                             buyers, miners, data), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "cannot bind hub/buyer_endpoint"));
+    zstr_free (&output);
+    zsock_destroy (&squatter);
+    ts_tmpdir_remove (&dir);
+}
 
 void
 test_hub_server_add (void)
 {
-    ts_add_suite ("hub_server", NULL);
+    ts_add_suite ("hub_server",
+        "submit, assign, start, fail with exit 3, status, result", test_lifecycle,
+        "the less loaded miner gets the task", test_least_loaded,
+        "a silent miner dies, its task moves, its late result is stale", test_dead_miner,
+        "a task whose miners keep dying fails when its retries run out", test_no_retries,
+        "client tokens and the queue bound", test_tokens_and_queue_bound,
+        "cancel pending, running, finished and unknown tasks", test_cancel,
+        "bad input on both sockets is answered and survived", test_bad_input,
+        "a restarted hub keeps its tasks and reconciles its miners", test_restart,
+        "it registers hub and hub-miner in the locator", test_registration,
+        "the fogrid-hub program", test_binary,
+        NULL);
 }

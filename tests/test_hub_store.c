@@ -1,8 +1,250 @@
-//  test_hub_store - placeholder until the suite is written
+/*  test_hub_store - the task store: round trip, tokens, reopen, events,
+    and the task state table it records */
 #include "test_support.h"
+#include "hub_store.h"
+#include "hub_task.h"
+
+static hub_task_t *
+s_task (const char *id, const char *token)
+{
+    Fogrid__TaskSpec proto = FOGRID__TASK_SPEC__INIT;
+    char *argv [] = { "sh", "-c", "echo hi" };
+    proto.n_argv = 3;
+    proto.argv = argv;
+    proto.cores = 2;
+    proto.policy = "spread";
+    //  The task owns an unpacked spec, as one decoded from the wire
+    size_t size = fogrid__task_spec__get_packed_size (&proto);
+    byte *buffer = (byte *) zmalloc (size + 1);
+    fogrid__task_spec__pack (&proto, buffer);
+    Fogrid__TaskSpec *spec = fogrid__task_spec__unpack (NULL, size, buffer);
+    free (buffer);
+    hub_task_t *task = hub_task_new (id, &spec);
+    hub_task_set_text (&task->client_token, token);
+    task->retries_left = 2;
+    return task;
+}
+
+static void
+test_round_trip (void)
+{
+    char *dir = ts_tmpdir_new ("store");
+    hub_store_t *store = hub_store_new (dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (store);
+    hub_task_t *task = s_task ("t-000000000001", "tok-a");
+    CU_ASSERT_EQUAL (hub_store_task_add (store, task), 0);
+    CU_ASSERT (task->seq > 0);
+
+    hub_task_t *loaded = hub_store_task_load (store, "t-000000000001");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (loaded);
+    CU_ASSERT_STRING_EQUAL (loaded->id, task->id);
+    CU_ASSERT_EQUAL (loaded->seq, task->seq);
+    CU_ASSERT_EQUAL (loaded->state, HUB_TASK_PENDING);
+    CU_ASSERT_EQUAL (loaded->attempt, 1);
+    CU_ASSERT_EQUAL (loaded->retries_left, 2);
+    CU_ASSERT_STRING_EQUAL (loaded->client_token, "tok-a");
+    CU_ASSERT_EQUAL (loaded->spec->n_argv, 3);
+    CU_ASSERT_STRING_EQUAL (loaded->spec->argv [2], "echo hi");
+    CU_ASSERT_EQUAL (loaded->spec->cores, 2);
+    CU_ASSERT_STRING_EQUAL (loaded->spec->policy, "spread");
+    CU_ASSERT_EQUAL (loaded->submitted_ms, task->submitted_ms);
+    hub_task_destroy (&loaded);
+    CU_ASSERT_PTR_NULL (hub_store_task_load (store, "t-nothere"));
+
+    //  Unfinished tasks come back in submission order
+    hub_task_t *second = s_task ("t-000000000002", "");
+    CU_ASSERT_EQUAL (hub_store_task_add (store, second), 0);
+    zlistx_t *active = zlistx_new ();
+    CU_ASSERT_EQUAL (hub_store_load_active (store, active), 0);
+    CU_ASSERT_EQUAL (zlistx_size (active), 2);
+    hub_task_t *first = (hub_task_t *) zlistx_first (active);
+    CU_ASSERT_STRING_EQUAL (first->id, "t-000000000001");
+    for (hub_task_t *item = (hub_task_t *) zlistx_first (active); item;
+         item = (hub_task_t *) zlistx_next (active))
+        hub_task_destroy (&item);
+    zlistx_destroy (&active);
+
+    hub_task_destroy (&task);
+    hub_task_destroy (&second);
+    hub_store_destroy (&store);
+    CU_ASSERT_PTR_NULL (store);
+    ts_tmpdir_remove (&dir);
+}
+
+static void
+test_tokens (void)
+{
+    char *dir = ts_tmpdir_new ("store");
+    hub_store_t *store = hub_store_new (dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (store);
+    hub_task_t *task = s_task ("t-00000000000a", "same-token");
+    CU_ASSERT_EQUAL (hub_store_task_add (store, task), 0);
+    hub_task_t *found = hub_store_task_by_token (store, "same-token");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (found);
+    CU_ASSERT_STRING_EQUAL (found->id, "t-00000000000a");
+    hub_task_destroy (&found);
+    CU_ASSERT_PTR_NULL (hub_store_task_by_token (store, "other-token"));
+    CU_ASSERT_PTR_NULL (hub_store_task_by_token (store, ""));
+
+    //  The database refuses a second task with the token
+    hub_task_t *again = s_task ("t-00000000000b", "same-token");
+    CU_ASSERT_EQUAL (hub_store_task_add (store, again), -1);
+    //  Tasks without a token never clash
+    hub_task_t *plain1 = s_task ("t-00000000000c", "");
+    hub_task_t *plain2 = s_task ("t-00000000000d", "");
+    CU_ASSERT_EQUAL (hub_store_task_add (store, plain1), 0);
+    CU_ASSERT_EQUAL (hub_store_task_add (store, plain2), 0);
+    hub_task_destroy (&task);
+    hub_task_destroy (&again);
+    hub_task_destroy (&plain1);
+    hub_task_destroy (&plain2);
+    hub_store_destroy (&store);
+    ts_tmpdir_remove (&dir);
+}
+
+static void
+s_collect (void *arg, const char *state, int64_t at_ms, const char *miner_id,
+           uint32_t attempt, const char *reason)
+{
+    (void) at_ms;
+    (void) reason;
+    char *line = zsys_sprintf ("%s/%s/%u", state, miner_id, attempt);
+    zlist_append ((zlist_t *) arg, line);
+    zstr_free (&line);
+}
+
+static void
+test_reopen_and_events (void)
+{
+    char *dir = ts_tmpdir_new ("store");
+    hub_store_t *store = hub_store_new (dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (store);
+    CU_ASSERT_EQUAL (hub_store_meta_set (store, "hub_id", "h-test"), 0);
+    hub_task_t *task = s_task ("t-0000000000e1", "");
+    CU_ASSERT_EQUAL (hub_store_task_add (store, task), 0);
+
+    //  A batch in one transaction: assigned, lost, assigned again, running
+    CU_ASSERT_EQUAL (hub_store_begin (store), 0);
+    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_ASSIGNED, "m-a", NULL, store), 0);
+    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_PENDING, NULL, "miner lost", store), 0);
+    CU_ASSERT_EQUAL (task->attempt, 2);
+    CU_ASSERT_EQUAL (task->retries_left, 1);
+    CU_ASSERT_STRING_EQUAL (task->miner_id, "");
+    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_ASSIGNED, "m-b", NULL, store), 0);
+    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_RUNNING, NULL, NULL, store), 0);
+    CU_ASSERT_EQUAL (hub_store_commit (store), 0);
+    hub_store_destroy (&store);
+
+    store = hub_store_new (dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (store);
+    char value [64];
+    CU_ASSERT_EQUAL (hub_store_meta_get (store, "hub_id", value, sizeof value), 0);
+    CU_ASSERT_STRING_EQUAL (value, "h-test");
+    CU_ASSERT_EQUAL (hub_store_meta_get (store, "nothing", value, sizeof value), -1);
+    hub_task_t *loaded = hub_store_task_load (store, task->id);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (loaded);
+    CU_ASSERT_EQUAL (loaded->state, HUB_TASK_RUNNING);
+    CU_ASSERT_EQUAL (loaded->attempt, 2);
+    CU_ASSERT_STRING_EQUAL (loaded->miner_id, "m-b");
+    CU_ASSERT_EQUAL (loaded->retries_left, 1);
+
+    //  Finish it with output; the output and the final state survive too
+    Fogrid__TaskResult result = FOGRID__TASK_RESULT__INIT;
+    result.stdout.data = (uint8_t *) "out\n";
+    result.stdout.len = 4;
+    result.stderr_truncated = true;
+    loaded->exit_code = 3;
+    CU_ASSERT_EQUAL (hub_store_task_output_set (store, loaded->id, &result), 0);
+    CU_ASSERT_EQUAL (hub_task_set_state (loaded, HUB_TASK_FAILED, NULL, "exit code 3", store), 0);
+    hub_store_destroy (&store);
+
+    store = hub_store_new (dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (store);
+    hub_task_t *final = hub_store_task_load (store, task->id);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (final);
+    CU_ASSERT_EQUAL (final->state, HUB_TASK_FAILED);
+    CU_ASSERT_EQUAL (final->exit_code, 3);
+    CU_ASSERT_STRING_EQUAL (final->reason, "exit code 3");
+    hub_output_t output;
+    CU_ASSERT_EQUAL (hub_store_task_output (store, task->id, &output), 0);
+    CU_ASSERT_EQUAL (zchunk_size (output.stdout_data), 4);
+    CU_ASSERT_EQUAL (memcmp (zchunk_data (output.stdout_data), "out\n", 4), 0);
+    CU_ASSERT_EQUAL (zchunk_size (output.stderr_data), 0);
+    CU_ASSERT_FALSE (output.stdout_truncated);
+    CU_ASSERT_TRUE (output.stderr_truncated);
+    hub_output_reset (&output);
+
+    //  Finished tasks are not loaded at startup
+    zlistx_t *active = zlistx_new ();
+    CU_ASSERT_EQUAL (hub_store_load_active (store, active), 0);
+    CU_ASSERT_EQUAL (zlistx_size (active), 0);
+    zlistx_destroy (&active);
+
+    //  The history, oldest first, with the miner and attempt of each step
+    zlist_t *events = zlist_new ();
+    zlist_autofree (events);
+    CU_ASSERT_EQUAL (hub_store_task_events (store, task->id, s_collect, events), 0);
+    const char *expected [] = { "pending//1", "assigned/m-a/1", "pending/m-a/1",
+                                "assigned/m-b/2", "running/m-b/2", "failed/m-b/2" };
+    CU_ASSERT_EQUAL_FATAL (zlist_size (events), 6);
+    size_t index = 0;
+    for (char *line = (char *) zlist_first (events); line; line = (char *) zlist_next (events))
+        CU_ASSERT_STRING_EQUAL (line, expected [index++]);
+    zlist_destroy (&events);
+
+    uint64_t counts [HUB_TASK_STATES];
+    CU_ASSERT_EQUAL (hub_store_count_states (store, counts), 0);
+    CU_ASSERT_EQUAL (counts [HUB_TASK_FAILED], 1);
+    CU_ASSERT_EQUAL (counts [HUB_TASK_PENDING], 0);
+
+    hub_task_destroy (&final);
+    hub_task_destroy (&loaded);
+    hub_task_destroy (&task);
+    hub_store_destroy (&store);
+    ts_tmpdir_remove (&dir);
+}
+
+static void
+test_state_table (void)
+{
+    //  The table, without a store
+    hub_task_t *task = s_task ("t-0000000000f1", "");
+    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_SUCCEEDED, NULL, NULL, NULL), -1);
+    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_RUNNING, NULL, NULL, NULL), -1);
+    CU_ASSERT_EQUAL (task->state, HUB_TASK_PENDING);
+    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_ASSIGNED, "m-x", NULL, NULL), 0);
+    CU_ASSERT_STRING_EQUAL (task->miner_id, "m-x");
+    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_SUCCEEDED, NULL, NULL, NULL), 0);
+    //  Final states are final
+    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_PENDING, NULL, NULL, NULL), -1);
+    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_CANCELLED, NULL, NULL, NULL), -1);
+    CU_ASSERT_EQUAL (task->state, HUB_TASK_SUCCEEDED);
+    CU_ASSERT_TRUE (hub_task_state_terminal (HUB_TASK_CANCELLED));
+    CU_ASSERT_FALSE (hub_task_state_terminal (HUB_TASK_RUNNING));
+    CU_ASSERT_EQUAL (hub_task_state_from_name ("running"), HUB_TASK_RUNNING);
+    CU_ASSERT_EQUAL (hub_task_state_from_name ("bogus"), 0);
+    CU_ASSERT_STRING_EQUAL (hub_task_state_name (HUB_TASK_CANCELLED), "cancelled");
+    CU_ASSERT_TRUE (hub_task_transition_valid (HUB_TASK_PENDING, HUB_TASK_CANCELLED));
+    CU_ASSERT_FALSE (hub_task_transition_valid (HUB_TASK_PENDING, HUB_TASK_FAILED));
+    hub_task_destroy (&task);
+}
+
+static void
+test_bad_dir (void)
+{
+    //  A data dir that cannot be made is a clean NULL
+    hub_store_t *store = hub_store_new ("/proc/fogrid-cannot-be-here");
+    CU_ASSERT_PTR_NULL (store);
+}
 
 void
 test_hub_store_add (void)
 {
-    ts_add_suite ("hub_store", NULL);
+    ts_add_suite ("hub_store",
+        "add and load a task", test_round_trip,
+        "client tokens are unique and found", test_tokens,
+        "state, output and events survive reopening", test_reopen_and_events,
+        "the task state table", test_state_table,
+        "an unusable data dir", test_bad_dir,
+        NULL);
 }

@@ -1,8 +1,729 @@
-//  test_miner_agent - placeholder until the suite is written
+/*  =========================================================================
+    test_miner_agent - the miner against a fake hub made here: a ROUTER on
+    loopback that speaks the miner protocol through fg_msg, as the real hub
+    does. Hello, welcome and heartbeats; a task assigned, started and
+    reported; a task killed; a hub that forgot the miner; a hub that moved
+    (found again through a fake locator); the id kept across restarts; and
+    the real fogrid-miner program
+    =========================================================================  */
 #include "test_support.h"
+#include "miner_agent.h"
+#include <signal.h>
+#include <errno.h>
+
+static char *s_dir;                     //  the suite's temp dir
+
+//  --------------------------------------------------------------------------
+//  A fake hub
+
+typedef struct {
+    zsock_t *router;            //  where the miner connects
+    int port;                   //  its port
+    char endpoint [64];         //  "tcp://127.0.0.1:PORT"
+    zframe_t *peer;             //  routing id of the miner that spoke last
+} s_hub_t;
+
+static void
+s_hub_open (s_hub_t *hub)
+{
+    memset (hub, 0, sizeof *hub);
+    hub->router = zsock_new (ZMQ_ROUTER);
+    zsock_set_linger (hub->router, 0);
+    hub->port = zsock_bind (hub->router, "tcp://127.0.0.1:*");
+    CU_ASSERT_FATAL (hub->port > 0);
+    snprintf (hub->endpoint, sizeof hub->endpoint, "tcp://127.0.0.1:%d", hub->port);
+}
+
+static void
+s_hub_close (s_hub_t *hub)
+{
+    zframe_destroy (&hub->peer);
+    zsock_destroy (&hub->router);
+}
+
+//  Waits up to timeout_ms for a message with the wanted body; other
+//  messages (heartbeats, mostly) are skipped. NULL if none came.
+static fg_env_t *
+s_hub_expect (s_hub_t *hub, Fogrid__Envelope__BodyCase wanted, int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (zclock_mono () < deadline) {
+        zmq_pollitem_t item = { zsock_resolve (hub->router), 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&item, 1, (long) (deadline - zclock_mono ())) <= 0)
+            continue;
+        zframe_t *peer = NULL;
+        fg_error_t error;
+        fg_env_t *env = fg_msg_recv (hub->router, &peer, &error, NULL);
+        if (peer) {
+            zframe_destroy (&hub->peer);
+            hub->peer = peer;
+        }
+        if (env && env->body_case == wanted)
+            return env;
+        fg_msg_free (&env);
+    }
+    return NULL;
+}
+
+static void
+s_hub_send (s_hub_t *hub, fg_env_t *env)
+{
+    CU_ASSERT_PTR_NOT_NULL_FATAL (hub->peer);
+    CU_ASSERT_EQUAL (fg_msg_send (hub->router, hub->peer, env), 0);
+}
+
+static void
+s_hub_welcome (s_hub_t *hub, uint64_t seq, uint32_t heartbeat_ms)
+{
+    Fogrid__MinerWelcome welcome = FOGRID__MINER_WELCOME__INIT;
+    welcome.heartbeat_ms = heartbeat_ms;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_MINER_WELCOME;
+    env.miner_welcome = &welcome;
+    s_hub_send (hub, &env);
+}
+
+//  Waits for the hello and welcomes the miner; returns the hello.
+static fg_env_t *
+s_hub_accept (s_hub_t *hub)
+{
+    fg_env_t *hello = s_hub_expect (hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+    CU_ASSERT_PTR_NOT_NULL (hello);
+    if (hello)
+        s_hub_welcome (hub, hello->seq, 100);
+    return hello;
+}
+
+static void
+s_hub_assign (s_hub_t *hub, const char *task_id, uint32_t attempt, const char *script)
+{
+    char *argv [] = { "sh", "-c", (char *) script };
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    spec.argv = argv;
+    spec.n_argv = 3;
+    spec.timeout_s = 60;
+    spec.cores = 2;
+    Fogrid__TaskAssign assign = FOGRID__TASK_ASSIGN__INIT;
+    assign.task_id = (char *) task_id;
+    assign.attempt = attempt;
+    assign.spec = &spec;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = 1;
+    env.body_case = FOGRID__ENVELOPE__BODY_TASK_ASSIGN;
+    env.task_assign = &assign;
+    s_hub_send (hub, &env);
+}
+
+static void
+s_hub_kill (s_hub_t *hub, const char *task_id, uint32_t attempt)
+{
+    Fogrid__TaskKill kill = FOGRID__TASK_KILL__INIT;
+    kill.task_id = (char *) task_id;
+    kill.attempt = attempt;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_TASK_KILL;
+    env.task_kill = &kill;
+    s_hub_send (hub, &env);
+}
+
+//  --------------------------------------------------------------------------
+//  A fake locator: answers every LocResolve with one endpoint, the port
+//  set through its pipe ("SET" + port; 0 = not found)
+
+static void
+s_locator_actor (zsock_t *pipe, void *args)
+{
+    (void) args;
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    int port = zsock_bind (router, "tcp://127.0.0.1:*");
+    int hub_port = 0;
+    zsock_signal (pipe, 0);
+    zsock_send (pipe, "i", port);
+    zpoller_t *poller = zpoller_new (pipe, router, NULL);
+    while (true) {
+        void *which = zpoller_wait (poller, -1);
+        if (which == pipe) {
+            zmsg_t *msg = zmsg_recv (pipe);
+            char *command = msg? zmsg_popstr (msg): NULL;
+            bool term = !command || streq (command, "$TERM");
+            if (command && streq (command, "SET")) {
+                char *value = zmsg_popstr (msg);
+                hub_port = value? atoi (value): 0;
+                zstr_free (&value);
+            }
+            zstr_free (&command);
+            zmsg_destroy (&msg);
+            if (term)
+                break;
+        }
+        else
+        if (which == router) {
+            zframe_t *peer = NULL;
+            fg_env_t *env = fg_msg_recv (router, &peer, NULL, NULL);
+            if (env && env->body_case == FOGRID__ENVELOPE__BODY_LOC_RESOLVE && hub_port) {
+                Fogrid__Endpoint endpoint = FOGRID__ENDPOINT__INIT, *endpoints [1] = { &endpoint };
+                endpoint.transport = "tcp";
+                endpoint.host = "127.0.0.1";
+                endpoint.port = (uint32_t) hub_port;
+                Fogrid__LocEndpoints page = FOGRID__LOC_ENDPOINTS__INIT;
+                page.name = env->loc_resolve->name;
+                page.endpoints = endpoints;
+                page.n_endpoints = 1;
+                fg_env_t reply = FOGRID__ENVELOPE__INIT;
+                reply.seq = env->seq;
+                reply.body_case = FOGRID__ENVELOPE__BODY_LOC_ENDPOINTS;
+                reply.loc_endpoints = &page;
+                fg_msg_send (router, peer, &reply);
+                Fogrid__LocDone done = FOGRID__LOC_DONE__INIT;
+                done.name = env->loc_resolve->name;
+                done.total = 1;
+                done.pages = 1;
+                reply.body_case = FOGRID__ENVELOPE__BODY_LOC_DONE;
+                reply.loc_done = &done;
+                fg_msg_send (router, peer, &reply);
+            }
+            else
+            if (env)
+                fg_msg_send_error (router, peer, env->seq, FG_E_NOT_FOUND, "no such name");
+            fg_msg_free (&env);
+            zframe_destroy (&peer);
+        }
+        else
+            break;
+    }
+    zpoller_destroy (&poller);
+    zsock_destroy (&router);
+}
+
+static void
+s_locator_set (zactor_t *locator, int port)
+{
+    char text [16];
+    snprintf (text, sizeof text, "%d", port);
+    zstr_sendx (locator, "SET", text, NULL);
+}
+
+//  --------------------------------------------------------------------------
+//  The agent
+
+//  A config for an agent in DIR/NAME talking to endpoint (as miner/hubs),
+//  or through locators when endpoint starts with "locator:".
+static fg_config_t *
+s_config (const char *name, const char *endpoint)
+{
+    fg_config_t *config = fg_config_new (miner_agent_defs);
+    char *data = zsys_sprintf ("%s/%s", s_dir, name);
+    CU_ASSERT_EQUAL (fg_config_set (config, "miner/data_dir", data), 0);
+    zstr_free (&data);
+    if (strncmp (endpoint, "locator:", 8) == 0) {
+        CU_ASSERT_EQUAL (fg_config_set (config, "locator/endpoints", endpoint + 8), 0);
+    }
+    else {
+        CU_ASSERT_EQUAL (fg_config_set (config, "miner/hubs", endpoint), 0);
+    }
+    CU_ASSERT_EQUAL (fg_config_set (config, "security/insecure", "1"), 0);
+    CU_ASSERT_EQUAL (fg_config_set (config, "miner/heartbeat_ms", "100"), 0);
+    CU_ASSERT_EQUAL (fg_config_set (config, "locator/timeout_ms", "200"), 0);
+    return config;
+}
+
+static zactor_t *
+s_agent_start (fg_config_t *config)
+{
+    miner_agent_args_t args = { .config = config };
+    zactor_t *agent = zactor_new (miner_agent_actor, &args);
+    CU_ASSERT_EQUAL (args.rc, 0);
+    if (args.rc)
+        printf ("agent: %s\n", args.error);
+    return agent;
+}
+
+static int
+s_agent_status (zactor_t *agent)
+{
+    int running = -1;
+    zstr_send (agent, "STATUS");
+    zsock_recv (agent, "i", &running);
+    return running;
+}
+
+static char *
+s_agent_ask (zactor_t *agent, const char *command)
+{
+    zstr_send (agent, command);
+    return zstr_recv (agent);
+}
+
+static bool
+s_agent_idle (void *agent)
+{
+    return s_agent_status ((zactor_t *) agent) == 0;
+}
+
+//  True when no process of the group (pid in arg) is left.
+static bool
+s_group_gone (void *arg)
+{
+    pid_t pgid = *(pid_t *) arg;
+    return kill (-pgid, 0) == -1 && errno == ESRCH;
+}
+
+//  Reads a pid the task wrote into a file; 0 if it did not in time.
+static pid_t
+s_read_pid (const char *path, int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (zclock_mono () < deadline) {
+        FILE *file = fopen (path, "r");
+        int pid = 0;
+        if (file) {
+            if (fscanf (file, "%d", &pid) != 1)
+                pid = 0;
+            fclose (file);
+        }
+        if (pid > 0)
+            return (pid_t) pid;
+        zclock_sleep (20);
+    }
+    return 0;
+}
+
+static int
+s_suite_init (void)
+{
+    s_dir = ts_tmpdir_new ("miner");
+    return s_dir? 0: -1;
+}
+
+static int
+s_suite_clean (void)
+{
+    ts_tmpdir_remove (&s_dir);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Tests
+
+static void
+test_hello_and_heartbeats (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    fg_config_t *config = s_config ("hello", hub.endpoint);
+    fg_config_set (config, "miner/cores", "3");
+    fg_config_set (config, "miner/labels", "zone=eu,arch=x86_64");
+    fg_config_set (config, "miner/price", "5");
+    fg_config_set (config, "miner/name", "test-miner");
+    zactor_t *agent = s_agent_start (config);
+
+    fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (hello);
+    Fogrid__MinerHello *h = hello->miner_hello;
+    CU_ASSERT (strncmp (h->miner_id, "m-", 2) == 0);
+    CU_ASSERT_STRING_EQUAL (h->name, "test-miner");
+    CU_ASSERT_STRING_EQUAL (h->version, FG_VERSION_STRING);
+    CU_ASSERT_EQUAL (h->n_running, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (h->resources);
+    CU_ASSERT_EQUAL (h->resources->cores, 3);
+    CU_ASSERT (h->resources->mem_mb > 0);
+    CU_ASSERT (h->resources->disk_mb > 0);
+    CU_ASSERT_EQUAL (h->resources->price, 5);
+    CU_ASSERT_EQUAL_FATAL (h->resources->n_labels, 2);
+    CU_ASSERT_STRING_EQUAL (h->resources->labels [0]->key, "zone");
+    CU_ASSERT_STRING_EQUAL (h->resources->labels [0]->value, "eu");
+    CU_ASSERT_STRING_EQUAL (h->resources->labels [1]->key, "arch");
+    CU_ASSERT_EQUAL_FATAL (h->resources->n_runtimes, 1);
+    CU_ASSERT_STRING_EQUAL (h->resources->runtimes [0], "process");
+    char *state = s_agent_ask (agent, "STATE");
+    CU_ASSERT_STRING_EQUAL (state, "hello");
+    zstr_free (&state);
+
+    //  No heartbeat before the welcome; then one every heartbeat_ms
+    s_hub_welcome (&hub, hello->seq, 100);
+    int64_t start = zclock_mono ();
+    for (int count = 0; count < 3; count++) {
+        fg_env_t *heartbeat = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT, 2000);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (heartbeat);
+        CU_ASSERT_STRING_EQUAL (heartbeat->miner_heartbeat->miner_id, h->miner_id);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (heartbeat->miner_heartbeat->load);
+        CU_ASSERT_TRUE (heartbeat->miner_heartbeat->load->healthy);
+        CU_ASSERT_EQUAL (heartbeat->miner_heartbeat->load->running, 0);
+        fg_msg_free (&heartbeat);
+    }
+    int64_t took = zclock_mono () - start;
+    CU_ASSERT (took >= 250 && took < 1500);
+    state = s_agent_ask (agent, "STATE");
+    CU_ASSERT_STRING_EQUAL (state, "ready");
+    zstr_free (&state);
+    char *id = s_agent_ask (agent, "ID");
+    CU_ASSERT_STRING_EQUAL (id, h->miner_id);
+    zstr_free (&id);
+    char *endpoint = s_agent_ask (agent, "HUB");
+    CU_ASSERT_STRING_EQUAL (endpoint, hub.endpoint);
+    zstr_free (&endpoint);
+
+    //  Garbage and messages that are not for a miner are ignored
+    zframe_t *copy = zframe_dup (hub.peer);
+    zframe_send (&copy, hub.router, ZFRAME_MORE);
+    zstr_send (hub.router, "\xff\xfe garbage");
+    Fogrid__SubmitReply reply = FOGRID__SUBMIT_REPLY__INIT;
+    fg_env_t odd = FOGRID__ENVELOPE__INIT;
+    odd.body_case = FOGRID__ENVELOPE__BODY_SUBMIT_REPLY;
+    odd.submit_reply = &reply;
+    s_hub_send (&hub, &odd);
+    fg_env_t *heartbeat = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT, 2000);
+    CU_ASSERT_PTR_NOT_NULL (heartbeat);
+    fg_msg_free (&heartbeat);
+    fg_msg_free (&hello);
+
+    zactor_destroy (&agent);
+    fg_config_destroy (&config);
+    s_hub_close (&hub);
+}
+
+static void
+test_task_runs_and_reports (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    fg_config_t *config = s_config ("task", hub.endpoint);
+    zactor_t *agent = s_agent_start (config);
+    fg_env_t *hello = s_hub_accept (&hub);
+    fg_msg_free (&hello);
+
+    s_hub_assign (&hub, "t-1", 2, "echo out; echo err >&2; sleep 0.5; exit 4");
+    fg_env_t *started = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_STARTED, 3000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (started);
+    CU_ASSERT_STRING_EQUAL (started->task_started->task_id, "t-1");
+    CU_ASSERT_EQUAL (started->task_started->attempt, 2);
+    fg_msg_free (&started);
+
+    //  While it runs, heartbeats carry it and its cores
+    fg_env_t *heartbeat = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT, 2000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (heartbeat);
+    Fogrid__MinerHeartbeat *beat = heartbeat->miner_heartbeat;
+    CU_ASSERT_EQUAL (beat->load->running, 1);
+    CU_ASSERT_EQUAL (beat->load->used_cores, 2);
+    CU_ASSERT_EQUAL_FATAL (beat->n_running, 1);
+    CU_ASSERT_STRING_EQUAL (beat->running [0]->task_id, "t-1");
+    CU_ASSERT_EQUAL (beat->running [0]->attempt, 2);
+    fg_msg_free (&heartbeat);
+
+    fg_env_t *result = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 5000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    Fogrid__TaskResult *r = result->task_result;
+    CU_ASSERT_STRING_EQUAL (r->task_id, "t-1");
+    CU_ASSERT_EQUAL (r->attempt, 2);
+    CU_ASSERT_EQUAL (r->exit_code, 4);
+    CU_ASSERT (r->stdout.len == 4 && memcmp (r->stdout.data, "out\n", 4) == 0);
+    CU_ASSERT (r->stderr.len == 4 && memcmp (r->stderr.data, "err\n", 4) == 0);
+    CU_ASSERT_STRING_EQUAL (r->error, "");
+    CU_ASSERT (r->ended_ms >= r->started_ms + 400);
+    fg_msg_send_ok (hub.router, hub.peer, result->seq, "");
+    //  A refusal of a result is only logged
+    fg_msg_send_error (hub.router, hub.peer, result->seq, FG_E_STALE, "stale");
+    fg_msg_free (&result);
+    CU_ASSERT (ts_wait_for (s_agent_idle, agent, 2000));
+
+    //  A program that is not there: started, then a result saying why
+    s_hub_assign (&hub, "t-2", 1, "");
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    char *argv [] = { "no-such-program-fogrid" };
+    spec.argv = argv;
+    spec.n_argv = 1;
+    Fogrid__TaskAssign assign = FOGRID__TASK_ASSIGN__INIT;
+    assign.task_id = "t-3";
+    assign.attempt = 1;
+    assign.spec = &spec;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_TASK_ASSIGN;
+    env.task_assign = &assign;
+    s_hub_send (&hub, &env);
+    bool seen [2] = { false, false };
+    for (int count = 0; count < 2; count++) {
+        result = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 5000);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+        if (streq (result->task_result->task_id, "t-2")) {
+            seen [0] = true;        //  sh -c "" does nothing, successfully
+            CU_ASSERT_EQUAL (result->task_result->exit_code, 0);
+        }
+        else {
+            seen [1] = true;
+            CU_ASSERT_EQUAL (result->task_result->exit_code, 127);
+            CU_ASSERT_PTR_NOT_NULL (strstr (result->task_result->error, "no such program"));
+        }
+        fg_msg_free (&result);
+    }
+    CU_ASSERT (seen [0] && seen [1]);
+
+    zactor_destroy (&agent);
+    fg_config_destroy (&config);
+    s_hub_close (&hub);
+}
+
+static void
+test_task_kill (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    fg_config_t *config = s_config ("kill", hub.endpoint);
+    zactor_t *agent = s_agent_start (config);
+    fg_env_t *hello = s_hub_accept (&hub);
+    fg_msg_free (&hello);
+
+    char *pidfile = zsys_sprintf ("%s/kill.pid", s_dir);
+    char *script = zsys_sprintf ("echo $$ > %s; sleep 30 & sleep 30", pidfile);
+    s_hub_assign (&hub, "t-long", 1, script);
+    fg_env_t *started = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_STARTED, 3000);
+    CU_ASSERT_PTR_NOT_NULL (started);
+    fg_msg_free (&started);
+    pid_t pgid = s_read_pid (pidfile, 3000);
+    CU_ASSERT_FATAL (pgid > 0);
+    CU_ASSERT_FALSE (s_group_gone (&pgid));
+    CU_ASSERT_EQUAL (s_agent_status (agent), 1);
+
+    //  A kill for another attempt changes nothing
+    s_hub_kill (&hub, "t-long", 9);
+    zclock_sleep (200);
+    CU_ASSERT_FALSE (s_group_gone (&pgid));
+
+    s_hub_kill (&hub, "t-long", 1);
+    CU_ASSERT (ts_wait_for (s_agent_idle, agent, 3000));
+    CU_ASSERT (ts_wait_for (s_group_gone, &pgid, 3000));
+    //  Nothing is reported for a task the hub killed
+    fg_env_t *result = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 500);
+    CU_ASSERT_PTR_NULL (result);
+    fg_msg_free (&result);
+    fg_env_t *heartbeat = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT, 2000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (heartbeat);
+    CU_ASSERT_EQUAL (heartbeat->miner_heartbeat->load->running, 0);
+    fg_msg_free (&heartbeat);
+
+    //  Stopping the agent kills what it runs
+    remove (pidfile);
+    s_hub_assign (&hub, "t-long-2", 1, script);
+    pgid = s_read_pid (pidfile, 3000);
+    CU_ASSERT_FATAL (pgid > 0);
+    zactor_destroy (&agent);
+    CU_ASSERT (ts_wait_for (s_group_gone, &pgid, 3000));
+
+    zstr_free (&script);
+    zstr_free (&pidfile);
+    fg_config_destroy (&config);
+    s_hub_close (&hub);
+}
+
+static void
+test_forgotten_miner_says_hello (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    fg_config_t *config = s_config ("forgotten", hub.endpoint);
+    zactor_t *agent = s_agent_start (config);
+    fg_env_t *hello = s_hub_accept (&hub);
+    fg_msg_free (&hello);
+    s_hub_assign (&hub, "t-held", 3, "sleep 30");
+    fg_env_t *started = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_STARTED, 3000);
+    fg_msg_free (&started);
+
+    //  The hub restarted and does not know the miner
+    fg_env_t *heartbeat = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT, 2000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (heartbeat);
+    fg_msg_send_error (hub.router, hub.peer, heartbeat->seq, FG_E_NOT_FOUND, "unknown miner");
+    fg_msg_free (&heartbeat);
+    hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 2000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (hello);
+    //  The new hello lists what it runs; the hub says to kill it
+    CU_ASSERT_EQUAL_FATAL (hello->miner_hello->n_running, 1);
+    CU_ASSERT_STRING_EQUAL (hello->miner_hello->running [0]->task_id, "t-held");
+    CU_ASSERT_EQUAL (hello->miner_hello->running [0]->attempt, 3);
+    Fogrid__TaskRef ref = FOGRID__TASK_REF__INIT, *refs [1] = { &ref };
+    ref.task_id = "t-held";
+    ref.attempt = 3;
+    Fogrid__MinerWelcome welcome = FOGRID__MINER_WELCOME__INIT;
+    welcome.heartbeat_ms = 100;
+    welcome.kill = refs;
+    welcome.n_kill = 1;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = hello->seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_MINER_WELCOME;
+    env.miner_welcome = &welcome;
+    s_hub_send (&hub, &env);
+    fg_msg_free (&hello);
+    CU_ASSERT (ts_wait_for (s_agent_idle, agent, 3000));
+    //  And it heartbeats again
+    heartbeat = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT, 2000);
+    CU_ASSERT_PTR_NOT_NULL (heartbeat);
+    fg_msg_free (&heartbeat);
+
+    zactor_destroy (&agent);
+    fg_config_destroy (&config);
+    s_hub_close (&hub);
+}
+
+static void
+test_hub_moves (void)
+{
+    zactor_t *locator = zactor_new (s_locator_actor, NULL);
+    int locator_port = 0;
+    zsock_recv (locator, "i", &locator_port);
+    s_hub_t hub;
+    s_hub_open (&hub);
+    char *locators = zsys_sprintf ("locator:tcp://127.0.0.1:%d", locator_port);
+    fg_config_t *config = s_config ("moves", locators);
+    zactor_t *agent = s_agent_start (config);
+
+    //  Not registered yet: the miner keeps asking
+    zclock_sleep (300);
+    char *state = s_agent_ask (agent, "STATE");
+    CU_ASSERT_STRING_EQUAL (state, "no-hub");
+    zstr_free (&state);
+    s_locator_set (locator, hub.port);
+    fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 3000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (hello);
+    s_hub_welcome (&hub, hello->seq, 100);
+    fg_msg_free (&hello);
+    fg_env_t *heartbeat = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT, 2000);
+    CU_ASSERT_PTR_NOT_NULL (heartbeat);
+    fg_msg_free (&heartbeat);
+
+    //  The hub goes away and comes back on another port
+    s_hub_close (&hub);
+    s_hub_t moved;
+    s_hub_open (&moved);
+    s_locator_set (locator, moved.port);
+    hello = s_hub_expect (&moved, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+    CU_ASSERT_PTR_NOT_NULL (hello);
+    fg_msg_free (&hello);
+    char *endpoint = s_agent_ask (agent, "HUB");
+    CU_ASSERT_STRING_EQUAL (endpoint, moved.endpoint);
+    zstr_free (&endpoint);
+
+    zactor_destroy (&agent);
+    fg_config_destroy (&config);
+    zstr_free (&locators);
+    s_hub_close (&moved);
+    zactor_destroy (&locator);
+}
+
+static void
+test_id_persists (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    char *ids [2] = { NULL, NULL };
+    for (int run = 0; run < 2; run++) {
+        fg_config_t *config = s_config ("persist", hub.endpoint);
+        zactor_t *agent = s_agent_start (config);
+        ids [run] = s_agent_ask (agent, "ID");
+        fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (hello);
+        CU_ASSERT_STRING_EQUAL (hello->miner_hello->miner_id, ids [run]);
+        fg_msg_free (&hello);
+        zactor_destroy (&agent);
+        fg_config_destroy (&config);
+    }
+    CU_ASSERT (strncmp (ids [0], "m-", 2) == 0);
+    CU_ASSERT_STRING_EQUAL (ids [0], ids [1]);
+    char *output = NULL;
+    ts_run (&output, "cat '%s/persist/miner.id'", s_dir);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, ids [0]));
+    free (output);
+
+    //  A configured id wins; a bad config is refused before anything starts
+    fg_config_t *config = s_config ("persist", hub.endpoint);
+    fg_config_set (config, "miner/id", "m-fixed");
+    zactor_t *agent = s_agent_start (config);
+    char *id = s_agent_ask (agent, "ID");
+    CU_ASSERT_STRING_EQUAL (id, "m-fixed");
+    zstr_free (&id);
+    zactor_destroy (&agent);
+    fg_config_set (config, "miner/labels", "no-equals-sign");
+    miner_agent_args_t args = { .config = config };
+    agent = zactor_new (miner_agent_actor, &args);
+    CU_ASSERT_EQUAL (args.rc, -1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (args.error, "miner/labels"));
+    zactor_destroy (&agent);
+    fg_config_destroy (&config);
+
+    zstr_free (&ids [0]);
+    zstr_free (&ids [1]);
+    s_hub_close (&hub);
+}
+
+static void
+test_program (void)
+{
+    //  --help, --version, -t
+    char *output = NULL;
+    CU_ASSERT_EQUAL (ts_run (&output, "%s --help", ts_bin ("fogrid-miner")), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "miner/hubs"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "--hub"));
+    free (output);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s --version", ts_bin ("fogrid-miner")), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, FG_VERSION_STRING));
+    free (output);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s -t -o miner/labels=zone", ts_bin ("fogrid-miner")), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "miner/labels: 'zone' is not key=value"));
+    free (output);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s -t --hub localhost -o security/insecure=1",
+                             ts_bin ("fogrid-miner")), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "miner/hubs: 'localhost' is not an endpoint"));
+    free (output);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s -t --cores lots", ts_bin ("fogrid-miner")), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "miner/cores"));
+    free (output);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s -t --hub tcp://127.0.0.1:1 -o security/insecure=1",
+                             ts_bin ("fogrid-miner")), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "is valid"));
+    free (output);
+
+    //  The real daemon against the fake hub: hello, a task, SIGTERM
+    s_hub_t hub;
+    s_hub_open (&hub);
+    char *data = zsys_sprintf ("%s/program", s_dir);
+    ts_proc_t *miner = ts_proc_start (s_dir, "miner", "fogrid-miner", "--hub", hub.endpoint,
+                                      "--data", data, "--cores", "2", "--name", "real",
+                                      "-o", "security/insecure=1", NULL);
+    fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+    CU_ASSERT_PTR_NOT_NULL (hello);
+    if (!hello)
+        ts_proc_dump_log (miner);
+    else {
+        CU_ASSERT_STRING_EQUAL (hello->miner_hello->name, "real");
+        CU_ASSERT_EQUAL (hello->miner_hello->resources->cores, 2);
+        s_hub_welcome (&hub, hello->seq, 100);
+        fg_msg_free (&hello);
+        char *pidfile = zsys_sprintf ("%s/program.pid", s_dir);
+        char *script = zsys_sprintf ("echo $$ > %s; sleep 30 & sleep 30", pidfile);
+        s_hub_assign (&hub, "t-real", 1, script);
+        pid_t pgid = s_read_pid (pidfile, 3000);
+        CU_ASSERT (pgid > 0);
+        int64_t start = zclock_mono ();
+        CU_ASSERT_EQUAL (ts_proc_stop (&miner, 3000), 0);
+        CU_ASSERT (zclock_mono () - start < 2000);
+        if (pgid > 0)
+            CU_ASSERT (ts_wait_for (s_group_gone, &pgid, 3000));
+        zstr_free (&script);
+        zstr_free (&pidfile);
+    }
+    if (miner)
+        ts_proc_kill (&miner);
+    zstr_free (&data);
+    s_hub_close (&hub);
+}
 
 void
 test_miner_agent_add (void)
 {
-    ts_add_suite ("miner_agent", NULL);
+    CU_pSuite suite = CU_add_suite ("miner_agent", s_suite_init, s_suite_clean);
+    CU_add_test (suite, "hello with resources, welcome, heartbeats", test_hello_and_heartbeats);
+    CU_add_test (suite, "a task is started and reported", test_task_runs_and_reports);
+    CU_add_test (suite, "a killed task leaves nothing behind", test_task_kill);
+    CU_add_test (suite, "a hub that forgot the miner gets a new hello", test_forgotten_miner_says_hello);
+    CU_add_test (suite, "a hub that moved is found again", test_hub_moves);
+    CU_add_test (suite, "the miner id persists across runs", test_id_persists);
+    CU_add_test (suite, "the fogrid-miner program", test_program);
 }

@@ -1,0 +1,46 @@
+/*  =========================================================================
+    hub_sched - chooses the miner for a task
+
+    A pure function over plain structs: the server describes each miner as
+    a hub_sched_miner_t (what it offers and what is free on it now), and
+    hub_sched_choose returns the best one for the task's policy, or none.
+    Nothing here touches a socket, the store or the clock, so every rule
+    is unit-tested on crafted miners.
+    =========================================================================  */
+#ifndef HUB_SCHED_H_INCLUDED
+#define HUB_SCHED_H_INCLUDED
+
+typedef struct {
+    const char *id;                         //  miner id, the last tie-break
+    bool connected;                         //  only connected miners get work
+    uint32_t cores;                         //  total cores it offers
+    uint32_t free_cores;                    //  cores not reserved by its tasks
+    uint64_t free_mem_mb;                   //  memory not reserved by its tasks
+    uint32_t free_gpus;                     //  GPUs not reserved by its tasks
+    uint32_t running;                       //  tasks it runs or was given
+    double load1;                           //  host load average it reported
+    const Fogrid__Resources *resources;     //  runtimes, labels, price, disk; may be NULL
+} hub_sched_miner_t;
+
+typedef enum {
+    HUB_POLICY_FASTEST = 0,                 //  least loaded (the default)
+    HUB_POLICY_CHEAPEST,                    //  lowest price, then least loaded
+    HUB_POLICY_BINPACK,                     //  fewest free cores left after placing it
+    HUB_POLICY_SPREAD,                      //  most free cores
+    HUB_POLICY_COUNT
+} hub_policy_t;
+
+//  Parses a policy name ("" = fastest). Returns 0 and sets *policy, or -1.
+int hub_sched_policy_parse (const char *name, hub_policy_t *policy);
+const char *hub_sched_policy_name (hub_policy_t policy);
+
+//  True when the miner can take the task now: connected, offers its
+//  runtime, has the free cores / memory / GPUs, every required label, and
+//  a price within the task's ceiling.
+bool hub_sched_fits (const Fogrid__TaskSpec *spec, const hub_sched_miner_t *miner);
+
+//  Index of the miner the task should go to, or -1 when none fits.
+int hub_sched_choose (const Fogrid__TaskSpec *spec, const hub_sched_miner_t *miners,
+                      size_t count);
+
+#endif

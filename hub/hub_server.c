@@ -1,0 +1,1378 @@
+/*  =========================================================================
+    hub_server - the hub daemon as an actor
+
+    DESIGN
+    One thread owns everything: the two ROUTER sockets, the store, the
+    miner table and the tasks in memory, so nothing is locked. Each turn of
+    the loop handles one message (or the liveness tick) inside one store
+    transaction, then runs the scheduler, then commits. The one exception
+    is a submit: it is committed before its reply is sent, because the
+    reply is the promise that the task survives a crash.
+
+    Tasks that are not finished live in memory (`tasks`, by id) and the
+    pending ones also in `queue`, in submission order; finished tasks live
+    only in the store and are read from it when a buyer asks. A restart
+    loads the unfinished ones back. Their miners are not known yet then, so
+    each miner of an assigned task is restored as disconnected: it keeps
+    its tasks if it says hello in time (its hello lists what it still
+    runs), and they are requeued when it dies.
+
+    Scheduling walks the queue in submission order and places every task
+    that fits somewhere (a big task does not hold back the small ones
+    behind it), updating the candidates as it goes. It runs after every
+    event that can change placement. The TaskAssign is sent before the
+    task is marked assigned: a miner whose connection is gone (the miner
+    ROUTER is ZMQ_ROUTER_MANDATORY, so the send fails) is declared dead
+    without charging the task an attempt.
+
+    Attempts: every placement of a task carries its attempt number, and a
+    task that goes back to the queue starts a new one. Results and
+    TaskStarted count only from the miner of the current attempt with its
+    number; anything else is refused as FG_E_STALE (and told to stop), so a
+    miner that comes back from a partition cannot complete a task twice.
+
+    Conversations are in proto/fogrid.proto; the task and miner state
+    tables in hub_task.c and hub_miners.c.
+    =========================================================================  */
+#include "fogrid.h"
+#include "hub_store.h"
+#include "hub_task.h"
+#include "hub_miners.h"
+#include "hub_sched.h"
+#include "hub_server.h"
+#include <sys/stat.h>
+#include <unistd.h>
+#include <errno.h>
+
+const fg_cfg_def_t hub_server_defs [] = {
+    { "hub/id", FG_CFG_STR, "", 0, 0,
+      "this hub's id; empty = the one kept in the data directory (made on first start)" },
+    { "hub/buyer_endpoint", FG_CFG_STR, "tcp://*:7701", 0, 0,
+      "where buyers connect (ROUTER bind endpoint)" },
+    { "hub/miner_endpoint", FG_CFG_STR, "tcp://*:7702", 0, 0,
+      "where miners connect (ROUTER bind endpoint)" },
+    { "hub/advertise_host", FG_CFG_STR, "127.0.0.1", 0, 0,
+      "host name or address published in the locator for both endpoints" },
+    { "hub/data_dir", FG_CFG_STR, "./fogrid-hub-data", 0, 0,
+      "directory of the task store (hub.db) and the hub's keys" },
+    { "hub/heartbeat_ms", FG_CFG_INT, "1000", 10, 3600000,
+      "how often miners must heartbeat" },
+    { "hub/disconnect_ms", FG_CFG_INT, "3000", 20, 3600000,
+      "a miner silent this long is disconnected (gets no new tasks)" },
+    { "hub/dead_ms", FG_CFG_INT, "6000", 30, 86400000,
+      "a miner silent this long is dead: its tasks are requeued" },
+    { "hub/queue_max", FG_CFG_INT, "10000", 1, 100000000,
+      "most pending tasks; beyond it submits get FG_E_HUB_FULL" },
+    { "hub/default_retries", FG_CFG_INT, "2", 0, 100,
+      "requeues after a lost miner, for tasks that ask for 0" },
+    { "hub/default_timeout_s", FG_CFG_INT, "3600", 1, 2592000,
+      "time limit of tasks that ask for 0 seconds" },
+    { "hub/max_message", FG_CFG_INT, "4194304", 65536, 1073741824,
+      "largest message accepted on either socket, in bytes" },
+    { "hub/buyer_keys", FG_CFG_STR, "", 0, 0,
+      "directory of buyer public keys admitted; empty = any buyer key" },
+    { "hub/miner_keys", FG_CFG_STR, "", 0, 0,
+      "directory of miner public keys admitted; empty = any miner key" },
+    { "locator/endpoints", FG_CFG_STR, "tcp://127.0.0.1:7700", 0, 0,
+      "locators to register with (comma-separated); empty = do not register" },
+    { "locator/ttl_ms", FG_CFG_INT, "5000", 100, 3600000,
+      "lifetime of the hub's registrations between refreshes" },
+    FG_SECURITY_DEFS,
+    { NULL, FG_CFG_STR, NULL, 0, 0, NULL }
+};
+
+//  Bounds on what a buyer may submit
+#define S_MAX_ARGS          256
+#define S_MAX_ARG_BYTES     4096
+#define S_MAX_ENV           256
+#define S_MAX_LABELS        64
+#define S_MAX_LABEL_BYTES   128
+#define S_MAX_CONSTRAINT    1024
+#define S_MAX_TOKEN         128
+#define S_MAX_RETRIES       100
+#define S_BACKSTOP_MS       60000       //  past a running task's timeout
+
+typedef struct {
+    zsock_t *pipe;              //  to the caller
+    fg_config_t *config;        //  settings
+    zsock_t *buyers;            //  ROUTER for buyers
+    zsock_t *miner_sock;        //  ROUTER for miners, ZMQ_ROUTER_MANDATORY
+    zpoller_t *poller;          //  pipe + both ROUTERs
+    hub_store_t *store;         //  tasks on disk
+    hub_miners_t *miners;       //  the miner table
+    zhashx_t *tasks;            //  id -> hub_task_t, unfinished tasks (owned)
+    zlistx_t *queue;            //  pending tasks in submission order (not owned)
+    fg_registrant_t *registrant;    //  keeps `hub` and `hub-miner` in the locators
+    char hub_id [64];           //  this hub's id
+    int buyer_port;             //  bound port of the buyer socket
+    int miner_port;             //  bound port of the miner socket
+    int64_t started_ms;         //  for uptime
+    int64_t heartbeat_ms;       //  settings, read once
+    int64_t disconnect_ms;
+    int64_t dead_ms;
+    int64_t queue_max;
+    int64_t default_retries;
+    int64_t default_timeout_s;
+    uint32_t reported_load;     //  last load given to the registrant
+    bool terminated;            //  $TERM received
+} s_server_t;
+
+static void s_miner_lost (s_server_t *self, hub_miner_t *miner, const char *why);
+
+//  --------------------------------------------------------------------------
+//  Configuration checks (also used by main for -t)
+
+static int
+s_check_bind (const char *path, const char *endpoint, char *err, size_t err_size)
+{
+    const char *colon = strrchr (endpoint, ':');
+    bool ok = strncmp (endpoint, "tcp://", 6) == 0 && colon && colon > endpoint + 6;
+    if (ok && !streq (colon + 1, "*")) {
+        char *end = NULL;
+        long port = strtol (colon + 1, &end, 10);
+        ok = end && !*end && end != colon + 1 && port > 0 && port <= 65535;
+    }
+    if (!ok) {
+        snprintf (err, err_size, "%s: '%s' is not a bind endpoint "
+                  "(want tcp://HOST:PORT, tcp://*:PORT or tcp://HOST:*)", path, endpoint);
+        return -1;
+    }
+    return 0;
+}
+
+//  Makes the data directory (as the store would) and checks that it can
+//  be written: -t then fails where a start would, with the reason.
+static int
+s_check_dir (const char *path, char *err, size_t err_size)
+{
+    if (!*path) {
+        snprintf (err, err_size, "hub/data_dir is empty");
+        return -1;
+    }
+    if (zsys_dir_create ("%s", path) || !zsys_file_exists (path)) {
+        snprintf (err, err_size, "hub/data_dir: cannot create %s: %s", path, strerror (errno));
+        return -1;
+    }
+    struct stat st;
+    if (stat (path, &st) || !S_ISDIR (st.st_mode)) {
+        snprintf (err, err_size, "hub/data_dir: %s is not a directory", path);
+        return -1;
+    }
+    if (access (path, W_OK | X_OK)) {
+        snprintf (err, err_size, "hub/data_dir: %s is not writable: %s", path, strerror (errno));
+        return -1;
+    }
+    return 0;
+}
+
+int
+hub_server_check_config (fg_config_t *config, char *err, size_t err_size)
+{
+    if (s_check_bind ("hub/buyer_endpoint", fg_config_str (config, "hub/buyer_endpoint"),
+                      err, err_size)
+    ||  s_check_bind ("hub/miner_endpoint", fg_config_str (config, "hub/miner_endpoint"),
+                      err, err_size))
+        return -1;
+    if (streq (fg_config_str (config, "hub/buyer_endpoint"),
+               fg_config_str (config, "hub/miner_endpoint"))) {
+        snprintf (err, err_size, "hub/buyer_endpoint and hub/miner_endpoint are the same");
+        return -1;
+    }
+    const char *host = fg_config_str (config, "hub/advertise_host");
+    if (!*host || !fg_text_valid (host, 253) || strchr (host, ' ')) {
+        snprintf (err, err_size, "hub/advertise_host: '%s' is not a host name or address", host);
+        return -1;
+    }
+    const char *id = fg_config_str (config, "hub/id");
+    if (*id && (!fg_text_valid (id, 63) || strchr (id, ' '))) {
+        snprintf (err, err_size, "hub/id: '%s' must be at most 63 printable characters, no spaces", id);
+        return -1;
+    }
+    zlist_t *locators = fg_split_list (fg_config_str (config, "locator/endpoints"));
+    int rc = 0;
+    for (char *ep = (char *) zlist_first (locators); ep && !rc; ep = (char *) zlist_next (locators)) {
+        char transport [16], lhost [256];
+        uint16_t port;
+        if (fg_endpoint_parse (ep, transport, sizeof transport, lhost, sizeof lhost, &port)
+        ||  !streq (transport, "tcp")) {
+            snprintf (err, err_size, "locator/endpoints: '%s' is not tcp://HOST:PORT", ep);
+            rc = -1;
+        }
+    }
+    zlist_destroy (&locators);
+    if (rc)
+        return -1;
+    int64_t heartbeat = fg_config_int (config, "hub/heartbeat_ms");
+    int64_t disconnect = fg_config_int (config, "hub/disconnect_ms");
+    int64_t dead = fg_config_int (config, "hub/dead_ms");
+    if (!(disconnect > heartbeat)) {
+        snprintf (err, err_size, "hub/disconnect_ms (%" PRId64 ") must be greater than "
+                  "hub/heartbeat_ms (%" PRId64 ")", disconnect, heartbeat);
+        return -1;
+    }
+    if (!(dead > disconnect)) {
+        snprintf (err, err_size, "hub/dead_ms (%" PRId64 ") must be greater than "
+                  "hub/disconnect_ms (%" PRId64 ")", dead, disconnect);
+        return -1;
+    }
+    return s_check_dir (fg_config_str (config, "hub/data_dir"), err, err_size);
+}
+
+//  --------------------------------------------------------------------------
+//  Tasks in memory
+
+static void
+s_task_free (void **item)
+{
+    hub_task_destroy ((hub_task_t **) item);
+}
+
+static int
+s_compare_seq (const void *item1, const void *item2)
+{
+    const hub_task_t *a = (const hub_task_t *) item1, *b = (const hub_task_t *) item2;
+    return a->seq < b->seq? -1: a->seq > b->seq? 1: 0;
+}
+
+static void
+s_queue_remove (s_server_t *self, hub_task_t *task)
+{
+    void *handle = zlistx_find (self->queue, task);
+    if (handle)
+        zlistx_delete (self->queue, handle);
+}
+
+//  A task that reached a final state leaves memory (the store has it).
+static void
+s_task_retire (s_server_t *self, hub_task_t *task)
+{
+    s_queue_remove (self, task);
+    zhashx_delete (self->tasks, task->id);
+}
+
+//  Finds a task in memory, else in the store (*owned: caller destroys).
+static hub_task_t *
+s_task_find (s_server_t *self, const char *task_id, bool *owned)
+{
+    *owned = false;
+    hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, task_id);
+    if (!task && fg_text_valid (task_id, 63)) {
+        task = hub_store_task_load (self->store, task_id);
+        *owned = task != NULL;
+    }
+    return task;
+}
+
+//  Takes the task off its miner and requeues it as a new attempt, or
+//  fails it when its retries are spent.
+static void
+s_task_lost (s_server_t *self, hub_task_t *task, const char *why)
+{
+    hub_miner_t *miner = hub_miners_lookup (self->miners, task->miner_id);
+    if (miner)
+        hub_miners_release (miner, task->id);
+    if (task->retries_left > 0) {
+        hub_task_set_state (task, HUB_TASK_PENDING, NULL, why, self->store);
+        zlistx_insert (self->queue, task, true);
+    }
+    else {
+        char reason [256];
+        snprintf (reason, sizeof reason, "miner lost, no retries left (%s)", why);
+        hub_task_set_state (task, HUB_TASK_FAILED, NULL, reason, self->store);
+        s_task_retire (self, task);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Sending to miners
+
+//  Sends to a miner; a refused send means its connection is gone.
+static int
+s_send_miner (s_server_t *self, hub_miner_t *miner, fg_env_t *env)
+{
+    if (!miner->routing || miner->state == HUB_MINER_DEAD)
+        return -1;
+    if (fg_msg_send (self->miner_sock, miner->routing, env) == 0)
+        return 0;
+    zsys_warning ("miner %s: cannot send %s: %s", miner->id, fg_msg_body_name (env),
+                  zmq_strerror (zmq_errno ()));
+    return -1;
+}
+
+static int
+s_send_kill (s_server_t *self, zframe_t *routing, const char *task_id, uint32_t attempt)
+{
+    Fogrid__TaskKill kill = FOGRID__TASK_KILL__INIT;
+    kill.task_id = (char *) task_id;
+    kill.attempt = attempt;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_TASK_KILL;
+    env.task_kill = &kill;
+    return fg_msg_send (self->miner_sock, routing, &env);
+}
+
+//  The miner's connection is gone or it is silent for good: its tasks go
+//  back to the queue (or fail).
+static void
+s_miner_lost (s_server_t *self, hub_miner_t *miner, const char *why)
+{
+    hub_miners_set_state (miner, HUB_MINER_DEAD, why);
+    zlistx_t *ids = zhashx_keys (miner->tasks);
+    char reason [256];
+    snprintf (reason, sizeof reason, "miner %s lost: %s", miner->id, why);
+    for (char *id = (char *) zlistx_first (ids); id; id = (char *) zlistx_next (ids)) {
+        hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, id);
+        if (task && streq (task->miner_id, miner->id))
+            s_task_lost (self, task, reason);
+        else
+            hub_miners_release (miner, id);
+    }
+    zlistx_destroy (&ids);
+}
+
+//  --------------------------------------------------------------------------
+//  Scheduling
+
+static int
+s_assign (s_server_t *self, hub_task_t *task, hub_miner_t *miner)
+{
+    Fogrid__TaskAssign assign = FOGRID__TASK_ASSIGN__INIT;
+    assign.task_id = task->id;
+    assign.attempt = task->attempt;
+    assign.spec = task->spec;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_TASK_ASSIGN;
+    env.task_assign = &assign;
+    if (s_send_miner (self, miner, &env))
+        return -1;
+    hub_miners_reserve (miner, task->id, hub_task_cores (task), task->spec->mem_mb,
+                        task->spec->gpus);
+    hub_task_set_state (task, HUB_TASK_ASSIGNED, miner->id, NULL, self->store);
+    return 0;
+}
+
+static void
+s_schedule (s_server_t *self)
+{
+    while (zlistx_size (self->queue) > 0) {
+        //  Candidates: the connected miners, as the scheduler sees them
+        size_t total = hub_miners_size (self->miners), count = 0;
+        hub_sched_miner_t *cands = (hub_sched_miner_t *) zmalloc (sizeof (hub_sched_miner_t) * (total + 1));
+        hub_miner_t **owners = (hub_miner_t **) zmalloc (sizeof (hub_miner_t *) * (total + 1));
+        for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
+             miner = hub_miners_next (self->miners))
+            if (miner->state == HUB_MINER_CONNECTED) {
+                hub_miners_candidate (miner, &cands [count]);
+                owners [count++] = miner;
+            }
+        zlist_t *lost = zlist_new ();       //  miners whose sends failed
+        size_t placed = 0;
+        void **handles = (void **) zmalloc (sizeof (void *) * (zlistx_size (self->queue) + 1));
+        for (hub_task_t *task = (hub_task_t *) zlistx_first (self->queue); task && count;
+             task = (hub_task_t *) zlistx_next (self->queue)) {
+            bool room = false;
+            for (size_t index = 0; index < count && !room; index++)
+                room = cands [index].connected && cands [index].free_cores > 0;
+            if (!room)
+                break;
+            int chosen = hub_sched_choose (task->spec, cands, count);
+            if (chosen < 0)
+                continue;
+            void *handle = zlistx_cursor (self->queue);
+            if (s_assign (self, task, owners [chosen]) == 0) {
+                handles [placed++] = handle;
+                hub_miners_candidate (owners [chosen], &cands [chosen]);
+            }
+            else {
+                cands [chosen].connected = false;
+                zlist_append (lost, owners [chosen]);
+            }
+        }
+        for (size_t index = 0; index < placed; index++)
+            zlistx_delete (self->queue, handles [index]);
+        free (handles);
+        free (cands);
+        free (owners);
+        bool again = zlist_size (lost) > 0;
+        for (hub_miner_t *miner = (hub_miner_t *) zlist_first (lost); miner;
+             miner = (hub_miner_t *) zlist_next (lost))
+            s_miner_lost (self, miner, "its connection is gone (send refused)");
+        zlist_destroy (&lost);
+        if (!again)
+            break;          //  else its tasks are back in the queue: place them
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Replies to buyers
+
+typedef struct {
+    Fogrid__TaskInfo info;              //  the message
+    Fogrid__StateChange **history;      //  its history (owned)
+    size_t count;                       //  entries in history
+    size_t capacity;                    //  allocated
+} s_info_t;
+
+static void
+s_history_add (void *arg, const char *state, int64_t at_ms, const char *miner_id,
+               uint32_t attempt, const char *reason)
+{
+    s_info_t *self = (s_info_t *) arg;
+    if (self->count == self->capacity) {
+        self->capacity = self->capacity? self->capacity * 2: 8;
+        self->history = (Fogrid__StateChange **) realloc (
+            self->history, sizeof (Fogrid__StateChange *) * self->capacity);
+    }
+    Fogrid__StateChange *change = (Fogrid__StateChange *) zmalloc (sizeof (Fogrid__StateChange));
+    fogrid__state_change__init (change);
+    change->state = strdup (state);
+    change->at_ms = (uint64_t) at_ms;
+    change->miner_id = strdup (miner_id);
+    change->attempt = attempt;
+    change->reason = strdup (reason);
+    self->history [self->count++] = change;
+}
+
+static void
+s_info_build (s_server_t *self, hub_task_t *task, s_info_t *out)
+{
+    memset (out, 0, sizeof *out);
+    fogrid__task_info__init (&out->info);
+    out->info.task_id = task->id;
+    out->info.state = (char *) hub_task_state_name (task->state);
+    out->info.attempt = task->attempt;
+    out->info.miner_id = task->miner_id;
+    out->info.exit_code = task->exit_code;
+    out->info.reason = task->reason;
+    out->info.submitted_ms = (uint64_t) task->submitted_ms;
+    out->info.updated_ms = (uint64_t) task->updated_ms;
+    out->info.spec = task->spec;
+    out->info.term_signal = task->term_signal;
+    out->info.timed_out = task->timed_out;
+    hub_store_task_events (self->store, task->id, s_history_add, out);
+    out->info.n_history = out->count;
+    out->info.history = out->history;
+}
+
+static void
+s_info_reset (s_info_t *info)
+{
+    for (size_t index = 0; index < info->count; index++) {
+        free (info->history [index]->state);
+        free (info->history [index]->miner_id);
+        free (info->history [index]->reason);
+        free (info->history [index]);
+    }
+    free (info->history);
+    memset (info, 0, sizeof *info);
+}
+
+static void
+s_reply_task_info (s_server_t *self, zframe_t *peer, uint64_t seq, hub_task_t *task)
+{
+    s_info_t info;
+    s_info_build (self, task, &info);
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_TASK_INFO;
+    env.task_info = &info.info;
+    fg_msg_send (self->buyers, peer, &env);
+    s_info_reset (&info);
+}
+
+//  --------------------------------------------------------------------------
+//  Buyer requests
+
+static bool
+s_label_valid (const Fogrid__Label *label)
+{
+    return *label->key && fg_text_valid (label->key, S_MAX_LABEL_BYTES)
+        && fg_text_valid (label->value, S_MAX_LABEL_BYTES);
+}
+
+//  Returns 0 when the spec may be accepted, else -1 with why.
+static int
+s_spec_check (const Fogrid__TaskSpec *spec, char *why, size_t size)
+{
+    if (!spec) {
+        snprintf (why, size, "submit without a spec");
+        return -1;
+    }
+    if (spec->n_argv == 0 || !*spec->argv [0]) {
+        snprintf (why, size, "argv is empty: nothing to run");
+        return -1;
+    }
+    if (spec->n_argv > S_MAX_ARGS) {
+        snprintf (why, size, "argv has %zu arguments (limit %d)", spec->n_argv, S_MAX_ARGS);
+        return -1;
+    }
+    //  Arguments may hold any bytes but NUL (protobuf-c strings end there)
+    for (size_t index = 0; index < spec->n_argv; index++)
+        if (strlen (spec->argv [index]) > S_MAX_ARG_BYTES) {
+            snprintf (why, size, "argument %zu is over %d bytes", index, S_MAX_ARG_BYTES);
+            return -1;
+        }
+    if (spec->n_env > S_MAX_ENV) {
+        snprintf (why, size, "env has %zu entries (limit %d)", spec->n_env, S_MAX_ENV);
+        return -1;
+    }
+    for (size_t index = 0; index < spec->n_env; index++) {
+        const char *entry = spec->env [index];
+        if (strlen (entry) > S_MAX_ARG_BYTES || entry [0] == '=' || !strchr (entry, '=')) {
+            snprintf (why, size, "env entry %zu is not KEY=VALUE of at most %d bytes",
+                      index, S_MAX_ARG_BYTES);
+            return -1;
+        }
+    }
+    const char *runtime = spec->runtime;
+    if (*runtime && !streq (runtime, "process") && !streq (runtime, "docker")) {
+        snprintf (why, size, "unknown runtime (want process or docker)");
+        return -1;
+    }
+    if (!fg_text_valid (spec->image, 256)) {
+        snprintf (why, size, "image: not printable or over 256 bytes");
+        return -1;
+    }
+    if (streq (runtime, "docker") && !*spec->image) {
+        snprintf (why, size, "the docker runtime needs an image");
+        return -1;
+    }
+    if (spec->n_labels > S_MAX_LABELS) {
+        snprintf (why, size, "%zu labels (limit %d)", spec->n_labels, S_MAX_LABELS);
+        return -1;
+    }
+    for (size_t index = 0; index < spec->n_labels; index++)
+        if (!s_label_valid (spec->labels [index])) {
+            snprintf (why, size, "label %zu: key and value must be printable, key not empty, "
+                      "at most %d bytes each", index, S_MAX_LABEL_BYTES);
+            return -1;
+        }
+    if (!fg_text_valid (spec->constraint, S_MAX_CONSTRAINT)) {
+        snprintf (why, size, "constraint: not printable or over %d bytes", S_MAX_CONSTRAINT);
+        return -1;
+    }
+    hub_policy_t policy;
+    if (!fg_text_valid (spec->policy, 32) || hub_sched_policy_parse (spec->policy, &policy)) {
+        snprintf (why, size, "unknown policy (want fastest, cheapest, binpack or spread)");
+        return -1;
+    }
+    if (spec->retries > S_MAX_RETRIES) {
+        snprintf (why, size, "retries %u is over the limit of %d", spec->retries, S_MAX_RETRIES);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+s_reply_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *task_id,
+                bool duplicate)
+{
+    Fogrid__SubmitReply reply = FOGRID__SUBMIT_REPLY__INIT;
+    reply.task_id = (char *) task_id;
+    reply.duplicate = duplicate;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_SUBMIT_REPLY;
+    env.submit_reply = &reply;
+    fg_msg_send (self->buyers, peer, &env);
+}
+
+static void
+s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buyer,
+                 Fogrid__SubmitRequest *request)
+{
+    char why [256];
+    if (s_spec_check (request->spec, why, sizeof why)) {
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_INVALID, "submit refused: %s", why);
+        return;
+    }
+    const char *token = request->client_token;
+    if (!fg_text_valid (token, S_MAX_TOKEN)) {
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_INVALID,
+                           "submit refused: client_token must be printable, at most %d bytes",
+                           S_MAX_TOKEN);
+        return;
+    }
+    //  A retried submit is answered before the bound: it takes no room
+    hub_task_t *earlier = hub_store_task_by_token (self->store, token);
+    if (earlier) {
+        s_reply_submit (self, peer, seq, earlier->id, true);
+        hub_task_destroy (&earlier);
+        return;
+    }
+    size_t queued = zlistx_size (self->queue);
+    if ((int64_t) queued >= self->queue_max) {
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_HUB_FULL,
+                           "hub full: %zu tasks queued (limit %" PRId64 ")",
+                           queued, self->queue_max);
+        return;
+    }
+    //  The task takes the spec over; the request keeps a NULL
+    Fogrid__TaskSpec *spec = request->spec;
+    request->spec = NULL;
+    if (!spec->timeout_s)
+        spec->timeout_s = (uint32_t) self->default_timeout_s;
+    char id [32];
+    fg_id_new ("t", id, sizeof id);
+    hub_task_t *task = hub_task_new (id, &spec);
+    hub_task_set_text (&task->client_token, token);
+    hub_task_set_text (&task->buyer, buyer);
+    task->retries_left = task->spec->retries? task->spec->retries: (uint32_t) self->default_retries;
+
+    //  Durable before the buyer hears the id
+    if (hub_store_task_add (self->store, task) || hub_store_commit (self->store)) {
+        hub_store_rollback (self->store);
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_INTERNAL,
+                           "submit failed: the hub could not store the task");
+        hub_task_destroy (&task);
+        hub_store_begin (self->store);
+        return;
+    }
+    hub_store_begin (self->store);
+    zsys_info ("task %s submitted: %s%s (%zu args, policy %s, %u retries)", task->id,
+               task->spec->argv [0], task->spec->n_argv > 1? " ...": "",
+               task->spec->n_argv, *task->spec->policy? task->spec->policy: "fastest",
+               task->retries_left);
+    zhashx_insert (self->tasks, task->id, task);
+    zlistx_add_end (self->queue, task);
+    s_reply_submit (self, peer, seq, task->id, false);
+}
+
+static void
+s_handle_status (s_server_t *self, zframe_t *peer, uint64_t seq, const char *task_id)
+{
+    bool owned;
+    hub_task_t *task = s_task_find (self, task_id, &owned);
+    if (!task) {
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_NOT_FOUND, "no task %.64s", task_id);
+        return;
+    }
+    s_reply_task_info (self, peer, seq, task);
+    if (owned)
+        hub_task_destroy (&task);
+}
+
+static void
+s_handle_result (s_server_t *self, zframe_t *peer, uint64_t seq, const char *task_id)
+{
+    bool owned;
+    hub_task_t *task = s_task_find (self, task_id, &owned);
+    if (!task) {
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_NOT_FOUND, "no task %.64s", task_id);
+        return;
+    }
+    hub_output_t output;
+    if (hub_store_task_output (self->store, task->id, &output)) {
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_INTERNAL,
+                           "cannot read the output of %s", task->id);
+        if (owned)
+            hub_task_destroy (&task);
+        return;
+    }
+    s_info_t info;
+    s_info_build (self, task, &info);
+    Fogrid__ResultReply reply = FOGRID__RESULT_REPLY__INIT;
+    reply.info = &info.info;
+    reply.stdout.data = zchunk_data (output.stdout_data);
+    reply.stdout.len = zchunk_size (output.stdout_data);
+    reply.stderr.data = zchunk_data (output.stderr_data);
+    reply.stderr.len = zchunk_size (output.stderr_data);
+    reply.stdout_truncated = output.stdout_truncated;
+    reply.stderr_truncated = output.stderr_truncated;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_RESULT_REPLY;
+    env.result_reply = &reply;
+    fg_msg_send (self->buyers, peer, &env);
+    s_info_reset (&info);
+    hub_output_reset (&output);
+    if (owned)
+        hub_task_destroy (&task);
+}
+
+static void
+s_handle_cancel (s_server_t *self, zframe_t *peer, uint64_t seq, const char *task_id)
+{
+    bool owned;
+    hub_task_t *task = s_task_find (self, task_id, &owned);
+    if (!task) {
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_NOT_FOUND, "no task %.64s", task_id);
+        return;
+    }
+    if (owned || hub_task_state_terminal (task->state)) {
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_STATE, "task %s is already %s",
+                           task->id, hub_task_state_name (task->state));
+        if (owned)
+            hub_task_destroy (&task);
+        return;
+    }
+    hub_miner_t *lost = NULL;
+    if (task->state == HUB_TASK_ASSIGNED || task->state == HUB_TASK_RUNNING) {
+        hub_miner_t *miner = hub_miners_lookup (self->miners, task->miner_id);
+        if (miner) {
+            hub_miners_release (miner, task->id);
+            if (miner->routing && miner->state != HUB_MINER_DEAD
+            &&  s_send_kill (self, miner->routing, task->id, task->attempt))
+                lost = miner;
+        }
+    }
+    hub_task_set_state (task, HUB_TASK_CANCELLED, NULL, "cancelled by the buyer", self->store);
+    s_reply_task_info (self, peer, seq, task);
+    s_task_retire (self, task);
+    if (lost)
+        s_miner_lost (self, lost, "its connection is gone (send refused)");
+}
+
+static void
+s_handle_miners (s_server_t *self, zframe_t *peer, uint64_t seq)
+{
+    size_t count = hub_miners_size (self->miners), index = 0;
+    Fogrid__MinerInfo *infos = (Fogrid__MinerInfo *) zmalloc (sizeof (Fogrid__MinerInfo) * (count + 1));
+    Fogrid__MinerInfo **list = (Fogrid__MinerInfo **) zmalloc (sizeof (Fogrid__MinerInfo *) * (count + 1));
+    zlist_t *keys = zlist_new ();           //  task id lists, freed after the send
+    for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
+         miner = hub_miners_next (self->miners), index++) {
+        Fogrid__MinerInfo *info = &infos [index];
+        fogrid__miner_info__init (info);
+        info->miner_id = miner->id;
+        info->name = miner->name;
+        info->state = (char *) hub_miner_state_name (miner->state);
+        info->resources = miner->resources;
+        info->load = miner->load;
+        info->last_seen_ms = (uint64_t) miner->last_seen_ms;
+        info->connected_ms = (uint64_t) miner->connected_ms;
+        zlistx_t *ids = zhashx_keys (miner->tasks);
+        info->n_tasks = zlistx_size (ids);
+        info->tasks = (char **) zmalloc (sizeof (char *) * (info->n_tasks + 1));
+        size_t slot = 0;
+        for (char *id = (char *) zlistx_first (ids); id; id = (char *) zlistx_next (ids))
+            info->tasks [slot++] = id;
+        zlist_append (keys, ids);
+        list [index] = info;
+    }
+    Fogrid__MinersReply reply = FOGRID__MINERS_REPLY__INIT;
+    reply.n_miners = count;
+    reply.miners = list;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_MINERS_REPLY;
+    env.miners_reply = &reply;
+    fg_msg_send (self->buyers, peer, &env);
+    for (index = 0; index < count; index++)
+        free (infos [index].tasks);
+    for (zlistx_t *ids = (zlistx_t *) zlist_first (keys); ids; ids = (zlistx_t *) zlist_next (keys))
+        zlistx_destroy (&ids);
+    zlist_destroy (&keys);
+    free (infos);
+    free (list);
+}
+
+static void
+s_handle_health (s_server_t *self, zframe_t *peer, uint64_t seq)
+{
+    uint64_t miner_counts [HUB_MINER_STATES] = { 0 };
+    for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
+         miner = hub_miners_next (self->miners))
+        miner_counts [miner->state]++;
+    uint64_t task_counts [HUB_TASK_STATES];
+    hub_store_count_states (self->store, task_counts);
+
+    Fogrid__Counter miners [HUB_MINER_STATES], *miner_list [HUB_MINER_STATES];
+    Fogrid__Counter tasks [HUB_TASK_STATES], *task_list [HUB_TASK_STATES];
+    Fogrid__HealthReply reply = FOGRID__HEALTH_REPLY__INIT;
+    for (int state = HUB_MINER_CONNECTED; state < HUB_MINER_STATES; state++) {
+        fogrid__counter__init (&miners [state]);
+        miners [state].name = (char *) hub_miner_state_name ((hub_miner_state_t) state);
+        miners [state].value = miner_counts [state];
+        miner_list [reply.n_miners_by_state++] = &miners [state];
+    }
+    for (int state = HUB_TASK_PENDING; state < HUB_TASK_STATES; state++) {
+        fogrid__counter__init (&tasks [state]);
+        tasks [state].name = (char *) hub_task_state_name ((hub_task_state_t) state);
+        tasks [state].value = task_counts [state];
+        task_list [reply.n_tasks_by_state++] = &tasks [state];
+    }
+    reply.hub_id = self->hub_id;
+    reply.miners_by_state = miner_list;
+    reply.tasks_by_state = task_list;
+    reply.queue_length = (uint32_t) zlistx_size (self->queue);
+    reply.uptime_ms = (uint64_t) (fg_now_ms () - self->started_ms);
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_HEALTH_REPLY;
+    env.health_reply = &reply;
+    fg_msg_send (self->buyers, peer, &env);
+}
+
+static void
+s_handle_buyer (s_server_t *self)
+{
+    zframe_t *peer = NULL;
+    fg_error_t error;
+    uint64_t seq;
+    char key [41];
+    fg_env_t *env = fg_msg_recv_from (self->buyers, &peer, key, &error, &seq);
+    if (!env) {
+        if (peer) {
+            zsys_warning ("buyer: refused a message: %s", fg_strerror (error));
+            fg_msg_send_error (self->buyers, peer, seq, error, "%s", fg_strerror (error));
+        }
+        zframe_destroy (&peer);
+        return;
+    }
+    hub_store_begin (self->store);
+    switch (env->body_case) {
+        case FOGRID__ENVELOPE__BODY_SUBMIT:
+            s_handle_submit (self, peer, seq, key, env->submit);
+            break;
+        case FOGRID__ENVELOPE__BODY_STATUS:
+            s_handle_status (self, peer, seq, env->status->task_id);
+            break;
+        case FOGRID__ENVELOPE__BODY_RESULT:
+            s_handle_result (self, peer, seq, env->result->task_id);
+            break;
+        case FOGRID__ENVELOPE__BODY_CANCEL:
+            s_handle_cancel (self, peer, seq, env->cancel->task_id);
+            break;
+        case FOGRID__ENVELOPE__BODY_MINERS:
+            s_handle_miners (self, peer, seq);
+            break;
+        case FOGRID__ENVELOPE__BODY_HEALTH:
+            s_handle_health (self, peer, seq);
+            break;
+        default:
+            zsys_warning ("buyer: unexpected %s", fg_msg_body_name (env));
+            fg_msg_send_error (self->buyers, peer, seq, FG_E_UNEXPECTED,
+                               "%s is not a buyer request", fg_msg_body_name (env));
+            break;
+    }
+    s_schedule (self);
+    hub_store_commit (self->store);
+    fg_msg_free (&env);
+    zframe_destroy (&peer);
+}
+
+//  --------------------------------------------------------------------------
+//  Miner messages
+
+//  True when (task, attempt) is the current assignment of this miner.
+static bool
+s_is_current (hub_task_t *task, hub_miner_t *miner, uint32_t attempt)
+{
+    return task && miner && streq (task->miner_id, miner->id) && task->attempt == attempt
+        && (task->state == HUB_TASK_ASSIGNED || task->state == HUB_TASK_RUNNING);
+}
+
+static void
+s_handle_hello (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__MinerHello *hello)
+{
+    if (!*hello->miner_id || !fg_text_valid (hello->miner_id, 63) || strchr (hello->miner_id, ' ')
+    ||  !fg_text_valid (hello->name, 255) || !fg_text_valid (hello->version, 64)) {
+        fg_msg_send_error (self->miner_sock, peer, seq, FG_E_INVALID,
+                           "hello refused: miner_id (1..63), name and version must be printable");
+        return;
+    }
+    hub_miner_t *miner = hub_miners_hello (self->miners, hello, peer, fg_now_ms ());
+    zsys_info ("miner %s (%s) hello: %u cores, %" PRIu64 " MB, %u GPUs, price %" PRIu64
+               ", %zu tasks running", miner->id, miner->name, miner->resources->cores,
+               miner->resources->mem_mb, miner->resources->gpus, miner->resources->price,
+               hello->n_running);
+
+    //  What it runs: keep the current assignments, kill the rest
+    Fogrid__TaskRef **keep = (Fogrid__TaskRef **) zmalloc (sizeof (Fogrid__TaskRef *) * (hello->n_running + 1));
+    Fogrid__TaskRef **kill = (Fogrid__TaskRef **) zmalloc (sizeof (Fogrid__TaskRef *) * (hello->n_running + 1));
+    size_t n_keep = 0, n_kill = 0;
+    zhashx_t *kept = zhashx_new ();         //  task ids it still runs for us
+    for (size_t index = 0; index < hello->n_running; index++) {
+        Fogrid__TaskRef *ref = hello->running [index];
+        hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, ref->task_id);
+        if (s_is_current (task, miner, ref->attempt)) {
+            keep [n_keep++] = ref;
+            zhashx_insert (kept, task->id, task);
+            if (!hub_miners_has_task (miner, task->id))
+                hub_miners_reserve (miner, task->id, hub_task_cores (task),
+                                    task->spec->mem_mb, task->spec->gpus);
+            if (task->state == HUB_TASK_ASSIGNED)
+                hub_task_set_state (task, HUB_TASK_RUNNING, NULL, "reported running in hello",
+                                    self->store);
+        }
+        else
+            kill [n_kill++] = ref;
+    }
+    //  What we gave it and it does not run any more: it lost them
+    zlistx_t *ids = zhashx_keys (miner->tasks);
+    for (char *id = (char *) zlistx_first (ids); id; id = (char *) zlistx_next (ids)) {
+        hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, id);
+        if (zhashx_lookup (kept, id))
+            continue;
+        if (task && streq (task->miner_id, miner->id)) {
+            char why [128];
+            snprintf (why, sizeof why, "miner %s came back without it", miner->id);
+            s_task_lost (self, task, why);
+        }
+        else
+            hub_miners_release (miner, id);
+    }
+    zlistx_destroy (&ids);
+    zhashx_destroy (&kept);
+
+    Fogrid__MinerWelcome welcome = FOGRID__MINER_WELCOME__INIT;
+    welcome.heartbeat_ms = (uint32_t) self->heartbeat_ms;
+    welcome.n_keep = n_keep;
+    welcome.keep = keep;
+    welcome.n_kill = n_kill;
+    welcome.kill = kill;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_MINER_WELCOME;
+    env.miner_welcome = &welcome;
+    if (s_send_miner (self, miner, &env))
+        s_miner_lost (self, miner, "its connection is gone (send refused)");
+    free (keep);
+    free (kill);
+}
+
+static void
+s_handle_heartbeat (s_server_t *self, zframe_t *peer, uint64_t seq,
+                    Fogrid__MinerHeartbeat *heartbeat)
+{
+    hub_miner_t *miner = hub_miners_by_routing (self->miners, peer);
+    if (!miner || miner->state == HUB_MINER_DEAD || !streq (miner->id, heartbeat->miner_id)) {
+        fg_debug ("miner %.63s: heartbeat from an unknown or dead miner: asking for hello",
+                  heartbeat->miner_id);
+        fg_msg_send_error (self->miner_sock, peer, seq, FG_E_NOT_FOUND,
+                           "unknown miner %.63s: say hello", heartbeat->miner_id);
+        return;
+    }
+    hub_miners_heartbeat (self->miners, miner, heartbeat->load, fg_now_ms ());
+    //  Work it runs that is not its current assignment is stopped
+    for (size_t index = 0; index < heartbeat->n_running; index++) {
+        Fogrid__TaskRef *ref = heartbeat->running [index];
+        hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, ref->task_id);
+        if (!s_is_current (task, miner, ref->attempt)) {
+            zsys_info ("miner %s runs %.63s attempt %u, which is not its assignment: kill",
+                       miner->id, ref->task_id, ref->attempt);
+            s_send_kill (self, peer, ref->task_id, ref->attempt);
+        }
+        else
+        if (task->state == HUB_TASK_ASSIGNED)
+            hub_task_set_state (task, HUB_TASK_RUNNING, NULL, "reported running in heartbeat",
+                                self->store);
+    }
+}
+
+static void
+s_handle_started (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__TaskStarted *started)
+{
+    hub_miner_t *miner = hub_miners_by_routing (self->miners, peer);
+    if (!miner) {
+        fg_msg_send_error (self->miner_sock, peer, seq, FG_E_NOT_FOUND,
+                           "unknown miner: say hello");
+        return;
+    }
+    hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, started->task_id);
+    if (!s_is_current (task, miner, started->attempt)) {
+        zsys_warning ("miner %s started %.63s attempt %u, which is not its assignment: kill",
+                      miner->id, started->task_id, started->attempt);
+        s_send_kill (self, peer, started->task_id, started->attempt);
+        return;
+    }
+    if (task->state == HUB_TASK_ASSIGNED)
+        hub_task_set_state (task, HUB_TASK_RUNNING, NULL, NULL, self->store);
+}
+
+static void
+s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__TaskResult *result)
+{
+    hub_miner_t *miner = hub_miners_by_routing (self->miners, peer);
+    const char *who = miner? miner->id: "(unknown miner)";
+    hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, result->task_id);
+    if (!task) {
+        hub_task_t *stored = fg_text_valid (result->task_id, 63)
+                           ? hub_store_task_load (self->store, result->task_id): NULL;
+        if (!stored)
+            fg_msg_send_error (self->miner_sock, peer, seq, FG_E_NOT_FOUND,
+                               "no task %.63s", result->task_id);
+        else {
+            zsys_warning ("miner %s: result for %s attempt %u refused: the task is already %s",
+                          who, stored->id, result->attempt, hub_task_state_name (stored->state));
+            fg_msg_send_error (self->miner_sock, peer, seq, FG_E_STALE,
+                               "result for attempt %u refused: task %s is already %s",
+                               result->attempt, stored->id, hub_task_state_name (stored->state));
+            hub_task_destroy (&stored);
+        }
+        return;
+    }
+    if (!s_is_current (task, miner, result->attempt)) {
+        zsys_warning ("miner %s: result for %s attempt %u refused: current attempt is %u "
+                      "(miner %s)", who, task->id, result->attempt, task->attempt,
+                      *task->miner_id? task->miner_id: "none");
+        fg_msg_send_error (self->miner_sock, peer, seq, FG_E_STALE,
+                           "result for attempt %u refused: current attempt is %u",
+                           result->attempt, task->attempt);
+        return;
+    }
+    char reason [512] = "";
+    bool success = false;
+    if (*result->error)
+        snprintf (reason, sizeof reason, "could not run: %.400s", result->error);
+    else
+    if (result->timed_out)
+        snprintf (reason, sizeof reason, "timed out after %u s", task->spec->timeout_s);
+    else
+    if (result->term_signal)
+        snprintf (reason, sizeof reason, "killed by signal %d", result->term_signal);
+    else
+    if (result->exit_code != 0)
+        snprintf (reason, sizeof reason, "exit code %d", result->exit_code);
+    else
+        success = true;
+    task->exit_code = result->exit_code;
+    task->term_signal = result->term_signal;
+    task->timed_out = result->timed_out;
+    hub_miners_release (miner, task->id);
+    hub_store_task_output_set (self->store, task->id, result);
+    hub_task_set_state (task, success? HUB_TASK_SUCCEEDED: HUB_TASK_FAILED, NULL, reason,
+                        self->store);
+    fg_msg_send_ok (self->miner_sock, peer, seq, "");
+    s_task_retire (self, task);
+}
+
+static void
+s_handle_miner (s_server_t *self)
+{
+    zframe_t *peer = NULL;
+    fg_error_t error;
+    uint64_t seq;
+    fg_env_t *env = fg_msg_recv (self->miner_sock, &peer, &error, &seq);
+    if (!env) {
+        if (peer) {
+            zsys_warning ("miner socket: refused a message: %s", fg_strerror (error));
+            fg_msg_send_error (self->miner_sock, peer, seq, error, "%s", fg_strerror (error));
+        }
+        zframe_destroy (&peer);
+        return;
+    }
+    hub_store_begin (self->store);
+    switch (env->body_case) {
+        case FOGRID__ENVELOPE__BODY_MINER_HELLO:
+            s_handle_hello (self, peer, seq, env->miner_hello);
+            break;
+        case FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT:
+            s_handle_heartbeat (self, peer, seq, env->miner_heartbeat);
+            break;
+        case FOGRID__ENVELOPE__BODY_TASK_STARTED:
+            s_handle_started (self, peer, seq, env->task_started);
+            break;
+        case FOGRID__ENVELOPE__BODY_TASK_RESULT:
+            s_handle_task_result (self, peer, seq, env->task_result);
+            break;
+        default:
+            zsys_warning ("miner socket: unexpected %s", fg_msg_body_name (env));
+            fg_msg_send_error (self->miner_sock, peer, seq, FG_E_UNEXPECTED,
+                               "%s is not a miner message", fg_msg_body_name (env));
+            break;
+    }
+    s_schedule (self);
+    hub_store_commit (self->store);
+    fg_msg_free (&env);
+    zframe_destroy (&peer);
+}
+
+//  --------------------------------------------------------------------------
+//  Liveness tick
+
+//  Load for the locator: reserved cores over offered cores of live miners,
+//  100 when there is work waiting and nowhere to put it.
+static uint32_t
+s_load (s_server_t *self)
+{
+    uint64_t cores = 0, used = 0;
+    for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
+         miner = hub_miners_next (self->miners))
+        if (miner->state == HUB_MINER_CONNECTED) {
+            cores += miner->resources->cores;
+            used += miner->used_cores;
+        }
+    if (cores == 0)
+        return zlistx_size (self->queue)? 100: 0;
+    uint64_t load = used * 100 / cores;
+    if (zlistx_size (self->queue))
+        load = 100;
+    return (uint32_t) (load > 100? 100: load);
+}
+
+static void
+s_tick (s_server_t *self)
+{
+    int64_t now = fg_now_ms ();
+    hub_store_begin (self->store);
+    zlist_t *died = zlist_new ();
+    zlist_autofree (died);
+    hub_miners_check (self->miners, now, self->disconnect_ms, self->dead_ms, died);
+    for (char *id = (char *) zlist_first (died); id; id = (char *) zlist_next (died)) {
+        hub_miner_t *miner = hub_miners_lookup (self->miners, id);
+        if (miner)
+            s_miner_lost (self, miner, "no heartbeat");
+    }
+    zlist_destroy (&died);
+
+    //  Backstop: the miner enforces timeouts; a task still running long
+    //  after its own means the miner lost track of it
+    zlist_t *overdue = zlist_new ();
+    for (hub_task_t *task = (hub_task_t *) zhashx_first (self->tasks); task;
+         task = (hub_task_t *) zhashx_next (self->tasks))
+        if (task->state == HUB_TASK_RUNNING
+        &&  now - task->updated_ms > (int64_t) task->spec->timeout_s * 1000 + S_BACKSTOP_MS)
+            zlist_append (overdue, task);
+    for (hub_task_t *task = (hub_task_t *) zlist_first (overdue); task;
+         task = (hub_task_t *) zlist_next (overdue)) {
+        hub_miner_t *miner = hub_miners_lookup (self->miners, task->miner_id);
+        if (miner) {
+            hub_miners_release (miner, task->id);
+            if (miner->routing && miner->state != HUB_MINER_DEAD)
+                s_send_kill (self, miner->routing, task->id, task->attempt);
+        }
+        task->timed_out = true;
+        task->exit_code = -1;
+        hub_task_set_state (task, HUB_TASK_FAILED, NULL,
+                            "timed out: no result 60 s past its timeout (hub backstop)",
+                            self->store);
+        s_task_retire (self, task);
+    }
+    zlist_destroy (&overdue);
+    s_schedule (self);
+    hub_store_commit (self->store);
+
+    uint32_t load = s_load (self);
+    if (self->registrant && load != self->reported_load) {
+        fg_registrant_load (self->registrant, load);
+        self->reported_load = load;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Start and stop
+
+static void
+s_register (s_server_t *self)
+{
+    const char *locators = fg_config_str (self->config, "locator/endpoints");
+    if (!*locators) {
+        zsys_info ("hub %s: locator/endpoints is empty: not registering", self->hub_id);
+        return;
+    }
+    self->registrant = fg_registrant_new (locators, self->hub_id,
+                                          (uint32_t) fg_config_int (self->config, "locator/ttl_ms"));
+    const char *host = fg_config_str (self->config, "hub/advertise_host");
+    Fogrid__Endpoint endpoints [2];
+    Fogrid__Registration regs [2], *list [2];
+    const char *names [2] = { "hub", "hub-miner" };
+    const char *protocols [2] = {
+        "fogrid buyer protocol: submit, status, result, cancel, miners, health",
+        "fogrid miner protocol: hello, heartbeat, task started, task result"
+    };
+    int ports [2] = { self->buyer_port, self->miner_port };
+    for (int index = 0; index < 2; index++) {
+        fogrid__endpoint__init (&endpoints [index]);
+        endpoints [index].transport = "tcp";
+        endpoints [index].host = (char *) host;
+        endpoints [index].port = (uint32_t) ports [index];
+        endpoints [index].weight = 1;
+        endpoints [index].public_key = (char *) fg_security_public_key ();
+        fogrid__registration__init (&regs [index]);
+        regs [index].name = (char *) names [index];
+        regs [index].endpoint = &endpoints [index];
+        regs [index].protocol_version = FG_PROTO_VERSION;
+        regs [index].protocol = (char *) protocols [index];
+        list [index] = &regs [index];
+    }
+    fg_registrant_set (self->registrant, list, 2);
+    zsys_info ("hub %s: registering hub=%s:%d and hub-miner=%s:%d at %s", self->hub_id,
+               host, self->buyer_port, host, self->miner_port, locators);
+}
+
+//  Loads the unfinished tasks of a previous run.
+static int
+s_restore (s_server_t *self)
+{
+    zlistx_t *loaded = zlistx_new ();
+    if (hub_store_load_active (self->store, loaded)) {
+        zlistx_destroy (&loaded);
+        return -1;
+    }
+    int64_t now = fg_now_ms ();
+    size_t pending = 0, placed = 0;
+    hub_store_begin (self->store);
+    for (hub_task_t *task = (hub_task_t *) zlistx_first (loaded); task;
+         task = (hub_task_t *) zlistx_next (loaded)) {
+        zhashx_insert (self->tasks, task->id, task);
+        if (task->state != HUB_TASK_PENDING && !*task->miner_id)
+            hub_task_set_state (task, HUB_TASK_PENDING, NULL, "restored without a miner",
+                                self->store);
+        if (task->state == HUB_TASK_PENDING) {
+            zlistx_add_end (self->queue, task);
+            pending++;
+        }
+        else {
+            hub_miner_t *miner = hub_miners_restore (self->miners, task->miner_id, now);
+            hub_miners_reserve (miner, task->id, hub_task_cores (task), task->spec->mem_mb,
+                                task->spec->gpus);
+            placed++;
+        }
+    }
+    hub_store_commit (self->store);
+    zlistx_destroy (&loaded);       //  the tasks now belong to self->tasks
+    if (pending + placed)
+        zsys_info ("hub %s: restored %zu pending and %zu assigned or running tasks",
+                   self->hub_id, pending, placed);
+    return 0;
+}
+
+static int
+s_bind (s_server_t *self, zsock_t *sock, const char *path, char *err, size_t err_size)
+{
+    const char *endpoint = fg_config_str (self->config, path);
+    int port = zsock_bind (sock, "%s", endpoint);
+    if (port < 0) {
+        snprintf (err, err_size, "cannot bind %s to %s: %s", path, endpoint,
+                  zmq_strerror (zmq_errno ()));
+        return -1;
+    }
+    return port;
+}
+
+static int
+s_start (s_server_t *self, char *err, size_t err_size)
+{
+    const char *data_dir = fg_config_str (self->config, "hub/data_dir");
+    self->store = hub_store_new (data_dir);
+    if (!self->store) {
+        snprintf (err, err_size, "cannot open the task store in %s (see the log)", data_dir);
+        return -1;
+    }
+    const char *id = fg_config_str (self->config, "hub/id");
+    if (*id)
+        snprintf (self->hub_id, sizeof self->hub_id, "%s", id);
+    else
+    if (hub_store_meta_get (self->store, "hub_id", self->hub_id, sizeof self->hub_id)) {
+        fg_id_new ("h", self->hub_id, sizeof self->hub_id);
+        if (hub_store_meta_set (self->store, "hub_id", self->hub_id)) {
+            snprintf (err, err_size, "cannot write to the task store in %s", data_dir);
+            return -1;
+        }
+    }
+    int64_t max_message = fg_config_int (self->config, "hub/max_message");
+    self->buyers = zsock_new (ZMQ_ROUTER);
+    self->miner_sock = zsock_new (ZMQ_ROUTER);
+    zsock_set_linger (self->buyers, 100);
+    zsock_set_linger (self->miner_sock, 100);
+    fg_msg_limit (self->buyers, max_message);
+    fg_msg_limit (self->miner_sock, max_message);
+    zsock_set_router_mandatory (self->miner_sock, 1);
+    zsock_set_sndtimeo (self->miner_sock, 0);
+    zsock_set_sndtimeo (self->buyers, 0);
+    fg_security_allow ("buyers", fg_config_str (self->config, "hub/buyer_keys"));
+    fg_security_allow ("miners", fg_config_str (self->config, "hub/miner_keys"));
+    fg_security_server (self->buyers, "buyers");
+    fg_security_server (self->miner_sock, "miners");
+    self->buyer_port = s_bind (self, self->buyers, "hub/buyer_endpoint", err, err_size);
+    if (self->buyer_port < 0)
+        return -1;
+    self->miner_port = s_bind (self, self->miner_sock, "hub/miner_endpoint", err, err_size);
+    if (self->miner_port < 0)
+        return -1;
+    if (s_restore (self)) {
+        snprintf (err, err_size, "cannot load the tasks from the store in %s", data_dir);
+        return -1;
+    }
+    zsys_info ("hub %s: buyers on %s (port %d), miners on %s (port %d), data in %s",
+               self->hub_id, fg_config_str (self->config, "hub/buyer_endpoint"), self->buyer_port,
+               fg_config_str (self->config, "hub/miner_endpoint"), self->miner_port, data_dir);
+    s_register (self);
+    return 0;
+}
+
+static void
+s_handle_pipe (s_server_t *self)
+{
+    zmsg_t *msg = zmsg_recv (self->pipe);
+    if (!msg) {
+        self->terminated = true;
+        return;
+    }
+    char *command = zmsg_popstr (msg);
+    if (command && streq (command, "$TERM"))
+        self->terminated = true;
+    else
+    if (command && streq (command, "PORTS"))
+        zsock_send (self->pipe, "ii", self->buyer_port, self->miner_port);
+    else
+        zsys_warning ("hub: unknown pipe command '%s'", command? command: "");
+    zstr_free (&command);
+    zmsg_destroy (&msg);
+}
+
+void
+hub_server_actor (zsock_t *pipe, void *argsv)
+{
+    hub_server_args_t *args = (hub_server_args_t *) argsv;
+    s_server_t *self = (s_server_t *) zmalloc (sizeof (s_server_t));
+    self->pipe = pipe;
+    self->config = args->config;
+    self->started_ms = fg_now_ms ();
+    self->heartbeat_ms = fg_config_int (self->config, "hub/heartbeat_ms");
+    self->disconnect_ms = fg_config_int (self->config, "hub/disconnect_ms");
+    self->dead_ms = fg_config_int (self->config, "hub/dead_ms");
+    self->queue_max = fg_config_int (self->config, "hub/queue_max");
+    self->default_retries = fg_config_int (self->config, "hub/default_retries");
+    self->default_timeout_s = fg_config_int (self->config, "hub/default_timeout_s");
+    self->miners = hub_miners_new ();
+    self->tasks = zhashx_new ();
+    zhashx_set_destructor (self->tasks, s_task_free);
+    self->queue = zlistx_new ();
+    zlistx_set_comparator (self->queue, s_compare_seq);
+
+    args->error [0] = 0;
+    args->rc = s_start (self, args->error, sizeof args->error);
+    if (args->rc)
+        zsys_error ("hub: %s", args->error);
+    zsock_signal (pipe, 0);
+
+    if (args->rc == 0) {
+        self->poller = zpoller_new (pipe, self->buyers, self->miner_sock, NULL);
+        int64_t tick_ms = self->heartbeat_ms / 2? self->heartbeat_ms / 2: 1;
+        int64_t next_tick = fg_now_ms () + tick_ms;
+        while (!self->terminated) {
+            int64_t wait = next_tick - fg_now_ms ();
+            void *which = zpoller_wait (self->poller, wait > 0? (int) wait: 0);
+            if (which == pipe)
+                s_handle_pipe (self);
+            else
+            if (which == self->buyers)
+                s_handle_buyer (self);
+            else
+            if (which == self->miner_sock)
+                s_handle_miner (self);
+            //  An interrupt is main's business: it sends $TERM
+            if (fg_now_ms () >= next_tick) {
+                s_tick (self);
+                next_tick = fg_now_ms () + tick_ms;
+            }
+        }
+    }
+    else {
+        //  Wait for $TERM so the caller's zactor_destroy finds us listening
+        while (!self->terminated)
+            s_handle_pipe (self);
+    }
+    fg_registrant_destroy (&self->registrant);
+    zpoller_destroy (&self->poller);
+    zsock_destroy (&self->buyers);
+    zsock_destroy (&self->miner_sock);
+    zlistx_destroy (&self->queue);
+    zhashx_destroy (&self->tasks);
+    hub_miners_destroy (&self->miners);
+    hub_store_destroy (&self->store);
+    free (self);
+}

@@ -1,0 +1,36 @@
+/*  =========================================================================
+    hub_server - the hub daemon as an actor
+
+    Two ROUTER sockets, one for buyers and one for miners, a task store, a
+    miner table and a scheduler, all driven from one thread. main() (and
+    the tests) start it with zactor_new (hub_server_actor, &args); the
+    actor fills args.rc (and args.error) before it signals, so the caller
+    learns at once whether the sockets bound and the store opened:
+
+        hub_server_args_t args = { .config = config };
+        zactor_t *hub = zactor_new (hub_server_actor, &args);
+        if (args.rc) { ...args.error...; zactor_destroy (&hub); }
+
+    Pipe commands: $TERM; PORTS -> "ii" buyer port, miner port.
+    =========================================================================  */
+#ifndef HUB_SERVER_H_INCLUDED
+#define HUB_SERVER_H_INCLUDED
+
+typedef struct {
+    fg_config_t *config;        //  settings from hub_server_defs (not changed)
+    int rc;                     //  set before the actor signals: 0 = serving
+    char error [256];           //  why it is not, when rc != 0
+} hub_server_args_t;
+
+//  Every setting the hub reads, with defaults: main() builds its config
+//  from this table, and so do the tests.
+extern const fg_cfg_def_t hub_server_defs [];
+
+void hub_server_actor (zsock_t *pipe, void *args);
+
+//  Checks what the table's types cannot: endpoint syntax, the order of the
+//  liveness timeouts, a usable data directory. Returns 0, or -1 with the
+//  reason in err.
+int hub_server_check_config (fg_config_t *config, char *err, size_t err_size);
+
+#endif

@@ -1,0 +1,478 @@
+/*  =========================================================================
+    hub_store - the hub's persistent task store
+
+    DESIGN
+    One SQLite database, used only by the server's thread. WAL with
+    synchronous=NORMAL makes a commit durable against a crash of the
+    process (kill -9), which is the promise the hub makes: a submit is
+    committed before its reply goes out. A power loss may lose the last
+    commits; the buyer's client_token makes its retry safe.
+
+    The task spec is kept as its protobuf encoding, so a spec field added
+    to the protocol later needs no schema change. Events are append-only.
+    SQLite's errors are translated here, once, into a log line; callers
+    see 0 / -1.
+
+    Tables:
+        meta (key, value)                           hub id
+        tasks (seq, id, client_token, buyer, spec, state, attempt, ...)
+        task_events (task_id, state, at_ms, miner_id, attempt, reason)
+    =========================================================================  */
+#include "fogrid.h"
+#include "hub_store.h"
+#include <sqlite3.h>
+#include <errno.h>
+#include <sys/stat.h>
+
+struct _hub_store_t {
+    sqlite3 *db;                //  the open database
+    char *path;                 //  its file, for log lines
+    bool in_transaction;        //  between begin and commit
+};
+
+static const char *s_schema =
+    "CREATE TABLE IF NOT EXISTS meta ("
+    "  key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS tasks ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  client_token TEXT UNIQUE,"           //  NULL when the buyer gave none
+    "  buyer TEXT NOT NULL DEFAULT '',"
+    "  spec BLOB NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  attempt INTEGER NOT NULL DEFAULT 1,"
+    "  miner_id TEXT NOT NULL DEFAULT '',"
+    "  exit_code INTEGER NOT NULL DEFAULT 0,"
+    "  term_signal INTEGER NOT NULL DEFAULT 0,"
+    "  timed_out INTEGER NOT NULL DEFAULT 0,"
+    "  reason TEXT NOT NULL DEFAULT '',"
+    "  stdout BLOB, stderr BLOB,"
+    "  stdout_truncated INTEGER NOT NULL DEFAULT 0,"
+    "  stderr_truncated INTEGER NOT NULL DEFAULT 0,"
+    "  submitted_ms INTEGER NOT NULL,"
+    "  updated_ms INTEGER NOT NULL,"
+    "  retries_left INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (state);"
+    "CREATE TABLE IF NOT EXISTS task_events ("
+    "  task_id TEXT NOT NULL, state TEXT NOT NULL, at_ms INTEGER NOT NULL,"
+    "  miner_id TEXT NOT NULL DEFAULT '', attempt INTEGER NOT NULL,"
+    "  reason TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX IF NOT EXISTS events_by_task ON task_events (task_id);";
+
+//  The columns every task load reads, in this order (see s_task_from_row)
+#define S_TASK_COLUMNS \
+    "seq, id, client_token, buyer, spec, state, attempt, miner_id, exit_code, " \
+    "term_signal, timed_out, reason, submitted_ms, updated_ms, retries_left"
+
+static int
+s_fail (hub_store_t *self, const char *what)
+{
+    zsys_error ("store %s: %s: %s", self->path, what, sqlite3_errmsg (self->db));
+    return -1;
+}
+
+static int
+s_exec (hub_store_t *self, const char *sql)
+{
+    char *error = NULL;
+    if (sqlite3_exec (self->db, sql, NULL, NULL, &error) != SQLITE_OK) {
+        zsys_error ("store %s: %s: %s", self->path, sql, error? error: "?");
+        sqlite3_free (error);
+        return -1;
+    }
+    return 0;
+}
+
+static sqlite3_stmt *
+s_prepare (hub_store_t *self, const char *sql)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+        s_fail (self, "prepare");
+        return NULL;
+    }
+    return stmt;
+}
+
+//  Steps a statement that returns no rows, and finalizes it.
+static int
+s_run (hub_store_t *self, sqlite3_stmt *stmt, const char *what)
+{
+    int rc = sqlite3_step (stmt) == SQLITE_DONE? 0: s_fail (self, what);
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
+static void
+s_bind_text (sqlite3_stmt *stmt, int index, const char *text)
+{
+    sqlite3_bind_text (stmt, index, text? text: "", -1, SQLITE_TRANSIENT);
+}
+
+static const char *
+s_column_text (sqlite3_stmt *stmt, int index)
+{
+    const char *text = (const char *) sqlite3_column_text (stmt, index);
+    return text? text: "";
+}
+
+hub_store_t *
+hub_store_new (const char *data_dir)
+{
+    if (zsys_dir_create ("%s", data_dir) != 0) {
+        zsys_error ("store: cannot create %s: %s", data_dir, strerror (errno));
+        return NULL;
+    }
+    hub_store_t *self = (hub_store_t *) zmalloc (sizeof (hub_store_t));
+    self->path = zsys_sprintf ("%s/hub.db", data_dir);
+    if (sqlite3_open (self->path, &self->db) != SQLITE_OK) {
+        s_fail (self, "open");
+        hub_store_destroy (&self);
+        return NULL;
+    }
+    sqlite3_busy_timeout (self->db, 5000);
+    if (s_exec (self, "PRAGMA journal_mode=WAL")
+    ||  s_exec (self, "PRAGMA synchronous=NORMAL")
+    ||  s_exec (self, "PRAGMA foreign_keys=ON")
+    ||  s_exec (self, s_schema)) {
+        hub_store_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+hub_store_destroy (hub_store_t **self_p)
+{
+    if (*self_p) {
+        hub_store_t *self = *self_p;
+        if (self->db) {
+            hub_store_commit (self);
+            sqlite3_close (self->db);
+        }
+        zstr_free (&self->path);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+int
+hub_store_begin (hub_store_t *self)
+{
+    if (self->in_transaction)
+        return 0;
+    if (s_exec (self, "BEGIN"))
+        return -1;
+    self->in_transaction = true;
+    return 0;
+}
+
+int
+hub_store_commit (hub_store_t *self)
+{
+    if (!self->in_transaction)
+        return 0;
+    self->in_transaction = false;
+    if (s_exec (self, "COMMIT")) {
+        s_exec (self, "ROLLBACK");
+        return -1;
+    }
+    return 0;
+}
+
+void
+hub_store_rollback (hub_store_t *self)
+{
+    if (self->in_transaction) {
+        self->in_transaction = false;
+        s_exec (self, "ROLLBACK");
+    }
+}
+
+int
+hub_store_meta_get (hub_store_t *self, const char *key, char *value, size_t size)
+{
+    sqlite3_stmt *stmt = s_prepare (self, "SELECT value FROM meta WHERE key = ?");
+    if (!stmt)
+        return -1;
+    s_bind_text (stmt, 1, key);
+    int rc = -1;
+    int step = sqlite3_step (stmt);
+    if (step == SQLITE_ROW) {
+        snprintf (value, size, "%s", s_column_text (stmt, 0));
+        rc = 0;
+    }
+    else
+    if (step != SQLITE_DONE)
+        s_fail (self, "meta get");
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
+int
+hub_store_meta_set (hub_store_t *self, const char *key, const char *value)
+{
+    sqlite3_stmt *stmt = s_prepare (self, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+    if (!stmt)
+        return -1;
+    s_bind_text (stmt, 1, key);
+    s_bind_text (stmt, 2, value);
+    return s_run (self, stmt, "meta set");
+}
+
+int
+hub_store_task_add (hub_store_t *self, hub_task_t *task)
+{
+    size_t size = fogrid__task_spec__get_packed_size (task->spec);
+    byte *spec = (byte *) zmalloc (size + 1);
+    fogrid__task_spec__pack (task->spec, spec);
+    sqlite3_stmt *stmt = s_prepare (self,
+        "INSERT INTO tasks (id, client_token, buyer, spec, state, attempt, miner_id,"
+        " reason, submitted_ms, updated_ms, retries_left)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!stmt) {
+        free (spec);
+        return -1;
+    }
+    s_bind_text (stmt, 1, task->id);
+    if (task->client_token && *task->client_token)
+        s_bind_text (stmt, 2, task->client_token);
+    else
+        sqlite3_bind_null (stmt, 2);
+    s_bind_text (stmt, 3, task->buyer);
+    sqlite3_bind_blob (stmt, 4, spec, (int) size, SQLITE_TRANSIENT);
+    s_bind_text (stmt, 5, hub_task_state_name (task->state));
+    sqlite3_bind_int64 (stmt, 6, task->attempt);
+    s_bind_text (stmt, 7, task->miner_id);
+    s_bind_text (stmt, 8, task->reason);
+    sqlite3_bind_int64 (stmt, 9, task->submitted_ms);
+    sqlite3_bind_int64 (stmt, 10, task->updated_ms);
+    sqlite3_bind_int64 (stmt, 11, task->retries_left);
+    free (spec);
+    if (s_run (self, stmt, "task add"))
+        return -1;
+    task->seq = sqlite3_last_insert_rowid (self->db);
+    return hub_store_event_add (self, task->id, task->state, task->submitted_ms, "",
+                                task->attempt, "submitted");
+}
+
+int
+hub_store_task_update (hub_store_t *self, const hub_task_t *task)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "UPDATE tasks SET state = ?, attempt = ?, miner_id = ?, exit_code = ?,"
+        " term_signal = ?, timed_out = ?, reason = ?, updated_ms = ?, retries_left = ?"
+        " WHERE id = ?");
+    if (!stmt)
+        return -1;
+    s_bind_text (stmt, 1, hub_task_state_name (task->state));
+    sqlite3_bind_int64 (stmt, 2, task->attempt);
+    s_bind_text (stmt, 3, task->miner_id);
+    sqlite3_bind_int (stmt, 4, task->exit_code);
+    sqlite3_bind_int (stmt, 5, task->term_signal);
+    sqlite3_bind_int (stmt, 6, task->timed_out);
+    s_bind_text (stmt, 7, task->reason);
+    sqlite3_bind_int64 (stmt, 8, task->updated_ms);
+    sqlite3_bind_int64 (stmt, 9, task->retries_left);
+    s_bind_text (stmt, 10, task->id);
+    return s_run (self, stmt, "task update");
+}
+
+int
+hub_store_task_output_set (hub_store_t *self, const char *task_id,
+                           const Fogrid__TaskResult *result)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "UPDATE tasks SET stdout = ?, stderr = ?, stdout_truncated = ?, stderr_truncated = ?"
+        " WHERE id = ?");
+    if (!stmt)
+        return -1;
+    //  A zero-length blob binds as NULL unless given a non-NULL pointer
+    static const byte s_empty [1] = { 0 };
+    sqlite3_bind_blob (stmt, 1, result->stdout.data? result->stdout.data: s_empty,
+                       (int) result->stdout.len, SQLITE_TRANSIENT);
+    sqlite3_bind_blob (stmt, 2, result->stderr.data? result->stderr.data: s_empty,
+                       (int) result->stderr.len, SQLITE_TRANSIENT);
+    sqlite3_bind_int (stmt, 3, result->stdout_truncated);
+    sqlite3_bind_int (stmt, 4, result->stderr_truncated);
+    s_bind_text (stmt, 5, task_id);
+    return s_run (self, stmt, "task output");
+}
+
+int
+hub_store_event_add (hub_store_t *self, const char *task_id, hub_task_state_t state,
+                     int64_t at_ms, const char *miner_id, uint32_t attempt,
+                     const char *reason)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "INSERT INTO task_events (task_id, state, at_ms, miner_id, attempt, reason)"
+        " VALUES (?, ?, ?, ?, ?, ?)");
+    if (!stmt)
+        return -1;
+    s_bind_text (stmt, 1, task_id);
+    s_bind_text (stmt, 2, hub_task_state_name (state));
+    sqlite3_bind_int64 (stmt, 3, at_ms);
+    s_bind_text (stmt, 4, miner_id);
+    sqlite3_bind_int64 (stmt, 5, attempt);
+    s_bind_text (stmt, 6, reason);
+    return s_run (self, stmt, "event add");
+}
+
+//  Builds a task from a row of S_TASK_COLUMNS; NULL if its spec is corrupt.
+static hub_task_t *
+s_task_from_row (hub_store_t *self, sqlite3_stmt *stmt)
+{
+    const char *id = s_column_text (stmt, 1);
+    Fogrid__TaskSpec *spec = fogrid__task_spec__unpack (
+        NULL, (size_t) sqlite3_column_bytes (stmt, 4), (const byte *) sqlite3_column_blob (stmt, 4));
+    if (!spec) {
+        zsys_error ("store %s: task %s has a spec that does not decode; skipped", self->path, id);
+        return NULL;
+    }
+    hub_task_t *task = hub_task_new (id, &spec);
+    task->seq = sqlite3_column_int64 (stmt, 0);
+    hub_task_set_text (&task->client_token, s_column_text (stmt, 2));
+    hub_task_set_text (&task->buyer, s_column_text (stmt, 3));
+    task->state = hub_task_state_from_name (s_column_text (stmt, 5));
+    task->attempt = (uint32_t) sqlite3_column_int64 (stmt, 6);
+    snprintf (task->miner_id, sizeof task->miner_id, "%s", s_column_text (stmt, 7));
+    task->exit_code = sqlite3_column_int (stmt, 8);
+    task->term_signal = sqlite3_column_int (stmt, 9);
+    task->timed_out = sqlite3_column_int (stmt, 10) != 0;
+    hub_task_set_text (&task->reason, s_column_text (stmt, 11));
+    task->submitted_ms = sqlite3_column_int64 (stmt, 12);
+    task->updated_ms = sqlite3_column_int64 (stmt, 13);
+    task->retries_left = (uint32_t) sqlite3_column_int64 (stmt, 14);
+    if (!task->state) {
+        zsys_error ("store %s: task %s has an unknown state '%s'; skipped",
+                    self->path, id, s_column_text (stmt, 5));
+        hub_task_destroy (&task);
+    }
+    return task;
+}
+
+static hub_task_t *
+s_task_load_where (hub_store_t *self, const char *where, const char *value)
+{
+    char sql [256];
+    snprintf (sql, sizeof sql, "SELECT " S_TASK_COLUMNS " FROM tasks WHERE %s = ?", where);
+    sqlite3_stmt *stmt = s_prepare (self, sql);
+    if (!stmt)
+        return NULL;
+    s_bind_text (stmt, 1, value);
+    hub_task_t *task = NULL;
+    int step = sqlite3_step (stmt);
+    if (step == SQLITE_ROW)
+        task = s_task_from_row (self, stmt);
+    else
+    if (step != SQLITE_DONE)
+        s_fail (self, "task load");
+    sqlite3_finalize (stmt);
+    return task;
+}
+
+hub_task_t *
+hub_store_task_load (hub_store_t *self, const char *task_id)
+{
+    return s_task_load_where (self, "id", task_id);
+}
+
+hub_task_t *
+hub_store_task_by_token (hub_store_t *self, const char *client_token)
+{
+    if (!client_token || !*client_token)
+        return NULL;
+    return s_task_load_where (self, "client_token", client_token);
+}
+
+void
+hub_output_reset (hub_output_t *output)
+{
+    zchunk_destroy (&output->stdout_data);
+    zchunk_destroy (&output->stderr_data);
+    output->stdout_truncated = output->stderr_truncated = false;
+}
+
+int
+hub_store_task_output (hub_store_t *self, const char *task_id, hub_output_t *output)
+{
+    memset (output, 0, sizeof *output);
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT stdout, stderr, stdout_truncated, stderr_truncated FROM tasks WHERE id = ?");
+    if (!stmt)
+        return -1;
+    s_bind_text (stmt, 1, task_id);
+    int rc = -1;
+    int step = sqlite3_step (stmt);
+    if (step == SQLITE_ROW) {
+        output->stdout_data = zchunk_new (sqlite3_column_blob (stmt, 0),
+                                          (size_t) sqlite3_column_bytes (stmt, 0));
+        output->stderr_data = zchunk_new (sqlite3_column_blob (stmt, 1),
+                                          (size_t) sqlite3_column_bytes (stmt, 1));
+        output->stdout_truncated = sqlite3_column_int (stmt, 2) != 0;
+        output->stderr_truncated = sqlite3_column_int (stmt, 3) != 0;
+        rc = 0;
+    }
+    else
+    if (step != SQLITE_DONE)
+        s_fail (self, "task output");
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
+int
+hub_store_task_events (hub_store_t *self, const char *task_id,
+                       hub_store_event_fn *fn, void *arg)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT state, at_ms, miner_id, attempt, reason FROM task_events"
+        " WHERE task_id = ? ORDER BY rowid");
+    if (!stmt)
+        return -1;
+    s_bind_text (stmt, 1, task_id);
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW)
+        fn (arg, s_column_text (stmt, 0), sqlite3_column_int64 (stmt, 1),
+            s_column_text (stmt, 2), (uint32_t) sqlite3_column_int64 (stmt, 3),
+            s_column_text (stmt, 4));
+    int rc = step == SQLITE_DONE? 0: s_fail (self, "task events");
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
+int
+hub_store_load_active (hub_store_t *self, zlistx_t *tasks)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT " S_TASK_COLUMNS " FROM tasks"
+        " WHERE state IN ('pending', 'assigned', 'running') ORDER BY seq");
+    if (!stmt)
+        return -1;
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
+        hub_task_t *task = s_task_from_row (self, stmt);
+        if (task)
+            zlistx_add_end (tasks, task);
+    }
+    int rc = step == SQLITE_DONE? 0: s_fail (self, "load active");
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
+int
+hub_store_count_states (hub_store_t *self, uint64_t *counts)
+{
+    memset (counts, 0, sizeof (uint64_t) * HUB_TASK_STATES);
+    sqlite3_stmt *stmt = s_prepare (self, "SELECT state, count(*) FROM tasks GROUP BY state");
+    if (!stmt)
+        return -1;
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
+        hub_task_state_t state = hub_task_state_from_name (s_column_text (stmt, 0));
+        if (state)
+            counts [state] = (uint64_t) sqlite3_column_int64 (stmt, 1);
+    }
+    int rc = step == SQLITE_DONE? 0: s_fail (self, "count states");
+    sqlite3_finalize (stmt);
+    return rc;
+}

@@ -1,0 +1,84 @@
+/*  =========================================================================
+    hub_store - the hub's persistent task store
+
+    SQLite in DATA_DIR/hub.db (WAL): every task the hub accepted, its state,
+    attempts and output, the history of its state changes, and the hub's
+    own identity. A task is on disk before its buyer learns its id, so a
+    hub killed at any moment loses nothing it had accepted.
+    =========================================================================  */
+#ifndef HUB_STORE_H_INCLUDED
+#define HUB_STORE_H_INCLUDED
+
+#include "hub_task.h"
+
+typedef struct _hub_store_t hub_store_t;
+
+//  Output of a finished task, as the store returns it.
+typedef struct {
+    zchunk_t *stdout_data;      //  never NULL, may be empty
+    zchunk_t *stderr_data;      //  never NULL, may be empty
+    bool stdout_truncated;
+    bool stderr_truncated;
+} hub_output_t;
+
+//  One event of a task's history, as the store returns it.
+typedef void (hub_store_event_fn) (void *arg, const char *state, int64_t at_ms,
+                                   const char *miner_id, uint32_t attempt,
+                                   const char *reason);
+
+//  Opens (creating the directory and the schema) DATA_DIR/hub.db.
+//  NULL on failure (logged).
+hub_store_t *hub_store_new (const char *data_dir);
+void hub_store_destroy (hub_store_t **self_p);
+
+//  Groups the writes that follow into one transaction; begin while one is
+//  open and commit while none is are no-ops. Returns 0 or -1.
+int hub_store_begin (hub_store_t *self);
+int hub_store_commit (hub_store_t *self);
+
+//  Abandons the open transaction, if any.
+void hub_store_rollback (hub_store_t *self);
+
+//  Small persistent settings (the hub id). get returns 0 and fills value,
+//  or -1 when the key is unknown.
+int hub_store_meta_get (hub_store_t *self, const char *key, char *value, size_t size);
+int hub_store_meta_set (hub_store_t *self, const char *key, const char *value);
+
+//  Adds a new task and its first event. Sets task->seq. Durable when it
+//  returns 0 outside a transaction (or after the commit inside one).
+int hub_store_task_add (hub_store_t *self, hub_task_t *task);
+
+//  Writes the task's state fields (state, attempt, miner, exit status,
+//  reason, times, retries).
+int hub_store_task_update (hub_store_t *self, const hub_task_t *task);
+
+//  Records a finished task's output.
+int hub_store_task_output_set (hub_store_t *self, const char *task_id,
+                               const Fogrid__TaskResult *result);
+
+//  Appends an event to a task's history.
+int hub_store_event_add (hub_store_t *self, const char *task_id, hub_task_state_t state,
+                         int64_t at_ms, const char *miner_id, uint32_t attempt,
+                         const char *reason);
+
+//  Loads one task (any state), by id or by client token. NULL when there
+//  is none (or on an error, logged).
+hub_task_t *hub_store_task_load (hub_store_t *self, const char *task_id);
+hub_task_t *hub_store_task_by_token (hub_store_t *self, const char *client_token);
+
+//  Loads a task's output into *output (free with hub_output_reset).
+int hub_store_task_output (hub_store_t *self, const char *task_id, hub_output_t *output);
+void hub_output_reset (hub_output_t *output);
+
+//  Calls fn for each event of a task, oldest first. Returns 0 or -1.
+int hub_store_task_events (hub_store_t *self, const char *task_id,
+                           hub_store_event_fn *fn, void *arg);
+
+//  Appends every non-terminal task (hub_task_t *, caller destroys) to
+//  tasks, in submission order. Returns 0 or -1.
+int hub_store_load_active (hub_store_t *self, zlistx_t *tasks);
+
+//  Counts tasks per state into counts [HUB_TASK_STATES]. Returns 0 or -1.
+int hub_store_count_states (hub_store_t *self, uint64_t *counts);
+
+#endif

@@ -1,0 +1,69 @@
+/*  =========================================================================
+    hub_task - one buyer's task as the hub tracks it, and its state machine
+
+    A task is a record shared by the store, the scheduler and the server, so
+    its fields are public; its state is not: it changes only through
+    hub_task_set_state, which checks the transition against the table in
+    hub_task.c, logs it and records it in the store.
+    =========================================================================  */
+#ifndef HUB_TASK_H_INCLUDED
+#define HUB_TASK_H_INCLUDED
+
+typedef struct _hub_store_t hub_store_t;
+
+typedef enum {
+    HUB_TASK_PENDING = 1,       //  stored, waiting for a miner
+    HUB_TASK_ASSIGNED,          //  sent to a miner, not started yet
+    HUB_TASK_RUNNING,           //  the miner started it
+    HUB_TASK_SUCCEEDED,         //  exited 0
+    HUB_TASK_FAILED,            //  exited non-zero, could not run, or lost
+    HUB_TASK_CANCELLED,         //  the buyer cancelled it
+    HUB_TASK_STATES             //  keep last: 1 + number of states
+} hub_task_state_t;
+
+typedef struct {
+    char id [32];               //  "t-xxxxxxxxxxxx"
+    int64_t seq;                //  submission order (the store's row id)
+    char *client_token;         //  buyer's idempotency token, "" if none
+    char *buyer;                //  buyer's public key, "" when insecure
+    Fogrid__TaskSpec *spec;     //  what to run (owned, protobuf-c unpacked)
+    hub_task_state_t state;     //  only hub_task_set_state writes it
+    uint32_t attempt;           //  current attempt, 1 at submit
+    uint32_t retries_left;      //  requeues still allowed after a lost miner
+    char miner_id [64];         //  miner of the current attempt, "" if none
+    int32_t exit_code;          //  when finished; -1 if it did not exit
+    int32_t term_signal;        //  signal that ended it, 0 if none
+    bool timed_out;             //  the miner killed it at its timeout
+    char *reason;               //  why it failed / was requeued, "" if none
+    int64_t submitted_ms;       //  when it was accepted
+    int64_t updated_ms;         //  last state change
+} hub_task_t;
+
+//  A new pending task, attempt 1; takes ownership of spec.
+hub_task_t *hub_task_new (const char *id, Fogrid__TaskSpec **spec_p);
+void hub_task_destroy (hub_task_t **self_p);
+
+//  Replaces a string field (client_token, buyer, reason) with a copy.
+void hub_task_set_text (char **field, const char *value);
+
+//  Cores, memory and GPUs the task reserves on its miner (cores 0 counts 1).
+uint32_t hub_task_cores (const hub_task_t *self);
+
+//  "pending", ... ; hub_task_state_from_name returns 0 for an unknown name.
+const char *hub_task_state_name (hub_task_state_t state);
+hub_task_state_t hub_task_state_from_name (const char *name);
+bool hub_task_state_terminal (hub_task_state_t state);
+
+//  True when the table allows from -> to.
+bool hub_task_transition_valid (hub_task_state_t from, hub_task_state_t to);
+
+//  The only writer of a task's state. miner_id names the miner of the new
+//  assignment (pending -> assigned) and is ignored otherwise; reason is
+//  kept for people (may be NULL). Going back to pending starts the next
+//  attempt. Writes the task and an event to store (when not NULL).
+//  Returns 0, or -1 when the table forbids it (logged, nothing changed)
+//  or the store failed (the task changed in memory).
+int hub_task_set_state (hub_task_t *self, hub_task_state_t next, const char *miner_id,
+                        const char *reason, hub_store_t *store);
+
+#endif

@@ -1,4 +1,0 @@
-//  placeholder
-#include "fogrid.h"
-int miner_placeholder_ (void);
-int miner_placeholder_ (void) { return 0; }

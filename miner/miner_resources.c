@@ -1,0 +1,158 @@
+/*  =========================================================================
+    miner_resources - what this machine offers to the grid
+    =========================================================================  */
+#include "fogrid.h"
+#include "miner_resources.h"
+#include <ctype.h>
+#include <errno.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+struct _miner_resources_t {
+    Fogrid__Resources msg;      //  what goes into MinerHello
+    Fogrid__Label *labels;      //  msg.labels points into this
+    Fogrid__Label **label_ptrs; //  msg.labels
+    zlist_t *strings;           //  every string msg refers to (autofree)
+    char *runtimes [1];         //  msg.runtimes: only "process" in this version
+};
+
+//  Keeps a copy of s for the lifetime of self and returns it.
+static char *
+s_keep (miner_resources_t *self, const char *s)
+{
+    zlist_append (self->strings, (void *) s);      //  autofree: copies it
+    return (char *) zlist_last (self->strings);
+}
+
+static bool
+s_label_key_valid (const char *key, size_t len)
+{
+    if (len == 0 || len > 63)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = key [i];
+        if (!(isalnum ((unsigned char) c) || c == '.' || c == '_' || c == '/' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+int
+miner_resources_check_labels (const char *labels, char *err, size_t err_size)
+{
+    zlist_t *items = fg_split_list (labels);
+    zhashx_t *seen = zhashx_new ();
+    int rc = 0;
+    for (char *item = (char *) zlist_first (items); item; item = (char *) zlist_next (items)) {
+        char *equals = strchr (item, '=');
+        if (!equals) {
+            snprintf (err, err_size, "miner/labels: '%s' is not key=value", item);
+            rc = -1;
+            break;
+        }
+        *equals = 0;
+        const char *value = equals + 1;
+        if (!s_label_key_valid (item, strlen (item))) {
+            snprintf (err, err_size, "miner/labels: key '%s' must be 1..63 of A-Z a-z 0-9 . _ / -",
+                      item);
+            rc = -1;
+            break;
+        }
+        if (!fg_text_valid (value, 255)) {
+            snprintf (err, err_size, "miner/labels: the value of '%s' must be printable, "
+                      "at most 255 characters", item);
+            rc = -1;
+            break;
+        }
+        if (zhashx_lookup (seen, item)) {
+            snprintf (err, err_size, "miner/labels: key '%s' is given twice", item);
+            rc = -1;
+            break;
+        }
+        zhashx_insert (seen, item, (void *) 1);
+    }
+    zhashx_destroy (&seen);
+    zlist_destroy (&items);
+    return rc;
+}
+
+miner_resources_t *
+miner_resources_new (fg_config_t *config, const char *data_dir, char *err, size_t err_size)
+{
+    const char *labels = fg_config_str (config, "miner/labels");
+    if (miner_resources_check_labels (labels, err, err_size))
+        return NULL;
+    const char *runtime = fg_config_str (config, "miner/runtime");
+    if (!streq (runtime, "process")) {
+        snprintf (err, err_size, "miner/runtime: '%s' is not available in this version "
+                  "(only 'process')", runtime);
+        return NULL;
+    }
+
+    miner_resources_t *self = (miner_resources_t *) zmalloc (sizeof (miner_resources_t));
+    self->strings = zlist_new ();
+    zlist_autofree (self->strings);
+    fogrid__resources__init (&self->msg);
+
+    long cores = sysconf (_SC_NPROCESSORS_ONLN);
+    long pages = sysconf (_SC_PHYS_PAGES), page_size = sysconf (_SC_PAGESIZE);
+    struct statvfs disk;
+    uint64_t disk_mb = 0;
+    if (statvfs (data_dir, &disk) == 0)
+        disk_mb = (uint64_t) disk.f_bavail * disk.f_frsize / (1024 * 1024);
+    else
+        zsys_warning ("miner: cannot measure the free space of %s: %s", data_dir, strerror (errno));
+
+    self->msg.cores = cores > 0? (uint32_t) cores: 1;
+    self->msg.mem_mb = pages > 0 && page_size > 0
+                     ? (uint64_t) pages * (uint64_t) page_size / (1024 * 1024): 0;
+    self->msg.disk_mb = disk_mb;
+    if (fg_config_int (config, "miner/cores") > 0)
+        self->msg.cores = (uint32_t) fg_config_int (config, "miner/cores");
+    if (fg_config_int (config, "miner/mem_mb") > 0)
+        self->msg.mem_mb = (uint64_t) fg_config_int (config, "miner/mem_mb");
+    if (fg_config_int (config, "miner/disk_mb") > 0)
+        self->msg.disk_mb = (uint64_t) fg_config_int (config, "miner/disk_mb");
+    self->msg.price = (uint64_t) fg_config_int (config, "miner/price");
+    self->runtimes [0] = s_keep (self, runtime);
+    self->msg.n_runtimes = 1;
+    self->msg.runtimes = self->runtimes;
+
+    zlist_t *items = fg_split_list (labels);
+    size_t count = zlist_size (items);
+    self->labels = (Fogrid__Label *) zmalloc (sizeof (Fogrid__Label) * (count + 1));
+    self->label_ptrs = (Fogrid__Label **) zmalloc (sizeof (Fogrid__Label *) * (count + 1));
+    size_t index = 0;
+    for (char *item = (char *) zlist_first (items); item; item = (char *) zlist_next (items)) {
+        char *equals = strchr (item, '=');
+        *equals = 0;
+        fogrid__label__init (&self->labels [index]);
+        self->labels [index].key = s_keep (self, item);
+        self->labels [index].value = s_keep (self, equals + 1);
+        self->label_ptrs [index] = &self->labels [index];
+        index++;
+    }
+    zlist_destroy (&items);
+    self->msg.n_labels = count;
+    self->msg.labels = self->label_ptrs;
+    return self;
+}
+
+void
+miner_resources_destroy (miner_resources_t **self_p)
+{
+    if (*self_p) {
+        miner_resources_t *self = *self_p;
+        free (self->labels);
+        free (self->label_ptrs);
+        zlist_destroy (&self->strings);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+Fogrid__Resources *
+miner_resources_msg (miner_resources_t *self)
+{
+    return &self->msg;
+}

@@ -1,0 +1,29 @@
+/*  =========================================================================
+    miner_resources - what this machine offers to the grid
+
+    Cores, memory and disk as detected on the host (the disk is the free
+    space of the miner's data directory, where tasks run), each replaced by
+    its setting when that is not 0, plus the labels, the price and the
+    runtimes, ready to go into a MinerHello.
+    =========================================================================  */
+#ifndef MINER_RESOURCES_H_INCLUDED
+#define MINER_RESOURCES_H_INCLUDED
+
+typedef struct _miner_resources_t miner_resources_t;
+
+//  Detects and applies miner/cores, miner/mem_mb, miner/disk_mb,
+//  miner/labels, miner/price and miner/runtime. data_dir must exist.
+//  Returns NULL with the reason in err (e.g. bad labels).
+miner_resources_t *miner_resources_new (fg_config_t *config, const char *data_dir,
+                                        char *err, size_t err_size);
+void miner_resources_destroy (miner_resources_t **self_p);
+
+//  The resources as a message, owned by self (valid until destroy).
+Fogrid__Resources *miner_resources_msg (miner_resources_t *self);
+
+//  Checks a label list "key=value,key=value": keys of [A-Za-z0-9._/-]
+//  (1..63), printable values without ',' or spaces (0..255), no key twice.
+//  "" is an empty list. Returns 0, or -1 with the reason in err.
+int miner_resources_check_labels (const char *labels, char *err, size_t err_size);
+
+#endif

@@ -1,0 +1,806 @@
+/*  =========================================================================
+    miner_runner - runs one task with the `process` runtime
+
+    DESIGN
+    Each task gets its own actor thread, so a task that floods its output or
+    ignores SIGTERM never holds up the agent's loop. The thread prepares
+    everything that needs memory (argv, environment, program path, rlimits,
+    work directory, pipes) before fork(), because between fork() and exec()
+    a child of a threaded process may only make async-signal-safe calls.
+    The child puts itself in a new process group (the parent does too, to
+    close the race), asks to be SIGKILLed when the runner thread dies
+    (PR_SET_PDEATHSIG is tied to the thread that forked, which is exactly
+    the thread that would reap it), and execs. An exec that fails writes its
+    errno into a close-on-exec pipe, so "could not run" is told apart from
+    a program that exits 127.
+
+    The thread then polls the actor pipe, the two output pipes and a pidfd
+    (which becomes readable when the child exits; without pidfd it checks
+    every 50 ms). When the child exits it is first waited for with WNOWAIT
+    so the zombie keeps its pid, and with it the process group id, reserved
+    while the group is swept with SIGKILL: nothing the task started may
+    outlive it, and a reused pid can never be hit. Then it is reaped and
+    the pipes are drained (briefly: a process that left the group could
+    hold them open forever).
+
+    Timeout: SIGTERM to the group, SIGKILL grace_ms later. KILL on the pipe:
+    SIGKILL at once. $TERM (destroy): SIGKILL, reap, no result. In every
+    other case the owner gets one message, "RESULT" + an encoded
+    TaskResult, and the thread waits for $TERM.
+
+    Limits: RLIMIT_AS from the spec's mem_mb (or the miner's default),
+    RLIMIT_CORE 0, RLIMIT_CPU a little over the timeout as a backstop should
+    the runner itself be stuck. RLIMIT_NPROC is not set: it counts every
+    process of the user (and root ignores it), so it cannot bound one task.
+    =========================================================================  */
+#include "fogrid.h"
+#include "miner_runner.h"
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define S_DEFAULT_OUTPUT   (1024 * 1024)
+#define S_DEFAULT_TIMEOUT  3600
+#define S_DEFAULT_GRACE    1000
+#define S_DRAIN_MS         500      //  after exit, how long to wait for EOF
+#define S_MAX_ARGS         4096
+#define S_MAX_ENV          4096
+
+struct _miner_runner_t {
+    zactor_t *actor;            //  the thread that runs and watches the task
+    char *task_id;              //  as the hub named it
+    uint32_t attempt;           //  assignment number
+    uint32_t cores;             //  asked for, 0 counted as 1
+    uint64_t mem_mb;            //  address-space limit applied, 0 = none
+    pid_t pid;                  //  task process = group id; 0 if never started
+    char workdir [PATH_MAX];    //  cwd and HOME of the task, "" if none
+    bool killed;                //  miner_runner_kill was called (owner's side)
+    bool taken;                 //  the result was received
+    //  Read by the actor thread only until it signals (the caller's
+    //  zactor_new waits for that signal, so these stay valid till then)
+    const Fogrid__TaskSpec *spec;
+    const miner_runner_limits_t *limits;
+};
+
+//  What we keep of one output stream.
+typedef struct {
+    int fd;                     //  read end of the pipe, -1 once at EOF
+    byte *data;                 //  what we kept
+    size_t size;                //  bytes kept
+    size_t max;                 //  bound
+    bool truncated;             //  more came than we kept
+} s_output_t;
+
+//  The actor thread's state.
+typedef struct {
+    miner_runner_t *owner;      //  shared fields, see above
+    zsock_t *pipe;              //  to the owner
+    char **argv;                //  NULL-terminated, for execve
+    char **envp;                //  NULL-terminated, for execve
+    char *program;              //  resolved path of argv [0]
+    struct rlimit as_limit;     //  RLIMIT_AS to set (RLIM_INFINITY = none)
+    struct rlimit cpu_limit;    //  RLIMIT_CPU backstop
+    uint32_t timeout_s;         //  wall-clock limit
+    int grace_ms;               //  SIGTERM -> SIGKILL
+    int pidfd;                  //  readable when the child exits, or -1
+    s_output_t out;             //  stdout
+    s_output_t err;             //  stderr
+    bool exited;                //  child reaped
+    int status;                 //  its wait status
+    bool timed_out;             //  we ended it for its timeout
+    bool killed;                //  KILL came on the pipe
+    bool terminated;            //  $TERM came: no result wanted
+    char error [512];           //  could not run: why
+    int64_t started_ms;
+    int64_t ended_ms;
+} s_run_t;
+
+//  --------------------------------------------------------------------------
+//  Preparation (before fork, in the runner thread)
+
+//  Finds name in the PATH list, as execvp would, but before fork() (execvp
+//  may allocate, and the child must not).
+static char *
+s_find_program (const char *name, const char *path_list)
+{
+    if (strchr (name, '/'))
+        return strdup (name);
+    const char *dir = path_list;
+    while (dir) {
+        const char *end = strchr (dir, ':');
+        size_t len = end? (size_t) (end - dir): strlen (dir);
+        char candidate [PATH_MAX];
+        if (len == 0)
+            snprintf (candidate, sizeof candidate, "./%s", name);
+        else
+            snprintf (candidate, sizeof candidate, "%.*s/%s", (int) len, dir, name);
+        struct stat info;
+        if (stat (candidate, &info) == 0 && S_ISREG (info.st_mode)
+        &&  access (candidate, X_OK) == 0)
+            return strdup (candidate);
+        dir = end? end + 1: NULL;
+    }
+    return NULL;
+}
+
+//  True when entry is KEY=VALUE with a shell-style name.
+static bool
+s_env_entry_valid (const char *entry)
+{
+    const char *equals = strchr (entry, '=');
+    if (!equals || equals == entry || (entry [0] >= '0' && entry [0] <= '9'))
+        return false;
+    for (const char *c = entry; c < equals; c++)
+        if (!(isalnum ((unsigned char) *c) || *c == '_'))
+            return false;
+    return true;
+}
+
+//  Sets entry (KEY=VALUE) in env, replacing an entry with the same key.
+static void
+s_env_put (char **env, size_t *count, const char *entry)
+{
+    size_t keylen = strchr (entry, '=') - entry + 1;
+    for (size_t index = 0; index < *count; index++)
+        if (strncmp (env [index], entry, keylen) == 0) {
+            free (env [index]);
+            env [index] = strdup (entry);
+            return;
+        }
+    env [(*count)++] = strdup (entry);
+}
+
+static const char *
+s_env_get (char **env, size_t count, const char *key)
+{
+    size_t keylen = strlen (key);
+    for (size_t index = 0; index < count; index++)
+        if (strncmp (env [index], key, keylen) == 0 && env [index][keylen] == '=')
+            return env [index] + keylen + 1;
+    return NULL;
+}
+
+static void
+s_strv_free (char ***strv_p)
+{
+    if (*strv_p) {
+        for (char **item = *strv_p; *item; item++)
+            free (*item);
+        free (*strv_p);
+        *strv_p = NULL;
+    }
+}
+
+//  Makes the task's work directory: ROOT/ID-ATTEMPT-XXXXXX. The id comes
+//  from the network, so only safe characters of it reach the file system.
+static int
+s_make_workdir (s_run_t *run, const char *root)
+{
+    miner_runner_t *owner = run->owner;
+    if (!root || !*root)
+        root = "/tmp";
+    if (zsys_dir_create ("%s", root)) {
+        snprintf (run->error, sizeof run->error, "cannot create %s: %s", root, strerror (errno));
+        return -1;
+    }
+    //  Absolute, so HOME and TMPDIR still hold after the task changes dir
+    char absolute [PATH_MAX];
+    if (!realpath (root, absolute)) {
+        snprintf (run->error, sizeof run->error, "cannot resolve %s: %s", root, strerror (errno));
+        return -1;
+    }
+    char safe [65];
+    size_t len = 0;
+    for (const char *c = owner->task_id; *c && len < sizeof safe - 1; c++)
+        safe [len++] = (isalnum ((unsigned char) *c) || *c == '-' || *c == '_')? *c: '_';
+    safe [len] = 0;
+    snprintf (owner->workdir, sizeof owner->workdir, "%s/%s-%u-XXXXXX",
+              absolute, len? safe: "task", owner->attempt);
+    if (!mkdtemp (owner->workdir)) {
+        snprintf (run->error, sizeof run->error, "cannot create a work directory in %s: %s",
+                  root, strerror (errno));
+        owner->workdir [0] = 0;
+        return -1;
+    }
+    return 0;
+}
+
+//  Builds argv, the environment and the limits. Returns 0, or -1 with
+//  run->error set (the task then ends at once with that error).
+static int
+s_prepare (s_run_t *run)
+{
+    miner_runner_t *owner = run->owner;
+    const Fogrid__TaskSpec *spec = owner->spec;
+    const miner_runner_limits_t *limits = owner->limits;
+
+    if (spec->runtime && *spec->runtime && !streq (spec->runtime, "process")) {
+        snprintf (run->error, sizeof run->error,
+                  "runtime '%.64s' is not available here (only 'process')", spec->runtime);
+        return -1;
+    }
+    if (spec->n_argv == 0 || !spec->argv [0] || !*spec->argv [0]) {
+        snprintf (run->error, sizeof run->error, "empty argv: nothing to run");
+        return -1;
+    }
+    if (spec->n_argv > S_MAX_ARGS || spec->n_env > S_MAX_ENV) {
+        snprintf (run->error, sizeof run->error, "too many arguments or environment entries");
+        return -1;
+    }
+    for (size_t index = 0; index < spec->n_env; index++)
+        if (!s_env_entry_valid (spec->env [index])) {
+            snprintf (run->error, sizeof run->error,
+                      "environment entry '%.64s' is not KEY=VALUE", spec->env [index]);
+            return -1;
+        }
+    if (s_make_workdir (run, limits->work_root))
+        return -1;
+
+    run->argv = (char **) zmalloc (sizeof (char *) * (spec->n_argv + 1));
+    for (size_t index = 0; index < spec->n_argv; index++)
+        run->argv [index] = strdup (spec->argv [index]);
+
+    //  A minimal environment: the task sees nothing of the miner's own
+    size_t count = 0;
+    char **env = (char **) zmalloc (sizeof (char *) * (spec->n_env + 8));
+    char entry [PATH_MAX + 64];
+    const char *path = getenv ("PATH");
+    snprintf (entry, sizeof entry, "PATH=%s", path && *path? path: "/usr/local/bin:/usr/bin:/bin");
+    s_env_put (env, &count, entry);
+    snprintf (entry, sizeof entry, "HOME=%s", owner->workdir);
+    s_env_put (env, &count, entry);
+    snprintf (entry, sizeof entry, "TMPDIR=%s", owner->workdir);
+    s_env_put (env, &count, entry);
+    for (size_t index = 0; index < spec->n_env; index++)
+        s_env_put (env, &count, spec->env [index]);
+    //  After the spec's entries: these are facts, not settings
+    snprintf (entry, sizeof entry, "FOGRID_TASK_ID=%s", owner->task_id);
+    s_env_put (env, &count, entry);
+    snprintf (entry, sizeof entry, "FOGRID_ATTEMPT=%u", owner->attempt);
+    s_env_put (env, &count, entry);
+    env [count] = NULL;
+    run->envp = env;
+
+    run->program = s_find_program (run->argv [0], s_env_get (env, count, "PATH"));
+    if (!run->program) {
+        snprintf (run->error, sizeof run->error, "%.200s: no such program (PATH=%.200s)",
+                  run->argv [0], s_env_get (env, count, "PATH"));
+        return -1;
+    }
+
+    run->timeout_s = spec->timeout_s? spec->timeout_s: limits->default_timeout_s;
+    if (run->timeout_s == 0)
+        run->timeout_s = S_DEFAULT_TIMEOUT;
+    run->grace_ms = limits->grace_ms > 0? limits->grace_ms: S_DEFAULT_GRACE;
+    owner->mem_mb = spec->mem_mb? spec->mem_mb: limits->default_mem_mb;
+    run->as_limit.rlim_cur = run->as_limit.rlim_max = owner->mem_mb
+                           ? (rlim_t) owner->mem_mb * 1024 * 1024: RLIM_INFINITY;
+    //  CPU seconds can only exceed wall seconds with several threads; this
+    //  is a backstop for when the runner itself cannot enforce the timeout
+    run->cpu_limit.rlim_cur = (rlim_t) run->timeout_s * 2 + 10;
+    run->cpu_limit.rlim_max = run->cpu_limit.rlim_cur + 5;
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  The child, between fork and exec: async-signal-safe calls only
+
+static void __attribute__ ((noreturn))
+s_child (s_run_t *run, pid_t parent, int null_fd, int out_fd, int err_fd, int exec_fd)
+{
+    setpgid (0, 0);
+    prctl (PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid () != parent)
+        _exit (127);            //  the miner died before we could ask
+
+    //  Signals: defaults and nothing blocked, whatever the miner had
+    sigset_t none;
+    sigemptyset (&none);
+    sigprocmask (SIG_SETMASK, &none, NULL);
+    struct sigaction dfl;
+    memset (&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++)
+        sigaction (sig, &dfl, NULL);
+
+    if (dup2 (null_fd, 0) < 0 || dup2 (out_fd, 1) < 0 || dup2 (err_fd, 2) < 0)
+        goto failed;
+    //  Every other descriptor of the miner must stay behind (libzmq's are
+    //  close-on-exec already; this covers anything else)
+    if (syscall (SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) != 0) {
+        for (int fd = 3; fd < 65536; fd++)
+            if (fd != exec_fd)
+                fcntl (fd, F_SETFD, FD_CLOEXEC);
+    }
+    if (chdir (run->owner->workdir))
+        goto failed;
+    struct rlimit no_core = { 0, 0 };
+    setrlimit (RLIMIT_CORE, &no_core);
+    setrlimit (RLIMIT_CPU, &run->cpu_limit);
+    if (run->as_limit.rlim_cur != RLIM_INFINITY
+    &&  setrlimit (RLIMIT_AS, &run->as_limit))
+        goto failed;
+    execve (run->program, run->argv, run->envp);
+failed:;
+    int error = errno;
+    ssize_t rc = write (exec_fd, &error, sizeof error);
+    (void) rc;
+    _exit (127);
+}
+
+//  --------------------------------------------------------------------------
+//  Running (in the runner thread)
+
+static void
+s_output_read (s_output_t *output)
+{
+    byte chunk [65536];
+    while (output->fd >= 0) {
+        ssize_t got = read (output->fd, chunk, sizeof chunk);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return;             //  EAGAIN: nothing more now
+        if (got == 0) {
+            close (output->fd);
+            output->fd = -1;
+            return;
+        }
+        size_t keep = (size_t) got;
+        if (output->size + keep > output->max) {
+            keep = output->max - output->size;
+            output->truncated = true;
+        }
+        if (keep) {
+            output->data = (byte *) realloc (output->data, output->size + keep);
+            memcpy (output->data + output->size, chunk, keep);
+            output->size += keep;
+        }
+    }
+}
+
+//  Forks and execs. Returns 0 when the program runs, or -1 with run->error.
+static int
+s_spawn (s_run_t *run)
+{
+    int out_pipe [2] = { -1, -1 }, err_pipe [2] = { -1, -1 }, exec_pipe [2] = { -1, -1 };
+    int null_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null_fd < 0
+    ||  pipe2 (out_pipe, O_CLOEXEC) || pipe2 (err_pipe, O_CLOEXEC)
+    ||  pipe2 (exec_pipe, O_CLOEXEC)) {
+        snprintf (run->error, sizeof run->error, "cannot make pipes: %s", strerror (errno));
+        goto failed;
+    }
+    pid_t parent = getpid ();
+    run->started_ms = fg_now_ms ();
+    pid_t pid = fork ();
+    if (pid < 0) {
+        snprintf (run->error, sizeof run->error, "cannot fork: %s", strerror (errno));
+        goto failed;
+    }
+    if (pid == 0)
+        s_child (run, parent, null_fd, out_pipe [1], err_pipe [1], exec_pipe [1]);
+
+    //  Also here, so a kill right after fork reaches the group
+    setpgid (pid, pid);
+    run->owner->pid = pid;
+    close (null_fd);
+    close (out_pipe [1]);
+    close (err_pipe [1]);
+    close (exec_pipe [1]);
+    run->out.fd = out_pipe [0];
+    run->err.fd = err_pipe [0];
+    fcntl (run->out.fd, F_SETFL, O_NONBLOCK);
+    fcntl (run->err.fd, F_SETFL, O_NONBLOCK);
+
+    //  EOF on the exec pipe: exec worked. An int: the child's errno.
+    int child_errno = 0;
+    ssize_t got;
+    do
+        got = read (exec_pipe [0], &child_errno, sizeof child_errno);
+    while (got < 0 && errno == EINTR);
+    close (exec_pipe [0]);
+    if (got == sizeof child_errno) {
+        snprintf (run->error, sizeof run->error, "cannot run %.200s: %s",
+                  run->program, strerror (child_errno));
+        return 0;               //  it exits 127 at once; reaped as usual
+    }
+#ifdef SYS_pidfd_open
+    run->pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+#endif
+    return 0;
+
+failed:
+    if (null_fd >= 0)
+        close (null_fd);
+    for (int index = 0; index < 2; index++) {
+        if (out_pipe [index] >= 0)
+            close (out_pipe [index]);
+        if (err_pipe [index] >= 0)
+            close (err_pipe [index]);
+        if (exec_pipe [index] >= 0)
+            close (exec_pipe [index]);
+    }
+    return -1;
+}
+
+//  Signals the task's whole process group.
+static void
+s_signal_group (s_run_t *run, int sig)
+{
+    if (run->owner->pid > 0 && !run->exited)
+        killpg (run->owner->pid, sig);
+}
+
+//  Reaps the child if it has exited. The group is swept first, while the
+//  zombie still holds its pid (= the group id).
+static bool
+s_check_exit (s_run_t *run, bool block)
+{
+    if (run->exited || run->owner->pid <= 0)
+        return run->exited;
+    siginfo_t info;
+    memset (&info, 0, sizeof info);
+    int options = WEXITED | WNOWAIT | (block? 0: WNOHANG);
+    int rc;
+    do
+        rc = waitid (P_PID, (id_t) run->owner->pid, &info, options);
+    while (rc < 0 && errno == EINTR);
+    if (rc < 0 || info.si_pid != run->owner->pid)
+        return false;
+    killpg (run->owner->pid, SIGKILL);
+    while (waitpid (run->owner->pid, &run->status, 0) < 0 && errno == EINTR)
+        ;
+    run->exited = true;
+    run->ended_ms = fg_now_ms ();
+    if (run->pidfd >= 0) {
+        close (run->pidfd);
+        run->pidfd = -1;
+    }
+    return true;
+}
+
+//  Handles one command from the owner. Returns false on $TERM.
+static bool
+s_handle_pipe (s_run_t *run)
+{
+    char *command = zstr_recv (run->pipe);
+    if (!command) {
+        run->terminated = true;         //  interrupted
+        return false;
+    }
+    if (streq (command, "$TERM"))
+        run->terminated = true;
+    else
+    if (streq (command, "KILL") && !run->exited) {
+        run->killed = true;
+        s_signal_group (run, SIGKILL);
+    }
+    zstr_free (&command);
+    return !run->terminated;
+}
+
+//  Watches the running task until it has ended and its output is read,
+//  or until $TERM.
+static void
+s_watch (s_run_t *run)
+{
+    int64_t deadline = zclock_mono () + (int64_t) run->timeout_s * 1000;
+    int64_t kill_at = 0;                //  SIGKILL due after a SIGTERM
+    int64_t drain_until = 0;            //  after exit: stop waiting for EOF
+    while (true) {
+        int64_t now = zclock_mono ();
+        if (!run->exited && !run->timed_out && now >= deadline) {
+            zsys_info ("task %s: timed out after %u s: SIGTERM to its group",
+                       run->owner->task_id, run->timeout_s);
+            run->timed_out = true;
+            s_signal_group (run, SIGTERM);
+            kill_at = now + run->grace_ms;
+        }
+        if (kill_at && now >= kill_at) {
+            s_signal_group (run, SIGKILL);
+            kill_at = 0;
+        }
+        if (s_check_exit (run, false) && !drain_until)
+            drain_until = now + S_DRAIN_MS;
+        if (run->exited && ((run->out.fd < 0 && run->err.fd < 0) || now >= drain_until))
+            break;
+
+        zmq_pollitem_t items [4];
+        int count = 0;
+        memset (items, 0, sizeof items);
+        items [count].socket = zsock_resolve (run->pipe);
+        items [count++].events = ZMQ_POLLIN;
+        s_output_t *outputs [2] = { &run->out, &run->err };
+        for (int index = 0; index < 2; index++)
+            if (outputs [index]->fd >= 0) {
+                items [count].fd = outputs [index]->fd;
+                items [count++].events = ZMQ_POLLIN;
+            }
+        if (run->pidfd >= 0) {
+            items [count].fd = run->pidfd;
+            items [count++].events = ZMQ_POLLIN;
+        }
+        int64_t wait = run->exited? drain_until - now
+                     : run->timed_out? (kill_at? kill_at - now: 50)
+                     : deadline - now;
+        if (run->pidfd < 0 && !run->exited && wait > 50)
+            wait = 50;          //  no pidfd: look for the exit ourselves
+        if (wait < 0)
+            wait = 0;
+        if (zmq_poll (items, count, (long) wait) < 0 && zmq_errno () == ETERM) {
+            run->terminated = true;
+        }
+        if (run->terminated || ((items [0].revents & ZMQ_POLLIN) && !s_handle_pipe (run))) {
+            s_signal_group (run, SIGKILL);
+            s_check_exit (run, true);
+            return;
+        }
+        for (int index = 0; index < 2; index++)
+            s_output_read (outputs [index]);
+    }
+}
+
+//  Encodes the outcome and sends it to the owner: "RESULT" + TaskResult.
+static void
+s_send_result (s_run_t *run)
+{
+    Fogrid__TaskResult result = FOGRID__TASK_RESULT__INIT;
+    result.task_id = run->owner->task_id;
+    result.attempt = run->owner->attempt;
+    result.exit_code = -1;
+    if (run->exited) {
+        if (WIFEXITED (run->status))
+            result.exit_code = WEXITSTATUS (run->status);
+        else
+        if (WIFSIGNALED (run->status))
+            result.term_signal = WTERMSIG (run->status);
+    }
+    else
+    if (*run->error)
+        result.exit_code = 127;         //  as a shell says: could not run it
+    result.timed_out = run->timed_out;
+    if (run->killed && !*run->error)
+        snprintf (run->error, sizeof run->error, "killed");
+    result.error = run->error;
+    result.stdout.data = run->out.data;
+    result.stdout.len = run->out.size;
+    result.stdout_truncated = run->out.truncated;
+    result.stderr.data = run->err.data;
+    result.stderr.len = run->err.size;
+    result.stderr_truncated = run->err.truncated;
+    if (!run->started_ms)
+        run->started_ms = fg_now_ms ();
+    if (!run->ended_ms)
+        run->ended_ms = fg_now_ms ();
+    result.started_ms = (uint64_t) run->started_ms;
+    result.ended_ms = (uint64_t) run->ended_ms;
+
+    zframe_t *frame = zframe_new (NULL, fogrid__task_result__get_packed_size (&result));
+    fogrid__task_result__pack (&result, zframe_data (frame));
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, "RESULT");
+    zmsg_append (msg, &frame);
+    zmsg_send (&msg, run->pipe);
+}
+
+//  Removes the work directory, whatever the task did to it.
+static int
+s_unlock_entry (const char *path, const struct stat *info, int type, struct FTW *ftw)
+{
+    (void) info;
+    (void) ftw;
+    if (type == FTW_D || type == FTW_DNR)
+        chmod (path, 0700);     //  so its entries can be removed
+    return 0;
+}
+
+static int
+s_remove_entry (const char *path, const struct stat *info, int type, struct FTW *ftw)
+{
+    (void) info;
+    (void) type;
+    (void) ftw;
+    remove (path);
+    return 0;
+}
+
+static void
+s_remove_workdir (const char *workdir)
+{
+    if (!*workdir)
+        return;
+    nftw (workdir, s_unlock_entry, 32, FTW_PHYS | FTW_MOUNT);
+    nftw (workdir, s_remove_entry, 32, FTW_PHYS | FTW_MOUNT | FTW_DEPTH);
+    struct stat info;
+    if (stat (workdir, &info) == 0)
+        zsys_warning ("cannot remove the work directory %s", workdir);
+}
+
+//  For miner_runner_clean: everything but the root itself.
+static int
+s_remove_below (const char *path, const struct stat *info, int type, struct FTW *ftw)
+{
+    if (ftw->level > 0)
+        s_remove_entry (path, info, type, ftw);
+    return 0;
+}
+
+static void
+s_runner_actor (zsock_t *pipe, void *args)
+{
+    s_run_t run;
+    memset (&run, 0, sizeof run);
+    run.owner = (miner_runner_t *) args;
+    run.pipe = pipe;
+    run.pidfd = -1;
+    run.out.fd = run.err.fd = -1;
+    size_t max_output = run.owner->limits->max_output? run.owner->limits->max_output
+                                                     : S_DEFAULT_OUTPUT;
+    run.out.max = run.err.max = max_output;
+
+    bool running = s_prepare (&run) == 0 && s_spawn (&run) == 0;
+    run.owner->spec = NULL;             //  the caller's, no longer ours to read
+    run.owner->limits = NULL;
+    zsock_signal (pipe, 0);
+
+    if (running)
+        s_watch (&run);
+    if (run.out.fd >= 0)
+        close (run.out.fd);
+    if (run.err.fd >= 0)
+        close (run.err.fd);
+    if (run.pidfd >= 0)
+        close (run.pidfd);
+    s_remove_workdir (run.owner->workdir);
+
+    if (!run.terminated) {
+        fg_debug ("task %s: ended, exit status 0x%x%s%s", run.owner->task_id, run.status,
+                  run.timed_out? ", timed out": "", *run.error? ", error: ": "");
+        s_send_result (&run);
+        //  The owner may still say KILL (too late) before $TERM
+        while (true) {
+            char *command = zstr_recv (pipe);
+            bool done = !command || streq (command, "$TERM");
+            zstr_free (&command);
+            if (done)
+                break;
+        }
+    }
+    free (run.out.data);
+    free (run.err.data);
+    free (run.program);
+    s_strv_free (&run.argv);
+    s_strv_free (&run.envp);
+}
+
+//  --------------------------------------------------------------------------
+//  Public API
+
+miner_runner_t *
+miner_runner_new (const char *task_id, uint32_t attempt, const Fogrid__TaskSpec *spec,
+                  const miner_runner_limits_t *limits)
+{
+    if (!task_id || !spec)
+        return NULL;
+    miner_runner_limits_t defaults;
+    memset (&defaults, 0, sizeof defaults);
+    miner_runner_t *self = (miner_runner_t *) zmalloc (sizeof (miner_runner_t));
+    self->task_id = strdup (task_id);
+    self->attempt = attempt;
+    self->cores = spec->cores? spec->cores: 1;
+    self->spec = spec;
+    self->limits = limits? limits: &defaults;
+    //  Returns after the thread has forked (or failed to), see s_runner_actor
+    self->actor = zactor_new (s_runner_actor, self);
+    return self;
+}
+
+void
+miner_runner_destroy (miner_runner_t **self_p)
+{
+    if (*self_p) {
+        miner_runner_t *self = *self_p;
+        zactor_destroy (&self->actor);
+        free (self->task_id);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+zactor_t *
+miner_runner_actor (miner_runner_t *self)
+{
+    return self->actor;
+}
+
+Fogrid__TaskResult *
+miner_runner_result (miner_runner_t *self, int timeout_ms)
+{
+    if (self->taken)
+        return NULL;
+    zsock_t *sock = zactor_sock (self->actor);
+    zmq_pollitem_t item = { zsock_resolve (sock), 0, ZMQ_POLLIN, 0 };
+    if (zmq_poll (&item, 1, timeout_ms) <= 0)
+        return NULL;
+    zmsg_t *msg = zmsg_recv (sock);
+    if (!msg)
+        return NULL;
+    Fogrid__TaskResult *result = NULL;
+    char *kind = zmsg_popstr (msg);
+    zframe_t *frame = zmsg_first (msg);
+    if (kind && streq (kind, "RESULT") && frame)
+        result = fogrid__task_result__unpack (NULL, zframe_size (frame), zframe_data (frame));
+    zstr_free (&kind);
+    zmsg_destroy (&msg);
+    self->taken = true;
+    return result;
+}
+
+void
+miner_runner_kill (miner_runner_t *self)
+{
+    self->killed = true;
+    if (!self->taken)
+        zstr_send (self->actor, "KILL");
+}
+
+bool
+miner_runner_killed (miner_runner_t *self)
+{
+    return self->killed;
+}
+
+const char *
+miner_runner_task_id (miner_runner_t *self)
+{
+    return self->task_id;
+}
+
+uint32_t
+miner_runner_attempt (miner_runner_t *self)
+{
+    return self->attempt;
+}
+
+uint32_t
+miner_runner_cores (miner_runner_t *self)
+{
+    return self->cores;
+}
+
+uint64_t
+miner_runner_mem_mb (miner_runner_t *self)
+{
+    return self->mem_mb;
+}
+
+pid_t
+miner_runner_pid (miner_runner_t *self)
+{
+    return self->pid;
+}
+
+const char *
+miner_runner_workdir (miner_runner_t *self)
+{
+    return self->workdir;
+}
+
+void
+miner_runner_clean (const char *work_root)
+{
+    if (!work_root || !*work_root)
+        return;
+    nftw (work_root, s_unlock_entry, 32, FTW_PHYS | FTW_MOUNT);
+    nftw (work_root, s_remove_below, 32, FTW_PHYS | FTW_MOUNT | FTW_DEPTH);
+}
