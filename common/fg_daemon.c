@@ -115,11 +115,28 @@ fg_daemon_setup (const fg_daemon_info_t *info, int argc, char **argv, int *exit_
         fg_config_destroy (&config);
         return NULL;
     }
+    char err [512];
+    if (info->check && info->check (config, err, sizeof err)) {
+        fprintf (stderr, "%s: configuration error: %s\n", info->program, err);
+        *exit_code = 1;
+        goto exit_now;
+    }
     if (test_only) {
         printf ("%s: configuration %s is valid\n", info->program,
                 config_file? config_file: "(defaults)");
         fg_config_destroy (&config);
         return NULL;
+    }
+    if (info->data_dir_key) {
+        char *keys = zsys_sprintf ("%s/keys/%s.key", fg_config_str (config, info->data_dir_key),
+                                   info->key_name);
+        int rc = fg_security_init (config, keys, false, err, sizeof err);
+        zstr_free (&keys);
+        if (rc) {
+            fprintf (stderr, "%s: security: %s\n", info->program, err);
+            *exit_code = 1;
+            goto exit_now;
+        }
     }
     return config;
 
@@ -151,4 +168,11 @@ fg_daemon_wait (zactor_t *actor)
     }
     zpoller_destroy (&poller);
     return rc;
+}
+
+void
+fg_daemon_end (fg_config_t **config_p)
+{
+    fg_security_term ();
+    fg_config_destroy (config_p);
 }

@@ -26,6 +26,7 @@ static const s_error_t s_errors [FG_E_LAST] = {
     [FG_E_RATE_LIMIT]  = { "FG_E_RATE_LIMIT", "rate limit exceeded" },
     [FG_E_FUNDS]       = { "FG_E_FUNDS", "insufficient funds" },
     [FG_E_RUNTIME]     = { "FG_E_RUNTIME", "runtime failure" },
+    [FG_E_LIMIT]       = { "FG_E_LIMIT", "over a configured limit" },
 };
 
 const char *

@@ -25,6 +25,7 @@ typedef enum {
     FG_E_RATE_LIMIT = 14,       //  too many requests from this peer
     FG_E_FUNDS = 15,            //  not enough funds
     FG_E_RUNTIME = 16,          //  the runtime could not start the work
+    FG_E_LIMIT = 17,            //  over a configured bound (registrations, watches)
     FG_E_LAST                   //  keep last
 } fg_error_t;
 

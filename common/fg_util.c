@@ -2,6 +2,7 @@
     fg_util - small helpers shared by every fogrid program
     =========================================================================  */
 #include "fogrid.h"
+#include <arpa/inet.h>
 #include <sodium.h>
 
 bool fg_verbose = false;
@@ -72,6 +73,31 @@ fg_endpoint_parse (const char *endpoint, char *transport, size_t tsize,
     if (!end || *end || end == colon + 1 || p <= 0 || p > 65535)
         return -1;
     *port = (uint16_t) p;
+    return 0;
+}
+
+int
+fg_address_parse (const char *address, char *host, size_t hsize, uint16_t *port)
+{
+    const char *colon = address? strrchr (address, ':'): NULL;
+    if (!colon || colon == address || (size_t) (colon - address) >= hsize)
+        return -1;
+    memcpy (host, address, colon - address);
+    host [colon - address] = 0;
+    if (streq (host, "*"))
+        snprintf (host, hsize, "0.0.0.0");
+    struct in_addr ignored;
+    if (inet_pton (AF_INET, host, &ignored) != 1)
+        return -1;
+    if (streq (colon + 1, "*")) {
+        *port = 0;
+        return 0;
+    }
+    char *end = NULL;
+    long value = strtol (colon + 1, &end, 10);
+    if (!end || *end || end == colon + 1 || value < 0 || value > 65535)
+        return -1;
+    *port = (uint16_t) value;
     return 0;
 }
 

@@ -29,6 +29,11 @@ bool fg_text_valid (const char *s, size_t max);
 int fg_endpoint_parse (const char *endpoint, char *transport, size_t tsize,
                        char *host, size_t hsize, uint16_t *port);
 
+//  Splits a listening address "HOST:PORT" ("*" as HOST = every IPv4
+//  interface, written as 0.0.0.0; PORT 0 or "*" = any free port).
+//  Returns 0 or -1.
+int fg_address_parse (const char *address, char *host, size_t hsize, uint16_t *port);
+
 //  Writes "HH:MM:SS.mmm" for a millisecond timestamp into buf.
 void fg_time_format (int64_t ms, char *buf, size_t size);
 

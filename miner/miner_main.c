@@ -1,9 +1,9 @@
 /*  =========================================================================
     fogrid-miner - the miner daemon: offers this machine's capacity to a hub
 
-    A thin main: flags and config (common/fg_daemon), the extra checks of
-    -t, security, then the agent actor until SIGINT/SIGTERM. Stopping kills
-    every task the miner runs: none outlives it.
+    A thin main: flags, config, its checks and security (common/fg_daemon),
+    then the agent actor until SIGINT/SIGTERM. Stopping kills every task the
+    miner runs: none outlives it.
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_agent.h"
@@ -23,19 +23,10 @@ static const fg_daemon_info_t s_info = {
     .summary = "the fogrid miner: runs a hub's tasks on this machine",
     .defs = miner_agent_defs,
     .flags = s_flags,
+    .check = miner_agent_check_config,
+    .data_dir_key = "miner/data_dir",
+    .key_name = "miner",
 };
-
-//  True when option arg takes a value (so the next word is not a flag).
-static bool
-s_takes_value (const char *arg)
-{
-    if (streq (arg, "-f") || streq (arg, "--config") || streq (arg, "-o") || streq (arg, "--set"))
-        return true;
-    for (const fg_flag_t *flag = s_flags; flag->flag; flag++)
-        if (streq (arg, flag->flag))
-            return true;
-    return false;
-}
 
 int
 main (int argc, char *argv [])
@@ -43,54 +34,14 @@ main (int argc, char *argv [])
     zsys_init ();
     zsys_set_logstream (stderr);
     zsys_set_logident ("fogrid-miner");
-
-    //  -t is ours to answer: fg_daemon_setup checks each value's type, and
-    //  the miner also checks labels, endpoints and keys
-    bool test_only = false;
-    const char *config_file = NULL;
-    char **args = (char **) zmalloc (sizeof (char *) * (argc + 1));
-    int count = 0;
-    for (int index = 0; index < argc; index++) {
-        if (index > 0 && (streq (argv [index], "-t") || streq (argv [index], "--test"))) {
-            test_only = true;
-            continue;
-        }
-        args [count++] = argv [index];
-        if (index > 0 && s_takes_value (argv [index]) && index + 1 < argc) {
-            if (streq (argv [index], "-f") || streq (argv [index], "--config"))
-                config_file = argv [index + 1];
-            args [count++] = argv [++index];
-        }
-    }
     int exit_code = 0;
-    fg_config_t *config = fg_daemon_setup (&s_info, count, args, &exit_code);
-    free (args);
+    fg_config_t *config = fg_daemon_setup (&s_info, argc, argv, &exit_code);
     if (!config)
         return exit_code;
-
-    char err [512];
-    if (miner_agent_check_config (config, err, sizeof err)) {
-        fprintf (stderr, "fogrid-miner: configuration error: %s\n", err);
-        fg_config_destroy (&config);
-        return 1;
-    }
-    if (test_only) {
-        printf ("fogrid-miner: configuration %s is valid\n", config_file? config_file: "(defaults)");
-        fg_config_destroy (&config);
-        return 0;
-    }
-    char *keys = zsys_sprintf ("%s/keys/miner.key", fg_config_str (config, "miner/data_dir"));
-    int rc = fg_security_init (config, keys, false, err, sizeof err);
-    zstr_free (&keys);
-    if (rc) {
-        fprintf (stderr, "fogrid-miner: security: %s\n", err);
-        fg_config_destroy (&config);
-        return 1;
-    }
-    miner_agent_args_t agent_args = { .config = config };
-    zactor_t *miner = zactor_new (miner_agent_actor, &agent_args);
-    if (agent_args.rc) {
-        fprintf (stderr, "fogrid-miner: %s\n", agent_args.error);
+    miner_agent_args_t args = { .config = config };
+    zactor_t *miner = zactor_new (miner_agent_actor, &args);
+    if (args.rc) {
+        fprintf (stderr, "fogrid-miner: %s\n", args.error);
         exit_code = 1;
     }
     else {
@@ -100,7 +51,6 @@ main (int argc, char *argv [])
             zsys_info ("fogrid-miner: interrupted, stopping");
     }
     zactor_destroy (&miner);
-    fg_security_term ();
-    fg_config_destroy (&config);
+    fg_daemon_end (&config);
     return exit_code;
 }

@@ -1,4 +1,0 @@
-//  placeholder
-#include "fogrid.h"
-int locator_placeholder_ (void);
-int locator_placeholder_ (void) { return 0; }
