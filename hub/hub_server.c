@@ -644,7 +644,7 @@ s_handle_status (s_server_t *self, zframe_t *peer, uint64_t seq, const char *tas
     bool owned;
     hub_task_t *task = s_task_find (self, task_id, &owned);
     if (!task) {
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_NOT_FOUND, "no task %.64s", task_id);
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_NOT_FOUND, "task %.64s not found on this hub", task_id);
         return;
     }
     s_reply_task_info (self, peer, seq, task);
@@ -658,7 +658,7 @@ s_handle_result (s_server_t *self, zframe_t *peer, uint64_t seq, const char *tas
     bool owned;
     hub_task_t *task = s_task_find (self, task_id, &owned);
     if (!task) {
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_NOT_FOUND, "no task %.64s", task_id);
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_NOT_FOUND, "task %.64s not found on this hub", task_id);
         return;
     }
     hub_output_t output;
@@ -696,7 +696,7 @@ s_handle_cancel (s_server_t *self, zframe_t *peer, uint64_t seq, const char *tas
     bool owned;
     hub_task_t *task = s_task_find (self, task_id, &owned);
     if (!task) {
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_NOT_FOUND, "no task %.64s", task_id);
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_NOT_FOUND, "task %.64s not found on this hub", task_id);
         return;
     }
     if (owned || hub_task_state_terminal (task->state)) {

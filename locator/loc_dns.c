@@ -50,6 +50,7 @@
     =========================================================================  */
 #include "loc_dns.h"
 #include <string.h>
+#include <strings.h>
 #include <stdio.h>
 
 #define S_HEADER        12
@@ -119,7 +120,6 @@ typedef struct {
 
 //  One reply being built
 typedef struct {
-    const loc_dns_config_t *config;
     const s_query_t *query;
     s_writer_t w;
     uint8_t apex [S_NAME_MAX];  //  the domain, wire form, lower case
@@ -549,7 +549,19 @@ s_target_resolve (const s_reply_t *self, const loc_dns_target_t *target, s_targe
     return false;
 }
 
-//  True when an earlier target of the service makes the same SRV record
+//  True when two hosts are the same name, ignoring case and a final dot
+static bool
+s_host_equal (const char *one, const char *two)
+{
+    size_t one_len = strlen (one);
+    size_t two_len = strlen (two);
+    one_len -= one_len && one [one_len - 1] == '.';
+    two_len -= two_len && two [two_len - 1] == '.';
+    return one_len == two_len && strncasecmp (one, two, one_len) == 0;
+}
+
+//  True when an earlier target of the service makes the same SRV record:
+//  an RRset holds no duplicates (RFC 2181 5)
 static bool
 s_target_seen_srv (const loc_dns_service_t *service, size_t count)
 {
@@ -558,7 +570,7 @@ s_target_seen_srv (const loc_dns_service_t *service, size_t count)
         const loc_dns_target_t *other = &service->targets [index];
         if (other->port == target->port && other->weight == target->weight
         &&  other->priority == target->priority && other->host
-        &&  strcasecmp (other->host, target->host) == 0)
+        &&  s_host_equal (other->host, target->host))
             return true;
     }
     return false;
@@ -753,10 +765,9 @@ s_answer (s_reply_t *self, loc_dns_lookup_fn *lookup, void *arg)
         n_apex++;
     if (n_labels < n_apex)
         return S_REFUSED;
-    const uint8_t *suffix = n_labels > n_apex? labels [n_labels - n_apex]: self->apex;
-    if (n_labels > n_apex && memcmp (suffix, self->apex, s_name_len (self->apex)) != 0)
-        return S_REFUSED;
-    if (n_labels == n_apex && memcmp (query->qname, self->apex, s_name_len (self->apex)) != 0)
+    const uint8_t *suffix = n_labels > n_apex? labels [n_labels - n_apex]: query->qname;
+    size_t apex_len = s_name_len (self->apex);
+    if (s_name_len (suffix) != apex_len || memcmp (suffix, self->apex, apex_len) != 0)
         return S_REFUSED;
 
     self->aa = true;
@@ -839,7 +850,8 @@ loc_dns_answer (const loc_dns_config_t *config, const uint8_t *query, size_t siz
     //  so room for it is kept from the start
     bool opt = parsed.edns && rcode != S_FORMERR && rcode != S_NOTIMP;
 
-    s_reply_t *self = &(s_reply_t) { .config = config, .query = &parsed };
+    s_reply_t state = { .query = &parsed };
+    s_reply_t *self = &state;
     self->w.buf = reply;
     self->w.limit = opt && limit >= S_HEADER + S_OPT_SIZE? limit - S_OPT_SIZE: limit;
     self->ttl = config && config->ttl < 0x80000000u? config->ttl: 0x7FFFFFFF;
@@ -883,7 +895,7 @@ loc_dns_answer (const loc_dns_config_t *config, const uint8_t *query, size_t siz
             self->counts [S_ADDITIONAL]++;
     }
     reply [2] = (uint8_t) (0x80 | (parsed.flags & 0x79)
-              | (self->aa && rcode != S_SERVFAIL? 0x04: 0)
+              | (self->aa? 0x04: 0)
               | (self->truncated? 0x02: 0));
     reply [3] = (uint8_t) ((parsed.cd? 0x10: 0) | (rcode & 0x0F));
     reply [4] = 0;

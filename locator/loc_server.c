@@ -524,6 +524,9 @@ s_start (s_server_t *self, char *err, size_t err_size)
                endpoint, self->port, self->dns? ", DNS on ": "", self->dns? dns: "",
                self->http? ", HTTP on ": "", self->http? http: "",
                (int) limits.default_ttl_ms, loc_policy_name (self->default_policy));
+    if (!fg_security_insecure ())
+        zsys_info ("locator: public key %s: every hub, miner and buyer needs it "
+                   "(security/locator_key, or `fogrid -K`)", fg_security_public_key ());
     return 0;
 }
 

@@ -4,7 +4,9 @@
     A locator, a hub that registers in it, two miners that find the hub
     through it, and the `fogrid` command line as a buyer: submit, wait,
     result, miners; a miner killed while it runs a task (the task finishes
-    on the other one); malformed messages to each daemon.
+    on the other one); malformed messages to each daemon. Security is on,
+    as in production: the locator's key pair is made beforehand with
+    `fogrid keygen` and every other party is given its public key.
     =========================================================================  */
 #include "test_support.h"
 #include <signal.h>
@@ -15,6 +17,9 @@ typedef struct {
     int buyer_port;
     int miner_port;
     char locator [64];          //  "tcp://127.0.0.1:N"
+    char locator_keys [600];    //  the locator's key pair (public part)
+    char buyer_keys [600];      //  the CLI's
+    char locator_key_opt [700]; //  "security/locator_key=..."
     ts_proc_t *locator_proc;
     ts_proc_t *hub;
     ts_proc_t *miners [2];
@@ -31,14 +36,15 @@ s_start_miner (int index)
     snprintf (data, sizeof data, "%s/%s", grid.dir, name);
     return ts_proc_start (grid.dir, name, "fogrid-miner", "--locator", grid.locator,
                           "--name", name, "--data", data, "--cores", "2",
-                          "-o", id, NULL);
+                          "-o", id, "-o", grid.locator_key_opt, NULL);
 }
 
 //  The fogrid CLI against this grid; returns its exit status.
 static int
 s_fogrid (char **output, const char *args)
 {
-    return ts_run (output, "%s -l %s %s", ts_bin ("fogrid"), grid.locator, args);
+    return ts_run (output, "%s -l %s -K %s -k %s %s", ts_bin ("fogrid"), grid.locator,
+                   grid.locator_keys, grid.buyer_keys, args);
 }
 
 static bool
@@ -70,12 +76,22 @@ s_grid_up (void)
     snprintf (buyers, sizeof buyers, "tcp://127.0.0.1:%d", grid.buyer_port);
     snprintf (miners, sizeof miners, "tcp://127.0.0.1:%d", grid.miner_port);
     snprintf (data, sizeof data, "%s/hub", grid.dir);
+    snprintf (grid.locator_keys, sizeof grid.locator_keys, "%s/locator.key", grid.dir);
+    snprintf (grid.buyer_keys, sizeof grid.buyer_keys, "%s/buyer.key", grid.dir);
+    snprintf (grid.locator_key_opt, sizeof grid.locator_key_opt, "security/locator_key=%s",
+              grid.locator_keys);
+    char locator_keys_opt [700];
+    snprintf (locator_keys_opt, sizeof locator_keys_opt, "security/keys=%s", grid.locator_keys);
+    if (ts_run (NULL, "%s keygen %s", ts_bin ("fogrid"), grid.locator_keys) != 0)
+        return -1;
     grid.locator_proc = ts_proc_start (grid.dir, "locator", "fogrid-locator", "--bind", bind,
-                                       "-o", "locator/ttl_ms=2000", NULL);
+                                       "--dns", "", "--http", "",
+                                       "-o", "locator/ttl_ms=2000", "-o", locator_keys_opt, NULL);
     grid.hub = ts_proc_start (grid.dir, "hub", "fogrid-hub", "--buyers", buyers,
                               "--miners", miners, "--locator", grid.locator, "--data", data,
                               "-o", "hub/heartbeat_ms=200", "-o", "hub/disconnect_ms=600",
-                              "-o", "hub/dead_ms=1200", "-o", "locator/ttl_ms=2000", NULL);
+                              "-o", "hub/dead_ms=1200", "-o", "locator/ttl_ms=2000",
+                              "-o", grid.locator_key_opt, NULL);
     grid.miners [0] = s_start_miner (0);
     grid.miners [1] = s_start_miner (1);
     return 0;
@@ -172,6 +188,8 @@ test_task_end_to_end (void)
     //  Unknown task, bad usage
     CU_ASSERT_EQUAL (s_fogrid (&output, "status t-000000000000"), 1);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "not found"));
+    if (!strstr (output, "not found"))
+        fprintf (stderr, "status of an unknown task said: %s\n", output);
     free (output);
     CU_ASSERT_EQUAL (s_fogrid (&output, "submit"), 2);
     free (output);
@@ -241,18 +259,25 @@ test_killed_miner (void)
 
     //  No process of the killed miner's task is left behind
     zclock_sleep (300);
-    CU_ASSERT_NOT_EQUAL (ts_run (NULL, "pgrep -f 'sleep 2; echo survived' >/dev/null"), 0);
+    CU_ASSERT_NOT_EQUAL (ts_run (NULL, "pgrep -f 'sleep 2; echo surviv[e]d' >/dev/null"), 0);
 
     //  It comes back under the same id and is connected again
     grid.miners [victim] = s_start_miner (victim);
     CU_ASSERT (ts_wait_for (s_two_miners_connected, NULL, 10000));
 }
 
-//  Sends bytes to a daemon's ROUTER and expects an Error reply with code.
+//  Sends bytes to a daemon's ROUTER (a CurveZMQ server with the public key
+//  in key_file) and expects an Error reply with code.
 static void
-s_expect_error (int port, const void *bytes, size_t size, fg_error_t code)
+s_expect_error (int port, const char *key_file, const void *bytes, size_t size, fg_error_t code)
 {
+    char server_key [64];
+    CU_ASSERT_EQUAL_FATAL (fg_security_read_key (key_file, server_key), 0);
     zsock_t *sock = zsock_new (ZMQ_DEALER);
+    zcert_t *cert = zcert_new ();
+    zcert_apply (cert, sock);
+    zcert_destroy (&cert);
+    zsock_set_curve_serverkey (sock, server_key);
     zsock_set_rcvtimeo (sock, 3000);
     zsock_connect (sock, "tcp://127.0.0.1:%d", port);
     zframe_t *frame = zframe_new (bytes, size);
@@ -276,9 +301,12 @@ test_malformed_messages (void)
     //  Version 99 with seq 5, no body
     const byte other_version [] = { 0x08, 99, 0x10, 5 };
     int ports [] = { grid.locator_port, grid.buyer_port, grid.miner_port };
+    char hub_key [700];
+    snprintf (hub_key, sizeof hub_key, "%s/hub/keys/hub.key", grid.dir);
+    const char *keys [] = { grid.locator_keys, hub_key, hub_key };
     for (int i = 0; i < 3; i++) {
-        s_expect_error (ports [i], garbage, sizeof garbage, FG_E_MALFORMED);
-        s_expect_error (ports [i], other_version, sizeof other_version, FG_E_VERSION);
+        s_expect_error (ports [i], keys [i], garbage, sizeof garbage, FG_E_MALFORMED);
+        s_expect_error (ports [i], keys [i], other_version, sizeof other_version, FG_E_VERSION);
     }
     //  ... and every daemon still serves
     char *output = NULL;
@@ -295,7 +323,7 @@ test_clean_shutdown (void)
 {
     //  (s_grid_down checks the exit statuses; here: nothing left behind)
     CU_ASSERT_EQUAL (s_grid_down (), 0);
-    CU_ASSERT_NOT_EQUAL (ts_run (NULL, "pgrep -f fogrid-test-spine >/dev/null"), 0);
+    CU_ASSERT_NOT_EQUAL (ts_run (NULL, "pgrep -f fogrid-test-spin[e] >/dev/null"), 0);
 }
 
 static int
