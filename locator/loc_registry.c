@@ -286,18 +286,22 @@ s_remove (loc_registry_t *self, s_owner_t *owner, const char *name)
 static s_reg_t *
 s_reg_copy (const Fogrid__Registration *msg, s_owner_t *owner)
 {
-    size_t size = fogrid__registration__get_packed_size (msg);
+    //  The owner is who registered it, whatever the message claims, and a
+    //  weight of 0 means 1: set on shallow copies before packing (the
+    //  unpacked copy's strings may be protobuf-c's shared defaults)
+    Fogrid__Registration reg = *msg;
+    Fogrid__Endpoint endpoint = *msg->endpoint;
+    endpoint.owner = owner->id;
+    if (endpoint.weight == 0)
+        endpoint.weight = 1;
+    reg.endpoint = &endpoint;
+    size_t size = fogrid__registration__get_packed_size (&reg);
     uint8_t *buffer = (uint8_t *) malloc (size + 1);
-    fogrid__registration__pack (msg, buffer);
+    fogrid__registration__pack (&reg, buffer);
     s_reg_t *self = (s_reg_t *) zmalloc (sizeof (s_reg_t));
     self->msg = fogrid__registration__unpack (NULL, size, buffer);
     free (buffer);
-    assert (self->msg);
-    //  The owner is who registered it, whatever the message claims
-    free (self->msg->endpoint->owner);
-    self->msg->endpoint->owner = strdup (owner->id);
-    if (self->msg->endpoint->weight == 0)
-        self->msg->endpoint->weight = 1;
+    assert (self->msg && self->msg->endpoint);
     self->owner = owner;
     return self;
 }
