@@ -27,6 +27,7 @@ test: build
 	@cd $(BUILD) && ctest --output-on-failure -j 1
 
 demo: build
+	@scripts/deps.sh test
 	@KEEP=$(KEEP) scripts/demo.sh $(BUILD)/bin
 
 asan: deps

@@ -460,10 +460,16 @@ s_print_result (cli_client_t *client, const char *task_id, int which)
         if (result->stderr.len && result->stderr.data [result->stderr.len - 1] != '\n')
             printf ("\n");
         Fogrid__TaskInfo *info = result->info;
+        //  The reason is shown when it says more than the exit code
+        char plain [64];
+        snprintf (plain, sizeof plain, "exit code %d", info? info->exit_code: 0);
+        bool says_more = info && *info->reason && !streq (info->reason, plain);
+        if (info && cli_task_state_final (info->state) && info->timed_out)
+            printf ("--- %s: %s\n", info->state, info->reason);
+        else
         if (info && cli_task_state_final (info->state))
-            printf ("--- %s, exit code %d%s%s%s\n", info->state, info->exit_code,
-                    info->timed_out? ", timed out": "",
-                    *info->reason? ": ": "", info->reason);
+            printf ("--- %s, exit code %d%s%s\n", info->state, info->exit_code,
+                    says_more? ": ": "", says_more? info->reason: "");
         else
             printf ("--- %s (not finished)\n", info? info->state: "unknown");
     }

@@ -2,9 +2,11 @@
 #   demo.sh - a small fogrid grid on this machine, with real work through it
 #
 #   usage: scripts/demo.sh BINDIR        (make demo; KEEP=1 leaves it up)
-#   Starts a locator, a hub and two miners on loopback, runs a handful of
-#   tasks through the `fogrid` command line, prints their results and the
-#   miner list, and stops everything.
+#   Starts a locator, a hub and two miners on loopback with security on
+#   (CurveZMQ; the locator's key pair is made first and its public key
+#   handed to everyone else), runs a handful of tasks through the `fogrid`
+#   command line, prints their results and the miner list, shows the
+#   locator's HTTP and DNS views, and stops everything.
 set -u
 BIN=$(cd "${1:-build/bin}" && pwd)
 KEEP=${KEEP:-0}
@@ -46,11 +48,22 @@ trap 'exit 130' INT TERM
 LPORT=$(free_port 17700)
 BPORT=$(free_port $((LPORT + 1)))
 MPORT=$(free_port $((BPORT + 1)))
+HPORT=$(free_port $((MPORT + 1)))
+DPORT=$(free_port $((HPORT + 1)))
 export FOGRID_LOCATOR="tcp://127.0.0.1:$LPORT"
+# Every party trusts the locator by its public key; the buyer's own key
+# pair is kept with the demo, not in ~/.fogrid
+export FOGRID_SECURITY_LOCATOR_KEY="$DIR/locator.key"
+export FOGRID_SECURITY_KEYS="$DIR/buyer.key"
 fogrid() { "$BIN/fogrid" "$@"; }
 
+say "making the locator's key pair"
+fogrid keygen "$DIR/locator.key" 2>&1 | sed 's/^I: [0-9: -]*//'
+
 say "starting a locator, a hub and two miners (logs in $DIR)"
-"$BIN/fogrid-locator" --bind "tcp://127.0.0.1:$LPORT" 2>"$DIR/locator.log" & PIDS+=($!)
+"$BIN/fogrid-locator" --bind "tcp://127.0.0.1:$LPORT" --http "127.0.0.1:$HPORT" \
+    --dns "127.0.0.1:$DPORT" --data "$DIR/locator" -o "security/keys=$DIR/locator.key" \
+    2>"$DIR/locator.log" & PIDS+=($!)
 "$BIN/fogrid-hub" --buyers "tcp://127.0.0.1:$BPORT" --miners "tcp://127.0.0.1:$MPORT" \
     --locator "$FOGRID_LOCATOR" --data "$DIR/hub" 2>"$DIR/hub.log" & PIDS+=($!)
 for n in 1 2; do
@@ -78,7 +91,7 @@ submit() {
 submit -- sh -c 'echo hello; exit 3'
 submit -- sh -c 'echo "running on $(hostname) as task $FOGRID_TASK_ID"'
 submit -- awk 'BEGIN { for (n = 2; c < 15; n++) { p = 1; for (d = 2; d * d <= n; d++) if (n % d == 0) { p = 0; break } if (p) { printf "%d ", n; c++ } } print "" }'
-submit -- sh -c 'seq 1 1000000 | awk "{ s += \$1 } END { print s }"'
+submit -- sh -c 'seq 1 1000000 | awk "{ s += \$1 } END { printf \"%.0f\\n\", s }"'
 submit --timeout 1 -- sleep 10
 submit -- sh -c 'echo to stderr >&2; exit 0'
 
@@ -96,6 +109,19 @@ say "fogrid miners"
 fogrid miners
 say "fogrid health"
 fogrid health
+
+say "the locator's HTTP API: curl http://127.0.0.1:$HPORT/v1/services/hub"
+if command -v curl >/dev/null; then
+    curl -s "http://127.0.0.1:$HPORT/v1/services/hub"
+else
+    echo "(curl is not installed)"
+fi
+say "the locator's DNS: dig @127.0.0.1 -p $DPORT SRV hub.service.fogrid."
+if command -v dig >/dev/null; then
+    dig +noall +answer +additional @127.0.0.1 -p "$DPORT" SRV hub.service.fogrid.
+else
+    echo "(dig is not installed: apt-get install dnsutils)"
+fi
 
 if [ "$KEEP" = 1 ]; then
     say "the grid stays up: FOGRID_LOCATOR=$FOGRID_LOCATOR $BIN/fogrid ...; Ctrl-C stops it"
