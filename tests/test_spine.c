@@ -318,6 +318,27 @@ test_malformed_messages (void)
     free (task);
 }
 
+//  The example configs in deploy/ are valid as shipped
+static void
+test_deploy_configs (void)
+{
+    const char *source = getenv ("FOGRID_SOURCE_DIR");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (source);
+    const char *daemons [] = { "locator", "hub", "miner" };
+    for (int index = 0; index < 3; index++) {
+        char *output = NULL, program [64];
+        snprintf (program, sizeof program, "fogrid-%s", daemons [index]);
+        //  The data dir is moved to the test's: -t may create it
+        int rc = ts_run (&output, "%s -t -f %s/deploy/%s.cfg -o %s/data_dir=%s/deploy-%s",
+                         ts_bin (program), source, daemons [index], daemons [index], grid.dir,
+                         daemons [index]);
+        CU_ASSERT_EQUAL (rc, 0);
+        if (rc)
+            fprintf (stderr, "%s", output);
+        free (output);
+    }
+}
+
 static void
 test_clean_shutdown (void)
 {
@@ -349,5 +370,6 @@ test_spine_add (void)
     CU_add_test (suite, "the less loaded miner is chosen", test_fewer_loaded_miner_is_chosen);
     CU_add_test (suite, "a killed miner's task finishes elsewhere", test_killed_miner);
     CU_add_test (suite, "malformed messages to each daemon", test_malformed_messages);
+    CU_add_test (suite, "the example configs are valid", test_deploy_configs);
     CU_add_test (suite, "clean shutdown of every daemon", test_clean_shutdown);
 }
