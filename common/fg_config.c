@@ -135,7 +135,11 @@ fg_config_load (fg_config_t *self, const char *filename)
         return -1;
     }
     fclose (file);
-    zconfig_t *root = zconfig_load (filename);
+    //  Read here rather than with zconfig_load, which leaks its zfile when
+    //  the text is not valid ZPL
+    zchunk_t *chunk = zchunk_slurp (filename, 0);
+    zconfig_t *root = chunk? zconfig_chunk_load (chunk): NULL;
+    zchunk_destroy (&chunk);
     if (!root) {
         snprintf (self->error, sizeof self->error,
                   "%s: not valid ZPL (see the line reported above)", filename);

@@ -100,6 +100,12 @@ s_fail (s_parser_t *self, size_t pos, const char *format, ...)
     va_end (args);
 }
 
+static bool
+s_is_space (char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 //  Copies text [from, to) for an error message: blanks trimmed, bytes that
 //  are not printable ASCII shown as '?' (the message goes back to a
 //  buyer and into logs). A long span keeps its head and tail when head is
@@ -107,11 +113,9 @@ s_fail (s_parser_t *self, size_t pos, const char *format, ...)
 static void
 s_snippet (const char *text, size_t from, size_t to, bool head, char *buf, size_t size)
 {
-    while (from < to && (text [from] == ' ' || text [from] == '\t'
-                     ||  text [from] == '\n' || text [from] == '\r'))
+    while (from < to && s_is_space (text [from]))
         from++;
-    while (to > from && (text [to - 1] == ' ' || text [to - 1] == '\t'
-                     ||   text [to - 1] == '\n' || text [to - 1] == '\r'))
+    while (to > from && s_is_space (text [to - 1]))
         to--;
     char raw [S_SNIPPET_MAX + 8];
     size_t len = 0;
@@ -121,10 +125,15 @@ s_snippet (const char *text, size_t from, size_t to, bool head, char *buf, size_
     }
     else
     if (head) {
-        memcpy (raw, text + from, 20);
-        memcpy (raw + 20, " ... ", 5);
-        memcpy (raw + 25, text + to - 20, 20);
-        len = 45;
+        size_t head_len = 20, tail = to - 20;
+        while (head_len > 1 && s_is_space (text [from + head_len - 1]))
+            head_len--;
+        while (tail < to - 1 && s_is_space (text [tail]))
+            tail++;
+        memcpy (raw, text + from, head_len);
+        memcpy (raw + head_len, " ... ", 5);
+        memcpy (raw + head_len + 5, text + tail, to - tail);
+        len = head_len + 5 + (to - tail);
     }
     else {
         memcpy (raw, "...", 3);
@@ -181,12 +190,6 @@ s_expected (s_parser_t *self, const char *what, size_t from)
 
 //  --------------------------------------------------------------------------
 //  Lexer
-
-static bool
-s_is_space (char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
 
 static bool
 s_is_digit (char c)

@@ -15,11 +15,16 @@
         binpack     free cores after placement (fewest first), then as fastest
         spread      free cores (most first), then as fastest
 
-    The task's constraint expression is not evaluated yet; the server only
-    checks that it is sane text.
+    The task's constraint (fg_expr, docs/constraints.md) is one more hard
+    requirement, evaluated over the attributes s_attribute gives for a
+    miner. hub_sched_choose parses it once for all the miners it weighs.
+    The server refuses a constraint that does not parse at submit; should
+    one reach here all the same, it matches no miner, since the hub cannot
+    guess what was meant.
     =========================================================================  */
 #include "fogrid.h"
 #include "hub_sched.h"
+#include "fg_expr.h"
 
 static const char *s_policy_names [HUB_POLICY_COUNT] = {
     "fastest", "cheapest", "binpack", "spread"
@@ -80,8 +85,80 @@ s_has_label (const hub_sched_miner_t *miner, const Fogrid__Label *want)
     return false;
 }
 
-bool
-hub_sched_fits (const Fogrid__TaskSpec *spec, const hub_sched_miner_t *miner)
+static int64_t
+s_clamp (uint64_t number)
+{
+    return number > INT64_MAX? INT64_MAX: (int64_t) number;
+}
+
+//  What a constraint may ask about a miner: its offer, what is free on it
+//  now, its labels as label.KEY and its runtimes as runtime.NAME (true or
+//  false). What it did not report is undefined.
+static bool
+s_attribute (void *arg, const char *name, fg_expr_value_t *value)
+{
+    const hub_sched_miner_t *miner = (const hub_sched_miner_t *) arg;
+    const Fogrid__Resources *res = miner->resources;
+    if (strncmp (name, "label.", 6) == 0) {
+        for (size_t index = 0; res && index < res->n_labels; index++)
+            if (streq (res->labels [index]->key, name + 6)) {
+                value->type = FG_EXPR_STRING;
+                value->text = res->labels [index]->value;
+                return true;
+            }
+        return false;
+    }
+    if (strncmp (name, "runtime.", 8) == 0) {
+        value->type = FG_EXPR_BOOL;
+        value->number = s_offers_runtime (miner, name + 8);
+        return true;
+    }
+    if (streq (name, "id")) {
+        value->type = FG_EXPR_STRING;
+        value->text = miner->id;
+        return miner->id != NULL;
+    }
+    value->type = FG_EXPR_INT;
+    if (streq (name, "cores"))
+        value->number = miner->cores;
+    else
+    if (streq (name, "free_cores"))
+        value->number = miner->free_cores;
+    else
+    if (streq (name, "free_mem_mb"))
+        value->number = s_clamp (miner->free_mem_mb);
+    else
+    if (streq (name, "free_gpus"))
+        value->number = miner->free_gpus;
+    else
+    if (streq (name, "running"))
+        value->number = miner->running;
+    else
+    if (streq (name, "price"))
+        value->number = s_clamp (res? res->price: 0);   //  as the ranking counts it
+    else
+    if (streq (name, "mem_mb") && res)
+        value->number = s_clamp (res->mem_mb);
+    else
+    if (streq (name, "gpus") && res)
+        value->number = res->gpus;
+    else
+    if (streq (name, "disk_mb") && res && res->disk_mb)     //  0: not reported
+        value->number = s_clamp (res->disk_mb);
+    else
+        return false;
+    return true;
+}
+
+//  The spec's constraint parsed, or NULL when it does not parse
+static fg_expr_t *
+s_constraint (const Fogrid__TaskSpec *spec)
+{
+    return fg_expr_parse (spec->constraint, NULL, 0);
+}
+
+static bool
+s_fits (const Fogrid__TaskSpec *spec, fg_expr_t *constraint, const hub_sched_miner_t *miner)
 {
     if (!miner->connected)
         return false;
@@ -102,7 +179,16 @@ hub_sched_fits (const Fogrid__TaskSpec *spec, const hub_sched_miner_t *miner)
     uint64_t price = res? res->price: 0;
     if (spec->max_price && price > spec->max_price)
         return false;
-    return true;
+    return fg_expr_eval (constraint, s_attribute, (void *) miner);
+}
+
+bool
+hub_sched_fits (const Fogrid__TaskSpec *spec, const hub_sched_miner_t *miner)
+{
+    fg_expr_t *constraint = s_constraint (spec);
+    bool fits = s_fits (spec, constraint, miner);
+    fg_expr_destroy (&constraint);
+    return fits;
 }
 
 //  Compares running/cores without division: a < b when a is less loaded.
@@ -155,12 +241,14 @@ hub_sched_choose (const Fogrid__TaskSpec *spec, const hub_sched_miner_t *miners,
     hub_policy_t policy;
     if (hub_sched_policy_parse (spec->policy, &policy))
         policy = HUB_POLICY_FASTEST;        //  refused at submit; be safe anyway
+    fg_expr_t *constraint = s_constraint (spec);
     int best = -1;
     for (size_t index = 0; index < count; index++) {
-        if (!hub_sched_fits (spec, &miners [index]))
+        if (!s_fits (spec, constraint, &miners [index]))
             continue;
         if (best < 0 || s_compare (policy, spec, &miners [index], &miners [best]) < 0)
             best = (int) index;
     }
+    fg_expr_destroy (&constraint);
     return best;
 }

@@ -40,6 +40,7 @@
 #include "hub_miners.h"
 #include "hub_sched.h"
 #include "hub_server.h"
+#include "fg_expr.h"
 #include <sys/stat.h>
 #include <unistd.h>
 #include <errno.h>
@@ -549,6 +550,12 @@ s_spec_check (const Fogrid__TaskSpec *spec, char *why, size_t size)
         }
     if (!fg_text_valid (spec->constraint, S_MAX_CONSTRAINT)) {
         snprintf (why, size, "constraint: not printable or over %d bytes", S_MAX_CONSTRAINT);
+        return -1;
+    }
+    //  Refused now, with the column, rather than a task that never places
+    char expr_err [200];
+    if (fg_expr_check (spec->constraint, expr_err, sizeof expr_err)) {
+        snprintf (why, size, "constraint: %s", expr_err);
         return -1;
     }
     hub_policy_t policy;

@@ -101,6 +101,9 @@ s_owner_destroy (s_owner_t **self_p)
 {
     s_owner_t *self = *self_p;
     if (self) {
+        s_reg_t *reg;
+        while ((reg = (s_reg_t *) zlistx_detach (self->regs, NULL)))
+            s_reg_destroy (&reg);
         zlistx_destroy (&self->regs);
         free (self);
         *self_p = NULL;

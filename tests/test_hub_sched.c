@@ -165,6 +165,83 @@ test_liveness (void)
     CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 2), -1);
 }
 
+static void
+test_constraint (void)
+{
+    Fogrid__Label region = FOGRID__LABEL__INIT, ssd = FOGRID__LABEL__INIT;
+    region.key = "region";
+    region.value = "eu";
+    ssd.key = "ssd";
+    ssd.value = "";
+    Fogrid__Label *labels [2] = { &region, &ssd };
+    char *runtimes [2] = { "process", "docker" };
+    Fogrid__Resources eu = FOGRID__RESOURCES__INIT, us = FOGRID__RESOURCES__INIT;
+    eu.cores = 8;
+    eu.mem_mb = 16384;
+    eu.disk_mb = 100000;
+    eu.gpus = 2;
+    eu.price = 30;
+    eu.n_labels = 2;
+    eu.labels = labels;
+    eu.n_runtimes = 2;
+    eu.runtimes = runtimes;
+    us.cores = 4;
+    us.mem_mb = 2048;
+    us.price = 5;
+    hub_sched_miner_t miners [3] = {
+        s_miner ("m-eu", 8, 6, 1, 0.5, &eu),
+        s_miner ("m-us", 4, 4, 0, 0.1, &us),
+        s_miner ("m-bare", 2, 2, 0, 0.0, NULL),
+    };
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    spec.constraint = "";               //  none: the least loaded
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 2);
+
+    //  Over what each miner offers and has free now
+    spec.constraint = "cores >= 4 && mem_mb >= 4096 && label.region == \"eu\"";
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 0);
+    spec.constraint = "!(gpus > 0) || price <= 10";
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 2);
+    CU_ASSERT_FALSE (hub_sched_fits (&spec, &miners [0]));
+    CU_ASSERT_TRUE (hub_sched_fits (&spec, &miners [1]));
+    spec.constraint = "free_cores > 5 && free_mem_mb >= 8192 && running == 1 && disk_mb > 0";
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 0);
+    spec.constraint = "id in (\"m-us\", \"m-eu\") && free_gpus == 0";
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 1);
+    spec.constraint = "runtime.docker";
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 0);
+    spec.constraint = "runtime.process && !runtime.docker && price == 0";
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 2);   //  m-bare: no resources
+    spec.constraint = "label.ssd == \"\"";
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 0);
+
+    //  A label or resource the miner did not report is undefined: any
+    //  comparison with it is false, its negation true
+    spec.constraint = "label.region != \"eu\"";
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), -1);
+    spec.constraint = "!(label.region == \"eu\")";
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 2);
+    spec.constraint = "disk_mb < 1000000";          //  m-us reported no disk
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 0);
+    spec.constraint = "label.region == 1";          //  a type mismatch: false
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), -1);
+
+    //  Still only on top of the other requirements
+    spec.constraint = "label.region == \"eu\"";
+    spec.cores = 7;
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), -1);
+    spec.cores = 0;
+    miners [0].connected = false;
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), -1);
+    miners [0].connected = true;
+
+    //  One that does not parse (the server refuses it at submit) matches
+    //  nothing rather than everything
+    spec.constraint = "(cores > 2";
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), -1);
+    CU_ASSERT_FALSE (hub_sched_fits (&spec, &miners [1]));
+}
+
 void
 test_hub_sched_add (void)
 {
@@ -173,5 +250,6 @@ test_hub_sched_add (void)
         "each policy's choice", test_policies,
         "labels, price ceiling, runtime", test_labels_price_runtime,
         "only connected miners", test_liveness,
+        "constraint expressions", test_constraint,
         NULL);
 }

@@ -871,6 +871,13 @@ test_bad_input (void)
     CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
     CU_ASSERT_EQUAL (reply->error->code, FG_E_INVALID);
     fg_msg_free (&reply);
+    spec.constraint = "(cores > 2";                 //  printable, but not a constraint
+    reply = s_call (hub.buyer, &request);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_INVALID);
+    CU_ASSERT_PTR_NOT_NULL (strstr (reply->error->text,
+                            "constraint: column 11: expected ')' after \"(cores > 2\""));
+    fg_msg_free (&reply);
     spec.constraint = "";
     char token [200];
     memset (token, 'a', sizeof token - 1);
