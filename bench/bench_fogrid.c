@@ -91,7 +91,7 @@ bench_fogrid (const bench_params_t *params, bench_result_t *result, const char *
     char queue [64];
     snprintf (queue, sizeof queue, "hub/queue_max=%d", params->tasks + 10);
     char *hub_argv [] = { hub_bin, "--buyers", buyers, "--miners", miners, "--locator", "",
-                          "--data", data, "-o", queue, NULL };
+                          "--data", data, "-o", queue, "-o", "security/insecure=1", NULL };
     pid_t hub = s_spawn (dir, "hub.log", hub_argv);
     pid_t miner_pids [16];
     char runtime_opt [64];
@@ -103,7 +103,8 @@ bench_fogrid (const bench_params_t *params, bench_result_t *result, const char *
         snprintf (log, sizeof log, "%s.log", name);
         snprintf (id, sizeof id, "miner/id=m-bench%d", i);
         char *argv [] = { miner_bin, "--hub", miners, "--name", name, "--data", mdata,
-                          "--cores", "4", "-o", runtime_opt, "-o", id, NULL };
+                          "--cores", "4", "-o", runtime_opt, "-o", id,
+                          "-o", "security/insecure=1", NULL };
         miner_pids [i] = s_spawn (dir, log, argv);
     }
     char err [512] = "";
