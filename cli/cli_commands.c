@@ -37,7 +37,7 @@ typedef struct {
 } s_command_t;
 
 static s_command_fn s_cmd_submit, s_cmd_status, s_cmd_wait, s_cmd_result,
-    s_cmd_cancel, s_cmd_miners, s_cmd_health, s_cmd_resolve, s_cmd_keygen;
+    s_cmd_cancel, s_cmd_miners, s_cmd_health, s_cmd_resolve, s_cmd_services, s_cmd_keygen;
 
 static const s_command_t s_commands [] = {
     { "submit", s_cmd_submit, "[options] -- COMMAND [ARG...]", "submit a task; prints its id" },
@@ -49,6 +49,7 @@ static const s_command_t s_commands [] = {
     { "miners", s_cmd_miners, "", "list the hub's miners with resources and load" },
     { "health", s_cmd_health, "", "summary of the hub: miners and tasks by state, queue" },
     { "resolve", s_cmd_resolve, "[--policy P] NAME", "show a service's endpoints and functions" },
+    { "services", s_cmd_services, "", "list the names the locators know, with endpoint counts" },
     { "keygen", s_cmd_keygen, "[FILE]", "make a key pair (default ~/.fogrid/buyer.key)" },
     { NULL, NULL, NULL, NULL }
 };
@@ -634,6 +635,31 @@ s_cmd_resolve (s_globals_t *globals, int argc, char **argv)
         printf ("  %s(%s) -> %s\n", res->functions [i].name, res->functions [i].args,
                 res->functions [i].result);
     fg_resolution_destroy (&res);
+    fg_resolver_destroy (&resolver);
+    return 0;
+}
+
+static int
+s_cmd_services (s_globals_t *globals, int argc, char **argv)
+{
+    if (argc > 1) {
+        fprintf (stderr, "usage: fogrid services\n");
+        return s_wants_help (argc, argv)? 0: 2;
+    }
+    fg_resolver_t *resolver = fg_resolver_new (globals->locators, globals->timeout_ms);
+    fg_env_t *reply = NULL;
+    fg_error_t rc = fg_resolver_services (resolver, &reply);
+    if (rc) {
+        s_error ("services", fg_resolver_error_text (resolver));
+        fg_resolver_destroy (&resolver);
+        return 1;
+    }
+    Fogrid__LocServices *list = reply->loc_services;
+    printf ("%-32s %9s %8s\n", "NAME", "ENDPOINTS", "PROTOCOL");
+    for (size_t index = 0; index < list->n_services; index++)
+        printf ("%-32s %9u %8u\n", list->services [index]->name,
+                list->services [index]->endpoints, list->services [index]->protocol_version);
+    fg_msg_free (&reply);
     fg_resolver_destroy (&resolver);
     return 0;
 }

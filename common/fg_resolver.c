@@ -92,34 +92,74 @@ s_add_page (fg_resolution_t *res, Fogrid__LocEndpoints *page)
         fg_endpoint_from_msg (&res->endpoints [res->n_endpoints++], page->endpoints [i]);
 }
 
-//  Runs the exchange with one locator. Returns FG_OK, FG_E_NOT_FOUND, or a
-//  transport error that makes us try the next locator.
-static fg_error_t
-s_resolve_at (fg_resolver_t *self, size_t index, const char *name,
-              const char *policy, fg_resolution_t **result_p)
+//  The channel to locator index, made on first use. NULL with the reason
+//  in error_text.
+static fg_rpc_t *
+s_channel (fg_resolver_t *self, size_t index, const char **endpoint_p)
 {
     const char *endpoint = (const char *) zlist_first (self->locators);
     for (size_t i = 0; i < index; i++)
         endpoint = (const char *) zlist_next (self->locators);
+    *endpoint_p = endpoint;
     if (!self->rpcs [index] && !fg_security_insecure () && !*fg_security_locator_key ()) {
         snprintf (self->error_text, sizeof self->error_text,
                   "the locators' public key is not set (security/locator_key; for the "
                   "command line -K or FOGRID_SECURITY_LOCATOR_KEY)");
-        return FG_E_INVALID;
+        return NULL;
     }
     if (!self->rpcs [index]) {
         char err [300];
         self->rpcs [index] = fg_rpc_new_keyed (endpoint, fg_security_locator_key (),
                                                err, sizeof err);
-        if (!self->rpcs [index]) {
+        if (!self->rpcs [index])
             snprintf (self->error_text, sizeof self->error_text, "locator: %s", err);
-            return FG_E_INVALID;
-        }
     }
+    return self->rpcs [index];
+}
+
+//  After a call that got no reply: says why, and drops a channel that
+//  timed out so a fresh socket never gets the late pages.
+static fg_error_t
+s_no_reply (fg_resolver_t *self, size_t index, const char *endpoint)
+{
     fg_rpc_t *rpc = self->rpcs [index];
+    fg_error_t rc = fg_rpc_error (rpc);
+    if (rc == FG_E_UNREACHABLE)
+        snprintf (self->error_text, sizeof self->error_text,
+                  "locator %s does not answer", endpoint);
+    else
+    if (rc == FG_E_TIMEOUT)
+        snprintf (self->error_text, sizeof self->error_text,
+                  "locator %s did not answer in %d ms", endpoint, self->timeout_ms);
+    else
+        snprintf (self->error_text, sizeof self->error_text, "locator %s: %s",
+                  endpoint, fg_rpc_error_text (rpc));
+    if (rc == FG_E_TIMEOUT || rc == FG_E_UNREACHABLE)
+        fg_rpc_destroy (&self->rpcs [index]);
+    return rc;
+}
+
+typedef struct {
+    const char *name;
+    const char *policy;
+    fg_resolution_t *resolution;        //  resolve: the answer
+    fg_env_t *services;                 //  list: the LocServices reply
+} s_exchange_t;
+
+typedef fg_error_t (s_exchange_fn) (fg_resolver_t *self, size_t index, s_exchange_t *exchange);
+
+//  The resolve exchange with one locator. Returns FG_OK, FG_E_NOT_FOUND,
+//  or a transport error that makes us try the next locator.
+static fg_error_t
+s_resolve_at (fg_resolver_t *self, size_t index, s_exchange_t *exchange)
+{
+    const char *endpoint;
+    fg_rpc_t *rpc = s_channel (self, index, &endpoint);
+    if (!rpc)
+        return FG_E_INVALID;
     Fogrid__LocResolve resolve = FOGRID__LOC_RESOLVE__INIT;
-    resolve.name = (char *) name;
-    resolve.policy = (char *) (policy? policy: "");
+    resolve.name = (char *) exchange->name;
+    resolve.policy = (char *) (exchange->policy? exchange->policy: "");
     fg_env_t req = FOGRID__ENVELOPE__INIT;
     req.body_case = FOGRID__ENVELOPE__BODY_LOC_RESOLVE;
     req.loc_resolve = &resolve;
@@ -133,23 +173,8 @@ s_resolve_at (fg_resolver_t *self, size_t index, const char *name,
         reply = fg_rpc_next (rpc, self->timeout_ms);
     }
     fg_error_t rc = FG_OK;
-    if (!reply) {
-        rc = fg_rpc_error (rpc);
-        if (rc == FG_E_UNREACHABLE)
-            snprintf (self->error_text, sizeof self->error_text,
-                      "locator %s does not answer", endpoint);
-        else
-        if (rc == FG_E_TIMEOUT)
-            snprintf (self->error_text, sizeof self->error_text,
-                      "locator %s did not answer in %d ms", endpoint, self->timeout_ms);
-        else
-            snprintf (self->error_text, sizeof self->error_text, "locator %s: %s",
-                      endpoint, fg_rpc_error_text (rpc));
-        if (rc == FG_E_TIMEOUT || rc == FG_E_UNREACHABLE) {
-            //  Drop the channel: a fresh socket must not get the late pages
-            fg_rpc_destroy (&self->rpcs [index]);
-        }
-    }
+    if (!reply)
+        rc = s_no_reply (self, index, endpoint);
     else
     if (reply->body_case != FOGRID__ENVELOPE__BODY_LOC_DONE) {
         rc = FG_E_UNEXPECTED;
@@ -159,10 +184,61 @@ s_resolve_at (fg_resolver_t *self, size_t index, const char *name,
     }
     fg_msg_free (&reply);
     if (rc == FG_OK)
-        *result_p = res;
+        exchange->resolution = res;
     else
         fg_resolution_destroy (&res);
     return rc;
+}
+
+static fg_error_t
+s_list_at (fg_resolver_t *self, size_t index, s_exchange_t *exchange)
+{
+    const char *endpoint;
+    fg_rpc_t *rpc = s_channel (self, index, &endpoint);
+    if (!rpc)
+        return FG_E_INVALID;
+    Fogrid__LocList list = FOGRID__LOC_LIST__INIT;
+    fg_env_t req = FOGRID__ENVELOPE__INIT;
+    req.body_case = FOGRID__ENVELOPE__BODY_LOC_LIST;
+    req.loc_list = &list;
+    fg_env_t *reply = fg_rpc_call (rpc, &req, self->timeout_ms);
+    if (!reply)
+        return s_no_reply (self, index, endpoint);
+    if (reply->body_case != FOGRID__ENVELOPE__BODY_LOC_SERVICES) {
+        snprintf (self->error_text, sizeof self->error_text,
+                  "locator %s: unexpected '%s' in a list answer", endpoint,
+                  fg_msg_body_name (reply));
+        fg_msg_free (&reply);
+        return FG_E_UNEXPECTED;
+    }
+    exchange->services = reply;
+    return FG_OK;
+}
+
+//  Runs exchange with each locator in turn, from the one that answered
+//  last, until one gives an answer (a "not found" is an answer).
+static fg_error_t
+s_ask (fg_resolver_t *self, s_exchange_fn *exchange_fn, s_exchange_t *exchange)
+{
+    if (self->count == 0) {
+        snprintf (self->error_text, sizeof self->error_text, "no locator configured");
+        return FG_E_INVALID;
+    }
+    fg_error_t rc = FG_E_UNREACHABLE;
+    for (size_t tried = 0; tried < self->count; tried++) {
+        size_t index = (self->preferred + tried) % self->count;
+        rc = exchange_fn (self, index, exchange);
+        if (rc == FG_OK || rc == FG_E_NOT_FOUND || rc == FG_E_INVALID) {
+            self->preferred = index;
+            return rc;
+        }
+        if (tried + 1 < self->count)
+            zsys_warning ("resolver: %s, trying the next locator", self->error_text);
+    }
+    if (self->count > 1)
+        snprintf (self->error_text, sizeof self->error_text,
+                  "none of the %zu locators answered", self->count);
+    return rc == FG_E_TIMEOUT? FG_E_UNREACHABLE: rc;
 }
 
 fg_error_t
@@ -175,25 +251,19 @@ fg_resolver_resolve (fg_resolver_t *self, const char *name, const char *policy,
                   "'%s' is not a valid service name (1-63 of a-z, 0-9, '-')", name? name: "");
         return FG_E_INVALID;
     }
-    if (self->count == 0) {
-        snprintf (self->error_text, sizeof self->error_text, "no locator configured");
-        return FG_E_INVALID;
-    }
-    fg_error_t rc = FG_E_UNREACHABLE;
-    for (size_t tried = 0; tried < self->count; tried++) {
-        size_t index = (self->preferred + tried) % self->count;
-        rc = s_resolve_at (self, index, name, policy, result_p);
-        if (rc == FG_OK || rc == FG_E_NOT_FOUND || rc == FG_E_INVALID) {
-            self->preferred = index;
-            return rc;
-        }
-        if (tried + 1 < self->count)
-            zsys_warning ("resolver: %s, trying the next locator", self->error_text);
-    }
-    if (self->count > 1)
-        snprintf (self->error_text, sizeof self->error_text,
-                  "none of the %zu locators answered", self->count);
-    return rc == FG_E_TIMEOUT? FG_E_UNREACHABLE: rc;
+    s_exchange_t exchange = { .name = name, .policy = policy };
+    fg_error_t rc = s_ask (self, s_resolve_at, &exchange);
+    *result_p = exchange.resolution;
+    return rc;
+}
+
+fg_error_t
+fg_resolver_services (fg_resolver_t *self, fg_env_t **reply_p)
+{
+    s_exchange_t exchange = { .name = NULL };
+    fg_error_t rc = s_ask (self, s_list_at, &exchange);
+    *reply_p = exchange.services;
+    return rc;
 }
 
 const char *

@@ -51,6 +51,10 @@ void fg_resolver_destroy (fg_resolver_t **self_p);
 //  FG_E_INVALID; fg_resolver_error_text says more.
 fg_error_t fg_resolver_resolve (fg_resolver_t *self, const char *name,
                                 const char *policy, fg_resolution_t **result_p);
+//  Lists the names with live endpoints: *reply_p gets the LocServices
+//  envelope (free with fg_msg_free). Errors as for resolve.
+fg_error_t fg_resolver_services (fg_resolver_t *self, fg_env_t **reply_p);
+
 const char *fg_resolver_error_text (fg_resolver_t *self);
 
 void fg_resolution_destroy (fg_resolution_t **self_p);

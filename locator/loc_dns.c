@@ -38,6 +38,25 @@
     addr. are NODATA rather than NXDOMAIN, because names exist below them
     and a resolver may prune everything under an NXDOMAIN (RFC 8020).
 
+    What each query gets (AA on everything in the domain except NOTIMP):
+
+        under 2 bytes, QR set               nothing (never answer an answer)
+        2..11 bytes                         FORMERR, id and opcode echoed
+        opcode not QUERY                    NOTIMP
+        not one question, bytes run out     FORMERR
+        EDNS version over 0                 BADVERS (16: 0 in the header,
+                                            1 in the OPT's extended rcode)
+        class not IN or ANY                 REFUSED
+        name outside the domain             REFUSED
+        AXFR IXFR MAILA MAILB               NOTIMP
+        no such name in the domain          NXDOMAIN, SOA in authority
+        a name without the type asked       NOERROR, SOA in authority
+        no domain configured, or a bad one  SERVFAIL
+
+    The question is echoed whenever it parsed, and an OPT record goes back
+    whenever a valid one came, on errors too: without it dig concludes the
+    server has no EDNS0 and says so.
+
     Parsing trusts nothing: every read is bounds-checked, the question must
     not use compression (no client compresses the only name in a message,
     and pointers there could only point back into the header), and other
@@ -45,7 +64,8 @@
     loop to bound. EDNS0 (RFC 6891) is honoured for the UDP size, capped
     at 1232 (the DNS flag day 2020 size, no fragmentation on common paths).
     When the answer or authority section does not fit, the reply keeps the
-    question only and sets TC, so the client retries over TCP; additional
+    question only and sets TC, so the client retries over TCP (where only
+    an answer over 64K could still be cut short that way); additional
     records that do not fit are just left out (RFC 2181 section 9).
     =========================================================================  */
 #include "loc_dns.h"
@@ -212,6 +232,37 @@ s_skip_name (const uint8_t *msg, size_t size, size_t *offset)
     return true;
 }
 
+//  Steps over the records after the question, noting the OPT record.
+//  False when one runs past the end or the OPT is not valid; the OPT only
+//  counts when it is, as a reply must not carry one back for a bad one.
+static bool
+s_parse_records (const uint8_t *msg, size_t size, size_t offset,
+                 size_t other, size_t arcount, s_query_t *query)
+{
+    for (size_t index = 0; index < other + arcount; index++) {
+        size_t start = offset;
+        if (!s_skip_name (msg, size, &offset) || offset + 10 > size)
+            return false;
+        size_t fixed = offset;
+        uint16_t rdlength = s_get16 (msg + fixed + 8);
+        offset += 10;
+        if (offset + rdlength > size)
+            return false;
+        offset += rdlength;
+        if (index >= other && s_get16 (msg + fixed) == S_TYPE_OPT) {
+            //  one OPT at most, and only at the root (RFC 6891 6.1.1)
+            if (query->edns || msg [start] != 0) {
+                query->edns = false;
+                return false;
+            }
+            query->edns = true;
+            query->edns_size = s_get16 (msg + fixed + 2);
+            query->edns_version = msg [fixed + 5];
+        }
+    }
+    return true;
+}
+
 //  Parses a query; returns S_NOERROR, S_FORMERR or S_NOTIMP. The header is
 //  at least 12 bytes.
 static int
@@ -236,32 +287,16 @@ s_parse (const uint8_t *msg, size_t size, s_query_t *query)
         query->question_end = offset;
         query->has_question = true;
     }
+    //  records in answer and authority mean nothing in a QUERY; they are
+    //  stepped over to reach the additional section, where EDNS0 lives: an
+    //  error reply carries an OPT too, or the client takes it for a server
+    //  without EDNS0 (dig says so)
+    bool records = query->has_question
+                && s_parse_records (msg, size, offset, other, arcount, query);
     if (((msg [2] >> 3) & 0x0F) != 0)
         return S_NOTIMP;
-    if (!query->has_question)
+    if (!records)
         return S_FORMERR;
-
-    //  records in answer and authority mean nothing in a QUERY; step over
-    //  them to reach the additional section, where EDNS0 lives
-    for (size_t index = 0; index < other + arcount; index++) {
-        size_t start = offset;
-        if (!s_skip_name (msg, size, &offset) || offset + 10 > size)
-            return S_FORMERR;
-        uint16_t type = s_get16 (msg + offset);
-        uint16_t rdlength = s_get16 (msg + offset + 8);
-        if (index >= other && type == S_TYPE_OPT) {
-            //  one OPT at most, and only at the root (RFC 6891 6.1.1)
-            if (query->edns || msg [start] != 0)
-                return S_FORMERR;
-            query->edns = true;
-            query->edns_size = s_get16 (msg + offset + 2);
-            query->edns_version = msg [offset + 5];
-        }
-        offset += 10;
-        if (offset + rdlength > size)
-            return S_FORMERR;
-        offset += rdlength;
-    }
     if (query->qtype == S_TYPE_OPT)
         return S_FORMERR;           //  a pseudo type, not something to ask for
     return S_NOERROR;
@@ -734,11 +769,10 @@ s_answer_service (s_reply_t *self, const uint8_t *label, loc_dns_lookup_fn *look
         if (!self->truncated)
             s_add_txt_functions (self, &service);
     }
-    if (self->counts [S_ANSWER] == 0 && !self->truncated)
-        s_add_soa (self, S_AUTHORITY);
-
-    //  glue for the synthesized targets, so the client needs no second query
-    if (s_wants (qtype, S_TYPE_SRV))
+    //  glue for the synthesized targets, so the client needs no second
+    //  query; it only follows SRV records, so a negative answer (whose SOA
+    //  the caller adds to authority, after this) never has any
+    if (s_wants (qtype, S_TYPE_SRV) && self->counts [S_ANSWER])
         for (size_t index = 0; index < service.n_targets && !self->truncated; index++)
             if (s_target_resolve (self, &service.targets [index], &target) && target.is_addr
             &&  !s_target_seen_addr (&service, index, target.addr))
@@ -790,7 +824,7 @@ s_answer (s_reply_t *self, loc_dns_lookup_fn *lookup, void *arg)
     }
     else
     if (depth == 2 && s_label_is (labels [1], "service"))
-        return s_answer_service (self, labels [0], lookup, arg);
+        rcode = s_answer_service (self, labels [0], lookup, arg);
     else
     if (depth == 2 && s_label_is (labels [1], "addr")) {
         uint8_t addr [4];
@@ -846,9 +880,9 @@ loc_dns_answer (const loc_dns_config_t *config, const uint8_t *query, size_t siz
         if (limit > udp)
             limit = udp;
     }
-    //  an OPT goes back when one came (unless the query was malformed),
-    //  so room for it is kept from the start
-    bool opt = parsed.edns && rcode != S_FORMERR && rcode != S_NOTIMP;
+    //  an OPT goes back when a valid one came, so room for it is kept
+    //  from the start
+    bool opt = parsed.edns;
 
     s_reply_t state = { .query = &parsed };
     s_reply_t *self = &state;

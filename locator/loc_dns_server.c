@@ -174,7 +174,8 @@ loc_dns_server_items (loc_dns_server_t *self, zmq_pollitem_t *items, size_t max)
 static void
 s_handle_udp (loc_dns_server_t *self)
 {
-    uint8_t query [S_UDP_MAX], reply [S_UDP_MAX];
+    //  A query may be larger than any answer we send over UDP
+    uint8_t query [65536], reply [S_UDP_MAX];
     for (int burst = 0; burst < S_BURST; burst++) {
         struct sockaddr_storage from;
         socklen_t from_size = sizeof from;

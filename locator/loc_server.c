@@ -14,6 +14,7 @@
                         for a name without live endpoints
         LocWatch        as LocResolve now, and again at every change of the
                         name until the lease ends; Ok when lease_ms is 0
+        LocList         LocServices: every name with live endpoints
         anything else   Error UNEXPECTED; undecodable: MALFORMED / VERSION /
                         TOO_BIG, with the request's seq when it was readable
 
@@ -377,6 +378,39 @@ s_notify_watchers (s_server_t *self)
 }
 
 static void
+s_handle_list (s_server_t *self, zframe_t *peer, uint64_t seq)
+{
+    zlistx_t *names = loc_registry_names (self->registry);
+    size_t count = zlistx_size (names), index = 0;
+    Fogrid__LocService *services = (Fogrid__LocService *) zmalloc (sizeof (Fogrid__LocService)
+                                                                    * (count + 1));
+    Fogrid__LocService **pointers = (Fogrid__LocService **) zmalloc (sizeof (void *) * (count + 1));
+    for (char *name = (char *) zlistx_first (names); name;
+         name = (char *) zlistx_next (names), index++) {
+        loc_entry_t *entries = NULL;
+        size_t endpoints = loc_registry_resolve (self->registry, name, LOC_POLICY_ROUND_ROBIN,
+                                                 &entries);
+        fogrid__loc_service__init (&services [index]);
+        services [index].name = name;
+        services [index].endpoints = (uint32_t) endpoints;
+        services [index].protocol_version = endpoints? s_describing (entries, endpoints)
+                                                       ->protocol_version: 0;
+        pointers [index] = &services [index];
+        free (entries);
+    }
+    Fogrid__LocServices list = FOGRID__LOC_SERVICES__INIT;
+    list.services = pointers;
+    list.n_services = count;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_LOC_SERVICES;
+    env.loc_services = &list;
+    s_send (self, peer, seq, &env);
+    free (pointers);
+    free (services);
+    zlistx_destroy (&names);
+}
+
+static void
 s_handle_router (s_server_t *self)
 {
     zframe_t *peer = NULL;
@@ -418,6 +452,9 @@ s_handle_router (s_server_t *self)
             break;
         case FOGRID__ENVELOPE__BODY_LOC_WATCH:
             s_handle_watch (self, peer, seq, env->loc_watch);
+            break;
+        case FOGRID__ENVELOPE__BODY_LOC_LIST:
+            s_handle_list (self, peer, seq);
             break;
         default:
             fg_msg_send_error (self->router, peer, seq, FG_E_UNEXPECTED,
@@ -520,10 +557,16 @@ s_start (s_server_t *self, char *err, size_t err_size)
         if (!self->http)
             return -1;
     }
-    zsys_info ("locator: listening on %s (port %d)%s%s%s%s, default TTL %d ms, policy %s",
-               endpoint, self->port, self->dns? ", DNS on ": "", self->dns? dns: "",
-               self->http? ", HTTP on ": "", self->http? http: "",
-               (int) limits.default_ttl_ms, loc_policy_name (self->default_policy));
+    char dns_text [300] = "", http_text [300] = "";
+    if (self->dns)
+        snprintf (dns_text, sizeof dns_text, ", DNS on %s (port %d)", dns,
+                  loc_dns_server_port (self->dns));
+    if (self->http)
+        snprintf (http_text, sizeof http_text, ", HTTP on %s (port %d)", http,
+                  loc_http_port (self->http));
+    zsys_info ("locator: listening on %s (port %d)%s%s, default TTL %d ms, policy %s",
+               endpoint, self->port, dns_text, http_text, (int) limits.default_ttl_ms,
+               loc_policy_name (self->default_policy));
     if (!fg_security_insecure ())
         zsys_info ("locator: public key %s: every hub, miner and buyer needs it "
                    "(security/locator_key, or `fogrid -K`)", fg_security_public_key ());

@@ -182,6 +182,15 @@ test_resolve_exchange (void)
     CU_ASSERT_STRING_EQUAL (res->protocol, "sum protocol");
     fg_resolution_destroy (&res);
     CU_ASSERT_EQUAL (fg_resolver_resolve (resolver, "nothing", NULL, &res), FG_E_NOT_FOUND);
+    //  ... and lists the names
+    fg_env_t *list = NULL;
+    CU_ASSERT_EQUAL (fg_resolver_services (resolver, &list), FG_OK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (list);
+    CU_ASSERT_EQUAL (list->loc_services->n_services, 1);
+    CU_ASSERT_STRING_EQUAL (list->loc_services->services [0]->name, "sum");
+    CU_ASSERT_EQUAL (list->loc_services->services [0]->endpoints, 7);
+    CU_ASSERT_EQUAL (list->loc_services->services [0]->protocol_version, 3);
+    fg_msg_free (&list);
     fg_resolver_destroy (&resolver);
 
     //  Unregister h-1: two remain
