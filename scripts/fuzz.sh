@@ -19,14 +19,17 @@ out="$build/fuzz"
 mkdir -p "$out"
 gen="$build/generated"
 flags="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-       -Icommon -I$gen $(pkg-config --cflags libczmq libprotobuf-c)"
-libs="$(pkg-config --libs libczmq libzmq libprotobuf-c libsodium)"
+       -Icommon -Ilocator -I$gen $(pkg-config --cflags libczmq libprotobuf-c)"
+libs="$(pkg-config --libs libczmq libzmq libprotobuf-c libsodium libmicrohttpd jansson libcurl) -lm"
 common="common/fg_msg.c,common/fg_error.c,common/fg_util.c,$gen/fogrid.pb-c.c"
 
 # target name and its sources (besides the target file)
 targets="msg:$common"
 [ -f fuzz/fuzz_expr.c ] && targets="$targets expr:common/fg_expr.c"
 [ -f fuzz/fuzz_dns.c ] && targets="$targets dns:locator/loc_dns.c"
+# the locator's handler needs the whole common library
+all_common=$(ls common/*.c | tr '\n' ',')
+[ -f fuzz/fuzz_locator.c ] && targets="$targets locator:${all_common}locator/loc_registry.c,$gen/fogrid.pb-c.c"
 
 status=0
 for entry in $targets; do

@@ -525,6 +525,67 @@ test_program (void)
     ts_tmpdir_remove (&dir);
 }
 
+//  Two locator processes sharing one key pair, a hub registered in both:
+//  killing either one does not stop buyers from resolving.
+static void
+test_two_locators (void)
+{
+    char *dir = ts_tmpdir_new ("locators");
+    char keys [600], keys_opt [700], key_opt [700], binds [2][64], both [140], hub_data [600];
+    snprintf (keys, sizeof keys, "%s/locator.key", dir);
+    snprintf (keys_opt, sizeof keys_opt, "security/keys=%s", keys);
+    snprintf (key_opt, sizeof key_opt, "security/locator_key=%s", keys);
+    snprintf (hub_data, sizeof hub_data, "%s/hub", dir);
+    CU_ASSERT_EQUAL_FATAL (ts_run (NULL, "%s keygen %s 2>/dev/null >/dev/null",
+                                   ts_bin ("fogrid"), keys), 0);
+    ts_proc_t *locators [2];
+    for (int index = 0; index < 2; index++) {
+        snprintf (binds [index], sizeof binds [index], "tcp://127.0.0.1:%d", ts_free_port ());
+        char name [32];
+        snprintf (name, sizeof name, "locator%d", index + 1);
+        locators [index] = ts_proc_start (dir, name, "fogrid-locator", "--bind", binds [index],
+                                          "--dns", "", "--http", "", "-o", keys_opt, NULL);
+    }
+    snprintf (both, sizeof both, "%s,%s", binds [0], binds [1]);
+    char buyers [64], miners [64];
+    snprintf (buyers, sizeof buyers, "tcp://127.0.0.1:%d", ts_free_port ());
+    snprintf (miners, sizeof miners, "tcp://127.0.0.1:%d", ts_free_port ());
+    ts_proc_t *hub = ts_proc_start (dir, "hub", "fogrid-hub", "--buyers", buyers,
+                                    "--miners", miners, "--locator", both, "--data", hub_data,
+                                    "-o", key_opt, "-o", "locator/ttl_ms=1000", NULL);
+    //  Each locator knows the hub on its own
+    for (int index = 0; index < 2; index++) {
+        bool known = false;
+        for (int tries = 0; tries < 60 && !known; tries++) {
+            known = ts_run (NULL, "HOME=%s %s -l %s -K %s resolve hub >/dev/null 2>&1", dir,
+                            ts_bin ("fogrid"), binds [index], keys) == 0;
+            if (!known)
+                zclock_sleep (100);
+        }
+        CU_ASSERT (known);
+    }
+    //  Kill the first: resolving through the pair still works, in bounded time
+    ts_proc_kill (&locators [0]);
+    int64_t start = zclock_mono ();
+    char *output = NULL;
+    CU_ASSERT_EQUAL (ts_run (&output, "HOME=%s %s -T 1000 -l %s -K %s resolve hub", dir,
+                             ts_bin ("fogrid"), both, keys), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, buyers));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, binds [1]));    //  answered by the second
+    free (output);
+    CU_ASSERT (zclock_mono () - start < 3000);
+    //  Both gone: a clear error, not a hang
+    ts_proc_kill (&locators [1]);
+    start = zclock_mono ();
+    CU_ASSERT_EQUAL (ts_run (&output, "HOME=%s %s -T 500 -l %s -K %s resolve hub", dir,
+                             ts_bin ("fogrid"), both, keys), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "none of the 2 locators answered"));
+    free (output);
+    CU_ASSERT (zclock_mono () - start < 3000);
+    CU_ASSERT_EQUAL (ts_proc_stop (&hub, 3000), 0);
+    ts_tmpdir_remove (&dir);
+}
+
 void
 test_loc_server_add (void)
 {
@@ -534,5 +595,6 @@ test_loc_server_add (void)
         "HTTP JSON API", test_http_api,
         "DNS over UDP and TCP", test_dns,
         "the fogrid-locator program", test_program,
+        "two locators, one killed", test_two_locators,
         NULL);
 }
