@@ -30,6 +30,15 @@ typedef struct {
 } bench_result_t;
 
 int64_t bench_now_us (void);
+
+//  Processes for the parts (bench_proc.c): starts argv[0] with its output
+//  in DIR/LOG; stops with SIGTERM, then SIGKILL after 2 s.
+pid_t bench_spawn (const char *dir, const char *log, char **argv);
+void bench_stop (pid_t pid);
+//  A TCP port on 127.0.0.1 nothing listens on now.
+int bench_free_port (void);
+//  The p-th percentile (0..100) of count values, sorted in place.
+double bench_percentile (int64_t *values, size_t count, double p);
 bench_result_t *bench_result_new (const char *name, int tasks);
 void bench_result_destroy (bench_result_t **self_p);
 

@@ -20,49 +20,6 @@ bench_fogrid (const bench_params_t *params, bench_result_t *result, const char *
 }
 #else
 #include "cli_client.h"
-#include <signal.h>
-#include <sys/wait.h>
-#include <fcntl.h>
-
-static pid_t
-s_spawn (const char *dir, const char *log, char **argv)
-{
-    pid_t pid = fork ();
-    if (pid == 0) {
-        char path [1024];
-        snprintf (path, sizeof path, "%s/%s", dir, log);
-        int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) {
-            dup2 (fd, 1);
-            dup2 (fd, 2);
-        }
-        execv (argv [0], argv);
-        _exit (127);
-    }
-    return pid;
-}
-
-static void
-s_stop (pid_t pid)
-{
-    kill (pid, SIGTERM);
-    for (int i = 0; i < 100; i++) {
-        if (waitpid (pid, NULL, WNOHANG) == pid)
-            return;
-        zclock_sleep (20);
-    }
-    kill (pid, SIGKILL);
-    waitpid (pid, NULL, 0);
-}
-
-static int
-s_free_port (void)
-{
-    zsock_t *probe = zsock_new (ZMQ_ROUTER);
-    int port = zsock_bind (probe, "tcp://127.0.0.1:*");
-    zsock_destroy (&probe);
-    return port;
-}
 
 static uint64_t
 s_count (Fogrid__HealthReply *health, const char *state)
@@ -85,14 +42,14 @@ bench_fogrid (const bench_params_t *params, bench_result_t *result, const char *
     char hub_bin [1100], miner_bin [1100], buyers [64], miners [64], data [128];
     snprintf (hub_bin, sizeof hub_bin, "%s/fogrid-hub", params->bin_dir);
     snprintf (miner_bin, sizeof miner_bin, "%s/fogrid-miner", params->bin_dir);
-    snprintf (buyers, sizeof buyers, "tcp://127.0.0.1:%d", s_free_port ());
-    snprintf (miners, sizeof miners, "tcp://127.0.0.1:%d", s_free_port ());
+    snprintf (buyers, sizeof buyers, "tcp://127.0.0.1:%d", bench_free_port ());
+    snprintf (miners, sizeof miners, "tcp://127.0.0.1:%d", bench_free_port ());
     snprintf (data, sizeof data, "%s/hub", dir);
     char queue [64];
     snprintf (queue, sizeof queue, "hub/queue_max=%d", params->tasks + 10);
     char *hub_argv [] = { hub_bin, "--buyers", buyers, "--miners", miners, "--locator", "",
                           "--data", data, "-o", queue, "-o", "security/insecure=1", NULL };
-    pid_t hub = s_spawn (dir, "hub.log", hub_argv);
+    pid_t hub = bench_spawn (dir, "hub.log", hub_argv);
     pid_t miner_pids [16];
     char runtime_opt [64];
     snprintf (runtime_opt, sizeof runtime_opt, "miner/runtime=%s", runtime);
@@ -105,7 +62,7 @@ bench_fogrid (const bench_params_t *params, bench_result_t *result, const char *
         char *argv [] = { miner_bin, "--hub", miners, "--name", name, "--data", mdata,
                           "--cores", "4", "-o", runtime_opt, "-o", id,
                           "-o", "security/insecure=1", NULL };
-        miner_pids [i] = s_spawn (dir, log, argv);
+        miner_pids [i] = bench_spawn (dir, log, argv);
     }
     char err [512] = "";
     cli_client_t *client = NULL;
@@ -180,8 +137,8 @@ bench_fogrid (const bench_params_t *params, bench_result_t *result, const char *
     }
     cli_client_destroy (&client);
     for (int i = 0; i < params->workers; i++)
-        s_stop (miner_pids [i]);
-    s_stop (hub);
+        bench_stop (miner_pids [i]);
+    bench_stop (hub);
     char command [128];
     snprintf (command, sizeof command, "rm -rf %s", dir);
     if (system (command)) {}
