@@ -3,6 +3,7 @@
 #   make            build (Release with debug info) into build/
 #   make test       install what is missing, build, run every test
 #   make demo       install what is missing, build, run a small local grid
+#   make bench      install what is missing, build, run the benchmarks
 #   make asan       build and test with AddressSanitizer + UBSan in build-asan/
 #   make install PREFIX=/usr/local
 
@@ -11,7 +12,7 @@ PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 KEEP ?= 0
 
-.PHONY: all deps build test demo asan install clean
+.PHONY: all deps build test demo bench asan install clean
 
 all: build
 
@@ -29,6 +30,13 @@ test: build
 demo: build
 	@scripts/deps.sh test
 	@KEEP=$(KEEP) scripts/demo.sh $(BUILD)/bin
+
+bench: build
+	@scripts/deps.sh bench
+	@cmake -S . -B $(BUILD) >/dev/null && cmake --build $(BUILD) -j $(JOBS) >/dev/null
+	@$(BUILD)/bin/bench_dispatch
+	@echo
+	@$(BUILD)/bin/bench_locator
 
 asan: deps
 	@cmake -S . -B build-asan -DFOGRID_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null

@@ -1,7 +1,7 @@
 #!/bin/sh
 #   deps.sh - installs the Debian packages fogrid needs that are missing
 #
-#   usage: scripts/deps.sh [build|test|all]
+#   usage: scripts/deps.sh [build|test|bench|all]
 #   Does nothing (and needs no network) when everything is installed.
 set -eu
 
@@ -10,11 +10,14 @@ build="cmake make gcc pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev
        libmicrohttpd-dev libjansson-dev libcunit1-dev"
 test="procps psmisc curl dnsutils clang"
 
+bench="gearman-job-server libgearman-dev"
+
 case "${1:-build}" in
     build) wanted="$build" ;;
+    bench) wanted="$build $bench" ;;
     test)  wanted="$build $test" ;;
     all)   wanted="$build $test" ;;
-    *)     echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+    *)     echo "usage: $0 [build|test|bench|all]" >&2; exit 2 ;;
 esac
 
 missing=""
