@@ -37,7 +37,8 @@ typedef struct {
 } s_command_t;
 
 static s_command_fn s_cmd_submit, s_cmd_status, s_cmd_wait, s_cmd_result,
-    s_cmd_cancel, s_cmd_miners, s_cmd_health, s_cmd_resolve, s_cmd_services, s_cmd_keygen;
+    s_cmd_cancel, s_cmd_miners, s_cmd_health, s_cmd_resolve, s_cmd_services, s_cmd_keygen,
+    s_cmd_watch;
 
 static const s_command_t s_commands [] = {
     { "submit", s_cmd_submit, "[options] -- COMMAND [ARG...]", "submit a task; prints its id" },
@@ -49,6 +50,7 @@ static const s_command_t s_commands [] = {
     { "miners", s_cmd_miners, "", "list the hub's miners with resources and load" },
     { "health", s_cmd_health, "", "summary of the hub: miners and tasks by state, queue" },
     { "resolve", s_cmd_resolve, "[--policy P] NAME", "show a service's endpoints and functions" },
+    { "watch", s_cmd_watch, "[--policy P] [--for S] NAME", "print a name's endpoints at each change" },
     { "services", s_cmd_services, "", "list the names the locators know, with endpoint counts" },
     { "keygen", s_cmd_keygen, "[FILE]", "make a key pair (default ~/.fogrid/buyer.key)" },
     { NULL, NULL, NULL, NULL }
@@ -662,6 +664,149 @@ s_cmd_services (s_globals_t *globals, int argc, char **argv)
     fg_msg_free (&reply);
     fg_resolver_destroy (&resolver);
     return 0;
+}
+
+//  One update of a watch: the pages and LocDone (or an Error) that follow
+//  reply, printed. Returns 0, or -1 when the locator stopped answering.
+static int
+s_print_update (fg_rpc_t *rpc, fg_env_t *reply, int timeout_ms)
+{
+    char now [32];
+    fg_time_format (fg_now_ms (), now, sizeof now);
+    if (reply->body_case == FOGRID__ENVELOPE__BODY_ERROR) {
+        printf ("%s  %s\n", now, reply->error->text);
+        fg_msg_free (&reply);
+        fflush (stdout);
+        return 0;
+    }
+    size_t total = 0;
+    while (reply && reply->body_case == FOGRID__ENVELOPE__BODY_LOC_ENDPOINTS) {
+        Fogrid__LocEndpoints *page = reply->loc_endpoints;
+        for (size_t index = 0; index < page->n_endpoints; index++, total++) {
+            fg_endpoint_t endpoint;
+            fg_endpoint_from_msg (&endpoint, page->endpoints [index]);
+            printf ("%s  %-28s owner %-16s weight %u load %u\n", now, endpoint.uri,
+                    endpoint.owner, endpoint.weight, endpoint.load);
+        }
+        fg_msg_free (&reply);
+        reply = fg_rpc_next (rpc, timeout_ms);
+    }
+    bool done = reply && reply->body_case == FOGRID__ENVELOPE__BODY_LOC_DONE;
+    if (done)
+        printf ("%s  (%zu endpoints)\n", now, total);
+    fg_msg_free (&reply);
+    fflush (stdout);
+    return done? 0: -1;
+}
+
+//  An Error NOT_FOUND is an update too: the name has no endpoint now.
+//  Returns whether it was one.
+static bool
+s_print_not_found (fg_rpc_t *rpc)
+{
+    if (fg_rpc_error (rpc) != FG_E_NOT_FOUND)
+        return false;
+    char now [32];
+    fg_time_format (fg_now_ms (), now, sizeof now);
+    printf ("%s  %s\n", now, fg_rpc_error_text (rpc));
+    fflush (stdout);
+    return true;
+}
+
+//  Watches a name at the first locator that answers: the locator pushes
+//  an update at each change; the lease is renewed every S_RENEW_MS.
+#define S_LEASE_MS  10000
+#define S_RENEW_MS  4000
+
+static int
+s_cmd_watch (s_globals_t *globals, int argc, char **argv)
+{
+    const char *policy = "", *name = NULL;
+    int64_t seconds = 0;
+    for (int index = 1; index < argc; index++) {
+        if (streq (argv [index], "--policy") && index + 1 < argc)
+            policy = argv [++index];
+        else
+        if (streq (argv [index], "--for") && index + 1 < argc)
+            seconds = atoll (argv [++index]);
+        else
+        if (argv [index][0] != '-' && !name)
+            name = argv [index];
+        else
+            name = NULL, index = argc;
+    }
+    if (!name || seconds < 0) {
+        fprintf (stderr, "usage: fogrid watch [--policy P] [--for SECONDS] NAME\n"
+                 "  prints NAME's endpoints now and at each change, until Ctrl-C\n"
+                 "  (or for SECONDS)\n");
+        return s_wants_help (argc, argv)? 0: 2;
+    }
+    if (!fg_name_valid (name)) {
+        s_error (name, "not a valid service name (1-63 of a-z, 0-9, '-')");
+        return 2;
+    }
+    zlist_t *locators = fg_split_list (globals->locators);
+    int64_t until = seconds? fg_now_ms () + seconds * 1000: INT64_MAX;
+    int rc = 1;
+    for (char *locator = (char *) zlist_first (locators); locator && !zsys_interrupted;
+         locator = (char *) zlist_next (locators)) {
+        char err [300];
+        fg_rpc_t *rpc = fg_rpc_new_keyed (locator, fg_security_locator_key (), err, sizeof err);
+        if (!rpc) {
+            s_error (locator, err);
+            continue;
+        }
+        Fogrid__LocWatch watch = FOGRID__LOC_WATCH__INIT;
+        watch.name = (char *) name;
+        watch.lease_ms = S_LEASE_MS;
+        watch.policy = (char *) policy;
+        fg_env_t req = FOGRID__ENVELOPE__INIT;
+        req.body_case = FOGRID__ENVELOPE__BODY_LOC_WATCH;
+        req.loc_watch = &watch;
+        fg_env_t *reply = fg_rpc_call (rpc, &req, globals->timeout_ms);
+        bool answering = reply? s_print_update (rpc, reply, globals->timeout_ms) == 0
+                              : s_print_not_found (rpc);
+        if (!answering && fg_rpc_error (rpc) != FG_OK && fg_rpc_error (rpc) != FG_E_TIMEOUT
+        &&  fg_rpc_error (rpc) != FG_E_UNREACHABLE) {
+            s_error (name, fg_rpc_error_text (rpc));     //  refused: no use trying others
+            fg_rpc_destroy (&rpc);
+            break;
+        }
+        int64_t renew_at = fg_now_ms () + S_RENEW_MS;
+        while (answering && !zsys_interrupted && fg_now_ms () < until) {
+            int64_t wait = renew_at - fg_now_ms ();
+            if (until - fg_now_ms () < wait)
+                wait = until - fg_now_ms ();
+            reply = fg_rpc_next (rpc, wait > 0? (int) wait: 0);
+            if (reply)
+                answering = s_print_update (rpc, reply, globals->timeout_ms) == 0;
+            else
+            if (fg_rpc_error (rpc) == FG_E_NOT_FOUND)
+                s_print_not_found (rpc);
+            else
+            if (fg_now_ms () >= renew_at) {
+                //  Renewing is answered with the current state, which
+                //  also proves the locator is still there
+                reply = fg_rpc_call (rpc, &req, globals->timeout_ms);
+                answering = reply != NULL || fg_rpc_error (rpc) == FG_E_NOT_FOUND;
+                fg_msg_free (&reply);
+                //  (its pages are skipped: nothing changed since the last update)
+                while (answering && (reply = fg_rpc_next (rpc, 100)))
+                    fg_msg_free (&reply);
+                renew_at = fg_now_ms () + S_RENEW_MS;
+            }
+        }
+        fg_rpc_destroy (&rpc);
+        if (answering || zsys_interrupted || fg_now_ms () >= until) {
+            rc = 0;
+            break;
+        }
+        fprintf (stderr, "fogrid: locator %s stopped answering; trying the next\n", locator);
+    }
+    zlist_destroy (&locators);
+    if (rc && !zsys_interrupted)
+        s_error (name, "no locator answers");
+    return rc;
 }
 
 static void

@@ -5,6 +5,7 @@
 #define FOGRID_H_INCLUDED
 
 #include <czmq.h>
+#include <jansson.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include "fogrid.pb-c.h"
@@ -22,5 +23,7 @@ typedef Fogrid__Envelope fg_env_t;
 #include "fg_registrant.h"
 #include "fg_curve.h"
 #include "fg_security.h"
+#include "fg_http.h"
+#include "fg_metrics.h"
 
 #endif

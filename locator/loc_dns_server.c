@@ -161,6 +161,12 @@ loc_dns_server_port (loc_dns_server_t *self)
     return self->port;
 }
 
+uint64_t
+loc_dns_server_queries (loc_dns_server_t *self)
+{
+    return self->queries;
+}
+
 size_t
 loc_dns_server_items (loc_dns_server_t *self, zmq_pollitem_t *items, size_t max)
 {

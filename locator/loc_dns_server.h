@@ -25,6 +25,9 @@ void loc_dns_server_destroy (loc_dns_server_t **self_p);
 //  The port bound (UDP and TCP share it).
 int loc_dns_server_port (loc_dns_server_t *self);
 
+//  Queries answered since start.
+uint64_t loc_dns_server_queries (loc_dns_server_t *self);
+
 //  Appends the sockets to poll to items. Returns how many.
 size_t loc_dns_server_items (loc_dns_server_t *self, zmq_pollitem_t *items, size_t max);
 

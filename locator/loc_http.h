@@ -1,34 +1,43 @@
 /*  =========================================================================
-    loc_http - the locator's HTTP JSON API
+    loc_http - the locator's HTTP pages
 
         GET /v1/services            every name with live endpoints
         GET /v1/services/NAME       one name: protocol, functions, endpoints
                                     (?policy=... orders them as a resolve)
-        GET /v1/health              counts and uptime
+        GET /v1/health              counts and uptime (JSON)
+        GET /healthz, /readyz       "ok" while the locator serves
+        GET /metrics                Prometheus text format
 
-    libmicrohttpd runs in "external select" mode: the locator's own poll
-    loop waits on its sockets and calls loc_http_handle, so the registry
-    is only ever touched by the locator's thread.
+    Served by fg_http from the locator's own loop, so the handlers read the
+    registry and the counters below without locks.
     =========================================================================  */
 #ifndef LOC_HTTP_H_INCLUDED
 #define LOC_HTTP_H_INCLUDED
 
-typedef struct _loc_http_t loc_http_t;
+//  What the locator counts, for /metrics (kept by loc_server).
+typedef struct {
+    int64_t started_ms;
+    uint64_t registers;         //  LocRegister accepted
+    uint64_t refused;           //  requests answered with an Error other than NOT_FOUND
+    uint64_t heartbeats;
+    uint64_t unregisters;
+    uint64_t resolves;          //  LocResolve answered with endpoints
+    uint64_t not_found;         //  LocResolve/LocWatch for a name without endpoints
+    uint64_t watches_started;
+    uint64_t watch_updates;     //  pushed to watchers
+    uint64_t expired;           //  registrations dropped for a missed TTL
+    size_t watches;             //  now
+    uint64_t dns_queries;       //  updated by loc_server before a scrape
+    fg_latency_t resolve_latency;
+} loc_stats_t;
 
-//  address: "HOST:PORT" (fg_address_parse). NULL with the reason in err.
-loc_http_t *loc_http_new (const char *address, loc_registry_t *registry,
-                          char *err, size_t err_size);
-void loc_http_destroy (loc_http_t **self_p);
+typedef struct {
+    loc_registry_t *registry;
+    loc_stats_t *stats;
+} loc_http_context_t;
 
-int loc_http_port (loc_http_t *self);
-
-//  Appends the sockets to wait on to items (at most max). Returns how many.
-size_t loc_http_items (loc_http_t *self, zmq_pollitem_t *items, size_t max);
-
-//  How long the server may wait at most, in ms, or -1 for no limit.
-int64_t loc_http_timeout (loc_http_t *self);
-
-//  Does whatever is ready (never blocks).
-void loc_http_handle (loc_http_t *self);
+//  address: "HOST:PORT". NULL with the reason in err.
+fg_http_t *loc_http_new (const char *address, loc_http_context_t *context,
+                         char *err, size_t err_size);
 
 #endif

@@ -90,7 +90,9 @@ typedef struct {
     zsock_t *router;            //  the locator conversation
     int port;                   //  its port
     loc_registry_t *registry;   //  the services
-    loc_http_t *http;           //  JSON API, or NULL
+    fg_http_t *http;            //  JSON API and metrics, or NULL
+    loc_http_context_t http_context;
+    loc_stats_t stats;          //  for /metrics
     loc_dns_server_t *dns;      //  DNS, or NULL
     zlistx_t *watches;          //  s_watch_t
     loc_policy_t default_policy;
@@ -185,6 +187,7 @@ s_send_endpoints (s_server_t *self, zframe_t *peer, uint64_t seq, const char *na
     loc_entry_t *entries = NULL;
     size_t count = loc_registry_resolve (self->registry, name, policy, &entries);
     if (count == 0) {
+        self->stats.not_found++;
         fg_msg_send_error (self->router, peer, seq, FG_E_NOT_FOUND,
                            "no live endpoint is registered as '%s'", name);
         return;
@@ -265,6 +268,7 @@ s_handle_register (s_server_t *self, zframe_t *peer, uint64_t seq, const char *k
                       "locator/register_keys", msg->owner);
         fg_msg_send_error (self->router, peer, seq, FG_E_DENIED,
                            "this key may not register services here");
+        self->stats.refused++;
         return;
     }
     char err [300];
@@ -272,8 +276,10 @@ s_handle_register (s_server_t *self, zframe_t *peer, uint64_t seq, const char *k
     if (rc) {
         zsys_warning ("locator: refused a registration of %s: %s", msg->owner, err);
         fg_msg_send_error (self->router, peer, seq, rc, "%s", err);
+        self->stats.refused++;
     }
     else {
+        self->stats.registers++;
         fg_debug ("locator: %s registered %zu", msg->owner, msg->n_regs);
         s_send_ok (self, peer, seq, "registered");
     }
@@ -288,8 +294,12 @@ s_handle_resolve (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__LocRes
                            "'%.64s' is not a service name", msg->name? msg->name: "");
         return;
     }
-    if (s_request_policy (self, peer, seq, msg->policy, &policy) == 0)
-        s_send_endpoints (self, peer, seq, msg->name, policy, msg->page_size);
+    if (s_request_policy (self, peer, seq, msg->policy, &policy))
+        return;
+    int64_t start = zclock_usecs ();
+    s_send_endpoints (self, peer, seq, msg->name, policy, msg->page_size);
+    self->stats.resolves++;
+    fg_latency_add (&self->stats.resolve_latency, (double) (zclock_usecs () - start) / 1e6);
 }
 
 static void
@@ -334,6 +344,7 @@ s_handle_watch (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__LocWatch
         return;
     }
     if (!watch) {
+        self->stats.watches_started++;
         if (zlistx_size (self->watches) >= self->max_watches) {
             fg_msg_send_error (self->router, peer, seq, FG_E_LIMIT,
                                "the locator holds %zu watches, its limit", self->max_watches);
@@ -371,6 +382,7 @@ s_notify_watchers (s_server_t *self)
         uint64_t version = loc_registry_version (self->registry, watch->name);
         if (version != watch->sent_version) {
             watch->sent_version = version;
+            self->stats.watch_updates++;
             s_send_endpoints (self, watch->peer, watch->seq, watch->name, watch->policy, 0);
         }
         watch = (s_watch_t *) zlistx_next (self->watches);
@@ -432,6 +444,7 @@ s_handle_router (s_server_t *self)
             s_handle_register (self, peer, seq, key, env->loc_register);
             break;
         case FOGRID__ENVELOPE__BODY_LOC_HEARTBEAT:
+            self->stats.heartbeats++;
             if (loc_registry_heartbeat (self->registry, env->loc_heartbeat->owner,
                                         env->loc_heartbeat->load, fg_now_ms ()))
                 fg_msg_send_error (self->router, peer, seq, FG_E_NOT_FOUND,
@@ -439,6 +452,7 @@ s_handle_router (s_server_t *self)
                                    env->loc_heartbeat->owner);
             break;
         case FOGRID__ENVELOPE__BODY_LOC_UNREGISTER: {
+            self->stats.unregisters++;
             size_t removed = loc_registry_unregister (self->registry, env->loc_unregister->owner,
                                                       env->loc_unregister->name);
             if (removed)
@@ -483,7 +497,7 @@ s_handle_pipe (s_server_t *self)
     if (streq (command, "PORTS"))
         zsock_send (self->pipe, "iii", self->port,
                     self->dns? loc_dns_server_port (self->dns): 0,
-                    self->http? loc_http_port (self->http): 0);
+                    self->http? fg_http_port (self->http): 0);
     else
     if (streq (command, "STATS")) {
         zlistx_t *names = loc_registry_names (self->registry);
@@ -553,7 +567,9 @@ s_start (s_server_t *self, char *err, size_t err_size)
     }
     const char *http = fg_config_str (self->config, "locator/http");
     if (*http) {
-        self->http = loc_http_new (http, self->registry, err, err_size);
+        self->http_context.registry = self->registry;
+        self->http_context.stats = &self->stats;
+        self->http = loc_http_new (http, &self->http_context, err, err_size);
         if (!self->http)
             return -1;
     }
@@ -563,7 +579,7 @@ s_start (s_server_t *self, char *err, size_t err_size)
                   loc_dns_server_port (self->dns));
     if (self->http)
         snprintf (http_text, sizeof http_text, ", HTTP on %s (port %d)", http,
-                  loc_http_port (self->http));
+                  fg_http_port (self->http));
     zsys_info ("locator: listening on %s (port %d)%s%s, default TTL %d ms, policy %s",
                endpoint, self->port, dns_text, http_text, (int) limits.default_ttl_ms,
                loc_policy_name (self->default_policy));
@@ -585,7 +601,7 @@ s_poll_items (s_server_t *self, zmq_pollitem_t *items)
     if (self->dns)
         count += loc_dns_server_items (self->dns, items + count, S_MAX_ITEMS - count);
     if (self->http)
-        count += loc_http_items (self->http, items + count, S_MAX_ITEMS - count);
+        count += fg_http_items (self->http, items + count, S_MAX_ITEMS - count);
     return count;
 }
 
@@ -600,7 +616,7 @@ s_serve (s_server_t *self)
         if (wait < 0 || wait > 1000)
             wait = 1000;        //  also bounds how late a watch lease ends
         if (self->http) {
-            int64_t http_wait = loc_http_timeout (self->http);
+            int64_t http_wait = fg_http_timeout (self->http);
             if (http_wait >= 0 && http_wait < wait)
                 wait = http_wait;
         }
@@ -617,11 +633,15 @@ s_serve (s_server_t *self)
             s_handle_router (self);
         if (self->dns)
             loc_dns_server_handle (self->dns, items, count);
-        if (self->http)
-            loc_http_handle (self->http);
+        if (self->http) {
+            self->stats.watches = zlistx_size (self->watches);
+            self->stats.dns_queries = self->dns? loc_dns_server_queries (self->dns): 0;
+            fg_http_handle (self->http);
+        }
         size_t expired = loc_registry_expire (self->registry, fg_now_ms ());
         if (expired)
             fg_debug ("locator: %zu registrations expired", expired);
+        self->stats.expired += expired;
         s_notify_watchers (self);
     }
 }
@@ -633,6 +653,7 @@ loc_server_actor (zsock_t *pipe, void *argsv)
     s_server_t *self = (s_server_t *) zmalloc (sizeof (s_server_t));
     self->pipe = pipe;
     self->config = args->config;
+    self->stats.started_ms = fg_now_ms ();
     args->error [0] = 0;
     args->rc = s_start (self, args->error, sizeof args->error);
     if (args->rc)
@@ -653,7 +674,7 @@ loc_server_actor (zsock_t *pipe, void *argsv)
             s_watch_destroy (&watch);
         zlistx_destroy (&self->watches);
     }
-    loc_http_destroy (&self->http);
+    fg_http_destroy (&self->http);
     loc_dns_server_destroy (&self->dns);
     zcertstore_destroy (&self->register_keys);
     zsock_destroy (&self->router);

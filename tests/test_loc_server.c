@@ -338,6 +338,47 @@ test_watch_and_expiry (void)
     s_locator_stop (&locator);
 }
 
+//  `fogrid watch` prints the endpoints at each change, pushed by the locator
+static void
+test_cli_watch (void)
+{
+    s_locator_t locator;
+    s_locator_start (&locator, "5000");
+    zsock_t *owner = s_client (&locator);
+    char *dir = ts_tmpdir_new ("watch");
+    ts_run (NULL, "%s --insecure -l %s watch --for 3 sum > %s/watch.out 2>&1 &",
+            ts_bin ("fogrid"), locator.endpoint, dir);
+    zclock_sleep (700);
+    s_register (owner, "h-1", "sum", 1, 9000);
+    zclock_sleep (500);
+    s_register (owner, "h-2", "sum", 1, 9100);
+    zclock_sleep (500);
+    Fogrid__LocUnregister unregister = FOGRID__LOC_UNREGISTER__INIT;
+    unregister.owner = "h-1";
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_LOC_UNREGISTER;
+    env.loc_unregister = &unregister;
+    fg_msg_send (owner, NULL, &env);
+    fg_env_t *reply = s_recv (owner);
+    fg_msg_free (&reply);
+    zclock_sleep (2000);        //  the watch ends by itself after 3 s
+    char *output = NULL;
+    ts_run (&output, "cat %s/watch.out", dir);
+    //  Not found, then 1, then 2, then 1 endpoint again
+    char *first = strstr (output, "no live endpoint");
+    char *one = first? strstr (first, "(1 endpoints)"): NULL;
+    char *two = one? strstr (one, "(2 endpoints)"): NULL;
+    char *again = two? strstr (two, "(1 endpoints)"): NULL;
+    CU_ASSERT (first && one && two && again);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "tcp://127.0.0.1:9100"));
+    if (!again)
+        fprintf (stderr, "fogrid watch printed:\n%s\n", output);
+    free (output);
+    ts_tmpdir_remove (&dir);
+    zsock_destroy (&owner);
+    s_locator_stop (&locator);
+}
+
 static void
 test_http_api (void)
 {
@@ -370,6 +411,28 @@ test_http_api (void)
                              locator.http_port), 0);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "\"owners\": 1"));
     free (output);
+    CU_ASSERT_EQUAL (ts_run (&output, "curl -sf http://127.0.0.1:%d/healthz", locator.http_port), 0);
+    CU_ASSERT_STRING_EQUAL (output, "ok\n");
+    free (output);
+
+    //  Metrics: the counts are the registry's, and promtool accepts the page
+    s_send_resolve (sock, 31, "sum", NULL, 0);
+    CU_ASSERT_EQUAL (s_read_answer (sock, 31, NULL), 2);
+    CU_ASSERT_EQUAL (ts_run (&output, "curl -sf http://127.0.0.1:%d/metrics", locator.http_port), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "\nfogrid_locator_endpoints 2\n"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "fogrid_locator_requests_total{kind=\"resolve\"} 1\n"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "fogrid_locator_resolve_seconds_count 1\n"));
+    free (output);
+    if (ts_run (NULL, "command -v promtool >/dev/null 2>&1") == 0) {
+        int rc = ts_run (&output, "curl -sf http://127.0.0.1:%d/metrics | promtool check metrics",
+                         locator.http_port);
+        CU_ASSERT_EQUAL (rc, 0);
+        if (rc)
+            fprintf (stderr, "promtool: %s\n", output);
+        free (output);
+    }
+    else
+        printf ("\n    (promtool not installed: the metrics format check is skipped) ");
     zsock_destroy (&sock);
     s_locator_stop (&locator);
 }
@@ -592,6 +655,7 @@ test_loc_server_add (void)
     ts_add_suite ("loc_server",
         "resolve: pages, LocDone, errors", test_resolve_exchange,
         "watches and expiry", test_watch_and_expiry,
+        "fogrid watch follows changes", test_cli_watch,
         "HTTP JSON API", test_http_api,
         "DNS over UDP and TCP", test_dns,
         "the fogrid-locator program", test_program,

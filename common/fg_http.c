@@ -1,0 +1,219 @@
+/*  =========================================================================
+    fg_http - a small HTTP server for a daemon's own poll loop
+
+    DESIGN
+    Connections are capped and idle ones time out, so slow clients cannot
+    pile up; request bodies are ignored (nothing here accepts input beyond
+    the URL). Errors are JSON ({"error": "..."}) with the status that says
+    what went wrong: 404 unknown path, 405 a method other than GET/HEAD.
+    =========================================================================  */
+#include "fogrid.h"
+#include <microhttpd.h>
+#include <arpa/inet.h>
+#include <sys/select.h>
+
+#define S_MAX_CONNECTIONS   64
+#define S_IDLE_TIMEOUT_S    10
+
+struct _fg_http_t {
+    struct MHD_Daemon *daemon;
+    const fg_http_route_t *routes;
+    void *arg;
+    int port;
+    uint64_t requests;
+};
+
+struct _fg_http_request_t {
+    struct MHD_Connection *connection;
+    const char *path;
+    const char *rest;
+    enum MHD_Result result;
+    bool answered;
+};
+
+const char *
+fg_http_path (fg_http_request_t *request)
+{
+    return request->path;
+}
+
+const char *
+fg_http_rest (fg_http_request_t *request)
+{
+    return request->rest;
+}
+
+const char *
+fg_http_arg (fg_http_request_t *request, const char *name)
+{
+    return MHD_lookup_connection_value (request->connection, MHD_GET_ARGUMENT_KIND, name);
+}
+
+void
+fg_http_reply (fg_http_request_t *request, unsigned status, const char *content_type,
+               const char *body, size_t size)
+{
+    if (request->answered)
+        return;
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer (size, (void *) body, MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header (response, "Content-Type", content_type);
+    MHD_add_response_header (response, "Cache-Control", "no-store");
+    request->result = MHD_queue_response (request->connection, status, response);
+    MHD_destroy_response (response);
+    request->answered = true;
+}
+
+void
+fg_http_reply_json (fg_http_request_t *request, unsigned status, json_t *body)
+{
+    char *text = json_dumps (body, JSON_INDENT (2));
+    json_decref (body);
+    if (!text) {
+        fg_http_reply_error (request, 500, "cannot encode the answer");
+        return;
+    }
+    size_t length = strlen (text);
+    text = (char *) realloc (text, length + 2);
+    text [length++] = '\n';
+    fg_http_reply (request, status, "application/json", text, length);
+    free (text);
+}
+
+void
+fg_http_reply_error (fg_http_request_t *request, unsigned status, const char *text)
+{
+    fg_http_reply_json (request, status, json_pack ("{s:s}", "error", text));
+}
+
+static enum MHD_Result
+s_request (void *cls, struct MHD_Connection *connection, const char *url, const char *method,
+           const char *version, const char *upload_data, size_t *upload_data_size,
+           void **request_state)
+{
+    (void) version;
+    (void) upload_data;
+    fg_http_t *self = (fg_http_t *) cls;
+    //  The first call only announces the request (headers read)
+    if (!*request_state) {
+        *request_state = self;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        *upload_data_size = 0;      //  bodies are not for us: ignored
+        return MHD_YES;
+    }
+    self->requests++;
+    fg_http_request_t request = { .connection = connection, .path = url, .rest = "" };
+    if (!streq (method, "GET") && !streq (method, "HEAD")) {
+        fg_http_reply_error (&request, 405, "only GET is served here");
+        return request.result;
+    }
+    for (const fg_http_route_t *route = self->routes; route->path; route++) {
+        size_t length = strlen (route->path);
+        if (route->prefix? strncmp (url, route->path, length) == 0: streq (url, route->path)) {
+            request.rest = url + (route->prefix? length: strlen (url));
+            route->handler (self->arg, &request);
+            if (!request.answered)
+                fg_http_reply_error (&request, 500, "the handler gave no answer");
+            return request.result;
+        }
+    }
+    char text [300];
+    snprintf (text, sizeof text, "no such path: %.200s", url);
+    fg_http_reply_error (&request, 404, text);
+    return request.result;
+}
+
+fg_http_t *
+fg_http_new (const char *address, const fg_http_route_t *routes, void *arg,
+             char *err, size_t err_size)
+{
+    char host [64];
+    uint16_t port;
+    if (fg_address_parse (address, host, sizeof host, &port)) {
+        snprintf (err, err_size, "HTTP address '%s' is not like 127.0.0.1:7780", address);
+        return NULL;
+    }
+    struct sockaddr_in where;
+    memset (&where, 0, sizeof where);
+    where.sin_family = AF_INET;
+    where.sin_port = htons (port);
+    inet_pton (AF_INET, host, &where.sin_addr);
+    fg_http_t *self = (fg_http_t *) zmalloc (sizeof (fg_http_t));
+    self->routes = routes;
+    self->arg = arg;
+    //  No thread flag: external select, driven by the daemon's loop
+    self->daemon = MHD_start_daemon (MHD_USE_ERROR_LOG, port, NULL, NULL, s_request, self,
+                                     MHD_OPTION_SOCK_ADDR, &where,
+                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned) S_MAX_CONNECTIONS,
+                                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) S_IDLE_TIMEOUT_S,
+                                     MHD_OPTION_END);
+    if (!self->daemon) {
+        snprintf (err, err_size, "cannot serve HTTP on %s: %s", address, strerror (errno));
+        free (self);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->daemon,
+                                                            MHD_DAEMON_INFO_BIND_PORT);
+    self->port = info? info->port: port;
+    return self;
+}
+
+void
+fg_http_destroy (fg_http_t **self_p)
+{
+    fg_http_t *self = *self_p;
+    if (self) {
+        MHD_stop_daemon (self->daemon);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+int
+fg_http_port (fg_http_t *self)
+{
+    return self->port;
+}
+
+uint64_t
+fg_http_requests (fg_http_t *self)
+{
+    return self->requests;
+}
+
+size_t
+fg_http_items (fg_http_t *self, zmq_pollitem_t *items, size_t max)
+{
+    fd_set reads, writes, errors;
+    FD_ZERO (&reads);
+    FD_ZERO (&writes);
+    FD_ZERO (&errors);
+    MHD_socket top = 0;
+    if (MHD_get_fdset (self->daemon, &reads, &writes, &errors, &top) != MHD_YES)
+        return 0;
+    size_t count = 0;
+    for (MHD_socket fd = 0; fd <= top && count < max; fd++) {
+        short events = (FD_ISSET (fd, &reads)? ZMQ_POLLIN: 0)
+                     | (FD_ISSET (fd, &writes)? ZMQ_POLLOUT: 0);
+        if (events)
+            items [count++] = (zmq_pollitem_t) { NULL, fd, events, 0 };
+    }
+    return count;
+}
+
+int64_t
+fg_http_timeout (fg_http_t *self)
+{
+    MHD_UNSIGNED_LONG_LONG timeout;
+    if (MHD_get_timeout (self->daemon, &timeout) != MHD_YES)
+        return -1;
+    return timeout > INT64_MAX? INT64_MAX: (int64_t) timeout;
+}
+
+void
+fg_http_handle (fg_http_t *self)
+{
+    MHD_run (self->daemon);
+}

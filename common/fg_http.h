@@ -1,0 +1,52 @@
+/*  =========================================================================
+    fg_http - a small HTTP server for a daemon's own poll loop
+
+    Every daemon serves /healthz, /readyz, /metrics and some JSON over
+    HTTP. libmicrohttpd runs in "external select" mode: the daemon's actor
+    polls the server's sockets with its ZeroMQ sockets (fg_http_items) and
+    calls fg_http_handle, so route handlers run on the actor's thread and
+    read its state without locks. Routes are a table, matched in order by
+    exact path or by prefix; only GET and HEAD are served.
+    =========================================================================  */
+#ifndef FG_HTTP_H_INCLUDED
+#define FG_HTTP_H_INCLUDED
+
+typedef struct _fg_http_t fg_http_t;
+typedef struct _fg_http_request_t fg_http_request_t;
+
+typedef void (fg_http_route_fn) (void *arg, fg_http_request_t *request);
+
+typedef struct {
+    const char *path;           //  "/metrics", or "/v1/services/" with prefix
+    bool prefix;                //  path is a prefix: the rest is fg_http_rest
+    fg_http_route_fn *handler;
+} fg_http_route_t;
+
+//  address: "HOST:PORT" (fg_address_parse); routes end with a NULL path.
+//  NULL with the reason in err.
+fg_http_t *fg_http_new (const char *address, const fg_http_route_t *routes, void *arg,
+                        char *err, size_t err_size);
+void fg_http_destroy (fg_http_t **self_p);
+
+int fg_http_port (fg_http_t *self);
+uint64_t fg_http_requests (fg_http_t *self);
+
+//  For the daemon's loop: sockets to poll (appended to items, at most
+//  max; returns how many), the longest wait in ms (-1: none), and the work.
+size_t fg_http_items (fg_http_t *self, zmq_pollitem_t *items, size_t max);
+int64_t fg_http_timeout (fg_http_t *self);
+void fg_http_handle (fg_http_t *self);
+
+//  In a handler: what was asked.
+const char *fg_http_path (fg_http_request_t *request);
+const char *fg_http_rest (fg_http_request_t *request);
+const char *fg_http_arg (fg_http_request_t *request, const char *name);
+
+//  In a handler: the answer (exactly one). Bodies are copied.
+void fg_http_reply (fg_http_request_t *request, unsigned status, const char *content_type,
+                    const char *body, size_t size);
+//  Takes the reference of body.
+void fg_http_reply_json (fg_http_request_t *request, unsigned status, json_t *body);
+void fg_http_reply_error (fg_http_request_t *request, unsigned status, const char *text);
+
+#endif
