@@ -3,6 +3,7 @@
 #   make            build (Release with debug info) into build/
 #   make test       install what is missing, build, run every test
 #   make demo       install what is missing, build, run a small local grid
+#   make fuzz       run every libFuzzer target for FUZZ_SECONDS (default 60)
 #   make bench      install what is missing, build, run the benchmarks
 #   make asan       build and test with AddressSanitizer + UBSan in build-asan/
 #   make install PREFIX=/usr/local
@@ -11,8 +12,9 @@ BUILD ?= build
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 KEEP ?= 0
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test demo bench asan install clean
+.PHONY: all deps build test demo bench fuzz asan install clean
 
 all: build
 
@@ -30,6 +32,10 @@ test: build
 demo: build
 	@scripts/deps.sh test
 	@KEEP=$(KEEP) scripts/demo.sh $(BUILD)/bin
+
+fuzz: build
+	@scripts/deps.sh test
+	@scripts/fuzz.sh $(BUILD) $(FUZZ_SECONDS)
 
 bench: build
 	@scripts/deps.sh bench

@@ -168,6 +168,56 @@ cli_client_health (cli_client_t *self, fg_env_t **env_p)
     return *env_p? (*env_p)->health_reply: NULL;
 }
 
+static Fogrid__TransferReply *
+s_transfer (cli_client_t *self, bool deposit, uint64_t amount, const char *token, fg_env_t **env_p)
+{
+    Fogrid__DepositRequest dep = FOGRID__DEPOSIT_REQUEST__INIT;
+    Fogrid__WithdrawRequest wd = FOGRID__WITHDRAW_REQUEST__INIT;
+    fg_env_t req = FOGRID__ENVELOPE__INIT;
+    if (deposit) {
+        dep.amount = amount;
+        dep.token = (char *) token;
+        req.body_case = FOGRID__ENVELOPE__BODY_DEPOSIT;
+        req.deposit = &dep;
+    }
+    else {
+        wd.amount = amount;
+        wd.token = (char *) token;
+        req.body_case = FOGRID__ENVELOPE__BODY_WITHDRAW;
+        req.withdraw = &wd;
+    }
+    *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_TRANSFER_REPLY);
+    if (!*env_p && self->error == FG_E_TIMEOUT)
+        //  As for submit: the token makes the retry the same transfer
+        *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_TRANSFER_REPLY);
+    return *env_p? (*env_p)->transfer_reply: NULL;
+}
+
+Fogrid__TransferReply *
+cli_client_deposit (cli_client_t *self, uint64_t amount, const char *token, fg_env_t **env_p)
+{
+    return s_transfer (self, true, amount, token, env_p);
+}
+
+Fogrid__TransferReply *
+cli_client_withdraw (cli_client_t *self, uint64_t amount, const char *token, fg_env_t **env_p)
+{
+    return s_transfer (self, false, amount, token, env_p);
+}
+
+Fogrid__BalanceReply *
+cli_client_balance (cli_client_t *self, const char *account, uint32_t limit, fg_env_t **env_p)
+{
+    Fogrid__BalanceRequest balance = FOGRID__BALANCE_REQUEST__INIT;
+    balance.account = (char *) (account? account: "");
+    balance.limit = limit;
+    fg_env_t req = FOGRID__ENVELOPE__INIT;
+    req.body_case = FOGRID__ENVELOPE__BODY_BALANCE;
+    req.balance = &balance;
+    *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_BALANCE_REPLY);
+    return *env_p? (*env_p)->balance_reply: NULL;
+}
+
 fg_error_t
 cli_client_error (cli_client_t *self)
 {

@@ -29,6 +29,16 @@ Fogrid__ResultReply *cli_client_result (cli_client_t *self, const char *task_id,
 Fogrid__TaskInfo *cli_client_cancel (cli_client_t *self, const char *task_id, fg_env_t **env_p);
 Fogrid__MinersReply *cli_client_miners (cli_client_t *self, fg_env_t **env_p);
 Fogrid__HealthReply *cli_client_health (cli_client_t *self, fg_env_t **env_p);
+//  Money: deposit (only on hubs with hub/open_deposits) and withdraw move
+//  amount between the world and the caller's account; the token makes a
+//  retry safe (both retry once, with it, after a timeout). account "" is
+//  the caller's own; limit 0 = the hub's default number of entries.
+Fogrid__TransferReply *cli_client_deposit (cli_client_t *self, uint64_t amount, const char *token,
+                                           fg_env_t **env_p);
+Fogrid__TransferReply *cli_client_withdraw (cli_client_t *self, uint64_t amount, const char *token,
+                                            fg_env_t **env_p);
+Fogrid__BalanceReply *cli_client_balance (cli_client_t *self, const char *account, uint32_t limit,
+                                          fg_env_t **env_p);
 
 fg_error_t cli_client_error (cli_client_t *self);
 const char *cli_client_error_text (cli_client_t *self);

@@ -38,7 +38,7 @@ typedef struct {
 
 static s_command_fn s_cmd_submit, s_cmd_status, s_cmd_wait, s_cmd_result,
     s_cmd_cancel, s_cmd_miners, s_cmd_health, s_cmd_resolve, s_cmd_services, s_cmd_keygen,
-    s_cmd_watch;
+    s_cmd_deposit, s_cmd_wallet, s_cmd_watch;
 
 static const s_command_t s_commands [] = {
     { "submit", s_cmd_submit, "[options] -- COMMAND [ARG...]", "submit a task; prints its id" },
@@ -49,6 +49,9 @@ static const s_command_t s_commands [] = {
     { "cancel", s_cmd_cancel, "TASK", "cancel a task" },
     { "miners", s_cmd_miners, "", "list the hub's miners with resources and load" },
     { "health", s_cmd_health, "", "summary of the hub: miners and tasks by state, queue" },
+    { "deposit", s_cmd_deposit, "[--token T] AMOUNT", "credit your account (hubs with open deposits)" },
+    { "withdraw", s_cmd_deposit, "[--token T] AMOUNT", "pay out of your account" },
+    { "wallet", s_cmd_wallet, "[--account A] [--limit N]", "your balance, escrow and history" },
     { "resolve", s_cmd_resolve, "[--policy P] NAME", "show a service's endpoints and functions" },
     { "watch", s_cmd_watch, "[--policy P] [--for S] NAME", "print a name's endpoints at each change" },
     { "services", s_cmd_services, "", "list the names the locators know, with endpoint counts" },
@@ -314,6 +317,9 @@ s_print_info (Fogrid__TaskInfo *info)
     }
     if (*info->reason)
         printf ("reason    %s\n", info->reason);
+    if (info->price)
+        printf ("price     %" PRIu64 " (%s)\n", info->price,
+                streq (info->state, "succeeded")? "paid": "held in escrow");
     if (info->spec && info->spec->n_argv) {
         printf ("command  ");
         for (size_t i = 0; i < info->spec->n_argv; i++)
@@ -664,6 +670,110 @@ s_cmd_services (s_globals_t *globals, int argc, char **argv)
     fg_msg_free (&reply);
     fg_resolver_destroy (&resolver);
     return 0;
+}
+
+//  ---------------------------------------------------------------------
+//  deposit, withdraw, wallet
+
+static int
+s_cmd_deposit (s_globals_t *globals, int argc, char **argv)
+{
+    bool deposit = streq (argv [0], "deposit");
+    const char *token_arg = NULL, *amount_arg = NULL;
+    bool bad = false;
+    for (int index = 1; index < argc; index++) {
+        if (streq (argv [index], "--token") && index + 1 < argc)
+            token_arg = argv [++index];
+        else
+        if (argv [index][0] != '-' && !amount_arg)
+            amount_arg = argv [index];
+        else
+            bad = true;
+    }
+    uint64_t amount = 0;
+    if (s_wants_help (argc, argv) || bad || !amount_arg
+    ||  !s_parse_uint (amount_arg, INT64_MAX, &amount) || amount == 0) {
+        fprintf (stderr, "usage: fogrid %s [--token TOKEN] AMOUNT\n"
+                 "  AMOUNT in the smallest unit (1 or more); the same TOKEN never moves money "
+                 "twice\n", argv [0]);
+        return s_wants_help (argc, argv)? 0: 2;
+    }
+    char token [64];
+    fg_id_new (deposit? "dep": "wd", token, sizeof token);
+    cli_client_t *client = s_connect (globals);
+    if (!client)
+        return 1;
+    fg_env_t *reply = NULL;
+    Fogrid__TransferReply *done = deposit
+        ? cli_client_deposit (client, amount, token_arg? token_arg: token, &reply)
+        : cli_client_withdraw (client, amount, token_arg? token_arg: token, &reply);
+    int rc = done? 0: s_call_failed (client, deposit? "deposit refused": "withdraw refused");
+    if (done)
+        printf ("%s: %s%" PRIu64 ", balance %" PRId64 "%s\n", done->transfer_id,
+                deposit? "+": "-", amount, done->balance,
+                done->duplicate? " (done before: nothing moved now)": "");
+    fg_msg_free (&reply);
+    cli_client_destroy (&client);
+    return rc;
+}
+
+static int
+s_cmd_wallet (s_globals_t *globals, int argc, char **argv)
+{
+    const char *account = "";
+    uint64_t limit = 20;
+    for (int index = 1; index < argc; index++) {
+        if (streq (argv [index], "--account") && index + 1 < argc)
+            account = argv [++index];
+        else
+        if (streq (argv [index], "--limit") && index + 1 < argc
+        &&  s_parse_uint (argv [index + 1], 1000, &limit))
+            index++;
+        else {
+            fprintf (stderr, "usage: fogrid wallet [--account ACCOUNT] [--limit N]\n"
+                     "  your account (buyer:YOURKEY), the escrow held for your unfinished\n"
+                     "  tasks and the latest N entries (default 20, at most 1000); other\n"
+                     "  accounts (miner:ID, hub:fee, ...) for keys in the hub's admin_keys\n");
+            return s_wants_help (argc, argv)? 0: 2;
+        }
+    }
+    cli_client_t *client = s_connect (globals);
+    if (!client)
+        return 1;
+    fg_env_t *reply = NULL;
+    Fogrid__BalanceReply *wallet = cli_client_balance (client, account, (uint32_t) limit, &reply);
+    int rc = wallet? 0: s_call_failed (client, "wallet");
+    if (wallet && wallet->n_accounts) {
+        const char *name = wallet->accounts [0]->name;
+        printf ("account   %s\n", name);
+        printf ("balance   %" PRId64 "\n", wallet->accounts [0]->balance);
+        int64_t held = 0;
+        for (size_t i = 1; i < wallet->n_accounts; i++)
+            held += wallet->accounts [i]->balance;
+        if (wallet->n_accounts > 1) {
+            printf ("escrow    %" PRId64 " held for %zu unfinished tasks\n", held,
+                    wallet->n_accounts - 1);
+            for (size_t i = 1; i < wallet->n_accounts; i++)
+                printf ("  %-24s %" PRId64 "\n", wallet->accounts [i]->name,
+                        wallet->accounts [i]->balance);
+        }
+        printf ("ledger    signed by %s\n", wallet->ledger_key);
+        printf ("history   (newest first)\n");
+        for (size_t i = 0; i < wallet->n_entries; i++) {
+            Fogrid__LedgerEntry *entry = wallet->entries [i];
+            char when [32];
+            fg_time_format ((int64_t) entry->at_ms, when, sizeof when);
+            bool in = streq (entry->to, name);
+            printf ("  %s  #%-5" PRIu64 " %c%-10" PRId64 " %-28s %s %s\n", when, entry->seq,
+                    in? '+': '-', entry->amount, entry->id, in? "from": "to",
+                    in? entry->from: entry->to);
+        }
+        if (wallet->n_entries == 0)
+            printf ("  (no entries)\n");
+    }
+    fg_msg_free (&reply);
+    cli_client_destroy (&client);
+    return rc;
 }
 
 //  One update of a watch: the pages and LocDone (or an Error) that follow

@@ -72,6 +72,20 @@ fg_config_set (fg_config_t *self, const char *path, const char *value)
         snprintf (self->error, sizeof self->error, "%s: value too long", path);
         return -1;
     }
+    //  Every value must print back as ZPL, which quotes with " or ' and
+    //  has no escapes: no control characters, and not both quotes
+    for (const char *c = value; *c; c++)
+        if ((unsigned char) *c < 0x20 || *c == 0x7f) {
+            snprintf (self->error, sizeof self->error,
+                      "%s: the value holds a control character (byte %d)", path,
+                      (int) (c - value) + 1);
+            return -1;
+        }
+    if (strchr (value, '"') && strchr (value, '\'')) {
+        snprintf (self->error, sizeof self->error,
+                  "%s: a value may hold double or single quotes, not both", path);
+        return -1;
+    }
     if (def->type == FG_CFG_INT) {
         errno = 0;
         char *end = NULL;
@@ -126,32 +140,43 @@ s_load_tree (fg_config_t *self, zconfig_t *node, const char *prefix)
 }
 
 int
-fg_config_load (fg_config_t *self, const char *filename)
+fg_config_load_text (fg_config_t *self, const char *text, size_t size, const char *name)
 {
-    FILE *file = fopen (filename, "r");
-    if (!file) {
-        snprintf (self->error, sizeof self->error, "cannot read %s: %s",
-                  filename, strerror (errno));
-        return -1;
-    }
-    fclose (file);
-    //  Read here rather than with zconfig_load, which leaks its zfile when
-    //  the text is not valid ZPL
-    zchunk_t *chunk = zchunk_slurp (filename, 0);
-    zconfig_t *root = chunk? zconfig_chunk_load (chunk): NULL;
+    //  zconfig_chunk_load wants text it can read to a final NUL
+    zchunk_t *chunk = zchunk_new (NULL, size + 1);
+    zchunk_append (chunk, text, size);
+    zchunk_extend (chunk, "", 1);
+    zconfig_t *root = zconfig_chunk_load (chunk);
     zchunk_destroy (&chunk);
     if (!root) {
         snprintf (self->error, sizeof self->error,
-                  "%s: not valid ZPL (see the line reported above)", filename);
+                  "%s: not valid ZPL (see the line reported above)", name);
         return -1;
     }
     char saved [512] = "";
     int rc = s_load_tree (self, root, "");
     if (rc) {
         snprintf (saved, sizeof saved, "%s", self->error);
-        snprintf (self->error, sizeof self->error, "%s: %s", filename, saved);
+        snprintf (self->error, sizeof self->error, "%s: %s", name, saved);
     }
     zconfig_destroy (&root);
+    return rc;
+}
+
+int
+fg_config_load (fg_config_t *self, const char *filename)
+{
+    //  Read here rather than with zconfig_load, which leaks its zfile when
+    //  the text is not valid ZPL
+    zchunk_t *chunk = zchunk_slurp (filename, 0);
+    if (!chunk) {
+        snprintf (self->error, sizeof self->error, "cannot read %s: %s",
+                  filename, strerror (errno));
+        return -1;
+    }
+    int rc = fg_config_load_text (self, (const char *) zchunk_data (chunk), zchunk_size (chunk),
+                                  filename);
+    zchunk_destroy (&chunk);
     return rc;
 }
 
@@ -229,6 +254,7 @@ fg_config_print (fg_config_t *self, FILE *out, bool with_help)
         }
         if (with_help)
             fprintf (out, "    #   %s\n", self->defs [i].help);
-        fprintf (out, "    %s = \"%s\"\n", slash? slash + 1: path, self->values [i]);
+        char quote = strchr (self->values [i], '"')? '\'': '"';
+        fprintf (out, "    %s = %c%s%c\n", slash? slash + 1: path, quote, self->values [i], quote);
     }
 }

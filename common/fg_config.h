@@ -34,6 +34,9 @@ void fg_config_destroy (fg_config_t **self_p);
 //  Loads a ZPL file over the current values. Returns 0 or -1 (see _error).
 int fg_config_load (fg_config_t *self, const char *filename);
 
+//  The same from text in memory; name is used in the error message.
+int fg_config_load_text (fg_config_t *self, const char *text, size_t size, const char *name);
+
 //  Sets one value, validating it. Returns 0 or -1 (see _error).
 int fg_config_set (fg_config_t *self, const char *path, const char *value);
 

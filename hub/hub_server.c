@@ -31,11 +31,42 @@
     number; anything else is refused as FG_E_STALE (and told to stop), so a
     miner that comes back from a partition cannot complete a task twice.
 
+    Money (hub_ledger.h). Every task change that moves money does it in
+    the same store transaction as the change, through s_task_change (and
+    s_assign for the escrow), so a crash keeps both or neither:
+
+        task change                     transfer (id)
+        -----------                     -------------
+        pending -> assigned             buyer:KEY -> escrow:TASK, the miner's
+                                        ask (escrow/TASK/ATTEMPT)
+        -> succeeded                    escrow:TASK -> miner:ID, minus the fee
+                                        (pay/TASK), and -> hub:fee (fee/TASK)
+        -> failed, cancelled, pending   escrow:TASK -> buyer:KEY
+           (lost miner: requeued)       (refund/TASK/ATTEMPT)
+
+    pay/TASK can exist once, so no task is paid twice; what escrow holds is
+    always drained by the settlement, and an escrow left over by a failed
+    settlement is settled at the next start. A task is charged its
+    miner's ask, which the scheduler keeps within the task's max_price.
+    hub/require_funds decides what happens to a buyer who cannot pay it:
+    on, a submit is refused (FG_E_FUNDS) when the buyer's balance is below
+    the task's max_price (or, without one, below the cheapest connected
+    miner's ask), and the scheduler only places a task on miners whose ask
+    the buyer's balance covers; a task no such miner fits stays pending,
+    its reason saying so, until a deposit or a cheaper miner comes. Off
+    (the default, for try-out grids), a task whose buyer cannot pay runs
+    unpaid: nothing is escrowed and its miner earns nothing for it, while
+    buyers who can pay are charged as usual. Buyers are their CurveZMQ
+    public keys (buyer:anonymous on a plain-text hub); deposits come from
+    `world`, only with hub/open_deposits on (a stand-in for a payment
+    gateway), withdrawals go back to it.
+
     Conversations are in proto/fogrid.proto; the task and miner state
     tables in hub_task.c and hub_miners.c.
     =========================================================================  */
 #include "fogrid.h"
 #include "hub_store.h"
+#include "hub_ledger.h"
 #include "hub_task.h"
 #include "hub_miners.h"
 #include "hub_sched.h"
@@ -74,6 +105,18 @@ const fg_cfg_def_t hub_server_defs [] = {
       "directory of buyer public keys admitted; empty = any buyer key" },
     { "hub/miner_keys", FG_CFG_STR, "", 0, 0,
       "directory of miner public keys admitted; empty = any miner key" },
+    { "hub/fee_percent", FG_CFG_INT, "5", 0, 100,
+      "the hub's cut of each payout to a miner, in percent (rounded down)" },
+    { "hub/require_funds", FG_CFG_BOOL, "0", 0, 0,
+      "1 = every task is paid for: buyers who cannot cover it are refused or wait; "
+      "0 = their tasks run unpaid (try-out grids)" },
+    { "hub/open_deposits", FG_CFG_BOOL, "0", 0, 0,
+      "1 = any buyer may credit its own account (DepositRequest): a stand-in for a "
+      "payment gateway, for tests and demos" },
+    { "hub/admin_keys", FG_CFG_STR, "", 0, 0,
+      "public keys (Z85, comma-separated) that may read any ledger account; * = anyone" },
+    { "hub/ledger_key", FG_CFG_STR, "", 0, 0,
+      "the ledger's Ed25519 signing key file; empty = DATA_DIR/keys/hub.sign (made on first start)" },
     { "locator/endpoints", FG_CFG_STR, "tcp://127.0.0.1:7700", 0, 0,
       "locators to register with (comma-separated); empty = do not register" },
     { "locator/ttl_ms", FG_CFG_INT, "5000", 100, 3600000,
@@ -92,6 +135,9 @@ const fg_cfg_def_t hub_server_defs [] = {
 #define S_MAX_TOKEN         128
 #define S_MAX_RETRIES       100
 #define S_BACKSTOP_MS       60000       //  past a running task's timeout
+#define S_ENTRIES_DEFAULT   20          //  ledger entries in a BalanceReply
+#define S_ENTRIES_MAX       1000
+#define S_ACCOUNT_MAX       160         //  ledger account names
 
 typedef struct {
     zsock_t *pipe;              //  to the caller
@@ -100,6 +146,7 @@ typedef struct {
     zsock_t *miner_sock;        //  ROUTER for miners, ZMQ_ROUTER_MANDATORY
     zpoller_t *poller;          //  pipe + both ROUTERs
     hub_store_t *store;         //  tasks on disk
+    hub_ledger_t *ledger;       //  the money, in the store's database
     hub_miners_t *miners;       //  the miner table
     zhashx_t *tasks;            //  id -> hub_task_t, unfinished tasks (owned)
     zlistx_t *queue;            //  pending tasks in submission order (not owned)
@@ -114,6 +161,10 @@ typedef struct {
     int64_t queue_max;
     int64_t default_retries;
     int64_t default_timeout_s;
+    int64_t fee_percent;        //  hub's cut of each payout
+    bool require_funds;         //  never run a task unpaid
+    bool open_deposits;         //  buyers may deposit (no gateway)
+    zlist_t *admin_keys;        //  may read any account ("*" = anyone)
     uint32_t reported_load;     //  last load given to the registrant
     bool terminated;            //  $TERM received
 } s_server_t;
@@ -264,6 +315,145 @@ s_task_find (s_server_t *self, const char *task_id, bool *owned)
     return task;
 }
 
+//  --------------------------------------------------------------------------
+//  Money
+
+static void
+s_collect_name (void *arg, const char *account, int64_t balance)
+{
+    (void) balance;
+    zlist_append ((zlist_t *) arg, (void *) account);
+}
+
+//  The ledger account of a buyer (its key, "" when security is off).
+static void
+s_buyer_account (const char *buyer_key, char *account, size_t size)
+{
+    snprintf (account, size, "buyer:%s", buyer_key && *buyer_key? buyer_key: "anonymous");
+}
+
+static int64_t
+s_balance (s_server_t *self, const char *account)
+{
+    int64_t balance = 0;
+    hub_ledger_balance (self->ledger, account, &balance);
+    return balance;
+}
+
+//  What the hub keeps of a payout: fee_percent of it, rounded down,
+//  computed without overflow.
+static int64_t
+s_fee (s_server_t *self, int64_t amount)
+{
+    return amount / 100 * self->fee_percent + amount % 100 * self->fee_percent / 100;
+}
+
+//  Drains what escrow holds for the task: to its miner (less the hub's
+//  fee) when it succeeded, else back to its buyer. Runs in the transaction
+//  of the state change it belongs to. A settlement the ledger refuses
+//  leaves the money in escrow (never lost; logged) for the next start's
+//  sweep. tag: "" for a settlement at the change, else the sweep's mark
+//  for the refund's id.
+static void
+s_settle (s_server_t *self, hub_task_t *task, bool success, const char *tag)
+{
+    char escrow [64];
+    snprintf (escrow, sizeof escrow, "escrow:%s", task->id);
+    int64_t held = s_balance (self, escrow);
+    if (held <= 0)
+        return;
+    char buyer [S_ACCOUNT_MAX], miner [S_ACCOUNT_MAX], pay_id [96], fee_id [96], memo [200];
+    s_buyer_account (task->buyer, buyer, sizeof buyer);
+    hub_transfer_t legs [2];
+    size_t count = 0;
+    if (success && *task->miner_id) {
+        int64_t fee = s_fee (self, held);
+        snprintf (miner, sizeof miner, "miner:%s", task->miner_id);
+        snprintf (pay_id, sizeof pay_id, "pay/%s", task->id);
+        snprintf (fee_id, sizeof fee_id, "fee/%s", task->id);
+        snprintf (memo, sizeof memo, "task %s succeeded on %s (attempt %u), price %" PRId64,
+                  task->id, task->miner_id, task->attempt, held);
+        if (held - fee > 0)
+            legs [count++] = (hub_transfer_t) { pay_id, escrow, miner, held - fee, memo };
+        if (fee > 0)
+            legs [count++] = (hub_transfer_t) { fee_id, escrow, "hub:fee", fee, memo };
+    }
+    else {
+        if (*tag)
+            snprintf (pay_id, sizeof pay_id, "refund/%s/%s", task->id, tag);
+        else
+            snprintf (pay_id, sizeof pay_id, "refund/%s/%u", task->id, task->attempt);
+        snprintf (memo, sizeof memo, "task %s attempt %u %s: refund", task->id, task->attempt,
+                  success? "succeeded without a miner": "did not succeed");
+        legs [count++] = (hub_transfer_t) { pay_id, escrow, buyer, held, memo };
+    }
+    hub_ledger_rc_t rc = hub_ledger_apply (self->ledger, legs, count);
+    if (rc != HUB_LEDGER_OK && rc != HUB_LEDGER_REPLAY)
+        zsys_error ("task %s: cannot settle its escrow of %" PRId64 " (%s): it stays in %s",
+                    task->id, held, hub_ledger_strerror (rc), escrow);
+    else
+    if (success)
+        zsys_info ("task %s: paid %" PRId64 " to miner:%s, fee %" PRId64, task->id,
+                   count? legs [0].amount: 0, task->miner_id, held - (count? legs [0].amount: 0));
+    else
+        zsys_info ("task %s: refunded %" PRId64 " to %s", task->id, held, buyer);
+}
+
+//  Every change of a task's state but the assignment (s_assign): the
+//  money that goes with it first, then the change, in one transaction.
+static int
+s_task_change (s_server_t *self, hub_task_t *task, hub_task_state_t next, const char *reason)
+{
+    if (hub_task_transition_valid (task->state, next)
+    &&  next != HUB_TASK_ASSIGNED && next != HUB_TASK_RUNNING)
+        s_settle (self, task, next == HUB_TASK_SUCCEEDED, "");
+    return hub_task_set_state (task, next, NULL, reason, self->store);
+}
+
+//  The lowest ask among connected miners (0 when none is connected).
+static int64_t
+s_cheapest_ask (s_server_t *self)
+{
+    int64_t cheapest = -1;
+    for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
+         miner = hub_miners_next (self->miners))
+        if (miner->state == HUB_MINER_CONNECTED
+        &&  (cheapest < 0 || (int64_t) miner->resources->price < cheapest))
+            cheapest = (int64_t) miner->resources->price;
+    return cheapest < 0? 0: cheapest;
+}
+
+//  Settles escrow left over from an earlier run (a settlement the ledger
+//  refused): tasks that are finished are paid or refunded as their state
+//  says, pending ones refunded; assigned and running ones keep theirs.
+static void
+s_sweep_escrow (s_server_t *self)
+{
+    zlist_t *names = zlist_new ();
+    zlist_autofree (names);
+    hub_ledger_accounts (self->ledger, "escrow:", false,
+                         s_collect_name, names);
+    char tag [32];
+    snprintf (tag, sizeof tag, "sweep-%" PRId64, hub_ledger_size (self->ledger));
+    for (char *name = (char *) zlist_first (names); name; name = (char *) zlist_next (names)) {
+        const char *task_id = name + strlen ("escrow:");
+        bool owned;
+        hub_task_t *task = s_task_find (self, task_id, &owned);
+        if (!task)
+            zsys_error ("ledger: %s holds %" PRId64 " for a task this hub does not know: left there",
+                        name, s_balance (self, name));
+        else
+        if (task->state != HUB_TASK_ASSIGNED && task->state != HUB_TASK_RUNNING) {
+            zsys_warning ("ledger: %s still holds %" PRId64 " for a %s task: settling it",
+                          name, s_balance (self, name), hub_task_state_name (task->state));
+            s_settle (self, task, task->state == HUB_TASK_SUCCEEDED, tag);
+        }
+        if (owned)
+            hub_task_destroy (&task);
+    }
+    zlist_destroy (&names);
+}
+
 //  Takes the task off its miner and requeues it as a new attempt, or
 //  fails it when its retries are spent.
 static void
@@ -273,13 +463,13 @@ s_task_lost (s_server_t *self, hub_task_t *task, const char *why)
     if (miner)
         hub_miners_release (miner, task->id);
     if (task->retries_left > 0) {
-        hub_task_set_state (task, HUB_TASK_PENDING, NULL, why, self->store);
+        s_task_change (self, task, HUB_TASK_PENDING, why);
         zlistx_insert (self->queue, task, true);
     }
     else {
         char reason [256];
         snprintf (reason, sizeof reason, "miner lost, no retries left (%s)", why);
-        hub_task_set_state (task, HUB_TASK_FAILED, NULL, reason, self->store);
+        s_task_change (self, task, HUB_TASK_FAILED, reason);
         s_task_retire (self, task);
     }
 }
@@ -334,9 +524,21 @@ s_miner_lost (s_server_t *self, hub_miner_t *miner, const char *why)
 //  --------------------------------------------------------------------------
 //  Scheduling
 
+//  Sends the task to the miner and holds its price in escrow. Returns 0
+//  when placed, 1 when not placed but the miner is fine, -1 when the send
+//  failed (the miner's connection is gone).
 static int
 s_assign (s_server_t *self, hub_task_t *task, hub_miner_t *miner)
 {
+    //  Decided before the send: the ledger cannot refuse what is checked here
+    int64_t price = (int64_t) miner->resources->price;
+    char buyer [S_ACCOUNT_MAX];
+    s_buyer_account (task->buyer, buyer, sizeof buyer);
+    int64_t balance = price > 0? s_balance (self, buyer): 0;
+    bool charge = price > 0 && balance >= price;
+    if (price > 0 && !charge && self->require_funds)
+        return 1;           //  the scheduler offers only miners the buyer can pay
+
     Fogrid__TaskAssign assign = FOGRID__TASK_ASSIGN__INIT;
     assign.task_id = task->id;
     assign.attempt = task->attempt;
@@ -346,10 +548,69 @@ s_assign (s_server_t *self, hub_task_t *task, hub_miner_t *miner)
     env.task_assign = &assign;
     if (s_send_miner (self, miner, &env))
         return -1;
+    char reason [256] = "";
+    if (charge) {
+        char id [96], escrow [64], memo [160];
+        snprintf (id, sizeof id, "escrow/%s/%u", task->id, task->attempt);
+        snprintf (escrow, sizeof escrow, "escrow:%s", task->id);
+        snprintf (memo, sizeof memo, "task %s attempt %u on %s", task->id, task->attempt,
+                  miner->id);
+        hub_ledger_rc_t rc = hub_ledger_transfer (self->ledger, id, buyer, escrow, price, memo);
+        if (rc != HUB_LEDGER_OK && rc != HUB_LEDGER_REPLAY) {
+            zsys_error ("task %s: cannot hold %" PRId64 " in escrow: %s", task->id, price,
+                        hub_ledger_strerror (rc));
+            if (self->require_funds) {
+                s_send_kill (self, miner->routing, task->id, task->attempt);
+                return 1;
+            }
+            charge = false;
+        }
+    }
+    if (price > 0 && !charge) {
+        snprintf (reason, sizeof reason, "runs unpaid: %s holds %" PRId64 ", %s asks %" PRId64
+                  " (hub/require_funds is off)", buyer, balance, miner->id, price);
+        zsys_info ("task %s %s", task->id, reason);
+    }
     hub_miners_reserve (miner, task->id, hub_task_cores (task), task->spec->mem_mb,
                         task->spec->gpus);
-    hub_task_set_state (task, HUB_TASK_ASSIGNED, miner->id, NULL, self->store);
+    hub_task_set_state (task, HUB_TASK_ASSIGNED, miner->id, *reason? reason: NULL, self->store);
     return 0;
+}
+
+//  With hub/require_funds, the miner the task goes to must ask no more
+//  than its buyer holds: when the policy's choice asks more, the choice is
+//  made again among the miners the buyer can pay. Returns the index, or
+//  -1 (then the task's reason says why it waits).
+static int
+s_choose_affordable (s_server_t *self, hub_task_t *task, hub_sched_miner_t *cands,
+                     hub_miner_t **owners, size_t count, int chosen)
+{
+    int64_t price = (int64_t) owners [chosen]->resources->price;
+    if (!self->require_funds || price == 0)
+        return chosen;
+    char buyer [S_ACCOUNT_MAX];
+    s_buyer_account (task->buyer, buyer, sizeof buyer);
+    int64_t balance = s_balance (self, buyer);
+    if (balance >= price)
+        return chosen;
+    hub_sched_miner_t *within = (hub_sched_miner_t *) zmalloc (sizeof (hub_sched_miner_t) * count);
+    memcpy (within, cands, sizeof (hub_sched_miner_t) * count);
+    for (size_t index = 0; index < count; index++)
+        if ((int64_t) owners [index]->resources->price > balance)
+            within [index].connected = false;
+    int affordable = hub_sched_choose (task->spec, within, count);
+    free (within);
+    if (affordable < 0) {
+        char reason [256];
+        snprintf (reason, sizeof reason, "waiting for funds: %s holds %" PRId64
+                  ", less than any miner that fits asks (%s asks %" PRId64 ")",
+                  buyer, balance, owners [chosen]->id, price);
+        if (!streq (task->reason, reason)) {
+            zsys_info ("task %s %s", task->id, reason);
+            hub_task_set_text (&task->reason, reason);
+        }
+    }
+    return affordable;
 }
 
 static void
@@ -377,14 +638,18 @@ s_schedule (s_server_t *self)
             if (!room)
                 break;
             int chosen = hub_sched_choose (task->spec, cands, count);
+            if (chosen >= 0)
+                chosen = s_choose_affordable (self, task, cands, owners, count, chosen);
             if (chosen < 0)
                 continue;
             void *handle = zlistx_cursor (self->queue);
-            if (s_assign (self, task, owners [chosen]) == 0) {
+            int rc = s_assign (self, task, owners [chosen]);
+            if (rc == 0) {
                 handles [placed++] = handle;
                 hub_miners_candidate (owners [chosen], &cands [chosen]);
             }
-            else {
+            else
+            if (rc < 0) {
                 cands [chosen].connected = false;
                 zlist_append (lost, owners [chosen]);
             }
@@ -450,6 +715,18 @@ s_info_build (s_server_t *self, hub_task_t *task, s_info_t *out)
     out->info.spec = task->spec;
     out->info.term_signal = task->term_signal;
     out->info.timed_out = task->timed_out;
+    char id [96];
+    if (task->state == HUB_TASK_ASSIGNED || task->state == HUB_TASK_RUNNING) {
+        snprintf (id, sizeof id, "escrow:%s", task->id);
+        out->info.price = (uint64_t) s_balance (self, id);
+    }
+    else
+    if (task->state == HUB_TASK_SUCCEEDED) {
+        snprintf (id, sizeof id, "pay/%s", task->id);
+        int64_t paid = hub_ledger_amount (self->ledger, id);
+        snprintf (id, sizeof id, "fee/%s", task->id);
+        out->info.price = (uint64_t) (paid + hub_ledger_amount (self->ledger, id));
+    }
     hub_store_task_events (self->store, task->id, s_history_add, out);
     out->info.n_history = out->count;
     out->info.history = out->history;
@@ -607,6 +884,23 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
         hub_task_destroy (&earlier);
         return;
     }
+    if (self->require_funds) {
+        //  The price is known only at assignment; refused now is the buyer
+        //  who cannot pay its own ceiling, or the cheapest miner there is
+        char account [S_ACCOUNT_MAX];
+        s_buyer_account (buyer, account, sizeof account);
+        int64_t balance = s_balance (self, account);
+        uint64_t ceiling = request->spec->max_price;
+        int64_t needed = ceiling? (ceiling > (uint64_t) INT64_MAX? INT64_MAX: (int64_t) ceiling)
+                                : s_cheapest_ask (self);
+        if (balance < needed) {
+            fg_msg_send_error (self->buyers, peer, seq, FG_E_FUNDS,
+                               "submit refused: not enough funds: %s holds %" PRId64 ", this task "
+                               "needs %" PRId64 " (%s); deposit first", account, balance, needed,
+                               ceiling? "its max_price": "the cheapest miner's ask");
+            return;
+        }
+    }
     size_t queued = zlistx_size (self->queue);
     if ((int64_t) queued >= self->queue_max) {
         fg_msg_send_error (self->buyers, peer, seq, FG_E_HUB_FULL,
@@ -723,7 +1017,7 @@ s_handle_cancel (s_server_t *self, zframe_t *peer, uint64_t seq, const char *tas
                 lost = miner;
         }
     }
-    hub_task_set_state (task, HUB_TASK_CANCELLED, NULL, "cancelled by the buyer", self->store);
+    s_task_change (self, task, HUB_TASK_CANCELLED, "cancelled by the buyer");
     s_reply_task_info (self, peer, seq, task);
     s_task_retire (self, task);
     if (lost)
@@ -811,6 +1105,232 @@ s_handle_health (s_server_t *self, zframe_t *peer, uint64_t seq)
     fg_msg_send (self->buyers, peer, &env);
 }
 
+//  --------------------------------------------------------------------------
+//  Buyer requests: money
+
+//  A ledger entry as a message; its strings are copies (s_entry_reset).
+static void
+s_entry_fill (Fogrid__LedgerEntry *msg, const hub_entry_t *entry)
+{
+    fogrid__ledger_entry__init (msg);
+    msg->seq = (uint64_t) entry->seq;
+    msg->id = strdup (entry->id);
+    msg->at_ms = (uint64_t) entry->at_ms;
+    msg->from = strdup (entry->from);
+    msg->to = strdup (entry->to);
+    msg->amount = entry->amount;
+    msg->memo = strdup (entry->memo);
+    msg->hash = strdup (entry->hash);
+    msg->signature = strdup (entry->signature);
+}
+
+static void
+s_entry_reset (Fogrid__LedgerEntry *msg)
+{
+    free (msg->id);
+    free (msg->from);
+    free (msg->to);
+    free (msg->memo);
+    free (msg->hash);
+    free (msg->signature);
+    fogrid__ledger_entry__init (msg);
+}
+
+static void
+s_entry_copy (void *arg, const hub_entry_t *entry)
+{
+    s_entry_fill ((Fogrid__LedgerEntry *) arg, entry);
+}
+
+//  DepositRequest (deposit true) and WithdrawRequest: world <-> the
+//  caller's account. Committed before the reply, like a submit: the reply
+//  is the promise that the money moved.
+static void
+s_handle_transfer (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buyer_key,
+                   bool deposit, uint64_t amount, const char *token)
+{
+    const char *what = deposit? "deposit": "withdraw";
+    if (deposit && !self->open_deposits) {
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_DENIED,
+                           "deposit refused: this hub takes no deposits from buyers "
+                           "(hub/open_deposits is off: funds come through its operator)");
+        return;
+    }
+    if (amount == 0 || amount > (uint64_t) INT64_MAX) {
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_INVALID,
+                           "%s refused: the amount must be 1 to %" PRId64, what, INT64_MAX);
+        return;
+    }
+    if (!*token || !fg_text_valid (token, S_MAX_TOKEN)) {
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_INVALID,
+                           "%s refused: a token (printable, 1 to %d bytes) is required, so that "
+                           "a retry cannot move the money twice", what, S_MAX_TOKEN);
+        return;
+    }
+    char account [S_ACCOUNT_MAX], id [256], memo [64];
+    s_buyer_account (buyer_key, account, sizeof account);
+    snprintf (id, sizeof id, "%s/%s", what, token);
+    snprintf (memo, sizeof memo, "%s by the buyer", what);
+    hub_ledger_rc_t rc = hub_ledger_transfer (self->ledger, id, deposit? "world": account,
+                                              deposit? account: "world", (int64_t) amount, memo);
+    if (rc == HUB_LEDGER_FUNDS) {
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_FUNDS,
+                           "withdraw refused: %s holds %" PRId64 ", less than %" PRIu64,
+                           account, s_balance (self, account), amount);
+        return;
+    }
+    if (rc == HUB_LEDGER_CONFLICT) {
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_STATE,
+                           "%s refused: token %s was used for another transfer", what, token);
+        return;
+    }
+    if (rc == HUB_LEDGER_OVERFLOW || rc == HUB_LEDGER_INVALID) {
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_INVALID, "%s refused: %s", what,
+                           hub_ledger_strerror (rc));
+        return;
+    }
+    if (rc != HUB_LEDGER_OK && rc != HUB_LEDGER_REPLAY) {
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_INTERNAL,
+                           "%s failed: the hub could not write its ledger", what);
+        return;
+    }
+    if (hub_store_commit (self->store)) {
+        hub_store_rollback (self->store);
+        hub_store_begin (self->store);
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_INTERNAL,
+                           "%s failed: the hub could not write its ledger", what);
+        return;
+    }
+    hub_store_begin (self->store);
+    if (rc == HUB_LEDGER_OK)
+        zsys_info ("ledger: %s of %" PRIu64 " for %s (%s)", what, amount, account, id);
+    Fogrid__LedgerEntry entry = FOGRID__LEDGER_ENTRY__INIT;
+    hub_ledger_entry (self->ledger, id, s_entry_copy, &entry);
+    Fogrid__TransferReply reply = FOGRID__TRANSFER_REPLY__INIT;
+    reply.transfer_id = id;
+    reply.duplicate = rc == HUB_LEDGER_REPLAY;
+    reply.balance = s_balance (self, account);
+    reply.entry = &entry;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_TRANSFER_REPLY;
+    env.transfer_reply = &reply;
+    fg_msg_send (self->buyers, peer, &env);
+    s_entry_reset (&entry);
+}
+
+//  True when the caller may read accounts other than its own.
+static bool
+s_is_admin (s_server_t *self, const char *key)
+{
+    for (char *admin = (char *) zlist_first (self->admin_keys); admin;
+         admin = (char *) zlist_next (self->admin_keys))
+        if (streq (admin, "*") || (*key && streq (admin, key)))
+            return true;
+    return false;
+}
+
+typedef struct {
+    Fogrid__LedgerEntry *items;         //  the entries (strings owned)
+    Fogrid__LedgerEntry **list;         //  pointers to them, for the message
+    size_t count;
+    size_t capacity;
+} s_entries_t;
+
+static void
+s_entries_add (void *arg, const hub_entry_t *entry)
+{
+    s_entries_t *self = (s_entries_t *) arg;
+    if (self->count < self->capacity)
+        s_entry_fill (&self->items [self->count++], entry);
+}
+
+static void
+s_handle_balance (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buyer_key,
+                  Fogrid__BalanceRequest *request)
+{
+    char own [S_ACCOUNT_MAX], account [S_ACCOUNT_MAX];
+    s_buyer_account (buyer_key, own, sizeof own);
+    snprintf (account, sizeof account, "%s", *request->account? request->account: own);
+    if (!hub_ledger_account_valid (request->account) && *request->account) {
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_INVALID,
+                           "balance refused: '%.64s' is not an account name (buyer:KEY, miner:ID, "
+                           "escrow:TASK, hub:fee, hub:wallet:free, hub:wallet:frozen, owner, world)",
+                           request->account);
+        return;
+    }
+    if (!streq (account, own) && !s_is_admin (self, buyer_key)) {
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_DENIED,
+                           "balance refused: %s is not your account (yours is %s); reading "
+                           "others' needs a key in hub/admin_keys", account, own);
+        return;
+    }
+    //  The account, then the escrow held for its unfinished tasks
+    size_t capacity = 1;
+    const char *key = strncmp (account, "buyer:", 6) == 0? account + 6: NULL;
+    if (key && streq (key, "anonymous"))
+        key = "";
+    for (hub_task_t *task = (hub_task_t *) zhashx_first (self->tasks); task && key;
+         task = (hub_task_t *) zhashx_next (self->tasks))
+        capacity += streq (task->buyer, key);
+    Fogrid__Account *accounts = (Fogrid__Account *) zmalloc (sizeof (Fogrid__Account) * capacity);
+    Fogrid__Account **account_list = (Fogrid__Account **) zmalloc (sizeof (Fogrid__Account *) * capacity);
+    char **names = (char **) zmalloc (sizeof (char *) * capacity);
+    size_t count = 0;
+    fogrid__account__init (&accounts [0]);
+    names [0] = strdup (account);
+    accounts [0].name = names [0];
+    accounts [0].balance = s_balance (self, account);
+    account_list [count++] = &accounts [0];
+    for (hub_task_t *task = (hub_task_t *) zhashx_first (self->tasks); task && key;
+         task = (hub_task_t *) zhashx_next (self->tasks)) {
+        if (!streq (task->buyer, key) || count >= capacity)
+            continue;
+        char escrow [64];
+        snprintf (escrow, sizeof escrow, "escrow:%s", task->id);
+        int64_t held = s_balance (self, escrow);
+        if (held == 0)
+            continue;
+        fogrid__account__init (&accounts [count]);
+        names [count] = strdup (escrow);
+        accounts [count].name = names [count];
+        accounts [count].balance = held;
+        account_list [count] = &accounts [count];
+        count++;
+    }
+    s_entries_t entries = { 0 };
+    entries.capacity = request->limit? request->limit: S_ENTRIES_DEFAULT;
+    if (entries.capacity > S_ENTRIES_MAX)
+        entries.capacity = S_ENTRIES_MAX;
+    entries.items = (Fogrid__LedgerEntry *) zmalloc (sizeof (Fogrid__LedgerEntry) * entries.capacity);
+    hub_ledger_entries (self->ledger, account, entries.capacity, s_entries_add, &entries);
+    entries.list = (Fogrid__LedgerEntry **) zmalloc (sizeof (Fogrid__LedgerEntry *) * (entries.count + 1));
+    for (size_t index = 0; index < entries.count; index++)
+        entries.list [index] = &entries.items [index];
+
+    Fogrid__BalanceReply reply = FOGRID__BALANCE_REPLY__INIT;
+    reply.n_accounts = count;
+    reply.accounts = account_list;
+    reply.n_entries = entries.count;
+    reply.entries = entries.list;
+    reply.ledger_key = (char *) hub_ledger_public_key (self->ledger);
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_BALANCE_REPLY;
+    env.balance_reply = &reply;
+    fg_msg_send (self->buyers, peer, &env);
+
+    for (size_t index = 0; index < entries.count; index++)
+        s_entry_reset (&entries.items [index]);
+    free (entries.items);
+    free (entries.list);
+    for (size_t index = 0; index < count; index++)
+        free (names [index]);
+    free (names);
+    free (accounts);
+    free (account_list);
+}
+
 static void
 s_handle_buyer (s_server_t *self)
 {
@@ -847,6 +1367,17 @@ s_handle_buyer (s_server_t *self)
         case FOGRID__ENVELOPE__BODY_HEALTH:
             s_handle_health (self, peer, seq);
             break;
+        case FOGRID__ENVELOPE__BODY_DEPOSIT:
+            s_handle_transfer (self, peer, seq, key, true, env->deposit->amount,
+                               env->deposit->token);
+            break;
+        case FOGRID__ENVELOPE__BODY_WITHDRAW:
+            s_handle_transfer (self, peer, seq, key, false, env->withdraw->amount,
+                               env->withdraw->token);
+            break;
+        case FOGRID__ENVELOPE__BODY_BALANCE:
+            s_handle_balance (self, peer, seq, key, env->balance);
+            break;
         default:
             zsys_warning ("buyer: unexpected %s", fg_msg_body_name (env));
             fg_msg_send_error (self->buyers, peer, seq, FG_E_UNEXPECTED,
@@ -879,6 +1410,12 @@ s_handle_hello (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__MinerHel
                            "hello refused: miner_id (1..63), name and version must be printable");
         return;
     }
+    if (hello->resources && hello->resources->price > (uint64_t) INT64_MAX) {
+        fg_msg_send_error (self->miner_sock, peer, seq, FG_E_INVALID,
+                           "hello refused: price %" PRIu64 " is over %" PRId64,
+                           hello->resources->price, INT64_MAX);
+        return;
+    }
     hub_miner_t *miner = hub_miners_hello (self->miners, hello, peer, fg_now_ms ());
     zsys_info ("miner %s (%s) hello: %u cores, %" PRIu64 " MB, %u GPUs, price %" PRIu64
                ", %zu tasks running", miner->id, miner->name, miner->resources->cores,
@@ -900,8 +1437,7 @@ s_handle_hello (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__MinerHel
                 hub_miners_reserve (miner, task->id, hub_task_cores (task),
                                     task->spec->mem_mb, task->spec->gpus);
             if (task->state == HUB_TASK_ASSIGNED)
-                hub_task_set_state (task, HUB_TASK_RUNNING, NULL, "reported running in hello",
-                                    self->store);
+                s_task_change (self, task, HUB_TASK_RUNNING, "reported running in hello");
         }
         else
             kill [n_kill++] = ref;
@@ -963,8 +1499,7 @@ s_handle_heartbeat (s_server_t *self, zframe_t *peer, uint64_t seq,
         }
         else
         if (task->state == HUB_TASK_ASSIGNED)
-            hub_task_set_state (task, HUB_TASK_RUNNING, NULL, "reported running in heartbeat",
-                                self->store);
+            s_task_change (self, task, HUB_TASK_RUNNING, "reported running in heartbeat");
     }
 }
 
@@ -985,7 +1520,7 @@ s_handle_started (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__TaskSt
         return;
     }
     if (task->state == HUB_TASK_ASSIGNED)
-        hub_task_set_state (task, HUB_TASK_RUNNING, NULL, NULL, self->store);
+        s_task_change (self, task, HUB_TASK_RUNNING, NULL);
 }
 
 static void
@@ -1039,8 +1574,7 @@ s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Ta
     task->timed_out = result->timed_out;
     hub_miners_release (miner, task->id);
     hub_store_task_output_set (self->store, task->id, result);
-    hub_task_set_state (task, success? HUB_TASK_SUCCEEDED: HUB_TASK_FAILED, NULL, reason,
-                        self->store);
+    s_task_change (self, task, success? HUB_TASK_SUCCEEDED: HUB_TASK_FAILED, reason);
     fg_msg_send_ok (self->miner_sock, peer, seq, "");
     s_task_retire (self, task);
 }
@@ -1142,9 +1676,8 @@ s_tick (s_server_t *self)
         }
         task->timed_out = true;
         task->exit_code = -1;
-        hub_task_set_state (task, HUB_TASK_FAILED, NULL,
-                            "timed out: no result 60 s past its timeout (hub backstop)",
-                            self->store);
+        s_task_change (self, task, HUB_TASK_FAILED,
+                       "timed out: no result 60 s past its timeout (hub backstop)");
         s_task_retire (self, task);
     }
     zlist_destroy (&overdue);
@@ -1215,8 +1748,7 @@ s_restore (s_server_t *self)
          task = (hub_task_t *) zlistx_next (loaded)) {
         zhashx_insert (self->tasks, task->id, task);
         if (task->state != HUB_TASK_PENDING && !*task->miner_id)
-            hub_task_set_state (task, HUB_TASK_PENDING, NULL, "restored without a miner",
-                                self->store);
+            s_task_change (self, task, HUB_TASK_PENDING, "restored without a miner");
         if (task->state == HUB_TASK_PENDING) {
             zlistx_add_end (self->queue, task);
             pending++;
@@ -1228,6 +1760,7 @@ s_restore (s_server_t *self)
             placed++;
         }
     }
+    s_sweep_escrow (self);
     hub_store_commit (self->store);
     zlistx_destroy (&loaded);       //  the tasks now belong to self->tasks
     if (pending + placed)
@@ -1258,6 +1791,24 @@ s_start (s_server_t *self, char *err, size_t err_size)
         snprintf (err, err_size, "cannot open the task store in %s (see the log)", data_dir);
         return -1;
     }
+    //  The ledger is checked before anything is served: a hub whose
+    //  books were changed behind its back must not pay from them
+    char key_file [1024], why [400];
+    if (*fg_config_str (self->config, "hub/ledger_key"))
+        snprintf (key_file, sizeof key_file, "%s", fg_config_str (self->config, "hub/ledger_key"));
+    else
+        snprintf (key_file, sizeof key_file, "%s/keys/hub.sign", data_dir);
+    self->ledger = hub_ledger_new (self->store, key_file, why, sizeof why);
+    if (!self->ledger) {
+        snprintf (err, err_size, "ledger: %s", why);
+        return -1;
+    }
+    if (hub_ledger_verify (self->ledger, why, sizeof why)) {
+        snprintf (err, err_size, "ledger check failed, not starting: %s", why);
+        return -1;
+    }
+    zsys_info ("hub: ledger of %" PRId64 " entries verified (key %s)",
+               hub_ledger_size (self->ledger), hub_ledger_public_key (self->ledger));
     const char *id = fg_config_str (self->config, "hub/id");
     if (*id)
         snprintf (self->hub_id, sizeof self->hub_id, "%s", id);
@@ -1334,6 +1885,10 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     self->queue_max = fg_config_int (self->config, "hub/queue_max");
     self->default_retries = fg_config_int (self->config, "hub/default_retries");
     self->default_timeout_s = fg_config_int (self->config, "hub/default_timeout_s");
+    self->fee_percent = fg_config_int (self->config, "hub/fee_percent");
+    self->require_funds = fg_config_bool (self->config, "hub/require_funds");
+    self->open_deposits = fg_config_bool (self->config, "hub/open_deposits");
+    self->admin_keys = fg_split_list (fg_config_str (self->config, "hub/admin_keys"));
     self->miners = hub_miners_new ();
     self->tasks = zhashx_new ();
     zhashx_set_destructor (self->tasks, s_task_free);
@@ -1380,6 +1935,8 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     zlistx_destroy (&self->queue);
     zhashx_destroy (&self->tasks);
     hub_miners_destroy (&self->miners);
+    hub_ledger_destroy (&self->ledger);
     hub_store_destroy (&self->store);
+    zlist_destroy (&self->admin_keys);
     free (self);
 }

@@ -19,7 +19,7 @@
 typedef struct {
     fg_config_t *config;        //  settings from hub_server_defs (not changed)
     int rc;                     //  set before the actor signals: 0 = serving
-    char error [256];           //  why it is not, when rc != 0
+    char error [512];           //  why it is not, when rc != 0
 } hub_server_args_t;
 
 //  Every setting the hub reads, with defaults: main() builds its config

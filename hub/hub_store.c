@@ -476,3 +476,15 @@ hub_store_count_states (hub_store_t *self, uint64_t *counts)
     sqlite3_finalize (stmt);
     return rc;
 }
+
+struct sqlite3 *
+hub_store_db (hub_store_t *self)
+{
+    return self->db;
+}
+
+const char *
+hub_store_path (hub_store_t *self)
+{
+    return self->path;
+}

@@ -81,4 +81,10 @@ int hub_store_load_active (hub_store_t *self, zlistx_t *tasks);
 //  Counts tasks per state into counts [HUB_TASK_STATES]. Returns 0 or -1.
 int hub_store_count_states (hub_store_t *self, uint64_t *counts);
 
+//  The open database and its file, for the classes that keep their own
+//  tables in it (hub_ledger): their writes then share the store's
+//  transactions, so a task's state and its money change together.
+struct sqlite3 *hub_store_db (hub_store_t *self);
+const char *hub_store_path (hub_store_t *self);
+
 #endif

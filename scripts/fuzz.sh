@@ -1,7 +1,7 @@
 #!/bin/sh
 #   fuzz.sh - builds the libFuzzer targets in fuzz/ with clang and runs each
 #
-#   usage: scripts/fuzz.sh BUILD_DIR [SECONDS]
+#   usage: scripts/fuzz.sh BUILD_DIR [SECONDS] [TARGET...]
 #   BUILD_DIR is a configured fogrid build (for the generated protobuf
 #   code). Each target runs SECONDS (default 60) on its corpus in
 #   fuzz/corpus/NAME; new inputs it finds go to BUILD_DIR/fuzz/NAME, so
@@ -9,8 +9,10 @@
 #   Without clang it says so and exits 0 (make test reports it skipped).
 set -eu
 cd "$(dirname "$0")/.."
-build=${1:?usage: fuzz.sh BUILD_DIR [SECONDS]}
+build=${1:?usage: fuzz.sh BUILD_DIR [SECONDS] [TARGET...]}
 seconds=${2:-60}
+shift; [ $# -gt 0 ] && shift
+only="$*"                       # empty: every target
 if ! command -v clang >/dev/null 2>&1; then
     echo "fuzz: SKIPPED, no clang (apt-get install clang libclang-rt-14-dev)"
     exit 0
@@ -23,24 +25,30 @@ flags="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sa
 libs="$(pkg-config --libs libczmq libzmq libprotobuf-c libsodium libmicrohttpd jansson libcurl) -lm"
 common="common/fg_msg.c,common/fg_error.c,common/fg_util.c,$gen/fogrid.pb-c.c"
 
+# the config loader and the locator's handler need the whole common library
+all_common=$(ls common/*.c | tr '\n' ',')
 # target name and its sources (besides the target file)
 targets="msg:$common"
 [ -f fuzz/fuzz_expr.c ] && targets="$targets expr:common/fg_expr.c"
 [ -f fuzz/fuzz_dns.c ] && targets="$targets dns:locator/loc_dns.c"
-# the locator's handler needs the whole common library
-all_common=$(ls common/*.c | tr '\n' ',')
+[ -f fuzz/fuzz_config.c ] && targets="$targets config:${all_common}$gen/fogrid.pb-c.c"
 [ -f fuzz/fuzz_locator.c ] && targets="$targets locator:${all_common}locator/loc_registry.c,$gen/fogrid.pb-c.c"
 
 status=0
 for entry in $targets; do
     name=${entry%%:*}
+    case " $only " in
+        "  ") ;;
+        *" $name "*) ;;
+        *) continue ;;
+    esac
     sources=$(echo "${entry#*:}" | tr ',' ' ')
     echo "== fuzz $name: building"
     # shellcheck disable=SC2086
     clang $flags "fuzz/fuzz_$name.c" $sources -o "$out/fuzz_$name" $libs
     mkdir -p "$out/$name" "fuzz/corpus/$name"
     echo "== fuzz $name: running ${seconds}s"
-    if ! "$out/fuzz_$name" -max_total_time="$seconds" -print_final_stats=0 \
+    if ! "$out/fuzz_$name" -max_total_time="$seconds" -print_final_stats=0 -close_fd_mask=3 \
             -artifact_prefix="$out/$name-" "$out/$name" "fuzz/corpus/$name" \
             >"$out/$name.log" 2>&1; then
         echo "fuzz $name: FAILED, see $out/$name.log"; tail -n 40 "$out/$name.log"
