@@ -67,6 +67,7 @@
 #include "fogrid.h"
 #include "hub_store.h"
 #include "hub_ledger.h"
+#include "hub_http.h"
 #include "hub_task.h"
 #include "hub_miners.h"
 #include "hub_sched.h"
@@ -99,6 +100,11 @@ const fg_cfg_def_t hub_server_defs [] = {
       "requeues after a lost miner, for tasks that ask for 0" },
     { "hub/default_timeout_s", FG_CFG_INT, "3600", 1, 2592000,
       "time limit of tasks that ask for 0 seconds" },
+    { "hub/http", FG_CFG_STR, "127.0.0.1:7781", 0, 0,
+      "HTTP address (HOST:PORT) of the dashboard, its JSON, /metrics and the probes; "
+      "empty = no HTTP" },
+    { "hub/locator_http", FG_CFG_STR, "", 0, 0,
+      "the locator's HTTP API (http://HOST:PORT) for the dashboard's services panel" },
     { "hub/max_message", FG_CFG_INT, "4194304", 65536, 1073741824,
       "largest message accepted on either socket, in bytes" },
     { "hub/buyer_keys", FG_CFG_STR, "", 0, 0,
@@ -144,7 +150,9 @@ typedef struct {
     fg_config_t *config;        //  settings
     zsock_t *buyers;            //  ROUTER for buyers
     zsock_t *miner_sock;        //  ROUTER for miners, ZMQ_ROUTER_MANDATORY
-    zpoller_t *poller;          //  pipe + both ROUTERs
+    fg_http_t *http;            //  dashboard, JSON, metrics; NULL when off
+    hub_http_context_t http_context;
+    hub_stats_t stats;          //  what /metrics and the dashboard count
     hub_store_t *store;         //  tasks on disk
     hub_ledger_t *ledger;       //  the money, in the store's database
     hub_miners_t *miners;       //  the miner table
@@ -220,6 +228,13 @@ s_check_dir (const char *path, char *err, size_t err_size)
 int
 hub_server_check_config (fg_config_t *config, char *err, size_t err_size)
 {
+    const char *http = fg_config_str (config, "hub/http");
+    char http_host [64];
+    uint16_t http_port;
+    if (*http && fg_address_parse (http, http_host, sizeof http_host, &http_port)) {
+        snprintf (err, err_size, "hub/http: '%s' is not an address like 127.0.0.1:7781", http);
+        return -1;
+    }
     if (s_check_bind ("hub/buyer_endpoint", fg_config_str (config, "hub/buyer_endpoint"),
                       err, err_size)
     ||  s_check_bind ("hub/miner_endpoint", fg_config_str (config, "hub/miner_endpoint"),
@@ -407,7 +422,10 @@ s_task_change (s_server_t *self, hub_task_t *task, hub_task_state_t next, const 
     if (hub_task_transition_valid (task->state, next)
     &&  next != HUB_TASK_ASSIGNED && next != HUB_TASK_RUNNING)
         s_settle (self, task, next == HUB_TASK_SUCCEEDED, "");
-    return hub_task_set_state (task, next, NULL, reason, self->store);
+    int rc = hub_task_set_state (task, next, NULL, reason, self->store);
+    if (rc == 0 && hub_task_state_terminal (next))
+        hub_stats_finished (&self->stats, next, task->submitted_ms, fg_now_ms ());
+    return rc;
 }
 
 //  The lowest ask among connected miners (0 when none is connected).
@@ -465,6 +483,7 @@ s_task_lost (s_server_t *self, hub_task_t *task, const char *why)
     if (task->retries_left > 0) {
         s_task_change (self, task, HUB_TASK_PENDING, why);
         zlistx_insert (self->queue, task, true);
+        self->stats.requeued++;
     }
     else {
         char reason [256];
@@ -508,6 +527,7 @@ static void
 s_miner_lost (s_server_t *self, hub_miner_t *miner, const char *why)
 {
     hub_miners_set_state (miner, HUB_MINER_DEAD, why);
+    self->stats.miners_lost++;
     zlistx_t *ids = zhashx_keys (miner->tasks);
     char reason [256];
     snprintf (reason, sizeof reason, "miner %s lost: %s", miner->id, why);
@@ -574,6 +594,7 @@ s_assign (s_server_t *self, hub_task_t *task, hub_miner_t *miner)
     hub_miners_reserve (miner, task->id, hub_task_cores (task), task->spec->mem_mb,
                         task->spec->gpus);
     hub_task_set_state (task, HUB_TASK_ASSIGNED, miner->id, *reason? reason: NULL, self->store);
+    self->stats.dispatched++;
     return 0;
 }
 
@@ -867,11 +888,13 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
 {
     char why [256];
     if (s_spec_check (request->spec, why, sizeof why)) {
+        self->stats.refused++;
         fg_msg_send_error (self->buyers, peer, seq, FG_E_INVALID, "submit refused: %s", why);
         return;
     }
     const char *token = request->client_token;
     if (!fg_text_valid (token, S_MAX_TOKEN)) {
+        self->stats.refused++;
         fg_msg_send_error (self->buyers, peer, seq, FG_E_INVALID,
                            "submit refused: client_token must be printable, at most %d bytes",
                            S_MAX_TOKEN);
@@ -894,6 +917,7 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
         int64_t needed = ceiling? (ceiling > (uint64_t) INT64_MAX? INT64_MAX: (int64_t) ceiling)
                                 : s_cheapest_ask (self);
         if (balance < needed) {
+            self->stats.refused++;
             fg_msg_send_error (self->buyers, peer, seq, FG_E_FUNDS,
                                "submit refused: not enough funds: %s holds %" PRId64 ", this task "
                                "needs %" PRId64 " (%s); deposit first", account, balance, needed,
@@ -903,6 +927,7 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
     }
     size_t queued = zlistx_size (self->queue);
     if ((int64_t) queued >= self->queue_max) {
+        self->stats.refused++;
         fg_msg_send_error (self->buyers, peer, seq, FG_E_HUB_FULL,
                            "hub full: %zu tasks queued (limit %" PRId64 ")",
                            queued, self->queue_max);
@@ -923,6 +948,7 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
     //  Durable before the buyer hears the id
     if (hub_store_task_add (self->store, task) || hub_store_commit (self->store)) {
         hub_store_rollback (self->store);
+        self->stats.refused++;
         fg_msg_send_error (self->buyers, peer, seq, FG_E_INTERNAL,
                            "submit failed: the hub could not store the task");
         hub_task_destroy (&task);
@@ -936,6 +962,7 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
                task->retries_left);
     zhashx_insert (self->tasks, task->id, task);
     zlistx_add_end (self->queue, task);
+    self->stats.submitted++;
     s_reply_submit (self, peer, seq, task->id, false);
 }
 
@@ -1848,6 +1875,19 @@ s_start (s_server_t *self, char *err, size_t err_size)
                self->hub_id, fg_config_str (self->config, "hub/buyer_endpoint"), self->buyer_port,
                fg_config_str (self->config, "hub/miner_endpoint"), self->miner_port, data_dir);
     s_register (self);
+    const char *http = fg_config_str (self->config, "hub/http");
+    if (*http) {
+        self->http_context = (hub_http_context_t) {
+            .hub_id = self->hub_id, .started_ms = self->started_ms, .miners = self->miners,
+            .store = self->store, .ledger = self->ledger, .queue = self->queue,
+            .stats = &self->stats, .registrant = self->registrant,
+            .locator_http = fg_config_str (self->config, "hub/locator_http") };
+        self->http = hub_http_new (http, &self->http_context, err, err_size);
+        if (!self->http)
+            return -1;
+        zsys_info ("hub %s: dashboard and metrics on http://%s (port %d)", self->hub_id, http,
+                   fg_http_port (self->http));
+    }
     return 0;
 }
 
@@ -1866,9 +1906,53 @@ s_handle_pipe (s_server_t *self)
     if (command && streq (command, "PORTS"))
         zsock_send (self->pipe, "ii", self->buyer_port, self->miner_port);
     else
+    if (command && streq (command, "HTTP"))
+        zsock_send (self->pipe, "i", self->http? fg_http_port (self->http): 0);
+    else
         zsys_warning ("hub: unknown pipe command '%s'", command? command: "");
     zstr_free (&command);
     zmsg_destroy (&msg);
+}
+
+//  The poll set: pipe, both ROUTERs, then whatever HTTP listens on.
+#define S_MAX_ITEMS 128
+
+static void
+s_serve (s_server_t *self)
+{
+    int64_t tick_ms = self->heartbeat_ms / 2? self->heartbeat_ms / 2: 1;
+    int64_t next_tick = fg_now_ms () + tick_ms;
+    while (!self->terminated) {
+        zmq_pollitem_t items [S_MAX_ITEMS] = {
+            { zsock_resolve (self->pipe), 0, ZMQ_POLLIN, 0 },
+            { zsock_resolve (self->buyers), 0, ZMQ_POLLIN, 0 },
+            { zsock_resolve (self->miner_sock), 0, ZMQ_POLLIN, 0 } };
+        size_t count = 3;
+        int64_t wait = next_tick - fg_now_ms ();
+        if (self->http) {
+            count += fg_http_items (self->http, items + count, S_MAX_ITEMS - count);
+            int64_t http_wait = fg_http_timeout (self->http);
+            if (http_wait >= 0 && http_wait < wait)
+                wait = http_wait;
+        }
+        if (zmq_poll (items, (int) count, wait > 0? (long) wait: 0) < 0 && zmq_errno () != EINTR)
+            break;
+        //  An interrupt is main's business: it sends $TERM
+        if (items [0].revents & ZMQ_POLLIN)
+            s_handle_pipe (self);
+        //  A burst is drained before the timers and HTTP get their turn
+        for (int burst = 0; burst < 100 && (zsock_events (self->buyers) & ZMQ_POLLIN); burst++)
+            s_handle_buyer (self);
+        for (int burst = 0; burst < 100 && (zsock_events (self->miner_sock) & ZMQ_POLLIN);
+             burst++)
+            s_handle_miner (self);
+        if (self->http)
+            fg_http_handle (self->http);
+        if (fg_now_ms () >= next_tick) {
+            s_tick (self);
+            next_tick = fg_now_ms () + tick_ms;
+        }
+    }
 }
 
 void
@@ -1901,35 +1985,15 @@ hub_server_actor (zsock_t *pipe, void *argsv)
         zsys_error ("hub: %s", args->error);
     zsock_signal (pipe, 0);
 
-    if (args->rc == 0) {
-        self->poller = zpoller_new (pipe, self->buyers, self->miner_sock, NULL);
-        int64_t tick_ms = self->heartbeat_ms / 2? self->heartbeat_ms / 2: 1;
-        int64_t next_tick = fg_now_ms () + tick_ms;
-        while (!self->terminated) {
-            int64_t wait = next_tick - fg_now_ms ();
-            void *which = zpoller_wait (self->poller, wait > 0? (int) wait: 0);
-            if (which == pipe)
-                s_handle_pipe (self);
-            else
-            if (which == self->buyers)
-                s_handle_buyer (self);
-            else
-            if (which == self->miner_sock)
-                s_handle_miner (self);
-            //  An interrupt is main's business: it sends $TERM
-            if (fg_now_ms () >= next_tick) {
-                s_tick (self);
-                next_tick = fg_now_ms () + tick_ms;
-            }
-        }
-    }
+    if (args->rc == 0)
+        s_serve (self);
     else {
         //  Wait for $TERM so the caller's zactor_destroy finds us listening
         while (!self->terminated)
             s_handle_pipe (self);
     }
     fg_registrant_destroy (&self->registrant);
-    zpoller_destroy (&self->poller);
+    fg_http_destroy (&self->http);
     zsock_destroy (&self->buyers);
     zsock_destroy (&self->miner_sock);
     zlistx_destroy (&self->queue);

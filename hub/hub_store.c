@@ -57,7 +57,8 @@ static const char *s_schema =
     "  task_id TEXT NOT NULL, state TEXT NOT NULL, at_ms INTEGER NOT NULL,"
     "  miner_id TEXT NOT NULL DEFAULT '', attempt INTEGER NOT NULL,"
     "  reason TEXT NOT NULL DEFAULT '');"
-    "CREATE INDEX IF NOT EXISTS events_by_task ON task_events (task_id);";
+    "CREATE INDEX IF NOT EXISTS events_by_task ON task_events (task_id);"
+    "CREATE INDEX IF NOT EXISTS tasks_by_update ON tasks (updated_ms);";
 
 //  The columns every task load reads, in this order (see s_task_from_row)
 #define S_TASK_COLUMNS \
@@ -455,6 +456,26 @@ hub_store_load_active (hub_store_t *self, zlistx_t *tasks)
             zlistx_add_end (tasks, task);
     }
     int rc = step == SQLITE_DONE? 0: s_fail (self, "load active");
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
+int
+hub_store_recent (hub_store_t *self, size_t limit, zlistx_t *tasks)
+{
+    //  Recent first: by last change (indexed), so a large store stays cheap
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT " S_TASK_COLUMNS " FROM tasks ORDER BY updated_ms DESC, seq DESC LIMIT ?");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) limit);
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
+        hub_task_t *task = s_task_from_row (self, stmt);
+        if (task)
+            zlistx_add_end (tasks, task);
+    }
+    int rc = step == SQLITE_DONE? 0: s_fail (self, "load recent");
     sqlite3_finalize (stmt);
     return rc;
 }

@@ -69,8 +69,9 @@ const fg_cfg_def_t loc_server_defs [] = {
       "DNS names are NAME.service.DOMAIN" },
     { "locator/dns_ttl", FG_CFG_INT, "5", 0, 86400,
       "TTL of DNS answers, in seconds" },
-    { "locator/http", FG_CFG_STR, "*:7780", 0, 0,
-      "HTTP JSON API address as HOST:PORT; empty = no HTTP" },
+    { "locator/http", FG_CFG_STR, "127.0.0.1:7780", 0, 0,
+      "HTTP address (HOST:PORT) of the JSON API, /metrics and the probes; *:7780 for "
+      "every interface; empty = no HTTP" },
     FG_SECURITY_DEFS,
     { NULL, FG_CFG_STR, NULL, 0, 0, NULL }
 };

@@ -28,6 +28,12 @@ int
 main (int argc, char *argv [])
 {
     zsys_init ();
+    //  Daemons serve HTTP on fixed loopback ports by default; in tests they
+    //  take free ones, so that suites (and a grid on this machine) never
+    //  collide. Processes the suites start inherit this; a suite that wants
+    //  the port asks the daemon for it.
+    setenv ("FOGRID_HUB_HTTP", "127.0.0.1:0", 0);
+    setenv ("FOGRID_MINER_HTTP", "127.0.0.1:0", 0);
     if (CU_initialize_registry () != CUE_SUCCESS)
         return 2;
     for (const s_suite_t *suite = s_suites; suite->name; suite++) {

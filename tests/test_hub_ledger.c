@@ -661,6 +661,7 @@ test_hub_refuses_tampered (void)
 
     //  The actor does not start, and says which row
     fg_config_t *config = fg_config_new (hub_server_defs);
+    fg_config_set (config, "hub/http", "127.0.0.1:0");
     fg_config_set (config, "hub/buyer_endpoint", "tcp://127.0.0.1:*");
     fg_config_set (config, "hub/miner_endpoint", "tcp://127.0.0.1:*");
     fg_config_set (config, "hub/data_dir", dir);
@@ -864,6 +865,7 @@ test_actor_money (void)
 {
     char *dir = ts_tmpdir_new ("ledger-hub");
     fg_config_t *config = fg_config_new (hub_server_defs);
+    fg_config_set (config, "hub/http", "127.0.0.1:0");
     fg_config_set (config, "hub/buyer_endpoint", "tcp://127.0.0.1:*");
     fg_config_set (config, "hub/miner_endpoint", "tcp://127.0.0.1:*");
     fg_config_set (config, "hub/data_dir", dir);
@@ -1080,6 +1082,7 @@ test_sweep (void)
     s_books_close (&books);
 
     fg_config_t *config = fg_config_new (hub_server_defs);
+    fg_config_set (config, "hub/http", "127.0.0.1:0");
     fg_config_set (config, "hub/buyer_endpoint", "tcp://127.0.0.1:*");
     fg_config_set (config, "hub/miner_endpoint", "tcp://127.0.0.1:*");
     fg_config_set (config, "hub/data_dir", dir);

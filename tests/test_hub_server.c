@@ -28,6 +28,7 @@ static void
 s_hub_start_at (s_hub_t *hub, const char *dir, const char *queue_max, const char *locator)
 {
     hub->config = fg_config_new (hub_server_defs);
+    fg_config_set (hub->config, "hub/http", "127.0.0.1:0");
     fg_config_set (hub->config, "hub/buyer_endpoint", "tcp://127.0.0.1:*");
     fg_config_set (hub->config, "hub/miner_endpoint", "tcp://127.0.0.1:*");
     fg_config_set (hub->config, "hub/data_dir", dir);

@@ -325,6 +325,90 @@ test_malformed_messages (void)
     free (task);
 }
 
+//  The port a daemon logged for its HTTP ("... http://...:0 (port N)"), or 0.
+static int
+s_logged_http_port (ts_proc_t *proc)
+{
+    char *output = NULL;
+    ts_run (&output, "grep -o 'metrics on http://[^ ]* (port [0-9]*)' %s | head -n 1", proc->log);
+    char *port = strstr (output, "(port ");
+    int value = port? atoi (port + 6): 0;
+    free (output);
+    return value;
+}
+
+//  The hub's HTTP side shows the same grid as the CLI: /api/v1/health
+//  agrees with `fogrid health`, /metrics passes promtool, and the
+//  dashboard, rendered by headless Chromium, lists the miners and tasks
+static void
+test_dashboard (void)
+{
+    int port = s_logged_http_port (grid.hub);
+    CU_ASSERT_FATAL (port > 0);
+    char *output = NULL, *json = NULL;
+    CU_ASSERT_EQUAL (s_fogrid (&output, "health"), 0);
+    CU_ASSERT_EQUAL (ts_run (&json, "curl -sf http://127.0.0.1:%d/api/v1/health", port), 0);
+    //  "tasks    pending=0 assigned=0 running=0 succeeded=N failed=M ..."
+    const char *states [] = { "succeeded", "failed", "cancelled" };
+    for (int index = 0; index < 3; index++) {
+        char key [64], cli [64];
+        snprintf (key, sizeof key, "%s=", states [index]);
+        char *at = strstr (output, key);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (at);
+        snprintf (cli, sizeof cli, "\"%s\": %d", states [index], atoi (at + strlen (key)));
+        CU_ASSERT_PTR_NOT_NULL (strstr (json, cli));
+        if (!strstr (json, cli))
+            fprintf (stderr, "CLI: %s\nJSON: %s\n", output, json);
+    }
+    CU_ASSERT_PTR_NOT_NULL (strstr (json, "\"connected\": 2"));
+    free (output);
+    free (json);
+    CU_ASSERT_EQUAL (ts_run (&output, "curl -sf http://127.0.0.1:%d/healthz", port), 0);
+    free (output);
+    CU_ASSERT_EQUAL (ts_run (&output, "curl -sf http://127.0.0.1:%d/readyz", port), 0);
+    free (output);
+    CU_ASSERT_EQUAL (ts_run (&output, "curl -sf http://127.0.0.1:%d/metrics", port), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "fogrid_hub_miners{state=\"connected\"} 2"));
+    free (output);
+    if (ts_run (NULL, "command -v promtool >/dev/null 2>&1") == 0) {
+        int rc = ts_run (&output, "curl -sf http://127.0.0.1:%d/metrics | promtool check metrics",
+                         port);
+        CU_ASSERT_EQUAL (rc, 0);
+        if (rc)
+            fprintf (stderr, "promtool: %s\n", output);
+        free (output);
+    }
+    else
+        printf ("\n    (promtool not installed: the metrics format check is skipped) ");
+
+    const char *chromium = ts_run (NULL, "command -v chromium >/dev/null 2>&1") == 0
+                         ? "chromium": NULL;
+    if (!chromium) {
+        printf ("\n    (chromium not installed: the dashboard rendering check is skipped) ");
+        return;
+    }
+    //  The page after its script ran (virtual time lets the fetches finish)
+    char profile [600], shot [700];
+    snprintf (profile, sizeof profile, "%s/chromium", grid.dir);
+    snprintf (shot, sizeof shot, "%s/../dashboard.png", ts_bin (""));
+    const char *flags = "--headless --no-sandbox --disable-gpu --no-first-run "
+                        "--disable-background-networking --disable-component-update "
+                        "--disable-sync --virtual-time-budget=5000";
+    int rc = ts_run (&output, "%s %s --user-data-dir=%s --dump-dom http://127.0.0.1:%d/ "
+                     "2>/dev/null", chromium, flags, profile, port);
+    CU_ASSERT_EQUAL (rc, 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "m-spine1"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "m-spine2"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "class=\"state succeeded\""));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "echo still-serving"));
+    if (!strstr (output, "m-spine1"))
+        fprintf (stderr, "the dashboard rendered as:\n%.3000s\n", output);
+    free (output);
+    ts_run (NULL, "%s %s --user-data-dir=%s --window-size=1280,900 --screenshot=%s "
+            "http://127.0.0.1:%d/ >/dev/null 2>&1", chromium, flags, profile, shot, port);
+    CU_ASSERT (zsys_file_exists (shot));
+}
+
 //  The example configs in deploy/ are valid as shipped
 static void
 test_deploy_configs (void)
@@ -378,6 +462,7 @@ test_spine_add (void)
     CU_add_test (suite, "the less loaded miner is chosen", test_fewer_loaded_miner_is_chosen);
     CU_add_test (suite, "a killed miner's task finishes elsewhere", test_killed_miner);
     CU_add_test (suite, "malformed messages to each daemon", test_malformed_messages);
+    CU_add_test (suite, "the dashboard, its JSON and metrics", test_dashboard);
     CU_add_test (suite, "the example configs are valid", test_deploy_configs);
     CU_add_test (suite, "clean shutdown of every daemon", test_clean_shutdown);
 }

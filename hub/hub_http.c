@@ -1,0 +1,342 @@
+/*  =========================================================================
+    hub_http - the hub's HTTP pages: the dashboard, its JSON, and metrics
+
+    DESIGN
+    One function counts miners and tasks by state (s_counts), and the CLI's
+    HealthReply, /api/v1/health, /api/v1/overview and /metrics all read it,
+    so the views cannot disagree about the same moment. The overview is
+    bounded whatever the hub holds: the miners (all of them: an operator
+    wants to see each), the latest S_RECENT tasks, the throughput ring and
+    the hub's own accounts; a page with thousands of tasks stays small.
+
+    The dashboard page is compiled in (hub_dashboard_html, generated from
+    hub/dashboard.html at build time) and fetches /api/v1/overview every
+    two seconds; it needs nothing from outside the hub.
+    =========================================================================  */
+#include "fogrid.h"
+#include "hub_http.h"
+
+#define S_RECENT 50
+
+extern const unsigned char hub_dashboard_html [];
+extern const unsigned long hub_dashboard_html_size;
+
+//  --------------------------------------------------------------------------
+//  Counting
+
+void
+hub_stats_finished (hub_stats_t *self, hub_task_state_t state, int64_t submitted_ms,
+                    int64_t now_ms)
+{
+    if (state > 0 && state < HUB_TASK_STATES)
+        self->finished [state]++;
+    if (submitted_ms > 0 && now_ms >= submitted_ms)
+        fg_latency_add (&self->latency, (double) (now_ms - submitted_ms) / 1000.0);
+    //  Advance the ring to the bucket of now, clearing what it passes
+    int64_t width = HUB_THROUGHPUT_BUCKET_S * 1000;
+    if (self->bucket_ms == 0)
+        self->bucket_ms = now_ms - now_ms % width;
+    int steps = 0;
+    while (now_ms >= self->bucket_ms + width && steps++ < HUB_THROUGHPUT_BUCKETS) {
+        self->bucket_ms += width;
+        self->done [(self->bucket_ms / width) % HUB_THROUGHPUT_BUCKETS] = 0;
+    }
+    if (now_ms >= self->bucket_ms + width)     //  idle for longer than the ring
+        self->bucket_ms = now_ms - now_ms % width;
+    self->done [(self->bucket_ms / width) % HUB_THROUGHPUT_BUCKETS]++;
+}
+
+typedef struct {
+    uint64_t miners [HUB_MINER_STATES];
+    uint64_t tasks [HUB_TASK_STATES];
+    size_t queue;
+} s_counts_t;
+
+static void
+s_counts (hub_http_context_t *context, s_counts_t *counts)
+{
+    memset (counts, 0, sizeof *counts);
+    for (hub_miner_t *miner = hub_miners_first (context->miners); miner;
+         miner = hub_miners_next (context->miners))
+        counts->miners [miner->state]++;
+    hub_store_count_states (context->store, counts->tasks);
+    counts->queue = zlistx_size (context->queue);
+}
+
+static json_t *
+s_counts_json (s_counts_t *counts, bool miners)
+{
+    json_t *object = json_object ();
+    if (miners)
+        for (int state = HUB_MINER_CONNECTED; state < HUB_MINER_STATES; state++)
+            json_object_set_new (object, hub_miner_state_name ((hub_miner_state_t) state),
+                                 json_integer ((json_int_t) counts->miners [state]));
+    else
+        for (int state = HUB_TASK_PENDING; state < HUB_TASK_STATES; state++)
+            json_object_set_new (object, hub_task_state_name ((hub_task_state_t) state),
+                                 json_integer ((json_int_t) counts->tasks [state]));
+    return object;
+}
+
+//  --------------------------------------------------------------------------
+//  JSON
+
+static json_t *
+s_miner_json (hub_miner_t *miner, int64_t now)
+{
+    const Fogrid__Resources *res = miner->resources;
+    json_t *labels = json_object ();
+    for (size_t index = 0; index < res->n_labels; index++)
+        json_object_set_new (labels, res->labels [index]->key,
+                             json_string (res->labels [index]->value));
+    json_t *runtimes = json_array ();
+    for (size_t index = 0; index < res->n_runtimes; index++)
+        json_array_append_new (runtimes, json_string (res->runtimes [index]));
+    json_t *tasks = json_array ();
+    for (void *reservation = zhashx_first (miner->tasks); reservation;
+         reservation = zhashx_next (miner->tasks))
+        json_array_append_new (tasks, json_string ((const char *) zhashx_cursor (miner->tasks)));
+    return json_pack ("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:f, s:b, "
+                      "s:I, s:o}",
+                      "id", miner->id, "name", miner->name? miner->name: "",
+                      "state", hub_miner_state_name (miner->state),
+                      "cores", (json_int_t) res->cores, "mem_mb", (json_int_t) res->mem_mb,
+                      "disk_mb", (json_int_t) res->disk_mb, "gpus", (json_int_t) res->gpus,
+                      "price", (json_int_t) res->price, "labels", labels, "runtimes", runtimes,
+                      "used_cores", (json_int_t) miner->used_cores,
+                      "running", (json_int_t) miner->load->running,
+                      "load1", miner->load->load1, "healthy", miner->load->healthy,
+                      "seen_ms_ago", (json_int_t) (now - miner->last_seen_ms), "tasks", tasks);
+}
+
+static json_t *
+s_task_json (hub_task_t *task)
+{
+    //  What it runs, shortened: the dashboard shows one line per task
+    char command [160] = "";
+    size_t used = 0;
+    const Fogrid__TaskSpec *spec = task->spec;
+    if (spec && spec->image && *spec->image)
+        used += (size_t) snprintf (command, sizeof command, "[%s] ", spec->image);
+    for (size_t index = 0; spec && index < spec->n_argv && used < sizeof command; index++)
+        used += (size_t) snprintf (command + used, sizeof command - used, "%s%s",
+                                   index? " ": "", spec->argv [index]);
+    return json_pack ("{s:s, s:s, s:I, s:s, s:i, s:i, s:b, s:s, s:s, s:I, s:I}",
+                      "id", task->id, "state", hub_task_state_name (task->state),
+                      "attempt", (json_int_t) task->attempt, "miner", task->miner_id,
+                      "exit_code", task->exit_code, "signal", task->term_signal,
+                      "timed_out", task->timed_out, "reason", task->reason? task->reason: "",
+                      "command", command, "submitted_ms", (json_int_t) task->submitted_ms,
+                      "updated_ms", (json_int_t) task->updated_ms);
+}
+
+static void
+s_account_add (void *arg, const char *account, int64_t balance)
+{
+    json_array_append_new ((json_t *) arg,
+                           json_pack ("{s:s, s:I}", "name", account, "balance",
+                                      (json_int_t) balance));
+}
+
+//  The hub's accounts, each miner's earnings and the escrow in total
+static json_t *
+s_wallet_json (hub_http_context_t *context)
+{
+    json_t *accounts = json_array ();
+    if (!context->ledger)
+        return accounts;
+    hub_ledger_accounts (context->ledger, "hub:", true, s_account_add, accounts);
+    hub_ledger_accounts (context->ledger, "owner", false, s_account_add, accounts);
+    hub_ledger_accounts (context->ledger, "miner:", false, s_account_add, accounts);
+    json_t *escrows = json_array ();
+    hub_ledger_accounts (context->ledger, "escrow:", false, s_account_add, escrows);
+    json_int_t held = 0;
+    size_t index;
+    json_t *item;
+    json_array_foreach (escrows, index, item)
+        held += json_integer_value (json_object_get (item, "balance"));
+    json_decref (escrows);
+    json_array_append_new (accounts, json_pack ("{s:s, s:I}", "name", "escrow (all tasks)",
+                                                "balance", held));
+    return accounts;
+}
+
+static void
+s_health (void *arg, fg_http_request_t *request)
+{
+    hub_http_context_t *context = (hub_http_context_t *) arg;
+    s_counts_t counts;
+    s_counts (context, &counts);
+    fg_http_reply_json (request, 200,
+        json_pack ("{s:s, s:I, s:I, s:o, s:o}", "hub_id", context->hub_id,
+                   "uptime_ms", (json_int_t) (fg_now_ms () - context->started_ms),
+                   "queue_length", (json_int_t) counts.queue,
+                   "miners_by_state", s_counts_json (&counts, true),
+                   "tasks_by_state", s_counts_json (&counts, false)));
+}
+
+static void
+s_overview (void *arg, fg_http_request_t *request)
+{
+    hub_http_context_t *context = (hub_http_context_t *) arg;
+    int64_t now = fg_now_ms ();
+    s_counts_t counts;
+    s_counts (context, &counts);
+    json_t *miners = json_array ();
+    for (hub_miner_t *miner = hub_miners_first (context->miners); miner;
+         miner = hub_miners_next (context->miners))
+        json_array_append_new (miners, s_miner_json (miner, now));
+    zlistx_t *recent = zlistx_new ();
+    zlistx_set_destructor (recent, (czmq_destructor *) hub_task_destroy);
+    hub_store_recent (context->store, S_RECENT, recent);
+    json_t *tasks = json_array ();
+    for (hub_task_t *task = (hub_task_t *) zlistx_first (recent); task;
+         task = (hub_task_t *) zlistx_next (recent))
+        json_array_append_new (tasks, s_task_json (task));
+    zlistx_destroy (&recent);
+
+    //  Throughput, oldest bucket first, ending with the bucket of now
+    hub_stats_t *stats = context->stats;
+    int64_t width = HUB_THROUGHPUT_BUCKET_S * 1000;
+    int64_t newest = now - now % width;
+    json_t *done = json_array ();
+    for (int back = HUB_THROUGHPUT_BUCKETS - 1; back >= 0; back--) {
+        int64_t bucket = newest - back * width;
+        //  Buckets the ring has not reached since are empty, not stale
+        bool kept = stats->bucket_ms && bucket <= stats->bucket_ms
+                 && bucket > stats->bucket_ms - HUB_THROUGHPUT_BUCKETS * width;
+        json_array_append_new (done, json_integer (kept? stats->done [(bucket / width)
+                                                                 % HUB_THROUGHPUT_BUCKETS]: 0));
+    }
+    json_t *body = json_pack (
+        "{s:{s:s, s:s, s:I, s:I, s:I, s:I, s:s}, s:o, s:o, s:o, s:o, s:{s:i, s:o}, s:o}",
+        "hub", "id", context->hub_id, "version", FG_VERSION_STRING,
+               "uptime_s", (json_int_t) ((now - context->started_ms) / 1000),
+               "queue_length", (json_int_t) counts.queue,
+               "submitted", (json_int_t) stats->submitted,
+               "dispatched", (json_int_t) stats->dispatched,
+               "locator_http", context->locator_http? context->locator_http: "",
+        "miners_by_state", s_counts_json (&counts, true),
+        "tasks_by_state", s_counts_json (&counts, false),
+        "miners", miners, "recent", tasks,
+        "throughput", "bucket_s", HUB_THROUGHPUT_BUCKET_S, "done", done,
+        "wallet", s_wallet_json (context));
+    fg_http_reply_json (request, 200, body);
+}
+
+//  --------------------------------------------------------------------------
+//  Probes and metrics
+
+static void
+s_healthz (void *arg, fg_http_request_t *request)
+{
+    (void) arg;
+    fg_http_reply (request, 200, "text/plain", "ok\n", 3);
+}
+
+//  Ready once a locator has our registration (or none is configured):
+//  before that, buyers and miners cannot find the hub
+static void
+s_readyz (void *arg, fg_http_request_t *request)
+{
+    hub_http_context_t *context = (hub_http_context_t *) arg;
+    if (context->registrant && fg_registrant_acked (context->registrant) == 0)
+        fg_http_reply (request, 503, "text/plain", "not registered in any locator yet\n", 34);
+    else
+        fg_http_reply (request, 200, "text/plain", "ok\n", 3);
+}
+
+static void
+s_metrics (void *arg, fg_http_request_t *request)
+{
+    hub_http_context_t *context = (hub_http_context_t *) arg;
+    hub_stats_t *stats = context->stats;
+    s_counts_t counts;
+    s_counts (context, &counts);
+    fg_metrics_t *metrics = fg_metrics_new ();
+    fg_metrics_family (metrics, "fogrid_hub_miners", "gauge", "miners by liveness state");
+    for (int state = HUB_MINER_CONNECTED; state < HUB_MINER_STATES; state++)
+        fg_metrics_sample (metrics, "state", hub_miner_state_name ((hub_miner_state_t) state),
+                           (double) counts.miners [state]);
+    fg_metrics_family (metrics, "fogrid_hub_tasks", "gauge", "tasks in the store by state");
+    for (int state = HUB_TASK_PENDING; state < HUB_TASK_STATES; state++)
+        fg_metrics_sample (metrics, "state", hub_task_state_name ((hub_task_state_t) state),
+                           (double) counts.tasks [state]);
+    fg_metrics_family (metrics, "fogrid_hub_queue_length", "gauge", "tasks waiting for a miner");
+    fg_metrics_sample (metrics, NULL, NULL, (double) counts.queue);
+    fg_metrics_family (metrics, "fogrid_hub_submitted_total", "counter", "tasks accepted");
+    fg_metrics_sample (metrics, NULL, NULL, (double) stats->submitted);
+    fg_metrics_family (metrics, "fogrid_hub_submits_refused_total", "counter",
+                       "submits refused (queue full, invalid spec, no funds)");
+    fg_metrics_sample (metrics, NULL, NULL, (double) stats->refused);
+    fg_metrics_family (metrics, "fogrid_hub_dispatched_total", "counter",
+                       "assignments sent to miners");
+    fg_metrics_sample (metrics, NULL, NULL, (double) stats->dispatched);
+    fg_metrics_family (metrics, "fogrid_hub_finished_total", "counter",
+                       "tasks that reached a final state since start, by state");
+    for (int state = HUB_TASK_SUCCEEDED; state < HUB_TASK_STATES; state++)
+        fg_metrics_sample (metrics, "state", hub_task_state_name ((hub_task_state_t) state),
+                           (double) stats->finished [state]);
+    fg_metrics_family (metrics, "fogrid_hub_requeued_total", "counter",
+                       "attempts lost with their miner and queued again");
+    fg_metrics_sample (metrics, NULL, NULL, (double) stats->requeued);
+    fg_metrics_family (metrics, "fogrid_hub_miners_lost_total", "counter",
+                       "miners that missed their heartbeats until declared dead");
+    fg_metrics_sample (metrics, NULL, NULL, (double) stats->miners_lost);
+    fg_metrics_latency (metrics, "fogrid_hub_task_seconds",
+                        "time from submit to a final state", &stats->latency);
+    fg_metrics_family (metrics, "fogrid_hub_refused_total", "counter",
+                       "messages refused before handling, by reason");
+    static const fg_error_t reasons [] = { FG_E_MALFORMED, FG_E_VERSION, FG_E_TOO_BIG };
+    for (size_t index = 0; index < sizeof reasons / sizeof reasons [0]; index++)
+        fg_metrics_sample (metrics, "reason", fg_error_name (reasons [index]),
+                           (double) fg_msg_refused (reasons [index]));
+    fg_metrics_family (metrics, "fogrid_hub_connections_refused_total", "counter",
+                       "CurveZMQ handshakes refused, by socket");
+    fg_metrics_sample (metrics, "socket", "buyers", (double) fg_security_refused ("buyers"));
+    fg_metrics_sample (metrics, "socket", "miners", (double) fg_security_refused ("miners"));
+    if (context->ledger) {
+        json_t *wallet = s_wallet_json (context);
+        fg_metrics_family (metrics, "fogrid_hub_wallet_balance", "gauge",
+                           "the hub's accounts, the miners' earnings and the escrow held");
+        size_t index;
+        json_t *item;
+        json_array_foreach (wallet, index, item)
+            fg_metrics_sample (metrics, "account",
+                               json_string_value (json_object_get (item, "name")),
+                               (double) json_integer_value (json_object_get (item, "balance")));
+        json_decref (wallet);
+    }
+    fg_metrics_family (metrics, "fogrid_hub_uptime_seconds", "gauge",
+                       "seconds since the hub started");
+    fg_metrics_sample (metrics, NULL, NULL,
+                       (double) (fg_now_ms () - context->started_ms) / 1000.0);
+    fg_http_reply (request, 200, "text/plain; version=0.0.4", fg_metrics_text (metrics),
+                   fg_metrics_size (metrics));
+    fg_metrics_destroy (&metrics);
+}
+
+static void
+s_dashboard (void *arg, fg_http_request_t *request)
+{
+    (void) arg;
+    fg_http_reply (request, 200, "text/html; charset=utf-8", (const char *) hub_dashboard_html,
+                   (size_t) hub_dashboard_html_size);
+}
+
+static const fg_http_route_t s_routes [] = {
+    { "/", false, s_dashboard },
+    { "/index.html", false, s_dashboard },
+    { "/api/v1/overview", false, s_overview },
+    { "/api/v1/health", false, s_health },
+    { "/healthz", false, s_healthz },
+    { "/readyz", false, s_readyz },
+    { "/metrics", false, s_metrics },
+    { NULL, false, NULL }
+};
+
+fg_http_t *
+hub_http_new (const char *address, hub_http_context_t *context, char *err, size_t err_size)
+{
+    return fg_http_new (address, s_routes, context, err, err_size);
+}
