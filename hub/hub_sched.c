@@ -162,7 +162,13 @@ s_fits (const Fogrid__TaskSpec *spec, fg_expr_t *constraint, const hub_sched_min
 {
     if (!miner->connected)
         return false;
-    if (!s_offers_runtime (miner, spec->runtime))
+    //  An image runs only in a container: it asks for docker (as does a
+    //  spec that names no runtime but an image)
+    bool image = spec->image && *spec->image;
+    if (!s_offers_runtime (miner, spec->runtime && *spec->runtime? spec->runtime
+                                : image? "docker": "process"))
+        return false;
+    if (image && !s_offers_runtime (miner, "docker"))
         return false;
     if (miner->free_cores < s_cores_needed (spec))
         return false;

@@ -35,7 +35,7 @@ int hub_sched_policy_parse (const char *name, hub_policy_t *policy);
 const char *hub_sched_policy_name (hub_policy_t policy);
 
 //  True when the miner can take the task now: connected, offers its
-//  runtime, has the free cores / memory / GPUs, every required label, a
+//  runtime (docker for a task with an image), has the free cores / memory / GPUs, every required label, a
 //  price within the task's ceiling, and satisfies the task's constraint
 //  expression (one that does not parse matches no miner).
 bool hub_sched_fits (const Fogrid__TaskSpec *spec, const hub_sched_miner_t *miner);

@@ -47,6 +47,8 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_runner.h"
+#include "miner_docker.h"
+#include "miner_docker_runner.h"
 #include "miner_resources.h"
 #include "miner_agent.h"
 #include <errno.h>
@@ -76,13 +78,26 @@ const fg_cfg_def_t miner_agent_defs [] = {
     { "miner/price", FG_CFG_INT, "1", 0, INT64_MAX,
       "price asked per task, in the smallest unit" },
     { "miner/runtime", FG_CFG_STR, "process", 0, 0,
-      "how tasks run: process (fork/exec under limits; the only one in this version)" },
+      "how tasks run: process (fork/exec under limits), docker (containers through the "
+      "Docker engine), process,docker (both), or auto (docker when the engine answers, "
+      "else process)" },
+    { "miner/docker_socket", FG_CFG_STR, MINER_DOCKER_SOCKET, 0, 0,
+      "the Docker engine's unix socket (docker runtime)" },
+    { "miner/docker_timeout_ms", FG_CFG_INT, "30000", 100, 600000,
+      "time limit of each call to the Docker engine but pulls (docker runtime)" },
+    { "miner/docker_pull_timeout_s", FG_CFG_INT, "600", 1, 86400,
+      "time limit of an image pull (docker runtime)" },
+    { "miner/docker_pids_limit", FG_CFG_INT, "512", 0, 4194304,
+      "processes a container may hold; 0 = no limit (docker runtime)" },
+    { "miner/docker_readonly", FG_CFG_BOOL, "0", 0, 0,
+      "containers get a read-only root file system and a 64 MB /tmp (docker runtime)" },
     { "miner/max_output", FG_CFG_INT, "1048576", 1024, 1572864,
       "bytes of stdout and of stderr kept per task (both must fit in the hub's message limit)" },
     { "miner/default_timeout_s", FG_CFG_INT, "3600", 1, 2592000,
       "time limit of tasks that give none" },
     { "miner/default_mem_mb", FG_CFG_INT, "0", 0, 1099511627776LL,
-      "address-space limit of tasks that give none, in MB; 0 = no limit" },
+      "memory limit of tasks that give none, in MB (address space for a process, memory "
+      "without swap for a container); 0 = no limit" },
     { "miner/heartbeat_ms", FG_CFG_INT, "1000", 50, 60000,
       "heartbeat interval until the hub's welcome names its own" },
     { "locator/endpoints", FG_CFG_STR, "tcp://127.0.0.1:7700", 0, 0,
@@ -119,6 +134,7 @@ typedef struct {
     char data_dir [1024];       //  miner/data_dir
     char work_root [1100];      //  DATA_DIR/tasks: the tasks' work dirs
     miner_resources_t *resources;   //  what we offer
+    char runtimes [32];         //  offered: "process", "docker" or "docker,process"
     miner_runner_limits_t limits;   //  for every runner
     zlist_t *hubs;              //  configured hub endpoints; empty = locator
     size_t hub_index;           //  the configured hub in use
@@ -230,9 +246,22 @@ miner_agent_check_config (fg_config_t *config, char *err, size_t err_size)
     }
     if (miner_resources_check_labels (fg_config_str (config, "miner/labels"), err, err_size))
         return -1;
-    if (!streq (fg_config_str (config, "miner/runtime"), "process")) {
-        snprintf (err, err_size, "miner/runtime: '%s' is not available in this version "
-                  "(only 'process')", fg_config_str (config, "miner/runtime"));
+    const char *runtime = fg_config_str (config, "miner/runtime");
+    if (!streq (runtime, "auto")) {
+        zlist_t *names = fg_split_list (runtime);
+        int rc = zlist_size (names)? 0: -1;
+        for (char *name = (char *) zlist_first (names); name && !rc;
+             name = (char *) zlist_next (names))
+            rc = streq (name, "process") || streq (name, "docker")? 0: -1;
+        zlist_destroy (&names);
+        if (rc) {
+            snprintf (err, err_size, "miner/runtime: '%s' is not process, docker, "
+                      "process,docker or auto", runtime);
+            return -1;
+        }
+    }
+    if (!*fg_config_str (config, "miner/docker_socket")) {
+        snprintf (err, err_size, "miner/docker_socket: must not be empty");
         return -1;
     }
     const char *paths [2] = { "miner/hubs", "locator/endpoints" };
@@ -277,6 +306,67 @@ miner_agent_check_config (fg_config_t *config, char *err, size_t err_size)
 
 static void s_agent_destroy (s_agent_t **self_p);
 
+//  Which runtimes this miner offers: asks the Docker engine when the
+//  config wants docker (or auto), and removes the containers a previous
+//  run of this miner left (their tasks died with it).
+static int
+s_resolve_runtimes (s_agent_t *self, char *err, size_t err_size)
+{
+    const char *wanted = fg_config_str (self->config, "miner/runtime");
+    const char *socket = fg_config_str (self->config, "miner/docker_socket");
+    bool is_auto = streq (wanted, "auto");
+    bool process = is_auto, docker = is_auto;
+    zlist_t *names = fg_split_list (wanted);
+    for (char *name = (char *) zlist_first (names); name; name = (char *) zlist_next (names)) {
+        process |= streq (name, "process");
+        docker |= streq (name, "docker");
+    }
+    zlist_destroy (&names);
+    int timeout_ms = (int) fg_config_int (self->config, "miner/docker_timeout_ms");
+    if (docker) {
+        miner_docker_t *client = miner_docker_new (socket, timeout_ms < 5000? timeout_ms: 5000);
+        char version [128] = "?";
+        int rc = client? miner_docker_version (client, version, sizeof version): -1;
+        if (rc && !is_auto) {
+            snprintf (err, err_size, "miner/runtime is %s but no Docker engine answers at %s: %s",
+                      wanted, socket, client? miner_docker_error (client): "no client");
+            miner_docker_destroy (&client);
+            return -1;
+        }
+        if (rc) {
+            zsys_notice ("miner %s: no Docker engine at %s (%s): runtime process", self->id,
+                         socket, client? miner_docker_error (client): "no client");
+            docker = false;
+        }
+        else {
+            zsys_info ("miner %s: Docker engine %s at %s", self->id, version, socket);
+            process = !is_auto && process;
+        }
+        miner_docker_destroy (&client);
+    }
+    if (docker) {
+        char why [512];
+        int removed = miner_docker_runner_clean (socket, self->id, timeout_ms, why, sizeof why);
+        if (removed < 0) {
+            snprintf (err, err_size, "cannot remove the containers a previous run left: %s", why);
+            return -1;
+        }
+        if (removed)
+            zsys_notice ("miner %s: removed %d containers a previous run left", self->id, removed);
+        self->limits.docker_socket = socket;
+        self->limits.docker_timeout_ms = timeout_ms;
+        self->limits.docker_pull_timeout_s =
+            (uint32_t) fg_config_int (self->config, "miner/docker_pull_timeout_s");
+        self->limits.docker_pids_limit = fg_config_int (self->config, "miner/docker_pids_limit");
+        self->limits.docker_readonly = fg_config_bool (self->config, "miner/docker_readonly");
+    }
+    self->limits.no_process = !process;
+    snprintf (self->runtimes, sizeof self->runtimes, "%s%s%s", docker? "docker": "",
+              docker && process? ",": "", process? "process": "");
+    miner_resources_set_runtimes (self->resources, self->runtimes);
+    return 0;
+}
+
 static s_agent_t *
 s_agent_new (zsock_t *pipe, fg_config_t *config, char *err, size_t err_size)
 {
@@ -314,6 +404,9 @@ s_agent_new (zsock_t *pipe, fg_config_t *config, char *err, size_t err_size)
     self->limits.max_output = (size_t) fg_config_int (config, "miner/max_output");
     self->limits.default_timeout_s = (uint32_t) fg_config_int (config, "miner/default_timeout_s");
     self->limits.default_mem_mb = (uint64_t) fg_config_int (config, "miner/default_mem_mb");
+    self->limits.miner_id = self->id;
+    if (s_resolve_runtimes (self, err, err_size))
+        goto failed;
 
     self->hubs = fg_split_list (fg_config_str (config, "miner/hubs"));
     const char *hub_key = fg_config_str (config, "miner/hub_key");
@@ -324,8 +417,8 @@ s_agent_new (zsock_t *pipe, fg_config_t *config, char *err, size_t err_size)
                                           (int) fg_config_int (config, "locator/timeout_ms"));
     Fogrid__Resources *res = miner_resources_msg (self->resources);
     zsys_info ("miner %s (%s): %u cores, %" PRIu64 " MB memory, %" PRIu64 " MB disk, "
-               "%zu labels, price %" PRIu64 "; hub %s", self->id, self->name, res->cores,
-               res->mem_mb, res->disk_mb, res->n_labels, res->price,
+               "%zu labels, price %" PRIu64 ", runtime %s; hub %s", self->id, self->name,
+               res->cores, res->mem_mb, res->disk_mb, res->n_labels, res->price, self->runtimes,
                zlist_size (self->hubs)? fg_config_str (config, "miner/hubs")
                                       : "through the locators");
     return self;
@@ -605,9 +698,17 @@ s_on_assign (s_agent_t *self, Fogrid__TaskAssign *assign)
     miner_runner_t *runner = miner_runner_new (assign->task_id, assign->attempt, assign->spec,
                                                &self->limits);
     zhashx_insert (self->runners, key, runner);
-    zsys_info ("miner %s: task %s attempt %u: started %s (pid %d)", self->id, assign->task_id,
-               assign->attempt, assign->spec->n_argv? assign->spec->argv [0]: "(nothing)",
-               (int) miner_runner_pid (runner));
+    if (miner_runner_pid (runner))
+        zsys_info ("miner %s: task %s attempt %u: started %s (pid %d)", self->id,
+                   assign->task_id, assign->attempt,
+                   assign->spec->n_argv? assign->spec->argv [0]: "(nothing)",
+                   (int) miner_runner_pid (runner));
+    else
+        zsys_info ("miner %s: task %s attempt %u: starting %s (%s runtime%s%s)", self->id,
+                   assign->task_id, assign->attempt,
+                   assign->spec->n_argv? assign->spec->argv [0]: "(the image's command)",
+                   miner_runner_runtime (assign->spec), *assign->spec->image? ", image ": "",
+                   assign->spec->image);
     s_send_started (self, assign->task_id, assign->attempt);
 }
 

@@ -7,6 +7,7 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_agent.h"
+#include "miner_docker.h"
 
 static const fg_flag_t s_flags [] = {
     { "--hub", "miner/hubs", "ENDPOINT" },
@@ -38,6 +39,7 @@ main (int argc, char *argv [])
     fg_config_t *config = fg_daemon_setup (&s_info, argc, argv, &exit_code);
     if (!config)
         return exit_code;
+    miner_docker_global_init ();        //  before the threads, as libcurl asks
     miner_agent_args_t args = { .config = config };
     zactor_t *miner = zactor_new (miner_agent_actor, &args);
     if (args.rc) {
@@ -51,6 +53,7 @@ main (int argc, char *argv [])
             zsys_info ("fogrid-miner: interrupted, stopping");
     }
     zactor_destroy (&miner);
+    miner_docker_global_end ();
     fg_daemon_end (&config);
     return exit_code;
 }

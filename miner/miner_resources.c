@@ -13,7 +13,7 @@ struct _miner_resources_t {
     Fogrid__Label *labels;      //  msg.labels points into this
     Fogrid__Label **label_ptrs; //  msg.labels
     zlist_t *strings;           //  every string msg refers to (autofree)
-    char *runtimes [1];         //  msg.runtimes: only "process" in this version
+    char *runtimes [4];         //  msg.runtimes: "process", "docker"
 };
 
 //  Keeps a copy of s for the lifetime of self and returns it.
@@ -82,12 +82,6 @@ miner_resources_new (fg_config_t *config, const char *data_dir, char *err, size_
     const char *labels = fg_config_str (config, "miner/labels");
     if (miner_resources_check_labels (labels, err, err_size))
         return NULL;
-    const char *runtime = fg_config_str (config, "miner/runtime");
-    if (!streq (runtime, "process")) {
-        snprintf (err, err_size, "miner/runtime: '%s' is not available in this version "
-                  "(only 'process')", runtime);
-        return NULL;
-    }
 
     miner_resources_t *self = (miner_resources_t *) zmalloc (sizeof (miner_resources_t));
     self->strings = zlist_new ();
@@ -114,9 +108,8 @@ miner_resources_new (fg_config_t *config, const char *data_dir, char *err, size_
     if (fg_config_int (config, "miner/disk_mb") > 0)
         self->msg.disk_mb = (uint64_t) fg_config_int (config, "miner/disk_mb");
     self->msg.price = (uint64_t) fg_config_int (config, "miner/price");
-    self->runtimes [0] = s_keep (self, runtime);
-    self->msg.n_runtimes = 1;
     self->msg.runtimes = self->runtimes;
+    miner_resources_set_runtimes (self, "process");
 
     zlist_t *items = fg_split_list (labels);
     size_t count = zlist_size (items);
@@ -149,6 +142,18 @@ miner_resources_destroy (miner_resources_t **self_p)
         free (self);
         *self_p = NULL;
     }
+}
+
+void
+miner_resources_set_runtimes (miner_resources_t *self, const char *runtimes)
+{
+    zlist_t *names = fg_split_list (runtimes);
+    size_t count = 0;
+    for (char *name = (char *) zlist_first (names); name && count < 4;
+         name = (char *) zlist_next (names))
+        self->runtimes [count++] = s_keep (self, name);
+    zlist_destroy (&names);
+    self->msg.n_runtimes = count;
 }
 
 Fogrid__Resources *

@@ -12,11 +12,16 @@
 typedef struct _miner_resources_t miner_resources_t;
 
 //  Detects and applies miner/cores, miner/mem_mb, miner/disk_mb,
-//  miner/labels, miner/price and miner/runtime. data_dir must exist.
+//  miner/labels and miner/price. data_dir must exist. The runtimes are
+//  "process" until miner_resources_set_runtimes says otherwise (the agent
+//  knows which work only once it has asked the Docker engine).
 //  Returns NULL with the reason in err (e.g. bad labels).
 miner_resources_t *miner_resources_new (fg_config_t *config, const char *data_dir,
                                         char *err, size_t err_size);
 void miner_resources_destroy (miner_resources_t **self_p);
+
+//  Sets the runtimes offered: a comma-separated list ("docker,process").
+void miner_resources_set_runtimes (miner_resources_t *self, const char *runtimes);
 
 //  The resources as a message, owned by self (valid until destroy).
 Fogrid__Resources *miner_resources_msg (miner_resources_t *self);

@@ -35,11 +35,13 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_runner.h"
+#include "miner_docker_runner.h"
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <sodium.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -60,7 +62,7 @@ struct _miner_runner_t {
     char *task_id;              //  as the hub named it
     uint32_t attempt;           //  assignment number
     uint32_t cores;             //  asked for, 0 counted as 1
-    uint64_t mem_mb;            //  address-space limit applied, 0 = none
+    uint64_t mem_mb;            //  memory limit applied, 0 = none
     pid_t pid;                  //  task process = group id; 0 if never started
     char workdir [PATH_MAX];    //  cwd and HOME of the task, "" if none
     bool killed;                //  miner_runner_kill was called (owner's side)
@@ -78,6 +80,7 @@ typedef struct {
     size_t size;                //  bytes kept
     size_t max;                 //  bound
     bool truncated;             //  more came than we kept
+    crypto_hash_sha256_state sha256;    //  of everything that came
 } s_output_t;
 
 //  The actor thread's state.
@@ -223,9 +226,15 @@ s_prepare (s_run_t *run)
     const Fogrid__TaskSpec *spec = owner->spec;
     const miner_runner_limits_t *limits = owner->limits;
 
-    if (spec->runtime && *spec->runtime && !streq (spec->runtime, "process")) {
+    const char *runtime = miner_runner_runtime (spec);
+    if (!streq (runtime, "process") || limits->no_process) {
+        snprintf (run->error, sizeof run->error, "runtime '%.64s' is not available here "
+                  "(only '%s')", runtime, limits->no_process? "docker": "process");
+        return -1;
+    }
+    if (spec->image && *spec->image) {
         snprintf (run->error, sizeof run->error,
-                  "runtime '%.64s' is not available here (only 'process')", spec->runtime);
+                  "an image (%.64s) needs the docker runtime, not 'process'", spec->image);
         return -1;
     }
     if (spec->n_argv == 0 || !spec->argv [0] || !*spec->argv [0]) {
@@ -355,6 +364,7 @@ s_output_read (s_output_t *output)
             output->fd = -1;
             return;
         }
+        crypto_hash_sha256_update (&output->sha256, chunk, (size_t) got);
         size_t keep = (size_t) got;
         if (output->size + keep > output->max) {
             keep = output->max - output->size;
@@ -584,13 +594,11 @@ s_send_result (s_run_t *run)
         run->ended_ms = fg_now_ms ();
     result.started_ms = (uint64_t) run->started_ms;
     result.ended_ms = (uint64_t) run->ended_ms;
-
-    zframe_t *frame = zframe_new (NULL, fogrid__task_result__get_packed_size (&result));
-    fogrid__task_result__pack (&result, zframe_data (frame));
-    zmsg_t *msg = zmsg_new ();
-    zmsg_addstr (msg, "RESULT");
-    zmsg_append (msg, &frame);
-    zmsg_send (&msg, run->pipe);
+    byte digest [crypto_hash_sha256_BYTES];
+    char hex [crypto_hash_sha256_BYTES * 2 + 1];
+    crypto_hash_sha256_final (&run->out.sha256, digest);
+    result.stdout_sha256 = sodium_bin2hex (hex, sizeof hex, digest, sizeof digest);
+    miner_runner_send_result (run->pipe, &result);
 }
 
 //  Removes the work directory, whatever the task did to it.
@@ -647,6 +655,8 @@ s_runner_actor (zsock_t *pipe, void *args)
     size_t max_output = run.owner->limits->max_output? run.owner->limits->max_output
                                                      : S_DEFAULT_OUTPUT;
     run.out.max = run.err.max = max_output;
+    crypto_hash_sha256_init (&run.out.sha256);
+    crypto_hash_sha256_init (&run.err.sha256);
 
     bool running = s_prepare (&run) == 0 && s_spawn (&run) == 0;
     run.owner->spec = NULL;             //  the caller's, no longer ours to read
@@ -667,14 +677,7 @@ s_runner_actor (zsock_t *pipe, void *args)
         fg_debug ("task %s: ended, exit status 0x%x%s%s", run.owner->task_id, run.status,
                   run.timed_out? ", timed out": "", *run.error? ", error: ": "");
         s_send_result (&run);
-        //  The owner may still say KILL (too late) before $TERM
-        while (true) {
-            char *command = zstr_recv (pipe);
-            bool done = !command || streq (command, "$TERM");
-            zstr_free (&command);
-            if (done)
-                break;
-        }
+        miner_runner_wait_term (pipe);
     }
     free (run.out.data);
     free (run.err.data);
@@ -700,8 +703,15 @@ miner_runner_new (const char *task_id, uint32_t attempt, const Fogrid__TaskSpec 
     self->cores = spec->cores? spec->cores: 1;
     self->spec = spec;
     self->limits = limits? limits: &defaults;
+    self->mem_mb = spec->mem_mb? spec->mem_mb: self->limits->default_mem_mb;
+    //  The runtime's actor; with docker off, the process runtime refuses
+    //  a docker task with a clear error
+    bool docker = streq (miner_runner_runtime (spec), "docker")
+               && self->limits->docker_socket && *self->limits->docker_socket;
     //  Returns after the thread has forked (or failed to), see s_runner_actor
-    self->actor = zactor_new (s_runner_actor, self);
+    self->actor = zactor_new (docker? miner_docker_runner_actor: s_runner_actor, self);
+    self->spec = NULL;                  //  the caller's again
+    self->limits = NULL;
     return self;
 }
 
@@ -794,6 +804,56 @@ const char *
 miner_runner_workdir (miner_runner_t *self)
 {
     return self->workdir;
+}
+
+const char *
+miner_runner_runtime (const Fogrid__TaskSpec *spec)
+{
+    if (spec->runtime && *spec->runtime)
+        return spec->runtime;
+    return spec->image && *spec->image? "docker": "process";
+}
+
+bool
+miner_runner_env_valid (const char *entry)
+{
+    return s_env_entry_valid (entry);
+}
+
+const Fogrid__TaskSpec *
+miner_runner_spec (miner_runner_t *self)
+{
+    return self->spec;
+}
+
+const miner_runner_limits_t *
+miner_runner_limits (miner_runner_t *self)
+{
+    return self->limits;
+}
+
+void
+miner_runner_send_result (zsock_t *pipe, const Fogrid__TaskResult *result)
+{
+    zframe_t *frame = zframe_new (NULL, fogrid__task_result__get_packed_size (result));
+    fogrid__task_result__pack (result, zframe_data (frame));
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, "RESULT");
+    zmsg_append (msg, &frame);
+    zmsg_send (&msg, pipe);
+}
+
+void
+miner_runner_wait_term (zsock_t *pipe)
+{
+    //  The owner may still say KILL (too late) before $TERM
+    while (true) {
+        char *command = zstr_recv (pipe);
+        bool done = !command || streq (command, "$TERM");
+        zstr_free (&command);
+        if (done)
+            break;
+    }
 }
 
 void

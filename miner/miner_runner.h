@@ -1,5 +1,6 @@
 /*  =========================================================================
-    miner_runner - runs one task with the `process` runtime
+    miner_runner - runs one task with the `process` runtime, or hands it to
+    another runtime (`docker`: miner_docker_runner) behind the same API
 
     One runner per running task, each an actor (a thread) that fork/execs
     the task's argv in a process group of its own, under resource limits,
@@ -18,6 +19,14 @@
     Whatever happens (no such program, bad env, fork failure, timeout, kill)
     the task ends with one result; result->error says why when it could not
     run at all. No child outlives its runner.
+
+    Runtimes: miner_runner_new looks at the spec (miner_runner_runtime) and
+    runs the task in the actor of its runtime: s_runner_actor here for
+    `process`, miner_docker_runner_actor for `docker` when limits name a
+    Docker socket. The owner sees no difference: the same handle, the same
+    pipe protocol (KILL; one "RESULT" + encoded TaskResult; $TERM), so the
+    agent treats every task alike. A runtime's actor gets the runner as its
+    argument and follows the contract at the end of this file.
     =========================================================================  */
 #ifndef MINER_RUNNER_H_INCLUDED
 #define MINER_RUNNER_H_INCLUDED
@@ -30,6 +39,14 @@ typedef struct {
     uint32_t default_timeout_s; //  when the spec says 0; 0 = 3600
     uint64_t default_mem_mb;    //  address space when the spec says 0; 0 = no limit
     int grace_ms;               //  from SIGTERM to SIGKILL on a timeout; 0 = 1000
+    bool no_process;            //  the process runtime is off: its tasks are refused
+    //  The docker runtime (off when docker_socket is NULL or "")
+    const char *docker_socket;  //  the engine's unix socket
+    const char *miner_id;       //  labels every container (org.fogrid.miner)
+    int docker_timeout_ms;      //  bound of each API call; 0 = 30 s
+    uint32_t docker_pull_timeout_s;     //  bound of an image pull; 0 = 600
+    int64_t docker_pids_limit;  //  processes per container; 0 = no limit
+    bool docker_readonly;       //  read-only root file system (+ a /tmp tmpfs)
 } miner_runner_limits_t;
 
 typedef struct _miner_runner_t miner_runner_t;
@@ -77,8 +94,33 @@ pid_t miner_runner_pid (miner_runner_t *self);
 //  the task ends.
 const char *miner_runner_workdir (miner_runner_t *self);
 
+//  The runtime a spec asks for: its runtime, else "docker" when it names
+//  an image, else "process".
+const char *miner_runner_runtime (const Fogrid__TaskSpec *spec);
+
+//  True when entry is KEY=VALUE with a shell-style KEY.
+bool miner_runner_env_valid (const char *entry);
+
 //  Removes everything under work_root (the work directories of tasks that
 //  died with a previous run of the miner), never following symlinks.
 void miner_runner_clean (const char *work_root);
+
+//  --------------------------------------------------------------------------
+//  The contract of a runtime's actor (args = the miner_runner_t): it reads
+//  the spec and limits only until it signals (then they are the caller's
+//  again), and should signal soon (miner_runner_new waits for it). It
+//  then sends exactly one result with miner_runner_send_result, unless
+//  $TERM came first (then it stops its task and ends, sending nothing),
+//  and after the result waits with miner_runner_wait_term. KILL means
+//  stop the task now; its result still comes.
+
+const Fogrid__TaskSpec *miner_runner_spec (miner_runner_t *self);
+const miner_runner_limits_t *miner_runner_limits (miner_runner_t *self);
+
+//  Sends "RESULT" + the encoded result on the actor's pipe.
+void miner_runner_send_result (zsock_t *pipe, const Fogrid__TaskResult *result);
+
+//  Waits for $TERM (ignoring a late KILL), or for the pipe to end.
+void miner_runner_wait_term (zsock_t *pipe);
 
 #endif

@@ -149,6 +149,49 @@ test_labels_price_runtime (void)
     CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 2), -1);
 }
 
+//  A task with an image goes only where containers run, whatever its
+//  runtime field says; a docker-only miner takes no bare process
+static void
+test_image_needs_docker (void)
+{
+    char *process [1] = { "process" };
+    char *docker [1] = { "docker" };
+    char *both [2] = { "docker", "process" };
+    Fogrid__Resources p = FOGRID__RESOURCES__INIT, d = FOGRID__RESOURCES__INIT,
+                      b = FOGRID__RESOURCES__INIT;
+    p.n_runtimes = 1;
+    p.runtimes = process;
+    d.n_runtimes = 1;
+    d.runtimes = docker;
+    b.n_runtimes = 2;
+    b.runtimes = both;
+    hub_sched_miner_t miners [3] = {
+        s_miner ("m-a-process", 8, 8, 0, 0, &p),
+        s_miner ("m-b-docker", 8, 8, 1, 0, &d),
+        s_miner ("m-c-both", 8, 8, 2, 0, &b),
+    };
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 0);
+    CU_ASSERT_FALSE (hub_sched_fits (&spec, &miners [1]));
+    CU_ASSERT_TRUE (hub_sched_fits (&spec, &miners [2]));
+
+    spec.image = "fogrid/busybox";              //  no runtime named: docker
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 1);
+    CU_ASSERT_FALSE (hub_sched_fits (&spec, &miners [0]));
+    CU_ASSERT_TRUE (hub_sched_fits (&spec, &miners [2]));
+    spec.runtime = "docker";
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 1);
+    spec.runtime = "process";                   //  an image still needs docker
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 2);
+    miners [2].connected = false;
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), -1);
+    miners [1].connected = false;
+    spec.runtime = "";
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), -1);
+    spec.image = "";
+    CU_ASSERT_EQUAL (hub_sched_choose (&spec, miners, 3), 0);
+}
+
 static void
 test_liveness (void)
 {
@@ -249,6 +292,7 @@ test_hub_sched_add (void)
         "capacity: cores, memory, GPUs", test_capacity,
         "each policy's choice", test_policies,
         "labels, price ceiling, runtime", test_labels_price_runtime,
+        "an image needs a miner that runs docker", test_image_needs_docker,
         "only connected miners", test_liveness,
         "constraint expressions", test_constraint,
         NULL);
