@@ -205,6 +205,12 @@ s_agent_actor (zsock_t *pipe, void *argsv)
         loc->sock = zsock_new (ZMQ_DEALER);
         zsock_set_linger (loc->sock, 100);
         zsock_set_immediate (loc->sock, 1);
+        //  A locator that is connected but does not read (a cut link not
+        //  yet noticed) must not collect a backlog of registrations to
+        //  answer one by one when it comes back: a few are enough
+        zsock_set_sndhwm (loc->sock, 4);
+        zsock_set_heartbeat_ivl (loc->sock, 2000);
+        zsock_set_heartbeat_timeout (loc->sock, 6000);
         fg_msg_limit (loc->sock, 0);
         if (fg_security_client (loc->sock, fg_security_locator_key ()))
             zsys_error ("registrant: no valid locator key (security/locator_key) for %s", ep);

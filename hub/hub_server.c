@@ -145,6 +145,8 @@ const fg_cfg_def_t hub_server_defs [] = {
 #define S_ENTRIES_MAX       1000
 #define S_ACCOUNT_MAX       160         //  ledger account names
 
+#define S_BUYER_PING_MS     5000    //  ZMTP ping interval on the buyer socket
+
 typedef struct {
     zsock_t *pipe;              //  to the caller
     fg_config_t *config;        //  settings
@@ -1855,6 +1857,12 @@ s_start (s_server_t *self, char *err, size_t err_size)
     fg_msg_limit (self->buyers, max_message);
     fg_msg_limit (self->miner_sock, max_message);
     zsock_set_router_mandatory (self->miner_sock, 1);
+    //  ZMTP pings find peers that vanished without closing (a cut cable):
+    //  their connections are dropped instead of held open for ever
+    zsock_set_heartbeat_ivl (self->miner_sock, (int) self->heartbeat_ms);
+    zsock_set_heartbeat_timeout (self->miner_sock, (int) self->dead_ms);
+    zsock_set_heartbeat_ivl (self->buyers, S_BUYER_PING_MS);
+    zsock_set_heartbeat_timeout (self->buyers, 3 * S_BUYER_PING_MS);
     zsock_set_sndtimeo (self->miner_sock, 0);
     zsock_set_sndtimeo (self->buyers, 0);
     fg_security_allow ("buyers", fg_config_str (self->config, "hub/buyer_keys"));

@@ -76,6 +76,8 @@ const fg_cfg_def_t loc_server_defs [] = {
     { NULL, FG_CFG_STR, NULL, 0, 0, NULL }
 };
 
+#define S_PING_MS   5000        //  ZMTP ping interval to every client
+
 typedef struct {
     zframe_t *peer;             //  routing id of the watcher
     uint64_t seq;               //  of its LocWatch: every update carries it
@@ -545,6 +547,10 @@ s_start (s_server_t *self, char *err, size_t err_size)
     zsock_set_linger (self->router, 100);
     zsock_set_sndtimeo (self->router, 0);
     fg_msg_limit (self->router, fg_config_int (self->config, "locator/max_message"));
+    //  ZMTP pings find clients that vanished without closing (a cut cable):
+    //  their connections are dropped instead of held open for ever
+    zsock_set_heartbeat_ivl (self->router, S_PING_MS);
+    zsock_set_heartbeat_timeout (self->router, 3 * S_PING_MS);
     fg_security_allow ("locator", "");
     fg_security_server (self->router, "locator");
     const char *endpoint = fg_config_str (self->config, "locator/endpoint");
