@@ -47,7 +47,8 @@ bench: build
 asan: deps
 	@cmake -S . -B build-asan -DFOGRID_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	@cmake --build build-asan -j $(JOBS)
-	@cd build-asan && ctest --output-on-failure -j 1
+	@scripts/deps.sh test
+	@cd build-asan && ctest --output-on-failure -j 1 -E '^fuzz$$'
 
 install: build
 	@cmake --install $(BUILD)

@@ -73,6 +73,8 @@ const fg_cfg_def_t miner_agent_defs [] = {
       "memory offered in MB; 0 = the physical memory" },
     { "miner/disk_mb", FG_CFG_INT, "0", 0, 1099511627776LL,
       "disk offered in MB; 0 = the free space of the data directory" },
+    { "miner/gpus", FG_CFG_INT, "-1", -1, 1024,
+      "GPUs offered; -1 = as many as nvidia-smi lists (none when it is absent)" },
     { "miner/labels", FG_CFG_STR, "", 0, 0,
       "labels tasks may require: key=value,key=value" },
     { "miner/price", FG_CFG_INT, "1", 0, INT64_MAX,

@@ -76,6 +76,24 @@ miner_resources_check_labels (const char *labels, char *err, size_t err_size)
     return rc;
 }
 
+//  nvidia-smi -L prints one line per GPU ("GPU 0: ... (UUID: ...)"). No
+//  nvidia-smi, or one that fails or hangs (a broken driver), means none:
+//  a miner must start on any machine.
+uint32_t
+miner_resources_count_gpus (void)
+{
+    FILE *list = popen ("timeout 10 nvidia-smi -L 2>/dev/null", "r");
+    if (!list)
+        return 0;
+    uint32_t count = 0;
+    char line [512];
+    while (fgets (line, sizeof line, list))
+        count += strncmp (line, "GPU ", 4) == 0;
+    if (pclose (list) != 0)
+        count = 0;
+    return count;
+}
+
 miner_resources_t *
 miner_resources_new (fg_config_t *config, const char *data_dir, char *err, size_t err_size)
 {
@@ -107,6 +125,8 @@ miner_resources_new (fg_config_t *config, const char *data_dir, char *err, size_
         self->msg.mem_mb = (uint64_t) fg_config_int (config, "miner/mem_mb");
     if (fg_config_int (config, "miner/disk_mb") > 0)
         self->msg.disk_mb = (uint64_t) fg_config_int (config, "miner/disk_mb");
+    int64_t gpus = fg_config_int (config, "miner/gpus");
+    self->msg.gpus = (uint32_t) (gpus >= 0? gpus: miner_resources_count_gpus ());
     self->msg.price = (uint64_t) fg_config_int (config, "miner/price");
     self->msg.runtimes = self->runtimes;
     miner_resources_set_runtimes (self, "process");

@@ -31,4 +31,7 @@ Fogrid__Resources *miner_resources_msg (miner_resources_t *self);
 //  "" is an empty list. Returns 0, or -1 with the reason in err.
 int miner_resources_check_labels (const char *labels, char *err, size_t err_size);
 
+//  GPUs that nvidia-smi lists, 0 when it is absent or fails.
+uint32_t miner_resources_count_gpus (void);
+
 #endif

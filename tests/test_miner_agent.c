@@ -8,6 +8,7 @@
     =========================================================================  */
 #include "test_support.h"
 #include "miner_agent.h"
+#include "miner_resources.h"
 #include <signal.h>
 #include <errno.h>
 
@@ -715,6 +716,41 @@ test_program (void)
     s_hub_close (&hub);
 }
 
+//  GPUs come from nvidia-smi: a stand-in on the PATH plays the driver
+//  (this machine has no GPU), and its absence or failure means none
+static void
+test_gpus (void)
+{
+    char *dir = ts_tmpdir_new ("gpus");
+    char *old_path = strdup (getenv ("PATH")? getenv ("PATH"): "/usr/bin:/bin");
+    char *path = zsys_sprintf ("%s:%s", dir, old_path);
+    setenv ("PATH", path, 1);
+    CU_ASSERT_EQUAL (ts_run (NULL, "printf '#!/bin/sh\\n[ \"$1\" = -L ] || exit 2\\n"
+                             "echo \"GPU 0: Tesla T4 (UUID: GPU-1)\"\\n"
+                             "echo \"GPU 1: Tesla T4 (UUID: GPU-2)\"\\n' > %s/nvidia-smi && "
+                             "chmod +x %s/nvidia-smi", dir, dir), 0);
+    CU_ASSERT_EQUAL (miner_resources_count_gpus (), 2);
+    //  A driver that fails counts as none
+    CU_ASSERT_EQUAL (ts_run (NULL, "printf '#!/bin/sh\\necho \"GPU 0: x\"\\nexit 9\\n' > "
+                             "%s/nvidia-smi", dir), 0);
+    CU_ASSERT_EQUAL (miner_resources_count_gpus (), 0);
+    setenv ("PATH", old_path, 1);
+    if (ts_run (NULL, "command -v nvidia-smi >/dev/null 2>&1") != 0)
+        CU_ASSERT_EQUAL (miner_resources_count_gpus (), 0);
+    //  The config wins over the count
+    fg_config_t *config = fg_config_new (miner_agent_defs);
+    fg_config_set (config, "miner/gpus", "3");
+    char err [256];
+    miner_resources_t *resources = miner_resources_new (config, dir, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (resources);
+    CU_ASSERT_EQUAL (miner_resources_msg (resources)->gpus, 3);
+    miner_resources_destroy (&resources);
+    fg_config_destroy (&config);
+    zstr_free (&path);
+    free (old_path);
+    ts_tmpdir_remove (&dir);
+}
+
 void
 test_miner_agent_add (void)
 {
@@ -726,4 +762,5 @@ test_miner_agent_add (void)
     CU_add_test (suite, "a hub that moved is found again", test_hub_moves);
     CU_add_test (suite, "the miner id persists across runs", test_id_persists);
     CU_add_test (suite, "the fogrid-miner program", test_program);
+    CU_add_test (suite, "GPUs from nvidia-smi", test_gpus);
 }
