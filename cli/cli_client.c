@@ -218,6 +218,31 @@ cli_client_balance (cli_client_t *self, const char *account, uint32_t limit, fg_
     return *env_p? (*env_p)->balance_reply: NULL;
 }
 
+Fogrid__WalletReply *
+cli_client_admin (cli_client_t *self, const char *action, const char *reason, fg_env_t **env_p)
+{
+    Fogrid__AdminRequest admin = FOGRID__ADMIN_REQUEST__INIT;
+    admin.action = (char *) action;
+    admin.reason = (char *) (reason? reason: "");
+    fg_env_t req = FOGRID__ENVELOPE__INIT;
+    req.body_case = FOGRID__ENVELOPE__BODY_ADMIN;
+    req.admin = &admin;
+    *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_WALLET_REPLY);
+    return *env_p? (*env_p)->wallet_reply: NULL;
+}
+
+Fogrid__ReceiptReply *
+cli_client_receipt (cli_client_t *self, const char *task_id, fg_env_t **env_p)
+{
+    Fogrid__ReceiptRequest receipt = FOGRID__RECEIPT_REQUEST__INIT;
+    receipt.task_id = (char *) task_id;
+    fg_env_t req = FOGRID__ENVELOPE__INIT;
+    req.body_case = FOGRID__ENVELOPE__BODY_RECEIPT;
+    req.receipt = &receipt;
+    *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_RECEIPT_REPLY);
+    return *env_p? (*env_p)->receipt_reply: NULL;
+}
+
 fg_error_t
 cli_client_error (cli_client_t *self)
 {

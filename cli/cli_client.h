@@ -39,6 +39,13 @@ Fogrid__TransferReply *cli_client_withdraw (cli_client_t *self, uint64_t amount,
                                             fg_env_t **env_p);
 Fogrid__BalanceReply *cli_client_balance (cli_client_t *self, const char *account, uint32_t limit,
                                           fg_env_t **env_p);
+//  The hub's wallet: action wallet/status, or a transition for the DAO's
+//  or the owner's key (wallet/register, ...), with a reason for the record.
+Fogrid__WalletReply *cli_client_admin (cli_client_t *self, const char *action, const char *reason,
+                                       fg_env_t **env_p);
+//  The signed receipt of a task's payout to its miner.
+Fogrid__ReceiptReply *cli_client_receipt (cli_client_t *self, const char *task_id,
+                                          fg_env_t **env_p);
 
 fg_error_t cli_client_error (cli_client_t *self);
 const char *cli_client_error_text (cli_client_t *self);

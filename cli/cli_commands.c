@@ -10,6 +10,9 @@
 #include "fogrid.h"
 #include "cli_client.h"
 #include "cli_commands.h"
+#include "cli_monitor.h"
+#include "cli_service.h"
+#include "fg_receipt.h"
 #include <getopt.h>
 
 typedef struct {
@@ -38,23 +41,34 @@ typedef struct {
 
 static s_command_fn s_cmd_submit, s_cmd_status, s_cmd_wait, s_cmd_result,
     s_cmd_cancel, s_cmd_miners, s_cmd_health, s_cmd_resolve, s_cmd_services, s_cmd_keygen,
-    s_cmd_deposit, s_cmd_wallet, s_cmd_watch;
+    s_cmd_deposit, s_cmd_wallet, s_cmd_watch, s_cmd_admin, s_cmd_receipt, s_cmd_verify_receipt, s_cmd_top;
+static s_command_fn s_cmd_service;      //  run-service, stop-service, call: cli_service.c
 
 static const s_command_t s_commands [] = {
     { "submit", s_cmd_submit, "[options] -- COMMAND [ARG...]", "submit a task; prints its id" },
     { "status", s_cmd_status, "TASK", "show a task's state and history" },
-    { "wait", s_cmd_wait, "TASK", "follow a task until it ends; exits with its exit code" },
+    { "wait", s_cmd_wait, "TASK [TASK...]", "follow tasks until they end; exits with the exit code" },
     { "result", s_cmd_result, "[--stdout|--stderr] TASK", "print a task's output and exit code" },
     { "logs", s_cmd_result, "TASK", "the output captured so far (same as result)" },
     { "cancel", s_cmd_cancel, "TASK", "cancel a task" },
     { "miners", s_cmd_miners, "", "list the hub's miners with resources and load" },
-    { "health", s_cmd_health, "", "summary of the hub: miners and tasks by state, queue" },
+    { "health", s_cmd_health, "[--all]", "summary of the hub (or of every hub): miners, tasks, queue" },
+    { "top", s_cmd_top, "[--interval MS] [--count N]", "the hub's miners, queue and rates, live" },
     { "deposit", s_cmd_deposit, "[--token T] AMOUNT", "credit your account (hubs with open deposits)" },
     { "withdraw", s_cmd_deposit, "[--token T] AMOUNT", "pay out of your account" },
     { "wallet", s_cmd_wallet, "[--account A] [--limit N]", "your balance, escrow and history" },
+    { "receipt", s_cmd_receipt, "[-o FILE] TASK", "a task's payout receipt, signed by the hub" },
+    { "verify-receipt", s_cmd_verify_receipt, "--hub-key KEY FILE",
+      "check a receipt offline (KEY: the hub's ledger key)" },
+    { "admin", s_cmd_admin, "wallet [ACTION] [--reason R]",
+      "the hub's wallet: its state, the DAO's and owner's acts" },
     { "resolve", s_cmd_resolve, "[--policy P] NAME", "show a service's endpoints and functions" },
     { "watch", s_cmd_watch, "[--policy P] [--for S] NAME", "print a name's endpoints at each change" },
     { "services", s_cmd_services, "", "list the names the locators know, with endpoint counts" },
+    { "run-service", s_cmd_service, "--image I --name N --port P [...]",
+      "run a service on a docker miner, kept in the locator" },
+    { "stop-service", s_cmd_service, "TASK", "stop a service: it leaves the locator" },
+    { "call", s_cmd_service, "NAME FUNCTION [ARG...]", "resolve a service and call one of its functions" },
     { "keygen", s_cmd_keygen, "[FILE]", "make a key pair (default ~/.fogrid/buyer.key)" },
     { NULL, NULL, NULL, NULL }
 };
@@ -82,7 +96,7 @@ s_usage (FILE *out)
         "  -V, --version            show the version\n\n"
         "commands:\n", FG_VERSION_STRING);
     for (const s_command_t *cmd = s_commands; cmd->name; cmd++)
-        fprintf (out, "  %-8s %-32s %s\n", cmd->name, cmd->args, cmd->help);
+        fprintf (out, "  %-14s %-30s %s\n", cmd->name, cmd->args, cmd->help);
     fprintf (out, "\nexample:\n  fogrid submit -- sh -c 'echo hello; exit 3'\n"
                   "  fogrid wait t-0123456789ab\n");
     return out == stderr? 2: 0;
@@ -427,14 +441,17 @@ s_follow (cli_client_t *client, const char *task_id, bool quiet)
 static int
 s_cmd_wait (s_globals_t *globals, int argc, char **argv)
 {
-    if (argc != 2 || s_wants_help (argc, argv)) {
-        fprintf (stderr, "usage: fogrid wait TASK\n");
+    if (argc < 2 || s_wants_help (argc, argv)) {
+        fprintf (stderr, "usage: fogrid wait TASK [TASK...]\n"
+                 "  one task: its state changes, then exits with its exit code\n"
+                 "  several: progress until all end; 0 when all succeeded\n");
         return s_wants_help (argc, argv)? 0: 2;
     }
     cli_client_t *client = s_connect (globals);
     if (!client)
         return 1;
-    int rc = s_follow (client, argv [1], false);
+    int rc = argc == 2? s_follow (client, argv [1], false)
+                      : cli_monitor_wait (client, argv + 1, argc - 1);
     cli_client_destroy (&client);
     return rc;
 }
@@ -578,8 +595,11 @@ s_cmd_miners (s_globals_t *globals, int argc, char **argv)
 static int
 s_cmd_health (s_globals_t *globals, int argc, char **argv)
 {
+    if (argc == 2 && streq (argv [1], "--all"))
+        return cli_monitor_hubs (globals->locators, globals->timeout_ms);
     if (argc != 1) {
-        fprintf (stderr, "usage: fogrid health\n");
+        fprintf (stderr, "usage: fogrid health [--all]\n"
+                 "  --all: every hub the locators know, a line each\n");
         return s_wants_help (argc, argv)? 0: 2;
     }
     cli_client_t *client = s_connect (globals);
@@ -603,6 +623,41 @@ s_cmd_health (s_globals_t *globals, int argc, char **argv)
     fg_msg_free (&reply);
     cli_client_destroy (&client);
     return rc;
+}
+
+static int
+s_cmd_top (s_globals_t *globals, int argc, char **argv)
+{
+    int interval_ms = 1000, rounds = 0;
+    for (int index = 1; index < argc; index++) {
+        if (streq (argv [index], "--interval") && index + 1 < argc)
+            interval_ms = atoi (argv [++index]);
+        else
+        if (streq (argv [index], "--count") && index + 1 < argc)
+            rounds = atoi (argv [++index]);
+        else
+            interval_ms = -1, index = argc;
+    }
+    if (interval_ms < 100 || rounds < 0) {
+        fprintf (stderr, "usage: fogrid top [--interval MS] [--count N]\n"
+                 "  the hub's miners, queue and rates, redrawn every MS (>= 100, default\n"
+                 "  1000) until Ctrl-C, or N times\n");
+        return s_wants_help (argc, argv)? 0: 2;
+    }
+    cli_client_t *client = s_connect (globals);
+    if (!client)
+        return 1;
+    int rc = cli_monitor_top (client, interval_ms, rounds);
+    cli_client_destroy (&client);
+    return rc;
+}
+
+static int
+s_cmd_service (s_globals_t *globals, int argc, char **argv)
+{
+    cli_service_opts_t opts = { globals->locators, globals->hub, globals->hub_key,
+                                globals->timeout_ms };
+    return cli_service_main (&opts, argc, argv);
 }
 
 static int
@@ -774,6 +829,205 @@ s_cmd_wallet (s_globals_t *globals, int argc, char **argv)
     fg_msg_free (&reply);
     cli_client_destroy (&client);
     return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  admin wallet, receipt, verify-receipt
+
+static const char *s_admin_help =
+    "usage: fogrid admin wallet [ACTION] [--reason TEXT]\n\n"
+    "the hub's wallet (hub/hub_wallet.h); ACTION is one of\n"
+    "  status     its state, accounts and latest transitions (default; anyone)\n"
+    "  register   created -> registered: it may take paid work     (the DAO)\n"
+    "  suspect    registered -> suspected: no payday, no close     (the DAO, --reason)\n"
+    "  clear      suspected -> registered                          (the DAO)\n"
+    "  punish     -> punished: its stake goes to hub/punish_account (the DAO, --reason)\n"
+    "  payday     hub:fee and hub:wallet:free -> owner, once per hub/pay_period_s\n"
+    "                                                              (the owner)\n"
+    "  close      -> closed: every hub account -> owner, when no escrow is held\n"
+    "                                                              (the owner)\n"
+    "the DAO: a key in the hub's hub/admin_keys; the owner: one in hub/owner_keys\n"
+    "(or hub/admin_keys when that is empty)\n";
+
+static void
+s_print_wallet (Fogrid__WalletReply *wallet)
+{
+    char when [32];
+    fg_time_format ((int64_t) wallet->since_ms, when, sizeof when);
+    printf ("wallet    %s since %s\n", wallet->state, when);
+    printf ("hub       %s\n", wallet->hub_id);
+    printf ("ledger    signed by %s\n", wallet->ledger_key);
+    printf ("stake     %" PRId64 " (hub:wallet:frozen; to %s if punished)\n", wallet->frozen,
+            wallet->punish_account);
+    printf ("free      %" PRId64 " (hub:wallet:free)\n", wallet->free_funds);
+    printf ("fees      %" PRId64 " (hub:fee, the owner's at payday)\n", wallet->fees);
+    printf ("owner     %" PRId64 "\n", wallet->owner);
+    if (wallet->next_payday_ms) {
+        char last [32], next [32];
+        fg_time_format ((int64_t) wallet->last_payday_ms, last, sizeof last);
+        fg_time_format ((int64_t) wallet->next_payday_ms, next, sizeof next);
+        bool due = (int64_t) wallet->next_payday_ms <= fg_now_ms ();
+        printf ("payday    every %" PRIu64 " s; last %s; next %s\n", wallet->pay_period_s, last,
+                due? "now": next);
+    }
+    else
+        printf ("payday    none while %s\n", wallet->state);
+    printf ("history   (newest first)\n");
+    for (size_t i = 0; i < wallet->n_events; i++) {
+        Fogrid__WalletEvent *event = wallet->events [i];
+        fg_time_format ((int64_t) event->at_ms, when, sizeof when);
+        printf ("  %s  #%-3" PRIu64 " %-9s %s -> %s by %.40s%s%s\n", when, event->seq,
+                event->event, event->from, event->to, event->by, *event->reason? ": ": "",
+                event->reason);
+        for (size_t id = 0; id < event->n_transfers; id++)
+            printf ("                     ledger %s\n", event->transfers [id]);
+    }
+}
+
+static int
+s_cmd_admin (s_globals_t *globals, int argc, char **argv)
+{
+    const char *action = NULL, *reason = "";
+    bool bad = argc < 2 || !streq (argv [1], "wallet");
+    for (int index = 2; index < argc && !bad; index++) {
+        if (streq (argv [index], "--reason") && index + 1 < argc)
+            reason = argv [++index];
+        else
+        if (argv [index][0] != '-' && !action)
+            action = argv [index];
+        else
+            bad = true;
+    }
+    if (!action)
+        action = "status";
+    if (s_wants_help (argc, argv) || bad) {
+        fprintf (s_wants_help (argc, argv)? stdout: stderr, "%s", s_admin_help);
+        return s_wants_help (argc, argv)? 0: 2;
+    }
+    char full [64];
+    snprintf (full, sizeof full, "wallet/%s", action);
+    cli_client_t *client = s_connect (globals);
+    if (!client)
+        return 1;
+    fg_env_t *reply = NULL;
+    Fogrid__WalletReply *wallet = cli_client_admin (client, full, reason, &reply);
+    char what [80];
+    snprintf (what, sizeof what, "admin wallet %s", action);
+    int rc = wallet? 0: s_call_failed (client, what);
+    if (wallet)
+        s_print_wallet (wallet);
+    fg_msg_free (&reply);
+    cli_client_destroy (&client);
+    return rc;
+}
+
+static int
+s_cmd_receipt (s_globals_t *globals, int argc, char **argv)
+{
+    const char *task = NULL, *file = NULL;
+    bool bad = false;
+    for (int index = 1; index < argc; index++) {
+        if ((streq (argv [index], "-o") || streq (argv [index], "--output")) && index + 1 < argc)
+            file = argv [++index];
+        else
+        if (argv [index][0] != '-' && !task)
+            task = argv [index];
+        else
+            bad = true;
+    }
+    if (s_wants_help (argc, argv) || bad || !task) {
+        fprintf (s_wants_help (argc, argv)? stdout: stderr,
+                 "usage: fogrid receipt [-o FILE] TASK\n"
+                 "  the hub's signed receipt of what it paid the task's miner (JSON), on\n"
+                 "  stdout or in FILE; check it with fogrid verify-receipt\n");
+        return s_wants_help (argc, argv)? 0: 2;
+    }
+    cli_client_t *client = s_connect (globals);
+    if (!client)
+        return 1;
+    fg_env_t *reply = NULL;
+    Fogrid__ReceiptReply *receipt = cli_client_receipt (client, task, &reply);
+    int rc = receipt? 0: s_call_failed (client, "receipt");
+    if (receipt && file) {
+        FILE *out = fopen (file, "w");
+        if (!out || fprintf (out, "%s\n", receipt->receipt) < 0 || fclose (out)) {
+            s_error (file, strerror (errno));
+            rc = 1;
+        }
+        else
+            fprintf (stderr, "receipt of %s in %s\n", task, file);
+    }
+    else
+    if (receipt)
+        printf ("%s\n", receipt->receipt);
+    fg_msg_free (&reply);
+    cli_client_destroy (&client);
+    return rc;
+}
+
+static int
+s_cmd_verify_receipt (s_globals_t *globals, int argc, char **argv)
+{
+    (void) globals;
+    const char *file = NULL, *hub_key = NULL;
+    bool bad = false;
+    for (int index = 1; index < argc; index++) {
+        if (streq (argv [index], "--hub-key") && index + 1 < argc)
+            hub_key = argv [++index];
+        else
+        if ((argv [index][0] != '-' || streq (argv [index], "-")) && !file)
+            file = argv [index];
+        else
+            bad = true;
+    }
+    if (s_wants_help (argc, argv) || bad || !file || !hub_key) {
+        fprintf (s_wants_help (argc, argv)? stdout: stderr,
+                 "usage: fogrid verify-receipt --hub-key KEY FILE\n"
+                 "  checks a receipt (from fogrid receipt, or the hub's answer to a miner's\n"
+                 "  result) offline: its signature by the key it names, and that this key is\n"
+                 "  KEY, the hub's ledger key (64 hex digits, as fogrid wallet and fogrid\n"
+                 "  admin wallet show it). FILE - reads stdin. Exits 0 when it holds, 1 when\n"
+                 "  not\n");
+        return s_wants_help (argc, argv)? 0: 2;
+    }
+    zchunk_t *chunk = NULL;
+    if (streq (file, "-")) {
+        chunk = zchunk_new (NULL, 0);
+        char buffer [4096];
+        size_t size;
+        while ((size = fread (buffer, 1, sizeof buffer, stdin)) > 0 && zchunk_size (chunk) < 65536)
+            zchunk_extend (chunk, buffer, size);
+    }
+    else {
+        zfile_t *handle = zfile_new (NULL, file);
+        if (handle && zfile_input (handle) == 0)
+            chunk = zfile_read (handle, 65536, 0);
+        zfile_destroy (&handle);
+    }
+    if (!chunk) {
+        s_error (file, "cannot read it");
+        return 1;
+    }
+    char *json = zchunk_strdup (chunk);
+    zchunk_destroy (&chunk);
+    fg_receipt_t receipt;
+    char err [300];
+    int rc = fg_receipt_parse (&receipt, json, err, sizeof err) == 0
+          && fg_receipt_verify (&receipt, hub_key, err, sizeof err) == 0? 0: 1;
+    free (json);
+    if (rc) {
+        char what [300];
+        snprintf (what, sizeof what, "verify-receipt %s", file);
+        s_error (what, err);
+        return 1;
+    }
+    char when [32];
+    fg_time_format (receipt.at_ms, when, sizeof when);
+    printf ("receipt OK: task %s attempt %u paid %" PRId64 " to miner %s (fee %" PRId64 "), "
+            "ledger entry #%" PRId64 " %s at %s, signed by hub %s (key %.16s...)\n",
+            receipt.task_id, receipt.attempt, receipt.amount, receipt.miner_id, receipt.fee,
+            receipt.entry_seq, receipt.entry_id, when, receipt.hub_id, receipt.hub_key);
+    return 0;
 }
 
 //  One update of a watch: the pages and LocDone (or an Error) that follow
@@ -1049,7 +1303,8 @@ s_run (s_globals_t *globals_p, int argc, char **argv)
         return s_usage (stderr);
     for (const s_command_t *cmd = s_commands; cmd->name; cmd++)
         if (streq (cmd->name, argv [index])) {
-            if (cmd->fn != s_cmd_keygen && !s_wants_help (argc - index, argv + index)
+            if (cmd->fn != s_cmd_keygen && cmd->fn != s_cmd_verify_receipt
+            &&  !s_wants_help (argc - index, argv + index)
             &&  s_security (&globals))
                 return 1;
             return cmd->fn (&globals, argc - index, argv + index);

@@ -16,6 +16,8 @@
         ledger_accounts (name, balance)     what the entries add up to,
                                             kept so a balance is one read
         ledger_meta (key, value)            public_key, head
+        ledger_own (account)                accounts that are the hub's
+                                            own (its miner): never paid
 
     Each entry's hash is SHA-256 (previous entry's hash || its canonical
     content); the first entry's previous hash is 32 zero bytes. The content
@@ -70,7 +72,9 @@ static const char *s_schema =
     "  name TEXT PRIMARY KEY,"
     "  balance INTEGER NOT NULL CHECK (balance >= 0 OR name = 'world'));"
     "CREATE TABLE IF NOT EXISTS ledger_meta ("
-    "  key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+    "  key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS ledger_own ("
+    "  account TEXT PRIMARY KEY);";
 
 static const char *s_results [HUB_LEDGER_RESULTS] = {
     [HUB_LEDGER_OK] = "applied",
@@ -80,6 +84,7 @@ static const char *s_results [HUB_LEDGER_RESULTS] = {
     [HUB_LEDGER_CONFLICT] = "transfer id already used for a different transfer",
     [HUB_LEDGER_OVERFLOW] = "amount out of range",
     [HUB_LEDGER_STORAGE] = "ledger storage failure",
+    [HUB_LEDGER_SELF] = "refused: a hub cannot pay itself",
 };
 
 const char *
@@ -362,6 +367,24 @@ hub_ledger_public_key (hub_ledger_t *self)
     return self->pk_hex;
 }
 
+int
+hub_ledger_sign (hub_ledger_t *self, const char *text, char *sig_hex)
+{
+    if (!text || strncmp (text, "fogrid-", 7) || strncmp (text, "fogrid-ledger", 13) == 0
+    ||  strlen (text) <= S_HASH_BYTES) {
+        zsys_error ("ledger: refused to sign a text that is not a fogrid document");
+        return -1;
+    }
+    s_sign (self, (const unsigned char *) text, strlen (text), sig_hex);
+    return 0;
+}
+
+bool
+hub_ledger_signed (hub_ledger_t *self, const char *text, const char *sig_hex)
+{
+    return text && sig_hex && s_signature_ok (self, (const unsigned char *) text, strlen (text), sig_hex);
+}
+
 //  --------------------------------------------------------------------------
 //  Transfers
 
@@ -369,7 +392,7 @@ bool
 hub_ledger_account_valid (const char *name)
 {
     static const char *fixed [] = {
-        "world", "owner", "hub:fee", "hub:wallet:free", "hub:wallet:frozen", NULL
+        "world", "owner", "dao", "hub:fee", "hub:wallet:free", "hub:wallet:frozen", NULL
     };
     static const char *prefixes [] = { "buyer:", "escrow:", "miner:", NULL };
     if (!name || !fg_text_valid (name, S_MAX_ACCOUNT) || strchr (name, ' '))
@@ -383,6 +406,49 @@ hub_ledger_account_valid (const char *name)
             return true;
     }
     return false;
+}
+
+bool
+hub_ledger_account_hub (const char *name)
+{
+    return name && (streq (name, "hub:fee") || streq (name, "hub:wallet:free")
+                ||  streq (name, "hub:wallet:frozen") || streq (name, "owner"));
+}
+
+int
+hub_ledger_own_add (hub_ledger_t *self, const char *account)
+{
+    if (!hub_ledger_account_valid (account))
+        return -1;
+    sqlite3_stmt *stmt = s_prepare (self, "INSERT OR IGNORE INTO ledger_own (account) VALUES (?)");
+    if (!stmt)
+        return -1;
+    s_bind_text (stmt, 1, account);
+    return s_run (self, stmt, "own add");
+}
+
+bool
+hub_ledger_own (hub_ledger_t *self, const char *account)
+{
+    sqlite3_stmt *stmt = s_prepare (self, "SELECT 1 FROM ledger_own WHERE account = ?");
+    if (!stmt)
+        return false;
+    s_bind_text (stmt, 1, account);
+    bool own = sqlite3_step (stmt) == SQLITE_ROW;
+    sqlite3_finalize (stmt);
+    return own;
+}
+
+//  True when the transfer would have the hub pay itself: between its own
+//  accounts, money goes only to owner (payday, closing); to an account
+//  marked as its own (its miner), nothing goes.
+static bool
+s_pays_itself (hub_ledger_t *self, const hub_transfer_t *transfer)
+{
+    if (hub_ledger_account_hub (transfer->from) && hub_ledger_account_hub (transfer->to)
+    &&  !streq (transfer->to, "owner"))
+        return true;
+    return hub_ledger_own (self, transfer->to);
 }
 
 static bool
@@ -542,6 +608,12 @@ hub_ledger_apply (hub_ledger_t *self, const hub_transfer_t *transfers, size_t co
                           transfers [index].id? transfers [index].id: "");
             return HUB_LEDGER_INVALID;
         }
+    for (size_t index = 0; index < count; index++)
+        if (s_pays_itself (self, &transfers [index])) {
+            zsys_warning ("ledger: refused transfer %s (%s -> %s): a hub cannot pay itself",
+                          transfers [index].id, transfers [index].from, transfers [index].to);
+            return HUB_LEDGER_SELF;
+        }
     if (s_exec (self, "SAVEPOINT hub_ledger"))
         return HUB_LEDGER_STORAGE;
     hub_ledger_rc_t rc = HUB_LEDGER_REPLAY;
@@ -678,6 +750,19 @@ hub_ledger_amount (hub_ledger_t *self, const char *id)
     int64_t amount = sqlite3_step (stmt) == SQLITE_ROW? sqlite3_column_int64 (stmt, 0): 0;
     sqlite3_finalize (stmt);
     return amount;
+}
+
+int64_t
+hub_ledger_count (hub_ledger_t *self, const char *prefix)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT count(*) FROM ledger_entries WHERE substr (id, 1, length (?1)) = ?1");
+    if (!stmt)
+        return -1;
+    s_bind_text (stmt, 1, prefix);
+    int64_t count = sqlite3_step (stmt) == SQLITE_ROW? sqlite3_column_int64 (stmt, 0): -1;
+    sqlite3_finalize (stmt);
+    return count;
 }
 
 int64_t

@@ -17,9 +17,18 @@
         hub:wallet:free     the hub wallet's funds to pay miners with
         hub:wallet:frozen   the hub wallet's stake
         owner               the hub owner's account
+        dao                 the DAO's account: where a punished hub's
+                            stake goes (hub/punish_account, hub_wallet.h)
 
     Transfer ids name what the money moved for: escrow/TASK/ATTEMPT,
-    pay/TASK, fee/TASK, refund/TASK/ATTEMPT, deposit/TOKEN, withdraw/TOKEN.
+    pay/TASK, fee/TASK, refund/TASK/ATTEMPT, deposit/TOKEN, withdraw/TOKEN,
+    wallet/SEQ/WHAT (the wallet's stake, paydays, punishment and closing,
+    SEQ its event in hub_wallet).
+
+    A hub never pays itself: between its own accounts (hub:fee,
+    hub:wallet:free, hub:wallet:frozen, owner) money only flows to owner
+    (payday, closing), and nothing flows to a miner account marked as the
+    hub's own (hub_ledger_own_add: a miner running with the hub's key).
 
     Every entry is hash-chained to the one before it and signed with the
     hub's Ed25519 key (libsodium), kept in its own file (0600), so a
@@ -42,6 +51,7 @@ typedef enum {
     HUB_LEDGER_CONFLICT,        //  its id was used for a different transfer
     HUB_LEDGER_OVERFLOW,        //  a balance would leave the int64 range
     HUB_LEDGER_STORAGE,         //  the database failed (logged)
+    HUB_LEDGER_SELF,            //  the hub would pay itself
     HUB_LEDGER_RESULTS          //  keep last
 } hub_ledger_rc_t;
 
@@ -98,6 +108,18 @@ const char *hub_ledger_strerror (hub_ledger_rc_t rc);
 //  True when name is an account name the ledger accepts.
 bool hub_ledger_account_valid (const char *name);
 
+//  True for the hub's own accounts: hub:fee, hub:wallet:free,
+//  hub:wallet:frozen and owner.
+bool hub_ledger_account_hub (const char *name);
+
+//  Marks an account (a miner:ID whose miner runs with the hub's own key)
+//  as the hub's: from then on no transfer may go to it. Kept in the
+//  database. Returns 0 or -1.
+int hub_ledger_own_add (hub_ledger_t *self, const char *account);
+
+//  True when account was marked as the hub's own.
+bool hub_ledger_own (hub_ledger_t *self, const char *account);
+
 //  Balance of an account (0 when it never held anything). Returns 0 or -1.
 int hub_ledger_balance (hub_ledger_t *self, const char *account, int64_t *balance);
 
@@ -121,6 +143,9 @@ int64_t hub_ledger_amount (hub_ledger_t *self, const char *id);
 //  Number of entries; the sequence number of the last one.
 int64_t hub_ledger_size (hub_ledger_t *self);
 
+//  Number of entries whose id starts with prefix (-1 on an error).
+int64_t hub_ledger_count (hub_ledger_t *self, const char *prefix);
+
 //  Walks the whole chain: each entry's hash against its content and the
 //  hash before it, its signature, the sequence without gaps, the signed
 //  head (entries cut off the end), and the balances against what the
@@ -130,5 +155,15 @@ int hub_ledger_verify (hub_ledger_t *self, char *err, size_t err_size);
 
 //  The ledger's Ed25519 public key, hex (64 digits).
 const char *hub_ledger_public_key (hub_ledger_t *self);
+
+//  Signs text with the ledger's key for documents of the hub's own
+//  (receipts, wallet events): sig_hex gets 128 hex digits and a NUL. The
+//  text must start with "fogrid-", not with "fogrid-ledger", and be longer
+//  than a hash, so that no such signature can pass for an entry's or the
+//  head's. Returns 0, or -1 when the text is refused.
+int hub_ledger_sign (hub_ledger_t *self, const char *text, char *sig_hex);
+
+//  True when sig_hex is the ledger key's signature of text.
+bool hub_ledger_signed (hub_ledger_t *self, const char *text, const char *sig_hex);
 
 #endif

@@ -61,12 +61,30 @@
     `world`, only with hub/open_deposits on (a stand-in for a payment
     gateway), withdrawals go back to it.
 
+    The hub's wallet (hub_wallet.h) decides whether it may take paid work
+    at all. A created wallet (not registered by the DAO yet), a punished
+    or a closed one holds nothing in escrow: with hub/require_funds off
+    the tasks of paying buyers then run unpaid, their reason says why;
+    with it on they wait (created) or are refused at submit (punished,
+    closed). A task's escrow is paid to its miner in every state but
+    created; escrow of a success that finds the wallet created (a database
+    from before the wallet) waits there and is settled at registration.
+    A miner that says hello with the hub's own key is marked in the
+    ledger as the hub's own: the hub never pays itself, so it runs tasks
+    unpaid (or, with require_funds, gets no paid ones). Each payout's
+    signed receipt (fg_receipt.h) goes back to the miner in the Ok to its
+    result, committed first, and to anyone who asks (ReceiptRequest).
+    AdminRequest drives the wallet: the DAO's keys (hub/admin_keys) and
+    the owner's (hub/owner_keys) are checked against the caller's CurveZMQ
+    key; each transition is committed before its reply.
+
     Conversations are in proto/fogrid.proto; the task and miner state
-    tables in hub_task.c and hub_miners.c.
+    tables in hub_task.c and hub_miners.c, the wallet's in hub_wallet.h.
     =========================================================================  */
 #include "fogrid.h"
 #include "hub_store.h"
 #include "hub_ledger.h"
+#include "hub_wallet.h"
 #include "hub_http.h"
 #include "hub_task.h"
 #include "hub_miners.h"
@@ -120,7 +138,22 @@ const fg_cfg_def_t hub_server_defs [] = {
       "1 = any buyer may credit its own account (DepositRequest): a stand-in for a "
       "payment gateway, for tests and demos" },
     { "hub/admin_keys", FG_CFG_STR, "", 0, 0,
-      "public keys (Z85, comma-separated) that may read any ledger account; * = anyone" },
+      "the DAO's public keys (Z85, comma-separated): may read any ledger account and "
+      "register, suspect, clear or punish the hub's wallet; * = anyone" },
+    { "hub/owner_keys", FG_CFG_STR, "", 0, 0,
+      "the hub owner's public keys (Z85, comma-separated): may run payday and close the "
+      "wallet; empty = hub/admin_keys" },
+    { "hub/wallet_stake", FG_CFG_INT, "0", 0, 1000000000000000000LL,
+      "frozen funds put up when the wallet is created (first start: world -> "
+      "hub:wallet:frozen); 0 = none" },
+    { "hub/wallet_self_register", FG_CFG_BOOL, "1", 0, 0,
+      "1 = the wallet registers itself when created (grids without a DAO); 0 = it pays no "
+      "miner until an admin key registers it (fogrid admin wallet register)" },
+    { "hub/pay_period_s", FG_CFG_INT, "86400", 0, 315360000,
+      "least time between paydays (hub:fee to owner), and from the registration to the "
+      "first; 0 = any time" },
+    { "hub/punish_account", FG_CFG_STR, "dao", 0, 0,
+      "where a punished hub's stake goes (dao, or world to destroy it)" },
     { "hub/ledger_key", FG_CFG_STR, "", 0, 0,
       "the ledger's Ed25519 signing key file; empty = DATA_DIR/keys/hub.sign (made on first start)" },
     { "locator/endpoints", FG_CFG_STR, "tcp://127.0.0.1:7700", 0, 0,
@@ -157,6 +190,7 @@ typedef struct {
     hub_stats_t stats;          //  what /metrics and the dashboard count
     hub_store_t *store;         //  tasks on disk
     hub_ledger_t *ledger;       //  the money, in the store's database
+    hub_wallet_t *wallet;       //  the hub's wallet: may it charge, pay
     hub_miners_t *miners;       //  the miner table
     zhashx_t *tasks;            //  id -> hub_task_t, unfinished tasks (owned)
     zlistx_t *queue;            //  pending tasks in submission order (not owned)
@@ -174,7 +208,8 @@ typedef struct {
     int64_t fee_percent;        //  hub's cut of each payout
     bool require_funds;         //  never run a task unpaid
     bool open_deposits;         //  buyers may deposit (no gateway)
-    zlist_t *admin_keys;        //  may read any account ("*" = anyone)
+    zlist_t *admin_keys;        //  the DAO: any account, the wallet ("*" = anyone)
+    zlist_t *owner_keys;        //  payday, close; empty = admin_keys
     uint32_t reported_load;     //  last load given to the registrant
     bool terminated;            //  $TERM received
 } s_server_t;
@@ -271,6 +306,13 @@ hub_server_check_config (fg_config_t *config, char *err, size_t err_size)
     zlist_destroy (&locators);
     if (rc)
         return -1;
+    const char *punish = fg_config_str (config, "hub/punish_account");
+    if (!hub_ledger_account_valid (punish) || hub_ledger_account_hub (punish)
+    ||  strncmp (punish, "escrow:", 7) == 0) {
+        snprintf (err, err_size, "hub/punish_account: '%s' is not an account outside the hub "
+                  "(dao, world, buyer:KEY, miner:ID)", punish);
+        return -1;
+    }
     int64_t heartbeat = fg_config_int (config, "hub/heartbeat_ms");
     int64_t disconnect = fg_config_int (config, "hub/disconnect_ms");
     int64_t dead = fg_config_int (config, "hub/dead_ms");
@@ -381,11 +423,18 @@ s_settle (s_server_t *self, hub_task_t *task, bool success, const char *tag)
         return;
     char buyer [S_ACCOUNT_MAX], miner [S_ACCOUNT_MAX], pay_id [96], fee_id [96], memo [200];
     s_buyer_account (task->buyer, buyer, sizeof buyer);
+    snprintf (miner, sizeof miner, "miner:%s", task->miner_id);
+    bool pay = success && *task->miner_id;
+    bool own = pay && hub_ledger_own (self->ledger, miner);
+    if (pay && !own && !hub_wallet_can_pay (self->wallet)) {
+        zsys_warning ("task %s: its escrow of %" PRId64 " stays in %s until the wallet is "
+                      "registered: %s", task->id, held, escrow, hub_wallet_refusal (self->wallet));
+        return;
+    }
     hub_transfer_t legs [2];
     size_t count = 0;
-    if (success && *task->miner_id) {
+    if (pay && !own) {
         int64_t fee = s_fee (self, held);
-        snprintf (miner, sizeof miner, "miner:%s", task->miner_id);
         snprintf (pay_id, sizeof pay_id, "pay/%s", task->id);
         snprintf (fee_id, sizeof fee_id, "fee/%s", task->id);
         snprintf (memo, sizeof memo, "task %s succeeded on %s (attempt %u), price %" PRId64,
@@ -401,7 +450,8 @@ s_settle (s_server_t *self, hub_task_t *task, bool success, const char *tag)
         else
             snprintf (pay_id, sizeof pay_id, "refund/%s/%u", task->id, task->attempt);
         snprintf (memo, sizeof memo, "task %s attempt %u %s: refund", task->id, task->attempt,
-                  success? "succeeded without a miner": "did not succeed");
+                  own? "succeeded on the hub's own miner (a hub cannot pay itself)"
+                  : success? "succeeded without a miner": "did not succeed");
         legs [count++] = (hub_transfer_t) { pay_id, escrow, buyer, held, memo };
     }
     hub_ledger_rc_t rc = hub_ledger_apply (self->ledger, legs, count);
@@ -409,9 +459,12 @@ s_settle (s_server_t *self, hub_task_t *task, bool success, const char *tag)
         zsys_error ("task %s: cannot settle its escrow of %" PRId64 " (%s): it stays in %s",
                     task->id, held, hub_ledger_strerror (rc), escrow);
     else
-    if (success)
+    if (pay && !own) {
         zsys_info ("task %s: paid %" PRId64 " to miner:%s, fee %" PRId64, task->id,
                    count? legs [0].amount: 0, task->miner_id, held - (count? legs [0].amount: 0));
+        if (hub_ledger_amount (self->ledger, pay_id) > 0)
+            hub_wallet_receipt_make (self->wallet, task->id, task->attempt, task->miner_id);
+    }
     else
         zsys_info ("task %s: refunded %" PRId64 " to %s", task->id, held, buyer);
 }
@@ -546,6 +599,27 @@ s_miner_lost (s_server_t *self, hub_miner_t *miner, const char *why)
 //  --------------------------------------------------------------------------
 //  Scheduling
 
+//  True when the miner is the hub's own: a miner that said hello with the
+//  hub's key (the ledger refuses to pay it).
+static bool
+s_miner_own (s_server_t *self, hub_miner_t *miner)
+{
+    char account [S_ACCOUNT_MAX];
+    snprintf (account, sizeof account, "miner:%s", miner->id);
+    return hub_ledger_own (self->ledger, account);
+}
+
+//  True when a task of a buyer holding balance can be charged the miner's
+//  ask: it asks nothing, or the buyer can pay it, the wallet may charge
+//  and the miner is not the hub's own.
+static bool
+s_chargeable (s_server_t *self, hub_miner_t *miner, int64_t balance)
+{
+    int64_t price = (int64_t) miner->resources->price;
+    return price == 0
+        || (balance >= price && hub_wallet_can_charge (self->wallet) && !s_miner_own (self, miner));
+}
+
 //  Sends the task to the miner and holds its price in escrow. Returns 0
 //  when placed, 1 when not placed but the miner is fine, -1 when the send
 //  failed (the miner's connection is gone).
@@ -557,7 +631,9 @@ s_assign (s_server_t *self, hub_task_t *task, hub_miner_t *miner)
     char buyer [S_ACCOUNT_MAX];
     s_buyer_account (task->buyer, buyer, sizeof buyer);
     int64_t balance = price > 0? s_balance (self, buyer): 0;
-    bool charge = price > 0 && balance >= price;
+    bool wallet_ok = hub_wallet_can_charge (self->wallet);
+    bool own = price > 0 && s_miner_own (self, miner);
+    bool charge = price > 0 && balance >= price && wallet_ok && !own;
     if (price > 0 && !charge && self->require_funds)
         return 1;           //  the scheduler offers only miners the buyer can pay
 
@@ -589,8 +665,16 @@ s_assign (s_server_t *self, hub_task_t *task, hub_miner_t *miner)
         }
     }
     if (price > 0 && !charge) {
-        snprintf (reason, sizeof reason, "runs unpaid: %s holds %" PRId64 ", %s asks %" PRId64
-                  " (hub/require_funds is off)", buyer, balance, miner->id, price);
+        if (!wallet_ok)
+            snprintf (reason, sizeof reason, "runs unpaid: %s (hub/require_funds is off)",
+                      hub_wallet_refusal (self->wallet));
+        else
+        if (own)
+            snprintf (reason, sizeof reason, "runs unpaid: miner %s runs with the hub's own key, "
+                      "and a hub cannot pay itself", miner->id);
+        else
+            snprintf (reason, sizeof reason, "runs unpaid: %s holds %" PRId64 ", %s asks %" PRId64
+                      " (hub/require_funds is off)", buyer, balance, miner->id, price);
         zsys_info ("task %s %s", task->id, reason);
     }
     hub_miners_reserve (miner, task->id, hub_task_cores (task), task->spec->mem_mb,
@@ -600,10 +684,11 @@ s_assign (s_server_t *self, hub_task_t *task, hub_miner_t *miner)
     return 0;
 }
 
-//  With hub/require_funds, the miner the task goes to must ask no more
-//  than its buyer holds: when the policy's choice asks more, the choice is
-//  made again among the miners the buyer can pay. Returns the index, or
-//  -1 (then the task's reason says why it waits).
+//  With hub/require_funds, the task must be paid for: the miner it goes to
+//  asks nothing, or no more than its buyer holds while the wallet may take
+//  paid work and the miner is not the hub's own. When the policy's choice
+//  is not such a miner, the choice is made again among those that are.
+//  Returns the index, or -1 (then the task's reason says why it waits).
 static int
 s_choose_affordable (s_server_t *self, hub_task_t *task, hub_sched_miner_t *cands,
                      hub_miner_t **owners, size_t count, int chosen)
@@ -614,20 +699,29 @@ s_choose_affordable (s_server_t *self, hub_task_t *task, hub_sched_miner_t *cand
     char buyer [S_ACCOUNT_MAX];
     s_buyer_account (task->buyer, buyer, sizeof buyer);
     int64_t balance = s_balance (self, buyer);
-    if (balance >= price)
+    if (s_chargeable (self, owners [chosen], balance))
         return chosen;
     hub_sched_miner_t *within = (hub_sched_miner_t *) zmalloc (sizeof (hub_sched_miner_t) * count);
     memcpy (within, cands, sizeof (hub_sched_miner_t) * count);
     for (size_t index = 0; index < count; index++)
-        if ((int64_t) owners [index]->resources->price > balance)
+        if (!s_chargeable (self, owners [index], balance))
             within [index].connected = false;
     int affordable = hub_sched_choose (task->spec, within, count);
     free (within);
     if (affordable < 0) {
         char reason [256];
-        snprintf (reason, sizeof reason, "waiting for funds: %s holds %" PRId64
-                  ", less than any miner that fits asks (%s asks %" PRId64 ")",
-                  buyer, balance, owners [chosen]->id, price);
+        if (!hub_wallet_can_charge (self->wallet))
+            snprintf (reason, sizeof reason, "waiting: %s, and every miner that fits asks a price",
+                      hub_wallet_refusal (self->wallet));
+        else
+        if (balance >= price)
+            snprintf (reason, sizeof reason, "waiting: %s runs with the hub's own key (a hub "
+                      "cannot pay itself) and no other miner that fits is free or affordable",
+                      owners [chosen]->id);
+        else
+            snprintf (reason, sizeof reason, "waiting for funds: %s holds %" PRId64
+                      ", less than any miner that fits asks (%s asks %" PRId64 ")",
+                      buyer, balance, owners [chosen]->id, price);
         if (!streq (task->reason, reason)) {
             zsys_info ("task %s %s", task->id, reason);
             hub_task_set_text (&task->reason, reason);
@@ -792,6 +886,54 @@ s_label_valid (const Fogrid__Label *label)
 }
 
 //  Returns 0 when the spec may be accepted, else -1 with why.
+//  A service (fogrid run-service; the miner runs it, miner/miner_service.h):
+//  a container with a name the locator takes but not one of the grid's own
+//  (`hub`, `hub-*` and `locator`: a buyer's service must not stand beside
+//  them), a port, a health check the miner knows, function names the
+//  locator takes. The scheduler places it on docker miners (it has an image).
+static int
+s_service_spec_check (const Fogrid__TaskSpec *spec, char *why, size_t size)
+{
+    const char *name = spec->service_name;
+    if (!fg_name_valid (name)) {
+        snprintf (why, size, "service name '%.64s': a-z, 0-9 and '-', 1..63, no leading or "
+                  "trailing '-'", name);
+        return -1;
+    }
+    if (streq (name, "hub") || strncmp (name, "hub-", 4) == 0 || streq (name, "locator")) {
+        snprintf (why, size, "service name '%s' is reserved for the grid's own servers", name);
+        return -1;
+    }
+    if (!*spec->image || (*spec->runtime && !streq (spec->runtime, "docker"))) {
+        snprintf (why, size, "a service runs in a container: it needs an image (docker runtime)");
+        return -1;
+    }
+    if (spec->service_port == 0 || spec->service_port > 65535) {
+        snprintf (why, size, "service port %u is not in 1..65535", spec->service_port);
+        return -1;
+    }
+    const char *health = spec->health;
+    if (*health && !streq (health, "tcp")
+    &&  (strncmp (health, "http:/", 6) || !fg_text_valid (health, 205) || strchr (health, ' '))) {
+        snprintf (why, size, "health check '%.64s': tcp, or http:/PATH (printable, no spaces, "
+                  "at most 200 bytes)", health);
+        return -1;
+    }
+    if (spec->n_service_functions > 64) {
+        snprintf (why, size, "%zu functions (limit 64)", spec->n_service_functions);
+        return -1;
+    }
+    for (size_t index = 0; index < spec->n_service_functions; index++) {
+        const char *function = spec->service_functions [index];
+        if (!*function || !fg_text_valid (function, 63) || strchr (function, ' ')
+        ||  strchr (function, ',')) {
+            snprintf (why, size, "function %zu: 1..63 printable, no spaces or commas", index + 1);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int
 s_spec_check (const Fogrid__TaskSpec *spec, char *why, size_t size)
 {
@@ -799,7 +941,9 @@ s_spec_check (const Fogrid__TaskSpec *spec, char *why, size_t size)
         snprintf (why, size, "submit without a spec");
         return -1;
     }
-    if (spec->n_argv == 0 || !*spec->argv [0]) {
+    //  A service may run its image's own command
+    bool service = spec->service_name && *spec->service_name;
+    if ((spec->n_argv == 0 && !service) || (spec->n_argv && !*spec->argv [0])) {
         snprintf (why, size, "argv is empty: nothing to run");
         return -1;
     }
@@ -867,6 +1011,8 @@ s_spec_check (const Fogrid__TaskSpec *spec, char *why, size_t size)
         snprintf (why, size, "retries %u is over the limit of %d", spec->retries, S_MAX_RETRIES);
         return -1;
     }
+    if (service || spec->service_port || *spec->health || spec->n_service_functions)
+        return s_service_spec_check (spec, why, size);
     return 0;
 }
 
@@ -907,6 +1053,13 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
     if (earlier) {
         s_reply_submit (self, peer, seq, earlier->id, true);
         hub_task_destroy (&earlier);
+        return;
+    }
+    if (self->require_funds && (hub_wallet_state (self->wallet) == HUB_WALLET_PUNISHED
+                            ||  hub_wallet_state (self->wallet) == HUB_WALLET_CLOSED)) {
+        self->stats.refused++;
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_STATE, "submit refused: %s",
+                           hub_wallet_refusal (self->wallet));
         return;
     }
     if (self->require_funds) {
@@ -959,7 +1112,8 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
     }
     hub_store_begin (self->store);
     zsys_info ("task %s submitted: %s%s (%zu args, policy %s, %u retries)", task->id,
-               task->spec->argv [0], task->spec->n_argv > 1? " ...": "",
+               task->spec->n_argv? task->spec->argv [0]: task->spec->image,
+               task->spec->n_argv > 1? " ...": "",
                task->spec->n_argv, *task->spec->policy? task->spec->policy: "fastest",
                task->retries_left);
     zhashx_insert (self->tasks, task->id, task);
@@ -1360,6 +1514,169 @@ s_handle_balance (s_server_t *self, zframe_t *peer, uint64_t seq, const char *bu
     free (account_list);
 }
 
+//  True when the caller may run payday and close the wallet.
+static bool
+s_is_owner (s_server_t *self, const char *key)
+{
+    if (zlist_size (self->owner_keys) == 0)
+        return s_is_admin (self, key);
+    for (char *owner = (char *) zlist_first (self->owner_keys); owner;
+         owner = (char *) zlist_next (self->owner_keys))
+        if (streq (owner, "*") || (*key && streq (owner, key)))
+            return true;
+    return false;
+}
+
+typedef struct {
+    Fogrid__WalletEvent *items;         //  the events (strings owned)
+    Fogrid__WalletEvent **list;         //  pointers to them, for the message
+    size_t count;
+    size_t capacity;
+} s_events_t;
+
+static void
+s_events_add (void *arg, const hub_wallet_row_t *row)
+{
+    s_events_t *self = (s_events_t *) arg;
+    if (self->count >= self->capacity)
+        return;
+    Fogrid__WalletEvent *event = &self->items [self->count];
+    self->list [self->count++] = event;
+    fogrid__wallet_event__init (event);
+    event->seq = (uint64_t) row->seq;
+    event->at_ms = (uint64_t) row->at_ms;
+    event->event = strdup (row->event);
+    event->from = strdup (row->from);
+    event->to = strdup (row->to);
+    event->by = strdup (row->by);
+    event->reason = strdup (row->reason);
+    zlist_t *ids = fg_split_list (row->transfers);
+    event->n_transfers = zlist_size (ids);
+    event->transfers = (char **) zmalloc (sizeof (char *) * (event->n_transfers + 1));
+    size_t index = 0;
+    for (char *id = (char *) zlist_first (ids); id; id = (char *) zlist_next (ids))
+        event->transfers [index++] = strdup (id);
+    zlist_destroy (&ids);
+}
+
+static void
+s_reply_wallet (s_server_t *self, zframe_t *peer, uint64_t seq)
+{
+    s_events_t events = { 0 };
+    events.capacity = S_ENTRIES_DEFAULT;
+    events.items = (Fogrid__WalletEvent *) zmalloc (sizeof (Fogrid__WalletEvent) * events.capacity);
+    events.list = (Fogrid__WalletEvent **) zmalloc (sizeof (Fogrid__WalletEvent *) * events.capacity);
+    hub_wallet_rows (self->wallet, events.capacity, s_events_add, &events);
+
+    Fogrid__WalletReply reply = FOGRID__WALLET_REPLY__INIT;
+    reply.hub_id = self->hub_id;
+    reply.state = (char *) hub_wallet_state_name (hub_wallet_state (self->wallet));
+    reply.since_ms = (uint64_t) hub_wallet_since_ms (self->wallet);
+    reply.frozen = s_balance (self, "hub:wallet:frozen");
+    reply.free_funds = s_balance (self, "hub:wallet:free");
+    reply.fees = s_balance (self, "hub:fee");
+    reply.owner = s_balance (self, "owner");
+    reply.pay_period_s = (uint64_t) hub_wallet_pay_period_ms (self->wallet) / 1000;
+    reply.last_payday_ms = (uint64_t) hub_wallet_last_payday_ms (self->wallet);
+    reply.next_payday_ms = (uint64_t) hub_wallet_next_payday_ms (self->wallet);
+    reply.punish_account = (char *) hub_wallet_punish_account (self->wallet);
+    reply.ledger_key = (char *) hub_ledger_public_key (self->ledger);
+    reply.n_events = events.count;
+    reply.events = events.list;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_WALLET_REPLY;
+    env.wallet_reply = &reply;
+    fg_msg_send (self->buyers, peer, &env);
+
+    for (size_t index = 0; index < events.count; index++) {
+        Fogrid__WalletEvent *event = &events.items [index];
+        free (event->event);
+        free (event->from);
+        free (event->to);
+        free (event->by);
+        free (event->reason);
+        for (size_t id = 0; id < event->n_transfers; id++)
+            free (event->transfers [id]);
+        free (event->transfers);
+    }
+    free (events.items);
+    free (events.list);
+}
+
+//  AdminRequest: wallet/status for anyone; the wallet's transitions for
+//  the DAO's and the owner's keys (hub_wallet decides who may do what).
+//  A transition is committed before its reply, like a deposit.
+static void
+s_handle_admin (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
+                Fogrid__AdminRequest *request)
+{
+    const char *action = request->action;
+    hub_wallet_event_t event = strncmp (action, "wallet/", 7) == 0
+                             ? hub_wallet_event_from_name (action + 7): 0;
+    if (!event && !streq (action, "wallet/status")) {
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_INVALID,
+                           "unknown admin action '%.64s' (want wallet/status, wallet/register, "
+                           "wallet/suspect, wallet/clear, wallet/punish, wallet/payday or "
+                           "wallet/close)", action);
+        return;
+    }
+    if (event) {
+        unsigned roles = (s_is_admin (self, key)? HUB_WALLET_DAO: 0)
+                       | (s_is_owner (self, key)? HUB_WALLET_OWNER: 0);
+        char why [512];
+        fg_error_t rc = hub_wallet_apply (self->wallet, event, roles, *key? key: "anonymous",
+                                          request->reason, fg_now_ms (), why, sizeof why);
+        if (rc) {
+            zsys_warning ("admin: %s asked for %s: %s", *key? key: "anonymous", action, why);
+            fg_msg_send_error (self->buyers, peer, seq, rc, "%s", why);
+            return;
+        }
+        if (hub_store_commit (self->store)) {
+            hub_store_rollback (self->store);
+            hub_store_begin (self->store);
+            fg_msg_send_error (self->buyers, peer, seq, FG_E_INTERNAL,
+                               "wallet %s failed: the hub could not write its wallet", action + 7);
+            return;
+        }
+        hub_store_begin (self->store);
+        //  Escrow of successes that waited for the registration is paid now
+        if (event == HUB_WALLET_REGISTER)
+            s_sweep_escrow (self);
+    }
+    s_reply_wallet (self, peer, seq);
+}
+
+//  ReceiptRequest: the signed receipt of a task's payout to its miner.
+static void
+s_handle_receipt (s_server_t *self, zframe_t *peer, uint64_t seq, const char *task_id)
+{
+    char *receipt = fg_text_valid (task_id, 63)? hub_wallet_receipt (self->wallet, task_id): NULL;
+    if (!receipt) {
+        bool owned;
+        hub_task_t *task = s_task_find (self, task_id, &owned);
+        if (task)
+            fg_msg_send_error (self->buyers, peer, seq, FG_E_NOT_FOUND,
+                               "task %s has no receipt: its miner was not paid for it "
+                               "(it is %s%s)", task->id, hub_task_state_name (task->state),
+                               task->state == HUB_TASK_SUCCEEDED? ", unpaid or free": "");
+        else
+            fg_msg_send_error (self->buyers, peer, seq, FG_E_NOT_FOUND,
+                               "task %.64s not found on this hub", task_id);
+        if (owned)
+            hub_task_destroy (&task);
+        return;
+    }
+    Fogrid__ReceiptReply reply = FOGRID__RECEIPT_REPLY__INIT;
+    reply.receipt = receipt;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_RECEIPT_REPLY;
+    env.receipt_reply = &reply;
+    fg_msg_send (self->buyers, peer, &env);
+    free (receipt);
+}
+
 static void
 s_handle_buyer (s_server_t *self)
 {
@@ -1407,6 +1724,12 @@ s_handle_buyer (s_server_t *self)
         case FOGRID__ENVELOPE__BODY_BALANCE:
             s_handle_balance (self, peer, seq, key, env->balance);
             break;
+        case FOGRID__ENVELOPE__BODY_ADMIN:
+            s_handle_admin (self, peer, seq, key, env->admin);
+            break;
+        case FOGRID__ENVELOPE__BODY_RECEIPT:
+            s_handle_receipt (self, peer, seq, env->receipt->task_id);
+            break;
         default:
             zsys_warning ("buyer: unexpected %s", fg_msg_body_name (env));
             fg_msg_send_error (self->buyers, peer, seq, FG_E_UNEXPECTED,
@@ -1431,7 +1754,8 @@ s_is_current (hub_task_t *task, hub_miner_t *miner, uint32_t attempt)
 }
 
 static void
-s_handle_hello (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__MinerHello *hello)
+s_handle_hello (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
+                Fogrid__MinerHello *hello)
 {
     if (!*hello->miner_id || !fg_text_valid (hello->miner_id, 63) || strchr (hello->miner_id, ' ')
     ||  !fg_text_valid (hello->name, 255) || !fg_text_valid (hello->version, 64)) {
@@ -1446,6 +1770,14 @@ s_handle_hello (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__MinerHel
         return;
     }
     hub_miner_t *miner = hub_miners_hello (self->miners, hello, peer, fg_now_ms ());
+    //  A miner with the hub's own key is the hub: it is never paid
+    char account [S_ACCOUNT_MAX];
+    snprintf (account, sizeof account, "miner:%s", miner->id);
+    if (*key && streq (key, fg_security_public_key ()) && !hub_ledger_own (self->ledger, account)) {
+        zsys_warning ("miner %s runs with the hub's own key: its tasks run unpaid "
+                      "(a hub cannot pay itself)", miner->id);
+        hub_ledger_own_add (self->ledger, account);
+    }
     zsys_info ("miner %s (%s) hello: %u cores, %" PRIu64 " MB, %u GPUs, price %" PRIu64
                ", %zu tasks running", miner->id, miner->name, miner->resources->cores,
                miner->resources->mem_mb, miner->resources->gpus, miner->resources->price,
@@ -1604,7 +1936,22 @@ s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Ta
     hub_miners_release (miner, task->id);
     hub_store_task_output_set (self->store, task->id, result);
     s_task_change (self, task, success? HUB_TASK_SUCCEEDED: HUB_TASK_FAILED, reason);
-    fg_msg_send_ok (self->miner_sock, peer, seq, "");
+    //  A receipt is the hub's word that it paid: on disk before it is given
+    char *receipt = success? hub_wallet_receipt (self->wallet, task->id): NULL;
+    if (receipt && hub_store_commit (self->store)) {
+        zsys_error ("task %s: the hub could not commit its payout: no receipt given", task->id);
+        zstr_free (&receipt);
+    }
+    hub_store_begin (self->store);
+    Fogrid__Ok ok = FOGRID__OK__INIT;
+    ok.text = receipt? "paid": "";
+    ok.receipt = receipt? receipt: "";
+    fg_env_t reply = FOGRID__ENVELOPE__INIT;
+    reply.seq = seq;
+    reply.body_case = FOGRID__ENVELOPE__BODY_OK;
+    reply.ok = &ok;
+    fg_msg_send (self->miner_sock, peer, &reply);
+    zstr_free (&receipt);
     s_task_retire (self, task);
 }
 
@@ -1614,7 +1961,8 @@ s_handle_miner (s_server_t *self)
     zframe_t *peer = NULL;
     fg_error_t error;
     uint64_t seq;
-    fg_env_t *env = fg_msg_recv (self->miner_sock, &peer, &error, &seq);
+    char key [41];
+    fg_env_t *env = fg_msg_recv_from (self->miner_sock, &peer, key, &error, &seq);
     if (!env) {
         if (peer) {
             zsys_warning ("miner socket: refused a message: %s", fg_strerror (error));
@@ -1626,7 +1974,7 @@ s_handle_miner (s_server_t *self)
     hub_store_begin (self->store);
     switch (env->body_case) {
         case FOGRID__ENVELOPE__BODY_MINER_HELLO:
-            s_handle_hello (self, peer, seq, env->miner_hello);
+            s_handle_hello (self, peer, seq, key, env->miner_hello);
             break;
         case FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT:
             s_handle_heartbeat (self, peer, seq, env->miner_heartbeat);
@@ -1849,6 +2197,22 @@ s_start (s_server_t *self, char *err, size_t err_size)
             return -1;
         }
     }
+    //  The wallet: checked as the ledger is, made on the first start
+    hub_wallet_config_t wallet = {
+        .hub_id = self->hub_id,
+        .stake = fg_config_int (self->config, "hub/wallet_stake"),
+        .pay_period_ms = fg_config_int (self->config, "hub/pay_period_s") * 1000,
+        .punish_account = fg_config_str (self->config, "hub/punish_account"),
+        .self_register = fg_config_bool (self->config, "hub/wallet_self_register")
+    };
+    self->wallet = hub_wallet_new (self->store, self->ledger, &wallet, why, sizeof why);
+    if (!self->wallet) {
+        snprintf (err, err_size, "wallet check failed, not starting: %s", why);
+        return -1;
+    }
+    zsys_info ("hub: wallet %s, stake %" PRId64 "%s%s", hub_wallet_state_name (
+               hub_wallet_state (self->wallet)), s_balance (self, "hub:wallet:frozen"),
+               *hub_wallet_refusal (self->wallet)? ": ": "", hub_wallet_refusal (self->wallet));
     int64_t max_message = fg_config_int (self->config, "hub/max_message");
     self->buyers = zsock_new (ZMQ_ROUTER);
     self->miner_sock = zsock_new (ZMQ_ROUTER);
@@ -1981,6 +2345,7 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     self->require_funds = fg_config_bool (self->config, "hub/require_funds");
     self->open_deposits = fg_config_bool (self->config, "hub/open_deposits");
     self->admin_keys = fg_split_list (fg_config_str (self->config, "hub/admin_keys"));
+    self->owner_keys = fg_split_list (fg_config_str (self->config, "hub/owner_keys"));
     self->miners = hub_miners_new ();
     self->tasks = zhashx_new ();
     zhashx_set_destructor (self->tasks, s_task_free);
@@ -2007,8 +2372,10 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     zlistx_destroy (&self->queue);
     zhashx_destroy (&self->tasks);
     hub_miners_destroy (&self->miners);
+    hub_wallet_destroy (&self->wallet);
     hub_ledger_destroy (&self->ledger);
     hub_store_destroy (&self->store);
     zlist_destroy (&self->admin_keys);
+    zlist_destroy (&self->owner_keys);
     free (self);
 }

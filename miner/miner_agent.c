@@ -102,10 +102,20 @@ const fg_cfg_def_t miner_agent_defs [] = {
       "without swap for a container); 0 = no limit" },
     { "miner/heartbeat_ms", FG_CFG_INT, "1000", 50, 60000,
       "heartbeat interval until the hub's welcome names its own" },
+    { "miner/advertise_host", FG_CFG_STR, "127.0.0.1", 0, 0,
+      "host name or address where buyers reach the services this miner runs (their ports "
+      "are published on it when it is an address, else on every address)" },
+    { "miner/health_interval_ms", FG_CFG_INT, "2000", 100, 600000,
+      "time between two health checks of a service" },
+    { "miner/health_failures", FG_CFG_INT, "2", 1, 100,
+      "failed health checks in a row that withdraw a service from the locators" },
     { "locator/endpoints", FG_CFG_STR, "tcp://127.0.0.1:7700", 0, 0,
-      "locators to find the hub through (comma-separated)" },
+      "locators to find the hub through and to register services in (comma-separated)" },
     { "locator/timeout_ms", FG_CFG_INT, "1000", 50, 60000,
       "how long to wait for each locator's answer" },
+    { "locator/ttl_ms", FG_CFG_INT, "5000", 100, 3600000,
+      "lifetime of a service's registration after its last refresh (a dead miner's "
+      "services leave the locators after it)" },
     FG_SECURITY_DEFS,
     { NULL, FG_CFG_STR, NULL, 0, 0, NULL }
 };
@@ -262,6 +272,14 @@ miner_agent_check_config (fg_config_t *config, char *err, size_t err_size)
             return -1;
         }
     }
+    const char *advertise = fg_config_str (config, "miner/advertise_host");
+    if (!*advertise || strlen (advertise) > 253
+    ||  strspn (advertise, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:_")
+        != strlen (advertise)) {
+        snprintf (err, err_size, "miner/advertise_host: '%s' is not a host name or address",
+                  advertise);
+        return -1;
+    }
     if (!*fg_config_str (config, "miner/docker_socket")) {
         snprintf (err, err_size, "miner/docker_socket: must not be empty");
         return -1;
@@ -407,6 +425,11 @@ s_agent_new (zsock_t *pipe, fg_config_t *config, char *err, size_t err_size)
     self->limits.default_timeout_s = (uint32_t) fg_config_int (config, "miner/default_timeout_s");
     self->limits.default_mem_mb = (uint64_t) fg_config_int (config, "miner/default_mem_mb");
     self->limits.miner_id = self->id;
+    self->limits.advertise_host = fg_config_str (config, "miner/advertise_host");
+    self->limits.locators = fg_config_str (config, "locator/endpoints");
+    self->limits.service_ttl_ms = (uint32_t) fg_config_int (config, "locator/ttl_ms");
+    self->limits.health_interval_ms = (int) fg_config_int (config, "miner/health_interval_ms");
+    self->limits.health_failures = (int) fg_config_int (config, "miner/health_failures");
     if (s_resolve_runtimes (self, err, err_size))
         goto failed;
 

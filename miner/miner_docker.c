@@ -530,7 +530,14 @@ miner_docker_create (miner_docker_t *self, const miner_docker_spec_t *spec, char
         json_object_set_new (labels, MINER_DOCKER_LABEL_MINER, json_string (spec->miner_id));
     if (spec->task_ref)
         json_object_set_new (labels, MINER_DOCKER_LABEL_TASK, json_string (spec->task_ref));
+    if (spec->service)
+        json_object_set_new (labels, MINER_DOCKER_LABEL_SERVICE, json_string (spec->service));
     json_object_set_new (body, "Labels", labels);
+    char port_key [16] = "";
+    if (spec->port) {
+        snprintf (port_key, sizeof port_key, "%u/tcp", spec->port);
+        json_object_set_new (body, "ExposedPorts", json_pack ("{s:{}}", port_key));
+    }
     json_object_set_new (body, "Tty", json_false ());
     json_object_set_new (body, "OpenStdin", json_false ());
     json_object_set_new (body, "AttachStdin", json_false ());
@@ -556,6 +563,10 @@ miner_docker_create (miner_docker_t *self, const miner_docker_spec_t *spec, char
     if (spec->readonly_rootfs)      //  somewhere to write all the same, in its memory
         json_object_set_new (host, "Tmpfs", json_pack ("{s:s}", "/tmp", "rw,nosuid,nodev,size=64m"));
     json_object_set_new (host, "NetworkMode", json_string (spec->network? "bridge": "none"));
+    if (spec->port)             //  HostPort "": the engine picks a free one
+        json_object_set_new (host, "PortBindings",
+                             json_pack ("{s:[{s:s, s:s}]}", port_key, "HostIp",
+                                        spec->host_ip? spec->host_ip: "", "HostPort", ""));
     char log_max [32];
     snprintf (log_max, sizeof log_max, "%zu", spec->log_max? spec->log_max: S_DEFAULT_LOG_MAX);
     json_object_set_new (host, "LogConfig",
@@ -683,6 +694,68 @@ miner_docker_inspect (miner_docker_t *self, const char *id, miner_docker_state_t
     state->exit_code = json_integer_value (json_object_get (json_state, "ExitCode"));
     json_decref (reply);
     return 0;
+}
+
+int
+miner_docker_port (miner_docker_t *self, const char *id, uint16_t port, uint16_t *host_port,
+                   char *ip, size_t ip_size)
+{
+    if (!s_id_valid (self, id))
+        return -1;
+    char path [256];
+    snprintf (path, sizeof path, "/containers/%s/json", id);
+    if (s_request (self, "GET", path, NULL, 0, false) || s_expect_ok (self, "inspect"))
+        return -1;
+    json_t *reply = s_reply_json (self, "inspect");
+    if (!reply)
+        return -1;
+    json_t *settings = json_object_get (reply, "NetworkSettings");
+    char key [16];
+    snprintf (key, sizeof key, "%u/tcp", port);
+    //  Ports: {"5555/tcp": [{"HostIp": "127.0.0.1", "HostPort": "49153"}, ...]}
+    json_t *bindings = json_object_get (json_object_get (settings, "Ports"), key);
+    const char *published = json_string_value (json_object_get (json_array_get (bindings, 0),
+                                                                "HostPort"));
+    const char *address = json_string_value (json_object_get (settings, "IPAddress"));
+    int number = published? atoi (published): 0;
+    int rc = 0;
+    if (number <= 0 || number > 65535) {
+        snprintf (self->error, sizeof self->error, "port %s of container %.12s is not published",
+                  key, id);
+        rc = -1;
+    }
+    else {
+        *host_port = (uint16_t) number;
+        snprintf (ip, ip_size, "%s", address? address: "");
+    }
+    json_decref (reply);
+    return rc;
+}
+
+zhashx_t *
+miner_docker_image_labels (miner_docker_t *self, const char *image)
+{
+    if (!miner_docker_image_valid (image)) {
+        snprintf (self->error, sizeof self->error, "'%.64s' is not a valid image name", image);
+        return NULL;
+    }
+    char path [400];
+    snprintf (path, sizeof path, "/images/%s/json", image);
+    if (s_request (self, "GET", path, NULL, 0, false) || s_expect_ok (self, "image inspect"))
+        return NULL;
+    json_t *reply = s_reply_json (self, "image inspect");
+    if (!reply)
+        return NULL;
+    zhashx_t *labels = zhashx_new ();
+    zhashx_set_destructor (labels, (zhashx_destructor_fn *) zstr_free);
+    zhashx_set_duplicator (labels, (zhashx_duplicator_fn *) strdup);
+    const char *key;
+    json_t *value;
+    json_object_foreach (json_object_get (json_object_get (reply, "Config"), "Labels"), key, value)
+        if (json_is_string (value))
+            zhashx_insert (labels, key, (void *) json_string_value (value));
+    json_decref (reply);
+    return labels;
 }
 
 zlist_t *

@@ -28,6 +28,7 @@
 //  Labels on every container a miner starts
 #define MINER_DOCKER_LABEL_MINER    "org.fogrid.miner"      //  the miner's id
 #define MINER_DOCKER_LABEL_TASK     "org.fogrid.task"       //  TASK_ID/ATTEMPT
+#define MINER_DOCKER_LABEL_SERVICE  "org.fogrid.service"    //  a service's name
 
 typedef struct _miner_docker_t miner_docker_t;
 
@@ -92,6 +93,12 @@ typedef struct {
     bool readonly_rootfs;       //  the image's file system read-only
     bool network;               //  false: NetworkMode none (batch tasks)
     size_t log_max;             //  json-file log bound in bytes; 0 = 1 MiB
+    //  Services (network on): port (TCP, in the container) is published
+    //  on the host at host_ip (NULL = every address) on a port the engine
+    //  picks (miner_docker_port tells which)
+    uint16_t port;              //  0 = none
+    const char *host_ip;
+    const char *service;        //  label MINER_DOCKER_LABEL_SERVICE, NULL = none
 } miner_docker_spec_t;
 
 //  Creates a container (never privileged; every capability dropped,
@@ -122,6 +129,18 @@ typedef struct {
 } miner_docker_state_t;
 
 int miner_docker_inspect (miner_docker_t *self, const char *id, miner_docker_state_t *state);
+
+//  Where the container's TCP port is published: the host's port into
+//  *host_port, and the container's own address on its network into ip
+//  (for health checks that bypass the engine's proxy). -1 while the
+//  engine has not published it (or on an error).
+int miner_docker_port (miner_docker_t *self, const char *id, uint16_t port,
+                       uint16_t *host_port, char *ip, size_t ip_size);
+
+//  The labels of an image (its Config.Labels) as a hash of strings, empty
+//  when it has none; NULL on an error (no such image: status 404). The
+//  caller destroys it.
+zhashx_t *miner_docker_image_labels (miner_docker_t *self, const char *image);
 
 //  Ids of the containers (running or not) with the label "KEY=VALUE",
 //  or NULL on an error; the caller destroys the list.

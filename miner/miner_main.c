@@ -16,6 +16,7 @@ static const fg_flag_t s_flags [] = {
     { "--cores", "miner/cores", "N" },
     { "--name", "miner/name", "NAME" },
     { "--data", "miner/data_dir", "DIR" },
+    { "--advertise", "miner/advertise_host", "HOST" },
     { NULL, NULL, NULL }
 };
 

@@ -36,6 +36,7 @@
 #include "fogrid.h"
 #include "miner_runner.h"
 #include "miner_docker_runner.h"
+#include "miner_service.h"
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -709,7 +710,9 @@ miner_runner_new (const char *task_id, uint32_t attempt, const Fogrid__TaskSpec 
     bool docker = streq (miner_runner_runtime (spec), "docker")
                && self->limits->docker_socket && *self->limits->docker_socket;
     //  Returns after the thread has forked (or failed to), see s_runner_actor
-    self->actor = zactor_new (docker? miner_docker_runner_actor: s_runner_actor, self);
+    bool service = docker && spec->service_name && *spec->service_name;
+    self->actor = zactor_new (service? miner_service_actor
+                                     : docker? miner_docker_runner_actor: s_runner_actor, self);
     self->spec = NULL;                  //  the caller's again
     self->limits = NULL;
     return self;

@@ -23,7 +23,8 @@
     Runtimes: miner_runner_new looks at the spec (miner_runner_runtime) and
     runs the task in the actor of its runtime: s_runner_actor here for
     `process`, miner_docker_runner_actor for `docker` when limits name a
-    Docker socket. The owner sees no difference: the same handle, the same
+    Docker socket, and miner_service_actor for a service (a docker spec
+    with service_name). The owner sees no difference: the same handle, the same
     pipe protocol (KILL; one "RESULT" + encoded TaskResult; $TERM), so the
     agent treats every task alike. A runtime's actor gets the runner as its
     argument and follows the contract at the end of this file.
@@ -47,6 +48,12 @@ typedef struct {
     uint32_t docker_pull_timeout_s;     //  bound of an image pull; 0 = 600
     int64_t docker_pids_limit;  //  processes per container; 0 = no limit
     bool docker_readonly;       //  read-only root file system (+ a /tmp tmpfs)
+    //  Services (a spec with service_name; docker runtime): miner_service.h
+    const char *advertise_host; //  where buyers reach this miner; NULL or "" = 127.0.0.1
+    const char *locators;       //  where services are registered; NULL or "" = nowhere
+    uint32_t service_ttl_ms;    //  lifetime of a service's registration; 0 = 10000
+    int health_interval_ms;     //  between health checks; 0 = 2000
+    int health_failures;        //  failed checks in a row that withdraw it; 0 = 2
 } miner_runner_limits_t;
 
 typedef struct _miner_runner_t miner_runner_t;

@@ -6,7 +6,11 @@
 #   (CurveZMQ; the locator's key pair is made first and its public key
 #   handed to everyone else), runs a handful of tasks through the `fogrid`
 #   command line, prints their results and the miner list, shows the
-#   locator's HTTP and DNS views, and stops everything.
+#   locator's HTTP and DNS views, then the money: the hub's wallet is
+#   registered by the DAO (the buyer's key is the admin key here), the
+#   buyer deposits before submitting, a miner's signed receipt is checked
+#   offline, the hub's fees go to its owner at payday, and every party's
+#   balance is shown. Then it stops everything.
 set -u
 BIN=$(cd "${1:-build/bin}" && pwd)
 KEEP=${KEEP:-0}
@@ -59,16 +63,26 @@ fogrid() { "$BIN/fogrid" "$@"; }
 
 say "making the locator's key pair"
 fogrid keygen "$DIR/locator.key" 2>&1 | sed 's/^I: [0-9: -]*//'
+# The buyer's key pair; its public key is also the hub's admin (DAO) key,
+# so that the demo may register the hub's wallet and read every account
+BUYER_KEY=$(fogrid keygen "$DIR/buyer.key" 2>/dev/null | tail -n 1)
 
 say "starting a locator, a hub and two miners (logs in $DIR)"
 "$BIN/fogrid-locator" --bind "tcp://127.0.0.1:$LPORT" --http "127.0.0.1:$HPORT" \
     --dns "127.0.0.1:$DPORT" --data "$DIR/locator" -o "security/keys=$DIR/locator.key" \
     2>"$DIR/locator.log" & PIDS+=($!)
-"$BIN/fogrid-hub" --buyers "tcp://127.0.0.1:$BPORT" --miners "tcp://127.0.0.1:$MPORT" \
-    --locator "$FOGRID_LOCATOR" --data "$DIR/hub" 2>"$DIR/hub.log" & PIDS+=($!)
+# (each daemon keeps its own key pair in its data directory: FOGRID_SECURITY_KEYS
+# names the buyer's, and a daemon would take it too; a miner holding the hub's
+# key would be the hub itself, and a hub never pays itself)
+env -u FOGRID_SECURITY_KEYS "$BIN/fogrid-hub" --buyers "tcp://127.0.0.1:$BPORT" \
+    --miners "tcp://127.0.0.1:$MPORT" --locator "$FOGRID_LOCATOR" --data "$DIR/hub" \
+    -o hub/open_deposits=1 \
+    -o "hub/admin_keys=$BUYER_KEY" -o hub/wallet_self_register=0 -o hub/wallet_stake=100000 \
+    -o hub/pay_period_s=0 2>"$DIR/hub.log" & PIDS+=($!)
 for n in 1 2; do
-    "$BIN/fogrid-miner" --locator "$FOGRID_LOCATOR" --name "miner$n" --data "$DIR/miner$n" \
-        --cores 2 2>"$DIR/miner$n.log" & PIDS+=($!)
+    env -u FOGRID_SECURITY_KEYS "$BIN/fogrid-miner" --locator "$FOGRID_LOCATOR" \
+        --name "miner$n" --data "$DIR/miner$n" --cores 2 -o "miner/id=m-demo$n" -o "miner/price=$((50 + n * 50))" \
+        2>"$DIR/miner$n.log" & PIDS+=($!)
 done
 
 for _ in $(seq 100); do
@@ -79,6 +93,15 @@ say "the locator resolves the hub"
 fogrid resolve hub
 say "fogrid miners"
 fogrid miners
+
+say "the hub's wallet: created with its stake, it pays no miner until the DAO registers it"
+fogrid admin wallet | sed -n '1,4p'
+say "fogrid admin wallet register (the DAO's key)"
+fogrid admin wallet register --reason "demo: stake checked" | sed -n '1p'
+LEDGER_KEY=$(fogrid admin wallet | awk '/^ledger/ { print $4 }')
+
+say "the buyer deposits before submitting (hub/open_deposits: a stand-in for a payment gateway)"
+fogrid deposit 2000
 
 say "submitting tasks"
 TASKS=()
@@ -91,7 +114,7 @@ submit() {
 submit -- sh -c 'echo hello; exit 3'
 submit -- sh -c 'echo "running on $(hostname) as task $FOGRID_TASK_ID"'
 submit -- awk 'BEGIN { for (n = 2; c < 15; n++) { p = 1; for (d = 2; d * d <= n; d++) if (n % d == 0) { p = 0; break } if (p) { printf "%d ", n; c++ } } print "" }'
-submit -- sh -c 'seq 1 1000000 | awk "{ s += \$1 } END { printf \"%.0f\\n\", s }"'
+submit --constraint 'id == "m-demo2"' -- sh -c 'seq 1 1000000 | awk "{ s += \$1 } END { printf \"%.0f\\n\", s }"'
 submit --timeout 1 -- sleep 10
 submit -- sh -c 'echo to stderr >&2; exit 0'
 
@@ -122,6 +145,35 @@ if command -v dig >/dev/null; then
 else
     echo "(dig is not installed: apt-get install dnsutils)"
 fi
+
+say "money: a miner's receipt for task ${TASKS[1]}, signed by the hub"
+fogrid receipt -o "$DIR/receipt.json" "${TASKS[1]}" && cat "$DIR/receipt.json"
+say "fogrid verify-receipt --hub-key $LEDGER_KEY (offline)"
+fogrid verify-receipt --hub-key "$LEDGER_KEY" "$DIR/receipt.json"
+
+say "money: payday, the hub's fees go to its owner (hub/pay_period_s=0 here)"
+fogrid admin wallet payday | sed -n '1,8p'
+
+say "money: the buyer's wallet"
+fogrid wallet --limit 6
+say "money: every party's balance"
+total=0
+balance_of() { fogrid wallet --account "$1" --limit 1 | awk '/^balance/ { print $2 }'; }
+for account in "buyer:$BUYER_KEY" miner:m-demo1 miner:m-demo2 hub:fee owner \
+               hub:wallet:frozen world; do
+    balance=$(balance_of "$account")
+    total=$((total + ${balance:-0}))
+    case $account in
+        buyer:*) who="the buyer" ;;
+        miner:*) who="a miner" ;;
+        hub:fee) who="the hub's fees (after payday)" ;;
+        owner) who="the hub's owner" ;;
+        hub:wallet:frozen) who="the hub's stake" ;;
+        world) who="the outside: deposits and stakes came from it" ;;
+    esac
+    printf '  %-22.22s %8s   %s\n' "$account" "$balance" "$who"
+done
+printf '  %-22s %8s   %s\n' "(sum)" "$total" "double-entry: always 0"
 
 if [ "$KEEP" = 1 ]; then
     say "the grid stays up: FOGRID_LOCATOR=$FOGRID_LOCATOR $BIN/fogrid ...; Ctrl-C stops it"

@@ -12,7 +12,9 @@
 #include "test_support.h"
 #include "hub_store.h"
 #include "hub_ledger.h"
+#include "hub_wallet.h"
 #include "hub_server.h"
+#include "fg_receipt.h"
 #include <sqlite3.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -1493,6 +1495,9 @@ test_crash (void)
     if (rc)
         fprintf (stderr, "%s\n", err);
     CU_ASSERT_EQUAL (rc, 0);
+    hub_wallet_config_t config = { .hub_id = "", .punish_account = "dao" };
+    hub_wallet_t *wallet = hub_wallet_new (books.store, ledger, &config, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (wallet);
     int64_t spent = 0, earned [2] = { 0, 0 }, fees = 0;
     int succeeded = 0, failed = 0, cancelled = 0;
     for (int index = 0; index < S_CRASH_TASKS + 2; index++) {
@@ -1519,6 +1524,16 @@ test_crash (void)
             int which = streq (task->miner_id, "m-led1")? 0: 1;
             int64_t price = s_prices [which];
             CU_ASSERT_EQUAL (paid, price - price * 5 / 100);
+            //  Every payout has its receipt, made with it, whatever the kills
+            char *json = hub_wallet_receipt (wallet, task->id);
+            fg_receipt_t receipt;
+            CU_ASSERT_FATAL (json && fg_receipt_parse (&receipt, json, err, sizeof err) == 0);
+            CU_ASSERT_EQUAL (fg_receipt_verify (&receipt, hub_ledger_public_key (ledger), err,
+                                                sizeof err), 0);
+            CU_ASSERT_EQUAL (receipt.amount, paid);
+            CU_ASSERT_EQUAL (receipt.attempt, task->attempt);
+            CU_ASSERT_STRING_EQUAL (receipt.miner_id, task->miner_id);
+            free (json);
             CU_ASSERT_EQUAL (fee, price * 5 / 100);
             CU_ASSERT_EQUAL (escrowed - refunded, price);
             spent += price;
@@ -1547,6 +1562,7 @@ test_crash (void)
     s_totals_t totals = s_totals (ledger);
     CU_ASSERT_EQUAL (totals.sum, 0);
     CU_ASSERT_EQUAL (totals.negative, 0);
+    hub_wallet_destroy (&wallet);
     s_books_close (&books);
     for (int index = 0; index < S_CRASH_TASKS + 2; index++)
         free (tasks [index]);

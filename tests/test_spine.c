@@ -325,6 +325,40 @@ test_malformed_messages (void)
     free (task);
 }
 
+//  The live views: wait for several tasks, top, health across hubs
+static void
+test_live_views (void)
+{
+    char *tasks [3];
+    tasks [0] = s_submit ("submit -- true");
+    tasks [1] = s_submit ("submit -- sh -c 'sleep 0.5'");
+    tasks [2] = s_submit ("submit -- false");
+    CU_ASSERT_FATAL (tasks [0] && tasks [1] && tasks [2]);
+    char args [200], *output = NULL;
+    snprintf (args, sizeof args, "wait %s %s %s", tasks [0], tasks [1], tasks [2]);
+    CU_ASSERT_EQUAL (s_fogrid (&output, args), 1);     //  one failed
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "3/3 done (2 succeeded, 1 failed)"));
+    free (output);
+    snprintf (args, sizeof args, "wait %s %s", tasks [0], tasks [1]);
+    CU_ASSERT_EQUAL (s_fogrid (&output, args), 0);
+    free (output);
+    for (int index = 0; index < 3; index++)
+        free (tasks [index]);
+
+    CU_ASSERT_EQUAL (s_fogrid (&output, "top --count 2 --interval 200"), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "fogrid top"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "m-spine1"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "tasks/s"));
+    free (output);
+    CU_ASSERT_EQUAL (s_fogrid (&output, "health --all"), 0);
+    char buyers [64];
+    snprintf (buyers, sizeof buyers, "tcp://127.0.0.1:%d", grid.buyer_port);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, buyers));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, " up "));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "2/2"));       //  both miners connected
+    free (output);
+}
+
 //  The port a daemon logged for its HTTP ("... http://...:0 (port N)"), or 0.
 static int
 s_logged_http_port (ts_proc_t *proc)
@@ -462,6 +496,7 @@ test_spine_add (void)
     CU_add_test (suite, "the less loaded miner is chosen", test_fewer_loaded_miner_is_chosen);
     CU_add_test (suite, "a killed miner's task finishes elsewhere", test_killed_miner);
     CU_add_test (suite, "malformed messages to each daemon", test_malformed_messages);
+    CU_add_test (suite, "wait for several tasks, top, health --all", test_live_views);
     CU_add_test (suite, "the dashboard, its JSON and metrics", test_dashboard);
     CU_add_test (suite, "the example configs are valid", test_deploy_configs);
     CU_add_test (suite, "clean shutdown of every daemon", test_clean_shutdown);

@@ -1,0 +1,1065 @@
+/*  =========================================================================
+    test_hub_wallet - the hub's wallet: its states, paydays, punishment,
+    the hub that cannot pay itself, and signed receipts
+
+    The wallet on its own first (its table, who may drive it, paydays by
+    the clock it is given, rows changed in the database), then receipts
+    (good, changed, signed by another key), then the hub actor with a fake
+    miner (a created wallet pays nobody; tasks waiting for its registration
+    go on after it; the receipt comes back with the Ok), then the real
+    daemons and the fogrid command line with keys: the DAO's and the
+    owner's operations, a miner running with the hub's own key, and
+    fogrid receipt / verify-receipt.
+    =========================================================================  */
+#include "test_support.h"
+#include "hub_store.h"
+#include "hub_ledger.h"
+#include "hub_wallet.h"
+#include "hub_server.h"
+#include "fg_receipt.h"
+#include <sqlite3.h>
+#include <stdarg.h>
+
+//  ---------------------------------------------------------------------
+//  Books and a wallet in a temp dir, as the hub lays them out
+
+typedef struct {
+    hub_store_t *store;
+    hub_ledger_t *ledger;
+    hub_wallet_t *wallet;       //  NULL when it would not open
+    char err [400];             //  why not
+} s_books_t;
+
+static const hub_wallet_config_t s_config = {
+    .hub_id = "h-test",
+    .stake = 1000,
+    .pay_period_ms = 3600 * 1000,
+    .punish_account = "dao",
+    .self_register = false
+};
+
+static void
+s_books_open (s_books_t *books, const char *dir, const hub_wallet_config_t *config)
+{
+    memset (books, 0, sizeof *books);
+    books->store = hub_store_new (dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (books->store);
+    char key [600];
+    snprintf (key, sizeof key, "%s/keys/hub.sign", dir);
+    books->ledger = hub_ledger_new (books->store, key, books->err, sizeof books->err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (books->ledger);
+    books->wallet = hub_wallet_new (books->store, books->ledger, config, books->err,
+                                    sizeof books->err);
+}
+
+static void
+s_books_close (s_books_t *books)
+{
+    hub_wallet_destroy (&books->wallet);
+    hub_ledger_destroy (&books->ledger);
+    hub_store_destroy (&books->store);
+}
+
+static int64_t
+s_bal (hub_ledger_t *ledger, const char *account)
+{
+    int64_t balance = -12345;
+    CU_ASSERT_EQUAL (hub_ledger_balance (ledger, account, &balance), 0);
+    return balance;
+}
+
+static void
+s_sql (const char *dir, const char *sql)
+{
+    char path [600];
+    snprintf (path, sizeof path, "%s/hub.db", dir);
+    sqlite3 *db = NULL;
+    CU_ASSERT_EQUAL_FATAL (sqlite3_open (path, &db), SQLITE_OK);
+    char *error = NULL;
+    int rc = sqlite3_exec (db, sql, NULL, NULL, &error);
+    if (rc != SQLITE_OK)
+        fprintf (stderr, "%s: %s\n", sql, error);
+    CU_ASSERT_EQUAL (rc, SQLITE_OK);
+    sqlite3_free (error);
+    sqlite3_close (db);
+}
+
+//  A paid task, as the hub books it: deposit, escrow, payout and fee.
+static void
+s_paid_task (hub_ledger_t *ledger, const char *task, int64_t price, int64_t fee)
+{
+    char id [64], escrow [64], pay [64], fee_id [64];
+    snprintf (id, sizeof id, "deposit/%s", task);
+    CU_ASSERT_EQUAL (hub_ledger_transfer (ledger, id, "world", "buyer:b", price, NULL),
+                     HUB_LEDGER_OK);
+    snprintf (id, sizeof id, "escrow/%s/1", task);
+    snprintf (escrow, sizeof escrow, "escrow:%s", task);
+    CU_ASSERT_EQUAL (hub_ledger_transfer (ledger, id, "buyer:b", escrow, price, NULL),
+                     HUB_LEDGER_OK);
+    snprintf (pay, sizeof pay, "pay/%s", task);
+    snprintf (fee_id, sizeof fee_id, "fee/%s", task);
+    hub_transfer_t legs [2] = {
+        { pay, escrow, "miner:m-1", price - fee, "paid" },
+        { fee_id, escrow, "hub:fee", fee, "fee" }
+    };
+    CU_ASSERT_EQUAL (hub_ledger_apply (ledger, legs, 2), HUB_LEDGER_OK);
+}
+
+static fg_error_t
+s_act (hub_wallet_t *wallet, hub_wallet_event_t event, unsigned roles, const char *reason,
+       int64_t now_ms, char *why)
+{
+    why [0] = 0;
+    return hub_wallet_apply (wallet, event, roles, "KEY", reason, now_ms, why, 400);
+}
+
+#define DAO     HUB_WALLET_DAO
+#define OWNER   HUB_WALLET_OWNER
+
+//  ---------------------------------------------------------------------
+//  The state table and its guards
+
+static void
+test_states (void)
+{
+    char *dir = ts_tmpdir_new ("wallet");
+    s_books_t books;
+    s_books_open (&books, dir, &s_config);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (books.wallet);
+    hub_wallet_t *wallet = books.wallet;
+    hub_ledger_t *ledger = books.ledger;
+    char why [400];
+
+    //  Created with its stake frozen; it may neither charge nor pay
+    CU_ASSERT_EQUAL (hub_wallet_state (wallet), HUB_WALLET_CREATED);
+    CU_ASSERT_EQUAL (s_bal (ledger, "hub:wallet:frozen"), 1000);
+    CU_ASSERT_EQUAL (s_bal (ledger, "world"), -1000);
+    CU_ASSERT_EQUAL (hub_ledger_amount (ledger, "wallet/1/stake"), 1000);
+    CU_ASSERT_FALSE (hub_wallet_can_charge (wallet));
+    CU_ASSERT_FALSE (hub_wallet_can_pay (wallet));
+    CU_ASSERT_PTR_NOT_NULL (strstr (hub_wallet_refusal (wallet), "not registered"));
+    CU_ASSERT_EQUAL (hub_wallet_next_payday_ms (wallet), 0);
+
+    //  Only the DAO registers; nothing but register is possible now
+    int64_t t0 = fg_now_ms ();
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_REGISTER, 0, "", t0, why), FG_E_DENIED);
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_REGISTER, OWNER, "", t0, why), FG_E_DENIED);
+    CU_ASSERT_PTR_NOT_NULL (strstr (why, "only the DAO"));
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_PAYDAY, OWNER, "", t0, why), FG_E_STATE);
+    CU_ASSERT_PTR_NOT_NULL (strstr (why, "the wallet is created"));
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_PUNISH, DAO, "fraud", t0, why), FG_E_STATE);
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_CLOSE, OWNER, "", t0, why), FG_E_STATE);
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_CREATE, DAO | OWNER, "", t0, why), FG_E_INVALID);
+    CU_ASSERT_EQUAL (hub_wallet_state (wallet), HUB_WALLET_CREATED);
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_REGISTER, DAO, "checked", t0, why), FG_OK);
+    CU_ASSERT_EQUAL (hub_wallet_state (wallet), HUB_WALLET_REGISTERED);
+    CU_ASSERT_TRUE (hub_wallet_can_charge (wallet));
+    CU_ASSERT_TRUE (hub_wallet_can_pay (wallet));
+    CU_ASSERT_STRING_EQUAL (hub_wallet_refusal (wallet), "");
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_REGISTER, DAO, "", t0, why), FG_E_STATE);
+
+    //  Payday: the owner's, once a pay period; fees and free funds go to
+    //  the owner, the stake stays
+    s_paid_task (ledger, "t-1", 200, 10);
+    s_paid_task (ledger, "t-2", 100, 5);
+    CU_ASSERT_EQUAL (hub_ledger_transfer (ledger, "deposit/free", "world", "hub:wallet:free", 50,
+                                          NULL), HUB_LEDGER_OK);
+    CU_ASSERT_EQUAL (hub_wallet_next_payday_ms (wallet), t0 + 3600 * 1000);
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_PAYDAY, OWNER, "", t0 + 10000, why), FG_E_STATE);
+    CU_ASSERT_PTR_NOT_NULL (strstr (why, "hub/pay_period_s"));
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_PAYDAY, DAO, "", t0 + 3600 * 1000, why),
+                     FG_E_DENIED);
+    CU_ASSERT_PTR_NOT_NULL (strstr (why, "owner"));
+    CU_ASSERT_EQUAL (s_bal (ledger, "owner"), 0);
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_PAYDAY, OWNER, "", t0 + 3600 * 1000, why), FG_OK);
+    CU_ASSERT_EQUAL (s_bal (ledger, "owner"), 15 + 50);
+    CU_ASSERT_EQUAL (s_bal (ledger, "hub:fee"), 0);
+    CU_ASSERT_EQUAL (s_bal (ledger, "hub:wallet:free"), 0);
+    CU_ASSERT_EQUAL (s_bal (ledger, "hub:wallet:frozen"), 1000);
+    CU_ASSERT_EQUAL (hub_ledger_amount (ledger, "wallet/3/fees"), 15);
+    CU_ASSERT_EQUAL (hub_ledger_amount (ledger, "wallet/3/free"), 50);
+    CU_ASSERT_EQUAL (hub_wallet_state (wallet), HUB_WALLET_REGISTERED);
+    //  ... the next one a period after this one
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_PAYDAY, OWNER, "", t0 + 3601 * 1000, why),
+                     FG_E_STATE);
+    CU_ASSERT_EQUAL (hub_wallet_last_payday_ms (wallet), t0 + 3600 * 1000);
+
+    //  Suspected: a reason is required; no payday and no close until cleared
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_SUSPECT, DAO, "", t0, why), FG_E_INVALID);
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_SUSPECT, OWNER, "late payouts", t0, why),
+                     FG_E_DENIED);
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_SUSPECT, DAO, "late payouts", t0 + 7300000, why),
+                     FG_OK);
+    CU_ASSERT_EQUAL (hub_wallet_state (wallet), HUB_WALLET_SUSPECTED);
+    CU_ASSERT_TRUE (hub_wallet_can_charge (wallet));
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_PAYDAY, OWNER, "", t0 + 9000000, why), FG_E_STATE);
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_CLOSE, OWNER, "", t0 + 9000000, why), FG_E_STATE);
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_CLEAR, DAO, "explained", t0 + 9000000, why), FG_OK);
+    CU_ASSERT_EQUAL (hub_wallet_state (wallet), HUB_WALLET_REGISTERED);
+
+    //  Close is refused while escrow is held
+    CU_ASSERT_EQUAL (hub_ledger_transfer (ledger, "deposit/x", "world", "buyer:b", 30, NULL),
+                     HUB_LEDGER_OK);
+    CU_ASSERT_EQUAL (hub_ledger_transfer (ledger, "escrow/t-3/1", "buyer:b", "escrow:t-3", 30,
+                                          NULL), HUB_LEDGER_OK);
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_CLOSE, OWNER, "", t0 + 9000000, why), FG_E_STATE);
+    CU_ASSERT_PTR_NOT_NULL (strstr (why, "escrow"));
+
+    //  The hub never pays itself: hub accounts only pay the owner, and a
+    //  miner marked as its own is never paid
+    CU_ASSERT_EQUAL (hub_ledger_transfer (ledger, "x/1", "hub:wallet:frozen", "hub:fee", 1, NULL),
+                     HUB_LEDGER_SELF);
+    CU_ASSERT_EQUAL (hub_ledger_transfer (ledger, "x/2", "owner", "hub:wallet:free", 1, NULL),
+                     HUB_LEDGER_SELF);
+    CU_ASSERT_FALSE (hub_ledger_own (ledger, "miner:m-self"));
+    CU_ASSERT_EQUAL (hub_ledger_own_add (ledger, "miner:m-self"), 0);
+    CU_ASSERT_TRUE (hub_ledger_own (ledger, "miner:m-self"));
+    CU_ASSERT_EQUAL (hub_ledger_transfer (ledger, "pay/t-3", "escrow:t-3", "miner:m-self", 30,
+                                          NULL), HUB_LEDGER_SELF);
+    CU_ASSERT_EQUAL (s_bal (ledger, "escrow:t-3"), 30);
+    CU_ASSERT_STRING_EQUAL (hub_ledger_strerror (HUB_LEDGER_SELF), "refused: a hub cannot pay itself");
+
+    //  Punished: the stake goes to the punish account; nothing after it
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_PUNISH, OWNER, "fraud", t0, why), FG_E_DENIED);
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_PUNISH, DAO, "", t0, why), FG_E_INVALID);
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_PUNISH, DAO, "paid itself", t0 + 9100000, why),
+                     FG_OK);
+    CU_ASSERT_EQUAL (hub_wallet_state (wallet), HUB_WALLET_PUNISHED);
+    CU_ASSERT_EQUAL (s_bal (ledger, "hub:wallet:frozen"), 0);
+    CU_ASSERT_EQUAL (s_bal (ledger, "dao"), 1000);
+    CU_ASSERT_FALSE (hub_wallet_can_charge (wallet));
+    CU_ASSERT_TRUE (hub_wallet_can_pay (wallet));      //  escrow held still reaches miners
+    CU_ASSERT_PTR_NOT_NULL (strstr (hub_wallet_refusal (wallet), "punished"));
+    for (int event = HUB_WALLET_REGISTER; event < HUB_WALLET_EVENTS; event++)
+        CU_ASSERT_EQUAL (s_act (wallet, (hub_wallet_event_t) event, DAO | OWNER, "again",
+                                t0 + 9900000, why), FG_E_STATE);
+    char err [400];
+    CU_ASSERT_EQUAL (hub_ledger_verify (ledger, err, sizeof err), 0);
+    s_books_close (&books);
+
+    //  Opened again it is where it was, whatever the config says now
+    hub_wallet_config_t other = s_config;
+    other.stake = 5;
+    other.self_register = true;
+    s_books_open (&books, dir, &other);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (books.wallet);
+    CU_ASSERT_EQUAL (hub_wallet_state (books.wallet), HUB_WALLET_PUNISHED);
+    CU_ASSERT_EQUAL (hub_wallet_since_ms (books.wallet), t0 + 9100000);
+    CU_ASSERT_EQUAL (s_bal (books.ledger, "world"), -1000 - 300 - 50 - 30);
+    CU_ASSERT_EQUAL (hub_ledger_own (books.ledger, "miner:m-self"), true);
+    s_books_close (&books);
+    ts_tmpdir_remove (&dir);
+}
+
+//  Self-registration, a closed wallet, names and the other punish account
+static void
+test_close (void)
+{
+    char *dir = ts_tmpdir_new ("wallet");
+    hub_wallet_config_t config = s_config;
+    config.self_register = true;
+    config.pay_period_ms = 0;
+    s_books_t books;
+    s_books_open (&books, dir, &config);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (books.wallet);
+    hub_wallet_t *wallet = books.wallet;
+    CU_ASSERT_EQUAL (hub_wallet_state (wallet), HUB_WALLET_REGISTERED);
+    char why [400];
+    s_paid_task (books.ledger, "t-1", 100, 5);
+    int64_t now = fg_now_ms ();
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_PAYDAY, OWNER, "", now, why), FG_OK);
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_PAYDAY, OWNER, "", now, why), FG_OK);
+    s_paid_task (books.ledger, "t-2", 100, 5);
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_CLOSE, DAO, "", now, why), FG_E_DENIED);
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_CLOSE, OWNER, "retiring", now, why), FG_OK);
+    CU_ASSERT_EQUAL (hub_wallet_state (wallet), HUB_WALLET_CLOSED);
+    CU_ASSERT_EQUAL (s_bal (books.ledger, "owner"), 1000 + 10);
+    CU_ASSERT_EQUAL (s_bal (books.ledger, "hub:wallet:frozen"), 0);
+    CU_ASSERT_FALSE (hub_wallet_can_charge (wallet));
+    CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_PUNISH, DAO, "too late", now, why), FG_E_STATE);
+    CU_ASSERT_EQUAL (hub_wallet_event_from_name ("payday"), HUB_WALLET_PAYDAY);
+    CU_ASSERT_EQUAL (hub_wallet_event_from_name ("create"), 0);
+    CU_ASSERT_EQUAL (hub_wallet_event_from_name ("steal"), 0);
+    CU_ASSERT_STRING_EQUAL (hub_wallet_state_name (HUB_WALLET_SUSPECTED), "suspected");
+    s_books_close (&books);
+    ts_tmpdir_remove (&dir);
+
+    //  A punish account inside the hub is refused
+    dir = ts_tmpdir_new ("wallet");
+    config.punish_account = "owner";
+    s_books_open (&books, dir, &config);
+    CU_ASSERT_PTR_NULL (books.wallet);
+    CU_ASSERT_PTR_NOT_NULL (strstr (books.err, "punish account"));
+    s_books_close (&books);
+    ts_tmpdir_remove (&dir);
+}
+
+//  Rows changed behind the hub's back are found
+static void
+test_tamper (void)
+{
+    const char *changes [] = {
+        //  a punished hub made registered again, its row re-signed by no one
+        "UPDATE wallet_events SET to_state = 'registered' WHERE event = 'punish'",
+        //  the punishment cut off the end
+        "DELETE FROM wallet_events WHERE event = 'punish'",
+        //  every row and the head wiped, to start afresh: the ledger still
+        //  holds their transfers
+        "DELETE FROM wallet_events; DELETE FROM meta WHERE key = 'wallet_head'",
+        //  a suspicion taken out of the middle
+        "DELETE FROM wallet_events WHERE event = 'suspect'",
+        //  the reason of a row rewritten
+        "UPDATE wallet_events SET reason = 'nothing' WHERE event = 'suspect'",
+        NULL
+    };
+    const char *expected [] = {
+        "row 5 (punish): its signature", "signed head", "wallet transfers",
+        "expected row 3", "row 3 (suspect): its signature"
+    };
+    for (int index = 0; changes [index]; index++) {
+        char *dir = ts_tmpdir_new ("wallet");
+        s_books_t books;
+        s_books_open (&books, dir, &s_config);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (books.wallet);
+        char why [400];
+        int64_t now = fg_now_ms ();
+        CU_ASSERT_EQUAL (s_act (books.wallet, HUB_WALLET_REGISTER, DAO, "ok", now, why), FG_OK);
+        CU_ASSERT_EQUAL (s_act (books.wallet, HUB_WALLET_SUSPECT, DAO, "hmm", now, why), FG_OK);
+        CU_ASSERT_EQUAL (s_act (books.wallet, HUB_WALLET_CLEAR, DAO, "fine", now, why), FG_OK);
+        CU_ASSERT_EQUAL (s_act (books.wallet, HUB_WALLET_PUNISH, DAO, "no", now, why), FG_OK);
+        s_books_close (&books);
+        //  Untouched, it opens
+        s_books_open (&books, dir, &s_config);
+        CU_ASSERT_PTR_NOT_NULL (books.wallet);
+        s_books_close (&books);
+        s_sql (dir, changes [index]);
+        s_books_open (&books, dir, &s_config);
+        CU_ASSERT_PTR_NULL (books.wallet);
+        if (!strstr (books.err, expected [index]))
+            fprintf (stderr, "change %d: %s\n", index, books.err);
+        CU_ASSERT_PTR_NOT_NULL (strstr (books.err, expected [index]));
+        s_books_close (&books);
+        ts_tmpdir_remove (&dir);
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  Receipts
+
+static void
+test_receipts (void)
+{
+    char *dir = ts_tmpdir_new ("wallet");
+    hub_wallet_config_t config = s_config;
+    config.self_register = true;
+    s_books_t books;
+    s_books_open (&books, dir, &config);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (books.wallet);
+    s_paid_task (books.ledger, "t-000000000001", 200, 10);
+    CU_ASSERT_EQUAL (hub_wallet_receipt_make (books.wallet, "t-000000000001", 2, "m-1"), 0);
+    //  No payout, no receipt
+    CU_ASSERT_EQUAL (hub_wallet_receipt_make (books.wallet, "t-none", 1, "m-1"), -1);
+    CU_ASSERT_PTR_NULL (hub_wallet_receipt (books.wallet, "t-none"));
+    char *json = hub_wallet_receipt (books.wallet, "t-000000000001");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (json);
+    //  Made once: asked again, the same document
+    CU_ASSERT_EQUAL (hub_wallet_receipt_make (books.wallet, "t-000000000001", 2, "m-1"), 0);
+    char *again = hub_wallet_receipt (books.wallet, "t-000000000001");
+    CU_ASSERT_STRING_EQUAL (json, again);
+    free (again);
+
+    //  A good receipt verifies, against its own key and the hub's
+    char hub_key [65];
+    snprintf (hub_key, sizeof hub_key, "%s", hub_ledger_public_key (books.ledger));
+    fg_receipt_t receipt;
+    char err [300];
+    CU_ASSERT_EQUAL_FATAL (fg_receipt_parse (&receipt, json, err, sizeof err), 0);
+    CU_ASSERT_STRING_EQUAL (receipt.task_id, "t-000000000001");
+    CU_ASSERT_EQUAL (receipt.attempt, 2);
+    CU_ASSERT_STRING_EQUAL (receipt.miner_id, "m-1");
+    CU_ASSERT_EQUAL (receipt.amount, 190);
+    CU_ASSERT_EQUAL (receipt.fee, 10);
+    CU_ASSERT_STRING_EQUAL (receipt.entry_id, "pay/t-000000000001");
+    CU_ASSERT_EQUAL (receipt.entry_seq, 4);          //  after the stake, deposit, escrow
+    CU_ASSERT_STRING_EQUAL (receipt.hub_id, "h-test");
+    CU_ASSERT_STRING_EQUAL (receipt.hub_key, hub_key);
+    CU_ASSERT_EQUAL (fg_receipt_verify (&receipt, NULL, err, sizeof err), 0);
+    CU_ASSERT_EQUAL (fg_receipt_verify (&receipt, hub_key, err, sizeof err), 0);
+    //  The signature covers the fields, not the JSON's layout
+    char *rewritten = fg_receipt_json (&receipt);
+    fg_receipt_t copy;
+    CU_ASSERT_EQUAL (fg_receipt_parse (&copy, rewritten, err, sizeof err), 0);
+    CU_ASSERT_EQUAL (fg_receipt_verify (&copy, hub_key, err, sizeof err), 0);
+    free (rewritten);
+
+    //  A changed amount (or anything else) fails
+    copy = receipt;
+    copy.amount = 1900;
+    CU_ASSERT_EQUAL (fg_receipt_verify (&copy, hub_key, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (err, "bad signature"));
+    copy = receipt;
+    copy.attempt = 1;
+    CU_ASSERT_EQUAL (fg_receipt_verify (&copy, hub_key, err, sizeof err), -1);
+    copy = receipt;
+    snprintf (copy.miner_id, sizeof copy.miner_id, "m-2");
+    CU_ASSERT_EQUAL (fg_receipt_verify (&copy, hub_key, err, sizeof err), -1);
+
+    //  Signed by another key: valid on its own, not the hub's
+    char *other_dir = ts_tmpdir_new ("wallet-other");
+    s_books_t other;
+    s_books_open (&other, other_dir, &config);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (other.wallet);
+    copy = receipt;
+    snprintf (copy.hub_key, sizeof copy.hub_key, "%s", hub_ledger_public_key (other.ledger));
+    char *text = fg_receipt_text (&copy);
+    CU_ASSERT_EQUAL (hub_ledger_sign (other.ledger, text, copy.signature), 0);
+    zstr_free (&text);
+    CU_ASSERT_EQUAL (fg_receipt_verify (&copy, NULL, err, sizeof err), 0);
+    CU_ASSERT_EQUAL (fg_receipt_verify (&copy, hub_key, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (err, "not by the hub's key"));
+    //  ... or naming the hub's key with another's signature
+    snprintf (copy.hub_key, sizeof copy.hub_key, "%s", hub_key);
+    CU_ASSERT_EQUAL (fg_receipt_verify (&copy, hub_key, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (err, "bad signature"));
+    //  The ledger key signs no text that could pass for an entry or a head
+    char sig [129];
+    CU_ASSERT_EQUAL (hub_ledger_sign (other.ledger, "fogrid-ledger-head/1\n1\nabc\n", sig), -1);
+    CU_ASSERT_EQUAL (hub_ledger_sign (other.ledger, "short", sig), -1);
+    s_books_close (&other);
+    ts_tmpdir_remove (&other_dir);
+
+    //  Malformed documents are refused with the field
+    CU_ASSERT_EQUAL (fg_receipt_parse (&copy, "[]", err, sizeof err), -1);
+    CU_ASSERT_EQUAL (fg_receipt_parse (&copy, "{\"receipt\": \"fogrid-receipt/1\"}", err,
+                                       sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (err, "task_id"));
+
+    //  The command line, offline
+    char path [600];
+    snprintf (path, sizeof path, "%s/receipt.json", dir);
+    FILE *file = fopen (path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (file);
+    fputs (json, file);
+    fclose (file);
+    char *output = NULL;
+    CU_ASSERT_EQUAL (ts_run (&output, "%s verify-receipt --hub-key %s %s", ts_bin ("fogrid"),
+                             hub_key, path), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "receipt OK: task t-000000000001 attempt 2 paid 190"));
+    free (output);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s verify-receipt --hub-key %s - < %s", ts_bin ("fogrid"),
+                             hub_key, path), 0);
+    free (output);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s verify-receipt %s", ts_bin ("fogrid"), path), 2);
+    free (output);
+    //  ... another hub's key
+    char wrong [65];
+    snprintf (wrong, sizeof wrong, "%s", hub_key);
+    wrong [0] = wrong [0] == 'a'? 'b': 'a';
+    CU_ASSERT_EQUAL (ts_run (&output, "%s verify-receipt --hub-key %s %s", ts_bin ("fogrid"),
+                             wrong, path), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "not by the hub's key"));
+    free (output);
+    //  ... a changed amount
+    CU_ASSERT_EQUAL (ts_run (NULL, "sed -i 's/\"amount\": 190/\"amount\": 1900/' %s", path), 0);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s verify-receipt --hub-key %s %s", ts_bin ("fogrid"),
+                             hub_key, path), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "bad signature"));
+    free (output);
+    free (json);
+    s_books_close (&books);
+    ts_tmpdir_remove (&dir);
+}
+
+//  ---------------------------------------------------------------------
+//  The hub actor with a fake miner (no security: buyer:anonymous)
+
+static uint64_t s_seq = 0;
+
+static fg_env_t *
+s_call (zsock_t *sock, fg_env_t *request)
+{
+    request->seq = ++s_seq;
+    CU_ASSERT_EQUAL (fg_msg_send (sock, NULL, request), 0);
+    while (true) {
+        fg_error_t error;
+        fg_env_t *reply = fg_msg_recv (sock, NULL, &error, NULL);
+        if (!reply)
+            return NULL;
+        if (reply->seq == request->seq)
+            return reply;
+        fg_msg_free (&reply);
+    }
+}
+
+static fg_env_t *
+s_admin (zsock_t *buyer, const char *action, const char *reason)
+{
+    Fogrid__AdminRequest admin = FOGRID__ADMIN_REQUEST__INIT;
+    admin.action = (char *) action;
+    admin.reason = (char *) reason;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_ADMIN;
+    env.admin = &admin;
+    fg_env_t *reply = s_call (buyer, &env);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    return reply;
+}
+
+static char *
+s_submit (zsock_t *buyer, const char *command)
+{
+    char *argv [] = { "sh", "-c", (char *) command };
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    spec.n_argv = 3;
+    spec.argv = argv;
+    Fogrid__SubmitRequest submit = FOGRID__SUBMIT_REQUEST__INIT;
+    submit.spec = &spec;
+    submit.client_token = "";
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_SUBMIT;
+    env.submit = &submit;
+    fg_env_t *reply = s_call (buyer, &env);
+    char *id = NULL;
+    if (reply && reply->body_case == FOGRID__ENVELOPE__BODY_SUBMIT_REPLY)
+        id = strdup (reply->submit_reply->task_id);
+    else
+    if (reply && reply->body_case == FOGRID__ENVELOPE__BODY_ERROR)
+        fprintf (stderr, "submit: %s\n", reply->error->text);
+    fg_msg_free (&reply);
+    return id;
+}
+
+static fg_env_t *
+s_status (zsock_t *buyer, const char *task_id)
+{
+    Fogrid__StatusRequest status = FOGRID__STATUS_REQUEST__INIT;
+    status.task_id = (char *) task_id;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_STATUS;
+    env.status = &status;
+    fg_env_t *reply = s_call (buyer, &env);
+    CU_ASSERT_FATAL (reply && reply->body_case == FOGRID__ENVELOPE__BODY_TASK_INFO);
+    return reply;
+}
+
+static fg_env_t *
+s_receipt (zsock_t *buyer, const char *task_id)
+{
+    Fogrid__ReceiptRequest request = FOGRID__RECEIPT_REQUEST__INIT;
+    request.task_id = (char *) task_id;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_RECEIPT;
+    env.receipt = &request;
+    fg_env_t *reply = s_call (buyer, &env);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    return reply;
+}
+
+static void
+s_deposit (zsock_t *buyer, uint64_t amount, const char *token)
+{
+    Fogrid__DepositRequest deposit = FOGRID__DEPOSIT_REQUEST__INIT;
+    deposit.amount = amount;
+    deposit.token = (char *) token;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_DEPOSIT;
+    env.deposit = &deposit;
+    fg_env_t *reply = s_call (buyer, &env);
+    CU_ASSERT (reply && reply->body_case == FOGRID__ENVELOPE__BODY_TRANSFER_REPLY);
+    fg_msg_free (&reply);
+}
+
+typedef struct {
+    zsock_t *sock;              //  DEALER to the hub's miner socket
+    const char *id;
+} s_fake_t;
+
+static void
+s_fake_send (s_fake_t *fake, fg_env_t *env)
+{
+    env->seq = ++s_seq;
+    CU_ASSERT_EQUAL (fg_msg_send (fake->sock, NULL, env), 0);
+}
+
+static fg_env_t *
+s_fake_expect (s_fake_t *fake, int body_case)
+{
+    while (true) {
+        fg_error_t error;
+        fg_env_t *env = fg_msg_recv (fake->sock, NULL, &error, NULL);
+        if (!env || (int) env->body_case == body_case)
+            return env;
+        fg_msg_free (&env);
+    }
+}
+
+static void
+s_fake_hello (s_fake_t *fake, uint64_t price)
+{
+    char *runtimes [] = { "process" };
+    Fogrid__Resources res = FOGRID__RESOURCES__INIT;
+    res.cores = 4;
+    res.mem_mb = 4096;
+    res.n_runtimes = 1;
+    res.runtimes = runtimes;
+    res.price = price;
+    Fogrid__MinerHello hello = FOGRID__MINER_HELLO__INIT;
+    hello.miner_id = (char *) fake->id;
+    hello.name = (char *) fake->id;
+    hello.version = "test";
+    hello.resources = &res;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_MINER_HELLO;
+    env.miner_hello = &hello;
+    s_fake_send (fake, &env);
+    fg_env_t *welcome = s_fake_expect (fake, FOGRID__ENVELOPE__BODY_MINER_WELCOME);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (welcome);
+    fg_msg_free (&welcome);
+}
+
+//  Waits for the next TaskAssign; returns its task id (caller frees).
+static char *
+s_fake_assigned (s_fake_t *fake, uint32_t *attempt)
+{
+    fg_env_t *assign = s_fake_expect (fake, FOGRID__ENVELOPE__BODY_TASK_ASSIGN);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (assign);
+    char *id = strdup (assign->task_assign->task_id);
+    *attempt = assign->task_assign->attempt;
+    fg_msg_free (&assign);
+    return id;
+}
+
+//  Reports success; returns the Ok's receipt (caller frees, "" when none).
+static char *
+s_fake_done (s_fake_t *fake, const char *task_id, uint32_t attempt)
+{
+    Fogrid__TaskResult result = FOGRID__TASK_RESULT__INIT;
+    result.task_id = (char *) task_id;
+    result.attempt = attempt;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_TASK_RESULT;
+    env.task_result = &result;
+    s_fake_send (fake, &env);
+    fg_env_t *ok = s_fake_expect (fake, FOGRID__ENVELOPE__BODY_OK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (ok);
+    char *receipt = strdup (ok->ok->receipt);
+    fg_msg_free (&ok);
+    return receipt;
+}
+
+typedef struct {
+    zactor_t *hub;
+    zsock_t *buyer;
+    s_fake_t fake;
+    fg_config_t *config;
+} s_hub_t;
+
+static void
+s_hub_up (s_hub_t *hub, const char *dir, const char *admin_keys, bool require_funds)
+{
+    hub->config = fg_config_new (hub_server_defs);
+    fg_config_set (hub->config, "hub/buyer_endpoint", "tcp://127.0.0.1:*");
+    fg_config_set (hub->config, "hub/miner_endpoint", "tcp://127.0.0.1:*");
+    fg_config_set (hub->config, "hub/data_dir", dir);
+    fg_config_set (hub->config, "hub/id", "h-actor");
+    fg_config_set (hub->config, "locator/endpoints", "");
+    fg_config_set (hub->config, "hub/heartbeat_ms", "2000");
+    fg_config_set (hub->config, "hub/disconnect_ms", "20000");
+    fg_config_set (hub->config, "hub/dead_ms", "40000");
+    fg_config_set (hub->config, "hub/open_deposits", "1");
+    fg_config_set (hub->config, "hub/wallet_self_register", "0");
+    fg_config_set (hub->config, "hub/wallet_stake", "5000");
+    fg_config_set (hub->config, "hub/fee_percent", "10");
+    fg_config_set (hub->config, "hub/admin_keys", admin_keys);
+    fg_config_set (hub->config, "hub/require_funds", require_funds? "1": "0");
+    hub_server_args_t args = { .config = hub->config };
+    hub->hub = zactor_new (hub_server_actor, &args);
+    CU_ASSERT_EQUAL_FATAL (args.rc, 0);
+    int buyer_port, miner_port;
+    zstr_send (hub->hub, "PORTS");
+    zsock_recv (hub->hub, "ii", &buyer_port, &miner_port);
+    hub->buyer = zsock_new (ZMQ_DEALER);
+    zsock_set_rcvtimeo (hub->buyer, 3000);
+    zsock_connect (hub->buyer, "tcp://127.0.0.1:%d", buyer_port);
+    hub->fake.sock = zsock_new (ZMQ_DEALER);
+    hub->fake.id = "m-fake";
+    zsock_set_rcvtimeo (hub->fake.sock, 3000);
+    zsock_connect (hub->fake.sock, "tcp://127.0.0.1:%d", miner_port);
+    s_fake_hello (&hub->fake, 100);
+}
+
+static void
+s_hub_down (s_hub_t *hub)
+{
+    zsock_destroy (&hub->fake.sock);
+    zsock_destroy (&hub->buyer);
+    zactor_destroy (&hub->hub);
+    fg_config_destroy (&hub->config);
+}
+
+static void
+test_actor (void)
+{
+    char *dir = ts_tmpdir_new ("wallet-hub");
+    s_hub_t hub;
+    //  First run: a created wallet, and no admin key is the caller's
+    s_hub_up (&hub, dir, "not-this-caller", false);
+    fg_env_t *reply = s_admin (hub.buyer, "wallet/status", "");
+    CU_ASSERT_EQUAL_FATAL (reply->body_case, FOGRID__ENVELOPE__BODY_WALLET_REPLY);
+    Fogrid__WalletReply *wallet = reply->wallet_reply;
+    CU_ASSERT_STRING_EQUAL (wallet->state, "created");
+    CU_ASSERT_STRING_EQUAL (wallet->hub_id, "h-actor");
+    CU_ASSERT_EQUAL (wallet->frozen, 5000);
+    CU_ASSERT_EQUAL (wallet->n_events, 1);
+    CU_ASSERT_STRING_EQUAL (wallet->events [0]->event, "create");
+    CU_ASSERT_EQUAL (wallet->events [0]->n_transfers, 1);
+    CU_ASSERT_STRING_EQUAL (wallet->events [0]->transfers [0], "wallet/1/stake");
+    CU_ASSERT_EQUAL (strlen (wallet->ledger_key), 64);
+    fg_msg_free (&reply);
+    //  ... a key that is not the DAO's is refused
+    reply = s_admin (hub.buyer, "wallet/register", "let me in");
+    CU_ASSERT_EQUAL_FATAL (reply->body_case, FOGRID__ENVELOPE__BODY_ERROR);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_DENIED);
+    CU_ASSERT_PTR_NOT_NULL (strstr (reply->error->text, "only the DAO"));
+    fg_msg_free (&reply);
+    reply = s_admin (hub.buyer, "wallet/steal", "");
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_INVALID);
+    fg_msg_free (&reply);
+    //  ... and a buyer who can pay has its task run unpaid: the wallet
+    //  cannot pay miners (hub/require_funds off)
+    s_deposit (hub.buyer, 1000, "dep-1");
+    char *task = s_submit (hub.buyer, "true");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (task);
+    uint32_t attempt;
+    char *given = s_fake_assigned (&hub.fake, &attempt);
+    fg_env_t *status = s_status (hub.buyer, task);
+    CU_ASSERT_PTR_NOT_NULL (strstr (status->task_info->reason, "runs unpaid: the hub's wallet is "
+                                    "created, not registered"));
+    fg_msg_free (&status);
+    char *receipt = s_fake_done (&hub.fake, given, attempt);
+    CU_ASSERT_STRING_EQUAL (receipt, "");
+    free (receipt);
+    reply = s_receipt (hub.buyer, task);
+    CU_ASSERT_EQUAL (reply->body_case, FOGRID__ENVELOPE__BODY_ERROR);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_NOT_FOUND);
+    CU_ASSERT_PTR_NOT_NULL (strstr (reply->error->text, "no receipt"));
+    fg_msg_free (&reply);
+    free (task);
+    free (given);
+    s_hub_down (&hub);
+
+    //  Second run, paid work required: a task waits for the registration
+    s_hub_up (&hub, dir, "*", true);
+    task = s_submit (hub.buyer, "true");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (task);
+    status = s_status (hub.buyer, task);
+    CU_ASSERT_STRING_EQUAL (status->task_info->state, "pending");
+    CU_ASSERT_PTR_NOT_NULL (strstr (status->task_info->reason, "waiting: the hub's wallet is "
+                                    "created"));
+    fg_msg_free (&status);
+    reply = s_admin (hub.buyer, "wallet/register", "audited");
+    CU_ASSERT_EQUAL_FATAL (reply->body_case, FOGRID__ENVELOPE__BODY_WALLET_REPLY);
+    CU_ASSERT_STRING_EQUAL (reply->wallet_reply->state, "registered");
+    CU_ASSERT_STRING_EQUAL (reply->wallet_reply->events [0]->reason, "audited");
+    fg_msg_free (&reply);
+    //  ... then it is placed, charged and paid; the miner gets the receipt
+    given = s_fake_assigned (&hub.fake, &attempt);
+    CU_ASSERT_STRING_EQUAL (given, task);
+    receipt = s_fake_done (&hub.fake, given, attempt);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (strstr (receipt, "fogrid-receipt/1"));
+    fg_receipt_t parsed;
+    char err [300];
+    CU_ASSERT_EQUAL_FATAL (fg_receipt_parse (&parsed, receipt, err, sizeof err), 0);
+    reply = s_admin (hub.buyer, "wallet/status", "");
+    char ledger_key [65];
+    snprintf (ledger_key, sizeof ledger_key, "%s", reply->wallet_reply->ledger_key);
+    CU_ASSERT_EQUAL (reply->wallet_reply->fees, 10);
+    fg_msg_free (&reply);
+    CU_ASSERT_EQUAL (fg_receipt_verify (&parsed, ledger_key, err, sizeof err), 0);
+    CU_ASSERT_STRING_EQUAL (parsed.task_id, task);
+    CU_ASSERT_STRING_EQUAL (parsed.miner_id, "m-fake");
+    CU_ASSERT_EQUAL (parsed.amount, 90);
+    CU_ASSERT_EQUAL (parsed.fee, 10);
+    CU_ASSERT_STRING_EQUAL (parsed.hub_id, "h-actor");
+    //  ... and the buyer's API gives the same document
+    reply = s_receipt (hub.buyer, task);
+    CU_ASSERT_EQUAL_FATAL (reply->body_case, FOGRID__ENVELOPE__BODY_RECEIPT_REPLY);
+    CU_ASSERT_STRING_EQUAL (reply->receipt_reply->receipt, receipt);
+    fg_msg_free (&reply);
+    free (receipt);
+    free (task);
+    free (given);
+
+    //  Payday too early; then the DAO punishes: the stake goes to dao, and
+    //  paid work is refused from then on
+    reply = s_admin (hub.buyer, "wallet/payday", "");
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_STATE);
+    CU_ASSERT_PTR_NOT_NULL (strstr (reply->error->text, "hub/pay_period_s"));
+    fg_msg_free (&reply);
+    reply = s_admin (hub.buyer, "wallet/punish", "");
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_INVALID);
+    fg_msg_free (&reply);
+    reply = s_admin (hub.buyer, "wallet/punish", "kept a miner's pay");
+    CU_ASSERT_EQUAL_FATAL (reply->body_case, FOGRID__ENVELOPE__BODY_WALLET_REPLY);
+    CU_ASSERT_STRING_EQUAL (reply->wallet_reply->state, "punished");
+    CU_ASSERT_EQUAL (reply->wallet_reply->frozen, 0);
+    CU_ASSERT_EQUAL (reply->wallet_reply->next_payday_ms, 0);
+    fg_msg_free (&reply);
+    char *refused = s_submit (hub.buyer, "true");
+    CU_ASSERT_PTR_NULL (refused);
+    s_hub_down (&hub);
+
+    //  The books: whole, adding up, the stake with the DAO
+    s_books_t books;
+    hub_wallet_config_t config = s_config;
+    s_books_open (&books, dir, &config);
+    CU_ASSERT_PTR_NOT_NULL (books.wallet);
+    CU_ASSERT_EQUAL (hub_ledger_verify (books.ledger, err, sizeof err), 0);
+    CU_ASSERT_EQUAL (s_bal (books.ledger, "dao"), 5000);
+    CU_ASSERT_EQUAL (s_bal (books.ledger, "miner:m-fake"), 90);
+    CU_ASSERT_EQUAL (s_bal (books.ledger, "buyer:anonymous"), 900);
+    CU_ASSERT_EQUAL (s_bal (books.ledger, "world"), -6000);
+    s_books_close (&books);
+    ts_tmpdir_remove (&dir);
+}
+
+//  ---------------------------------------------------------------------
+//  Real daemons and the command line with keys
+
+typedef struct {
+    char *dir;
+    char data [600];            //  the hub's data dir
+    char hub_key [700];         //  its CurveZMQ key pair (public file)
+    int buyer_port;
+    int miner_port;
+    ts_proc_t *hub;
+    ts_proc_t *miners [2];
+} s_grid_t;
+
+static s_grid_t *s_live_grid = NULL;
+
+static int
+s_cli (s_grid_t *grid, char **output, const char *keys, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    char *command = zsys_vprintf (format, args);
+    va_end (args);
+    int rc = ts_run (output, "%s -T 5000 -H tcp://127.0.0.1:%d --hub-key %s -k %s %s",
+                     ts_bin ("fogrid"), grid->buyer_port, grid->hub_key, keys, command);
+    zstr_free (&command);
+    return rc;
+}
+
+static int64_t
+s_number_after (const char *text, const char *label)
+{
+    const char *at = text? strstr (text, label): NULL;
+    return at? strtoll (at + strlen (label), NULL, 10): -1;
+}
+
+static int64_t
+s_cli_balance (s_grid_t *grid, const char *keys, const char *account)
+{
+    char *output = NULL;
+    int rc = s_cli (grid, &output, keys, "wallet --account '%s'", account);
+    int64_t balance = rc == 0? s_number_after (output, "balance   "): -1;
+    if (balance < 0)
+        fprintf (stderr, "wallet %s: %s\n", account, output);
+    free (output);
+    return balance;
+}
+
+static ts_proc_t *
+s_grid_miner (s_grid_t *grid, const char *name, const char *keys)
+{
+    char id [64], data [700], hub [64], hub_key [800], labels [64], key_opt [800];
+    snprintf (id, sizeof id, "miner/id=m-%s", name);
+    snprintf (data, sizeof data, "%s/%s", grid->dir, name);
+    snprintf (hub, sizeof hub, "tcp://127.0.0.1:%d", grid->miner_port);
+    snprintf (hub_key, sizeof hub_key, "miner/hub_key=%s", grid->hub_key);
+    snprintf (labels, sizeof labels, "miner/labels=who=%s", name);
+    snprintf (key_opt, sizeof key_opt, "security/keys=%s", keys);
+    return ts_proc_start (grid->dir, name, "fogrid-miner", "--hub", hub, "--name", name,
+                          "--data", data, "--cores", "1", "-o", id, "-o", "miner/price=100",
+                          "-o", "miner/heartbeat_ms=200", "-o", labels, "-o", hub_key,
+                          "-o", key_opt, NULL);
+}
+
+static bool
+s_both_connected (void *arg)
+{
+    s_grid_t *grid = (s_grid_t *) arg;
+    char keys [700];
+    snprintf (keys, sizeof keys, "%s/alice.key", grid->dir);
+    char *output = NULL;
+    int rc = s_cli (grid, &output, keys, "miners");
+    char *first = rc == 0? strstr (output, " connected "): NULL;
+    bool both = first && strstr (first + 1, " connected ");
+    free (output);
+    return both;
+}
+
+//  The task's id from a CLI submit (caller frees), or NULL.
+static char *
+s_cli_submit (s_grid_t *grid, const char *keys, const char *args)
+{
+    char *output = NULL;
+    int rc = s_cli (grid, &output, keys, "submit %s", args);
+    if (rc != 0 || strncmp (output, "t-", 2) != 0) {
+        fprintf (stderr, "submit %s: %s\n", args, output);
+        free (output);
+        return NULL;
+    }
+    output [strcspn (output, "\n")] = 0;
+    return output;
+}
+
+static void
+test_grid (void)
+{
+    static s_grid_t grid;               //  static: s_suite_clean may need it
+    memset (&grid, 0, sizeof grid);
+    grid.dir = ts_tmpdir_new ("wallet-grid");
+    s_live_grid = &grid;
+    char alice [700], ops [700], ops_public [64];
+    snprintf (alice, sizeof alice, "%s/alice.key", grid.dir);
+    snprintf (ops, sizeof ops, "%s/ops.key", grid.dir);
+    CU_ASSERT_EQUAL (ts_run (NULL, "for k in %s %s; do %s keygen $k >/dev/null 2>&1 || exit 1; "
+                             "done", alice, ops, ts_bin ("fogrid")), 0);
+    CU_ASSERT_EQUAL_FATAL (fg_security_read_key (ops, ops_public), 0);
+    snprintf (grid.data, sizeof grid.data, "%s/hub", grid.dir);
+    snprintf (grid.hub_key, sizeof grid.hub_key, "%s/keys/hub.key", grid.data);
+    grid.buyer_port = ts_free_port ();
+    grid.miner_port = ts_free_port ();
+    char buyers [64], miners [64], admin [128];
+    snprintf (buyers, sizeof buyers, "tcp://127.0.0.1:%d", grid.buyer_port);
+    snprintf (miners, sizeof miners, "tcp://127.0.0.1:%d", grid.miner_port);
+    snprintf (admin, sizeof admin, "hub/admin_keys=%s", ops_public);
+    grid.hub = ts_proc_start (grid.dir, "hub", "fogrid-hub", "--buyers", buyers,
+                              "--miners", miners, "--locator", "", "--data", grid.data,
+                              "-o", "hub/heartbeat_ms=200", "-o", "hub/disconnect_ms=600",
+                              "-o", "hub/dead_ms=1200", "-o", "hub/open_deposits=1",
+                              "-o", "hub/wallet_self_register=0", "-o", "hub/wallet_stake=5000",
+                              "-o", "hub/pay_period_s=0", "-o", "hub/fee_percent=5",
+                              "-o", admin, NULL);
+    int64_t deadline = zclock_mono () + 5000;
+    while (!zsys_file_exists (grid.hub_key) && zclock_mono () < deadline)
+        zclock_sleep (50);
+    zclock_sleep (200);
+    //  One miner of its own, one that runs with the hub's key
+    char own_keys [700], self_keys [700];
+    snprintf (own_keys, sizeof own_keys, "%s/other.key", grid.dir);
+    grid.miners [0] = s_grid_miner (&grid, "other", own_keys);
+    snprintf (self_keys, sizeof self_keys, "%s", grid.hub_key);
+    grid.miners [1] = s_grid_miner (&grid, "self", self_keys);
+    bool up = ts_wait_for (s_both_connected, &grid, 15000);
+    if (!up) {
+        ts_proc_dump_log (grid.hub);
+        ts_proc_dump_log (grid.miners [0]);
+        ts_proc_dump_log (grid.miners [1]);
+    }
+    CU_ASSERT_FATAL (up);
+    char *output = NULL;
+
+    //  The wallet waits for the DAO: Alice's key is not it
+    CU_ASSERT_EQUAL (s_cli (&grid, &output, alice, "admin wallet"), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "wallet    created"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "stake     5000"));
+    free (output);
+    CU_ASSERT_EQUAL (s_cli (&grid, &output, alice, "admin wallet register"), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "only the DAO"));
+    free (output);
+    CU_ASSERT_EQUAL (s_cli (&grid, &output, ops, "admin wallet register --reason 'stake seen'"), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "wallet    registered"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "register  created -> registered"));
+    free (output);
+
+    //  Alice pays the other miner; on the hub's own it runs unpaid
+    CU_ASSERT_EQUAL (s_cli (&grid, &output, alice, "deposit 1000"), 0);
+    free (output);
+    char *paid = s_cli_submit (&grid, alice, "--label who=other --wait -- true");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (paid);
+    char *unpaid = s_cli_submit (&grid, alice, "--label who=self --wait -- true");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (unpaid);
+    CU_ASSERT_EQUAL (s_cli (&grid, &output, alice, "status %s", unpaid), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "runs with the hub's own key"));
+    free (output);
+    CU_ASSERT_EQUAL (s_cli (&grid, &output, alice, "receipt %s", unpaid), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "no receipt"));
+    free (output);
+    CU_ASSERT_EQUAL (s_cli_balance (&grid, ops, "miner:m-self"), 0);
+    CU_ASSERT_EQUAL (s_cli_balance (&grid, ops, "miner:m-other"), 95);
+
+    //  The receipt of the paid one, checked offline against the hub's key
+    char path [700];
+    snprintf (path, sizeof path, "%s/receipt.json", grid.dir);
+    CU_ASSERT_EQUAL (s_cli (&grid, &output, alice, "receipt -o %s %s", path, paid), 0);
+    free (output);
+    CU_ASSERT_EQUAL (s_cli (&grid, &output, ops, "admin wallet"), 0);
+    char ledger_key [65] = "";
+    const char *at = strstr (output, "ledger    signed by ");
+    if (at)
+        snprintf (ledger_key, sizeof ledger_key, "%.64s", at + strlen ("ledger    signed by "));
+    free (output);
+    CU_ASSERT_EQUAL_FATAL (strlen (ledger_key), 64);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s verify-receipt --hub-key %s %s", ts_bin ("fogrid"),
+                             ledger_key, path), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "paid 95 to miner m-other (fee 5)"));
+    free (output);
+
+    //  The owner (here the DAO's key: hub/owner_keys is empty) takes the
+    //  fees; the DAO punishes; the stake goes to dao
+    CU_ASSERT_EQUAL (s_cli (&grid, &output, alice, "admin wallet payday"), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "owner"));
+    free (output);
+    CU_ASSERT_EQUAL (s_cli (&grid, &output, ops, "admin wallet payday"), 0);
+    free (output);
+    CU_ASSERT_EQUAL (s_cli_balance (&grid, ops, "owner"), 5);
+    CU_ASSERT_EQUAL (s_cli_balance (&grid, ops, "hub:fee"), 0);
+    CU_ASSERT_EQUAL (s_cli (&grid, &output, ops, "admin wallet punish"), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "reason"));
+    free (output);
+    CU_ASSERT_EQUAL (s_cli (&grid, &output, ops, "admin wallet punish --reason 'test'"), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "wallet    punished"));
+    free (output);
+    CU_ASSERT_EQUAL (s_cli_balance (&grid, ops, "dao"), 5000);
+    CU_ASSERT_EQUAL (s_cli_balance (&grid, ops, "hub:wallet:frozen"), 0);
+
+    for (int index = 0; index < 2; index++)
+        CU_ASSERT_EQUAL (ts_proc_stop (&grid.miners [index], 5000), 0);
+    CU_ASSERT_EQUAL (ts_proc_stop (&grid.hub, 5000), 0);
+    s_live_grid = NULL;
+    CU_ASSERT_EQUAL (ts_run (NULL, "grep -q 'miner m-self runs with the hub.s own key' %s/hub.log",
+                             grid.dir), 0);
+    free (paid);
+    free (unpaid);
+    ts_tmpdir_remove (&grid.dir);
+}
+
+static int
+s_suite_clean (void)
+{
+    if (s_live_grid) {
+        for (int index = 0; index < 2; index++)
+            ts_proc_kill (&s_live_grid->miners [index]);
+        ts_proc_kill (&s_live_grid->hub);
+        ts_tmpdir_remove (&s_live_grid->dir);
+        s_live_grid = NULL;
+    }
+    return 0;
+}
+
+void
+test_hub_wallet_add (void)
+{
+    CU_pSuite suite = CU_add_suite ("hub_wallet", NULL, s_suite_clean);
+    CU_add_test (suite, "the state table, who may drive it, paydays, punishment", test_states);
+    CU_add_test (suite, "self-registration, closing, the punish account", test_close);
+    CU_add_test (suite, "wallet rows changed in the database are found", test_tamper);
+    CU_add_test (suite, "receipts: good, changed, signed by another key", test_receipts);
+    CU_add_test (suite, "the hub actor: created pays nobody, registered pays with receipts",
+                 test_actor);
+    CU_add_test (suite, "real daemons: the DAO, the owner, the hub's own miner, receipts",
+                 test_grid);
+}
