@@ -1122,29 +1122,55 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
     s_reply_submit (self, peer, seq, task->id, false);
 }
 
+//  The task a buyer asks about, or NULL after answering NOT_FOUND, or
+//  DENIED when it is another buyer's: buyers see, follow and cancel only
+//  their own tasks (admins see all). Tasks of a plain-text hub have no
+//  buyer key and are everyone's.
+static bool s_is_admin (s_server_t *self, const char *key);
+
+static hub_task_t *
+s_buyer_task (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
+              const char *task_id, bool *owned)
+{
+    hub_task_t *task = s_task_find (self, task_id, owned);
+    if (!task) {
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_NOT_FOUND,
+                           "task %.64s not found on this hub", task_id);
+        return NULL;
+    }
+    if (*task->buyer && !streq (task->buyer, key) && !s_is_admin (self, key)) {
+        zsys_warning ("buyer %.12s...: refused access to %s, a task of another buyer", key,
+                      task->id);
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_DENIED,
+                           "task %s belongs to another buyer", task->id);
+        if (*owned)
+            hub_task_destroy (&task);
+        return NULL;
+    }
+    return task;
+}
+
 static void
-s_handle_status (s_server_t *self, zframe_t *peer, uint64_t seq, const char *task_id)
+s_handle_status (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
+                 const char *task_id)
 {
     bool owned;
-    hub_task_t *task = s_task_find (self, task_id, &owned);
-    if (!task) {
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_NOT_FOUND, "task %.64s not found on this hub", task_id);
+    hub_task_t *task = s_buyer_task (self, peer, seq, key, task_id, &owned);
+    if (!task)
         return;
-    }
     s_reply_task_info (self, peer, seq, task);
     if (owned)
         hub_task_destroy (&task);
 }
 
 static void
-s_handle_result (s_server_t *self, zframe_t *peer, uint64_t seq, const char *task_id)
+s_handle_result (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
+                 const char *task_id)
 {
     bool owned;
-    hub_task_t *task = s_task_find (self, task_id, &owned);
-    if (!task) {
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_NOT_FOUND, "task %.64s not found on this hub", task_id);
+    hub_task_t *task = s_buyer_task (self, peer, seq, key, task_id, &owned);
+    if (!task)
         return;
-    }
     hub_output_t output;
     if (hub_store_task_output (self->store, task->id, &output)) {
         fg_msg_send_error (self->buyers, peer, seq, FG_E_INTERNAL,
@@ -1175,14 +1201,13 @@ s_handle_result (s_server_t *self, zframe_t *peer, uint64_t seq, const char *tas
 }
 
 static void
-s_handle_cancel (s_server_t *self, zframe_t *peer, uint64_t seq, const char *task_id)
+s_handle_cancel (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
+                 const char *task_id)
 {
     bool owned;
-    hub_task_t *task = s_task_find (self, task_id, &owned);
-    if (!task) {
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_NOT_FOUND, "task %.64s not found on this hub", task_id);
+    hub_task_t *task = s_buyer_task (self, peer, seq, key, task_id, &owned);
+    if (!task)
         return;
-    }
     if (owned || hub_task_state_terminal (task->state)) {
         fg_msg_send_error (self->buyers, peer, seq, FG_E_STATE, "task %s is already %s",
                            task->id, hub_task_state_name (task->state));
@@ -1699,13 +1724,13 @@ s_handle_buyer (s_server_t *self)
             s_handle_submit (self, peer, seq, key, env->submit);
             break;
         case FOGRID__ENVELOPE__BODY_STATUS:
-            s_handle_status (self, peer, seq, env->status->task_id);
+            s_handle_status (self, peer, seq, key, env->status->task_id);
             break;
         case FOGRID__ENVELOPE__BODY_RESULT:
-            s_handle_result (self, peer, seq, env->result->task_id);
+            s_handle_result (self, peer, seq, key, env->result->task_id);
             break;
         case FOGRID__ENVELOPE__BODY_CANCEL:
-            s_handle_cancel (self, peer, seq, env->cancel->task_id);
+            s_handle_cancel (self, peer, seq, key, env->cancel->task_id);
             break;
         case FOGRID__ENVELOPE__BODY_MINERS:
             s_handle_miners (self, peer, seq);
@@ -1768,6 +1793,28 @@ s_handle_hello (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
                            "hello refused: price %" PRIu64 " is over %" PRId64,
                            hello->resources->price, INT64_MAX);
         return;
+    }
+    //  A miner id belongs to the key that first said hello with it, so no
+    //  other machine can take over its tasks or its earnings
+    if (*key) {
+        char meta [128], owner [64] = "";
+        snprintf (meta, sizeof meta, "miner_key/%s", hello->miner_id);
+        if (hub_store_meta_get (self->store, meta, owner, sizeof owner) == 0) {
+            if (!streq (owner, key)) {
+                zsys_warning ("miner %s: hello refused: the id belongs to another key "
+                              "(%.12s..., not %.12s...)", hello->miner_id, owner, key);
+                fg_msg_send_error (self->miner_sock, peer, seq, FG_E_DENIED,
+                                   "hello refused: miner id %s belongs to another key",
+                                   hello->miner_id);
+                return;
+            }
+        }
+        else
+        if (hub_store_meta_set (self->store, meta, key)) {
+            fg_msg_send_error (self->miner_sock, peer, seq, FG_E_INTERNAL,
+                               "hello refused: the hub cannot record the miner's key");
+            return;
+        }
     }
     hub_miner_t *miner = hub_miners_hello (self->miners, hello, peer, fg_now_ms ());
     //  A miner with the hub's own key is the hub: it is never paid

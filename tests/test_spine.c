@@ -325,6 +325,46 @@ test_malformed_messages (void)
     free (task);
 }
 
+//  Keys decide who may do what: another buyer can neither see nor cancel
+//  a task, and another machine cannot say hello under a miner's id
+static void
+test_authorization (void)
+{
+    char *task = s_submit ("submit -- sleep 1");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (task);
+    char other [700], args [800], *output = NULL;
+    snprintf (other, sizeof other, "%s/other-buyer.key", grid.dir);
+    const char *verbs [] = { "status", "result", "cancel", "wait" };
+    for (int index = 0; index < 4; index++) {
+        snprintf (args, sizeof args, "%s -l %s -K %s -k %s %s %s", ts_bin ("fogrid"),
+                  grid.locator, grid.locator_keys, other, verbs [index], task);
+        CU_ASSERT_NOT_EQUAL (ts_run (&output, "%s", args), 0);
+        CU_ASSERT_PTR_NOT_NULL (strstr (output, "belongs to another buyer"));
+        free (output);
+    }
+    //  ... while its owner still can, and the task was not cancelled
+    snprintf (args, sizeof args, "wait %s", task);
+    CU_ASSERT_EQUAL (s_fogrid (&output, args), 0);
+    free (output);
+    free (task);
+
+    //  An impostor with its own key and m-spine1's id is refused
+    char data [600];
+    snprintf (data, sizeof data, "%s/impostor", grid.dir);
+    ts_proc_t *impostor = ts_proc_start (grid.dir, "impostor", "fogrid-miner", "--locator",
+                                         grid.locator, "--data", data, "-o", "miner/id=m-spine1",
+                                         "-o", grid.locator_key_opt, NULL);
+    bool refused = false;
+    for (int tries = 0; tries < 60 && !refused; tries++) {
+        zclock_sleep (100);
+        refused = ts_run (NULL, "grep -q 'm-spine1: hello refused: the id belongs to another key' "
+                          "%s", grid.hub->log) == 0;
+    }
+    CU_ASSERT (refused);
+    ts_proc_stop (&impostor, 3000);
+    CU_ASSERT (ts_wait_for (s_two_miners_connected, NULL, 5000));
+}
+
 //  The live views: wait for several tasks, top, health across hubs
 static void
 test_live_views (void)
@@ -496,6 +536,7 @@ test_spine_add (void)
     CU_add_test (suite, "the less loaded miner is chosen", test_fewer_loaded_miner_is_chosen);
     CU_add_test (suite, "a killed miner's task finishes elsewhere", test_killed_miner);
     CU_add_test (suite, "malformed messages to each daemon", test_malformed_messages);
+    CU_add_test (suite, "only a task's buyer sees it; miner ids keep their key", test_authorization);
     CU_add_test (suite, "wait for several tasks, top, health --all", test_live_views);
     CU_add_test (suite, "the dashboard, its JSON and metrics", test_dashboard);
     CU_add_test (suite, "the example configs are valid", test_deploy_configs);
