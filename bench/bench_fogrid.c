@@ -48,7 +48,8 @@ bench_fogrid (const bench_params_t *params, bench_result_t *result, const char *
     char queue [64];
     snprintf (queue, sizeof queue, "hub/queue_max=%d", params->tasks + 10);
     char *hub_argv [] = { hub_bin, "--buyers", buyers, "--miners", miners, "--locator", "",
-                          "--data", data, "-o", queue, "-o", "security/insecure=1", NULL };
+                          "--data", data, "-o", queue, "-o", "security/insecure=1",
+                          "-o", "hub/buyer_rate=0", "-o", "hub/tasks_per_buyer=100000000", NULL };
     pid_t hub = bench_spawn (dir, "hub.log", hub_argv);
     pid_t miner_pids [16];
     char runtime_opt [64];

@@ -65,7 +65,7 @@ static const s_command_t s_commands [] = {
     { "resolve", s_cmd_resolve, "[--policy P] NAME", "show a service's endpoints and functions" },
     { "watch", s_cmd_watch, "[--policy P] [--for S] NAME", "print a name's endpoints at each change" },
     { "services", s_cmd_services, "", "list the names the locators know, with endpoint counts" },
-    { "run-service", s_cmd_service, "--image I --name N --port P [...]",
+    { "run-service", s_cmd_service, "--image I --name N --port P",
       "run a service on a docker miner, kept in the locator" },
     { "stop-service", s_cmd_service, "TASK", "stop a service: it leaves the locator" },
     { "call", s_cmd_service, "NAME FUNCTION [ARG...]", "resolve a service and call one of its functions" },

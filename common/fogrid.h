@@ -25,5 +25,6 @@ typedef Fogrid__Envelope fg_env_t;
 #include "fg_security.h"
 #include "fg_http.h"
 #include "fg_metrics.h"
+#include "fg_ratelimit.h"
 
 #endif

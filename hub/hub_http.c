@@ -291,6 +291,9 @@ s_metrics (void *arg, fg_http_request_t *request)
     for (size_t index = 0; index < sizeof reasons / sizeof reasons [0]; index++)
         fg_metrics_sample (metrics, "reason", fg_error_name (reasons [index]),
                            (double) fg_msg_refused (reasons [index]));
+    fg_metrics_family (metrics, "fogrid_hub_rate_limited_total", "counter",
+                       "requests refused by the per-peer rate limits");
+    fg_metrics_sample (metrics, NULL, NULL, (double) stats->rate_limited);
     fg_metrics_family (metrics, "fogrid_hub_connections_refused_total", "counter",
                        "CurveZMQ handshakes refused, by socket");
     fg_metrics_sample (metrics, "socket", "buyers", (double) fg_security_refused ("buyers"));

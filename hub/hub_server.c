@@ -112,6 +112,12 @@ const fg_cfg_def_t hub_server_defs [] = {
       "a miner silent this long is disconnected (gets no new tasks)" },
     { "hub/dead_ms", FG_CFG_INT, "6000", 30, 86400000,
       "a miner silent this long is dead: its tasks are requeued" },
+    { "hub/buyer_rate", FG_CFG_INT, "200", 0, 1000000,
+      "requests per second each buyer key may make (a burst of twice that); 0 = no limit" },
+    { "hub/miner_rate", FG_CFG_INT, "1000", 0, 1000000,
+      "messages per second each miner may send (a burst of twice that); 0 = no limit" },
+    { "hub/tasks_per_buyer", FG_CFG_INT, "10000", 1, 100000000,
+      "unfinished tasks one buyer may have at the hub" },
     { "hub/queue_max", FG_CFG_INT, "10000", 1, 100000000,
       "most pending tasks; beyond it submits get FG_E_HUB_FULL" },
     { "hub/default_retries", FG_CFG_INT, "2", 0, 100,
@@ -203,6 +209,9 @@ typedef struct {
     int64_t disconnect_ms;
     int64_t dead_ms;
     int64_t queue_max;
+    int64_t tasks_per_buyer;    //  unfinished tasks per buyer key
+    fg_ratelimit_t *buyer_limit;    //  per buyer key (or connection)
+    fg_ratelimit_t *miner_limit;    //  per miner connection
     int64_t default_retries;
     int64_t default_timeout_s;
     int64_t fee_percent;        //  hub's cut of each payout
@@ -1081,6 +1090,17 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
         }
     }
     size_t queued = zlistx_size (self->queue);
+    size_t unfinished = 0;
+    for (hub_task_t *task = (hub_task_t *) zhashx_first (self->tasks); task;
+         task = (hub_task_t *) zhashx_next (self->tasks))
+        unfinished += streq (task->buyer, buyer);
+    if ((int64_t) unfinished >= self->tasks_per_buyer) {
+        self->stats.refused++;
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_LIMIT,
+                           "submit refused: you have %zu unfinished tasks here, the limit "
+                           "(hub/tasks_per_buyer)", unfinished);
+        return;
+    }
     if ((int64_t) queued >= self->queue_max) {
         self->stats.refused++;
         fg_msg_send_error (self->buyers, peer, seq, FG_E_HUB_FULL,
@@ -1718,6 +1738,19 @@ s_handle_buyer (s_server_t *self)
         zframe_destroy (&peer);
         return;
     }
+    char name [80];
+    if (!fg_ratelimit_allow (self->buyer_limit, fg_ratelimit_peer (key, peer, name, sizeof name),
+                             fg_now_ms ())) {
+        //  Refused before any work, and quietly: a flood must not flood the log
+        fg_debug ("buyer %.12s: over hub/buyer_rate", name);
+        fg_msg_send_error (self->buyers, peer, seq, FG_E_RATE_LIMIT,
+                           "too many requests: %" PRId64 " per second allowed (hub/buyer_rate)",
+                           fg_config_int (self->config, "hub/buyer_rate"));
+        self->stats.rate_limited++;
+        fg_msg_free (&env);
+        zframe_destroy (&peer);
+        return;
+    }
     hub_store_begin (self->store);
     switch (env->body_case) {
         case FOGRID__ENVELOPE__BODY_SUBMIT:
@@ -2015,6 +2048,19 @@ s_handle_miner (s_server_t *self)
             zsys_warning ("miner socket: refused a message: %s", fg_strerror (error));
             fg_msg_send_error (self->miner_sock, peer, seq, error, "%s", fg_strerror (error));
         }
+        zframe_destroy (&peer);
+        return;
+    }
+    char name [80];
+    if (!fg_ratelimit_allow (self->miner_limit, fg_ratelimit_peer (key, peer, name, sizeof name),
+                             fg_now_ms ())) {
+        //  Refused before any work, and quietly: a flood must not flood the log
+        fg_debug ("miner %.12s: over hub/miner_rate", name);
+        fg_msg_send_error (self->miner_sock, peer, seq, FG_E_RATE_LIMIT,
+                           "too many requests: %" PRId64 " per second allowed (hub/miner_rate)",
+                           fg_config_int (self->config, "hub/miner_rate"));
+        self->stats.rate_limited++;
+        fg_msg_free (&env);
         zframe_destroy (&peer);
         return;
     }
@@ -2386,6 +2432,11 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     self->disconnect_ms = fg_config_int (self->config, "hub/disconnect_ms");
     self->dead_ms = fg_config_int (self->config, "hub/dead_ms");
     self->queue_max = fg_config_int (self->config, "hub/queue_max");
+    self->tasks_per_buyer = fg_config_int (self->config, "hub/tasks_per_buyer");
+    int64_t buyer_rate = fg_config_int (self->config, "hub/buyer_rate");
+    int64_t miner_rate = fg_config_int (self->config, "hub/miner_rate");
+    self->buyer_limit = fg_ratelimit_new ((double) buyer_rate, 2.0 * (double) buyer_rate, 100000);
+    self->miner_limit = fg_ratelimit_new ((double) miner_rate, 2.0 * (double) miner_rate, 100000);
     self->default_retries = fg_config_int (self->config, "hub/default_retries");
     self->default_timeout_s = fg_config_int (self->config, "hub/default_timeout_s");
     self->fee_percent = fg_config_int (self->config, "hub/fee_percent");

@@ -24,6 +24,9 @@ typedef struct {
 
 static uint64_t s_seq = 0;
 
+//  Settings the next hub starts with (pairs, NULL-ended), for one test
+static const char *s_extra [9] = { NULL };
+
 static void
 s_hub_start_at (s_hub_t *hub, const char *dir, const char *queue_max, const char *locator)
 {
@@ -38,6 +41,8 @@ s_hub_start_at (s_hub_t *hub, const char *dir, const char *queue_max, const char
     fg_config_set (hub->config, "hub/dead_ms", "600");
     if (queue_max)
         fg_config_set (hub->config, "hub/queue_max", queue_max);
+    for (int index = 0; s_extra [index]; index += 2)
+        fg_config_set (hub->config, s_extra [index], s_extra [index + 1]);
     hub_server_args_t args = { .config = hub->config };
     hub->actor = zactor_new (hub_server_actor, &args);
     CU_ASSERT_EQUAL_FATAL (args.rc, 0);
@@ -1118,6 +1123,61 @@ test_binary (void)
     ts_tmpdir_remove (&dir);
 }
 
+//  Per-peer rate limits and the bound on a buyer's unfinished tasks
+static void
+test_limits (void)
+{
+    s_extra [0] = "hub/buyer_rate";
+    s_extra [1] = "5";
+    s_extra [2] = "hub/tasks_per_buyer";
+    s_extra [3] = "2";
+    s_extra [4] = NULL;
+    s_hub_t hub = { .dir = ts_tmpdir_new ("hub") };
+    s_hub_start (&hub, hub.dir, NULL);
+    s_extra [0] = NULL;
+    //  A burst of 30 requests: 10 (twice the rate) pass, most others are
+    //  refused with RATE_LIMIT, not dropped
+    Fogrid__HealthRequest health = FOGRID__HEALTH_REQUEST__INIT;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_HEALTH;
+    env.health = &health;
+    int served = 0, limited = 0;
+    for (int index = 0; index < 30; index++) {
+        env.seq = ++s_seq;
+        fg_msg_send (hub.buyer, NULL, &env);
+    }
+    for (int index = 0; index < 30; index++) {
+        fg_error_t error;
+        fg_env_t *reply = fg_msg_recv (hub.buyer, NULL, &error, NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+        served += reply->body_case == FOGRID__ENVELOPE__BODY_HEALTH_REPLY;
+        limited += reply->body_case == FOGRID__ENVELOPE__BODY_ERROR
+                && reply->error->code == FG_E_RATE_LIMIT;
+        fg_msg_free (&reply);
+    }
+    CU_ASSERT (served >= 10 && served <= 12);
+    CU_ASSERT_EQUAL (served + limited, 30);
+    //  A second later the bucket has refilled enough for a few more
+    zclock_sleep (1100);
+    fg_env_t *reply = s_call (hub.buyer, &env);
+    CU_ASSERT (reply && reply->body_case == FOGRID__ENVELOPE__BODY_HEALTH_REPLY);
+    fg_msg_free (&reply);
+
+    //  Two unfinished tasks at most (no miner: they stay pending)
+    char *first = s_submit_id (&hub, NULL, "true");
+    char *second = s_submit_id (&hub, NULL, "true");
+    CU_ASSERT (first && second);
+    reply = s_submit (&hub, NULL, "true");
+    CU_ASSERT (reply && reply->body_case == FOGRID__ENVELOPE__BODY_ERROR
+               && reply->error->code == FG_E_LIMIT
+               && strstr (reply->error->text, "hub/tasks_per_buyer"));
+    fg_msg_free (&reply);
+    free (first);
+    free (second);
+    s_hub_stop (&hub);
+    ts_tmpdir_remove (&hub.dir);
+}
+
 void
 test_hub_server_add (void)
 {
@@ -1132,5 +1192,6 @@ test_hub_server_add (void)
         "a restarted hub keeps its tasks and reconciles its miners", test_restart,
         "it registers hub and hub-miner in the locator", test_registration,
         "the fogrid-hub program", test_binary,
+        "rate limits and tasks per buyer", test_limits,
         NULL);
 }

@@ -510,7 +510,8 @@ test_dead_endpoint (void)
     char id [80];
     s_task_container (first, id);
     CU_ASSERT_FATAL (*id);
-    CU_ASSERT_EQUAL (ts_run (NULL, "DOCKER_HOST=unix://%s docker pause %s", grid.socket, id), 0);
+    CU_ASSERT_EQUAL (ts_run (NULL, "curl -fsS --unix-socket %s -X POST "
+                             "http://docker/containers/%s/pause", grid.socket, id), 0);
     bool skipped = false;
     for (int call = 0; call < 2; call++) {
         CU_ASSERT_EQUAL (s_fogrid (&output, "call --policy round-robin echo echo still here"), 0);
@@ -520,7 +521,8 @@ test_dead_endpoint (void)
         free (output);
     }
     CU_ASSERT (skipped);
-    ts_run (NULL, "DOCKER_HOST=unix://%s docker unpause %s", grid.socket, id);
+    ts_run (NULL, "curl -fsS --unix-socket %s -X POST http://docker/containers/%s/unpause",
+            grid.socket, id);
 
     //  stop-service: it leaves the locator, its container goes
     CU_ASSERT_EQUAL (s_fogrid (&output, "stop-service %s", first), 0);
@@ -595,6 +597,29 @@ test_http_health (void)
     free (web);
 }
 
+//  Its deadline (--timeout): the miner stops it, it leaves the locator,
+//  and the task succeeded (it served its term)
+static void
+test_deadline (void)
+{
+    S_NEED_ENGINE ();
+    char *task = s_run_service ("--image fogrid/echo-service --name short-lived --port 5555 "
+                                "--timeout 2");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (task);
+    s_lookup_t lookup = { "short-lived", NULL };
+    CU_ASSERT (ts_wait_for (s_not_resolved, &lookup, 8000));
+    CU_ASSERT (ts_wait_for (s_task_final, task, 8000));
+    char *output = s_status (task);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "state     succeeded"));
+    free (output);
+    CU_ASSERT (ts_wait_for (s_no_container, task, 5000));
+    //  Its log is the task's output
+    CU_ASSERT_EQUAL (s_fogrid (&output, "result %s", task), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "serving echo, sha256, primes"));
+    free (output);
+    free (task);
+}
+
 //  What the hub refuses, and what the command line does
 static void
 test_refusals (void)
@@ -631,5 +656,6 @@ test_services_add (void)
                  test_run_and_call);
     CU_add_test (suite, "a dead endpoint, stop-service", test_dead_endpoint);
     CU_add_test (suite, "an HTTP health check", test_http_health);
+    CU_add_test (suite, "a service's deadline", test_deadline);
     CU_add_test (suite, "refusals", test_refusals);
 }

@@ -93,10 +93,16 @@ ENTRYPOINT ["/bin/fogrid-echo-service"]
 CMD ["--bind", "tcp://*:5555"]
 DOCKERFILE
 
+old=$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
 say "building $image from $base"
 #   The classic builder: no buildx is needed (it warns that it is deprecated)
 if ! out=$(DOCKER_BUILDKIT=0 docker build --quiet --tag "$image" "$context" 2>&1); then
     echo "$out" >&2
     fail "docker build failed"
+fi
+#   The image it replaces, unless a container still uses it
+new=$(docker image inspect --format '{{.Id}}' "$image")
+if [ -n "$old" ] && [ "$old" != "$new" ]; then
+    docker image rm "$old" >/dev/null 2>&1 || true
 fi
 say "built $image"
