@@ -54,6 +54,13 @@ BPORT=$(free_port $((LPORT + 1)))
 MPORT=$(free_port $((BPORT + 1)))
 HPORT=$(free_port $((MPORT + 1)))
 DPORT=$(free_port $((HPORT + 1)))
+WPORT=$(free_port $((DPORT + 1)))
+# Containers and a service when a Docker engine answers here
+if curl -fsS --max-time 3 --unix-socket /var/run/docker.sock http://docker/_ping >/dev/null 2>&1; then
+    RUNTIME=process,docker
+else
+    RUNTIME=process
+fi
 export FOGRID_LOCATOR="tcp://127.0.0.1:$LPORT"
 # Every party trusts the locator by its public key; the buyer's own key
 # pair is kept with the demo, not in ~/.fogrid
@@ -78,17 +85,19 @@ env -u FOGRID_SECURITY_KEYS "$BIN/fogrid-hub" --buyers "tcp://127.0.0.1:$BPORT" 
     --miners "tcp://127.0.0.1:$MPORT" --locator "$FOGRID_LOCATOR" --data "$DIR/hub" \
     -o hub/open_deposits=1 \
     -o "hub/admin_keys=$BUYER_KEY" -o hub/wallet_self_register=0 -o hub/wallet_stake=100000 \
-    -o hub/pay_period_s=0 2>"$DIR/hub.log" & PIDS+=($!)
+    -o hub/pay_period_s=0 -o "hub/http=127.0.0.1:$WPORT" \
+    -o "hub/locator_http=http://127.0.0.1:$HPORT" 2>"$DIR/hub.log" & PIDS+=($!)
 for n in 1 2; do
     env -u FOGRID_SECURITY_KEYS "$BIN/fogrid-miner" --locator "$FOGRID_LOCATOR" \
         --name "miner$n" --data "$DIR/miner$n" --cores 2 -o "miner/id=m-demo$n" -o "miner/price=$((50 + n * 50))" \
-        2>"$DIR/miner$n.log" & PIDS+=($!)
+        -o "miner/runtime=$RUNTIME" 2>"$DIR/miner$n.log" & PIDS+=($!)
 done
 
 for _ in $(seq 100); do
     [ "$(fogrid miners 2>/dev/null | grep -c ' connected ')" -ge 2 ] && break
     sleep 0.1
 done
+say "the hub's dashboard: http://127.0.0.1:$WPORT/ (make demo KEEP=1 keeps the grid up to look at it)"
 say "the locator resolves the hub"
 fogrid resolve hub
 say "fogrid miners"
@@ -146,6 +155,29 @@ else
     echo "(dig is not installed: apt-get install dnsutils)"
 fi
 
+if [ "$RUNTIME" = process,docker ]; then
+    say "a task in a container (the Docker engine answers here)"
+    "$(dirname "$0")/../deploy/images/build-test-image.sh" >/dev/null 2>&1
+    id=$(fogrid submit --image fogrid/busybox -- sh -c 'echo "hello from a container: $(uname -n)"') &&
+        fogrid wait "$id" >/dev/null; fogrid result "$id"
+    say "a service: fogrid run-service, then the buyer's five steps with fogrid call"
+    if FOGRID_BIN_DIR="$BIN" "$(dirname "$0")/../deploy/images/build-echo-image.sh" >/dev/null 2>&1 &&
+       started=$(fogrid run-service --image fogrid/echo-service --name echo --port 5555 --wait); then
+        service=$(echo "$started" | head -n 1)
+        echo "service task $service, in the locator as: $(echo "$started" | sed -n 2p)"
+        fogrid resolve echo
+        echo "\$ fogrid call echo echo 'hello, service'"
+        fogrid call echo echo 'hello, service'
+        echo "\$ fogrid call echo primes 10"
+        fogrid call echo primes 10
+        fogrid stop-service "$service" >/dev/null && echo "stopped: echo leaves the locator"
+    else
+        echo "(the example service could not be started: see $DIR/miner1.log)"
+    fi
+else
+    say "containers and services: skipped, no Docker engine answers at /var/run/docker.sock"
+fi
+
 say "money: a miner's receipt for task ${TASKS[1]}, signed by the hub"
 fogrid receipt -o "$DIR/receipt.json" "${TASKS[1]}" && cat "$DIR/receipt.json"
 say "fogrid verify-receipt --hub-key $LEDGER_KEY (offline)"
@@ -176,6 +208,6 @@ done
 printf '  %-22s %8s   %s\n' "(sum)" "$total" "double-entry: always 0"
 
 if [ "$KEEP" = 1 ]; then
-    say "the grid stays up: FOGRID_LOCATOR=$FOGRID_LOCATOR $BIN/fogrid ...; Ctrl-C stops it"
+    say "the grid stays up: dashboard http://127.0.0.1:$WPORT/, FOGRID_LOCATOR=$FOGRID_LOCATOR $BIN/fogrid ...; Ctrl-C stops it"
     while sleep 1; do :; done
 fi
