@@ -51,6 +51,7 @@
 #include "miner_docker_runner.h"
 #include "miner_resources.h"
 #include "miner_agent.h"
+#include "miner_http.h"
 #include <errno.h>
 #include <unistd.h>
 
@@ -73,6 +74,8 @@ const fg_cfg_def_t miner_agent_defs [] = {
       "memory offered in MB; 0 = the physical memory" },
     { "miner/disk_mb", FG_CFG_INT, "0", 0, 1099511627776LL,
       "disk offered in MB; 0 = the free space of the data directory" },
+    { "miner/http", FG_CFG_STR, "127.0.0.1:7782", 0, 0,
+      "HTTP address (HOST:PORT) of /healthz, /readyz and /metrics; empty = no HTTP" },
     { "miner/gpus", FG_CFG_INT, "-1", -1, 1024,
       "GPUs offered; -1 = as many as nvidia-smi lists (none when it is absent)" },
     { "miner/labels", FG_CFG_STR, "", 0, 0,
@@ -169,6 +172,9 @@ typedef struct {
     uint32_t heartbeat_ms;      //  from the welcome, else the config
     uint64_t seq;               //  last request number (before the kind bits)
     zhashx_t *runners;          //  "task_id/attempt" -> miner_runner_t
+    fg_http_t *http;            //  probes and metrics, or NULL
+    miner_http_context_t http_context;
+    miner_stats_t stats;        //  what /metrics shows
     bool terminated;            //  $TERM received
 } s_agent_t;
 
@@ -723,6 +729,7 @@ s_on_assign (s_agent_t *self, Fogrid__TaskAssign *assign)
     miner_runner_t *runner = miner_runner_new (assign->task_id, assign->attempt, assign->spec,
                                                &self->limits);
     zhashx_insert (self->runners, key, runner);
+    self->stats.started [streq (miner_runner_runtime (assign->spec), "docker")]++;
     if (miner_runner_pid (runner))
         zsys_info ("miner %s: task %s attempt %u: started %s (pid %d)", self->id,
                    assign->task_id, assign->attempt,
@@ -763,16 +770,30 @@ s_on_runner (s_agent_t *self, miner_runner_t *runner)
         zsys_error ("miner %s: task %s ended without a readable result", self->id,
                     miner_runner_task_id (runner));
     else
-    if (miner_runner_killed (runner))
+    if (miner_runner_killed (runner)) {
+        self->stats.killed++;
         zsys_info ("miner %s: task %s attempt %u killed as the hub asked; nothing to report",
                    self->id, result->task_id, result->attempt);
+    }
     else {
+        if (*result->error)
+            self->stats.could_not_run++;
+        else
+        if (result->exit_code == 0 && !result->timed_out)
+            self->stats.succeeded++;
+        else
+            self->stats.failed++;
+        if (result->ended_ms >= result->started_ms && result->started_ms)
+            fg_latency_add (&self->stats.task_seconds,
+                            (double) (result->ended_ms - result->started_ms) / 1000.0);
         zsys_info ("miner %s: task %s attempt %u ended: exit %d, signal %d%s%s%s", self->id,
                    result->task_id, result->attempt, result->exit_code, result->term_signal,
                    result->timed_out? ", timed out": "", *result->error? ", ": "", result->error);
-        if (!self->dealer)
+        if (!self->dealer) {
+            self->stats.results_lost++;
             zsys_warning ("miner %s: no hub connection: the result of %s is lost "
                           "(the hub requeues the task)", self->id, result->task_id);
+        }
         else {
             fg_env_t env = FOGRID__ENVELOPE__INIT;
             env.seq = s_next_seq (self, S_SEQ_RESULT);
@@ -806,6 +827,7 @@ s_on_welcome (s_agent_t *self, Fogrid__MinerWelcome *welcome)
     self->quiet = false;
     self->last_failure [0] = 0;
     s_set_state (self, MINER_READY, "welcomed");
+    self->stats.hub_changes++;
 }
 
 static void
@@ -975,6 +997,43 @@ s_timers (s_agent_t *self)
     return next > now? next - now: 0;
 }
 
+//  The agent's state as miner_http reads it
+static const char *
+s_http_state (void *agent)
+{
+    return s_state_names [((s_agent_t *) agent)->state];
+}
+
+static const char *
+s_http_hub (void *agent)
+{
+    return ((s_agent_t *) agent)->endpoint;
+}
+
+static size_t
+s_http_running (void *agent)
+{
+    return zhashx_size (((s_agent_t *) agent)->runners);
+}
+
+static int
+s_http_start (s_agent_t *self, char *err, size_t err_size)
+{
+    const char *address = fg_config_str (self->config, "miner/http");
+    if (!*address)
+        return 0;
+    self->http_context = (miner_http_context_t) {
+        .miner_id = self->id, .started_ms = fg_now_ms (), .stats = &self->stats,
+        .agent = self, .state = s_http_state, .hub = s_http_hub, .running = s_http_running,
+        .runtimes = self->runtimes };
+    self->http = miner_http_new (address, &self->http_context, err, err_size);
+    if (!self->http)
+        return -1;
+    zsys_info ("miner %s: probes and metrics on http://%s (port %d)", self->id, address,
+               fg_http_port (self->http));
+    return 0;
+}
+
 static void
 s_agent_run (s_agent_t *self)
 {
@@ -984,8 +1043,8 @@ s_agent_run (s_agent_t *self)
     while (!self->terminated) {
         int64_t wait = s_timers (self);
         size_t count = 0, runners = zhashx_size (self->runners);
-        if (runners + 3 > capacity) {
-            capacity = runners + 16;
+        if (runners + 3 + 64 > capacity) {
+            capacity = runners + 16 + 64;      //  64 for the HTTP sockets
             items = (zmq_pollitem_t *) realloc (items, sizeof (zmq_pollitem_t) * capacity);
             polled = (miner_runner_t **) realloc (polled, sizeof (miner_runner_t *) * capacity);
         }
@@ -1006,8 +1065,15 @@ s_agent_run (s_agent_t *self)
             polled [count] = runner;
             items [count++].socket = zsock_resolve (miner_runner_actor (runner));
         }
+        size_t runners_polled = count - first_runner;
         for (size_t index = 0; index < count; index++)
             items [index].events = ZMQ_POLLIN;
+        if (self->http) {
+            count += fg_http_items (self->http, items + count, capacity - count);
+            int64_t http_wait = fg_http_timeout (self->http);
+            if (http_wait >= 0 && http_wait < wait)
+                wait = http_wait;
+        }
         if (zmq_poll (items, (int) count, (long) wait) < 0) {
             if (zmq_errno () == ETERM)
                 break;
@@ -1024,9 +1090,11 @@ s_agent_run (s_agent_t *self)
             while (self->dealer == dealer && (zsock_events (dealer) & ZMQ_POLLIN))
                 s_on_hub (self);
         }
-        for (size_t index = first_runner; index < count; index++)
+        for (size_t index = first_runner; index < first_runner + runners_polled; index++)
             if (items [index].revents & ZMQ_POLLIN)
                 s_on_runner (self, polled [index]);
+        if (self->http)
+            fg_http_handle (self->http);
     }
     free (items);
     free (polled);
@@ -1048,6 +1116,7 @@ s_agent_destroy (s_agent_t **self_p)
             zhashx_destroy (&self->runners);
         }
         s_disconnect (self);
+        fg_http_destroy (&self->http);
         fg_resolver_destroy (&self->resolver);
         zlist_destroy (&self->hubs);
         miner_resources_destroy (&self->resources);
@@ -1067,6 +1136,9 @@ miner_agent_actor (zsock_t *pipe, void *args)
     if (!self)
         return;
     self->connect_at = zclock_mono ();
+    char err [256];
+    if (s_http_start (self, err, sizeof err))
+        zsys_error ("miner %s: %s (HTTP stays off)", self->id, err);
     s_agent_run (self);
     zsys_info ("miner %s: stopping (%zu tasks killed)", self->id, zhashx_size (self->runners));
     s_agent_destroy (&self);

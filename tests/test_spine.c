@@ -399,12 +399,13 @@ test_live_views (void)
     free (output);
 }
 
-//  The port a daemon logged for its HTTP ("... http://...:0 (port N)"), or 0.
+//  The port a daemon logged for its HTTP ("... http://...:0 (port N)"), or 0;
+//  the last one: a restarted daemon appends to its log.
 static int
 s_logged_http_port (ts_proc_t *proc)
 {
     char *output = NULL;
-    ts_run (&output, "grep -o 'metrics on http://[^ ]* (port [0-9]*)' %s | head -n 1", proc->log);
+    ts_run (&output, "grep -o 'metrics on http://[^ ]* (port [0-9]*)' %s | tail -n 1", proc->log);
     char *port = strstr (output, "(port ");
     int value = port? atoi (port + 6): 0;
     free (output);
@@ -454,6 +455,24 @@ test_dashboard (void)
     }
     else
         printf ("\n    (promtool not installed: the metrics format check is skipped) ");
+
+    //  A miner's probes and metrics
+    int miner_port = s_logged_http_port (grid.miners [1]);
+    CU_ASSERT_FATAL (miner_port > 0);
+    CU_ASSERT_EQUAL (ts_run (&output, "curl -sf http://127.0.0.1:%d/readyz", miner_port), 0);
+    free (output);
+    CU_ASSERT_EQUAL (ts_run (&output, "curl -sf http://127.0.0.1:%d/metrics", miner_port), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "fogrid_miner_hub_connected 1"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "fogrid_miner_tasks_ended_total{outcome=\"succeeded\"}"));
+    free (output);
+    if (ts_run (NULL, "command -v promtool >/dev/null 2>&1") == 0) {
+        int rc = ts_run (&output, "curl -sf http://127.0.0.1:%d/metrics | promtool check metrics",
+                         miner_port);
+        CU_ASSERT_EQUAL (rc, 0);
+        if (rc)
+            fprintf (stderr, "promtool: %s\n", output);
+        free (output);
+    }
 
     const char *chromium = ts_run (NULL, "command -v chromium >/dev/null 2>&1") == 0
                          ? "chromium": NULL;

@@ -1,0 +1,84 @@
+/*  =========================================================================
+    miner_http - the miner's HTTP probes and metrics
+
+    DESIGN
+    Ready means welcomed by a hub: a miner that is up but has no hub does
+    no work, which is what an orchestrator's readiness probe wants to
+    know. The metrics count what operators ask of a provider's machine:
+    how many tasks it ran per runtime, how they ended, how long they took,
+    and whether its hub connection is stable.
+    =========================================================================  */
+#include "fogrid.h"
+#include "miner_http.h"
+
+static void
+s_healthz (void *arg, fg_http_request_t *request)
+{
+    (void) arg;
+    fg_http_reply (request, 200, "text/plain", "ok\n", 3);
+}
+
+static void
+s_readyz (void *arg, fg_http_request_t *request)
+{
+    miner_http_context_t *context = (miner_http_context_t *) arg;
+    const char *state = context->state (context->agent);
+    if (streq (state, "ready")) {
+        fg_http_reply (request, 200, "text/plain", "ok\n", 3);
+        return;
+    }
+    char text [128];
+    int length = snprintf (text, sizeof text, "not ready: %s\n", state);
+    fg_http_reply (request, 503, "text/plain", text, (size_t) length);
+}
+
+static void
+s_metrics (void *arg, fg_http_request_t *request)
+{
+    miner_http_context_t *context = (miner_http_context_t *) arg;
+    miner_stats_t *stats = context->stats;
+    fg_metrics_t *metrics = fg_metrics_new ();
+    fg_metrics_family (metrics, "fogrid_miner_hub_connected", "gauge",
+                       "1 when a hub has welcomed this miner");
+    fg_metrics_sample (metrics, NULL, NULL, streq (context->state (context->agent), "ready"));
+    fg_metrics_family (metrics, "fogrid_miner_hub_changes_total", "counter",
+                       "connections made to a hub (the first one too)");
+    fg_metrics_sample (metrics, NULL, NULL, (double) stats->hub_changes);
+    fg_metrics_family (metrics, "fogrid_miner_tasks_running", "gauge", "tasks running now");
+    fg_metrics_sample (metrics, NULL, NULL, (double) context->running (context->agent));
+    fg_metrics_family (metrics, "fogrid_miner_tasks_started_total", "counter",
+                       "tasks started, by runtime (docker: a container each)");
+    fg_metrics_sample (metrics, "runtime", "process", (double) stats->started [0]);
+    fg_metrics_sample (metrics, "runtime", "docker", (double) stats->started [1]);
+    fg_metrics_family (metrics, "fogrid_miner_tasks_ended_total", "counter",
+                       "tasks that ended, by outcome");
+    fg_metrics_sample (metrics, "outcome", "succeeded", (double) stats->succeeded);
+    fg_metrics_sample (metrics, "outcome", "failed", (double) stats->failed);
+    fg_metrics_sample (metrics, "outcome", "could_not_run", (double) stats->could_not_run);
+    fg_metrics_sample (metrics, "outcome", "killed", (double) stats->killed);
+    fg_metrics_family (metrics, "fogrid_miner_results_lost_total", "counter",
+                       "results that found no hub connection (the hub requeues those tasks)");
+    fg_metrics_sample (metrics, NULL, NULL, (double) stats->results_lost);
+    fg_metrics_latency (metrics, "fogrid_miner_task_seconds", "how long tasks ran",
+                        &stats->task_seconds);
+    fg_metrics_family (metrics, "fogrid_miner_uptime_seconds", "gauge",
+                       "seconds since the miner started");
+    fg_metrics_sample (metrics, NULL, NULL,
+                       (double) (fg_now_ms () - context->started_ms) / 1000.0);
+    fg_http_reply (request, 200, "text/plain; version=0.0.4", fg_metrics_text (metrics),
+                   fg_metrics_size (metrics));
+    fg_metrics_destroy (&metrics);
+}
+
+static const fg_http_route_t s_routes [] = {
+    { "/healthz", false, s_healthz },
+    { "/readyz", false, s_readyz },
+    { "/metrics", false, s_metrics },
+    { NULL, false, NULL }
+};
+
+fg_http_t *
+miner_http_new (const char *address, miner_http_context_t *context, char *err, size_t err_size)
+{
+    return fg_http_new (address, s_routes, context, err, err_size);
+}
