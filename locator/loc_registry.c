@@ -552,6 +552,12 @@ loc_registry_names (loc_registry_t *self)
     return names;
 }
 
+bool
+loc_registry_has_owner (loc_registry_t *self, const char *owner)
+{
+    return zhashx_lookup (self->owners, owner? owner: "") != NULL;
+}
+
 size_t
 loc_registry_owners (loc_registry_t *self)
 {

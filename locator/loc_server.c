@@ -29,7 +29,10 @@
 
     With `locator/register_keys` set, only the CurveZMQ keys in that
     directory may register (anyone with the locator's key may resolve):
-    a buyer must not be able to publish itself as `hub`.
+    a buyer must not be able to publish itself as `hub`. And an owner is
+    the key that registered it, for as long as it holds registrations:
+    another key can neither register, heartbeat nor unregister under that
+    owner's name, so no one can take over or withdraw a hub's names.
     =========================================================================  */
 #include "fogrid.h"
 #include "loc_registry.h"
@@ -104,6 +107,7 @@ typedef struct {
     int64_t max_lease_ms;
     bool check_register_keys;   //  only admitted keys may register
     zcertstore_t *register_keys;
+    zhashx_t *owner_keys;       //  owner -> the key that registered it
     uint64_t requests;          //  answered since start
     bool terminated;
 } s_server_t;
@@ -262,10 +266,38 @@ s_request_policy (s_server_t *self, zframe_t *peer, uint64_t seq, const char *na
 //  --------------------------------------------------------------------------
 //  Requests
 
+//  True when key may act for owner: the owner is unknown (or its
+//  registrations are gone), or key is the one it registered with. A
+//  plain-text locator has no keys: anyone may.
+static bool
+s_owner_key_ok (s_server_t *self, const char *owner, const char *key)
+{
+    if (!*key || !owner)
+        return true;
+    const char *bound = (const char *) zhashx_lookup (self->owner_keys, owner);
+    if (!bound || !loc_registry_has_owner (self->registry, owner))
+        return true;
+    return streq (bound, key);
+}
+
+static void
+s_owner_refused (s_server_t *self, zframe_t *peer, uint64_t seq, const char *owner,
+                 const char *what)
+{
+    zsys_warning ("locator: refused to %s for %.64s: another key registered it", what, owner);
+    fg_msg_send_error (self->router, peer, seq, FG_E_DENIED,
+                       "%s refused: %.64s is registered with another key", what, owner);
+    self->stats.refused++;
+}
+
 static void
 s_handle_register (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
                    Fogrid__LocRegister *msg)
 {
+    if (!s_owner_key_ok (self, msg->owner, key)) {
+        s_owner_refused (self, peer, seq, msg->owner, "register");
+        return;
+    }
     if (self->check_register_keys && !zcertstore_lookup (self->register_keys, key)) {
         zsys_warning ("locator: refused a registration of %s from a key not in "
                       "locator/register_keys", msg->owner);
@@ -283,6 +315,18 @@ s_handle_register (s_server_t *self, zframe_t *peer, uint64_t seq, const char *k
     }
     else {
         self->stats.registers++;
+        if (*key) {
+            //  Stale bindings (owners gone) are dropped as the table grows
+            if (zhashx_size (self->owner_keys) > 2 * loc_registry_owners (self->registry) + 64) {
+                zlistx_t *owners = zhashx_keys (self->owner_keys);
+                for (char *owner = (char *) zlistx_first (owners); owner;
+                     owner = (char *) zlistx_next (owners))
+                    if (!loc_registry_has_owner (self->registry, owner))
+                        zhashx_delete (self->owner_keys, owner);
+                zlistx_destroy (&owners);
+            }
+            zhashx_update (self->owner_keys, msg->owner, strdup (key));
+        }
         fg_debug ("locator: %s registered %zu", msg->owner, msg->n_regs);
         s_send_ok (self, peer, seq, "registered");
     }
@@ -448,6 +492,9 @@ s_handle_router (s_server_t *self)
             break;
         case FOGRID__ENVELOPE__BODY_LOC_HEARTBEAT:
             self->stats.heartbeats++;
+            if (!s_owner_key_ok (self, env->loc_heartbeat->owner, key))
+                s_owner_refused (self, peer, seq, env->loc_heartbeat->owner, "heartbeat");
+            else
             if (loc_registry_heartbeat (self->registry, env->loc_heartbeat->owner,
                                         env->loc_heartbeat->load, fg_now_ms ()))
                 fg_msg_send_error (self->router, peer, seq, FG_E_NOT_FOUND,
@@ -456,6 +503,10 @@ s_handle_router (s_server_t *self)
             break;
         case FOGRID__ENVELOPE__BODY_LOC_UNREGISTER: {
             self->stats.unregisters++;
+            if (!s_owner_key_ok (self, env->loc_unregister->owner, key)) {
+                s_owner_refused (self, peer, seq, env->loc_unregister->owner, "unregister");
+                break;
+            }
             size_t removed = loc_registry_unregister (self->registry, env->loc_unregister->owner,
                                                       env->loc_unregister->name);
             if (removed)
@@ -537,6 +588,8 @@ s_start (s_server_t *self, char *err, size_t err_size)
     self->max_watches = (size_t) fg_config_int (self->config, "locator/max_watches");
     self->max_lease_ms = fg_config_int (self->config, "locator/max_lease_ms");
     self->watches = zlistx_new ();
+    self->owner_keys = zhashx_new ();
+    zhashx_set_destructor (self->owner_keys, (zhashx_destructor_fn *) zstr_free);
     const char *keys = fg_config_str (self->config, "locator/register_keys");
     if (*keys && !fg_security_insecure ()) {
         self->check_register_keys = true;
@@ -684,6 +737,7 @@ loc_server_actor (zsock_t *pipe, void *argsv)
     fg_http_destroy (&self->http);
     loc_dns_server_destroy (&self->dns);
     zcertstore_destroy (&self->register_keys);
+    zhashx_destroy (&self->owner_keys);
     zsock_destroy (&self->router);
     loc_registry_destroy (&self->registry);
     free (self);

@@ -628,6 +628,62 @@ test_two_locators (void)
         }
         CU_ASSERT (known);
     }
+    //  Another key cannot withdraw or take over the hub's names
+    char *answer = NULL;
+    CU_ASSERT_EQUAL (ts_run (&answer, "HOME=%s %s -l %s -K %s resolve hub", dir,
+                             ts_bin ("fogrid"), binds [0], keys), 0);
+    char *owner_at = answer? strstr (answer, "owner "): NULL;
+    char owner [64] = "";
+    if (owner_at)
+        sscanf (owner_at + 6, "%63s", owner);
+    free (answer);
+    CU_ASSERT (strncmp (owner, "h-", 2) == 0);
+    char server_key [64];
+    CU_ASSERT_EQUAL_FATAL (fg_security_read_key (keys, server_key), 0);
+    zsock_t *intruder = zsock_new (ZMQ_DEALER);
+    zcert_t *cert = zcert_new ();
+    zcert_apply (cert, intruder);
+    zcert_destroy (&cert);
+    zsock_set_curve_serverkey (intruder, server_key);
+    zsock_set_rcvtimeo (intruder, 3000);
+    zsock_connect (intruder, "%s", binds [0]);
+    Fogrid__LocUnregister unregister = FOGRID__LOC_UNREGISTER__INIT;
+    unregister.owner = owner;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = 41;
+    env.body_case = FOGRID__ENVELOPE__BODY_LOC_UNREGISTER;
+    env.loc_unregister = &unregister;
+    fg_msg_send (intruder, NULL, &env);
+    fg_env_t *reply = s_recv (intruder);
+    CU_ASSERT (reply && reply->body_case == FOGRID__ENVELOPE__BODY_ERROR
+               && reply->error->code == FG_E_DENIED);
+    fg_msg_free (&reply);
+    Fogrid__LocRegister take = FOGRID__LOC_REGISTER__INIT;
+    Fogrid__Registration reg = FOGRID__REGISTRATION__INIT, *regs [1] = { &reg };
+    Fogrid__Endpoint ep = FOGRID__ENDPOINT__INIT;
+    ep.transport = "tcp";
+    ep.host = "127.0.0.1";
+    ep.port = 1;
+    reg.name = "hub";
+    reg.endpoint = &ep;
+    take.owner = owner;
+    take.regs = regs;
+    take.n_regs = 1;
+    env.seq = 42;
+    env.body_case = FOGRID__ENVELOPE__BODY_LOC_REGISTER;
+    env.loc_register = &take;
+    fg_msg_send (intruder, NULL, &env);
+    reply = s_recv (intruder);
+    CU_ASSERT (reply && reply->body_case == FOGRID__ENVELOPE__BODY_ERROR
+               && reply->error->code == FG_E_DENIED);
+    fg_msg_free (&reply);
+    zsock_destroy (&intruder);
+    CU_ASSERT_EQUAL (ts_run (&answer, "HOME=%s %s -l %s -K %s resolve hub", dir,
+                             ts_bin ("fogrid"), binds [0], keys), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (answer, buyers));
+    CU_ASSERT_PTR_NULL (strstr (answer, "127.0.0.1:1 "));
+    free (answer);
+
     //  Kill the first: resolving through the pair still works, in bounded time
     ts_proc_kill (&locators [0]);
     int64_t start = zclock_mono ();
