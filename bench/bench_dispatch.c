@@ -7,9 +7,11 @@
       1. a bare ZeroMQ ROUTER/DEALER broker (the ceiling: no storage, no
          matching, same message sizes as fogrid's),
       2. Gearman (gearmand from Debian, 4 C workers; the peer),
-      3. fogrid: CLI client library -> hub -> 4 miners, the `process`
-         runtime running /bin/true (every task is stored in SQLite, matched,
-         forked and exec'd, its output captured and its result stored).
+      3. fogrid: CLI client library -> hub -> 4 miners, once with the
+         benchmark-only `null` runtime (the task completes without running:
+         what is left is the grid's own cost, every task stored in SQLite,
+         matched, assigned, reported and stored again) and once with the
+         `process` runtime running /bin/true (fork, exec, output capture).
          Plain-text sockets, as the ceiling and Gearman use.
     and prints tasks per second and p50/p99 submit-to-result latency for
     each, side by side, with the ratios to the ceiling.
@@ -155,18 +157,20 @@ main (int argc, char *argv [])
             "(submit/assign/result)\n\n", params.tasks, params.workers,
             params.request_size, params.assign_size, params.result_size);
 
-    bench_result_t *results [3] = {
+    bench_result_t *results [4] = {
         bench_result_new ("zeromq broker (ceiling)", params.tasks),
         bench_result_new ("gearman (peer)", params.tasks),
+        bench_result_new ("fogrid, null runtime", params.tasks),
         bench_result_new ("fogrid, /bin/true", params.tasks)
     };
     bench_ceiling (&params, results [0]);
     bench_gearman (&params, results [1]);
-    bench_fogrid (&params, results [2], "process");
+    bench_fogrid (&params, results [2], "null");
+    bench_fogrid (&params, results [3], "process");
 
     s_figures_t ceiling = s_figures (results [0]);
     printf ("%-26s %10s %10s %10s %12s\n", "", "tasks/s", "p50 ms", "p99 ms", "vs ceiling");
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         bench_result_t *result = results [i];
         if (result->skipped || result->done == 0) {
             printf ("%-26s %10s   (skipped: %s)\n", result->name, "-", result->note);
@@ -181,7 +185,7 @@ main (int argc, char *argv [])
         printf ("\n");
     }
     printf ("\n");
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         if (*results [i]->note && !results [i]->skipped)
             printf ("%s: %s\n", results [i]->name, results [i]->note);
         bench_result_destroy (&results [i]);

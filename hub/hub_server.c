@@ -979,7 +979,9 @@ s_spec_check (const Fogrid__TaskSpec *spec, char *why, size_t size)
         }
     }
     const char *runtime = spec->runtime;
-    if (*runtime && !streq (runtime, "process") && !streq (runtime, "docker")) {
+    //  null: the benchmark-only runtime; only miners that offer it take it
+    if (*runtime && !streq (runtime, "process") && !streq (runtime, "docker")
+    &&  !streq (runtime, "null")) {
         snprintf (why, size, "unknown runtime (want process or docker)");
         return -1;
     }

@@ -85,7 +85,7 @@ const fg_cfg_def_t miner_agent_defs [] = {
     { "miner/runtime", FG_CFG_STR, "process", 0, 0,
       "how tasks run: process (fork/exec under limits), docker (containers through the "
       "Docker engine), process,docker (both), or auto (docker when the engine answers, "
-      "else process)" },
+      "else process); add null for the benchmark-only runtime that runs nothing" },
     { "miner/docker_socket", FG_CFG_STR, MINER_DOCKER_SOCKET, 0, 0,
       "the Docker engine's unix socket (docker runtime)" },
     { "miner/docker_timeout_ms", FG_CFG_INT, "30000", 100, 600000,
@@ -270,11 +270,11 @@ miner_agent_check_config (fg_config_t *config, char *err, size_t err_size)
         int rc = zlist_size (names)? 0: -1;
         for (char *name = (char *) zlist_first (names); name && !rc;
              name = (char *) zlist_next (names))
-            rc = streq (name, "process") || streq (name, "docker")? 0: -1;
+            rc = streq (name, "process") || streq (name, "docker") || streq (name, "null")? 0: -1;
         zlist_destroy (&names);
         if (rc) {
             snprintf (err, err_size, "miner/runtime: '%s' is not process, docker, "
-                      "process,docker or auto", runtime);
+                      "process,docker or auto (or null, for benchmarks only)", runtime);
             return -1;
         }
     }
@@ -341,11 +341,12 @@ s_resolve_runtimes (s_agent_t *self, char *err, size_t err_size)
     const char *wanted = fg_config_str (self->config, "miner/runtime");
     const char *socket = fg_config_str (self->config, "miner/docker_socket");
     bool is_auto = streq (wanted, "auto");
-    bool process = is_auto, docker = is_auto;
+    bool process = is_auto, docker = is_auto, null = false;
     zlist_t *names = fg_split_list (wanted);
     for (char *name = (char *) zlist_first (names); name; name = (char *) zlist_next (names)) {
         process |= streq (name, "process");
         docker |= streq (name, "docker");
+        null |= streq (name, "null");
     }
     zlist_destroy (&names);
     int timeout_ms = (int) fg_config_int (self->config, "miner/docker_timeout_ms");
@@ -387,8 +388,13 @@ s_resolve_runtimes (s_agent_t *self, char *err, size_t err_size)
         self->limits.docker_readonly = fg_config_bool (self->config, "miner/docker_readonly");
     }
     self->limits.no_process = !process;
-    snprintf (self->runtimes, sizeof self->runtimes, "%s%s%s", docker? "docker": "",
-              docker && process? ",": "", process? "process": "");
+    self->limits.null_runtime = null;
+    if (null)
+        zsys_warning ("miner %s: the null runtime is on: its tasks complete without running "
+                      "(for benchmarks only)", self->id);
+    snprintf (self->runtimes, sizeof self->runtimes, "%s%s%s%s%s", docker? "docker": "",
+              docker && process? ",": "", process? "process": "",
+              null && (docker || process)? ",": "", null? "null": "");
     miner_resources_set_runtimes (self->resources, self->runtimes);
     return 0;
 }

@@ -35,6 +35,7 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_runner.h"
+#include "miner_null.h"
 #include "miner_docker_runner.h"
 #include "miner_service.h"
 #include <ctype.h>
@@ -711,8 +712,10 @@ miner_runner_new (const char *task_id, uint32_t attempt, const Fogrid__TaskSpec 
                && self->limits->docker_socket && *self->limits->docker_socket;
     //  Returns after the thread has forked (or failed to), see s_runner_actor
     bool service = docker && spec->service_name && *spec->service_name;
+    bool null = streq (miner_runner_runtime (spec), "null") && self->limits->null_runtime;
     self->actor = zactor_new (service? miner_service_actor
-                                     : docker? miner_docker_runner_actor: s_runner_actor, self);
+                            : docker? miner_docker_runner_actor
+                            : null? miner_null_actor: s_runner_actor, self);
     self->spec = NULL;                  //  the caller's again
     self->limits = NULL;
     return self;

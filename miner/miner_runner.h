@@ -41,6 +41,7 @@ typedef struct {
     uint64_t default_mem_mb;    //  address space when the spec says 0; 0 = no limit
     int grace_ms;               //  from SIGTERM to SIGKILL on a timeout; 0 = 1000
     bool no_process;            //  the process runtime is off: its tasks are refused
+    bool null_runtime;          //  the benchmark-only `null` runtime is on
     //  The docker runtime (off when docker_socket is NULL or "")
     const char *docker_socket;  //  the engine's unix socket
     const char *miner_id;       //  labels every container (org.fogrid.miner)

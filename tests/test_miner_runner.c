@@ -344,6 +344,31 @@ test_limits (void)
     zstr_free (&stale);
 }
 
+//  The benchmark-only null runtime: done at once, nothing run; refused
+//  when the miner does not offer it
+static void
+test_null_runtime (void)
+{
+    s_spec_t spec;
+    s_spec (&spec, 10, "sh", "-c", "touch should-not-exist; exit 3", NULL);
+    spec.spec.runtime = "null";
+    miner_runner_limits_t limits = s_limits ();
+    limits.null_runtime = true;
+    Fogrid__TaskResult *result = s_run (&spec, &limits);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_EQUAL (result->exit_code, 0);
+    CU_ASSERT_STRING_EQUAL (result->error, "");
+    CU_ASSERT_EQUAL (result->stdout.len, 0);
+    CU_ASSERT_EQUAL (result->attempt, 7);
+    fogrid__task_result__free_unpacked (result, NULL);
+    CU_ASSERT_NOT_EQUAL (ts_run (NULL, "find %s -name should-not-exist | grep -q .", s_root), 0);
+    limits.null_runtime = false;
+    result = s_run (&spec, &limits);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_PTR_NOT_NULL (strstr (result->error, "null"));
+    fogrid__task_result__free_unpacked (result, NULL);
+}
+
 void
 test_miner_runner_add (void)
 {
@@ -355,4 +380,5 @@ test_miner_runner_add (void)
     CU_add_test (suite, "programs that cannot run", test_cannot_run);
     CU_add_test (suite, "environment and work directory", test_environment_and_cwd);
     CU_add_test (suite, "memory and core limits", test_limits);
+    CU_add_test (suite, "the benchmark-only null runtime", test_null_runtime);
 }
