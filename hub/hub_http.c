@@ -280,6 +280,9 @@ s_metrics (void *arg, fg_http_request_t *request)
     fg_metrics_family (metrics, "fogrid_hub_requeued_total", "counter",
                        "attempts lost with their miner and queued again");
     fg_metrics_sample (metrics, NULL, NULL, (double) stats->requeued);
+    fg_metrics_family (metrics, "fogrid_hub_heartbeats_missed_total", "counter",
+                       "times a connected miner fell silent past hub/disconnect_ms");
+    fg_metrics_sample (metrics, NULL, NULL, (double) stats->heartbeats_missed);
     fg_metrics_family (metrics, "fogrid_hub_miners_lost_total", "counter",
                        "miners that missed their heartbeats until declared dead");
     fg_metrics_sample (metrics, NULL, NULL, (double) stats->miners_lost);

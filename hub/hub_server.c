@@ -2122,7 +2122,17 @@ s_tick (s_server_t *self)
     hub_store_begin (self->store);
     zlist_t *died = zlist_new ();
     zlist_autofree (died);
+    //  Miners that fall silent now have missed their heartbeats: counted
+    size_t connected = 0, still = 0;
+    for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
+         miner = hub_miners_next (self->miners))
+        connected += miner->state == HUB_MINER_CONNECTED;
     hub_miners_check (self->miners, now, self->disconnect_ms, self->dead_ms, died);
+    for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
+         miner = hub_miners_next (self->miners))
+        still += miner->state == HUB_MINER_CONNECTED;
+    if (still < connected)
+        self->stats.heartbeats_missed += connected - still;
     for (char *id = (char *) zlist_first (died); id; id = (char *) zlist_next (died)) {
         hub_miner_t *miner = hub_miners_lookup (self->miners, id);
         if (miner)

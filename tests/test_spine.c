@@ -444,6 +444,9 @@ test_dashboard (void)
     free (output);
     CU_ASSERT_EQUAL (ts_run (&output, "curl -sf http://127.0.0.1:%d/metrics", port), 0);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "fogrid_hub_miners{state=\"connected\"} 2"));
+    //  The miner killed earlier missed its heartbeats
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "fogrid_hub_heartbeats_missed_total "));
+    CU_ASSERT_PTR_NULL (strstr (output, "fogrid_hub_heartbeats_missed_total 0\n"));
     free (output);
     if (ts_run (NULL, "command -v promtool >/dev/null 2>&1") == 0) {
         int rc = ts_run (&output, "curl -sf http://127.0.0.1:%d/metrics | promtool check metrics",
