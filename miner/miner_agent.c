@@ -436,6 +436,7 @@ s_agent_new (zsock_t *pipe, fg_config_t *config, char *err, size_t err_size)
     self->limits.max_output = (size_t) fg_config_int (config, "miner/max_output");
     self->limits.default_timeout_s = (uint32_t) fg_config_int (config, "miner/default_timeout_s");
     self->limits.default_mem_mb = (uint64_t) fg_config_int (config, "miner/default_mem_mb");
+    self->limits.offered_mem_mb = miner_resources_msg (self->resources)->mem_mb;
     self->limits.miner_id = self->id;
     self->limits.advertise_host = fg_config_str (config, "miner/advertise_host");
     self->limits.locators = fg_config_str (config, "locator/endpoints");

@@ -142,7 +142,11 @@ s_prepare (s_run_t *run)
     long online = sysconf (_SC_NPROCESSORS_ONLN);
     double cores = spec->cores? spec->cores: 1;
     container->cores = online > 0 && cores > online? (double) online: cores;
+    //  A container always has a memory limit: the task's, the miner's
+    //  default, or at most all the miner offers
     container->mem_mb = miner_runner_mem_mb (owner);
+    if (container->mem_mb == 0)
+        container->mem_mb = limits->offered_mem_mb;
     container->pids_limit = limits->docker_pids_limit;
     container->readonly_rootfs = limits->docker_readonly;
     container->network = false;         //  batch tasks have none

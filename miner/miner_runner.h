@@ -42,6 +42,8 @@ typedef struct {
     int grace_ms;               //  from SIGTERM to SIGKILL on a timeout; 0 = 1000
     bool no_process;            //  the process runtime is off: its tasks are refused
     bool null_runtime;          //  the benchmark-only `null` runtime is on
+    uint64_t offered_mem_mb;    //  what the miner offers: a container's memory cap
+                                //  when neither the task nor the miner names one
     //  The docker runtime (off when docker_socket is NULL or "")
     const char *docker_socket;  //  the engine's unix socket
     const char *miner_id;       //  labels every container (org.fogrid.miner)

@@ -452,6 +452,17 @@ test_limits (void)
     CU_ASSERT_EQUAL (result->exit_code, 0);
     CU_ASSERT_STRING_EQUAL (result->error, "");
     fogrid__task_result__free_unpacked (result, NULL);
+
+    //  A task that names no memory still gets a limit: what the miner offers
+    s_spec (&spec, 30, "sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes "
+            "/sys/fs/cgroup/memory.max 2>/dev/null", NULL);
+    limits.offered_mem_mb = 96;
+    result = s_run ("t-offered", &spec, &limits);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    char *cap = strndup ((char *) result->stdout.data, result->stdout.len);
+    CU_ASSERT_STRING_EQUAL (cap, "100663296\n");
+    free (cap);
+    fogrid__task_result__free_unpacked (result, NULL);
     CU_ASSERT_EQUAL (s_containers (MINER_DOCKER_LABEL_MINER, s_miner_id), 0);
 }
 
