@@ -365,6 +365,84 @@ test_authorization (void)
     CU_ASSERT (ts_wait_for (s_two_miners_connected, NULL, 5000));
 }
 
+static int s_logged_http_port (ts_proc_t *proc);
+
+//  True when a DEALER with the cert in key_file (NULL: plain text) gets any
+//  answer from the CurveZMQ server at port (public key in server_file).
+static bool
+s_answers (int port, const char *server_file, const char *key_file)
+{
+    zsock_t *sock = zsock_new (ZMQ_DEALER);
+    if (key_file) {
+        char secret [700];
+        snprintf (secret, sizeof secret, "%s_secret", key_file);
+        zcert_t *cert = zcert_load (secret);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (cert);
+        zcert_apply (cert, sock);
+        zcert_destroy (&cert);
+        char server_key [64];
+        CU_ASSERT_EQUAL_FATAL (fg_security_read_key (server_file, server_key), 0);
+        zsock_set_curve_serverkey (sock, server_key);
+    }
+    zsock_set_rcvtimeo (sock, 1000);
+    zsock_connect (sock, "tcp://127.0.0.1:%d", port);
+    Fogrid__HealthRequest health = FOGRID__HEALTH_REQUEST__INIT;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = 1;
+    env.body_case = FOGRID__ENVELOPE__BODY_HEALTH;
+    env.health = &health;
+    fg_msg_send (sock, NULL, &env);
+    fg_error_t error;
+    fg_env_t *reply = fg_msg_recv (sock, NULL, &error, NULL);
+    bool answered = reply != NULL;
+    fg_msg_free (&reply);
+    zsock_destroy (&sock);
+    return answered;
+}
+
+//  A hub given key directories admits only those keys, per socket: no
+//  key, an unknown key and a buyer's key on the miner socket get nothing,
+//  and the refusals are counted in its metrics
+static void
+test_key_directories (void)
+{
+    char buyer_dir [700], miner_dir [700], data [700], other [700], hub_key [800];
+    snprintf (buyer_dir, sizeof buyer_dir, "%s/admitted-buyers", grid.dir);
+    snprintf (miner_dir, sizeof miner_dir, "%s/admitted-miners", grid.dir);
+    snprintf (data, sizeof data, "%s/strict-hub", grid.dir);
+    snprintf (other, sizeof other, "%s/unknown.key", grid.dir);
+    snprintf (hub_key, sizeof hub_key, "%s/keys/hub.key", data);
+    CU_ASSERT_EQUAL_FATAL (ts_run (NULL, "mkdir -p %s %s && cp %s %s/ && cp %s/miner1/keys/miner.key "
+                                   "%s/ && %s keygen %s >/dev/null 2>&1", buyer_dir, miner_dir,
+                                   grid.buyer_keys, buyer_dir, grid.dir, miner_dir,
+                                   ts_bin ("fogrid"), other), 0);
+    int buyer_port = ts_free_port (), miner_port = ts_free_port ();
+    char buyers [64], miners [64], buyer_opt [800], miner_opt [800];
+    snprintf (buyers, sizeof buyers, "tcp://127.0.0.1:%d", buyer_port);
+    snprintf (miners, sizeof miners, "tcp://127.0.0.1:%d", miner_port);
+    snprintf (buyer_opt, sizeof buyer_opt, "hub/buyer_keys=%s", buyer_dir);
+    snprintf (miner_opt, sizeof miner_opt, "hub/miner_keys=%s", miner_dir);
+    ts_proc_t *hub = ts_proc_start (grid.dir, "strict-hub", "fogrid-hub", "--buyers", buyers,
+                                    "--miners", miners, "--locator", "", "--data", data,
+                                    "-o", buyer_opt, "-o", miner_opt, NULL);
+    for (int tries = 0; tries < 50 && !zsys_file_exists (hub_key); tries++)
+        zclock_sleep (100);
+    zclock_sleep (300);
+    CU_ASSERT (s_answers (buyer_port, hub_key, grid.buyer_keys));    //  admitted
+    CU_ASSERT_FALSE (s_answers (buyer_port, hub_key, NULL));         //  no key
+    CU_ASSERT_FALSE (s_answers (buyer_port, hub_key, other));        //  unknown key
+    CU_ASSERT_FALSE (s_answers (miner_port, hub_key, grid.buyer_keys));  //  wrong socket
+    int port = s_logged_http_port (hub);
+    char *output = NULL;
+    CU_ASSERT_EQUAL (ts_run (&output, "curl -sf http://127.0.0.1:%d/metrics", port), 0);
+    char *buyers_refused = strstr (output, "fogrid_hub_connections_refused_total{socket=\"buyers\"} ");
+    char *miners_refused = strstr (output, "fogrid_hub_connections_refused_total{socket=\"miners\"} ");
+    CU_ASSERT (buyers_refused && atoi (strchr (buyers_refused, '}') + 2) >= 1);
+    CU_ASSERT (miners_refused && atoi (strchr (miners_refused, '}') + 2) >= 1);
+    free (output);
+    CU_ASSERT_EQUAL (ts_proc_stop (&hub, 3000), 0);
+}
+
 //  The live views: wait for several tasks, top, health across hubs
 static void
 test_live_views (void)
@@ -559,6 +637,7 @@ test_spine_add (void)
     CU_add_test (suite, "a killed miner's task finishes elsewhere", test_killed_miner);
     CU_add_test (suite, "malformed messages to each daemon", test_malformed_messages);
     CU_add_test (suite, "only a task's buyer sees it; miner ids keep their key", test_authorization);
+    CU_add_test (suite, "key directories admit only their keys", test_key_directories);
     CU_add_test (suite, "wait for several tasks, top, health --all", test_live_views);
     CU_add_test (suite, "the dashboard, its JSON and metrics", test_dashboard);
     CU_add_test (suite, "the example configs are valid", test_deploy_configs);
