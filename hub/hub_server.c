@@ -739,6 +739,50 @@ s_choose_affordable (s_server_t *self, hub_task_t *task, hub_sched_miner_t *cand
     return affordable;
 }
 
+//  One pending task in the order s_schedule offers them to the miners.
+typedef struct {
+    hub_task_t *task;
+    void *handle;               //  its place in the queue
+    size_t turn;                //  its buyer's running tasks + its rank in that buyer's queue
+} s_offer_t;
+
+static int
+s_compare_offers (const void *a, const void *b)
+{
+    const s_offer_t *x = (const s_offer_t *) a, *y = (const s_offer_t *) b;
+    if (x->turn != y->turn)
+        return x->turn < y->turn? -1: 1;
+    return x->task->seq < y->task->seq? -1: x->task->seq > y->task->seq;
+}
+
+//  The queue in fair order: buyers take turns, counting what each one
+//  already runs (a buyer with two tasks running comes after one with
+//  none), and within a buyer it is first come, first served. So a buyer
+//  with a thousand tasks queued cannot keep another's one task waiting
+//  behind them.
+static s_offer_t *
+s_fair_order (s_server_t *self, size_t *count_p)
+{
+    size_t count = zlistx_size (self->queue), index = 0;
+    s_offer_t *offers = (s_offer_t *) zmalloc (sizeof (s_offer_t) * (count + 1));
+    zhashx_t *turns = zhashx_new ();        //  buyer -> tasks running + seen so far
+    for (hub_task_t *task = (hub_task_t *) zhashx_first (self->tasks); task;
+         task = (hub_task_t *) zhashx_next (self->tasks))
+        if (task->state == HUB_TASK_ASSIGNED || task->state == HUB_TASK_RUNNING)
+            zhashx_update (turns, task->buyer,
+                           (void *) ((size_t) zhashx_lookup (turns, task->buyer) + 1));
+    for (hub_task_t *task = (hub_task_t *) zlistx_first (self->queue); task;
+         task = (hub_task_t *) zlistx_next (self->queue), index++) {
+        size_t turn = (size_t) zhashx_lookup (turns, task->buyer);
+        zhashx_update (turns, task->buyer, (void *) (turn + 1));
+        offers [index] = (s_offer_t) { task, zlistx_cursor (self->queue), turn };
+    }
+    zhashx_destroy (&turns);
+    qsort (offers, count, sizeof (s_offer_t), s_compare_offers);
+    *count_p = count;
+    return offers;
+}
+
 static void
 s_schedule (s_server_t *self)
 {
@@ -747,18 +791,26 @@ s_schedule (s_server_t *self)
         size_t total = hub_miners_size (self->miners), count = 0;
         hub_sched_miner_t *cands = (hub_sched_miner_t *) zmalloc (sizeof (hub_sched_miner_t) * (total + 1));
         hub_miner_t **owners = (hub_miner_t **) zmalloc (sizeof (hub_miner_t *) * (total + 1));
+        bool room = false;
         for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
              miner = hub_miners_next (self->miners))
             if (miner->state == HUB_MINER_CONNECTED) {
                 hub_miners_candidate (miner, &cands [count]);
+                room |= cands [count].free_cores > 0;
                 owners [count++] = miner;
             }
+        if (!room) {
+            free (cands);
+            free (owners);
+            break;          //  nothing can be placed: no need to order the queue
+        }
         zlist_t *lost = zlist_new ();       //  miners whose sends failed
-        size_t placed = 0;
-        void **handles = (void **) zmalloc (sizeof (void *) * (zlistx_size (self->queue) + 1));
-        for (hub_task_t *task = (hub_task_t *) zlistx_first (self->queue); task && count;
-             task = (hub_task_t *) zlistx_next (self->queue)) {
-            bool room = false;
+        size_t placed = 0, offered = 0;
+        s_offer_t *offers = s_fair_order (self, &offered);
+        void **handles = (void **) zmalloc (sizeof (void *) * (offered + 1));
+        for (size_t next = 0; next < offered && count; next++) {
+            hub_task_t *task = offers [next].task;
+            room = false;
             for (size_t index = 0; index < count && !room; index++)
                 room = cands [index].connected && cands [index].free_cores > 0;
             if (!room)
@@ -768,10 +820,9 @@ s_schedule (s_server_t *self)
                 chosen = s_choose_affordable (self, task, cands, owners, count, chosen);
             if (chosen < 0)
                 continue;
-            void *handle = zlistx_cursor (self->queue);
             int rc = s_assign (self, task, owners [chosen]);
             if (rc == 0) {
-                handles [placed++] = handle;
+                handles [placed++] = offers [next].handle;
                 hub_miners_candidate (owners [chosen], &cands [chosen]);
             }
             else
@@ -782,6 +833,7 @@ s_schedule (s_server_t *self)
         }
         for (size_t index = 0; index < placed; index++)
             zlistx_delete (self->queue, handles [index]);
+        free (offers);
         free (handles);
         free (cands);
         free (owners);

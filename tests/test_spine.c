@@ -443,6 +443,66 @@ test_key_directories (void)
     CU_ASSERT_EQUAL (ts_proc_stop (&hub, 3000), 0);
 }
 
+//  When the status of task says it was assigned, as "HH:MM:SS.mmm", into
+//  at (empty when it was not).
+static void
+s_assigned_at (const char *task, char *at, size_t size)
+{
+    char args [128], *output = NULL;
+    snprintf (args, sizeof args, "status %s", task);
+    s_fogrid (&output, args);
+    char *line = output? strstr (output, "  assigned "): NULL;
+    at [0] = 0;
+    //  The history line starts with the time: "  HH:MM:SS.mmm  assigned"
+    if (line && line - output >= 14)
+        snprintf (at, size, "%.12s", line - 12);
+    free (output);
+}
+
+//  Buyers take turns: one buyer's backlog does not keep another's task
+//  waiting behind it (two miners, one 2-core task each at a time)
+static void
+test_fair_order (void)
+{
+    char other [700], args [900], *output = NULL;
+    snprintf (other, sizeof other, "%s/second-buyer.key", grid.dir);
+    CU_ASSERT_EQUAL (ts_run (NULL, "%s keygen %s >/dev/null 2>&1", ts_bin ("fogrid"), other), 0);
+    char *first [4];
+    for (int index = 0; index < 4; index++)
+        first [index] = s_submit ("submit --cores 2 -- sleep 2");
+    //  Two of the first buyer's run, two wait; the second buyer's task,
+    //  queued after them, gets the next free miner before the fourth
+    snprintf (args, sizeof args, "%s -l %s -K %s -k %s submit --cores 2 -- true",
+              ts_bin ("fogrid"), grid.locator, grid.locator_keys, other);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s", args), 0);
+    output [strcspn (output, "\n")] = 0;
+    char *second = output;
+    snprintf (args, sizeof args, "%s -l %s -K %s -k %s wait %s", ts_bin ("fogrid"),
+              grid.locator, grid.locator_keys, other, second);
+    CU_ASSERT_EQUAL (ts_run (NULL, "%s >/dev/null 2>&1", args), 0);
+    for (int index = 0; index < 4; index++) {
+        snprintf (args, sizeof args, "wait %s", first [index]);
+        CU_ASSERT_EQUAL (s_fogrid (&output, args), 0);
+        free (output);
+    }
+    char second_at [32], fourth_at [32];
+    snprintf (args, sizeof args, "-k %s status %s", other, second);
+    char *status = NULL;
+    ts_run (&status, "%s -l %s -K %s %s", ts_bin ("fogrid"), grid.locator, grid.locator_keys,
+            args);
+    char *line = status? strstr (status, "  assigned "): NULL;
+    snprintf (second_at, sizeof second_at, "%.12s", line && line - status >= 14? line - 12: "");
+    free (status);
+    s_assigned_at (first [3], fourth_at, sizeof fourth_at);
+    CU_ASSERT (*second_at && *fourth_at && strcmp (second_at, fourth_at) < 0);
+    if (!(*second_at && *fourth_at && strcmp (second_at, fourth_at) < 0))
+        fprintf (stderr, "second buyer's task assigned at '%s', first buyer's fourth at '%s'\n",
+                 second_at, fourth_at);
+    for (int index = 0; index < 4; index++)
+        free (first [index]);
+    free (second);
+}
+
 //  The live views: wait for several tasks, top, health across hubs
 static void
 test_live_views (void)
@@ -638,6 +698,7 @@ test_spine_add (void)
     CU_add_test (suite, "malformed messages to each daemon", test_malformed_messages);
     CU_add_test (suite, "only a task's buyer sees it; miner ids keep their key", test_authorization);
     CU_add_test (suite, "key directories admit only their keys", test_key_directories);
+    CU_add_test (suite, "buyers take turns", test_fair_order);
     CU_add_test (suite, "wait for several tasks, top, health --all", test_live_views);
     CU_add_test (suite, "the dashboard, its JSON and metrics", test_dashboard);
     CU_add_test (suite, "the example configs are valid", test_deploy_configs);
