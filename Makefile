@@ -7,6 +7,10 @@
 #   make bench      install what is missing, build, run the benchmarks
 #   make asan       build and test with AddressSanitizer + UBSan in build-asan/
 #   make install PREFIX=/usr/local
+#   make cluster-up     images, keys, and a docker-compose test cluster (2
+#                       locators, 2 hubs, 3 miners, Prometheus) on this machine
+#   make cluster-test   real work through it while parts of it fail; a report
+#   make cluster-down   remove its containers, network and volumes
 
 BUILD ?= build
 PREFIX ?= /usr/local
@@ -14,7 +18,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 KEEP ?= 0
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test demo bench fuzz asan install clean
+.PHONY: all deps build test demo bench fuzz asan install clean cluster-up cluster-test cluster-down
 
 all: build
 
@@ -52,6 +56,19 @@ asan: deps
 
 install: build
 	@cmake --install $(BUILD)
+
+#   The cluster's programs are built inside Docker (deploy/docker/Dockerfile),
+#   so these need no build here; deploy/cluster/cluster.sh does the work
+cluster-up:
+	@scripts/deps.sh cluster
+	@deploy/cluster/cluster.sh up
+
+cluster-test:
+	@scripts/deps.sh cluster
+	@deploy/cluster/cluster.sh test
+
+cluster-down:
+	@deploy/cluster/cluster.sh down
 
 clean:
 	rm -rf $(BUILD) build-asan

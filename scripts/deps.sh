@@ -1,7 +1,7 @@
 #!/bin/sh
 #   deps.sh - installs the Debian packages fogrid needs that are missing
 #
-#   usage: scripts/deps.sh [build|test|bench|all]
+#   usage: scripts/deps.sh [build|test|bench|cluster|all]
 #   Does nothing (and needs no network) when everything is installed.
 set -eu
 
@@ -11,13 +11,17 @@ build="cmake make gcc pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev
 test="procps psmisc curl dnsutils clang prometheus chromium docker.io busybox-static iproute2 iptables"
 
 bench="gearman-job-server libgearman-dev"
+#   the docker-compose test cluster (make cluster-up, cluster-test): the
+#   base image is made by debootstrap, the cluster run by docker-compose
+cluster="docker.io debootstrap docker-compose curl busybox-static"
 
 case "${1:-build}" in
     build) wanted="$build" ;;
     bench) wanted="$build $bench" ;;
     test)  wanted="$build $test" ;;
-    all)   wanted="$build $test" ;;
-    *)     echo "usage: $0 [build|test|bench|all]" >&2; exit 2 ;;
+    cluster) wanted="$cluster" ;;
+    all)   wanted="$build $test $cluster" ;;
+    *)     echo "usage: $0 [build|test|bench|cluster|all]" >&2; exit 2 ;;
 esac
 
 missing=""
