@@ -12,6 +12,7 @@
 #include "cli_commands.h"
 #include "cli_monitor.h"
 #include "cli_service.h"
+#include "cli_registry.h"
 #include "fg_receipt.h"
 #include <getopt.h>
 
@@ -43,6 +44,7 @@ static s_command_fn s_cmd_submit, s_cmd_status, s_cmd_wait, s_cmd_result,
     s_cmd_cancel, s_cmd_miners, s_cmd_health, s_cmd_resolve, s_cmd_services, s_cmd_keygen,
     s_cmd_deposit, s_cmd_wallet, s_cmd_watch, s_cmd_admin, s_cmd_receipt, s_cmd_verify_receipt, s_cmd_top;
 static s_command_fn s_cmd_service;      //  run-service, stop-service, call: cli_service.c
+static s_command_fn s_cmd_registry;     //  registry, admin registry: cli_registry.c
 
 static const s_command_t s_commands [] = {
     { "submit", s_cmd_submit, "[options] -- COMMAND [ARG...]", "submit a task; prints its id" },
@@ -60,8 +62,9 @@ static const s_command_t s_commands [] = {
     { "receipt", s_cmd_receipt, "[-o FILE] TASK", "a task's payout receipt, signed by the hub" },
     { "verify-receipt", s_cmd_verify_receipt, "--hub-key KEY FILE",
       "check a receipt offline (KEY: the hub's ledger key)" },
-    { "admin", s_cmd_admin, "wallet [ACTION] [--reason R]",
-      "the hub's wallet: its state, the DAO's and owner's acts" },
+    { "admin", s_cmd_admin, "wallet|registry [ACTION] ...",
+      "the hub's wallet, the hub registry: the DAO's and owner's acts" },
+    { "registry", s_cmd_registry, "[--hub HUB_ID]", "the hub registry (whitelist) the locators keep" },
     { "resolve", s_cmd_resolve, "[--policy P] NAME", "show a service's endpoints and functions" },
     { "watch", s_cmd_watch, "[--policy P] [--for S] NAME", "print a name's endpoints at each change" },
     { "services", s_cmd_services, "", "list the names the locators know, with endpoint counts" },
@@ -847,7 +850,9 @@ static const char *s_admin_help =
     "  close      -> closed: every hub account -> owner, when no escrow is held\n"
     "                                                              (the owner)\n"
     "the DAO: a key in the hub's hub/admin_keys; the owner: one in hub/owner_keys\n"
-    "(or hub/admin_keys when that is empty)\n";
+    "(or hub/admin_keys when that is empty)\n\n"
+    "fogrid admin registry ACTION HUB_ID ...: the hub registry the locators keep\n"
+    "(fogrid admin registry --help)\n";
 
 static void
 s_print_wallet (Fogrid__WalletReply *wallet)
@@ -885,8 +890,16 @@ s_print_wallet (Fogrid__WalletReply *wallet)
 }
 
 static int
+s_cmd_registry (s_globals_t *globals, int argc, char **argv)
+{
+    return cli_registry_list (globals->locators, globals->timeout_ms, argc, argv);
+}
+
+static int
 s_cmd_admin (s_globals_t *globals, int argc, char **argv)
 {
+    if (argc >= 2 && streq (argv [1], "registry"))
+        return cli_registry_admin (globals->locators, globals->timeout_ms, argc - 1, argv + 1);
     const char *action = NULL, *reason = "";
     bool bad = argc < 2 || !streq (argv [1], "wallet");
     for (int index = 2; index < argc && !bad; index++) {

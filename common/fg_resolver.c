@@ -144,6 +144,9 @@ typedef struct {
     const char *policy;
     fg_resolution_t *resolution;        //  resolve: the answer
     fg_env_t *services;                 //  list: the LocServices reply
+    fg_env_t *request;                  //  call: what to send
+    fg_env_t *reply;                    //  call: the reply
+    bool answered;                      //  call: a locator answered (maybe an Error)
 } s_exchange_t;
 
 typedef fg_error_t (s_exchange_fn) (fg_resolver_t *self, size_t index, s_exchange_t *exchange);
@@ -215,6 +218,26 @@ s_list_at (fg_resolver_t *self, size_t index, s_exchange_t *exchange)
     return FG_OK;
 }
 
+//  Any one request with one reply; an Error reply is an answer too.
+static fg_error_t
+s_call_at (fg_resolver_t *self, size_t index, s_exchange_t *exchange)
+{
+    const char *endpoint;
+    fg_rpc_t *rpc = s_channel (self, index, &endpoint);
+    if (!rpc)
+        return FG_E_INVALID;
+    exchange->reply = fg_rpc_call (rpc, exchange->request, self->timeout_ms);
+    if (exchange->reply)
+        return FG_OK;
+    fg_error_t rc = fg_rpc_error (rpc);
+    if (rc == FG_E_TIMEOUT || rc == FG_E_UNREACHABLE)
+        return s_no_reply (self, index, endpoint);
+    snprintf (self->error_text, sizeof self->error_text, "locator %s: %s", endpoint,
+              fg_rpc_error_text (rpc));
+    exchange->answered = true;
+    return rc;
+}
+
 //  Runs exchange with each locator in turn, from the one that answered
 //  last, until one gives an answer (a "not found" is an answer).
 static fg_error_t
@@ -228,7 +251,7 @@ s_ask (fg_resolver_t *self, s_exchange_fn *exchange_fn, s_exchange_t *exchange)
     for (size_t tried = 0; tried < self->count; tried++) {
         size_t index = (self->preferred + tried) % self->count;
         rc = exchange_fn (self, index, exchange);
-        if (rc == FG_OK || rc == FG_E_NOT_FOUND || rc == FG_E_INVALID) {
+        if (rc == FG_OK || rc == FG_E_NOT_FOUND || rc == FG_E_INVALID || exchange->answered) {
             self->preferred = index;
             return rc;
         }
@@ -263,6 +286,15 @@ fg_resolver_services (fg_resolver_t *self, fg_env_t **reply_p)
     s_exchange_t exchange = { .name = NULL };
     fg_error_t rc = s_ask (self, s_list_at, &exchange);
     *reply_p = exchange.services;
+    return rc;
+}
+
+fg_error_t
+fg_resolver_call (fg_resolver_t *self, fg_env_t *request, fg_env_t **reply_p)
+{
+    s_exchange_t exchange = { .request = request };
+    fg_error_t rc = s_ask (self, s_call_at, &exchange);
+    *reply_p = exchange.reply;
     return rc;
 }
 

@@ -55,6 +55,12 @@ fg_error_t fg_resolver_resolve (fg_resolver_t *self, const char *name,
 //  envelope (free with fg_msg_free). Errors as for resolve.
 fg_error_t fg_resolver_services (fg_resolver_t *self, fg_env_t **reply_p);
 
+//  Any other request with a single reply (RegistryList, RegistrySet):
+//  sent to the locators in turn until one answers; an Error reply is an
+//  answer too. Returns FG_OK with *reply_p (free with fg_msg_free), the
+//  Error's code, or FG_E_UNREACHABLE; fg_resolver_error_text says more.
+fg_error_t fg_resolver_call (fg_resolver_t *self, fg_env_t *request, fg_env_t **reply_p);
+
 const char *fg_resolver_error_text (fg_resolver_t *self);
 
 void fg_resolution_destroy (fg_resolution_t **self_p);

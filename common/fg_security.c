@@ -20,7 +20,8 @@ fg_security_read_key (const char *text_or_path, char *key)
     *key = 0;
     if (!text_or_path || !*text_or_path)
         return -1;
-    if (fg_curve_key_valid (text_or_path)) {
+    //  A path can be 40 characters of the Z85 alphabet too: a file wins
+    if (fg_curve_key_valid (text_or_path) && !zsys_file_exists (text_or_path)) {
         snprintf (key, 41, "%s", text_or_path);
         return 0;
     }

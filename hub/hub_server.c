@@ -76,7 +76,10 @@
     result, committed first, and to anyone who asks (ReceiptRequest).
     AdminRequest drives the wallet: the DAO's keys (hub/admin_keys) and
     the owner's (hub/owner_keys) are checked against the caller's CurveZMQ
-    key; each transition is committed before its reply.
+    key; each transition is committed before its reply. A miner may ask
+    for a WalletStatement (before its hello too): the wallet's state,
+    balances and latest payouts signed with the ledger key over the
+    miner's nonce, which it checks against the registry (miner_trust.h).
 
     Conversations are in proto/fogrid.proto; the task and miner state
     tables in hub_task.c and hub_miners.c, the wallet's in hub_wallet.h.
@@ -91,6 +94,7 @@
 #include "hub_sched.h"
 #include "hub_server.h"
 #include "fg_expr.h"
+#include "fg_statement.h"
 #include <sys/stat.h>
 #include <unistd.h>
 #include <errno.h>
@@ -2089,6 +2093,77 @@ s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Ta
     s_task_retire (self, task);
 }
 
+//  --------------------------------------------------------------------------
+//  WalletStatement: the wallet's state, balances and latest payouts,
+//  signed with the ledger key over the miner's nonce (fg_statement.h), so
+//  a miner can check the hub before it works for it (also before its
+//  hello: miner_trust.h). The hub's word on its own books; the registry's
+//  ledger key is what makes it worth anything.
+
+#define S_STATEMENT_PAYOUTS     10      //  latest pay/TASK entries in a statement
+#define S_STATEMENT_SCAN        500     //  latest entries searched for them
+
+static void
+s_sum_balance (void *arg, const char *account, int64_t balance)
+{
+    (void) account;
+    *(int64_t *) arg += balance;
+}
+
+static void
+s_payouts_add (void *arg, const hub_entry_t *entry)
+{
+    s_entries_t *self = (s_entries_t *) arg;
+    if (self->count < self->capacity && strncmp (entry->id, "pay/", 4) == 0)
+        s_entry_fill (&self->items [self->count++], entry);
+}
+
+static void
+s_handle_statement (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__WalletStatement *request)
+{
+    if (!fg_text_valid (request->nonce, 128)) {
+        fg_msg_send_error (self->miner_sock, peer, seq, FG_E_INVALID,
+                           "statement refused: the nonce must be at most 128 printable characters");
+        return;
+    }
+    Fogrid__LedgerEntry items [S_STATEMENT_PAYOUTS], *list [S_STATEMENT_PAYOUTS];
+    s_entries_t payouts = { .items = items, .list = list, .capacity = S_STATEMENT_PAYOUTS };
+    hub_ledger_entries (self->ledger, NULL, S_STATEMENT_SCAN, s_payouts_add, &payouts);
+    for (size_t index = 0; index < payouts.count; index++)
+        list [index] = &items [index];
+    int64_t escrow = 0;
+    hub_ledger_accounts (self->ledger, "escrow:", false, s_sum_balance, &escrow);
+
+    Fogrid__WalletStatementReply reply = FOGRID__WALLET_STATEMENT_REPLY__INIT;
+    reply.hub_id = self->hub_id;
+    reply.state = (char *) hub_wallet_state_name (hub_wallet_state (self->wallet));
+    reply.frozen = s_balance (self, "hub:wallet:frozen");
+    reply.free_funds = s_balance (self, "hub:wallet:free");
+    reply.fees = s_balance (self, "hub:fee");
+    reply.escrow_total = escrow;
+    reply.n_recent_payouts = payouts.count;
+    reply.recent_payouts = list;
+    reply.at_ms = (uint64_t) fg_now_ms ();
+    reply.ledger_key = (char *) hub_ledger_public_key (self->ledger);
+    reply.nonce = request->nonce;
+    char signature [129] = "";
+    char *text = fg_statement_text (&reply);
+    if (!text || hub_ledger_sign (self->ledger, text, signature))
+        fg_msg_send_error (self->miner_sock, peer, seq, FG_E_INTERNAL,
+                           "statement refused: the hub cannot sign it");
+    else {
+        reply.signature = signature;
+        fg_env_t env = FOGRID__ENVELOPE__INIT;
+        env.seq = seq;
+        env.body_case = FOGRID__ENVELOPE__BODY_WALLET_STATEMENT_REPLY;
+        env.wallet_statement_reply = &reply;
+        fg_msg_send (self->miner_sock, peer, &env);
+    }
+    zstr_free (&text);
+    for (size_t index = 0; index < payouts.count; index++)
+        s_entry_reset (&items [index]);
+}
+
 static void
 s_handle_miner (s_server_t *self)
 {
@@ -2131,6 +2206,9 @@ s_handle_miner (s_server_t *self)
             break;
         case FOGRID__ENVELOPE__BODY_TASK_RESULT:
             s_handle_task_result (self, peer, seq, env->task_result);
+            break;
+        case FOGRID__ENVELOPE__BODY_WALLET_STATEMENT:
+            s_handle_statement (self, peer, seq, env->wallet_statement);
             break;
         default:
             zsys_warning ("miner socket: unexpected %s", fg_msg_body_name (env));
@@ -2539,5 +2617,7 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     hub_store_destroy (&self->store);
     zlist_destroy (&self->admin_keys);
     zlist_destroy (&self->owner_keys);
+    fg_ratelimit_destroy (&self->buyer_limit);
+    fg_ratelimit_destroy (&self->miner_limit);
     free (self);
 }

@@ -33,18 +33,22 @@
     the key that registered it, for as long as it holds registrations:
     another key can neither register, heartbeat nor unregister under that
     owner's name, so no one can take over or withdraw a hub's names.
+
+    The hub registry (RegistryList, RegistrySet: the whitelist the DAO
+    keeps, on disk) is loc_hubs'; this file only routes its requests.
     =========================================================================  */
 #include "fogrid.h"
 #include "loc_registry.h"
 #include "loc_server.h"
 #include "loc_http.h"
 #include "loc_dns_server.h"
+#include "loc_hubs.h"
 
 const fg_cfg_def_t loc_server_defs [] = {
     { "locator/endpoint", FG_CFG_STR, "tcp://*:7700", 0, 0,
       "where the locator listens for registrations, resolves and watches" },
     { "locator/data_dir", FG_CFG_STR, "./fogrid-locator-data", 0, 0,
-      "directory of the locator's key pair" },
+      "directory of the locator's key pair and its hub registry (registry.db)" },
     { "locator/ttl_ms", FG_CFG_INT, "5000", 100, 3600000,
       "lifetime of a registration after its last heartbeat, when the owner names none" },
     { "locator/max_ttl_ms", FG_CFG_INT, "60000", 100, 3600000,
@@ -66,6 +70,7 @@ const fg_cfg_def_t loc_server_defs [] = {
       "largest message accepted, in bytes" },
     { "locator/register_keys", FG_CFG_STR, "", 0, 0,
       "directory of the public keys allowed to register; empty = any client key" },
+    LOC_HUBS_DEFS,
     { "locator/dns", FG_CFG_STR, "*:7753", 0, 0,
       "DNS address as HOST:PORT (UDP and TCP); empty = no DNS" },
     { "locator/dns_domain", FG_CFG_STR, "fogrid.", 0, 0,
@@ -96,6 +101,7 @@ typedef struct {
     zsock_t *router;            //  the locator conversation
     int port;                   //  its port
     loc_registry_t *registry;   //  the services
+    loc_hubs_t *hubs;           //  the hub registry (whitelist)
     fg_http_t *http;            //  JSON API and metrics, or NULL
     loc_http_context_t http_context;
     loc_stats_t stats;          //  for /metrics
@@ -161,7 +167,7 @@ loc_server_check_config (fg_config_t *config, char *err, size_t err_size)
         snprintf (err, err_size, "locator/register_keys: directory '%s' does not exist", keys);
         return -1;
     }
-    return 0;
+    return loc_hubs_check_config (config, err, err_size);
 }
 
 //  --------------------------------------------------------------------------
@@ -524,6 +530,10 @@ s_handle_router (s_server_t *self)
         case FOGRID__ENVELOPE__BODY_LOC_LIST:
             s_handle_list (self, peer, seq);
             break;
+        case FOGRID__ENVELOPE__BODY_REGISTRY_LIST:
+        case FOGRID__ENVELOPE__BODY_REGISTRY_SET:
+            loc_hubs_handle (self->hubs, self->router, peer, seq, key, env);
+            break;
         default:
             fg_msg_send_error (self->router, peer, seq, FG_E_UNEXPECTED,
                                "%s is not a locator request", fg_msg_body_name (env));
@@ -588,6 +598,10 @@ s_start (s_server_t *self, char *err, size_t err_size)
     self->max_watches = (size_t) fg_config_int (self->config, "locator/max_watches");
     self->max_lease_ms = fg_config_int (self->config, "locator/max_lease_ms");
     self->watches = zlistx_new ();
+    self->hubs = loc_hubs_new (fg_config_str (self->config, "locator/data_dir"),
+                               fg_config_str (self->config, "locator/admin_keys"), err, err_size);
+    if (!self->hubs)
+        return -1;
     self->owner_keys = zhashx_new ();
     zhashx_set_destructor (self->owner_keys, (zhashx_destructor_fn *) zstr_free);
     const char *keys = fg_config_str (self->config, "locator/register_keys");
@@ -740,5 +754,6 @@ loc_server_actor (zsock_t *pipe, void *argsv)
     zhashx_destroy (&self->owner_keys);
     zsock_destroy (&self->router);
     loc_registry_destroy (&self->registry);
+    loc_hubs_destroy (&self->hubs);
     free (self);
 }

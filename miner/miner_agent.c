@@ -32,9 +32,22 @@
     finds no hub connection is lost, and the hub requeues the task when it
     sees the miner come back without it.
 
+    Before it works for a hub the miner checks it (miner_trust.h: the hub
+    registry, the hub's signed wallet statement, its own rating of the
+    hub): when the check is required (miner/require_registry,
+    miner/min_stake) the statement is asked before the hello, otherwise
+    with it; and again every miner/recheck_s. A hub the check refuses is
+    left (the reason logged) and tried again only after the others.
+
     state      event                          next       action
     -----      -----                          ----       ------
     no-hub     timer (hub known or resolved)  hello      new DEALER, send MinerHello
+                                                         (and WalletStatement unless trusted)
+    no-hub     same, the check is required    check      new DEALER, send WalletStatement
+    check      the statement holds            hello      send MinerHello
+    check      it does not, or none in time   no-hub     drop the DEALER, try again in 2 s
+    hello, ready   a statement that fails     no-hub     drop the DEALER, try again in 2 s
+    ready      recheck timer                  ready      send WalletStatement
     no-hub     timer (no hub found)           no-hub     log why, try again in 1 s
     hello      MinerWelcome                   ready      take its heartbeat_ms, kill its `kill` list
     hello      no welcome in 3 intervals      no-hub     drop the DEALER
@@ -52,6 +65,8 @@
 #include "miner_resources.h"
 #include "miner_agent.h"
 #include "miner_http.h"
+#include <pwd.h>
+#include "miner_trust.h"
 #include <errno.h>
 #include <unistd.h>
 
@@ -76,6 +91,9 @@ const fg_cfg_def_t miner_agent_defs [] = {
       "disk offered in MB; 0 = the free space of the data directory" },
     { "miner/http", FG_CFG_STR, "127.0.0.1:7782", 0, 0,
       "HTTP address (HOST:PORT) of /healthz, /readyz and /metrics; empty = no HTTP" },
+    { "miner/task_user", FG_CFG_STR, "nobody", 0, 0,
+      "user the process runtime's tasks run as when the miner runs as root (never root, "
+      "never with the miner's groups); empty = the miner's own user" },
     { "miner/gpus", FG_CFG_INT, "-1", -1, 1024,
       "GPUs offered; -1 = as many as nvidia-smi lists (none when it is absent)" },
     { "miner/labels", FG_CFG_STR, "", 0, 0,
@@ -112,6 +130,7 @@ const fg_cfg_def_t miner_agent_defs [] = {
       "time between two health checks of a service" },
     { "miner/health_failures", FG_CFG_INT, "2", 1, 100,
       "failed health checks in a row that withdraw a service from the locators" },
+    MINER_TRUST_DEFS,
     { "locator/endpoints", FG_CFG_STR, "tcp://127.0.0.1:7700", 0, 0,
       "locators to find the hub through and to register services in (comma-separated)" },
     { "locator/timeout_ms", FG_CFG_INT, "1000", 50, 60000,
@@ -126,16 +145,18 @@ const fg_cfg_def_t miner_agent_defs [] = {
 typedef enum {
     MINER_NO_HUB = 1,
     MINER_HELLO,
-    MINER_READY
+    MINER_READY,
+    MINER_CHECK                 //  waiting for the hub's wallet statement
 } s_state_t;
 
-static const char *s_state_names [] = { "?", "no-hub", "hello", "ready" };
+static const char *s_state_names [] = { "?", "no-hub", "hello", "ready", "check" };
 
 //  What a request was, in the low bits of its seq
 #define S_SEQ_HELLO         1
 #define S_SEQ_HEARTBEAT     2
 #define S_SEQ_STARTED       3
 #define S_SEQ_RESULT        4
+#define S_SEQ_STATEMENT     5
 #define S_SEQ_KIND(seq)     ((seq) & 7)
 
 #define S_RESOLVE_RETRY_MS  1000
@@ -172,6 +193,8 @@ typedef struct {
     uint32_t heartbeat_ms;      //  from the welcome, else the config
     uint64_t seq;               //  last request number (before the kind bits)
     zhashx_t *runners;          //  "task_id/attempt" -> miner_runner_t
+    miner_trust_t *trust;       //  the checks of hubs, their ratings
+    int64_t recheck_at;         //  ready: next check of the hub (0 = never)
     fg_http_t *http;            //  probes and metrics, or NULL
     miner_http_context_t http_context;
     miner_stats_t stats;        //  what /metrics shows
@@ -327,7 +350,7 @@ miner_agent_check_config (fg_config_t *config, char *err, size_t err_size)
                   "the miner must know the hub's public key (or use the locator)");
         return -1;
     }
-    return 0;
+    return miner_trust_check_config (config, err, err_size);
 }
 
 static void s_agent_destroy (s_agent_t **self_p);
@@ -437,6 +460,21 @@ s_agent_new (zsock_t *pipe, fg_config_t *config, char *err, size_t err_size)
     self->limits.default_timeout_s = (uint32_t) fg_config_int (config, "miner/default_timeout_s");
     self->limits.default_mem_mb = (uint64_t) fg_config_int (config, "miner/default_mem_mb");
     self->limits.offered_mem_mb = miner_resources_msg (self->resources)->mem_mb;
+    const char *task_user = fg_config_str (config, "miner/task_user");
+    if (*task_user && geteuid () == 0) {
+        struct passwd *user = getpwnam (task_user);
+        if (!user) {
+            snprintf (err, err_size, "miner/task_user: no user '%s' on this machine", task_user);
+            goto failed;
+        }
+        self->limits.drop_privileges = true;
+        self->limits.task_uid = user->pw_uid;
+        self->limits.task_gid = user->pw_gid;
+        zsys_info ("miner %s: tasks run as %s (uid %d)", self->id, task_user, (int) user->pw_uid);
+    }
+    else
+    if (geteuid () == 0)
+        zsys_warning ("miner %s: miner/task_user is empty: tasks run as root", self->id);
     self->limits.miner_id = self->id;
     self->limits.advertise_host = fg_config_str (config, "miner/advertise_host");
     self->limits.locators = fg_config_str (config, "locator/endpoints");
@@ -453,6 +491,9 @@ s_agent_new (zsock_t *pipe, fg_config_t *config, char *err, size_t err_size)
     if (zlist_size (self->hubs) == 0)
         self->resolver = fg_resolver_new (fg_config_str (config, "locator/endpoints"),
                                           (int) fg_config_int (config, "locator/timeout_ms"));
+    self->trust = miner_trust_new (config, self->data_dir, self->id, err, err_size);
+    if (!self->trust)
+        goto failed;
     Fogrid__Resources *res = miner_resources_msg (self->resources);
     zsys_info ("miner %s (%s): %u cores, %" PRIu64 " MB memory, %" PRIu64 " MB disk, "
                "%zu labels, price %" PRIu64 ", runtime %s; hub %s", self->id, self->name,
@@ -472,6 +513,8 @@ failed:
 static void
 s_disconnect (s_agent_t *self)
 {
+    if (self->trust)
+        miner_trust_end (self->trust);
     if (self->monitor) {
         zmq_socket_monitor (zsock_resolve (self->dealer), NULL, 0);
         zsock_destroy (&self->monitor);
@@ -529,8 +572,14 @@ s_pick_hub (s_agent_t *self, char *endpoint, size_t size, char *key)
     if (rc)
         snprintf (why, sizeof why, "cannot find a hub: %s", fg_resolver_error_text (self->resolver));
     else {
-        snprintf (endpoint, size, "%s", res->endpoints [0].uri);
-        snprintf (key, 64, "%s", res->endpoints [0].public_key);
+        //  A hub the checks refused lately comes after the others
+        size_t pick = 0;
+        while (pick + 1 < res->n_endpoints
+        &&     miner_trust_avoid (self->trust, res->endpoints [pick].uri,
+                                  res->endpoints [pick].public_key))
+            pick++;
+        snprintf (endpoint, size, "%s", res->endpoints [pick].uri);
+        snprintf (key, 64, "%s", res->endpoints [pick].public_key);
     }
     fg_resolution_destroy (&res);
     if (rc) {
@@ -541,6 +590,7 @@ s_pick_hub (s_agent_t *self, char *endpoint, size_t size, char *key)
 }
 
 static void s_say_hello (s_agent_t *self);
+static void s_check_hub (s_agent_t *self, const char *key);
 
 //  no-hub -> hello: a new DEALER, watched by a monitor, and a hello.
 static void
@@ -591,7 +641,7 @@ s_connect (s_agent_t *self)
         fg_debug ("miner %s: connecting to the hub at %s", self->id, endpoint);
     else
         zsys_info ("miner %s: connecting to the hub at %s", self->id, endpoint);
-    s_say_hello (self);
+    s_check_hub (self, key);
 }
 
 //  Drops the hub and looks for one again at once (the next configured
@@ -694,6 +744,90 @@ s_send_heartbeat (s_agent_t *self)
     s_send (self, &env);
     free (store);
     free (refs);
+}
+
+//  --------------------------------------------------------------------------
+//  Checking the hub (miner_trust.h)
+
+static void
+s_ask_statement (s_agent_t *self)
+{
+    Fogrid__WalletStatement request = FOGRID__WALLET_STATEMENT__INIT;
+    miner_trust_request (self->trust, &request);
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = s_next_seq (self, S_SEQ_STATEMENT);
+    env.body_case = FOGRID__ENVELOPE__BODY_WALLET_STATEMENT;
+    env.wallet_statement = &request;
+    s_send (self, &env);
+}
+
+//  Leaves a hub the checks refused: the others are tried first, this one
+//  again after a while.
+static void
+s_refuse_hub (s_agent_t *self, const char *why)
+{
+    char text [700];
+    snprintf (text, sizeof text, "refused: %s", why);
+    s_reconnect (self, text);
+    self->connect_at = zclock_mono () + miner_trust_retry_ms (self->trust);
+}
+
+//  A new connection (key: the hub's CurveZMQ key): check, then hello.
+static void
+s_check_hub (s_agent_t *self, const char *key)
+{
+    char why [600] = "";
+    self->recheck_at = 0;
+    miner_trust_verdict_t verdict = miner_trust_begin (self->trust, self->endpoint, key,
+                                                       why, sizeof why);
+    if (verdict == MINER_TRUST_REFUSE) {
+        s_refuse_hub (self, why);
+        return;
+    }
+    if (verdict != MINER_TRUST_ACCEPT)
+        s_ask_statement (self);
+    if (verdict == MINER_TRUST_ASK_FIRST) {
+        int64_t wait = (int64_t) self->heartbeat_ms * 3;
+        self->welcome_by = zclock_mono () + (wait > S_MIN_WAIT_MS? wait: S_MIN_WAIT_MS);
+        s_set_state (self, MINER_CHECK, "wallet statement asked");
+    }
+    else
+        s_say_hello (self);
+}
+
+static void
+s_on_statement (s_agent_t *self, Fogrid__WalletStatementReply *reply)
+{
+    char why [600] = "";
+    if (miner_trust_statement (self->trust, reply, why, sizeof why) == MINER_TRUST_REFUSE)
+        s_refuse_hub (self, why);
+    else
+    if (self->state == MINER_CHECK)
+        s_say_hello (self);
+}
+
+static void
+s_on_statement_failed (s_agent_t *self, const char *text)
+{
+    char why [600] = "";
+    if (miner_trust_statement_failed (self->trust, text, why, sizeof why) == MINER_TRUST_REFUSE)
+        s_refuse_hub (self, why);
+    else
+    if (self->state == MINER_CHECK)
+        s_say_hello (self);
+}
+
+static void
+s_recheck (s_agent_t *self)
+{
+    char why [600] = "";
+    self->recheck_at = zclock_mono () + miner_trust_recheck_ms (self->trust);
+    miner_trust_verdict_t verdict = miner_trust_recheck (self->trust, why, sizeof why);
+    if (verdict == MINER_TRUST_REFUSE)
+        s_refuse_hub (self, why);
+    else
+    if (verdict != MINER_TRUST_ACCEPT)
+        s_ask_statement (self);
 }
 
 //  --------------------------------------------------------------------------
@@ -806,7 +940,8 @@ s_on_runner (s_agent_t *self, miner_runner_t *runner)
             env.seq = s_next_seq (self, S_SEQ_RESULT);
             env.body_case = FOGRID__ENVELOPE__BODY_TASK_RESULT;
             env.task_result = result;
-            s_send (self, &env);
+            if (s_send (self, &env) == 0)
+                miner_trust_result_sent (self->trust, env.seq, result);
         }
     }
     if (result)
@@ -834,6 +969,8 @@ s_on_welcome (s_agent_t *self, Fogrid__MinerWelcome *welcome)
     self->quiet = false;
     self->last_failure [0] = 0;
     s_set_state (self, MINER_READY, "welcomed");
+    int64_t recheck_ms = miner_trust_recheck_ms (self->trust);
+    self->recheck_at = recheck_ms? zclock_mono () + recheck_ms: 0;
     self->stats.hub_changes++;
 }
 
@@ -849,9 +986,14 @@ s_on_error (s_agent_t *self, uint64_t seq, Fogrid__Error *error)
         }
     }
     else
-    if (kind == S_SEQ_RESULT)
+    if (kind == S_SEQ_STATEMENT)
+        s_on_statement_failed (self, error->text);
+    else
+    if (kind == S_SEQ_RESULT) {
+        miner_trust_result_refused (self->trust, seq);
         zsys_warning ("miner %s: the hub refused a result: %s (%s)", self->id,
                       fg_error_name ((int) error->code), error->text);
+    }
     else
         zsys_warning ("miner %s: the hub answered %s: %s (%s)", self->id,
                       kind == S_SEQ_HELLO? "our hello": "with an error",
@@ -886,6 +1028,11 @@ s_on_hub (s_agent_t *self)
             break;
         case FOGRID__ENVELOPE__BODY_OK:
             fg_debug ("miner %s: the hub took our result", self->id);
+            if (S_SEQ_KIND (env->seq) == S_SEQ_RESULT)
+                miner_trust_result_ok (self->trust, env->seq, env->ok->receipt);
+            break;
+        case FOGRID__ENVELOPE__BODY_WALLET_STATEMENT_REPLY:
+            s_on_statement (self, env->wallet_statement_reply);
             break;
         default:
             zsys_warning ("miner %s: ignoring an unexpected %s from the hub", self->id,
@@ -979,6 +1126,9 @@ s_timers (s_agent_t *self)
     if (self->state == MINER_NO_HUB && now >= self->connect_at)
         s_connect (self);
     else
+    if (self->state == MINER_CHECK && now >= self->welcome_by)
+        s_refuse_hub (self, "no wallet statement in time");
+    else
     if (self->state == MINER_HELLO && now >= self->welcome_by)
         s_reconnect (self, "no welcome in time");
     else
@@ -989,15 +1139,19 @@ s_timers (s_agent_t *self)
         s_send_heartbeat (self);
         self->heartbeat_at = now + self->heartbeat_ms;
     }
+    if (self->state == MINER_READY && self->recheck_at && zclock_mono () >= self->recheck_at)
+        s_recheck (self);
     now = zclock_mono ();
     int64_t next = now + 1000;
     if (self->state == MINER_NO_HUB)
         next = self->connect_at;
     else
-    if (self->state == MINER_HELLO)
+    if (self->state == MINER_HELLO || self->state == MINER_CHECK)
         next = self->welcome_by;
     else {
         next = self->heartbeat_at;
+        if (self->recheck_at && self->recheck_at < next)
+            next = self->recheck_at;
         if (!self->link_up && self->link_down_ms + lost_after < next)
             next = self->link_down_ms + lost_after;
     }
@@ -1125,6 +1279,7 @@ s_agent_destroy (s_agent_t **self_p)
         s_disconnect (self);
         fg_http_destroy (&self->http);
         fg_resolver_destroy (&self->resolver);
+        miner_trust_destroy (&self->trust);
         zlist_destroy (&self->hubs);
         miner_resources_destroy (&self->resources);
         free (self);

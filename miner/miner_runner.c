@@ -42,6 +42,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <limits.h>
 #include <sodium.h>
 #include <signal.h>
@@ -96,6 +97,9 @@ typedef struct {
     struct rlimit cpu_limit;    //  RLIMIT_CPU backstop
     uint32_t timeout_s;         //  wall-clock limit
     int grace_ms;               //  SIGTERM -> SIGKILL
+    bool drop_privileges;       //  the child becomes uid/gid before exec
+    uid_t uid;
+    gid_t gid;
     int pidfd;                  //  readable when the child exits, or -1
     s_output_t out;             //  stdout
     s_output_t err;             //  stderr
@@ -216,6 +220,13 @@ s_make_workdir (s_run_t *run, const char *root)
         owner->workdir [0] = 0;
         return -1;
     }
+    //  The task's own user must own its work directory (the directories
+    //  above it need not be open to it: the child enters it while root)
+    if (run->drop_privileges && chown (owner->workdir, run->uid, run->gid)) {
+        snprintf (run->error, sizeof run->error, "cannot give %s to uid %d: %s",
+                  owner->workdir, (int) run->uid, strerror (errno));
+        return -1;
+    }
     return 0;
 }
 
@@ -253,6 +264,9 @@ s_prepare (s_run_t *run)
                       "environment entry '%.64s' is not KEY=VALUE", spec->env [index]);
             return -1;
         }
+    run->drop_privileges = limits->drop_privileges;
+    run->uid = limits->task_uid;
+    run->gid = limits->task_gid;
     if (s_make_workdir (run, limits->work_root))
         return -1;
 
@@ -333,6 +347,10 @@ s_child (s_run_t *run, pid_t parent, int null_fd, int out_fd, int err_fd, int ex
                 fcntl (fd, F_SETFD, FD_CLOEXEC);
     }
     if (chdir (run->owner->workdir))
+        goto failed;
+    //  Last, after everything that needs the miner's rights: the task runs
+    //  as its own user, without the miner's groups (docker among them)
+    if (run->drop_privileges && (setgroups (0, NULL) || setgid (run->gid) || setuid (run->uid)))
         goto failed;
     struct rlimit no_core = { 0, 0 };
     setrlimit (RLIMIT_CORE, &no_core);

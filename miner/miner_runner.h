@@ -42,6 +42,9 @@ typedef struct {
     int grace_ms;               //  from SIGTERM to SIGKILL on a timeout; 0 = 1000
     bool no_process;            //  the process runtime is off: its tasks are refused
     bool null_runtime;          //  the benchmark-only `null` runtime is on
+    bool drop_privileges;       //  tasks run as task_uid/task_gid, no extra groups
+    uid_t task_uid;             //  (a miner that runs as root: never root's tasks)
+    gid_t task_gid;
     uint64_t offered_mem_mb;    //  what the miner offers: a container's memory cap
                                 //  when neither the task nor the miner names one
     //  The docker runtime (off when docker_socket is NULL or "")

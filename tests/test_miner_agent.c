@@ -224,6 +224,8 @@ s_config (const char *name, const char *endpoint)
         CU_ASSERT_EQUAL (fg_config_set (config, "miner/hubs", endpoint), 0);
     }
     CU_ASSERT_EQUAL (fg_config_set (config, "security/insecure", "1"), 0);
+    //  These tests' tasks write pid files into the suite's private dir
+    CU_ASSERT_EQUAL (fg_config_set (config, "miner/task_user", ""), 0);
     CU_ASSERT_EQUAL (fg_config_set (config, "miner/heartbeat_ms", "100"), 0);
     CU_ASSERT_EQUAL (fg_config_set (config, "locator/timeout_ms", "200"), 0);
     return config;
@@ -687,7 +689,8 @@ test_program (void)
     char *data = zsys_sprintf ("%s/program", s_dir);
     ts_proc_t *miner = ts_proc_start (s_dir, "miner", "fogrid-miner", "--hub", hub.endpoint,
                                       "--data", data, "--cores", "2", "--name", "real",
-                                      "-o", "security/insecure=1", NULL);
+                                      "-o", "security/insecure=1", "-o", "miner/task_user=",
+                                      NULL);
     fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
     CU_ASSERT_PTR_NOT_NULL (hello);
     if (!hello)

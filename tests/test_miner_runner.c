@@ -369,6 +369,34 @@ test_null_runtime (void)
     fogrid__task_result__free_unpacked (result, NULL);
 }
 
+//  A root miner's tasks run as their own user, without its groups, in a
+//  work directory they own
+static void
+test_task_user (void)
+{
+    if (geteuid () != 0) {
+        printf ("\n    SKIPPED: needs root to change users ");
+        return;
+    }
+    s_spec_t spec;
+    s_spec (&spec, 10, "sh", "-c", "id -u; id -G; touch mine && echo wrote; "
+            "touch /etc/fogrid-test-denied 2>/dev/null || echo denied", NULL);
+    miner_runner_limits_t limits = s_limits ();
+    limits.drop_privileges = true;
+    limits.task_uid = 65534;
+    limits.task_gid = 65534;
+    Fogrid__TaskResult *result = s_run (&spec, &limits);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    char *out = strndup ((char *) result->stdout.data, result->stdout.len);
+    CU_ASSERT_STRING_EQUAL (out, "65534\n65534\nwrote\ndenied\n");
+    if (!streq (out, "65534\n65534\nwrote\ndenied\n"))
+        printf ("\ngot: %s\n", out);
+    free (out);
+    CU_ASSERT_EQUAL (result->exit_code, 0);
+    fogrid__task_result__free_unpacked (result, NULL);
+    CU_ASSERT_NOT_EQUAL (ts_run (NULL, "test -e /etc/fogrid-test-denied"), 0);
+}
+
 void
 test_miner_runner_add (void)
 {
@@ -381,4 +409,5 @@ test_miner_runner_add (void)
     CU_add_test (suite, "environment and work directory", test_environment_and_cwd);
     CU_add_test (suite, "memory and core limits", test_limits);
     CU_add_test (suite, "the benchmark-only null runtime", test_null_runtime);
+    CU_add_test (suite, "tasks run as their own user", test_task_user);
 }

@@ -1,0 +1,21 @@
+/*  =========================================================================
+    cli_registry - the hub registry's commands of the `fogrid` command
+    line: `fogrid registry` (anyone) and `fogrid admin registry` (the DAO)
+
+    The registry is kept by each locator (locator/loc_hubs.h). A list asks
+    the first locator that answers; a change is sent to every locator
+    listed (-l), since each keeps its own copy, and says how each answered.
+    =========================================================================  */
+#ifndef CLI_REGISTRY_H_INCLUDED
+#define CLI_REGISTRY_H_INCLUDED
+
+//  `fogrid registry [--hub HUB_ID]`; argv [0] is "registry". Returns the
+//  exit status: 0 done, 1 no locator answered, 2 bad usage.
+int cli_registry_list (const char *locators, int timeout_ms, int argc, char **argv);
+
+//  `fogrid admin registry ACTION HUB_ID [options]`; argv [0] is
+//  "registry". Returns 0 when every locator took the change, 1 when any
+//  refused it or did not answer, 2 for bad usage.
+int cli_registry_admin (const char *locators, int timeout_ms, int argc, char **argv);
+
+#endif

@@ -1,0 +1,646 @@
+/*  =========================================================================
+    miner_trust - how a miner decides whether a hub is worth working for
+
+    DESIGN
+    The agent's thread owns it; nothing here has a socket of its own but
+    the resolver that asks the locators' registry, synchronously and
+    within locator/timeout_ms per locator, as the agent already resolves
+    `hub-miner`. The checks, in order (the first that fails refuses):
+
+        check                       when                        refuses
+        -----                       ----                        -------
+        rating above trust_level    connecting (by hub key)     -  (skips the wallet checks)
+        registry, trusted hub       require_registry            suspected, blacklisted,
+                                                                another key
+        statement answers our nonce every statement             a replayed statement
+        registry                    require_registry            unreachable, absent, not
+                                                                registered, another key
+        statement's signature       every statement             bad, or not the registry's
+                                                                ledger key
+        wallet state                every statement             suspected, punished,
+                                                                closed; created when strict
+        frozen stake                every statement             below miner/min_stake
+
+    "Strict" is require_registry or a min_stake: then the statement is
+    asked before the hello, so the hub never sees the miner until it
+    holds; otherwise it is asked with the hello, and a hub without an
+    answer is worked for (a small grid), one whose answer fails is left.
+
+    Ratings are small JSON files, one per hub, rewritten (to a temp file,
+    then renamed) at each change; the receipts themselves are appended to
+    a file next to it: they are the miner's outside record of what the
+    hub paid (docs/money.md, Tamper evidence). A result's answer is
+    matched to the result by its seq: results in flight are kept until
+    their Ok or Error, or until the connection ends.
+    =========================================================================  */
+#include "fogrid.h"
+#include "fg_receipt.h"
+#include "fg_statement.h"
+#include "miner_trust.h"
+#include <sodium.h>
+#include <dirent.h>
+#include <errno.h>
+
+#define S_AVOID_MS          30000   //  a refused hub is tried after the others for this long
+#define S_RETRY_MS          2000    //  after a refusal, before trying again
+#define S_BAD_RECEIPT       100     //  what a receipt that does not verify costs
+#define S_MAX_PENDING       10000   //  results waiting for their answer
+
+typedef struct {
+    char task_id [64];
+    uint32_t attempt;
+    bool success;               //  as the hub judges it: it should pay
+} s_pending_t;
+
+struct _miner_trust_t {
+    char dir [1100];            //  DATA_DIR/hubs: ratings and receipts
+    char miner_id [64];         //  receipts must name us
+    bool require_registry;      //  settings, read once
+    int64_t min_stake;
+    int64_t trust_level;
+    int64_t recheck_ms;
+    bool strict;                //  require_registry or min_stake
+    fg_resolver_t *registry;    //  the locators, NULL when none are set
+    zhashx_t *ratings;          //  hub id -> miner_trust_rating_t (owned)
+    zhashx_t *avoid;            //  hub key or endpoint -> refused until (ms, heap int64)
+    zhashx_t *pending;          //  seq as text -> s_pending_t (owned)
+    //  The hub in use
+    char endpoint [300];
+    char hub_key [41];          //  the key we reached it with
+    char hub_id [64];           //  from its statement or its rating
+    char ledger_key [65];       //  its receipts' key: from the registry or its statement
+    char nonce [33];            //  of the last statement request
+    bool trusted;               //  its rating skips the wallet checks
+    bool checked;               //  a check held on this connection (later ones log less)
+};
+
+//  --------------------------------------------------------------------------
+//  Ratings on disk
+
+int64_t
+miner_trust_score (const miner_trust_rating_t *rating)
+{
+    return rating->paid - rating->unpaid - S_BAD_RECEIPT * rating->bad;
+}
+
+//  The file name of a hub's record (without extension): its id, with
+//  anything that could leave the directory made harmless.
+static void
+s_path (miner_trust_t *self, const char *hub_id, const char *extension, char *path, size_t size)
+{
+    char name [64];
+    snprintf (name, sizeof name, "%s", hub_id);
+    for (char *c = name; *c; c++)
+        if (!isalnum ((unsigned char) *c) && *c != '-' && *c != '_' && (*c != '.' || c == name))
+            *c = '_';
+    snprintf (path, size, "%s/%s.%s", self->dir, name, extension);
+}
+
+static void
+s_rating_save (miner_trust_t *self, miner_trust_rating_t *rating)
+{
+    char path [1200], temp [1210];
+    s_path (self, rating->hub_id, "json", path, sizeof path);
+    snprintf (temp, sizeof temp, "%s.tmp", path);
+    json_t *root = json_pack ("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+        "hub_id", rating->hub_id, "hub_key", rating->hub_key, "ledger_key", rating->ledger_key,
+        "rating", (json_int_t) miner_trust_score (rating),
+        "paid", (json_int_t) rating->paid, "unpaid", (json_int_t) rating->unpaid,
+        "bad", (json_int_t) rating->bad, "earned", (json_int_t) rating->earned,
+        "first_ms", (json_int_t) rating->first_ms, "updated_ms", (json_int_t) rating->updated_ms);
+    if (!root || json_dump_file (root, temp, JSON_INDENT (2) | JSON_PRESERVE_ORDER)
+    ||  rename (temp, path))
+        zsys_warning ("miner %s: cannot keep the rating of hub %s in %s: %s", self->miner_id,
+                      rating->hub_id, path, strerror (errno));
+    json_decref (root);
+}
+
+static int64_t
+s_int (json_t *root, const char *key)
+{
+    json_t *value = json_object_get (root, key);
+    return json_is_integer (value)? (int64_t) json_integer_value (value): 0;
+}
+
+static void
+s_text (json_t *root, const char *key, char *field, size_t size)
+{
+    json_t *value = json_object_get (root, key);
+    const char *text = json_is_string (value)? json_string_value (value): "";
+    snprintf (field, size, "%s", fg_text_valid (text, size - 1)? text: "");
+}
+
+static void
+s_ratings_load (miner_trust_t *self)
+{
+    DIR *dir = opendir (self->dir);
+    struct dirent *item;
+    while (dir && (item = readdir (dir))) {
+        size_t length = strlen (item->d_name);
+        if (length < 6 || !streq (item->d_name + length - 5, ".json"))
+            continue;
+        char path [1400];
+        snprintf (path, sizeof path, "%s/%s", self->dir, item->d_name);
+        json_error_t error;
+        json_t *root = json_load_file (path, 0, &error);
+        miner_trust_rating_t *rating = (miner_trust_rating_t *) zmalloc (sizeof *rating);
+        if (root)
+            s_text (root, "hub_id", rating->hub_id, sizeof rating->hub_id);
+        if (!root || !*rating->hub_id) {
+            zsys_warning ("miner %s: ignoring %s: not a hub rating", self->miner_id, path);
+            free (rating);
+            json_decref (root);
+            continue;
+        }
+        s_text (root, "hub_key", rating->hub_key, sizeof rating->hub_key);
+        s_text (root, "ledger_key", rating->ledger_key, sizeof rating->ledger_key);
+        rating->paid = s_int (root, "paid");
+        rating->unpaid = s_int (root, "unpaid");
+        rating->bad = s_int (root, "bad");
+        rating->earned = s_int (root, "earned");
+        rating->first_ms = s_int (root, "first_ms");
+        rating->updated_ms = s_int (root, "updated_ms");
+        zhashx_update (self->ratings, rating->hub_id, rating);
+        json_decref (root);
+    }
+    if (dir)
+        closedir (dir);
+}
+
+//  The record of hub_id, made when missing.
+static miner_trust_rating_t *
+s_rating (miner_trust_t *self, const char *hub_id)
+{
+    miner_trust_rating_t *rating = (miner_trust_rating_t *) zhashx_lookup (self->ratings, hub_id);
+    if (!rating) {
+        rating = (miner_trust_rating_t *) zmalloc (sizeof *rating);
+        snprintf (rating->hub_id, sizeof rating->hub_id, "%s", hub_id);
+        rating->first_ms = fg_now_ms ();
+        zhashx_update (self->ratings, rating->hub_id, rating);
+    }
+    return rating;
+}
+
+//  The record of the hub with this CurveZMQ key (the latest, if several).
+static miner_trust_rating_t *
+s_rating_by_key (miner_trust_t *self, const char *hub_key)
+{
+    miner_trust_rating_t *found = NULL;
+    if (!*hub_key)
+        return NULL;
+    for (miner_trust_rating_t *rating = (miner_trust_rating_t *) zhashx_first (self->ratings);
+         rating; rating = (miner_trust_rating_t *) zhashx_next (self->ratings))
+        if (streq (rating->hub_key, hub_key) && (!found || rating->updated_ms > found->updated_ms))
+            found = rating;
+    return found;
+}
+
+//  --------------------------------------------------------------------------
+//  Life
+
+int
+miner_trust_check_config (fg_config_t *config, char *err, size_t err_size)
+{
+    if (fg_config_bool (config, "miner/require_registry")
+    &&  !*fg_config_str (config, "locator/endpoints")) {
+        snprintf (err, err_size, "miner/require_registry is on but locator/endpoints is empty: "
+                  "the hub registry is kept by the locators");
+        return -1;
+    }
+    return 0;
+}
+
+miner_trust_t *
+miner_trust_new (fg_config_t *config, const char *data_dir, const char *miner_id,
+                 char *err, size_t err_size)
+{
+    miner_trust_t *self = (miner_trust_t *) zmalloc (sizeof (miner_trust_t));
+    snprintf (self->dir, sizeof self->dir, "%s/hubs", data_dir);
+    snprintf (self->miner_id, sizeof self->miner_id, "%s", miner_id);
+    if (zsys_dir_create ("%s", self->dir)) {
+        snprintf (err, err_size, "cannot create %s: %s", self->dir, strerror (errno));
+        free (self);
+        return NULL;
+    }
+    self->require_registry = fg_config_bool (config, "miner/require_registry");
+    self->min_stake = fg_config_int (config, "miner/min_stake");
+    self->trust_level = fg_config_int (config, "miner/trust_level");
+    self->recheck_ms = fg_config_int (config, "miner/recheck_s") * 1000;
+    self->strict = self->require_registry || self->min_stake > 0;
+    const char *locators = fg_config_str (config, "locator/endpoints");
+    if (*locators)
+        self->registry = fg_resolver_new (locators, (int) fg_config_int (config, "locator/timeout_ms"));
+    self->ratings = zhashx_new ();
+    zhashx_set_destructor (self->ratings, (zhashx_destructor_fn *) zstr_free);
+    self->avoid = zhashx_new ();
+    zhashx_set_destructor (self->avoid, (zhashx_destructor_fn *) zstr_free);
+    self->pending = zhashx_new ();
+    zhashx_set_destructor (self->pending, (zhashx_destructor_fn *) zstr_free);
+    s_ratings_load (self);
+    if (self->strict || self->trust_level)
+        zsys_info ("miner %s: checks hubs: %s, frozen stake at least %" PRId64 ", trusted above "
+                   "rating %" PRId64 "%s; %zu hubs rated", miner_id,
+                   self->require_registry? "registered in the hub registry": "any registry state",
+                   self->min_stake, self->trust_level, self->trust_level? "": " (never)",
+                   zhashx_size (self->ratings));
+    return self;
+}
+
+void
+miner_trust_destroy (miner_trust_t **self_p)
+{
+    if (*self_p) {
+        miner_trust_t *self = *self_p;
+        fg_resolver_destroy (&self->registry);
+        zhashx_destroy (&self->ratings);
+        zhashx_destroy (&self->avoid);
+        zhashx_destroy (&self->pending);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Checks
+
+static miner_trust_verdict_t
+s_refuse (miner_trust_t *self, char *why, size_t why_size, const char *format, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+//  Writes why and remembers the refusal, so the agent tries others first.
+static miner_trust_verdict_t
+s_refuse (miner_trust_t *self, char *why, size_t why_size, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    vsnprintf (why, why_size, format, args);
+    va_end (args);
+    int64_t *until = (int64_t *) zmalloc (sizeof (int64_t));
+    *until = zclock_mono () + S_AVOID_MS;
+    zhashx_update (self->avoid, *self->hub_key? self->hub_key: self->endpoint, until);
+    return MINER_TRUST_REFUSE;
+}
+
+typedef enum {
+    S_REGISTRY_FOUND,
+    S_REGISTRY_ABSENT,
+    S_REGISTRY_UNREACHABLE
+} s_lookup_t;
+
+//  Looks hub_id up in the locators' registry; entry gets its row.
+static s_lookup_t
+s_registry_lookup (miner_trust_t *self, const char *hub_id, fg_env_t **reply_p,
+                   Fogrid__RegistryHub **entry_p, char *text, size_t text_size)
+{
+    *reply_p = NULL;
+    *entry_p = NULL;
+    if (!self->registry) {
+        snprintf (text, text_size, "no locator is configured");
+        return S_REGISTRY_UNREACHABLE;
+    }
+    Fogrid__RegistryList list = FOGRID__REGISTRY_LIST__INIT;
+    list.hub_id = (char *) hub_id;
+    fg_env_t request = FOGRID__ENVELOPE__INIT;
+    request.body_case = FOGRID__ENVELOPE__BODY_REGISTRY_LIST;
+    request.registry_list = &list;
+    fg_error_t rc = fg_resolver_call (self->registry, &request, reply_p);
+    if (rc || !*reply_p || (*reply_p)->body_case != FOGRID__ENVELOPE__BODY_REGISTRY_REPLY) {
+        snprintf (text, text_size, "%s", rc? fg_resolver_error_text (self->registry)
+                                           : "the locator answered something else");
+        fg_msg_free (reply_p);
+        return S_REGISTRY_UNREACHABLE;
+    }
+    Fogrid__RegistryReply *reply = (*reply_p)->registry_reply;
+    for (size_t index = 0; index < reply->n_hubs; index++)
+        if (streq (reply->hubs [index]->hub_id, hub_id))
+            *entry_p = reply->hubs [index];
+    return *entry_p? S_REGISTRY_FOUND: S_REGISTRY_ABSENT;
+}
+
+//  The registry's word on a trusted hub: only suspected, blacklisted or
+//  another key refuse it; an absent entry or no answer does not.
+static miner_trust_verdict_t
+s_trusted_check (miner_trust_t *self, char *why, size_t why_size)
+{
+    if (!self->require_registry)
+        return MINER_TRUST_ACCEPT;
+    fg_env_t *reply;
+    Fogrid__RegistryHub *entry;
+    char text [600];
+    s_lookup_t found = s_registry_lookup (self, self->hub_id, &reply, &entry, text, sizeof text);
+    miner_trust_verdict_t verdict = MINER_TRUST_ACCEPT;
+    if (found == S_REGISTRY_FOUND && !streq (entry->status, "registered"))
+        verdict = s_refuse (self, why, why_size, "hub %s is %s in the hub registry (%s), trusted "
+                            "as it is here", self->hub_id, entry->status, entry->reason);
+    else
+    if (found == S_REGISTRY_FOUND && *entry->hub_key && *self->hub_key
+    &&  !streq (entry->hub_key, self->hub_key))
+        verdict = s_refuse (self, why, why_size, "the hub registry names another CurveZMQ key for "
+                            "hub %s than the one it answers with", self->hub_id);
+    else
+    if (found != S_REGISTRY_FOUND)
+        fg_debug ("miner %s: trusted hub %s: %s", self->miner_id, self->hub_id,
+                  found == S_REGISTRY_ABSENT? "not in the registry": text);
+    fg_msg_free (&reply);
+    return verdict;
+}
+
+static bool
+s_is_trusted (miner_trust_t *self, miner_trust_rating_t *rating)
+{
+    return rating && self->trust_level > 0 && miner_trust_score (rating) > self->trust_level;
+}
+
+miner_trust_verdict_t
+miner_trust_begin (miner_trust_t *self, const char *endpoint, const char *hub_key,
+                   char *why, size_t why_size)
+{
+    miner_trust_end (self);
+    snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
+    snprintf (self->hub_key, sizeof self->hub_key, "%s", hub_key? hub_key: "");
+    self->hub_id [0] = 0;
+    self->ledger_key [0] = 0;
+    self->trusted = false;
+    self->checked = false;
+    miner_trust_rating_t *rating = s_rating_by_key (self, self->hub_key);
+    if (s_is_trusted (self, rating)) {
+        self->trusted = true;
+        snprintf (self->hub_id, sizeof self->hub_id, "%s", rating->hub_id);
+        snprintf (self->ledger_key, sizeof self->ledger_key, "%s", rating->ledger_key);
+        miner_trust_verdict_t verdict = s_trusted_check (self, why, why_size);
+        if (verdict == MINER_TRUST_ACCEPT)
+            zsys_info ("miner %s: hub %s is trusted (rating %" PRId64 ", above %" PRId64 "): "
+                       "no wallet check", self->miner_id, rating->hub_id,
+                       miner_trust_score (rating), self->trust_level);
+        return verdict;
+    }
+    return self->strict? MINER_TRUST_ASK_FIRST: MINER_TRUST_ASK;
+}
+
+miner_trust_verdict_t
+miner_trust_recheck (miner_trust_t *self, char *why, size_t why_size)
+{
+    miner_trust_rating_t *rating = *self->hub_id
+                                 ? (miner_trust_rating_t *) zhashx_lookup (self->ratings, self->hub_id)
+                                 : NULL;
+    self->trusted = s_is_trusted (self, rating);
+    if (self->trusted)
+        return s_trusted_check (self, why, why_size);
+    return MINER_TRUST_ASK;
+}
+
+void
+miner_trust_request (miner_trust_t *self, Fogrid__WalletStatement *request)
+{
+    unsigned char bytes [16];
+    randombytes_buf (bytes, sizeof bytes);
+    sodium_bin2hex (self->nonce, sizeof self->nonce, bytes, sizeof bytes);
+    request->nonce = self->nonce;
+}
+
+miner_trust_verdict_t
+miner_trust_statement (miner_trust_t *self, const Fogrid__WalletStatementReply *reply,
+                       char *why, size_t why_size)
+{
+    const char *hub_id = reply->hub_id;
+    if (!*self->nonce || !streq (reply->nonce, self->nonce))
+        return s_refuse (self, why, why_size, "its wallet statement does not answer our request "
+                         "(another nonce: an old statement played back?)");
+    self->nonce [0] = 0;
+    if (!*hub_id || !fg_text_valid (hub_id, 63))
+        return s_refuse (self, why, why_size, "its wallet statement names no valid hub id");
+    if (*self->hub_id && !streq (self->hub_id, hub_id))
+        return s_refuse (self, why, why_size, "it was hub %s and now says it is %.63s",
+                         self->hub_id, hub_id);
+    //  The registry, when required: what makes the ledger key worth anything
+    char ledger_key [65] = "", text [600];
+    if (self->require_registry) {
+        fg_env_t *answer;
+        Fogrid__RegistryHub *entry;
+        s_lookup_t found = s_registry_lookup (self, hub_id, &answer, &entry, text, sizeof text);
+        miner_trust_verdict_t verdict = MINER_TRUST_ACCEPT;
+        if (found == S_REGISTRY_UNREACHABLE)
+            verdict = s_refuse (self, why, why_size, "cannot check hub %s in the hub registry "
+                                "(miner/require_registry): %s", hub_id, text);
+        else
+        if (found == S_REGISTRY_ABSENT)
+            verdict = s_refuse (self, why, why_size, "hub %s is not in the hub registry "
+                                "(miner/require_registry)", hub_id);
+        else
+        if (!streq (entry->status, "registered"))
+            verdict = s_refuse (self, why, why_size, "hub %s is %s in the hub registry%s%s",
+                                hub_id, entry->status, *entry->reason? ": ": "", entry->reason);
+        else
+        if (*entry->hub_key && *self->hub_key && !streq (entry->hub_key, self->hub_key))
+            verdict = s_refuse (self, why, why_size, "the hub registry names another CurveZMQ "
+                                "key for hub %s than the one it answers with", hub_id);
+        else
+            snprintf (ledger_key, sizeof ledger_key, "%s", entry->ledger_key);
+        fg_msg_free (&answer);
+        if (verdict != MINER_TRUST_ACCEPT)
+            return verdict;
+    }
+    if (fg_statement_verify (reply, ledger_key, text, sizeof text))
+        return s_refuse (self, why, why_size, "the wallet statement of hub %s does not hold: %s",
+                         hub_id, text);
+    const char *state = reply->state;
+    if (streq (state, "suspected") || streq (state, "punished") || streq (state, "closed"))
+        return s_refuse (self, why, why_size, "the wallet of hub %s is %s", hub_id, state);
+    if (!streq (state, "registered") && self->strict)
+        return s_refuse (self, why, why_size, "the wallet of hub %s is %.32s, not registered: "
+                         "it pays nobody", hub_id, state);
+    if (reply->frozen < self->min_stake)
+        return s_refuse (self, why, why_size, "hub %s's frozen stake of %" PRId64 " is below "
+                         "miner/min_stake (%" PRId64 ")", hub_id, reply->frozen, self->min_stake);
+
+    //  It holds: this is the hub, and its receipts carry this key
+    snprintf (self->hub_id, sizeof self->hub_id, "%s", hub_id);
+    snprintf (self->ledger_key, sizeof self->ledger_key, "%s", reply->ledger_key);
+    miner_trust_rating_t *rating = s_rating (self, hub_id);
+    if (*rating->ledger_key && strcasecmp (rating->ledger_key, reply->ledger_key)) {
+        zsys_warning ("miner %s: hub %s signs with another ledger key than before (%.16s..., "
+                      "was %.16s...): its rating starts again", self->miner_id, hub_id,
+                      reply->ledger_key, rating->ledger_key);
+        rating->paid = rating->unpaid = rating->bad = rating->earned = 0;
+    }
+    if (!streq (rating->ledger_key, reply->ledger_key) || !streq (rating->hub_key, self->hub_key)) {
+        snprintf (rating->ledger_key, sizeof rating->ledger_key, "%s", reply->ledger_key);
+        snprintf (rating->hub_key, sizeof rating->hub_key, "%s", self->hub_key);
+        rating->updated_ms = fg_now_ms ();
+        s_rating_save (self, rating);
+    }
+    char text_ok [400];
+    snprintf (text_ok, sizeof text_ok, "hub %s checked: %s%swallet %s, stake %" PRId64
+              ", escrow %" PRId64 ", %zu recent payouts; rating %" PRId64, hub_id,
+              self->require_registry? "registered in the hub registry, ": "",
+              *ledger_key? "ledger key as registered, ": "", state, reply->frozen,
+              reply->escrow_total, reply->n_recent_payouts, miner_trust_score (rating));
+    if (self->checked)
+        fg_debug ("miner %s: %s", self->miner_id, text_ok);
+    else
+        zsys_info ("miner %s: %s", self->miner_id, text_ok);
+    self->checked = true;
+    return MINER_TRUST_ACCEPT;
+}
+
+miner_trust_verdict_t
+miner_trust_statement_failed (miner_trust_t *self, const char *text, char *why, size_t why_size)
+{
+    self->nonce [0] = 0;
+    if (self->strict)
+        return s_refuse (self, why, why_size, "the hub gives no wallet statement (%s)", text);
+    zsys_notice ("miner %s: the hub at %s gives no wallet statement (%s): working for it "
+                 "unchecked", self->miner_id, self->endpoint, text);
+    return MINER_TRUST_ACCEPT;
+}
+
+void
+miner_trust_end (miner_trust_t *self)
+{
+    zhashx_purge (self->pending);
+    self->nonce [0] = 0;
+}
+
+bool
+miner_trust_avoid (miner_trust_t *self, const char *endpoint, const char *hub_key)
+{
+    const char *which = hub_key && *hub_key? hub_key: endpoint;
+    int64_t *until = (int64_t *) zhashx_lookup (self->avoid, which);
+    if (until && *until <= zclock_mono ()) {
+        zhashx_delete (self->avoid, which);
+        until = NULL;
+    }
+    return until != NULL;
+}
+
+int64_t
+miner_trust_retry_ms (miner_trust_t *self)
+{
+    (void) self;
+    return S_RETRY_MS;
+}
+
+int64_t
+miner_trust_recheck_ms (miner_trust_t *self)
+{
+    return self->recheck_ms;
+}
+
+const char *
+miner_trust_hub_id (miner_trust_t *self)
+{
+    return self->hub_id;
+}
+
+//  --------------------------------------------------------------------------
+//  Payment history
+
+void
+miner_trust_result_sent (miner_trust_t *self, uint64_t seq, const Fogrid__TaskResult *result)
+{
+    if (zhashx_size (self->pending) >= S_MAX_PENDING)
+        zhashx_purge (self->pending);       //  a hub that never answers: forget
+    s_pending_t *pending = (s_pending_t *) zmalloc (sizeof (s_pending_t));
+    snprintf (pending->task_id, sizeof pending->task_id, "%s", result->task_id);
+    pending->attempt = result->attempt;
+    pending->success = !*result->error && !result->timed_out && result->term_signal == 0
+                    && result->exit_code == 0;
+    char key [32];
+    snprintf (key, sizeof key, "%" PRIu64, seq);
+    zhashx_update (self->pending, key, pending);
+}
+
+void
+miner_trust_result_refused (miner_trust_t *self, uint64_t seq)
+{
+    char key [32];
+    snprintf (key, sizeof key, "%" PRIu64, seq);
+    zhashx_delete (self->pending, key);
+}
+
+//  Keeps a good receipt next to the hub's rating.
+static void
+s_receipt_keep (miner_trust_t *self, const char *hub_id, const fg_receipt_t *receipt)
+{
+    char path [1200];
+    s_path (self, hub_id, "receipts", path, sizeof path);
+    char *json = fg_receipt_json (receipt);
+    json_t *root = json? json_loads (json, 0, NULL): NULL;
+    char *line = root? json_dumps (root, JSON_COMPACT | JSON_PRESERVE_ORDER): NULL;
+    FILE *file = line? fopen (path, "a"): NULL;
+    if (!file || fprintf (file, "%s\n", line) < 0 || fclose (file))
+        zsys_warning ("miner %s: cannot keep the receipt of %s in %s", self->miner_id,
+                      receipt->task_id, path);
+    free (line);
+    json_decref (root);
+    free (json);
+}
+
+void
+miner_trust_result_ok (miner_trust_t *self, uint64_t seq, const char *receipt_json)
+{
+    char key [32];
+    snprintf (key, sizeof key, "%" PRIu64, seq);
+    s_pending_t *pending = (s_pending_t *) zhashx_lookup (self->pending, key);
+    if (!pending)
+        return;
+    fg_receipt_t receipt;
+    char err [400] = "";
+    bool has_receipt = receipt_json && *receipt_json;
+    int parsed = has_receipt? fg_receipt_parse (&receipt, receipt_json, err, sizeof err): -1;
+    const char *hub_id = *self->hub_id? self->hub_id: parsed == 0? receipt.hub_id: "";
+    if (!pending->success || !*hub_id) {
+        zhashx_delete (self->pending, key);
+        return;
+    }
+    miner_trust_rating_t *rating = s_rating (self, hub_id);
+    const char *ledger_key = *self->ledger_key? self->ledger_key
+                           : *rating->ledger_key? rating->ledger_key: NULL;
+    if (!has_receipt) {
+        rating->unpaid++;
+        zsys_info ("miner %s: hub %s paid nothing for task %s (rating %" PRId64 ")",
+                   self->miner_id, hub_id, pending->task_id, miner_trust_score (rating));
+    }
+    else {
+        if (parsed == 0 && fg_receipt_verify (&receipt, ledger_key, err, sizeof err) == 0) {
+            if (!streq (receipt.miner_id, self->miner_id))
+                snprintf (err, sizeof err, "it pays miner %s, not us", receipt.miner_id);
+            else
+            if (!streq (receipt.task_id, pending->task_id) || receipt.attempt != pending->attempt)
+                snprintf (err, sizeof err, "it is for task %s attempt %u, not %s attempt %u",
+                          receipt.task_id, receipt.attempt, pending->task_id, pending->attempt);
+            else
+            if (!streq (receipt.hub_id, hub_id))
+                snprintf (err, sizeof err, "it names hub %s", receipt.hub_id);
+        }
+        if (*err) {
+            rating->bad++;
+            zsys_warning ("miner %s: the receipt of hub %s for task %s does not hold: %s "
+                          "(rating %" PRId64 ")", self->miner_id, hub_id, pending->task_id, err,
+                          miner_trust_score (rating));
+        }
+        else {
+            rating->paid++;
+            rating->earned += receipt.amount;
+            if (!*rating->ledger_key)
+                snprintf (rating->ledger_key, sizeof rating->ledger_key, "%s", receipt.hub_key);
+            s_receipt_keep (self, hub_id, &receipt);
+            zsys_info ("miner %s: hub %s paid %" PRId64 " for task %s, receipt kept (rating %"
+                       PRId64 ")", self->miner_id, hub_id, receipt.amount, pending->task_id,
+                       miner_trust_score (rating));
+        }
+    }
+    rating->updated_ms = fg_now_ms ();
+    s_rating_save (self, rating);
+    zhashx_delete (self->pending, key);
+}
+
+int
+miner_trust_rating (miner_trust_t *self, const char *hub_id, miner_trust_rating_t *rating)
+{
+    miner_trust_rating_t *found = (miner_trust_rating_t *) zhashx_lookup (self->ratings, hub_id);
+    if (!found)
+        return -1;
+    *rating = *found;
+    return 0;
+}

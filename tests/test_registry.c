@@ -1,0 +1,696 @@
+/*  =========================================================================
+    test_registry - the hub registry (whitelist) the locators keep, and
+    miners that check a hub before they work for it
+
+    First the parts on their own: the registry table (loc_hubs: who may
+    change it, what it accepts, that it survives a reopen), the signed
+    wallet statement (fg_statement), the miner's checks and its rating of
+    hubs from their receipts (miner_trust). Then real processes on
+    loopback with security on, as in test_spine: a locator whose DAO key
+    is made here, a hub, `fogrid registry` and `fogrid admin registry`,
+    the registry kept across a restart of the locator; a miner with
+    miner/require_registry that refuses the hub while it is not
+    registered, works for it (and is paid, with receipts that rate the
+    hub) once the DAO registers it, leaves it when the DAO suspects it,
+    refuses it when the registry names another ledger key (the hub's
+    statement then looks forged), and a miner whose miner/min_stake the
+    hub's stake does not cover.
+    =========================================================================  */
+#include "test_support.h"
+#include "loc_hubs.h"
+#include "loc_server.h"
+#include "fg_receipt.h"
+#include "fg_statement.h"
+#include "miner_agent.h"
+#include "miner_trust.h"
+#include <sodium.h>
+
+//  --------------------------------------------------------------------------
+//  The registry table
+
+static fg_error_t
+s_set (loc_hubs_t *hubs, const char *key, const char *hub_id, const char *status,
+       const char *hub_key, const char *reason, int64_t stake, char *why)
+{
+    Fogrid__RegistrySet set = FOGRID__REGISTRY_SET__INIT;
+    set.hub_id = (char *) hub_id;
+    set.status = (char *) status;
+    set.hub_key = (char *) hub_key;
+    set.reason = (char *) reason;
+    set.stake = stake;
+    return loc_hubs_set (hubs, key, &set, fg_now_ms (), why, 300);
+}
+
+static void
+test_table (void)
+{
+    char *dir = ts_tmpdir_new ("registry-table");
+    char data [600], db [700], err [300], why [300];
+    snprintf (data, sizeof data, "%s/locator", dir);
+    snprintf (db, sizeof db, "%s/registry.db", data);
+    zcert_t *dao = zcert_new (), *hub = zcert_new (), *other = zcert_new ();
+    const char *dao_key = zcert_public_txt (dao);
+
+    //  No admin key, no database: nothing on disk, nobody may change it
+    loc_hubs_t *hubs = loc_hubs_new (data, "", err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (hubs);
+    CU_ASSERT_FALSE (zsys_file_exists (db));
+    CU_ASSERT_EQUAL (loc_hubs_size (hubs), 0);
+    CU_ASSERT_EQUAL (s_set (hubs, dao_key, "h-1", "registered", "", "", -1, why), FG_E_DENIED);
+    loc_hubs_destroy (&hubs);
+    CU_ASSERT_FALSE (zsys_file_exists (db));
+
+    //  The DAO's key may; another key may not
+    hubs = loc_hubs_new (data, dao_key, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (hubs);
+    CU_ASSERT_TRUE (loc_hubs_is_admin (hubs, dao_key));
+    CU_ASSERT_FALSE (loc_hubs_is_admin (hubs, zcert_public_txt (other)));
+    CU_ASSERT_FALSE (loc_hubs_is_admin (hubs, ""));
+    CU_ASSERT_EQUAL (s_set (hubs, zcert_public_txt (other), "h-1", "registered", "", "", -1, why),
+                     FG_E_DENIED);
+    CU_ASSERT_PTR_NOT_NULL (strstr (why, "only the DAO"));
+    CU_ASSERT_EQUAL (s_set (hubs, dao_key, "h-1", "registered", zcert_public_txt (hub), "stake seen",
+                            500, why), FG_OK);
+    //  What it refuses: a bad status, a suspicion without a reason, a bad
+    //  key, a key another hub holds, a bad hub id
+    CU_ASSERT_EQUAL (s_set (hubs, dao_key, "h-1", "gone", "", "", -1, why), FG_E_INVALID);
+    CU_ASSERT_EQUAL (s_set (hubs, dao_key, "h-1", "suspected", "", "", -1, why), FG_E_INVALID);
+    CU_ASSERT_PTR_NOT_NULL (strstr (why, "reason"));
+    CU_ASSERT_EQUAL (s_set (hubs, dao_key, "h-2", "registered", "not a key", "", -1, why),
+                     FG_E_INVALID);
+    CU_ASSERT_EQUAL (s_set (hubs, dao_key, "h-2", "registered", zcert_public_txt (hub), "", -1, why),
+                     FG_E_INVALID);
+    CU_ASSERT_PTR_NOT_NULL (strstr (why, "h-1"));
+    CU_ASSERT_EQUAL (s_set (hubs, dao_key, "a hub", "registered", "", "", -1, why), FG_E_INVALID);
+    //  Suspected, with the key and the stake kept
+    CU_ASSERT_EQUAL (s_set (hubs, dao_key, "h-1", "suspected", "", "late payouts", -1, why), FG_OK);
+    CU_ASSERT_EQUAL (s_set (hubs, dao_key, "h-3", "blacklisted", "", "stole", 0, why), FG_OK);
+    CU_ASSERT_EQUAL (loc_hubs_size (hubs), 2);
+    loc_hubs_destroy (&hubs);
+
+    //  Reopened (even without admin keys: read-only), it holds the same
+    CU_ASSERT_TRUE (zsys_file_exists (db));
+    hubs = loc_hubs_new (data, "", err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (hubs);
+    Fogrid__RegistryReply *reply = loc_hubs_list (hubs, "h-1", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL_FATAL (reply->n_hubs, 1);
+    CU_ASSERT_STRING_EQUAL (reply->hubs [0]->status, "suspected");
+    CU_ASSERT_STRING_EQUAL (reply->hubs [0]->reason, "late payouts");
+    CU_ASSERT_STRING_EQUAL (reply->hubs [0]->hub_key, zcert_public_txt (hub));
+    CU_ASSERT_EQUAL (reply->hubs [0]->stake, 500);
+    CU_ASSERT_STRING_EQUAL (reply->hubs [0]->updated_by, dao_key);
+    loc_hubs_reply_destroy (&reply);
+    reply = loc_hubs_list (hubs, NULL, zcert_public_txt (hub));
+    CU_ASSERT_EQUAL (reply->n_hubs, 1);
+    loc_hubs_reply_destroy (&reply);
+    reply = loc_hubs_list (hubs, NULL, NULL);
+    CU_ASSERT_EQUAL (reply->n_hubs, 2);
+    loc_hubs_reply_destroy (&reply);
+    CU_ASSERT_EQUAL (s_set (hubs, dao_key, "h-1", "registered", "", "", -1, why), FG_E_DENIED);
+    loc_hubs_destroy (&hubs);
+
+    //  The config: keys, a directory, or *
+    fg_config_t *config = fg_config_new (loc_server_defs);
+    CU_ASSERT_EQUAL (fg_config_set (config, "locator/admin_keys", "nonsense"), 0);
+    CU_ASSERT_EQUAL (loc_hubs_check_config (config, err, sizeof err), -1);
+    CU_ASSERT_EQUAL (fg_config_set (config, "locator/admin_keys", dir), 0);
+    CU_ASSERT_EQUAL (loc_hubs_check_config (config, err, sizeof err), 0);
+    CU_ASSERT_EQUAL (fg_config_set (config, "locator/admin_keys", "*"), 0);
+    CU_ASSERT_EQUAL (loc_hubs_check_config (config, err, sizeof err), 0);
+    fg_config_destroy (&config);
+    zcert_destroy (&dao);
+    zcert_destroy (&hub);
+    zcert_destroy (&other);
+    ts_tmpdir_remove (&dir);
+}
+
+//  --------------------------------------------------------------------------
+//  Statements and the miner's checks
+
+typedef struct {
+    unsigned char pk [crypto_sign_PUBLICKEYBYTES];
+    unsigned char sk [crypto_sign_SECRETKEYBYTES];
+    char hex [65];
+} s_ledger_key_t;
+
+static void
+s_ledger_key (s_ledger_key_t *key)
+{
+    CU_ASSERT_FATAL (sodium_init () >= 0);
+    crypto_sign_keypair (key->pk, key->sk);
+    sodium_bin2hex (key->hex, sizeof key->hex, key->pk, sizeof key->pk);
+}
+
+static void
+s_sign (const s_ledger_key_t *key, const char *text, char *sig_hex)
+{
+    unsigned char sig [crypto_sign_BYTES];
+    crypto_sign_detached (sig, NULL, (const unsigned char *) text, strlen (text), key->sk);
+    sodium_bin2hex (sig_hex, 129, sig, sizeof sig);
+}
+
+//  A statement of hub h-unit's wallet, signed by key.
+static void
+s_statement (Fogrid__WalletStatementReply *reply, const s_ledger_key_t *key, const char *nonce,
+             const char *state, int64_t frozen, char *sig_hex)
+{
+    fogrid__wallet_statement_reply__init (reply);
+    reply->hub_id = "h-unit";
+    reply->state = (char *) state;
+    reply->frozen = frozen;
+    reply->free_funds = 7;
+    reply->escrow_total = 3;
+    reply->at_ms = (uint64_t) fg_now_ms ();
+    reply->ledger_key = (char *) key->hex;
+    reply->nonce = (char *) nonce;
+    char *text = fg_statement_text (reply);
+    s_sign (key, text, sig_hex);
+    zstr_free (&text);
+    reply->signature = sig_hex;
+}
+
+static void
+test_statement (void)
+{
+    s_ledger_key_t key, other;
+    s_ledger_key (&key);
+    s_ledger_key (&other);
+    char sig [129], err [300];
+    Fogrid__LedgerEntry payout = FOGRID__LEDGER_ENTRY__INIT, *payouts [1] = { &payout };
+    payout.seq = 4;
+    payout.id = "pay/t-1";
+    payout.from = "escrow:t-1";
+    payout.to = "miner:m-1";
+    payout.amount = 95;
+    payout.hash = "00";
+    Fogrid__WalletStatementReply reply;
+    s_statement (&reply, &key, "n1", "registered", 500, sig);
+    //  With a payout in it, signed again
+    reply.n_recent_payouts = 1;
+    reply.recent_payouts = payouts;
+    char *text = fg_statement_text (&reply);
+    s_sign (&key, text, sig);
+    zstr_free (&text);
+    CU_ASSERT_EQUAL (fg_statement_verify (&reply, NULL, err, sizeof err), 0);
+    CU_ASSERT_EQUAL (fg_statement_verify (&reply, key.hex, err, sizeof err), 0);
+    //  Signed by another key than the registry's
+    CU_ASSERT_EQUAL (fg_statement_verify (&reply, other.hex, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (err, "not by the hub's key"));
+    //  Changed after signing: the stake, a payout
+    reply.frozen = 5000;
+    CU_ASSERT_EQUAL (fg_statement_verify (&reply, NULL, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (err, "bad signature"));
+    reply.frozen = 500;
+    payout.amount = 9500;
+    CU_ASSERT_EQUAL (fg_statement_verify (&reply, NULL, err, sizeof err), -1);
+    payout.amount = 95;
+    CU_ASSERT_EQUAL (fg_statement_verify (&reply, NULL, err, sizeof err), 0);
+    //  Signed by one key, naming another (a forger's statement)
+    reply.ledger_key = other.hex;
+    CU_ASSERT_EQUAL (fg_statement_verify (&reply, NULL, err, sizeof err), -1);
+}
+
+static fg_config_t *
+s_trust_config (const char *trust_level, const char *min_stake)
+{
+    fg_config_t *config = fg_config_new (miner_agent_defs);
+    CU_ASSERT_EQUAL (fg_config_set (config, "locator/endpoints", ""), 0);
+    CU_ASSERT_EQUAL (fg_config_set (config, "miner/hubs", "tcp://127.0.0.1:1"), 0);
+    CU_ASSERT_EQUAL (fg_config_set (config, "miner/trust_level", trust_level), 0);
+    CU_ASSERT_EQUAL (fg_config_set (config, "miner/min_stake", min_stake), 0);
+    return config;
+}
+
+//  Begins a connection and answers its statement request with a statement
+//  signed by key; returns the verdict on it.
+static miner_trust_verdict_t
+s_check (miner_trust_t *trust, const char *curve_key, const s_ledger_key_t *key, const char *state,
+         int64_t frozen, char *why)
+{
+    miner_trust_verdict_t verdict = miner_trust_begin (trust, "tcp://127.0.0.1:1", curve_key,
+                                                       why, 300);
+    if (verdict == MINER_TRUST_ACCEPT || verdict == MINER_TRUST_REFUSE)
+        return verdict;
+    Fogrid__WalletStatement request = FOGRID__WALLET_STATEMENT__INIT;
+    miner_trust_request (trust, &request);
+    char nonce [64];            //  a copy, as the hub's answer would carry
+    snprintf (nonce, sizeof nonce, "%s", request.nonce);
+    Fogrid__WalletStatementReply reply;
+    char sig [129];
+    s_statement (&reply, key, nonce, state, frozen, sig);
+    return miner_trust_statement (trust, &reply, why, 300);
+}
+
+//  A result of a task that succeeded (or not), sent with seq, then the
+//  hub's Ok with a receipt signed by key (NULL: no receipt).
+static void
+s_result (miner_trust_t *trust, uint64_t seq, const char *task_id, bool success,
+          const s_ledger_key_t *key, const char *miner_id)
+{
+    Fogrid__TaskResult result = FOGRID__TASK_RESULT__INIT;
+    result.task_id = (char *) task_id;
+    result.attempt = 1;
+    result.exit_code = success? 0: 1;
+    miner_trust_result_sent (trust, seq, &result);
+    if (!key) {
+        miner_trust_result_ok (trust, seq, "");
+        return;
+    }
+    fg_receipt_t receipt;
+    memset (&receipt, 0, sizeof receipt);
+    snprintf (receipt.task_id, sizeof receipt.task_id, "%s", task_id);
+    receipt.attempt = 1;
+    snprintf (receipt.miner_id, sizeof receipt.miner_id, "%s", miner_id);
+    receipt.amount = 95;
+    receipt.fee = 5;
+    snprintf (receipt.entry_id, sizeof receipt.entry_id, "pay/%s", task_id);
+    receipt.entry_seq = 9;
+    memset (receipt.entry_hash, 'a', 64);
+    receipt.at_ms = fg_now_ms ();
+    snprintf (receipt.hub_id, sizeof receipt.hub_id, "h-unit");
+    snprintf (receipt.hub_key, sizeof receipt.hub_key, "%s", key->hex);
+    char *text = fg_receipt_text (&receipt);
+    s_sign (key, text, receipt.signature);
+    zstr_free (&text);
+    char *json = fg_receipt_json (&receipt);
+    miner_trust_result_ok (trust, seq, json);
+    free (json);
+}
+
+static void
+test_trust (void)
+{
+    char *dir = ts_tmpdir_new ("registry-trust");
+    s_ledger_key_t key, other;
+    s_ledger_key (&key);
+    s_ledger_key (&other);
+    zcert_t *cert = zcert_new ();
+    const char *curve = zcert_public_txt (cert);
+    char err [300], why [300];
+    fg_config_t *config = s_trust_config ("0", "100");
+    miner_trust_t *trust = miner_trust_new (config, dir, "m-unit", err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (trust);
+
+    //  min_stake makes the check come first; what the statement must show
+    CU_ASSERT_EQUAL (miner_trust_begin (trust, "tcp://127.0.0.1:1", curve, why, sizeof why),
+                     MINER_TRUST_ASK_FIRST);
+    CU_ASSERT_EQUAL (s_check (trust, curve, &key, "registered", 500, why), MINER_TRUST_ACCEPT);
+    CU_ASSERT_STRING_EQUAL (miner_trust_hub_id (trust), "h-unit");
+    CU_ASSERT_EQUAL (s_check (trust, curve, &key, "registered", 99, why), MINER_TRUST_REFUSE);
+    CU_ASSERT_PTR_NOT_NULL (strstr (why, "below miner/min_stake"));
+    CU_ASSERT_TRUE (miner_trust_avoid (trust, "tcp://127.0.0.1:1", curve));
+    CU_ASSERT_EQUAL (s_check (trust, curve, &key, "suspected", 500, why), MINER_TRUST_REFUSE);
+    CU_ASSERT_PTR_NOT_NULL (strstr (why, "is suspected"));
+    CU_ASSERT_EQUAL (s_check (trust, curve, &key, "created", 500, why), MINER_TRUST_REFUSE);
+    //  A statement played back (another nonce), one changed after signing
+    CU_ASSERT_EQUAL (miner_trust_begin (trust, "tcp://127.0.0.1:1", curve, why, sizeof why),
+                     MINER_TRUST_ASK_FIRST);
+    Fogrid__WalletStatement request = FOGRID__WALLET_STATEMENT__INIT;
+    miner_trust_request (trust, &request);
+    Fogrid__WalletStatementReply reply;
+    char sig [129];
+    s_statement (&reply, &key, "an old nonce", "registered", 500, sig);
+    CU_ASSERT_EQUAL (miner_trust_statement (trust, &reply, why, sizeof why), MINER_TRUST_REFUSE);
+    CU_ASSERT_PTR_NOT_NULL (strstr (why, "nonce"));
+    miner_trust_request (trust, &request);
+    char nonce [64];
+    snprintf (nonce, sizeof nonce, "%s", request.nonce);
+    s_statement (&reply, &key, nonce, "registered", 50, sig);
+    reply.frozen = 5000;
+    CU_ASSERT_EQUAL (miner_trust_statement (trust, &reply, why, sizeof why), MINER_TRUST_REFUSE);
+    CU_ASSERT_PTR_NOT_NULL (strstr (why, "does not hold"));
+    miner_trust_destroy (&trust);
+    fg_config_destroy (&config);
+
+    //  Without min_stake or the registry: hello at once, the statement too
+    config = s_trust_config ("2", "0");
+    trust = miner_trust_new (config, dir, "m-unit", err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (trust);
+    CU_ASSERT_EQUAL (miner_trust_begin (trust, "tcp://127.0.0.1:1", curve, why, sizeof why),
+                     MINER_TRUST_ASK);
+    CU_ASSERT_EQUAL (miner_trust_statement_failed (trust, "no such request", why, sizeof why),
+                     MINER_TRUST_ACCEPT);
+    CU_ASSERT_EQUAL (s_check (trust, curve, &key, "created", 0, why), MINER_TRUST_ACCEPT);
+
+    //  Receipts rate the hub: paid, unpaid, forged; a failed task counts not
+    s_result (trust, 11, "t-1", true, &key, "m-unit");
+    s_result (trust, 12, "t-2", true, NULL, NULL);
+    s_result (trust, 13, "t-3", true, &other, "m-unit");
+    s_result (trust, 14, "t-4", false, NULL, NULL);
+    s_result (trust, 15, "t-5", true, &key, "m-someone-else");
+    miner_trust_rating_t rating;
+    CU_ASSERT_EQUAL_FATAL (miner_trust_rating (trust, "h-unit", &rating), 0);
+    CU_ASSERT_EQUAL (rating.paid, 1);
+    CU_ASSERT_EQUAL (rating.unpaid, 1);
+    CU_ASSERT_EQUAL (rating.bad, 2);
+    CU_ASSERT_EQUAL (rating.earned, 95);
+    CU_ASSERT_EQUAL (miner_trust_score (&rating), 1 - 1 - 200);
+    CU_ASSERT_STRING_EQUAL (rating.ledger_key, key.hex);
+    CU_ASSERT_STRING_EQUAL (rating.hub_key, curve);
+    //  An answer to a result we never sent changes nothing
+    miner_trust_result_ok (trust, 99, "");
+    CU_ASSERT_EQUAL (miner_trust_rating (trust, "h-unit", &rating), 0);
+    CU_ASSERT_EQUAL (rating.unpaid, 1);
+    miner_trust_destroy (&trust);
+
+    //  Kept on disk: the rating and the good receipt
+    char path [700];
+    snprintf (path, sizeof path, "%s/hubs/h-unit.json", dir);
+    CU_ASSERT_TRUE (zsys_file_exists (path));
+    CU_ASSERT_EQUAL (ts_run (NULL, "grep -q '\"rating\": -200' %s", path), 0);
+    CU_ASSERT_EQUAL (ts_run (NULL, "test $(wc -l < %s/hubs/h-unit.receipts) = 1", dir), 0);
+
+    //  A hub with another ledger key under that id starts again; three
+    //  paid tasks rate it above trust_level 2: the next connection skips
+    //  the wallet check
+    trust = miner_trust_new (config, dir, "m-unit", err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (trust);
+    CU_ASSERT_EQUAL (miner_trust_rating (trust, "h-unit", &rating), 0);
+    CU_ASSERT_EQUAL (rating.bad, 2);
+    CU_ASSERT_EQUAL (s_check (trust, curve, &other, "registered", 0, why), MINER_TRUST_ACCEPT);
+    CU_ASSERT_EQUAL (miner_trust_rating (trust, "h-unit", &rating), 0);
+    CU_ASSERT_EQUAL (rating.bad, 0);
+    CU_ASSERT_EQUAL (miner_trust_begin (trust, "tcp://127.0.0.1:1", curve, why, sizeof why),
+                     MINER_TRUST_ASK);
+    CU_ASSERT_EQUAL (s_check (trust, curve, &key, "registered", 0, why), MINER_TRUST_ACCEPT);
+    for (int index = 0; index < 3; index++) {
+        char task [16];
+        snprintf (task, sizeof task, "t-%d", 20 + index);
+        s_result (trust, 20 + index, task, true, &key, "m-unit");
+    }
+    CU_ASSERT_EQUAL (miner_trust_rating (trust, "h-unit", &rating), 0);
+    CU_ASSERT_EQUAL (miner_trust_score (&rating), 3);
+    CU_ASSERT_EQUAL (miner_trust_begin (trust, "tcp://127.0.0.1:1", curve, why, sizeof why),
+                     MINER_TRUST_ACCEPT);
+    //  Another key is another hub: checked in full
+    zcert_t *stranger = zcert_new ();
+    CU_ASSERT_EQUAL (miner_trust_begin (trust, "tcp://127.0.0.1:1", zcert_public_txt (stranger),
+                                        why, sizeof why), MINER_TRUST_ASK);
+    zcert_destroy (&stranger);
+    miner_trust_destroy (&trust);
+    fg_config_destroy (&config);
+    zcert_destroy (&cert);
+    ts_tmpdir_remove (&dir);
+}
+
+//  --------------------------------------------------------------------------
+//  Real processes
+
+typedef struct {
+    char *dir;                  //  temp dir: logs, data, keys
+    int locator_port;
+    char locator [64];          //  "tcp://127.0.0.1:N"
+    char bind [64];
+    char loc_data [600];
+    char locator_keys [600];    //  key files
+    char admin_keys [600];
+    char buyer_keys [600];
+    char hub_keys [600];
+    char admin_public [64];     //  the DAO's public key
+    char ledger_key [65];       //  the hub's, from fogrid admin wallet
+    char locator_key_opt [700];
+    ts_proc_t *locator_proc;
+    ts_proc_t *hub;
+    ts_proc_t *miners [2];
+} s_grid_t;
+
+static s_grid_t grid;
+
+#define S_HUB   "h-registry"
+
+static ts_proc_t *
+s_start_locator (void)
+{
+    char keys [700], admin [128];
+    snprintf (keys, sizeof keys, "security/keys=%s", grid.locator_keys);
+    snprintf (admin, sizeof admin, "locator/admin_keys=%s", grid.admin_public);
+    return ts_proc_start (grid.dir, "locator", "fogrid-locator", "--bind", grid.bind,
+                          "--dns", "", "--http", "", "--data", grid.loc_data,
+                          "-o", "locator/ttl_ms=2000", "-o", keys, "-o", admin, NULL);
+}
+
+//  The fogrid CLI with the given key pair; returns its exit status.
+static int
+s_fogrid (char **output, const char *keys, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    char *command = zsys_vprintf (format, args);
+    va_end (args);
+    int rc = ts_run (output, "%s -l %s -K %s -k %s %s", ts_bin ("fogrid"), grid.locator,
+                     grid.locator_keys, keys, command);
+    zstr_free (&command);
+    return rc;
+}
+
+static ts_proc_t *
+s_start_miner (int index, const char *name, const char *option)
+{
+    char id [64], data [700];
+    snprintf (id, sizeof id, "miner/id=%s", name);
+    snprintf (data, sizeof data, "%s/%s", grid.dir, name);
+    return grid.miners [index] = ts_proc_start (grid.dir, name, "fogrid-miner", "--locator",
+        grid.locator, "--name", name, "--data", data, "--cores", "1", "-o", id,
+        "-o", grid.locator_key_opt, "-o", "miner/heartbeat_ms=200", "-o", "miner/recheck_s=1",
+        "-o", "locator/timeout_ms=500", "-o", option, NULL);
+}
+
+typedef struct {
+    ts_proc_t *proc;
+    const char *text;
+} s_log_wait_t;
+
+static bool
+s_log_has_cond (void *arg)
+{
+    s_log_wait_t *wait = (s_log_wait_t *) arg;
+    return ts_run (NULL, "grep -qF -- \"%s\" %s", wait->text, wait->proc->log) == 0;
+}
+
+//  Waits until the daemon's log says text.
+static bool
+s_log_has (ts_proc_t *proc, const char *text, int timeout_ms)
+{
+    s_log_wait_t wait = { proc, text };
+    bool found = ts_wait_for (s_log_has_cond, &wait, timeout_ms);
+    if (!found) {
+        fprintf (stderr, "\nnot in %s's log: %s\n", proc->name, text);
+        ts_proc_dump_log (proc);
+    }
+    return found;
+}
+
+//  True when the hub lists the miner named arg as connected.
+static bool
+s_connected_cond (void *arg)
+{
+    char *output = NULL;
+    bool connected = false;
+    if (s_fogrid (&output, grid.buyer_keys, "miners") == 0) {
+        char *line = strstr (output, (const char *) arg);
+        if (line) {
+            line [strcspn (line, "\n")] = 0;
+            connected = strstr (line, " connected ") != NULL;
+        }
+    }
+    free (output);
+    return connected;
+}
+
+static int
+s_grid_up (void)
+{
+    memset (&grid, 0, sizeof grid);
+    grid.dir = ts_tmpdir_new ("registry");
+    grid.locator_port = ts_free_port ();
+    snprintf (grid.locator, sizeof grid.locator, "tcp://127.0.0.1:%d", grid.locator_port);
+    snprintf (grid.bind, sizeof grid.bind, "tcp://127.0.0.1:%d", grid.locator_port);
+    snprintf (grid.loc_data, sizeof grid.loc_data, "%s/locator", grid.dir);
+    snprintf (grid.locator_keys, sizeof grid.locator_keys, "%s/locator.key", grid.dir);
+    snprintf (grid.admin_keys, sizeof grid.admin_keys, "%s/dao.key", grid.dir);
+    snprintf (grid.buyer_keys, sizeof grid.buyer_keys, "%s/alice.key", grid.dir);
+    snprintf (grid.hub_keys, sizeof grid.hub_keys, "%s/hub.key", grid.dir);
+    snprintf (grid.locator_key_opt, sizeof grid.locator_key_opt, "security/locator_key=%s",
+              grid.locator_keys);
+    if (ts_run (NULL, "for k in %s %s %s %s; do %s keygen $k >/dev/null 2>&1 || exit 1; done",
+                grid.locator_keys, grid.admin_keys, grid.buyer_keys, grid.hub_keys,
+                ts_bin ("fogrid")) != 0
+    ||  fg_security_read_key (grid.admin_keys, grid.admin_public))
+        return -1;
+    grid.locator_proc = s_start_locator ();
+    char buyers [64], miners [64], data [600], keys [700];
+    snprintf (buyers, sizeof buyers, "tcp://127.0.0.1:%d", ts_free_port ());
+    snprintf (miners, sizeof miners, "tcp://127.0.0.1:%d", ts_free_port ());
+    snprintf (data, sizeof data, "%s/hub", grid.dir);
+    snprintf (keys, sizeof keys, "security/keys=%s", grid.hub_keys);
+    grid.hub = ts_proc_start (grid.dir, "hub", "fogrid-hub", "--buyers", buyers,
+                              "--miners", miners, "--locator", grid.locator, "--data", data,
+                              "-o", "hub/id=" S_HUB, "-o", "hub/heartbeat_ms=200",
+                              "-o", "hub/disconnect_ms=600", "-o", "hub/dead_ms=1200",
+                              "-o", "locator/ttl_ms=2000", "-o", "hub/open_deposits=1",
+                              "-o", "hub/wallet_stake=500", "-o", grid.locator_key_opt,
+                              "-o", keys, NULL);
+    return 0;
+}
+
+static int
+s_grid_down (void)
+{
+    for (int index = 0; index < 2; index++)
+        ts_proc_kill (&grid.miners [index]);
+    ts_proc_kill (&grid.hub);
+    ts_proc_kill (&grid.locator_proc);
+    ts_tmpdir_remove (&grid.dir);
+    return 0;
+}
+
+static bool
+s_hub_up_cond (void *arg)
+{
+    (void) arg;
+    char *output = NULL;
+    bool up = s_fogrid (&output, grid.buyer_keys, "admin wallet") == 0;
+    if (up) {
+        const char *at = strstr (output, "ledger    signed by ");
+        if (at)
+            snprintf (grid.ledger_key, sizeof grid.ledger_key, "%.64s",
+                      at + strlen ("ledger    signed by "));
+    }
+    free (output);
+    return up && strlen (grid.ledger_key) == 64;
+}
+
+static void
+test_admin (void)
+{
+    CU_ASSERT_FATAL (ts_wait_for (s_hub_up_cond, NULL, 10000));
+    char *output = NULL;
+    //  Anyone lists it; only the DAO changes it
+    CU_ASSERT_EQUAL (s_fogrid (&output, grid.buyer_keys, "registry"), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "(no hub)"));
+    free (output);
+    CU_ASSERT_EQUAL (s_fogrid (&output, grid.buyer_keys, "admin registry add h-other"), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "only the DAO"));
+    free (output);
+    CU_ASSERT_EQUAL (s_fogrid (&output, grid.admin_keys, "admin registry add h-other --stake 70 "
+                               "--reason 'seen'"), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "h-other registered"));
+    if (!strstr (output, "h-other registered"))
+        fprintf (stderr, "admin registry add: %s\n", output);
+    free (output);
+    CU_ASSERT_EQUAL (s_fogrid (&output, grid.admin_keys, "admin registry suspect h-other"), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "reason is required"));
+    free (output);
+    CU_ASSERT_EQUAL (s_fogrid (&output, grid.admin_keys, "admin registry blacklist h-other "
+                               "--reason 'paid itself'"), 0);
+    free (output);
+    CU_ASSERT_EQUAL (s_fogrid (&output, grid.admin_keys, "admin registry frobnicate h-other"), 2);
+    free (output);
+
+    //  The registry outlives the locator
+    CU_ASSERT_EQUAL (ts_proc_stop (&grid.locator_proc, 3000), 0);
+    grid.locator_proc = s_start_locator ();
+    zclock_sleep (300);
+    CU_ASSERT_EQUAL (s_fogrid (&output, grid.buyer_keys, "registry"), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "h-other"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "blacklisted"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "paid itself"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, grid.admin_public));
+    if (!strstr (output, "blacklisted"))
+        fprintf (stderr, "%s", output);
+    free (output);
+    CU_ASSERT_EQUAL (s_fogrid (&output, grid.buyer_keys, "registry --hub " S_HUB), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "(no hub " S_HUB ")"));
+    free (output);
+}
+
+static void
+test_miner_requires_registry (void)
+{
+    //  Not in the registry: refused, the hub never sees it
+    ts_proc_t *miner = s_start_miner (0, "m-reg", "miner/require_registry=1");
+    CU_ASSERT_FATAL (s_log_has (miner, "hub " S_HUB " is not in the hub registry", 10000));
+    CU_ASSERT_FALSE (s_connected_cond ("m-reg"));
+
+    //  Registered by the DAO, with its keys: the miner works for it, is
+    //  paid, keeps the receipt and rates the hub
+    char *output = NULL;
+    CU_ASSERT_EQUAL (s_fogrid (&output, grid.admin_keys, "admin registry add " S_HUB
+                               " --hub-key %s --ledger-key %s --stake 500", grid.hub_keys,
+                               grid.ledger_key), 0);
+    free (output);
+    CU_ASSERT_FATAL (ts_wait_for (s_connected_cond, "m-reg", 10000));
+    CU_ASSERT_TRUE (s_log_has (miner, "registered in the hub registry, ledger key as registered",
+                               1000));
+    CU_ASSERT_EQUAL (s_fogrid (&output, grid.buyer_keys, "deposit 10"), 0);
+    free (output);
+    CU_ASSERT_EQUAL (s_fogrid (&output, grid.buyer_keys, "submit --wait -- true"), 0);
+    free (output);
+    CU_ASSERT_TRUE (s_log_has (miner, "receipt kept (rating 1)", 5000));
+    char path [700];
+    snprintf (path, sizeof path, "%s/m-reg/hubs/" S_HUB ".json", grid.dir);
+    CU_ASSERT_EQUAL (ts_run (NULL, "grep -q '\"paid\": 1' %s", path), 0);
+    CU_ASSERT_EQUAL (ts_run (NULL, "grep -q '\"rating\": 1' %s", path), 0);
+    CU_ASSERT_EQUAL (ts_run (NULL, "grep -q '\"task_id\"' %s/m-reg/hubs/" S_HUB ".receipts",
+                             grid.dir), 0);
+
+    //  Suspected by the DAO: the miner leaves it at its next check
+    CU_ASSERT_EQUAL (s_fogrid (&output, grid.admin_keys, "admin registry suspect " S_HUB
+                               " --reason 'late payouts'"), 0);
+    free (output);
+    CU_ASSERT_TRUE (s_log_has (miner, "hub " S_HUB " is suspected in the hub registry: "
+                               "late payouts", 10000));
+    CU_ASSERT_TRUE (s_log_has (miner, "ready -> no-hub", 1000));
+
+    //  Cleared, but the registry names another ledger key: the hub's
+    //  statement is not signed by it (as a forger's would not be)
+    char forged [65];
+    memset (forged, 'b', 64);
+    forged [64] = 0;
+    CU_ASSERT_EQUAL (s_fogrid (&output, grid.admin_keys, "admin registry clear " S_HUB
+                               " --ledger-key %s", forged), 0);
+    free (output);
+    CU_ASSERT_TRUE (s_log_has (miner, "not by the hub's key bbbbbbbbbbbbbbbb", 10000));
+    CU_ASSERT_FALSE (s_connected_cond ("m-reg"));
+
+    //  The right key again: back to work
+    CU_ASSERT_EQUAL (s_fogrid (&output, grid.admin_keys, "admin registry clear " S_HUB
+                               " --ledger-key %s", grid.ledger_key), 0);
+    free (output);
+    CU_ASSERT_TRUE (ts_wait_for (s_connected_cond, "m-reg", 10000));
+    CU_ASSERT_EQUAL (ts_proc_stop (&grid.miners [0], 3000), 0);
+}
+
+static void
+test_miner_min_stake (void)
+{
+    //  The hub's stake is 500: a miner that wants 1000 refuses it
+    ts_proc_t *miner = s_start_miner (1, "m-rich", "miner/min_stake=1000");
+    CU_ASSERT_TRUE (s_log_has (miner, "frozen stake of 500 is below miner/min_stake (1000)", 10000));
+    CU_ASSERT_FALSE (s_connected_cond ("m-rich"));
+    //  Every daemon stops on SIGTERM by itself, with status 0
+    ts_proc_t **procs [3] = { &grid.miners [1], &grid.hub, &grid.locator_proc };
+    const char *names [3] = { "m-rich", "hub", "locator" };
+    for (int index = 0; index < 3; index++) {
+        int status = ts_proc_stop (procs [index], 3000);
+        CU_ASSERT_EQUAL (status, 0);
+        if (status != 0)
+            ts_run (NULL, "tail -40 %s/%s.log >&2", grid.dir, names [index]);
+    }
+}
+
+void
+test_registry_add (void)
+{
+    CU_pSuite units = CU_add_suite ("registry", NULL, NULL);
+    CU_add_test (units, "the registry table: the DAO's key, checks, kept on disk", test_table);
+    CU_add_test (units, "wallet statements: signed, changed, another key", test_statement);
+    CU_add_test (units, "the miner's checks and its rating of hubs from receipts", test_trust);
+    CU_pSuite live = CU_add_suite ("registry (real daemons)", s_grid_up, s_grid_down);
+    CU_add_test (live, "fogrid registry and admin registry; kept across a locator restart",
+                 test_admin);
+    CU_add_test (live, "require_registry: refused, registered and paid, suspected, wrong ledger key",
+                 test_miner_requires_registry);
+    CU_add_test (live, "min_stake: a hub with too small a stake is refused", test_miner_min_stake);
+}
