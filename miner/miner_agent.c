@@ -1076,8 +1076,9 @@ s_on_monitor (s_agent_t *self)
         }
         else
         if (!self->refused_logged) {
-            zsys_warning ("miner %s: the hub at %s refused the secure handshake (event 0x%x, "
-                          "%u): a wrong hub key, or our key is not admitted there",
+            zsys_warning ("miner %s: the secure handshake with the hub at %s failed (event "
+                          "0x%x, %u): the hub may be restarting, or its key is not the one "
+                          "we know, or our key is not admitted there",
                           self->id, self->endpoint, event, value);
             self->refused_logged = true;
         }
