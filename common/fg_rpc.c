@@ -112,7 +112,12 @@ fg_env_t *
 fg_rpc_call (fg_rpc_t *self, fg_env_t *req, int timeout_ms)
 {
     req->seq = ++self->seq;
-    zsock_set_sndtimeo (self->sock, timeout_ms);
+    //  The send waits for the connection (ZMQ_IMMEDIATE): a server that is
+    //  down is given half the time (but 2 s at least, a loaded machine's
+    //  CurveZMQ handshake), so a caller with several (the resolver's
+    //  locators) moves on to the next one sooner
+    int connect_ms = timeout_ms / 2 > 2000? timeout_ms / 2: (timeout_ms < 2000? timeout_ms: 2000);
+    zsock_set_sndtimeo (self->sock, connect_ms);
     if (fg_msg_send (self->sock, NULL, req)) {
         char text [600];
         snprintf (text, sizeof text, "cannot reach %s", self->endpoint);
