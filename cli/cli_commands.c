@@ -480,7 +480,8 @@ s_print_result (cli_client_t *client, const char *task_id, int which)
     if (which == 2)
         s_write_all (stdout, &result->stderr);
     else {
-        printf ("--- stdout%s\n", result->stdout_truncated? " (truncated)": "");
+        printf ("--- stdout%s%s%s\n", result->stdout_truncated? " (truncated)": "",
+                *result->stdout_sha256? ", sha256 ": "", result->stdout_sha256);
         s_write_all (stdout, &result->stdout);
         if (result->stdout.len && result->stdout.data [result->stdout.len - 1] != '\n')
             printf ("\n");

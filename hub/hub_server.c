@@ -1267,6 +1267,7 @@ s_handle_result (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key
     reply.stderr.len = zchunk_size (output.stderr_data);
     reply.stdout_truncated = output.stdout_truncated;
     reply.stderr_truncated = output.stderr_truncated;
+    reply.stdout_sha256 = output.stdout_sha256;
     fg_env_t env = FOGRID__ENVELOPE__INIT;
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_RESULT_REPLY;

@@ -139,6 +139,10 @@ hub_store_new (const char *data_dir)
         hub_store_destroy (&self);
         return NULL;
     }
+    //  Columns added after the first release: a store made before gets
+    //  them now (the error of a column that exists is expected)
+    sqlite3_exec (self->db, "ALTER TABLE tasks ADD COLUMN stdout_sha256 TEXT NOT NULL DEFAULT ''",
+                  NULL, NULL, NULL);
     return self;
 }
 
@@ -284,8 +288,8 @@ hub_store_task_output_set (hub_store_t *self, const char *task_id,
                            const Fogrid__TaskResult *result)
 {
     sqlite3_stmt *stmt = s_prepare (self,
-        "UPDATE tasks SET stdout = ?, stderr = ?, stdout_truncated = ?, stderr_truncated = ?"
-        " WHERE id = ?");
+        "UPDATE tasks SET stdout = ?, stderr = ?, stdout_truncated = ?, stderr_truncated = ?,"
+        " stdout_sha256 = ? WHERE id = ?");
     if (!stmt)
         return -1;
     //  A zero-length blob binds as NULL unless given a non-NULL pointer
@@ -296,7 +300,11 @@ hub_store_task_output_set (hub_store_t *self, const char *task_id,
                        (int) result->stderr.len, SQLITE_TRANSIENT);
     sqlite3_bind_int (stmt, 3, result->stdout_truncated);
     sqlite3_bind_int (stmt, 4, result->stderr_truncated);
-    s_bind_text (stmt, 5, task_id);
+    //  Only a hex digest is kept: the miner's word, as it gave it
+    const char *digest = result->stdout_sha256? result->stdout_sha256: "";
+    bool hex = strlen (digest) == 64 && strspn (digest, "0123456789abcdef") == 64;
+    s_bind_text (stmt, 5, hex? digest: "");
+    s_bind_text (stmt, 6, task_id);
     return s_run (self, stmt, "task output");
 }
 
@@ -399,7 +407,8 @@ hub_store_task_output (hub_store_t *self, const char *task_id, hub_output_t *out
 {
     memset (output, 0, sizeof *output);
     sqlite3_stmt *stmt = s_prepare (self,
-        "SELECT stdout, stderr, stdout_truncated, stderr_truncated FROM tasks WHERE id = ?");
+        "SELECT stdout, stderr, stdout_truncated, stderr_truncated, stdout_sha256"
+        " FROM tasks WHERE id = ?");
     if (!stmt)
         return -1;
     s_bind_text (stmt, 1, task_id);
@@ -412,6 +421,8 @@ hub_store_task_output (hub_store_t *self, const char *task_id, hub_output_t *out
                                           (size_t) sqlite3_column_bytes (stmt, 1));
         output->stdout_truncated = sqlite3_column_int (stmt, 2) != 0;
         output->stderr_truncated = sqlite3_column_int (stmt, 3) != 0;
+        snprintf (output->stdout_sha256, sizeof output->stdout_sha256, "%s",
+                  s_column_text (stmt, 4));
         rc = 0;
     }
     else

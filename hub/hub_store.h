@@ -19,6 +19,7 @@ typedef struct {
     zchunk_t *stderr_data;      //  never NULL, may be empty
     bool stdout_truncated;
     bool stderr_truncated;
+    char stdout_sha256 [65];    //  as the miner computed it over all of stdout, or ""
 } hub_output_t;
 
 //  One event of a task's history, as the store returns it.
