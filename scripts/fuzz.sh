@@ -32,6 +32,7 @@ targets="msg:$common"
 [ -f fuzz/fuzz_expr.c ] && targets="$targets expr:common/fg_expr.c"
 [ -f fuzz/fuzz_dns.c ] && targets="$targets dns:locator/loc_dns.c"
 [ -f fuzz/fuzz_config.c ] && targets="$targets config:${all_common}$gen/fogrid.pb-c.c"
+[ -f fuzz/fuzz_http.c ] && targets="$targets http:${all_common}locator/loc_registry.c,locator/loc_http.c,$gen/fogrid.pb-c.c"
 [ -f fuzz/fuzz_locator.c ] && targets="$targets locator:${all_common}locator/loc_registry.c,$gen/fogrid.pb-c.c"
 
 status=0
