@@ -150,6 +150,58 @@ s_attribute (void *arg, const char *name, fg_expr_value_t *value)
     return true;
 }
 
+//  What a miner's own constraint (miner/accept) may ask about a task: what
+//  it needs, its ceiling and limits, what it runs, whether it is a service.
+//  What the task does not set is 0 (or "" for text), not undefined: a
+//  miner that says `mem_mb <= 4096` accepts a task that names no memory.
+static bool
+s_task_attribute (void *arg, const char *name, fg_expr_value_t *value)
+{
+    const Fogrid__TaskSpec *spec = (const Fogrid__TaskSpec *) arg;
+    if (strncmp (name, "label.", 6) == 0) {
+        for (size_t index = 0; index < spec->n_labels; index++)
+            if (streq (spec->labels [index]->key, name + 6)) {
+                value->type = FG_EXPR_STRING;
+                value->text = spec->labels [index]->value;
+                return true;
+            }
+        return false;
+    }
+    bool image = spec->image && *spec->image;
+    if (streq (name, "image") || streq (name, "runtime")) {
+        value->type = FG_EXPR_STRING;
+        value->text = streq (name, "image")? (image? spec->image: "")
+                    : spec->runtime && *spec->runtime? spec->runtime: image? "docker": "process";
+        return true;
+    }
+    if (streq (name, "service")) {
+        value->type = FG_EXPR_BOOL;
+        value->number = spec->service_name && *spec->service_name;
+        return true;
+    }
+    value->type = FG_EXPR_INT;
+    if (streq (name, "cores"))
+        value->number = s_cores_needed (spec);
+    else
+    if (streq (name, "mem_mb"))
+        value->number = s_clamp (spec->mem_mb);
+    else
+    if (streq (name, "disk_mb"))
+        value->number = s_clamp (spec->disk_mb);
+    else
+    if (streq (name, "gpus"))
+        value->number = spec->gpus;
+    else
+    if (streq (name, "max_price"))
+        value->number = s_clamp (spec->max_price);
+    else
+    if (streq (name, "timeout_s"))
+        value->number = spec->timeout_s;
+    else
+        return false;
+    return true;
+}
+
 //  The spec's constraint parsed, or NULL when it does not parse
 static fg_expr_t *
 s_constraint (const Fogrid__TaskSpec *spec)
@@ -185,6 +237,14 @@ s_fits (const Fogrid__TaskSpec *spec, fg_expr_t *constraint, const hub_sched_min
     uint64_t price = res? res->price: 0;
     if (spec->max_price && price > spec->max_price)
         return false;
+    //  Two-sided: the miner's own terms too (empty: it takes anything)
+    if (res && res->constraint && *res->constraint) {
+        fg_expr_t *accept = fg_expr_parse (res->constraint, NULL, 0);
+        bool accepted = fg_expr_eval (accept, s_task_attribute, (void *) spec);
+        fg_expr_destroy (&accept);
+        if (!accepted)
+            return false;
+    }
     return fg_expr_eval (constraint, s_attribute, (void *) miner);
 }
 

@@ -1880,6 +1880,12 @@ s_handle_hello (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
                            "hello refused: miner_id (1..63), name and version must be printable");
         return;
     }
+    char why [256];
+    if (hello->resources && fg_expr_check (hello->resources->constraint, why, sizeof why)) {
+        fg_msg_send_error (self->miner_sock, peer, seq, FG_E_INVALID,
+                           "hello refused: the miner's constraint: %s", why);
+        return;
+    }
     if (hello->resources && hello->resources->price > (uint64_t) INT64_MAX) {
         fg_msg_send_error (self->miner_sock, peer, seq, FG_E_INVALID,
                            "hello refused: price %" PRIu64 " is over %" PRId64,

@@ -65,6 +65,7 @@
 #include "miner_resources.h"
 #include "miner_agent.h"
 #include "miner_http.h"
+#include "fg_expr.h"
 #include <pwd.h>
 #include "miner_trust.h"
 #include <errno.h>
@@ -91,6 +92,9 @@ const fg_cfg_def_t miner_agent_defs [] = {
       "disk offered in MB; 0 = the free space of the data directory" },
     { "miner/http", FG_CFG_STR, "127.0.0.1:7782", 0, 0,
       "HTTP address (HOST:PORT) of /healthz, /readyz and /metrics; empty = no HTTP" },
+    { "miner/accept", FG_CFG_STR, "", 0, 0,
+      "the tasks this miner takes, as an expression over the task (docs/constraints.md): "
+      "e.g. cores <= 2 && timeout_s <= 600 && !service; empty = any" },
     { "miner/task_user", FG_CFG_STR, "nobody", 0, 0,
       "user the process runtime's tasks run as when the miner runs as root (never root, "
       "never with the miner's groups); empty = the miner's own user" },
@@ -287,6 +291,11 @@ miner_agent_check_config (fg_config_t *config, char *err, size_t err_size)
     }
     if (miner_resources_check_labels (fg_config_str (config, "miner/labels"), err, err_size))
         return -1;
+    char why [256];
+    if (fg_expr_check (fg_config_str (config, "miner/accept"), why, sizeof why)) {
+        snprintf (err, err_size, "miner/accept: %s", why);
+        return -1;
+    }
     const char *runtime = fg_config_str (config, "miner/runtime");
     if (!streq (runtime, "auto")) {
         zlist_t *names = fg_split_list (runtime);

@@ -285,6 +285,44 @@ test_constraint (void)
     CU_ASSERT_FALSE (hub_sched_fits (&spec, &miners [1]));
 }
 
+//  Two-sided: a miner's own terms over the task (miner/accept)
+static void
+test_miner_accepts (void)
+{
+    Fogrid__Resources res = FOGRID__RESOURCES__INIT;
+    char *runtimes [2] = { "process", "docker" };
+    res.runtimes = runtimes;
+    res.n_runtimes = 2;
+    res.constraint = "cores <= 1 && timeout_s <= 600 && !service && image != \"evil\"";
+    hub_sched_miner_t miner = s_miner ("m-picky", 8, 8, 0, 0, &res);
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    spec.timeout_s = 60;
+    CU_ASSERT_TRUE (hub_sched_fits (&spec, &miner));       //  1 core, short, a process
+    spec.cores = 2;
+    CU_ASSERT_FALSE (hub_sched_fits (&spec, &miner));      //  too many cores for its terms
+    spec.cores = 1;
+    spec.timeout_s = 3600;
+    CU_ASSERT_FALSE (hub_sched_fits (&spec, &miner));
+    spec.timeout_s = 60;
+    spec.image = "evil";
+    CU_ASSERT_FALSE (hub_sched_fits (&spec, &miner));
+    spec.image = "good";
+    CU_ASSERT_TRUE (hub_sched_fits (&spec, &miner));
+    spec.service_name = "echo";
+    CU_ASSERT_FALSE (hub_sched_fits (&spec, &miner));
+    spec.service_name = "";
+    //  Its terms and the task's constraint must both hold
+    spec.constraint = "cores >= 16";
+    CU_ASSERT_FALSE (hub_sched_fits (&spec, &miner));
+    spec.constraint = "";
+    //  No terms: it takes anything that fits; terms that do not parse: nothing
+    res.constraint = "";
+    spec.cores = 4;
+    CU_ASSERT_TRUE (hub_sched_fits (&spec, &miner));
+    res.constraint = "cores <=";
+    CU_ASSERT_FALSE (hub_sched_fits (&spec, &miner));
+}
+
 void
 test_hub_sched_add (void)
 {
@@ -295,5 +333,6 @@ test_hub_sched_add (void)
         "an image needs a miner that runs docker", test_image_needs_docker,
         "only connected miners", test_liveness,
         "constraint expressions", test_constraint,
+        "a miner's own terms (two-sided match)", test_miner_accepts,
         NULL);
 }
