@@ -33,6 +33,7 @@
     well as here); sums are computed in int64 with every step checked.
     =========================================================================  */
 #include "fogrid.h"
+#include "hub_sql.h"
 #include "hub_ledger.h"
 #include <sqlite3.h>
 #include <sodium.h>
@@ -49,7 +50,8 @@
 
 struct _hub_ledger_t {
     sqlite3 *db;                //  the store's connection (not owned)
-    char *path;                 //  the database file, for log lines
+    char *path;                 //  the database file
+    char *who;                  //  "ledger PATH", for log lines
     unsigned char pk [crypto_sign_PUBLICKEYBYTES];  //  public key
     unsigned char sk [crypto_sign_SECRETKEYBYTES];  //  secret key
     char pk_hex [2 * crypto_sign_PUBLICKEYBYTES + 1];   //  public key, hex
@@ -101,53 +103,28 @@ hub_ledger_strerror (hub_ledger_rc_t rc)
 static int
 s_fail (hub_ledger_t *self, const char *what)
 {
-    zsys_error ("ledger %s: %s: %s", self->path, what, sqlite3_errmsg (self->db));
-    return -1;
+    return hub_sql_fail (self->db, self->who, what);
 }
 
 static int
 s_exec (hub_ledger_t *self, const char *sql)
 {
-    char *error = NULL;
-    if (sqlite3_exec (self->db, sql, NULL, NULL, &error) != SQLITE_OK) {
-        zsys_error ("ledger %s: %s: %s", self->path, sql, error? error: "?");
-        sqlite3_free (error);
-        return -1;
-    }
-    return 0;
+    return hub_sql_exec (self->db, self->who, sql);
 }
 
 static sqlite3_stmt *
 s_prepare (hub_ledger_t *self, const char *sql)
 {
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-        s_fail (self, "prepare");
-        return NULL;
-    }
-    return stmt;
+    return hub_sql_prepare (self->db, self->who, sql);
 }
 
 static int
 s_run (hub_ledger_t *self, sqlite3_stmt *stmt, const char *what)
 {
-    int rc = sqlite3_step (stmt) == SQLITE_DONE? 0: s_fail (self, what);
-    sqlite3_finalize (stmt);
-    return rc;
+    return hub_sql_run (self->db, self->who, stmt, what);
 }
 
-static void
-s_bind_text (sqlite3_stmt *stmt, int index, const char *text)
-{
-    sqlite3_bind_text (stmt, index, text? text: "", -1, SQLITE_TRANSIENT);
-}
 
-static const char *
-s_column_text (sqlite3_stmt *stmt, int index)
-{
-    const char *text = (const char *) sqlite3_column_text (stmt, index);
-    return text? text: "";
-}
 
 static int
 s_meta_get (hub_ledger_t *self, const char *key, char *value, size_t size)
@@ -155,11 +132,11 @@ s_meta_get (hub_ledger_t *self, const char *key, char *value, size_t size)
     sqlite3_stmt *stmt = s_prepare (self, "SELECT value FROM ledger_meta WHERE key = ?");
     if (!stmt)
         return -1;
-    s_bind_text (stmt, 1, key);
+    hub_sql_bind_text (stmt, 1, key);
     int rc = -1;
     int step = sqlite3_step (stmt);
     if (step == SQLITE_ROW) {
-        snprintf (value, size, "%s", s_column_text (stmt, 0));
+        snprintf (value, size, "%s", hub_sql_column_text (stmt, 0));
         rc = 0;
     }
     else
@@ -176,8 +153,8 @@ s_meta_set (hub_ledger_t *self, const char *key, const char *value)
         "INSERT OR REPLACE INTO ledger_meta (key, value) VALUES (?, ?)");
     if (!stmt)
         return -1;
-    s_bind_text (stmt, 1, key);
-    s_bind_text (stmt, 2, value);
+    hub_sql_bind_text (stmt, 1, key);
+    hub_sql_bind_text (stmt, 2, value);
     return s_run (self, stmt, "meta set");
 }
 
@@ -315,6 +292,7 @@ hub_ledger_new (hub_store_t *store, const char *key_file, char *err, size_t err_
     hub_ledger_t *self = (hub_ledger_t *) zmalloc (sizeof (hub_ledger_t));
     self->db = hub_store_db (store);
     self->path = strdup (hub_store_path (store));
+    self->who = zsys_sprintf ("ledger %s", self->path);
     if (s_exec (self, s_schema)) {
         snprintf (err, err_size, "cannot create the ledger tables in %s", self->path);
         hub_ledger_destroy (&self);
@@ -356,6 +334,7 @@ hub_ledger_destroy (hub_ledger_t **self_p)
         hub_ledger_t *self = *self_p;
         sodium_memzero (self->sk, sizeof self->sk);
         free (self->path);
+        zstr_free (&self->who);
         free (self);
         *self_p = NULL;
     }
@@ -423,7 +402,7 @@ hub_ledger_own_add (hub_ledger_t *self, const char *account)
     sqlite3_stmt *stmt = s_prepare (self, "INSERT OR IGNORE INTO ledger_own (account) VALUES (?)");
     if (!stmt)
         return -1;
-    s_bind_text (stmt, 1, account);
+    hub_sql_bind_text (stmt, 1, account);
     return s_run (self, stmt, "own add");
 }
 
@@ -433,7 +412,7 @@ hub_ledger_own (hub_ledger_t *self, const char *account)
     sqlite3_stmt *stmt = s_prepare (self, "SELECT 1 FROM ledger_own WHERE account = ?");
     if (!stmt)
         return false;
-    s_bind_text (stmt, 1, account);
+    hub_sql_bind_text (stmt, 1, account);
     bool own = sqlite3_step (stmt) == SQLITE_ROW;
     sqlite3_finalize (stmt);
     return own;
@@ -469,7 +448,7 @@ hub_ledger_balance (hub_ledger_t *self, const char *account, int64_t *balance)
     sqlite3_stmt *stmt = s_prepare (self, "SELECT balance FROM ledger_accounts WHERE name = ?");
     if (!stmt)
         return -1;
-    s_bind_text (stmt, 1, account);
+    hub_sql_bind_text (stmt, 1, account);
     int step = sqlite3_step (stmt);
     if (step == SQLITE_ROW)
         *balance = sqlite3_column_int64 (stmt, 0);
@@ -485,7 +464,7 @@ s_balance_set (hub_ledger_t *self, const char *account, int64_t balance)
         " ON CONFLICT (name) DO UPDATE SET balance = excluded.balance");
     if (!stmt)
         return -1;
-    s_bind_text (stmt, 1, account);
+    hub_sql_bind_text (stmt, 1, account);
     sqlite3_bind_int64 (stmt, 2, balance);
     return s_run (self, stmt, "balance set");
 }
@@ -504,7 +483,7 @@ s_last (hub_ledger_t *self, int64_t *seq, unsigned char *hash)
     int step = sqlite3_step (stmt);
     if (step == SQLITE_ROW) {
         *seq = sqlite3_column_int64 (stmt, 0);
-        if (s_unhex (s_column_text (stmt, 1), hash, S_HASH_BYTES)) {
+        if (s_unhex (hub_sql_column_text (stmt, 1), hash, S_HASH_BYTES)) {
             zsys_error ("ledger %s: row %" PRId64 " has a malformed hash", self->path, *seq);
             rc = -1;
         }
@@ -525,12 +504,12 @@ s_lookup_id (hub_ledger_t *self, const hub_transfer_t *transfer)
         "SELECT from_account, to_account, amount FROM ledger_entries WHERE id = ?");
     if (!stmt)
         return -1;
-    s_bind_text (stmt, 1, transfer->id);
+    hub_sql_bind_text (stmt, 1, transfer->id);
     int rc = 0;
     int step = sqlite3_step (stmt);
     if (step == SQLITE_ROW)
-        rc = streq (s_column_text (stmt, 0), transfer->from)
-          && streq (s_column_text (stmt, 1), transfer->to)
+        rc = streq (hub_sql_column_text (stmt, 0), transfer->from)
+          && streq (hub_sql_column_text (stmt, 1), transfer->to)
           && sqlite3_column_int64 (stmt, 2) == transfer->amount? 1: 2;
     else
     if (step != SQLITE_DONE)
@@ -574,14 +553,14 @@ s_apply_one (hub_ledger_t *self, const hub_transfer_t *transfer)
     if (!stmt)
         return HUB_LEDGER_STORAGE;
     sqlite3_bind_int64 (stmt, 1, seq);
-    s_bind_text (stmt, 2, transfer->id);
+    hub_sql_bind_text (stmt, 2, transfer->id);
     sqlite3_bind_int64 (stmt, 3, at_ms);
-    s_bind_text (stmt, 4, transfer->from);
-    s_bind_text (stmt, 5, transfer->to);
+    hub_sql_bind_text (stmt, 4, transfer->from);
+    hub_sql_bind_text (stmt, 5, transfer->to);
     sqlite3_bind_int64 (stmt, 6, transfer->amount);
-    s_bind_text (stmt, 7, memo);
-    s_bind_text (stmt, 8, hash_hex);
-    s_bind_text (stmt, 9, sig_hex);
+    hub_sql_bind_text (stmt, 7, memo);
+    hub_sql_bind_text (stmt, 8, hash_hex);
+    hub_sql_bind_text (stmt, 9, sig_hex);
     if (s_run (self, stmt, "entry add"))
         return HUB_LEDGER_STORAGE;
 
@@ -667,11 +646,11 @@ hub_ledger_accounts (hub_ledger_t *self, const char *prefix, bool with_zero,
         " ORDER BY name");
     if (!stmt)
         return -1;
-    s_bind_text (stmt, 1, prefix);
+    hub_sql_bind_text (stmt, 1, prefix);
     sqlite3_bind_int (stmt, 2, with_zero);
     int step;
     while ((step = sqlite3_step (stmt)) == SQLITE_ROW)
-        fn (arg, s_column_text (stmt, 0), sqlite3_column_int64 (stmt, 1));
+        fn (arg, hub_sql_column_text (stmt, 0), sqlite3_column_int64 (stmt, 1));
     int rc = step == SQLITE_DONE? 0: s_fail (self, "accounts");
     sqlite3_finalize (stmt);
     return rc;
@@ -683,14 +662,14 @@ static void
 s_entry_from_row (sqlite3_stmt *stmt, hub_entry_t *entry)
 {
     entry->seq = sqlite3_column_int64 (stmt, 0);
-    entry->id = s_column_text (stmt, 1);
+    entry->id = hub_sql_column_text (stmt, 1);
     entry->at_ms = sqlite3_column_int64 (stmt, 2);
-    entry->from = s_column_text (stmt, 3);
-    entry->to = s_column_text (stmt, 4);
+    entry->from = hub_sql_column_text (stmt, 3);
+    entry->to = hub_sql_column_text (stmt, 4);
     entry->amount = sqlite3_column_int64 (stmt, 5);
-    entry->memo = s_column_text (stmt, 6);
-    entry->hash = s_column_text (stmt, 7);
-    entry->signature = s_column_text (stmt, 8);
+    entry->memo = hub_sql_column_text (stmt, 6);
+    entry->hash = hub_sql_column_text (stmt, 7);
+    entry->signature = hub_sql_column_text (stmt, 8);
 }
 
 int
@@ -704,7 +683,7 @@ hub_ledger_entries (hub_ledger_t *self, const char *account, size_t limit,
     if (!stmt)
         return -1;
     if (account)
-        s_bind_text (stmt, 1, account);
+        hub_sql_bind_text (stmt, 1, account);
     sqlite3_bind_int64 (stmt, 2, limit? (int64_t) limit: -1);
     int step;
     while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
@@ -724,7 +703,7 @@ hub_ledger_entry (hub_ledger_t *self, const char *id, hub_ledger_entry_fn *fn, v
         "SELECT " S_ENTRY_COLUMNS " FROM ledger_entries WHERE id = ?");
     if (!stmt)
         return -1;
-    s_bind_text (stmt, 1, id);
+    hub_sql_bind_text (stmt, 1, id);
     int rc = -1;
     int step = sqlite3_step (stmt);
     if (step == SQLITE_ROW) {
@@ -746,7 +725,7 @@ hub_ledger_amount (hub_ledger_t *self, const char *id)
     sqlite3_stmt *stmt = s_prepare (self, "SELECT amount FROM ledger_entries WHERE id = ?");
     if (!stmt)
         return 0;
-    s_bind_text (stmt, 1, id);
+    hub_sql_bind_text (stmt, 1, id);
     int64_t amount = sqlite3_step (stmt) == SQLITE_ROW? sqlite3_column_int64 (stmt, 0): 0;
     sqlite3_finalize (stmt);
     return amount;
@@ -759,7 +738,7 @@ hub_ledger_count (hub_ledger_t *self, const char *prefix)
         "SELECT count(*) FROM ledger_entries WHERE substr (id, 1, length (?1)) = ?1");
     if (!stmt)
         return -1;
-    s_bind_text (stmt, 1, prefix);
+    hub_sql_bind_text (stmt, 1, prefix);
     int64_t count = sqlite3_step (stmt) == SQLITE_ROW? sqlite3_column_int64 (stmt, 0): -1;
     sqlite3_finalize (stmt);
     return count;
@@ -815,7 +794,7 @@ s_verify_balances (hub_ledger_t *self, zhashx_t *tally, char *err, size_t err_si
     int rc = 0, step;
     size_t seen = 0;
     while (rc == 0 && (step = sqlite3_step (stmt)) == SQLITE_ROW) {
-        const char *name = s_column_text (stmt, 0);
+        const char *name = hub_sql_column_text (stmt, 0);
         int64_t balance = sqlite3_column_int64 (stmt, 1);
         s_tally_t *item = (s_tally_t *) zhashx_lookup (tally, name);
         int64_t expected = item? item->balance: 0;

@@ -19,6 +19,7 @@
         task_events (task_id, state, at_ms, miner_id, attempt, reason)
     =========================================================================  */
 #include "fogrid.h"
+#include "hub_sql.h"
 #include "hub_store.h"
 #include <sqlite3.h>
 #include <errno.h>
@@ -26,7 +27,8 @@
 
 struct _hub_store_t {
     sqlite3 *db;                //  the open database
-    char *path;                 //  its file, for log lines
+    char *path;                 //  its file
+    char *who;                  //  "store PATH", for log lines
     bool in_transaction;        //  between begin and commit
 };
 
@@ -68,54 +70,29 @@ static const char *s_schema =
 static int
 s_fail (hub_store_t *self, const char *what)
 {
-    zsys_error ("store %s: %s: %s", self->path, what, sqlite3_errmsg (self->db));
-    return -1;
+    return hub_sql_fail (self->db, self->who, what);
 }
 
 static int
 s_exec (hub_store_t *self, const char *sql)
 {
-    char *error = NULL;
-    if (sqlite3_exec (self->db, sql, NULL, NULL, &error) != SQLITE_OK) {
-        zsys_error ("store %s: %s: %s", self->path, sql, error? error: "?");
-        sqlite3_free (error);
-        return -1;
-    }
-    return 0;
+    return hub_sql_exec (self->db, self->who, sql);
 }
 
 static sqlite3_stmt *
 s_prepare (hub_store_t *self, const char *sql)
 {
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-        s_fail (self, "prepare");
-        return NULL;
-    }
-    return stmt;
+    return hub_sql_prepare (self->db, self->who, sql);
 }
 
 //  Steps a statement that returns no rows, and finalizes it.
 static int
 s_run (hub_store_t *self, sqlite3_stmt *stmt, const char *what)
 {
-    int rc = sqlite3_step (stmt) == SQLITE_DONE? 0: s_fail (self, what);
-    sqlite3_finalize (stmt);
-    return rc;
+    return hub_sql_run (self->db, self->who, stmt, what);
 }
 
-static void
-s_bind_text (sqlite3_stmt *stmt, int index, const char *text)
-{
-    sqlite3_bind_text (stmt, index, text? text: "", -1, SQLITE_TRANSIENT);
-}
 
-static const char *
-s_column_text (sqlite3_stmt *stmt, int index)
-{
-    const char *text = (const char *) sqlite3_column_text (stmt, index);
-    return text? text: "";
-}
 
 hub_store_t *
 hub_store_new (const char *data_dir)
@@ -126,6 +103,7 @@ hub_store_new (const char *data_dir)
     }
     hub_store_t *self = (hub_store_t *) zmalloc (sizeof (hub_store_t));
     self->path = zsys_sprintf ("%s/hub.db", data_dir);
+    self->who = zsys_sprintf ("store %s", self->path);
     if (sqlite3_open (self->path, &self->db) != SQLITE_OK) {
         s_fail (self, "open");
         hub_store_destroy (&self);
@@ -156,6 +134,7 @@ hub_store_destroy (hub_store_t **self_p)
             sqlite3_close (self->db);
         }
         zstr_free (&self->path);
+        zstr_free (&self->who);
         free (self);
         *self_p = NULL;
     }
@@ -200,11 +179,11 @@ hub_store_meta_get (hub_store_t *self, const char *key, char *value, size_t size
     sqlite3_stmt *stmt = s_prepare (self, "SELECT value FROM meta WHERE key = ?");
     if (!stmt)
         return -1;
-    s_bind_text (stmt, 1, key);
+    hub_sql_bind_text (stmt, 1, key);
     int rc = -1;
     int step = sqlite3_step (stmt);
     if (step == SQLITE_ROW) {
-        snprintf (value, size, "%s", s_column_text (stmt, 0));
+        snprintf (value, size, "%s", hub_sql_column_text (stmt, 0));
         rc = 0;
     }
     else
@@ -220,8 +199,8 @@ hub_store_meta_set (hub_store_t *self, const char *key, const char *value)
     sqlite3_stmt *stmt = s_prepare (self, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
     if (!stmt)
         return -1;
-    s_bind_text (stmt, 1, key);
-    s_bind_text (stmt, 2, value);
+    hub_sql_bind_text (stmt, 1, key);
+    hub_sql_bind_text (stmt, 2, value);
     return s_run (self, stmt, "meta set");
 }
 
@@ -239,17 +218,17 @@ hub_store_task_add (hub_store_t *self, hub_task_t *task)
         free (spec);
         return -1;
     }
-    s_bind_text (stmt, 1, task->id);
+    hub_sql_bind_text (stmt, 1, task->id);
     if (task->client_token && *task->client_token)
-        s_bind_text (stmt, 2, task->client_token);
+        hub_sql_bind_text (stmt, 2, task->client_token);
     else
         sqlite3_bind_null (stmt, 2);
-    s_bind_text (stmt, 3, task->buyer);
+    hub_sql_bind_text (stmt, 3, task->buyer);
     sqlite3_bind_blob (stmt, 4, spec, (int) size, SQLITE_TRANSIENT);
-    s_bind_text (stmt, 5, hub_task_state_name (task->state));
+    hub_sql_bind_text (stmt, 5, hub_task_state_name (task->state));
     sqlite3_bind_int64 (stmt, 6, task->attempt);
-    s_bind_text (stmt, 7, task->miner_id);
-    s_bind_text (stmt, 8, task->reason);
+    hub_sql_bind_text (stmt, 7, task->miner_id);
+    hub_sql_bind_text (stmt, 8, task->reason);
     sqlite3_bind_int64 (stmt, 9, task->submitted_ms);
     sqlite3_bind_int64 (stmt, 10, task->updated_ms);
     sqlite3_bind_int64 (stmt, 11, task->retries_left);
@@ -270,16 +249,16 @@ hub_store_task_update (hub_store_t *self, const hub_task_t *task)
         " WHERE id = ?");
     if (!stmt)
         return -1;
-    s_bind_text (stmt, 1, hub_task_state_name (task->state));
+    hub_sql_bind_text (stmt, 1, hub_task_state_name (task->state));
     sqlite3_bind_int64 (stmt, 2, task->attempt);
-    s_bind_text (stmt, 3, task->miner_id);
+    hub_sql_bind_text (stmt, 3, task->miner_id);
     sqlite3_bind_int (stmt, 4, task->exit_code);
     sqlite3_bind_int (stmt, 5, task->term_signal);
     sqlite3_bind_int (stmt, 6, task->timed_out);
-    s_bind_text (stmt, 7, task->reason);
+    hub_sql_bind_text (stmt, 7, task->reason);
     sqlite3_bind_int64 (stmt, 8, task->updated_ms);
     sqlite3_bind_int64 (stmt, 9, task->retries_left);
-    s_bind_text (stmt, 10, task->id);
+    hub_sql_bind_text (stmt, 10, task->id);
     return s_run (self, stmt, "task update");
 }
 
@@ -303,8 +282,8 @@ hub_store_task_output_set (hub_store_t *self, const char *task_id,
     //  Only a hex digest is kept: the miner's word, as it gave it
     const char *digest = result->stdout_sha256? result->stdout_sha256: "";
     bool hex = strlen (digest) == 64 && strspn (digest, "0123456789abcdef") == 64;
-    s_bind_text (stmt, 5, hex? digest: "");
-    s_bind_text (stmt, 6, task_id);
+    hub_sql_bind_text (stmt, 5, hex? digest: "");
+    hub_sql_bind_text (stmt, 6, task_id);
     return s_run (self, stmt, "task output");
 }
 
@@ -318,12 +297,12 @@ hub_store_event_add (hub_store_t *self, const char *task_id, hub_task_state_t st
         " VALUES (?, ?, ?, ?, ?, ?)");
     if (!stmt)
         return -1;
-    s_bind_text (stmt, 1, task_id);
-    s_bind_text (stmt, 2, hub_task_state_name (state));
+    hub_sql_bind_text (stmt, 1, task_id);
+    hub_sql_bind_text (stmt, 2, hub_task_state_name (state));
     sqlite3_bind_int64 (stmt, 3, at_ms);
-    s_bind_text (stmt, 4, miner_id);
+    hub_sql_bind_text (stmt, 4, miner_id);
     sqlite3_bind_int64 (stmt, 5, attempt);
-    s_bind_text (stmt, 6, reason);
+    hub_sql_bind_text (stmt, 6, reason);
     return s_run (self, stmt, "event add");
 }
 
@@ -331,7 +310,7 @@ hub_store_event_add (hub_store_t *self, const char *task_id, hub_task_state_t st
 static hub_task_t *
 s_task_from_row (hub_store_t *self, sqlite3_stmt *stmt)
 {
-    const char *id = s_column_text (stmt, 1);
+    const char *id = hub_sql_column_text (stmt, 1);
     Fogrid__TaskSpec *spec = fogrid__task_spec__unpack (
         NULL, (size_t) sqlite3_column_bytes (stmt, 4), (const byte *) sqlite3_column_blob (stmt, 4));
     if (!spec) {
@@ -340,21 +319,21 @@ s_task_from_row (hub_store_t *self, sqlite3_stmt *stmt)
     }
     hub_task_t *task = hub_task_new (id, &spec);
     task->seq = sqlite3_column_int64 (stmt, 0);
-    hub_task_set_text (&task->client_token, s_column_text (stmt, 2));
-    hub_task_set_text (&task->buyer, s_column_text (stmt, 3));
-    task->state = hub_task_state_from_name (s_column_text (stmt, 5));
+    hub_task_set_text (&task->client_token, hub_sql_column_text (stmt, 2));
+    hub_task_set_text (&task->buyer, hub_sql_column_text (stmt, 3));
+    task->state = hub_task_state_from_name (hub_sql_column_text (stmt, 5));
     task->attempt = (uint32_t) sqlite3_column_int64 (stmt, 6);
-    snprintf (task->miner_id, sizeof task->miner_id, "%s", s_column_text (stmt, 7));
+    snprintf (task->miner_id, sizeof task->miner_id, "%s", hub_sql_column_text (stmt, 7));
     task->exit_code = sqlite3_column_int (stmt, 8);
     task->term_signal = sqlite3_column_int (stmt, 9);
     task->timed_out = sqlite3_column_int (stmt, 10) != 0;
-    hub_task_set_text (&task->reason, s_column_text (stmt, 11));
+    hub_task_set_text (&task->reason, hub_sql_column_text (stmt, 11));
     task->submitted_ms = sqlite3_column_int64 (stmt, 12);
     task->updated_ms = sqlite3_column_int64 (stmt, 13);
     task->retries_left = (uint32_t) sqlite3_column_int64 (stmt, 14);
     if (!task->state) {
         zsys_error ("store %s: task %s has an unknown state '%s'; skipped",
-                    self->path, id, s_column_text (stmt, 5));
+                    self->path, id, hub_sql_column_text (stmt, 5));
         hub_task_destroy (&task);
     }
     return task;
@@ -368,7 +347,7 @@ s_task_load_where (hub_store_t *self, const char *where, const char *value)
     sqlite3_stmt *stmt = s_prepare (self, sql);
     if (!stmt)
         return NULL;
-    s_bind_text (stmt, 1, value);
+    hub_sql_bind_text (stmt, 1, value);
     hub_task_t *task = NULL;
     int step = sqlite3_step (stmt);
     if (step == SQLITE_ROW)
@@ -411,7 +390,7 @@ hub_store_task_output (hub_store_t *self, const char *task_id, hub_output_t *out
         " FROM tasks WHERE id = ?");
     if (!stmt)
         return -1;
-    s_bind_text (stmt, 1, task_id);
+    hub_sql_bind_text (stmt, 1, task_id);
     int rc = -1;
     int step = sqlite3_step (stmt);
     if (step == SQLITE_ROW) {
@@ -422,7 +401,7 @@ hub_store_task_output (hub_store_t *self, const char *task_id, hub_output_t *out
         output->stdout_truncated = sqlite3_column_int (stmt, 2) != 0;
         output->stderr_truncated = sqlite3_column_int (stmt, 3) != 0;
         snprintf (output->stdout_sha256, sizeof output->stdout_sha256, "%s",
-                  s_column_text (stmt, 4));
+                  hub_sql_column_text (stmt, 4));
         rc = 0;
     }
     else
@@ -441,12 +420,12 @@ hub_store_task_events (hub_store_t *self, const char *task_id,
         " WHERE task_id = ? ORDER BY rowid");
     if (!stmt)
         return -1;
-    s_bind_text (stmt, 1, task_id);
+    hub_sql_bind_text (stmt, 1, task_id);
     int step;
     while ((step = sqlite3_step (stmt)) == SQLITE_ROW)
-        fn (arg, s_column_text (stmt, 0), sqlite3_column_int64 (stmt, 1),
-            s_column_text (stmt, 2), (uint32_t) sqlite3_column_int64 (stmt, 3),
-            s_column_text (stmt, 4));
+        fn (arg, hub_sql_column_text (stmt, 0), sqlite3_column_int64 (stmt, 1),
+            hub_sql_column_text (stmt, 2), (uint32_t) sqlite3_column_int64 (stmt, 3),
+            hub_sql_column_text (stmt, 4));
     int rc = step == SQLITE_DONE? 0: s_fail (self, "task events");
     sqlite3_finalize (stmt);
     return rc;
@@ -500,7 +479,7 @@ hub_store_count_states (hub_store_t *self, uint64_t *counts)
         return -1;
     int step;
     while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
-        hub_task_state_t state = hub_task_state_from_name (s_column_text (stmt, 0));
+        hub_task_state_t state = hub_task_state_from_name (hub_sql_column_text (stmt, 0));
         if (state)
             counts [state] = (uint64_t) sqlite3_column_int64 (stmt, 1);
     }

@@ -27,6 +27,7 @@
     so asking again returns the same document.
     =========================================================================  */
 #include "fogrid.h"
+#include "hub_sql.h"
 #include "fg_receipt.h"
 #include "hub_wallet.h"
 #include <sqlite3.h>
@@ -36,6 +37,7 @@
 
 struct _hub_wallet_t {
     sqlite3 *db;                //  the store's connection (not owned)
+    const char *who;            //  "wallet", for log lines
     hub_store_t *store;         //  its meta table keeps the head
     hub_ledger_t *ledger;       //  moves the money, signs
     char *hub_id;               //  named in receipts
@@ -146,38 +148,16 @@ hub_wallet_event_from_name (const char *name)
 static int
 s_exec (hub_wallet_t *self, const char *sql)
 {
-    char *error = NULL;
-    if (sqlite3_exec (self->db, sql, NULL, NULL, &error) != SQLITE_OK) {
-        zsys_error ("wallet: %s: %s", sql, error? error: "?");
-        sqlite3_free (error);
-        return -1;
-    }
-    return 0;
+    return hub_sql_exec (self->db, self->who, sql);
 }
 
 static sqlite3_stmt *
 s_prepare (hub_wallet_t *self, const char *sql)
 {
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-        zsys_error ("wallet: prepare: %s", sqlite3_errmsg (self->db));
-        return NULL;
-    }
-    return stmt;
+    return hub_sql_prepare (self->db, self->who, sql);
 }
 
-static void
-s_bind_text (sqlite3_stmt *stmt, int index, const char *text)
-{
-    sqlite3_bind_text (stmt, index, text? text: "", -1, SQLITE_TRANSIENT);
-}
 
-static const char *
-s_column_text (sqlite3_stmt *stmt, int index)
-{
-    const char *text = (const char *) sqlite3_column_text (stmt, index);
-    return text? text: "";
-}
 
 //  --------------------------------------------------------------------------
 //  Signed rows and head
@@ -276,13 +256,13 @@ s_transition (hub_wallet_t *self, hub_wallet_event_t event, const char *by, cons
         if (stmt) {
             sqlite3_bind_int64 (stmt, 1, seq);
             sqlite3_bind_int64 (stmt, 2, now_ms);
-            s_bind_text (stmt, 3, s_event_names [event]);
-            s_bind_text (stmt, 4, s_state_names [from]);
-            s_bind_text (stmt, 5, s_state_names [to]);
-            s_bind_text (stmt, 6, by);
-            s_bind_text (stmt, 7, reason);
-            s_bind_text (stmt, 8, transfers);
-            s_bind_text (stmt, 9, sig);
+            hub_sql_bind_text (stmt, 3, s_event_names [event]);
+            hub_sql_bind_text (stmt, 4, s_state_names [from]);
+            hub_sql_bind_text (stmt, 5, s_state_names [to]);
+            hub_sql_bind_text (stmt, 6, by);
+            hub_sql_bind_text (stmt, 7, reason);
+            hub_sql_bind_text (stmt, 8, transfers);
+            hub_sql_bind_text (stmt, 9, sig);
             rc = sqlite3_step (stmt) == SQLITE_DONE? 0: -1;
             if (rc)
                 zsys_error ("wallet: cannot add row %" PRId64 ": %s", seq, sqlite3_errmsg (self->db));
@@ -336,15 +316,15 @@ s_load (hub_wallet_t *self, char *err, size_t err_size)
     while (rc == 0 && (step = sqlite3_step (stmt)) == SQLITE_ROW) {
         int64_t seq = sqlite3_column_int64 (stmt, 0);
         int64_t at_ms = sqlite3_column_int64 (stmt, 1);
-        const char *event_name = s_column_text (stmt, 2);
-        const char *from_name = s_column_text (stmt, 3);
-        const char *to_name = s_column_text (stmt, 4);
-        const char *transfers = s_column_text (stmt, 7);
-        const char *sig = s_column_text (stmt, 8);
+        const char *event_name = hub_sql_column_text (stmt, 2);
+        const char *from_name = hub_sql_column_text (stmt, 3);
+        const char *to_name = hub_sql_column_text (stmt, 4);
+        const char *transfers = hub_sql_column_text (stmt, 7);
+        const char *sig = hub_sql_column_text (stmt, 8);
         hub_wallet_event_t event = s_event_from_name (event_name);
         hub_wallet_state_t to = s_state_from_name (to_name);
         char *text = s_row_text (seq, at_ms, event_name, from_name, to_name,
-                                 s_column_text (stmt, 5), s_column_text (stmt, 6), transfers,
+                                 hub_sql_column_text (stmt, 5), hub_sql_column_text (stmt, 6), transfers,
                                  self->last_sig);
         bool signed_ok = hub_ledger_signed (self->ledger, text, sig);
         zstr_free (&text);
@@ -429,6 +409,7 @@ hub_wallet_new (hub_store_t *store, hub_ledger_t *ledger, const hub_wallet_confi
 {
     hub_wallet_t *self = (hub_wallet_t *) zmalloc (sizeof (hub_wallet_t));
     self->db = hub_store_db (store);
+    self->who = "wallet";
     self->store = store;
     self->ledger = ledger;
     self->hub_id = strdup (config->hub_id? config->hub_id: "");
@@ -666,12 +647,12 @@ hub_wallet_rows (hub_wallet_t *self, size_t limit, hub_wallet_row_fn *fn, void *
         hub_wallet_row_t row = {
             .seq = sqlite3_column_int64 (stmt, 0),
             .at_ms = sqlite3_column_int64 (stmt, 1),
-            .event = s_column_text (stmt, 2),
-            .from = s_column_text (stmt, 3),
-            .to = s_column_text (stmt, 4),
-            .by = s_column_text (stmt, 5),
-            .reason = s_column_text (stmt, 6),
-            .transfers = s_column_text (stmt, 7)
+            .event = hub_sql_column_text (stmt, 2),
+            .from = hub_sql_column_text (stmt, 3),
+            .to = hub_sql_column_text (stmt, 4),
+            .by = hub_sql_column_text (stmt, 5),
+            .reason = hub_sql_column_text (stmt, 6),
+            .transfers = hub_sql_column_text (stmt, 7)
         };
         fn (arg, &row);
     }
@@ -706,7 +687,7 @@ hub_wallet_receipt_make (hub_wallet_t *self, const char *task_id, uint32_t attem
     sqlite3_stmt *stmt = s_prepare (self, "SELECT 1 FROM wallet_receipts WHERE task_id = ?");
     if (!stmt)
         return -1;
-    s_bind_text (stmt, 1, task_id);
+    hub_sql_bind_text (stmt, 1, task_id);
     bool made = sqlite3_step (stmt) == SQLITE_ROW;
     sqlite3_finalize (stmt);
     if (made)
@@ -734,10 +715,10 @@ hub_wallet_receipt_make (hub_wallet_t *self, const char *task_id, uint32_t attem
         "INSERT INTO wallet_receipts (task_id, miner_id, at_ms, receipt) VALUES (?, ?, ?, ?)"): NULL;
     rc = -1;
     if (stmt) {
-        s_bind_text (stmt, 1, task_id);
-        s_bind_text (stmt, 2, miner_id);
+        hub_sql_bind_text (stmt, 1, task_id);
+        hub_sql_bind_text (stmt, 2, miner_id);
         sqlite3_bind_int64 (stmt, 3, receipt.at_ms);
-        s_bind_text (stmt, 4, json);
+        hub_sql_bind_text (stmt, 4, json);
         rc = sqlite3_step (stmt) == SQLITE_DONE? 0: -1;
         sqlite3_finalize (stmt);
     }
@@ -754,8 +735,8 @@ hub_wallet_receipt (hub_wallet_t *self, const char *task_id)
     sqlite3_stmt *stmt = s_prepare (self, "SELECT receipt FROM wallet_receipts WHERE task_id = ?");
     if (!stmt)
         return NULL;
-    s_bind_text (stmt, 1, task_id);
-    char *json = sqlite3_step (stmt) == SQLITE_ROW? strdup (s_column_text (stmt, 0)): NULL;
+    hub_sql_bind_text (stmt, 1, task_id);
+    char *json = sqlite3_step (stmt) == SQLITE_ROW? strdup (hub_sql_column_text (stmt, 0)): NULL;
     sqlite3_finalize (stmt);
     return json;
 }
