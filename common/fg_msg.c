@@ -224,3 +224,21 @@ fg_msg_refused (fg_error_t reason)
         return 0;
     return __atomic_load_n (&s_refused [reason], __ATOMIC_RELAXED);
 }
+
+fg_env_t *
+fg_msg_recv_request (zsock_t *router, zframe_t **peer_p, char *key, uint64_t *seq_p,
+                     const char *who)
+{
+    fg_error_t error;
+    *peer_p = NULL;
+    key [0] = 0;
+    fg_env_t *env = fg_msg_recv_from (router, peer_p, key, &error, seq_p);
+    if (!env) {
+        if (*peer_p) {
+            zsys_warning ("%s: refused a message: %s", who, fg_strerror (error));
+            fg_msg_send_error (router, *peer_p, *seq_p, error, "%s", fg_strerror (error));
+        }
+        zframe_destroy (peer_p);
+    }
+    return env;
+}

@@ -46,6 +46,13 @@ fg_env_t *fg_msg_decode (const byte *data, size_t size, fg_error_t *err_p, uint6
 void fg_msg_free (fg_env_t **env_p);
 
 //  Sends Error{code, text} as the reply to seq.
+//  A server's receive on its ROUTER: the request, with the peer's routing
+//  id (*peer_p, the caller destroys it), its CurveZMQ key (key, 41 bytes)
+//  and seq; or NULL after answering an undecodable message with its Error
+//  and a log line naming who ("locator", "buyer", ...).
+fg_env_t *fg_msg_recv_request (zsock_t *router, zframe_t **peer_p, char *key, uint64_t *seq_p,
+                               const char *who);
+
 int fg_msg_send_error (zsock_t *sock, zframe_t *routing_id, uint64_t seq,
                        fg_error_t code, const char *format, ...)
     __attribute__ ((format (printf, 5, 6)));

@@ -1781,35 +1781,42 @@ s_handle_receipt (s_server_t *self, zframe_t *peer, uint64_t seq, const char *ta
     free (receipt);
 }
 
+//  The next request on sock, or NULL after answering it: undecodable
+//  (fg_msg_recv_request), or over its peer's rate (setting names the
+//  limit). Refused before any work, and quietly: a flood must not flood
+//  the log.
+static fg_env_t *
+s_receive (s_server_t *self, zsock_t *sock, fg_ratelimit_t *limit, const char *setting,
+           zframe_t **peer_p, uint64_t *seq_p, char *key)
+{
+    fg_env_t *env = fg_msg_recv_request (sock, peer_p, key, seq_p,
+                                         sock == self->buyers? "buyer": "miner socket");
+    if (!env)
+        return NULL;
+    char name [80];
+    if (!fg_ratelimit_allow (limit, fg_ratelimit_peer (key, *peer_p, name, sizeof name),
+                             fg_now_ms ())) {
+        fg_debug ("peer %.12s: over %s", name, setting);
+        fg_msg_send_error (sock, *peer_p, *seq_p, FG_E_RATE_LIMIT,
+                           "too many requests: %" PRId64 " per second allowed (%s)",
+                           fg_config_int (self->config, setting), setting);
+        self->stats.rate_limited++;
+        fg_msg_free (&env);
+        zframe_destroy (peer_p);
+    }
+    return env;
+}
+
 static void
 s_handle_buyer (s_server_t *self)
 {
-    zframe_t *peer = NULL;
-    fg_error_t error;
+    zframe_t *peer;
     uint64_t seq;
     char key [41];
-    fg_env_t *env = fg_msg_recv_from (self->buyers, &peer, key, &error, &seq);
-    if (!env) {
-        if (peer) {
-            zsys_warning ("buyer: refused a message: %s", fg_strerror (error));
-            fg_msg_send_error (self->buyers, peer, seq, error, "%s", fg_strerror (error));
-        }
-        zframe_destroy (&peer);
+    fg_env_t *env = s_receive (self, self->buyers, self->buyer_limit, "hub/buyer_rate",
+                               &peer, &seq, key);
+    if (!env)
         return;
-    }
-    char name [80];
-    if (!fg_ratelimit_allow (self->buyer_limit, fg_ratelimit_peer (key, peer, name, sizeof name),
-                             fg_now_ms ())) {
-        //  Refused before any work, and quietly: a flood must not flood the log
-        fg_debug ("buyer %.12s: over hub/buyer_rate", name);
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_RATE_LIMIT,
-                           "too many requests: %" PRId64 " per second allowed (hub/buyer_rate)",
-                           fg_config_int (self->config, "hub/buyer_rate"));
-        self->stats.rate_limited++;
-        fg_msg_free (&env);
-        zframe_destroy (&peer);
-        return;
-    }
     hub_store_begin (self->store);
     switch (env->body_case) {
         case FOGRID__ENVELOPE__BODY_SUBMIT:
@@ -2174,32 +2181,13 @@ s_handle_statement (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Wall
 static void
 s_handle_miner (s_server_t *self)
 {
-    zframe_t *peer = NULL;
-    fg_error_t error;
+    zframe_t *peer;
     uint64_t seq;
     char key [41];
-    fg_env_t *env = fg_msg_recv_from (self->miner_sock, &peer, key, &error, &seq);
-    if (!env) {
-        if (peer) {
-            zsys_warning ("miner socket: refused a message: %s", fg_strerror (error));
-            fg_msg_send_error (self->miner_sock, peer, seq, error, "%s", fg_strerror (error));
-        }
-        zframe_destroy (&peer);
+    fg_env_t *env = s_receive (self, self->miner_sock, self->miner_limit, "hub/miner_rate",
+                               &peer, &seq, key);
+    if (!env)
         return;
-    }
-    char name [80];
-    if (!fg_ratelimit_allow (self->miner_limit, fg_ratelimit_peer (key, peer, name, sizeof name),
-                             fg_now_ms ())) {
-        //  Refused before any work, and quietly: a flood must not flood the log
-        fg_debug ("miner %.12s: over hub/miner_rate", name);
-        fg_msg_send_error (self->miner_sock, peer, seq, FG_E_RATE_LIMIT,
-                           "too many requests: %" PRId64 " per second allowed (hub/miner_rate)",
-                           fg_config_int (self->config, "hub/miner_rate"));
-        self->stats.rate_limited++;
-        fg_msg_free (&env);
-        zframe_destroy (&peer);
-        return;
-    }
     hub_store_begin (self->store);
     switch (env->body_case) {
         case FOGRID__ENVELOPE__BODY_MINER_HELLO:

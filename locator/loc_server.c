@@ -478,19 +478,12 @@ s_handle_list (s_server_t *self, zframe_t *peer, uint64_t seq)
 static void
 s_handle_router (s_server_t *self)
 {
-    zframe_t *peer = NULL;
-    fg_error_t error;
+    zframe_t *peer;
     uint64_t seq;
-    char key [41] = "";
-    fg_env_t *env = fg_msg_recv_from (self->router, &peer, key, &error, &seq);
-    if (!env) {
-        if (peer) {
-            zsys_warning ("locator: refused a message: %s", fg_strerror (error));
-            fg_msg_send_error (self->router, peer, seq, error, "%s", fg_strerror (error));
-        }
-        zframe_destroy (&peer);
+    char key [41];
+    fg_env_t *env = fg_msg_recv_request (self->router, &peer, key, &seq, "locator");
+    if (!env)
         return;
-    }
     self->requests++;
     switch (env->body_case) {
         case FOGRID__ENVELOPE__BODY_LOC_REGISTER:
