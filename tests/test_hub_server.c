@@ -73,16 +73,7 @@ static fg_env_t *
 s_call (zsock_t *sock, fg_env_t *request)
 {
     request->seq = ++s_seq;
-    CU_ASSERT_EQUAL (fg_msg_send (sock, NULL, request), 0);
-    while (true) {
-        fg_error_t error;
-        fg_env_t *reply = fg_msg_recv (sock, NULL, &error, NULL);
-        if (!reply)
-            return NULL;
-        if (reply->seq == request->seq)
-            return reply;
-        fg_msg_free (&reply);
-    }
+    return ts_call (sock, request);
 }
 
 static fg_env_t *

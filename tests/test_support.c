@@ -219,3 +219,18 @@ ts_wait_for (bool (*cond) (void *), void *arg, int timeout_ms)
     }
     return cond (arg);
 }
+
+fg_env_t *
+ts_call (zsock_t *sock, fg_env_t *request)
+{
+    CU_ASSERT_EQUAL (fg_msg_send (sock, NULL, request), 0);
+    while (true) {
+        fg_error_t error;
+        fg_env_t *reply = fg_msg_recv (sock, NULL, &error, NULL);
+        if (!reply)
+            return NULL;
+        if (reply->seq == request->seq)
+            return reply;
+        fg_msg_free (&reply);
+    }
+}

@@ -45,6 +45,11 @@ void ts_proc_dump_log (ts_proc_t *self);
 //  its exit status; *output (if given) gets stdout+stderr (caller frees).
 int ts_run (char **output, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
 
+//  Sends request on a DEALER and returns the first reply with its seq
+//  (others are dropped), or NULL when none comes within the socket's
+//  receive timeout.
+fg_env_t *ts_call (zsock_t *sock, fg_env_t *request);
+
 //  Polls cond(arg) every 50 ms until it is true or timeout_ms passes.
 bool ts_wait_for (bool (*cond) (void *), void *arg, int timeout_ms);
 
