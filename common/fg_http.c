@@ -31,6 +31,13 @@ struct _fg_http_request_t {
     bool answered;
 };
 
+void
+fg_http_ok (void *arg, fg_http_request_t *request)
+{
+    (void) arg;
+    fg_http_reply (request, 200, "text/plain", "ok\n", 3);
+}
+
 const char *
 fg_http_path (fg_http_request_t *request)
 {

@@ -37,6 +37,9 @@ size_t fg_http_items (fg_http_t *self, zmq_pollitem_t *items, size_t max);
 int64_t fg_http_timeout (fg_http_t *self);
 void fg_http_handle (fg_http_t *self);
 
+//  A route handler for a liveness probe (/healthz): 200 "ok".
+void fg_http_ok (void *arg, fg_http_request_t *request);
+
 //  In a handler: what was asked.
 const char *fg_http_path (fg_http_request_t *request);
 const char *fg_http_rest (fg_http_request_t *request);

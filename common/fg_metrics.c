@@ -125,6 +125,16 @@ fg_metrics_histogram (fg_metrics_t *self, const char *name, const char *help,
     s_number (self, (double) count);
 }
 
+void
+fg_metrics_refused (fg_metrics_t *self, const char *name, const char *help)
+{
+    static const fg_error_t reasons [] = { FG_E_MALFORMED, FG_E_VERSION, FG_E_TOO_BIG };
+    fg_metrics_family (self, name, "counter", help);
+    for (size_t index = 0; index < sizeof reasons / sizeof reasons [0]; index++)
+        fg_metrics_sample (self, "reason", fg_error_name (reasons [index]),
+                           (double) fg_msg_refused (reasons [index]));
+}
+
 const char *
 fg_metrics_text (fg_metrics_t *self)
 {

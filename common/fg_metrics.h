@@ -28,6 +28,10 @@ void fg_metrics_histogram (fg_metrics_t *self, const char *name, const char *hel
                            const double *bounds, const uint64_t *counts, size_t n_bounds,
                            double sum, uint64_t count);
 
+//  A family `name` (a counter) of the messages refused before handling
+//  (fg_msg_refused), by reason; the caller may add samples of its own.
+void fg_metrics_refused (fg_metrics_t *self, const char *name, const char *help);
+
 //  The page so far (owned by self).
 const char *fg_metrics_text (fg_metrics_t *self);
 size_t fg_metrics_size (fg_metrics_t *self);

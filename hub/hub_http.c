@@ -227,13 +227,6 @@ s_overview (void *arg, fg_http_request_t *request)
 //  --------------------------------------------------------------------------
 //  Probes and metrics
 
-static void
-s_healthz (void *arg, fg_http_request_t *request)
-{
-    (void) arg;
-    fg_http_reply (request, 200, "text/plain", "ok\n", 3);
-}
-
 //  Ready once a locator has our registration (or none is configured):
 //  before that, buyers and miners cannot find the hub
 static void
@@ -288,12 +281,8 @@ s_metrics (void *arg, fg_http_request_t *request)
     fg_metrics_sample (metrics, NULL, NULL, (double) stats->miners_lost);
     fg_metrics_latency (metrics, "fogrid_hub_task_seconds",
                         "time from submit to a final state", &stats->latency);
-    fg_metrics_family (metrics, "fogrid_hub_refused_total", "counter",
-                       "messages refused before handling, by reason");
-    static const fg_error_t reasons [] = { FG_E_MALFORMED, FG_E_VERSION, FG_E_TOO_BIG };
-    for (size_t index = 0; index < sizeof reasons / sizeof reasons [0]; index++)
-        fg_metrics_sample (metrics, "reason", fg_error_name (reasons [index]),
-                           (double) fg_msg_refused (reasons [index]));
+    fg_metrics_refused (metrics, "fogrid_hub_refused_total",
+                        "messages refused before handling, by reason");
     fg_metrics_family (metrics, "fogrid_hub_rate_limited_total", "counter",
                        "requests refused by the per-peer rate limits");
     fg_metrics_sample (metrics, NULL, NULL, (double) stats->rate_limited);
@@ -335,7 +324,7 @@ static const fg_http_route_t s_routes [] = {
     { "/index.html", false, s_dashboard },
     { "/api/v1/overview", false, s_overview },
     { "/api/v1/health", false, s_health },
-    { "/healthz", false, s_healthz },
+    { "/healthz", false, fg_http_ok },
     { "/readyz", false, s_readyz },
     { "/metrics", false, s_metrics },
     { NULL, false, NULL }

@@ -103,14 +103,6 @@ s_health (void *arg, fg_http_request_t *request)
     fg_http_reply_json (request, 200, body);
 }
 
-//  The locator needs nothing else to serve: alive is ready
-static void
-s_ok (void *arg, fg_http_request_t *request)
-{
-    (void) arg;
-    fg_http_reply (request, 200, "text/plain", "ok\n", 3);
-}
-
 static void
 s_metrics (void *arg, fg_http_request_t *request)
 {
@@ -138,12 +130,8 @@ s_metrics (void *arg, fg_http_request_t *request)
     fg_metrics_family (metrics, "fogrid_locator_not_found_total", "counter",
                        "resolves and watches of names without live endpoints");
     fg_metrics_sample (metrics, NULL, NULL, (double) stats->not_found);
-    fg_metrics_family (metrics, "fogrid_locator_refused_total", "counter",
-                       "requests refused with an error, by reason");
-    static const fg_error_t reasons [] = { FG_E_MALFORMED, FG_E_VERSION, FG_E_TOO_BIG };
-    for (size_t index = 0; index < sizeof reasons / sizeof reasons [0]; index++)
-        fg_metrics_sample (metrics, "reason", fg_error_name (reasons [index]),
-                           (double) fg_msg_refused (reasons [index]));
+    fg_metrics_refused (metrics, "fogrid_locator_refused_total",
+                        "requests refused with an error, by reason");
     fg_metrics_sample (metrics, "reason", "FG_E_REQUEST", (double) stats->refused);
     fg_metrics_family (metrics, "fogrid_locator_connections_refused_total", "counter",
                        "CurveZMQ handshakes refused (unknown keys)");
@@ -172,8 +160,9 @@ static const fg_http_route_t s_routes [] = {
     { "/v1/services", false, s_services },
     { "/v1/services/", true, s_service },
     { "/v1/health", false, s_health },
-    { "/healthz", false, s_ok },
-    { "/readyz", false, s_ok },
+    { "/healthz", false, fg_http_ok },
+    //  The locator needs nothing else to serve: alive is ready
+    { "/readyz", false, fg_http_ok },
     { "/metrics", false, s_metrics },
     { NULL, false, NULL }
 };

@@ -12,13 +12,6 @@
 #include "miner_http.h"
 
 static void
-s_healthz (void *arg, fg_http_request_t *request)
-{
-    (void) arg;
-    fg_http_reply (request, 200, "text/plain", "ok\n", 3);
-}
-
-static void
 s_readyz (void *arg, fg_http_request_t *request)
 {
     miner_http_context_t *context = (miner_http_context_t *) arg;
@@ -71,7 +64,7 @@ s_metrics (void *arg, fg_http_request_t *request)
 }
 
 static const fg_http_route_t s_routes [] = {
-    { "/healthz", false, s_healthz },
+    { "/healthz", false, fg_http_ok },
     { "/readyz", false, s_readyz },
     { "/metrics", false, s_metrics },
     { NULL, false, NULL }
