@@ -27,6 +27,7 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "hub_miners.h"
+#include "fg_expr.h"
 
 struct _hub_miners_t {
     zhashx_t *miners;           //  id -> hub_miner_t
@@ -81,6 +82,7 @@ s_miner_destroy (void **item)
         free (miner->version);
         zframe_destroy (&miner->routing);
         fogrid__resources__free_unpacked (miner->resources, NULL);
+        fg_expr_destroy (&miner->accept);
         fogrid__load__free_unpacked (miner->load, NULL);
         zhashx_destroy (&miner->tasks);
         free (miner);
@@ -181,6 +183,11 @@ hub_miners_hello (hub_miners_t *self, const Fogrid__MinerHello *hello,
     miner->version = strdup (hello->version);
     fogrid__resources__free_unpacked (miner->resources, NULL);
     miner->resources = s_resources_dup (hello->resources);
+    //  Parsed here, once, not at every match (the hub refused the hello
+    //  of terms that do not parse)
+    fg_expr_destroy (&miner->accept);
+    if (*miner->resources->constraint)
+        miner->accept = fg_expr_parse (miner->resources->constraint, NULL, 0);
     zframe_destroy (&miner->routing);
     miner->routing = zframe_dup (routing);
     miner->last_seen_ms = miner->connected_ms = now_ms;
@@ -283,6 +290,7 @@ hub_miners_candidate (hub_miner_t *miner, hub_sched_miner_t *candidate)
     candidate->running = miner->load->running > given? miner->load->running: given;
     candidate->load1 = miner->load->load1;
     candidate->resources = res;
+    candidate->accept = miner->accept;
 }
 
 hub_miner_t *

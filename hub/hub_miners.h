@@ -25,6 +25,7 @@ typedef struct {
     char *version;              //  its software version
     zframe_t *routing;          //  ROUTER id of its connection; NULL until it says hello
     Fogrid__Resources *resources;   //  what it offers (own copy, never NULL)
+    struct _fg_expr_t *accept;  //  its terms (resources->constraint) parsed, or NULL
     Fogrid__Load *load;         //  what it last reported (own copy, never NULL)
     hub_miner_state_t state;    //  only hub_miners_set_state writes it
     int64_t last_seen_ms;       //  last hello or heartbeat

@@ -238,13 +238,9 @@ s_fits (const Fogrid__TaskSpec *spec, fg_expr_t *constraint, const hub_sched_min
     if (spec->max_price && price > spec->max_price)
         return false;
     //  Two-sided: the miner's own terms too (empty: it takes anything)
-    if (res && res->constraint && *res->constraint) {
-        fg_expr_t *accept = fg_expr_parse (res->constraint, NULL, 0);
-        bool accepted = fg_expr_eval (accept, s_task_attribute, (void *) spec);
-        fg_expr_destroy (&accept);
-        if (!accepted)
-            return false;
-    }
+    if (res && res->constraint && *res->constraint
+    &&  !fg_expr_eval ((fg_expr_t *) miner->accept, s_task_attribute, (void *) spec))
+        return false;
     return fg_expr_eval (constraint, s_attribute, (void *) miner);
 }
 

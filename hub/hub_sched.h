@@ -20,6 +20,10 @@ typedef struct {
     uint32_t running;                       //  tasks it runs or was given
     double load1;                           //  host load average it reported
     const Fogrid__Resources *resources;     //  runtimes, labels, price, disk; may be NULL
+    //  The miner's own terms (resources->constraint) parsed once, when it
+    //  said hello; NULL when it states none or they do not parse (then,
+    //  with a constraint stated, it takes nothing)
+    const struct _fg_expr_t *accept;
 } hub_sched_miner_t;
 
 typedef enum {

@@ -1,6 +1,7 @@
 /*  test_hub_sched - matching and ranking on crafted miners */
 #include "test_support.h"
 #include "hub_sched.h"
+#include "fg_expr.h"
 
 //  A miner as the server would describe it
 static hub_sched_miner_t
@@ -295,6 +296,8 @@ test_miner_accepts (void)
     res.n_runtimes = 2;
     res.constraint = "cores <= 1 && timeout_s <= 600 && !service && image != \"evil\"";
     hub_sched_miner_t miner = s_miner ("m-picky", 8, 8, 0, 0, &res);
+    fg_expr_t *accept = fg_expr_parse (res.constraint, NULL, 0);
+    miner.accept = accept;
     Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
     spec.timeout_s = 60;
     CU_ASSERT_TRUE (hub_sched_fits (&spec, &miner));       //  1 core, short, a process
@@ -317,10 +320,12 @@ test_miner_accepts (void)
     spec.constraint = "";
     //  No terms: it takes anything that fits; terms that do not parse: nothing
     res.constraint = "";
+    miner.accept = NULL;
     spec.cores = 4;
     CU_ASSERT_TRUE (hub_sched_fits (&spec, &miner));
     res.constraint = "cores <=";
     CU_ASSERT_FALSE (hub_sched_fits (&spec, &miner));
+    fg_expr_destroy (&accept);
 }
 
 void
