@@ -11,6 +11,7 @@
 #include "cli_client.h"
 #include "cli_commands.h"
 #include "cli_monitor.h"
+#include "cli_spec.h"
 #include "cli_service.h"
 #include "cli_registry.h"
 #include "fg_receipt.h"
@@ -167,19 +168,6 @@ static const char *s_submit_help =
 static int s_print_result (cli_client_t *client, const char *task_id, int which);
 static int s_follow (cli_client_t *client, const char *task_id, bool quiet);
 
-static bool
-s_parse_uint (const char *text, uint64_t max, uint64_t *value)
-{
-    char *end = NULL;
-    if (!text || !*text || *text == '-')
-        return false;
-    unsigned long long number = strtoull (text, &end, 10);
-    if (*end || number > max)
-        return false;
-    *value = number;
-    return true;
-}
-
 static int
 s_cmd_submit (s_globals_t *globals, int argc, char **argv)
 {
@@ -187,19 +175,16 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
         printf ("%s", s_submit_help);
         return 0;
     }
-    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
-    Fogrid__Label *labels [64];
-    Fogrid__Label label_store [64];
-    char *envs [128];
+    cli_spec_t options;
+    cli_spec_init (&options);
+    Fogrid__TaskSpec *spec = &options.spec;
     char token [64];
     fg_id_new ("tok", token, sizeof token);
-    const char *token_arg = NULL;
     bool wait = false;
     int index = 1;
     for (; index < argc; index++) {
         const char *arg = argv [index];
         const char *value = index + 1 < argc? argv [index + 1]: NULL;
-        uint64_t number = 0;
         if (streq (arg, "--")) {
             index++;
             break;
@@ -212,87 +197,36 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
             break;              //  the command starts here
         if (!value) {
             fprintf (stderr, "fogrid submit: %s needs a value\n", arg);
+            cli_spec_reset (&options);
             return 2;
         }
         index++;
-        bool ok = true;
-        if (streq (arg, "--cores"))
-            ok = s_parse_uint (value, 1024, &number), spec.cores = (uint32_t) number;
-        else
-        if (streq (arg, "--mem"))
-            ok = s_parse_uint (value, UINT32_MAX, &number), spec.mem_mb = number;
-        else
-        if (streq (arg, "--disk"))
-            ok = s_parse_uint (value, UINT32_MAX, &number), spec.disk_mb = number;
-        else
-        if (streq (arg, "--gpus"))
-            ok = s_parse_uint (value, 64, &number), spec.gpus = (uint32_t) number;
-        else
-        if (streq (arg, "--max-price"))
-            ok = s_parse_uint (value, UINT64_MAX, &number), spec.max_price = number;
-        else
-        if (streq (arg, "--timeout"))
-            ok = s_parse_uint (value, 30 * 86400, &number), spec.timeout_s = (uint32_t) number;
-        else
-        if (streq (arg, "--retries"))
-            ok = s_parse_uint (value, 100, &number), spec.retries = (uint32_t) number;
-        else
-        if (streq (arg, "--policy"))
-            spec.policy = (char *) value;
-        else
-        if (streq (arg, "--runtime"))
-            spec.runtime = (char *) value;
-        else
-        if (streq (arg, "--image"))
-            spec.image = (char *) value;
-        else
-        if (streq (arg, "--constraint"))
-            spec.constraint = (char *) value;
-        else
-        if (streq (arg, "--token"))
-            token_arg = value;
-        else
-        if (streq (arg, "--env")) {
-            ok = strchr (value, '=') && spec.n_env < 128;
-            if (ok)
-                envs [spec.n_env++] = (char *) value;
-        }
-        else
-        if (streq (arg, "--label")) {
-            char *equals = strchr (value, '=');
-            ok = equals && equals != value && spec.n_labels < 64;
-            if (ok) {
-                Fogrid__Label *label = &label_store [spec.n_labels];
-                fogrid__label__init (label);
-                label->key = strndup (value, equals - value);
-                label->value = equals + 1;
-                labels [spec.n_labels++] = label;
-            }
-        }
-        else {
+        int taken = cli_spec_option (&options, arg, value);
+        if (taken == 0) {
             fprintf (stderr, "fogrid submit: unknown option '%s' (see fogrid submit --help)\n", arg);
+            cli_spec_reset (&options);
             return 2;
         }
-        if (!ok) {
+        if (taken < 0) {
             fprintf (stderr, "fogrid submit: bad value '%s' for %s\n", value, arg);
+            cli_spec_reset (&options);
             return 2;
         }
     }
-    spec.labels = labels;
-    spec.env = envs;
     if (index >= argc) {
         fprintf (stderr, "fogrid submit: no command given (fogrid submit -- COMMAND [ARG...])\n");
+        cli_spec_reset (&options);
         return 2;
     }
-    spec.n_argv = (size_t) (argc - index);
-    spec.argv = argv + index;
+    spec->n_argv = (size_t) (argc - index);
+    spec->argv = argv + index;
 
     int rc = 1;
     cli_client_t *client = s_connect (globals);
     if (client) {
         fg_env_t *reply = NULL;
-        Fogrid__SubmitReply *submitted = cli_client_submit (client, &spec,
-                                                            token_arg? token_arg: token, &reply);
+        Fogrid__SubmitReply *submitted = cli_client_submit (client, spec, options.token?
+                                                            options.token: token, &reply);
         if (submitted) {
             printf ("%s\n", submitted->task_id);
             fflush (stdout);
@@ -307,8 +241,7 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
         fg_msg_free (&reply);
         cli_client_destroy (&client);
     }
-    for (size_t i = 0; i < spec.n_labels; i++)
-        free (labels [i]->key);
+    cli_spec_reset (&options);
     return rc;
 }
 
@@ -751,7 +684,7 @@ s_cmd_deposit (s_globals_t *globals, int argc, char **argv)
     }
     uint64_t amount = 0;
     if (s_wants_help (argc, argv) || bad || !amount_arg
-    ||  !s_parse_uint (amount_arg, INT64_MAX, &amount) || amount == 0) {
+    ||  !cli_parse_uint (amount_arg, INT64_MAX, &amount) || amount == 0) {
         fprintf (stderr, "usage: fogrid %s [--token TOKEN] AMOUNT\n"
                  "  AMOUNT in the smallest unit (1 or more); the same TOKEN never moves money "
                  "twice\n", argv [0]);
@@ -786,7 +719,7 @@ s_cmd_wallet (s_globals_t *globals, int argc, char **argv)
             account = argv [++index];
         else
         if (streq (argv [index], "--limit") && index + 1 < argc
-        &&  s_parse_uint (argv [index + 1], 1000, &limit))
+        &&  cli_parse_uint (argv [index + 1], 1000, &limit))
             index++;
         else {
             fprintf (stderr, "usage: fogrid wallet [--account ACCOUNT] [--limit N]\n"

@@ -14,6 +14,7 @@
 #include "fogrid.h"
 #include "cli_client.h"
 #include "cli_service.h"
+#include "cli_spec.h"
 
 #define S_CALL_VERSION      1       //  the protocol `call` speaks: CallRequest/CallReply
 #define S_WAIT_MS           60000   //  run-service --wait: at most this long
@@ -35,19 +36,6 @@ s_wants_help (int argc, char **argv)
             return true;
     }
     return false;
-}
-
-static bool
-s_parse_uint (const char *text, uint64_t max, uint64_t *value)
-{
-    char *end = NULL;
-    if (!text || !*text || *text == '-')
-        return false;
-    unsigned long long number = strtoull (text, &end, 10);
-    if (*end || number > max)
-        return false;
-    *value = number;
-    return true;
 }
 
 static cli_client_t *
@@ -151,13 +139,12 @@ s_run_service (const cli_service_opts_t *opts, int argc, char **argv)
         printf ("%s", s_run_help);
         return 0;
     }
-    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
-    char *functions [S_MAX_ITEMS], *envs [S_MAX_ITEMS];
-    Fogrid__Label *labels [S_MAX_ITEMS];
-    Fogrid__Label label_store [S_MAX_ITEMS];
+    cli_spec_t options;
+    cli_spec_init (&options);
+    Fogrid__TaskSpec *spec = &options.spec;
+    char *functions [S_MAX_ITEMS];
     char token [64];
     fg_id_new ("tok", token, sizeof token);
-    const char *token_arg = NULL;
     bool wait = false;
     int rc = 2;
     int index = 1;
@@ -179,105 +166,67 @@ s_run_service (const cli_service_opts_t *opts, int argc, char **argv)
             goto done;
         }
         index++;
-        bool ok = true;
-        if (streq (arg, "--image"))
-            spec.image = (char *) value;
-        else
-        if (streq (arg, "--name"))
-            spec.service_name = (char *) value;
-        else
-        if (streq (arg, "--port"))
-            ok = s_parse_uint (value, 65535, &number) && number > 0,
-            spec.service_port = (uint32_t) number;
-        else
-        if (streq (arg, "--health"))
-            spec.health = (char *) value;
-        else
-        if (streq (arg, "--protocol"))
-            ok = s_parse_uint (value, UINT32_MAX, &number), spec.service_protocol = (uint32_t) number;
-        else
-        if (streq (arg, "--function")) {
-            ok = *value && spec.n_service_functions < S_MAX_ITEMS;
-            if (ok)
-                functions [spec.n_service_functions++] = (char *) value;
-        }
-        else
-        if (streq (arg, "--cores"))
-            ok = s_parse_uint (value, 1024, &number), spec.cores = (uint32_t) number;
-        else
-        if (streq (arg, "--mem"))
-            ok = s_parse_uint (value, UINT32_MAX, &number), spec.mem_mb = number;
-        else
-        if (streq (arg, "--max-price"))
-            ok = s_parse_uint (value, UINT64_MAX, &number), spec.max_price = number;
-        else
-        if (streq (arg, "--timeout"))
-            ok = s_parse_uint (value, 30 * 86400, &number), spec.timeout_s = (uint32_t) number;
-        else
-        if (streq (arg, "--policy"))
-            spec.policy = (char *) value;
-        else
-        if (streq (arg, "--constraint"))
-            spec.constraint = (char *) value;
-        else
-        if (streq (arg, "--token"))
-            token_arg = value;
-        else
-        if (streq (arg, "--env")) {
-            ok = strchr (value, '=') && spec.n_env < S_MAX_ITEMS;
-            if (ok)
-                envs [spec.n_env++] = (char *) value;
-        }
-        else
-        if (streq (arg, "--label")) {
-            const char *equals = strchr (value, '=');
-            ok = equals && equals != value && spec.n_labels < S_MAX_ITEMS;
-            if (ok) {
-                Fogrid__Label *label = &label_store [spec.n_labels];
-                fogrid__label__init (label);
-                label->key = strndup (value, (size_t) (equals - value));
-                label->value = (char *) equals + 1;
-                labels [spec.n_labels++] = label;
+        //  The options every task has first, then a service's own
+        int taken = cli_spec_option (&options, arg, value);
+        bool ok = taken > 0;
+        if (taken == 0) {
+            ok = true;
+            if (streq (arg, "--name"))
+                spec->service_name = (char *) value;
+            else
+            if (streq (arg, "--port"))
+                ok = cli_parse_uint (value, 65535, &number) && number > 0,
+                spec->service_port = (uint32_t) number;
+            else
+            if (streq (arg, "--health"))
+                spec->health = (char *) value;
+            else
+            if (streq (arg, "--protocol"))
+                ok = cli_parse_uint (value, UINT32_MAX, &number),
+                spec->service_protocol = (uint32_t) number;
+            else
+            if (streq (arg, "--function")) {
+                ok = *value && spec->n_service_functions < S_MAX_ITEMS;
+                if (ok)
+                    functions [spec->n_service_functions++] = (char *) value;
             }
-        }
-        else {
-            fprintf (stderr, "fogrid run-service: unknown option '%s' (see fogrid run-service "
-                     "--help)\n", arg);
-            goto done;
+            else {
+                fprintf (stderr, "fogrid run-service: unknown option '%s' (see fogrid "
+                         "run-service --help)\n", arg);
+                goto done;
+            }
         }
         if (!ok) {
             fprintf (stderr, "fogrid run-service: bad value '%s' for %s\n", value, arg);
             goto done;
         }
     }
-    spec.service_functions = functions;
-    spec.env = envs;
-    spec.labels = labels;
-    spec.runtime = "docker";
+    spec->service_functions = functions;
+    spec->runtime = "docker";
     if (index < argc) {
-        spec.n_argv = (size_t) (argc - index);
-        spec.argv = argv + index;
+        spec->n_argv = (size_t) (argc - index);
+        spec->argv = argv + index;
     }
-    if (!*spec.image || !*spec.service_name || !spec.service_port) {
+    if (!*spec->image || !*spec->service_name || !spec->service_port) {
         fprintf (stderr, "fogrid run-service: --image, --name and --port are required "
                  "(see fogrid run-service --help)\n");
         goto done;
     }
-    if (!fg_name_valid (spec.service_name)) {
+    if (!fg_name_valid (spec->service_name)) {
         fprintf (stderr, "fogrid run-service: '%s' is not a service name (a-z, 0-9 and '-', "
-                 "1..63, no leading or trailing '-')\n", spec.service_name);
+                 "1..63, no leading or trailing '-')\n", spec->service_name);
         goto done;
     }
     rc = 1;
     cli_client_t *client = s_connect (opts);
     if (client) {
         fg_env_t *reply = NULL;
-        Fogrid__SubmitReply *submitted = cli_client_submit (client, &spec,
-                                                            token_arg? token_arg: token, &reply);
+        Fogrid__SubmitReply *submitted = cli_client_submit (client, spec, options.token?
+                                                            options.token: token, &reply);
         if (submitted) {
             printf ("%s\n", submitted->task_id);
             fflush (stdout);
-            rc = wait? s_wait_registered (opts, client, spec.service_name, submitted->task_id)
+            rc = wait? s_wait_registered (opts, client, spec->service_name, submitted->task_id)
                        != 0: 0;
         }
         else
@@ -286,8 +235,7 @@ s_run_service (const cli_service_opts_t *opts, int argc, char **argv)
         cli_client_destroy (&client);
     }
 done:
-    for (size_t label = 0; label < spec.n_labels; label++)
-        free (labels [label]->key);
+    cli_spec_reset (&options);
     return rc;
 }
 

@@ -1,0 +1,100 @@
+/*  =========================================================================
+    cli_spec - the task options `fogrid submit` and `fogrid run-service`
+    share
+    =========================================================================  */
+#include "fogrid.h"
+#include "cli_spec.h"
+
+bool
+cli_parse_uint (const char *text, uint64_t max, uint64_t *value)
+{
+    char *end = NULL;
+    if (!text || !*text || *text == '-')
+        return false;
+    unsigned long long number = strtoull (text, &end, 10);
+    if (*end || number > max)
+        return false;
+    *value = number;
+    return true;
+}
+
+void
+cli_spec_init (cli_spec_t *self)
+{
+    memset (self, 0, sizeof *self);
+    fogrid__task_spec__init (&self->spec);
+    self->spec.labels = self->labels;
+    self->spec.env = self->envs;
+}
+
+void
+cli_spec_reset (cli_spec_t *self)
+{
+    for (size_t index = 0; index < self->spec.n_labels; index++)
+        free (self->labels [index]->key);
+    self->spec.n_labels = 0;
+}
+
+int
+cli_spec_option (cli_spec_t *self, const char *arg, const char *value)
+{
+    Fogrid__TaskSpec *spec = &self->spec;
+    uint64_t number = 0;
+    bool ok = true;
+    if (streq (arg, "--cores"))
+        ok = cli_parse_uint (value, 1024, &number), spec->cores = (uint32_t) number;
+    else
+    if (streq (arg, "--mem"))
+        ok = cli_parse_uint (value, UINT32_MAX, &number), spec->mem_mb = number;
+    else
+    if (streq (arg, "--disk"))
+        ok = cli_parse_uint (value, UINT32_MAX, &number), spec->disk_mb = number;
+    else
+    if (streq (arg, "--gpus"))
+        ok = cli_parse_uint (value, 64, &number), spec->gpus = (uint32_t) number;
+    else
+    if (streq (arg, "--max-price"))
+        ok = cli_parse_uint (value, UINT64_MAX, &number), spec->max_price = number;
+    else
+    if (streq (arg, "--timeout"))
+        ok = cli_parse_uint (value, 30 * 86400, &number), spec->timeout_s = (uint32_t) number;
+    else
+    if (streq (arg, "--retries"))
+        ok = cli_parse_uint (value, 100, &number), spec->retries = (uint32_t) number;
+    else
+    if (streq (arg, "--policy"))
+        spec->policy = (char *) value;
+    else
+    if (streq (arg, "--runtime"))
+        spec->runtime = (char *) value;
+    else
+    if (streq (arg, "--image"))
+        spec->image = (char *) value;
+    else
+    if (streq (arg, "--constraint"))
+        spec->constraint = (char *) value;
+    else
+    if (streq (arg, "--token"))
+        self->token = value;
+    else
+    if (streq (arg, "--env")) {
+        ok = strchr (value, '=') && spec->n_env < CLI_SPEC_MAX_ENV;
+        if (ok)
+            self->envs [spec->n_env++] = (char *) value;
+    }
+    else
+    if (streq (arg, "--label")) {
+        const char *equals = strchr (value, '=');
+        ok = equals && equals != value && spec->n_labels < CLI_SPEC_MAX_LABELS;
+        if (ok) {
+            Fogrid__Label *label = &self->label_store [spec->n_labels];
+            fogrid__label__init (label);
+            label->key = strndup (value, (size_t) (equals - value));
+            label->value = (char *) equals + 1;
+            self->labels [spec->n_labels++] = label;
+        }
+    }
+    else
+        return 0;
+    return ok? 1: -1;
+}
