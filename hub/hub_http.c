@@ -2,9 +2,9 @@
     hub_http - the hub's HTTP pages: the dashboard, its JSON, and metrics
 
     DESIGN
-    One function counts miners and tasks by state (s_counts), and the CLI's
-    HealthReply, /api/v1/health, /api/v1/overview and /metrics all read it,
-    so the views cannot disagree about the same moment. The overview is
+    Miners and tasks by state are counted by the miner table and the store
+    (hub_miners_count_states, hub_store_count_states), which the CLI's
+    HealthReply uses too, so the views cannot disagree about one moment. The overview is
     bounded whatever the hub holds: the miners (all of them: an operator
     wants to see each), the latest S_RECENT tasks, the throughput ring and
     the hub's own accounts; a page with thousands of tasks stays small.
@@ -56,9 +56,7 @@ static void
 s_counts (hub_http_context_t *context, s_counts_t *counts)
 {
     memset (counts, 0, sizeof *counts);
-    for (hub_miner_t *miner = hub_miners_first (context->miners); miner;
-         miner = hub_miners_next (context->miners))
-        counts->miners [miner->state]++;
+    hub_miners_count_states (context->miners, counts->miners);
     hub_store_count_states (context->store, counts->tasks);
     counts->queue = zlistx_size (context->queue);
 }

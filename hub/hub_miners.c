@@ -310,3 +310,11 @@ hub_miners_size (hub_miners_t *self)
 {
     return zhashx_size (self->miners);
 }
+
+void
+hub_miners_count_states (hub_miners_t *self, uint64_t *counts)
+{
+    memset (counts, 0, sizeof (uint64_t) * HUB_MINER_STATES);
+    for (hub_miner_t *miner = hub_miners_first (self); miner; miner = hub_miners_next (self))
+        counts [miner->state]++;
+}

@@ -82,4 +82,7 @@ hub_miner_t *hub_miners_first (hub_miners_t *self);
 hub_miner_t *hub_miners_next (hub_miners_t *self);
 size_t hub_miners_size (hub_miners_t *self);
 
+//  How many miners are in each state (counts has HUB_MINER_STATES slots).
+void hub_miners_count_states (hub_miners_t *self, uint64_t *counts);
+
 #endif

@@ -1358,10 +1358,8 @@ s_handle_miners (s_server_t *self, zframe_t *peer, uint64_t seq)
 static void
 s_handle_health (s_server_t *self, zframe_t *peer, uint64_t seq)
 {
-    uint64_t miner_counts [HUB_MINER_STATES] = { 0 };
-    for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
-         miner = hub_miners_next (self->miners))
-        miner_counts [miner->state]++;
+    uint64_t miner_counts [HUB_MINER_STATES];
+    hub_miners_count_states (self->miners, miner_counts);
     uint64_t task_counts [HUB_TASK_STATES];
     hub_store_count_states (self->store, task_counts);
 
@@ -2248,16 +2246,12 @@ s_tick (s_server_t *self)
     zlist_t *died = zlist_new ();
     zlist_autofree (died);
     //  Miners that fall silent now have missed their heartbeats: counted
-    size_t connected = 0, still = 0;
-    for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
-         miner = hub_miners_next (self->miners))
-        connected += miner->state == HUB_MINER_CONNECTED;
+    uint64_t before [HUB_MINER_STATES], after [HUB_MINER_STATES];
+    hub_miners_count_states (self->miners, before);
     hub_miners_check (self->miners, now, self->disconnect_ms, self->dead_ms, died);
-    for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
-         miner = hub_miners_next (self->miners))
-        still += miner->state == HUB_MINER_CONNECTED;
-    if (still < connected)
-        self->stats.heartbeats_missed += connected - still;
+    hub_miners_count_states (self->miners, after);
+    if (after [HUB_MINER_CONNECTED] < before [HUB_MINER_CONNECTED])
+        self->stats.heartbeats_missed += before [HUB_MINER_CONNECTED] - after [HUB_MINER_CONNECTED];
     for (char *id = (char *) zlist_first (died); id; id = (char *) zlist_next (died)) {
         hub_miner_t *miner = hub_miners_lookup (self->miners, id);
         if (miner)

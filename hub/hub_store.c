@@ -60,7 +60,9 @@ static const char *s_schema =
     "  miner_id TEXT NOT NULL DEFAULT '', attempt INTEGER NOT NULL,"
     "  reason TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX IF NOT EXISTS events_by_task ON task_events (task_id);"
-    "CREATE INDEX IF NOT EXISTS tasks_by_update ON tasks (updated_ms);";
+    "CREATE INDEX IF NOT EXISTS tasks_by_update ON tasks (updated_ms);"
+    //  Counted by state at every health request and metrics scrape
+    "CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (state);";
 
 //  The columns every task load reads, in this order (see s_task_from_row)
 #define S_TASK_COLUMNS \

@@ -28,12 +28,9 @@ s_services (void *arg, fg_http_request_t *request)
     zlistx_t *names = loc_registry_names (context->registry);
     for (const char *name = (const char *) zlistx_first (names); name;
          name = (const char *) zlistx_next (names)) {
-        loc_entry_t *entries = NULL;
-        size_t count = loc_registry_resolve (context->registry, name, LOC_POLICY_ROUND_ROBIN,
-                                             &entries);
-        free (entries);
-        json_array_append_new (list, json_pack ("{s:s, s:i}", "name", name,
-                                                "endpoints", (int) count));
+        json_array_append_new (list, json_pack ("{s:s, s:i}", "name", name, "endpoints",
+                                                (int) loc_registry_count (context->registry,
+                                                                          name)));
     }
     zlistx_destroy (&names);
     fg_http_reply_json (request, 200, json_pack ("{s:o}", "services", list));

@@ -552,6 +552,13 @@ loc_registry_names (loc_registry_t *self)
     return names;
 }
 
+size_t
+loc_registry_count (loc_registry_t *self, const char *name)
+{
+    s_service_t *service = (s_service_t *) zhashx_lookup (self->services, name? name: "");
+    return service? zlistx_size (service->regs): 0;
+}
+
 bool
 loc_registry_has_owner (loc_registry_t *self, const char *owner)
 {

@@ -73,6 +73,9 @@ uint64_t loc_registry_version (loc_registry_t *self, const char *name);
 //  The names with live endpoints, sorted (the caller destroys the list).
 zlistx_t *loc_registry_names (loc_registry_t *self);
 
+//  How many live endpoints name has (no ordering, nothing allocated).
+size_t loc_registry_count (loc_registry_t *self, const char *name);
+
 //  True while owner holds registrations.
 bool loc_registry_has_owner (loc_registry_t *self, const char *owner);
 
