@@ -66,6 +66,9 @@ fg_http_reply (fg_http_request_t *request, unsigned status, const char *content_
         MHD_create_response_from_buffer (size, (void *) body, MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header (response, "Content-Type", content_type);
     MHD_add_response_header (response, "Cache-Control", "no-store");
+    //  Everything served is read-only: any page may read it (the hub's
+    //  dashboard reads the locator's service list from another port)
+    MHD_add_response_header (response, "Access-Control-Allow-Origin", "*");
     request->result = MHD_queue_response (request->connection, status, response);
     MHD_destroy_response (response);
     request->answered = true;

@@ -395,6 +395,11 @@ test_http_api (void)
     CU_ASSERT_EQUAL (ts_run (&output, "curl -sf http://127.0.0.1:%d/v1/services/sum",
                              locator.http_port), 0);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "\"port\": 9001"));
+    free (output);
+    //  Readable from the hub's dashboard, a page of another origin
+    CU_ASSERT_EQUAL (ts_run (&output, "curl -sfi http://127.0.0.1:%d/v1/services/sum",
+                             locator.http_port), 0);
+    CU_ASSERT_PTR_NOT_NULL (strcasestr (output, "Access-Control-Allow-Origin: *"));
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "\"result\": \"a number\""));
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "\"owner\": \"h-1\""));
     free (output);
