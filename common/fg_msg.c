@@ -30,8 +30,8 @@ fg_msg_limit (zsock_t *sock, int64_t max_bytes)
     zsock_set_maxmsgsize (sock, (int) max_bytes);
 }
 
-int
-fg_msg_send (zsock_t *sock, zframe_t *routing_id, fg_env_t *env)
+zmsg_t *
+fg_msg_encode (zframe_t *routing_id, fg_env_t *env)
 {
     env->version = FG_PROTO_VERSION;
     size_t size = fogrid__envelope__get_packed_size (env);
@@ -41,6 +41,13 @@ fg_msg_send (zsock_t *sock, zframe_t *routing_id, fg_env_t *env)
     zframe_t *frame = zframe_new (NULL, size);
     fogrid__envelope__pack (env, zframe_data (frame));
     zmsg_append (msg, &frame);
+    return msg;
+}
+
+int
+fg_msg_send (zsock_t *sock, zframe_t *routing_id, fg_env_t *env)
+{
+    zmsg_t *msg = fg_msg_encode (routing_id, env);
     int rc = zmsg_send (&msg, sock);
     if (rc)
         zmsg_destroy (&msg);
@@ -176,6 +183,19 @@ fg_msg_free (fg_env_t **env_p)
     }
 }
 
+zmsg_t *
+fg_msg_encode_error (zframe_t *routing_id, uint64_t seq, fg_error_t code, const char *text)
+{
+    Fogrid__Error error = FOGRID__ERROR__INIT;
+    error.code = code;
+    error.text = (char *) text;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_ERROR;
+    env.error = &error;
+    return fg_msg_encode (routing_id, &env);
+}
+
 int
 fg_msg_send_error (zsock_t *sock, zframe_t *routing_id, uint64_t seq,
                    fg_error_t code, const char *format, ...)
@@ -185,15 +205,11 @@ fg_msg_send_error (zsock_t *sock, zframe_t *routing_id, uint64_t seq,
     va_start (args, format);
     vsnprintf (text, sizeof text, format, args);
     va_end (args);
-
-    Fogrid__Error error = FOGRID__ERROR__INIT;
-    error.code = code;
-    error.text = text;
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.seq = seq;
-    env.body_case = FOGRID__ENVELOPE__BODY_ERROR;
-    env.error = &error;
-    return fg_msg_send (sock, routing_id, &env);
+    zmsg_t *msg = fg_msg_encode_error (routing_id, seq, code, text);
+    int rc = zmsg_send (&msg, sock);
+    if (rc)
+        zmsg_destroy (&msg);
+    return rc;
 }
 
 int

@@ -22,6 +22,14 @@ void fg_msg_limit (zsock_t *sock, int64_t max_bytes);
 //  Returns 0 or -1 (peer gone, would block).
 int fg_msg_send (zsock_t *sock, zframe_t *routing_id, fg_env_t *env);
 
+//  The message fg_msg_send would send (routing id copied, env->version
+//  set), for a caller that sends it later (fg_outbox). Never NULL.
+zmsg_t *fg_msg_encode (zframe_t *routing_id, fg_env_t *env);
+
+//  The Error{code, text} reply to seq, encoded the same way.
+zmsg_t *fg_msg_encode_error (zframe_t *routing_id, uint64_t seq, fg_error_t code,
+                             const char *text);
+
 //  Receives one message. On success returns the envelope (free it with
 //  fg_msg_free). On failure returns NULL and sets *err_p to FG_E_MALFORMED,
 //  FG_E_VERSION or FG_E_TOO_BIG and *seq_p to the request's seq when it

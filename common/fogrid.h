@@ -26,5 +26,6 @@ typedef Fogrid__Envelope fg_env_t;
 #include "fg_http.h"
 #include "fg_metrics.h"
 #include "fg_ratelimit.h"
+#include "fg_outbox.h"
 
 #endif

@@ -274,6 +274,15 @@ s_metrics (void *arg, fg_http_request_t *request)
     fg_metrics_family (metrics, "fogrid_hub_heartbeats_missed_total", "counter",
                        "times a connected miner fell silent past hub/disconnect_ms");
     fg_metrics_sample (metrics, NULL, NULL, (double) stats->heartbeats_missed);
+    fg_metrics_family (metrics, "fogrid_hub_commits_total", "counter",
+                       "transactions committed: one per burst of requests (group commit)");
+    fg_metrics_sample (metrics, NULL, NULL, (double) stats->commits);
+    fg_metrics_family (metrics, "fogrid_hub_commit_requests_total", "counter",
+                       "requests whose writes those transactions held");
+    fg_metrics_sample (metrics, NULL, NULL, (double) stats->commit_requests);
+    fg_metrics_family (metrics, "fogrid_hub_commit_failures_total", "counter",
+                       "bursts whose commit failed: answered with errors, state read back");
+    fg_metrics_sample (metrics, NULL, NULL, (double) stats->commit_failures);
     fg_metrics_family (metrics, "fogrid_hub_miners_lost_total", "counter",
                        "miners that missed their heartbeats until declared dead");
     fg_metrics_sample (metrics, NULL, NULL, (double) stats->miners_lost);

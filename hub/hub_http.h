@@ -31,6 +31,9 @@ typedef struct {
     uint64_t miners_lost;       //  miners that went dead
     uint64_t heartbeats_missed; //  miners that fell silent (disconnected)
     uint64_t rate_limited;      //  requests refused by the per-peer rate limits
+    uint64_t commits;           //  transactions committed (one per burst)
+    uint64_t commit_requests;   //  requests those transactions held
+    uint64_t commit_failures;   //  bursts whose commit failed (answered with errors)
     fg_latency_t latency;       //  submit to final state
     //  Tasks finished per bucket, a ring: the newest bucket is the one
     //  that holds bucket_ms

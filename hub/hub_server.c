@@ -4,10 +4,13 @@
     DESIGN
     One thread owns everything: the two ROUTER sockets, the store, the
     miner table and the tasks in memory, so nothing is locked. Each turn of
-    the loop handles one message (or the liveness tick) inside one store
-    transaction, then runs the scheduler, then commits. The one exception
-    is a submit: it is committed before its reply is sent, because the
-    reply is the promise that the task survives a crash.
+    the loop drains a burst of messages from both sockets (and the
+    liveness tick when due) into one store transaction, runs the scheduler
+    once, commits, and only then sends what the burst had to say: replies,
+    assignments, kills wait in an outbox (fg_outbox.h) until the commit,
+    because a reply is a promise ("accepted", "paid") that must survive a
+    crash. A failed commit (a full disk) answers the burst with errors and
+    reads the state back from the store; see "Group commit" below.
 
     Tasks that are not finished live in memory (`tasks`, by id) and the
     pending ones also in `queue`, in submission order; finished tasks live
@@ -73,10 +76,10 @@
     ledger as the hub's own: the hub never pays itself, so it runs tasks
     unpaid (or, with require_funds, gets no paid ones). Each payout's
     signed receipt (fg_receipt.h) goes back to the miner in the Ok to its
-    result, committed first, and to anyone who asks (ReceiptRequest).
+    result, after the commit, and to anyone who asks (ReceiptRequest).
     AdminRequest drives the wallet: the DAO's keys (hub/admin_keys) and
     the owner's (hub/owner_keys) are checked against the caller's CurveZMQ
-    key; each transition is committed before its reply. A miner may ask
+    key; each transition is committed before its reply leaves. A miner may ask
     for a WalletStatement (before its hello too): the wallet's state,
     balances and latest payouts signed with the ledger key over the
     miner's nonce, which it checks against the registry (miner_trust.h).
@@ -224,10 +227,37 @@ typedef struct {
     zlist_t *admin_keys;        //  the DAO: any account, the wallet ("*" = anyone)
     zlist_t *owner_keys;        //  payday, close; empty = admin_keys
     uint32_t reported_load;     //  last load given to the registrant
+    fg_outbox_t *outbox;        //  what the open transaction will send once committed
+    zlist_t *gone;              //  ids of miners whose sends were refused
     bool terminated;            //  $TERM received
 } s_server_t;
 
 static void s_miner_lost (s_server_t *self, hub_miner_t *miner, const char *why);
+
+//  Everything the hub says goes through the outbox: held until the
+//  burst's transaction commits (s_burst_end), so no answer promises what
+//  a crash could still undo.
+static void
+s_answer (s_server_t *self, zsock_t *sock, zframe_t *peer, fg_env_t *env)
+{
+    fg_outbox_answer (self->outbox, sock, peer, env);
+}
+
+static void
+s_refuse (s_server_t *self, zsock_t *sock, zframe_t *peer, uint64_t seq, fg_error_t code,
+          const char *format, ...) __attribute__ ((format (printf, 6, 7)));
+
+static void
+s_refuse (s_server_t *self, zsock_t *sock, zframe_t *peer, uint64_t seq, fg_error_t code,
+          const char *format, ...)
+{
+    char text [512];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (text, sizeof text, format, args);
+    va_end (args);
+    fg_outbox_refuse (self->outbox, sock, peer, seq, code, text);
+}
 
 //  --------------------------------------------------------------------------
 //  Configuration checks (also used by main for -t)
@@ -564,20 +594,22 @@ s_task_lost (s_server_t *self, hub_task_t *task, const char *why)
 //  --------------------------------------------------------------------------
 //  Sending to miners
 
-//  Sends to a miner; a refused send means its connection is gone.
+//  Sends to a miner (an answer to it, or work of the hub's own accord),
+//  or returns -1 when it has no connection. A send the socket refuses
+//  later, at the commit, means the connection is gone: s_refused.
 static int
-s_send_miner (s_server_t *self, hub_miner_t *miner, fg_env_t *env)
+s_send_miner (s_server_t *self, hub_miner_t *miner, fg_env_t *env, bool notice)
 {
     if (!miner->routing || miner->state == HUB_MINER_DEAD)
         return -1;
-    if (fg_msg_send (self->miner_sock, miner->routing, env) == 0)
-        return 0;
-    zsys_warning ("miner %s: cannot send %s: %s", miner->id, fg_msg_body_name (env),
-                  zmq_strerror (zmq_errno ()));
-    return -1;
+    if (notice)
+        fg_outbox_notice (self->outbox, self->miner_sock, miner->routing, env);
+    else
+        fg_outbox_answer (self->outbox, self->miner_sock, miner->routing, env);
+    return 0;
 }
 
-static int
+static void
 s_send_kill (s_server_t *self, zframe_t *routing, const char *task_id, uint32_t attempt)
 {
     Fogrid__TaskKill kill = FOGRID__TASK_KILL__INIT;
@@ -586,7 +618,7 @@ s_send_kill (s_server_t *self, zframe_t *routing, const char *task_id, uint32_t 
     fg_env_t env = FOGRID__ENVELOPE__INIT;
     env.body_case = FOGRID__ENVELOPE__BODY_TASK_KILL;
     env.task_kill = &kill;
-    return fg_msg_send (self->miner_sock, routing, &env);
+    fg_outbox_notice (self->outbox, self->miner_sock, routing, &env);
 }
 
 //  The miner's connection is gone or it is silent for good: its tasks go
@@ -649,16 +681,9 @@ s_assign (s_server_t *self, hub_task_t *task, hub_miner_t *miner)
     bool charge = price > 0 && balance >= price && wallet_ok && !own;
     if (price > 0 && !charge && self->require_funds)
         return 1;           //  the scheduler offers only miners the buyer can pay
-
-    Fogrid__TaskAssign assign = FOGRID__TASK_ASSIGN__INIT;
-    assign.task_id = task->id;
-    assign.attempt = task->attempt;
-    assign.spec = task->spec;
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.body_case = FOGRID__ENVELOPE__BODY_TASK_ASSIGN;
-    env.task_assign = &assign;
-    if (s_send_miner (self, miner, &env))
+    if (!miner->routing || miner->state == HUB_MINER_DEAD)
         return -1;
+
     char reason [256] = "";
     if (charge) {
         char id [96], escrow [64], memo [160];
@@ -670,13 +695,19 @@ s_assign (s_server_t *self, hub_task_t *task, hub_miner_t *miner)
         if (rc != HUB_LEDGER_OK && rc != HUB_LEDGER_REPLAY) {
             zsys_error ("task %s: cannot hold %" PRId64 " in escrow: %s", task->id, price,
                         hub_ledger_strerror (rc));
-            if (self->require_funds) {
-                s_send_kill (self, miner->routing, task->id, task->attempt);
+            if (self->require_funds)
                 return 1;
-            }
             charge = false;
         }
     }
+    Fogrid__TaskAssign assign = FOGRID__TASK_ASSIGN__INIT;
+    assign.task_id = task->id;
+    assign.attempt = task->attempt;
+    assign.spec = task->spec;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_TASK_ASSIGN;
+    env.task_assign = &assign;
+    s_send_miner (self, miner, &env, true);
     if (price > 0 && !charge) {
         if (!wallet_ok)
             snprintf (reason, sizeof reason, "runs unpaid: %s (hub/require_funds is off)",
@@ -936,7 +967,7 @@ s_reply_task_info (s_server_t *self, zframe_t *peer, uint64_t seq, hub_task_t *t
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_TASK_INFO;
     env.task_info = &info.info;
-    fg_msg_send (self->buyers, peer, &env);
+    s_answer (self, self->buyers, peer, &env);
     s_info_reset (&info);
 }
 
@@ -1094,7 +1125,7 @@ s_reply_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *task
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_SUBMIT_REPLY;
     env.submit_reply = &reply;
-    fg_msg_send (self->buyers, peer, &env);
+    s_answer (self, self->buyers, peer, &env);
 }
 
 static void
@@ -1104,15 +1135,15 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
     char why [256];
     if (s_spec_check (request->spec, why, sizeof why)) {
         self->stats.refused++;
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_INVALID, "submit refused: %s", why);
+        s_refuse (self, self->buyers, peer, seq, FG_E_INVALID, "submit refused: %s", why);
         return;
     }
     const char *token = request->client_token;
     if (!fg_text_valid (token, S_MAX_TOKEN)) {
         self->stats.refused++;
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_INVALID,
-                           "submit refused: client_token must be printable, at most %d bytes",
-                           S_MAX_TOKEN);
+        s_refuse (self, self->buyers, peer, seq, FG_E_INVALID,
+                  "submit refused: client_token must be printable, at most %d bytes",
+                  S_MAX_TOKEN);
         return;
     }
     //  A retried submit is answered before the bound: it takes no room
@@ -1125,8 +1156,8 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
     if (self->require_funds && (hub_wallet_state (self->wallet) == HUB_WALLET_PUNISHED
                             ||  hub_wallet_state (self->wallet) == HUB_WALLET_CLOSED)) {
         self->stats.refused++;
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_STATE, "submit refused: %s",
-                           hub_wallet_refusal (self->wallet));
+        s_refuse (self, self->buyers, peer, seq, FG_E_STATE, "submit refused: %s",
+                  hub_wallet_refusal (self->wallet));
         return;
     }
     if (self->require_funds) {
@@ -1140,10 +1171,10 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
                                 : s_cheapest_ask (self);
         if (balance < needed) {
             self->stats.refused++;
-            fg_msg_send_error (self->buyers, peer, seq, FG_E_FUNDS,
-                               "submit refused: not enough funds: %s holds %" PRId64 ", this task "
-                               "needs %" PRId64 " (%s); deposit first", account, balance, needed,
-                               ceiling? "its max_price": "the cheapest miner's ask");
+            s_refuse (self, self->buyers, peer, seq, FG_E_FUNDS,
+                      "submit refused: not enough funds: %s holds %" PRId64 ", this task "
+                      "needs %" PRId64 " (%s); deposit first", account, balance, needed,
+                      ceiling? "its max_price": "the cheapest miner's ask");
             return;
         }
     }
@@ -1154,16 +1185,16 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
         unfinished += streq (task->buyer, buyer);
     if ((int64_t) unfinished >= self->tasks_per_buyer) {
         self->stats.refused++;
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_LIMIT,
-                           "submit refused: you have %zu unfinished tasks here, the limit "
-                           "(hub/tasks_per_buyer)", unfinished);
+        s_refuse (self, self->buyers, peer, seq, FG_E_LIMIT,
+                  "submit refused: you have %zu unfinished tasks here, the limit "
+                  "(hub/tasks_per_buyer)", unfinished);
         return;
     }
     if ((int64_t) queued >= self->queue_max) {
         self->stats.refused++;
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_HUB_FULL,
-                           "hub full: %zu tasks queued (limit %" PRId64 ")",
-                           queued, self->queue_max);
+        s_refuse (self, self->buyers, peer, seq, FG_E_HUB_FULL,
+                  "hub full: %zu tasks queued (limit %" PRId64 ")",
+                  queued, self->queue_max);
         return;
     }
     //  The task takes the spec over; the request keeps a NULL
@@ -1178,17 +1209,17 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
     hub_task_set_text (&task->buyer, buyer);
     task->retries_left = task->spec->retries? task->spec->retries: (uint32_t) self->default_retries;
 
-    //  Durable before the buyer hears the id
-    if (hub_store_task_add (self->store, task) || hub_store_commit (self->store)) {
-        hub_store_rollback (self->store);
+    //  The reply waits in the outbox for the burst's commit: durable
+    //  before the buyer hears the id
+    if (hub_store_savepoint (self->store) || hub_store_task_add (self->store, task)) {
+        hub_store_rollback_savepoint (self->store);
         self->stats.refused++;
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_INTERNAL,
-                           "submit failed: the hub could not store the task");
+        s_refuse (self, self->buyers, peer, seq, FG_E_INTERNAL,
+                  "submit failed: the hub could not store the task");
         hub_task_destroy (&task);
-        hub_store_begin (self->store);
         return;
     }
-    hub_store_begin (self->store);
+    hub_store_release_savepoint (self->store);
     zsys_info ("task %s submitted: %s%s (%zu args, policy %s, %u retries)", task->id,
                task->spec->n_argv? task->spec->argv [0]: task->spec->image,
                task->spec->n_argv > 1? " ...": "",
@@ -1212,15 +1243,15 @@ s_buyer_task (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
 {
     hub_task_t *task = s_task_find (self, task_id, owned);
     if (!task) {
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_NOT_FOUND,
-                           "task %.64s not found on this hub", task_id);
+        s_refuse (self, self->buyers, peer, seq, FG_E_NOT_FOUND,
+                  "task %.64s not found on this hub", task_id);
         return NULL;
     }
     if (*task->buyer && !streq (task->buyer, key) && !s_is_admin (self, key)) {
         zsys_warning ("buyer %.12s...: refused access to %s, a task of another buyer", key,
                       task->id);
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_DENIED,
-                           "task %s belongs to another buyer", task->id);
+        s_refuse (self, self->buyers, peer, seq, FG_E_DENIED,
+                  "task %s belongs to another buyer", task->id);
         if (*owned)
             hub_task_destroy (&task);
         return NULL;
@@ -1251,8 +1282,8 @@ s_handle_result (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key
         return;
     hub_output_t output;
     if (hub_store_task_output (self->store, task->id, &output)) {
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_INTERNAL,
-                           "cannot read the output of %s", task->id);
+        s_refuse (self, self->buyers, peer, seq, FG_E_INTERNAL,
+                  "cannot read the output of %s", task->id);
         if (owned)
             hub_task_destroy (&task);
         return;
@@ -1272,7 +1303,7 @@ s_handle_result (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_RESULT_REPLY;
     env.result_reply = &reply;
-    fg_msg_send (self->buyers, peer, &env);
+    s_answer (self, self->buyers, peer, &env);
     s_info_reset (&info);
     hub_output_reset (&output);
     if (owned)
@@ -1288,27 +1319,23 @@ s_handle_cancel (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key
     if (!task)
         return;
     if (owned || hub_task_state_terminal (task->state)) {
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_STATE, "task %s is already %s",
-                           task->id, hub_task_state_name (task->state));
+        s_refuse (self, self->buyers, peer, seq, FG_E_STATE, "task %s is already %s",
+                  task->id, hub_task_state_name (task->state));
         if (owned)
             hub_task_destroy (&task);
         return;
     }
-    hub_miner_t *lost = NULL;
     if (task->state == HUB_TASK_ASSIGNED || task->state == HUB_TASK_RUNNING) {
         hub_miner_t *miner = hub_miners_lookup (self->miners, task->miner_id);
         if (miner) {
             hub_miners_release (miner, task->id);
-            if (miner->routing && miner->state != HUB_MINER_DEAD
-            &&  s_send_kill (self, miner->routing, task->id, task->attempt))
-                lost = miner;
+            if (miner->routing && miner->state != HUB_MINER_DEAD)
+                s_send_kill (self, miner->routing, task->id, task->attempt);
         }
     }
     s_task_change (self, task, HUB_TASK_CANCELLED, "cancelled by the buyer");
     s_reply_task_info (self, peer, seq, task);
     s_task_retire (self, task);
-    if (lost)
-        s_miner_lost (self, lost, "its connection is gone (send refused)");
 }
 
 static void
@@ -1345,7 +1372,7 @@ s_handle_miners (s_server_t *self, zframe_t *peer, uint64_t seq)
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_MINERS_REPLY;
     env.miners_reply = &reply;
-    fg_msg_send (self->buyers, peer, &env);
+    s_answer (self, self->buyers, peer, &env);
     for (index = 0; index < count; index++)
         free (infos [index].tasks);
     for (zlistx_t *ids = (zlistx_t *) zlist_first (keys); ids; ids = (zlistx_t *) zlist_next (keys))
@@ -1387,7 +1414,7 @@ s_handle_health (s_server_t *self, zframe_t *peer, uint64_t seq)
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_HEALTH_REPLY;
     env.health_reply = &reply;
-    fg_msg_send (self->buyers, peer, &env);
+    s_answer (self, self->buyers, peer, &env);
 }
 
 //  --------------------------------------------------------------------------
@@ -1428,28 +1455,28 @@ s_entry_copy (void *arg, const hub_entry_t *entry)
 }
 
 //  DepositRequest (deposit true) and WithdrawRequest: world <-> the
-//  caller's account. Committed before the reply, like a submit: the reply
-//  is the promise that the money moved.
+//  caller's account. The reply leaves after the commit, like a submit's:
+//  it is the promise that the money moved.
 static void
 s_handle_transfer (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buyer_key,
                    bool deposit, uint64_t amount, const char *token)
 {
     const char *what = deposit? "deposit": "withdraw";
     if (deposit && !self->open_deposits) {
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_DENIED,
-                           "deposit refused: this hub takes no deposits from buyers "
-                           "(hub/open_deposits is off: funds come through its operator)");
+        s_refuse (self, self->buyers, peer, seq, FG_E_DENIED,
+                  "deposit refused: this hub takes no deposits from buyers "
+                  "(hub/open_deposits is off: funds come through its operator)");
         return;
     }
     if (amount == 0 || amount > (uint64_t) INT64_MAX) {
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_INVALID,
-                           "%s refused: the amount must be 1 to %" PRId64, what, INT64_MAX);
+        s_refuse (self, self->buyers, peer, seq, FG_E_INVALID,
+                  "%s refused: the amount must be 1 to %" PRId64, what, INT64_MAX);
         return;
     }
     if (!*token || !fg_text_valid (token, S_MAX_TOKEN)) {
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_INVALID,
-                           "%s refused: a token (printable, 1 to %d bytes) is required, so that "
-                           "a retry cannot move the money twice", what, S_MAX_TOKEN);
+        s_refuse (self, self->buyers, peer, seq, FG_E_INVALID,
+                  "%s refused: a token (printable, 1 to %d bytes) is required, so that "
+                  "a retry cannot move the money twice", what, S_MAX_TOKEN);
         return;
     }
     char account [S_ACCOUNT_MAX], id [256], memo [64];
@@ -1459,34 +1486,26 @@ s_handle_transfer (s_server_t *self, zframe_t *peer, uint64_t seq, const char *b
     hub_ledger_rc_t rc = hub_ledger_transfer (self->ledger, id, deposit? "world": account,
                                               deposit? account: "world", (int64_t) amount, memo);
     if (rc == HUB_LEDGER_FUNDS) {
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_FUNDS,
-                           "withdraw refused: %s holds %" PRId64 ", less than %" PRIu64,
-                           account, s_balance (self, account), amount);
+        s_refuse (self, self->buyers, peer, seq, FG_E_FUNDS,
+                  "withdraw refused: %s holds %" PRId64 ", less than %" PRIu64,
+                  account, s_balance (self, account), amount);
         return;
     }
     if (rc == HUB_LEDGER_CONFLICT) {
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_STATE,
-                           "%s refused: token %s was used for another transfer", what, token);
+        s_refuse (self, self->buyers, peer, seq, FG_E_STATE,
+                  "%s refused: token %s was used for another transfer", what, token);
         return;
     }
     if (rc == HUB_LEDGER_OVERFLOW || rc == HUB_LEDGER_INVALID) {
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_INVALID, "%s refused: %s", what,
-                           hub_ledger_strerror (rc));
+        s_refuse (self, self->buyers, peer, seq, FG_E_INVALID, "%s refused: %s", what,
+                  hub_ledger_strerror (rc));
         return;
     }
     if (rc != HUB_LEDGER_OK && rc != HUB_LEDGER_REPLAY) {
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_INTERNAL,
-                           "%s failed: the hub could not write its ledger", what);
+        s_refuse (self, self->buyers, peer, seq, FG_E_INTERNAL,
+                  "%s failed: the hub could not write its ledger", what);
         return;
     }
-    if (hub_store_commit (self->store)) {
-        hub_store_rollback (self->store);
-        hub_store_begin (self->store);
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_INTERNAL,
-                           "%s failed: the hub could not write its ledger", what);
-        return;
-    }
-    hub_store_begin (self->store);
     if (rc == HUB_LEDGER_OK)
         zsys_info ("ledger: %s of %" PRIu64 " for %s (%s)", what, amount, account, id);
     Fogrid__LedgerEntry entry = FOGRID__LEDGER_ENTRY__INIT;
@@ -1500,7 +1519,7 @@ s_handle_transfer (s_server_t *self, zframe_t *peer, uint64_t seq, const char *b
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_TRANSFER_REPLY;
     env.transfer_reply = &reply;
-    fg_msg_send (self->buyers, peer, &env);
+    s_answer (self, self->buyers, peer, &env);
     s_entry_reset (&entry);
 }
 
@@ -1538,16 +1557,16 @@ s_handle_balance (s_server_t *self, zframe_t *peer, uint64_t seq, const char *bu
     s_buyer_account (buyer_key, own, sizeof own);
     snprintf (account, sizeof account, "%s", *request->account? request->account: own);
     if (!hub_ledger_account_valid (request->account) && *request->account) {
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_INVALID,
-                           "balance refused: '%.64s' is not an account name (buyer:KEY, miner:ID, "
-                           "escrow:TASK, hub:fee, hub:wallet:free, hub:wallet:frozen, owner, world)",
-                           request->account);
+        s_refuse (self, self->buyers, peer, seq, FG_E_INVALID,
+                  "balance refused: '%.64s' is not an account name (buyer:KEY, miner:ID, "
+                  "escrow:TASK, hub:fee, hub:wallet:free, hub:wallet:frozen, owner, world)",
+                  request->account);
         return;
     }
     if (!streq (account, own) && !s_is_admin (self, buyer_key)) {
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_DENIED,
-                           "balance refused: %s is not your account (yours is %s); reading "
-                           "others' needs a key in hub/admin_keys", account, own);
+        s_refuse (self, self->buyers, peer, seq, FG_E_DENIED,
+                  "balance refused: %s is not your account (yours is %s); reading "
+                  "others' needs a key in hub/admin_keys", account, own);
         return;
     }
     //  The account, then the escrow held for its unfinished tasks
@@ -1603,7 +1622,7 @@ s_handle_balance (s_server_t *self, zframe_t *peer, uint64_t seq, const char *bu
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_BALANCE_REPLY;
     env.balance_reply = &reply;
-    fg_msg_send (self->buyers, peer, &env);
+    s_answer (self, self->buyers, peer, &env);
 
     for (size_t index = 0; index < entries.count; index++)
         s_entry_reset (&entries.items [index]);
@@ -1689,7 +1708,7 @@ s_reply_wallet (s_server_t *self, zframe_t *peer, uint64_t seq)
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_WALLET_REPLY;
     env.wallet_reply = &reply;
-    fg_msg_send (self->buyers, peer, &env);
+    s_answer (self, self->buyers, peer, &env);
 
     for (size_t index = 0; index < events.count; index++) {
         Fogrid__WalletEvent *event = &events.items [index];
@@ -1708,7 +1727,7 @@ s_reply_wallet (s_server_t *self, zframe_t *peer, uint64_t seq)
 
 //  AdminRequest: wallet/status for anyone; the wallet's transitions for
 //  the DAO's and the owner's keys (hub_wallet decides who may do what).
-//  A transition is committed before its reply, like a deposit.
+//  A transition is committed before its reply leaves, like a deposit.
 static void
 s_handle_admin (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
                 Fogrid__AdminRequest *request)
@@ -1717,10 +1736,10 @@ s_handle_admin (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
     hub_wallet_event_t event = strncmp (action, "wallet/", 7) == 0
                              ? hub_wallet_event_from_name (action + 7): 0;
     if (!event && !streq (action, "wallet/status")) {
-        fg_msg_send_error (self->buyers, peer, seq, FG_E_INVALID,
-                           "unknown admin action '%.64s' (want wallet/status, wallet/register, "
-                           "wallet/suspect, wallet/clear, wallet/punish, wallet/payday or "
-                           "wallet/close)", action);
+        s_refuse (self, self->buyers, peer, seq, FG_E_INVALID,
+                  "unknown admin action '%.64s' (want wallet/status, wallet/register, "
+                  "wallet/suspect, wallet/clear, wallet/punish, wallet/payday or "
+                  "wallet/close)", action);
         return;
     }
     if (event) {
@@ -1731,17 +1750,9 @@ s_handle_admin (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
                                           request->reason, fg_now_ms (), why, sizeof why);
         if (rc) {
             zsys_warning ("admin: %s asked for %s: %s", *key? key: "anonymous", action, why);
-            fg_msg_send_error (self->buyers, peer, seq, rc, "%s", why);
+            s_refuse (self, self->buyers, peer, seq, rc, "%s", why);
             return;
         }
-        if (hub_store_commit (self->store)) {
-            hub_store_rollback (self->store);
-            hub_store_begin (self->store);
-            fg_msg_send_error (self->buyers, peer, seq, FG_E_INTERNAL,
-                               "wallet %s failed: the hub could not write its wallet", action + 7);
-            return;
-        }
-        hub_store_begin (self->store);
         //  Escrow of successes that waited for the registration is paid now
         if (event == HUB_WALLET_REGISTER)
             s_sweep_escrow (self);
@@ -1758,13 +1769,13 @@ s_handle_receipt (s_server_t *self, zframe_t *peer, uint64_t seq, const char *ta
         bool owned;
         hub_task_t *task = s_task_find (self, task_id, &owned);
         if (task)
-            fg_msg_send_error (self->buyers, peer, seq, FG_E_NOT_FOUND,
-                               "task %s has no receipt: its miner was not paid for it "
-                               "(it is %s%s)", task->id, hub_task_state_name (task->state),
-                               task->state == HUB_TASK_SUCCEEDED? ", unpaid or free": "");
+            s_refuse (self, self->buyers, peer, seq, FG_E_NOT_FOUND,
+                      "task %s has no receipt: its miner was not paid for it "
+                      "(it is %s%s)", task->id, hub_task_state_name (task->state),
+                      task->state == HUB_TASK_SUCCEEDED? ", unpaid or free": "");
         else
-            fg_msg_send_error (self->buyers, peer, seq, FG_E_NOT_FOUND,
-                               "task %.64s not found on this hub", task_id);
+            s_refuse (self, self->buyers, peer, seq, FG_E_NOT_FOUND,
+                      "task %.64s not found on this hub", task_id);
         if (owned)
             hub_task_destroy (&task);
         return;
@@ -1775,7 +1786,7 @@ s_handle_receipt (s_server_t *self, zframe_t *peer, uint64_t seq, const char *ta
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_RECEIPT_REPLY;
     env.receipt_reply = &reply;
-    fg_msg_send (self->buyers, peer, &env);
+    s_answer (self, self->buyers, peer, &env);
     free (receipt);
 }
 
@@ -1805,7 +1816,9 @@ s_receive (s_server_t *self, zsock_t *sock, fg_ratelimit_t *limit, const char *s
     return env;
 }
 
-static void
+//  Handles the next buyer request inside the burst's transaction (see
+//  s_burst_end). Returns 1 when it was handled, 0 when refused unread.
+static int
 s_handle_buyer (s_server_t *self)
 {
     zframe_t *peer;
@@ -1814,8 +1827,7 @@ s_handle_buyer (s_server_t *self)
     fg_env_t *env = s_receive (self, self->buyers, self->buyer_limit, "hub/buyer_rate",
                                &peer, &seq, key);
     if (!env)
-        return;
-    hub_store_begin (self->store);
+        return 0;
     switch (env->body_case) {
         case FOGRID__ENVELOPE__BODY_SUBMIT:
             s_handle_submit (self, peer, seq, key, env->submit);
@@ -1854,14 +1866,13 @@ s_handle_buyer (s_server_t *self)
             break;
         default:
             zsys_warning ("buyer: unexpected %s", fg_msg_body_name (env));
-            fg_msg_send_error (self->buyers, peer, seq, FG_E_UNEXPECTED,
-                               "%s is not a buyer request", fg_msg_body_name (env));
+            s_refuse (self, self->buyers, peer, seq, FG_E_UNEXPECTED,
+                      "%s is not a buyer request", fg_msg_body_name (env));
             break;
     }
-    s_schedule (self);
-    hub_store_commit (self->store);
     fg_msg_free (&env);
     zframe_destroy (&peer);
+    return 1;
 }
 
 //  --------------------------------------------------------------------------
@@ -1881,20 +1892,20 @@ s_handle_hello (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
 {
     if (!*hello->miner_id || !fg_text_valid (hello->miner_id, 63) || strchr (hello->miner_id, ' ')
     ||  !fg_text_valid (hello->name, 255) || !fg_text_valid (hello->version, 64)) {
-        fg_msg_send_error (self->miner_sock, peer, seq, FG_E_INVALID,
-                           "hello refused: miner_id (1..63), name and version must be printable");
+        s_refuse (self, self->miner_sock, peer, seq, FG_E_INVALID,
+                  "hello refused: miner_id (1..63), name and version must be printable");
         return;
     }
     char why [256];
     if (hello->resources && fg_expr_check (hello->resources->constraint, why, sizeof why)) {
-        fg_msg_send_error (self->miner_sock, peer, seq, FG_E_INVALID,
-                           "hello refused: the miner's constraint: %s", why);
+        s_refuse (self, self->miner_sock, peer, seq, FG_E_INVALID,
+                  "hello refused: the miner's constraint: %s", why);
         return;
     }
     if (hello->resources && hello->resources->price > (uint64_t) INT64_MAX) {
-        fg_msg_send_error (self->miner_sock, peer, seq, FG_E_INVALID,
-                           "hello refused: price %" PRIu64 " is over %" PRId64,
-                           hello->resources->price, INT64_MAX);
+        s_refuse (self, self->miner_sock, peer, seq, FG_E_INVALID,
+                  "hello refused: price %" PRIu64 " is over %" PRId64,
+                  hello->resources->price, INT64_MAX);
         return;
     }
     //  A miner id belongs to the key that first said hello with it, so no
@@ -1906,16 +1917,16 @@ s_handle_hello (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
             if (!streq (owner, key)) {
                 zsys_warning ("miner %s: hello refused: the id belongs to another key "
                               "(%.12s..., not %.12s...)", hello->miner_id, owner, key);
-                fg_msg_send_error (self->miner_sock, peer, seq, FG_E_DENIED,
-                                   "hello refused: miner id %s belongs to another key",
-                                   hello->miner_id);
+                s_refuse (self, self->miner_sock, peer, seq, FG_E_DENIED,
+                          "hello refused: miner id %s belongs to another key",
+                          hello->miner_id);
                 return;
             }
         }
         else
         if (hub_store_meta_set (self->store, meta, key)) {
-            fg_msg_send_error (self->miner_sock, peer, seq, FG_E_INTERNAL,
-                               "hello refused: the hub cannot record the miner's key");
+            s_refuse (self, self->miner_sock, peer, seq, FG_E_INTERNAL,
+                      "hello refused: the hub cannot record the miner's key");
             return;
         }
     }
@@ -1980,7 +1991,7 @@ s_handle_hello (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_MINER_WELCOME;
     env.miner_welcome = &welcome;
-    if (s_send_miner (self, miner, &env))
+    if (s_send_miner (self, miner, &env, false))
         s_miner_lost (self, miner, "its connection is gone (send refused)");
     free (keep);
     free (kill);
@@ -1994,8 +2005,8 @@ s_handle_heartbeat (s_server_t *self, zframe_t *peer, uint64_t seq,
     if (!miner || miner->state == HUB_MINER_DEAD || !streq (miner->id, heartbeat->miner_id)) {
         fg_debug ("miner %.63s: heartbeat from an unknown or dead miner: asking for hello",
                   heartbeat->miner_id);
-        fg_msg_send_error (self->miner_sock, peer, seq, FG_E_NOT_FOUND,
-                           "unknown miner %.63s: say hello", heartbeat->miner_id);
+        s_refuse (self, self->miner_sock, peer, seq, FG_E_NOT_FOUND,
+                  "unknown miner %.63s: say hello", heartbeat->miner_id);
         return;
     }
     hub_miners_heartbeat (self->miners, miner, heartbeat->load, fg_now_ms ());
@@ -2019,8 +2030,8 @@ s_handle_started (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__TaskSt
 {
     hub_miner_t *miner = hub_miners_by_routing (self->miners, peer);
     if (!miner) {
-        fg_msg_send_error (self->miner_sock, peer, seq, FG_E_NOT_FOUND,
-                           "unknown miner: say hello");
+        s_refuse (self, self->miner_sock, peer, seq, FG_E_NOT_FOUND,
+                  "unknown miner: say hello");
         return;
     }
     hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, started->task_id);
@@ -2044,14 +2055,14 @@ s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Ta
         hub_task_t *stored = fg_text_valid (result->task_id, 63)
                            ? hub_store_task_load (self->store, result->task_id): NULL;
         if (!stored)
-            fg_msg_send_error (self->miner_sock, peer, seq, FG_E_NOT_FOUND,
-                               "no task %.63s", result->task_id);
+            s_refuse (self, self->miner_sock, peer, seq, FG_E_NOT_FOUND,
+                      "no task %.63s", result->task_id);
         else {
             zsys_warning ("miner %s: result for %s attempt %u refused: the task is already %s",
                           who, stored->id, result->attempt, hub_task_state_name (stored->state));
-            fg_msg_send_error (self->miner_sock, peer, seq, FG_E_STALE,
-                               "result for attempt %u refused: task %s is already %s",
-                               result->attempt, stored->id, hub_task_state_name (stored->state));
+            s_refuse (self, self->miner_sock, peer, seq, FG_E_STALE,
+                      "result for attempt %u refused: task %s is already %s",
+                      result->attempt, stored->id, hub_task_state_name (stored->state));
             hub_task_destroy (&stored);
         }
         return;
@@ -2060,9 +2071,9 @@ s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Ta
         zsys_warning ("miner %s: result for %s attempt %u refused: current attempt is %u "
                       "(miner %s)", who, task->id, result->attempt, task->attempt,
                       *task->miner_id? task->miner_id: "none");
-        fg_msg_send_error (self->miner_sock, peer, seq, FG_E_STALE,
-                           "result for attempt %u refused: current attempt is %u",
-                           result->attempt, task->attempt);
+        s_refuse (self, self->miner_sock, peer, seq, FG_E_STALE,
+                  "result for attempt %u refused: current attempt is %u",
+                  result->attempt, task->attempt);
         return;
     }
     char reason [512] = "";
@@ -2086,13 +2097,9 @@ s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Ta
     hub_miners_release (miner, task->id);
     hub_store_task_output_set (self->store, task->id, result);
     s_task_change (self, task, success? HUB_TASK_SUCCEEDED: HUB_TASK_FAILED, reason);
-    //  A receipt is the hub's word that it paid: on disk before it is given
+    //  A receipt is the hub's word that it paid: it waits in the outbox for
+    //  the commit, and a failed commit sends an error in its place
     char *receipt = success? hub_wallet_receipt (self->wallet, task->id): NULL;
-    if (receipt && hub_store_commit (self->store)) {
-        zsys_error ("task %s: the hub could not commit its payout: no receipt given", task->id);
-        zstr_free (&receipt);
-    }
-    hub_store_begin (self->store);
     Fogrid__Ok ok = FOGRID__OK__INIT;
     ok.text = receipt? "paid": "";
     ok.receipt = receipt? receipt: "";
@@ -2100,7 +2107,7 @@ s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Ta
     reply.seq = seq;
     reply.body_case = FOGRID__ENVELOPE__BODY_OK;
     reply.ok = &ok;
-    fg_msg_send (self->miner_sock, peer, &reply);
+    s_answer (self, self->miner_sock, peer, &reply);
     zstr_free (&receipt);
     s_task_retire (self, task);
 }
@@ -2134,8 +2141,8 @@ static void
 s_handle_statement (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__WalletStatement *request)
 {
     if (!fg_text_valid (request->nonce, 128)) {
-        fg_msg_send_error (self->miner_sock, peer, seq, FG_E_INVALID,
-                           "statement refused: the nonce must be at most 128 printable characters");
+        s_refuse (self, self->miner_sock, peer, seq, FG_E_INVALID,
+                  "statement refused: the nonce must be at most 128 printable characters");
         return;
     }
     Fogrid__LedgerEntry items [S_STATEMENT_PAYOUTS], *list [S_STATEMENT_PAYOUTS];
@@ -2161,22 +2168,23 @@ s_handle_statement (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Wall
     char signature [129] = "";
     char *text = fg_statement_text (&reply);
     if (!text || hub_ledger_sign (self->ledger, text, signature))
-        fg_msg_send_error (self->miner_sock, peer, seq, FG_E_INTERNAL,
-                           "statement refused: the hub cannot sign it");
+        s_refuse (self, self->miner_sock, peer, seq, FG_E_INTERNAL,
+                  "statement refused: the hub cannot sign it");
     else {
         reply.signature = signature;
         fg_env_t env = FOGRID__ENVELOPE__INIT;
         env.seq = seq;
         env.body_case = FOGRID__ENVELOPE__BODY_WALLET_STATEMENT_REPLY;
         env.wallet_statement_reply = &reply;
-        fg_msg_send (self->miner_sock, peer, &env);
+        s_answer (self, self->miner_sock, peer, &env);
     }
     zstr_free (&text);
     for (size_t index = 0; index < payouts.count; index++)
         s_entry_reset (&items [index]);
 }
 
-static void
+//  As s_handle_buyer, for the miner socket.
+static int
 s_handle_miner (s_server_t *self)
 {
     zframe_t *peer;
@@ -2185,8 +2193,7 @@ s_handle_miner (s_server_t *self)
     fg_env_t *env = s_receive (self, self->miner_sock, self->miner_limit, "hub/miner_rate",
                                &peer, &seq, key);
     if (!env)
-        return;
-    hub_store_begin (self->store);
+        return 0;
     switch (env->body_case) {
         case FOGRID__ENVELOPE__BODY_MINER_HELLO:
             s_handle_hello (self, peer, seq, key, env->miner_hello);
@@ -2205,14 +2212,13 @@ s_handle_miner (s_server_t *self)
             break;
         default:
             zsys_warning ("miner socket: unexpected %s", fg_msg_body_name (env));
-            fg_msg_send_error (self->miner_sock, peer, seq, FG_E_UNEXPECTED,
-                               "%s is not a miner message", fg_msg_body_name (env));
+            s_refuse (self, self->miner_sock, peer, seq, FG_E_UNEXPECTED,
+                      "%s is not a miner message", fg_msg_body_name (env));
             break;
     }
-    s_schedule (self);
-    hub_store_commit (self->store);
     fg_msg_free (&env);
     zframe_destroy (&peer);
+    return 1;
 }
 
 //  --------------------------------------------------------------------------
@@ -2238,11 +2244,11 @@ s_load (s_server_t *self)
     return (uint32_t) (load > 100? 100: load);
 }
 
+//  Inside the burst's transaction, like a request.
 static void
 s_tick (s_server_t *self)
 {
     int64_t now = fg_now_ms ();
-    hub_store_begin (self->store);
     zlist_t *died = zlist_new ();
     zlist_autofree (died);
     //  Miners that fall silent now have missed their heartbeats: counted
@@ -2282,8 +2288,6 @@ s_tick (s_server_t *self)
         s_task_retire (self, task);
     }
     zlist_destroy (&overdue);
-    s_schedule (self);
-    hub_store_commit (self->store);
 
     uint32_t load = s_load (self);
     if (self->registrant && load != self->reported_load) {
@@ -2487,6 +2491,99 @@ s_start (s_server_t *self, char *err, size_t err_size)
     return 0;
 }
 
+//  --------------------------------------------------------------------------
+//  Group commit
+//
+//  Each burst (what s_serve drained from both sockets, and the tick when
+//  due) is one transaction: the scheduler runs once at its end, then it
+//  commits, then the outbox sends what the burst had to say. So one
+//  commit carries up to 2 * S_BURST requests, and an answer never leaves
+//  before the writes it speaks of are on disk.
+//
+//  state       event                           next        action
+//  -----       -----                           ----        ------
+//  open        request, tick                   open        write; hold what to say
+//  open        end of burst                    committing  schedule (more writes, held assignments)
+//  committing  commit done                     sending     outbox sent
+//  committing  commit failed (disk full, I/O)  reloaded    refusals sent, answers
+//                                                          replaced by errors, notices
+//                                                          dropped; state read back
+//  sending     a send refused (miner gone)     open        lose that miner, then
+//                                                          end of burst again
+//  sending     all sent                        idle
+
+//  The commit failed: what the burst changed in memory is not on disk.
+//  The hub forgets it and reads its state back from the store, as after a
+//  restart, keeping its miners' connections; the requests were answered
+//  with errors, so each asker tries again.
+static void
+s_reload (s_server_t *self)
+{
+    for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
+         miner = hub_miners_next (self->miners)) {
+        zlistx_t *ids = zhashx_keys (miner->tasks);
+        for (char *id = (char *) zlistx_first (ids); id; id = (char *) zlistx_next (ids))
+            hub_miners_release (miner, id);
+        zlistx_destroy (&ids);
+    }
+    zlistx_purge (self->queue);
+    zhashx_purge (self->tasks);
+    char why [256];
+    if (hub_wallet_reload (self->wallet, why, sizeof why))
+        zsys_error ("hub: cannot read its wallet back: %s", why);
+    if (s_restore (self))
+        zsys_error ("hub: cannot read its tasks back from %s", hub_store_path (self->store));
+}
+
+//  A send the miner socket refused: that miner's connection is gone.
+static void
+s_refused (void *arg, zsock_t *sock, zframe_t *routing)
+{
+    s_server_t *self = (s_server_t *) arg;
+    hub_miner_t *miner = sock == self->miner_sock && routing?
+                         hub_miners_by_routing (self->miners, routing): NULL;
+    if (miner && miner->state != HUB_MINER_DEAD) {
+        zsys_warning ("miner %s: send refused: %s", miner->id, zmq_strerror (zmq_errno ()));
+        zlist_append (self->gone, strdup (miner->id));
+    }
+}
+
+static void
+s_burst_end (s_server_t *self, size_t requests, bool tick)
+{
+    while (true) {
+        if (requests || tick)
+            s_schedule (self);
+        if (hub_store_commit (self->store)) {
+            self->stats.commit_failures++;
+            zsys_error ("hub: cannot commit the writes of %zu requests to %s: they are "
+                        "answered with errors, and the hub reads its state back",
+                        requests, hub_store_path (self->store));
+            fg_outbox_fail (self->outbox, FG_E_INTERNAL, "the hub could not store this "
+                            "(its disk may be full): nothing was done, try again");
+            s_reload (self);
+            return;
+        }
+        if (requests) {
+            self->stats.commits++;
+            self->stats.commit_requests += requests;
+        }
+        //  Each round loses at least one miner, and a lost miner is sent
+        //  nothing more: this ends
+        if (fg_outbox_send (self->outbox, s_refused, self) == 0 || zlist_size (self->gone) == 0)
+            return;
+        hub_store_begin (self->store);
+        for (char *id = (char *) zlist_pop (self->gone); id; id = (char *) zlist_pop (self->gone)) {
+            hub_miner_t *miner = hub_miners_lookup (self->miners, id);
+            if (miner && miner->state != HUB_MINER_DEAD)
+                s_miner_lost (self, miner, "its connection is gone (send refused)");
+            free (id);
+        }
+        requests = 0;
+        tick = true;
+    }
+}
+
 static void
 s_handle_pipe (s_server_t *self)
 {
@@ -2512,6 +2609,8 @@ s_handle_pipe (s_server_t *self)
 
 //  The poll set: pipe, both ROUTERs, then whatever HTTP listens on.
 #define S_MAX_ITEMS 128
+//  Requests taken from each socket into one transaction, at most
+#define S_BURST     100
 
 static void
 s_serve (s_server_t *self)
@@ -2536,18 +2635,23 @@ s_serve (s_server_t *self)
         //  An interrupt is main's business: it sends $TERM
         if (items [0].revents & ZMQ_POLLIN)
             s_handle_pipe (self);
-        //  A burst is drained before the timers and HTTP get their turn
-        for (int burst = 0; burst < 100 && (zsock_events (self->buyers) & ZMQ_POLLIN); burst++)
-            s_handle_buyer (self);
-        for (int burst = 0; burst < 100 && (zsock_events (self->miner_sock) & ZMQ_POLLIN);
+        //  A burst is drained, in one transaction, before HTTP gets its turn
+        hub_store_begin (self->store);
+        size_t requests = 0;
+        for (int burst = 0; burst < S_BURST && (zsock_events (self->buyers) & ZMQ_POLLIN);
              burst++)
-            s_handle_miner (self);
-        if (self->http)
-            fg_http_handle (self->http);
-        if (fg_now_ms () >= next_tick) {
+            requests += s_handle_buyer (self);
+        for (int burst = 0; burst < S_BURST && (zsock_events (self->miner_sock) & ZMQ_POLLIN);
+             burst++)
+            requests += s_handle_miner (self);
+        bool tick = fg_now_ms () >= next_tick;
+        if (tick) {
             s_tick (self);
             next_tick = fg_now_ms () + tick_ms;
         }
+        s_burst_end (self, requests, tick);
+        if (self->http)
+            fg_http_handle (self->http);
     }
 }
 
@@ -2580,6 +2684,8 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     zhashx_set_destructor (self->tasks, s_task_free);
     self->queue = zlistx_new ();
     zlistx_set_comparator (self->queue, s_compare_seq);
+    self->outbox = fg_outbox_new ();
+    self->gone = zlist_new ();
 
     args->error [0] = 0;
     args->rc = s_start (self, args->error, sizeof args->error);
@@ -2598,6 +2704,10 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     fg_http_destroy (&self->http);
     zsock_destroy (&self->buyers);
     zsock_destroy (&self->miner_sock);
+    fg_outbox_destroy (&self->outbox);
+    while (zlist_size (self->gone))
+        free (zlist_pop (self->gone));
+    zlist_destroy (&self->gone);
     zlistx_destroy (&self->queue);
     zhashx_destroy (&self->tasks);
     hub_miners_destroy (&self->miners);

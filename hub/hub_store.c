@@ -160,10 +160,31 @@ hub_store_commit (hub_store_t *self)
         return 0;
     self->in_transaction = false;
     if (s_exec (self, "COMMIT")) {
-        s_exec (self, "ROLLBACK");
+        //  SQLite may have rolled it back already (a full disk does)
+        if (!sqlite3_get_autocommit (self->db))
+            s_exec (self, "ROLLBACK");
         return -1;
     }
     return 0;
+}
+
+int
+hub_store_savepoint (hub_store_t *self)
+{
+    return s_exec (self, "SAVEPOINT hub_store");
+}
+
+void
+hub_store_release_savepoint (hub_store_t *self)
+{
+    s_exec (self, "RELEASE hub_store");
+}
+
+void
+hub_store_rollback_savepoint (hub_store_t *self)
+{
+    s_exec (self, "ROLLBACK TO hub_store");
+    s_exec (self, "RELEASE hub_store");
 }
 
 void

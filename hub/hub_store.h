@@ -40,6 +40,13 @@ int hub_store_commit (hub_store_t *self);
 //  Abandons the open transaction, if any.
 void hub_store_rollback (hub_store_t *self);
 
+//  A savepoint in the open transaction, for one request's writes: released
+//  (kept, committed with the rest) or rolled back alone, leaving the other
+//  requests of the transaction as they are.
+int hub_store_savepoint (hub_store_t *self);
+void hub_store_release_savepoint (hub_store_t *self);
+void hub_store_rollback_savepoint (hub_store_t *self);
+
 //  Small persistent settings (the hub id). get returns 0 and fills value,
 //  or -1 when the key is unknown.
 int hub_store_meta_get (hub_store_t *self, const char *key, char *value, size_t size);

@@ -403,6 +403,18 @@ s_load (hub_wallet_t *self, char *err, size_t err_size)
     return rc;
 }
 
+int
+hub_wallet_reload (hub_wallet_t *self, char *err, size_t err_size)
+{
+    self->state = (hub_wallet_state_t) 0;
+    self->since_ms = 0;
+    self->last_payday_ms = 0;
+    self->last_seq = 0;
+    self->last_sig [0] = 0;
+    self->refusal [0] = 0;
+    return s_load (self, err, err_size);
+}
+
 hub_wallet_t *
 hub_wallet_new (hub_store_t *store, hub_ledger_t *ledger, const hub_wallet_config_t *config,
                 char *err, size_t err_size)

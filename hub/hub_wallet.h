@@ -95,6 +95,11 @@ hub_wallet_t *hub_wallet_new (hub_store_t *store, hub_ledger_t *ledger,
                               const hub_wallet_config_t *config, char *err, size_t err_size);
 void hub_wallet_destroy (hub_wallet_t **self_p);
 
+//  Reads the wallet's state again from its rows, as at start (checking
+//  them): for a caller whose transaction was rolled back. Returns 0, or
+//  -1 with err.
+int hub_wallet_reload (hub_wallet_t *self, char *err, size_t err_size);
+
 hub_wallet_state_t hub_wallet_state (hub_wallet_t *self);
 const char *hub_wallet_state_name (hub_wallet_state_t state);
 const char *hub_wallet_event_name (hub_wallet_event_t event);

@@ -9,6 +9,8 @@
     =========================================================================  */
 #include "test_support.h"
 #include "hub_server.h"
+#include <sys/mount.h>
+#include <sys/statvfs.h>
 
 //  ---------------------------------------------------------------------
 //  The hub under test
@@ -1169,6 +1171,185 @@ test_limits (void)
     ts_tmpdir_remove (&hub.dir);
 }
 
+//  Reads one counter from the hub's /metrics (-1 when absent).
+static double
+s_metric (s_hub_t *hub, const char *name)
+{
+    zstr_send (hub->actor, "HTTP");
+    int port = 0;
+    zsock_recv (hub->actor, "i", &port);
+    char *output = NULL;
+    double value = -1;
+    if (ts_run (&output, "curl -sf http://127.0.0.1:%d/metrics | grep '^%s '", port, name) == 0)
+        value = atof (output + strlen (name) + 1);
+    zstr_free (&output);
+    return value;
+}
+
+//  Group commit: 300 submits sent without waiting are all answered, each
+//  with its own task, and they took fewer commits than requests.
+static void
+test_group_commit (void)
+{
+    s_extra [0] = "hub/tasks_per_buyer"; s_extra [1] = "100000";
+    s_extra [2] = "hub/buyer_rate"; s_extra [3] = "0"; s_extra [4] = NULL;
+    s_hub_t hub = { .dir = ts_tmpdir_new ("hub") };
+    s_hub_start (&hub, hub.dir, "100000");
+    s_extra [0] = NULL;
+    #define S_PIPELINED 300
+    char *argv [] = { "true" };
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    spec.n_argv = 1;
+    spec.argv = argv;
+    Fogrid__SubmitRequest submit = FOGRID__SUBMIT_REQUEST__INIT;
+    submit.spec = &spec;
+    char token [32];
+    submit.client_token = token;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_SUBMIT;
+    env.submit = &submit;
+    uint64_t first_seq = s_seq + 1;
+    for (int index = 0; index < S_PIPELINED; index++) {
+        snprintf (token, sizeof token, "group-%d", index);
+        env.seq = ++s_seq;
+        CU_ASSERT_EQUAL (fg_msg_send (hub.buyer, NULL, &env), 0);
+    }
+    zhashx_t *ids = zhashx_new ();
+    bool answered [S_PIPELINED] = { false };
+    for (int index = 0; index < S_PIPELINED; index++) {
+        fg_error_t error;
+        uint64_t seq;
+        fg_env_t *reply = fg_msg_recv (hub.buyer, NULL, &error, &seq);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+        CU_ASSERT_EQUAL_FATAL (reply->body_case, FOGRID__ENVELOPE__BODY_SUBMIT_REPLY);
+        CU_ASSERT_FATAL (reply->seq >= first_seq && reply->seq < first_seq + S_PIPELINED);
+        answered [reply->seq - first_seq] = true;
+        zhashx_insert (ids, reply->submit_reply->task_id, "");
+        fg_msg_free (&reply);
+    }
+    CU_ASSERT_EQUAL (zhashx_size (ids), S_PIPELINED);
+    for (int index = 0; index < S_PIPELINED; index++)
+        CU_ASSERT_TRUE (answered [index]);
+    zhashx_destroy (&ids);
+    double commits = s_metric (&hub, "fogrid_hub_commits_total");
+    double requests = s_metric (&hub, "fogrid_hub_commit_requests_total");
+    printf ("%.0f requests in %.0f commits ", requests, commits);
+    CU_ASSERT (requests >= S_PIPELINED);
+    CU_ASSERT (commits >= 1 && commits < requests);
+    s_hub_stop (&hub);
+    ts_tmpdir_remove (&hub.dir);
+}
+
+//  A full disk: the hub's data on a small tmpfs, filled up. Submits then
+//  fail with a clear error, the hub keeps serving, and once there is room
+//  the refused ones go through; after a restart exactly the accepted
+//  tasks are there. (Group commit: a failed commit answers the burst's
+//  requests with errors and reads the state back from the store.)
+static void
+test_full_disk (void)
+{
+    char *dir = ts_tmpdir_new ("hub-full");
+    if (geteuid () != 0 || mount ("fogrid-test", dir, "tmpfs", 0, "size=4m,mode=0700")) {
+        printf ("SKIPPED: needs root to mount a tmpfs (%s) ", strerror (errno));
+        ts_tmpdir_remove (&dir);
+        return;
+    }
+    s_extra [0] = "hub/tasks_per_buyer"; s_extra [1] = "100000"; s_extra [2] = NULL;
+    s_hub_t hub = { .dir = dir };
+    s_hub_start (&hub, dir, "100000");
+    s_extra [0] = NULL;
+
+    //  Leave about 256 KiB
+    struct statvfs fs;
+    CU_ASSERT_EQUAL_FATAL (statvfs (dir, &fs), 0);
+    int64_t room = (int64_t) fs.f_bavail * (int64_t) fs.f_frsize - 256 * 1024;
+    char *filler = zsys_sprintf ("%s/filler", dir);
+    FILE *file = fopen (filler, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (file);
+    char block [4096];
+    memset (block, 'x', sizeof block);
+    for (int64_t written = 0; written + (int64_t) sizeof block <= room; written += sizeof block)
+        if (fwrite (block, sizeof block, 1, file) != 1)
+            break;
+    fclose (file);
+
+    //  Each task carries 4 KiB of command: the disk is full within a
+    //  few dozen submits
+    char *command = (char *) zmalloc (4097);
+    memset (command, 'e', 4096);
+    memcpy (command, "echo ", 5);
+    char *accepted [400] = { NULL };
+    int refused_at = -1;
+    char token [32];
+    for (int index = 0; index < 400 && refused_at < 0; index++) {
+        snprintf (token, sizeof token, "full-%d", index);
+        fg_env_t *reply = s_submit (&hub, token, command);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+        if (reply->body_case == FOGRID__ENVELOPE__BODY_SUBMIT_REPLY)
+            accepted [index] = strdup (reply->submit_reply->task_id);
+        else {
+            CU_ASSERT_EQUAL (reply->body_case, FOGRID__ENVELOPE__BODY_ERROR);
+            if (reply->body_case == FOGRID__ENVELOPE__BODY_ERROR) {
+                printf ("refused after %d: %s ", index, reply->error->text);
+                CU_ASSERT_EQUAL (reply->error->code, FG_E_INTERNAL);
+                CU_ASSERT_PTR_NOT_NULL (strstr (reply->error->text, "could not store"));
+            }
+            refused_at = index;
+        }
+        fg_msg_free (&reply);
+    }
+    CU_ASSERT_FATAL (refused_at > 0);
+    //  Still serving: a status of an accepted task is answered
+    fg_env_t *status = s_task_request (&hub, FOGRID__ENVELOPE__BODY_STATUS, accepted [0]);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (status);
+    CU_ASSERT_EQUAL (status->body_case, FOGRID__ENVELOPE__BODY_TASK_INFO);
+    fg_msg_free (&status);
+
+    //  Room again: the refused submit, retried with its token, is accepted
+    //  as a new task; an accepted one retried is the same task
+    CU_ASSERT_EQUAL (unlink (filler), 0);
+    snprintf (token, sizeof token, "full-%d", refused_at);
+    char *late = s_submit_id (&hub, token, command);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (late);
+    fg_env_t *again = s_submit (&hub, "full-0", command);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (again);
+    CU_ASSERT_EQUAL_FATAL (again->body_case, FOGRID__ENVELOPE__BODY_SUBMIT_REPLY);
+    CU_ASSERT_STRING_EQUAL (again->submit_reply->task_id, accepted [0]);
+    CU_ASSERT_TRUE (again->submit_reply->duplicate);
+    fg_msg_free (&again);
+
+    //  After a restart: every accepted task, and only those
+    s_hub_stop (&hub);
+    s_hub_start (&hub, dir, "100000");
+    for (int index = 0; index < refused_at; index++) {
+        status = s_task_request (&hub, FOGRID__ENVELOPE__BODY_STATUS, accepted [index]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (status);
+        CU_ASSERT_EQUAL (status->body_case, FOGRID__ENVELOPE__BODY_TASK_INFO);
+        fg_msg_free (&status);
+        free (accepted [index]);
+    }
+    status = s_task_request (&hub, FOGRID__ENVELOPE__BODY_STATUS, late);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (status);
+    CU_ASSERT_EQUAL (status->body_case, FOGRID__ENVELOPE__BODY_TASK_INFO);
+    fg_msg_free (&status);
+    fg_env_t health_request = FOGRID__ENVELOPE__INIT;
+    Fogrid__HealthRequest health = FOGRID__HEALTH_REQUEST__INIT;
+    health_request.body_case = FOGRID__ENVELOPE__BODY_HEALTH;
+    health_request.health = &health;
+    fg_env_t *reply = s_call (hub.buyer, &health_request);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL_FATAL (reply->body_case, FOGRID__ENVELOPE__BODY_HEALTH_REPLY);
+    CU_ASSERT_EQUAL (reply->health_reply->queue_length, (uint32_t) refused_at + 1);
+    fg_msg_free (&reply);
+    s_hub_stop (&hub);
+
+    free (late);
+    free (command);
+    zstr_free (&filler);
+    CU_ASSERT_EQUAL (umount (dir), 0);
+    ts_tmpdir_remove (&dir);
+}
+
 void
 test_hub_server_add (void)
 {
@@ -1184,5 +1365,8 @@ test_hub_server_add (void)
         "it registers hub and hub-miner in the locator", test_registration,
         "the fogrid-hub program", test_binary,
         "rate limits and tasks per buyer", test_limits,
+        "group commit: pipelined submits share commits, each answered", test_group_commit,
+        "a full disk: clear errors, nothing lost, work again once there is room",
+        test_full_disk,
         NULL);
 }
