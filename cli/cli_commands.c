@@ -270,6 +270,9 @@ s_print_info (Fogrid__TaskInfo *info)
     if (info->price)
         printf ("price     %" PRIu64 " (%s)\n", info->price,
                 streq (info->state, "succeeded")? "paid": "held in escrow");
+    if (info->billed)
+        printf ("billed    %" PRIu64 " for %" PRIu64 " s of service\n", info->billed,
+                info->billed_seconds);
     if (info->spec && info->spec->n_argv) {
         printf ("command  ");
         for (size_t i = 0; i < info->spec->n_argv; i++)

@@ -13,6 +13,8 @@
                             key, or "anonymous" on a plain-text hub)
         escrow:TASK         the price of a task's current attempt, held
         miner:ID            a miner's earnings
+        settle:ID           services' bills for miner ID, paid to it at
+                            the next settlement (hub_billing.h)
         hub:fee             the hub's cut of each payout
         hub:wallet:free     the hub wallet's funds to pay miners with
         hub:wallet:frozen   the hub wallet's stake
@@ -22,6 +24,7 @@
 
     Transfer ids name what the money moved for: escrow/TASK/ATTEMPT,
     pay/TASK, fee/TASK, refund/TASK/ATTEMPT, deposit/TOKEN, withdraw/TOKEN,
+    bill/TASK/UNTIL_MS and pay/SETTLEMENT, fee/SETTLEMENT (services),
     wallet/SEQ/WHAT (the wallet's stake, paydays, punishment and closing,
     SEQ its event in hub_wallet).
 

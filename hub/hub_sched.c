@@ -234,7 +234,7 @@ s_fits (const Fogrid__TaskSpec *spec, fg_expr_t *constraint, const hub_sched_min
     for (size_t index = 0; index < spec->n_labels; index++)
         if (!s_has_label (miner, spec->labels [index]))
             return false;
-    uint64_t price = res? res->price: 0;
+    uint64_t price = hub_sched_ask (res, spec);
     if (spec->max_price && price > spec->max_price)
         return false;
     //  Two-sided: the miner's own terms too (empty: it takes anything)
@@ -268,13 +268,22 @@ s_compare_load (const hub_sched_miner_t *a, const hub_sched_miner_t *b)
     return strcmp (a->id? a->id: "", b->id? b->id: "");
 }
 
+uint64_t
+hub_sched_ask (const Fogrid__Resources *resources, const Fogrid__TaskSpec *spec)
+{
+    if (!resources)
+        return 0;
+    return spec && spec->service_name && *spec->service_name? resources->service_price
+                                                              : resources->price;
+}
+
 //  Negative when a ranks before b for the policy.
 static int
 s_compare (hub_policy_t policy, const Fogrid__TaskSpec *spec,
            const hub_sched_miner_t *a, const hub_sched_miner_t *b)
 {
-    uint64_t a_price = a->resources? a->resources->price: 0;
-    uint64_t b_price = b->resources? b->resources->price: 0;
+    uint64_t a_price = hub_sched_ask (a->resources, spec);
+    uint64_t b_price = hub_sched_ask (b->resources, spec);
     uint32_t need = s_cores_needed (spec);
     switch (policy) {
         case HUB_POLICY_CHEAPEST:

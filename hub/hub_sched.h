@@ -44,6 +44,10 @@ const char *hub_sched_policy_name (hub_policy_t policy);
 //  expression (one that does not parse matches no miner).
 bool hub_sched_fits (const Fogrid__TaskSpec *spec, const hub_sched_miner_t *miner);
 
+//  What the miner asks for the task: its price per task, or for a service
+//  its price per second (service_price). The task's max_price caps it.
+uint64_t hub_sched_ask (const Fogrid__Resources *resources, const Fogrid__TaskSpec *spec);
+
 //  Index of the miner the task should go to, or -1 when none fits.
 int hub_sched_choose (const Fogrid__TaskSpec *spec, const hub_sched_miner_t *miners,
                       size_t count);

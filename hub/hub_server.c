@@ -91,6 +91,7 @@
 #include "hub_store.h"
 #include "hub_ledger.h"
 #include "hub_wallet.h"
+#include "hub_billing.h"
 #include "hub_http.h"
 #include "hub_task.h"
 #include "hub_miners.h"
@@ -144,6 +145,9 @@ const fg_cfg_def_t hub_server_defs [] = {
       "directory of miner public keys admitted; empty = any miner key" },
     { "hub/fee_percent", FG_CFG_INT, "5", 0, 100,
       "the hub's cut of each payout to a miner, in percent (rounded down)" },
+    { "hub/settle_s", FG_CFG_INT, "60", 1, 86400,
+      "settlement period of services, in seconds: each one's buyer is billed its seconds "
+      "and each miner paid its services' bills in one transfer" },
     { "hub/require_funds", FG_CFG_BOOL, "0", 0, 0,
       "1 = every task is paid for: buyers who cannot cover it are refused or wait; "
       "0 = their tasks run unpaid (try-out grids)" },
@@ -204,6 +208,9 @@ typedef struct {
     hub_store_t *store;         //  tasks on disk
     hub_ledger_t *ledger;       //  the money, in the store's database
     hub_wallet_t *wallet;       //  the hub's wallet: may it charge, pay
+    hub_billing_t *billing;     //  services billed per second
+    int64_t settle_ms;          //  hub/settle_s
+    int64_t next_settle_ms;     //  when services are settled next
     hub_miners_t *miners;       //  the miner table
     zhashx_t *tasks;            //  id -> hub_task_t, unfinished tasks (owned)
     zlistx_t *queue;            //  pending tasks in submission order (not owned)
@@ -233,6 +240,8 @@ typedef struct {
 } s_server_t;
 
 static void s_miner_lost (s_server_t *self, hub_miner_t *miner, const char *why);
+static bool s_is_service (const hub_task_t *task);
+static int64_t s_service_rate (s_server_t *self, hub_task_t *task, hub_miner_t *miner);
 
 //  Everything the hub says goes through the outbox: held until the
 //  burst's transaction commits (s_burst_end), so no answer promises what
@@ -512,6 +521,33 @@ s_settle (s_server_t *self, hub_task_t *task, bool success, const char *tag)
         zsys_info ("task %s: refunded %" PRId64 " to %s", task->id, held, buyer);
 }
 
+//  A service is billed while it runs: from its start, to its end; for a
+//  miner that was lost, to when it was last heard of.
+static void
+s_service_billing (s_server_t *self, hub_task_t *task, hub_task_state_t next)
+{
+    hub_miner_t *miner = hub_miners_lookup (self->miners, task->miner_id);
+    int64_t now = fg_now_ms ();
+    if (next == HUB_TASK_RUNNING && miner) {
+        char buyer [S_ACCOUNT_MAX];
+        s_buyer_account (task->buyer, buyer, sizeof buyer);
+        int64_t rate = s_service_rate (self, task, miner);
+        if (hub_billing_start (self->billing, task->id, buyer, miner->id, rate, now))
+            zsys_error ("task %s: cannot start billing its service", task->id);
+        else
+        if (rate > 0)
+            zsys_info ("task %s: service billed %" PRId64 " per second to %s", task->id, rate,
+                       buyer);
+    }
+    else
+    if (task->state == HUB_TASK_RUNNING) {
+        int64_t end = miner && miner->state != HUB_MINER_CONNECTED && miner->last_seen_ms < now?
+                      miner->last_seen_ms: now;
+        if (hub_billing_stop (self->billing, task->id, end))
+            zsys_error ("task %s: cannot bill the end of its service", task->id);
+    }
+}
+
 //  Every change of a task's state but the assignment (s_assign): the
 //  money that goes with it first, then the change, in one transaction.
 static int
@@ -520,22 +556,32 @@ s_task_change (s_server_t *self, hub_task_t *task, hub_task_state_t next, const 
     if (hub_task_transition_valid (task->state, next)
     &&  next != HUB_TASK_ASSIGNED && next != HUB_TASK_RUNNING)
         s_settle (self, task, next == HUB_TASK_SUCCEEDED, "");
+    if (hub_task_transition_valid (task->state, next) && s_is_service (task))
+        s_service_billing (self, task, next);
     int rc = hub_task_set_state (task, next, NULL, reason, self->store);
     if (rc == 0 && hub_task_state_terminal (next))
         hub_stats_finished (&self->stats, next, task->submitted_ms, fg_now_ms ());
     return rc;
 }
 
-//  The lowest ask among connected miners (0 when none is connected).
+//  What the miner asks for the task (hub_sched_ask), as a ledger amount
+//  (a hello asking more than INT64_MAX is refused).
 static int64_t
-s_cheapest_ask (s_server_t *self)
+s_ask (hub_miner_t *miner, const Fogrid__TaskSpec *spec)
+{
+    return (int64_t) hub_sched_ask (miner->resources, spec);
+}
+
+//  The lowest ask for spec among connected miners (0 when none is connected).
+static int64_t
+s_cheapest_ask (s_server_t *self, const Fogrid__TaskSpec *spec)
 {
     int64_t cheapest = -1;
     for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
          miner = hub_miners_next (self->miners))
         if (miner->state == HUB_MINER_CONNECTED
-        &&  (cheapest < 0 || (int64_t) miner->resources->price < cheapest))
-            cheapest = (int64_t) miner->resources->price;
+        &&  (cheapest < 0 || s_ask (miner, spec) < cheapest))
+            cheapest = s_ask (miner, spec);
     return cheapest < 0? 0: cheapest;
 }
 
@@ -655,24 +701,45 @@ s_miner_own (s_server_t *self, hub_miner_t *miner)
 }
 
 //  True when a task of a buyer holding balance can be charged the miner's
-//  ask: it asks nothing, or the buyer can pay it, the wallet may charge
-//  and the miner is not the hub's own.
+//  ask: it asks nothing, or the buyer can pay it (a service: its first
+//  second), the wallet may charge and the miner is not the hub's own.
 static bool
-s_chargeable (s_server_t *self, hub_miner_t *miner, int64_t balance)
+s_chargeable (s_server_t *self, hub_miner_t *miner, hub_task_t *task, int64_t balance)
 {
-    int64_t price = (int64_t) miner->resources->price;
+    int64_t price = s_ask (miner, task->spec);
     return price == 0
         || (balance >= price && hub_wallet_can_charge (self->wallet) && !s_miner_own (self, miner));
 }
 
-//  Sends the task to the miner and holds its price in escrow. Returns 0
+//  True for a service (fogrid run-service): billed per second while it
+//  runs (hub_billing.h), not paid from escrow.
+static bool
+s_is_service (const hub_task_t *task)
+{
+    return task->spec->service_name && *task->spec->service_name;
+}
+
+//  What a service costs its buyer per second on miner: its ask, or 0 when
+//  it runs unpaid (the buyer cannot pay a second, the wallet may not
+//  charge, or the miner is the hub's own).
+static int64_t
+s_service_rate (s_server_t *self, hub_task_t *task, hub_miner_t *miner)
+{
+    char buyer [S_ACCOUNT_MAX];
+    s_buyer_account (task->buyer, buyer, sizeof buyer);
+    int64_t rate = s_ask (miner, task->spec);
+    return rate > 0 && s_chargeable (self, miner, task, s_balance (self, buyer))? rate: 0;
+}
+
+//  Sends the task to the miner and holds its price in escrow (a service
+//  is billed from when it runs instead). Returns 0
 //  when placed, 1 when not placed but the miner is fine, -1 when the send
 //  failed (the miner's connection is gone).
 static int
 s_assign (s_server_t *self, hub_task_t *task, hub_miner_t *miner)
 {
     //  Decided before the send: the ledger cannot refuse what is checked here
-    int64_t price = (int64_t) miner->resources->price;
+    int64_t price = s_ask (miner, task->spec);
     char buyer [S_ACCOUNT_MAX];
     s_buyer_account (task->buyer, buyer, sizeof buyer);
     int64_t balance = price > 0? s_balance (self, buyer): 0;
@@ -685,7 +752,7 @@ s_assign (s_server_t *self, hub_task_t *task, hub_miner_t *miner)
         return -1;
 
     char reason [256] = "";
-    if (charge) {
+    if (charge && !s_is_service (task)) {
         char id [96], escrow [64], memo [160];
         snprintf (id, sizeof id, "escrow/%s/%u", task->id, task->attempt);
         snprintf (escrow, sizeof escrow, "escrow:%s", task->id);
@@ -737,18 +804,18 @@ static int
 s_choose_affordable (s_server_t *self, hub_task_t *task, hub_sched_miner_t *cands,
                      hub_miner_t **owners, size_t count, int chosen)
 {
-    int64_t price = (int64_t) owners [chosen]->resources->price;
+    int64_t price = s_ask (owners [chosen], task->spec);
     if (!self->require_funds || price == 0)
         return chosen;
     char buyer [S_ACCOUNT_MAX];
     s_buyer_account (task->buyer, buyer, sizeof buyer);
     int64_t balance = s_balance (self, buyer);
-    if (s_chargeable (self, owners [chosen], balance))
+    if (s_chargeable (self, owners [chosen], task, balance))
         return chosen;
     hub_sched_miner_t *within = (hub_sched_miner_t *) zmalloc (sizeof (hub_sched_miner_t) * count);
     memcpy (within, cands, sizeof (hub_sched_miner_t) * count);
     for (size_t index = 0; index < count; index++)
-        if (!s_chargeable (self, owners [index], balance))
+        if (!s_chargeable (self, owners [index], task, balance))
             within [index].connected = false;
     int affordable = hub_sched_choose (task->spec, within, count);
     free (within);
@@ -929,6 +996,12 @@ s_info_build (s_server_t *self, hub_task_t *task, s_info_t *out)
     out->info.term_signal = task->term_signal;
     out->info.timed_out = task->timed_out;
     char id [96];
+    if (s_is_service (task)) {
+        int64_t seconds = 0;
+        out->info.billed = (uint64_t) hub_billing_billed (self->billing, task->id, &seconds);
+        out->info.billed_seconds = (uint64_t) seconds;
+    }
+    else
     if (task->state == HUB_TASK_ASSIGNED || task->state == HUB_TASK_RUNNING) {
         snprintf (id, sizeof id, "escrow:%s", task->id);
         out->info.price = (uint64_t) s_balance (self, id);
@@ -1168,7 +1241,7 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
         int64_t balance = s_balance (self, account);
         uint64_t ceiling = request->spec->max_price;
         int64_t needed = ceiling? (ceiling > (uint64_t) INT64_MAX? INT64_MAX: (int64_t) ceiling)
-                                : s_cheapest_ask (self);
+                                : s_cheapest_ask (self, request->spec);
         if (balance < needed) {
             self->stats.refused++;
             s_refuse (self, self->buyers, peer, seq, FG_E_FUNDS,
@@ -1902,10 +1975,11 @@ s_handle_hello (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
                   "hello refused: the miner's constraint: %s", why);
         return;
     }
-    if (hello->resources && hello->resources->price > (uint64_t) INT64_MAX) {
+    if (hello->resources && (hello->resources->price > (uint64_t) INT64_MAX
+                         ||  hello->resources->service_price > (uint64_t) INT64_MAX)) {
         s_refuse (self, self->miner_sock, peer, seq, FG_E_INVALID,
-                  "hello refused: price %" PRIu64 " is over %" PRId64,
-                  hello->resources->price, INT64_MAX);
+                  "hello refused: price %" PRIu64 " or service price %" PRIu64 " is over %"
+                  PRId64, hello->resources->price, hello->resources->service_price, INT64_MAX);
         return;
     }
     //  A miner id belongs to the key that first said hello with it, so no
@@ -2244,6 +2318,37 @@ s_load (s_server_t *self)
     return (uint32_t) (load > 100? 100: load);
 }
 
+//  Services are billed their seconds and their miners paid (hub_billing);
+//  a service whose buyer's funds ran out is stopped.
+static void
+s_settle_services (s_server_t *self, int64_t now)
+{
+    zlist_t *broke = zlist_new ();
+    if (hub_billing_settle (self->billing, now, broke) < 0)
+        zsys_error ("hub: the settlement of services failed; what it did not bill is billed "
+                    "at the next one");
+    for (char *id = (char *) zlist_pop (broke); id; id = (char *) zlist_pop (broke)) {
+        hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, id);
+        if (task && task->state == HUB_TASK_RUNNING) {
+            hub_miner_t *miner = hub_miners_lookup (self->miners, task->miner_id);
+            if (miner) {
+                hub_miners_release (miner, task->id);
+                if (miner->routing && miner->state != HUB_MINER_DEAD)
+                    s_send_kill (self, miner->routing, task->id, task->attempt);
+            }
+            int64_t seconds = 0;
+            int64_t billed = hub_billing_billed (self->billing, task->id, &seconds);
+            char reason [256];
+            snprintf (reason, sizeof reason, "stopped: its buyer's funds ran out after %" PRId64
+                      " s (billed %" PRId64 ")", seconds, billed);
+            s_task_change (self, task, HUB_TASK_FAILED, reason);
+            s_task_retire (self, task);
+        }
+        free (id);
+    }
+    zlist_destroy (&broke);
+}
+
 //  Inside the burst's transaction, like a request.
 static void
 s_tick (s_server_t *self)
@@ -2288,6 +2393,10 @@ s_tick (s_server_t *self)
         s_task_retire (self, task);
     }
     zlist_destroy (&overdue);
+    if (now >= self->next_settle_ms) {
+        s_settle_services (self, now);
+        self->next_settle_ms = now + self->settle_ms;
+    }
 
     uint32_t load = s_load (self);
     if (self->registrant && load != self->reported_load) {
@@ -2438,6 +2547,10 @@ s_start (s_server_t *self, char *err, size_t err_size)
         snprintf (err, err_size, "wallet check failed, not starting: %s", why);
         return -1;
     }
+    self->billing = hub_billing_new (self->store, self->ledger, self->wallet,
+                                     self->fee_percent, err, err_size);
+    if (!self->billing)
+        return -1;
     zsys_info ("hub: wallet %s, stake %" PRId64 "%s%s", hub_wallet_state_name (
                hub_wallet_state (self->wallet)), s_balance (self, "hub:wallet:frozen"),
                *hub_wallet_refusal (self->wallet)? ": ": "", hub_wallet_refusal (self->wallet));
@@ -2675,6 +2788,8 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     self->default_retries = fg_config_int (self->config, "hub/default_retries");
     self->default_timeout_s = fg_config_int (self->config, "hub/default_timeout_s");
     self->fee_percent = fg_config_int (self->config, "hub/fee_percent");
+    self->settle_ms = fg_config_int (self->config, "hub/settle_s") * 1000;
+    self->next_settle_ms = fg_now_ms () + self->settle_ms;
     self->require_funds = fg_config_bool (self->config, "hub/require_funds");
     self->open_deposits = fg_config_bool (self->config, "hub/open_deposits");
     self->admin_keys = fg_split_list (fg_config_str (self->config, "hub/admin_keys"));
@@ -2711,6 +2826,7 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     zlistx_destroy (&self->queue);
     zhashx_destroy (&self->tasks);
     hub_miners_destroy (&self->miners);
+    hub_billing_destroy (&self->billing);
     hub_wallet_destroy (&self->wallet);
     hub_ledger_destroy (&self->ledger);
     hub_store_destroy (&self->store);

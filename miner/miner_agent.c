@@ -104,6 +104,8 @@ const fg_cfg_def_t miner_agent_defs [] = {
       "labels tasks may require: key=value,key=value" },
     { "miner/price", FG_CFG_INT, "1", 0, INT64_MAX,
       "price asked per task, in the smallest unit" },
+    { "miner/service_price", FG_CFG_INT, "1", 0, INT64_MAX,
+      "price asked per second of a running service (fogrid run-service)" },
     { "miner/runtime", FG_CFG_STR, "process", 0, 0,
       "how tasks run: process (fork/exec under limits), docker (containers through the "
       "Docker engine), process,docker (both), or auto (docker when the engine answers, "

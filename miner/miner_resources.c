@@ -128,6 +128,7 @@ miner_resources_new (fg_config_t *config, const char *data_dir, char *err, size_
     int64_t gpus = fg_config_int (config, "miner/gpus");
     self->msg.gpus = (uint32_t) (gpus >= 0? gpus: miner_resources_count_gpus ());
     self->msg.price = (uint64_t) fg_config_int (config, "miner/price");
+    self->msg.service_price = (uint64_t) fg_config_int (config, "miner/service_price");
     self->msg.constraint = s_keep (self, fg_config_str (config, "miner/accept"));
     self->msg.runtimes = self->runtimes;
     miner_resources_set_runtimes (self, "process");

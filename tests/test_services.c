@@ -198,6 +198,7 @@ s_grid_up (void)
                               "--miners", miners, "--locator", grid.locator, "--data", hub_data,
                               "-o", "hub/heartbeat_ms=200", "-o", "hub/disconnect_ms=600",
                               "-o", "hub/dead_ms=1200", "-o", "locator/ttl_ms=2000",
+                              "-o", "hub/settle_s=1", "-o", "hub/open_deposits=1",
                               "-o", locator_key_opt, NULL);
     grid.miner = ts_proc_start (grid.dir, "miner", "fogrid-miner", "--locator", grid.locator,
                                 "--name", "services", "--data", data, "--cores", "4",
@@ -205,6 +206,7 @@ s_grid_up (void)
                                 "-o", "miner/runtime=process,docker",
                                 "-o", "miner/health_interval_ms=500",
                                 "-o", "miner/health_failures=2",
+                                "-o", "miner/service_price=3",
                                 "-o", "locator/ttl_ms=2000", "-o", locator_key_opt, NULL);
     return 0;
 }
@@ -491,6 +493,68 @@ test_run_and_call (void)
     free (task);
 }
 
+//  The buyer's balance in `fogrid wallet` (-1 when it cannot be read);
+//  *history (may be NULL) gets the whole output.
+static long long
+s_buyer_balance (char **history)
+{
+    char *output = NULL;
+    long long balance = -1;
+    if (s_fogrid (&output, "wallet --limit 100") == 0 && strstr (output, "balance   "))
+        balance = atoll (strstr (output, "balance   ") + 10);
+    if (history)
+        *history = output;
+    else
+        free (output);
+    return balance;
+}
+
+//  What `fogrid status` says the service was billed, and for how long.
+static bool
+s_billed (const char *task, long long *billed, long long *seconds)
+{
+    char *status = NULL;
+    s_fogrid (&status, "status %s", task);
+    const char *line = status? strstr (status, "billed    "): NULL;
+    bool found = line && sscanf (line, "billed    %lld for %lld s", billed, seconds) == 2;
+    free (status);
+    return found;
+}
+
+//  A service is billed per second while it runs: 3 per second (the
+//  miner's miner/service_price), settled every second (hub/settle_s), the
+//  miner paid one transfer per settlement. After it stops, what its buyer
+//  lost is what it was billed, and nothing more is taken.
+static void
+test_billed_per_second (void)
+{
+    S_NEED_ENGINE ();
+    char *output = NULL;
+    CU_ASSERT_EQUAL (s_fogrid (&output, "deposit --token billing-test 1000"), 0);
+    free (output);
+    long long before = s_buyer_balance (NULL);
+    CU_ASSERT_FATAL (before >= 1000);
+    char *task = s_run_service ("--image fogrid/echo-service --name billed --port 5555");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (task);
+    zclock_sleep (3500);
+    long long billed = 0, seconds = 0;
+    CU_ASSERT_TRUE (s_billed (task, &billed, &seconds));
+    CU_ASSERT (seconds >= 2);
+    CU_ASSERT_EQUAL (billed, seconds * 3);
+    CU_ASSERT_EQUAL (s_fogrid (&output, "stop-service %s", task), 0);
+    free (output);
+    CU_ASSERT (ts_wait_for (s_task_final, task, 10000));
+    CU_ASSERT_TRUE (s_billed (task, &billed, &seconds));
+    CU_ASSERT (seconds >= 3);
+    CU_ASSERT_EQUAL (billed, seconds * 3);
+    zclock_sleep (1500);        //  a settlement after the end: nothing more is billed
+    char *history = NULL;
+    CU_ASSERT_EQUAL (s_buyer_balance (&history), before - billed);
+    CU_ASSERT_PTR_NOT_NULL (history? strstr (history, "bill/"): NULL);
+    free (history);
+    free (task);
+}
+
 static void
 test_dead_endpoint (void)
 {
@@ -655,6 +719,8 @@ test_services_add (void)
     CU_add_test (suite, "run-service, resolve, call, killed from outside",
                  test_run_and_call);
     CU_add_test (suite, "a dead endpoint, stop-service", test_dead_endpoint);
+    CU_add_test (suite, "a service is billed per second, its miner paid per settlement",
+                 test_billed_per_second);
     CU_add_test (suite, "an HTTP health check", test_http_health);
     CU_add_test (suite, "a service's deadline", test_deadline);
     CU_add_test (suite, "refusals", test_refusals);
