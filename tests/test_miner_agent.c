@@ -228,6 +228,9 @@ s_config (const char *name, const char *endpoint)
     CU_ASSERT_EQUAL (fg_config_set (config, "miner/task_user", ""), 0);
     CU_ASSERT_EQUAL (fg_config_set (config, "miner/heartbeat_ms", "100"), 0);
     CU_ASSERT_EQUAL (fg_config_set (config, "locator/timeout_ms", "200"), 0);
+    //  Room for the tasks these fake hubs give at once, whatever the
+    //  machine: the miner refuses what its hub's share cannot hold
+    CU_ASSERT_EQUAL (fg_config_set (config, "miner/cores", "4"), 0);
     return config;
 }
 
