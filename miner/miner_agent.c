@@ -474,77 +474,85 @@ s_hub_taken (s_agent_t *self, miner_link_t *link, const char *endpoint, const ch
     return false;
 }
 
-//  miner_link_pick_fn: a hub no other link serves, those the checks
-//  refused lately last.
+//  Which of count hubs a link takes, looking from start on: the first no
+//  other link serves, those the checks refused lately last; -1 if none.
+static int
+s_pick_among (s_agent_t *self, miner_link_t *link, const char **endpoints, const char **keys,
+              size_t count, size_t start)
+{
+    int avoided = -1;
+    for (size_t step = 0; step < count; step++) {
+        size_t index = (start + step) % count;
+        if (s_hub_taken (self, link, endpoints [index], keys [index]))
+            continue;
+        if (!miner_trust_avoid (self->trust, endpoints [index], keys [index]))
+            return (int) index;
+        if (avoided < 0)
+            avoided = (int) index;
+    }
+    return avoided;
+}
+
+//  What the locators say now, or said a moment ago (to another link).
+//  Returns 0, or -1 with why.
+static int
+s_resolve (s_agent_t *self, char *why, size_t why_size)
+{
+    if (self->resolution && zclock_mono () - self->resolved_at <= S_RESOLVE_KEEP_MS)
+        return 0;
+    fg_resolution_destroy (&self->resolution);
+    fg_error_t rc = fg_resolver_resolve (self->resolver, "hub-miner", NULL, &self->resolution);
+    if (rc == FG_OK && self->resolution->n_endpoints == 0)
+        rc = FG_E_NOT_FOUND;
+    if (rc == FG_E_NOT_FOUND)
+        snprintf (why, why_size, "no hub is registered as hub-miner in the locators (%s)",
+                  fg_config_str (self->config, "locator/endpoints"));
+    else
+    if (rc)
+        snprintf (why, why_size, "cannot find a hub: %s", fg_resolver_error_text (self->resolver));
+    if (rc) {
+        fg_resolution_destroy (&self->resolution);
+        return -1;
+    }
+    self->resolved_at = zclock_mono ();
+    return 0;
+}
+
+//  miner_link_pick_fn: one of miner/hubs from the link's place on, or of
+//  the locators' answer from its start.
 static int
 s_pick_hub (void *arg, miner_link_t *link, size_t *cursor, char *endpoint, size_t endpoint_size,
             char *key, char *why, size_t why_size)
 {
     s_agent_t *self = (s_agent_t *) arg;
-    int chosen = -1, avoided = -1;
-    if (self->hub_total) {
-        for (size_t step = 0; step < self->hub_total && chosen < 0; step++) {
-            size_t index = (*cursor + step) % self->hub_total;
-            s_hub_t *hub = &self->hubs [index];
-            if (s_hub_taken (self, link, hub->endpoint, hub->key))
-                continue;
-            if (!miner_trust_avoid (self->trust, hub->endpoint, hub->key))
-                chosen = (int) index;
-            else
-            if (avoided < 0)
-                avoided = (int) index;
-        }
-        if (chosen < 0)
-            chosen = avoided;
-        if (chosen < 0) {
-            snprintf (why, why_size, "every hub in miner/hubs is served by another link");
-            return -1;
-        }
-        *cursor = (size_t) chosen;
-        snprintf (endpoint, endpoint_size, "%s", self->hubs [chosen].endpoint);
-        snprintf (key, 64, "%s", self->hubs [chosen].key);
-        return 0;
-    }
-    //  What the locators say now (or a moment ago, to another link)
-    if (!self->resolution || zclock_mono () - self->resolved_at > S_RESOLVE_KEEP_MS) {
-        fg_resolution_destroy (&self->resolution);
-        fg_error_t rc = fg_resolver_resolve (self->resolver, "hub-miner", NULL, &self->resolution);
-        if (rc == FG_OK && self->resolution->n_endpoints == 0)
-            rc = FG_E_NOT_FOUND;
-        if (rc == FG_E_NOT_FOUND)
-            snprintf (why, why_size, "no hub is registered as hub-miner in the locators (%s)",
-                      fg_config_str (self->config, "locator/endpoints"));
-        else
-        if (rc)
-            snprintf (why, why_size, "cannot find a hub: %s",
-                      fg_resolver_error_text (self->resolver));
-        if (rc) {
-            fg_resolution_destroy (&self->resolution);
-            return -1;
-        }
-        self->resolved_at = zclock_mono ();
-    }
-    fg_resolution_t *res = self->resolution;
-    for (size_t index = 0; index < res->n_endpoints && chosen < 0; index++) {
-        fg_endpoint_t *hub = &res->endpoints [index];
-        if (s_hub_taken (self, link, hub->uri, hub->public_key))
-            continue;
-        if (!miner_trust_avoid (self->trust, hub->uri, hub->public_key))
-            chosen = (int) index;
-        else
-        if (avoided < 0)
-            avoided = (int) index;
-    }
-    if (chosen < 0)
-        chosen = avoided;
-    if (chosen < 0) {
-        snprintf (why, why_size, "the locators name %zu hub%s as hub-miner, all served by other "
-                  "links", res->n_endpoints, res->n_endpoints == 1? "": "s");
+    if (!self->hub_total && s_resolve (self, why, why_size))
         return -1;
+    size_t count = self->hub_total? self->hub_total: self->resolution->n_endpoints;
+    const char **endpoints = (const char **) zmalloc (sizeof (char *) * count);
+    const char **keys = (const char **) zmalloc (sizeof (char *) * count);
+    for (size_t index = 0; index < count; index++) {
+        endpoints [index] = self->hub_total? self->hubs [index].endpoint
+                                           : self->resolution->endpoints [index].uri;
+        keys [index] = self->hub_total? self->hubs [index].key
+                                      : self->resolution->endpoints [index].public_key;
     }
-    snprintf (endpoint, endpoint_size, "%s", res->endpoints [chosen].uri);
-    snprintf (key, 64, "%s", res->endpoints [chosen].public_key);
-    return 0;
+    int chosen = s_pick_among (self, link, endpoints, keys, count,
+                               self->hub_total? *cursor % count: 0);
+    if (chosen >= 0) {
+        snprintf (endpoint, endpoint_size, "%s", endpoints [chosen]);
+        snprintf (key, 64, "%s", keys [chosen]);
+        if (self->hub_total)
+            *cursor = (size_t) chosen;
+    }
+    else
+    if (self->hub_total)
+        snprintf (why, why_size, "every hub in miner/hubs is served by another link");
+    else
+        snprintf (why, why_size, "the locators name %zu hub%s as hub-miner, all served by "
+                  "other links", count, count == 1? "": "s");
+    free (endpoints);
+    free (keys);
+    return chosen >= 0? 0: -1;
 }
 
 //  miner_link_held_fn

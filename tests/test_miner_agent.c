@@ -781,6 +781,22 @@ s_agent_says (void *arg)
     return same;
 }
 
+//  Two fake hubs, and the config (data in DIR/NAME) of a miner serving
+//  both at once, with 4 cores, 1001 MB and 3 GPUs to divide;
+//  *endpoints_p gets both endpoints (the caller frees it).
+static fg_config_t *
+s_two_hubs_config (const char *name, s_hub_t *hubs, char **endpoints_p)
+{
+    s_hub_open (&hubs [0]);
+    s_hub_open (&hubs [1]);
+    *endpoints_p = zsys_sprintf ("%s,%s", hubs [0].endpoint, hubs [1].endpoint);
+    fg_config_t *config = s_config (name, *endpoints_p);
+    fg_config_set (config, "miner/hub_count", "2");
+    fg_config_set (config, "miner/mem_mb", "1001");
+    fg_config_set (config, "miner/gpus", "3");
+    return config;
+}
+
 //  Waits for the hello on each hub and welcomes it.
 static void
 s_hubs_accept (s_hub_t *hubs, fg_env_t **hellos, size_t count)
@@ -813,14 +829,9 @@ static void
 test_two_hubs_at_once (void)
 {
     s_hub_t hubs [2];
-    s_hub_open (&hubs [0]);
-    s_hub_open (&hubs [1]);
-    char *endpoints = zsys_sprintf ("%s,%s", hubs [0].endpoint, hubs [1].endpoint);
-    fg_config_t *config = s_config ("two", endpoints);
-    fg_config_set (config, "miner/hub_count", "2");
-    fg_config_set (config, "miner/mem_mb", "1001");
+    char *endpoints;
+    fg_config_t *config = s_two_hubs_config ("two", hubs, &endpoints);
     fg_config_set (config, "miner/disk_mb", "3000");
-    fg_config_set (config, "miner/gpus", "3");
     char *http = zsys_sprintf ("127.0.0.1:%d", ts_free_port ());
     fg_config_set (config, "miner/http", http);
     zactor_t *agent = s_agent_start (config);
@@ -936,14 +947,9 @@ static void
 test_hub_shares (void)
 {
     s_hub_t hubs [2];
-    s_hub_open (&hubs [0]);
-    s_hub_open (&hubs [1]);
-    char *endpoints = zsys_sprintf ("%s,%s", hubs [0].endpoint, hubs [1].endpoint);
-    fg_config_t *config = s_config ("shares", endpoints);
-    fg_config_set (config, "miner/hub_count", "2");
+    char *endpoints;
+    fg_config_t *config = s_two_hubs_config ("shares", hubs, &endpoints);
     fg_config_set (config, "miner/hub_shares", "3,1");
-    fg_config_set (config, "miner/mem_mb", "1001");
-    fg_config_set (config, "miner/gpus", "3");
     zactor_t *agent = s_agent_start (config);
     fg_env_t *hellos [2];
     s_hubs_accept (hubs, hellos, 2);
