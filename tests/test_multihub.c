@@ -232,7 +232,8 @@ s_grid_up (void)
         snprintf (hub->miners, sizeof hub->miners, "tcp://127.0.0.1:%d", hub->miner_port);
         snprintf (hub->data, sizeof hub->data, "%s/hub%c", grid.dir, 'A' + index);
         snprintf (hub->keys, sizeof hub->keys, "%s/hub%c.key", grid.dir, 'A' + index);
-        snprintf (hub->keys_opt, sizeof hub->keys_opt, "security/keys=%s", hub->keys);
+        snprintf (hub->keys_opt, sizeof hub->keys_opt, "security/keys=%s/hub%c.key", grid.dir,
+                  'A' + index);
         if (ts_run (NULL, "%s keygen %s", ts_bin ("fogrid"), hub->keys) != 0)
             return -1;
         s_start_hub (index);
