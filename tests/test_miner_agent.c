@@ -3,8 +3,9 @@
     loopback that speaks the miner protocol through fg_msg, as the real hub
     does. Hello, welcome and heartbeats; a task assigned, started and
     reported; a task killed; a hub that forgot the miner; a hub that moved
-    (found again through a fake locator); the id kept across restarts; and
-    the real fogrid-miner program
+    (found again through a fake locator); the id kept across restarts; the
+    real fogrid-miner program; and one miner serving two hubs at once,
+    each offered its share (equal, then 3:1)
     =========================================================================  */
 #include "test_support.h"
 #include "miner_agent.h"
