@@ -2,61 +2,37 @@
     miner_agent - the miner daemon as an actor
 
     DESIGN
-    One thread owns the connection to the hub, the table of running tasks
-    and every timer; each task runs in a miner_runner actor of its own,
-    whose pipe this thread polls with the hub's socket, so nothing a task
-    does can stall the heartbeats. Conversations are in proto/fogrid.proto.
+    One thread owns the hub links (miner_link.h: a DEALER, a state machine,
+    a check of the hub, heartbeats and the tasks of one hub each), every
+    task's runner and every timer; each task runs in a miner_runner actor
+    of its own, whose pipe this thread polls with the hubs' sockets, so
+    nothing a task does can stall the heartbeats.
 
-    The hub answers a heartbeat with nothing when all is well, so silence
-    is not a sign of a dead hub. What tells it is the connection: the DEALER
-    has ZMTP heartbeats (a peer that stops answering pings is dropped) and a
-    socket monitor reports when the link comes up (handshake done) or goes
-    down. A link that stays down for three heartbeat intervals, or a hello
-    left unanswered as long, makes the miner drop the socket and look for a
-    hub again (the locator may now name another address). A hub that
-    restarted on the same address is reached again by ZeroMQ itself; it does
-    not know the miner, answers the next heartbeat with FG_E_NOT_FOUND, and
-    the miner says hello again.
+    Several hubs at once. miner/hub_count links each serve one hub at a
+    time, never the same hub as another link (the same endpoint, or from
+    the locators the same CurveZMQ key). The machine is divided among them
+    once, at start (miner_resources_split): by miner/hub_shares, one weight
+    per link, or equally; cores, memory and disk in proportion, GPUs
+    whole. Each link tells its hub its share only, so each hub's own
+    accounting never puts more on the machine than its share, and the
+    link refuses an assignment that does not fit what its share has free
+    (miner_link.c). A link that loses its hub keeps its share (the others'
+    hubs were told theirs, and a share that changes under a hub would let
+    it over-commit): it looks for a hub again, and its tasks go on, as do
+    every other link's. With hub_count 1 (the default) the one link has the
+    whole machine and fails over from hub to hub as the miner always did.
 
-    The seq of each request carries what the request was in its low three
-    bits (S_SEQ_HELLO, ...), so an Error reply tells whether it answered a
-    heartbeat (say hello again) or a result (the hub refused it: log it)
-    without a table of requests in flight.
+    Which hub a link in no-hub takes (s_pick_hub): with miner/hubs, link i
+    starts at the i-th hub and after a loss tries the next one no other
+    link serves; without, it asks the locators for `hub-miner` and takes
+    the first hub of the answer no other link serves (the answer is kept a
+    moment, so links that look at once ask once). Hubs the checks refused
+    lately come last (miner_trust_avoid).
 
-    Task events: TaskAssign starts a runner and answers TaskStarted (also
-    when the program cannot run: the result then follows at once with an
-    error). TaskKill, and the `kill` list of a MinerWelcome, SIGKILL the
-    task's process group and report nothing: the hub asked, it has already
-    decided what becomes of the task, and it would refuse a result for that
-    attempt. Every other ending is sent once as a TaskResult; a result that
-    finds no hub connection is lost, and the hub requeues the task when it
-    sees the miner come back without it.
-
-    Before it works for a hub the miner checks it (miner_trust.h: the hub
-    registry, the hub's signed wallet statement, its own rating of the
-    hub): when the check is required (miner/require_registry,
-    miner/min_stake) the statement is asked before the hello, otherwise
-    with it; and again every miner/recheck_s. A hub the check refuses is
-    left (the reason logged) and tried again only after the others.
-
-    state      event                          next       action
-    -----      -----                          ----       ------
-    no-hub     timer (hub known or resolved)  hello      new DEALER, send MinerHello
-                                                         (and WalletStatement unless trusted)
-    no-hub     same, the check is required    check      new DEALER, send WalletStatement
-    check      the statement holds            hello      send MinerHello
-    check      it does not, or none in time   no-hub     drop the DEALER, try again in 2 s
-    hello, ready   a statement that fails     no-hub     drop the DEALER, try again in 2 s
-    ready      recheck timer                  ready      send WalletStatement
-    no-hub     timer (no hub found)           no-hub     log why, try again in 1 s
-    hello      MinerWelcome                   ready      take its heartbeat_ms, kill its `kill` list
-    hello      no welcome in 3 intervals      no-hub     drop the DEALER
-    ready      timer                          ready      send MinerHeartbeat
-    ready      Error NOT_FOUND to heartbeat   hello      send MinerHello
-               or to TaskStarted
-    ready      link up again after a loss     hello      send MinerHello
-    ready      link down for 3 intervals      no-hub     drop the DEALER
-    any        $TERM                          -          kill all tasks, send nothing more
+    Pipe commands, HTTP probes and metrics speak for the miner as a whole:
+    STATE and HUB name the link furthest along (ready, else hello, else
+    check), /readyz is ready when a hub has welcomed one link, and
+    /v1/status lists every link with its state, its hub and its share.
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_runner.h"
@@ -65,6 +41,7 @@
 #include "miner_resources.h"
 #include "miner_agent.h"
 #include "miner_http.h"
+#include "miner_link.h"
 #include "fg_expr.h"
 #include <pwd.h>
 #include "miner_trust.h"
@@ -79,11 +56,18 @@ const fg_cfg_def_t miner_agent_defs [] = {
     { "miner/data_dir", FG_CFG_STR, "./fogrid-miner-data", 0, 0,
       "directory of the miner id, its keys and the tasks' work directories" },
     { "miner/hubs", FG_CFG_STR, "", 0, 0,
-      "hub miner endpoints, comma-separated (the first is used, the next after a loss); "
-      "empty = find `hub-miner` through the locators" },
+      "hub miner endpoints, comma-separated (the first is used, the next after a loss; with "
+      "miner/hub_count N, the first N at once); empty = find `hub-miner` through the locators" },
     { "miner/hub_key", FG_CFG_STR, "", 0, 0,
-      "public key (Z85 or key file) of the hubs in miner/hubs; hubs found through the "
-      "locator come with theirs" },
+      "public key (Z85 or key file) of the hubs in miner/hubs: one for all, or one per hub in "
+      "the same order; hubs found through the locator come with theirs" },
+    { "miner/hub_count", FG_CFG_INT, "1", 1, 16,
+      "how many hubs this miner serves at once, each with its share of the machine "
+      "(miner/hub_shares); 1 = one hub, the next after a loss" },
+    { "miner/hub_shares", FG_CFG_STR, "", 0, 0,
+      "how the machine is divided among those hubs: one weight each, comma-separated, in the "
+      "order of miner/hubs (e.g. 3,1: three quarters of the cores, memory and disk to the "
+      "first; GPUs go whole); empty = equal shares" },
     { "miner/cores", FG_CFG_INT, "0", 0, 65536,
       "cores offered; 0 = every online core" },
     { "miner/mem_mb", FG_CFG_INT, "0", 0, 1099511627776LL,
@@ -148,25 +132,13 @@ const fg_cfg_def_t miner_agent_defs [] = {
     { NULL, FG_CFG_STR, NULL, 0, 0, NULL }
 };
 
-typedef enum {
-    MINER_NO_HUB = 1,
-    MINER_HELLO,
-    MINER_READY,
-    MINER_CHECK                 //  waiting for the hub's wallet statement
-} s_state_t;
+#define S_RESOLVE_KEEP_MS   500     //  a locator's answer serves the links asking meanwhile
 
-static const char *s_state_names [] = { "?", "no-hub", "hello", "ready", "check" };
-
-//  What a request was, in the low bits of its seq
-#define S_SEQ_HELLO         1
-#define S_SEQ_HEARTBEAT     2
-#define S_SEQ_STARTED       3
-#define S_SEQ_RESULT        4
-#define S_SEQ_STATEMENT     5
-#define S_SEQ_KIND(seq)     ((seq) & 7)
-
-#define S_RESOLVE_RETRY_MS  1000
-#define S_MIN_WAIT_MS       1000    //  least time to wait for a welcome
+//  A configured hub
+typedef struct {
+    char endpoint [300];
+    char key [64];              //  its public key, "" when none is configured
+} s_hub_t;
 
 typedef struct {
     zsock_t *pipe;              //  to the caller
@@ -176,55 +148,25 @@ typedef struct {
     char data_dir [1024];       //  miner/data_dir
     char work_root [1100];      //  DATA_DIR/tasks: the tasks' work dirs
     miner_resources_t *resources;   //  what we offer
+    Fogrid__Resources *shares;  //  each link's part of it (pointing into resources)
     char runtimes [32];         //  offered: "process", "docker" or "docker,process"
     miner_runner_limits_t limits;   //  for every runner
-    zlist_t *hubs;              //  configured hub endpoints; empty = locator
-    size_t hub_index;           //  the configured hub in use
-    char hub_key [64];          //  public key of the configured hubs
+    s_hub_t *hubs;              //  configured hubs (miner/hubs); none = locator
+    size_t hub_total;           //  how many
     fg_resolver_t *resolver;    //  to find `hub-miner`, when no hubs are set
-    char last_failure [700];    //  why the last attempt failed (logged once)
-    bool quiet;                 //  the same failure again: log at debug level
-    zsock_t *dealer;            //  to the hub; NULL in no-hub
-    zsock_t *monitor;           //  PAIR receiving the DEALER's link events
-    unsigned monitor_count;     //  to name each monitor's endpoint
-    char endpoint [300];        //  the hub's endpoint, "" in no-hub
-    s_state_t state;            //  see the table above
-    bool link_up;               //  handshake done and not disconnected since
-    bool link_was_up;           //  this DEALER's link has been up before
-    bool refused_logged;        //  a handshake refusal was logged on this link
-    int64_t link_down_ms;       //  when the link was last seen down
-    int64_t connect_at;         //  no-hub: when to try again
-    int64_t welcome_by;         //  hello: give up on this hub after this
-    int64_t heartbeat_at;       //  ready: next heartbeat
-    uint32_t heartbeat_ms;      //  from the welcome, else the config
-    uint64_t seq;               //  last request number (before the kind bits)
-    zhashx_t *runners;          //  "task_id/attempt" -> miner_runner_t
-    miner_trust_t *trust;       //  the checks of hubs, their ratings
-    int64_t recheck_at;         //  ready: next check of the hub (0 = never)
+    fg_resolution_t *resolution;    //  its last answer, or NULL
+    int64_t resolved_at;        //  when it came
+    miner_link_t **links;       //  miner/hub_count of them
+    size_t link_count;
+    zmq_pollitem_t *items;      //  the poll set, rebuilt each turn
+    size_t items_capacity;
+    size_t *link_at;            //  where each link's items start
+    miner_trust_t *trust;       //  the checks of hubs: the links' share its book
     fg_http_t *http;            //  probes and metrics, or NULL
     miner_http_context_t http_context;
     miner_stats_t stats;        //  what /metrics shows
     bool terminated;            //  $TERM received
 } s_agent_t;
-
-static void
-s_set_state (s_agent_t *self, s_state_t next, const char *why)
-{
-    if (self->state != next && self->quiet)
-        fg_debug ("miner %s: %s -> %s (%s)", self->id, s_state_names [self->state],
-                  s_state_names [next], why);
-    else
-    if (self->state != next)
-        zsys_info ("miner %s: %s -> %s (%s)", self->id, s_state_names [self->state],
-                   s_state_names [next], why);
-    self->state = next;
-}
-
-static uint64_t
-s_next_seq (s_agent_t *self, int kind)
-{
-    return (++self->seq << 3) | (uint64_t) kind;
-}
 
 //  --------------------------------------------------------------------------
 //  Setup
@@ -273,6 +215,38 @@ s_load_id (s_agent_t *self, char *err, size_t err_size)
     }
     zsys_info ("miner %s: new miner id, kept in %s", self->id, path);
     return 0;
+}
+
+//  Reads miner/hub_shares ("3,1") into count weights (or only checks it,
+//  when weights is NULL). Returns 0, or -1 with the reason in err.
+static int
+s_parse_shares (const char *text, size_t count, uint32_t *weights, char *err, size_t err_size)
+{
+    zlist_t *items = fg_split_list (text);
+    int rc = 0;
+    if (zlist_size (items) != count) {
+        snprintf (err, err_size, "miner/hub_shares: '%s' gives %zu weights for the %zu hubs of "
+                  "miner/hub_count (one each, or empty for equal shares)", text,
+                  zlist_size (items), count);
+        rc = -1;
+    }
+    size_t index = 0;
+    for (char *item = (char *) zlist_first (items); item && !rc;
+         item = (char *) zlist_next (items), index++) {
+        char *end = NULL;
+        errno = 0;
+        long value = strtol (item, &end, 10);
+        if (errno || end == item || *end || value < 1 || value > MINER_RESOURCES_MAX_WEIGHT) {
+            snprintf (err, err_size, "miner/hub_shares: '%s' is not a weight from 1 to %d",
+                      item, MINER_RESOURCES_MAX_WEIGHT);
+            rc = -1;
+        }
+        else
+        if (weights)
+            weights [index] = (uint32_t) value;
+    }
+    zlist_destroy (&items);
+    return rc;
 }
 
 int
@@ -349,18 +323,42 @@ miner_agent_check_config (fg_config_t *config, char *err, size_t err_size)
                   "the miner cannot find a hub");
         return -1;
     }
-    const char *hub_key = fg_config_str (config, "miner/hub_key");
-    char key [64];
-    if (*hub_key && fg_security_read_key (hub_key, key)) {
-        snprintf (err, err_size, "miner/hub_key: '%s' is neither a public key nor a key file",
-                  hub_key);
+    zlist_t *hubs = fg_split_list (fg_config_str (config, "miner/hubs"));
+    zlist_t *keys = fg_split_list (fg_config_str (config, "miner/hub_key"));
+    size_t hub_total = zlist_size (hubs), key_total = zlist_size (keys);
+    zlist_destroy (&hubs);
+    int rc = 0;
+    for (char *hub_key = (char *) zlist_first (keys); hub_key && !rc;
+         hub_key = (char *) zlist_next (keys)) {
+        char key [64];
+        if (fg_security_read_key (hub_key, key)) {
+            snprintf (err, err_size, "miner/hub_key: '%s' is neither a public key nor a key file",
+                      hub_key);
+            rc = -1;
+        }
+    }
+    zlist_destroy (&keys);
+    if (rc)
+        return -1;
+    if (key_total > 1 && key_total != hub_total) {
+        snprintf (err, err_size, "miner/hub_key: %zu keys for %zu hubs in miner/hubs (give one "
+                  "key for all, or one per hub in the same order)", key_total, hub_total);
         return -1;
     }
-    if (have_hubs && !*hub_key && !fg_config_bool (config, "security/insecure")) {
+    if (have_hubs && !key_total && !fg_config_bool (config, "security/insecure")) {
         snprintf (err, err_size, "miner/hubs is set but miner/hub_key is not: with security on, "
                   "the miner must know the hub's public key (or use the locator)");
         return -1;
     }
+    size_t hub_count = (size_t) fg_config_int (config, "miner/hub_count");
+    if (have_hubs && hub_count > hub_total) {
+        snprintf (err, err_size, "miner/hub_count is %zu but miner/hubs lists %zu hub%s: a miner "
+                  "serves each hub once", hub_count, hub_total, hub_total == 1? "": "s");
+        return -1;
+    }
+    const char *shares = fg_config_str (config, "miner/hub_shares");
+    if (*shares && s_parse_shares (shares, hub_count, NULL, err, err_size))
+        return -1;
     return miner_trust_check_config (config, err, err_size);
 }
 
@@ -433,6 +431,198 @@ s_resolve_runtimes (s_agent_t *self, char *err, size_t err_size)
     return 0;
 }
 
+//  --------------------------------------------------------------------------
+//  The hub links
+
+//  The hubs of miner/hubs with their keys (one for all, or one each).
+static void
+s_hubs_load (s_agent_t *self)
+{
+    zlist_t *hubs = fg_split_list (fg_config_str (self->config, "miner/hubs"));
+    zlist_t *keys = fg_split_list (fg_config_str (self->config, "miner/hub_key"));
+    self->hub_total = zlist_size (hubs);
+    self->hubs = (s_hub_t *) zmalloc (sizeof (s_hub_t) * (self->hub_total + 1));
+    const char *key = (const char *) zlist_first (keys);
+    size_t index = 0;
+    for (const char *hub = (const char *) zlist_first (hubs); hub;
+         hub = (const char *) zlist_next (hubs), index++) {
+        snprintf (self->hubs [index].endpoint, sizeof self->hubs [index].endpoint, "%s", hub);
+        if (key)
+            fg_security_read_key (key, self->hubs [index].key);    //  checked before
+        if (zlist_size (keys) > 1)
+            key = (const char *) zlist_next (keys);
+    }
+    zlist_destroy (&hubs);
+    zlist_destroy (&keys);
+    if (self->hub_total == 0)
+        self->resolver = fg_resolver_new (fg_config_str (self->config, "locator/endpoints"),
+                                          (int) fg_config_int (self->config, "locator/timeout_ms"));
+}
+
+//  True when a link other than this one serves the hub at endpoint (or,
+//  from the locators, with this key: the same hub at another address).
+static bool
+s_hub_taken (s_agent_t *self, miner_link_t *link, const char *endpoint, const char *key)
+{
+    for (size_t index = 0; index < self->link_count; index++) {
+        miner_link_t *other = self->links [index];
+        if (!other || other == link || !*miner_link_endpoint (other))
+            continue;
+        if (streq (miner_link_endpoint (other), endpoint))
+            return true;
+        if (self->hub_total == 0 && *key && streq (miner_link_hub_key (other), key))
+            return true;
+    }
+    return false;
+}
+
+//  Which of count hubs a link takes, looking from start on: the first no
+//  other link serves, those the checks refused lately last; -1 if none.
+static int
+s_pick_among (s_agent_t *self, miner_link_t *link, const char **endpoints, const char **keys,
+              size_t count, size_t start)
+{
+    int avoided = -1;
+    for (size_t step = 0; step < count; step++) {
+        size_t index = (start + step) % count;
+        if (s_hub_taken (self, link, endpoints [index], keys [index]))
+            continue;
+        if (!miner_trust_avoid (self->trust, endpoints [index], keys [index]))
+            return (int) index;
+        if (avoided < 0)
+            avoided = (int) index;
+    }
+    return avoided;
+}
+
+//  What the locators say now, or said a moment ago (to another link).
+//  Returns 0, or -1 with why.
+static int
+s_resolve (s_agent_t *self, char *why, size_t why_size)
+{
+    if (self->resolution && zclock_mono () - self->resolved_at <= S_RESOLVE_KEEP_MS)
+        return 0;
+    fg_resolution_destroy (&self->resolution);
+    fg_error_t rc = fg_resolver_resolve (self->resolver, "hub-miner", NULL, &self->resolution);
+    if (rc == FG_OK && self->resolution->n_endpoints == 0)
+        rc = FG_E_NOT_FOUND;
+    if (rc == FG_E_NOT_FOUND)
+        snprintf (why, why_size, "no hub is registered as hub-miner in the locators (%s)",
+                  fg_config_str (self->config, "locator/endpoints"));
+    else
+    if (rc)
+        snprintf (why, why_size, "cannot find a hub: %s", fg_resolver_error_text (self->resolver));
+    if (rc) {
+        fg_resolution_destroy (&self->resolution);
+        return -1;
+    }
+    self->resolved_at = zclock_mono ();
+    return 0;
+}
+
+//  miner_link_pick_fn: one of miner/hubs from the link's place on, or of
+//  the locators' answer from its start.
+static int
+s_pick_hub (void *arg, miner_link_t *link, size_t *cursor, char *endpoint, size_t endpoint_size,
+            char *key, char *why, size_t why_size)
+{
+    s_agent_t *self = (s_agent_t *) arg;
+    if (!self->hub_total && s_resolve (self, why, why_size))
+        return -1;
+    size_t count = self->hub_total? self->hub_total: self->resolution->n_endpoints;
+    const char **endpoints = (const char **) zmalloc (sizeof (char *) * count);
+    const char **keys = (const char **) zmalloc (sizeof (char *) * count);
+    for (size_t index = 0; index < count; index++) {
+        endpoints [index] = self->hub_total? self->hubs [index].endpoint
+                                           : self->resolution->endpoints [index].uri;
+        keys [index] = self->hub_total? self->hubs [index].key
+                                      : self->resolution->endpoints [index].public_key;
+    }
+    int chosen = s_pick_among (self, link, endpoints, keys, count,
+                               self->hub_total? *cursor % count: 0);
+    if (chosen >= 0) {
+        snprintf (endpoint, endpoint_size, "%s", endpoints [chosen]);
+        snprintf (key, 64, "%s", keys [chosen]);
+        if (self->hub_total)
+            *cursor = (size_t) chosen;
+    }
+    else
+    if (self->hub_total)
+        snprintf (why, why_size, "every hub in miner/hubs is served by another link");
+    else
+        snprintf (why, why_size, "the locators name %zu hub%s as hub-miner, all served by "
+                  "other links", count, count == 1? "": "s");
+    free (endpoints);
+    free (keys);
+    return chosen >= 0? 0: -1;
+}
+
+//  miner_link_held_fn
+static bool
+s_held (void *arg, miner_link_t *link, const char *task_id, uint32_t attempt)
+{
+    s_agent_t *self = (s_agent_t *) arg;
+    for (size_t index = 0; index < self->link_count; index++)
+        if (self->links [index] != link && miner_link_holds (self->links [index], task_id, attempt))
+            return true;
+    return false;
+}
+
+//  miner/hub_count links, the machine divided among them.
+static int
+s_links_new (s_agent_t *self, char *err, size_t err_size)
+{
+    size_t count = (size_t) fg_config_int (self->config, "miner/hub_count");
+    uint32_t *weights = NULL;
+    const char *shares = fg_config_str (self->config, "miner/hub_shares");
+    if (*shares) {
+        weights = (uint32_t *) zmalloc (sizeof (uint32_t) * count);
+        s_parse_shares (shares, count, weights, err, err_size);     //  checked before
+    }
+    self->shares = (Fogrid__Resources *) zmalloc (sizeof (Fogrid__Resources) * count);
+    int rc = miner_resources_split (self->resources, weights, count, self->shares, err, err_size);
+    free (weights);
+    if (rc)
+        return -1;
+    miner_link_context_t context = {
+        .miner_id = self->id, .name = self->name, .links = count, .stats = &self->stats,
+        .heartbeat_ms = (uint32_t) fg_config_int (self->config, "miner/heartbeat_ms"),
+        .pick = s_pick_hub, .held = s_held, .arg = self };
+    self->links = (miner_link_t **) zmalloc (sizeof (miner_link_t *) * count);
+    self->link_at = (size_t *) zmalloc (sizeof (size_t) * count);
+    self->link_count = count;
+    for (size_t index = 0; index < count; index++) {
+        miner_trust_t *trust = miner_trust_share (self->trust);
+        self->links [index] = miner_link_new (index, &context, &self->shares [index],
+                                              &self->limits, &trust);
+    }
+    return 0;
+}
+
+//  The link furthest along (ready, else hello, else check, else no-hub):
+//  the one the pipe's STATE and HUB and the probes speak of.
+static miner_link_t *
+s_best_link (s_agent_t *self)
+{
+    static const int rank [] = { 0, 0, 2, 3, 1 };       //  by miner_link_state_t
+    miner_link_t *best = self->links [0];
+    for (size_t index = 1; index < self->link_count; index++) {
+        miner_link_t *link = self->links [index];
+        if (rank [miner_link_state (link)] > rank [miner_link_state (best)])
+            best = link;
+    }
+    return best;
+}
+
+static size_t
+s_tasks_held (s_agent_t *self)
+{
+    size_t total = 0;
+    for (size_t index = 0; index < self->link_count; index++)
+        total += miner_link_tasks (self->links [index]);
+    return total;
+}
+
 static s_agent_t *
 s_agent_new (zsock_t *pipe, fg_config_t *config, char *err, size_t err_size)
 {
@@ -441,9 +631,6 @@ s_agent_new (zsock_t *pipe, fg_config_t *config, char *err, size_t err_size)
     s_agent_t *self = (s_agent_t *) zmalloc (sizeof (s_agent_t));
     self->pipe = pipe;
     self->config = config;
-    self->state = MINER_NO_HUB;
-    self->runners = zhashx_new ();
-    self->heartbeat_ms = (uint32_t) fg_config_int (config, "miner/heartbeat_ms");
     snprintf (self->data_dir, sizeof self->data_dir, "%s", fg_config_str (config, "miner/data_dir"));
     snprintf (self->work_root, sizeof self->work_root, "%s/tasks", self->data_dir);
     if (zsys_dir_create ("%s", self->work_root)) {
@@ -495,22 +682,22 @@ s_agent_new (zsock_t *pipe, fg_config_t *config, char *err, size_t err_size)
     if (s_resolve_runtimes (self, err, err_size))
         goto failed;
 
-    self->hubs = fg_split_list (fg_config_str (config, "miner/hubs"));
-    const char *hub_key = fg_config_str (config, "miner/hub_key");
-    if (*hub_key)
-        fg_security_read_key (hub_key, self->hub_key);     //  checked above
-    if (zlist_size (self->hubs) == 0)
-        self->resolver = fg_resolver_new (fg_config_str (config, "locator/endpoints"),
-                                          (int) fg_config_int (config, "locator/timeout_ms"));
+    s_hubs_load (self);
     self->trust = miner_trust_new (config, self->data_dir, self->id, err, err_size);
     if (!self->trust)
+        goto failed;
+    if (s_links_new (self, err, err_size))
         goto failed;
     Fogrid__Resources *res = miner_resources_msg (self->resources);
     zsys_info ("miner %s (%s): %u cores, %" PRIu64 " MB memory, %" PRIu64 " MB disk, "
                "%zu labels, price %" PRIu64 ", runtime %s; hub %s", self->id, self->name,
                res->cores, res->mem_mb, res->disk_mb, res->n_labels, res->price, self->runtimes,
-               zlist_size (self->hubs)? fg_config_str (config, "miner/hubs")
-                                      : "through the locators");
+               self->hub_total? fg_config_str (config, "miner/hubs"): "through the locators");
+    for (size_t index = 0; self->link_count > 1 && index < self->link_count; index++)
+        zsys_info ("miner %s: hub link %zu offers %u cores, %" PRIu64 " MB memory, %" PRIu64
+                   " MB disk, %u GPUs", self->id, index + 1, self->shares [index].cores,
+                   self->shares [index].mem_mb, self->shares [index].disk_mb,
+                   self->shares [index].gpus);
     return self;
 
 failed:
@@ -519,583 +706,7 @@ failed:
 }
 
 //  --------------------------------------------------------------------------
-//  The hub connection
-
-static void
-s_disconnect (s_agent_t *self)
-{
-    if (self->trust)
-        miner_trust_end (self->trust);
-    if (self->monitor) {
-        zmq_socket_monitor (zsock_resolve (self->dealer), NULL, 0);
-        zsock_destroy (&self->monitor);
-    }
-    zsock_destroy (&self->dealer);
-    self->endpoint [0] = 0;
-    self->link_up = false;
-    self->link_was_up = false;
-}
-
-//  Logs why we have no hub once, then quietly while it stays the same
-//  (a miner may wait for its hub for a long time).
-static void
-s_log_failure (s_agent_t *self, const char *why)
-{
-    self->quiet = streq (why, self->last_failure);
-    if (self->quiet)
-        fg_debug ("miner %s: %s", self->id, why);
-    else
-        zsys_warning ("miner %s: %s", self->id, why);
-    snprintf (self->last_failure, sizeof self->last_failure, "%s", why);
-}
-
-static void
-s_connect_failed (s_agent_t *self, const char *why)
-{
-    char text [700];
-    snprintf (text, sizeof text, "%s; trying again every %d ms", why, S_RESOLVE_RETRY_MS);
-    s_log_failure (self, text);
-    self->connect_at = zclock_mono () + S_RESOLVE_RETRY_MS;
-}
-
-//  Which hub: the next configured one, or what the locators say now.
-static int
-s_pick_hub (s_agent_t *self, char *endpoint, size_t size, char *key)
-{
-    size_t count = zlist_size (self->hubs);
-    if (count) {
-        const char *hub = (const char *) zlist_first (self->hubs);
-        for (size_t index = 0; index < self->hub_index % count; index++)
-            hub = (const char *) zlist_next (self->hubs);
-        snprintf (endpoint, size, "%s", hub);
-        snprintf (key, 64, "%s", self->hub_key);
-        return 0;
-    }
-    fg_resolution_t *res = NULL;
-    fg_error_t rc = fg_resolver_resolve (self->resolver, "hub-miner", NULL, &res);
-    char why [600];
-    if (rc == FG_OK && res->n_endpoints == 0)
-        rc = FG_E_NOT_FOUND;
-    if (rc == FG_E_NOT_FOUND)
-        snprintf (why, sizeof why, "no hub is registered as hub-miner in the locators (%s)",
-                  fg_config_str (self->config, "locator/endpoints"));
-    else
-    if (rc)
-        snprintf (why, sizeof why, "cannot find a hub: %s", fg_resolver_error_text (self->resolver));
-    else {
-        //  A hub the checks refused lately comes after the others
-        size_t pick = 0;
-        while (pick + 1 < res->n_endpoints
-        &&     miner_trust_avoid (self->trust, res->endpoints [pick].uri,
-                                  res->endpoints [pick].public_key))
-            pick++;
-        snprintf (endpoint, size, "%s", res->endpoints [pick].uri);
-        snprintf (key, 64, "%s", res->endpoints [pick].public_key);
-    }
-    fg_resolution_destroy (&res);
-    if (rc) {
-        s_connect_failed (self, why);
-        return -1;
-    }
-    return 0;
-}
-
-static void s_say_hello (s_agent_t *self);
-static void s_check_hub (s_agent_t *self, const char *key);
-
-//  no-hub -> hello: a new DEALER, watched by a monitor, and a hello.
-static void
-s_connect (s_agent_t *self)
-{
-    char endpoint [300], key [64] = "", why [600];
-    if (s_pick_hub (self, endpoint, sizeof endpoint, key))
-        return;
-    self->dealer = zsock_new (ZMQ_DEALER);
-    zsock_set_linger (self->dealer, 0);     //  nothing is owed to a hub we leave
-    zsock_set_sndtimeo (self->dealer, 0);   //  never block the loop on a send
-    fg_msg_limit (self->dealer, 0);
-    //  ZMTP pings: a hub that stops answering is dropped, which the monitor sees
-    zsock_set_heartbeat_ivl (self->dealer, (int) self->heartbeat_ms);
-    zsock_set_heartbeat_timeout (self->dealer, (int) self->heartbeat_ms * 3);
-    if (fg_security_client (self->dealer, key)) {
-        snprintf (why, sizeof why, "no valid public key for the hub at %s (security is on)",
-                  endpoint);
-        zsock_destroy (&self->dealer);
-        s_connect_failed (self, why);
-        return;
-    }
-    char monitor [128];
-    snprintf (monitor, sizeof monitor, "inproc://miner-monitor-%p-%u", (void *) self,
-              ++self->monitor_count);
-    if (zmq_socket_monitor (zsock_resolve (self->dealer), monitor,
-                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED
-                            | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
-                            | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-                            | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) == 0) {
-        self->monitor = zsock_new (ZMQ_PAIR);
-        zsock_connect (self->monitor, "%s", monitor);
-    }
-    else
-        zsys_warning ("miner %s: cannot monitor the hub connection: %s", self->id,
-                      zmq_strerror (zmq_errno ()));
-    if (zsock_connect (self->dealer, "%s", endpoint)) {
-        snprintf (why, sizeof why, "cannot connect to '%s'", endpoint);
-        s_disconnect (self);
-        s_connect_failed (self, why);
-        return;
-    }
-    snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
-    self->link_up = false;
-    self->refused_logged = false;
-    self->link_down_ms = zclock_mono ();
-    if (self->quiet)
-        fg_debug ("miner %s: connecting to the hub at %s", self->id, endpoint);
-    else
-        zsys_info ("miner %s: connecting to the hub at %s", self->id, endpoint);
-    s_check_hub (self, key);
-}
-
-//  Drops the hub and looks for one again at once (the next configured
-//  endpoint, or whatever the locators say now).
-static void
-s_reconnect (s_agent_t *self, const char *why)
-{
-    char text [700];
-    snprintf (text, sizeof text, "leaving the hub at %s: %s", self->endpoint, why);
-    s_log_failure (self, text);
-    s_disconnect (self);
-    self->hub_index++;
-    self->connect_at = zclock_mono ();
-    s_set_state (self, MINER_NO_HUB, why);
-}
-
-static int
-s_send (s_agent_t *self, fg_env_t *env)
-{
-    if (!self->dealer)
-        return -1;
-    int rc = fg_msg_send (self->dealer, NULL, env);
-    if (rc)
-        zsys_warning ("miner %s: cannot send %s to the hub at %s", self->id,
-                      fg_msg_body_name (env), self->endpoint);
-    return rc;
-}
-
-//  The tasks we still run for the hub (not those being killed), as refs
-//  pointing into refs_store; the caller frees both arrays.
-static size_t
-s_running_refs (s_agent_t *self, Fogrid__TaskRef **refs_store, Fogrid__TaskRef ***refs_p)
-{
-    size_t total = zhashx_size (self->runners), count = 0;
-    Fogrid__TaskRef *store = (Fogrid__TaskRef *) zmalloc (sizeof (Fogrid__TaskRef) * (total + 1));
-    Fogrid__TaskRef **refs = (Fogrid__TaskRef **) zmalloc (sizeof (Fogrid__TaskRef *) * (total + 1));
-    for (miner_runner_t *runner = (miner_runner_t *) zhashx_first (self->runners); runner;
-         runner = (miner_runner_t *) zhashx_next (self->runners)) {
-        if (miner_runner_killed (runner))
-            continue;
-        fogrid__task_ref__init (&store [count]);
-        store [count].task_id = (char *) miner_runner_task_id (runner);
-        store [count].attempt = miner_runner_attempt (runner);
-        refs [count] = &store [count];
-        count++;
-    }
-    *refs_store = store;
-    *refs_p = refs;
-    return count;
-}
-
-static void
-s_say_hello (s_agent_t *self)
-{
-    Fogrid__TaskRef *store, **refs;
-    Fogrid__MinerHello hello = FOGRID__MINER_HELLO__INIT;
-    hello.miner_id = self->id;
-    hello.name = self->name;
-    hello.resources = miner_resources_msg (self->resources);
-    hello.n_running = s_running_refs (self, &store, &refs);
-    hello.running = refs;
-    hello.version = FG_VERSION_STRING;
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.seq = s_next_seq (self, S_SEQ_HELLO);
-    env.body_case = FOGRID__ENVELOPE__BODY_MINER_HELLO;
-    env.miner_hello = &hello;
-    s_send (self, &env);
-    free (store);
-    free (refs);
-    int64_t wait = (int64_t) self->heartbeat_ms * 3;
-    self->welcome_by = zclock_mono () + (wait > S_MIN_WAIT_MS? wait: S_MIN_WAIT_MS);
-    s_set_state (self, MINER_HELLO, "hello sent");
-}
-
-static void
-s_send_heartbeat (s_agent_t *self)
-{
-    Fogrid__TaskRef *store, **refs;
-    Fogrid__Load load = FOGRID__LOAD__INIT;
-    Fogrid__MinerHeartbeat heartbeat = FOGRID__MINER_HEARTBEAT__INIT;
-    heartbeat.miner_id = self->id;
-    heartbeat.n_running = s_running_refs (self, &store, &refs);
-    heartbeat.running = refs;
-    for (miner_runner_t *runner = (miner_runner_t *) zhashx_first (self->runners); runner;
-         runner = (miner_runner_t *) zhashx_next (self->runners))
-        if (!miner_runner_killed (runner)) {
-            load.used_cores += miner_runner_cores (runner);
-            load.used_mem_mb += miner_runner_mem_mb (runner);
-        }
-    load.running = (uint32_t) heartbeat.n_running;
-    double loads [1] = { 0 };
-    if (getloadavg (loads, 1) == 1)
-        load.load1 = loads [0];
-    load.healthy = true;
-    heartbeat.load = &load;
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.seq = s_next_seq (self, S_SEQ_HEARTBEAT);
-    env.body_case = FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT;
-    env.miner_heartbeat = &heartbeat;
-    s_send (self, &env);
-    free (store);
-    free (refs);
-}
-
-//  --------------------------------------------------------------------------
-//  Checking the hub (miner_trust.h)
-
-static void
-s_ask_statement (s_agent_t *self)
-{
-    Fogrid__WalletStatement request = FOGRID__WALLET_STATEMENT__INIT;
-    miner_trust_request (self->trust, &request);
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.seq = s_next_seq (self, S_SEQ_STATEMENT);
-    env.body_case = FOGRID__ENVELOPE__BODY_WALLET_STATEMENT;
-    env.wallet_statement = &request;
-    s_send (self, &env);
-}
-
-//  Leaves a hub the checks refused: the others are tried first, this one
-//  again after a while.
-static void
-s_refuse_hub (s_agent_t *self, const char *why)
-{
-    char text [700];
-    snprintf (text, sizeof text, "refused: %s", why);
-    s_reconnect (self, text);
-    self->connect_at = zclock_mono () + miner_trust_retry_ms (self->trust);
-}
-
-//  A new connection (key: the hub's CurveZMQ key): check, then hello.
-static void
-s_check_hub (s_agent_t *self, const char *key)
-{
-    char why [600] = "";
-    self->recheck_at = 0;
-    miner_trust_verdict_t verdict = miner_trust_begin (self->trust, self->endpoint, key,
-                                                       why, sizeof why);
-    if (verdict == MINER_TRUST_REFUSE) {
-        s_refuse_hub (self, why);
-        return;
-    }
-    if (verdict != MINER_TRUST_ACCEPT)
-        s_ask_statement (self);
-    if (verdict == MINER_TRUST_ASK_FIRST) {
-        int64_t wait = (int64_t) self->heartbeat_ms * 3;
-        self->welcome_by = zclock_mono () + (wait > S_MIN_WAIT_MS? wait: S_MIN_WAIT_MS);
-        s_set_state (self, MINER_CHECK, "wallet statement asked");
-    }
-    else
-        s_say_hello (self);
-}
-
-static void
-s_on_statement (s_agent_t *self, Fogrid__WalletStatementReply *reply)
-{
-    char why [600] = "";
-    if (miner_trust_statement (self->trust, reply, why, sizeof why) == MINER_TRUST_REFUSE)
-        s_refuse_hub (self, why);
-    else
-    if (self->state == MINER_CHECK)
-        s_say_hello (self);
-}
-
-static void
-s_on_statement_failed (s_agent_t *self, const char *text)
-{
-    char why [600] = "";
-    if (miner_trust_statement_failed (self->trust, text, why, sizeof why) == MINER_TRUST_REFUSE)
-        s_refuse_hub (self, why);
-    else
-    if (self->state == MINER_CHECK)
-        s_say_hello (self);
-}
-
-static void
-s_recheck (s_agent_t *self)
-{
-    char why [600] = "";
-    self->recheck_at = zclock_mono () + miner_trust_recheck_ms (self->trust);
-    miner_trust_verdict_t verdict = miner_trust_recheck (self->trust, why, sizeof why);
-    if (verdict == MINER_TRUST_REFUSE)
-        s_refuse_hub (self, why);
-    else
-    if (verdict != MINER_TRUST_ACCEPT)
-        s_ask_statement (self);
-}
-
-//  --------------------------------------------------------------------------
-//  Tasks
-
-static void
-s_task_key (char *key, size_t size, const char *task_id, uint32_t attempt)
-{
-    snprintf (key, size, "%s/%u", task_id, attempt);
-}
-
-static void
-s_send_started (s_agent_t *self, const char *task_id, uint32_t attempt)
-{
-    Fogrid__TaskStarted started = FOGRID__TASK_STARTED__INIT;
-    started.task_id = (char *) task_id;
-    started.attempt = attempt;
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.seq = s_next_seq (self, S_SEQ_STARTED);
-    env.body_case = FOGRID__ENVELOPE__BODY_TASK_STARTED;
-    env.task_started = &started;
-    s_send (self, &env);
-}
-
-static void
-s_on_assign (s_agent_t *self, Fogrid__TaskAssign *assign)
-{
-    if (!*assign->task_id || !fg_text_valid (assign->task_id, 63) || !assign->spec) {
-        zsys_warning ("miner %s: ignoring a TaskAssign without a valid task id or spec", self->id);
-        return;
-    }
-    char key [100];
-    s_task_key (key, sizeof key, assign->task_id, assign->attempt);
-    if (zhashx_lookup (self->runners, key)) {
-        zsys_info ("miner %s: task %s attempt %u is already running", self->id,
-                   assign->task_id, assign->attempt);
-        s_send_started (self, assign->task_id, assign->attempt);
-        return;
-    }
-    miner_runner_t *runner = miner_runner_new (assign->task_id, assign->attempt, assign->spec,
-                                               &self->limits);
-    zhashx_insert (self->runners, key, runner);
-    self->stats.started [streq (miner_runner_runtime (assign->spec), "docker")]++;
-    if (miner_runner_pid (runner))
-        zsys_info ("miner %s: task %s attempt %u: started %s (pid %d)", self->id,
-                   assign->task_id, assign->attempt,
-                   assign->spec->n_argv? assign->spec->argv [0]: "(nothing)",
-                   (int) miner_runner_pid (runner));
-    else
-        zsys_info ("miner %s: task %s attempt %u: starting %s (%s runtime%s%s)", self->id,
-                   assign->task_id, assign->attempt,
-                   assign->spec->n_argv? assign->spec->argv [0]: "(the image's command)",
-                   miner_runner_runtime (assign->spec), *assign->spec->image? ", image ": "",
-                   assign->spec->image);
-    s_send_started (self, assign->task_id, assign->attempt);
-}
-
-static void
-s_kill_task (s_agent_t *self, const char *task_id, uint32_t attempt, const char *why)
-{
-    char key [100];
-    s_task_key (key, sizeof key, task_id, attempt);
-    miner_runner_t *runner = (miner_runner_t *) zhashx_lookup (self->runners, key);
-    if (!runner) {
-        fg_debug ("miner %s: %s: task %.63s attempt %u is not running here", self->id, why,
-                  task_id, attempt);
-        return;
-    }
-    if (!miner_runner_killed (runner)) {
-        zsys_info ("miner %s: killing task %s attempt %u (%s)", self->id, task_id, attempt, why);
-        miner_runner_kill (runner);
-    }
-}
-
-//  A runner has ended: report it (unless the hub had it killed), forget it.
-static void
-s_on_runner (s_agent_t *self, miner_runner_t *runner)
-{
-    Fogrid__TaskResult *result = miner_runner_result (runner, 0);
-    if (!result)
-        zsys_error ("miner %s: task %s ended without a readable result", self->id,
-                    miner_runner_task_id (runner));
-    else
-    if (miner_runner_killed (runner)) {
-        self->stats.killed++;
-        zsys_info ("miner %s: task %s attempt %u killed as the hub asked; nothing to report",
-                   self->id, result->task_id, result->attempt);
-    }
-    else {
-        if (*result->error)
-            self->stats.could_not_run++;
-        else
-        if (result->exit_code == 0 && !result->timed_out)
-            self->stats.succeeded++;
-        else
-            self->stats.failed++;
-        if (result->ended_ms >= result->started_ms && result->started_ms)
-            fg_latency_add (&self->stats.task_seconds,
-                            (double) (result->ended_ms - result->started_ms) / 1000.0);
-        zsys_info ("miner %s: task %s attempt %u ended: exit %d, signal %d%s%s%s", self->id,
-                   result->task_id, result->attempt, result->exit_code, result->term_signal,
-                   result->timed_out? ", timed out": "", *result->error? ", ": "", result->error);
-        if (!self->dealer) {
-            self->stats.results_lost++;
-            zsys_warning ("miner %s: no hub connection: the result of %s is lost "
-                          "(the hub requeues the task)", self->id, result->task_id);
-        }
-        else {
-            fg_env_t env = FOGRID__ENVELOPE__INIT;
-            env.seq = s_next_seq (self, S_SEQ_RESULT);
-            env.body_case = FOGRID__ENVELOPE__BODY_TASK_RESULT;
-            env.task_result = result;
-            if (s_send (self, &env) == 0)
-                miner_trust_result_sent (self->trust, env.seq, result);
-        }
-    }
-    if (result)
-        fogrid__task_result__free_unpacked (result, NULL);
-    char key [100];
-    s_task_key (key, sizeof key, miner_runner_task_id (runner), miner_runner_attempt (runner));
-    zhashx_delete (self->runners, key);
-    miner_runner_destroy (&runner);
-}
-
-//  --------------------------------------------------------------------------
-//  Messages from the hub
-
-static void
-s_on_welcome (s_agent_t *self, Fogrid__MinerWelcome *welcome)
-{
-    if (welcome->heartbeat_ms) {
-        uint32_t ms = welcome->heartbeat_ms;
-        self->heartbeat_ms = ms < 50? 50: ms > 60000? 60000: ms;
-    }
-    for (size_t index = 0; index < welcome->n_kill; index++)
-        s_kill_task (self, welcome->kill [index]->task_id, welcome->kill [index]->attempt,
-                     "the hub's welcome says so");
-    self->heartbeat_at = zclock_mono () + self->heartbeat_ms;
-    self->quiet = false;
-    self->last_failure [0] = 0;
-    s_set_state (self, MINER_READY, "welcomed");
-    int64_t recheck_ms = miner_trust_recheck_ms (self->trust);
-    self->recheck_at = recheck_ms? zclock_mono () + recheck_ms: 0;
-    self->stats.hub_changes++;
-}
-
-static void
-s_on_error (s_agent_t *self, uint64_t seq, Fogrid__Error *error)
-{
-    int kind = (int) S_SEQ_KIND (seq);
-    if (error->code == FG_E_NOT_FOUND && (kind == S_SEQ_HEARTBEAT || kind == S_SEQ_STARTED)) {
-        if (self->state == MINER_READY) {
-            zsys_info ("miner %s: the hub does not know us (%s): saying hello again",
-                       self->id, error->text);
-            s_say_hello (self);
-        }
-    }
-    else
-    if (kind == S_SEQ_STATEMENT)
-        s_on_statement_failed (self, error->text);
-    else
-    if (kind == S_SEQ_RESULT) {
-        miner_trust_result_refused (self->trust, seq);
-        zsys_warning ("miner %s: the hub refused a result: %s (%s)", self->id,
-                      fg_error_name ((int) error->code), error->text);
-    }
-    else
-        zsys_warning ("miner %s: the hub answered %s: %s (%s)", self->id,
-                      kind == S_SEQ_HELLO? "our hello": "with an error",
-                      fg_error_name ((int) error->code), error->text);
-}
-
-static void
-s_on_hub (s_agent_t *self)
-{
-    fg_error_t error;
-    uint64_t seq;
-    fg_env_t *env = fg_msg_recv (self->dealer, NULL, &error, &seq);
-    if (!env) {
-        zsys_warning ("miner %s: ignoring a message from the hub: %s", self->id,
-                      fg_strerror (error));
-        return;
-    }
-    self->link_up = true;           //  whatever the monitor said, it talks to us
-    switch (env->body_case) {
-        case FOGRID__ENVELOPE__BODY_MINER_WELCOME:
-            s_on_welcome (self, env->miner_welcome);
-            break;
-        case FOGRID__ENVELOPE__BODY_TASK_ASSIGN:
-            s_on_assign (self, env->task_assign);
-            break;
-        case FOGRID__ENVELOPE__BODY_TASK_KILL:
-            s_kill_task (self, env->task_kill->task_id, env->task_kill->attempt,
-                         "the hub says so");
-            break;
-        case FOGRID__ENVELOPE__BODY_ERROR:
-            s_on_error (self, env->seq, env->error);
-            break;
-        case FOGRID__ENVELOPE__BODY_OK:
-            fg_debug ("miner %s: the hub took our result", self->id);
-            if (S_SEQ_KIND (env->seq) == S_SEQ_RESULT)
-                miner_trust_result_ok (self->trust, env->seq, env->ok->receipt);
-            break;
-        case FOGRID__ENVELOPE__BODY_WALLET_STATEMENT_REPLY:
-            s_on_statement (self, env->wallet_statement_reply);
-            break;
-        default:
-            zsys_warning ("miner %s: ignoring an unexpected %s from the hub", self->id,
-                          fg_msg_body_name (env));
-            break;
-    }
-    fg_msg_free (&env);
-}
-
-//  One event of the DEALER's monitor: a frame of event (u16) + value (u32),
-//  then the endpoint.
-static void
-s_on_monitor (s_agent_t *self)
-{
-    zmsg_t *msg = zmsg_recv (self->monitor);
-    if (!msg)
-        return;
-    zframe_t *frame = zmsg_first (msg);
-    if (frame && zframe_size (frame) >= 6) {
-        uint16_t event;
-        uint32_t value;
-        memcpy (&event, zframe_data (frame), 2);
-        memcpy (&value, zframe_data (frame) + 2, 4);
-        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
-            zsys_info ("miner %s: connected to the hub at %s", self->id, self->endpoint);
-            self->link_up = true;
-            //  The link came back: the peer may be a restarted hub that
-            //  does not know us, so say hello now rather than wait for
-            //  its NOT_FOUND (a hello to a hub that knows us is harmless).
-            if (self->link_was_up && self->state == MINER_READY)
-                s_say_hello (self);
-            self->link_was_up = true;
-        }
-        else
-        if (event == ZMQ_EVENT_DISCONNECTED) {
-            if (self->link_up)
-                zsys_warning ("miner %s: the connection to the hub at %s is down", self->id,
-                              self->endpoint);
-            self->link_up = false;
-            self->link_down_ms = zclock_mono ();
-        }
-        else
-        if (!self->refused_logged) {
-            zsys_warning ("miner %s: the secure handshake with the hub at %s failed (event "
-                          "0x%x, %u): the hub may be restarting, or its key is not the one "
-                          "we know, or our key is not admitted there",
-                          self->id, self->endpoint, event, value);
-            self->refused_logged = true;
-        }
-    }
-    zmsg_destroy (&msg);
-}
+//  The pipe, HTTP and the loop
 
 static void
 s_on_pipe (s_agent_t *self)
@@ -1110,83 +721,49 @@ s_on_pipe (s_agent_t *self)
         self->terminated = true;
     else
     if (streq (command, "STATUS"))
-        zsock_send (self->pipe, "i", (int) zhashx_size (self->runners));
+        zsock_send (self->pipe, "i", (int) s_tasks_held (self));
     else
     if (streq (command, "ID"))
         zstr_send (self->pipe, self->id);
     else
     if (streq (command, "HUB"))
-        zstr_send (self->pipe, self->endpoint);
+        zstr_send (self->pipe, miner_link_endpoint (s_best_link (self)));
     else
     if (streq (command, "STATE"))
-        zstr_send (self->pipe, s_state_names [self->state]);
+        zstr_send (self->pipe, miner_link_state_name (miner_link_state (s_best_link (self))));
     else
         zsys_warning ("miner %s: unknown pipe command '%s'", self->id, command);
     zstr_free (&command);
     zmsg_destroy (&msg);
 }
 
-//  --------------------------------------------------------------------------
-//  The loop
-
-//  Runs what is due; returns how long the loop may sleep.
-static int64_t
-s_timers (s_agent_t *self)
-{
-    int64_t now = zclock_mono ();
-    int64_t lost_after = (int64_t) self->heartbeat_ms * 3;
-    if (self->state == MINER_NO_HUB && now >= self->connect_at)
-        s_connect (self);
-    else
-    if (self->state == MINER_CHECK && now >= self->welcome_by)
-        s_refuse_hub (self, "no wallet statement in time");
-    else
-    if (self->state == MINER_HELLO && now >= self->welcome_by)
-        s_reconnect (self, "no welcome in time");
-    else
-    if (self->state == MINER_READY && !self->link_up && now - self->link_down_ms >= lost_after)
-        s_reconnect (self, "the connection stayed down for three heartbeats");
-    else
-    if (self->state == MINER_READY && now >= self->heartbeat_at) {
-        s_send_heartbeat (self);
-        self->heartbeat_at = now + self->heartbeat_ms;
-    }
-    if (self->state == MINER_READY && self->recheck_at && zclock_mono () >= self->recheck_at)
-        s_recheck (self);
-    now = zclock_mono ();
-    int64_t next = now + 1000;
-    if (self->state == MINER_NO_HUB)
-        next = self->connect_at;
-    else
-    if (self->state == MINER_HELLO || self->state == MINER_CHECK)
-        next = self->welcome_by;
-    else {
-        next = self->heartbeat_at;
-        if (self->recheck_at && self->recheck_at < next)
-            next = self->recheck_at;
-        if (!self->link_up && self->link_down_ms + lost_after < next)
-            next = self->link_down_ms + lost_after;
-    }
-    return next > now? next - now: 0;
-}
-
 //  The agent's state as miner_http reads it
 static const char *
 s_http_state (void *agent)
 {
-    return s_state_names [((s_agent_t *) agent)->state];
+    return miner_link_state_name (miner_link_state (s_best_link ((s_agent_t *) agent)));
 }
 
 static const char *
 s_http_hub (void *agent)
 {
-    return ((s_agent_t *) agent)->endpoint;
+    return miner_link_endpoint (s_best_link ((s_agent_t *) agent));
 }
 
 static size_t
 s_http_running (void *agent)
 {
-    return zhashx_size (((s_agent_t *) agent)->runners);
+    return s_tasks_held ((s_agent_t *) agent);
+}
+
+static json_t *
+s_http_links (void *agent)
+{
+    s_agent_t *self = (s_agent_t *) agent;
+    json_t *links = json_array ();
+    for (size_t index = 0; index < self->link_count; index++)
+        json_array_append_new (links, miner_link_json (self->links [index]));
+    return links;
 }
 
 static int
@@ -1198,7 +775,7 @@ s_http_start (s_agent_t *self, char *err, size_t err_size)
     self->http_context = (miner_http_context_t) {
         .miner_id = self->id, .started_ms = fg_now_ms (), .stats = &self->stats,
         .agent = self, .state = s_http_state, .hub = s_http_hub, .running = s_http_running,
-        .runtimes = self->runtimes };
+        .links = s_http_links, .runtimes = self->runtimes };
     self->http = miner_http_new (address, &self->http_context, err, err_size);
     if (!self->http)
         return -1;
@@ -1207,42 +784,43 @@ s_http_start (s_agent_t *self, char *err, size_t err_size)
     return 0;
 }
 
+//  Runs what is due on every link; returns how long the loop may sleep.
+static int64_t
+s_timers (s_agent_t *self)
+{
+    int64_t next = zclock_mono () + 1000;
+    for (size_t index = 0; index < self->link_count; index++) {
+        int64_t due = miner_link_timers (self->links [index]);
+        if (due < next)
+            next = due;
+    }
+    int64_t now = zclock_mono ();
+    return next > now? next - now: 0;
+}
+
 static void
 s_agent_run (s_agent_t *self)
 {
-    size_t capacity = 0;
-    zmq_pollitem_t *items = NULL;
-    miner_runner_t **polled = NULL;
     while (!self->terminated) {
         int64_t wait = s_timers (self);
-        size_t count = 0, runners = zhashx_size (self->runners);
-        if (runners + 3 + 64 > capacity) {
-            capacity = runners + 16 + 64;      //  64 for the HTTP sockets
-            items = (zmq_pollitem_t *) realloc (items, sizeof (zmq_pollitem_t) * capacity);
-            polled = (miner_runner_t **) realloc (polled, sizeof (miner_runner_t *) * capacity);
+        size_t needed = 1 + 64;                 //  the pipe, and 64 for the HTTP sockets
+        for (size_t index = 0; index < self->link_count; index++)
+            needed += miner_link_item_count (self->links [index]);
+        if (needed > self->items_capacity) {
+            self->items_capacity = needed + 16;
+            size_t size = sizeof (zmq_pollitem_t) * self->items_capacity;
+            self->items = (zmq_pollitem_t *) realloc (self->items, size);
         }
-        memset (items, 0, sizeof (zmq_pollitem_t) * capacity);
-        items [count++].socket = zsock_resolve (self->pipe);
-        size_t dealer_at = 0, monitor_at = 0;
-        if (self->dealer) {
-            dealer_at = count;
-            items [count++].socket = zsock_resolve (self->dealer);
+        zmq_pollitem_t *items = self->items;
+        size_t count = 0;
+        items [count++] = (zmq_pollitem_t) { zsock_resolve (self->pipe), 0, ZMQ_POLLIN, 0 };
+        for (size_t index = 0; index < self->link_count; index++) {
+            self->link_at [index] = count;
+            count += miner_link_items (self->links [index], items + count,
+                                       self->items_capacity - count);
         }
-        if (self->monitor) {
-            monitor_at = count;
-            items [count++].socket = zsock_resolve (self->monitor);
-        }
-        size_t first_runner = count;
-        for (miner_runner_t *runner = (miner_runner_t *) zhashx_first (self->runners); runner;
-             runner = (miner_runner_t *) zhashx_next (self->runners)) {
-            polled [count] = runner;
-            items [count++].socket = zsock_resolve (miner_runner_actor (runner));
-        }
-        size_t runners_polled = count - first_runner;
-        for (size_t index = 0; index < count; index++)
-            items [index].events = ZMQ_POLLIN;
         if (self->http) {
-            count += fg_http_items (self->http, items + count, capacity - count);
+            count += fg_http_items (self->http, items + count, self->items_capacity - count);
             int64_t http_wait = fg_http_timeout (self->http);
             if (http_wait >= 0 && http_wait < wait)
                 wait = http_wait;
@@ -1256,21 +834,11 @@ s_agent_run (s_agent_t *self)
             s_on_pipe (self);
         if (self->terminated)
             break;
-        if (monitor_at && self->monitor && (items [monitor_at].revents & ZMQ_POLLIN))
-            s_on_monitor (self);
-        if (dealer_at && self->dealer && (items [dealer_at].revents & ZMQ_POLLIN)) {
-            zsock_t *dealer = self->dealer;
-            while (self->dealer == dealer && (zsock_events (dealer) & ZMQ_POLLIN))
-                s_on_hub (self);
-        }
-        for (size_t index = first_runner; index < first_runner + runners_polled; index++)
-            if (items [index].revents & ZMQ_POLLIN)
-                s_on_runner (self, polled [index]);
+        for (size_t index = 0; index < self->link_count; index++)
+            miner_link_handle (self->links [index], items + self->link_at [index]);
         if (self->http)
             fg_http_handle (self->http);
     }
-    free (items);
-    free (polled);
 }
 
 static void
@@ -1278,21 +846,20 @@ s_agent_destroy (s_agent_t **self_p)
 {
     if (*self_p) {
         s_agent_t *self = *self_p;
-        if (self->runners) {
-            //  Kill them all first, then reap each: they die in parallel
-            for (miner_runner_t *runner = (miner_runner_t *) zhashx_first (self->runners);
-                 runner; runner = (miner_runner_t *) zhashx_next (self->runners))
-                miner_runner_kill (runner);
-            for (miner_runner_t *runner = (miner_runner_t *) zhashx_first (self->runners);
-                 runner; runner = (miner_runner_t *) zhashx_next (self->runners))
-                miner_runner_destroy (&runner);
-            zhashx_destroy (&self->runners);
-        }
-        s_disconnect (self);
+        //  Every task is killed first, then each reaped: they die in parallel
+        for (size_t index = 0; index < self->link_count; index++)
+            miner_link_kill_all (self->links [index]);
+        for (size_t index = 0; index < self->link_count; index++)
+            miner_link_destroy (&self->links [index]);
+        free (self->links);
+        free (self->link_at);
+        free (self->shares);
+        free (self->items);
+        free (self->hubs);
         fg_http_destroy (&self->http);
+        fg_resolution_destroy (&self->resolution);
         fg_resolver_destroy (&self->resolver);
         miner_trust_destroy (&self->trust);
-        zlist_destroy (&self->hubs);
         miner_resources_destroy (&self->resources);
         free (self);
         *self_p = NULL;
@@ -1309,11 +876,10 @@ miner_agent_actor (zsock_t *pipe, void *args)
     zsock_signal (pipe, 0);
     if (!self)
         return;
-    self->connect_at = zclock_mono ();
     char err [256];
     if (s_http_start (self, err, sizeof err))
         zsys_error ("miner %s: %s (HTTP stays off)", self->id, err);
     s_agent_run (self);
-    zsys_info ("miner %s: stopping (%zu tasks killed)", self->id, zhashx_size (self->runners));
+    zsys_info ("miner %s: stopping (%zu tasks killed)", self->id, s_tasks_held (self));
     s_agent_destroy (&self);
 }

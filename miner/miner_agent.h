@@ -3,7 +3,9 @@
 
     Finds a hub (configured, or `hub-miner` through the locators), says
     hello with this machine's resources, heartbeats its load, runs the
-    tasks it is assigned (one miner_runner each) and reports their results.
+    tasks it is assigned (one miner_runner each) and reports their results;
+    with miner/hub_count N, does so for N hubs at once, each offered its
+    share of the machine (miner_link.h).
     main() (and the tests) start it with zactor_new; the actor fills
     args.rc (and args.error) before it signals, so the caller learns at once
     whether it could start:
@@ -16,10 +18,13 @@
 
     Pipe commands (for tests and main):
         $TERM               kill every task, send nothing more, stop
-        STATUS  -> "i"      tasks held (running, or killed and not reaped yet)
+        STATUS  -> "i"      tasks held (running, or killed and not reaped yet),
+                            for every hub
         ID      -> "s"      the miner id
         HUB     -> "s"      endpoint of the current hub, "" when none
-        STATE   -> "s"      "no-hub", "hello" or "ready"
+        STATE   -> "s"      "no-hub", "check", "hello" or "ready"
+    With several hubs, HUB and STATE speak of the hub link furthest along
+    (ready, else hello, else check).
     =========================================================================  */
 #ifndef MINER_AGENT_H_INCLUDED
 #define MINER_AGENT_H_INCLUDED

@@ -49,6 +49,9 @@ s_metrics (void *arg, fg_http_request_t *request)
     fg_metrics_sample (metrics, "outcome", "failed", (double) stats->failed);
     fg_metrics_sample (metrics, "outcome", "could_not_run", (double) stats->could_not_run);
     fg_metrics_sample (metrics, "outcome", "killed", (double) stats->killed);
+    fg_metrics_family (metrics, "fogrid_miner_tasks_refused_total", "counter",
+                       "assignments refused: beyond what their hub's share had free");
+    fg_metrics_sample (metrics, NULL, NULL, (double) stats->refused);
     fg_metrics_family (metrics, "fogrid_miner_results_lost_total", "counter",
                        "results that found no hub connection (the hub requeues those tasks)");
     fg_metrics_sample (metrics, NULL, NULL, (double) stats->results_lost);
@@ -63,10 +66,26 @@ s_metrics (void *arg, fg_http_request_t *request)
     fg_metrics_destroy (&metrics);
 }
 
+static void
+s_status (void *arg, fg_http_request_t *request)
+{
+    miner_http_context_t *context = (miner_http_context_t *) arg;
+    json_t *body = json_pack ("{s:s, s:s, s:s, s:I, s:s, s:o}",
+                              "miner_id", context->miner_id,
+                              "state", context->state (context->agent),
+                              "hub", context->hub (context->agent),
+                              "running", (json_int_t) context->running (context->agent),
+                              "runtimes", context->runtimes,
+                              "links", context->links? context->links (context->agent)
+                                                     : json_array ());
+    fg_http_reply_json (request, 200, body);
+}
+
 static const fg_http_route_t s_routes [] = {
     { "/healthz", false, fg_http_ok },
     { "/readyz", false, s_readyz },
     { "/metrics", false, s_metrics },
+    { "/v1/status", false, s_status },
     { NULL, false, NULL }
 };
 

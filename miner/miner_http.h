@@ -4,6 +4,8 @@
         GET /healthz        alive
         GET /readyz         welcomed by a hub (503 with the state otherwise)
         GET /metrics        Prometheus text format
+        GET /v1/status      JSON: the miner, and each hub link with its state,
+                            hub, share and what its tasks use of it
 
     Served by fg_http from the agent's own loop: the handlers read the
     counters below and the agent's state through the context, no locks.
@@ -18,6 +20,7 @@ typedef struct {
     uint64_t failed;            //  ended otherwise (exit code, signal, timeout)
     uint64_t could_not_run;     //  the runtime could not start the work
     uint64_t killed;            //  on the hub's request
+    uint64_t refused;           //  assignments beyond the free share of their hub
     uint64_t results_lost;      //  ended while no hub was connected
     uint64_t hub_changes;       //  connections to a (new) hub
     fg_latency_t task_seconds;  //  how long tasks ran
@@ -32,6 +35,7 @@ typedef struct {
     const char *(*state) (void *agent);         //  "no-hub", "hello", "ready"
     const char *(*hub) (void *agent);           //  endpoint, "" when none
     size_t (*running) (void *agent);            //  tasks running now
+    json_t *(*links) (void *agent);             //  each hub link (new reference)
     const char *runtimes;                       //  offered
 } miner_http_context_t;
 

@@ -183,3 +183,71 @@ miner_resources_msg (miner_resources_t *self)
 {
     return &self->msg;
 }
+
+//  Divides total among count parts by weight, the parts adding up to the
+//  whole: each gets the floor of its proportional part, then what is left
+//  goes one by one to the largest remainders (the earlier part on a tie).
+static void
+s_divide (uint64_t total, const uint32_t *weights, size_t count, uint64_t *parts)
+{
+    uint64_t sum = 0, given = 0;
+    for (size_t index = 0; index < count; index++)
+        sum += weights [index];
+    uint64_t *remainders = (uint64_t *) zmalloc (sizeof (uint64_t) * count);
+    for (size_t index = 0; index < count; index++) {
+        //  total * weight stays far below 2^64: totals are at most 2^40
+        //  (MB), weights at most MINER_RESOURCES_MAX_WEIGHT
+        parts [index] = total * weights [index] / sum;
+        remainders [index] = total * weights [index] % sum;
+        given += parts [index];
+    }
+    while (given < total) {
+        size_t best = 0;
+        for (size_t index = 1; index < count; index++)
+            if (remainders [index] > remainders [best])
+                best = index;
+        parts [best]++;
+        remainders [best] = 0;
+        given++;
+    }
+    free (remainders);
+}
+
+int
+miner_resources_split (miner_resources_t *self, const uint32_t *weights, size_t count,
+                       Fogrid__Resources *parts, char *err, size_t err_size)
+{
+    assert (count > 0);
+    uint32_t *equal = (uint32_t *) zmalloc (sizeof (uint32_t) * count);
+    for (size_t index = 0; index < count; index++)
+        equal [index] = weights? weights [index]: 1;
+    uint64_t *cores = (uint64_t *) zmalloc (sizeof (uint64_t) * count);
+    uint64_t *mem = (uint64_t *) zmalloc (sizeof (uint64_t) * count);
+    uint64_t *disk = (uint64_t *) zmalloc (sizeof (uint64_t) * count);
+    uint64_t *gpus = (uint64_t *) zmalloc (sizeof (uint64_t) * count);
+    s_divide (self->msg.cores, equal, count, cores);
+    s_divide (self->msg.mem_mb, equal, count, mem);
+    s_divide (self->msg.disk_mb, equal, count, disk);
+    s_divide (self->msg.gpus, equal, count, gpus);
+    int rc = 0;
+    for (size_t index = 0; index < count; index++) {
+        parts [index] = self->msg;
+        parts [index].cores = (uint32_t) cores [index];
+        parts [index].mem_mb = mem [index];
+        parts [index].disk_mb = disk [index];
+        parts [index].gpus = (uint32_t) gpus [index];
+        if (cores [index] == 0 && rc == 0) {
+            snprintf (err, err_size, "the %u cores offered cannot be divided among %zu hubs%s: "
+                      "hub %zu would get none (offer more cores, serve fewer hubs, or change "
+                      "miner/hub_shares)", self->msg.cores, count,
+                      weights? " by miner/hub_shares": "", index + 1);
+            rc = -1;
+        }
+    }
+    free (equal);
+    free (cores);
+    free (mem);
+    free (disk);
+    free (gpus);
+    return rc;
+}

@@ -26,6 +26,20 @@ void miner_resources_set_runtimes (miner_resources_t *self, const char *runtimes
 //  The resources as a message, owned by self (valid until destroy).
 Fogrid__Resources *miner_resources_msg (miner_resources_t *self);
 
+//  Most a weight of miner_resources_split may be.
+#define MINER_RESOURCES_MAX_WEIGHT  1000
+
+//  Divides the offer among count hubs served at once, by weight (NULL =
+//  equal shares; each 1..MINER_RESOURCES_MAX_WEIGHT): cores, memory, disk
+//  and GPUs each in proportion, rounded so that the parts add up to the
+//  whole (what rounding leaves goes to the largest remainders, the earlier
+//  hub on a tie), so a GPU is never split. parts [i] is a copy of the
+//  message with its own numbers; its labels, runtimes and the rest stay
+//  self's (valid until destroy, never to be freed through parts).
+//  Returns 0, or -1 with the reason in err when a hub would get no core.
+int miner_resources_split (miner_resources_t *self, const uint32_t *weights, size_t count,
+                           Fogrid__Resources *parts, char *err, size_t err_size);
+
 //  Checks a label list "key=value,key=value": keys of [A-Za-z0-9._/-]
 //  (1..63), printable values without ',' or spaces (0..255), no key twice.
 //  "" is an empty list. Returns 0, or -1 with the reason in err.

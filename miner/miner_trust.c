@@ -32,6 +32,12 @@
     hub paid (docs/money.md, Tamper evidence). A result's answer is
     matched to the result by its seq: results in flight are kept until
     their Ok or Error, or until the connection ends.
+
+    A miner serving several hubs at once has a checker per connection
+    (miner_trust_share): each its own hub, nonce and results in flight,
+    all one book of settings, ratings, refusals and registry client, so
+    a hub refused on one connection is avoided by the others too, and a
+    rating is never written from two copies.
     =========================================================================  */
 #include "fogrid.h"
 #include "fg_receipt.h"
@@ -52,7 +58,11 @@ typedef struct {
     bool success;               //  as the hub judges it: it should pay
 } s_pending_t;
 
-struct _miner_trust_t {
+//  What every connection's checker shares: the settings, the ratings, the
+//  refusals and the registry client (one per miner, however many hubs it
+//  serves at once)
+typedef struct {
+    size_t refs;                //  checkers using it
     char dir [1100];            //  DATA_DIR/hubs: ratings and receipts
     char miner_id [64];         //  receipts must name us
     bool require_registry;      //  settings, read once
@@ -63,6 +73,10 @@ struct _miner_trust_t {
     fg_resolver_t *registry;    //  the locators, NULL when none are set
     zhashx_t *ratings;          //  hub id -> miner_trust_rating_t (owned)
     zhashx_t *avoid;            //  hub key or endpoint -> refused until (ms, heap int64)
+} s_book_t;
+
+struct _miner_trust_t {
+    s_book_t *book;             //  shared with the other connections' checkers
     zhashx_t *pending;          //  seq as text -> s_pending_t (owned)
     //  The hub in use
     char endpoint [300];
@@ -93,7 +107,7 @@ s_path (miner_trust_t *self, const char *hub_id, const char *extension, char *pa
     for (char *c = name; *c; c++)
         if (!isalnum ((unsigned char) *c) && *c != '-' && *c != '_' && (*c != '.' || c == name))
             *c = '_';
-    snprintf (path, size, "%s/%s.%s", self->dir, name, extension);
+    snprintf (path, size, "%s/%s.%s", self->book->dir, name, extension);
 }
 
 static void
@@ -110,7 +124,7 @@ s_rating_save (miner_trust_t *self, miner_trust_rating_t *rating)
         "first_ms", (json_int_t) rating->first_ms, "updated_ms", (json_int_t) rating->updated_ms);
     if (!root || json_dump_file (root, temp, JSON_INDENT (2) | JSON_PRESERVE_ORDER)
     ||  rename (temp, path))
-        zsys_warning ("miner %s: cannot keep the rating of hub %s in %s: %s", self->miner_id,
+        zsys_warning ("miner %s: cannot keep the rating of hub %s in %s: %s", self->book->miner_id,
                       rating->hub_id, path, strerror (errno));
     json_decref (root);
 }
@@ -133,21 +147,21 @@ s_text (json_t *root, const char *key, char *field, size_t size)
 static void
 s_ratings_load (miner_trust_t *self)
 {
-    DIR *dir = opendir (self->dir);
+    DIR *dir = opendir (self->book->dir);
     struct dirent *item;
     while (dir && (item = readdir (dir))) {
         size_t length = strlen (item->d_name);
         if (length < 6 || !streq (item->d_name + length - 5, ".json"))
             continue;
         char path [1400];
-        snprintf (path, sizeof path, "%s/%s", self->dir, item->d_name);
+        snprintf (path, sizeof path, "%s/%s", self->book->dir, item->d_name);
         json_error_t error;
         json_t *root = json_load_file (path, 0, &error);
         miner_trust_rating_t *rating = (miner_trust_rating_t *) zmalloc (sizeof *rating);
         if (root)
             s_text (root, "hub_id", rating->hub_id, sizeof rating->hub_id);
         if (!root || !*rating->hub_id) {
-            zsys_warning ("miner %s: ignoring %s: not a hub rating", self->miner_id, path);
+            zsys_warning ("miner %s: ignoring %s: not a hub rating", self->book->miner_id, path);
             free (rating);
             json_decref (root);
             continue;
@@ -160,7 +174,7 @@ s_ratings_load (miner_trust_t *self)
         rating->earned = s_int (root, "earned");
         rating->first_ms = s_int (root, "first_ms");
         rating->updated_ms = s_int (root, "updated_ms");
-        zhashx_update (self->ratings, rating->hub_id, rating);
+        zhashx_update (self->book->ratings, rating->hub_id, rating);
         json_decref (root);
     }
     if (dir)
@@ -171,12 +185,13 @@ s_ratings_load (miner_trust_t *self)
 static miner_trust_rating_t *
 s_rating (miner_trust_t *self, const char *hub_id)
 {
-    miner_trust_rating_t *rating = (miner_trust_rating_t *) zhashx_lookup (self->ratings, hub_id);
+    miner_trust_rating_t *rating =
+        (miner_trust_rating_t *) zhashx_lookup (self->book->ratings, hub_id);
     if (!rating) {
         rating = (miner_trust_rating_t *) zmalloc (sizeof *rating);
         snprintf (rating->hub_id, sizeof rating->hub_id, "%s", hub_id);
         rating->first_ms = fg_now_ms ();
-        zhashx_update (self->ratings, rating->hub_id, rating);
+        zhashx_update (self->book->ratings, rating->hub_id, rating);
     }
     return rating;
 }
@@ -188,8 +203,8 @@ s_rating_by_key (miner_trust_t *self, const char *hub_key)
     miner_trust_rating_t *found = NULL;
     if (!*hub_key)
         return NULL;
-    for (miner_trust_rating_t *rating = (miner_trust_rating_t *) zhashx_first (self->ratings);
-         rating; rating = (miner_trust_rating_t *) zhashx_next (self->ratings))
+    for (miner_trust_rating_t *rating = (miner_trust_rating_t *) zhashx_first (self->book->ratings);
+         rating; rating = (miner_trust_rating_t *) zhashx_next (self->book->ratings))
         if (streq (rating->hub_key, hub_key) && (!found || rating->updated_ms > found->updated_ms))
             found = rating;
     return found;
@@ -210,40 +225,59 @@ miner_trust_check_config (fg_config_t *config, char *err, size_t err_size)
     return 0;
 }
 
+//  A checker of one connection on the shared book
+static miner_trust_t *
+s_checker_new (s_book_t *book)
+{
+    miner_trust_t *self = (miner_trust_t *) zmalloc (sizeof (miner_trust_t));
+    self->book = book;
+    book->refs++;
+    self->pending = zhashx_new ();
+    zhashx_set_destructor (self->pending, (zhashx_destructor_fn *) zstr_free);
+    return self;
+}
+
 miner_trust_t *
 miner_trust_new (fg_config_t *config, const char *data_dir, const char *miner_id,
                  char *err, size_t err_size)
 {
-    miner_trust_t *self = (miner_trust_t *) zmalloc (sizeof (miner_trust_t));
-    snprintf (self->dir, sizeof self->dir, "%s/hubs", data_dir);
-    snprintf (self->miner_id, sizeof self->miner_id, "%s", miner_id);
-    if (zsys_dir_create ("%s", self->dir)) {
-        snprintf (err, err_size, "cannot create %s: %s", self->dir, strerror (errno));
-        free (self);
+    s_book_t *book = (s_book_t *) zmalloc (sizeof (s_book_t));
+    snprintf (book->dir, sizeof book->dir, "%s/hubs", data_dir);
+    snprintf (book->miner_id, sizeof book->miner_id, "%s", miner_id);
+    if (zsys_dir_create ("%s", book->dir)) {
+        snprintf (err, err_size, "cannot create %s: %s", book->dir, strerror (errno));
+        free (book);
         return NULL;
     }
-    self->require_registry = fg_config_bool (config, "miner/require_registry");
-    self->min_stake = fg_config_int (config, "miner/min_stake");
-    self->trust_level = fg_config_int (config, "miner/trust_level");
-    self->recheck_ms = fg_config_int (config, "miner/recheck_s") * 1000;
-    self->strict = self->require_registry || self->min_stake > 0;
+    book->require_registry = fg_config_bool (config, "miner/require_registry");
+    book->min_stake = fg_config_int (config, "miner/min_stake");
+    book->trust_level = fg_config_int (config, "miner/trust_level");
+    book->recheck_ms = fg_config_int (config, "miner/recheck_s") * 1000;
+    book->strict = book->require_registry || book->min_stake > 0;
     const char *locators = fg_config_str (config, "locator/endpoints");
     if (*locators)
-        self->registry = fg_resolver_new (locators, (int) fg_config_int (config, "locator/timeout_ms"));
-    self->ratings = zhashx_new ();
-    zhashx_set_destructor (self->ratings, (zhashx_destructor_fn *) zstr_free);
-    self->avoid = zhashx_new ();
-    zhashx_set_destructor (self->avoid, (zhashx_destructor_fn *) zstr_free);
-    self->pending = zhashx_new ();
-    zhashx_set_destructor (self->pending, (zhashx_destructor_fn *) zstr_free);
+        book->registry = fg_resolver_new (locators,
+                                          (int) fg_config_int (config, "locator/timeout_ms"));
+    book->ratings = zhashx_new ();
+    zhashx_set_destructor (book->ratings, (zhashx_destructor_fn *) zstr_free);
+    book->avoid = zhashx_new ();
+    zhashx_set_destructor (book->avoid, (zhashx_destructor_fn *) zstr_free);
+    book->refs = 0;
+    miner_trust_t *self = s_checker_new (book);
     s_ratings_load (self);
-    if (self->strict || self->trust_level)
+    if (book->strict || book->trust_level)
         zsys_info ("miner %s: checks hubs: %s, frozen stake at least %" PRId64 ", trusted above "
                    "rating %" PRId64 "%s; %zu hubs rated", miner_id,
-                   self->require_registry? "registered in the hub registry": "any registry state",
-                   self->min_stake, self->trust_level, self->trust_level? "": " (never)",
-                   zhashx_size (self->ratings));
+                   book->require_registry? "registered in the hub registry": "any registry state",
+                   book->min_stake, book->trust_level, book->trust_level? "": " (never)",
+                   zhashx_size (book->ratings));
     return self;
+}
+
+miner_trust_t *
+miner_trust_share (miner_trust_t *self)
+{
+    return s_checker_new (self->book);
 }
 
 void
@@ -251,9 +285,13 @@ miner_trust_destroy (miner_trust_t **self_p)
 {
     if (*self_p) {
         miner_trust_t *self = *self_p;
-        fg_resolver_destroy (&self->registry);
-        zhashx_destroy (&self->ratings);
-        zhashx_destroy (&self->avoid);
+        s_book_t *book = self->book;
+        if (--book->refs == 0) {
+            fg_resolver_destroy (&book->registry);
+            zhashx_destroy (&book->ratings);
+            zhashx_destroy (&book->avoid);
+            free (book);
+        }
         zhashx_destroy (&self->pending);
         free (self);
         *self_p = NULL;
@@ -277,7 +315,7 @@ s_refuse (miner_trust_t *self, char *why, size_t why_size, const char *format, .
     va_end (args);
     int64_t *until = (int64_t *) zmalloc (sizeof (int64_t));
     *until = zclock_mono () + S_AVOID_MS;
-    zhashx_update (self->avoid, *self->hub_key? self->hub_key: self->endpoint, until);
+    zhashx_update (self->book->avoid, *self->hub_key? self->hub_key: self->endpoint, until);
     return MINER_TRUST_REFUSE;
 }
 
@@ -294,7 +332,7 @@ s_registry_lookup (miner_trust_t *self, const char *hub_id, fg_env_t **reply_p,
 {
     *reply_p = NULL;
     *entry_p = NULL;
-    if (!self->registry) {
+    if (!self->book->registry) {
         snprintf (text, text_size, "no locator is configured");
         return S_REGISTRY_UNREACHABLE;
     }
@@ -303,9 +341,9 @@ s_registry_lookup (miner_trust_t *self, const char *hub_id, fg_env_t **reply_p,
     fg_env_t request = FOGRID__ENVELOPE__INIT;
     request.body_case = FOGRID__ENVELOPE__BODY_REGISTRY_LIST;
     request.registry_list = &list;
-    fg_error_t rc = fg_resolver_call (self->registry, &request, reply_p);
+    fg_error_t rc = fg_resolver_call (self->book->registry, &request, reply_p);
     if (rc || !*reply_p || (*reply_p)->body_case != FOGRID__ENVELOPE__BODY_REGISTRY_REPLY) {
-        snprintf (text, text_size, "%s", rc? fg_resolver_error_text (self->registry)
+        snprintf (text, text_size, "%s", rc? fg_resolver_error_text (self->book->registry)
                                            : "the locator answered something else");
         fg_msg_free (reply_p);
         return S_REGISTRY_UNREACHABLE;
@@ -322,7 +360,7 @@ s_registry_lookup (miner_trust_t *self, const char *hub_id, fg_env_t **reply_p,
 static miner_trust_verdict_t
 s_trusted_check (miner_trust_t *self, char *why, size_t why_size)
 {
-    if (!self->require_registry)
+    if (!self->book->require_registry)
         return MINER_TRUST_ACCEPT;
     fg_env_t *reply;
     Fogrid__RegistryHub *entry;
@@ -339,7 +377,7 @@ s_trusted_check (miner_trust_t *self, char *why, size_t why_size)
                             "hub %s than the one it answers with", self->hub_id);
     else
     if (found != S_REGISTRY_FOUND)
-        fg_debug ("miner %s: trusted hub %s: %s", self->miner_id, self->hub_id,
+        fg_debug ("miner %s: trusted hub %s: %s", self->book->miner_id, self->hub_id,
                   found == S_REGISTRY_ABSENT? "not in the registry": text);
     fg_msg_free (&reply);
     return verdict;
@@ -348,7 +386,8 @@ s_trusted_check (miner_trust_t *self, char *why, size_t why_size)
 static bool
 s_is_trusted (miner_trust_t *self, miner_trust_rating_t *rating)
 {
-    return rating && self->trust_level > 0 && miner_trust_score (rating) > self->trust_level;
+    int64_t level = self->book->trust_level;
+    return rating && level > 0 && miner_trust_score (rating) > level;
 }
 
 miner_trust_verdict_t
@@ -370,18 +409,19 @@ miner_trust_begin (miner_trust_t *self, const char *endpoint, const char *hub_ke
         miner_trust_verdict_t verdict = s_trusted_check (self, why, why_size);
         if (verdict == MINER_TRUST_ACCEPT)
             zsys_info ("miner %s: hub %s is trusted (rating %" PRId64 ", above %" PRId64 "): "
-                       "no wallet check", self->miner_id, rating->hub_id,
-                       miner_trust_score (rating), self->trust_level);
+                       "no wallet check", self->book->miner_id, rating->hub_id,
+                       miner_trust_score (rating), self->book->trust_level);
         return verdict;
     }
-    return self->strict? MINER_TRUST_ASK_FIRST: MINER_TRUST_ASK;
+    return self->book->strict? MINER_TRUST_ASK_FIRST: MINER_TRUST_ASK;
 }
 
 miner_trust_verdict_t
 miner_trust_recheck (miner_trust_t *self, char *why, size_t why_size)
 {
     miner_trust_rating_t *rating = *self->hub_id
-                                 ? (miner_trust_rating_t *) zhashx_lookup (self->ratings, self->hub_id)
+                                 ? (miner_trust_rating_t *) zhashx_lookup (self->book->ratings,
+                                                                           self->hub_id)
                                  : NULL;
     self->trusted = s_is_trusted (self, rating);
     if (self->trusted)
@@ -414,7 +454,7 @@ miner_trust_statement (miner_trust_t *self, const Fogrid__WalletStatementReply *
                          self->hub_id, hub_id);
     //  The registry, when required: what makes the ledger key worth anything
     char ledger_key [65] = "", text [600];
-    if (self->require_registry) {
+    if (self->book->require_registry) {
         fg_env_t *answer;
         Fogrid__RegistryHub *entry;
         s_lookup_t found = s_registry_lookup (self, hub_id, &answer, &entry, text, sizeof text);
@@ -446,12 +486,13 @@ miner_trust_statement (miner_trust_t *self, const Fogrid__WalletStatementReply *
     const char *state = reply->state;
     if (streq (state, "suspected") || streq (state, "punished") || streq (state, "closed"))
         return s_refuse (self, why, why_size, "the wallet of hub %s is %s", hub_id, state);
-    if (!streq (state, "registered") && self->strict)
+    if (!streq (state, "registered") && self->book->strict)
         return s_refuse (self, why, why_size, "the wallet of hub %s is %.32s, not registered: "
                          "it pays nobody", hub_id, state);
-    if (reply->frozen < self->min_stake)
+    if (reply->frozen < self->book->min_stake)
         return s_refuse (self, why, why_size, "hub %s's frozen stake of %" PRId64 " is below "
-                         "miner/min_stake (%" PRId64 ")", hub_id, reply->frozen, self->min_stake);
+                         "miner/min_stake (%" PRId64 ")", hub_id, reply->frozen,
+                         self->book->min_stake);
 
     //  It holds: this is the hub, and its receipts carry this key
     snprintf (self->hub_id, sizeof self->hub_id, "%s", hub_id);
@@ -459,7 +500,7 @@ miner_trust_statement (miner_trust_t *self, const Fogrid__WalletStatementReply *
     miner_trust_rating_t *rating = s_rating (self, hub_id);
     if (*rating->ledger_key && strcasecmp (rating->ledger_key, reply->ledger_key)) {
         zsys_warning ("miner %s: hub %s signs with another ledger key than before (%.16s..., "
-                      "was %.16s...): its rating starts again", self->miner_id, hub_id,
+                      "was %.16s...): its rating starts again", self->book->miner_id, hub_id,
                       reply->ledger_key, rating->ledger_key);
         rating->paid = rating->unpaid = rating->bad = rating->earned = 0;
     }
@@ -472,13 +513,13 @@ miner_trust_statement (miner_trust_t *self, const Fogrid__WalletStatementReply *
     char text_ok [400];
     snprintf (text_ok, sizeof text_ok, "hub %s checked: %s%swallet %s, stake %" PRId64
               ", escrow %" PRId64 ", %zu recent payouts; rating %" PRId64, hub_id,
-              self->require_registry? "registered in the hub registry, ": "",
+              self->book->require_registry? "registered in the hub registry, ": "",
               *ledger_key? "ledger key as registered, ": "", state, reply->frozen,
               reply->escrow_total, reply->n_recent_payouts, miner_trust_score (rating));
     if (self->checked)
-        fg_debug ("miner %s: %s", self->miner_id, text_ok);
+        fg_debug ("miner %s: %s", self->book->miner_id, text_ok);
     else
-        zsys_info ("miner %s: %s", self->miner_id, text_ok);
+        zsys_info ("miner %s: %s", self->book->miner_id, text_ok);
     self->checked = true;
     return MINER_TRUST_ACCEPT;
 }
@@ -487,10 +528,10 @@ miner_trust_verdict_t
 miner_trust_statement_failed (miner_trust_t *self, const char *text, char *why, size_t why_size)
 {
     self->nonce [0] = 0;
-    if (self->strict)
+    if (self->book->strict)
         return s_refuse (self, why, why_size, "the hub gives no wallet statement (%s)", text);
     zsys_notice ("miner %s: the hub at %s gives no wallet statement (%s): working for it "
-                 "unchecked", self->miner_id, self->endpoint, text);
+                 "unchecked", self->book->miner_id, self->endpoint, text);
     return MINER_TRUST_ACCEPT;
 }
 
@@ -505,9 +546,9 @@ bool
 miner_trust_avoid (miner_trust_t *self, const char *endpoint, const char *hub_key)
 {
     const char *which = hub_key && *hub_key? hub_key: endpoint;
-    int64_t *until = (int64_t *) zhashx_lookup (self->avoid, which);
+    int64_t *until = (int64_t *) zhashx_lookup (self->book->avoid, which);
     if (until && *until <= zclock_mono ()) {
-        zhashx_delete (self->avoid, which);
+        zhashx_delete (self->book->avoid, which);
         until = NULL;
     }
     return until != NULL;
@@ -523,7 +564,7 @@ miner_trust_retry_ms (miner_trust_t *self)
 int64_t
 miner_trust_recheck_ms (miner_trust_t *self)
 {
-    return self->recheck_ms;
+    return self->book->recheck_ms;
 }
 
 const char *
@@ -569,7 +610,7 @@ s_receipt_keep (miner_trust_t *self, const char *hub_id, const fg_receipt_t *rec
     char *line = root? json_dumps (root, JSON_COMPACT | JSON_PRESERVE_ORDER): NULL;
     FILE *file = line? fopen (path, "a"): NULL;
     if (!file || fprintf (file, "%s\n", line) < 0 || fclose (file))
-        zsys_warning ("miner %s: cannot keep the receipt of %s in %s", self->miner_id,
+        zsys_warning ("miner %s: cannot keep the receipt of %s in %s", self->book->miner_id,
                       receipt->task_id, path);
     free (line);
     json_decref (root);
@@ -599,11 +640,11 @@ miner_trust_result_ok (miner_trust_t *self, uint64_t seq, const char *receipt_js
     if (!has_receipt) {
         rating->unpaid++;
         zsys_info ("miner %s: hub %s paid nothing for task %s (rating %" PRId64 ")",
-                   self->miner_id, hub_id, pending->task_id, miner_trust_score (rating));
+                   self->book->miner_id, hub_id, pending->task_id, miner_trust_score (rating));
     }
     else {
         if (parsed == 0 && fg_receipt_verify (&receipt, ledger_key, err, sizeof err) == 0) {
-            if (!streq (receipt.miner_id, self->miner_id))
+            if (!streq (receipt.miner_id, self->book->miner_id))
                 snprintf (err, sizeof err, "it pays miner %s, not us", receipt.miner_id);
             else
             if (!streq (receipt.task_id, pending->task_id) || receipt.attempt != pending->attempt)
@@ -616,8 +657,8 @@ miner_trust_result_ok (miner_trust_t *self, uint64_t seq, const char *receipt_js
         if (*err) {
             rating->bad++;
             zsys_warning ("miner %s: the receipt of hub %s for task %s does not hold: %s "
-                          "(rating %" PRId64 ")", self->miner_id, hub_id, pending->task_id, err,
-                          miner_trust_score (rating));
+                          "(rating %" PRId64 ")", self->book->miner_id, hub_id, pending->task_id,
+                          err, miner_trust_score (rating));
         }
         else {
             rating->paid++;
@@ -626,7 +667,7 @@ miner_trust_result_ok (miner_trust_t *self, uint64_t seq, const char *receipt_js
                 snprintf (rating->ledger_key, sizeof rating->ledger_key, "%s", receipt.hub_key);
             s_receipt_keep (self, hub_id, &receipt);
             zsys_info ("miner %s: hub %s paid %" PRId64 " for task %s, receipt kept (rating %"
-                       PRId64 ")", self->miner_id, hub_id, receipt.amount, pending->task_id,
+                       PRId64 ")", self->book->miner_id, hub_id, receipt.amount, pending->task_id,
                        miner_trust_score (rating));
         }
     }
@@ -638,7 +679,8 @@ miner_trust_result_ok (miner_trust_t *self, uint64_t seq, const char *receipt_js
 int
 miner_trust_rating (miner_trust_t *self, const char *hub_id, miner_trust_rating_t *rating)
 {
-    miner_trust_rating_t *found = (miner_trust_rating_t *) zhashx_lookup (self->ratings, hub_id);
+    miner_trust_rating_t *found =
+        (miner_trust_rating_t *) zhashx_lookup (self->book->ratings, hub_id);
     if (!found)
         return -1;
     *rating = *found;

@@ -76,6 +76,12 @@ miner_trust_t *miner_trust_new (fg_config_t *config, const char *data_dir, const
                                 char *err, size_t err_size);
 void miner_trust_destroy (miner_trust_t **self_p);
 
+//  Another checker, for another hub connection at the same time (a miner
+//  serving several hubs): its own hub, nonce and results in flight; this
+//  one's settings, ratings, refusals and registry client. Destroy each;
+//  what they share goes with the last.
+miner_trust_t *miner_trust_share (miner_trust_t *self);
+
 //  A new connection to the hub at endpoint whose CurveZMQ key is hub_key
 //  ("" on a plain-text grid). Never ASK_FIRST without require_registry
 //  or min_stake: a small grid says hello at once.

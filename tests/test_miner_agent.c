@@ -3,8 +3,9 @@
     loopback that speaks the miner protocol through fg_msg, as the real hub
     does. Hello, welcome and heartbeats; a task assigned, started and
     reported; a task killed; a hub that forgot the miner; a hub that moved
-    (found again through a fake locator); the id kept across restarts; and
-    the real fogrid-miner program
+    (found again through a fake locator); the id kept across restarts; the
+    real fogrid-miner program; and one miner serving two hubs at once,
+    each offered its share (equal, then 3:1)
     =========================================================================  */
 #include "test_support.h"
 #include "miner_agent.h"
@@ -97,14 +98,15 @@ s_hub_accept (s_hub_t *hub)
 }
 
 static void
-s_hub_assign (s_hub_t *hub, const char *task_id, uint32_t attempt, const char *script)
+s_hub_assign_cores (s_hub_t *hub, const char *task_id, uint32_t attempt, const char *script,
+                    uint32_t cores)
 {
     char *argv [] = { "sh", "-c", (char *) script };
     Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
     spec.argv = argv;
     spec.n_argv = 3;
     spec.timeout_s = 60;
-    spec.cores = 2;
+    spec.cores = cores;
     Fogrid__TaskAssign assign = FOGRID__TASK_ASSIGN__INIT;
     assign.task_id = (char *) task_id;
     assign.attempt = attempt;
@@ -114,6 +116,12 @@ s_hub_assign (s_hub_t *hub, const char *task_id, uint32_t attempt, const char *s
     env.body_case = FOGRID__ENVELOPE__BODY_TASK_ASSIGN;
     env.task_assign = &assign;
     s_hub_send (hub, &env);
+}
+
+static void
+s_hub_assign (s_hub_t *hub, const char *task_id, uint32_t attempt, const char *script)
+{
+    s_hub_assign_cores (hub, task_id, attempt, script, 2);
 }
 
 static void
@@ -228,6 +236,9 @@ s_config (const char *name, const char *endpoint)
     CU_ASSERT_EQUAL (fg_config_set (config, "miner/task_user", ""), 0);
     CU_ASSERT_EQUAL (fg_config_set (config, "miner/heartbeat_ms", "100"), 0);
     CU_ASSERT_EQUAL (fg_config_set (config, "locator/timeout_ms", "200"), 0);
+    //  Room for the tasks these fake hubs give at once, whatever the
+    //  machine: the miner refuses what its hub's share cannot hold
+    CU_ASSERT_EQUAL (fg_config_set (config, "miner/cores", "4"), 0);
     return config;
 }
 
@@ -754,6 +765,271 @@ test_gpus (void)
     ts_tmpdir_remove (&dir);
 }
 
+typedef struct {
+    zactor_t *agent;
+    const char *command;
+    const char *answer;
+} s_ask_t;
+
+//  True when the agent answers the command as expected.
+static bool
+s_agent_says (void *arg)
+{
+    s_ask_t *ask = (s_ask_t *) arg;
+    char *answer = s_agent_ask (ask->agent, ask->command);
+    bool same = answer && streq (answer, ask->answer);
+    zstr_free (&answer);
+    return same;
+}
+
+//  Two fake hubs, and the config (data in DIR/NAME) of a miner serving
+//  both at once, with 4 cores, 1001 MB and 3 GPUs to divide;
+//  *endpoints_p gets both endpoints (the caller frees it).
+static fg_config_t *
+s_two_hubs_config (const char *name, s_hub_t *hubs, char **endpoints_p)
+{
+    s_hub_open (&hubs [0]);
+    s_hub_open (&hubs [1]);
+    *endpoints_p = zsys_sprintf ("%s,%s", hubs [0].endpoint, hubs [1].endpoint);
+    fg_config_t *config = s_config (name, *endpoints_p);
+    fg_config_set (config, "miner/hub_count", "2");
+    fg_config_set (config, "miner/mem_mb", "1001");
+    fg_config_set (config, "miner/gpus", "3");
+    return config;
+}
+
+//  Waits for the hello on each hub and welcomes it.
+static void
+s_hubs_accept (s_hub_t *hubs, fg_env_t **hellos, size_t count)
+{
+    for (size_t index = 0; index < count; index++) {
+        hellos [index] = s_hub_expect (&hubs [index], FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (hellos [index]);
+        s_hub_welcome (&hubs [index], hellos [index]->seq, 100);
+    }
+}
+
+//  The result of task_id from hub, skipping other messages; NULL if none.
+static fg_env_t *
+s_hub_result (s_hub_t *hub, const char *task_id, int timeout_ms)
+{
+    fg_env_t *result = s_hub_expect (hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, timeout_ms);
+    CU_ASSERT_PTR_NOT_NULL (result);
+    if (result)
+        CU_ASSERT_STRING_EQUAL (result->task_result->task_id, task_id);
+    return result;
+}
+
+//  One miner, two (fake) hubs at once with equal shares: each hello
+//  offers half the machine (a GPU whole, to one of them); each hub's
+//  tasks, heartbeats and results are its own; an assignment beyond the
+//  free share, or of a task the other hub holds, is refused at once with a
+//  result that says why; a hub that goes away leaves the other's task
+//  running to its end; the HTTP status lists both links
+static void
+test_two_hubs_at_once (void)
+{
+    s_hub_t hubs [2];
+    char *endpoints;
+    fg_config_t *config = s_two_hubs_config ("two", hubs, &endpoints);
+    fg_config_set (config, "miner/disk_mb", "3000");
+    char *http = zsys_sprintf ("127.0.0.1:%d", ts_free_port ());
+    fg_config_set (config, "miner/http", http);
+    zactor_t *agent = s_agent_start (config);
+
+    fg_env_t *hellos [2];
+    s_hubs_accept (hubs, hellos, 2);
+    Fogrid__Resources *a = hellos [0]->miner_hello->resources;
+    Fogrid__Resources *b = hellos [1]->miner_hello->resources;
+    CU_ASSERT_STRING_EQUAL (hellos [0]->miner_hello->miner_id, hellos [1]->miner_hello->miner_id);
+    CU_ASSERT (a->cores == 2 && b->cores == 2);
+    CU_ASSERT (a->mem_mb == 501 && b->mem_mb == 500);      //  all of it, the odd MB once
+    CU_ASSERT (a->disk_mb == 1500 && b->disk_mb == 1500);
+    CU_ASSERT (a->gpus == 2 && b->gpus == 1);
+    CU_ASSERT_EQUAL (a->n_runtimes, 1);                     //  the rest is the same for both
+
+    //  A task on each, at once, each filling its share
+    s_hub_assign_cores (&hubs [0], "t-a", 1, "sleep 1; echo a", 2);
+    s_hub_assign_cores (&hubs [1], "t-b", 1, "sleep 2.5; echo b", 2);
+    for (int index = 0; index < 2; index++) {
+        fg_env_t *started = s_hub_expect (&hubs [index], FOGRID__ENVELOPE__BODY_TASK_STARTED, 3000);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (started);
+        CU_ASSERT_STRING_EQUAL (started->task_started->task_id, index? "t-b": "t-a");
+        fg_msg_free (&started);
+    }
+    CU_ASSERT_EQUAL (s_agent_status (agent), 2);
+
+    //  Hub A has no core left: one more is refused, with why
+    s_hub_assign_cores (&hubs [0], "t-a2", 1, "echo never", 1);
+    fg_env_t *result = s_hub_result (&hubs [0], "t-a2", 2000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_EQUAL (result->task_result->exit_code, -1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (result->task_result->error, "refused by the miner: it needs "
+                                    "1 cores and 0 of this hub's share of 2 are free"));
+    fg_msg_free (&result);
+    //  Hub B may not start what A's link holds, whatever its room
+    s_hub_assign_cores (&hubs [1], "t-a", 1, "echo twice", 1);
+    result = s_hub_result (&hubs [1], "t-a", 2000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_PTR_NOT_NULL (strstr (result->task_result->error, "already runs on this miner "
+                                    "for another hub"));
+    fg_msg_free (&result);
+    CU_ASSERT_EQUAL (s_agent_status (agent), 2);
+
+    //  Each hub's heartbeats carry its own task only
+    for (int index = 0; index < 2; index++) {
+        fg_env_t *heartbeat = s_hub_expect (&hubs [index], FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT,
+                                            2000);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (heartbeat);
+        Fogrid__MinerHeartbeat *beat = heartbeat->miner_heartbeat;
+        CU_ASSERT_EQUAL (beat->load->running, 1);
+        CU_ASSERT_EQUAL (beat->load->used_cores, 2);
+        CU_ASSERT_EQUAL_FATAL (beat->n_running, 1);
+        CU_ASSERT_STRING_EQUAL (beat->running [0]->task_id, index? "t-b": "t-a");
+        fg_msg_free (&heartbeat);
+    }
+
+    //  A's result goes to A
+    result = s_hub_result (&hubs [0], "t-a", 5000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT (result->task_result->stdout.len == 2
+            && memcmp (result->task_result->stdout.data, "a\n", 2) == 0);
+    fg_msg_send_ok (hubs [0].router, hubs [0].peer, result->seq, "");
+    fg_msg_free (&result);
+
+    //  Hub A goes away; B's task runs on, and its result goes to B
+    s_hub_close (&hubs [0]);
+    result = s_hub_result (&hubs [1], "t-b", 5000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_EQUAL (result->task_result->exit_code, 0);
+    CU_ASSERT (result->task_result->stdout.len == 2
+            && memcmp (result->task_result->stdout.data, "b\n", 2) == 0);
+    fg_msg_free (&result);
+    CU_ASSERT (ts_wait_for (s_agent_idle, agent, 2000));
+    //  The link to A gives it up after three heartbeats; the miner, ready
+    //  all along with B, then speaks of B
+    char *state = s_agent_ask (agent, "STATE");
+    CU_ASSERT_STRING_EQUAL (state, "ready");
+    zstr_free (&state);
+    s_ask_t ask = { agent, "HUB", hubs [1].endpoint };
+    CU_ASSERT (ts_wait_for (s_agent_says, &ask, 2000));
+
+    //  The HTTP status lists both links: B ready with its share, A not
+    char *output = NULL;
+    CU_ASSERT_EQUAL (ts_run (&output, "curl -sf http://%s/v1/status", http), 0);
+    json_t *status = output? json_loads (output, 0, NULL): NULL;
+    CU_ASSERT_PTR_NOT_NULL_FATAL (status);
+    json_t *links = json_object_get (status, "links");
+    CU_ASSERT_EQUAL_FATAL (json_array_size (links), 2);
+    json_t *first = json_array_get (links, 0), *second = json_array_get (links, 1);
+    CU_ASSERT_STRING_NOT_EQUAL (json_string_value (json_object_get (first, "state")), "ready");
+    CU_ASSERT_STRING_EQUAL (json_string_value (json_object_get (second, "state")), "ready");
+    CU_ASSERT_STRING_EQUAL (json_string_value (json_object_get (second, "hub")), hubs [1].endpoint);
+    CU_ASSERT_EQUAL (json_integer_value (json_object_get (json_object_get (second, "share"),
+                                                          "cores")), 2);
+    CU_ASSERT_STRING_EQUAL (json_string_value (json_object_get (status, "state")), "ready");
+    json_decref (status);
+    free (output);
+    CU_ASSERT_EQUAL (ts_run (&output, "curl -sf http://%s/metrics", http), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "fogrid_miner_tasks_refused_total 2\n"));
+    free (output);
+
+    fg_msg_free (&hellos [0]);
+    fg_msg_free (&hellos [1]);
+    zactor_destroy (&agent);
+    fg_config_destroy (&config);
+    zstr_free (&http);
+    zstr_free (&endpoints);
+    s_hub_close (&hubs [1]);
+}
+
+//  Shares 3:1 in the order of miner/hubs; what the settings refuse
+static void
+test_hub_shares (void)
+{
+    s_hub_t hubs [2];
+    char *endpoints;
+    fg_config_t *config = s_two_hubs_config ("shares", hubs, &endpoints);
+    fg_config_set (config, "miner/hub_shares", "3,1");
+    zactor_t *agent = s_agent_start (config);
+    fg_env_t *hellos [2];
+    s_hubs_accept (hubs, hellos, 2);
+    Fogrid__Resources *a = hellos [0]->miner_hello->resources;
+    Fogrid__Resources *b = hellos [1]->miner_hello->resources;
+    CU_ASSERT (a->cores == 3 && b->cores == 1);
+    CU_ASSERT (a->mem_mb == 751 && b->mem_mb == 250);
+    CU_ASSERT (a->gpus == 2 && b->gpus == 1);               //  2.25 and 0.75, whole
+    //  The small share takes one core, not two
+    s_hub_assign_cores (&hubs [1], "t-small", 1, "echo never", 2);
+    fg_env_t *result = s_hub_result (&hubs [1], "t-small", 2000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_PTR_NOT_NULL (strstr (result->task_result->error, "share of 1 are free"));
+    fg_msg_free (&result);
+    fg_msg_free (&hellos [0]);
+    fg_msg_free (&hellos [1]);
+    zactor_destroy (&agent);
+
+    //  Too few cores for the hubs: the miner does not start, and says why
+    fg_config_set (config, "miner/cores", "1");
+    fg_config_set (config, "miner/hub_shares", "");
+    miner_agent_args_t args = { .config = config };
+    agent = zactor_new (miner_agent_actor, &args);
+    CU_ASSERT_EQUAL (args.rc, -1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (args.error, "the 1 cores offered cannot be divided among 2 "
+                                    "hubs: hub 2 would get none"));
+    zactor_destroy (&agent);
+    fg_config_destroy (&config);
+
+    //  Settings that cannot work
+    struct { const char *path, *value, *error; } bad [] = {
+        { "miner/hub_count", "3", "miner/hub_count is 3 but miner/hubs lists 2 hubs" },
+        { "miner/hub_shares", "1", "miner/hub_shares: '1' gives 1 weights for the 2 hubs" },
+        { "miner/hub_shares", "2,0", "miner/hub_shares: '0' is not a weight from 1 to 1000" },
+        { "miner/hub_shares", "2,x", "miner/hub_shares: 'x' is not a weight" },
+        { "miner/hub_shares", "1,1001", "'1001' is not a weight" },
+        { "miner/hub_key", "", "miner/hubs is set but miner/hub_key is not" },
+        { "miner/hub_key", "KEYS3", "miner/hub_key: 3 keys for 2 hubs" },
+    };
+    zcert_t *certs [3] = { zcert_new (), zcert_new (), zcert_new () };
+    char *keys3 = zsys_sprintf ("%s,%s,%s", zcert_public_txt (certs [0]),
+                                zcert_public_txt (certs [1]), zcert_public_txt (certs [2]));
+    char *keys2 = zsys_sprintf ("%s,%s", zcert_public_txt (certs [0]), zcert_public_txt (certs [1]));
+    char err [300];
+    for (size_t index = 0; index < sizeof bad / sizeof bad [0]; index++) {
+        config = fg_config_new (miner_agent_defs);
+        fg_config_set (config, "miner/hubs", endpoints);
+        fg_config_set (config, "miner/hub_count", "2");
+        fg_config_set (config, "miner/hub_key", keys2);
+        CU_ASSERT_EQUAL (miner_agent_check_config (config, err, sizeof err), 0);
+        const char *value = streq (bad [index].value, "KEYS3")? keys3: bad [index].value;
+        CU_ASSERT_EQUAL (fg_config_set (config, bad [index].path, value), 0);
+        CU_ASSERT_EQUAL (miner_agent_check_config (config, err, sizeof err), -1);
+        CU_ASSERT_PTR_NOT_NULL (strstr (err, bad [index].error));
+        if (!strstr (err, bad [index].error))
+            printf ("\n%s=%s said: %s\n", bad [index].path, value, err);
+        fg_config_destroy (&config);
+    }
+    //  One key for every hub, or from the locators as many hubs as asked
+    config = fg_config_new (miner_agent_defs);
+    fg_config_set (config, "miner/hubs", endpoints);
+    fg_config_set (config, "miner/hub_key", zcert_public_txt (certs [2]));
+    fg_config_set (config, "miner/hub_count", "2");
+    CU_ASSERT_EQUAL (miner_agent_check_config (config, err, sizeof err), 0);
+    fg_config_set (config, "miner/hubs", "");
+    fg_config_set (config, "miner/hub_count", "16");
+    CU_ASSERT_EQUAL (miner_agent_check_config (config, err, sizeof err), 0);
+    CU_ASSERT_NOT_EQUAL (fg_config_set (config, "miner/hub_count", "0"), 0);
+    CU_ASSERT_NOT_EQUAL (fg_config_set (config, "miner/hub_count", "17"), 0);
+    fg_config_destroy (&config);
+    for (int index = 0; index < 3; index++)
+        zcert_destroy (&certs [index]);
+    zstr_free (&keys2);
+    zstr_free (&keys3);
+    zstr_free (&endpoints);
+    s_hub_close (&hubs [0]);
+    s_hub_close (&hubs [1]);
+}
+
 void
 test_miner_agent_add (void)
 {
@@ -766,4 +1042,6 @@ test_miner_agent_add (void)
     CU_add_test (suite, "the miner id persists across runs", test_id_persists);
     CU_add_test (suite, "the fogrid-miner program", test_program);
     CU_add_test (suite, "GPUs from nvidia-smi", test_gpus);
+    CU_add_test (suite, "one miner, two hubs at once, each its share", test_two_hubs_at_once);
+    CU_add_test (suite, "hub shares 3:1, and the settings they refuse", test_hub_shares);
 }

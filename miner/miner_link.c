@@ -1,0 +1,1018 @@
+/*  =========================================================================
+    miner_link - one hub connection of the miner
+
+    DESIGN
+    The agent's thread owns every link; each task runs in a miner_runner
+    actor of its own, whose pipe the agent polls with the link's DEALER,
+    so nothing a task does can stall the heartbeats. Conversations are in
+    proto/fogrid.proto.
+
+    The hub answers a heartbeat with nothing when all is well, so silence
+    is not a sign of a dead hub. What tells it is the connection: the DEALER
+    has ZMTP heartbeats (a peer that stops answering pings is dropped) and a
+    socket monitor reports when the link comes up (handshake done) or goes
+    down. A link that stays down for three heartbeat intervals, or a hello
+    left unanswered as long, makes the link drop the socket and ask the
+    agent for a hub again (the locator may now name another address). A
+    hub that restarted on the same address is reached again by ZeroMQ
+    itself; it does not know the miner, answers the next heartbeat with
+    FG_E_NOT_FOUND, and the link says hello again.
+
+    The seq of each request carries what the request was in its low three
+    bits (S_SEQ_HELLO, ...), so an Error reply tells whether it answered a
+    heartbeat (say hello again) or a result (the hub refused it: log it)
+    without a table of requests in flight.
+
+    The share. A link offers its hub a share of the machine (the agent
+    divides cores, memory, disk and GPUs among its links by
+    miner/hub_shares): the hello carries the share, the heartbeats what
+    this link's own tasks use, and the hello's and heartbeats' lists of
+    running tasks only this link's, so a hub never sees (nor kills) what
+    another hub gave the miner. The hub's own accounting keeps within
+    the share; the link checks again (a hub that got it wrong, or lies):
+    a TaskAssign that does not fit what is free of the share (cores, 0
+    counting as 1; memory and GPUs when the task names them; disk as a
+    bound) is answered at once with a TaskResult whose error says so,
+    which the hub takes as an attempt that could not run.
+
+    Task events: TaskAssign starts a runner and answers TaskStarted (also
+    when the program cannot run: the result then follows at once with an
+    error). TaskKill, and the `kill` list of a MinerWelcome, SIGKILL the
+    task's process group and report nothing: the hub asked, it has already
+    decided what becomes of the task, and it would refuse a result for that
+    attempt. Every other ending is sent once as a TaskResult, on this link
+    (the hub that assigned the task); a result that finds no hub connection
+    is lost, and the hub requeues the task when it sees the miner come back
+    without it. A link that loses its hub keeps its tasks running and its
+    share to itself (the other hubs were told theirs); the next hub it
+    reaches learns of them in the hello and has them killed when they are
+    not its own.
+
+    Before it works for a hub the link checks it (miner_trust.h: the hub
+    registry, the hub's signed wallet statement, the miner's rating of the
+    hub): when the check is required (miner/require_registry,
+    miner/min_stake) the statement is asked before the hello, otherwise
+    with it; and again every miner/recheck_s. A hub the check refuses is
+    left (the reason logged) and tried again only after the others.
+
+    state      event                          next       action
+    -----      -----                          ----       ------
+    no-hub     timer (the agent names a hub)  hello      new DEALER, send MinerHello
+                                                         (and WalletStatement unless trusted)
+    no-hub     same, the check is required    check      new DEALER, send WalletStatement
+    check      the statement holds            hello      send MinerHello
+    check      it does not, or none in time   no-hub     drop the DEALER, try again in 2 s
+    hello, ready   a statement that fails     no-hub     drop the DEALER, try again in 2 s
+    ready      recheck timer                  ready      send WalletStatement
+    no-hub     timer (no hub for this link)   no-hub     log why, try again in 1 s
+    hello      MinerWelcome                   ready      take its heartbeat_ms, kill its `kill` list
+    hello      no welcome in 3 intervals      no-hub     drop the DEALER
+    ready      timer                          ready      send MinerHeartbeat
+    ready      TaskAssign that fits the share ready      start a runner, send TaskStarted
+    ready      TaskAssign that does not fit   ready      send TaskResult with the error
+    ready      Error NOT_FOUND to heartbeat   hello      send MinerHello
+               or to TaskStarted
+    ready      link up again after a loss     hello      send MinerHello
+    ready      link down for 3 intervals      no-hub     drop the DEALER
+    =========================================================================  */
+#include "fogrid.h"
+#include "miner_link.h"
+
+static const char *s_state_names [] = { "?", "no-hub", "hello", "ready", "check" };
+
+//  What a request was, in the low bits of its seq
+#define S_SEQ_HELLO         1
+#define S_SEQ_HEARTBEAT     2
+#define S_SEQ_STARTED       3
+#define S_SEQ_RESULT        4
+#define S_SEQ_STATEMENT     5
+#define S_SEQ_KIND(seq)     ((seq) & 7)
+
+#define S_RESOLVE_RETRY_MS  1000
+#define S_MIN_WAIT_MS       1000    //  least time to wait for a welcome
+
+//  A task this link holds
+typedef struct {
+    miner_runner_t *runner;     //  owned
+    //  What the hub reserved for it (hub_miners_reserve), to check the
+    //  share as the hub counts it
+    uint32_t cores;             //  0 in the spec counts as 1
+    uint64_t mem_mb;            //  as the spec says (0 = reserves none)
+    uint32_t gpus;
+} s_task_t;
+
+struct _miner_link_t {
+    size_t index;               //  among the agent's links, from 0
+    char tag [120];             //  log prefix: "miner ID", or "miner ID, hub link N"
+    miner_link_context_t context;   //  the agent's
+    Fogrid__Resources share;    //  what this link offers (labels etc. point into the agent's)
+    miner_runner_limits_t limits;   //  its runners': a container's memory cap is the share
+    miner_trust_t *trust;       //  its checks of the hub (ratings shared with the other links)
+    size_t hub_cursor;          //  its place in the configured hubs (context.pick's)
+    char last_failure [700];    //  why the last attempt failed (logged once)
+    bool quiet;                 //  the same failure again: log at debug level
+    zsock_t *dealer;            //  to the hub; NULL in no-hub
+    zsock_t *monitor;           //  PAIR receiving the DEALER's link events
+    unsigned monitor_count;     //  to name each monitor's endpoint
+    char endpoint [300];        //  the hub's endpoint, "" in no-hub
+    char hub_key [64];          //  the hub's CurveZMQ key, "" in no-hub or plain text
+    miner_link_state_t state;   //  see the table above
+    bool link_up;               //  handshake done and not disconnected since
+    bool link_was_up;           //  this DEALER's link has been up before
+    bool refused_logged;        //  a handshake refusal was logged on this link
+    int64_t link_down_ms;       //  when the link was last seen down
+    int64_t connect_at;         //  no-hub: when to try again
+    int64_t welcome_by;         //  hello, check: give up on this hub after this
+    int64_t heartbeat_at;       //  ready: next heartbeat
+    int64_t recheck_at;         //  ready: next check of the hub (0 = never)
+    uint32_t heartbeat_ms;      //  from the welcome, else the config
+    uint64_t seq;               //  last request number (before the kind bits)
+    zhashx_t *tasks;            //  "task_id/attempt" -> s_task_t (owned)
+    //  What the last miner_link_items put in the poll set
+    size_t dealer_at;           //  its index + 1, 0 = not polled
+    size_t monitor_at;
+    miner_runner_t **polled;    //  the runners, from index first_runner
+    size_t polled_count;
+    size_t polled_capacity;
+    size_t first_runner;
+};
+
+static void
+s_set_state (miner_link_t *self, miner_link_state_t next, const char *why)
+{
+    if (self->state != next && self->quiet)
+        fg_debug ("%s: %s -> %s (%s)", self->tag, s_state_names [self->state],
+                  s_state_names [next], why);
+    else
+    if (self->state != next)
+        zsys_info ("%s: %s -> %s (%s)", self->tag, s_state_names [self->state],
+                   s_state_names [next], why);
+    self->state = next;
+}
+
+static uint64_t
+s_next_seq (miner_link_t *self, int kind)
+{
+    return (++self->seq << 3) | (uint64_t) kind;
+}
+
+static void
+s_task_destroy (s_task_t **self_p)
+{
+    if (*self_p) {
+        miner_runner_destroy (&(*self_p)->runner);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+static void
+s_task_key (char *key, size_t size, const char *task_id, uint32_t attempt)
+{
+    snprintf (key, size, "%s/%u", task_id, attempt);
+}
+
+//  --------------------------------------------------------------------------
+//  Life
+
+miner_link_t *
+miner_link_new (size_t index, const miner_link_context_t *context, const Fogrid__Resources *share,
+                const miner_runner_limits_t *limits, miner_trust_t **trust_p)
+{
+    miner_link_t *self = (miner_link_t *) zmalloc (sizeof (miner_link_t));
+    self->index = index;
+    self->context = *context;
+    self->share = *share;
+    self->limits = *limits;
+    self->limits.offered_mem_mb = share->mem_mb;
+    self->trust = *trust_p;
+    *trust_p = NULL;
+    self->hub_cursor = index;
+    if (context->links > 1)
+        snprintf (self->tag, sizeof self->tag, "miner %s, hub link %zu", context->miner_id,
+                  index + 1);
+    else
+        snprintf (self->tag, sizeof self->tag, "miner %s", context->miner_id);
+    self->state = MINER_LINK_NO_HUB;
+    self->heartbeat_ms = context->heartbeat_ms;
+    self->connect_at = zclock_mono ();
+    self->tasks = zhashx_new ();
+    zhashx_set_destructor (self->tasks, (zhashx_destructor_fn *) s_task_destroy);
+    return self;
+}
+
+static void s_disconnect (miner_link_t *self);
+
+void
+miner_link_kill_all (miner_link_t *self)
+{
+    for (s_task_t *task = (s_task_t *) zhashx_first (self->tasks); task;
+         task = (s_task_t *) zhashx_next (self->tasks))
+        miner_runner_kill (task->runner);
+}
+
+void
+miner_link_destroy (miner_link_t **self_p)
+{
+    if (*self_p) {
+        miner_link_t *self = *self_p;
+        //  Kill them all first, then reap each: they die in parallel
+        miner_link_kill_all (self);
+        zhashx_destroy (&self->tasks);
+        s_disconnect (self);
+        miner_trust_destroy (&self->trust);
+        free (self->polled);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  The hub connection
+
+static void
+s_disconnect (miner_link_t *self)
+{
+    if (self->trust)
+        miner_trust_end (self->trust);
+    if (self->monitor) {
+        zmq_socket_monitor (zsock_resolve (self->dealer), NULL, 0);
+        zsock_destroy (&self->monitor);
+    }
+    zsock_destroy (&self->dealer);
+    self->endpoint [0] = 0;
+    self->hub_key [0] = 0;
+    self->link_up = false;
+    self->link_was_up = false;
+}
+
+//  Logs why we have no hub once, then quietly while it stays the same
+//  (a miner may wait for its hub for a long time).
+static void
+s_log_failure (miner_link_t *self, const char *why)
+{
+    self->quiet = streq (why, self->last_failure);
+    if (self->quiet)
+        fg_debug ("%s: %s", self->tag, why);
+    else
+        zsys_warning ("%s: %s", self->tag, why);
+    snprintf (self->last_failure, sizeof self->last_failure, "%s", why);
+}
+
+static void
+s_connect_failed (miner_link_t *self, const char *why)
+{
+    char text [700];
+    snprintf (text, sizeof text, "%s; trying again every %d ms", why, S_RESOLVE_RETRY_MS);
+    s_log_failure (self, text);
+    self->connect_at = zclock_mono () + S_RESOLVE_RETRY_MS;
+}
+
+static void s_check_hub (miner_link_t *self);
+
+//  no-hub -> hello (or check): a new DEALER to the hub the agent names,
+//  watched by a monitor.
+static void
+s_connect (miner_link_t *self)
+{
+    char endpoint [300] = "", key [64] = "", why [600] = "";
+    if (self->context.pick (self->context.arg, self, &self->hub_cursor, endpoint,
+                            sizeof endpoint, key, why, sizeof why)) {
+        s_connect_failed (self, why);
+        return;
+    }
+    self->dealer = zsock_new (ZMQ_DEALER);
+    zsock_set_linger (self->dealer, 0);     //  nothing is owed to a hub we leave
+    zsock_set_sndtimeo (self->dealer, 0);   //  never block the loop on a send
+    fg_msg_limit (self->dealer, 0);
+    //  ZMTP pings: a hub that stops answering is dropped, which the monitor sees
+    zsock_set_heartbeat_ivl (self->dealer, (int) self->heartbeat_ms);
+    zsock_set_heartbeat_timeout (self->dealer, (int) self->heartbeat_ms * 3);
+    if (fg_security_client (self->dealer, key)) {
+        snprintf (why, sizeof why, "no valid public key for the hub at %s (security is on)",
+                  endpoint);
+        zsock_destroy (&self->dealer);
+        s_connect_failed (self, why);
+        return;
+    }
+    char monitor [128];
+    snprintf (monitor, sizeof monitor, "inproc://miner-monitor-%p-%u", (void *) self,
+              ++self->monitor_count);
+    if (zmq_socket_monitor (zsock_resolve (self->dealer), monitor,
+                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED
+                            | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+                            | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                            | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) == 0) {
+        self->monitor = zsock_new (ZMQ_PAIR);
+        zsock_connect (self->monitor, "%s", monitor);
+    }
+    else
+        zsys_warning ("%s: cannot monitor the hub connection: %s", self->tag,
+                      zmq_strerror (zmq_errno ()));
+    if (zsock_connect (self->dealer, "%s", endpoint)) {
+        snprintf (why, sizeof why, "cannot connect to '%s'", endpoint);
+        s_disconnect (self);
+        s_connect_failed (self, why);
+        return;
+    }
+    snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
+    snprintf (self->hub_key, sizeof self->hub_key, "%s", key);
+    self->link_up = false;
+    self->refused_logged = false;
+    self->link_down_ms = zclock_mono ();
+    if (self->quiet)
+        fg_debug ("%s: connecting to the hub at %s", self->tag, endpoint);
+    else
+        zsys_info ("%s: connecting to the hub at %s", self->tag, endpoint);
+    s_check_hub (self);
+}
+
+//  Drops the hub and looks for one again at once (the next configured
+//  endpoint, or whatever the locators say now).
+static void
+s_reconnect (miner_link_t *self, const char *why)
+{
+    char text [700];
+    snprintf (text, sizeof text, "leaving the hub at %s: %s", self->endpoint, why);
+    s_log_failure (self, text);
+    s_disconnect (self);
+    self->hub_cursor++;
+    self->connect_at = zclock_mono ();
+    s_set_state (self, MINER_LINK_NO_HUB, why);
+}
+
+static int
+s_send (miner_link_t *self, fg_env_t *env)
+{
+    if (!self->dealer)
+        return -1;
+    int rc = fg_msg_send (self->dealer, NULL, env);
+    if (rc)
+        zsys_warning ("%s: cannot send %s to the hub at %s", self->tag,
+                      fg_msg_body_name (env), self->endpoint);
+    return rc;
+}
+
+//  The tasks we still run for the hub (not those being killed), as refs
+//  pointing into refs_store; the caller frees both arrays.
+static size_t
+s_running_refs (miner_link_t *self, Fogrid__TaskRef **refs_store, Fogrid__TaskRef ***refs_p)
+{
+    size_t total = zhashx_size (self->tasks), count = 0;
+    Fogrid__TaskRef *store = (Fogrid__TaskRef *) zmalloc (sizeof (Fogrid__TaskRef) * (total + 1));
+    Fogrid__TaskRef **refs = (Fogrid__TaskRef **) zmalloc (sizeof (Fogrid__TaskRef *) * (total + 1));
+    for (s_task_t *task = (s_task_t *) zhashx_first (self->tasks); task;
+         task = (s_task_t *) zhashx_next (self->tasks)) {
+        if (miner_runner_killed (task->runner))
+            continue;
+        fogrid__task_ref__init (&store [count]);
+        store [count].task_id = (char *) miner_runner_task_id (task->runner);
+        store [count].attempt = miner_runner_attempt (task->runner);
+        refs [count] = &store [count];
+        count++;
+    }
+    *refs_store = store;
+    *refs_p = refs;
+    return count;
+}
+
+static void
+s_say_hello (miner_link_t *self)
+{
+    Fogrid__TaskRef *store, **refs;
+    Fogrid__MinerHello hello = FOGRID__MINER_HELLO__INIT;
+    hello.miner_id = (char *) self->context.miner_id;
+    hello.name = (char *) self->context.name;
+    hello.resources = &self->share;
+    hello.n_running = s_running_refs (self, &store, &refs);
+    hello.running = refs;
+    hello.version = FG_VERSION_STRING;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = s_next_seq (self, S_SEQ_HELLO);
+    env.body_case = FOGRID__ENVELOPE__BODY_MINER_HELLO;
+    env.miner_hello = &hello;
+    s_send (self, &env);
+    free (store);
+    free (refs);
+    int64_t wait = (int64_t) self->heartbeat_ms * 3;
+    self->welcome_by = zclock_mono () + (wait > S_MIN_WAIT_MS? wait: S_MIN_WAIT_MS);
+    s_set_state (self, MINER_LINK_HELLO, "hello sent");
+}
+
+//  What the link's tasks hold (not those being killed: the hub released
+//  them when it asked), as the hub reserved it (used) and as they run
+//  (load: memory with the miner's default limit).
+static void
+s_usage (miner_link_t *self, s_task_t *used, Fogrid__Load *load)
+{
+    memset (used, 0, sizeof *used);
+    for (s_task_t *task = (s_task_t *) zhashx_first (self->tasks); task;
+         task = (s_task_t *) zhashx_next (self->tasks)) {
+        if (miner_runner_killed (task->runner))
+            continue;
+        used->cores += task->cores;
+        used->mem_mb += task->mem_mb;
+        used->gpus += task->gpus;
+        if (load) {
+            load->used_cores += miner_runner_cores (task->runner);
+            load->used_mem_mb += miner_runner_mem_mb (task->runner);
+        }
+    }
+}
+
+static void
+s_send_heartbeat (miner_link_t *self)
+{
+    Fogrid__TaskRef *store, **refs;
+    Fogrid__Load load = FOGRID__LOAD__INIT;
+    Fogrid__MinerHeartbeat heartbeat = FOGRID__MINER_HEARTBEAT__INIT;
+    heartbeat.miner_id = (char *) self->context.miner_id;
+    heartbeat.n_running = s_running_refs (self, &store, &refs);
+    heartbeat.running = refs;
+    s_task_t used;
+    s_usage (self, &used, &load);
+    load.running = (uint32_t) heartbeat.n_running;
+    double loads [1] = { 0 };
+    if (getloadavg (loads, 1) == 1)
+        load.load1 = loads [0];
+    load.healthy = true;
+    heartbeat.load = &load;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = s_next_seq (self, S_SEQ_HEARTBEAT);
+    env.body_case = FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT;
+    env.miner_heartbeat = &heartbeat;
+    s_send (self, &env);
+    free (store);
+    free (refs);
+}
+
+//  --------------------------------------------------------------------------
+//  Checking the hub (miner_trust.h)
+
+static void
+s_ask_statement (miner_link_t *self)
+{
+    Fogrid__WalletStatement request = FOGRID__WALLET_STATEMENT__INIT;
+    miner_trust_request (self->trust, &request);
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = s_next_seq (self, S_SEQ_STATEMENT);
+    env.body_case = FOGRID__ENVELOPE__BODY_WALLET_STATEMENT;
+    env.wallet_statement = &request;
+    s_send (self, &env);
+}
+
+//  Leaves a hub the checks refused: the others are tried first, this one
+//  again after a while.
+static void
+s_refuse_hub (miner_link_t *self, const char *why)
+{
+    char text [700];
+    snprintf (text, sizeof text, "refused: %s", why);
+    s_reconnect (self, text);
+    self->connect_at = zclock_mono () + miner_trust_retry_ms (self->trust);
+}
+
+//  A new connection: check, then hello.
+static void
+s_check_hub (miner_link_t *self)
+{
+    char why [600] = "";
+    self->recheck_at = 0;
+    miner_trust_verdict_t verdict = miner_trust_begin (self->trust, self->endpoint, self->hub_key,
+                                                       why, sizeof why);
+    if (verdict == MINER_TRUST_REFUSE) {
+        s_refuse_hub (self, why);
+        return;
+    }
+    if (verdict != MINER_TRUST_ACCEPT)
+        s_ask_statement (self);
+    if (verdict == MINER_TRUST_ASK_FIRST) {
+        int64_t wait = (int64_t) self->heartbeat_ms * 3;
+        self->welcome_by = zclock_mono () + (wait > S_MIN_WAIT_MS? wait: S_MIN_WAIT_MS);
+        s_set_state (self, MINER_LINK_CHECK, "wallet statement asked");
+    }
+    else
+        s_say_hello (self);
+}
+
+static void
+s_on_statement (miner_link_t *self, Fogrid__WalletStatementReply *reply)
+{
+    char why [600] = "";
+    if (miner_trust_statement (self->trust, reply, why, sizeof why) == MINER_TRUST_REFUSE)
+        s_refuse_hub (self, why);
+    else
+    if (self->state == MINER_LINK_CHECK)
+        s_say_hello (self);
+}
+
+static void
+s_on_statement_failed (miner_link_t *self, const char *text)
+{
+    char why [600] = "";
+    if (miner_trust_statement_failed (self->trust, text, why, sizeof why) == MINER_TRUST_REFUSE)
+        s_refuse_hub (self, why);
+    else
+    if (self->state == MINER_LINK_CHECK)
+        s_say_hello (self);
+}
+
+static void
+s_recheck (miner_link_t *self)
+{
+    char why [600] = "";
+    self->recheck_at = zclock_mono () + miner_trust_recheck_ms (self->trust);
+    miner_trust_verdict_t verdict = miner_trust_recheck (self->trust, why, sizeof why);
+    if (verdict == MINER_TRUST_REFUSE)
+        s_refuse_hub (self, why);
+    else
+    if (verdict != MINER_TRUST_ACCEPT)
+        s_ask_statement (self);
+}
+
+//  --------------------------------------------------------------------------
+//  Tasks
+
+static void
+s_send_started (miner_link_t *self, const char *task_id, uint32_t attempt)
+{
+    Fogrid__TaskStarted started = FOGRID__TASK_STARTED__INIT;
+    started.task_id = (char *) task_id;
+    started.attempt = attempt;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = s_next_seq (self, S_SEQ_STARTED);
+    env.body_case = FOGRID__ENVELOPE__BODY_TASK_STARTED;
+    env.task_started = &started;
+    s_send (self, &env);
+}
+
+//  Sends a result and has the hub's answer watched for its receipt.
+static void
+s_send_result (miner_link_t *self, Fogrid__TaskResult *result)
+{
+    if (!self->dealer) {
+        self->context.stats->results_lost++;
+        zsys_warning ("%s: no hub connection: the result of %s is lost "
+                      "(the hub requeues the task)", self->tag, result->task_id);
+        return;
+    }
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = s_next_seq (self, S_SEQ_RESULT);
+    env.body_case = FOGRID__ENVELOPE__BODY_TASK_RESULT;
+    env.task_result = result;
+    if (s_send (self, &env) == 0)
+        miner_trust_result_sent (self->trust, env.seq, result);
+}
+
+//  Why a task may not start on this link (0 when it may): it does not fit
+//  what is free of the share, or another hub's task has its id here.
+static int
+s_refusal (miner_link_t *self, const Fogrid__TaskAssign *assign, char *why, size_t size)
+{
+    const Fogrid__TaskSpec *spec = assign->spec;
+    const Fogrid__Resources *share = &self->share;
+    uint32_t cores = spec->cores? spec->cores: 1;
+    s_task_t used;
+    s_usage (self, &used, NULL);
+    if (self->context.held
+    &&  self->context.held (self->context.arg, self, assign->task_id, assign->attempt))
+        snprintf (why, size, "task %s attempt %u already runs on this miner for another hub",
+                  assign->task_id, assign->attempt);
+    else
+    if ((uint64_t) used.cores + cores > share->cores)
+        snprintf (why, size, "it needs %u cores and %u of this hub's share of %u are free",
+                  cores, used.cores < share->cores? share->cores - used.cores: 0, share->cores);
+    else
+    if (spec->mem_mb && used.mem_mb + spec->mem_mb > share->mem_mb)
+        snprintf (why, size, "it needs %" PRIu64 " MB and %" PRIu64 " MB of this hub's share of "
+                  "%" PRIu64 " MB are free", spec->mem_mb,
+                  used.mem_mb < share->mem_mb? share->mem_mb - used.mem_mb: 0, share->mem_mb);
+    else
+    if (spec->gpus && (uint64_t) used.gpus + spec->gpus > share->gpus)
+        snprintf (why, size, "it needs %u GPUs and %u of this hub's share of %u are free",
+                  spec->gpus, used.gpus < share->gpus? share->gpus - used.gpus: 0, share->gpus);
+    else
+    if (spec->disk_mb && share->disk_mb && spec->disk_mb > share->disk_mb)
+        snprintf (why, size, "it needs %" PRIu64 " MB of disk and this hub's share is %" PRIu64
+                  " MB", spec->disk_mb, share->disk_mb);
+    else
+        return 0;
+    return -1;
+}
+
+static void
+s_refuse_task (miner_link_t *self, const Fogrid__TaskAssign *assign, const char *why)
+{
+    self->context.stats->refused++;
+    zsys_warning ("%s: refusing task %s attempt %u: %s", self->tag, assign->task_id,
+                  assign->attempt, why);
+    char error [600];
+    snprintf (error, sizeof error, "refused by the miner: %s", why);
+    Fogrid__TaskResult result = FOGRID__TASK_RESULT__INIT;
+    result.task_id = assign->task_id;
+    result.attempt = assign->attempt;
+    result.exit_code = -1;
+    result.error = error;
+    result.started_ms = result.ended_ms = (uint64_t) fg_now_ms ();
+    s_send_result (self, &result);
+}
+
+static void
+s_on_assign (miner_link_t *self, Fogrid__TaskAssign *assign)
+{
+    if (!*assign->task_id || !fg_text_valid (assign->task_id, 63) || !assign->spec) {
+        zsys_warning ("%s: ignoring a TaskAssign without a valid task id or spec", self->tag);
+        return;
+    }
+    char key [100], why [400];
+    s_task_key (key, sizeof key, assign->task_id, assign->attempt);
+    if (zhashx_lookup (self->tasks, key)) {
+        zsys_info ("%s: task %s attempt %u is already running", self->tag,
+                   assign->task_id, assign->attempt);
+        s_send_started (self, assign->task_id, assign->attempt);
+        return;
+    }
+    if (s_refusal (self, assign, why, sizeof why)) {
+        s_refuse_task (self, assign, why);
+        return;
+    }
+    s_task_t *task = (s_task_t *) zmalloc (sizeof (s_task_t));
+    task->runner = miner_runner_new (assign->task_id, assign->attempt, assign->spec,
+                                     &self->limits);
+    task->cores = assign->spec->cores? assign->spec->cores: 1;
+    task->mem_mb = assign->spec->mem_mb;
+    task->gpus = assign->spec->gpus;
+    zhashx_insert (self->tasks, key, task);
+    self->context.stats->started [streq (miner_runner_runtime (assign->spec), "docker")]++;
+    if (miner_runner_pid (task->runner))
+        zsys_info ("%s: task %s attempt %u: started %s (pid %d)", self->tag,
+                   assign->task_id, assign->attempt,
+                   assign->spec->n_argv? assign->spec->argv [0]: "(nothing)",
+                   (int) miner_runner_pid (task->runner));
+    else
+        zsys_info ("%s: task %s attempt %u: starting %s (%s runtime%s%s)", self->tag,
+                   assign->task_id, assign->attempt,
+                   assign->spec->n_argv? assign->spec->argv [0]: "(the image's command)",
+                   miner_runner_runtime (assign->spec), *assign->spec->image? ", image ": "",
+                   assign->spec->image);
+    s_send_started (self, assign->task_id, assign->attempt);
+}
+
+static void
+s_kill_task (miner_link_t *self, const char *task_id, uint32_t attempt, const char *why)
+{
+    char key [100];
+    s_task_key (key, sizeof key, task_id, attempt);
+    s_task_t *task = (s_task_t *) zhashx_lookup (self->tasks, key);
+    if (!task) {
+        fg_debug ("%s: %s: task %.63s attempt %u is not running here", self->tag, why,
+                  task_id, attempt);
+        return;
+    }
+    if (!miner_runner_killed (task->runner)) {
+        zsys_info ("%s: killing task %s attempt %u (%s)", self->tag, task_id, attempt, why);
+        miner_runner_kill (task->runner);
+    }
+}
+
+//  A runner has ended: report it (unless the hub had it killed), forget it.
+static void
+s_on_runner (miner_link_t *self, miner_runner_t *runner)
+{
+    miner_stats_t *stats = self->context.stats;
+    Fogrid__TaskResult *result = miner_runner_result (runner, 0);
+    if (!result)
+        zsys_error ("%s: task %s ended without a readable result", self->tag,
+                    miner_runner_task_id (runner));
+    else
+    if (miner_runner_killed (runner)) {
+        stats->killed++;
+        zsys_info ("%s: task %s attempt %u killed as the hub asked; nothing to report",
+                   self->tag, result->task_id, result->attempt);
+    }
+    else {
+        if (*result->error)
+            stats->could_not_run++;
+        else
+        if (result->exit_code == 0 && !result->timed_out)
+            stats->succeeded++;
+        else
+            stats->failed++;
+        if (result->ended_ms >= result->started_ms && result->started_ms)
+            fg_latency_add (&stats->task_seconds,
+                            (double) (result->ended_ms - result->started_ms) / 1000.0);
+        zsys_info ("%s: task %s attempt %u ended: exit %d, signal %d%s%s%s", self->tag,
+                   result->task_id, result->attempt, result->exit_code, result->term_signal,
+                   result->timed_out? ", timed out": "", *result->error? ", ": "", result->error);
+        s_send_result (self, result);
+    }
+    if (result)
+        fogrid__task_result__free_unpacked (result, NULL);
+    char key [100];
+    s_task_key (key, sizeof key, miner_runner_task_id (runner), miner_runner_attempt (runner));
+    zhashx_delete (self->tasks, key);
+}
+
+//  --------------------------------------------------------------------------
+//  Messages from the hub
+
+static void
+s_on_welcome (miner_link_t *self, Fogrid__MinerWelcome *welcome)
+{
+    if (welcome->heartbeat_ms) {
+        uint32_t ms = welcome->heartbeat_ms;
+        self->heartbeat_ms = ms < 50? 50: ms > 60000? 60000: ms;
+    }
+    for (size_t index = 0; index < welcome->n_kill; index++)
+        s_kill_task (self, welcome->kill [index]->task_id, welcome->kill [index]->attempt,
+                     "the hub's welcome says so");
+    self->heartbeat_at = zclock_mono () + self->heartbeat_ms;
+    self->quiet = false;
+    self->last_failure [0] = 0;
+    s_set_state (self, MINER_LINK_READY, "welcomed");
+    int64_t recheck_ms = miner_trust_recheck_ms (self->trust);
+    self->recheck_at = recheck_ms? zclock_mono () + recheck_ms: 0;
+    self->context.stats->hub_changes++;
+}
+
+static void
+s_on_error (miner_link_t *self, uint64_t seq, Fogrid__Error *error)
+{
+    int kind = (int) S_SEQ_KIND (seq);
+    if (error->code == FG_E_NOT_FOUND && (kind == S_SEQ_HEARTBEAT || kind == S_SEQ_STARTED)) {
+        if (self->state == MINER_LINK_READY) {
+            zsys_info ("%s: the hub does not know us (%s): saying hello again",
+                       self->tag, error->text);
+            s_say_hello (self);
+        }
+    }
+    else
+    if (kind == S_SEQ_STATEMENT)
+        s_on_statement_failed (self, error->text);
+    else
+    if (kind == S_SEQ_RESULT) {
+        miner_trust_result_refused (self->trust, seq);
+        zsys_warning ("%s: the hub refused a result: %s (%s)", self->tag,
+                      fg_error_name ((int) error->code), error->text);
+    }
+    else
+        zsys_warning ("%s: the hub answered %s: %s (%s)", self->tag,
+                      kind == S_SEQ_HELLO? "our hello": "with an error",
+                      fg_error_name ((int) error->code), error->text);
+}
+
+static void
+s_on_hub (miner_link_t *self)
+{
+    fg_error_t error;
+    uint64_t seq;
+    fg_env_t *env = fg_msg_recv (self->dealer, NULL, &error, &seq);
+    if (!env) {
+        zsys_warning ("%s: ignoring a message from the hub: %s", self->tag,
+                      fg_strerror (error));
+        return;
+    }
+    self->link_up = true;           //  whatever the monitor said, it talks to us
+    switch (env->body_case) {
+        case FOGRID__ENVELOPE__BODY_MINER_WELCOME:
+            s_on_welcome (self, env->miner_welcome);
+            break;
+        case FOGRID__ENVELOPE__BODY_TASK_ASSIGN:
+            s_on_assign (self, env->task_assign);
+            break;
+        case FOGRID__ENVELOPE__BODY_TASK_KILL:
+            s_kill_task (self, env->task_kill->task_id, env->task_kill->attempt,
+                         "the hub says so");
+            break;
+        case FOGRID__ENVELOPE__BODY_ERROR:
+            s_on_error (self, env->seq, env->error);
+            break;
+        case FOGRID__ENVELOPE__BODY_OK:
+            fg_debug ("%s: the hub took our result", self->tag);
+            if (S_SEQ_KIND (env->seq) == S_SEQ_RESULT)
+                miner_trust_result_ok (self->trust, env->seq, env->ok->receipt);
+            break;
+        case FOGRID__ENVELOPE__BODY_WALLET_STATEMENT_REPLY:
+            s_on_statement (self, env->wallet_statement_reply);
+            break;
+        default:
+            zsys_warning ("%s: ignoring an unexpected %s from the hub", self->tag,
+                          fg_msg_body_name (env));
+            break;
+    }
+    fg_msg_free (&env);
+}
+
+//  One event of the DEALER's monitor: a frame of event (u16) + value (u32),
+//  then the endpoint.
+static void
+s_on_monitor (miner_link_t *self)
+{
+    zmsg_t *msg = zmsg_recv (self->monitor);
+    if (!msg)
+        return;
+    zframe_t *frame = zmsg_first (msg);
+    if (frame && zframe_size (frame) >= 6) {
+        uint16_t event;
+        uint32_t value;
+        memcpy (&event, zframe_data (frame), 2);
+        memcpy (&value, zframe_data (frame) + 2, 4);
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            zsys_info ("%s: connected to the hub at %s", self->tag, self->endpoint);
+            self->link_up = true;
+            //  The link came back: the peer may be a restarted hub that
+            //  does not know us, so say hello now rather than wait for
+            //  its NOT_FOUND (a hello to a hub that knows us is harmless).
+            if (self->link_was_up && self->state == MINER_LINK_READY)
+                s_say_hello (self);
+            self->link_was_up = true;
+        }
+        else
+        if (event == ZMQ_EVENT_DISCONNECTED) {
+            if (self->link_up)
+                zsys_warning ("%s: the connection to the hub at %s is down", self->tag,
+                              self->endpoint);
+            self->link_up = false;
+            self->link_down_ms = zclock_mono ();
+        }
+        else
+        if (!self->refused_logged) {
+            zsys_warning ("%s: the secure handshake with the hub at %s failed (event "
+                          "0x%x, %u): the hub may be restarting, or its key is not the one "
+                          "we know, or our key is not admitted there",
+                          self->tag, self->endpoint, event, value);
+            self->refused_logged = true;
+        }
+    }
+    zmsg_destroy (&msg);
+}
+
+//  --------------------------------------------------------------------------
+//  The loop's side
+
+int64_t
+miner_link_timers (miner_link_t *self)
+{
+    int64_t now = zclock_mono ();
+    int64_t lost_after = (int64_t) self->heartbeat_ms * 3;
+    if (self->state == MINER_LINK_NO_HUB && now >= self->connect_at)
+        s_connect (self);
+    else
+    if (self->state == MINER_LINK_CHECK && now >= self->welcome_by)
+        s_refuse_hub (self, "no wallet statement in time");
+    else
+    if (self->state == MINER_LINK_HELLO && now >= self->welcome_by)
+        s_reconnect (self, "no welcome in time");
+    else
+    if (self->state == MINER_LINK_READY && !self->link_up && now - self->link_down_ms >= lost_after)
+        s_reconnect (self, "the connection stayed down for three heartbeats");
+    else
+    if (self->state == MINER_LINK_READY && now >= self->heartbeat_at) {
+        s_send_heartbeat (self);
+        self->heartbeat_at = now + self->heartbeat_ms;
+    }
+    if (self->state == MINER_LINK_READY && self->recheck_at && zclock_mono () >= self->recheck_at)
+        s_recheck (self);
+    int64_t next;
+    if (self->state == MINER_LINK_NO_HUB)
+        next = self->connect_at;
+    else
+    if (self->state == MINER_LINK_HELLO || self->state == MINER_LINK_CHECK)
+        next = self->welcome_by;
+    else {
+        next = self->heartbeat_at;
+        if (self->recheck_at && self->recheck_at < next)
+            next = self->recheck_at;
+        if (!self->link_up && self->link_down_ms + lost_after < next)
+            next = self->link_down_ms + lost_after;
+    }
+    return next;
+}
+
+size_t
+miner_link_item_count (miner_link_t *self)
+{
+    return 2 + zhashx_size (self->tasks);
+}
+
+size_t
+miner_link_items (miner_link_t *self, zmq_pollitem_t *items, size_t capacity)
+{
+    size_t count = 0, runners = zhashx_size (self->tasks);
+    if (runners > self->polled_capacity) {
+        self->polled_capacity = runners + 16;
+        size_t size = sizeof (miner_runner_t *) * self->polled_capacity;
+        self->polled = (miner_runner_t **) realloc (self->polled, size);
+    }
+    self->dealer_at = self->monitor_at = 0;
+    if (self->dealer && count < capacity) {
+        items [count] = (zmq_pollitem_t) { zsock_resolve (self->dealer), 0, ZMQ_POLLIN, 0 };
+        self->dealer_at = ++count;
+    }
+    if (self->monitor && count < capacity) {
+        items [count] = (zmq_pollitem_t) { zsock_resolve (self->monitor), 0, ZMQ_POLLIN, 0 };
+        self->monitor_at = ++count;
+    }
+    self->first_runner = count;
+    self->polled_count = 0;
+    for (s_task_t *task = (s_task_t *) zhashx_first (self->tasks); task && count < capacity;
+         task = (s_task_t *) zhashx_next (self->tasks)) {
+        items [count++] = (zmq_pollitem_t) {
+            zsock_resolve (miner_runner_actor (task->runner)), 0, ZMQ_POLLIN, 0 };
+        self->polled [self->polled_count++] = task->runner;
+    }
+    return count;
+}
+
+void
+miner_link_handle (miner_link_t *self, zmq_pollitem_t *items)
+{
+    //  What was polled stays valid until handled: only s_on_runner (below)
+    //  forgets a runner, and it is polled once
+    if (self->monitor_at && self->monitor && (items [self->monitor_at - 1].revents & ZMQ_POLLIN))
+        s_on_monitor (self);
+    if (self->dealer_at && self->dealer && (items [self->dealer_at - 1].revents & ZMQ_POLLIN)) {
+        zsock_t *dealer = self->dealer;
+        while (self->dealer == dealer && (zsock_events (dealer) & ZMQ_POLLIN))
+            s_on_hub (self);
+    }
+    for (size_t index = 0; index < self->polled_count; index++)
+        if (items [self->first_runner + index].revents & ZMQ_POLLIN)
+            s_on_runner (self, self->polled [index]);
+    self->polled_count = 0;
+}
+
+//  --------------------------------------------------------------------------
+//  What the agent reads
+
+miner_link_state_t
+miner_link_state (miner_link_t *self)
+{
+    return self->state;
+}
+
+const char *
+miner_link_state_name (miner_link_state_t state)
+{
+    return state >= MINER_LINK_NO_HUB && state <= MINER_LINK_CHECK? s_state_names [state]: "?";
+}
+
+const char *
+miner_link_endpoint (miner_link_t *self)
+{
+    return self->endpoint;
+}
+
+const char *
+miner_link_hub_key (miner_link_t *self)
+{
+    return self->hub_key;
+}
+
+const char *
+miner_link_hub_id (miner_link_t *self)
+{
+    return self->state == MINER_LINK_NO_HUB? "": miner_trust_hub_id (self->trust);
+}
+
+size_t
+miner_link_index (miner_link_t *self)
+{
+    return self->index;
+}
+
+size_t
+miner_link_tasks (miner_link_t *self)
+{
+    return zhashx_size (self->tasks);
+}
+
+bool
+miner_link_holds (miner_link_t *self, const char *task_id, uint32_t attempt)
+{
+    char key [100];
+    s_task_key (key, sizeof key, task_id, attempt);
+    return zhashx_lookup (self->tasks, key) != NULL;
+}
+
+json_t *
+miner_link_json (miner_link_t *self)
+{
+    s_task_t used;
+    s_usage (self, &used, NULL);
+    return json_pack ("{s:I, s:s, s:s, s:s, s:I, s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I}}",
+                      "link", (json_int_t) self->index + 1,
+                      "state", s_state_names [self->state],
+                      "hub", self->endpoint,
+                      "hub_id", miner_link_hub_id (self),
+                      "tasks", (json_int_t) zhashx_size (self->tasks),
+                      "share",
+                        "cores", (json_int_t) self->share.cores,
+                        "mem_mb", (json_int_t) self->share.mem_mb,
+                        "disk_mb", (json_int_t) self->share.disk_mb,
+                        "gpus", (json_int_t) self->share.gpus,
+                      "used",
+                        "cores", (json_int_t) used.cores,
+                        "mem_mb", (json_int_t) used.mem_mb,
+                        "gpus", (json_int_t) used.gpus);
+}
