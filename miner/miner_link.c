@@ -772,7 +772,12 @@ s_on_hub (miner_link_t *self)
                       fg_strerror (error));
         return;
     }
-    self->link_up = true;           //  whatever the monitor said, it talks to us
+    //  The monitor's word stands when there is one: a message sent before
+    //  the hub went away may be read after its DISCONNECTED, and must not
+    //  make a dead link look alive. Without a monitor, a message is the
+    //  only sign of life there is.
+    if (!self->monitor)
+        self->link_up = true;
     switch (env->body_case) {
         case FOGRID__ENVELOPE__BODY_MINER_WELCOME:
             s_on_welcome (self, env->miner_welcome);
@@ -829,11 +834,14 @@ s_on_monitor (miner_link_t *self)
         }
         else
         if (event == ZMQ_EVENT_DISCONNECTED) {
-            if (self->link_up)
+            //  Down since the first loss: reconnections that come and go
+            //  (something else on the hub's port) do not put it off
+            if (self->link_up) {
                 zsys_warning ("%s: the connection to the hub at %s is down", self->tag,
                               self->endpoint);
+                self->link_down_ms = zclock_mono ();
+            }
             self->link_up = false;
-            self->link_down_ms = zclock_mono ();
         }
         else
         if (!self->refused_logged) {
