@@ -46,6 +46,7 @@ typedef struct {
     bool self;                  //  it is this locator
     bool up;                    //  its last pull answered
     bool reported;              //  its being down was logged
+    uint32_t failing;           //  pulls failed in a row
     int64_t answered_ms;        //  when a pull last answered (wall clock), 0 never
     uint64_t pulls;             //  answered
     uint64_t failures;          //  not sent, not answered, or answered with an Error
@@ -165,19 +166,22 @@ loc_peers_timeout (loc_peers_t *self)
     return wait;
 }
 
-//  The pull failed: logged once while it stays down.
+//  The pull failed: logged once while it stays down, and only from the
+//  third failure in a row on (a peer starting with us is still
+//  connecting at our first pulls).
 static void
 s_failed (loc_peers_t *self, s_peer_t *peer, const char *why)
 {
     peer->failures++;
+    peer->failing++;
     peer->up = false;
     peer->seq = 0;
     peer->next_at = zclock_mono () + self->interval_ms;
     snprintf (peer->error, sizeof peer->error, "%s", why);
-    if (!peer->reported)
+    if (!peer->reported && peer->failing >= 3)
         zsys_warning ("locator: cannot pull the hub registry from peer %s: %s (trying again "
                       "every %" PRId64 " ms)", peer->endpoint, why, self->interval_ms);
-    peer->reported = true;
+    peer->reported |= peer->failing >= 3;
 }
 
 static void
@@ -220,6 +224,7 @@ s_take (loc_peers_t *self, s_peer_t *peer, Fogrid__RegistryRecords *records)
     if (*records->log_id && streq (records->log_id, loc_hubs_log_id (self->hubs))) {
         zsys_info ("locator: peer %s is this locator: skipped", peer->endpoint);
         peer->self = true;
+        peer->error [0] = 0;
         zsock_destroy (&peer->sock);
         return;
     }
@@ -257,6 +262,7 @@ s_take (loc_peers_t *self, s_peer_t *peer, Fogrid__RegistryRecords *records)
         loc_hubs_cursor_set (self->hubs, peer->endpoint, peer->log_id, peer->cursor);
     }
     peer->pulls++;
+    peer->failing = 0;
     if (!peer->up && peer->reported)
         zsys_notice ("locator: pulls the hub registry from peer %s again", peer->endpoint);
     peer->up = true;
