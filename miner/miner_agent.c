@@ -1196,7 +1196,7 @@ s_http_start (s_agent_t *self, char *err, size_t err_size)
     self->http_context = (miner_http_context_t) {
         .miner_id = self->id, .started_ms = fg_now_ms (), .stats = &self->stats,
         .agent = self, .state = s_http_state, .hub = s_http_hub, .running = s_http_running,
-        .runtimes = self->runtimes };
+        .runtimes = self->runtimes, .trust = self->trust };
     self->http = miner_http_new (address, &self->http_context, err, err_size);
     if (!self->http)
         return -1;

@@ -616,6 +616,29 @@ test_trust (void)
     CU_ASSERT_EQUAL (s_check (trust, curve, &key, "suspected", 500, why), MINER_TRUST_REFUSE);
     CU_ASSERT_PTR_NOT_NULL (strstr (why, "is suspected"));
     CU_ASSERT_EQUAL (s_check (trust, curve, &key, "created", 500, why), MINER_TRUST_REFUSE);
+    //  Its refusals are its last check, under the id the statement names
+    json_t *view = miner_trust_json (trust);
+    json_t *check = json_object_get (json_array_get (json_object_get (view, "hubs"), 0),
+                                     "last_check");
+    CU_ASSERT_STRING_EQUAL (json_string_value (json_object_get (check, "result")), "refused");
+    CU_ASSERT_PTR_NOT_NULL (strstr (json_string_value (json_object_get (check, "reason")),
+                                    "is created, not registered"));
+    CU_ASSERT_EQUAL (json_integer_value (json_object_get (check, "refused")), 3);
+    CU_ASSERT_EQUAL (json_integer_value (json_object_get (check, "accepted")), 1);
+    json_decref (view);
+    //  A hub that gives no statement, refused before it named itself:
+    //  listed by its endpoint
+    CU_ASSERT_EQUAL (miner_trust_begin (trust, "tcp://127.0.0.1:9", "", why, sizeof why),
+                     MINER_TRUST_ASK_FIRST);
+    CU_ASSERT_EQUAL (miner_trust_statement_failed (trust, "unknown request", why, sizeof why),
+                     MINER_TRUST_REFUSE);
+    view = miner_trust_json (trust);
+    CU_ASSERT_EQUAL (json_array_size (json_object_get (view, "hubs")), 2);
+    json_t *unnamed = json_array_get (json_object_get (view, "hubs"), 0);
+    CU_ASSERT_STRING_EQUAL (json_string_value (json_object_get (unnamed, "hub_id")), "");
+    CU_ASSERT_STRING_EQUAL (json_string_value (json_object_get (unnamed, "endpoint")),
+                            "tcp://127.0.0.1:9");
+    json_decref (view);
     //  A statement played back (another nonce), one changed after signing
     CU_ASSERT_EQUAL (miner_trust_begin (trust, "tcp://127.0.0.1:1", curve, why, sizeof why),
                      MINER_TRUST_ASK_FIRST);
@@ -661,6 +684,26 @@ test_trust (void)
     CU_ASSERT_EQUAL (miner_trust_score (&rating), 1 - 1 - 200);
     CU_ASSERT_STRING_EQUAL (rating.ledger_key, key.hex);
     CU_ASSERT_STRING_EQUAL (rating.hub_key, curve);
+    //  The operator's view: the rating, and how the last check ended
+    //  (the hub that gave no statement was worked for unchecked: listed
+    //  by its endpoint, as it never named itself)
+    view = miner_trust_json (trust);
+    json_t *hubs = json_object_get (view, "hubs");
+    CU_ASSERT_EQUAL_FATAL (json_array_size (hubs), 2);
+    json_t *entry = json_array_get (hubs, 1);
+    CU_ASSERT_STRING_EQUAL (json_string_value (json_object_get (entry, "hub_id")), "h-unit");
+    CU_ASSERT_EQUAL (json_integer_value (json_object_get (entry, "rating")), -200);
+    CU_ASSERT_EQUAL (json_integer_value (json_object_get (entry, "paid")), 1);
+    CU_ASSERT_EQUAL (json_integer_value (json_object_get (entry, "bad")), 2);
+    CU_ASSERT_TRUE (json_is_false (json_object_get (entry, "trusted")));
+    CU_ASSERT_TRUE (json_is_true (json_object_get (entry, "current")));
+    check = json_object_get (entry, "last_check");
+    CU_ASSERT_STRING_EQUAL (json_string_value (json_object_get (check, "result")), "accepted");
+    CU_ASSERT_PTR_NOT_NULL (strstr (json_string_value (json_object_get (check, "reason")),
+                                    "hub h-unit checked"));
+    CU_ASSERT_EQUAL (json_integer_value (json_object_get (check, "accepted")), 1);
+    CU_ASSERT_EQUAL (json_integer_value (json_object_get (view, "trust_level")), 2);
+    json_decref (view);
     //  An answer to a result we never sent changes nothing
     miner_trust_result_ok (trust, 99, "");
     CU_ASSERT_EQUAL (miner_trust_rating (trust, "h-unit", &rating), 0);
@@ -918,6 +961,48 @@ test_admin (void)
     free (output);
 }
 
+//  The port of the miner's HTTP API, from its log (the tests let it take
+//  a free one); 0 when it did not say.
+static int
+s_miner_http_port (ts_proc_t *miner)
+{
+    char *output = NULL;
+    int port = 0;
+    if (ts_run (&output, "sed -n 's/.*probes and metrics on .*(port \\([0-9]*\\)).*/\\1/p' %s",
+                miner->log) == 0)
+        port = atoi (output);
+    free (output);
+    return port;
+}
+
+//  The row of `fogrid ratings` for hub (its first column), when its other
+//  columns, word by word, begin as columns says ("?" matches any word).
+static const char *
+s_ratings_row (const char *output, const char *hub, const char *columns)
+{
+    for (const char *line = output; line && *line; line = strchr (line, '\n')? strchr (line, '\n') + 1: NULL) {
+        char row [600], shown [600], want [600];
+        snprintf (row, sizeof row, "%.*s", (int) strcspn (line, "\n"), line);
+        if (strncmp (row, hub, strlen (hub)) || row [strlen (hub)] != ' ')
+            continue;
+        snprintf (shown, sizeof shown, "%s", row);
+        snprintf (want, sizeof want, "%s", columns);
+        char *save_want = NULL, *save_got = NULL;
+        char *got = strtok_r (row + strlen (hub), " ", &save_got);
+        bool same = true;
+        for (char *word = strtok_r (want, " ", &save_want); word && same;
+             word = strtok_r (NULL, " ", &save_want)) {
+            same = got && (streq (word, "?") || streq (word, got));
+            got = strtok_r (NULL, " ", &save_got);
+        }
+        if (!same)
+            fprintf (stderr, "\nratings row: '%s', not '%s %s...'\n", shown, hub, columns);
+        return same? line: NULL;
+    }
+    fprintf (stderr, "\nno ratings row of %s in:\n%s\n", hub, output);
+    return NULL;
+}
+
 static void
 test_miner_requires_registry (void)
 {
@@ -941,6 +1026,14 @@ test_miner_requires_registry (void)
     CU_ASSERT_EQUAL (s_fogrid (&output, grid.buyer_keys, "submit --wait -- true"), 0);
     free (output);
     CU_ASSERT_TRUE (s_log_has (miner, "receipt kept (rating 1)", 5000));
+    //  The operator sees it: fogrid ratings, from the miner's HTTP API
+    int http = s_miner_http_port (miner);
+    CU_ASSERT (http > 0);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s ratings --miner 127.0.0.1:%d", ts_bin ("fogrid"), http), 0);
+    CU_ASSERT_PTR_NOT_NULL (s_ratings_row (output, S_HUB " *", "1 1 0 0 ? no accepted"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "registered in the hub registry, ledger key as "
+                                            "registered"));
+    free (output);
     char path [700];
     snprintf (path, sizeof path, "%s/m-reg/hubs/" S_HUB ".json", grid.dir);
     CU_ASSERT_EQUAL (ts_run (NULL, "grep -q '\"paid\": 1' %s", path), 0);
@@ -955,6 +1048,24 @@ test_miner_requires_registry (void)
     CU_ASSERT_TRUE (s_log_has (miner, "hub " S_HUB " is suspected in the hub registry: "
                                "late payouts", 10000));
     CU_ASSERT_TRUE (s_log_has (miner, "ready -> no-hub", 1000));
+    //  The refusal and its reason, next to the rating the hub keeps
+    CU_ASSERT_EQUAL (ts_run (&output, "%s ratings --miner http://127.0.0.1:%d/ --json",
+                             ts_bin ("fogrid"), http), 0);
+    json_t *root = json_loads (output, 0, NULL);
+    free (output);
+    json_t *hub = json_array_get (json_object_get (root, "hubs"), 0);
+    CU_ASSERT_STRING_EQUAL (json_string_value (json_object_get (hub, "hub_id")), S_HUB);
+    CU_ASSERT_EQUAL (json_integer_value (json_object_get (hub, "rating")), 1);
+    CU_ASSERT (json_integer_value (json_object_get (hub, "earned")) > 0);
+    json_t *check = json_object_get (hub, "last_check");
+    CU_ASSERT_STRING_EQUAL (json_string_value (json_object_get (check, "result")), "refused");
+    CU_ASSERT_PTR_NOT_NULL (strstr (json_string_value (json_object_get (check, "reason")),
+                                    "is suspected in the hub registry: late payouts"));
+    CU_ASSERT (json_integer_value (json_object_get (check, "accepted")) >= 1);
+    json_decref (root);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s ratings --miner 127.0.0.1:%d", ts_bin ("fogrid"), http), 0);
+    CU_ASSERT_PTR_NOT_NULL (s_ratings_row (output, S_HUB " *", "1 1 0 0 ? no refused"));
+    free (output);
 
     //  Cleared, but the registry names another ledger key: the hub's
     //  statement is not signed by it (as a forger's would not be)
