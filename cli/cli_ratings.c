@@ -3,15 +3,12 @@
 
     DESIGN
     The miner's HTTP API is where its live state is (its agent thread
-    answers it), so the command line reads that, over libcurl, rather
+    answers it), so the command line reads that (fg_http_get) rather
     than the rating files under the miner's data directory: the last
     checks exist only in the running miner.
     =========================================================================  */
 #include "fogrid.h"
 #include "cli_ratings.h"
-#include <curl/curl.h>
-
-#define S_MAX_BODY  (8 * 1024 * 1024)
 
 static const char *s_help =
     "usage: fogrid ratings [--miner HOST:PORT|URL] [--json]\n"
@@ -21,56 +18,6 @@ static const char *s_help =
     "  verify), the payments seen, whether the miner trusts it (rated above\n"
     "  miner/trust_level: no wallet check), and how its last check since the\n"
     "  miner started ended, and why. --json prints the API's answer as it is.\n";
-
-static size_t
-s_collect (char *data, size_t size, size_t count, void *arg)
-{
-    zchunk_t *body = (zchunk_t *) arg;
-    if (zchunk_size (body) + size * count > S_MAX_BODY)
-        return 0;                   //  no page of ours is that big: stop
-    zchunk_extend (body, data, size * count);
-    return size * count;
-}
-
-//  GETs url into *body_p (caller destroys). Returns 0, or -1 with why.
-static int
-s_get (const char *url, int timeout_ms, zchunk_t **body_p, char *err, size_t err_size)
-{
-    curl_global_init (CURL_GLOBAL_DEFAULT);
-    CURL *curl = curl_easy_init ();
-    if (!curl) {
-        snprintf (err, err_size, "cannot make a curl handle");
-        return -1;
-    }
-    zchunk_t *body = zchunk_new (NULL, 4096);
-    char curl_error [CURL_ERROR_SIZE] = "";
-    curl_easy_setopt (curl, CURLOPT_URL, url);
-    curl_easy_setopt (curl, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) timeout_ms);
-    curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, (long) timeout_ms);
-    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_collect);
-    curl_easy_setopt (curl, CURLOPT_WRITEDATA, body);
-    curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, curl_error);
-    curl_easy_setopt (curl, CURLOPT_USERAGENT, "fogrid ratings");
-    CURLcode result = curl_easy_perform (curl);
-    long status = 0;
-    curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup (curl);
-    if (result != CURLE_OK || status != 200) {
-        if (result != CURLE_OK)
-            snprintf (err, err_size, "GET %s: %s", url,
-                      *curl_error? curl_error: curl_easy_strerror (result));
-        else
-            snprintf (err, err_size, "GET %s: HTTP %ld%s%.*s", url, status,
-                      zchunk_size (body)? ": ": "", (int) (zchunk_size (body) < 200
-                      ? zchunk_size (body): 200), (const char *) zchunk_data (body));
-        zchunk_destroy (&body);
-        return -1;
-    }
-    *body_p = body;
-    return 0;
-}
 
 static const char *
 s_str (json_t *object, const char *key)
@@ -157,7 +104,7 @@ cli_ratings (int timeout_ms, int argc, char **argv)
     snprintf (url, sizeof url, "%s%.*s/api/v1/hubs", has_scheme? "": "http://",
               (int) (length && miner [length - 1] == '/'? length - 1: length), miner);
     zchunk_t *body = NULL;
-    if (s_get (url, timeout_ms, &body, err, sizeof err)) {
+    if (fg_http_get (url, timeout_ms, "fogrid ratings", &body, err, sizeof err)) {
         fprintf (stderr, "fogrid: ratings: %s (is the miner's miner/http there?)\n", err);
         return 1;
     }

@@ -27,6 +27,24 @@ s_print_hub (const Fogrid__RegistryHub *hub)
     printf ("  by         %s\n", hub->updated_by);
 }
 
+//  Asks the locators for the hubs (hub_id: "" = all). FG_OK with a
+//  RegistryReply in *reply_p, FG_E_UNEXPECTED for another answer, or the
+//  resolver's error.
+static fg_error_t
+s_list (fg_resolver_t *resolver, const char *hub_id, fg_env_t **reply_p)
+{
+    Fogrid__RegistryList list = FOGRID__REGISTRY_LIST__INIT;
+    list.hub_id = (char *) hub_id;
+    fg_env_t request = FOGRID__ENVELOPE__INIT;
+    request.body_case = FOGRID__ENVELOPE__BODY_REGISTRY_LIST;
+    request.registry_list = &list;
+    *reply_p = NULL;
+    fg_error_t rc = fg_resolver_call (resolver, &request, reply_p);
+    if (rc == FG_OK && (*reply_p)->body_case != FOGRID__ENVELOPE__BODY_REGISTRY_REPLY)
+        rc = FG_E_UNEXPECTED;
+    return rc;
+}
+
 int
 cli_registry_list (const char *locators, int timeout_ms, int argc, char **argv)
 {
@@ -47,15 +65,8 @@ cli_registry_list (const char *locators, int timeout_ms, int argc, char **argv)
         return s_help (argc, argv)? 0: 2;
     }
     fg_resolver_t *resolver = fg_resolver_new (locators, timeout_ms);
-    Fogrid__RegistryList list = FOGRID__REGISTRY_LIST__INIT;
-    list.hub_id = (char *) hub_id;
-    fg_env_t request = FOGRID__ENVELOPE__INIT;
-    request.body_case = FOGRID__ENVELOPE__BODY_REGISTRY_LIST;
-    request.registry_list = &list;
     fg_env_t *reply = NULL;
-    fg_error_t rc = fg_resolver_call (resolver, &request, &reply);
-    if (rc == FG_OK && reply->body_case != FOGRID__ENVELOPE__BODY_REGISTRY_REPLY)
-        rc = FG_E_UNEXPECTED;
+    fg_error_t rc = s_list (resolver, hub_id, &reply);
     if (rc) {
         fprintf (stderr, "fogrid: registry: %s\n", rc == FG_E_UNEXPECTED
                  ? "the locator answered something else": fg_resolver_error_text (resolver));
@@ -84,14 +95,8 @@ s_change_time (const char *locators, int timeout_ms, const char *hub_id)
     zlist_t *list = fg_split_list (locators);
     for (char *locator = (char *) zlist_first (list); locator; locator = (char *) zlist_next (list)) {
         fg_resolver_t *resolver = fg_resolver_new (locator, timeout_ms);
-        Fogrid__RegistryList filter = FOGRID__REGISTRY_LIST__INIT;
-        filter.hub_id = (char *) hub_id;
-        fg_env_t request = FOGRID__ENVELOPE__INIT;
-        request.body_case = FOGRID__ENVELOPE__BODY_REGISTRY_LIST;
-        request.registry_list = &filter;
         fg_env_t *reply = NULL;
-        if (fg_resolver_call (resolver, &request, &reply) == FG_OK
-        &&  reply->body_case == FOGRID__ENVELOPE__BODY_REGISTRY_REPLY)
+        if (s_list (resolver, hub_id, &reply) == FG_OK)
             for (size_t index = 0; index < reply->registry_reply->n_hubs; index++)
                 if (reply->registry_reply->hubs [index]->updated_ms >= at_ms)
                     at_ms = reply->registry_reply->hubs [index]->updated_ms + 1;

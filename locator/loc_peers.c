@@ -340,33 +340,59 @@ loc_peers_json (loc_peers_t *self)
     return list;
 }
 
-void
-loc_peers_metrics (loc_peers_t *self, fg_metrics_t *metrics)
+//  One family, a sample per peer (itself left out).
+typedef double (s_peer_value_fn) (s_peer_t *peer, int64_t now_ms);
+
+static void
+s_peer_family (loc_peers_t *self, fg_metrics_t *metrics, const char *name, const char *type,
+               const char *help, s_peer_value_fn *value)
 {
-    fg_metrics_family (metrics, "fogrid_locator_registry_peer_up", "gauge",
-                       "1 when the last pull of the hub registry from this peer answered");
-    for (s_peer_t *peer = (s_peer_t *) zlistx_first (self->peers); peer;
-         peer = (s_peer_t *) zlistx_next (self->peers))
-        if (!peer->self)
-            fg_metrics_sample (metrics, "peer", peer->endpoint, peer->up);
-    fg_metrics_family (metrics, "fogrid_locator_registry_peer_sync_age_seconds", "gauge",
-                       "seconds since a pull from this peer last answered (-1: never)");
+    fg_metrics_family (metrics, name, type, help);
     int64_t now = fg_now_ms ();
     for (s_peer_t *peer = (s_peer_t *) zlistx_first (self->peers); peer;
          peer = (s_peer_t *) zlistx_next (self->peers))
         if (!peer->self)
-            fg_metrics_sample (metrics, "peer", peer->endpoint, peer->answered_ms
-                               ? (double) (now - peer->answered_ms) / 1000.0: -1);
-    fg_metrics_family (metrics, "fogrid_locator_registry_peer_failures_total", "counter",
-                       "pulls from this peer that could not be sent or were not answered");
-    for (s_peer_t *peer = (s_peer_t *) zlistx_first (self->peers); peer;
-         peer = (s_peer_t *) zlistx_next (self->peers))
-        if (!peer->self)
-            fg_metrics_sample (metrics, "peer", peer->endpoint, (double) peer->failures);
-    fg_metrics_family (metrics, "fogrid_locator_registry_peer_refused_total", "counter",
-                       "records from this peer refused (bad signature, not the DAO's, invalid)");
-    for (s_peer_t *peer = (s_peer_t *) zlistx_first (self->peers); peer;
-         peer = (s_peer_t *) zlistx_next (self->peers))
-        if (!peer->self)
-            fg_metrics_sample (metrics, "peer", peer->endpoint, (double) peer->refused);
+            fg_metrics_sample (metrics, "peer", peer->endpoint, value (peer, now));
+}
+
+static double
+s_up_value (s_peer_t *peer, int64_t now_ms)
+{
+    (void) now_ms;
+    return peer->up;
+}
+
+static double
+s_age_value (s_peer_t *peer, int64_t now_ms)
+{
+    return peer->answered_ms? (double) (now_ms - peer->answered_ms) / 1000.0: -1;
+}
+
+static double
+s_failures_value (s_peer_t *peer, int64_t now_ms)
+{
+    (void) now_ms;
+    return (double) peer->failures;
+}
+
+static double
+s_refused_value (s_peer_t *peer, int64_t now_ms)
+{
+    (void) now_ms;
+    return (double) peer->refused;
+}
+
+void
+loc_peers_metrics (loc_peers_t *self, fg_metrics_t *metrics)
+{
+    s_peer_family (self, metrics, "fogrid_locator_registry_peer_up", "gauge",
+                   "1 when the last pull of the hub registry from this peer answered", s_up_value);
+    s_peer_family (self, metrics, "fogrid_locator_registry_peer_sync_age_seconds", "gauge",
+                   "seconds since a pull from this peer last answered (-1: never)", s_age_value);
+    s_peer_family (self, metrics, "fogrid_locator_registry_peer_failures_total", "counter",
+                   "pulls from this peer that could not be sent or were not answered",
+                   s_failures_value);
+    s_peer_family (self, metrics, "fogrid_locator_registry_peer_refused_total", "counter",
+                   "records from this peer refused (bad signature, not the DAO's, invalid)",
+                   s_refused_value);
 }

@@ -416,6 +416,19 @@ s_is_trusted (miner_trust_t *self, miner_trust_rating_t *rating)
     return rating && self->trust_level > 0 && miner_trust_score (rating) > self->trust_level;
 }
 
+//  A trusted hub's check held: kept as its last check (and logged when
+//  it connects, not at every recheck).
+static void
+s_note_trusted (miner_trust_t *self, miner_trust_rating_t *rating, bool log)
+{
+    char text [300];
+    snprintf (text, sizeof text, "hub %s is trusted (rating %" PRId64 ", above %" PRId64
+              "): no wallet check", rating->hub_id, miner_trust_score (rating), self->trust_level);
+    if (log)
+        zsys_info ("miner %s: %s", self->miner_id, text);
+    s_note (self, true, text);
+}
+
 miner_trust_verdict_t
 miner_trust_begin (miner_trust_t *self, const char *endpoint, const char *hub_key,
                    char *why, size_t why_size)
@@ -433,14 +446,8 @@ miner_trust_begin (miner_trust_t *self, const char *endpoint, const char *hub_ke
         snprintf (self->hub_id, sizeof self->hub_id, "%s", rating->hub_id);
         snprintf (self->ledger_key, sizeof self->ledger_key, "%s", rating->ledger_key);
         miner_trust_verdict_t verdict = s_trusted_check (self, why, why_size);
-        if (verdict == MINER_TRUST_ACCEPT) {
-            char text [300];
-            snprintf (text, sizeof text, "hub %s is trusted (rating %" PRId64 ", above %" PRId64
-                      "): no wallet check", rating->hub_id, miner_trust_score (rating),
-                      self->trust_level);
-            zsys_info ("miner %s: %s", self->miner_id, text);
-            s_note (self, true, text);
-        }
+        if (verdict == MINER_TRUST_ACCEPT)
+            s_note_trusted (self, rating, true);
         return verdict;
     }
     return self->strict? MINER_TRUST_ASK_FIRST: MINER_TRUST_ASK;
@@ -456,13 +463,8 @@ miner_trust_recheck (miner_trust_t *self, char *why, size_t why_size)
     if (!self->trusted)
         return MINER_TRUST_ASK;
     miner_trust_verdict_t verdict = s_trusted_check (self, why, why_size);
-    if (verdict == MINER_TRUST_ACCEPT) {
-        char text [300];
-        snprintf (text, sizeof text, "hub %s is trusted (rating %" PRId64 ", above %" PRId64
-                  "): no wallet check", rating->hub_id, miner_trust_score (rating),
-                  self->trust_level);
-        s_note (self, true, text);
-    }
+    if (verdict == MINER_TRUST_ACCEPT)
+        s_note_trusted (self, rating, false);
     return verdict;
 }
 
