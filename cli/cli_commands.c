@@ -14,6 +14,7 @@
 #include "cli_spec.h"
 #include "cli_service.h"
 #include "cli_registry.h"
+#include "cli_ratings.h"
 #include "fg_receipt.h"
 #include <getopt.h>
 
@@ -46,6 +47,7 @@ static s_command_fn s_cmd_submit, s_cmd_status, s_cmd_wait, s_cmd_result,
     s_cmd_deposit, s_cmd_wallet, s_cmd_watch, s_cmd_admin, s_cmd_receipt, s_cmd_verify_receipt, s_cmd_top;
 static s_command_fn s_cmd_service;      //  run-service, stop-service, call: cli_service.c
 static s_command_fn s_cmd_registry;     //  registry, admin registry: cli_registry.c
+static s_command_fn s_cmd_ratings;      //  ratings: cli_ratings.c
 
 static const s_command_t s_commands [] = {
     { "submit", s_cmd_submit, "[options] -- COMMAND [ARG...]", "submit a task; prints its id" },
@@ -66,6 +68,8 @@ static const s_command_t s_commands [] = {
     { "admin", s_cmd_admin, "wallet|registry [ACTION] ...",
       "the hub's wallet, the hub registry: the DAO's and owner's acts" },
     { "registry", s_cmd_registry, "[--hub HUB_ID]", "the hub registry (whitelist) the locators keep" },
+    { "ratings", s_cmd_ratings, "[--miner HOST:PORT] [--json]",
+      "a miner's hubs: rating, payments, trusted, last check and why" },
     { "resolve", s_cmd_resolve, "[--policy P] NAME", "show a service's endpoints and functions" },
     { "watch", s_cmd_watch, "[--policy P] [--for S] NAME", "print a name's endpoints at each change" },
     { "services", s_cmd_services, "", "list the names the locators know, with endpoint counts" },
@@ -833,6 +837,12 @@ s_cmd_registry (s_globals_t *globals, int argc, char **argv)
 }
 
 static int
+s_cmd_ratings (s_globals_t *globals, int argc, char **argv)
+{
+    return cli_ratings (globals->timeout_ms, argc, argv);
+}
+
+static int
 s_cmd_admin (s_globals_t *globals, int argc, char **argv)
 {
     if (argc >= 2 && streq (argv [1], "registry"))
@@ -1254,6 +1264,7 @@ s_run (s_globals_t *globals_p, int argc, char **argv)
     for (const s_command_t *cmd = s_commands; cmd->name; cmd++)
         if (streq (cmd->name, argv [index])) {
             if (cmd->fn != s_cmd_keygen && cmd->fn != s_cmd_verify_receipt
+            &&  cmd->fn != s_cmd_ratings        //  plain HTTP: no keys
             &&  !s_wants_help (argc - index, argv + index)
             &&  s_security (&globals))
                 return 1;

@@ -3,6 +3,7 @@
     line: `fogrid registry` (anyone) and `fogrid admin registry` (the DAO)
     =========================================================================  */
 #include "fogrid.h"
+#include "fg_hub_record.h"
 #include "cli_registry.h"
 
 static bool
@@ -26,6 +27,24 @@ s_print_hub (const Fogrid__RegistryHub *hub)
     printf ("  by         %s\n", hub->updated_by);
 }
 
+//  Asks the locators for the hubs (hub_id: "" = all). FG_OK with a
+//  RegistryReply in *reply_p, FG_E_UNEXPECTED for another answer, or the
+//  resolver's error.
+static fg_error_t
+s_list (fg_resolver_t *resolver, const char *hub_id, fg_env_t **reply_p)
+{
+    Fogrid__RegistryList list = FOGRID__REGISTRY_LIST__INIT;
+    list.hub_id = (char *) hub_id;
+    fg_env_t request = FOGRID__ENVELOPE__INIT;
+    request.body_case = FOGRID__ENVELOPE__BODY_REGISTRY_LIST;
+    request.registry_list = &list;
+    *reply_p = NULL;
+    fg_error_t rc = fg_resolver_call (resolver, &request, reply_p);
+    if (rc == FG_OK && (*reply_p)->body_case != FOGRID__ENVELOPE__BODY_REGISTRY_REPLY)
+        rc = FG_E_UNEXPECTED;
+    return rc;
+}
+
 int
 cli_registry_list (const char *locators, int timeout_ms, int argc, char **argv)
 {
@@ -46,15 +65,8 @@ cli_registry_list (const char *locators, int timeout_ms, int argc, char **argv)
         return s_help (argc, argv)? 0: 2;
     }
     fg_resolver_t *resolver = fg_resolver_new (locators, timeout_ms);
-    Fogrid__RegistryList list = FOGRID__REGISTRY_LIST__INIT;
-    list.hub_id = (char *) hub_id;
-    fg_env_t request = FOGRID__ENVELOPE__INIT;
-    request.body_case = FOGRID__ENVELOPE__BODY_REGISTRY_LIST;
-    request.registry_list = &list;
     fg_env_t *reply = NULL;
-    fg_error_t rc = fg_resolver_call (resolver, &request, &reply);
-    if (rc == FG_OK && reply->body_case != FOGRID__ENVELOPE__BODY_REGISTRY_REPLY)
-        rc = FG_E_UNEXPECTED;
+    fg_error_t rc = s_list (resolver, hub_id, &reply);
     if (rc) {
         fprintf (stderr, "fogrid: registry: %s\n", rc == FG_E_UNEXPECTED
                  ? "the locator answered something else": fg_resolver_error_text (resolver));
@@ -73,6 +85,28 @@ cli_registry_list (const char *locators, int timeout_ms, int argc, char **argv)
     return 0;
 }
 
+//  The time of a change of hub_id: now, or just after the hub's last
+//  change as the locators show it when that is later (another admin's
+//  clock ahead of ours), so that the change holds (locator/loc_hubs.c).
+static uint64_t
+s_change_time (const char *locators, int timeout_ms, const char *hub_id)
+{
+    uint64_t at_ms = (uint64_t) fg_now_ms ();
+    zlist_t *list = fg_split_list (locators);
+    for (char *locator = (char *) zlist_first (list); locator; locator = (char *) zlist_next (list)) {
+        fg_resolver_t *resolver = fg_resolver_new (locator, timeout_ms);
+        fg_env_t *reply = NULL;
+        if (s_list (resolver, hub_id, &reply) == FG_OK)
+            for (size_t index = 0; index < reply->registry_reply->n_hubs; index++)
+                if (reply->registry_reply->hubs [index]->updated_ms >= at_ms)
+                    at_ms = reply->registry_reply->hubs [index]->updated_ms + 1;
+        fg_msg_free (&reply);
+        fg_resolver_destroy (&resolver);
+    }
+    zlist_destroy (&list);
+    return at_ms;
+}
+
 static const char *s_admin_help =
     "usage: fogrid admin registry ACTION HUB_ID [--hub-key K] [--ledger-key K]\n"
     "                             [--stake N] [--reason TEXT]\n\n"
@@ -86,8 +120,11 @@ static const char *s_admin_help =
     "             fogrid admin wallet shows it): what its wallet statements and\n"
     "             receipts must be signed with; --stake the frozen stake seen.\n"
     "             Left out, each keeps what the registry holds.\n"
-    "the DAO: a key in each locator's locator/admin_keys; the change goes to every\n"
-    "locator listed with -l\n";
+    "the DAO: a key in each locator's locator/admin_keys (-k: its key pair). The\n"
+    "change is signed with that key and sent to every locator listed with -l;\n"
+    "locators with locator/peers pass it on to the others, which check the\n"
+    "signature themselves. Of two changes of a hub the later one holds everywhere:\n"
+    "it is dated after the hub's last change the locators show.\n";
 
 int
 cli_registry_admin (const char *locators, int timeout_ms, int argc, char **argv)
@@ -144,11 +181,17 @@ cli_registry_admin (const char *locators, int timeout_ms, int argc, char **argv)
     set.status = (char *) status;
     set.stake = stake;
     set.reason = (char *) reason;
+    set.at_ms = s_change_time (locators, timeout_ms, hub_id);
+    fg_hub_seal_t seal;
+    if (fg_security_cert () && fg_hub_record_sign (&set, fg_security_cert (), &seal)) {
+        fprintf (stderr, "fogrid: admin registry: cannot sign the change with this key pair\n");
+        return 1;
+    }
     fg_env_t request = FOGRID__ENVELOPE__INIT;
     request.body_case = FOGRID__ENVELOPE__BODY_REGISTRY_SET;
     request.registry_set = &set;
 
-    //  Every locator keeps its own registry: each gets the change
+    //  Each locator listed gets it: one that is down has it from its peers
     zlist_t *list = fg_split_list (locators);
     int rc = zlist_size (list)? 0: 1;
     if (rc)
@@ -159,8 +202,11 @@ cli_registry_admin (const char *locators, int timeout_ms, int argc, char **argv)
         fg_error_t error = fg_resolver_call (resolver, &request, &reply);
         if (error == FG_OK && reply->body_case == FOGRID__ENVELOPE__BODY_REGISTRY_REPLY
         &&  reply->registry_reply->n_hubs == 1) {
-            printf ("%s: %s %s\n", locator, hub_id, status);
-            s_print_hub (reply->registry_reply->hubs [0]);
+            const Fogrid__RegistryHub *hub = reply->registry_reply->hubs [0];
+            printf ("%s: %s %s\n", locator, hub_id, hub->status);
+            s_print_hub (hub);
+            if (hub->updated_ms > set.at_ms)
+                printf ("  (a later change of this hub holds there)\n");
         }
         else {
             fprintf (stderr, "fogrid: admin registry %s %s: %s\n", action, hub_id,

@@ -2,9 +2,11 @@
     cli_registry - the hub registry's commands of the `fogrid` command
     line: `fogrid registry` (anyone) and `fogrid admin registry` (the DAO)
 
-    The registry is kept by each locator (locator/loc_hubs.h). A list asks
-    the first locator that answers; a change is sent to every locator
-    listed (-l), since each keeps its own copy, and says how each answered.
+    The registry is kept by each locator (locator/loc_hubs.h) and shared
+    between locators that name each other in locator/peers. A list asks
+    the first locator that answers; a change is signed with the command
+    line's key pair (fg_hub_record.h) and sent to every locator listed
+    (-l), and says how each answered.
     =========================================================================  */
 #ifndef CLI_REGISTRY_H_INCLUDED
 #define CLI_REGISTRY_H_INCLUDED

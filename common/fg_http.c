@@ -9,6 +9,8 @@
     =========================================================================  */
 #include "fogrid.h"
 #include <microhttpd.h>
+#include <curl/curl.h>
+#include <pthread.h>
 #include <arpa/inet.h>
 #include <sys/select.h>
 
@@ -226,4 +228,78 @@ void
 fg_http_handle (fg_http_t *self)
 {
     MHD_run (self->daemon);
+}
+
+//  --------------------------------------------------------------------------
+//  The client side
+
+#define S_MAX_BODY  (8 * 1024 * 1024)
+
+static pthread_once_t s_curl_once = PTHREAD_ONCE_INIT;
+
+static void
+s_curl_init (void)
+{
+    curl_global_init (CURL_GLOBAL_DEFAULT);
+}
+
+static size_t
+s_collect (char *data, size_t size, size_t count, void *arg)
+{
+    zchunk_t *body = (zchunk_t *) arg;
+    if (zchunk_size (body) + size * count > S_MAX_BODY)
+        return 0;                   //  no page of ours is that big: stop
+    zchunk_extend (body, data, size * count);
+    return size * count;
+}
+
+int
+fg_http_get (const char *url, int timeout_ms, const char *agent, zchunk_t **body_p,
+             char *err, size_t err_size)
+{
+    pthread_once (&s_curl_once, s_curl_init);
+    CURL *curl = curl_easy_init ();
+    if (!curl) {
+        snprintf (err, err_size, "cannot make a curl handle");
+        return -1;
+    }
+    zchunk_t *body = zchunk_new (NULL, 4096);
+    char curl_error [CURL_ERROR_SIZE] = "";
+    curl_easy_setopt (curl, CURLOPT_URL, url);
+    curl_easy_setopt (curl, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) timeout_ms);
+    curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, (long) timeout_ms);
+    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_collect);
+    curl_easy_setopt (curl, CURLOPT_WRITEDATA, body);
+    curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, curl_error);
+    curl_easy_setopt (curl, CURLOPT_USERAGENT, agent);
+    CURLcode result = curl_easy_perform (curl);
+    long status = 0;
+    curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup (curl);
+    int rc = 0;
+    if (result != CURLE_OK) {
+        snprintf (err, err_size, "GET %s: %s", url,
+                  *curl_error? curl_error: curl_easy_strerror (result));
+        rc = -1;
+    }
+    else
+    if (status / 100 != 2) {
+        //  The start of its body, printable, on one line
+        char excerpt [201];
+        size_t shown = zchunk_size (body) < 200? zchunk_size (body): 200;
+        for (size_t index = 0; index < shown; index++) {
+            char c = (char) zchunk_data (body) [index];
+            excerpt [index] = c >= 0x20 && c < 0x7f? c: ' ';
+        }
+        excerpt [shown] = 0;
+        snprintf (err, err_size, "GET %s: HTTP %ld%s%s", url, status, shown? ": ": "", excerpt);
+        rc = -1;
+    }
+    if (rc == 0 && body_p)
+        *body_p = body;
+    else
+        zchunk_destroy (&body);
+    return rc;
 }

@@ -6,7 +6,8 @@
     polls the server's sockets with its ZeroMQ sockets (fg_http_items) and
     calls fg_http_handle, so route handlers run on the actor's thread and
     read its state without locks. Routes are a table, matched in order by
-    exact path or by prefix; only GET and HEAD are served.
+    exact path or by prefix; only GET and HEAD are served. fg_http_get is
+    the client side, for the few places that ask such a page.
     =========================================================================  */
 #ifndef FG_HTTP_H_INCLUDED
 #define FG_HTTP_H_INCLUDED
@@ -51,5 +52,12 @@ void fg_http_reply (fg_http_request_t *request, unsigned status, const char *con
 //  Takes the reference of body.
 void fg_http_reply_json (fg_http_request_t *request, unsigned status, json_t *body);
 void fg_http_reply_error (fg_http_request_t *request, unsigned status, const char *text);
+
+//  A client's GET of url (libcurl, no proxy), within timeout_ms. With
+//  body_p, *body_p gets the body (at most 8 MB; caller destroys).
+//  Returns 0 for a 2xx answer, or -1 with why in err ("GET URL: ..."; for
+//  another status, with the start of its body).
+int fg_http_get (const char *url, int timeout_ms, const char *agent, zchunk_t **body_p,
+                 char *err, size_t err_size);
 
 #endif

@@ -94,6 +94,12 @@ fg_security_public_key (void)
     return s_cert? zcert_public_txt (s_cert): "";
 }
 
+zcert_t *
+fg_security_cert (void)
+{
+    return s_cert;
+}
+
 const char *
 fg_security_locator_key (void)
 {

@@ -32,6 +32,10 @@ bool fg_security_insecure (void);
 //  This process's public key (Z85), or "" when insecure.
 const char *fg_security_public_key (void);
 
+//  This process's key pair (to sign with: fg_hub_record_sign), or NULL
+//  when insecure.
+zcert_t *fg_security_cert (void);
+
 //  The locators' public key from the config, or "".
 const char *fg_security_locator_key (void);
 

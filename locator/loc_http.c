@@ -101,6 +101,62 @@ s_health (void *arg, fg_http_request_t *request)
 }
 
 static void
+s_registry (void *arg, fg_http_request_t *request)
+{
+    loc_http_context_t *context = (loc_http_context_t *) arg;
+    if (!context->hubs) {
+        fg_http_reply_error (request, 404, "this locator keeps no hub registry");
+        return;
+    }
+    Fogrid__RegistryReply *reply = loc_hubs_list (context->hubs, NULL, NULL);
+    if (!reply) {
+        fg_http_reply_error (request, 500, "the registry cannot be read (see the locator's log)");
+        return;
+    }
+    json_t *hubs = json_array ();
+    for (size_t index = 0; index < reply->n_hubs; index++) {
+        const Fogrid__RegistryHub *hub = reply->hubs [index];
+        json_array_append_new (hubs, json_pack ("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I}",
+            "hub_id", hub->hub_id, "status", hub->status, "hub_key", hub->hub_key,
+            "ledger_key", hub->ledger_key, "stake", (json_int_t) hub->stake,
+            "reason", hub->reason, "updated_by", hub->updated_by,
+            "updated_ms", (json_int_t) hub->updated_ms, "created_ms", (json_int_t) hub->created_ms));
+    }
+    loc_hubs_reply_destroy (&reply);
+    fg_http_reply_json (request, 200, json_pack ("{s:s, s:I, s:o, s:o}",
+        "log_id", loc_hubs_log_id (context->hubs),
+        "records", (json_int_t) loc_hubs_records (context->hubs),
+        "hubs", hubs, "peers", loc_peers_json (context->peers)));
+}
+
+//  The hub registry's families: its size, the records it took and refused
+static void
+s_registry_metrics (loc_http_context_t *context, fg_metrics_t *metrics)
+{
+    const loc_hubs_stats_t *stats = loc_hubs_stats (context->hubs);
+    fg_metrics_family (metrics, "fogrid_locator_registry_hubs", "gauge",
+                       "hubs in the hub registry");
+    fg_metrics_sample (metrics, NULL, NULL, (double) loc_hubs_size (context->hubs));
+    fg_metrics_family (metrics, "fogrid_locator_registry_records", "gauge",
+                       "signed changes in the registry's log");
+    fg_metrics_sample (metrics, NULL, NULL, (double) loc_hubs_records (context->hubs));
+    fg_metrics_family (metrics, "fogrid_locator_registry_taken_total", "counter",
+                       "new registry records taken, by where they came from");
+    fg_metrics_sample (metrics, "source", "client", (double) stats->taken_client);
+    fg_metrics_sample (metrics, "source", "peer", (double) stats->taken_peer);
+    fg_metrics_family (metrics, "fogrid_locator_registry_duplicates_total", "counter",
+                       "registry records that were already held (nothing changed)");
+    fg_metrics_sample (metrics, NULL, NULL, (double) stats->duplicates);
+    fg_metrics_family (metrics, "fogrid_locator_registry_refused_total", "counter",
+                       "registry records refused, by reason");
+    fg_metrics_sample (metrics, "reason", "signature", (double) stats->refused_signature);
+    fg_metrics_sample (metrics, "reason", "not_admin", (double) stats->refused_admin);
+    fg_metrics_sample (metrics, "reason", "invalid", (double) stats->refused_invalid);
+    if (context->peers)
+        loc_peers_metrics (context->peers, metrics);
+}
+
+static void
 s_metrics (void *arg, fg_http_request_t *request)
 {
     loc_http_context_t *context = (loc_http_context_t *) arg;
@@ -142,6 +198,8 @@ s_metrics (void *arg, fg_http_request_t *request)
     fg_metrics_family (metrics, "fogrid_locator_dns_queries_total", "counter",
                        "DNS queries answered");
     fg_metrics_sample (metrics, NULL, NULL, (double) stats->dns_queries);
+    if (context->hubs)
+        s_registry_metrics (context, metrics);
     fg_metrics_latency (metrics, "fogrid_locator_resolve_seconds",
                         "time to answer a resolve, from request to LocDone",
                         &stats->resolve_latency);
@@ -157,6 +215,7 @@ static const fg_http_route_t s_routes [] = {
     { "/v1/services", false, s_services },
     { "/v1/services/", true, s_service },
     { "/v1/health", false, s_health },
+    { "/v1/registry", false, s_registry },
     { "/healthz", false, fg_http_ok },
     //  The locator needs nothing else to serve: alive is ready
     { "/readyz", false, fg_http_ok },

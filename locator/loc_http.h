@@ -5,6 +5,8 @@
         GET /v1/services/NAME       one name: protocol, functions, endpoints
                                     (?policy=... orders them as a resolve)
         GET /v1/health              counts and uptime (JSON)
+        GET /v1/registry            the hub registry: its hubs, its log, and
+                                    how far it is in each peer's (JSON)
         GET /healthz, /readyz       "ok" while the locator serves
         GET /metrics                Prometheus text format
 
@@ -13,6 +15,8 @@
     =========================================================================  */
 #ifndef LOC_HTTP_H_INCLUDED
 #define LOC_HTTP_H_INCLUDED
+
+#include "loc_peers.h"
 
 //  What the locator counts, for /metrics (kept by loc_server).
 typedef struct {
@@ -34,6 +38,8 @@ typedef struct {
 typedef struct {
     loc_registry_t *registry;
     loc_stats_t *stats;
+    loc_hubs_t *hubs;           //  the hub registry, or NULL
+    loc_peers_t *peers;         //  its peers, or NULL
 } loc_http_context_t;
 
 //  address: "HOST:PORT". NULL with the reason in err.

@@ -5,36 +5,86 @@
     One SQLite database (WAL), used only by the locator's thread. The
     registry is small (hubs, not miners) and read on each miner's check,
     so every request goes to the database: no cache to keep right. A
-    change and its event row commit together, before the reply: the reply
-    is the DAO's proof that it holds.
+    record, the hub's row and its event row commit together, before the
+    reply: the reply is the DAO's proof that it holds.
 
-    The DAO is who holds a key in locator/admin_keys, as the locator's
-    ROUTER sees the requester (the CurveZMQ handshake proved it). On a
-    plain-text locator there is no key: only `*` lets anyone change it.
-    With several locators each keeps its own registry: `fogrid admin
-    registry` sends each change to every locator listed.
+    The DAO is who holds a key in locator/admin_keys. Each change is a
+    record signed with that key (fg_hub_record.h), so that a locator can
+    check a change it did not see made: locators share records (the log,
+    loc_peers.h) and each checks every one against its own admin keys. A
+    peer locator is a courier, never an authority: one that is broken
+    into can withhold records, but not make, alter or undo one. On a
+    plain-text locator there are no keys: `*` lets anyone change it, and
+    unsigned records count.
+
+    A record is checked, then taken (or refused, and counted):
+
+        check                                   on failure
+        -----                                   ----------
+        its id (SHA-256 of its text) is new     nothing: a duplicate, counted
+        hub id, status, keys, stake, reason     refused: invalid
+        the signature is its signer's           refused: signature
+        (unsigned: only with admin_keys *)
+        the signer is in locator/admin_keys     refused: not_admin
+        from a client: at_ms at most 5 min      refused: invalid (a clock
+          ahead of ours                           that would win for ever)
+        from a client: its hub key is no        refused: invalid
+          other hub's
+
+    A record taken goes in the log (the next seq) and is merged into its
+    hub's row. Each field is a last-writer-wins register whose order is
+    (at_ms, signer, id), compared as one text:
+
+        field                       set by                  holds the value of
+        -----                       ------                  ------------------
+        status, reason,             every record            the highest record
+        updated_by, updated_ms
+        hub_key                     records that name one   the highest of those
+        ledger_key                  records that name one   the highest of those
+        stake                       records with stake >= 0 the highest of those
+        created_ms                  every record            the lowest at_ms
+
+    So the merge is commutative, associative and idempotent: every
+    locator that holds the same records holds the same registry, whatever
+    order they came in and however often. An older record never undoes a
+    newer one (a blacklisting stays when an earlier "registered" arrives
+    late); of two changes made on either side of a partition, the later
+    (by the DAO's clocks; the command line makes each change later than
+    the hub's last) wins everywhere. Rows from before records existed
+    hold order "" in every field: any record wins over them.
 
     Tables:
         hubs (hub_id, hub_key, ledger_key, status, stake, reason,
-              updated_by, created_ms, updated_ms)
+              updated_by, created_ms, updated_ms, status_at, hub_key_at,
+              ledger_key_at, stake_at)
         hub_events (seq, hub_id, at_ms, from_status, to_status, hub_key,
                     ledger_key, stake, by_key, reason)
+        records (seq, id, the record's fields, received_ms, source)
+        peers (endpoint, log_id, cursor, updated_ms)
+        meta (name, value): log_id
     =========================================================================  */
 #include "fogrid.h"
+#include "fg_hub_record.h"
 #include "loc_hubs.h"
 #include <sqlite3.h>
+#include <sodium.h>
 #include <ctype.h>
 #include <errno.h>
 #include <sys/stat.h>
 
 #define S_MAX_REASON    200
 #define S_MAX_HUBS      10000       //  in one reply
+#define S_MAX_SYNC      200         //  records in one RegistryRecords
+#define S_MAX_SKEW_MS   (5 * 60 * 1000)
+#define S_ORDER_SIZE    140         //  "%020 at_ms signer id"
 
 struct _loc_hubs_t {
     sqlite3 *db;                //  the open database, NULL while none exists
     char *path;                 //  its file
     zcertstore_t *admin_store;  //  admin keys from a directory, or NULL
     zlist_t *admin_list;        //  admin keys given as text ("*" = anyone)
+    char log_id [33];           //  this database's log, "" while none exists
+    loc_hubs_stats_t stats;
 };
 
 static const char *s_schema =
@@ -47,14 +97,36 @@ static const char *s_schema =
     "  reason TEXT NOT NULL DEFAULT '',"
     "  updated_by TEXT NOT NULL DEFAULT '',"
     "  created_ms INTEGER NOT NULL,"
-    "  updated_ms INTEGER NOT NULL);"
+    "  updated_ms INTEGER NOT NULL,"
+    "  status_at TEXT NOT NULL DEFAULT '',"
+    "  hub_key_at TEXT NOT NULL DEFAULT '',"
+    "  ledger_key_at TEXT NOT NULL DEFAULT '',"
+    "  stake_at TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX IF NOT EXISTS hubs_by_key ON hubs (hub_key);"
     "CREATE TABLE IF NOT EXISTS hub_events ("
     "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  hub_id TEXT NOT NULL, at_ms INTEGER NOT NULL,"
     "  from_status TEXT NOT NULL, to_status TEXT NOT NULL,"
     "  hub_key TEXT NOT NULL, ledger_key TEXT NOT NULL, stake INTEGER NOT NULL,"
-    "  by_key TEXT NOT NULL, reason TEXT NOT NULL);";
+    "  by_key TEXT NOT NULL, reason TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS records ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  hub_id TEXT NOT NULL, status TEXT NOT NULL, hub_key TEXT NOT NULL,"
+    "  ledger_key TEXT NOT NULL, stake INTEGER NOT NULL, reason TEXT NOT NULL,"
+    "  at_ms INTEGER NOT NULL, signer TEXT NOT NULL, sign_key TEXT NOT NULL,"
+    "  signature TEXT NOT NULL, received_ms INTEGER NOT NULL, source TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS peers ("
+    "  endpoint TEXT PRIMARY KEY, log_id TEXT NOT NULL, cursor INTEGER NOT NULL,"
+    "  updated_ms INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);";
+
+//  The merge's columns, added to a hubs table from before records
+static const char *s_upgrade =
+    "ALTER TABLE hubs ADD COLUMN status_at TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE hubs ADD COLUMN hub_key_at TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE hubs ADD COLUMN ledger_key_at TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE hubs ADD COLUMN stake_at TEXT NOT NULL DEFAULT '';";
 
 //  --------------------------------------------------------------------------
 //  Checks
@@ -141,6 +213,45 @@ s_exec (loc_hubs_t *self, const char *sql, char *err, size_t err_size)
     return 0;
 }
 
+static const char *
+s_column (sqlite3_stmt *stmt, int index)
+{
+    const char *text = (const char *) sqlite3_column_text (stmt, index);
+    return text? text: "";
+}
+
+static void
+s_bind (sqlite3_stmt *stmt, int index, const char *text)
+{
+    sqlite3_bind_text (stmt, index, text? text: "", -1, SQLITE_TRANSIENT);
+}
+
+//  Reads this database's log id, making it the first time.
+static int
+s_log_id_load (loc_hubs_t *self, char *err, size_t err_size)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2 (self->db, "SELECT value FROM meta WHERE name = 'log_id'", -1,
+                            &stmt, NULL) != SQLITE_OK)
+        return s_fail (self, "log id", err, err_size);
+    if (sqlite3_step (stmt) == SQLITE_ROW)
+        snprintf (self->log_id, sizeof self->log_id, "%s", s_column (stmt, 0));
+    sqlite3_finalize (stmt);
+    if (*self->log_id)
+        return 0;
+    byte bytes [16];
+    randombytes_buf (bytes, sizeof bytes);
+    sodium_bin2hex (self->log_id, sizeof self->log_id, bytes, sizeof bytes);
+    char sql [128];
+    snprintf (sql, sizeof sql, "INSERT INTO meta (name, value) VALUES ('log_id', '%s')",
+              self->log_id);
+    if (s_exec (self, sql, err, err_size)) {
+        self->log_id [0] = 0;
+        return -1;
+    }
+    return 0;
+}
+
 //  Opens (or makes) the database. Returns 0 or -1.
 static int
 s_open (loc_hubs_t *self, char *err, size_t err_size)
@@ -154,9 +265,19 @@ s_open (loc_hubs_t *self, char *err, size_t err_size)
         return -1;
     }
     sqlite3_busy_timeout (self->db, 5000);
-    if (s_exec (self, "PRAGMA journal_mode=WAL", err, err_size)
-    ||  s_exec (self, "PRAGMA synchronous=NORMAL", err, err_size)
-    ||  s_exec (self, s_schema, err, err_size)) {
+    sqlite3_stmt *probe = NULL;
+    int rc = s_exec (self, "PRAGMA journal_mode=WAL", err, err_size)
+          || s_exec (self, "PRAGMA synchronous=NORMAL", err, err_size)
+          || s_exec (self, s_schema, err, err_size);
+    if (rc == 0 && sqlite3_prepare_v2 (self->db, "SELECT status_at FROM hubs LIMIT 0", -1,
+                                       &probe, NULL) != SQLITE_OK) {
+        zsys_notice ("locator: registry %s: adding the columns of signed records", self->path);
+        rc = s_exec (self, s_upgrade, err, err_size);
+    }
+    sqlite3_finalize (probe);
+    if (rc == 0)
+        rc = s_log_id_load (self, err, err_size);
+    if (rc) {
         sqlite3_close (self->db);
         self->db = NULL;
         return -1;
@@ -216,17 +337,16 @@ loc_hubs_is_admin (loc_hubs_t *self, const char *key)
     return self->admin_store && key && *key && zcertstore_lookup (self->admin_store, key);
 }
 
-static const char *
-s_column (sqlite3_stmt *stmt, int index)
+const char *
+loc_hubs_log_id (loc_hubs_t *self)
 {
-    const char *text = (const char *) sqlite3_column_text (stmt, index);
-    return text? text: "";
+    return self->log_id;
 }
 
-static void
-s_bind (sqlite3_stmt *stmt, int index, const char *text)
+const loc_hubs_stats_t *
+loc_hubs_stats (loc_hubs_t *self)
 {
-    sqlite3_bind_text (stmt, index, text? text: "", -1, SQLITE_TRANSIENT);
+    return &self->stats;
 }
 
 //  --------------------------------------------------------------------------
@@ -320,25 +440,37 @@ loc_hubs_list (loc_hubs_t *self, const char *hub_id, const char *hub_key)
     return reply;
 }
 
-size_t
-loc_hubs_size (loc_hubs_t *self)
+static size_t
+s_count (loc_hubs_t *self, const char *sql)
 {
     sqlite3_stmt *stmt = NULL;
     size_t size = 0;
     if (self->db
-    &&  sqlite3_prepare_v2 (self->db, "SELECT count(*) FROM hubs", -1, &stmt, NULL) == SQLITE_OK
+    &&  sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) == SQLITE_OK
     &&  sqlite3_step (stmt) == SQLITE_ROW)
         size = (size_t) sqlite3_column_int64 (stmt, 0);
     sqlite3_finalize (stmt);
     return size;
 }
 
-//  --------------------------------------------------------------------------
-//  Changing
+size_t
+loc_hubs_size (loc_hubs_t *self)
+{
+    return s_count (self, "SELECT count(*) FROM hubs");
+}
 
-//  Checks a change's fields. Returns FG_OK or FG_E_INVALID with why.
+size_t
+loc_hubs_records (loc_hubs_t *self)
+{
+    return s_count (self, "SELECT count(*) FROM records");
+}
+
+//  --------------------------------------------------------------------------
+//  Checking a record
+
+//  Checks a record's fields. Returns FG_OK or FG_E_INVALID with why.
 static fg_error_t
-s_check_set (const Fogrid__RegistrySet *set, char *why, size_t why_size)
+s_check_fields (const Fogrid__RegistrySet *set, char *why, size_t why_size)
 {
     if (!s_hub_id_valid (set->hub_id))
         snprintf (why, why_size, "'%.64s' is not a hub id (1..63 printable characters, no "
@@ -364,22 +496,137 @@ s_check_set (const Fogrid__RegistrySet *set, char *why, size_t why_size)
     if (!*set->reason && !streq (set->status, "registered"))
         snprintf (why, why_size, "a reason is required to mark a hub %s", set->status);
     else
+    if (set->at_ms == 0 || set->at_ms > (uint64_t) INT64_MAX)
+        snprintf (why, why_size, "the change carries no time (at_ms)");
+    else
+    if (*set->signer && !s_z85_valid (set->signer))
+        snprintf (why, why_size, "the signer is not a CurveZMQ public key");
+    else
         return FG_OK;
     return FG_E_INVALID;
 }
 
-//  The hub's row as it is, or NULL when it is not in the registry.
-static Fogrid__RegistryHub *
-s_hub_get (loc_hubs_t *self, const char *hub_id)
+//  The checks every record passes, wherever it came from. Counts the
+//  refusals. Returns FG_OK, FG_E_INVALID or FG_E_DENIED with why.
+static fg_error_t
+s_check_record (loc_hubs_t *self, const Fogrid__RegistrySet *record, char *why, size_t why_size)
 {
-    Fogrid__RegistryReply *reply = loc_hubs_list (self, hub_id, NULL);
-    Fogrid__RegistryHub *hub = NULL;
-    if (reply && reply->n_hubs == 1) {
-        hub = reply->hubs [0];
-        reply->n_hubs = 0;
+    fg_error_t rc = s_check_fields (record, why, why_size);
+    if (rc) {
+        self->stats.refused_invalid++;
+        return rc;
     }
-    loc_hubs_reply_destroy (&reply);
-    return hub;
+    if (!fg_hub_record_signed (record)) {
+        if (loc_hubs_is_admin (self, ""))
+            return FG_OK;           //  admin_keys `*`: anyone, unsigned too
+        snprintf (why, why_size, "only the DAO may change the hub registry, with a signed change "
+                  "(this one is not signed: is security/insecure set, or is the command line "
+                  "older than the locator?)");
+        self->stats.refused_signature++;
+        return FG_E_DENIED;
+    }
+    char text [200];
+    if (fg_hub_record_verify (record, text, sizeof text)) {
+        snprintf (why, why_size, "the change's signature does not hold: %s", text);
+        self->stats.refused_signature++;
+        return FG_E_DENIED;
+    }
+    if (!loc_hubs_is_admin (self, record->signer)) {
+        snprintf (why, why_size, "only the DAO may change the hub registry: key %.12s... is not "
+                  "in the locator's locator/admin_keys", record->signer);
+        self->stats.refused_admin++;
+        return FG_E_DENIED;
+    }
+    return FG_OK;
+}
+
+//  --------------------------------------------------------------------------
+//  Merging a record into its hub
+
+//  A hub's row with the orders of its fields (the merge's state).
+typedef struct {
+    bool exists;
+    char hub_key [41];
+    char ledger_key [65];
+    char status [16];
+    int64_t stake;
+    char reason [S_MAX_REASON + 1];
+    char updated_by [41];
+    int64_t created_ms;
+    int64_t updated_ms;
+    char status_at [S_ORDER_SIZE];
+    char hub_key_at [S_ORDER_SIZE];
+    char ledger_key_at [S_ORDER_SIZE];
+    char stake_at [S_ORDER_SIZE];
+} s_row_t;
+
+//  Reads hub_id's row into row (row->exists false when there is none).
+//  Returns 0 or -1.
+static int
+s_row_get (loc_hubs_t *self, const char *hub_id, s_row_t *row)
+{
+    memset (row, 0, sizeof *row);
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2 (self->db,
+            "SELECT hub_key, ledger_key, status, stake, reason, updated_by, created_ms, "
+            "updated_ms, status_at, hub_key_at, ledger_key_at, stake_at FROM hubs "
+            "WHERE hub_id = ?1", -1, &stmt, NULL) != SQLITE_OK)
+        return -1;
+    s_bind (stmt, 1, hub_id);
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW) {
+        row->exists = true;
+        snprintf (row->hub_key, sizeof row->hub_key, "%s", s_column (stmt, 0));
+        snprintf (row->ledger_key, sizeof row->ledger_key, "%s", s_column (stmt, 1));
+        snprintf (row->status, sizeof row->status, "%s", s_column (stmt, 2));
+        row->stake = sqlite3_column_int64 (stmt, 3);
+        snprintf (row->reason, sizeof row->reason, "%s", s_column (stmt, 4));
+        snprintf (row->updated_by, sizeof row->updated_by, "%s", s_column (stmt, 5));
+        row->created_ms = sqlite3_column_int64 (stmt, 6);
+        row->updated_ms = sqlite3_column_int64 (stmt, 7);
+        snprintf (row->status_at, sizeof row->status_at, "%s", s_column (stmt, 8));
+        snprintf (row->hub_key_at, sizeof row->hub_key_at, "%s", s_column (stmt, 9));
+        snprintf (row->ledger_key_at, sizeof row->ledger_key_at, "%s", s_column (stmt, 10));
+        snprintf (row->stake_at, sizeof row->stake_at, "%s", s_column (stmt, 11));
+    }
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE? 0: -1;
+}
+
+//  Merges record (whose order is order) into row, by the table above.
+//  Returns true when the row changed.
+static bool
+s_merge (s_row_t *row, const Fogrid__RegistrySet *record, const char *order)
+{
+    s_row_t before = *row;
+    int64_t at_ms = (int64_t) record->at_ms;
+    if (!row->exists || at_ms < row->created_ms)
+        row->created_ms = at_ms;
+    row->exists = true;
+    if (strcmp (order, row->status_at) > 0) {
+        snprintf (row->status, sizeof row->status, "%s", record->status);
+        snprintf (row->reason, sizeof row->reason, "%s", record->reason);
+        snprintf (row->updated_by, sizeof row->updated_by, "%s",
+                  *record->signer? record->signer: "anonymous");
+        row->updated_ms = at_ms;
+        snprintf (row->status_at, sizeof row->status_at, "%s", order);
+    }
+    if (*record->hub_key && strcmp (order, row->hub_key_at) > 0) {
+        snprintf (row->hub_key, sizeof row->hub_key, "%s", record->hub_key);
+        snprintf (row->hub_key_at, sizeof row->hub_key_at, "%s", order);
+    }
+    if (*record->ledger_key && strcmp (order, row->ledger_key_at) > 0) {
+        snprintf (row->ledger_key, sizeof row->ledger_key, "%s", record->ledger_key);
+        snprintf (row->ledger_key_at, sizeof row->ledger_key_at, "%s", order);
+    }
+    if (record->stake >= 0 && strcmp (order, row->stake_at) > 0) {
+        row->stake = record->stake;
+        snprintf (row->stake_at, sizeof row->stake_at, "%s", order);
+    }
+    return !before.exists || !streq (before.status, row->status)
+        || !streq (before.reason, row->reason) || !streq (before.hub_key, row->hub_key)
+        || !streq (before.ledger_key, row->ledger_key) || before.stake != row->stake
+        || before.updated_ms != row->updated_ms || before.created_ms != row->created_ms;
 }
 
 //  The id of another hub that holds key, into other ("" when none).
@@ -394,88 +641,338 @@ s_key_holder (loc_hubs_t *self, const char *key, const char *hub_id, char *other
     loc_hubs_reply_destroy (&reply);
 }
 
+//  True when the log holds the record with this id.
+static bool
+s_held (loc_hubs_t *self, const char *id)
+{
+    sqlite3_stmt *stmt = NULL;
+    bool held = sqlite3_prepare_v2 (self->db, "SELECT 1 FROM records WHERE id = ?1", -1, &stmt,
+                                    NULL) == SQLITE_OK;
+    if (held) {
+        s_bind (stmt, 1, id);
+        held = sqlite3_step (stmt) == SQLITE_ROW;
+    }
+    sqlite3_finalize (stmt);
+    return held;
+}
+
+static int
+s_record_insert (loc_hubs_t *self, const Fogrid__RegistrySet *record, const char *id,
+                 const char *source)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2 (self->db,
+            "INSERT INTO records (id, hub_id, status, hub_key, ledger_key, stake, reason, at_ms, "
+            "signer, sign_key, signature, received_ms, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+            "?7, ?8, ?9, ?10, ?11, ?12, ?13)", -1, &stmt, NULL) == SQLITE_OK) {
+        s_bind (stmt, 1, id);
+        s_bind (stmt, 2, record->hub_id);
+        s_bind (stmt, 3, record->status);
+        s_bind (stmt, 4, record->hub_key);
+        s_bind (stmt, 5, record->ledger_key);
+        sqlite3_bind_int64 (stmt, 6, record->stake);
+        s_bind (stmt, 7, record->reason);
+        sqlite3_bind_int64 (stmt, 8, (int64_t) record->at_ms);
+        s_bind (stmt, 9, record->signer);
+        s_bind (stmt, 10, record->sign_key);
+        s_bind (stmt, 11, record->signature);
+        sqlite3_bind_int64 (stmt, 12, fg_now_ms ());
+        s_bind (stmt, 13, source);
+        rc = sqlite3_step (stmt) == SQLITE_DONE? 0: -1;
+    }
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
+static int
+s_row_write (loc_hubs_t *self, const char *hub_id, const s_row_t *row, const char *from)
+{
+    sqlite3_stmt *upsert = NULL, *event = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2 (self->db,
+            "INSERT INTO hubs (hub_id, hub_key, ledger_key, status, stake, reason, updated_by, "
+            "created_ms, updated_ms, status_at, hub_key_at, ledger_key_at, stake_at) VALUES "
+            "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+            "ON CONFLICT (hub_id) DO UPDATE SET hub_key = ?2, ledger_key = ?3, status = ?4, "
+            "stake = ?5, reason = ?6, updated_by = ?7, created_ms = ?8, updated_ms = ?9, "
+            "status_at = ?10, hub_key_at = ?11, ledger_key_at = ?12, stake_at = ?13",
+            -1, &upsert, NULL) == SQLITE_OK
+    &&  sqlite3_prepare_v2 (self->db,
+            "INSERT INTO hub_events (hub_id, at_ms, from_status, to_status, hub_key, "
+            "ledger_key, stake, by_key, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            -1, &event, NULL) == SQLITE_OK) {
+        s_bind (upsert, 1, hub_id);
+        s_bind (upsert, 2, row->hub_key);
+        s_bind (upsert, 3, row->ledger_key);
+        s_bind (upsert, 4, row->status);
+        sqlite3_bind_int64 (upsert, 5, row->stake);
+        s_bind (upsert, 6, row->reason);
+        s_bind (upsert, 7, row->updated_by);
+        sqlite3_bind_int64 (upsert, 8, row->created_ms);
+        sqlite3_bind_int64 (upsert, 9, row->updated_ms);
+        s_bind (upsert, 10, row->status_at);
+        s_bind (upsert, 11, row->hub_key_at);
+        s_bind (upsert, 12, row->ledger_key_at);
+        s_bind (upsert, 13, row->stake_at);
+        s_bind (event, 1, hub_id);
+        sqlite3_bind_int64 (event, 2, row->updated_ms);
+        s_bind (event, 3, from);
+        s_bind (event, 4, row->status);
+        s_bind (event, 5, row->hub_key);
+        s_bind (event, 6, row->ledger_key);
+        sqlite3_bind_int64 (event, 7, row->stake);
+        s_bind (event, 8, row->updated_by);
+        s_bind (event, 9, row->reason);
+        if (sqlite3_step (upsert) == SQLITE_DONE && sqlite3_step (event) == SQLITE_DONE)
+            rc = 0;
+    }
+    sqlite3_finalize (upsert);
+    sqlite3_finalize (event);
+    return rc;
+}
+
+//  Stores a checked record and merges it, in one transaction. With
+//  origin (a client's change), refuses a hub key another hub holds.
+//  *fresh: the record was new.
+static fg_error_t
+s_take (loc_hubs_t *self, const Fogrid__RegistrySet *record, const char *source, bool origin,
+        bool *fresh, char *why, size_t why_size)
+{
+    *fresh = false;
+    if (s_open (self, why, why_size))
+        return FG_E_INTERNAL;
+    char id [65], order [S_ORDER_SIZE];
+    fg_hub_record_id (record, id);
+    snprintf (order, sizeof order, "%020" PRIu64 " %s %s", record->at_ms, record->signer, id);
+    if (s_exec (self, "BEGIN IMMEDIATE", why, why_size))
+        return FG_E_INTERNAL;
+    fg_error_t rc = FG_E_INTERNAL;
+    s_row_t row;
+    if (s_held (self, id)) {
+        self->stats.duplicates++;
+        rc = FG_OK;
+    }
+    else
+    if (s_row_get (self, record->hub_id, &row) == 0) {
+        s_row_t merged = row;
+        bool changed = s_merge (&merged, record, order);
+        char other [64] = "";
+        if (origin && *merged.hub_key && !streq (merged.hub_key, row.hub_key))
+            s_key_holder (self, merged.hub_key, record->hub_id, other, sizeof other);
+        if (*other) {
+            snprintf (why, why_size, "the hub key %.12s... belongs to hub %s in the registry: a "
+                      "key names one hub", merged.hub_key, other);
+            self->stats.refused_invalid++;
+            rc = FG_E_INVALID;
+        }
+        else
+        if (s_record_insert (self, record, id, source) == 0
+        &&  (!changed || s_row_write (self, record->hub_id, &merged,
+                                      row.exists? row.status: "none") == 0)) {
+            rc = FG_OK;
+            *fresh = true;
+            if (changed && !streq (merged.status, row.exists? row.status: "none"))
+                zsys_notice ("registry: hub %s: %s -> %s by %.12s...%s%s (stake %" PRId64
+                             ", from %s)", record->hub_id, row.exists? row.status: "none",
+                             merged.status, merged.updated_by, *merged.reason? ": ": "",
+                             merged.reason, merged.stake, source);
+            else
+            if (changed)
+                zsys_notice ("registry: hub %s %s: keys or stake changed by %.12s... (from %s)",
+                             record->hub_id, merged.status, merged.updated_by, source);
+            else
+                zsys_info ("registry: hub %s: a change by %.12s... older than what holds, kept "
+                           "in the log only (from %s)", record->hub_id,
+                           *record->signer? record->signer: "anonymous", source);
+        }
+    }
+    char text [300];
+    if (rc == FG_OK && s_exec (self, "COMMIT", text, sizeof text) == 0)
+        return FG_OK;
+    if (rc != FG_E_INVALID) {
+        s_fail (self, "change", text, sizeof text);
+        snprintf (why, why_size, "the locator could not write its registry (see its log)");
+        rc = FG_E_INTERNAL;
+        *fresh = false;
+    }
+    s_exec (self, "ROLLBACK", text, sizeof text);
+    return rc;
+}
+
 fg_error_t
 loc_hubs_set (loc_hubs_t *self, const char *key, const Fogrid__RegistrySet *set,
               int64_t now_ms, char *why, size_t why_size)
 {
-    if (!loc_hubs_is_admin (self, key)) {
-        snprintf (why, why_size, "only the DAO may change the hub registry: this key is not in "
-                  "the locator's locator/admin_keys");
-        return FG_E_DENIED;
-    }
-    fg_error_t rc = s_check_set (set, why, why_size);
+    Fogrid__RegistrySet record = *set;
+    //  An unsigned change (admin_keys *) may leave the time to us
+    if (record.at_ms == 0 && !fg_hub_record_signed (&record))
+        record.at_ms = (uint64_t) now_ms;
+    fg_error_t rc = s_check_record (self, &record, why, why_size);
     if (rc)
         return rc;
-    if (s_open (self, why, why_size))
-        return FG_E_INTERNAL;
-    Fogrid__RegistryHub *old = s_hub_get (self, set->hub_id);
-    const char *hub_key = *set->hub_key? set->hub_key: old? old->hub_key: "";
-    const char *ledger_key = *set->ledger_key? set->ledger_key: old? old->ledger_key: "";
-    int64_t stake = set->stake >= 0? set->stake: old? old->stake: 0;
-    const char *from = old? old->status: "none";
-    char other [64];
-    if (*hub_key)
-        s_key_holder (self, hub_key, set->hub_id, other, sizeof other);
-    if (*hub_key && *other) {
-        snprintf (why, why_size, "the hub key %.12s... belongs to hub %s in the registry: a key "
-                  "names one hub", hub_key, other);
-        s_hub_destroy (&old);
+    if (record.at_ms > (uint64_t) (now_ms + S_MAX_SKEW_MS)) {
+        snprintf (why, why_size, "the change is dated %" PRIu64 " s ahead of the locator's clock: "
+                  "check the clock of the machine that made it",
+                  (record.at_ms - (uint64_t) now_ms) / 1000);
+        self->stats.refused_invalid++;
         return FG_E_INVALID;
     }
-    if (old && streq (old->status, set->status) && streq (old->hub_key, hub_key)
-    &&  streq (old->ledger_key, ledger_key) && old->stake == stake
-    &&  (!*set->reason || streq (old->reason, set->reason))) {
-        s_hub_destroy (&old);
-        return FG_OK;           //  nothing changes: a retry
+    char source [64];
+    snprintf (source, sizeof source, "client %.12s...", key && *key? key: "anonymous");
+    bool fresh;
+    rc = s_take (self, &record, source, true, &fresh, why, why_size);
+    if (rc == FG_OK && fresh)
+        self->stats.taken_client++;
+    return rc;
+}
+
+fg_error_t
+loc_hubs_apply (loc_hubs_t *self, const Fogrid__RegistrySet *record, const char *source,
+                bool *fresh, char *why, size_t why_size)
+{
+    *fresh = false;
+    fg_error_t rc = s_check_record (self, record, why, why_size);
+    if (rc)
+        return rc;
+    rc = s_take (self, record, source, false, fresh, why, why_size);
+    if (rc == FG_OK && *fresh)
+        self->stats.taken_peer++;
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  The log, for peers
+
+static void
+s_record_free (Fogrid__RegistrySet *record)
+{
+    if (record) {
+        free (record->hub_id);
+        free (record->status);
+        free (record->hub_key);
+        free (record->ledger_key);
+        free (record->reason);
+        free (record->signer);
+        free (record->sign_key);
+        free (record->signature);
+        free (record);
     }
-    sqlite3_stmt *upsert = NULL, *event = NULL;
-    rc = FG_E_INTERNAL;
-    if (s_exec (self, "BEGIN IMMEDIATE", why, why_size) == 0) {
-        if (sqlite3_prepare_v2 (self->db,
-                "INSERT INTO hubs (hub_id, hub_key, ledger_key, status, stake, reason, updated_by, "
-                "created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) "
-                "ON CONFLICT (hub_id) DO UPDATE SET hub_key = ?2, ledger_key = ?3, status = ?4, "
-                "stake = ?5, reason = ?6, updated_by = ?7, updated_ms = ?8", -1, &upsert, NULL)
-            == SQLITE_OK
-        &&  sqlite3_prepare_v2 (self->db,
-                "INSERT INTO hub_events (hub_id, at_ms, from_status, to_status, hub_key, "
-                "ledger_key, stake, by_key, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                -1, &event, NULL) == SQLITE_OK) {
-            const char *by = key && *key? key: "anonymous";
-            s_bind (upsert, 1, set->hub_id);
-            s_bind (upsert, 2, hub_key);
-            s_bind (upsert, 3, ledger_key);
-            s_bind (upsert, 4, set->status);
-            sqlite3_bind_int64 (upsert, 5, stake);
-            s_bind (upsert, 6, set->reason);
-            s_bind (upsert, 7, by);
-            sqlite3_bind_int64 (upsert, 8, now_ms);
-            s_bind (event, 1, set->hub_id);
-            sqlite3_bind_int64 (event, 2, now_ms);
-            s_bind (event, 3, from);
-            s_bind (event, 4, set->status);
-            s_bind (event, 5, hub_key);
-            s_bind (event, 6, ledger_key);
-            sqlite3_bind_int64 (event, 7, stake);
-            s_bind (event, 8, by);
-            s_bind (event, 9, set->reason);
-            if (sqlite3_step (upsert) == SQLITE_DONE && sqlite3_step (event) == SQLITE_DONE
-            &&  s_exec (self, "COMMIT", why, why_size) == 0)
-                rc = FG_OK;
+}
+
+void
+loc_hubs_records_destroy (Fogrid__RegistryRecords **records_p)
+{
+    Fogrid__RegistryRecords *records = *records_p;
+    if (records) {
+        for (size_t index = 0; index < records->n_entries; index++) {
+            s_record_free (records->entries [index]->record);
+            free (records->entries [index]);
         }
-        if (rc != FG_OK) {
-            s_fail (self, "change", why, why_size);
-            s_exec (self, "ROLLBACK", why, why_size);
-            snprintf (why, why_size, "the locator could not write its registry (see its log)");
+        free (records->entries);
+        free (records->log_id);
+        free (records);
+        *records_p = NULL;
+    }
+}
+
+Fogrid__RegistryRecords *
+loc_hubs_log_read (loc_hubs_t *self, const char *log_id, uint64_t after, uint32_t max)
+{
+    Fogrid__RegistryRecords *records = (Fogrid__RegistryRecords *) zmalloc (sizeof *records);
+    fogrid__registry_records__init (records);
+    records->log_id = strdup (self->log_id);
+    if (!self->db)
+        return records;
+    if (!log_id || !streq (log_id, self->log_id))
+        after = 0;                  //  a cursor in another log: from the start
+    if (max == 0 || max > S_MAX_SYNC)
+        max = S_MAX_SYNC;
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2 (self->db,
+            "SELECT seq, hub_id, status, hub_key, ledger_key, stake, reason, at_ms, signer, "
+            "sign_key, signature FROM records WHERE seq > ?1 ORDER BY seq LIMIT ?2", -1, &stmt,
+            NULL) != SQLITE_OK) {
+        char err [300];
+        s_fail (self, "log", err, sizeof err);
+        loc_hubs_records_destroy (&records);
+        return NULL;
+    }
+    sqlite3_bind_int64 (stmt, 1, (int64_t) (after > INT64_MAX? INT64_MAX: after));
+    sqlite3_bind_int (stmt, 2, (int) max + 1);
+    records->entries = (Fogrid__RegistryLogEntry **) zmalloc (sizeof (void *) * max);
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        if (records->n_entries == max) {
+            records->more = true;
+            continue;
+        }
+        Fogrid__RegistryLogEntry *entry = (Fogrid__RegistryLogEntry *) zmalloc (sizeof *entry);
+        fogrid__registry_log_entry__init (entry);
+        Fogrid__RegistrySet *record = (Fogrid__RegistrySet *) zmalloc (sizeof *record);
+        fogrid__registry_set__init (record);
+        entry->seq = (uint64_t) sqlite3_column_int64 (stmt, 0);
+        record->hub_id = strdup (s_column (stmt, 1));
+        record->status = strdup (s_column (stmt, 2));
+        record->hub_key = strdup (s_column (stmt, 3));
+        record->ledger_key = strdup (s_column (stmt, 4));
+        record->stake = sqlite3_column_int64 (stmt, 5);
+        record->reason = strdup (s_column (stmt, 6));
+        record->at_ms = (uint64_t) sqlite3_column_int64 (stmt, 7);
+        record->signer = strdup (s_column (stmt, 8));
+        record->sign_key = strdup (s_column (stmt, 9));
+        record->signature = strdup (s_column (stmt, 10));
+        entry->record = record;
+        records->entries [records->n_entries++] = entry;
+    }
+    sqlite3_finalize (stmt);
+    if (rc != SQLITE_DONE) {
+        char err [300];
+        s_fail (self, "log", err, sizeof err);
+        loc_hubs_records_destroy (&records);
+    }
+    return records;
+}
+
+void
+loc_hubs_cursor_get (loc_hubs_t *self, const char *peer, char *log_id, uint64_t *cursor)
+{
+    log_id [0] = 0;
+    *cursor = 0;
+    sqlite3_stmt *stmt = NULL;
+    if (self->db
+    &&  sqlite3_prepare_v2 (self->db, "SELECT log_id, cursor FROM peers WHERE endpoint = ?1",
+                            -1, &stmt, NULL) == SQLITE_OK) {
+        s_bind (stmt, 1, peer);
+        if (sqlite3_step (stmt) == SQLITE_ROW) {
+            snprintf (log_id, 33, "%s", s_column (stmt, 0));
+            *cursor = (uint64_t) sqlite3_column_int64 (stmt, 1);
         }
     }
-    sqlite3_finalize (upsert);
-    sqlite3_finalize (event);
-    if (rc == FG_OK)
-        zsys_notice ("registry: hub %s: %s -> %s by %.12s...%s%s (stake %" PRId64 ")", set->hub_id,
-                     from, set->status, key && *key? key: "anonymous", *set->reason? ": ": "",
-                     set->reason, stake);
-    s_hub_destroy (&old);
+    sqlite3_finalize (stmt);
+}
+
+int
+loc_hubs_cursor_set (loc_hubs_t *self, const char *peer, const char *log_id, uint64_t cursor)
+{
+    char err [300];
+    if (s_open (self, err, sizeof err))
+        return -1;
+    sqlite3_stmt *stmt = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2 (self->db,
+            "INSERT INTO peers (endpoint, log_id, cursor, updated_ms) VALUES (?1, ?2, ?3, ?4) "
+            "ON CONFLICT (endpoint) DO UPDATE SET log_id = ?2, cursor = ?3, updated_ms = ?4",
+            -1, &stmt, NULL) == SQLITE_OK) {
+        s_bind (stmt, 1, peer);
+        s_bind (stmt, 2, log_id);
+        sqlite3_bind_int64 (stmt, 3, (int64_t) (cursor > INT64_MAX? INT64_MAX: cursor));
+        sqlite3_bind_int64 (stmt, 4, fg_now_ms ());
+        rc = sqlite3_step (stmt) == SQLITE_DONE? 0: -1;
+    }
+    sqlite3_finalize (stmt);
+    if (rc)
+        s_fail (self, "peer cursor", err, sizeof err);
     return rc;
 }
 
@@ -512,7 +1009,7 @@ loc_hubs_handle (loc_hubs_t *self, zsock_t *router, zframe_t *peer, uint64_t seq
     }
     if (env->body_case == FOGRID__ENVELOPE__BODY_REGISTRY_SET) {
         Fogrid__RegistrySet *request = env->registry_set;
-        char why [300];
+        char why [300] = "";
         fg_error_t rc = loc_hubs_set (self, key, request, fg_now_ms (), why, sizeof why);
         if (rc) {
             zsys_warning ("registry: refused %.12s...'s change of hub %.63s to %.16s: %s",
@@ -526,6 +1023,22 @@ loc_hubs_handle (loc_hubs_t *self, zsock_t *router, zframe_t *peer, uint64_t seq
         else
             fg_msg_send_error (router, peer, seq, FG_E_INTERNAL, "registry: cannot read it back");
         loc_hubs_reply_destroy (&reply);
+        return true;
+    }
+    if (env->body_case == FOGRID__ENVELOPE__BODY_REGISTRY_SYNC) {
+        Fogrid__RegistrySync *request = env->registry_sync;
+        Fogrid__RegistryRecords *records = loc_hubs_log_read (self, request->log_id,
+                                                              request->after, request->max);
+        if (records) {
+            fg_env_t reply = FOGRID__ENVELOPE__INIT;
+            reply.seq = seq;
+            reply.body_case = FOGRID__ENVELOPE__BODY_REGISTRY_RECORDS;
+            reply.registry_records = records;
+            fg_msg_send (router, peer, &reply);
+        }
+        else
+            fg_msg_send_error (router, peer, seq, FG_E_INTERNAL, "registry: cannot read the log");
+        loc_hubs_records_destroy (&records);
         return true;
     }
     return false;

@@ -34,8 +34,10 @@
     another key can neither register, heartbeat nor unregister under that
     owner's name, so no one can take over or withdraw a hub's names.
 
-    The hub registry (RegistryList, RegistrySet: the whitelist the DAO
-    keeps, on disk) is loc_hubs'; this file only routes its requests.
+    The hub registry (RegistryList, RegistrySet, RegistrySync: the
+    whitelist the DAO keeps, on disk) is loc_hubs'; this file only routes
+    its requests, and runs loc_peers (which pulls the registry's records
+    from the other locators) in the same loop.
     =========================================================================  */
 #include "fogrid.h"
 #include "loc_registry.h"
@@ -43,6 +45,7 @@
 #include "loc_http.h"
 #include "loc_dns_server.h"
 #include "loc_hubs.h"
+#include "loc_peers.h"
 
 const fg_cfg_def_t loc_server_defs [] = {
     { "locator/endpoint", FG_CFG_STR, "tcp://*:7700", 0, 0,
@@ -71,6 +74,7 @@ const fg_cfg_def_t loc_server_defs [] = {
     { "locator/register_keys", FG_CFG_STR, "", 0, 0,
       "directory of the public keys allowed to register; empty = any client key" },
     LOC_HUBS_DEFS,
+    LOC_PEERS_DEFS,
     { "locator/dns", FG_CFG_STR, "*:7753", 0, 0,
       "DNS address as HOST:PORT (UDP and TCP); empty = no DNS" },
     { "locator/dns_domain", FG_CFG_STR, "fogrid.", 0, 0,
@@ -102,6 +106,7 @@ typedef struct {
     int port;                   //  its port
     loc_registry_t *registry;   //  the services
     loc_hubs_t *hubs;           //  the hub registry (whitelist)
+    loc_peers_t *peers;         //  pulls it from the other locators, or NULL
     fg_http_t *http;            //  JSON API and metrics, or NULL
     loc_http_context_t http_context;
     loc_stats_t stats;          //  for /metrics
@@ -167,6 +172,8 @@ loc_server_check_config (fg_config_t *config, char *err, size_t err_size)
         snprintf (err, err_size, "locator/register_keys: directory '%s' does not exist", keys);
         return -1;
     }
+    if (loc_peers_check_config (config, err, err_size))
+        return -1;
     return loc_hubs_check_config (config, err, err_size);
 }
 
@@ -525,6 +532,7 @@ s_handle_router (s_server_t *self)
             break;
         case FOGRID__ENVELOPE__BODY_REGISTRY_LIST:
         case FOGRID__ENVELOPE__BODY_REGISTRY_SET:
+        case FOGRID__ENVELOPE__BODY_REGISTRY_SYNC:
             loc_hubs_handle (self->hubs, self->router, peer, seq, key, env);
             break;
         default:
@@ -595,6 +603,14 @@ s_start (s_server_t *self, char *err, size_t err_size)
                                fg_config_str (self->config, "locator/admin_keys"), err, err_size);
     if (!self->hubs)
         return -1;
+    if (*fg_config_str (self->config, "locator/peers")) {
+        self->peers = loc_peers_new (self->config, self->hubs, err, err_size);
+        if (!self->peers)
+            return -1;
+        if (!*fg_config_str (self->config, "locator/admin_keys"))
+            zsys_warning ("locator: locator/peers is set but locator/admin_keys is empty: every "
+                          "registry record a peer passes on is refused (no key is the DAO's)");
+    }
     self->owner_keys = zhashx_new ();
     zhashx_set_destructor (self->owner_keys, (zhashx_destructor_fn *) zstr_free);
     const char *keys = fg_config_str (self->config, "locator/register_keys");
@@ -636,6 +652,8 @@ s_start (s_server_t *self, char *err, size_t err_size)
     if (*http) {
         self->http_context.registry = self->registry;
         self->http_context.stats = &self->stats;
+        self->http_context.hubs = self->hubs;
+        self->http_context.peers = self->peers;
         self->http = loc_http_new (http, &self->http_context, err, err_size);
         if (!self->http)
             return -1;
@@ -665,6 +683,8 @@ s_poll_items (s_server_t *self, zmq_pollitem_t *items)
     size_t count = 0;
     items [count++] = (zmq_pollitem_t) { zsock_resolve (self->pipe), 0, ZMQ_POLLIN, 0 };
     items [count++] = (zmq_pollitem_t) { zsock_resolve (self->router), 0, ZMQ_POLLIN, 0 };
+    if (self->peers)
+        count += loc_peers_items (self->peers, items + count, S_MAX_ITEMS - count);
     if (self->dns)
         count += loc_dns_server_items (self->dns, items + count, S_MAX_ITEMS - count);
     if (self->http)
@@ -687,6 +707,11 @@ s_serve (s_server_t *self)
             if (http_wait >= 0 && http_wait < wait)
                 wait = http_wait;
         }
+        if (self->peers) {
+            int64_t peers_wait = loc_peers_timeout (self->peers);
+            if (peers_wait >= 0 && peers_wait < wait)
+                wait = peers_wait;
+        }
         if (zmq_poll (items, (int) count, (long) wait) < 0) {
             if (zmq_errno () == EINTR)
                 continue;       //  main decides about signals: it sends $TERM
@@ -698,6 +723,8 @@ s_serve (s_server_t *self)
         //  A burst of requests is drained before the watchers are told
         for (int burst = 0; burst < 1000 && (zsock_events (self->router) & ZMQ_POLLIN); burst++)
             s_handle_router (self);
+        if (self->peers)
+            loc_peers_handle (self->peers);
         if (self->dns)
             loc_dns_server_handle (self->dns, items, count);
         if (self->http) {
@@ -747,6 +774,7 @@ loc_server_actor (zsock_t *pipe, void *argsv)
     zhashx_destroy (&self->owner_keys);
     zsock_destroy (&self->router);
     loc_registry_destroy (&self->registry);
+    loc_peers_destroy (&self->peers);
     loc_hubs_destroy (&self->hubs);
     free (self);
 }

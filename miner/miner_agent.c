@@ -32,7 +32,7 @@
     Pipe commands, HTTP probes and metrics speak for the miner as a whole:
     STATE and HUB name the link furthest along (ready, else hello, else
     check), /readyz is ready when a hub has welcomed one link, and
-    /v1/status lists every link with its state, its hub and its share.
+    /api/v1/status lists every link with its state, its hub and its share.
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_runner.h"
@@ -775,7 +775,7 @@ s_http_start (s_agent_t *self, char *err, size_t err_size)
     self->http_context = (miner_http_context_t) {
         .miner_id = self->id, .started_ms = fg_now_ms (), .stats = &self->stats,
         .agent = self, .state = s_http_state, .hub = s_http_hub, .running = s_http_running,
-        .links = s_http_links, .runtimes = self->runtimes };
+        .links = s_http_links, .runtimes = self->runtimes, .trust = self->trust };
     self->http = miner_http_new (address, &self->http_context, err, err_size);
     if (!self->http)
         return -1;

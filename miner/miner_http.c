@@ -6,7 +6,9 @@
     no work, which is what an orchestrator's readiness probe wants to
     know. The metrics count what operators ask of a provider's machine:
     how many tasks it ran per runtime, how they ended, how long they took,
-    and whether its hub connection is stable.
+    and whether its hub connection is stable. The hubs page answers the
+    other question a provider has: whom am I working for, do they pay,
+    and why did my miner refuse one.
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_http.h"
@@ -81,11 +83,24 @@ s_status (void *arg, fg_http_request_t *request)
     fg_http_reply_json (request, 200, body);
 }
 
+//  The operator's view of the hubs: miner_trust_json, as it is now
+static void
+s_hubs (void *arg, fg_http_request_t *request)
+{
+    miner_http_context_t *context = (miner_http_context_t *) arg;
+    if (!context->trust) {
+        fg_http_reply_error (request, 503, "the miner keeps no ratings yet");
+        return;
+    }
+    fg_http_reply_json (request, 200, miner_trust_json (context->trust));
+}
+
 static const fg_http_route_t s_routes [] = {
     { "/healthz", false, fg_http_ok },
     { "/readyz", false, s_readyz },
     { "/metrics", false, s_metrics },
-    { "/v1/status", false, s_status },
+    { "/api/v1/status", false, s_status },
+    { "/api/v1/hubs", false, s_hubs },
     { NULL, false, NULL }
 };
 

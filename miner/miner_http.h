@@ -4,14 +4,19 @@
         GET /healthz        alive
         GET /readyz         welcomed by a hub (503 with the state otherwise)
         GET /metrics        Prometheus text format
-        GET /v1/status      JSON: the miner, and each hub link with its state,
+        GET /api/v1/status  JSON: the miner, and each hub link with its state,
                             hub, share and what its tasks use of it
+        GET /api/v1/hubs    the hubs this miner knows: rating, payments,
+                            trusted or not, last check and why (JSON;
+                            fogrid ratings prints it)
 
     Served by fg_http from the agent's own loop: the handlers read the
     counters below and the agent's state through the context, no locks.
     =========================================================================  */
 #ifndef MINER_HTTP_H_INCLUDED
 #define MINER_HTTP_H_INCLUDED
+
+#include "miner_trust.h"
 
 //  What the miner counts (kept by miner_agent).
 typedef struct {
@@ -37,6 +42,7 @@ typedef struct {
     size_t (*running) (void *agent);            //  tasks running now
     json_t *(*links) (void *agent);             //  each hub link (new reference)
     const char *runtimes;                       //  offered
+    miner_trust_t *trust;                       //  its ratings and checks of hubs
 } miner_http_context_t;
 
 fg_http_t *miner_http_new (const char *address, miner_http_context_t *context,

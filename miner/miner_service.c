@@ -46,7 +46,6 @@
 #include "miner_docker.h"
 #include "miner_service.h"
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -186,50 +185,15 @@ s_check_tcp (const char *host, uint16_t port, int timeout_ms, char *err, size_t 
     return rc;
 }
 
-static size_t
-s_discard (char *data, size_t size, size_t count, void *arg)
-{
-    (void) data;
-    (void) arg;
-    return size * count;
-}
-
 static int
 s_check_http (const char *path, const char *host, uint16_t port, int timeout_ms,
               char *err, size_t err_size)
 {
-    miner_docker_global_init ();        //  curl's global setup, once
-    CURL *curl = curl_easy_init ();
-    if (!curl) {
-        snprintf (err, err_size, "cannot make a curl handle");
-        return -1;
-    }
-    char url [600], curl_error [CURL_ERROR_SIZE] = "";
+    char url [600];
     bool ipv6 = strchr (host, ':') != NULL;
     snprintf (url, sizeof url, "http://%s%s%s:%u%s", ipv6? "[": "", host, ipv6? "]": "", port,
               path);
-    curl_easy_setopt (curl, CURLOPT_URL, url);
-    curl_easy_setopt (curl, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) timeout_ms);
-    curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, (long) timeout_ms);
-    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_discard);
-    curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, curl_error);
-    curl_easy_setopt (curl, CURLOPT_USERAGENT, "fogrid-miner health check");
-    CURLcode result = curl_easy_perform (curl);
-    long status = 0;
-    curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup (curl);
-    if (result != CURLE_OK) {
-        snprintf (err, err_size, "GET %s: %s", url,
-                  *curl_error? curl_error: curl_easy_strerror (result));
-        return -1;
-    }
-    if (status / 100 != 2) {
-        snprintf (err, err_size, "GET %s: HTTP %ld", url, status);
-        return -1;
-    }
-    return 0;
+    return fg_http_get (url, timeout_ms, "fogrid-miner health check", NULL, err, err_size);
 }
 
 int

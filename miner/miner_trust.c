@@ -26,6 +26,11 @@
     holds; otherwise it is asked with the hello, and a hub without an
     answer is worked for (a small grid), one whose answer fails is left.
 
+    Each verdict (accepted, refused and why) is also kept as the hub's
+    last check, in memory only: a hub that names itself anew at each
+    connection must not be able to fill the disk, and the ratings, not
+    the checks, are what the miner must remember across a restart.
+
     Ratings are small JSON files, one per hub, rewritten (to a temp file,
     then renamed) at each change; the receipts themselves are appended to
     a file next to it: they are the miner's outside record of what the
@@ -51,6 +56,19 @@
 #define S_RETRY_MS          2000    //  after a refusal, before trying again
 #define S_BAD_RECEIPT       100     //  what a receipt that does not verify costs
 #define S_MAX_PENDING       10000   //  results waiting for their answer
+#define S_MAX_CHECKS        1000    //  hubs whose last check is kept
+
+//  How the last check of a hub ended.
+typedef struct {
+    char hub_id [64];           //  "" when it was refused before it named itself
+    char endpoint [300];        //  where it was reached
+    char hub_key [41];
+    bool accepted;
+    int64_t at_ms;
+    uint64_t accepted_count;    //  checks that held, since the start
+    uint64_t refused_count;     //  and that refused it
+    char reason [600];          //  why (or what held)
+} s_check_t;
 
 typedef struct {
     char task_id [64];
@@ -73,6 +91,8 @@ typedef struct {
     fg_resolver_t *registry;    //  the locators, NULL when none are set
     zhashx_t *ratings;          //  hub id -> miner_trust_rating_t (owned)
     zhashx_t *avoid;            //  hub key or endpoint -> refused until (ms, heap int64)
+    zhashx_t *checks;           //  hub id (or "@endpoint") -> s_check_t (owned)
+    zlist_t *checkers;          //  the miner_trust_t using it (not owned)
 } s_book_t;
 
 struct _miner_trust_t {
@@ -84,6 +104,7 @@ struct _miner_trust_t {
     char hub_id [64];           //  from its statement or its rating
     char ledger_key [65];       //  its receipts' key: from the registry or its statement
     char nonce [33];            //  of the last statement request
+    char checking_id [64];      //  the hub id a statement names, while it is checked
     bool trusted;               //  its rating skips the wallet checks
     bool checked;               //  a check held on this connection (later ones log less)
 };
@@ -232,6 +253,7 @@ s_checker_new (s_book_t *book)
     miner_trust_t *self = (miner_trust_t *) zmalloc (sizeof (miner_trust_t));
     self->book = book;
     book->refs++;
+    zlist_append (book->checkers, self);
     self->pending = zhashx_new ();
     zhashx_set_destructor (self->pending, (zhashx_destructor_fn *) zstr_free);
     return self;
@@ -262,6 +284,9 @@ miner_trust_new (fg_config_t *config, const char *data_dir, const char *miner_id
     zhashx_set_destructor (book->ratings, (zhashx_destructor_fn *) zstr_free);
     book->avoid = zhashx_new ();
     zhashx_set_destructor (book->avoid, (zhashx_destructor_fn *) zstr_free);
+    book->checks = zhashx_new ();
+    zhashx_set_destructor (book->checks, (zhashx_destructor_fn *) zstr_free);
+    book->checkers = zlist_new ();
     book->refs = 0;
     miner_trust_t *self = s_checker_new (book);
     s_ratings_load (self);
@@ -286,10 +311,13 @@ miner_trust_destroy (miner_trust_t **self_p)
     if (*self_p) {
         miner_trust_t *self = *self_p;
         s_book_t *book = self->book;
+        zlist_remove (book->checkers, self);
         if (--book->refs == 0) {
             fg_resolver_destroy (&book->registry);
             zhashx_destroy (&book->ratings);
             zhashx_destroy (&book->avoid);
+            zhashx_destroy (&book->checks);
+            zlist_destroy (&book->checkers);
             free (book);
         }
         zhashx_destroy (&self->pending);
@@ -300,6 +328,49 @@ miner_trust_destroy (miner_trust_t **self_p)
 
 //  --------------------------------------------------------------------------
 //  Checks
+
+//  Keeps the verdict as the hub's last check (in the book every
+//  connection shares): under the id it is known by (or names in the
+//  statement being checked), else its endpoint.
+static void
+s_note (miner_trust_t *self, bool accepted, const char *reason)
+{
+    zhashx_t *checks = self->book->checks;
+    const char *hub_id = *self->hub_id? self->hub_id: self->checking_id;
+    char key [310];
+    snprintf (key, sizeof key, "%s%s", *hub_id? "": "@", *hub_id? hub_id: self->endpoint);
+    s_check_t *check = (s_check_t *) zhashx_lookup (checks, key);
+    if (!check) {
+        if (zhashx_size (checks) >= S_MAX_CHECKS) {
+            //  Full: the oldest goes
+            const char *oldest = NULL;
+            int64_t oldest_ms = INT64_MAX;
+            for (s_check_t *item = (s_check_t *) zhashx_first (checks); item;
+                 item = (s_check_t *) zhashx_next (checks))
+                if (item->at_ms < oldest_ms) {
+                    oldest_ms = item->at_ms;
+                    oldest = (const char *) zhashx_cursor (checks);
+                }
+            if (oldest) {
+                char victim [310];
+                snprintf (victim, sizeof victim, "%s", oldest);
+                zhashx_delete (checks, victim);
+            }
+        }
+        check = (s_check_t *) zmalloc (sizeof (s_check_t));
+        snprintf (check->hub_id, sizeof check->hub_id, "%s", hub_id);
+        zhashx_update (checks, key, check);
+    }
+    snprintf (check->endpoint, sizeof check->endpoint, "%s", self->endpoint);
+    snprintf (check->hub_key, sizeof check->hub_key, "%s", self->hub_key);
+    snprintf (check->reason, sizeof check->reason, "%s", reason);
+    check->accepted = accepted;
+    check->at_ms = fg_now_ms ();
+    if (accepted)
+        check->accepted_count++;
+    else
+        check->refused_count++;
+}
 
 static miner_trust_verdict_t
 s_refuse (miner_trust_t *self, char *why, size_t why_size, const char *format, ...)
@@ -313,6 +384,7 @@ s_refuse (miner_trust_t *self, char *why, size_t why_size, const char *format, .
     va_start (args, format);
     vsnprintf (why, why_size, format, args);
     va_end (args);
+    s_note (self, false, why);
     int64_t *until = (int64_t *) zmalloc (sizeof (int64_t));
     *until = zclock_mono () + S_AVOID_MS;
     zhashx_update (self->book->avoid, *self->hub_key? self->hub_key: self->endpoint, until);
@@ -390,6 +462,20 @@ s_is_trusted (miner_trust_t *self, miner_trust_rating_t *rating)
     return rating && level > 0 && miner_trust_score (rating) > level;
 }
 
+//  A trusted hub's check held: kept as its last check (and logged when
+//  it connects, not at every recheck).
+static void
+s_note_trusted (miner_trust_t *self, miner_trust_rating_t *rating, bool log)
+{
+    char text [300];
+    snprintf (text, sizeof text, "hub %s is trusted (rating %" PRId64 ", above %" PRId64
+              "): no wallet check", rating->hub_id, miner_trust_score (rating),
+              self->book->trust_level);
+    if (log)
+        zsys_info ("miner %s: %s", self->book->miner_id, text);
+    s_note (self, true, text);
+}
+
 miner_trust_verdict_t
 miner_trust_begin (miner_trust_t *self, const char *endpoint, const char *hub_key,
                    char *why, size_t why_size)
@@ -408,9 +494,7 @@ miner_trust_begin (miner_trust_t *self, const char *endpoint, const char *hub_ke
         snprintf (self->ledger_key, sizeof self->ledger_key, "%s", rating->ledger_key);
         miner_trust_verdict_t verdict = s_trusted_check (self, why, why_size);
         if (verdict == MINER_TRUST_ACCEPT)
-            zsys_info ("miner %s: hub %s is trusted (rating %" PRId64 ", above %" PRId64 "): "
-                       "no wallet check", self->book->miner_id, rating->hub_id,
-                       miner_trust_score (rating), self->book->trust_level);
+            s_note_trusted (self, rating, true);
         return verdict;
     }
     return self->book->strict? MINER_TRUST_ASK_FIRST: MINER_TRUST_ASK;
@@ -424,9 +508,12 @@ miner_trust_recheck (miner_trust_t *self, char *why, size_t why_size)
                                                                            self->hub_id)
                                  : NULL;
     self->trusted = s_is_trusted (self, rating);
-    if (self->trusted)
-        return s_trusted_check (self, why, why_size);
-    return MINER_TRUST_ASK;
+    if (!self->trusted)
+        return MINER_TRUST_ASK;
+    miner_trust_verdict_t verdict = s_trusted_check (self, why, why_size);
+    if (verdict == MINER_TRUST_ACCEPT)
+        s_note_trusted (self, rating, false);
+    return verdict;
 }
 
 void
@@ -438,9 +525,27 @@ miner_trust_request (miner_trust_t *self, Fogrid__WalletStatement *request)
     request->nonce = self->nonce;
 }
 
+static miner_trust_verdict_t
+    s_statement_check (miner_trust_t *self, const Fogrid__WalletStatementReply *reply,
+                       char *why, size_t why_size);
+
 miner_trust_verdict_t
 miner_trust_statement (miner_trust_t *self, const Fogrid__WalletStatementReply *reply,
                        char *why, size_t why_size)
+{
+    const char *hub_id = reply->hub_id;
+    //  Until it holds, its checks are kept under the id it names
+    snprintf (self->checking_id, sizeof self->checking_id, "%s",
+              *hub_id && fg_text_valid (hub_id, 63)? hub_id: "");
+    miner_trust_verdict_t verdict = s_statement_check (self, reply, why, why_size);
+    self->checking_id [0] = 0;
+    return verdict;
+}
+
+//  miner_trust_statement's checks, in order.
+static miner_trust_verdict_t
+s_statement_check (miner_trust_t *self, const Fogrid__WalletStatementReply *reply,
+                   char *why, size_t why_size)
 {
     const char *hub_id = reply->hub_id;
     if (!*self->nonce || !streq (reply->nonce, self->nonce))
@@ -521,6 +626,7 @@ miner_trust_statement (miner_trust_t *self, const Fogrid__WalletStatementReply *
     else
         zsys_info ("miner %s: %s", self->book->miner_id, text_ok);
     self->checked = true;
+    s_note (self, true, text_ok);
     return MINER_TRUST_ACCEPT;
 }
 
@@ -530,8 +636,11 @@ miner_trust_statement_failed (miner_trust_t *self, const char *text, char *why, 
     self->nonce [0] = 0;
     if (self->book->strict)
         return s_refuse (self, why, why_size, "the hub gives no wallet statement (%s)", text);
-    zsys_notice ("miner %s: the hub at %s gives no wallet statement (%s): working for it "
-                 "unchecked", self->book->miner_id, self->endpoint, text);
+    char note [700];
+    snprintf (note, sizeof note, "the hub at %s gives no wallet statement (%.400s): working for "
+              "it unchecked", self->endpoint, text);
+    zsys_notice ("miner %s: %s", self->book->miner_id, note);
+    s_note (self, true, note);
     return MINER_TRUST_ACCEPT;
 }
 
@@ -685,4 +794,83 @@ miner_trust_rating (miner_trust_t *self, const char *hub_id, miner_trust_rating_
         return -1;
     *rating = *found;
     return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  The operator's view
+
+static json_t *
+s_check_json (const s_check_t *check)
+{
+    if (!check)
+        return json_null ();
+    return json_pack ("{s:s, s:s, s:I, s:I, s:I}", "result", check->accepted? "accepted": "refused",
+                      "reason", check->reason, "at_ms", (json_int_t) check->at_ms,
+                      "accepted", (json_int_t) check->accepted_count,
+                      "refused", (json_int_t) check->refused_count);
+}
+
+static int
+s_compare (const void *a, const void *b)
+{
+    return strcmp ((const char *) a, (const char *) b);
+}
+
+//  True when a connection works for the hub now.
+static bool
+s_in_use (s_book_t *book, const char *hub_id)
+{
+    if (!*hub_id)
+        return false;
+    for (miner_trust_t *checker = (miner_trust_t *) zlist_first (book->checkers); checker;
+         checker = (miner_trust_t *) zlist_next (book->checkers))
+        if (streq (checker->hub_id, hub_id))
+            return true;
+    return false;
+}
+
+json_t *
+miner_trust_json (miner_trust_t *self)
+{
+    //  Every id rated or checked, by id; then the unnamed ones, by endpoint
+    zlistx_t *keys = zlistx_new ();
+    zlistx_set_destructor (keys, (czmq_destructor *) zstr_free);
+    zlistx_set_comparator (keys, (czmq_comparator *) s_compare);
+    zhashx_t *ratings = self->book->ratings, *checks = self->book->checks;
+    for (void *item = zhashx_first (ratings); item; item = zhashx_next (ratings))
+        zlistx_add_end (keys, strdup ((const char *) zhashx_cursor (ratings)));
+    for (void *item = zhashx_first (checks); item; item = zhashx_next (checks)) {
+        const char *key = (const char *) zhashx_cursor (checks);
+        if (!zhashx_lookup (ratings, key))
+            zlistx_add_end (keys, strdup (key));
+    }
+    zlistx_sort (keys);
+    json_t *hubs = json_array ();
+    for (const char *key = (const char *) zlistx_first (keys); key;
+         key = (const char *) zlistx_next (keys)) {
+        miner_trust_rating_t *rating = (miner_trust_rating_t *) zhashx_lookup (ratings, key);
+        s_check_t *check = (s_check_t *) zhashx_lookup (checks, key);
+        miner_trust_rating_t none;
+        memset (&none, 0, sizeof none);
+        const miner_trust_rating_t *shown = rating? rating: &none;
+        const char *hub_id = rating? rating->hub_id: check->hub_id;
+        json_array_append_new (hubs, json_pack (
+            "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:b, s:o}",
+            "hub_id", hub_id,
+            "hub_key", *shown->hub_key? shown->hub_key: check? check->hub_key: "",
+            "ledger_key", shown->ledger_key,
+            "endpoint", check? check->endpoint: "",
+            "rating", (json_int_t) miner_trust_score (shown),
+            "paid", (json_int_t) shown->paid, "unpaid", (json_int_t) shown->unpaid,
+            "bad", (json_int_t) shown->bad, "earned", (json_int_t) shown->earned,
+            "first_ms", (json_int_t) shown->first_ms, "updated_ms", (json_int_t) shown->updated_ms,
+            "trusted", s_is_trusted (self, rating),
+            "current", s_in_use (self->book, hub_id),
+            "last_check", s_check_json (check)));
+    }
+    zlistx_destroy (&keys);
+    return json_pack ("{s:s, s:I, s:b, s:I, s:o}", "miner_id", self->book->miner_id,
+                      "trust_level", (json_int_t) self->book->trust_level,
+                      "require_registry", self->book->require_registry,
+                      "min_stake", (json_int_t) self->book->min_stake, "hubs", hubs);
 }

@@ -24,6 +24,10 @@
     or blacklisted. A hub is recognised by its CurveZMQ key, so on a
     plain-text grid every hub gets the full check.
 
+    It remembers, per hub, how its last check ended (accepted or refused,
+    and why) since the miner started; miner_trust_json shows that with
+    the ratings, for the miner's /api/v1/hubs (fogrid ratings).
+
     The agent drives it (miner_agent.c): begin when it connects, the
     statement and results as they come; this class says what to do.
     =========================================================================  */
@@ -132,5 +136,13 @@ int64_t miner_trust_score (const miner_trust_rating_t *rating);
 //  The hub in use, as its statement (or its rating) named it; "" when
 //  not known yet.
 const char *miner_trust_hub_id (miner_trust_t *self);
+
+//  Every hub this miner knows, by id: its rating and payments (from
+//  disk), whether it is trusted (rated above trust_level), whether any of
+//  the miner's hub links works for it now, and its last check since the
+//  start (result, reason, when, counts). A hub refused before it named itself is listed by
+//  endpoint, with an empty hub_id. Returns a JSON object (caller
+//  decrefs): { trust_level, require_registry, min_stake, hubs: [...] }.
+json_t *miner_trust_json (miner_trust_t *self);
 
 #endif

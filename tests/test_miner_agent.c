@@ -916,7 +916,7 @@ test_two_hubs_at_once (void)
 
     //  The HTTP status lists both links: B ready with its share, A not
     char *output = NULL;
-    CU_ASSERT_EQUAL (ts_run (&output, "curl -sf http://%s/v1/status", http), 0);
+    CU_ASSERT_EQUAL (ts_run (&output, "curl -sf http://%s/api/v1/status", http), 0);
     json_t *status = output? json_loads (output, 0, NULL): NULL;
     CU_ASSERT_PTR_NOT_NULL_FATAL (status);
     json_t *links = json_object_get (status, "links");

@@ -280,7 +280,7 @@ test_equal_shares (void)
 
     //  Its HTTP status lists both links, ready, each with half the cores
     char *output = NULL;
-    CU_ASSERT_EQUAL (ts_run (&output, "curl -sf http://%s/v1/status", grid.miner_http), 0);
+    CU_ASSERT_EQUAL (ts_run (&output, "curl -sf http://%s/api/v1/status", grid.miner_http), 0);
     json_t *status = output? json_loads (output, 0, NULL): NULL;
     CU_ASSERT_PTR_NOT_NULL_FATAL (status);
     json_t *links = json_object_get (status, "links");
@@ -390,7 +390,7 @@ test_hub_killed (void)
     CU_ASSERT_STRING_EQUAL (output, "after\n");
     free (output);
     free (task);
-    CU_ASSERT_EQUAL (ts_run (&output, "curl -sf http://%s/v1/status", grid.miner_http), 0);
+    CU_ASSERT_EQUAL (ts_run (&output, "curl -sf http://%s/api/v1/status", grid.miner_http), 0);
     json_t *status = output? json_loads (output, 0, NULL): NULL;
     CU_ASSERT_PTR_NOT_NULL_FATAL (status);
     json_t *links = json_object_get (status, "links");

@@ -21,24 +21,117 @@
 #include "loc_server.h"
 #include "fg_receipt.h"
 #include "fg_statement.h"
+#include "fg_hub_record.h"
+#include "fg_xsign.h"
 #include "miner_agent.h"
 #include "miner_trust.h"
 #include <sodium.h>
+#include <sqlite3.h>
+
+//  --------------------------------------------------------------------------
+//  Signatures made with CurveZMQ key pairs, and signed records
+
+static void
+test_xsign (void)
+{
+    zcert_t *key = zcert_new (), *other = zcert_new ();
+    const char *text = "fogrid-registry/1\nsomething signed\n";
+    size_t size = strlen (text);
+    byte signature [FG_XSIGN_BYTES], sign_key [FG_XSIGN_KEY_BYTES];
+    //  Many keys: the sign bit of the Edwards point is either, both are handled
+    for (int round = 0; round < 64; round++) {
+        zcert_t *cert = zcert_new ();
+        CU_ASSERT_EQUAL (fg_xsign (zcert_secret_key (cert), text, size, signature, sign_key), 0);
+        CU_ASSERT_EQUAL (fg_xsign_verify (zcert_public_key (cert), sign_key, text, size,
+                                          signature), 0);
+        zcert_destroy (&cert);
+    }
+    CU_ASSERT_EQUAL_FATAL (fg_xsign (zcert_secret_key (key), text, size, signature, sign_key), 0);
+    CU_ASSERT_EQUAL (fg_xsign_verify (zcert_public_key (key), sign_key, text, size, signature), 0);
+    //  Plain Ed25519: libsodium's check holds on its own
+    CU_ASSERT_EQUAL (crypto_sign_verify_detached (signature, (const byte *) text, size, sign_key), 0);
+    //  Another key's public key, another text, a changed signature, the
+    //  other sign of the point: each fails
+    CU_ASSERT_EQUAL (fg_xsign_verify (zcert_public_key (other), sign_key, text, size, signature), -1);
+    CU_ASSERT_EQUAL (fg_xsign_verify (zcert_public_key (key), sign_key, text, size - 1, signature),
+                     -1);
+    signature [40] ^= 1;
+    CU_ASSERT_EQUAL (fg_xsign_verify (zcert_public_key (key), sign_key, text, size, signature), -1);
+    signature [40] ^= 1;
+    sign_key [31] |= 0x80;
+    CU_ASSERT_EQUAL (fg_xsign_verify (zcert_public_key (key), sign_key, text, size, signature), -1);
+    //  Signing twice gives two signatures (random nonces), both good
+    byte again [FG_XSIGN_BYTES];
+    sign_key [31] &= 0x7F;
+    CU_ASSERT_EQUAL (fg_xsign (zcert_secret_key (key), text, size, again, NULL), 0);
+    CU_ASSERT_NOT_EQUAL (memcmp (again, signature, sizeof again), 0);
+    CU_ASSERT_EQUAL (fg_xsign_verify (zcert_public_key (key), sign_key, text, size, again), 0);
+
+    //  A record: signed, its id, changed after signing, re-signed by another
+    Fogrid__RegistrySet record = FOGRID__REGISTRY_SET__INIT;
+    record.hub_id = "h-1";
+    record.status = "blacklisted";
+    record.reason = "paid itself";
+    record.stake = -1;
+    record.at_ms = 1700000000000ULL;
+    fg_hub_seal_t seal, seal2;
+    char err [300], id [65], id2 [65];
+    CU_ASSERT_EQUAL (fg_hub_record_verify (&record, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (err, "not signed"));
+    CU_ASSERT_EQUAL_FATAL (fg_hub_record_sign (&record, key, &seal), 0);
+    CU_ASSERT_STRING_EQUAL (record.signer, zcert_public_txt (key));
+    CU_ASSERT_EQUAL (fg_hub_record_verify (&record, err, sizeof err), 0);
+    fg_hub_record_id (&record, id);
+    CU_ASSERT_EQUAL (fg_hub_record_sign (&record, key, &seal2), 0);
+    fg_hub_record_id (&record, id2);
+    CU_ASSERT_STRING_EQUAL (id, id2);           //  the change, not its signature
+    record.status = "registered";
+    CU_ASSERT_EQUAL (fg_hub_record_verify (&record, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (err, "bad signature"));
+    fg_hub_record_id (&record, id2);
+    CU_ASSERT_STRING_NOT_EQUAL (id, id2);
+    record.status = "blacklisted";
+    record.signer = (char *) zcert_public_txt (other);  //  claims another signer
+    CU_ASSERT_EQUAL (fg_hub_record_verify (&record, err, sizeof err), -1);
+    record.signer = "not a key";
+    CU_ASSERT_EQUAL (fg_hub_record_verify (&record, err, sizeof err), -1);
+    zcert_destroy (&key);
+    zcert_destroy (&other);
+}
 
 //  --------------------------------------------------------------------------
 //  The registry table
 
+//  A change of hub_id signed by signer (NULL: unsigned), dated at_ms (0:
+//  now), into record (pointing into seal and hub_key).
+static void
+s_record (Fogrid__RegistrySet *record, fg_hub_seal_t *seal, zcert_t *signer, uint64_t at_ms,
+          const char *hub_id, const char *status, const char *hub_key, const char *reason,
+          int64_t stake)
+{
+    fogrid__registry_set__init (record);
+    record->hub_id = (char *) hub_id;
+    record->status = (char *) status;
+    record->hub_key = (char *) hub_key;
+    record->reason = (char *) reason;
+    record->stake = stake;
+    //  As the command line does: each change later than the one before
+    static uint64_t last_ms = 0;
+    if (!at_ms)
+        at_ms = last_ms = (uint64_t) fg_now_ms () > last_ms? (uint64_t) fg_now_ms (): last_ms + 1;
+    record->at_ms = at_ms;
+    if (signer)
+        CU_ASSERT_EQUAL (fg_hub_record_sign (record, signer, seal), 0);
+}
+
 static fg_error_t
-s_set (loc_hubs_t *hubs, const char *key, const char *hub_id, const char *status,
+s_set (loc_hubs_t *hubs, zcert_t *signer, const char *hub_id, const char *status,
        const char *hub_key, const char *reason, int64_t stake, char *why)
 {
-    Fogrid__RegistrySet set = FOGRID__REGISTRY_SET__INIT;
-    set.hub_id = (char *) hub_id;
-    set.status = (char *) status;
-    set.hub_key = (char *) hub_key;
-    set.reason = (char *) reason;
-    set.stake = stake;
-    return loc_hubs_set (hubs, key, &set, fg_now_ms (), why, 300);
+    Fogrid__RegistrySet set;
+    fg_hub_seal_t seal;
+    s_record (&set, &seal, signer, 0, hub_id, status, hub_key, reason, stake);
+    return loc_hubs_set (hubs, signer? zcert_public_txt (signer): "", &set, fg_now_ms (), why, 300);
 }
 
 static void
@@ -56,42 +149,70 @@ test_table (void)
     CU_ASSERT_PTR_NOT_NULL_FATAL (hubs);
     CU_ASSERT_FALSE (zsys_file_exists (db));
     CU_ASSERT_EQUAL (loc_hubs_size (hubs), 0);
-    CU_ASSERT_EQUAL (s_set (hubs, dao_key, "h-1", "registered", "", "", -1, why), FG_E_DENIED);
+    CU_ASSERT_STRING_EQUAL (loc_hubs_log_id (hubs), "");
+    CU_ASSERT_EQUAL (s_set (hubs, dao, "h-1", "registered", "", "", -1, why), FG_E_DENIED);
     loc_hubs_destroy (&hubs);
     CU_ASSERT_FALSE (zsys_file_exists (db));
 
-    //  The DAO's key may; another key may not
+    //  The DAO's signature counts; another key's, none, or a forged one not
     hubs = loc_hubs_new (data, dao_key, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL (hubs);
+    CU_ASSERT_EQUAL (strlen (loc_hubs_log_id (hubs)), 32);
     CU_ASSERT_TRUE (loc_hubs_is_admin (hubs, dao_key));
     CU_ASSERT_FALSE (loc_hubs_is_admin (hubs, zcert_public_txt (other)));
     CU_ASSERT_FALSE (loc_hubs_is_admin (hubs, ""));
-    CU_ASSERT_EQUAL (s_set (hubs, zcert_public_txt (other), "h-1", "registered", "", "", -1, why),
-                     FG_E_DENIED);
+    CU_ASSERT_EQUAL (s_set (hubs, other, "h-1", "registered", "", "", -1, why), FG_E_DENIED);
     CU_ASSERT_PTR_NOT_NULL (strstr (why, "only the DAO"));
-    CU_ASSERT_EQUAL (s_set (hubs, dao_key, "h-1", "registered", zcert_public_txt (hub), "stake seen",
+    CU_ASSERT_EQUAL (s_set (hubs, NULL, "h-1", "registered", "", "", -1, why), FG_E_DENIED);
+    CU_ASSERT_PTR_NOT_NULL (strstr (why, "not signed"));
+    Fogrid__RegistrySet set;
+    fg_hub_seal_t seal;
+    s_record (&set, &seal, dao, 0, "h-1", "suspected", "", "forged", -1);
+    set.status = "blacklisted";
+    CU_ASSERT_EQUAL (loc_hubs_set (hubs, dao_key, &set, fg_now_ms (), why, sizeof why),
+                     FG_E_DENIED);
+    CU_ASSERT_PTR_NOT_NULL (strstr (why, "signature"));
+    CU_ASSERT_EQUAL (loc_hubs_stats (hubs)->refused_signature, 2);
+    CU_ASSERT_EQUAL (loc_hubs_stats (hubs)->refused_admin, 1);
+    CU_ASSERT_EQUAL (s_set (hubs, dao, "h-1", "registered", zcert_public_txt (hub), "stake seen",
                             500, why), FG_OK);
     //  What it refuses: a bad status, a suspicion without a reason, a bad
-    //  key, a key another hub holds, a bad hub id
-    CU_ASSERT_EQUAL (s_set (hubs, dao_key, "h-1", "gone", "", "", -1, why), FG_E_INVALID);
-    CU_ASSERT_EQUAL (s_set (hubs, dao_key, "h-1", "suspected", "", "", -1, why), FG_E_INVALID);
+    //  key, a key another hub holds, a bad hub id, a clock far ahead
+    CU_ASSERT_EQUAL (s_set (hubs, dao, "h-1", "gone", "", "", -1, why), FG_E_INVALID);
+    CU_ASSERT_EQUAL (s_set (hubs, dao, "h-1", "suspected", "", "", -1, why), FG_E_INVALID);
     CU_ASSERT_PTR_NOT_NULL (strstr (why, "reason"));
-    CU_ASSERT_EQUAL (s_set (hubs, dao_key, "h-2", "registered", "not a key", "", -1, why),
+    CU_ASSERT_EQUAL (s_set (hubs, dao, "h-2", "registered", "not a key", "", -1, why),
                      FG_E_INVALID);
-    CU_ASSERT_EQUAL (s_set (hubs, dao_key, "h-2", "registered", zcert_public_txt (hub), "", -1, why),
+    CU_ASSERT_EQUAL (s_set (hubs, dao, "h-2", "registered", zcert_public_txt (hub), "", -1, why),
                      FG_E_INVALID);
     CU_ASSERT_PTR_NOT_NULL (strstr (why, "h-1"));
-    CU_ASSERT_EQUAL (s_set (hubs, dao_key, "a hub", "registered", "", "", -1, why), FG_E_INVALID);
+    CU_ASSERT_EQUAL (s_set (hubs, dao, "a hub", "registered", "", "", -1, why), FG_E_INVALID);
+    s_record (&set, &seal, dao, (uint64_t) fg_now_ms () + 3600000, "h-2", "registered", "", "",
+              -1);
+    CU_ASSERT_EQUAL (loc_hubs_set (hubs, dao_key, &set, fg_now_ms (), why, sizeof why),
+                     FG_E_INVALID);
+    CU_ASSERT_PTR_NOT_NULL (strstr (why, "clock"));
     //  Suspected, with the key and the stake kept
-    CU_ASSERT_EQUAL (s_set (hubs, dao_key, "h-1", "suspected", "", "late payouts", -1, why), FG_OK);
-    CU_ASSERT_EQUAL (s_set (hubs, dao_key, "h-3", "blacklisted", "", "stole", 0, why), FG_OK);
+    CU_ASSERT_EQUAL (s_set (hubs, dao, "h-1", "suspected", "", "late payouts", -1, why), FG_OK);
+    CU_ASSERT_EQUAL (s_set (hubs, dao, "h-3", "blacklisted", "", "stole", 0, why), FG_OK);
     CU_ASSERT_EQUAL (loc_hubs_size (hubs), 2);
+    CU_ASSERT_EQUAL (loc_hubs_records (hubs), 3);
+    CU_ASSERT_EQUAL (loc_hubs_stats (hubs)->taken_client, 3);
+    //  The same signed change again: nothing changes
+    s_record (&set, &seal, dao, 0, "h-3", "suspected", "", "maybe not", -1);
+    CU_ASSERT_EQUAL (loc_hubs_set (hubs, dao_key, &set, fg_now_ms (), why, sizeof why), FG_OK);
+    CU_ASSERT_EQUAL (loc_hubs_set (hubs, dao_key, &set, fg_now_ms (), why, sizeof why), FG_OK);
+    CU_ASSERT_EQUAL (loc_hubs_records (hubs), 4);
+    CU_ASSERT_EQUAL (loc_hubs_stats (hubs)->duplicates, 1);
+    char log_id [33];
+    snprintf (log_id, sizeof log_id, "%s", loc_hubs_log_id (hubs));
     loc_hubs_destroy (&hubs);
 
     //  Reopened (even without admin keys: read-only), it holds the same
     CU_ASSERT_TRUE (zsys_file_exists (db));
     hubs = loc_hubs_new (data, "", err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL (hubs);
+    CU_ASSERT_STRING_EQUAL (loc_hubs_log_id (hubs), log_id);
     Fogrid__RegistryReply *reply = loc_hubs_list (hubs, "h-1", NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
     CU_ASSERT_EQUAL_FATAL (reply->n_hubs, 1);
@@ -107,7 +228,48 @@ test_table (void)
     reply = loc_hubs_list (hubs, NULL, NULL);
     CU_ASSERT_EQUAL (reply->n_hubs, 2);
     loc_hubs_reply_destroy (&reply);
-    CU_ASSERT_EQUAL (s_set (hubs, dao_key, "h-1", "registered", "", "", -1, why), FG_E_DENIED);
+    CU_ASSERT_EQUAL (s_set (hubs, dao, "h-1", "registered", "", "", -1, why), FG_E_DENIED);
+    //  Its log, as a peer reads it: all of it, then after a cursor, then
+    //  from the start for a cursor in another log
+    Fogrid__RegistryRecords *records = loc_hubs_log_read (hubs, "", 0, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (records);
+    CU_ASSERT_EQUAL_FATAL (records->n_entries, 4);
+    CU_ASSERT_FALSE (records->more);
+    CU_ASSERT_STRING_EQUAL (records->log_id, log_id);
+    CU_ASSERT_EQUAL (fg_hub_record_verify (records->entries [0]->record, err, sizeof err), 0);
+    uint64_t second = records->entries [1]->seq;
+    loc_hubs_records_destroy (&records);
+    records = loc_hubs_log_read (hubs, log_id, second, 1);
+    CU_ASSERT_EQUAL (records->n_entries, 1);
+    CU_ASSERT_TRUE (records->more);
+    loc_hubs_records_destroy (&records);
+    records = loc_hubs_log_read (hubs, "another", second, 0);
+    CU_ASSERT_EQUAL (records->n_entries, 4);
+    loc_hubs_records_destroy (&records);
+    //  Where it is in a peer's log, kept
+    char peer_log [33];
+    uint64_t cursor;
+    loc_hubs_cursor_get (hubs, "tcp://peer:1", peer_log, &cursor);
+    CU_ASSERT_EQUAL (cursor, 0);
+    CU_ASSERT_EQUAL (loc_hubs_cursor_set (hubs, "tcp://peer:1", "abc", 7), 0);
+    loc_hubs_destroy (&hubs);
+    hubs = loc_hubs_new (data, "", err, sizeof err);
+    loc_hubs_cursor_get (hubs, "tcp://peer:1", peer_log, &cursor);
+    CU_ASSERT_EQUAL (cursor, 7);
+    CU_ASSERT_STRING_EQUAL (peer_log, "abc");
+    loc_hubs_destroy (&hubs);
+
+    //  A plain-text registry (*): unsigned changes count
+    char open_data [600];
+    snprintf (open_data, sizeof open_data, "%s/open", dir);
+    hubs = loc_hubs_new (open_data, "*", err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (hubs);
+    CU_ASSERT_EQUAL (s_set (hubs, NULL, "h-1", "registered", "", "", -1, why), FG_OK);
+    reply = loc_hubs_list (hubs, "h-1", NULL);
+    CU_ASSERT_EQUAL (reply->n_hubs, 1);
+    if (reply->n_hubs == 1)
+        CU_ASSERT_STRING_EQUAL (reply->hubs [0]->updated_by, "anonymous");
+    loc_hubs_reply_destroy (&reply);
     loc_hubs_destroy (&hubs);
 
     //  The config: keys, a directory, or *
@@ -118,10 +280,161 @@ test_table (void)
     CU_ASSERT_EQUAL (loc_hubs_check_config (config, err, sizeof err), 0);
     CU_ASSERT_EQUAL (fg_config_set (config, "locator/admin_keys", "*"), 0);
     CU_ASSERT_EQUAL (loc_hubs_check_config (config, err, sizeof err), 0);
+    CU_ASSERT_EQUAL (fg_config_set (config, "locator/peers", "tcp://a:7700,tcp://b:7700"), 0);
+    CU_ASSERT_EQUAL (loc_server_check_config (config, err, sizeof err), 0);
+    CU_ASSERT_EQUAL (fg_config_set (config, "locator/peers", "tcp://a:7700,b"), 0);
+    CU_ASSERT_EQUAL (loc_server_check_config (config, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (err, "locator/peers"));
     fg_config_destroy (&config);
     zcert_destroy (&dao);
     zcert_destroy (&hub);
     zcert_destroy (&other);
+    ts_tmpdir_remove (&dir);
+}
+
+//  Every hub of the registry as one line of text, to compare two registries.
+static char *
+s_registry_text (loc_hubs_t *hubs)
+{
+    Fogrid__RegistryReply *reply = loc_hubs_list (hubs, NULL, NULL);
+    char *text = strdup ("");
+    for (size_t index = 0; reply && index < reply->n_hubs; index++) {
+        Fogrid__RegistryHub *hub = reply->hubs [index];
+        char *line = zsys_sprintf ("%s%s %s %s %s %" PRId64 " %s %s %" PRIu64 " %" PRIu64 "\n",
+                                   text, hub->hub_id, hub->status, hub->hub_key, hub->ledger_key,
+                                   hub->stake, hub->reason, hub->updated_by, hub->updated_ms,
+                                   hub->created_ms);
+        free (text);
+        text = line;
+    }
+    loc_hubs_reply_destroy (&reply);
+    return text;
+}
+
+static void
+test_merge (void)
+{
+    char *dir = ts_tmpdir_new ("registry-merge");
+    char one [600], two [600], err [300], why [300];
+    snprintf (one, sizeof one, "%s/one", dir);
+    snprintf (two, sizeof two, "%s/two", dir);
+    zcert_t *dao = zcert_new (), *dao2 = zcert_new (), *hub = zcert_new (), *hub2 = zcert_new ();
+    zcert_t *intruder = zcert_new ();
+    char admins [100];
+    snprintf (admins, sizeof admins, "%s,%s", zcert_public_txt (dao), zcert_public_txt (dao2));
+    loc_hubs_t *a = loc_hubs_new (one, admins, err, sizeof err);
+    loc_hubs_t *b = loc_hubs_new (two, admins, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (b);
+    CU_ASSERT_STRING_NOT_EQUAL (loc_hubs_log_id (a), loc_hubs_log_id (b));
+
+    //  Changes of two hubs by two admins, some at the same millisecond,
+    //  one setting only keys; an old "registered" made before a
+    //  blacklisting; a change by a key that is not the DAO's
+    enum { COUNT = 8 };
+    Fogrid__RegistrySet records [COUNT];
+    fg_hub_seal_t seals [COUNT];
+    uint64_t t = 1700000000000ULL;
+    s_record (&records [0], &seals [0], dao, t + 100, "h-a", "registered",
+              zcert_public_txt (hub), "", 500);
+    s_record (&records [1], &seals [1], dao, t + 300, "h-a", "blacklisted", "", "stole", -1);
+    s_record (&records [2], &seals [2], dao2, t + 200, "h-a", "registered", "", "", 900);
+    s_record (&records [3], &seals [3], dao, t + 400, "h-b", "suspected", "", "late", 10);
+    s_record (&records [4], &seals [4], dao2, t + 400, "h-b", "registered", "", "", -1);
+    s_record (&records [5], &seals [5], dao, t + 50, "h-b", "registered", zcert_public_txt (hub2),
+              "", 20);
+    s_record (&records [6], &seals [6], intruder, t + 900, "h-a", "registered", "", "", -1);
+    s_record (&records [7], &seals [7], dao2, t + 350, "h-a", "blacklisted", "", "",
+              -1);                              //  no reason: invalid
+    //  In order into one, backwards into the other
+    bool fresh;
+    for (int index = 0; index < COUNT; index++) {
+        loc_hubs_apply (a, &records [index], "test", &fresh, why, sizeof why);
+        loc_hubs_apply (b, &records [COUNT - 1 - index], "test", &fresh, why, sizeof why);
+    }
+    char *text_a = s_registry_text (a), *text_b = s_registry_text (b);
+    CU_ASSERT_STRING_EQUAL (text_a, text_b);
+    if (!streq (text_a, text_b))
+        fprintf (stderr, "\none:\n%stwo:\n%s", text_a, text_b);
+    //  The blacklisting holds over the older "registered" and keeps the
+    //  stake that older change set (the stake's own latest); of the two
+    //  changes at the same millisecond, the order of the keys decides
+    Fogrid__RegistryReply *reply = loc_hubs_list (a, "h-a", NULL);
+    CU_ASSERT_EQUAL_FATAL (reply->n_hubs, 1);
+    CU_ASSERT_STRING_EQUAL (reply->hubs [0]->status, "blacklisted");
+    CU_ASSERT_STRING_EQUAL (reply->hubs [0]->reason, "stole");
+    CU_ASSERT_EQUAL (reply->hubs [0]->stake, 900);
+    CU_ASSERT_STRING_EQUAL (reply->hubs [0]->hub_key, zcert_public_txt (hub));
+    CU_ASSERT_EQUAL (reply->hubs [0]->updated_ms, t + 300);
+    CU_ASSERT_EQUAL (reply->hubs [0]->created_ms, t + 100);
+    loc_hubs_reply_destroy (&reply);
+    reply = loc_hubs_list (a, "h-b", NULL);
+    CU_ASSERT_EQUAL_FATAL (reply->n_hubs, 1);
+    bool dao2_first = strcmp (zcert_public_txt (dao2), zcert_public_txt (dao)) > 0;
+    CU_ASSERT_STRING_EQUAL (reply->hubs [0]->status, dao2_first? "registered": "suspected");
+    CU_ASSERT_EQUAL (reply->hubs [0]->stake, 10);
+    CU_ASSERT_STRING_EQUAL (reply->hubs [0]->hub_key, zcert_public_txt (hub2));
+    loc_hubs_reply_destroy (&reply);
+    CU_ASSERT_EQUAL (loc_hubs_records (a), 6);
+    CU_ASSERT_EQUAL (loc_hubs_stats (a)->taken_peer, 6);
+    CU_ASSERT_EQUAL (loc_hubs_stats (a)->refused_admin, 1);
+    CU_ASSERT_EQUAL (loc_hubs_stats (a)->refused_invalid, 1);
+
+    //  Everything again: nothing changes, nothing is new
+    for (int index = 0; index < COUNT; index++) {
+        loc_hubs_apply (a, &records [index], "test", &fresh, why, sizeof why);
+        CU_ASSERT_FALSE (fresh);
+    }
+    char *again = s_registry_text (a);
+    CU_ASSERT_STRING_EQUAL (again, text_a);
+    CU_ASSERT_EQUAL (loc_hubs_records (a), 6);
+    CU_ASSERT_EQUAL (loc_hubs_stats (a)->duplicates, 6);
+    free (again);
+    free (text_a);
+    free (text_b);
+    loc_hubs_destroy (&a);
+    loc_hubs_destroy (&b);
+
+    //  A registry from before records: its rows hold until a record comes
+    char legacy [600], path [700];
+    snprintf (legacy, sizeof legacy, "%s/legacy", dir);
+    snprintf (path, sizeof path, "%s/registry.db", legacy);
+    CU_ASSERT_EQUAL (zsys_dir_create ("%s", legacy), 0);
+    sqlite3 *db = NULL;
+    CU_ASSERT_EQUAL_FATAL (sqlite3_open (path, &db), SQLITE_OK);
+    CU_ASSERT_EQUAL (sqlite3_exec (db,
+        "CREATE TABLE hubs (hub_id TEXT PRIMARY KEY, hub_key TEXT NOT NULL DEFAULT '',"
+        " ledger_key TEXT NOT NULL DEFAULT '', status TEXT NOT NULL, stake INTEGER NOT NULL"
+        " DEFAULT 0, reason TEXT NOT NULL DEFAULT '', updated_by TEXT NOT NULL DEFAULT '',"
+        " created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+        "INSERT INTO hubs VALUES ('h-old', '', '', 'suspected', 5, 'old', 'x', 1, 2);",
+        NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close (db);
+    a = loc_hubs_new (legacy, admins, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (a);
+    char *text = s_registry_text (a);
+    CU_ASSERT_PTR_NOT_NULL (strstr (text, "h-old suspected"));
+    free (text);
+    CU_ASSERT_EQUAL (loc_hubs_apply (a, &records [0], "test", &fresh, why, sizeof why), FG_OK);
+    reply = loc_hubs_list (a, "h-a", NULL);
+    CU_ASSERT_EQUAL (reply->n_hubs, 1);
+    loc_hubs_reply_destroy (&reply);
+    Fogrid__RegistrySet clear;
+    fg_hub_seal_t seal;
+    s_record (&clear, &seal, dao, t, "h-old", "registered", "", "", -1);
+    CU_ASSERT_EQUAL (loc_hubs_apply (a, &clear, "test", &fresh, why, sizeof why), FG_OK);
+    reply = loc_hubs_list (a, "h-old", NULL);
+    CU_ASSERT_EQUAL_FATAL (reply->n_hubs, 1);
+    CU_ASSERT_STRING_EQUAL (reply->hubs [0]->status, "registered");
+    CU_ASSERT_EQUAL (reply->hubs [0]->stake, 5);
+    loc_hubs_reply_destroy (&reply);
+    loc_hubs_destroy (&a);
+
+    zcert_destroy (&dao);
+    zcert_destroy (&dao2);
+    zcert_destroy (&hub);
+    zcert_destroy (&hub2);
+    zcert_destroy (&intruder);
     ts_tmpdir_remove (&dir);
 }
 
@@ -303,6 +616,29 @@ test_trust (void)
     CU_ASSERT_EQUAL (s_check (trust, curve, &key, "suspected", 500, why), MINER_TRUST_REFUSE);
     CU_ASSERT_PTR_NOT_NULL (strstr (why, "is suspected"));
     CU_ASSERT_EQUAL (s_check (trust, curve, &key, "created", 500, why), MINER_TRUST_REFUSE);
+    //  Its refusals are its last check, under the id the statement names
+    json_t *view = miner_trust_json (trust);
+    json_t *check = json_object_get (json_array_get (json_object_get (view, "hubs"), 0),
+                                     "last_check");
+    CU_ASSERT_STRING_EQUAL (json_string_value (json_object_get (check, "result")), "refused");
+    CU_ASSERT_PTR_NOT_NULL (strstr (json_string_value (json_object_get (check, "reason")),
+                                    "is created, not registered"));
+    CU_ASSERT_EQUAL (json_integer_value (json_object_get (check, "refused")), 3);
+    CU_ASSERT_EQUAL (json_integer_value (json_object_get (check, "accepted")), 1);
+    json_decref (view);
+    //  A hub that gives no statement, refused before it named itself:
+    //  listed by its endpoint
+    CU_ASSERT_EQUAL (miner_trust_begin (trust, "tcp://127.0.0.1:9", "", why, sizeof why),
+                     MINER_TRUST_ASK_FIRST);
+    CU_ASSERT_EQUAL (miner_trust_statement_failed (trust, "unknown request", why, sizeof why),
+                     MINER_TRUST_REFUSE);
+    view = miner_trust_json (trust);
+    CU_ASSERT_EQUAL (json_array_size (json_object_get (view, "hubs")), 2);
+    json_t *unnamed = json_array_get (json_object_get (view, "hubs"), 0);
+    CU_ASSERT_STRING_EQUAL (json_string_value (json_object_get (unnamed, "hub_id")), "");
+    CU_ASSERT_STRING_EQUAL (json_string_value (json_object_get (unnamed, "endpoint")),
+                            "tcp://127.0.0.1:9");
+    json_decref (view);
     //  A statement played back (another nonce), one changed after signing
     CU_ASSERT_EQUAL (miner_trust_begin (trust, "tcp://127.0.0.1:1", curve, why, sizeof why),
                      MINER_TRUST_ASK_FIRST);
@@ -348,6 +684,26 @@ test_trust (void)
     CU_ASSERT_EQUAL (miner_trust_score (&rating), 1 - 1 - 200);
     CU_ASSERT_STRING_EQUAL (rating.ledger_key, key.hex);
     CU_ASSERT_STRING_EQUAL (rating.hub_key, curve);
+    //  The operator's view: the rating, and how the last check ended
+    //  (the hub that gave no statement was worked for unchecked: listed
+    //  by its endpoint, as it never named itself)
+    view = miner_trust_json (trust);
+    json_t *hubs = json_object_get (view, "hubs");
+    CU_ASSERT_EQUAL_FATAL (json_array_size (hubs), 2);
+    json_t *entry = json_array_get (hubs, 1);
+    CU_ASSERT_STRING_EQUAL (json_string_value (json_object_get (entry, "hub_id")), "h-unit");
+    CU_ASSERT_EQUAL (json_integer_value (json_object_get (entry, "rating")), -200);
+    CU_ASSERT_EQUAL (json_integer_value (json_object_get (entry, "paid")), 1);
+    CU_ASSERT_EQUAL (json_integer_value (json_object_get (entry, "bad")), 2);
+    CU_ASSERT_TRUE (json_is_false (json_object_get (entry, "trusted")));
+    CU_ASSERT_TRUE (json_is_true (json_object_get (entry, "current")));
+    check = json_object_get (entry, "last_check");
+    CU_ASSERT_STRING_EQUAL (json_string_value (json_object_get (check, "result")), "accepted");
+    CU_ASSERT_PTR_NOT_NULL (strstr (json_string_value (json_object_get (check, "reason")),
+                                    "hub h-unit checked"));
+    CU_ASSERT_EQUAL (json_integer_value (json_object_get (check, "accepted")), 1);
+    CU_ASSERT_EQUAL (json_integer_value (json_object_get (view, "trust_level")), 2);
+    json_decref (view);
     //  An answer to a result we never sent changes nothing
     miner_trust_result_ok (trust, 99, "");
     CU_ASSERT_EQUAL (miner_trust_rating (trust, "h-unit", &rating), 0);
@@ -605,6 +961,48 @@ test_admin (void)
     free (output);
 }
 
+//  The port of the miner's HTTP API, from its log (the tests let it take
+//  a free one); 0 when it did not say.
+static int
+s_miner_http_port (ts_proc_t *miner)
+{
+    char *output = NULL;
+    int port = 0;
+    if (ts_run (&output, "sed -n 's/.*probes and metrics on .*(port \\([0-9]*\\)).*/\\1/p' %s",
+                miner->log) == 0)
+        port = atoi (output);
+    free (output);
+    return port;
+}
+
+//  The row of `fogrid ratings` for hub (its first column), when its other
+//  columns, word by word, begin as columns says ("?" matches any word).
+static const char *
+s_ratings_row (const char *output, const char *hub, const char *columns)
+{
+    for (const char *line = output; line && *line; line = strchr (line, '\n')? strchr (line, '\n') + 1: NULL) {
+        char row [600], shown [600], want [600];
+        snprintf (row, sizeof row, "%.*s", (int) strcspn (line, "\n"), line);
+        if (strncmp (row, hub, strlen (hub)) || row [strlen (hub)] != ' ')
+            continue;
+        snprintf (shown, sizeof shown, "%s", row);
+        snprintf (want, sizeof want, "%s", columns);
+        char *save_want = NULL, *save_got = NULL;
+        char *got = strtok_r (row + strlen (hub), " ", &save_got);
+        bool same = true;
+        for (char *word = strtok_r (want, " ", &save_want); word && same;
+             word = strtok_r (NULL, " ", &save_want)) {
+            same = got && (streq (word, "?") || streq (word, got));
+            got = strtok_r (NULL, " ", &save_got);
+        }
+        if (!same)
+            fprintf (stderr, "\nratings row: '%s', not '%s %s...'\n", shown, hub, columns);
+        return same? line: NULL;
+    }
+    fprintf (stderr, "\nno ratings row of %s in:\n%s\n", hub, output);
+    return NULL;
+}
+
 static void
 test_miner_requires_registry (void)
 {
@@ -628,6 +1026,14 @@ test_miner_requires_registry (void)
     CU_ASSERT_EQUAL (s_fogrid (&output, grid.buyer_keys, "submit --wait -- true"), 0);
     free (output);
     CU_ASSERT_TRUE (s_log_has (miner, "receipt kept (rating 1)", 5000));
+    //  The operator sees it: fogrid ratings, from the miner's HTTP API
+    int http = s_miner_http_port (miner);
+    CU_ASSERT (http > 0);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s ratings --miner 127.0.0.1:%d", ts_bin ("fogrid"), http), 0);
+    CU_ASSERT_PTR_NOT_NULL (s_ratings_row (output, S_HUB " *", "1 1 0 0 ? no accepted"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "registered in the hub registry, ledger key as "
+                                            "registered"));
+    free (output);
     char path [700];
     snprintf (path, sizeof path, "%s/m-reg/hubs/" S_HUB ".json", grid.dir);
     CU_ASSERT_EQUAL (ts_run (NULL, "grep -q '\"paid\": 1' %s", path), 0);
@@ -642,6 +1048,24 @@ test_miner_requires_registry (void)
     CU_ASSERT_TRUE (s_log_has (miner, "hub " S_HUB " is suspected in the hub registry: "
                                "late payouts", 10000));
     CU_ASSERT_TRUE (s_log_has (miner, "ready -> no-hub", 1000));
+    //  The refusal and its reason, next to the rating the hub keeps
+    CU_ASSERT_EQUAL (ts_run (&output, "%s ratings --miner http://127.0.0.1:%d/ --json",
+                             ts_bin ("fogrid"), http), 0);
+    json_t *root = json_loads (output, 0, NULL);
+    free (output);
+    json_t *hub = json_array_get (json_object_get (root, "hubs"), 0);
+    CU_ASSERT_STRING_EQUAL (json_string_value (json_object_get (hub, "hub_id")), S_HUB);
+    CU_ASSERT_EQUAL (json_integer_value (json_object_get (hub, "rating")), 1);
+    CU_ASSERT (json_integer_value (json_object_get (hub, "earned")) > 0);
+    json_t *check = json_object_get (hub, "last_check");
+    CU_ASSERT_STRING_EQUAL (json_string_value (json_object_get (check, "result")), "refused");
+    CU_ASSERT_PTR_NOT_NULL (strstr (json_string_value (json_object_get (check, "reason")),
+                                    "is suspected in the hub registry: late payouts"));
+    CU_ASSERT (json_integer_value (json_object_get (check, "accepted")) >= 1);
+    json_decref (root);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s ratings --miner 127.0.0.1:%d", ts_bin ("fogrid"), http), 0);
+    CU_ASSERT_PTR_NOT_NULL (s_ratings_row (output, S_HUB " *", "1 1 0 0 ? no refused"));
+    free (output);
 
     //  Cleared, but the registry names another ledger key: the hub's
     //  statement is not signed by it (as a forger's would not be)
@@ -684,7 +1108,11 @@ void
 test_registry_add (void)
 {
     CU_pSuite units = CU_add_suite ("registry", NULL, NULL);
-    CU_add_test (units, "the registry table: the DAO's key, checks, kept on disk", test_table);
+    CU_add_test (units, "signatures with CurveZMQ keys; signed records", test_xsign);
+    CU_add_test (units, "the registry table: the DAO's signature, checks, its log, kept on disk",
+                 test_table);
+    CU_add_test (units, "records merge the same in any order, once, over an old registry",
+                 test_merge);
     CU_add_test (units, "wallet statements: signed, changed, another key", test_statement);
     CU_add_test (units, "the miner's checks and its rating of hubs from receipts", test_trust);
     CU_pSuite live = CU_add_suite ("registry (real daemons)", s_grid_up, s_grid_down);

@@ -14,8 +14,9 @@
 #           the host's network, through the published ports; or the host's
 #           build/bin/fogrid with FOGRID_CLUSTER_CLI=host): batch tasks on
 #           several miners, the echo service run and called, a miner
-#           stopped, a hub restarted, a locator stopped, Prometheus; then a
-#           short report. Brings the cluster up first when it is not.
+#           stopped, a hub restarted, the hub registry shared by the two
+#           locators, a locator stopped (and the registry change it
+#           missed), Prometheus; then a short report. Brings the cluster up first when it is not.
 #   down    stops and removes the containers, the network, the volumes and
 #           any task container the miners left; keeps the keys
 #   status  the containers, and the miners each hub sees
@@ -388,6 +389,20 @@ s_test () {
     note "after the restart hub1 keeps $after tasks, the earlier batch tasks with their results"
     pass
 
+    step "the hub registry: a change at one locator is at the other; one made while a locator is down reaches it when it is back" "locator1 locator2"
+    local l1=(-l "tcp://127.0.0.1:$FOGRID_LOCATOR1_PORT") l2=(-l "tcp://127.0.0.1:$FOGRID_LOCATOR2_PORT")
+    s_registry_status () {    # LOCATOR_ARRAY_NAME -> the status of hub-cluster-check there
+        local -n registry_at=$1
+        fogrid "${registry_at[@]}" -T 1000 registry --hub hub-cluster-check 2>/dev/null \
+            | awk '$1 == "hub-cluster-check" { print $2 }'
+    }
+    out=$(fogrid "${l1[@]}" admin registry add hub-cluster-check --stake 1 2>&1) \
+        || flunk "admin registry add at locator1 failed: $out"
+    until_true 10 '[ "$(s_registry_status l2)" = registered ]' \
+        || flunk "locator2 does not list hub-cluster-check as registered 10 s after locator1 took it"
+    note "added at locator1; locator2 lists it as $(s_registry_status l2)"
+    pass
+
     step "a locator stopped: resolution keeps working through the other" "locator1 locator2 hub1 hub2 miner3"
     note "docker stop ${prefix}locator1"
     docker stop "${prefix}locator1" >/dev/null || flunk "cannot stop locator1"
@@ -401,6 +416,9 @@ s_test () {
           | awk 'f { print; exit } /^--- stdout/ { f = 1 }')
     note "fogrid submit --wait (hub found through locator2): $out"
     [ "$out" = "submitted through locator2" ] || flunk "a task submitted through locator2 did not run"
+    out=$(fogrid "${l2[@]}" admin registry suspect hub-cluster-check --reason 'cluster test' 2>&1) \
+        || flunk "admin registry suspect at locator2 failed: $out"
+    note "while locator1 is down, locator2 suspects hub-cluster-check"
     note "docker start ${prefix}locator1: the hubs and the service register there again"
     docker start "${prefix}locator1" >/dev/null || flunk "cannot start locator1"
     s_l1_whole () {
@@ -409,7 +427,10 @@ s_test () {
         [ "$(echo "$out" | awk '$1 == "echo" { print $2 }')" = 1 ]
     }
     until_true 20 s_l1_whole || flunk "locator1 did not learn the hubs and echo again in 20 s"
-    pass "locator1 back with both hubs and echo"
+    until_true 10 '[ "$(s_registry_status l1)" = suspected ]' \
+        || flunk "locator1 does not have the suspicion locator2 took while it was down"
+    note "locator1 back: hub-cluster-check is $(s_registry_status l1) there too"
+    pass "locator1 back with both hubs, echo and the registry's change"
 
     step "Prometheus scrapes every daemon" "prometheus"
     if ! s_running prometheus; then

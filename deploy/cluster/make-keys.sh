@@ -8,7 +8,8 @@
 #                               everyone else gets the public half
 #                 hub1.key, hub2.key   each hub's pair (the miners are given
 #                               their hub's public key: miner/hub_key)
-#                 buyer.key     the test's buyer; also the hubs' admin key
+#                 buyer.key     the test's buyer; also the hubs' admin key and
+#                               the DAO (the locators' admin_keys)
 #                 (made once: a rerun keeps them; the _secret halves are
 #                 mode 600, owned by the images' fogrid user, uid 7700)
 #   DIR/*.cfg     one ZPL file per daemon (locator.cfg serves both locators)
@@ -83,11 +84,16 @@ locators_outside="tcp://127.0.0.1:$l1,tcp://127.0.0.1:$l2"
 say "configurations in $dir"
 cat > "$dir/locator.cfg" <<EOF
 #   Both locators of the test cluster (made by deploy/cluster/make-keys.sh).
-#   They share one key pair, so a client trusts either with the same key.
+#   They share one key pair, so a client trusts either with the same key,
+#   and each pulls the hub registry from the other (peers names both: a
+#   locator skips itself). The buyer is the DAO too.
 locator
     endpoint = "tcp://*:7700"
     dns = "*:7753"
     http = "0.0.0.0:7780"
+    admin_keys = "$buyer"
+    peers = "$locators_inside"
+    peer_sync_ms = "500"
 security
     keys = "/etc/fogrid/keys/locator.key"
 EOF
