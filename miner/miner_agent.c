@@ -120,6 +120,12 @@ const fg_cfg_def_t miner_agent_defs [] = {
       "containers get a read-only root file system and a 64 MB /tmp (docker runtime)" },
     { "miner/max_output", FG_CFG_INT, "1048576", 1024, 1572864,
       "bytes of stdout and of stderr kept per task (both must fit in the hub's message limit)" },
+    { "miner/max_output_files", FG_CFG_INT, "1048576", 4096, 3145728,
+      "bytes of output files (submit --output) copied back per task, paths included; "
+      "lowered at start when with miner/max_output twice a result would not fit in a "
+      "message (4 MiB)" },
+    { "miner/stats_interval_ms", FG_CFG_INT, "1000", 100, 600000,
+      "how often the figures of a running task (CPU, memory) are read: docker stats, or /proc" },
     { "miner/default_timeout_s", FG_CFG_INT, "3600", 1, 2592000,
       "time limit of tasks that give none" },
     { "miner/default_mem_mb", FG_CFG_INT, "0", 0, 1099511627776LL,
@@ -164,6 +170,7 @@ static const char *s_state_names [] = { "?", "no-hub", "hello", "ready", "check"
 #define S_SEQ_KIND(seq)     ((seq) & 7)
 
 #define S_RESOLVE_RETRY_MS  1000
+#define S_RESULT_SLACK      (64 * 1024)     //  a result's room besides its output and files
 #define S_MIN_WAIT_MS       1000    //  least time to wait for a welcome
 
 typedef struct {
@@ -466,6 +473,17 @@ s_agent_new (zsock_t *pipe, fg_config_t *config, char *err, size_t err_size)
         goto failed;
     self->limits.work_root = self->work_root;
     self->limits.max_output = (size_t) fg_config_int (config, "miner/max_output");
+    self->limits.max_output_files = (size_t) fg_config_int (config, "miner/max_output_files");
+    //  A result must fit in one message with room for its other fields
+    size_t room = FG_MSG_MAX_DEFAULT - S_RESULT_SLACK - 2 * self->limits.max_output;
+    if (self->limits.max_output_files > room) {
+        zsys_notice ("miner: miner/max_output_files lowered from %zu to %zu: with "
+                     "miner/max_output (%zu) twice a result must fit in a message (%d bytes)",
+                     self->limits.max_output_files, room, self->limits.max_output,
+                     FG_MSG_MAX_DEFAULT);
+        self->limits.max_output_files = room;
+    }
+    self->limits.stats_interval_ms = (int) fg_config_int (config, "miner/stats_interval_ms");
     self->limits.default_timeout_s = (uint32_t) fg_config_int (config, "miner/default_timeout_s");
     self->limits.default_mem_mb = (uint64_t) fg_config_int (config, "miner/default_mem_mb");
     self->limits.offered_mem_mb = miner_resources_msg (self->resources)->mem_mb;
@@ -734,12 +752,20 @@ s_send_heartbeat (s_agent_t *self)
     heartbeat.miner_id = self->id;
     heartbeat.n_running = s_running_refs (self, &store, &refs);
     heartbeat.running = refs;
+    //  What the tasks reserve, and what they were last seen to use
+    Fogrid__Usage usage = FOGRID__USAGE__INIT;
     for (miner_runner_t *runner = (miner_runner_t *) zhashx_first (self->runners); runner;
          runner = (miner_runner_t *) zhashx_next (self->runners))
         if (!miner_runner_killed (runner)) {
             load.used_cores += miner_runner_cores (runner);
             load.used_mem_mb += miner_runner_mem_mb (runner);
+            uint64_t cpu_ms, mem_bytes;
+            miner_runner_usage (runner, &cpu_ms, &mem_bytes);
+            usage.cpu_ms += cpu_ms;
+            usage.mem_bytes += mem_bytes;
         }
+    usage.mem_peak_bytes = usage.mem_bytes;
+    load.usage = &usage;
     load.running = (uint32_t) heartbeat.n_running;
     double loads [1] = { 0 };
     if (getloadavg (loads, 1) == 1)
