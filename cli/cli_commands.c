@@ -280,7 +280,8 @@ s_usage_format (const Fogrid__Usage *usage, char *buf, size_t size)
     int len = snprintf (buf, size, "cpu %" PRIu64 " ms, memory peak %.1f MB", usage->cpu_ms,
                         (double) usage->mem_peak_bytes / (1024.0 * 1024.0));
     if (usage->pids_peak && len > 0 && (size_t) len < size)
-        snprintf (buf + len, size - (size_t) len, ", %u processes at most", usage->pids_peak);
+        snprintf (buf + len, size - (size_t) len, ", at most %u process%s", usage->pids_peak,
+                  usage->pids_peak == 1? "": "es");
 }
 
 static void
@@ -310,6 +311,9 @@ s_print_info (Fogrid__TaskInfo *info)
         s_usage_format (info->usage, usage, sizeof usage);
         printf ("usage     %s\n", usage);
     }
+    else
+    if (streq (info->state, "succeeded") || streq (info->state, "failed"))
+        printf ("usage     not measured\n");
     if (info->spec && info->spec->n_outputs) {
         printf ("outputs  ");
         for (size_t i = 0; i < info->spec->n_outputs; i++)

@@ -74,7 +74,10 @@ s_write_file (int root, const Fogrid__OutputFile *file, bool overwrite, char *wh
     close (dir);
     if (fd < 0) {
         snprintf (why, size, "%s", error == EEXIST? "it exists (--force replaces it)"
-                  : error == ELOOP? "a symbolic link is there: not replaced": strerror (error));
+                  : error == ELOOP? "a symbolic link is there: not replaced"
+                  //  a FIFO without a reader, a device, a directory
+                  : error == ENXIO || error == EISDIR || error == ENODEV
+                  ? "something other than a file is there: not replaced": strerror (error));
         return -1;
     }
     struct stat info;
@@ -145,8 +148,7 @@ cli_files_write (const char *dir, Fogrid__OutputFile **files, size_t count, bool
         }
         else
         if (file->truncated)
-            fprintf (report, "  cut      %s: %zu of %" PRIu64 " bytes (%s)\n", shown,
-                     file->content.len, file->size, file->error);
+            fprintf (report, "  cut      %s: %s\n", shown, file->error);
         else
             fprintf (report, "  wrote    %s (%zu bytes)\n", shown, file->content.len);
     }
