@@ -15,6 +15,7 @@
 #include "miner_docker.h"
 #include "miner_docker_runner.h"
 #include "miner_agent.h"
+#include "miner_tar.h"
 #include <signal.h>
 #include <sodium.h>
 
@@ -209,6 +210,106 @@ test_output_frames (void)
     CU_ASSERT_FALSE (miner_docker_image_valid ("busybox latest"));
     CU_ASSERT_FALSE (miner_docker_image_valid ("../../containers/json?"));
     CU_ASSERT_FALSE (miner_docker_image_valid (""));
+}
+
+//  What a tar reader saw: "TYPE NAME SIZE MODE LINK|content" per entry
+typedef struct {
+    char *seen;                 //  the entries, one line each
+    size_t content;             //  bytes of content given
+} s_tar_log_t;
+
+static void
+s_tar_entry (void *arg, const miner_tar_entry_t *entry)
+{
+    s_tar_log_t *log = (s_tar_log_t *) arg;
+    char *line = zsys_sprintf ("%s%c %s %" PRIu64 " %o %s\n", log->seen? log->seen: "",
+                               entry->type, entry->name, entry->size, entry->mode, entry->link);
+    zstr_free (&log->seen);
+    log->seen = line;
+}
+
+static void
+s_tar_data (void *arg, const byte *data, size_t size)
+{
+    (void) data;
+    ((s_tar_log_t *) arg)->content += size;
+}
+
+//  Archives as tar writes them (ustar, PAX and GNU long names), fed in
+//  pieces of every size, and bytes that are not an archive
+static void
+test_tar_reader (void)
+{
+    char *dir = zsys_sprintf ("%s/tar", s_dir);
+    char longname [160];
+    memset (longname, 'n', 150);
+    longname [150] = 0;
+    int rc = ts_run (NULL, "mkdir -p %s/src/sub && cd %s/src && printf 12345 > sub/%s && "
+                     "head -c 1000 /dev/zero > sub/zeros && ln -s /etc/passwd sub/link && "
+                     "chmod 0640 sub/zeros && tar --format=pax -cf %s/pax.tar sub && "
+                     "tar --format=gnu -cf %s/gnu.tar sub", dir, dir, longname, dir, dir);
+    CU_ASSERT_EQUAL_FATAL (rc, 0);
+    const char *archives [] = { "pax.tar", "gnu.tar" };
+    for (size_t index = 0; index < 2; index++) {
+        char *path = zsys_sprintf ("%s/%s", dir, archives [index]);
+        zfile_t *file = zfile_new (NULL, path);
+        CU_ASSERT_EQUAL_FATAL (zfile_input (file), 0);
+        zchunk_t *chunk = zfile_read (file, zfile_cursize (file), 0);
+        const byte *bytes = zchunk_data (chunk);
+        size_t size = zchunk_size (chunk);
+        char *first = NULL;
+        for (size_t step = 1; step <= 1024; step = step * 3 + 1) {
+            s_tar_log_t log = { NULL, 0 };
+            miner_tar_t *tar = miner_tar_new (s_tar_entry, s_tar_data, &log);
+            for (size_t at = 0; at < size; at += step)
+                CU_ASSERT_EQUAL (miner_tar_feed (tar, bytes + at, at + step > size? size - at: step), 0);
+            CU_ASSERT_TRUE (miner_tar_ended (tar));
+            CU_ASSERT_EQUAL (log.content, 1005);
+            CU_ASSERT_PTR_NOT_NULL (log.seen);
+            if (log.seen) {
+                char *want = zsys_sprintf ("0 sub/%s 5 ", longname);
+                CU_ASSERT_PTR_NOT_NULL (strstr (log.seen, want));
+                zstr_free (&want);
+                CU_ASSERT_PTR_NOT_NULL (strstr (log.seen, "0 sub/zeros 1000 640 \n"));
+                CU_ASSERT_PTR_NOT_NULL (strstr (log.seen, "2 sub/link 0 777 /etc/passwd\n"));
+                CU_ASSERT_PTR_NOT_NULL (strstr (log.seen, "5 sub/ 0 "));
+                //  Whatever the pieces, the same entries
+                if (!first)
+                    first = strdup (log.seen);
+                else
+                    CU_ASSERT_STRING_EQUAL (first, log.seen);
+            }
+            zstr_free (&log.seen);
+            miner_tar_destroy (&tar);
+        }
+        zstr_free (&first);
+
+        //  A header that is not one: the reading stops, and says why
+        byte *broken = (byte *) malloc (size);
+        memcpy (broken, bytes, size);
+        broken [10] ^= 0x55;
+        s_tar_log_t log = { NULL, 0 };
+        miner_tar_t *tar = miner_tar_new (s_tar_entry, s_tar_data, &log);
+        CU_ASSERT_EQUAL (miner_tar_feed (tar, broken, size), -1);
+        CU_ASSERT_PTR_NOT_NULL (strstr (miner_tar_error (tar), "checksum"));
+        CU_ASSERT_FALSE (miner_tar_ended (tar));
+        CU_ASSERT_EQUAL (miner_tar_feed (tar, bytes, size), -1);    //  and stays stopped
+        miner_tar_destroy (&tar);
+        zstr_free (&log.seen);
+        free (broken);
+        zchunk_destroy (&chunk);
+        zfile_destroy (&file);
+        zstr_free (&path);
+    }
+    //  Text is not an archive
+    s_tar_log_t log = { NULL, 0 };
+    miner_tar_t *tar = miner_tar_new (s_tar_entry, s_tar_data, &log);
+    byte text [1024];
+    memset (text, 'a', sizeof text);
+    CU_ASSERT_EQUAL (miner_tar_feed (tar, text, sizeof text), -1);
+    CU_ASSERT_PTR_NULL (log.seen);
+    miner_tar_destroy (&tar);
+    zstr_free (&dir);
 }
 
 //  With docker off, a task with an image is refused clearly; a miner
@@ -1192,6 +1293,7 @@ test_miner_docker_add (void)
 {
     CU_pSuite suite = CU_add_suite ("miner_docker", s_suite_init, s_suite_clean);
     CU_add_test (suite, "output frames, bounds and the stdout hash", test_output_frames);
+    CU_add_test (suite, "the tar reader: ustar, PAX, GNU, in pieces, broken", test_tar_reader);
     CU_add_test (suite, "runtime choice: docker off, docker only", test_runtime_choice);
     CU_add_test (suite, "the API client, call by call", test_client);
     CU_add_test (suite, "a batch task: exit code, output, env", test_batch_task);
