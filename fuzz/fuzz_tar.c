@@ -20,26 +20,11 @@ typedef struct {
     miner_outputs_t *outputs;
 } s_state_t;
 
-//  As the docker runtime takes an entry: its name in plain form under
-//  the output's path
 static void
 s_entry (void *arg, const miner_tar_entry_t *entry)
 {
-    s_state_t *state = (s_state_t *) arg;
-    char name [2100], path [2200];
-    if (fg_path_normal (entry->name, sizeof name - 1, name, sizeof name))
-        return;
-    const char *rest = strchr (name, '/');
-    snprintf (path, sizeof path, "out%s", rest? rest: "");
-    if (strlen (path) > MINER_OUTPUTS_MAX_PATH)
-        return;
-    if (entry->type == '0' || entry->type == '7')
-        miner_outputs_file (state->outputs, path, entry->mode, entry->size);
-    else
-    if (entry->type == '5')
-        miner_outputs_dir (state->outputs, path, entry->mode);
-    else
-        miner_outputs_refuse (state->outputs, path, "type %c: not copied", entry->type);
+    miner_outputs_tar_entry (((s_state_t *) arg)->outputs, entry->type, entry->name,
+                             entry->mode, entry->size, entry->link);
 }
 
 static void

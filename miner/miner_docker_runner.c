@@ -405,50 +405,20 @@ s_execute (s_run_t *run)
 typedef struct {
     miner_outputs_t *files;     //  where entries go
     miner_tar_t *tar;           //  reads the archive
-    const char *dest;           //  the output's plain form: its entries' prefix
     bool first;                 //  no entry seen yet
     bool is_dir;                //  the output is a directory
     char error [256];           //  the archive could not be read
 } s_archive_t;
 
-//  An entry of the archive: NAME is the output's base name, then its path
-//  inside it (a directory's entries), so its path for the buyer is dest
-//  and what follows the first part of NAME.
 static void
 s_archive_entry (void *arg, const miner_tar_entry_t *entry)
 {
     s_archive_t *self = (s_archive_t *) arg;
-    bool first = self->first;
-    self->first = false;
-    if (first)
+    if (self->first)
         self->is_dir = entry->type == '5';
-    char name [MINER_OUTPUTS_MAX_PATH * 2 + 2], path [MINER_OUTPUTS_MAX_PATH * 2 + 2];
-    if (fg_path_normal (entry->name, sizeof name - 1, name, sizeof name)) {
-        zsys_warning ("output %s: the archive holds an entry named '%.100s': skipped",
-                      self->dest, entry->name);
-        return;
-    }
-    const char *rest = strchr (name, '/');
-    snprintf (path, sizeof path, "%s%s", self->dest, rest? rest: "");
-    if (strlen (path) > MINER_OUTPUTS_MAX_PATH) {
-        miner_outputs_left_out (self->files);
-        return;
-    }
-    if (entry->type == '0' || entry->type == '7')
-        miner_outputs_file (self->files, path, entry->mode, entry->size);
-    else
-    if (entry->type == '5')
-        miner_outputs_dir (self->files, path, entry->mode);
-    else
-    if (entry->type == '2')
-        miner_outputs_refuse (self->files, path, "a symbolic link (to %.200s): not copied",
-                              entry->link);
-    else
-    if (entry->type == '1')
-        miner_outputs_refuse (self->files, path, "a hard link (to %.200s): not copied",
-                              entry->link);
-    else
-        miner_outputs_refuse (self->files, path, "not a regular file or directory: not copied");
+    self->first = false;
+    miner_outputs_tar_entry (self->files, entry->type, entry->name, entry->mode, entry->size,
+                             entry->link);
 }
 
 static void
@@ -489,7 +459,7 @@ s_copy_outputs (s_run_t *run, const char *working_dir)
         char *source = *output == '/'? zsys_sprintf ("/%s", dest)
                      : zsys_sprintf ("%s/%s", streq (working_dir, "/")? "": working_dir, dest);
         miner_outputs_begin (run->files, dest);
-        s_archive_t archive = { .files = run->files, .dest = dest, .first = true };
+        s_archive_t archive = { .files = run->files, .first = true };
         archive.tar = miner_tar_new (s_archive_entry, s_archive_data, &archive);
         int rc = miner_outputs_full (run->files)? 1
                : miner_docker_archive (run->docker, run->id, source, s_archive_sink, &archive);

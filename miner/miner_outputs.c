@@ -227,6 +227,37 @@ miner_outputs_feed (miner_outputs_t *self, const byte *data, size_t size)
 }
 
 void
+miner_outputs_tar_entry (miner_outputs_t *self, char type, const char *name, uint32_t mode,
+                         uint64_t size, const char *link)
+{
+    if (!self->output)
+        return;
+    self->file = NULL;
+    char plain [MINER_OUTPUTS_MAX_PATH * 2 + 2], path [MINER_OUTPUTS_MAX_PATH * 2 + 2];
+    if (fg_path_normal (name, sizeof plain - 1, plain, sizeof plain)) {
+        zsys_warning ("output %s: the archive holds an entry named '%.100s': left out",
+                      self->output, fg_text_valid (name, 100)? name: "?");
+        return;
+    }
+    const char *rest = strchr (plain, '/');
+    snprintf (path, sizeof path, "%s%s", self->output, rest? rest: "");
+    if (strlen (path) > MINER_OUTPUTS_MAX_PATH)
+        self->left_out++;
+    else
+    if (type == '0' || type == '7')
+        miner_outputs_file (self, path, mode, size);
+    else
+    if (type == '5')
+        miner_outputs_dir (self, path, mode);
+    else
+    if (type == '2' || type == '1')
+        miner_outputs_refuse (self, path, "a %s link (to %.200s): not copied",
+                              type == '2'? "symbolic": "hard", link);
+    else
+        miner_outputs_refuse (self, path, "not a regular file or directory: not copied");
+}
+
+void
 miner_outputs_fill (miner_outputs_t *self, Fogrid__TaskResult *result)
 {
     free (self->array);

@@ -68,6 +68,15 @@ void miner_outputs_dir (miner_outputs_t *self, const char *path, uint32_t mode);
 void miner_outputs_file (miner_outputs_t *self, const char *path, uint32_t mode, uint64_t size);
 void miner_outputs_feed (miner_outputs_t *self, const byte *data, size_t size);
 
+//  Takes an entry of a tar archive of the current output, as the Docker
+//  engine makes one (miner_tar reads it): its name is the output's base
+//  name, then its path inside it, so it goes at the output's path and
+//  what follows the name's first part. A file's content then comes
+//  through miner_outputs_feed; links and special files are refused, an
+//  entry whose name is not plain is left out.
+void miner_outputs_tar_entry (miner_outputs_t *self, char type, const char *name,
+                              uint32_t mode, uint64_t size, const char *link);
+
 //  Points result's files at the entries (they stay self's: keep it until
 //  the result is sent).
 void miner_outputs_fill (miner_outputs_t *self, Fogrid__TaskResult *result);

@@ -118,22 +118,6 @@ s_entry (const char *path, const char *content, uint32_t mode, const char *error
     return file;
 }
 
-static char *
-s_slurp (const char *dir, const char *path)
-{
-    char *name = zsys_sprintf ("%s/%s", dir, path);
-    char *text = NULL;
-    FILE *file = fopen (name, "r");
-    if (file) {
-        text = (char *) zmalloc (1024);
-        size_t got = fread (text, 1, 1023, file);
-        text [got] = 0;
-        fclose (file);
-    }
-    zstr_free (&name);
-    return text;
-}
-
 //  Written under DIR at their paths, never outside it: no '..', no
 //  absolute path, no symbolic link followed (one put in DIR beforehand
 //  leads nowhere), nothing replaced unless asked, and then only a file
@@ -163,10 +147,10 @@ test_files_write (void)
     CU_ASSERT_PTR_NOT_NULL (strstr (report, "missing  out/missing: no such file"));
     CU_ASSERT_PTR_NOT_NULL (strstr (report, "cut      out/big: cut at 5 of 100 bytes"));
     zstr_free (&report);
-    char *text = s_slurp (dir, "out/dir/a.txt");
+    char *text = ts_read_text (dir, "out/dir/a.txt");
     CU_ASSERT (text && streq (text, "a\n"));
     free (text);
-    text = s_slurp (dir, "out/big");
+    text = ts_read_text (dir, "out/big");
     CU_ASSERT (text && streq (text, "start"));
     free (text);
     char *name = zsys_sprintf ("%s/out/dir/a.txt", dir);
@@ -186,7 +170,7 @@ test_files_write (void)
     CU_ASSERT_EQUAL (cli_files_write (dir, good + 1, 1, true, out), 0);
     fclose (out);
     zstr_free (&report);
-    text = s_slurp (dir, "out/dir/a.txt");
+    text = ts_read_text (dir, "out/dir/a.txt");
     CU_ASSERT (text && streq (text, "a\n"));
     free (text);
 
@@ -210,7 +194,7 @@ test_files_write (void)
     CU_ASSERT_PTR_NOT_NULL (strstr (report, "FAILED   fifo: something other than a file"));
     zstr_free (&report);
     CU_ASSERT_EQUAL (ts_run (NULL, "test \"$(ls %s)\" = target", outside), 0);
-    text = s_slurp (outside, "target");
+    text = ts_read_text (outside, "target");
     CU_ASSERT (text && streq (text, "secret\n"));
     free (text);
     CU_ASSERT_NOT_EQUAL (ts_run (NULL, "test -e /tmp/fogrid-cli-abs || test -e %s/escape "

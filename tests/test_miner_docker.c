@@ -513,24 +513,6 @@ test_output_bound (void)
     CU_ASSERT_EQUAL (s_task_containers ("t-bound"), 0);
 }
 
-//  The entry of result's files at path, or NULL.
-static Fogrid__OutputFile *
-s_file (Fogrid__TaskResult *result, const char *path)
-{
-    for (size_t index = 0; index < result->n_files; index++)
-        if (streq (result->files [index]->path, path))
-            return result->files [index];
-    printf ("\n    no output file %s among %zu ", path, result->n_files);
-    return NULL;
-}
-
-static bool
-s_content_is (Fogrid__OutputFile *file, const char *text)
-{
-    return file && file->content.len == strlen (text)
-        && memcmp (file->content.data, text, file->content.len) == 0;
-}
-
 //  A file and a directory copied out of the container through the
 //  engine's archive, also when the task fails; a relative path from the
 //  image's working directory; a missing path and a symbolic link say so
@@ -551,21 +533,21 @@ test_output_files (void)
     CU_ASSERT_PTR_NOT_NULL_FATAL (result);
     CU_ASSERT_EQUAL (result->exit_code, 4);
     CU_ASSERT_STRING_EQUAL (result->error, "");
-    Fogrid__OutputFile *file = s_file (result, "out/result.txt");
-    CU_ASSERT (s_content_is (file, "42\n"));
+    Fogrid__OutputFile *file = ts_output_file (result, "out/result.txt");
+    CU_ASSERT (ts_output_is (file, "42\n"));
     CU_ASSERT (file && file->size == 3 && !file->truncated && !*file->error);
-    file = s_file (result, "out/dir");
+    file = ts_output_file (result, "out/dir");
     CU_ASSERT (file && file->dir && !*file->error);
-    file = s_file (result, "out/dir/a.txt");
-    CU_ASSERT (s_content_is (file, "a"));
+    file = ts_output_file (result, "out/dir/a.txt");
+    CU_ASSERT (ts_output_is (file, "a"));
     CU_ASSERT (file && file->mode == 0750);
-    CU_ASSERT (s_content_is (s_file (result, "out/dir/sub/b.txt"), "bb"));
-    file = s_file (result, "out/dir/link");
+    CU_ASSERT (ts_output_is (ts_output_file (result, "out/dir/sub/b.txt"), "bb"));
+    file = ts_output_file (result, "out/dir/link");
     CU_ASSERT (file && strstr (file->error, "a symbolic link (to /etc/passwd): not copied"));
     CU_ASSERT (file && file->content.len == 0);
-    file = s_file (result, "out/missing");
+    file = ts_output_file (result, "out/missing");
     CU_ASSERT (file && streq (file->error, "no such file or directory in the container"));
-    CU_ASSERT (s_content_is (s_file (result, "rel.txt"), "here\n"));     //  from /work
+    CU_ASSERT (ts_output_is (ts_output_file (result, "rel.txt"), "here\n"));     //  from /work
     for (size_t index = 0; index < result->n_files; index++)
         fg_debug ("  %s%s: %zu bytes %s", result->files [index]->path,
                   result->files [index]->dir? "/": "", result->files [index]->content.len,
@@ -594,14 +576,14 @@ test_output_files_bound (void)
     Fogrid__TaskResult *result = s_run ("t-filebound", &spec, &limits);
     CU_ASSERT_PTR_NOT_NULL_FATAL (result);
     CU_ASSERT_EQUAL (result->exit_code, 0);
-    Fogrid__OutputFile *big = s_file (result, "out/big");
+    Fogrid__OutputFile *big = ts_output_file (result, "out/big");
     CU_ASSERT (big && big->truncated && big->size == 3000000);
     CU_ASSERT (big && big->content.len > 7000 && big->content.len < 8192);
     CU_ASSERT (big && strstr (big->error, "of 3000000 bytes: over the miner's bound of 8192"));
-    Fogrid__OutputFile *dir = s_file (result, "out/d");
+    Fogrid__OutputFile *dir = ts_output_file (result, "out/d");
     CU_ASSERT (dir && strstr (dir->error, "left out: over the miner's bound of 8192 bytes"));
     CU_ASSERT (dir && !dir->dir && dir->content.len == 0);
-    Fogrid__OutputFile *missing = s_file (result, "out/missing");
+    Fogrid__OutputFile *missing = ts_output_file (result, "out/missing");
     CU_ASSERT (missing && strstr (missing->error, "left out"));
     size_t total = 0;
     for (size_t index = 0; index < result->n_files; index++)
@@ -618,7 +600,7 @@ test_output_files_bound (void)
     limits.max_output_files = 4096;
     result = s_run ("t-dirbound", &spec, &limits);
     CU_ASSERT_PTR_NOT_NULL_FATAL (result);
-    dir = s_file (result, "out/d");
+    dir = ts_output_file (result, "out/d");
     CU_ASSERT (dir && dir->dir && strstr (dir->error, "the rest of it left out"));
     size_t kept = 0;
     for (size_t index = 0; index < result->n_files; index++)
@@ -1188,22 +1170,6 @@ s_grid_task (s_grid_t *grid, const char *args, char *task_id)
     return rc;
 }
 
-static char *
-s_read_file (const char *format, const char *dir, const char *path)
-{
-    char *name = zsys_sprintf (format, dir, path);
-    char *text = NULL;
-    FILE *file = fopen (name, "r");
-    if (file) {
-        text = (char *) zmalloc (65536);
-        size_t got = fread (text, 1, 65535, file);
-        text [got] = 0;
-        fclose (file);
-    }
-    zstr_free (&name);
-    return text;
-}
-
 static void
 test_through_hub (void)
 {
@@ -1241,7 +1207,7 @@ test_through_hub (void)
         { "out/result.txt", "42\n" }, { "out/dir/a.txt", "a\n" }, { "out/dir/sub/b.txt", "b\n" }
     };
     for (size_t index = 0; index < 3; index++) {
-        char *text = s_read_file ("%s/%s", files, want [index][0]);
+        char *text = ts_read_text (files, want [index][0]);
         CU_ASSERT (text && streq (text, want [index][1]));
         free (text);
     }
@@ -1256,7 +1222,7 @@ test_through_hub (void)
     rc = s_fogrid (&grid, &output, "result --stdout --files %s --force %s", files, task_id);
     CU_ASSERT_EQUAL (rc, 0);
     zstr_free (&output);
-    char *text = s_read_file ("%s/%s", files, "out/result.txt");
+    char *text = ts_read_text (files, "out/result.txt");
     CU_ASSERT (text && streq (text, "42\n"));
     free (text);
 

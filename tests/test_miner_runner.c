@@ -11,8 +11,6 @@
 
 static char *s_root;                    //  work root of the suite's tasks
 
-static Fogrid__OutputFile *s_file (Fogrid__TaskResult *result, const char *path);
-
 //  A spec running argv (NULL-terminated list) with a timeout.
 typedef struct {
     Fogrid__TaskSpec spec;
@@ -402,29 +400,11 @@ test_task_user (void)
         printf ("\ngot: %s\n", out);
     free (out);
     CU_ASSERT_EQUAL (result->exit_code, 0);
-    Fogrid__OutputFile *mine = s_file (result, "mine"), *hard = s_file (result, "hard");
+    Fogrid__OutputFile *mine = ts_output_file (result, "mine"), *hard = ts_output_file (result, "hard");
     CU_ASSERT (mine && !*mine->error && !mine->dir);
     CU_ASSERT (hard && *hard->error && hard->content.len == 0);
     fogrid__task_result__free_unpacked (result, NULL);
     CU_ASSERT_NOT_EQUAL (ts_run (NULL, "test -e /etc/fogrid-test-denied"), 0);
-}
-
-//  The entry of result's files at path, or NULL.
-static Fogrid__OutputFile *
-s_file (Fogrid__TaskResult *result, const char *path)
-{
-    for (size_t index = 0; index < result->n_files; index++)
-        if (streq (result->files [index]->path, path))
-            return result->files [index];
-    printf ("\n    no output file %s among %zu ", path, result->n_files);
-    return NULL;
-}
-
-static bool
-s_content_is (Fogrid__OutputFile *file, const char *text)
-{
-    return file && file->content.len == strlen (text)
-        && memcmp (file->content.data, text, file->content.len) == 0;
 }
 
 //  Files and directories copied back from the work directory, whether
@@ -451,16 +431,16 @@ test_output_files (void)
     CU_ASSERT_EQUAL (result->exit_code, 3);
     CU_ASSERT_STRING_EQUAL (result->error, "");
 
-    Fogrid__OutputFile *file = s_file (result, "out/result.txt");
-    CU_ASSERT (s_content_is (file, "42\n"));
+    Fogrid__OutputFile *file = ts_output_file (result, "out/result.txt");
+    CU_ASSERT (ts_output_is (file, "42\n"));
     CU_ASSERT (file && file->size == 3 && !file->truncated && !file->dir && !*file->error);
-    file = s_file (result, "out/dir");
+    file = ts_output_file (result, "out/dir");
     CU_ASSERT (file && file->dir && !*file->error);
-    file = s_file (result, "out/dir/a.txt");
-    CU_ASSERT (s_content_is (file, "a"));
+    file = ts_output_file (result, "out/dir/a.txt");
+    CU_ASSERT (ts_output_is (file, "a"));
     CU_ASSERT (file && file->mode == 0750);
-    CU_ASSERT (s_content_is (s_file (result, "out/dir/sub/b.txt"), "bb"));
-    CU_ASSERT (s_file (result, "out/dir/sub") && s_file (result, "out/dir/sub")->dir);
+    CU_ASSERT (ts_output_is (ts_output_file (result, "out/dir/sub/b.txt"), "bb"));
+    CU_ASSERT (ts_output_file (result, "out/dir/sub") && ts_output_file (result, "out/dir/sub")->dir);
     //  Each path once, though two outputs name out/dir/a.txt
     size_t count = 0;
     for (size_t index = 0; index < result->n_files; index++)
@@ -480,7 +460,7 @@ test_output_files (void)
         { "out/fifo", "not a regular file or directory" },
     };
     for (size_t index = 0; index < sizeof refused / sizeof refused [0]; index++) {
-        file = s_file (result, refused [index].path);
+        file = ts_output_file (result, refused [index].path);
         CU_ASSERT (file && strstr (file->error, refused [index].error));
         CU_ASSERT (file && file->content.len == 0 && !file->dir);
         if (file && !strstr (file->error, refused [index].error))
@@ -516,7 +496,7 @@ test_output_files_bound (void)
     Fogrid__TaskResult *result = s_run (&spec, &limits);
     CU_ASSERT_PTR_NOT_NULL_FATAL (result);
     CU_ASSERT_EQUAL (result->exit_code, 0);
-    Fogrid__OutputFile *dir = s_file (result, "d");
+    Fogrid__OutputFile *dir = ts_output_file (result, "d");
     CU_ASSERT (dir && dir->dir);
     CU_ASSERT (dir && strstr (dir->error, "the rest of it left out: over the miner's bound of "
                                           "4096 bytes"));
@@ -529,7 +509,7 @@ test_output_files_bound (void)
     }
     CU_ASSERT (kept > 10 && kept < 200);
     CU_ASSERT (charged <= 4096);
-    Fogrid__OutputFile *big = s_file (result, "big");
+    Fogrid__OutputFile *big = ts_output_file (result, "big");
     CU_ASSERT (big && strstr (big->error, "left out: over the miner's bound of 4096 bytes"));
     CU_ASSERT (big && big->content.len == 0);
     fogrid__task_result__free_unpacked (result, NULL);
@@ -540,11 +520,11 @@ test_output_files_bound (void)
     spec.spec.n_outputs = 2;
     result = s_run (&spec, &limits);
     CU_ASSERT_PTR_NOT_NULL_FATAL (result);
-    big = s_file (result, "big");
+    big = ts_output_file (result, "big");
     CU_ASSERT (big && big->truncated && big->size == 10000);
     CU_ASSERT (big && big->content.len > 3000 && big->content.len < 4096);
     CU_ASSERT (big && strstr (big->error, "cut at ") && strstr (big->error, "of 10000 bytes"));
-    Fogrid__OutputFile *late = s_file (result, "late");
+    Fogrid__OutputFile *late = ts_output_file (result, "late");
     CU_ASSERT (late && strstr (late->error, "left out") && late->content.len == 0);
     fogrid__task_result__free_unpacked (result, NULL);
 }
