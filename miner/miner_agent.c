@@ -764,7 +764,6 @@ s_send_heartbeat (s_agent_t *self)
             usage.cpu_ms += cpu_ms;
             usage.mem_bytes += mem_bytes;
         }
-    usage.mem_peak_bytes = usage.mem_bytes;
     load.usage = &usage;
     load.running = (uint32_t) heartbeat.n_running;
     double loads [1] = { 0 };

@@ -41,7 +41,9 @@
     as it comes into a bounded miner_outputs; once the bound is reached
     the transfer is ended there, so a task that leaves gigabytes costs
     the miner no more than the bound. A path that is not there is an entry
-    saying so; the task's result is the same either way.
+    saying so; the task's result is the same either way. With
+    miner/docker_readonly the task's only writable place is its /tmp, a
+    tmpfs that is gone once it stops: outputs there are reported missing.
 
     Exit status: the engine reports 128 + N for a container ended by signal
     N; when we killed it (timeout, KILL) or the kernel did (out of memory)
@@ -66,7 +68,7 @@
 #define S_STREAM_AFTER_MS  10000    //  a stream still open this long after SIGKILL is dropped
 #define S_DEFAULT_FILES    (1024 * 1024)
 #define S_DEFAULT_STATS_MS 1000
-#define S_FIRST_STATS_MS   250      //  the first look, soon after the start
+#define S_FIRST_STATS_MS   100      //  the first look, soon after the start
 
 //  The actor thread's state.
 typedef struct {
