@@ -8,14 +8,16 @@
     generously), then each byte of content kept. A file whose content does
     not fit keeps what does (truncated); once anything was cut or left out
     the collection is full and takes no more entries but the notes, one
-    per output at most (MINER_OUTPUTS_MAX_SPECS), which are not charged:
-    a result's room for the rest of its fields covers them.
+    per output at most (MINER_OUTPUTS_MAX_SPECS), and the cut file's
+    reason, which are not charged: a result's room for the rest of its
+    fields covers them (32 notes of at most ~1.2 KB). A refused entry's
+    reason is charged with it.
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_outputs.h"
 #include <stdarg.h>
 
-#define S_ENTRY_COST    32          //  bytes charged per entry besides its path
+#define S_ENTRY_COST    48          //  bytes charged per entry besides its path
 
 struct _miner_outputs_t {
     size_t max;                 //  the bound, in bytes
@@ -96,15 +98,15 @@ s_error (Fogrid__OutputFile *entry, const char *format, ...)
     va_end (args);
 }
 
-//  Charges an entry; false when it is not kept (full, a path seen
-//  before, no room left).
+//  Charges an entry (and extra bytes of it, an error's text); false when
+//  it is not kept (full, a path seen before, no room left).
 static bool
-s_admit (miner_outputs_t *self, const char *path)
+s_admit (miner_outputs_t *self, const char *path, size_t extra)
 {
     self->file = NULL;
     if (zhashx_lookup (self->paths, path))
         return false;           //  outputs that overlap: kept once
-    size_t cost = strlen (path) + S_ENTRY_COST;
+    size_t cost = strlen (path) + S_ENTRY_COST + extra;
     if (self->full || zlistx_size (self->entries) >= MINER_OUTPUTS_MAX_ENTRIES
     ||  self->used + cost > self->max) {
         self->full = true;
@@ -170,19 +172,24 @@ miner_outputs_full (miner_outputs_t *self)
 void
 miner_outputs_refuse (miner_outputs_t *self, const char *path, const char *format, ...)
 {
-    if (!s_admit (self, path))
-        return;
-    Fogrid__OutputFile *entry = s_entry_new (self, path);
     va_list args;
     va_start (args, format);
-    s_set_error (entry, format, args);
+    char *error = zsys_vprintf (format, args);
     va_end (args);
+    //  Its reason is charged too: a thousand links must not outgrow the bound
+    if (s_admit (self, path, strlen (error))) {
+        Fogrid__OutputFile *entry = s_entry_new (self, path);
+        free (entry->error);
+        entry->error = error;
+    }
+    else
+        zstr_free (&error);
 }
 
 void
 miner_outputs_dir (miner_outputs_t *self, const char *path, uint32_t mode)
 {
-    if (!s_admit (self, path))
+    if (!s_admit (self, path, 0))
         return;
     Fogrid__OutputFile *entry = s_entry_new (self, path);
     entry->dir = true;
@@ -192,7 +199,7 @@ miner_outputs_dir (miner_outputs_t *self, const char *path, uint32_t mode)
 void
 miner_outputs_file (miner_outputs_t *self, const char *path, uint32_t mode, uint64_t size)
 {
-    if (!s_admit (self, path))
+    if (!s_admit (self, path, 0))
         return;
     Fogrid__OutputFile *entry = s_entry_new (self, path);
     entry->mode = mode & 0777;

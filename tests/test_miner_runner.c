@@ -505,7 +505,7 @@ test_output_files_bound (void)
         Fogrid__OutputFile *file = result->files [index];
         kept += strncmp (file->path, "d/f", 3) == 0;
         if (!*file->error || file->dir)
-            charged += strlen (file->path) + 32 + file->content.len;
+            charged += strlen (file->path) + 48 + file->content.len;
     }
     CU_ASSERT (kept > 10 && kept < 200);
     CU_ASSERT (charged <= 4096);
