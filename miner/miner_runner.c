@@ -786,9 +786,11 @@ s_copy_file (s_run_t *run, int dir_fd, const char *name, const char *path)
 {
     int fd = openat (dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     struct stat info;
-    if (fd < 0 || fstat (fd, &info) || !S_ISREG (info.st_mode)) {
+    //  Looked at again once open: what is read is what was checked
+    if (fd < 0 || fstat (fd, &info) || !S_ISREG (info.st_mode)
+    ||  (run->drop_privileges && info.st_uid != run->uid)) {
         miner_outputs_refuse (run->files, path, "cannot read it: %s",
-                              fd < 0? strerror (errno): "no longer a regular file");
+                              fd < 0? strerror (errno): "it changed while it was copied");
         if (fd >= 0)
             close (fd);
         return;
