@@ -15,6 +15,7 @@
 #include "cli_service.h"
 #include "cli_registry.h"
 #include "cli_ratings.h"
+#include "cli_files.h"
 #include "fg_receipt.h"
 #include <getopt.h>
 
@@ -53,7 +54,8 @@ static const s_command_t s_commands [] = {
     { "submit", s_cmd_submit, "[options] -- COMMAND [ARG...]", "submit a task; prints its id" },
     { "status", s_cmd_status, "TASK", "show a task's state and history" },
     { "wait", s_cmd_wait, "TASK [TASK...]", "follow tasks until they end; exits with the exit code" },
-    { "result", s_cmd_result, "[--stdout|--stderr] TASK", "print a task's output and exit code" },
+    { "result", s_cmd_result, "[--files DIR] [--stdout] TASK",
+      "print a task's output and exit code; --files DIR writes its files there" },
     { "logs", s_cmd_result, "TASK", "the output captured so far (same as result)" },
     { "cancel", s_cmd_cancel, "TASK", "cancel a task" },
     { "miners", s_cmd_miners, "", "list the hub's miners with resources and load" },
@@ -166,10 +168,21 @@ static const char *s_submit_help =
     "  --runtime R        process | docker\n"
     "  --image IMAGE      container image (docker runtime)\n"
     "  --env KEY=VALUE    environment for the task (repeatable)\n"
+    "  --output PATH      a file or directory the task leaves, copied back with its\n"
+    "                     result, success or not (repeatable, up to 32): docker,\n"
+    "                     absolute in the container or relative to the image's\n"
+    "                     working directory; process, relative to the task's work\n"
+    "                     directory. Get them with fogrid result --files DIR TASK\n"
     "  --token TOKEN      client token: the same token never makes two tasks\n"
-    "  --wait             wait for the task and print its result\n";
+    "  --wait             wait for the task and print its result\n\n"
+    "example:\n"
+    "  fogrid submit --image fogrid/busybox --output /out/result.txt --output /out/dir \\\n"
+    "      -- sh -c 'mkdir -p /out/dir; echo 42 > /out/result.txt; date > /out/dir/when'\n";
 
-static int s_print_result (cli_client_t *client, const char *task_id, int which);
+#define S_MAX_OUTPUTS 32
+
+static int s_print_result (cli_client_t *client, const char *task_id, int which,
+                           const char *files_dir, bool overwrite);
 static int s_follow (cli_client_t *client, const char *task_id, bool quiet);
 
 static int
@@ -185,6 +198,8 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
     char token [64];
     fg_id_new ("tok", token, sizeof token);
     bool wait = false;
+    char *outputs [S_MAX_OUTPUTS];
+    spec->outputs = outputs;
     int index = 1;
     for (; index < argc; index++) {
         const char *arg = argv [index];
@@ -205,6 +220,16 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
             return 2;
         }
         index++;
+        if (streq (arg, "--output")) {
+            if (spec->n_outputs == S_MAX_OUTPUTS || !*value) {
+                fprintf (stderr, "fogrid submit: %s\n", *value? "at most 32 --output paths"
+                         : "--output needs a path");
+                cli_spec_reset (&options);
+                return 2;
+            }
+            outputs [spec->n_outputs++] = (char *) value;
+            continue;
+        }
         int taken = cli_spec_option (&options, arg, value);
         if (taken == 0) {
             fprintf (stderr, "fogrid submit: unknown option '%s' (see fogrid submit --help)\n", arg);
@@ -237,7 +262,7 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
             rc = 0;
             if (wait) {
                 rc = s_follow (client, submitted->task_id, true);
-                s_print_result (client, submitted->task_id, 0);
+                s_print_result (client, submitted->task_id, 0, NULL, false);
             }
         }
         else
@@ -251,6 +276,17 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
 
 //  ---------------------------------------------------------------------
 //  status, wait, result, cancel
+
+//  "cpu 1234 ms, memory peak 64.2 MB, 3 processes"
+static void
+s_usage_format (const Fogrid__Usage *usage, char *buf, size_t size)
+{
+    int len = snprintf (buf, size, "cpu %" PRIu64 " ms, memory peak %.1f MB", usage->cpu_ms,
+                        (double) usage->mem_peak_bytes / (1024.0 * 1024.0));
+    if (usage->pids_peak && len > 0 && (size_t) len < size)
+        snprintf (buf + len, size - (size_t) len, ", at most %u process%s", usage->pids_peak,
+                  usage->pids_peak == 1? "": "es");
+}
 
 static void
 s_print_info (Fogrid__TaskInfo *info)
@@ -277,6 +313,20 @@ s_print_info (Fogrid__TaskInfo *info)
     if (info->billed)
         printf ("billed    %" PRIu64 " for %" PRIu64 " s of service\n", info->billed,
                 info->billed_seconds);
+    if (info->usage) {
+        char usage [160];
+        s_usage_format (info->usage, usage, sizeof usage);
+        printf ("usage     %s\n", usage);
+    }
+    else
+    if (streq (info->state, "succeeded") || streq (info->state, "failed"))
+        printf ("usage     not measured\n");
+    if (info->spec && info->spec->n_outputs) {
+        printf ("outputs  ");
+        for (size_t i = 0; i < info->spec->n_outputs; i++)
+            printf (" %s", info->spec->outputs [i]);
+        printf ("\n");
+    }
     if (info->spec && info->spec->n_argv) {
         printf ("command  ");
         for (size_t i = 0; i < info->spec->n_argv; i++)
@@ -406,14 +456,51 @@ s_write_all (FILE *out, ProtobufCBinaryData *data)
         fwrite (data->data, 1, data->len, out);
 }
 
-//  which: 0 everything, 1 stdout only, 2 stderr only.
+//  The files a result holds, one line each (their bytes go to a
+//  directory only with --files).
+static void
+s_print_files (Fogrid__ResultReply *result)
+{
+    printf ("--- files (%zu)\n", result->n_files);
+    for (size_t index = 0; index < result->n_files; index++) {
+        Fogrid__OutputFile *file = result->files [index];
+        const char *path = fg_text_valid (file->path, 2048)? file->path: "?";
+        if (file->dir)
+            printf ("  %s/", path);
+        else
+        if (*file->error && !file->truncated)
+            printf ("  %s", path);
+        else
+            printf ("  %s (%" PRIu64 " bytes%s)", path, file->size,
+                    file->truncated? ", truncated": "");
+        printf ("%s%s\n", *file->error? ": ": "", file->error);
+    }
+}
+
+//  which: 0 everything, 1 stdout only, 2 stderr only. files_dir: write
+//  the files there (overwrite: replacing what is there).
 static int
-s_print_result (cli_client_t *client, const char *task_id, int which)
+s_print_result (cli_client_t *client, const char *task_id, int which, const char *files_dir,
+                bool overwrite)
 {
     fg_env_t *reply = NULL;
     Fogrid__ResultReply *result = cli_client_result (client, task_id, &reply);
     if (!result)
         return s_call_failed (client, task_id);
+    int rc = 0;
+    if (files_dir) {
+        //  Notes go where the output is not (stdout may be the task's)
+        FILE *report = which? stderr: stdout;
+        if (which == 0)
+            printf ("--- files into %s\n", files_dir);
+        int failed = cli_files_write (files_dir, result->files, result->n_files, overwrite,
+                                      report);
+        if (failed) {
+            fprintf (stderr, "fogrid: %s: %s\n", task_id, failed < 0? "no files written"
+                     : "some files could not be written");
+            rc = 1;
+        }
+    }
     if (which == 1)
         s_write_all (stdout, &result->stdout);
     else
@@ -429,7 +516,14 @@ s_print_result (cli_client_t *client, const char *task_id, int which)
         s_write_all (stdout, &result->stderr);
         if (result->stderr.len && result->stderr.data [result->stderr.len - 1] != '\n')
             printf ("\n");
+        if (result->n_files && !files_dir)
+            s_print_files (result);
         Fogrid__TaskInfo *info = result->info;
+        if (info && info->usage) {
+            char usage [160];
+            s_usage_format (info->usage, usage, sizeof usage);
+            printf ("--- usage: %s\n", usage);
+        }
         //  The reason is shown when it says more than the exit code
         char plain [64];
         snprintf (plain, sizeof plain, "exit code %d", info? info->exit_code: 0);
@@ -444,14 +538,23 @@ s_print_result (cli_client_t *client, const char *task_id, int which)
             printf ("--- %s (not finished)\n", info? info->state: "unknown");
     }
     fg_msg_free (&reply);
-    return 0;
+    return rc;
 }
+
+static const char *s_result_help =
+    "usage: fogrid %s [--stdout|--stderr] [--files DIR [--force]] TASK\n\n"
+    "  --stdout, --stderr  print only the task's stdout, or only its stderr\n"
+    "  --files DIR         write the files the task left (submit --output) into DIR,\n"
+    "                      each at its path (an absolute path without its leading\n"
+    "                      '/'); never outside DIR, never through a symbolic link\n"
+    "  --force             replace files that are already in DIR\n";
 
 static int
 s_cmd_result (s_globals_t *globals, int argc, char **argv)
 {
     int which = 0;
-    const char *task_id = NULL;
+    const char *task_id = NULL, *files_dir = NULL;
+    bool overwrite = false;
     for (int index = 1; index < argc; index++) {
         if (streq (argv [index], "--stdout"))
             which = 1;
@@ -459,21 +562,27 @@ s_cmd_result (s_globals_t *globals, int argc, char **argv)
         if (streq (argv [index], "--stderr"))
             which = 2;
         else
+        if (streq (argv [index], "--files") && index + 1 < argc && *argv [index + 1])
+            files_dir = argv [++index];
+        else
+        if (streq (argv [index], "--force"))
+            overwrite = true;
+        else
         if (argv [index][0] != '-' && !task_id)
             task_id = argv [index];
         else {
-            fprintf (stderr, "usage: fogrid %s [--stdout|--stderr] TASK\n", argv [0]);
+            fprintf (s_wants_help (argc, argv)? stdout: stderr, s_result_help, argv [0]);
             return s_wants_help (argc, argv)? 0: 2;
         }
     }
-    if (!task_id) {
-        fprintf (stderr, "usage: fogrid %s [--stdout|--stderr] TASK\n", argv [0]);
+    if (!task_id || (overwrite && !files_dir)) {
+        fprintf (stderr, s_result_help, argv [0]);
         return 2;
     }
     cli_client_t *client = s_connect (globals);
     if (!client)
         return 1;
-    int rc = s_print_result (client, task_id, which);
+    int rc = s_print_result (client, task_id, which, files_dir, overwrite);
     cli_client_destroy (&client);
     return rc;
 }
@@ -515,17 +624,22 @@ s_cmd_miners (s_globals_t *globals, int argc, char **argv)
     Fogrid__MinersReply *miners = cli_client_miners (client, &reply);
     int rc = miners? 0: s_call_failed (client, "miners");
     if (miners) {
-        printf ("%-16s %-14s %-12s %5s %8s %8s %6s %7s %5s %s\n", "MINER", "NAME", "STATE",
-                "CORES", "MEM_MB", "DISK_MB", "PRICE", "RUNNING", "LOAD", "SEEN");
+        //  USED_MB: what its running tasks were last seen to use (not reserve)
+        printf ("%-16s %-14s %-12s %5s %8s %8s %6s %7s %7s %5s %s\n", "MINER", "NAME", "STATE",
+                "CORES", "MEM_MB", "DISK_MB", "PRICE", "RUNNING", "USED_MB", "LOAD", "SEEN");
         int64_t now = fg_now_ms ();
         for (size_t i = 0; i < miners->n_miners; i++) {
             Fogrid__MinerInfo *miner = miners->miners [i];
             Fogrid__Resources *res = miner->resources;
             Fogrid__Load *load = miner->load;
-            printf ("%-16s %-14.14s %-12s %5u %8" PRIu64 " %8" PRIu64 " %6" PRIu64 " %7u %5.2f %.1fs ago\n",
+            Fogrid__Usage *usage = load? load->usage: NULL;
+            printf ("%-16s %-14.14s %-12s %5u %8" PRIu64 " %8" PRIu64 " %6" PRIu64 " %7u %7.1f "
+                    "%5.2f %.1fs ago\n",
                     miner->miner_id, miner->name, miner->state,
                     res? res->cores: 0, res? res->mem_mb: 0, res? res->disk_mb: 0,
-                    res? res->price: 0, load? load->running: 0, load? load->load1: 0.0,
+                    res? res->price: 0, load? load->running: 0,
+                    usage? (double) usage->mem_bytes / (1024.0 * 1024.0): 0.0,
+                    load? load->load1: 0.0,
                     miner->last_seen_ms? (now - (int64_t) miner->last_seen_ms) / 1000.0: 0.0);
         }
         if (miners->n_miners == 0)

@@ -52,6 +52,42 @@ fg_text_valid (const char *s, size_t max)
 }
 
 int
+fg_path_normal (const char *path, size_t max, char *buf, size_t size)
+{
+    if (!path || !*path || !fg_text_valid (path, max) || size == 0)
+        return -1;
+    size_t len = 0;
+    const char *part = path;
+    while (*part) {
+        size_t part_len = strcspn (part, "/");
+        bool skip = part_len == 0 || (part_len == 1 && part [0] == '.');
+        if (part_len == 2 && part [0] == '.' && part [1] == '.')
+            return -1;
+        if (!skip) {
+            if (len + (len? 1: 0) + part_len + 1 > size)
+                return -1;
+            if (len)
+                buf [len++] = '/';
+            memcpy (buf + len, part, part_len);
+            len += part_len;
+        }
+        part += part_len;
+        if (*part == '/')
+            part++;
+    }
+    buf [len] = 0;
+    return len? 0: -1;
+}
+
+bool
+fg_path_relative_valid (const char *path, size_t max)
+{
+    char normal [4096];
+    return path && strlen (path) < sizeof normal
+        && fg_path_normal (path, max, normal, sizeof normal) == 0 && streq (normal, path);
+}
+
+int
 fg_endpoint_parse (const char *endpoint, char *transport, size_t tsize,
                    char *host, size_t hsize, uint16_t *port)
 {

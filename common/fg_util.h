@@ -25,6 +25,18 @@ bool fg_name_valid (const char *name);
 //  True when s is at most max bytes and only printable ASCII.
 bool fg_text_valid (const char *s, size_t max);
 
+//  Writes path in its plain relative form into buf: without a leading '/',
+//  empty or '.' parts ("/out//a/./b/" -> "out/a/b"). Returns 0, or -1 when
+//  path is not 1..max printable bytes, has a '..' part, is nothing but
+//  '/' and '.', or the result does not fit in buf. The form output files
+//  take on their way from a task to a buyer's directory.
+int fg_path_normal (const char *path, size_t max, char *buf, size_t size);
+
+//  True when path is already in that form (relative, no empty, '.' or
+//  '..' part, printable, at most max bytes): safe to put under a
+//  directory of one's own.
+bool fg_path_relative_valid (const char *path, size_t max);
+
 //  Splits "tcp://host:port" into its parts. Returns 0 or -1.
 int fg_endpoint_parse (const char *endpoint, char *transport, size_t tsize,
                        char *host, size_t hsize, uint16_t *port);

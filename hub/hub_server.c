@@ -190,6 +190,8 @@ const fg_cfg_def_t hub_server_defs [] = {
 #define S_MAX_CONSTRAINT    1024
 #define S_MAX_TOKEN         128
 #define S_MAX_RETRIES       100
+#define S_MAX_OUTPUTS       32          //  TaskSpec.outputs (the miner's MINER_OUTPUTS_MAX_SPECS)
+#define S_MAX_OUTPUT_PATH   1024
 #define S_BACKSTOP_MS       60000       //  past a running task's timeout
 #define S_ENTRIES_DEFAULT   20          //  ledger entries in a BalanceReply
 #define S_ENTRIES_MAX       1000
@@ -995,6 +997,8 @@ s_info_build (s_server_t *self, hub_task_t *task, s_info_t *out)
     out->info.spec = task->spec;
     out->info.term_signal = task->term_signal;
     out->info.timed_out = task->timed_out;
+    if (task->measured)
+        out->info.usage = &task->usage;
     char id [96];
     if (s_is_service (task)) {
         int64_t seconds = 0;
@@ -1181,6 +1185,31 @@ s_spec_check (const Fogrid__TaskSpec *spec, char *why, size_t size)
     if (spec->retries > S_MAX_RETRIES) {
         snprintf (why, size, "retries %u is over the limit of %d", spec->retries, S_MAX_RETRIES);
         return -1;
+    }
+    //  Outputs: paths the miner copies back, never ones that climb out
+    //  (a process task's must stay in its work directory: relative)
+    if (spec->n_outputs > S_MAX_OUTPUTS) {
+        snprintf (why, size, "%zu outputs (limit %d)", spec->n_outputs, S_MAX_OUTPUTS);
+        return -1;
+    }
+    if (spec->n_outputs && service) {
+        snprintf (why, size, "a service leaves no output files: outputs are for batch tasks");
+        return -1;
+    }
+    bool process = !*spec->image && (!*runtime || streq (runtime, "process"));
+    for (size_t index = 0; index < spec->n_outputs; index++) {
+        const char *output = spec->outputs [index];
+        char normal [S_MAX_OUTPUT_PATH + 1];
+        if (fg_path_normal (output, S_MAX_OUTPUT_PATH, normal, sizeof normal)) {
+            snprintf (why, size, "output %zu: a path of 1..%d printable bytes, with no '..' "
+                      "part, not the root", index + 1, S_MAX_OUTPUT_PATH);
+            return -1;
+        }
+        if (process && *output == '/') {
+            snprintf (why, size, "output '%.100s': the process runtime copies paths relative "
+                      "to the task's work directory", output);
+            return -1;
+        }
     }
     if (service || spec->service_port || *spec->health || spec->n_service_functions)
         return s_service_spec_check (spec, why, size);
@@ -1372,6 +1401,8 @@ s_handle_result (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key
     reply.stdout_truncated = output.stdout_truncated;
     reply.stderr_truncated = output.stderr_truncated;
     reply.stdout_sha256 = output.stdout_sha256;
+    reply.files = output.files;
+    reply.n_files = output.n_files;
     fg_env_t env = FOGRID__ENVELOPE__INIT;
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_RESULT_REPLY;

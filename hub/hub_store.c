@@ -13,10 +13,19 @@
     SQLite's errors are translated here, once, into a log line; callers
     see 0 / -1.
 
+    A result's files (TaskSpec.outputs) go in a table of their own, one
+    row per entry, read only when a result is asked for. stdout_sha256 is
+    the miner's hash of stdout alone, as before files existed: it is there
+    to name all of stdout when only its start is kept, so a buyer can
+    check it with sha256sum; files are whole or marked truncated with
+    their whole size, and nothing hashes them.
+
     Tables:
         meta (key, value)                           hub id
-        tasks (seq, id, client_token, buyer, spec, state, attempt, ...)
+        tasks (seq, id, client_token, buyer, spec, state, attempt, ...,
+               cpu_ms, mem_peak_bytes, pids_peak: NULL = not measured)
         task_events (task_id, state, at_ms, miner_id, attempt, reason)
+        task_files (task_id, seq, path, content, mode, dir, size, truncated, error)
     =========================================================================  */
 #include "fogrid.h"
 #include "hub_sql.h"
@@ -61,13 +70,22 @@ static const char *s_schema =
     "  reason TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX IF NOT EXISTS events_by_task ON task_events (task_id);"
     "CREATE INDEX IF NOT EXISTS tasks_by_update ON tasks (updated_ms);"
+    "CREATE TABLE IF NOT EXISTS task_files ("
+    "  task_id TEXT NOT NULL, seq INTEGER NOT NULL, path TEXT NOT NULL,"
+    "  content BLOB, mode INTEGER NOT NULL DEFAULT 0, dir INTEGER NOT NULL DEFAULT 0,"
+    "  size INTEGER NOT NULL DEFAULT 0, truncated INTEGER NOT NULL DEFAULT 0,"
+    "  error TEXT NOT NULL DEFAULT '', PRIMARY KEY (task_id, seq));"
     //  Counted by state at every health request and metrics scrape
     "CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (state);";
 
 //  The columns every task load reads, in this order (see s_task_from_row)
 #define S_TASK_COLUMNS \
     "seq, id, client_token, buyer, spec, state, attempt, miner_id, exit_code, " \
-    "term_signal, timed_out, reason, submitted_ms, updated_ms, retries_left"
+    "term_signal, timed_out, reason, submitted_ms, updated_ms, retries_left, " \
+    "cpu_ms, mem_peak_bytes, pids_peak"
+
+#define S_MAX_FILES     2048        //  entries of a result's files kept
+#define S_MAX_FILE_PATH 2048        //  bytes of an entry's path
 
 static int
 s_fail (hub_store_t *self, const char *what)
@@ -123,6 +141,9 @@ hub_store_new (const char *data_dir)
     //  them now (the error of a column that exists is expected)
     sqlite3_exec (self->db, "ALTER TABLE tasks ADD COLUMN stdout_sha256 TEXT NOT NULL DEFAULT ''",
                   NULL, NULL, NULL);
+    sqlite3_exec (self->db, "ALTER TABLE tasks ADD COLUMN cpu_ms INTEGER", NULL, NULL, NULL);
+    sqlite3_exec (self->db, "ALTER TABLE tasks ADD COLUMN mem_peak_bytes INTEGER", NULL, NULL, NULL);
+    sqlite3_exec (self->db, "ALTER TABLE tasks ADD COLUMN pids_peak INTEGER", NULL, NULL, NULL);
     return self;
 }
 
@@ -285,10 +306,78 @@ hub_store_task_update (hub_store_t *self, const hub_task_t *task)
     return s_run (self, stmt, "task update");
 }
 
+//  Stores one entry of a result's files. An entry whose path could land
+//  outside a buyer's directory keeps only a note: the miner is not
+//  trusted with where a buyer's files go.
+static int
+s_file_add (hub_store_t *self, const char *task_id, int64_t seq, const Fogrid__OutputFile *file)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "INSERT INTO task_files (task_id, seq, path, content, mode, dir, size, truncated, error)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!stmt)
+        return -1;
+    bool safe = fg_path_relative_valid (file->path, S_MAX_FILE_PATH);
+    const char *error = fg_text_valid (file->error, 1024)? file->error: "(not printable)";
+    if (!safe) {
+        zsys_warning ("%s: task %s: output file '%.100s' is not a plain relative path: "
+                      "only a note is kept", self->who, task_id,
+                      fg_text_valid (file->path, S_MAX_FILE_PATH)? file->path: "?");
+        if (!*error)
+            error = "not a plain relative path: refused by the hub";
+    }
+    hub_sql_bind_text (stmt, 1, task_id);
+    sqlite3_bind_int64 (stmt, 2, seq);
+    hub_sql_bind_text (stmt, 3, fg_text_valid (file->path, S_MAX_FILE_PATH)? file->path: "?");
+    if (safe && !file->dir && file->content.len)
+        sqlite3_bind_blob (stmt, 4, file->content.data, (int) file->content.len, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null (stmt, 4);
+    sqlite3_bind_int (stmt, 5, (int) (file->mode & 0777));
+    sqlite3_bind_int (stmt, 6, safe && file->dir);
+    sqlite3_bind_int64 (stmt, 7, (sqlite3_int64) (file->size > INT64_MAX? INT64_MAX: file->size));
+    sqlite3_bind_int (stmt, 8, safe && file->truncated);
+    hub_sql_bind_text (stmt, 9, error);
+    return s_run (self, stmt, "task file");
+}
+
+//  The files and the figures of a result.
+static int
+s_files_usage_set (hub_store_t *self, const char *task_id, const Fogrid__TaskResult *result)
+{
+    sqlite3_stmt *stmt = s_prepare (self, "DELETE FROM task_files WHERE task_id = ?");
+    if (!stmt)
+        return -1;
+    hub_sql_bind_text (stmt, 1, task_id);
+    if (s_run (self, stmt, "task files"))
+        return -1;
+    if (result->n_files > S_MAX_FILES)
+        zsys_warning ("%s: task %s: %zu output files, only the first %d kept", self->who,
+                      task_id, result->n_files, S_MAX_FILES);
+    for (size_t index = 0; index < result->n_files && index < S_MAX_FILES; index++)
+        if (s_file_add (self, task_id, (int64_t) index, result->files [index]))
+            return -1;
+    stmt = s_prepare (self,
+        "UPDATE tasks SET cpu_ms = ?, mem_peak_bytes = ?, pids_peak = ? WHERE id = ?");
+    if (!stmt)
+        return -1;
+    const Fogrid__Usage *usage = result->usage;
+    for (int column = 1; column <= 3 && usage; column++) {
+        uint64_t value = column == 1? usage->cpu_ms: column == 2? usage->mem_peak_bytes
+                                                                : usage->pids_peak;
+        sqlite3_bind_int64 (stmt, column, (sqlite3_int64) (value > INT64_MAX? INT64_MAX: value));
+    }
+    //  unbound columns stay NULL: not measured
+    hub_sql_bind_text (stmt, 4, task_id);
+    return s_run (self, stmt, "task usage");
+}
+
 int
 hub_store_task_output_set (hub_store_t *self, const char *task_id,
                            const Fogrid__TaskResult *result)
 {
+    if (s_files_usage_set (self, task_id, result))
+        return -1;
     sqlite3_stmt *stmt = s_prepare (self,
         "UPDATE tasks SET stdout = ?, stderr = ?, stdout_truncated = ?, stderr_truncated = ?,"
         " stdout_sha256 = ? WHERE id = ?");
@@ -354,6 +443,12 @@ s_task_from_row (hub_store_t *self, sqlite3_stmt *stmt)
     task->submitted_ms = sqlite3_column_int64 (stmt, 12);
     task->updated_ms = sqlite3_column_int64 (stmt, 13);
     task->retries_left = (uint32_t) sqlite3_column_int64 (stmt, 14);
+    task->measured = sqlite3_column_type (stmt, 15) != SQLITE_NULL;
+    if (task->measured) {
+        task->usage.cpu_ms = (uint64_t) sqlite3_column_int64 (stmt, 15);
+        task->usage.mem_peak_bytes = (uint64_t) sqlite3_column_int64 (stmt, 16);
+        task->usage.pids_peak = (uint32_t) sqlite3_column_int64 (stmt, 17);
+    }
     if (!task->state) {
         zsys_error ("store %s: task %s has an unknown state '%s'; skipped",
                     self->path, id, hub_sql_column_text (stmt, 5));
@@ -402,6 +497,55 @@ hub_output_reset (hub_output_t *output)
     zchunk_destroy (&output->stdout_data);
     zchunk_destroy (&output->stderr_data);
     output->stdout_truncated = output->stderr_truncated = false;
+    for (size_t index = 0; index < output->n_files; index++) {
+        Fogrid__OutputFile *file = output->files [index];
+        free (file->path);
+        free (file->content.data);
+        free (file->error);
+        free (file);
+    }
+    free (output->files);
+    output->files = NULL;
+    output->n_files = 0;
+}
+
+//  A task's files, in order, into output.
+static int
+s_files_load (hub_store_t *self, const char *task_id, hub_output_t *output)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT path, content, mode, dir, size, truncated, error FROM task_files"
+        " WHERE task_id = ? ORDER BY seq");
+    if (!stmt)
+        return -1;
+    hub_sql_bind_text (stmt, 1, task_id);
+    size_t capacity = 0;
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
+        if (output->n_files == capacity) {
+            capacity = capacity? capacity * 2: 16;
+            output->files = (Fogrid__OutputFile **) realloc (
+                output->files, sizeof (Fogrid__OutputFile *) * capacity);
+        }
+        Fogrid__OutputFile *file = (Fogrid__OutputFile *) zmalloc (sizeof (Fogrid__OutputFile));
+        fogrid__output_file__init (file);
+        file->path = strdup (hub_sql_column_text (stmt, 0));
+        size_t size = (size_t) sqlite3_column_bytes (stmt, 1);
+        if (size) {
+            file->content.data = (byte *) malloc (size);
+            memcpy (file->content.data, sqlite3_column_blob (stmt, 1), size);
+            file->content.len = size;
+        }
+        file->mode = (uint32_t) sqlite3_column_int (stmt, 2);
+        file->dir = sqlite3_column_int (stmt, 3) != 0;
+        file->size = (uint64_t) sqlite3_column_int64 (stmt, 4);
+        file->truncated = sqlite3_column_int (stmt, 5) != 0;
+        file->error = strdup (hub_sql_column_text (stmt, 6));
+        output->files [output->n_files++] = file;
+    }
+    int rc = step == SQLITE_DONE? 0: s_fail (self, "task files");
+    sqlite3_finalize (stmt);
+    return rc;
 }
 
 int
@@ -431,6 +575,10 @@ hub_store_task_output (hub_store_t *self, const char *task_id, hub_output_t *out
     if (step != SQLITE_DONE)
         s_fail (self, "task output");
     sqlite3_finalize (stmt);
+    if (rc == 0 && s_files_load (self, task_id, output)) {
+        hub_output_reset (output);
+        rc = -1;
+    }
     return rc;
 }
 

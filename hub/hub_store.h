@@ -20,6 +20,8 @@ typedef struct {
     bool stdout_truncated;
     bool stderr_truncated;
     char stdout_sha256 [65];    //  as the miner computed it over all of stdout, or ""
+    Fogrid__OutputFile **files; //  the files it left (TaskSpec.outputs), in order
+    size_t n_files;
 } hub_output_t;
 
 //  One event of a task's history, as the store returns it.
@@ -60,7 +62,10 @@ int hub_store_task_add (hub_store_t *self, hub_task_t *task);
 //  reason, times, retries).
 int hub_store_task_update (hub_store_t *self, const hub_task_t *task);
 
-//  Records a finished task's output.
+//  Records a finished task's output: stdout, stderr, the files it left,
+//  what it used. Files whose path is not plain and relative
+//  (fg_path_relative_valid) are kept as a note only: their content is
+//  dropped, their error says why.
 int hub_store_task_output_set (hub_store_t *self, const char *task_id,
                                const Fogrid__TaskResult *result);
 
@@ -74,7 +79,7 @@ int hub_store_event_add (hub_store_t *self, const char *task_id, hub_task_state_
 hub_task_t *hub_store_task_load (hub_store_t *self, const char *task_id);
 hub_task_t *hub_store_task_by_token (hub_store_t *self, const char *client_token);
 
-//  Loads a task's output into *output (free with hub_output_reset).
+//  Loads a task's output and files into *output (free with hub_output_reset).
 int hub_store_task_output (hub_store_t *self, const char *task_id, hub_output_t *output);
 void hub_output_reset (hub_output_t *output);
 

@@ -58,6 +58,7 @@ hub_task_new (const char *id, Fogrid__TaskSpec **spec_p)
     snprintf (self->id, sizeof self->id, "%s", id);
     self->spec = *spec_p;
     *spec_p = NULL;
+    fogrid__usage__init (&self->usage);
     self->state = HUB_TASK_PENDING;
     self->attempt = 1;
     self->client_token = strdup ("");

@@ -37,6 +37,8 @@ typedef struct {
     char *reason;               //  why it failed / was requeued, "" if none
     int64_t submitted_ms;       //  when it was accepted
     int64_t updated_ms;         //  last state change
+    bool measured;              //  usage holds what its miner measured
+    Fogrid__Usage usage;        //  of the attempt that ended (TaskResult.usage)
 } hub_task_t;
 
 //  A new pending task, attempt 1; takes ownership of spec.

@@ -106,6 +106,12 @@ const fg_cfg_def_t miner_agent_defs [] = {
       "containers get a read-only root file system and a 64 MB /tmp (docker runtime)" },
     { "miner/max_output", FG_CFG_INT, "1048576", 1024, 1572864,
       "bytes of stdout and of stderr kept per task (both must fit in the hub's message limit)" },
+    { "miner/max_output_files", FG_CFG_INT, "1048576", 4096, 3145728,
+      "bytes of output files (submit --output) copied back per task, paths included; "
+      "lowered at start when with miner/max_output twice a result would not fit in a "
+      "message (4 MiB)" },
+    { "miner/stats_interval_ms", FG_CFG_INT, "1000", 100, 600000,
+      "how often the figures of a running task (CPU, memory) are read: docker stats, or /proc" },
     { "miner/default_timeout_s", FG_CFG_INT, "3600", 1, 2592000,
       "time limit of tasks that give none" },
     { "miner/default_mem_mb", FG_CFG_INT, "0", 0, 1099511627776LL,
@@ -139,6 +145,8 @@ typedef struct {
     char endpoint [300];
     char key [64];              //  its public key, "" when none is configured
 } s_hub_t;
+
+#define S_RESULT_SLACK      (64 * 1024)     //  a result's room besides its output and files
 
 typedef struct {
     zsock_t *pipe;              //  to the caller
@@ -655,6 +663,17 @@ s_agent_new (zsock_t *pipe, fg_config_t *config, char *err, size_t err_size)
         goto failed;
     self->limits.work_root = self->work_root;
     self->limits.max_output = (size_t) fg_config_int (config, "miner/max_output");
+    self->limits.max_output_files = (size_t) fg_config_int (config, "miner/max_output_files");
+    //  A result must fit in one message with room for its other fields
+    size_t room = FG_MSG_MAX_DEFAULT - S_RESULT_SLACK - 2 * self->limits.max_output;
+    if (self->limits.max_output_files > room) {
+        zsys_notice ("miner: miner/max_output_files lowered from %zu to %zu: with "
+                     "miner/max_output (%zu) twice a result must fit in a message (%d bytes)",
+                     self->limits.max_output_files, room, self->limits.max_output,
+                     FG_MSG_MAX_DEFAULT);
+        self->limits.max_output_files = room;
+    }
+    self->limits.stats_interval_ms = (int) fg_config_int (config, "miner/stats_interval_ms");
     self->limits.default_timeout_s = (uint32_t) fg_config_int (config, "miner/default_timeout_s");
     self->limits.default_mem_mb = (uint64_t) fg_config_int (config, "miner/default_mem_mb");
     self->limits.offered_mem_mb = miner_resources_msg (self->resources)->mem_mb;

@@ -52,7 +52,8 @@ struct _miner_docker_t {
     char *body;                 //  the last reply's body, NUL-terminated
     size_t body_size;           //  its length
     bool body_overflow;         //  the reply was over S_MAX_REPLY
-    miner_docker_output_t *sink;    //  logs: the body goes here instead
+    miner_docker_sink_fn *sink; //  logs, archives: a 2xx body goes here instead
+    void *sink_arg;             //  its argument
     int interrupt_fd;           //  wakes the long calls, -1 = none
     miner_docker_interrupt_fn *interrupt_fn;    //  true = give up
     void *interrupt_arg;        //  its argument
@@ -182,6 +183,14 @@ miner_docker_output_sha256 (miner_docker_output_t *self, char *hex)
     sodium_bin2hex (hex, 65, digest, sizeof digest);
 }
 
+//  The logs' sink: the body is the framed output
+static bool
+s_output_sink (void *arg, const byte *data, size_t size)
+{
+    miner_docker_output_feed ((miner_docker_output_t *) arg, data, size);
+    return true;
+}
+
 //  --------------------------------------------------------------------------
 //  Requests
 
@@ -190,10 +199,8 @@ s_on_body (char *data, size_t size, size_t count, void *arg)
 {
     miner_docker_t *self = (miner_docker_t *) arg;
     size_t bytes = size * count;
-    if (self->sink && self->status / 100 == 2) {
-        miner_docker_output_feed (self->sink, (const byte *) data, bytes);
-        return bytes;
-    }
+    if (self->sink && self->status / 100 == 2)
+        return self->sink (self->sink_arg, (const byte *) data, bytes)? bytes: 0;
     if (self->body_size + bytes > S_MAX_REPLY) {
         self->body_overflow = true;
         return 0;               //  ends the transfer
@@ -246,8 +253,7 @@ s_request (miner_docker_t *self, const char *method, const char *path, json_t *b
     self->body = NULL;
     self->body_size = 0;
 
-    char url [2048];
-    snprintf (url, sizeof url, "http://docker%s", path);
+    char *url = zsys_sprintf ("http://docker%s", path);
     char *text = body? json_dumps (body, JSON_COMPACT): NULL;
     struct curl_slist *headers = NULL;
     if (text)
@@ -300,6 +306,7 @@ s_request (miner_docker_t *self, const char *method, const char *path, json_t *b
     self->result = result;
     curl_slist_free_all (headers);
     free (text);
+    zstr_free (&url);
     curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &self->status);
 
     if (self->interrupted) {
@@ -692,6 +699,10 @@ miner_docker_inspect (miner_docker_t *self, const char *id, miner_docker_state_t
     state->running = json_is_true (json_object_get (json_state, "Running"));
     state->oom_killed = json_is_true (json_object_get (json_state, "OOMKilled"));
     state->exit_code = json_integer_value (json_object_get (json_state, "ExitCode"));
+    const char *workdir = json_string_value (json_object_get (json_object_get (reply, "Config"),
+                                                              "WorkingDir"));
+    snprintf (state->working_dir, sizeof state->working_dir, "%s",
+              workdir && *workdir == '/'? workdir: "/");
     json_decref (reply);
     return 0;
 }
@@ -796,12 +807,78 @@ miner_docker_logs (miner_docker_t *self, const char *id, miner_docker_output_t *
         return -1;
     char path [256];
     snprintf (path, sizeof path, "/containers/%s/logs?stdout=1&stderr=1", id);
-    self->sink = output;
+    self->sink = s_output_sink;
+    self->sink_arg = output;
     int rc = s_request (self, "GET", path, NULL, 0, false);
     self->sink = NULL;
     if (rc)
         return -1;
     return s_expect_ok (self, "logs");
+}
+
+int
+miner_docker_archive (miner_docker_t *self, const char *id, const char *path,
+                      miner_docker_sink_fn *sink, void *arg)
+{
+    if (!s_id_valid (self, id))
+        return -1;
+    if (!path || *path != '/' || strlen (path) > 2100) {
+        snprintf (self->error, sizeof self->error, "archive: '%.64s' is not an absolute path",
+                  path? path: "");
+        return -1;
+    }
+    char *escaped = curl_easy_escape (self->curl, path, 0);
+    char *request = zsys_sprintf ("/containers/%s/archive?path=%s", id, escaped);
+    curl_free (escaped);
+    self->sink = sink;
+    self->sink_arg = arg;
+    int rc = s_request (self, "GET", request, NULL, 0, false);
+    self->sink = NULL;
+    zstr_free (&request);
+    //  The sink ended it: what it wanted has come
+    if (rc && self->result == CURLE_WRITE_ERROR && self->status / 100 == 2) {
+        self->error [0] = 0;
+        return 1;
+    }
+    if (rc)
+        return -1;
+    return s_expect_ok (self, "archive");
+}
+
+//  A counter of the stats' JSON, 0 when absent.
+static uint64_t
+s_stat (json_t *object, const char *key)
+{
+    json_int_t value = json_integer_value (json_object_get (object, key));
+    return value > 0? (uint64_t) value: 0;
+}
+
+int
+miner_docker_stats (miner_docker_t *self, const char *id, miner_docker_stats_t *stats)
+{
+    memset (stats, 0, sizeof *stats);
+    if (!s_id_valid (self, id))
+        return -1;
+    char path [256];
+    //  one-shot: one sample now, not two a second apart (API 1.41; an
+    //  older engine ignores it and answers a second later)
+    snprintf (path, sizeof path, "/containers/%s/stats?stream=false&one-shot=true", id);
+    if (s_request (self, "GET", path, NULL, 0, false) || s_expect_ok (self, "stats"))
+        return -1;
+    json_t *reply = s_reply_json (self, "stats");
+    if (!reply)
+        return -1;
+    json_t *memory = json_object_get (reply, "memory_stats");
+    json_t *cpu = json_object_get (json_object_get (reply, "cpu_stats"), "cpu_usage");
+    stats->cpu_ns = s_stat (cpu, "total_usage");
+    stats->mem_bytes = s_stat (memory, "usage");
+    stats->mem_max_bytes = s_stat (memory, "max_usage");
+    stats->pids = (uint32_t) s_stat (json_object_get (reply, "pids_stats"), "current");
+    //  A container that is not running has no cgroup left to read: the
+    //  engine answers with every figure empty
+    int rc = json_object_get (memory, "usage") || stats->cpu_ns? 0: 1;
+    json_decref (reply);
+    return rc;
 }
 
 //  --------------------------------------------------------------------------

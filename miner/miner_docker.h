@@ -126,6 +126,7 @@ typedef struct {
     bool oom_killed;            //  the kernel killed it: out of memory
     int64_t exit_code;
     char error [256];           //  the engine's error, e.g. a failed start
+    char working_dir [1024];    //  its command's directory ("/" when the image sets none)
 } miner_docker_state_t;
 
 int miner_docker_inspect (miner_docker_t *self, const char *id, miner_docker_state_t *state);
@@ -170,6 +171,32 @@ void miner_docker_output_sha256 (miner_docker_output_t *self, char *hex);
 //  Reads what the engine logged of the container (its json-file log)
 //  into output.
 int miner_docker_logs (miner_docker_t *self, const char *id, miner_docker_output_t *output);
+
+//  --------------------------------------------------------------------------
+//  Files and figures
+
+//  Takes the next bytes of a reply's body; false ends the transfer there.
+typedef bool (miner_docker_sink_fn) (void *arg, const byte *data, size_t size);
+
+//  Streams a tar archive of path (absolute) in the container, running or
+//  not, to sink as it comes (miner_tar reads it). Returns 0 when it came
+//  whole, 1 when the sink ended it, -1 on an error (status 404: no such
+//  path in the container).
+int miner_docker_archive (miner_docker_t *self, const char *id, const char *path,
+                          miner_docker_sink_fn *sink, void *arg);
+
+typedef struct {
+    uint64_t cpu_ns;            //  CPU time used so far, user + system
+    uint64_t mem_bytes;         //  memory in use (its cgroup's count, page cache included)
+    uint64_t mem_max_bytes;     //  the highest use so far; 0 where the engine does
+                                //  not tell (cgroup v2)
+    uint32_t pids;              //  processes now
+} miner_docker_stats_t;
+
+//  One sample of a container's figures, at once (no second sample for
+//  rates). Returns 0, 1 when there is nothing to measure (it is not
+//  running: its cgroup is gone), or -1 on an error.
+int miner_docker_stats (miner_docker_t *self, const char *id, miner_docker_stats_t *stats);
 
 //  --------------------------------------------------------------------------
 //  Attach: the live output of a container, from before it starts.

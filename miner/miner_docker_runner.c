@@ -8,8 +8,10 @@
     is not shared between threads):
 
         image inspect -> [pull] -> create -> attach -> start
-            -> pump the attached output until it ends -> wait -> inspect
-            -> [logs, if the attach failed] -> remove -> RESULT
+            -> pump the attached output until it ends (stats every
+               stats_interval_ms) -> stats -> wait -> inspect
+            -> [logs, if the attach failed] -> [archive of each output]
+            -> remove -> RESULT
 
     Attaching before the start (as `docker run` does) gets every byte of
     output live, so it is bounded in memory as it comes, stdout is hashed
@@ -28,6 +30,21 @@
     the engine would not remove keeps its labels, and the miner's next start
     removes it (miner_docker_runner_clean).
 
+    Figures: the engine's stats are its cgroup's, and a stopped container
+    has no cgroup left, so the last look while it runs is what the result
+    carries (a look as its output ends catches most of a short task). On
+    cgroup v1 the memory peak is the kernel's own high-water mark, so a
+    peak between two looks is not missed; on v2 it is the highest use seen.
+
+    Output files: after the container stopped, before it is removed, the
+    engine's tar archive of each path (GET /containers/ID/archive) is read
+    as it comes into a bounded miner_outputs; once the bound is reached
+    the transfer is ended there, so a task that leaves gigabytes costs
+    the miner no more than the bound. A path that is not there is an entry
+    saying so; the task's result is the same either way. With
+    miner/docker_readonly the task's only writable place is its /tmp, a
+    tmpfs that is gone once it stops: outputs there are reported missing.
+
     Exit status: the engine reports 128 + N for a container ended by signal
     N; when we killed it (timeout, KILL) or the kernel did (out of memory)
     that becomes term_signal N and exit_code -1, as the process runtime
@@ -37,6 +54,8 @@
 #include "miner_runner.h"
 #include "miner_docker.h"
 #include "miner_docker_runner.h"
+#include "miner_outputs.h"
+#include "miner_tar.h"
 #include <signal.h>
 #include <unistd.h>
 
@@ -47,6 +66,9 @@
 #define S_MAX_WAIT_MS      1000     //  longest sleep of the watch loop
 #define S_MIN_WAIT_MS      50       //  shortest wait call
 #define S_STREAM_AFTER_MS  10000    //  a stream still open this long after SIGKILL is dropped
+#define S_DEFAULT_FILES    (1024 * 1024)
+#define S_DEFAULT_STATS_MS 1000
+#define S_FIRST_STATS_MS   100      //  the first look, soon after the start
 
 //  The actor thread's state.
 typedef struct {
@@ -78,6 +100,14 @@ typedef struct {
     char error [700];           //  could not run, or killed: why
     int64_t started_ms;
     int64_t ended_ms;
+    char **outputs;             //  TaskSpec.outputs, n_outputs entries
+    size_t n_outputs;
+    size_t max_files;           //  bound of the files copied back
+    miner_outputs_t *files;     //  what was copied, after the end
+    int stats_ms;               //  between two looks at the figures
+    int64_t stats_at;           //  the next look (monotonic), 0 = none
+    Fogrid__Usage usage;        //  the figures so far
+    bool measured;              //  usage holds something
 } s_run_t;
 
 //  --------------------------------------------------------------------------
@@ -151,6 +181,15 @@ s_prepare (s_run_t *run)
     container->readonly_rootfs = limits->docker_readonly;
     container->network = false;         //  batch tasks have none
     container->log_max = run->max_output;
+
+    run->max_files = limits->max_output_files? limits->max_output_files: S_DEFAULT_FILES;
+    run->stats_ms = limits->stats_interval_ms > 0? limits->stats_interval_ms: S_DEFAULT_STATS_MS;
+    size_t outputs = spec->n_outputs < MINER_OUTPUTS_MAX_SPECS? spec->n_outputs
+                                                              : MINER_OUTPUTS_MAX_SPECS;
+    run->outputs = (char **) zmalloc (sizeof (char *) * (outputs + 1));
+    for (size_t index = 0; index < outputs; index++)
+        run->outputs [index] = strdup (spec->outputs [index]);
+    run->n_outputs = outputs;
     return 0;
 }
 
@@ -202,6 +241,33 @@ s_signal (s_run_t *run, int sig)
                       miner_docker_error (run->docker));
 }
 
+//  A look at the container's figures (docker stats): CPU so far, memory
+//  now and its peak, processes. A container that has stopped has none
+//  left to give (its cgroup is gone): the last look before stands.
+static void
+s_sample (s_run_t *run)
+{
+    miner_docker_stats_t stats;
+    int rc = miner_docker_stats (run->docker, run->id, &stats);
+    if (rc < 0)
+        fg_debug ("task %s: no stats: %s", miner_runner_task_id (run->owner),
+                  miner_docker_error (run->docker));
+    if (rc)
+        return;
+    Fogrid__Usage *usage = &run->usage;
+    uint64_t cpu_ms = stats.cpu_ns / 1000000;
+    if (cpu_ms > usage->cpu_ms)
+        usage->cpu_ms = cpu_ms;
+    usage->mem_bytes = stats.mem_bytes;
+    uint64_t peak = stats.mem_max_bytes > stats.mem_bytes? stats.mem_max_bytes: stats.mem_bytes;
+    if (peak > usage->mem_peak_bytes)
+        usage->mem_peak_bytes = peak;
+    if (stats.pids > usage->pids_peak)
+        usage->pids_peak = stats.pids;
+    run->measured = true;
+    miner_runner_set_usage (run->owner, usage->cpu_ms, usage->mem_bytes);
+}
+
 //  Watches the started container until it has stopped, or until $TERM.
 static void
 s_watch (s_run_t *run)
@@ -236,15 +302,24 @@ s_watch (s_run_t *run)
                           task_id);
             miner_docker_attach_destroy (&run->attach);
         }
+        if (run->stats_at && now >= run->stats_at) {
+            s_sample (run);
+            now = zclock_mono ();
+            run->stats_at = now + run->stats_ms;
+        }
         int64_t next = kill_at? kill_at: run->timed_out || run->killed? now + S_MAX_WAIT_MS: deadline;
+        if (run->stats_at && run->stats_at < next)
+            next = run->stats_at;
         int wait = (int) (next - now < 0? 0: next - now > S_MAX_WAIT_MS? S_MAX_WAIT_MS: next - now);
 
         if (run->attach) {
             int rc = miner_docker_attach_pump (run->attach, zsock_fd (run->pipe), wait);
             if (rc == 1)
                 continue;
-            if (rc == 0)
+            if (rc == 0) {
                 run->attached = true;
+                s_sample (run);         //  its output ended: it may still be there
+            }
             else
                 zsys_warning ("task %s: %s; its output will come from the engine's log", task_id,
                               miner_docker_attach_error (run->attach));
@@ -321,19 +396,112 @@ s_execute (s_run_t *run)
         return;
     }
     fg_debug ("task %s: container %.12s of %s started", task_id, run->id, run->image);
+    run->stats_at = zclock_mono () + (run->stats_ms < S_FIRST_STATS_MS? run->stats_ms
+                                                                      : S_FIRST_STATS_MS);
     s_watch (run);
 }
 
-//  After the end: why it stopped, and its output if the stream failed.
+//  --------------------------------------------------------------------------
+//  Output files: each path's tar archive, read as it comes into run->files
+
+typedef struct {
+    miner_outputs_t *files;     //  where entries go
+    miner_tar_t *tar;           //  reads the archive
+    bool first;                 //  no entry seen yet
+    bool is_dir;                //  the output is a directory
+    char error [256];           //  the archive could not be read
+} s_archive_t;
+
+static void
+s_archive_entry (void *arg, const miner_tar_entry_t *entry)
+{
+    s_archive_t *self = (s_archive_t *) arg;
+    if (self->first)
+        self->is_dir = entry->type == '5';
+    self->first = false;
+    miner_outputs_tar_entry (self->files, entry->type, entry->name, entry->mode, entry->size,
+                             entry->link);
+}
+
+static void
+s_archive_data (void *arg, const byte *data, size_t size)
+{
+    miner_outputs_feed (((s_archive_t *) arg)->files, data, size);
+}
+
+//  The engine's bytes: read on until the bound is reached.
+static bool
+s_archive_sink (void *arg, const byte *data, size_t size)
+{
+    s_archive_t *self = (s_archive_t *) arg;
+    if (miner_tar_feed (self->tar, data, size)) {
+        snprintf (self->error, sizeof self->error, "%s", miner_tar_error (self->tar));
+        return false;
+    }
+    return !miner_outputs_full (self->files);
+}
+
+//  Copies each output out of the stopped container: absolute paths as
+//  they are, relative ones from its working directory.
+static void
+s_copy_outputs (s_run_t *run, const char *working_dir)
+{
+    const char *task_id = miner_runner_task_id (run->owner);
+    run->files = miner_outputs_new (run->max_files);
+    for (size_t index = 0; index < run->n_outputs; index++) {
+        const char *output = run->outputs [index];
+        char dest [MINER_OUTPUTS_MAX_PATH + 1];
+        if (fg_path_normal (output, MINER_OUTPUTS_MAX_PATH, dest, sizeof dest)) {
+            miner_outputs_refuse (run->files, fg_text_valid (output, MINER_OUTPUTS_MAX_PATH)
+                                              ? output: "?",
+                                  "not a path to copy: 1..%d printable bytes, no '..' part",
+                                  MINER_OUTPUTS_MAX_PATH);
+            continue;
+        }
+        char *source = *output == '/'? zsys_sprintf ("/%s", dest)
+                     : zsys_sprintf ("%s/%s", streq (working_dir, "/")? "": working_dir, dest);
+        miner_outputs_begin (run->files, dest);
+        s_archive_t archive = { .files = run->files, .first = true };
+        archive.tar = miner_tar_new (s_archive_entry, s_archive_data, &archive);
+        int rc = miner_outputs_full (run->files)? 1
+               : miner_docker_archive (run->docker, run->id, source, s_archive_sink, &archive);
+        if (rc < 0 && miner_docker_status (run->docker) == 404)
+            miner_outputs_refuse (run->files, dest, "no such file or directory in the container");
+        else
+        if (rc < 0)
+            miner_outputs_note (run->files, "not copied: %s", miner_docker_error (run->docker));
+        else
+        if (*archive.error)
+            miner_outputs_note (run->files, "not copied whole: %s", archive.error);
+        else
+        if (rc == 1 && (archive.is_dir || archive.first))
+            miner_outputs_left_out (run->files);         //  the rest was not read
+        else
+        if (rc == 0 && !miner_tar_ended (archive.tar))
+            miner_outputs_note (run->files, "not copied whole: the engine's archive ended early");
+        miner_outputs_end (run->files);
+        miner_tar_destroy (&archive.tar);
+        fg_debug ("task %s: output %s (%s): %zu entries so far", task_id, output, source,
+                  miner_outputs_count (run->files));
+        zstr_free (&source);
+    }
+}
+
+//  After the end: why it stopped, its output if the stream failed, and
+//  the files it was asked to leave.
 static void
 s_collect (s_run_t *run)
 {
     miner_docker_state_t state;
     if (miner_docker_inspect (run->docker, run->id, &state) == 0)
         run->oom_killed = state.oom_killed;
-    else
+    else {
         zsys_warning ("task %s: cannot inspect container %.12s: %s",
                       miner_runner_task_id (run->owner), run->id, miner_docker_error (run->docker));
+        snprintf (state.working_dir, sizeof state.working_dir, "/");
+    }
+    if (run->n_outputs && !run->killed)     //  killed: the hub wants no result
+        s_copy_outputs (run, state.working_dir);
     if (!run->attached) {
         miner_docker_output_destroy (&run->output);
         run->output = miner_docker_output_new (run->max_output);
@@ -392,6 +560,10 @@ s_send_result (s_run_t *run)
         run->ended_ms = fg_now_ms ();
     result.started_ms = (uint64_t) run->started_ms;
     result.ended_ms = (uint64_t) run->ended_ms;
+    if (run->files)
+        miner_outputs_fill (run->files, &result);
+    if (run->measured)
+        result.usage = &run->usage;
     miner_runner_send_result (run->pipe, &result);
 }
 
@@ -402,6 +574,7 @@ miner_docker_runner_actor (zsock_t *pipe, void *args)
     memset (&run, 0, sizeof run);
     run.owner = (miner_runner_t *) args;
     run.pipe = pipe;
+    fogrid__usage__init (&run.usage);
     bool ready = s_prepare (&run) == 0;
     zsock_signal (pipe, 0);             //  the spec is the caller's again
 
@@ -424,7 +597,12 @@ miner_docker_runner_actor (zsock_t *pipe, void *args)
         miner_runner_wait_term (pipe);
     }
     miner_docker_output_destroy (&run.output);
+    miner_outputs_destroy (&run.files);
     miner_docker_destroy (&run.docker);
+    if (run.outputs)
+        for (size_t index = 0; index < run.n_outputs; index++)
+            free (run.outputs [index]);
+    free (run.outputs);
     if (run.argv)
         for (size_t index = 0; index < run.spec.argc; index++)
             free (run.argv [index]);

@@ -416,6 +416,11 @@ s_usage (miner_link_t *self, s_task_t *used, Fogrid__Load *load)
         if (load) {
             load->used_cores += miner_runner_cores (task->runner);
             load->used_mem_mb += miner_runner_mem_mb (task->runner);
+            //  ... and what they were last seen to use
+            uint64_t cpu_ms, mem_bytes;
+            miner_runner_usage (task->runner, &cpu_ms, &mem_bytes);
+            load->usage->cpu_ms += cpu_ms;
+            load->usage->mem_bytes += mem_bytes;
         }
     }
 }
@@ -429,6 +434,8 @@ s_send_heartbeat (miner_link_t *self)
     heartbeat.miner_id = (char *) self->context.miner_id;
     heartbeat.n_running = s_running_refs (self, &store, &refs);
     heartbeat.running = refs;
+    Fogrid__Usage usage = FOGRID__USAGE__INIT;
+    load.usage = &usage;
     s_task_t used;
     s_usage (self, &used, &load);
     load.running = (uint32_t) heartbeat.n_running;

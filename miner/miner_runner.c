@@ -38,7 +38,9 @@
 #include "miner_null.h"
 #include "miner_docker_runner.h"
 #include "miner_service.h"
+#include "miner_outputs.h"
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -59,6 +61,11 @@
 #define S_DRAIN_MS         500      //  after exit, how long to wait for EOF
 #define S_MAX_ARGS         4096
 #define S_MAX_ENV          4096
+#define S_DEFAULT_FILES    (1024 * 1024)
+#define S_DEFAULT_STATS_MS 1000
+#define S_FIRST_STATS_MS   250      //  the first look, soon after the start
+#define S_MAX_DEPTH        32       //  directory levels copied out
+#define S_MAX_TREE         256      //  processes summed in one look at a task
 
 struct _miner_runner_t {
     zactor_t *actor;            //  the thread that runs and watches the task
@@ -70,6 +77,8 @@ struct _miner_runner_t {
     char workdir [PATH_MAX];    //  cwd and HOME of the task, "" if none
     bool killed;                //  miner_runner_kill was called (owner's side)
     bool taken;                 //  the result was received
+    uint64_t cpu_ms;            //  running figures, written by the actor thread,
+    uint64_t mem_bytes;         //  read by the owner (atomics)
     //  Read by the actor thread only until it signals (the caller's
     //  zactor_new waits for that signal, so these stay valid till then)
     const Fogrid__TaskSpec *spec;
@@ -111,6 +120,13 @@ typedef struct {
     char error [512];           //  could not run: why
     int64_t started_ms;
     int64_t ended_ms;
+    struct rusage rusage;       //  of the child and what it waited for, once reaped
+    Fogrid__Usage usage;        //  the figures so far
+    bool measured;              //  usage holds something
+    int stats_ms;               //  between two looks at /proc
+    char **outputs;             //  TaskSpec.outputs, NULL-terminated
+    size_t max_files;           //  bound of the files copied back
+    miner_outputs_t *files;     //  what was copied, after the end
 } s_run_t;
 
 //  --------------------------------------------------------------------------
@@ -313,6 +329,14 @@ s_prepare (s_run_t *run)
     //  is a backstop for when the runner itself cannot enforce the timeout
     run->cpu_limit.rlim_cur = (rlim_t) run->timeout_s * 2 + 10;
     run->cpu_limit.rlim_max = run->cpu_limit.rlim_cur + 5;
+
+    run->stats_ms = limits->stats_interval_ms > 0? limits->stats_interval_ms: S_DEFAULT_STATS_MS;
+    run->max_files = limits->max_output_files? limits->max_output_files: S_DEFAULT_FILES;
+    size_t outputs = spec->n_outputs < MINER_OUTPUTS_MAX_SPECS? spec->n_outputs
+                                                              : MINER_OUTPUTS_MAX_SPECS;
+    run->outputs = (char **) zmalloc (sizeof (char *) * (outputs + 1));
+    for (size_t index = 0; index < outputs; index++)
+        run->outputs [index] = strdup (spec->outputs [index]);
     return 0;
 }
 
@@ -488,7 +512,7 @@ s_check_exit (s_run_t *run, bool block)
     if (rc < 0 || info.si_pid != run->owner->pid)
         return false;
     killpg (run->owner->pid, SIGKILL);
-    while (waitpid (run->owner->pid, &run->status, 0) < 0 && errno == EINTR)
+    while (wait4 (run->owner->pid, &run->status, 0, &run->rusage) < 0 && errno == EINTR)
         ;
     run->exited = true;
     run->ended_ms = fg_now_ms ();
@@ -497,6 +521,114 @@ s_check_exit (s_run_t *run, bool block)
         run->pidfd = -1;
     }
     return true;
+}
+
+//  Reads /proc/PID/stat: CPU ticks of the process and of the children it
+//  waited for, and its resident pages. Returns 0 or -1 (it is gone).
+static int
+s_proc_stat (pid_t pid, uint64_t *ticks, uint64_t *pages)
+{
+    char path [64], text [1024];
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *file = fopen (path, "re");
+    if (!file)
+        return -1;
+    size_t got = fread (text, 1, sizeof text - 1, file);
+    fclose (file);
+    text [got] = 0;
+    //  After the name, which may hold anything: "(name) S ppid ...",
+    //  utime stime cutime cstime are fields 14..17, rss field 24
+    char *after = strrchr (text, ')');
+    unsigned long long field [22];
+    int count = 0;
+    for (char *cursor = after? after + 2: NULL; cursor && *cursor && count < 22; count++) {
+        cursor += strcspn (cursor, " ");
+        while (*cursor == ' ')
+            cursor++;
+        field [count] = strtoull (cursor, NULL, 10);
+    }
+    if (count < 22)
+        return -1;
+    //  field [0] is ppid (field 4): field N is at N - 4
+    *ticks = field [10] + field [11] + field [12] + field [13];
+    *pages = field [20];
+    return 0;
+}
+
+//  A look at the task's figures while it runs: its process tree through
+//  /proc (each process's own CPU plus what it reaped, so no second is
+//  counted twice; resident memory summed), bounded to S_MAX_TREE
+//  processes. What left the tree is seen again in wait4's figures.
+static void
+s_sample (s_run_t *run)
+{
+    pid_t tree [S_MAX_TREE];
+    size_t count = 0, next = 0;
+    tree [count++] = run->owner->pid;
+    uint64_t ticks = 0, pages = 0;
+    bool seen = false;
+    while (next < count) {
+        pid_t pid = tree [next++];
+        uint64_t own_ticks, own_pages;
+        if (s_proc_stat (pid, &own_ticks, &own_pages))
+            continue;
+        seen = true;
+        ticks += own_ticks;
+        pages += own_pages;
+        char path [64], text [4096];
+        snprintf (path, sizeof path, "/proc/%d/task/%d/children", (int) pid, (int) pid);
+        FILE *file = fopen (path, "re");
+        if (!file)
+            continue;
+        size_t got = fread (text, 1, sizeof text - 1, file);
+        fclose (file);
+        text [got] = 0;
+        for (char *cursor = text; *cursor && count < S_MAX_TREE; ) {
+            char *end;
+            long child = strtol (cursor, &end, 10);
+            if (end == cursor)
+                break;
+            if (child > 0)
+                tree [count++] = (pid_t) child;
+            cursor = end;
+        }
+    }
+    if (!seen)
+        return;
+    static long s_tick_hz, s_page_size;
+    if (!s_tick_hz) {
+        s_tick_hz = sysconf (_SC_CLK_TCK);
+        s_page_size = sysconf (_SC_PAGESIZE);
+    }
+    Fogrid__Usage *usage = &run->usage;
+    uint64_t cpu_ms = s_tick_hz > 0? ticks * 1000 / (uint64_t) s_tick_hz: 0;
+    if (cpu_ms > usage->cpu_ms)
+        usage->cpu_ms = cpu_ms;
+    usage->mem_bytes = pages * (uint64_t) (s_page_size > 0? s_page_size: 4096);
+    if (usage->mem_bytes > usage->mem_peak_bytes)
+        usage->mem_peak_bytes = usage->mem_bytes;
+    run->measured = true;
+    miner_runner_set_usage (run->owner, usage->cpu_ms, usage->mem_bytes);
+}
+
+//  The final figures, from wait4: CPU of the task and of what it waited
+//  for, the largest resident set among them (ru_maxrss, KB).
+static void
+s_final_usage (s_run_t *run)
+{
+    if (!run->exited)
+        return;
+    Fogrid__Usage *usage = &run->usage;
+    uint64_t cpu_ms = (uint64_t) run->rusage.ru_utime.tv_sec * 1000
+                    + (uint64_t) run->rusage.ru_utime.tv_usec / 1000
+                    + (uint64_t) run->rusage.ru_stime.tv_sec * 1000
+                    + (uint64_t) run->rusage.ru_stime.tv_usec / 1000;
+    if (cpu_ms > usage->cpu_ms)
+        usage->cpu_ms = cpu_ms;
+    uint64_t peak = (uint64_t) (run->rusage.ru_maxrss > 0? run->rusage.ru_maxrss: 0) * 1024;
+    if (peak > usage->mem_peak_bytes)
+        usage->mem_peak_bytes = peak;
+    run->measured = true;
 }
 
 //  Handles one command from the owner. Returns false on $TERM.
@@ -527,8 +659,14 @@ s_watch (s_run_t *run)
     int64_t deadline = zclock_mono () + (int64_t) run->timeout_s * 1000;
     int64_t kill_at = 0;                //  SIGKILL due after a SIGTERM
     int64_t drain_until = 0;            //  after exit: stop waiting for EOF
+    int64_t stats_at = zclock_mono () + (run->stats_ms < S_FIRST_STATS_MS? run->stats_ms
+                                                                         : S_FIRST_STATS_MS);
     while (true) {
         int64_t now = zclock_mono ();
+        if (!run->exited && now >= stats_at) {
+            s_sample (run);
+            stats_at = now + run->stats_ms;
+        }
         if (!run->exited && !run->timed_out && now >= deadline) {
             zsys_info ("task %s: timed out after %u s: SIGTERM to its group",
                        run->owner->task_id, run->timeout_s);
@@ -563,6 +701,8 @@ s_watch (s_run_t *run)
         int64_t wait = run->exited? drain_until - now
                      : run->timed_out? (kill_at? kill_at - now: 50)
                      : deadline - now;
+        if (!run->exited && stats_at - now < wait)
+            wait = stats_at - now;
         if (run->pidfd < 0 && !run->exited && wait > 50)
             wait = 50;          //  no pidfd: look for the exit ourselves
         if (wait < 0)
@@ -618,7 +758,191 @@ s_send_result (s_run_t *run)
     char hex [crypto_hash_sha256_BYTES * 2 + 1];
     crypto_hash_sha256_final (&run->out.sha256, digest);
     result.stdout_sha256 = sodium_bin2hex (hex, sizeof hex, digest, sizeof digest);
+    if (run->files)
+        miner_outputs_fill (run->files, &result);
+    if (run->measured)
+        result.usage = &run->usage;
     miner_runner_send_result (run->pipe, &result);
+}
+
+//  --------------------------------------------------------------------------
+//  Output files, from the work directory: never out of it. Every step is
+//  taken relative to an open directory with O_NOFOLLOW, so a symbolic
+//  link (or one put in place of a directory after it was looked at) is
+//  never followed: it is reported, not copied. A task that runs as its
+//  own user may only hand back what it owns (a hard link to another
+//  user's file is refused), since the miner reads with its own rights.
+
+static void s_copy_entry (s_run_t *run, int dir_fd, const char *name, const char *path, int depth);
+
+static int
+s_compare_names (const void *item1, const void *item2)
+{
+    return strcmp ((const char *) item1, (const char *) item2);
+}
+
+static void
+s_copy_file (s_run_t *run, int dir_fd, const char *name, const char *path)
+{
+    int fd = openat (dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat info;
+    //  Looked at again once open: what is read is what was checked
+    if (fd < 0 || fstat (fd, &info) || !S_ISREG (info.st_mode)
+    ||  (run->drop_privileges && info.st_uid != run->uid)) {
+        miner_outputs_refuse (run->files, path, "cannot read it: %s",
+                              fd < 0? strerror (errno): "it changed while it was copied");
+        if (fd >= 0)
+            close (fd);
+        return;
+    }
+    miner_outputs_file (run->files, path, info.st_mode, (uint64_t) info.st_size);
+    byte chunk [65536];
+    uint64_t left = (uint64_t) info.st_size;    //  never more than it had
+    while (left && !miner_outputs_full (run->files)) {
+        ssize_t got = read (fd, chunk, left < sizeof chunk? (size_t) left: sizeof chunk);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break;
+        miner_outputs_feed (run->files, chunk, (size_t) got);
+        left -= (uint64_t) got;
+    }
+    close (fd);
+}
+
+static void
+s_copy_dir (s_run_t *run, int dir_fd, const char *name, const char *path, int depth,
+            const struct stat *info)
+{
+    if (depth >= S_MAX_DEPTH) {
+        miner_outputs_refuse (run->files, path, "deeper than %d levels: not copied", S_MAX_DEPTH);
+        return;
+    }
+    int fd = openat (dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *dir = fd >= 0? fdopendir (fd): NULL;
+    if (!dir) {
+        miner_outputs_refuse (run->files, path, "cannot read it: %s", strerror (errno));
+        if (fd >= 0)
+            close (fd);
+        return;
+    }
+    miner_outputs_dir (run->files, path, info->st_mode);
+    //  In name order, so the same tree gives the same entries (and cut)
+    zlistx_t *names = zlistx_new ();
+    zlistx_set_destructor (names, (zlistx_destructor_fn *) zstr_free);
+    zlistx_set_comparator (names, s_compare_names);
+    struct dirent *entry;
+    while ((entry = readdir (dir)) && zlistx_size (names) <= MINER_OUTPUTS_MAX_ENTRIES)
+        if (!streq (entry->d_name, ".") && !streq (entry->d_name, ".."))
+            zlistx_add_end (names, strdup (entry->d_name));
+    if (entry)
+        miner_outputs_left_out (run->files);    //  more than could ever be kept
+    zlistx_sort (names);
+    for (char *child = (char *) zlistx_first (names); child; child = (char *) zlistx_next (names)) {
+        if (miner_outputs_full (run->files)) {
+            miner_outputs_left_out (run->files);
+            break;
+        }
+        char *child_path = zsys_sprintf ("%s/%s", path, child);
+        if (strlen (child_path) > MINER_OUTPUTS_MAX_PATH || !fg_text_valid (child, 255))
+            miner_outputs_left_out (run->files);
+        else
+            s_copy_entry (run, dirfd (dir), child, child_path, depth + 1);
+        zstr_free (&child_path);
+    }
+    zlistx_destroy (&names);
+    closedir (dir);
+}
+
+static void
+s_copy_entry (s_run_t *run, int dir_fd, const char *name, const char *path, int depth)
+{
+    struct stat info;
+    if (fstatat (dir_fd, name, &info, AT_SYMLINK_NOFOLLOW)) {
+        if (errno == ENOENT)
+            miner_outputs_refuse (run->files, path, "no such file or directory in the task's "
+                                  "work directory");
+        else
+            miner_outputs_refuse (run->files, path, "cannot read it: %s", strerror (errno));
+        return;
+    }
+    if (run->drop_privileges && info.st_uid != run->uid) {
+        miner_outputs_refuse (run->files, path, "not the task's own file (uid %d): not copied",
+                              (int) info.st_uid);
+        return;
+    }
+    if (S_ISLNK (info.st_mode)) {
+        char target [256];
+        ssize_t len = readlinkat (dir_fd, name, target, sizeof target - 1);
+        target [len > 0? len: 0] = 0;
+        miner_outputs_refuse (run->files, path, "a symbolic link (to %s): not followed",
+                              fg_text_valid (target, 255)? target: "?");
+    }
+    else
+    if (S_ISREG (info.st_mode))
+        s_copy_file (run, dir_fd, name, path);
+    else
+    if (S_ISDIR (info.st_mode))
+        s_copy_dir (run, dir_fd, name, path, depth, &info);
+    else
+        miner_outputs_refuse (run->files, path, "not a regular file or directory: not copied");
+}
+
+//  Copies each output out of the work directory, after the task ended.
+static void
+s_copy_outputs (s_run_t *run)
+{
+    run->files = miner_outputs_new (run->max_files);
+    int root = open (run->owner->workdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    for (char **output = run->outputs; *output; output++) {
+        const char *shown = fg_text_valid (*output, MINER_OUTPUTS_MAX_PATH)? *output: "?";
+        char dest [MINER_OUTPUTS_MAX_PATH + 1];
+        if (**output == '/') {
+            miner_outputs_refuse (run->files, shown, "an absolute path: the process runtime "
+                                  "copies paths in the task's work directory only");
+            continue;
+        }
+        if (fg_path_normal (*output, MINER_OUTPUTS_MAX_PATH, dest, sizeof dest)) {
+            miner_outputs_refuse (run->files, shown, "not a path to copy: 1..%d printable "
+                                  "bytes, no '..' part", MINER_OUTPUTS_MAX_PATH);
+            continue;
+        }
+        miner_outputs_begin (run->files, dest);
+        //  Down to its directory, one part at a time
+        int dir_fd = root >= 0? dup (root): -1;
+        char *parts = strdup (dest);
+        char *base = strrchr (parts, '/');
+        if (base)
+            *base++ = 0;
+        else
+            base = parts;
+        for (char *part = base == parts? NULL: parts; part && dir_fd >= 0; ) {
+            char *slash = strchr (part, '/');
+            if (slash)
+                *slash = 0;
+            int next = openat (dir_fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            int error = errno;
+            close (dir_fd);
+            dir_fd = next;
+            if (next < 0)
+                miner_outputs_refuse (run->files, dest, "%s", error == ENOENT
+                    ? "no such file or directory in the task's work directory"
+                    : error == ELOOP || error == ENOTDIR? "a symbolic link or a file on its way: "
+                      "not followed": strerror (error));
+            part = slash? slash + 1: NULL;
+        }
+        if (dir_fd >= 0) {
+            s_copy_entry (run, dir_fd, base, dest, 0);
+            close (dir_fd);
+        }
+        else
+        if (root < 0)
+            miner_outputs_refuse (run->files, dest, "the work directory is gone");
+        free (parts);
+        miner_outputs_end (run->files);
+    }
+    if (root >= 0)
+        close (root);
 }
 
 //  Removes the work directory, whatever the task did to it.
@@ -672,6 +996,7 @@ s_runner_actor (zsock_t *pipe, void *args)
     run.pipe = pipe;
     run.pidfd = -1;
     run.out.fd = run.err.fd = -1;
+    fogrid__usage__init (&run.usage);
     size_t max_output = run.owner->limits->max_output? run.owner->limits->max_output
                                                      : S_DEFAULT_OUTPUT;
     run.out.max = run.err.max = max_output;
@@ -691,6 +1016,10 @@ s_runner_actor (zsock_t *pipe, void *args)
         close (run.err.fd);
     if (run.pidfd >= 0)
         close (run.pidfd);
+    s_final_usage (&run);
+    //  Killed: the hub wants no result; $TERM: none is sent
+    if (run.exited && !run.killed && !run.terminated && run.outputs && *run.outputs)
+        s_copy_outputs (&run);
     s_remove_workdir (run.owner->workdir);
 
     if (!run.terminated) {
@@ -702,6 +1031,8 @@ s_runner_actor (zsock_t *pipe, void *args)
     free (run.out.data);
     free (run.err.data);
     free (run.program);
+    miner_outputs_destroy (&run.files);
+    s_strv_free (&run.outputs);
     s_strv_free (&run.argv);
     s_strv_free (&run.envp);
 }
@@ -828,6 +1159,20 @@ const char *
 miner_runner_workdir (miner_runner_t *self)
 {
     return self->workdir;
+}
+
+void
+miner_runner_usage (miner_runner_t *self, uint64_t *cpu_ms, uint64_t *mem_bytes)
+{
+    *cpu_ms = __atomic_load_n (&self->cpu_ms, __ATOMIC_RELAXED);
+    *mem_bytes = __atomic_load_n (&self->mem_bytes, __ATOMIC_RELAXED);
+}
+
+void
+miner_runner_set_usage (miner_runner_t *self, uint64_t cpu_ms, uint64_t mem_bytes)
+{
+    __atomic_store_n (&self->cpu_ms, cpu_ms, __ATOMIC_RELAXED);
+    __atomic_store_n (&self->mem_bytes, mem_bytes, __ATOMIC_RELAXED);
 }
 
 const char *

@@ -37,6 +37,9 @@
 typedef struct {
     const char *work_root;      //  per-task dirs are made here; NULL or "" = /tmp
     size_t max_output;          //  bytes kept of stdout and of stderr; 0 = 1 MiB
+    size_t max_output_files;    //  bytes of output files (TaskSpec.outputs) copied
+                                //  back, paths included; 0 = 1 MiB
+    int stats_interval_ms;      //  how often a running task's figures are read; 0 = 1000
     uint32_t default_timeout_s; //  when the spec says 0; 0 = 3600
     uint64_t default_mem_mb;    //  address space when the spec says 0; 0 = no limit
     int grace_ms;               //  from SIGTERM to SIGKILL on a timeout; 0 = 1000
@@ -107,6 +110,10 @@ pid_t miner_runner_pid (miner_runner_t *self);
 //  the task ends.
 const char *miner_runner_workdir (miner_runner_t *self);
 
+//  The running task's figures as last measured (every stats_interval_ms):
+//  CPU time so far and memory in use; zeros before the first look.
+void miner_runner_usage (miner_runner_t *self, uint64_t *cpu_ms, uint64_t *mem_bytes);
+
 //  The runtime a spec asks for: its runtime, else "docker" when it names
 //  an image, else "process".
 const char *miner_runner_runtime (const Fogrid__TaskSpec *spec);
@@ -132,6 +139,10 @@ const miner_runner_limits_t *miner_runner_limits (miner_runner_t *self);
 
 //  Sends "RESULT" + the encoded result on the actor's pipe.
 void miner_runner_send_result (zsock_t *pipe, const Fogrid__TaskResult *result);
+
+//  Publishes the running task's figures (miner_runner_usage), from the
+//  actor's thread.
+void miner_runner_set_usage (miner_runner_t *self, uint64_t cpu_ms, uint64_t mem_bytes);
 
 //  Waits for $TERM (ignoring a late KILL), or for the pipe to end.
 void miner_runner_wait_term (zsock_t *pipe);

@@ -21,7 +21,7 @@ out="$build/fuzz"
 mkdir -p "$out"
 gen="$build/generated"
 flags="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-       -Icommon -Ilocator -I$gen $(pkg-config --cflags libczmq libprotobuf-c)"
+       -Icommon -Ilocator -Iminer -I$gen $(pkg-config --cflags libczmq libprotobuf-c)"
 libs="$(pkg-config --libs libczmq libzmq libprotobuf-c libsodium libmicrohttpd jansson libcurl sqlite3) -lm"
 common="common/fg_msg.c,common/fg_error.c,common/fg_util.c,$gen/fogrid.pb-c.c"
 
@@ -35,6 +35,7 @@ targets="msg:$common"
 [ -f fuzz/fuzz_http.c ] && targets="$targets http:${all_common}locator/loc_registry.c,locator/loc_http.c,$gen/fogrid.pb-c.c"
 [ -f fuzz/fuzz_locator.c ] && targets="$targets locator:${all_common}locator/loc_registry.c,$gen/fogrid.pb-c.c"
 [ -f fuzz/fuzz_registry.c ] && targets="$targets registry:${all_common}locator/loc_hubs.c,$gen/fogrid.pb-c.c"
+[ -f fuzz/fuzz_tar.c ] && targets="$targets tar:miner/miner_tar.c,miner/miner_outputs.c,common/fg_util.c,$gen/fogrid.pb-c.c"
 
 status=0
 for entry in $targets; do

@@ -58,6 +58,35 @@ test_ids_and_lists (void)
     CU_ASSERT_FALSE (fg_text_valid ("abcdef", 3));
 }
 
+//  Output paths: their plain relative form, and what is never let through
+static void
+test_paths (void)
+{
+    char buf [64];
+    CU_ASSERT_EQUAL (fg_path_normal ("/out//dir/./a.txt/", 100, buf, sizeof buf), 0);
+    CU_ASSERT_STRING_EQUAL (buf, "out/dir/a.txt");
+    CU_ASSERT_EQUAL (fg_path_normal ("result.txt", 100, buf, sizeof buf), 0);
+    CU_ASSERT_STRING_EQUAL (buf, "result.txt");
+    CU_ASSERT_EQUAL (fg_path_normal ("./a/..b/c..", 100, buf, sizeof buf), 0);
+    CU_ASSERT_STRING_EQUAL (buf, "a/..b/c..");
+    const char *bad [] = { "", "/", ".", "/./", "..", "../x", "a/../b", "/out/..", "a\nb",
+                           "tab\there" };
+    for (size_t index = 0; index < sizeof bad / sizeof bad [0]; index++)
+        CU_ASSERT_EQUAL (fg_path_normal (bad [index], 100, buf, sizeof buf), -1);
+    CU_ASSERT_EQUAL (fg_path_normal ("a/b", 2, buf, sizeof buf), -1);          //  over max
+    CU_ASSERT_EQUAL (fg_path_normal ("abcdef", 100, buf, 4), -1);              //  no room
+    CU_ASSERT_EQUAL (fg_path_normal (NULL, 100, buf, sizeof buf), -1);
+
+    CU_ASSERT_TRUE (fg_path_relative_valid ("out/dir/a.txt", 100));
+    CU_ASSERT_TRUE (fg_path_relative_valid ("a", 100));
+    const char *unsafe [] = { "/etc/passwd", "a//b", "a/./b", "./a", "a/", "../a", "a/..",
+                              "", "a/\x01" };
+    for (size_t index = 0; index < sizeof unsafe / sizeof unsafe [0]; index++)
+        CU_ASSERT_FALSE (fg_path_relative_valid (unsafe [index], 100));
+    CU_ASSERT_FALSE (fg_path_relative_valid (NULL, 100));
+    CU_ASSERT_FALSE (fg_path_relative_valid ("abc", 2));
+}
+
 static void
 test_errors (void)
 {
@@ -74,6 +103,7 @@ test_fg_util_add (void)
         "service names", test_names,
         "endpoint parsing", test_endpoints,
         "ids and lists", test_ids_and_lists,
+        "output paths: plain relative form, no escape", test_paths,
         "error texts", test_errors,
         NULL);
 }

@@ -317,12 +317,15 @@ s_fake_started (s_fake_t *fake, const char *task_id, uint32_t attempt)
     s_fake_send (fake, &env);
 }
 
-//  Sends a result and returns the hub's answer (Ok or Error).
+//  Sends a result (files: its output files and figures, or NULL) and
+//  returns the hub's answer (Ok or Error).
 static fg_env_t *
-s_fake_result (s_fake_t *fake, const char *task_id, uint32_t attempt, int exit_code,
-               const char *out)
+s_fake_result_with (s_fake_t *fake, const char *task_id, uint32_t attempt, int exit_code,
+                    const char *out, const Fogrid__TaskResult *files)
 {
     Fogrid__TaskResult result = FOGRID__TASK_RESULT__INIT;
+    if (files)
+        result = *files;
     result.task_id = (char *) task_id;
     result.attempt = attempt;
     result.exit_code = exit_code;
@@ -346,6 +349,13 @@ s_fake_result (s_fake_t *fake, const char *task_id, uint32_t attempt, int exit_c
             }
     }
     return NULL;
+}
+
+static fg_env_t *
+s_fake_result (s_fake_t *fake, const char *task_id, uint32_t attempt, int exit_code,
+               const char *out)
+{
+    return s_fake_result_with (fake, task_id, attempt, exit_code, out, NULL);
 }
 
 //  Polls the task's status (pumping the fleet) until it is in state.
@@ -432,7 +442,29 @@ test_lifecycle (void)
 
     s_fake_started (miner, id, 1);
     CU_ASSERT_TRUE (s_wait_state (&hub, id, "running", 2000));
-    fg_env_t *answer = s_fake_result (miner, id, 1, 3, "hello\n");
+    //  With files (one whose path would climb out of a buyer's directory:
+    //  only a note of it is kept) and what the task used
+    Fogrid__OutputFile good = FOGRID__OUTPUT_FILE__INIT, evil = FOGRID__OUTPUT_FILE__INIT,
+                       missing = FOGRID__OUTPUT_FILE__INIT;
+    good.path = "out/a.txt";
+    good.content.data = (uint8_t *) "A\n";
+    good.content.len = good.size = 2;
+    good.mode = 0640;
+    evil.path = "../../etc/cron.d/evil";
+    evil.content.data = (uint8_t *) "pwned";
+    evil.content.len = evil.size = 5;
+    missing.path = "out/missing";
+    missing.error = "no such file or directory in the container";
+    Fogrid__OutputFile *files [] = { &good, &evil, &missing };
+    Fogrid__Usage usage = FOGRID__USAGE__INIT;
+    usage.cpu_ms = 1234;
+    usage.mem_peak_bytes = 67108864;
+    usage.pids_peak = 3;
+    Fogrid__TaskResult extra = FOGRID__TASK_RESULT__INIT;
+    extra.files = files;
+    extra.n_files = 3;
+    extra.usage = &usage;
+    fg_env_t *answer = s_fake_result_with (miner, id, 1, 3, "hello\n", &extra);
     CU_ASSERT_PTR_NOT_NULL_FATAL (answer);
     CU_ASSERT_EQUAL (answer->body_case, FOGRID__ENVELOPE__BODY_OK);
     fg_msg_free (&answer);
@@ -453,6 +485,10 @@ test_lifecycle (void)
     CU_ASSERT_STRING_EQUAL (info->history [1]->miner_id, "m-one");
     CU_ASSERT_STRING_EQUAL (info->history [2]->state, "running");
     CU_ASSERT_STRING_EQUAL (info->history [3]->state, "failed");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (info->usage);
+    CU_ASSERT_EQUAL (info->usage->cpu_ms, 1234);
+    CU_ASSERT_EQUAL (info->usage->mem_peak_bytes, 67108864);
+    CU_ASSERT_EQUAL (info->usage->pids_peak, 3);
     fg_msg_free (&status);
 
     fg_env_t *result = s_task_request (&hub, FOGRID__ENVELOPE__BODY_RESULT, id);
@@ -462,6 +498,20 @@ test_lifecycle (void)
     CU_ASSERT_EQUAL (memcmp (result->result_reply->stdout.data, "hello\n", 6), 0);
     CU_ASSERT_EQUAL (result->result_reply->stderr.len, 5);
     CU_ASSERT_STRING_EQUAL (result->result_reply->info->state, "failed");
+    CU_ASSERT_PTR_NOT_NULL (result->result_reply->info->usage);
+    Fogrid__ResultReply *reply_files = result->result_reply;
+    CU_ASSERT_EQUAL_FATAL (reply_files->n_files, 3);
+    CU_ASSERT_STRING_EQUAL (reply_files->files [0]->path, "out/a.txt");
+    CU_ASSERT (reply_files->files [0]->content.len == 2
+               && memcmp (reply_files->files [0]->content.data, "A\n", 2) == 0);
+    CU_ASSERT_EQUAL (reply_files->files [0]->mode, 0640);
+    CU_ASSERT_STRING_EQUAL (reply_files->files [0]->error, "");
+    CU_ASSERT_STRING_EQUAL (reply_files->files [1]->path, "../../etc/cron.d/evil");
+    CU_ASSERT_EQUAL (reply_files->files [1]->content.len, 0);
+    CU_ASSERT_STRING_EQUAL (reply_files->files [1]->error,
+                            "not a plain relative path: refused by the hub");
+    CU_ASSERT_STRING_EQUAL (reply_files->files [2]->error,
+                            "no such file or directory in the container");
     fg_msg_free (&result);
 
     //  A second result for the same attempt is refused: the task is done
@@ -878,6 +928,34 @@ test_bad_input (void)
                             "constraint: column 11: expected ')' after \"(cores > 2\""));
     fg_msg_free (&reply);
     spec.constraint = "";
+    //  Output paths: bounded, never climbing out, relative for a process
+    char *outputs [40];
+    for (int index = 0; index < 40; index++)
+        outputs [index] = "out";
+    spec.outputs = outputs;
+    spec.n_outputs = 33;
+    const char *why [] = { "33 outputs (limit 32)", "output 1: a path of 1..1024 printable",
+                           "output 1: a path of 1..1024 printable",
+                           "output '/out': the process runtime copies paths relative",
+                           "a service leaves no output files" };
+    const char *first [] = { "out", "../etc", "/", "/out", "out" };
+    for (size_t index = 0; index < 5; index++) {
+        spec.n_outputs = index? 1: 33;
+        outputs [0] = (char *) first [index];
+        if (index == 4) {
+            spec.image = "fogrid/busybox";
+            spec.service_name = "files";
+            spec.service_port = 80;
+        }
+        reply = s_call (hub.buyer, &request);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+        CU_ASSERT_EQUAL (reply->error->code, FG_E_INVALID);
+        CU_ASSERT_PTR_NOT_NULL (strstr (reply->error->text, why [index]));
+        fg_msg_free (&reply);
+    }
+    spec.image = spec.service_name = "";
+    spec.service_port = 0;
+    spec.n_outputs = 0;
     char token [200];
     memset (token, 'a', sizeof token - 1);
     token [sizeof token - 1] = 0;

@@ -172,7 +172,71 @@ test_reopen_and_events (void)
     CU_ASSERT_EQUAL (zchunk_size (output.stderr_data), 0);
     CU_ASSERT_FALSE (output.stdout_truncated);
     CU_ASSERT_TRUE (output.stderr_truncated);
+    CU_ASSERT_EQUAL (output.n_files, 0);
     hub_output_reset (&output);
+    CU_ASSERT_FALSE (final->measured);              //  no figures came
+
+    //  Its files and figures, kept in order; an entry with a path that
+    //  is not plain and relative keeps only a note
+    Fogrid__OutputFile folder = FOGRID__OUTPUT_FILE__INIT, file = FOGRID__OUTPUT_FILE__INIT,
+                       cut = FOGRID__OUTPUT_FILE__INIT, bad = FOGRID__OUTPUT_FILE__INIT;
+    folder.path = "out";
+    folder.dir = true;
+    folder.mode = 0755;
+    file.path = "out/a.txt";
+    file.content.data = (uint8_t *) "abc";
+    file.content.len = file.size = 3;
+    file.mode = 0600;
+    cut.path = "out/big";
+    cut.content.data = (uint8_t *) "xy";
+    cut.content.len = 2;
+    cut.size = 1000;
+    cut.truncated = true;
+    cut.error = "cut at 2 of 1000 bytes";
+    bad.path = "/etc/passwd";
+    bad.content.data = (uint8_t *) "root";
+    bad.content.len = 4;
+    Fogrid__OutputFile *files [] = { &folder, &file, &cut, &bad };
+    Fogrid__Usage usage = FOGRID__USAGE__INIT;
+    usage.cpu_ms = 42;
+    usage.mem_peak_bytes = 1 << 26;
+    result.files = files;
+    result.n_files = 4;
+    result.usage = &usage;
+    CU_ASSERT_EQUAL (hub_store_task_output_set (store, final->id, &result), 0);
+    hub_store_destroy (&store);
+    store = hub_store_new (dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (store);
+    CU_ASSERT_EQUAL (hub_store_task_output (store, task->id, &output), 0);
+    CU_ASSERT_EQUAL_FATAL (output.n_files, 4);
+    CU_ASSERT (output.files [0]->dir && output.files [0]->mode == 0755);
+    CU_ASSERT_STRING_EQUAL (output.files [1]->path, "out/a.txt");
+    CU_ASSERT (output.files [1]->content.len == 3
+               && memcmp (output.files [1]->content.data, "abc", 3) == 0);
+    CU_ASSERT (output.files [2]->truncated && output.files [2]->size == 1000);
+    CU_ASSERT_STRING_EQUAL (output.files [2]->error, "cut at 2 of 1000 bytes");
+    CU_ASSERT_STRING_EQUAL (output.files [3]->path, "/etc/passwd");
+    CU_ASSERT_EQUAL (output.files [3]->content.len, 0);
+    CU_ASSERT_STRING_EQUAL (output.files [3]->error, "not a plain relative path: refused by the hub");
+    hub_output_reset (&output);
+    CU_ASSERT_EQUAL (output.n_files, 0);
+    hub_task_t *measured = hub_store_task_load (store, task->id);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (measured);
+    CU_ASSERT_TRUE (measured->measured);
+    CU_ASSERT_EQUAL (measured->usage.cpu_ms, 42);
+    CU_ASSERT_EQUAL (measured->usage.mem_peak_bytes, 1 << 26);
+    CU_ASSERT_EQUAL (measured->usage.pids_peak, 0);
+    hub_task_destroy (&measured);
+    //  A result stored again replaces them
+    result.n_files = 1;
+    result.usage = NULL;
+    CU_ASSERT_EQUAL (hub_store_task_output_set (store, task->id, &result), 0);
+    CU_ASSERT_EQUAL (hub_store_task_output (store, task->id, &output), 0);
+    CU_ASSERT_EQUAL (output.n_files, 1);
+    hub_output_reset (&output);
+    measured = hub_store_task_load (store, task->id);
+    CU_ASSERT (measured && !measured->measured);
+    hub_task_destroy (&measured);
 
     //  Finished tasks are not loaded at startup
     zlistx_t *active = zlistx_new ();

@@ -15,6 +15,7 @@
 #include "miner_docker.h"
 #include "miner_docker_runner.h"
 #include "miner_agent.h"
+#include "miner_tar.h"
 #include <signal.h>
 #include <sodium.h>
 
@@ -209,6 +210,106 @@ test_output_frames (void)
     CU_ASSERT_FALSE (miner_docker_image_valid ("busybox latest"));
     CU_ASSERT_FALSE (miner_docker_image_valid ("../../containers/json?"));
     CU_ASSERT_FALSE (miner_docker_image_valid (""));
+}
+
+//  What a tar reader saw: "TYPE NAME SIZE MODE LINK|content" per entry
+typedef struct {
+    char *seen;                 //  the entries, one line each
+    size_t content;             //  bytes of content given
+} s_tar_log_t;
+
+static void
+s_tar_entry (void *arg, const miner_tar_entry_t *entry)
+{
+    s_tar_log_t *log = (s_tar_log_t *) arg;
+    char *line = zsys_sprintf ("%s%c %s %" PRIu64 " %o %s\n", log->seen? log->seen: "",
+                               entry->type, entry->name, entry->size, entry->mode, entry->link);
+    zstr_free (&log->seen);
+    log->seen = line;
+}
+
+static void
+s_tar_data (void *arg, const byte *data, size_t size)
+{
+    (void) data;
+    ((s_tar_log_t *) arg)->content += size;
+}
+
+//  Archives as tar writes them (ustar, PAX and GNU long names), fed in
+//  pieces of every size, and bytes that are not an archive
+static void
+test_tar_reader (void)
+{
+    char *dir = zsys_sprintf ("%s/tar", s_dir);
+    char longname [160];
+    memset (longname, 'n', 150);
+    longname [150] = 0;
+    int rc = ts_run (NULL, "mkdir -p %s/src/sub && cd %s/src && printf 12345 > sub/%s && "
+                     "head -c 1000 /dev/zero > sub/zeros && ln -s /etc/passwd sub/link && "
+                     "chmod 0640 sub/zeros && tar --format=pax -cf %s/pax.tar sub && "
+                     "tar --format=gnu -cf %s/gnu.tar sub", dir, dir, longname, dir, dir);
+    CU_ASSERT_EQUAL_FATAL (rc, 0);
+    const char *archives [] = { "pax.tar", "gnu.tar" };
+    for (size_t index = 0; index < 2; index++) {
+        char *path = zsys_sprintf ("%s/%s", dir, archives [index]);
+        zfile_t *file = zfile_new (NULL, path);
+        CU_ASSERT_EQUAL_FATAL (zfile_input (file), 0);
+        zchunk_t *chunk = zfile_read (file, zfile_cursize (file), 0);
+        const byte *bytes = zchunk_data (chunk);
+        size_t size = zchunk_size (chunk);
+        char *first = NULL;
+        for (size_t step = 1; step <= 1024; step = step * 3 + 1) {
+            s_tar_log_t log = { NULL, 0 };
+            miner_tar_t *tar = miner_tar_new (s_tar_entry, s_tar_data, &log);
+            for (size_t at = 0; at < size; at += step)
+                CU_ASSERT_EQUAL (miner_tar_feed (tar, bytes + at, at + step > size? size - at: step), 0);
+            CU_ASSERT_TRUE (miner_tar_ended (tar));
+            CU_ASSERT_EQUAL (log.content, 1005);
+            CU_ASSERT_PTR_NOT_NULL (log.seen);
+            if (log.seen) {
+                char *want = zsys_sprintf ("0 sub/%s 5 ", longname);
+                CU_ASSERT_PTR_NOT_NULL (strstr (log.seen, want));
+                zstr_free (&want);
+                CU_ASSERT_PTR_NOT_NULL (strstr (log.seen, "0 sub/zeros 1000 640 \n"));
+                CU_ASSERT_PTR_NOT_NULL (strstr (log.seen, "2 sub/link 0 777 /etc/passwd\n"));
+                CU_ASSERT_PTR_NOT_NULL (strstr (log.seen, "5 sub/ 0 "));
+                //  Whatever the pieces, the same entries
+                if (!first)
+                    first = strdup (log.seen);
+                else
+                    CU_ASSERT_STRING_EQUAL (first, log.seen);
+            }
+            zstr_free (&log.seen);
+            miner_tar_destroy (&tar);
+        }
+        zstr_free (&first);
+
+        //  A header that is not one: the reading stops, and says why
+        byte *broken = (byte *) malloc (size);
+        memcpy (broken, bytes, size);
+        broken [10] ^= 0x55;
+        s_tar_log_t log = { NULL, 0 };
+        miner_tar_t *tar = miner_tar_new (s_tar_entry, s_tar_data, &log);
+        CU_ASSERT_EQUAL (miner_tar_feed (tar, broken, size), -1);
+        CU_ASSERT_PTR_NOT_NULL (strstr (miner_tar_error (tar), "checksum"));
+        CU_ASSERT_FALSE (miner_tar_ended (tar));
+        CU_ASSERT_EQUAL (miner_tar_feed (tar, bytes, size), -1);    //  and stays stopped
+        miner_tar_destroy (&tar);
+        zstr_free (&log.seen);
+        free (broken);
+        zchunk_destroy (&chunk);
+        zfile_destroy (&file);
+        zstr_free (&path);
+    }
+    //  Text is not an archive
+    s_tar_log_t log = { NULL, 0 };
+    miner_tar_t *tar = miner_tar_new (s_tar_entry, s_tar_data, &log);
+    byte text [1024];
+    memset (text, 'a', sizeof text);
+    CU_ASSERT_EQUAL (miner_tar_feed (tar, text, sizeof text), -1);
+    CU_ASSERT_PTR_NULL (log.seen);
+    miner_tar_destroy (&tar);
+    zstr_free (&dir);
 }
 
 //  With docker off, a task with an image is refused clearly; a miner
@@ -410,6 +511,150 @@ test_output_bound (void)
     free (zeros);
     fogrid__task_result__free_unpacked (result, NULL);
     CU_ASSERT_EQUAL (s_task_containers ("t-bound"), 0);
+}
+
+//  A file and a directory copied out of the container through the
+//  engine's archive, also when the task fails; a relative path from the
+//  image's working directory; a missing path and a symbolic link say so
+static void
+test_output_files (void)
+{
+    S_NEED_ENGINE ();
+    s_spec_t spec;
+    s_spec (&spec, 30, "sh", "-c",
+            "mkdir -p /out/dir/sub && echo 42 > /out/result.txt && printf a > /out/dir/a.txt && "
+            "printf bb > /out/dir/sub/b.txt && busybox chmod 0750 /out/dir/a.txt && "
+            "busybox ln -s /etc/passwd /out/dir/link && echo here > rel.txt; exit 4", NULL);
+    char *outputs [] = { "/out/result.txt", "/out/dir/", "/out/missing", "rel.txt" };
+    spec.spec.outputs = outputs;
+    spec.spec.n_outputs = 4;
+    miner_runner_limits_t limits = s_limits ();
+    Fogrid__TaskResult *result = s_run ("t-files", &spec, &limits);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_EQUAL (result->exit_code, 4);
+    CU_ASSERT_STRING_EQUAL (result->error, "");
+    Fogrid__OutputFile *file = ts_output_file (result, "out/result.txt");
+    CU_ASSERT (ts_output_is (file, "42\n"));
+    CU_ASSERT (file && file->size == 3 && !file->truncated && !*file->error);
+    file = ts_output_file (result, "out/dir");
+    CU_ASSERT (file && file->dir && !*file->error);
+    file = ts_output_file (result, "out/dir/a.txt");
+    CU_ASSERT (ts_output_is (file, "a"));
+    CU_ASSERT (file && file->mode == 0750);
+    CU_ASSERT (ts_output_is (ts_output_file (result, "out/dir/sub/b.txt"), "bb"));
+    file = ts_output_file (result, "out/dir/link");
+    CU_ASSERT (file && strstr (file->error, "a symbolic link (to /etc/passwd): not copied"));
+    CU_ASSERT (file && file->content.len == 0);
+    file = ts_output_file (result, "out/missing");
+    CU_ASSERT (file && streq (file->error, "no such file or directory in the container"));
+    CU_ASSERT (ts_output_is (ts_output_file (result, "rel.txt"), "here\n"));     //  from /work
+    for (size_t index = 0; index < result->n_files; index++)
+        fg_debug ("  %s%s: %zu bytes %s", result->files [index]->path,
+                  result->files [index]->dir? "/": "", result->files [index]->content.len,
+                  result->files [index]->error);
+    fogrid__task_result__free_unpacked (result, NULL);
+    CU_ASSERT_EQUAL (s_task_containers ("t-files"), 0);
+}
+
+//  Output files past the miner's bound: the archive is read no further
+//  than the bound, the file that crosses it is cut, later ones are left
+//  out, and the entries say so
+static void
+test_output_files_bound (void)
+{
+    S_NEED_ENGINE ();
+    s_spec_t spec;
+    s_spec (&spec, 30, "sh", "-c",
+            "mkdir -p /out/d && head -c 3000000 /dev/zero > /out/big && "
+            "for i in $(seq 1 100); do echo file $i > /out/d/f$i; done", NULL);
+    char *outputs [] = { "/out/big", "/out/d", "/out/missing" };
+    spec.spec.outputs = outputs;
+    spec.spec.n_outputs = 3;
+    miner_runner_limits_t limits = s_limits ();
+    limits.max_output_files = 8192;
+    int64_t start = zclock_mono ();
+    Fogrid__TaskResult *result = s_run ("t-filebound", &spec, &limits);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_EQUAL (result->exit_code, 0);
+    Fogrid__OutputFile *big = ts_output_file (result, "out/big");
+    CU_ASSERT (big && big->truncated && big->size == 3000000);
+    CU_ASSERT (big && big->content.len > 7000 && big->content.len < 8192);
+    CU_ASSERT (big && strstr (big->error, "of 3000000 bytes: over the miner's bound of 8192"));
+    Fogrid__OutputFile *dir = ts_output_file (result, "out/d");
+    CU_ASSERT (dir && strstr (dir->error, "left out: over the miner's bound of 8192 bytes"));
+    CU_ASSERT (dir && !dir->dir && dir->content.len == 0);
+    Fogrid__OutputFile *missing = ts_output_file (result, "out/missing");
+    CU_ASSERT (missing && strstr (missing->error, "left out"));
+    size_t total = 0;
+    for (size_t index = 0; index < result->n_files; index++)
+        total += result->files [index]->content.len;
+    CU_ASSERT (total < 8192);
+    printf ("\n    3 MB file, bound 8 KB: %zu bytes kept, %" PRId64 " ms ", total,
+            zclock_mono () - start);
+    fogrid__task_result__free_unpacked (result, NULL);
+
+    //  A directory over the bound: what fits, then a note on it
+    char *dir_only [] = { "/out/d" };
+    spec.spec.outputs = dir_only;
+    spec.spec.n_outputs = 1;
+    limits.max_output_files = 4096;
+    result = s_run ("t-dirbound", &spec, &limits);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    dir = ts_output_file (result, "out/d");
+    CU_ASSERT (dir && dir->dir && strstr (dir->error, "the rest of it left out"));
+    size_t kept = 0;
+    for (size_t index = 0; index < result->n_files; index++)
+        kept += strncmp (result->files [index]->path, "out/d/f", 7) == 0;
+    CU_ASSERT (kept > 10 && kept < 100);
+    fogrid__task_result__free_unpacked (result, NULL);
+    CU_ASSERT_EQUAL (s_containers (MINER_DOCKER_LABEL_MINER, s_miner_id), 0);
+}
+
+static bool
+s_running_usage (void *arg)
+{
+    uint64_t cpu_ms, mem_bytes;
+    miner_runner_usage ((miner_runner_t *) arg, &cpu_ms, &mem_bytes);
+    return cpu_ms > 0 && mem_bytes > 0;
+}
+
+//  The engine's figures while the container runs, and the last of them
+//  in the result: a peak above what it allocated, CPU of a busy loop
+static void
+test_usage (void)
+{
+    S_NEED_ENGINE ();
+    s_spec_t spec;
+    s_spec (&spec, 30, "sh", "-c", "dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 1", NULL);
+    miner_runner_limits_t limits = s_limits ();
+    limits.stats_interval_ms = 300;
+    Fogrid__TaskResult *result = s_run ("t-mem", &spec, &limits);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_EQUAL (result->exit_code, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result->usage);
+    CU_ASSERT (result->usage->mem_peak_bytes > 50 * 1024 * 1024);
+    CU_ASSERT (result->usage->mem_peak_bytes < 1024 * 1024 * 1024);
+    CU_ASSERT (result->usage->pids_peak >= 1 && result->usage->pids_peak < 64);
+    printf ("\n    dd 64M: peak %.1f MB, %u processes ",
+            result->usage->mem_peak_bytes / 1048576.0, result->usage->pids_peak);
+    fogrid__task_result__free_unpacked (result, NULL);
+
+    s_spec (&spec, 30, "sh", "-c", "end=$(($(date +%s) + 2)); "
+            "while [ $(date +%s) -lt $end ]; do :; done", NULL);
+    int64_t start = zclock_mono ();
+    miner_runner_t *runner = miner_runner_new ("t-busy", 1, &spec.spec, &limits);
+    CU_ASSERT (ts_wait_for (s_running_usage, runner, 10000));
+    result = miner_runner_result (runner, 30000);
+    int64_t wall_ms = zclock_mono () - start;
+    miner_runner_destroy (&runner);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result->usage);
+    long cores = sysconf (_SC_NPROCESSORS_ONLN);
+    CU_ASSERT (result->usage->cpu_ms > 100);
+    CU_ASSERT (result->usage->cpu_ms <= (uint64_t) (wall_ms * (cores > 0? cores: 1)));
+    printf ("busy loop: cpu %" PRIu64 " ms in %" PRId64 " ms ", result->usage->cpu_ms, wall_ms);
+    fogrid__task_result__free_unpacked (result, NULL);
+    CU_ASSERT_EQUAL (s_containers (MINER_DOCKER_LABEL_MINER, s_miner_id), 0);
 }
 
 //  Memory, pids, cores, no network, no capabilities, no new privileges
@@ -829,15 +1074,200 @@ done:
     zstr_free (&data);
 }
 
+//  --------------------------------------------------------------------------
+//  Through a hub: `fogrid submit --output`, the files stored with the
+//  result, `fogrid result --files DIR` writing them, `fogrid status` and
+//  `fogrid result` showing what the task used
+
+typedef struct {
+    char dir [600];             //  its logs and data
+    char hub [64];              //  the buyers' endpoint
+    ts_proc_t *hub_proc;
+    ts_proc_t *miner;
+    char miner_id [40];
+} s_grid_t;
+
+//  The CLI against grid's hub; its exit status, *output its stdout+stderr.
+static int
+s_fogrid (s_grid_t *grid, char **output, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    char *command = zsys_vprintf (format, args);
+    va_end (args);
+    int rc = ts_run (output, "%s --insecure -T 5000 -H %s %s", ts_bin ("fogrid"), grid->hub,
+                     command);
+    zstr_free (&command);
+    return rc;
+}
+
+static bool
+s_grid_miner_ready (void *arg)
+{
+    s_grid_t *grid = (s_grid_t *) arg;
+    char *output = NULL;
+    int rc = s_fogrid (grid, &output, "miners");
+    bool ready = rc == 0 && strstr (output, grid->miner_id) && strstr (output, " connected ");
+    free (output);
+    return ready;
+}
+
+static int
+s_grid_up (s_grid_t *grid)
+{
+    memset (grid, 0, sizeof *grid);
+    snprintf (grid->dir, sizeof grid->dir, "%s/grid", s_dir);
+    fg_id_new ("m-dfiles", grid->miner_id, sizeof grid->miner_id);
+    char miners [64], hub_data [700], miner_data [700], id_opt [64], socket_opt [300];
+    snprintf (grid->hub, sizeof grid->hub, "tcp://127.0.0.1:%d", ts_free_port ());
+    snprintf (miners, sizeof miners, "tcp://127.0.0.1:%d", ts_free_port ());
+    snprintf (hub_data, sizeof hub_data, "%s/hub", grid->dir);
+    snprintf (miner_data, sizeof miner_data, "%s/miner", grid->dir);
+    snprintf (id_opt, sizeof id_opt, "miner/id=%s", grid->miner_id);
+    snprintf (socket_opt, sizeof socket_opt, "miner/docker_socket=%s", s_socket);
+    zsys_dir_create ("%s", grid->dir);
+    grid->hub_proc = ts_proc_start (grid->dir, "hub", "fogrid-hub", "--buyers", grid->hub,
+                                    "--miners", miners, "--data", hub_data, "--locator", "",
+                                    "-o", "security/insecure=1", "-o", "hub/http=",
+                                    "-o", "hub/heartbeat_ms=200", NULL);
+    grid->miner = ts_proc_start (grid->dir, "miner", "fogrid-miner", "--hub", miners,
+                                 "--data", miner_data, "-o", "security/insecure=1",
+                                 "-o", "miner/runtime=docker", "-o", socket_opt, "-o", id_opt,
+                                 "-o", "miner/http=", "-o", "miner/max_output_files=65536",
+                                 "-o", "miner/stats_interval_ms=200", NULL);
+    if (ts_wait_for (s_grid_miner_ready, grid, 20000))
+        return 0;
+    printf ("\n    the grid did not come up ");
+    ts_proc_dump_log (grid->hub_proc);
+    ts_proc_dump_log (grid->miner);
+    return -1;
+}
+
+static void
+s_grid_down (s_grid_t *grid)
+{
+    if (grid->miner)
+        CU_ASSERT_EQUAL (ts_proc_stop (&grid->miner, 10000), 0);
+    if (grid->hub_proc)
+        CU_ASSERT_EQUAL (ts_proc_stop (&grid->hub_proc, 5000), 0);
+    char err [256];
+    miner_docker_runner_clean (s_socket, grid->miner_id, 10000, err, sizeof err);
+}
+
+//  Submits args, waits for the task; its id into task_id [32].
+static int
+s_grid_task (s_grid_t *grid, const char *args, char *task_id)
+{
+    char *output = NULL;
+    int rc = s_fogrid (grid, &output, "submit %s", args);
+    CU_ASSERT_EQUAL (rc, 0);
+    snprintf (task_id, 32, "%.*s", (int) strcspn (output? output: "", "\n"), output? output: "");
+    free (output);
+    if (rc)
+        return -1;
+    rc = s_fogrid (grid, &output, "-T 60000 wait %s", task_id);
+    free (output);
+    return rc;
+}
+
+static void
+test_through_hub (void)
+{
+    S_NEED_ENGINE ();
+    if (access (ts_bin ("fogrid-hub"), X_OK) || access (ts_bin ("fogrid"), X_OK)) {
+        printf ("SKIPPED: fogrid-hub or fogrid is not built ");
+        return;
+    }
+    s_grid_t grid;
+    if (s_grid_up (&grid)) {
+        CU_FAIL ("the grid did not come up");
+        s_grid_down (&grid);
+        return;
+    }
+    //  A file and a directory; a path that is not there; a failing task
+    char task_id [32];
+    int rc = s_grid_task (&grid, "--image " S_IMAGE " --output /out/result.txt --output /out/dir "
+                          "--output /out/missing -- sh -c 'mkdir -p /out/dir/sub && "
+                          "echo 42 > /out/result.txt && echo a > /out/dir/a.txt && "
+                          "echo b > /out/dir/sub/b.txt && dd if=/dev/zero of=/dev/null bs=64M "
+                          "count=1 2>/dev/null; sleep 1; exit 3'", task_id);
+    CU_ASSERT_EQUAL (rc, 3);
+    char *files = zsys_sprintf ("%s/files", grid.dir), *output = NULL;
+    rc = s_fogrid (&grid, &output, "result --files %s %s", files, task_id);
+    CU_ASSERT_EQUAL (rc, 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "wrote    out/result.txt (3 bytes)"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "missing  out/missing: no such file or directory "
+                                            "in the container"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "--- failed, exit code 3"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "--- usage: cpu "));
+    if (rc)
+        printf ("\n%s\n", output);
+    zstr_free (&output);
+    const char *want [][2] = {
+        { "out/result.txt", "42\n" }, { "out/dir/a.txt", "a\n" }, { "out/dir/sub/b.txt", "b\n" }
+    };
+    for (size_t index = 0; index < 3; index++) {
+        char *text = ts_read_text (files, want [index][0]);
+        CU_ASSERT (text && streq (text, want [index][1]));
+        free (text);
+    }
+    CU_ASSERT_NOT_EQUAL (ts_run (NULL, "test -e %s/out/missing", files), 0);
+
+    //  Written once: again only with --force
+    rc = s_fogrid (&grid, &output, "result --files %s %s", files, task_id);
+    CU_ASSERT_EQUAL (rc, 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "out/result.txt: it exists (--force replaces it)"));
+    zstr_free (&output);
+    ts_run (NULL, "echo changed > %s/out/result.txt", files);
+    rc = s_fogrid (&grid, &output, "result --stdout --files %s --force %s", files, task_id);
+    CU_ASSERT_EQUAL (rc, 0);
+    zstr_free (&output);
+    char *text = ts_read_text (files, "out/result.txt");
+    CU_ASSERT (text && streq (text, "42\n"));
+    free (text);
+
+    //  What it used, in its status
+    rc = s_fogrid (&grid, &output, "status %s", task_id);
+    CU_ASSERT_EQUAL (rc, 0);
+    char *usage = output? strstr (output, "usage     cpu "): NULL;
+    CU_ASSERT_PTR_NOT_NULL (usage);
+    double peak_mb = 0;
+    if (usage)
+        sscanf (strstr (usage, "memory peak ")? strstr (usage, "memory peak "): "",
+                "memory peak %lf MB", &peak_mb);
+    CU_ASSERT (peak_mb > 50);
+    CU_ASSERT_PTR_NOT_NULL (output? strstr (output, "outputs   /out/result.txt /out/dir "
+                                                    "/out/missing"): NULL);
+    zstr_free (&output);
+
+    //  The hub refuses what could escape, at submit
+    rc = s_fogrid (&grid, &output, "submit --output ../x -- true");
+    CU_ASSERT_EQUAL (rc, 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "no '..' part"));
+    zstr_free (&output);
+    rc = s_fogrid (&grid, &output, "submit --output /etc/passwd -- cat /etc/passwd");
+    CU_ASSERT_EQUAL (rc, 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "the process runtime copies paths relative"));
+    zstr_free (&output);
+
+    zstr_free (&files);
+    s_grid_down (&grid);
+}
+
 void
 test_miner_docker_add (void)
 {
     CU_pSuite suite = CU_add_suite ("miner_docker", s_suite_init, s_suite_clean);
     CU_add_test (suite, "output frames, bounds and the stdout hash", test_output_frames);
+    CU_add_test (suite, "the tar reader: ustar, PAX, GNU, in pieces, broken", test_tar_reader);
     CU_add_test (suite, "runtime choice: docker off, docker only", test_runtime_choice);
     CU_add_test (suite, "the API client, call by call", test_client);
     CU_add_test (suite, "a batch task: exit code, output, env", test_batch_task);
     CU_add_test (suite, "output over the bound is cut, hashed whole", test_output_bound);
+    CU_add_test (suite, "output files: a file, a directory, a missing path", test_output_files);
+    CU_add_test (suite, "output files over the bound: cut, left out, noted",
+                 test_output_files_bound);
+    CU_add_test (suite, "usage: the engine's figures, running and at the end", test_usage);
     CU_add_test (suite, "limits: memory (OOM reported), pids, network, capabilities", test_limits);
     CU_add_test (suite, "a timeout kills the container", test_timeout);
     CU_add_test (suite, "kill and destroy remove the container", test_kill);
@@ -845,4 +1275,6 @@ test_miner_docker_add (void)
     CU_add_test (suite, "a miner removes its own leftovers only", test_clean);
     CU_add_test (suite, "miner config: runtime process, docker, auto", test_miner_config);
     CU_add_test (suite, "the miner restarted during a task leaves no orphan", test_miner_restart);
+    CU_add_test (suite, "through a hub: output files into a directory, usage in the status",
+                 test_through_hub);
 }

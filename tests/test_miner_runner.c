@@ -380,7 +380,14 @@ test_task_user (void)
     }
     s_spec_t spec;
     s_spec (&spec, 10, "sh", "-c", "id -u; id -G; touch mine && echo wrote; "
-            "touch /etc/fogrid-test-denied 2>/dev/null || echo denied", NULL);
+            "touch /etc/fogrid-test-denied 2>/dev/null || echo denied; "
+            "ln /etc/hostname hard 2>/dev/null; true", NULL);
+    //  The miner reads outputs with its own rights: only the task's own
+    //  files come back (a hard link to root's file, where the kernel
+    //  allows one, is refused)
+    char *outputs [] = { "mine", "hard" };
+    spec.spec.outputs = outputs;
+    spec.spec.n_outputs = 2;
     miner_runner_limits_t limits = s_limits ();
     limits.drop_privileges = true;
     limits.task_uid = 65534;
@@ -393,8 +400,189 @@ test_task_user (void)
         printf ("\ngot: %s\n", out);
     free (out);
     CU_ASSERT_EQUAL (result->exit_code, 0);
+    Fogrid__OutputFile *mine = ts_output_file (result, "mine"), *hard = ts_output_file (result, "hard");
+    CU_ASSERT (mine && !*mine->error && !mine->dir);
+    CU_ASSERT (hard && *hard->error && hard->content.len == 0);
     fogrid__task_result__free_unpacked (result, NULL);
     CU_ASSERT_NOT_EQUAL (ts_run (NULL, "test -e /etc/fogrid-test-denied"), 0);
+}
+
+//  Files and directories copied back from the work directory, whether
+//  the task succeeds or not; what is missing or would lead out of the
+//  work directory (.., an absolute path, a symbolic link anywhere on the
+//  way) is an entry saying so, never a copy
+static void
+test_output_files (void)
+{
+    s_spec_t spec;
+    s_spec (&spec, 10, "sh", "-c",
+            "mkdir -p out/dir/sub && echo 42 > out/result.txt && printf a > out/dir/a.txt && "
+            "printf bb > out/dir/sub/b.txt && chmod 0750 out/dir/a.txt && "
+            "ln -s /etc/passwd out/dir/leak && ln -s /etc out/etcdir && mkfifo out/fifo; exit 3",
+            NULL);
+    char *outputs [] = { "out/result.txt", "./out/dir/", "out/missing", "../escape",
+                         "/etc/passwd", "out/etcdir/passwd", "out/etcdir", "out/fifo",
+                         "out/dir/a.txt" };
+    spec.spec.outputs = outputs;
+    spec.spec.n_outputs = sizeof outputs / sizeof outputs [0];
+    miner_runner_limits_t limits = s_limits ();
+    Fogrid__TaskResult *result = s_run (&spec, &limits);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_EQUAL (result->exit_code, 3);
+    CU_ASSERT_STRING_EQUAL (result->error, "");
+
+    Fogrid__OutputFile *file = ts_output_file (result, "out/result.txt");
+    CU_ASSERT (ts_output_is (file, "42\n"));
+    CU_ASSERT (file && file->size == 3 && !file->truncated && !file->dir && !*file->error);
+    file = ts_output_file (result, "out/dir");
+    CU_ASSERT (file && file->dir && !*file->error);
+    file = ts_output_file (result, "out/dir/a.txt");
+    CU_ASSERT (ts_output_is (file, "a"));
+    CU_ASSERT (file && file->mode == 0750);
+    CU_ASSERT (ts_output_is (ts_output_file (result, "out/dir/sub/b.txt"), "bb"));
+    CU_ASSERT (ts_output_file (result, "out/dir/sub") && ts_output_file (result, "out/dir/sub")->dir);
+    //  Each path once, though two outputs name out/dir/a.txt
+    size_t count = 0;
+    for (size_t index = 0; index < result->n_files; index++)
+        count += streq (result->files [index]->path, "out/dir/a.txt");
+    CU_ASSERT_EQUAL (count, 1);
+
+    struct {
+        const char *path;
+        const char *error;
+    } refused [] = {
+        { "out/dir/leak", "a symbolic link (to /etc/passwd): not followed" },
+        { "out/missing", "no such file or directory in the task's work directory" },
+        { "../escape", "no '..' part" },
+        { "/etc/passwd", "an absolute path" },
+        { "out/etcdir/passwd", "a symbolic link or a file on its way: not followed" },
+        { "out/etcdir", "a symbolic link (to /etc): not followed" },
+        { "out/fifo", "not a regular file or directory" },
+    };
+    for (size_t index = 0; index < sizeof refused / sizeof refused [0]; index++) {
+        file = ts_output_file (result, refused [index].path);
+        CU_ASSERT (file && strstr (file->error, refused [index].error));
+        CU_ASSERT (file && file->content.len == 0 && !file->dir);
+        if (file && !strstr (file->error, refused [index].error))
+            printf ("\n    %s: %s ", file->path, file->error);
+    }
+    //  Nothing of /etc came back, under any name
+    for (size_t index = 0; index < result->n_files; index++)
+        CU_ASSERT (result->files [index]->content.len < 100);
+    fogrid__task_result__free_unpacked (result, NULL);
+
+    //  No outputs asked for: none given
+    s_spec (&spec, 10, "sh", "-c", "echo x > f", NULL);
+    result = s_run (&spec, &limits);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_EQUAL (result->n_files, 0);
+    fogrid__task_result__free_unpacked (result, NULL);
+}
+
+//  Files past the miner's bound: the file that crosses it is cut, what
+//  comes after is left out, and each says so; the whole stays in the bound
+static void
+test_output_files_bound (void)
+{
+    s_spec_t spec;
+    s_spec (&spec, 10, "sh", "-c",
+            "mkdir d && i=0; while [ $i -lt 200 ]; do echo file $i > d/f$i; i=$((i+1)); done; "
+            "head -c 10000 /dev/zero > big; echo late > late", NULL);
+    char *outputs [] = { "d", "big", "late" };
+    spec.spec.outputs = outputs;
+    spec.spec.n_outputs = 3;
+    miner_runner_limits_t limits = s_limits ();
+    limits.max_output_files = 4096;
+    Fogrid__TaskResult *result = s_run (&spec, &limits);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_EQUAL (result->exit_code, 0);
+    Fogrid__OutputFile *dir = ts_output_file (result, "d");
+    CU_ASSERT (dir && dir->dir);
+    CU_ASSERT (dir && strstr (dir->error, "the rest of it left out: over the miner's bound of "
+                                          "4096 bytes"));
+    size_t kept = 0, charged = 0;
+    for (size_t index = 0; index < result->n_files; index++) {
+        Fogrid__OutputFile *file = result->files [index];
+        kept += strncmp (file->path, "d/f", 3) == 0;
+        if (!*file->error || file->dir)
+            charged += strlen (file->path) + 48 + file->content.len;
+    }
+    CU_ASSERT (kept > 10 && kept < 200);
+    CU_ASSERT (charged <= 4096);
+    Fogrid__OutputFile *big = ts_output_file (result, "big");
+    CU_ASSERT (big && strstr (big->error, "left out: over the miner's bound of 4096 bytes"));
+    CU_ASSERT (big && big->content.len == 0);
+    fogrid__task_result__free_unpacked (result, NULL);
+
+    //  A single file over the bound: its start, flagged, with its whole size
+    char *first [] = { "big", "late" };
+    spec.spec.outputs = first;
+    spec.spec.n_outputs = 2;
+    result = s_run (&spec, &limits);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    big = ts_output_file (result, "big");
+    CU_ASSERT (big && big->truncated && big->size == 10000);
+    CU_ASSERT (big && big->content.len > 3000 && big->content.len < 4096);
+    CU_ASSERT (big && strstr (big->error, "cut at ") && strstr (big->error, "of 10000 bytes"));
+    Fogrid__OutputFile *late = ts_output_file (result, "late");
+    CU_ASSERT (late && strstr (late->error, "left out") && late->content.len == 0);
+    fogrid__task_result__free_unpacked (result, NULL);
+}
+
+static bool
+s_cpu_seen (void *arg)
+{
+    uint64_t cpu_ms, mem_bytes;
+    miner_runner_usage ((miner_runner_t *) arg, &cpu_ms, &mem_bytes);
+    return cpu_ms > 0 && mem_bytes > 0;
+}
+
+//  What a task used: its memory peak (wait4's ru_maxrss) and CPU time,
+//  and the running figures while it runs (/proc)
+static void
+test_usage (void)
+{
+    s_spec_t spec;
+    //  dd holds a 64 MiB buffer and fills it
+    s_spec (&spec, 30, "dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1", NULL);
+    miner_runner_limits_t limits = s_limits ();
+    Fogrid__TaskResult *result = s_run (&spec, &limits);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_EQUAL (result->exit_code, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result->usage);
+    CU_ASSERT (result->usage->mem_peak_bytes > 50 * 1024 * 1024);
+    CU_ASSERT (result->usage->mem_peak_bytes < 1024 * 1024 * 1024);
+    printf ("\n    dd 64M: peak %.1f MB, cpu %" PRIu64 " ms ",
+            result->usage->mem_peak_bytes / 1048576.0, result->usage->cpu_ms);
+    fogrid__task_result__free_unpacked (result, NULL);
+
+    //  A busy loop of one to two seconds, in a child of the shell
+    //  (counted once the shell has waited for it)
+    s_spec (&spec, 30, "sh", "-c", "sh -c 'end=$(($(date +%s) + 2)); "
+            "while [ $(date +%s) -lt $end ]; do :; done'", NULL);
+    limits.stats_interval_ms = 100;
+    int64_t start = zclock_mono ();
+    miner_runner_t *runner = miner_runner_new ("t-busy", 1, &spec.spec, &limits);
+    CU_ASSERT (ts_wait_for (s_cpu_seen, runner, 5000));
+    result = miner_runner_result (runner, 15000);
+    int64_t wall_ms = zclock_mono () - start;
+    miner_runner_destroy (&runner);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result->usage);
+    long cores = sysconf (_SC_NPROCESSORS_ONLN);
+    CU_ASSERT (result->usage->cpu_ms > 100);
+    CU_ASSERT (result->usage->cpu_ms <= (uint64_t) (wall_ms * (cores > 0? cores: 1) + 100));
+    printf ("busy loop: cpu %" PRIu64 " ms in %" PRId64 " ms ", result->usage->cpu_ms, wall_ms);
+    fogrid__task_result__free_unpacked (result, NULL);
+
+    //  Nothing ran (refused before fork): nothing measured
+    s_spec (&spec, 10, "true", NULL);
+    spec.env [0] = "NOT AN ENTRY";
+    spec.spec.n_env = 1;
+    result = s_run (&spec, &limits);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_PTR_NULL (result->usage);
+    fogrid__task_result__free_unpacked (result, NULL);
 }
 
 void
@@ -410,4 +598,9 @@ test_miner_runner_add (void)
     CU_add_test (suite, "memory and core limits", test_limits);
     CU_add_test (suite, "the benchmark-only null runtime", test_null_runtime);
     CU_add_test (suite, "tasks run as their own user", test_task_user);
+    CU_add_test (suite, "output files: copied back, escapes refused", test_output_files);
+    CU_add_test (suite, "output files over the bound: cut, left out, noted",
+                 test_output_files_bound);
+    CU_add_test (suite, "usage: memory peak and CPU time, while running and at the end",
+                 test_usage);
 }

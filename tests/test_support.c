@@ -234,3 +234,36 @@ ts_call (zsock_t *sock, fg_env_t *request)
         fg_msg_free (&reply);
     }
 }
+
+Fogrid__OutputFile *
+ts_output_file (Fogrid__TaskResult *result, const char *path)
+{
+    for (size_t index = 0; index < result->n_files; index++)
+        if (streq (result->files [index]->path, path))
+            return result->files [index];
+    printf ("\n    no output file %s among %zu ", path, result->n_files);
+    return NULL;
+}
+
+bool
+ts_output_is (Fogrid__OutputFile *file, const char *text)
+{
+    return file && file->content.len == strlen (text)
+        && memcmp (file->content.data, text, file->content.len) == 0;
+}
+
+char *
+ts_read_text (const char *dir, const char *path)
+{
+    char *name = zsys_sprintf ("%s/%s", dir, path);
+    char *text = NULL;
+    FILE *file = fopen (name, "r");
+    if (file) {
+        text = (char *) zmalloc (65536);
+        size_t got = fread (text, 1, 65535, file);
+        text [got] = 0;
+        fclose (file);
+    }
+    zstr_free (&name);
+    return text;
+}

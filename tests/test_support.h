@@ -53,4 +53,14 @@ fg_env_t *ts_call (zsock_t *sock, fg_env_t *request);
 //  Polls cond(arg) every 50 ms until it is true or timeout_ms passes.
 bool ts_wait_for (bool (*cond) (void *), void *arg, int timeout_ms);
 
+//  The entry of a result's output files at path, or NULL (said on stdout).
+Fogrid__OutputFile *ts_output_file (Fogrid__TaskResult *result, const char *path);
+
+//  True when file is there and holds exactly text.
+bool ts_output_is (Fogrid__OutputFile *file, const char *text);
+
+//  The text of the file DIR/PATH (up to 64 KB; caller frees), NULL when
+//  it cannot be read.
+char *ts_read_text (const char *dir, const char *path);
+
 #endif
