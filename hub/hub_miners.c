@@ -203,6 +203,7 @@ hub_miners_heartbeat (hub_miners_t *self, hub_miner_t *miner,
     fogrid__load__free_unpacked (miner->load, NULL);
     miner->load = s_load_dup (load);
     miner->last_seen_ms = now_ms;
+    miner->refusing = false;
     if (miner->state == HUB_MINER_DISCONNECTED)
         hub_miners_set_state (miner, HUB_MINER_CONNECTED, "heartbeat");
 }
@@ -281,7 +282,8 @@ hub_miners_candidate (hub_miner_t *miner, hub_sched_miner_t *candidate)
     candidate->id = miner->id;
     candidate->connected = miner->state == HUB_MINER_CONNECTED;
     candidate->cores = res->cores;
-    candidate->free_cores = res->cores > miner->used_cores? res->cores - miner->used_cores: 0;
+    candidate->free_cores = res->cores > miner->used_cores && !miner->refusing?
+                            res->cores - miner->used_cores: 0;
     candidate->free_mem_mb = res->mem_mb > miner->used_mem_mb? res->mem_mb - miner->used_mem_mb: 0;
     candidate->free_gpus = res->gpus > miner->used_gpus? res->gpus - miner->used_gpus: 0;
     //  The miner may run work the hub did not give it (services): the

@@ -34,6 +34,8 @@ typedef struct {
     uint32_t used_cores;        //  sum of its tasks' cores
     uint64_t used_mem_mb;       //  sum of its tasks' memory (those that ask)
     uint32_t used_gpus;         //  sum of its tasks' GPUs
+    bool refusing;              //  it refused an assignment: offered nothing until
+                                //  its next heartbeat (no task circles on it)
 } hub_miner_t;
 
 typedef struct _hub_miners_t hub_miners_t;

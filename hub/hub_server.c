@@ -2182,6 +2182,23 @@ s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Ta
         return;
     }
     char reason [512] = "";
+    if (result->refused) {
+        //  Not the task's fault: it goes back to the queue, on its retry
+        //  budget (a miner that keeps refusing cannot keep it circling)
+        snprintf (reason, sizeof reason, "miner %s refused it: %.400s", miner->id,
+                  *result->error? result->error: "no reason given");
+        zsys_warning ("task %s attempt %u: %s", task->id, task->attempt, reason);
+        miner->refusing = true;
+        s_task_lost (self, task, reason);
+        fg_env_t reply = FOGRID__ENVELOPE__INIT;
+        Fogrid__Ok ok = FOGRID__OK__INIT;
+        ok.text = "placed again";
+        reply.seq = seq;
+        reply.body_case = FOGRID__ENVELOPE__BODY_OK;
+        reply.ok = &ok;
+        s_answer (self, self->miner_sock, peer, &reply);
+        return;
+    }
     bool success = false;
     if (*result->error)
         snprintf (reason, sizeof reason, "could not run: %.400s", result->error);

@@ -32,8 +32,8 @@
     the share; the link checks again (a hub that got it wrong, or lies):
     a TaskAssign that does not fit what is free of the share (cores, 0
     counting as 1; memory and GPUs when the task names them; disk as a
-    bound) is answered at once with a TaskResult whose error says so,
-    which the hub takes as an attempt that could not run.
+    bound) is answered at once with a TaskResult marked refused, whose
+    error says why; the hub places the task again (on its retry budget).
 
     Task events: TaskAssign starts a runner and answers TaskStarted (also
     when the program cannot run: the result then follows at once with an
@@ -620,6 +620,7 @@ s_refuse_task (miner_link_t *self, const Fogrid__TaskAssign *assign, const char 
     result.attempt = assign->attempt;
     result.exit_code = -1;
     result.error = error;
+    result.refused = true;
     result.started_ms = result.ended_ms = (uint64_t) fg_now_ms ();
     s_send_result (self, &result);
 }

@@ -1249,6 +1249,53 @@ test_limits (void)
     ts_tmpdir_remove (&hub.dir);
 }
 
+//  A miner that refuses an assignment (it does not fit what it gives this
+//  hub): the task goes back to the queue as its next attempt, on its
+//  retry budget, and runs elsewhere.
+static void
+test_refused_assignment (void)
+{
+    s_hub_t hub = { .dir = ts_tmpdir_new ("hub") };
+    s_hub_start (&hub, hub.dir, NULL);
+    s_fake_t *picky = s_fake_join (&hub, "m-picky", 2, 0, 0);
+    char *id = s_submit_id (&hub, "refused-1", "true");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (id);
+    fg_env_t *assign = s_fake_expect (picky, FOGRID__ENVELOPE__BODY_TASK_ASSIGN, 2000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (assign);
+    CU_ASSERT_EQUAL (assign->task_assign->attempt, 1);
+    fg_msg_free (&assign);
+    //  The picky one refuses (and sends no heartbeat, which would make it
+    //  a candidate again), then leaves
+    picky->silent = true;
+    Fogrid__TaskResult refusal = FOGRID__TASK_RESULT__INIT;
+    refusal.error = "refused by the miner: it needs 1 cores and 0 of this hub's share are free";
+    refusal.refused = true;
+    fg_env_t *reply = s_fake_result_with (picky, id, 1, -1, "", &refusal);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->body_case, FOGRID__ENVELOPE__BODY_OK);
+    fg_msg_free (&reply);
+    s_fake_destroy (&picky);
+    fg_env_t *status = s_task_request (&hub, FOGRID__ENVELOPE__BODY_STATUS, id);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (status);
+    CU_ASSERT_EQUAL (status->task_info->attempt, 2);
+    CU_ASSERT_PTR_NOT_NULL (strstr (status->task_info->reason, "m-picky refused it"));
+    fg_msg_free (&status);
+    //  Another miner gets attempt 2, and its success counts
+    s_fake_t *other = s_fake_join (&hub, "m-other", 2, 0, 0);
+    assign = s_fake_expect (other, FOGRID__ENVELOPE__BODY_TASK_ASSIGN, 3000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (assign);
+    CU_ASSERT_EQUAL (assign->task_assign->attempt, 2);
+    fg_msg_free (&assign);
+    reply = s_fake_result (other, id, 2, 0, "done\n");
+    CU_ASSERT_PTR_NOT_NULL (reply);
+    fg_msg_free (&reply);
+    CU_ASSERT_TRUE (s_wait_state (&hub, id, "succeeded", 2000));
+    s_fake_destroy (&other);
+    free (id);
+    s_hub_stop (&hub);
+    ts_tmpdir_remove (&hub.dir);
+}
+
 //  Reads one counter from the hub's /metrics (-1 when absent).
 static double
 s_metric (s_hub_t *hub, const char *name)
@@ -1444,6 +1491,7 @@ test_hub_server_add (void)
         "the fogrid-hub program", test_binary,
         "rate limits and tasks per buyer", test_limits,
         "group commit: pipelined submits share commits, each answered", test_group_commit,
+        "a refused assignment is placed again", test_refused_assignment,
         "a full disk: clear errors, nothing lost, work again once there is room",
         test_full_disk,
         NULL);

@@ -864,6 +864,7 @@ test_two_hubs_at_once (void)
     fg_env_t *result = s_hub_result (&hubs [0], "t-a2", 2000);
     CU_ASSERT_PTR_NOT_NULL_FATAL (result);
     CU_ASSERT_EQUAL (result->task_result->exit_code, -1);
+    CU_ASSERT_TRUE (result->task_result->refused);
     CU_ASSERT_PTR_NOT_NULL (strstr (result->task_result->error, "refused by the miner: it needs "
                                     "1 cores and 0 of this hub's share of 2 are free"));
     fg_msg_free (&result);
