@@ -85,7 +85,7 @@ env -u FOGRID_SECURITY_KEYS "$BIN/fogrid-hub" --buyers "tcp://127.0.0.1:$BPORT" 
     --miners "tcp://127.0.0.1:$MPORT" --locator "$FOGRID_LOCATOR" --data "$DIR/hub" \
     -o hub/open_deposits=1 \
     -o "hub/admin_keys=$BUYER_KEY" -o hub/wallet_self_register=0 -o hub/wallet_stake=100000 \
-    -o hub/pay_period_s=0 -o "hub/http=127.0.0.1:$WPORT" \
+    -o hub/pay_period_s=0 -o hub/settle_s=2 -o "hub/http=127.0.0.1:$WPORT" \
     -o "hub/locator_http=http://127.0.0.1:$HPORT" 2>"$DIR/hub.log" & PIDS+=($!)
 for n in 1 2; do
     env -u FOGRID_SECURITY_KEYS "$BIN/fogrid-miner" --locator "$FOGRID_LOCATOR" \
@@ -171,6 +171,10 @@ if [ "$RUNTIME" = process,docker ]; then
         echo "\$ fogrid call echo primes 10"
         fogrid call echo primes 10
         fogrid stop-service "$service" >/dev/null && echo "stopped: echo leaves the locator"
+        fogrid wait "$service" >/dev/null 2>&1
+        echo "billed per second while it ran (hub/settle_s=2 here):"
+        fogrid status "$service" | grep '^billed' || echo "  (not billed: it ran unpaid)"
+        sleep 2     # the next settlement pays its miner
     else
         echo "(the example service could not be started: see $DIR/miner1.log)"
     fi
@@ -191,13 +195,14 @@ fogrid wallet --limit 6
 say "money: every party's balance"
 total=0
 balance_of() { fogrid wallet --account "$1" --limit 1 | awk '/^balance/ { print $2 }'; }
-for account in "buyer:$BUYER_KEY" miner:m-demo1 miner:m-demo2 hub:fee owner \
-               hub:wallet:frozen world; do
+for account in "buyer:$BUYER_KEY" miner:m-demo1 miner:m-demo2 settle:m-demo1 settle:m-demo2 \
+               hub:fee owner hub:wallet:frozen world; do
     balance=$(balance_of "$account")
     total=$((total + ${balance:-0}))
     case $account in
         buyer:*) who="the buyer" ;;
         miner:*) who="a miner" ;;
+        settle:*) who="a miner's service bills, paid at the next settlement" ;;
         hub:fee) who="the hub's fees (after payday)" ;;
         owner) who="the hub's owner" ;;
         hub:wallet:frozen) who="the hub's stake" ;;
