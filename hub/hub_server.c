@@ -215,6 +215,7 @@ typedef struct {
     int64_t next_settle_ms;     //  when services are settled next
     hub_miners_t *miners;       //  the miner table
     zhashx_t *tasks;            //  id -> hub_task_t, unfinished tasks (owned)
+    zhashx_t *buyer_tasks;      //  buyer key -> its unfinished tasks (heap size_t)
     zlistx_t *queue;            //  pending tasks in submission order (not owned)
     fg_registrant_t *registrant;    //  keeps `hub` and `hub-miner` in the locators
     char hub_id [64];           //  this hub's id
@@ -412,7 +413,24 @@ static void
 s_task_retire (s_server_t *self, hub_task_t *task)
 {
     s_queue_remove (self, task);
+    size_t *count = (size_t *) zhashx_lookup (self->buyer_tasks, task->buyer);
+    if (count && --*count == 0)
+        zhashx_delete (self->buyer_tasks, task->buyer);
     zhashx_delete (self->tasks, task->id);
+}
+
+//  A task becomes the hub's to finish: kept by id, and counted for its
+//  buyer (hub/tasks_per_buyer is checked against the count, not a scan).
+static void
+s_task_keep (s_server_t *self, hub_task_t *task)
+{
+    zhashx_insert (self->tasks, task->id, task);
+    size_t *count = (size_t *) zhashx_lookup (self->buyer_tasks, task->buyer);
+    if (!count) {
+        count = (size_t *) zmalloc (sizeof (size_t));
+        zhashx_insert (self->buyer_tasks, task->buyer, count);
+    }
+    ++*count;
 }
 
 //  Finds a task in memory, else in the store (*owned: caller destroys).
@@ -1281,10 +1299,8 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
         }
     }
     size_t queued = zlistx_size (self->queue);
-    size_t unfinished = 0;
-    for (hub_task_t *task = (hub_task_t *) zhashx_first (self->tasks); task;
-         task = (hub_task_t *) zhashx_next (self->tasks))
-        unfinished += streq (task->buyer, buyer);
+    size_t *counted = (size_t *) zhashx_lookup (self->buyer_tasks, buyer);
+    size_t unfinished = counted? *counted: 0;
     if ((int64_t) unfinished >= self->tasks_per_buyer) {
         self->stats.refused++;
         s_refuse (self, self->buyers, peer, seq, FG_E_LIMIT,
@@ -1327,7 +1343,7 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
                task->spec->n_argv > 1? " ...": "",
                task->spec->n_argv, *task->spec->policy? task->spec->policy: "fastest",
                task->retries_left);
-    zhashx_insert (self->tasks, task->id, task);
+    s_task_keep (self, task);
     zlistx_add_end (self->queue, task);
     self->stats.submitted++;
     s_reply_submit (self, peer, seq, task->id, false);
@@ -2508,7 +2524,7 @@ s_restore (s_server_t *self)
     hub_store_begin (self->store);
     for (hub_task_t *task = (hub_task_t *) zlistx_first (loaded); task;
          task = (hub_task_t *) zlistx_next (loaded)) {
-        zhashx_insert (self->tasks, task->id, task);
+        s_task_keep (self, task);
         if (task->state != HUB_TASK_PENDING && !*task->miner_id)
             s_task_change (self, task, HUB_TASK_PENDING, "restored without a miner");
         if (task->state == HUB_TASK_PENDING) {
@@ -2689,6 +2705,7 @@ s_reload (s_server_t *self)
     }
     zlistx_purge (self->queue);
     zhashx_purge (self->tasks);
+    zhashx_purge (self->buyer_tasks);
     char why [256];
     if (hub_wallet_reload (self->wallet, why, sizeof why))
         zsys_error ("hub: cannot read its wallet back: %s", why);
@@ -2845,6 +2862,8 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     self->miners = hub_miners_new ();
     self->tasks = zhashx_new ();
     zhashx_set_destructor (self->tasks, s_task_free);
+    self->buyer_tasks = zhashx_new ();
+    zhashx_set_destructor (self->buyer_tasks, (zhashx_destructor_fn *) zstr_free);
     self->queue = zlistx_new ();
     zlistx_set_comparator (self->queue, s_compare_seq);
     self->outbox = fg_outbox_new ();
@@ -2873,6 +2892,7 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     zlist_destroy (&self->gone);
     zlistx_destroy (&self->queue);
     zhashx_destroy (&self->tasks);
+    zhashx_destroy (&self->buyer_tasks);
     hub_miners_destroy (&self->miners);
     hub_billing_destroy (&self->billing);
     hub_wallet_destroy (&self->wallet);
