@@ -10,11 +10,25 @@
     ZAP domain, and each role has its own certificate store. The handler is
     an actor bound to the well-known inproc endpoint; libzmq asks it about
     every new connection before any message flows.
+
+    What never reaches ZAP is seen by a socket monitor: libzmq reports a
+    client whose mechanism is not CURVE (plain text) as a handshake that
+    failed with ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, a CURVE
+    handshake that cannot be decrypted (the client knows another server
+    key) as another protocol error, and a connection that ends before its
+    handshake did as NO_DETAIL. The handler's actor owns one PAIR per
+    watched socket and counts these with the ZAP refusals, by role and
+    reason. ZMQ_EVENT_HANDSHAKE_FAILED_AUTH is not counted there: it is
+    the ZAP handler's own refusal, already counted as `key`.
+
+    The actor is asked through one pipe; a mutex keeps two threads of a
+    process (two servers) from talking over each other on it.
     =========================================================================  */
 #include "fogrid.h"
 #include "fg_curve.h"
 #include <sys/stat.h>
 #include <errno.h>
+#include <pthread.h>
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 
@@ -98,12 +112,22 @@ typedef struct {
     char *name;                 //  role, the ZAP domain
     zcertstore_t *store;        //  admitted keys, NULL = any key
     uint64_t admitted;          //  connections let in
-    uint64_t refused;           //  connections turned away
+    uint64_t refused [FG_REFUSED_REASONS];  //  connections turned away, by reason
 } s_role_t;
 
 struct _fg_zap_t {
     zactor_t *actor;            //  the handler
+    pthread_mutex_t mutex;      //  one conversation on its pipe at a time
+    unsigned watches;           //  to name each monitor's endpoint
 };
+
+static const char *s_refused_names [FG_REFUSED_REASONS] = { "key", "plaintext", "handshake" };
+
+const char *
+fg_refused_name (fg_refused_t reason)
+{
+    return reason < FG_REFUSED_REASONS? s_refused_names [reason]: "?";
+}
 
 static s_role_t *
 s_role_find (zlistx_t *roles, const char *name)
@@ -160,13 +184,13 @@ s_zap_handle (zsock_t *handler, zlistx_t *roles)
         }
         else {
             text = "key not admitted for this role";
-            role->refused++;
+            role->refused [FG_REFUSED_KEY]++;
             zsys_warning ("zap: refused key %s from %s for role %s", user, address, domain);
         }
     }
     else {
         if (role)
-            role->refused++;
+            role->refused [FG_REFUSED_KEY]++;
         zsys_warning ("zap: refused %s connection from %s for role '%s'",
                       mechanism? mechanism: "?", address? address: "?", domain? domain: "");
     }
@@ -200,6 +224,67 @@ s_role_destroy (void **item)
     *item = NULL;
 }
 
+//  A watched server socket: the PAIR its monitor talks to, and its role
+typedef struct {
+    zsock_t *pair;
+    char *role;
+} s_watch_t;
+
+static void
+s_watch_destroy (void **item)
+{
+    s_watch_t *watch = (s_watch_t *) *item;
+    zsock_destroy (&watch->pair);
+    free (watch->role);
+    free (watch);
+    *item = NULL;
+}
+
+//  One event of a watched socket: a frame of event (u16) + value (u32),
+//  then the endpoint. Returns false when the monitor has stopped (its
+//  socket is closed): the watch is then over.
+static bool
+s_watch_event (s_watch_t *watch, zlistx_t *roles)
+{
+    zmsg_t *msg = zmsg_recv (watch->pair);
+    if (!msg)
+        return true;
+    zframe_t *frame = zmsg_first (msg);
+    bool going = true;
+    if (frame && zframe_size (frame) >= 6) {
+        uint16_t event;
+        uint32_t value;
+        memcpy (&event, zframe_data (frame), 2);
+        memcpy (&value, zframe_data (frame) + 2, 4);
+        int reason = -1;
+        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
+            reason = value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
+                   ? FG_REFUSED_PLAINTEXT: FG_REFUSED_HANDSHAKE;
+        else
+        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+            reason = FG_REFUSED_HANDSHAKE;
+        else
+        if (event == ZMQ_EVENT_MONITOR_STOPPED)
+            going = false;
+        if (reason >= 0) {
+            s_role_t *role = s_role_require (roles, watch->role);
+            uint64_t count = ++role->refused [reason];
+            //  A client that keeps trying would fill the log: 1, 10, 100...
+            uint64_t mark = 1;
+            while (mark < count && mark < UINT64_MAX / 10)
+                mark *= 10;
+            if (count == mark)
+                zsys_warning ("zap: %" PRIu64 " connection%s refused for role '%s' so far: %s",
+                              count, count == 1? "": "s", watch->role,
+                              reason == FG_REFUSED_PLAINTEXT
+                              ? "plain text (a client without CurveZMQ)"
+                              : "a CurveZMQ handshake that failed or was broken off");
+        }
+    }
+    zmsg_destroy (&msg);
+    return going;
+}
+
 static void
 s_zap_actor (zsock_t *pipe, void *args)
 {
@@ -208,10 +293,24 @@ s_zap_actor (zsock_t *pipe, void *args)
     int rc = zsock_bind (handler, ZAP_ENDPOINT);
     zlistx_t *roles = zlistx_new ();
     zlistx_set_destructor (roles, s_role_destroy);
+    zlistx_t *watches = zlistx_new ();
+    zlistx_set_destructor (watches, s_watch_destroy);
     zpoller_t *poller = zpoller_new (pipe, handler, NULL);
     zsock_signal (pipe, rc? 1: 0);
     while (rc == 0) {
         void *which = zpoller_wait (poller, -1);
+        s_watch_t *watch = NULL;
+        if (which && which != pipe && which != handler)
+            for (watch = (s_watch_t *) zlistx_first (watches); watch && watch->pair != which;
+                 watch = (s_watch_t *) zlistx_next (watches))
+                ;
+        if (watch) {
+            if (!s_watch_event (watch, roles)) {
+                zpoller_remove (poller, watch->pair);
+                zlistx_delete (watches, zlistx_cursor (watches));
+            }
+        }
+        else
         if (which == handler)
             s_zap_handle (handler, roles);
         else
@@ -242,9 +341,31 @@ s_zap_actor (zsock_t *pipe, void *args)
                 zsock_signal (pipe, 0);
             }
             else
+            if (streq (command, "WATCH")) {
+                //  The monitor is bound by now: connect before any client can
+                char *endpoint = zmsg_popstr (msg);
+                s_watch_t *watch = (s_watch_t *) zmalloc (sizeof (s_watch_t));
+                watch->pair = zsock_new (ZMQ_PAIR);
+                watch->role = strdup (name);
+                s_role_require (roles, name);
+                if (endpoint && zsock_connect (watch->pair, "%s", endpoint) == 0) {
+                    zlistx_add_end (watches, watch);
+                    zpoller_add (poller, watch->pair);
+                }
+                else {
+                    zsys_error ("zap: cannot watch the handshakes of role '%s'", name);
+                    s_watch_destroy ((void **) &watch);
+                }
+                zstr_free (&endpoint);
+                zsock_signal (pipe, 0);
+            }
+            else
             if (streq (command, "COUNT")) {
                 s_role_t *role = s_role_find (roles, name);
-                zsock_send (pipe, "88", role? role->admitted: 0, role? role->refused: 0);
+                uint64_t none [FG_REFUSED_REASONS] = { 0 };
+                uint64_t *refused = role? role->refused: none;
+                zsock_send (pipe, "8888", role? role->admitted: 0, refused [FG_REFUSED_KEY],
+                            refused [FG_REFUSED_PLAINTEXT], refused [FG_REFUSED_HANDSHAKE]);
             }
             zstr_free (&command);
             zstr_free (&name);
@@ -254,6 +375,7 @@ s_zap_actor (zsock_t *pipe, void *args)
             break;
     }
     zpoller_destroy (&poller);
+    zlistx_destroy (&watches);
     zlistx_destroy (&roles);
     zsock_destroy (&handler);
 }
@@ -262,6 +384,7 @@ fg_zap_t *
 fg_zap_new (void)
 {
     fg_zap_t *self = (fg_zap_t *) zmalloc (sizeof (fg_zap_t));
+    pthread_mutex_init (&self->mutex, NULL);
     self->actor = zactor_new (s_zap_actor, NULL);
     return self;
 }
@@ -270,8 +393,10 @@ void
 fg_zap_destroy (fg_zap_t **self_p)
 {
     if (*self_p) {
-        zactor_destroy (&(*self_p)->actor);
-        free (*self_p);
+        fg_zap_t *self = *self_p;
+        zactor_destroy (&self->actor);
+        pthread_mutex_destroy (&self->mutex);
+        free (self);
         *self_p = NULL;
     }
 }
@@ -279,36 +404,73 @@ fg_zap_destroy (fg_zap_t **self_p)
 void
 fg_zap_allow (fg_zap_t *self, const char *role, const char *directory)
 {
+    pthread_mutex_lock (&self->mutex);
     zstr_sendx (self->actor, "ALLOW", role, directory, NULL);
     zsock_wait (self->actor);
+    pthread_mutex_unlock (&self->mutex);
 }
 
 void
 fg_zap_allow_any (fg_zap_t *self, const char *role)
 {
+    pthread_mutex_lock (&self->mutex);
     zstr_sendx (self->actor, "ANY", role, NULL);
     zsock_wait (self->actor);
+    pthread_mutex_unlock (&self->mutex);
+}
+
+void
+fg_zap_watch (fg_zap_t *self, zsock_t *sock, const char *role)
+{
+    pthread_mutex_lock (&self->mutex);
+    char endpoint [128];
+    snprintf (endpoint, sizeof endpoint, "inproc://fg-zap-watch-%p-%u", (void *) self,
+              ++self->watches);
+    if (zmq_socket_monitor (zsock_resolve (sock), endpoint,
+                            ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                            | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+                            | ZMQ_EVENT_MONITOR_STOPPED) == 0) {
+        zstr_sendx (self->actor, "WATCH", role, endpoint, NULL);
+        zsock_wait (self->actor);
+    }
+    else
+        zsys_error ("zap: cannot monitor the sockets of role '%s': %s", role,
+                    zmq_strerror (zmq_errno ()));
+    pthread_mutex_unlock (&self->mutex);
 }
 
 static void
 s_counts (fg_zap_t *self, const char *role, uint64_t *admitted, uint64_t *refused)
 {
+    pthread_mutex_lock (&self->mutex);
     zstr_sendx (self->actor, "COUNT", role, NULL);
-    zsock_recv (self->actor, "88", admitted, refused);
+    zsock_recv (self->actor, "8888", admitted, &refused [FG_REFUSED_KEY],
+                &refused [FG_REFUSED_PLAINTEXT], &refused [FG_REFUSED_HANDSHAKE]);
+    pthread_mutex_unlock (&self->mutex);
 }
 
 uint64_t
 fg_zap_admitted (fg_zap_t *self, const char *role)
 {
-    uint64_t admitted = 0, refused = 0;
-    s_counts (self, role, &admitted, &refused);
+    uint64_t admitted = 0, refused [FG_REFUSED_REASONS] = { 0 };
+    s_counts (self, role, &admitted, refused);
     return admitted;
 }
 
 uint64_t
 fg_zap_refused (fg_zap_t *self, const char *role)
 {
-    uint64_t admitted = 0, refused = 0;
-    s_counts (self, role, &admitted, &refused);
-    return refused;
+    uint64_t admitted = 0, refused [FG_REFUSED_REASONS] = { 0 }, total = 0;
+    s_counts (self, role, &admitted, refused);
+    for (int reason = 0; reason < FG_REFUSED_REASONS; reason++)
+        total += refused [reason];
+    return total;
+}
+
+uint64_t
+fg_zap_refused_for (fg_zap_t *self, const char *role, fg_refused_t reason)
+{
+    uint64_t admitted = 0, refused [FG_REFUSED_REASONS] = { 0 };
+    s_counts (self, role, &admitted, refused);
+    return reason < FG_REFUSED_REASONS? refused [reason]: 0;
 }

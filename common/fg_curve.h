@@ -42,8 +42,27 @@ void fg_zap_allow (fg_zap_t *self, const char *role, const char *directory);
 //  key but need no approval).
 void fg_zap_allow_any (fg_zap_t *self, const char *role);
 
-//  Connections admitted and refused so far for role.
+//  Why a connection was refused
+typedef enum {
+    FG_REFUSED_KEY,             //  CurveZMQ with a key the role does not admit (ZAP)
+    FG_REFUSED_PLAINTEXT,       //  no CurveZMQ: the NULL or PLAIN mechanism
+    FG_REFUSED_HANDSHAKE,       //  a CurveZMQ handshake that failed (another server
+                                //  key, bad crypto) or was broken off before its end
+    FG_REFUSED_REASONS
+} fg_refused_t;
+
+//  "key", "plaintext", "handshake"
+const char *fg_refused_name (fg_refused_t reason);
+
+//  Counts the handshakes on sock (a CurveZMQ server of role) that fail
+//  before the ZAP handler is asked: plain-text clients and broken
+//  handshakes. Call from the socket's thread, before bind.
+void fg_zap_watch (fg_zap_t *self, zsock_t *sock, const char *role);
+
+//  Connections admitted, and refused (for every reason, or for one) so
+//  far for role.
 uint64_t fg_zap_admitted (fg_zap_t *self, const char *role);
 uint64_t fg_zap_refused (fg_zap_t *self, const char *role);
+uint64_t fg_zap_refused_for (fg_zap_t *self, const char *role, fg_refused_t reason);
 
 #endif

@@ -108,6 +108,18 @@ fg_metrics_sample (fg_metrics_t *self, const char *label, const char *label_valu
 }
 
 void
+fg_metrics_sample2 (fg_metrics_t *self, const char *label1, const char *value1,
+                    const char *label2, const char *value2, double value)
+{
+    s_append (self, "%s{%s=\"", self->family, label1);
+    s_escaped (self, value1? value1: "", true);
+    s_append (self, "\",%s=\"", label2);
+    s_escaped (self, value2? value2: "", true);
+    s_append (self, "\"} ");
+    s_number (self, value);
+}
+
+void
 fg_metrics_histogram (fg_metrics_t *self, const char *name, const char *help,
                       const double *bounds, const uint64_t *counts, size_t n_bounds,
                       double sum, uint64_t count)
@@ -133,6 +145,22 @@ fg_metrics_refused (fg_metrics_t *self, const char *name, const char *help)
     for (size_t index = 0; index < sizeof reasons / sizeof reasons [0]; index++)
         fg_metrics_sample (self, "reason", fg_error_name (reasons [index]),
                            (double) fg_msg_refused (reasons [index]));
+}
+
+void
+fg_metrics_connections_refused (fg_metrics_t *self, const char *name, const char *help,
+                                const char *label, const char *const *roles, size_t count)
+{
+    fg_metrics_family (self, name, "counter", help);
+    for (size_t index = 0; index < count; index++)
+        for (int reason = 0; reason < FG_REFUSED_REASONS; reason++) {
+            double value = (double) fg_security_refused_for (roles [index], (fg_refused_t) reason);
+            if (label)
+                fg_metrics_sample2 (self, label, roles [index], "reason",
+                                    fg_refused_name ((fg_refused_t) reason), value);
+            else
+                fg_metrics_sample (self, "reason", fg_refused_name ((fg_refused_t) reason), value);
+        }
 }
 
 const char *

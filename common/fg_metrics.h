@@ -28,9 +28,19 @@ void fg_metrics_histogram (fg_metrics_t *self, const char *name, const char *hel
                            const double *bounds, const uint64_t *counts, size_t n_bounds,
                            double sum, uint64_t count);
 
+//  A sample with two labels.
+void fg_metrics_sample2 (fg_metrics_t *self, const char *label1, const char *value1,
+                         const char *label2, const char *value2, double value);
+
 //  A family `name` (a counter) of the messages refused before handling
 //  (fg_msg_refused), by reason; the caller may add samples of its own.
 void fg_metrics_refused (fg_metrics_t *self, const char *name, const char *help);
+
+//  A family `name` (a counter) of the connections refused by the server
+//  sockets of roles (fg_security_refused_for), by reason; labelled
+//  `label`=ROLE too when label is not NULL.
+void fg_metrics_connections_refused (fg_metrics_t *self, const char *name, const char *help,
+                                     const char *label, const char *const *roles, size_t count);
 
 //  The page so far (owned by self).
 const char *fg_metrics_text (fg_metrics_t *self);

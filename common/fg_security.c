@@ -124,6 +124,12 @@ fg_security_refused (const char *role)
 }
 
 uint64_t
+fg_security_refused_for (const char *role, fg_refused_t reason)
+{
+    return s_zap? fg_zap_refused_for (s_zap, role, reason): 0;
+}
+
+uint64_t
 fg_security_admitted (const char *role)
 {
     return s_zap? fg_zap_admitted (s_zap, role): 0;
@@ -132,8 +138,12 @@ fg_security_admitted (const char *role)
 void
 fg_security_server (zsock_t *sock, const char *role)
 {
-    if (!s_insecure && s_cert)
+    if (!s_insecure && s_cert) {
         fg_curve_server (sock, s_cert, role);
+        //  Plain-text clients never reach ZAP: the socket's monitor counts them
+        if (s_zap)
+            fg_zap_watch (s_zap, sock, role);
+    }
 }
 
 int

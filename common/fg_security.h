@@ -43,11 +43,14 @@ const char *fg_security_locator_key (void);
 //  server sockets of role.
 void fg_security_allow (const char *role, const char *directory);
 
-//  Connections admitted / refused for role since start.
+//  Connections admitted / refused for role since start; refused for
+//  one reason (fg_curve.h: key, plaintext, handshake).
 uint64_t fg_security_refused (const char *role);
+uint64_t fg_security_refused_for (const char *role, fg_refused_t reason);
 uint64_t fg_security_admitted (const char *role);
 
-//  Prepares a server socket of role (before bind).
+//  Prepares a server socket of role (before bind): a CurveZMQ server
+//  whose refused connections are counted, plain-text clients too.
 void fg_security_server (zsock_t *sock, const char *role);
 
 //  Prepares a client socket (before connect) for a server with the given

@@ -7,10 +7,18 @@
 
 bool fg_verbose = false;
 
+static int64_t s_clock_skew = 0;        //  fg_clock_advance: read by every thread
+
 int64_t
 fg_now_ms (void)
 {
-    return zclock_time ();
+    return zclock_time () + __atomic_load_n (&s_clock_skew, __ATOMIC_RELAXED);
+}
+
+void
+fg_clock_advance (int64_t ms)
+{
+    __atomic_add_fetch (&s_clock_skew, ms, __ATOMIC_RELAXED);
 }
 
 void

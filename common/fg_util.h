@@ -15,6 +15,11 @@ extern bool fg_verbose;
 //  Wall-clock time in milliseconds since the epoch.
 int64_t fg_now_ms (void);
 
+//  Moves this process's fg_now_ms forward by ms from now on. For the
+//  fuzzers, which play hours of a daemon's life in seconds; no daemon
+//  calls it.
+void fg_clock_advance (int64_t ms);
+
 //  Writes a new random id "PREFIX-xxxxxxxxxxxx" (12 hex digits) into buf.
 void fg_id_new (const char *prefix, char *buf, size_t size);
 

@@ -293,10 +293,11 @@ s_metrics (void *arg, fg_http_request_t *request)
     fg_metrics_family (metrics, "fogrid_hub_rate_limited_total", "counter",
                        "requests refused by the per-peer rate limits");
     fg_metrics_sample (metrics, NULL, NULL, (double) stats->rate_limited);
-    fg_metrics_family (metrics, "fogrid_hub_connections_refused_total", "counter",
-                       "CurveZMQ handshakes refused, by socket");
-    fg_metrics_sample (metrics, "socket", "buyers", (double) fg_security_refused ("buyers"));
-    fg_metrics_sample (metrics, "socket", "miners", (double) fg_security_refused ("miners"));
+    static const char *const sockets [] = { "buyers", "miners" };
+    fg_metrics_connections_refused (metrics, "fogrid_hub_connections_refused_total",
+                                    "connections refused, by socket and reason: key (a CurveZMQ "
+                                    "key not admitted), plaintext (no CurveZMQ), handshake "
+                                    "(failed or broken off)", "socket", sockets, 2);
     if (context->ledger) {
         json_t *wallet = s_wallet_json (context);
         fg_metrics_family (metrics, "fogrid_hub_wallet_balance", "gauge",

@@ -186,9 +186,11 @@ s_metrics (void *arg, fg_http_request_t *request)
     fg_metrics_refused (metrics, "fogrid_locator_refused_total",
                         "requests refused with an error, by reason");
     fg_metrics_sample (metrics, "reason", "FG_E_REQUEST", (double) stats->refused);
-    fg_metrics_family (metrics, "fogrid_locator_connections_refused_total", "counter",
-                       "CurveZMQ handshakes refused (unknown keys)");
-    fg_metrics_sample (metrics, NULL, NULL, (double) fg_security_refused ("locator"));
+    static const char *const roles [] = { "locator" };
+    fg_metrics_connections_refused (metrics, "fogrid_locator_connections_refused_total",
+                                    "connections refused, by reason: key (a CurveZMQ key not "
+                                    "admitted), plaintext (no CurveZMQ), handshake (failed or "
+                                    "broken off)", NULL, roles, 1);
     fg_metrics_family (metrics, "fogrid_locator_watch_updates_total", "counter",
                        "updates pushed to watchers");
     fg_metrics_sample (metrics, NULL, NULL, (double) stats->watch_updates);

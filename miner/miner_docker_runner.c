@@ -493,8 +493,19 @@ static void
 s_collect (s_run_t *run)
 {
     miner_docker_state_t state;
-    if (miner_docker_inspect (run->docker, run->id, &state) == 0)
+    if (miner_docker_inspect (run->docker, run->id, &state) == 0) {
         run->oom_killed = state.oom_killed;
+        //  The engine learns of an OOM kill from an event of its own,
+        //  which may come after the exit: a SIGKILL nobody here sent, to
+        //  a task with a memory limit, is asked about once more
+        for (int again = 0; again < 5 && !run->oom_killed && run->exited
+             && run->exit_code == 128 + SIGKILL && !run->killed && !run->timed_out
+             && run->spec.mem_mb; again++) {
+            zclock_sleep (100);
+            if (miner_docker_inspect (run->docker, run->id, &state) == 0)
+                run->oom_killed = state.oom_killed;
+        }
+    }
     else {
         zsys_warning ("task %s: cannot inspect container %.12s: %s",
                       miner_runner_task_id (run->owner), run->id, miner_docker_error (run->docker));

@@ -30,14 +30,20 @@ test_keys (void)
     ts_tmpdir_remove (&dir);
 }
 
-//  Sends "hello" through a client with cert (or plain if NULL) and returns
-//  the key the server saw, or NULL if nothing arrived.
+//  Sends "hello" through a client with cert (or plain if NULL: the NULL
+//  mechanism, or PLAIN when plain is set) and returns the key the server
+//  saw, or NULL if nothing arrived.
 static char *
-s_try (zsock_t *server, int port, zcert_t *client_cert, const char *server_key)
+s_try_as (zsock_t *server, int port, zcert_t *client_cert, const char *server_key, bool plain)
 {
     zsock_t *client = zsock_new (ZMQ_DEALER);
     if (client_cert)
         fg_curve_client (client, client_cert, server_key);
+    else
+    if (plain) {
+        zsock_set_plain_username (client, "admin");
+        zsock_set_plain_password (client, "secret");
+    }
     zsock_connect (client, "tcp://127.0.0.1:%d", port);
     Fogrid__Ok ok = FOGRID__OK__INIT;
     fg_env_t env = FOGRID__ENVELOPE__INIT;
@@ -56,6 +62,62 @@ s_try (zsock_t *server, int port, zcert_t *client_cert, const char *server_key)
         return NULL;
     fg_msg_free (&got);
     return strdup (key);
+}
+
+static char *
+s_try (zsock_t *server, int port, zcert_t *client_cert, const char *server_key)
+{
+    return s_try_as (server, port, client_cert, server_key, false);
+}
+
+//  The count of refusals for reason once it has stopped moving (the
+//  monitor reports a client's last tries a moment after it is gone).
+static uint64_t
+s_refused_settled (fg_zap_t *zap, fg_refused_t reason)
+{
+    uint64_t count = fg_zap_refused_for (zap, "miners", reason);
+    for (int tries = 0; tries < 20; tries++) {
+        zclock_sleep (200);
+        uint64_t again = fg_zap_refused_for (zap, "miners", reason);
+        if (again == count)
+            break;
+        count = again;
+    }
+    return count;
+}
+
+//  Waits up to 3 s for the count of refusals for reason to reach at_least
+//  (the monitor's events come after the connection is gone).
+static bool
+s_refused_reach (fg_zap_t *zap, fg_refused_t reason, uint64_t at_least)
+{
+    for (int tries = 0; tries < 60; tries++) {
+        if (fg_zap_refused_for (zap, "miners", reason) >= at_least)
+            return true;
+        zclock_sleep (50);
+    }
+    return false;
+}
+
+//  Plain-text clients (the NULL mechanism, or PLAIN) try the server until
+//  its count of plain-text refusals grows: the server sees a client's
+//  mechanism only when the client does not hang up first (it then counts
+//  a broken handshake), so it may take a few. True when it grew within
+//  five tries and nothing arrived.
+static bool
+s_plain_counted (zsock_t *server, int port, bool plain, fg_zap_t *zap)
+{
+    uint64_t before = s_refused_settled (zap, FG_REFUSED_PLAINTEXT);
+    for (int tries = 0; tries < 5; tries++) {
+        char *seen = s_try_as (server, port, NULL, NULL, plain);
+        if (seen) {
+            free (seen);
+            return false;
+        }
+        if (s_refused_reach (zap, FG_REFUSED_PLAINTEXT, before + 1))
+            return true;
+    }
+    return false;
 }
 
 static void
@@ -77,6 +139,7 @@ test_roles (void)
     fg_zap_allow (zap, "miners", miners_dir);
     zsock_t *server = zsock_new (ZMQ_ROUTER);
     fg_curve_server (server, server_cert, "miners");
+    fg_zap_watch (zap, server, "miners");
     int port = zsock_bind (server, "tcp://127.0.0.1:*");
     CU_ASSERT_FATAL (port > 0);
 
@@ -85,10 +148,29 @@ test_roles (void)
     if (seen)
         CU_ASSERT_STRING_EQUAL (seen, zcert_public_txt (miner));
     free (seen);
+    CU_ASSERT_EQUAL (fg_zap_refused (zap, "miners"), 0);
+    //  A key not admitted: the ZAP handler's refusal
     CU_ASSERT_PTR_NULL (s_try (server, port, stranger, zcert_public_txt (server_cert)));
-    CU_ASSERT_PTR_NULL (s_try (server, port, NULL, NULL));
+    CU_ASSERT (fg_zap_refused_for (zap, "miners", FG_REFUSED_KEY) >= 1);
+    CU_ASSERT_EQUAL (fg_zap_refused_for (zap, "miners", FG_REFUSED_PLAINTEXT), 0);
+    //  No key at all, then the PLAIN mechanism: neither reaches ZAP, the
+    //  monitor counts them as plain text
+    uint64_t keys = fg_zap_refused_for (zap, "miners", FG_REFUSED_KEY);
+    CU_ASSERT (s_plain_counted (server, port, false, zap));
+    CU_ASSERT (s_plain_counted (server, port, true, zap));
+    CU_ASSERT_EQUAL (fg_zap_refused_for (zap, "miners", FG_REFUSED_KEY), keys);
+    //  CurveZMQ with another server's key: the handshake cannot succeed (a
+    //  plain-text client cut off mid-greeting counts there too: settled first)
+    uint64_t plain = s_refused_settled (zap, FG_REFUSED_PLAINTEXT);
+    uint64_t broken = s_refused_settled (zap, FG_REFUSED_HANDSHAKE);
+    CU_ASSERT_PTR_NULL (s_try (server, port, miner, zcert_public_txt (stranger)));
+    CU_ASSERT (s_refused_reach (zap, FG_REFUSED_HANDSHAKE, broken + 1));
+    CU_ASSERT_EQUAL (fg_zap_refused_for (zap, "miners", FG_REFUSED_PLAINTEXT), plain);
+    CU_ASSERT_EQUAL (fg_zap_refused_for (zap, "miners", FG_REFUSED_KEY), keys);
+    CU_ASSERT_EQUAL (fg_zap_refused (zap, "miners"),
+                     keys + plain + fg_zap_refused_for (zap, "miners", FG_REFUSED_HANDSHAKE));
     CU_ASSERT_EQUAL (fg_zap_admitted (zap, "miners"), 1);
-    CU_ASSERT (fg_zap_refused (zap, "miners") >= 1);
+    CU_ASSERT_STRING_EQUAL (fg_refused_name (FG_REFUSED_PLAINTEXT), "plaintext");
 
     //  A key added to the directory is admitted without a restart
     snprintf (path, sizeof path, "%s/stranger.key", miners_dir);
@@ -111,6 +193,6 @@ test_fg_curve_add (void)
 {
     ts_add_suite ("fg_curve",
         "key pairs are created once, private", test_keys,
-        "a server admits only its role's keys", test_roles,
+        "a server admits only its role's keys, counts what it refuses by reason", test_roles,
         NULL);
 }

@@ -370,12 +370,62 @@ test_authorization (void)
 
 static int s_logged_http_port (ts_proc_t *proc);
 
-//  True when a DEALER with the cert in key_file (NULL: plain text) gets any
-//  answer from the CurveZMQ server at port (public key in server_file).
+//  The value of the sample named (with its labels) in /metrics at port, or
+//  -1 when it is not there.
+static int64_t
+s_metric (int port, const char *sample)
+{
+    char *output = NULL;
+    int64_t value = -1;
+    if (ts_run (&output, "curl -sf http://127.0.0.1:%d/metrics", port) == 0) {
+        char *line = strstr (output, sample);
+        if (line && line [strlen (sample)] == ' ')
+            value = atoll (line + strlen (sample) + 1);
+    }
+    free (output);
+    return value;
+}
+
+//  The sample's value once it has stopped moving (the monitors report a
+//  client's last tries a moment after it is gone).
+static int64_t
+s_metric_settled (int port, const char *sample)
+{
+    int64_t value = s_metric (port, sample);
+    for (int tries = 0; tries < 20; tries++) {
+        zclock_sleep (300);
+        int64_t again = s_metric (port, sample);
+        if (again == value)
+            break;
+        value = again;
+    }
+    return value;
+}
+
+//  True when that sample reaches at_least within 3 s.
+static bool
+s_metric_reaches (int port, const char *sample, int64_t at_least)
+{
+    for (int tries = 0; tries < 30; tries++) {
+        if (s_metric (port, sample) >= at_least)
+            return true;
+        zclock_sleep (100);
+    }
+    return false;
+}
+
+//  True when a DEALER with the cert in key_file (NULL: plain text, "PLAIN":
+//  the PLAIN mechanism) gets any answer from the CurveZMQ server at port
+//  (public key in server_file).
 static bool
 s_answers (int port, const char *server_file, const char *key_file)
 {
     zsock_t *sock = zsock_new (ZMQ_DEALER);
+    if (key_file && streq (key_file, "PLAIN")) {
+        zsock_set_plain_username (sock, "admin");
+        zsock_set_plain_password (sock, "secret");
+    }
+    else
     if (key_file) {
         char secret [700];
         snprintf (secret, sizeof secret, "%s_secret", key_file);
@@ -403,9 +453,29 @@ s_answers (int port, const char *server_file, const char *key_file)
     return answered;
 }
 
+//  Plain-text clients (key_file NULL, or "PLAIN") try the CurveZMQ server
+//  at port until sample, its refusals of plain text in /metrics at http,
+//  grows: the server sees a client's mechanism only when the client does
+//  not hang up first (then it counts a broken handshake), so it may take
+//  a few. True when it grew within five tries and none was answered.
+static bool
+s_plain_counted (int port, const char *server_file, const char *key_file, int http,
+                 const char *sample)
+{
+    int64_t before = s_metric_settled (http, sample);
+    for (int tries = 0; tries < 5; tries++) {
+        if (s_answers (port, server_file, key_file))
+            return false;
+        if (s_metric_reaches (http, sample, before + 1))
+            return true;
+    }
+    return false;
+}
+
 //  A hub given key directories admits only those keys, per socket: no
-//  key, an unknown key and a buyer's key on the miner socket get nothing,
-//  and the refusals are counted in its metrics
+//  key, an unknown key, a buyer's key on the miner socket and the PLAIN
+//  mechanism get nothing, and the refusals are counted in its metrics by
+//  socket and reason
 static void
 test_key_directories (void)
 {
@@ -431,19 +501,66 @@ test_key_directories (void)
     for (int tries = 0; tries < 50 && !zsys_file_exists (hub_key); tries++)
         zclock_sleep (100);
     zclock_sleep (300);
+    int port = s_logged_http_port (hub);
+    const char *buyers_plain = "fogrid_hub_connections_refused_total"
+                               "{socket=\"buyers\",reason=\"plaintext\"}";
+    const char *miners_plain = "fogrid_hub_connections_refused_total"
+                               "{socket=\"miners\",reason=\"plaintext\"}";
     CU_ASSERT (s_answers (buyer_port, hub_key, grid.buyer_keys));    //  admitted
-    CU_ASSERT_FALSE (s_answers (buyer_port, hub_key, NULL));         //  no key
+    CU_ASSERT (s_plain_counted (buyer_port, hub_key, NULL, port, buyers_plain));   //  no key
     CU_ASSERT_FALSE (s_answers (buyer_port, hub_key, other));        //  unknown key
     CU_ASSERT_FALSE (s_answers (miner_port, hub_key, grid.buyer_keys));  //  wrong socket
-    int port = s_logged_http_port (hub);
-    char *output = NULL;
-    CU_ASSERT_EQUAL (ts_run (&output, "curl -sf http://127.0.0.1:%d/metrics", port), 0);
-    char *buyers_refused = strstr (output, "fogrid_hub_connections_refused_total{socket=\"buyers\"} ");
-    char *miners_refused = strstr (output, "fogrid_hub_connections_refused_total{socket=\"miners\"} ");
-    CU_ASSERT (buyers_refused && atoi (strchr (buyers_refused, '}') + 2) >= 1);
-    CU_ASSERT (miners_refused && atoi (strchr (miners_refused, '}') + 2) >= 1);
-    free (output);
+    CU_ASSERT (s_plain_counted (miner_port, hub_key, "PLAIN", port, miners_plain));
+    //  Keys are refused by the ZAP handler, on each socket
+    CU_ASSERT (s_metric_reaches (port, "fogrid_hub_connections_refused_total"
+                                 "{socket=\"buyers\",reason=\"key\"}", 1));
+    CU_ASSERT (s_metric_reaches (port, "fogrid_hub_connections_refused_total"
+                                 "{socket=\"miners\",reason=\"key\"}", 1));
     CU_ASSERT_EQUAL (ts_proc_stop (&hub, 3000), 0);
+}
+
+//  A locator with security on counts the clients it refuses as the hub
+//  does: no key and the PLAIN mechanism as plain text, a client that knows
+//  another server key as a failed handshake, in its /metrics
+static void
+test_locator_refusals (void)
+{
+    int port = ts_free_port ();
+    char bind [64], keys_opt [700];
+    snprintf (bind, sizeof bind, "tcp://127.0.0.1:%d", port);
+    snprintf (keys_opt, sizeof keys_opt, "security/keys=%s", grid.locator_keys);
+    ts_proc_t *locator = ts_proc_start (grid.dir, "strict-locator", "fogrid-locator", "--bind",
+                                        bind, "--dns", "", "--http", "127.0.0.1:0",
+                                        "-o", keys_opt, NULL);
+    int http = 0;
+    for (int tries = 0; tries < 50 && !http; tries++) {
+        zclock_sleep (100);
+        char *output = NULL;
+        ts_run (&output, "grep -o 'HTTP on [^ ]* (port [0-9]*)' %s | tail -n 1", locator->log);
+        char *at = output? strstr (output, "(port "): NULL;
+        http = at? atoi (at + 6): 0;
+        free (output);
+    }
+    CU_ASSERT_FATAL (http > 0);
+    const char *name = "fogrid_locator_connections_refused_total{reason=\"%s\"}";
+    char plaintext [128], handshake [128], key [128];
+    snprintf (plaintext, sizeof plaintext, name, "plaintext");
+    snprintf (handshake, sizeof handshake, name, "handshake");
+    snprintf (key, sizeof key, name, "key");
+    CU_ASSERT (s_answers (port, grid.locator_keys, grid.buyer_keys));      //  admitted
+    CU_ASSERT_EQUAL (s_metric (http, plaintext), 0);
+    CU_ASSERT (s_plain_counted (port, grid.locator_keys, NULL, http, plaintext));
+    CU_ASSERT (s_plain_counted (port, grid.locator_keys, "PLAIN", http, plaintext));
+    //  CurveZMQ, but to another server's key: a handshake that fails
+    char other [700];
+    snprintf (other, sizeof other, "%s/other-locator.key", grid.dir);
+    CU_ASSERT_EQUAL_FATAL (ts_run (NULL, "%s keygen %s >/dev/null 2>&1", ts_bin ("fogrid"), other), 0);
+    int64_t broken = s_metric_settled (http, handshake);
+    CU_ASSERT (broken >= 0);
+    CU_ASSERT_FALSE (s_answers (port, other, grid.buyer_keys));
+    CU_ASSERT (s_metric_reaches (http, handshake, broken + 1));
+    CU_ASSERT_EQUAL (s_metric (http, key), 0);      //  any key is a locator client
+    CU_ASSERT_EQUAL (ts_proc_stop (&locator, 3000), 0);
 }
 
 //  When the status of task says it was assigned, as "HH:MM:SS.mmm", into
@@ -710,6 +827,7 @@ test_spine_add (void)
     CU_add_test (suite, "malformed messages to each daemon", test_malformed_messages);
     CU_add_test (suite, "only a task's buyer sees it; miner ids keep their key", test_authorization);
     CU_add_test (suite, "key directories admit only their keys", test_key_directories);
+    CU_add_test (suite, "a locator counts the clients it refuses", test_locator_refusals);
     CU_add_test (suite, "buyers take turns", test_fair_order);
     CU_add_test (suite, "wait for several tasks, top, health --all", test_live_views);
     CU_add_test (suite, "the dashboard, its JSON and metrics", test_dashboard);
