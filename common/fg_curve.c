@@ -110,7 +110,9 @@ fg_curve_client (zsock_t *sock, zcert_t *cert, const char *server_key)
 
 typedef struct {
     char *name;                 //  role, the ZAP domain
-    zcertstore_t *store;        //  admitted keys, NULL = any key
+    zcertstore_t *store;        //  admitted keys, NULL = any key (once allowed)
+    bool allowed;               //  ALLOW or ANY said who may come; a role only
+                                //  counted (a watched socket's) admits no one
     uint64_t admitted;          //  connections let in
     uint64_t refused [FG_REFUSED_REASONS];  //  connections turned away, by reason
 } s_role_t;
@@ -175,7 +177,8 @@ s_zap_handle (zsock_t *handler, zlistx_t *roles)
         text = "OK";
     }
     else
-    if (role && mechanism && streq (mechanism, "CURVE") && key && zframe_size (key) == 32) {
+    if (role && role->allowed && mechanism && streq (mechanism, "CURVE") && key
+    &&  zframe_size (key) == 32) {
         zmq_z85_encode (user, zframe_data (key), 32);
         if (!role->store || zcertstore_lookup (role->store, user)) {
             status = "200";
@@ -331,6 +334,7 @@ s_zap_actor (zsock_t *pipe, void *args)
                 s_role_t *role = s_role_require (roles, name);
                 zcertstore_destroy (&role->store);
                 role->store = zcertstore_new (directory);
+                role->allowed = true;
                 zstr_free (&directory);
                 zsock_signal (pipe, 0);
             }
@@ -338,6 +342,7 @@ s_zap_actor (zsock_t *pipe, void *args)
             if (streq (command, "ANY")) {
                 s_role_t *role = s_role_require (roles, name);
                 zcertstore_destroy (&role->store);
+                role->allowed = true;
                 zsock_signal (pipe, 0);
             }
             else

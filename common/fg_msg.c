@@ -10,6 +10,15 @@
     because a peer of another version still encodes the version field in the
     same place (field 1 of the envelope), so it can be told which version it
     should speak.
+
+    protobuf-c keeps the fields it does not know, at any depth, to write
+    them back, and it reads a field number 0 written in two bytes, which
+    it then writes in the one-byte form that it refuses. Field number 0 is
+    not protobuf; the daemons copy what they keep by packing and unpacking
+    it (the hub a miner's resources and load and a task's spec, the
+    locator a registration), so such a field would make a copy fail where
+    nothing expects it to (a hub killed by one hello). So a message that
+    holds one anywhere is refused here, as malformed.
     =========================================================================  */
 #include "fogrid.h"
 #include <stdarg.h>
@@ -139,6 +148,39 @@ fg_msg_recv_from (zsock_t *sock, zframe_t **routing_id_p, char *peer_key,
     return env;
 }
 
+//  True when no message in the tree holds an unknown field number 0.
+static bool
+s_sound (const ProtobufCMessage *msg)
+{
+    for (unsigned index = 0; index < msg->n_unknown_fields; index++)
+        if (msg->unknown_fields [index].tag == 0)
+            return false;
+    const ProtobufCMessageDescriptor *desc = msg->descriptor;
+    const char *base = (const char *) msg;
+    for (unsigned index = 0; index < desc->n_fields; index++) {
+        const ProtobufCFieldDescriptor *field = &desc->fields [index];
+        if (field->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        if (field->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t count = *(const size_t *) (base + field->quantifier_offset);
+            ProtobufCMessage *const *items = *(ProtobufCMessage *const *const *) (base + field->offset);
+            for (size_t item = 0; item < count; item++)
+                if (items [item] && !s_sound (items [item]))
+                    return false;
+        }
+        else {
+            //  A oneof's members share one place: only the chosen one is there
+            if ((field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+            &&  *(const uint32_t *) (base + field->quantifier_offset) != field->id)
+                continue;
+            const ProtobufCMessage *sub = *(const ProtobufCMessage *const *) (base + field->offset);
+            if (sub && !s_sound (sub))
+                return false;
+        }
+    }
+    return true;
+}
+
 fg_env_t *
 fg_msg_decode (const byte *data, size_t size, fg_error_t *err_p, uint64_t *seq_p)
 {
@@ -167,7 +209,7 @@ fg_msg_decode (const byte *data, size_t size, fg_error_t *err_p, uint64_t *seq_p
         fogrid__envelope__free_unpacked (env, NULL);
         return NULL;
     }
-    if (env->body_case == FOGRID__ENVELOPE__BODY__NOT_SET) {
+    if (env->body_case == FOGRID__ENVELOPE__BODY__NOT_SET || !s_sound (&env->base)) {
         fogrid__envelope__free_unpacked (env, NULL);
         return s_refuse (FG_E_MALFORMED, err_p);
     }

@@ -25,11 +25,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     uint8_t *buffer = (uint8_t *) malloc (packed + 1);
     fogrid__envelope__pack (env, buffer);
     fg_env_t *again = fg_msg_decode (buffer, packed, &error, &seq);
-    //  protobuf-c keeps unknown fields verbatim (at any depth), including a
-    //  field number 0 written in two bytes, which it then re-encodes in a
-    //  form it refuses; harmless here, as nothing is forwarded as received,
-    //  so a failed re-decode is allowed, a different message is not
-    if (again && (again->body_case != env->body_case || again->seq != env->seq))
+    //  The daemons copy what they keep by packing it: what the decoder
+    //  takes must survive that (protobuf-c reads a field number 0 written
+    //  in two bytes but writes it in the form it refuses: fg_msg_decode
+    //  refuses such a message)
+    if (!again || again->body_case != env->body_case || again->seq != env->seq)
         __builtin_trap ();
     fg_msg_free (&again);
     fg_msg_free (&env);

@@ -172,6 +172,18 @@ test_roles (void)
     CU_ASSERT_EQUAL (fg_zap_admitted (zap, "miners"), 1);
     CU_ASSERT_STRING_EQUAL (fg_refused_name (FG_REFUSED_PLAINTEXT), "plaintext");
 
+    //  A watched socket of a role never allowed admits no one: counting
+    //  its refusals does not open it
+    zsock_t *closed = zsock_new (ZMQ_ROUTER);
+    fg_curve_server (closed, server_cert, "nobody");
+    fg_zap_watch (zap, closed, "nobody");
+    int closed_port = zsock_bind (closed, "tcp://127.0.0.1:*");
+    CU_ASSERT_FATAL (closed_port > 0);
+    CU_ASSERT_PTR_NULL (s_try (closed, closed_port, miner, zcert_public_txt (server_cert)));
+    CU_ASSERT_EQUAL (fg_zap_refused_for (zap, "nobody", FG_REFUSED_KEY), 1);
+    CU_ASSERT_EQUAL (fg_zap_admitted (zap, "nobody"), 0);
+    zsock_destroy (&closed);
+
     //  A key added to the directory is admitted without a restart
     snprintf (path, sizeof path, "%s/stranger.key", miners_dir);
     zclock_sleep (1100);        //  directory mtime has one-second resolution

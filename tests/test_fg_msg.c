@@ -143,6 +143,63 @@ test_size_limit (void)
     s_pair_close (&pair);
 }
 
+//  A MinerHello (as a miner would write it) whose resources hold extra
+//  bytes; its envelope in out, its size returned.
+static size_t
+s_hello_with (const byte *extra, size_t extra_size, byte *out)
+{
+    byte resources [16] = { 0x08, 0x04 };           //  cores = 4
+    memcpy (resources + 2, extra, extra_size);
+    byte hello [64] = { 0x0a, 0x03, 'm', '-', 'x', 0x1a, (byte) (2 + extra_size) };
+    memcpy (hello + 7, resources, 2 + extra_size);
+    size_t hello_size = 7 + 2 + extra_size;
+    //  version 1, then field 40 (miner_hello)
+    byte head [] = { 0x08, 0x01, 0xc2, 0x02, (byte) hello_size };
+    memcpy (out, head, sizeof head);
+    memcpy (out + sizeof head, hello, hello_size);
+    return sizeof head + hello_size;
+}
+
+//  protobuf-c reads a field number 0 written in two bytes but writes it in
+//  the form it refuses, so a copy of such a message (the hub copies a
+//  miner's resources) would fail: the decoder refuses it, at any depth
+static void
+test_field_zero (void)
+{
+    byte data [128];
+    fg_error_t error;
+    const byte unknown [] = { 0x98, 0x06, 0x01 };   //  field 99, not ours: kept
+    size_t size = s_hello_with (unknown, sizeof unknown, data);
+    fg_env_t *env = fg_msg_decode (data, size, &error, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (env);
+    CU_ASSERT_EQUAL (env->miner_hello->resources->cores, 4);
+    //  ... and it survives a copy
+    byte copy [128];
+    size_t packed = fogrid__resources__pack (env->miner_hello->resources, copy);
+    Fogrid__Resources *again = fogrid__resources__unpack (NULL, packed, copy);
+    CU_ASSERT_PTR_NOT_NULL (again);
+    fogrid__resources__free_unpacked (again, NULL);
+    fg_msg_free (&env);
+
+    const byte zero [] = { 0x80, 0x00, 0x01 };      //  field 0, varint, in two bytes
+    size = s_hello_with (zero, sizeof zero, data);
+    uint64_t refused = fg_msg_refused (FG_E_MALFORMED);
+    CU_ASSERT_PTR_NULL (fg_msg_decode (data, size, &error, NULL));
+    CU_ASSERT_EQUAL (error, FG_E_MALFORMED);
+    CU_ASSERT_EQUAL (fg_msg_refused (FG_E_MALFORMED), refused + 1);
+    //  At the top too
+    byte top [] = { 0x08, 0x01, 0x80, 0x00, 0x01, 0xaa, 0x04, 0x00 };     //  + health
+    CU_ASSERT_PTR_NULL (fg_msg_decode (top, sizeof top, &error, NULL));
+    CU_ASSERT_EQUAL (error, FG_E_MALFORMED);
+    top [2] = 0x98;                                 //  field 99 instead: fine
+    top [3] = 0x06;
+    env = fg_msg_decode (top, sizeof top, &error, NULL);
+    CU_ASSERT_PTR_NOT_NULL (env);
+    if (env)
+        CU_ASSERT_EQUAL (env->body_case, FOGRID__ENVELOPE__BODY_HEALTH);
+    fg_msg_free (&env);
+}
+
 void
 test_fg_msg_add (void)
 {
@@ -150,5 +207,6 @@ test_fg_msg_add (void)
         "encode, decode, reply", test_round_trip,
         "garbage and foreign versions are refused", test_garbage_and_versions,
         "oversized messages never arrive", test_size_limit,
+        "a field number 0 anywhere is refused", test_field_zero,
         NULL);
 }

@@ -877,6 +877,18 @@ test_bad_input (void)
     CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
     CU_ASSERT_EQUAL (reply->error->code, FG_E_NOT_FOUND);
     fg_msg_free (&reply);
+    //  A hello whose resources hold a field number 0 (in two bytes): the
+    //  hub copies a miner's resources by packing them, which that field
+    //  does not survive; it used to end the hub, it is refused as malformed
+    const byte zero_field [] = {
+        0x08, 0x01, 0xc2, 0x02, 0x0c,                   //  version 1, miner_hello
+        0x0a, 0x03, 'm', '-', 'z',                      //  miner_id
+        0x1a, 0x05, 0x08, 0x04, 0x80, 0x00, 0x01 };     //  resources: cores 4, field 0
+    reply = s_raw (miner, zero_field, sizeof zero_field);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->body_case, FOGRID__ENVELOPE__BODY_ERROR);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_MALFORMED);
+    fg_msg_free (&reply);
     //  A hello without an id
     Fogrid__MinerHello hello = FOGRID__MINER_HELLO__INIT;
     fg_env_t greet = FOGRID__ENVELOPE__INIT;
