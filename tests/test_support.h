@@ -53,4 +53,12 @@ fg_env_t *ts_call (zsock_t *sock, fg_env_t *request);
 //  Polls cond(arg) every 50 ms until it is true or timeout_ms passes.
 bool ts_wait_for (bool (*cond) (void *), void *arg, int timeout_ms);
 
+//  Speaks the start of ZMTP 3.0 to 127.0.0.1:port over a bare TCP
+//  connection: a greeting that offers mechanism ("NULL", "PLAIN"), then
+//  waits (2 s at most) for the server to hang up, as a CurveZMQ server
+//  does with any other mechanism. Unlike a ZeroMQ client, it never hangs
+//  up first, so the server always reads the mechanism. Returns true when
+//  the server hung up.
+bool ts_zmtp_greet (int port, const char *mechanism);
+
 #endif
