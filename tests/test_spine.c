@@ -453,23 +453,52 @@ s_answers (int port, const char *server_file, const char *key_file)
     return answered;
 }
 
-//  Plain-text clients (key_file NULL, or "PLAIN") try the CurveZMQ server
-//  at port until sample, its refusals of plain text in /metrics at http,
-//  grows: the server sees a client's mechanism only when the client does
-//  not hang up first (then it counts a broken handshake), so it may take
-//  a few. True when it grew within five tries and none was answered.
-static bool
-s_plain_counted (int port, const char *server_file, const char *key_file, int http,
-                 const char *sample)
+//  The refusals of plain text and of broken handshakes in /metrics at
+//  http; format names the sample, with %s for the reason.
+static int64_t
+s_plain_or_broken (int http, const char *format)
 {
-    int64_t before = s_metric_settled (http, sample);
-    for (int tries = 0; tries < 5; tries++) {
-        if (s_answers (port, server_file, key_file))
-            return false;
-        if (s_metric_reaches (http, sample, before + 1))
+    char plain [200], broken [200];
+    snprintf (plain, sizeof plain, format, "plaintext");
+    snprintf (broken, sizeof broken, format, "handshake");
+    return s_metric (http, plain) + s_metric (http, broken);
+}
+
+//  A ZeroMQ client without CurveZMQ (key_file NULL, or "PLAIN") gets no
+//  answer from the CurveZMQ server at port and is counted: as plain text,
+//  or as a broken handshake when it read the server's mechanism first and
+//  hung up (ZeroMQ clients read it too).
+static bool
+s_plain_refused (int port, const char *server_file, const char *key_file, int http,
+                 const char *format)
+{
+    int64_t before = s_plain_or_broken (http, format);
+    for (int tries = 0; tries < 20; tries++) {
+        zclock_sleep (300);             //  the last tries of a client before
+        int64_t again = s_plain_or_broken (http, format);
+        if (again == before)
+            break;
+        before = again;
+    }
+    if (s_answers (port, server_file, key_file))
+        return false;
+    for (int tries = 0; tries < 30; tries++) {
+        if (s_plain_or_broken (http, format) > before)
             return true;
+        zclock_sleep (100);
     }
     return false;
+}
+
+//  A bare greeting offering mechanism to port, which waits for the server
+//  to hang up (so the server reads it), is counted as plain text.
+static bool
+s_greeting_refused (int port, const char *mechanism, int http, const char *format)
+{
+    char plain [200];
+    snprintf (plain, sizeof plain, format, "plaintext");
+    int64_t before = s_metric_settled (http, plain);
+    return ts_zmtp_greet (port, mechanism) && s_metric_reaches (http, plain, before + 1);
 }
 
 //  A hub given key directories admits only those keys, per socket: no
@@ -502,15 +531,17 @@ test_key_directories (void)
         zclock_sleep (100);
     zclock_sleep (300);
     int port = s_logged_http_port (hub);
-    const char *buyers_plain = "fogrid_hub_connections_refused_total"
-                               "{socket=\"buyers\",reason=\"plaintext\"}";
-    const char *miners_plain = "fogrid_hub_connections_refused_total"
-                               "{socket=\"miners\",reason=\"plaintext\"}";
+    const char *on_buyers = "fogrid_hub_connections_refused_total"
+                            "{socket=\"buyers\",reason=\"%s\"}";
+    const char *on_miners = "fogrid_hub_connections_refused_total"
+                            "{socket=\"miners\",reason=\"%s\"}";
     CU_ASSERT (s_answers (buyer_port, hub_key, grid.buyer_keys));    //  admitted
-    CU_ASSERT (s_plain_counted (buyer_port, hub_key, NULL, port, buyers_plain));   //  no key
+    CU_ASSERT (s_plain_refused (buyer_port, hub_key, NULL, port, on_buyers));    //  no key
+    CU_ASSERT (s_greeting_refused (buyer_port, "NULL", port, on_buyers));
     CU_ASSERT_FALSE (s_answers (buyer_port, hub_key, other));        //  unknown key
     CU_ASSERT_FALSE (s_answers (miner_port, hub_key, grid.buyer_keys));  //  wrong socket
-    CU_ASSERT (s_plain_counted (miner_port, hub_key, "PLAIN", port, miners_plain));
+    CU_ASSERT (s_plain_refused (miner_port, hub_key, "PLAIN", port, on_miners));  //  PLAIN
+    CU_ASSERT (s_greeting_refused (miner_port, "PLAIN", port, on_miners));
     //  Keys are refused by the ZAP handler, on each socket
     CU_ASSERT (s_metric_reaches (port, "fogrid_hub_connections_refused_total"
                                  "{socket=\"buyers\",reason=\"key\"}", 1));
@@ -520,8 +551,9 @@ test_key_directories (void)
 }
 
 //  A locator with security on counts the clients it refuses as the hub
-//  does: no key and the PLAIN mechanism as plain text, a client that knows
-//  another server key as a failed handshake, in its /metrics
+//  does, in its /metrics: no key and the PLAIN mechanism as plain text (or
+//  a broken handshake, when the client hangs up first), a client that
+//  knows another server key as a failed handshake
 static void
 test_locator_refusals (void)
 {
@@ -549,8 +581,10 @@ test_locator_refusals (void)
     snprintf (key, sizeof key, name, "key");
     CU_ASSERT (s_answers (port, grid.locator_keys, grid.buyer_keys));      //  admitted
     CU_ASSERT_EQUAL (s_metric (http, plaintext), 0);
-    CU_ASSERT (s_plain_counted (port, grid.locator_keys, NULL, http, plaintext));
-    CU_ASSERT (s_plain_counted (port, grid.locator_keys, "PLAIN", http, plaintext));
+    CU_ASSERT (s_plain_refused (port, grid.locator_keys, NULL, http, name));        //  no key
+    CU_ASSERT (s_plain_refused (port, grid.locator_keys, "PLAIN", http, name));     //  PLAIN
+    CU_ASSERT (s_greeting_refused (port, "NULL", http, name));
+    CU_ASSERT (s_greeting_refused (port, "PLAIN", http, name));
     //  CurveZMQ, but to another server's key: a handshake that fails
     char other [700];
     snprintf (other, sizeof other, "%s/other-locator.key", grid.dir);

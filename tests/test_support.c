@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <fcntl.h>
+#include <errno.h>
+#include <unistd.h>
 
 void
 ts_add_suite (const char *name, ...)
@@ -266,4 +268,31 @@ ts_read_text (const char *dir, const char *path)
     }
     zstr_free (&name);
     return text;
+}
+
+bool
+ts_zmtp_greet (int port, const char *mechanism)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return false;
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
+                                .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+    bool closed = false;
+    if (connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0) {
+        //  Signature, version 3.0, mechanism (20 bytes), as-server, filler
+        byte greeting [64] = { 0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 0 };
+        memcpy (greeting + 12, mechanism, strlen (mechanism) < 20? strlen (mechanism): 20);
+        if (write (fd, greeting, sizeof greeting) == (ssize_t) sizeof greeting) {
+            struct timeval timeout = { .tv_sec = 2 };
+            setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+            byte buffer [256];
+            ssize_t got;
+            while ((got = read (fd, buffer, sizeof buffer)) > 0)
+                ;
+            closed = got == 0 || (got < 0 && errno == ECONNRESET);
+        }
+    }
+    close (fd);
+    return closed;
 }

@@ -63,4 +63,12 @@ bool ts_output_is (Fogrid__OutputFile *file, const char *text);
 //  it cannot be read.
 char *ts_read_text (const char *dir, const char *path);
 
+//  Speaks the start of ZMTP 3.0 to 127.0.0.1:port over a bare TCP
+//  connection: a greeting that offers mechanism ("NULL", "PLAIN"), then
+//  waits (2 s at most) for the server to hang up, as a CurveZMQ server
+//  does with any other mechanism. Unlike a ZeroMQ client, it never hangs
+//  up first, so the server always reads the mechanism. Returns true when
+//  the server hung up.
+bool ts_zmtp_greet (int port, const char *mechanism);
+
 #endif
