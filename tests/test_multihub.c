@@ -48,8 +48,8 @@ s_start_hub (int index)
     return hub->proc = ts_proc_start (grid.dir, name, "fogrid-hub", "--buyers", hub->buyers,
                                       "--miners", hub->miners, "--locator", grid.locator,
                                       "--data", hub->data, "-o", id, "-o", hub->keys_opt,
-                                      "-o", "hub/heartbeat_ms=200", "-o", "hub/disconnect_ms=600",
-                                      "-o", "hub/dead_ms=1200", "-o", "locator/ttl_ms=2000",
+                                      "-o", "hub/heartbeat_ms=200", "-o", "hub/disconnect_ms=1500",
+                                      "-o", "hub/dead_ms=4000", "-o", "locator/ttl_ms=2000",
                                       "-o", grid.locator_key_opt, NULL);
 }
 
@@ -187,6 +187,11 @@ s_check_once (int index, const char *task, const char *stdout_text)
     CU_ASSERT_EQUAL (s_fogrid (index, &output, "status %s", task), 0);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "state     succeeded"));
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "attempt   1\n"));
+    if (!strstr (output, "attempt   1\n")) {
+        fprintf (stderr, "status %s said:\n%s", task, output);
+        ts_proc_dump_log (grid.hubs [index].proc);
+        ts_proc_dump_log (grid.miner);
+    }
     //  one success in its history
     char *first = strstr (output, "  succeeded  miner");
     CU_ASSERT (first && !strstr (first + 1, "  succeeded  miner"));
