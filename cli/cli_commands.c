@@ -137,18 +137,6 @@ s_call_failed (cli_client_t *client, const char *what)
     return 1;
 }
 
-static bool
-s_wants_help (int argc, char **argv)
-{
-    for (int index = 1; index < argc; index++) {
-        if (streq (argv [index], "--"))
-            break;
-        if (streq (argv [index], "-h") || streq (argv [index], "--help"))
-            return true;
-    }
-    return false;
-}
-
 //  ---------------------------------------------------------------------
 //  submit
 
@@ -188,7 +176,7 @@ static int s_follow (cli_client_t *client, const char *task_id, bool quiet);
 static int
 s_cmd_submit (s_globals_t *globals, int argc, char **argv)
 {
-    if (s_wants_help (argc, argv)) {
+    if (cli_wants_help (argc, argv)) {
         printf ("%s", s_submit_help);
         return 0;
     }
@@ -349,9 +337,9 @@ s_print_info (Fogrid__TaskInfo *info)
 static int
 s_cmd_status (s_globals_t *globals, int argc, char **argv)
 {
-    if (argc != 2 || s_wants_help (argc, argv)) {
+    if (argc != 2 || cli_wants_help (argc, argv)) {
         fprintf (stderr, "usage: fogrid status TASK\n");
-        return s_wants_help (argc, argv)? 0: 2;
+        return cli_wants_help (argc, argv)? 0: 2;
     }
     cli_client_t *client = s_connect (globals);
     if (!client)
@@ -434,11 +422,11 @@ s_follow (cli_client_t *client, const char *task_id, bool quiet)
 static int
 s_cmd_wait (s_globals_t *globals, int argc, char **argv)
 {
-    if (argc < 2 || s_wants_help (argc, argv)) {
+    if (argc < 2 || cli_wants_help (argc, argv)) {
         fprintf (stderr, "usage: fogrid wait TASK [TASK...]\n"
                  "  one task: its state changes, then exits with its exit code\n"
                  "  several: progress until all end; 0 when all succeeded\n");
-        return s_wants_help (argc, argv)? 0: 2;
+        return cli_wants_help (argc, argv)? 0: 2;
     }
     cli_client_t *client = s_connect (globals);
     if (!client)
@@ -571,8 +559,8 @@ s_cmd_result (s_globals_t *globals, int argc, char **argv)
         if (argv [index][0] != '-' && !task_id)
             task_id = argv [index];
         else {
-            fprintf (s_wants_help (argc, argv)? stdout: stderr, s_result_help, argv [0]);
-            return s_wants_help (argc, argv)? 0: 2;
+            fprintf (cli_wants_help (argc, argv)? stdout: stderr, s_result_help, argv [0]);
+            return cli_wants_help (argc, argv)? 0: 2;
         }
     }
     if (!task_id || (overwrite && !files_dir)) {
@@ -590,9 +578,9 @@ s_cmd_result (s_globals_t *globals, int argc, char **argv)
 static int
 s_cmd_cancel (s_globals_t *globals, int argc, char **argv)
 {
-    if (argc != 2 || s_wants_help (argc, argv)) {
+    if (argc != 2 || cli_wants_help (argc, argv)) {
         fprintf (stderr, "usage: fogrid cancel TASK\n");
-        return s_wants_help (argc, argv)? 0: 2;
+        return cli_wants_help (argc, argv)? 0: 2;
     }
     cli_client_t *client = s_connect (globals);
     if (!client)
@@ -615,7 +603,7 @@ s_cmd_miners (s_globals_t *globals, int argc, char **argv)
 {
     if (argc != 1) {
         fprintf (stderr, "usage: fogrid miners\n");
-        return s_wants_help (argc, argv)? 0: 2;
+        return cli_wants_help (argc, argv)? 0: 2;
     }
     cli_client_t *client = s_connect (globals);
     if (!client)
@@ -658,7 +646,7 @@ s_cmd_health (s_globals_t *globals, int argc, char **argv)
     if (argc != 1) {
         fprintf (stderr, "usage: fogrid health [--all]\n"
                  "  --all: every hub the locators know, a line each\n");
-        return s_wants_help (argc, argv)? 0: 2;
+        return cli_wants_help (argc, argv)? 0: 2;
     }
     cli_client_t *client = s_connect (globals);
     if (!client)
@@ -700,7 +688,7 @@ s_cmd_top (s_globals_t *globals, int argc, char **argv)
         fprintf (stderr, "usage: fogrid top [--interval MS] [--count N]\n"
                  "  the hub's miners, queue and rates, redrawn every MS (>= 100, default\n"
                  "  1000) until Ctrl-C, or N times\n");
-        return s_wants_help (argc, argv)? 0: 2;
+        return cli_wants_help (argc, argv)? 0: 2;
     }
     cli_client_t *client = s_connect (globals);
     if (!client)
@@ -730,7 +718,7 @@ s_cmd_resolve (s_globals_t *globals, int argc, char **argv)
             name = argv [index];
         else {
             fprintf (stderr, "usage: fogrid resolve [--policy random|round-robin|weighted|least-loaded] NAME\n");
-            return s_wants_help (argc, argv)? 0: 2;
+            return cli_wants_help (argc, argv)? 0: 2;
         }
     }
     if (!name) {
@@ -765,7 +753,7 @@ s_cmd_services (s_globals_t *globals, int argc, char **argv)
 {
     if (argc > 1) {
         fprintf (stderr, "usage: fogrid services\n");
-        return s_wants_help (argc, argv)? 0: 2;
+        return cli_wants_help (argc, argv)? 0: 2;
     }
     fg_resolver_t *resolver = fg_resolver_new (globals->locators, globals->timeout_ms);
     fg_env_t *reply = NULL;
@@ -804,12 +792,12 @@ s_cmd_deposit (s_globals_t *globals, int argc, char **argv)
             bad = true;
     }
     uint64_t amount = 0;
-    if (s_wants_help (argc, argv) || bad || !amount_arg
+    if (cli_wants_help (argc, argv) || bad || !amount_arg
     ||  !cli_parse_uint (amount_arg, INT64_MAX, &amount) || amount == 0) {
         fprintf (stderr, "usage: fogrid %s [--token TOKEN] AMOUNT\n"
                  "  AMOUNT in the smallest unit (1 or more); the same TOKEN never moves money "
                  "twice\n", argv [0]);
-        return s_wants_help (argc, argv)? 0: 2;
+        return cli_wants_help (argc, argv)? 0: 2;
     }
     char token [64];
     fg_id_new (deposit? "dep": "wd", token, sizeof token);
@@ -847,7 +835,7 @@ s_cmd_wallet (s_globals_t *globals, int argc, char **argv)
                      "  your account (buyer:YOURKEY), the escrow held for your unfinished\n"
                      "  tasks and the latest N entries (default 20, at most 1000); other\n"
                      "  accounts (miner:ID, hub:fee, ...) for keys in the hub's admin_keys\n");
-            return s_wants_help (argc, argv)? 0: 2;
+            return cli_wants_help (argc, argv)? 0: 2;
         }
     }
     cli_client_t *client = s_connect (globals);
@@ -974,9 +962,9 @@ s_cmd_admin (s_globals_t *globals, int argc, char **argv)
     }
     if (!action)
         action = "status";
-    if (s_wants_help (argc, argv) || bad) {
-        fprintf (s_wants_help (argc, argv)? stdout: stderr, "%s", s_admin_help);
-        return s_wants_help (argc, argv)? 0: 2;
+    if (cli_wants_help (argc, argv) || bad) {
+        fprintf (cli_wants_help (argc, argv)? stdout: stderr, "%s", s_admin_help);
+        return cli_wants_help (argc, argv)? 0: 2;
     }
     char full [64];
     snprintf (full, sizeof full, "wallet/%s", action);
@@ -1009,12 +997,12 @@ s_cmd_receipt (s_globals_t *globals, int argc, char **argv)
         else
             bad = true;
     }
-    if (s_wants_help (argc, argv) || bad || !task) {
-        fprintf (s_wants_help (argc, argv)? stdout: stderr,
+    if (cli_wants_help (argc, argv) || bad || !task) {
+        fprintf (cli_wants_help (argc, argv)? stdout: stderr,
                  "usage: fogrid receipt [-o FILE] TASK\n"
                  "  the hub's signed receipt of what it paid the task's miner (JSON), on\n"
                  "  stdout or in FILE; check it with fogrid verify-receipt\n");
-        return s_wants_help (argc, argv)? 0: 2;
+        return cli_wants_help (argc, argv)? 0: 2;
     }
     cli_client_t *client = s_connect (globals);
     if (!client)
@@ -1054,15 +1042,15 @@ s_cmd_verify_receipt (s_globals_t *globals, int argc, char **argv)
         else
             bad = true;
     }
-    if (s_wants_help (argc, argv) || bad || !file || !hub_key) {
-        fprintf (s_wants_help (argc, argv)? stdout: stderr,
+    if (cli_wants_help (argc, argv) || bad || !file || !hub_key) {
+        fprintf (cli_wants_help (argc, argv)? stdout: stderr,
                  "usage: fogrid verify-receipt --hub-key KEY FILE\n"
                  "  checks a receipt (from fogrid receipt, or the hub's answer to a miner's\n"
                  "  result) offline: its signature by the key it names, and that this key is\n"
                  "  KEY, the hub's ledger key (64 hex digits, as fogrid wallet and fogrid\n"
                  "  admin wallet show it). FILE - reads stdin. Exits 0 when it holds, 1 when\n"
                  "  not\n");
-        return s_wants_help (argc, argv)? 0: 2;
+        return cli_wants_help (argc, argv)? 0: 2;
     }
     zchunk_t *chunk = NULL;
     if (streq (file, "-")) {
@@ -1177,7 +1165,7 @@ s_cmd_watch (s_globals_t *globals, int argc, char **argv)
         fprintf (stderr, "usage: fogrid watch [--policy P] [--for SECONDS] NAME\n"
                  "  prints NAME's endpoints now and at each change, until Ctrl-C\n"
                  "  (or for SECONDS)\n");
-        return s_wants_help (argc, argv)? 0: 2;
+        return cli_wants_help (argc, argv)? 0: 2;
     }
     if (!fg_name_valid (name)) {
         s_error (name, "not a valid service name (1-63 of a-z, 0-9, '-')");
@@ -1258,11 +1246,11 @@ static int
 s_cmd_keygen (s_globals_t *globals, int argc, char **argv)
 {
     (void) globals;
-    if (argc > 2 || s_wants_help (argc, argv)) {
+    if (argc > 2 || cli_wants_help (argc, argv)) {
         fprintf (stderr, "usage: fogrid keygen [FILE]\n"
                  "  makes FILE (public key) and FILE_secret (secret key, mode 0600)\n"
                  "  and prints the public key; an existing pair is kept\n");
-        return s_wants_help (argc, argv)? 0: 2;
+        return cli_wants_help (argc, argv)? 0: 2;
     }
     char path [1024];
     if (argc == 2)
@@ -1379,7 +1367,7 @@ s_run (s_globals_t *globals_p, int argc, char **argv)
         if (streq (cmd->name, argv [index])) {
             if (cmd->fn != s_cmd_keygen && cmd->fn != s_cmd_verify_receipt
             &&  cmd->fn != s_cmd_ratings        //  plain HTTP: no keys
-            &&  !s_wants_help (argc - index, argv + index)
+            &&  !cli_wants_help (argc - index, argv + index)
             &&  s_security (&globals))
                 return 1;
             return cmd->fn (&globals, argc - index, argv + index);

@@ -26,18 +26,6 @@ s_error (const char *what, const char *why)
     fprintf (stderr, "fogrid: %s: %s\n", what, why);
 }
 
-static bool
-s_wants_help (int argc, char **argv)
-{
-    for (int index = 1; index < argc; index++) {
-        if (streq (argv [index], "--"))
-            break;
-        if (streq (argv [index], "-h") || streq (argv [index], "--help"))
-            return true;
-    }
-    return false;
-}
-
 static cli_client_t *
 s_connect (const cli_service_opts_t *opts)
 {
@@ -138,7 +126,7 @@ s_wait_registered (const cli_service_opts_t *opts, cli_client_t *client, const c
 static int
 s_run_service (const cli_service_opts_t *opts, int argc, char **argv)
 {
-    if (s_wants_help (argc, argv)) {
+    if (cli_wants_help (argc, argv)) {
         printf ("%s", s_run_help);
         return 0;
     }
@@ -248,12 +236,12 @@ done:
 static int
 s_stop_service (const cli_service_opts_t *opts, int argc, char **argv)
 {
-    if (argc != 2 || s_wants_help (argc, argv) || argv [1][0] == '-') {
-        fprintf (s_wants_help (argc, argv)? stdout: stderr,
+    if (argc != 2 || cli_wants_help (argc, argv) || argv [1][0] == '-') {
+        fprintf (cli_wants_help (argc, argv)? stdout: stderr,
                  "usage: fogrid stop-service TASK\n"
                  "  stops a service that run-service started (as fogrid cancel does): its\n"
                  "  miner withdraws it from the locator and removes its container\n");
-        return s_wants_help (argc, argv)? 0: 2;
+        return cli_wants_help (argc, argv)? 0: 2;
     }
     cli_client_t *client = s_connect (opts);
     if (!client)
@@ -342,7 +330,7 @@ s_call (const cli_service_opts_t *opts, int argc, char **argv)
             break;
         }
         else {
-            bool help = s_wants_help (argc, argv);
+            bool help = cli_wants_help (argc, argv);
             fprintf (help? stdout: stderr, "%s", s_call_help);
             return help? 0: 2;
         }

@@ -6,6 +6,18 @@
 #include "cli_spec.h"
 
 bool
+cli_wants_help (int argc, char **argv)
+{
+    for (int index = 1; index < argc; index++) {
+        if (streq (argv [index], "--"))
+            break;
+        if (streq (argv [index], "-h") || streq (argv [index], "--help"))
+            return true;
+    }
+    return false;
+}
+
+bool
 cli_parse_uint (const char *text, uint64_t max, uint64_t *value)
 {
     char *end = NULL;

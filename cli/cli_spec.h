@@ -32,4 +32,7 @@ int cli_spec_option (cli_spec_t *self, const char *arg, const char *value);
 //  Parses a whole number of at most max. Returns true when it is one.
 bool cli_parse_uint (const char *text, uint64_t max, uint64_t *value);
 
+//  True when a command's arguments (argv [1..], up to "--") ask for help.
+bool cli_wants_help (int argc, char **argv);
+
 #endif

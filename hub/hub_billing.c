@@ -32,6 +32,7 @@
 #include <sqlite3.h>
 
 struct _hub_billing_t {
+    hub_store_t *store;         //  its savepoints (not owned)
     sqlite3 *db;                //  the store's connection (not owned)
     const char *who;            //  for log lines
     hub_ledger_t *ledger;       //  moves the money
@@ -65,6 +66,7 @@ hub_billing_new (hub_store_t *store, hub_ledger_t *ledger, hub_wallet_t *wallet,
                  int64_t fee_percent, char *err, size_t err_size)
 {
     hub_billing_t *self = (hub_billing_t *) zmalloc (sizeof (hub_billing_t));
+    self->store = store;
     self->db = hub_store_db (store);
     self->who = "billing";
     self->ledger = ledger;
@@ -148,7 +150,7 @@ s_bill (hub_billing_t *self, const s_row_t *row, int64_t until_ms, bool *short_p
     snprintf (account, sizeof account, HUB_BILLING_PREFIX "%s", row->miner_id);
     snprintf (memo, sizeof memo, "service %s on %s: %" PRId64 " s at %" PRId64 " per s",
               row->task_id, row->miner_id, seconds, row->rate);
-    if (hub_sql_exec (self->db, self->who, "SAVEPOINT hub_billing"))
+    if (hub_store_savepoint (self->store))
         return -1;
     hub_ledger_rc_t rc = hub_ledger_transfer (self->ledger, id, row->buyer, account, amount, memo);
     sqlite3_stmt *stmt = rc == HUB_LEDGER_OK || rc == HUB_LEDGER_REPLAY?
@@ -165,11 +167,10 @@ s_bill (hub_billing_t *self, const s_row_t *row, int64_t until_ms, bool *short_p
         zsys_error ("billing: cannot bill service %s %" PRId64 " (%s)", row->task_id, amount,
                     rc == HUB_LEDGER_OK || rc == HUB_LEDGER_REPLAY? "its row"
                     : hub_ledger_strerror (rc));
-        hub_sql_exec (self->db, self->who, "ROLLBACK TO hub_billing");
-        hub_sql_exec (self->db, self->who, "RELEASE hub_billing");
+        hub_store_rollback_savepoint (self->store);
         return -1;
     }
-    hub_sql_exec (self->db, self->who, "RELEASE hub_billing");
+    hub_store_release_savepoint (self->store);
     return 0;
 }
 
@@ -199,26 +200,14 @@ hub_billing_stop (hub_billing_t *self, const char *task_id, int64_t end_ms)
     return hub_sql_run (self->db, self->who, stmt, "stop") || rc? -1: 0;
 }
 
-//  What the hub keeps of a payout: fee_percent of it, rounded down,
-//  without overflow.
-static int64_t
-s_fee (hub_billing_t *self, int64_t amount)
-{
-    return amount / 100 * self->fee_percent + amount % 100 * self->fee_percent / 100;
-}
-
-//  Pays miner_id what its settlement account holds; settlement names
-//  the payout (pay/SETTLEMENT, fee/SETTLEMENT) and its receipt. Returns 1
-//  when it paid, 0 when there was nothing to pay or it may not, -1.
+//  Pays a miner what its settlement account holds (held); settlement
+//  names the payout (pay/SETTLEMENT, fee/SETTLEMENT) and its receipt.
+//  Returns 1 when it paid, 0 when it may not, -1.
 static int
-s_payout (hub_billing_t *self, const char *miner_id, const char *settlement)
+s_payout (hub_billing_t *self, const char *account, int64_t held, const char *settlement)
 {
-    char account [96], miner [96], pay_id [96], fee_id [96], memo [160];
-    snprintf (account, sizeof account, HUB_BILLING_PREFIX "%s", miner_id);
-    int64_t held = 0;
-    hub_ledger_balance (self->ledger, account, &held);
-    if (held <= 0)
-        return 0;
+    const char *miner_id = account + strlen (HUB_BILLING_PREFIX);
+    char miner [96], pay_id [96], fee_id [96], memo [160];
     if (!hub_wallet_can_pay (self->wallet)) {
         zsys_warning ("billing: %" PRId64 " stays in %s until the wallet may pay: %s", held,
                       account, hub_wallet_refusal (self->wallet));
@@ -228,7 +217,7 @@ s_payout (hub_billing_t *self, const char *miner_id, const char *settlement)
     snprintf (pay_id, sizeof pay_id, "pay/%s", settlement);
     snprintf (fee_id, sizeof fee_id, "fee/%s", settlement);
     snprintf (memo, sizeof memo, "settlement %s: services run on %s", settlement, miner_id);
-    int64_t fee = s_fee (self, held);
+    int64_t fee = hub_ledger_fee (held, self->fee_percent);
     hub_transfer_t legs [2];
     size_t count = 0;
     if (held - fee > 0)
@@ -246,6 +235,23 @@ s_payout (hub_billing_t *self, const char *miner_id, const char *settlement)
     if (held - fee > 0 && hub_wallet_receipt_make (self->wallet, settlement, 0, miner_id))
         zsys_error ("billing: settlement %s: cannot make its receipt", settlement);
     return 1;
+}
+
+//  A settlement account with money in it.
+typedef struct {
+    char account [96];
+    int64_t held;
+} s_waiting_t;
+
+static void
+s_waiting_add (void *arg, const char *account, int64_t balance)
+{
+    if (balance <= 0)
+        return;
+    s_waiting_t *item = (s_waiting_t *) zmalloc (sizeof (s_waiting_t));
+    snprintf (item->account, sizeof item->account, "%s", account);
+    item->held = balance;
+    zlistx_add_end ((zlistx_t *) arg, item);
 }
 
 int
@@ -278,28 +284,24 @@ hub_billing_settle (hub_billing_t *self, int64_t now_ms, zlist_t *broke)
     }
     zlistx_destroy (&rows);
 
-    //  Then one payout per miner with money waiting
-    stmt = hub_sql_prepare (self->db, self->who,
-        "SELECT DISTINCT miner_id FROM billing_services ORDER BY miner_id");
-    if (!stmt)
-        return -1;
-    zlist_t *miners = zlist_new ();
-    zlist_autofree (miners);
-    while (sqlite3_step (stmt) == SQLITE_ROW)
-        zlist_append (miners, (void *) hub_sql_column_text (stmt, 0));
-    sqlite3_finalize (stmt);
+    //  Then one payout per miner with money waiting (the ledger knows
+    //  which: read first, paid after, not while its rows are read)
+    zlistx_t *waiting = zlistx_new ();
+    zlistx_set_destructor (waiting, s_row_free);
+    if (hub_ledger_accounts (self->ledger, HUB_BILLING_PREFIX, false, s_waiting_add, waiting))
+        rc = -1;
     int paid = 0, index = 0;
-    for (char *miner_id = (char *) zlist_first (miners); miner_id;
-         miner_id = (char *) zlist_next (miners)) {
+    for (s_waiting_t *item = (s_waiting_t *) zlistx_first (waiting); item;
+         item = (s_waiting_t *) zlistx_next (waiting)) {
         char settlement [64];
         snprintf (settlement, sizeof settlement, "s-%" PRId64 "-%d", now_ms, ++index);
-        int done = s_payout (self, miner_id, settlement);
+        int done = s_payout (self, item->account, item->held, settlement);
         if (done < 0)
             rc = -1;
         else
             paid += done;
     }
-    zlist_destroy (&miners);
+    zlistx_destroy (&waiting);
     return rc? -1: paid;
 }
 

@@ -89,6 +89,12 @@ static const char *s_results [HUB_LEDGER_RESULTS] = {
     [HUB_LEDGER_SELF] = "refused: a hub cannot pay itself",
 };
 
+int64_t
+hub_ledger_fee (int64_t amount, int64_t percent)
+{
+    return amount / 100 * percent + amount % 100 * percent / 100;
+}
+
 const char *
 hub_ledger_strerror (hub_ledger_rc_t rc)
 {

@@ -108,6 +108,10 @@ hub_ledger_rc_t hub_ledger_transfer (hub_ledger_t *self, const char *id, const c
 //  A short English description; never NULL.
 const char *hub_ledger_strerror (hub_ledger_rc_t rc);
 
+//  The hub's cut of a payout: percent of amount, rounded down, computed
+//  without overflow (escrow payouts and service settlements alike).
+int64_t hub_ledger_fee (int64_t amount, int64_t percent);
+
 //  True when name is an account name the ledger accepts.
 bool hub_ledger_account_valid (const char *name);
 

@@ -471,14 +471,6 @@ s_balance (s_server_t *self, const char *account)
     return balance;
 }
 
-//  What the hub keeps of a payout: fee_percent of it, rounded down,
-//  computed without overflow.
-static int64_t
-s_fee (s_server_t *self, int64_t amount)
-{
-    return amount / 100 * self->fee_percent + amount % 100 * self->fee_percent / 100;
-}
-
 //  Drains what escrow holds for the task: to its miner (less the hub's
 //  fee) when it succeeded, else back to its buyer. Runs in the transaction
 //  of the state change it belongs to. A settlement the ledger refuses
@@ -506,7 +498,7 @@ s_settle (s_server_t *self, hub_task_t *task, bool success, const char *tag)
     hub_transfer_t legs [2];
     size_t count = 0;
     if (pay && !own) {
-        int64_t fee = s_fee (self, held);
+        int64_t fee = hub_ledger_fee (held, self->fee_percent);
         snprintf (pay_id, sizeof pay_id, "pay/%s", task->id);
         snprintf (fee_id, sizeof fee_id, "fee/%s", task->id);
         snprintf (memo, sizeof memo, "task %s succeeded on %s (attempt %u), price %" PRId64,
@@ -1645,13 +1637,19 @@ s_handle_transfer (s_server_t *self, zframe_t *peer, uint64_t seq, const char *b
 
 //  True when the caller may read accounts other than its own.
 static bool
-s_is_admin (s_server_t *self, const char *key)
+s_key_listed (zlist_t *keys, const char *key)
 {
-    for (char *admin = (char *) zlist_first (self->admin_keys); admin;
-         admin = (char *) zlist_next (self->admin_keys))
-        if (streq (admin, "*") || (*key && streq (admin, key)))
+    for (char *listed = (char *) zlist_first (keys); listed;
+         listed = (char *) zlist_next (keys))
+        if (streq (listed, "*") || (*key && streq (listed, key)))
             return true;
     return false;
+}
+
+static bool
+s_is_admin (s_server_t *self, const char *key)
+{
+    return s_key_listed (self->admin_keys, key);
 }
 
 typedef struct {
@@ -1761,11 +1759,7 @@ s_is_owner (s_server_t *self, const char *key)
 {
     if (zlist_size (self->owner_keys) == 0)
         return s_is_admin (self, key);
-    for (char *owner = (char *) zlist_first (self->owner_keys); owner;
-         owner = (char *) zlist_next (self->owner_keys))
-        if (streq (owner, "*") || (*key && streq (owner, key)))
-            return true;
-    return false;
+    return s_key_listed (self->owner_keys, key);
 }
 
 typedef struct {
@@ -1998,6 +1992,21 @@ s_handle_buyer (s_server_t *self)
 //  --------------------------------------------------------------------------
 //  Miner messages
 
+//  Ok to a miner's request, with the receipt of a payout (may be NULL).
+static void
+s_answer_ok (s_server_t *self, zframe_t *peer, uint64_t seq, const char *text,
+             const char *receipt)
+{
+    Fogrid__Ok ok = FOGRID__OK__INIT;
+    ok.text = (char *) text;
+    ok.receipt = (char *) (receipt? receipt: "");
+    fg_env_t reply = FOGRID__ENVELOPE__INIT;
+    reply.seq = seq;
+    reply.body_case = FOGRID__ENVELOPE__BODY_OK;
+    reply.ok = &ok;
+    s_answer (self, self->miner_sock, peer, &reply);
+}
+
 //  True when (task, attempt) is the current assignment of this miner.
 static bool
 s_is_current (hub_task_t *task, hub_miner_t *miner, uint32_t attempt)
@@ -2206,13 +2215,7 @@ s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Ta
         zsys_warning ("task %s attempt %u: %s", task->id, task->attempt, reason);
         miner->refusing = true;
         s_task_lost (self, task, reason);
-        fg_env_t reply = FOGRID__ENVELOPE__INIT;
-        Fogrid__Ok ok = FOGRID__OK__INIT;
-        ok.text = "placed again";
-        reply.seq = seq;
-        reply.body_case = FOGRID__ENVELOPE__BODY_OK;
-        reply.ok = &ok;
-        s_answer (self, self->miner_sock, peer, &reply);
+        s_answer_ok (self, peer, seq, "placed again", NULL);
         return;
     }
     bool success = false;
@@ -2238,14 +2241,7 @@ s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Ta
     //  A receipt is the hub's word that it paid: it waits in the outbox for
     //  the commit, and a failed commit sends an error in its place
     char *receipt = success? hub_wallet_receipt (self->wallet, task->id): NULL;
-    Fogrid__Ok ok = FOGRID__OK__INIT;
-    ok.text = receipt? "paid": "";
-    ok.receipt = receipt? receipt: "";
-    fg_env_t reply = FOGRID__ENVELOPE__INIT;
-    reply.seq = seq;
-    reply.body_case = FOGRID__ENVELOPE__BODY_OK;
-    reply.ok = &ok;
-    s_answer (self, self->miner_sock, peer, &reply);
+    s_answer_ok (self, peer, seq, receipt? "paid": "", receipt);
     zstr_free (&receipt);
     s_task_retire (self, task);
 }
