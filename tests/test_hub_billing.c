@@ -8,9 +8,7 @@
     checked against an independent tally, and a process killed with
     SIGKILL in the middle of settlements.
     =========================================================================  */
-#include "test_support.h"
-#include "hub_store.h"
-#include "hub_ledger.h"
+#include "test_hub_support.h"
 #include "hub_wallet.h"
 #include "hub_billing.h"
 #include <sqlite3.h>
@@ -18,9 +16,7 @@
 #include <sys/wait.h>
 
 typedef struct {
-    char *dir;
-    hub_store_t *store;
-    hub_ledger_t *ledger;
+    th_books_t th;              //  the store and the ledger
     hub_wallet_t *wallet;
     hub_billing_t *billing;
 } s_books_t;
@@ -28,22 +24,17 @@ typedef struct {
 static void
 s_open (s_books_t *books, const char *dir, bool registered)
 {
-    books->dir = strdup (dir);
-    books->store = hub_store_new (dir);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (books->store);
-    char key [600], err [400] = "";
-    snprintf (key, sizeof key, "%s/hub.sign", dir);
-    books->ledger = hub_ledger_new (books->store, key, err, sizeof err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (books->ledger);
+    th_books_open (&books->th, dir);
+    char err [400] = "";
     hub_wallet_config_t config = {
         .hub_id = "h-test", .stake = 0, .pay_period_ms = 0, .punish_account = "dao",
         .self_register = registered
     };
-    books->wallet = hub_wallet_new (books->store, books->ledger, &config, err, sizeof err);
+    books->wallet = hub_wallet_new (books->th.store, books->th.ledger, &config, err, sizeof err);
     if (!books->wallet)
         fprintf (stderr, "wallet: %s\n", err);
     CU_ASSERT_PTR_NOT_NULL_FATAL (books->wallet);
-    books->billing = hub_billing_new (books->store, books->ledger, books->wallet, 5,
+    books->billing = hub_billing_new (books->th.store, books->th.ledger, books->wallet, 5,
                                       err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL (books->billing);
 }
@@ -53,18 +44,7 @@ s_close (s_books_t *books)
 {
     hub_billing_destroy (&books->billing);
     hub_wallet_destroy (&books->wallet);
-    hub_ledger_destroy (&books->ledger);
-    hub_store_destroy (&books->store);
-    free (books->dir);
-    books->dir = NULL;
-}
-
-static int64_t
-s_bal (s_books_t *books, const char *account)
-{
-    int64_t balance = -1;
-    CU_ASSERT_EQUAL (hub_ledger_balance (books->ledger, account, &balance), 0);
-    return balance;
+    th_books_close (&books->th);
 }
 
 static void
@@ -73,7 +53,7 @@ s_deposit (s_books_t *books, const char *buyer, int64_t amount)
     static int token = 0;
     char id [64];
     snprintf (id, sizeof id, "deposit/bill-%d-%d", getpid (), ++token);
-    CU_ASSERT_EQUAL (hub_ledger_transfer (books->ledger, id, "world", buyer, amount, NULL),
+    CU_ASSERT_EQUAL (hub_ledger_transfer (books->th.ledger, id, "world", buyer, amount, NULL),
                      HUB_LEDGER_OK);
 }
 
@@ -81,9 +61,9 @@ s_deposit (s_books_t *books, const char *buyer, int64_t amount)
 static int
 s_settle (s_books_t *books, int64_t now_ms, zlist_t *broke)
 {
-    hub_store_begin (books->store);
+    hub_store_begin (books->th.store);
     int paid = hub_billing_settle (books->billing, now_ms, broke);
-    CU_ASSERT_EQUAL (hub_store_commit (books->store), 0);
+    CU_ASSERT_EQUAL (hub_store_commit (books->th.store), 0);
     return paid;
 }
 
@@ -91,17 +71,17 @@ static void
 s_start (s_books_t *books, const char *task, const char *buyer, const char *miner,
          int64_t rate, int64_t now_ms)
 {
-    hub_store_begin (books->store);
+    hub_store_begin (books->th.store);
     CU_ASSERT_EQUAL (hub_billing_start (books->billing, task, buyer, miner, rate, now_ms), 0);
-    CU_ASSERT_EQUAL (hub_store_commit (books->store), 0);
+    CU_ASSERT_EQUAL (hub_store_commit (books->th.store), 0);
 }
 
 static void
 s_stop (s_books_t *books, const char *task, int64_t end_ms)
 {
-    hub_store_begin (books->store);
+    hub_store_begin (books->th.store);
     CU_ASSERT_EQUAL (hub_billing_stop (books->billing, task, end_ms), 0);
-    CU_ASSERT_EQUAL (hub_store_commit (books->store), 0);
+    CU_ASSERT_EQUAL (hub_store_commit (books->th.store), 0);
 }
 
 static void
@@ -130,15 +110,15 @@ test_seconds_and_batches (void)
 
     //  10.5 s: 10 s billed, the half carried
     CU_ASSERT_EQUAL (s_settle (&books, t0 + 10500, NULL), 2);
-    CU_ASSERT_EQUAL (s_bal (&books, "buyer:b1"), 10000 - 30 - 20);
-    CU_ASSERT_EQUAL (s_bal (&books, "buyer:b2"), 10000 - 50);
+    CU_ASSERT_EQUAL (th_balance (books.th.ledger, "buyer:b1"), 10000 - 30 - 20);
+    CU_ASSERT_EQUAL (th_balance (books.th.ledger, "buyer:b2"), 10000 - 50);
     //  m1's 80 in one payout: 76 and a fee of 4; m2's 20: 19 and 1
-    CU_ASSERT_EQUAL (s_bal (&books, "miner:m1"), 76);
-    CU_ASSERT_EQUAL (s_bal (&books, "miner:m2"), 19);
-    CU_ASSERT_EQUAL (s_bal (&books, "hub:fee"), 5);
-    CU_ASSERT_EQUAL (s_bal (&books, "settle:m1"), 0);
-    CU_ASSERT_EQUAL (hub_ledger_count (books.ledger, "bill/"), 3);
-    CU_ASSERT_EQUAL (hub_ledger_count (books.ledger, "pay/s-"), 2);
+    CU_ASSERT_EQUAL (th_balance (books.th.ledger, "miner:m1"), 76);
+    CU_ASSERT_EQUAL (th_balance (books.th.ledger, "miner:m2"), 19);
+    CU_ASSERT_EQUAL (th_balance (books.th.ledger, "hub:fee"), 5);
+    CU_ASSERT_EQUAL (th_balance (books.th.ledger, "settle:m1"), 0);
+    CU_ASSERT_EQUAL (hub_ledger_count (books.th.ledger, "bill/"), 3);
+    CU_ASSERT_EQUAL (hub_ledger_count (books.th.ledger, "pay/s-"), 2);
     //  The payout has a receipt
     char *receipt = hub_wallet_receipt (books.wallet, "s-1010500-1");
     CU_ASSERT_PTR_NOT_NULL (receipt);
@@ -156,11 +136,11 @@ test_seconds_and_batches (void)
     s_stop (&books, "t-b", t0 + 25900);
     CU_ASSERT_EQUAL (hub_billing_billed (books.billing, "t-b", &seconds), 125);
     CU_ASSERT_EQUAL (seconds, 25);
-    CU_ASSERT_EQUAL (s_bal (&books, "settle:m1"), 25);     //  paid at the next settlement
+    CU_ASSERT_EQUAL (th_balance (books.th.ledger, "settle:m1"), 25);     //  paid at the next settlement
     s_settle (&books, t0 + 40000, NULL);
     CU_ASSERT_EQUAL (hub_billing_billed (books.billing, "t-b", NULL), 125);
     CU_ASSERT_EQUAL (hub_billing_billed (books.billing, "t-a", NULL), 120);
-    CU_ASSERT_EQUAL (s_bal (&books, "settle:m1"), 0);
+    CU_ASSERT_EQUAL (th_balance (books.th.ledger, "settle:m1"), 0);
     //  A settlement with nothing new bills nothing and pays nobody
     CU_ASSERT_EQUAL (s_settle (&books, t0 + 40400, NULL), 0);
 
@@ -171,7 +151,7 @@ test_seconds_and_batches (void)
     CU_ASSERT_EQUAL (hub_billing_billed (books.billing, "t-a", &seconds), 150);
     CU_ASSERT_EQUAL (seconds, 50);
     char err [400];
-    CU_ASSERT_EQUAL (hub_ledger_verify (books.ledger, err, sizeof err), 0);
+    CU_ASSERT_EQUAL (hub_ledger_verify (books.th.ledger, err, sizeof err), 0);
     s_close (&books);
     ts_tmpdir_remove (&dir);
 }
@@ -192,7 +172,7 @@ test_funds_run_out (void)
     int64_t seconds = 0;
     CU_ASSERT_EQUAL (hub_billing_billed (books.billing, "t-poor", &seconds), 6);
     CU_ASSERT_EQUAL (seconds, 3);
-    CU_ASSERT_EQUAL (s_bal (&books, "buyer:poor"), 1);
+    CU_ASSERT_EQUAL (th_balance (books.th.ledger, "buyer:poor"), 1);
     s_stop (&books, "t-poor", 10000);
     CU_ASSERT_EQUAL (hub_billing_billed (books.billing, "t-poor", NULL), 6);
     s_broke_free (&broke);
@@ -210,16 +190,16 @@ test_wallet_may_not_pay (void)
     s_start (&books, "t-a", "buyer:b1", "m1", 4, 0);
     CU_ASSERT_EQUAL (s_settle (&books, 5000, NULL), 0);
     //  Billed, and held for m1 until the wallet may pay
-    CU_ASSERT_EQUAL (s_bal (&books, "settle:m1"), 20);
-    CU_ASSERT_EQUAL (s_bal (&books, "miner:m1"), 0);
-    hub_store_begin (books.store);
+    CU_ASSERT_EQUAL (th_balance (books.th.ledger, "settle:m1"), 20);
+    CU_ASSERT_EQUAL (th_balance (books.th.ledger, "miner:m1"), 0);
+    hub_store_begin (books.th.store);
     char why [256];
     CU_ASSERT_EQUAL (hub_wallet_apply (books.wallet, HUB_WALLET_REGISTER, HUB_WALLET_DAO, "dao",
                                        "test", 6000, why, sizeof why), 0);
-    CU_ASSERT_EQUAL (hub_store_commit (books.store), 0);
+    CU_ASSERT_EQUAL (hub_store_commit (books.th.store), 0);
     CU_ASSERT_EQUAL (s_settle (&books, 7000, NULL), 1);
-    CU_ASSERT_EQUAL (s_bal (&books, "settle:m1"), 0);
-    CU_ASSERT_EQUAL (s_bal (&books, "miner:m1") + s_bal (&books, "hub:fee"), 28);
+    CU_ASSERT_EQUAL (th_balance (books.th.ledger, "settle:m1"), 0);
+    CU_ASSERT_EQUAL (th_balance (books.th.ledger, "miner:m1") + th_balance (books.th.ledger, "hub:fee"), 28);
     s_close (&books);
     ts_tmpdir_remove (&dir);
 }
@@ -244,7 +224,7 @@ static int64_t
 s_sum_prefix (s_books_t *books, const char *prefix)
 {
     int64_t sum = 0;
-    sqlite3 *db = hub_store_db (books->store);
+    sqlite3 *db = hub_store_db (books->th.store);
     sqlite3_stmt *stmt;
     char sql [200];
     snprintf (sql, sizeof sql, "SELECT COALESCE (SUM (amount), 0) FROM ledger_entries"
@@ -271,13 +251,13 @@ static void
 s_check_books (s_books_t *books, int64_t deposited)
 {
     int64_t sums [2] = { 0, 0 };
-    CU_ASSERT_EQUAL (hub_ledger_accounts (books->ledger, "", true, s_sum_accounts, sums), 0);
+    CU_ASSERT_EQUAL (hub_ledger_accounts (books->th.ledger, "", true, s_sum_accounts, sums), 0);
     CU_ASSERT_EQUAL (sums [0], 0);
     CU_ASSERT_EQUAL (sums [1], 0);
     int64_t billed = s_sum_prefix (books, "bill/");
     int64_t paid = s_sum_prefix (books, "pay/s-") + s_sum_prefix (books, "fee/s-");
     int64_t held = 0;
-    sqlite3 *db = hub_store_db (books->store);
+    sqlite3 *db = hub_store_db (books->th.store);
     sqlite3_stmt *stmt;
     CU_ASSERT_EQUAL_FATAL (sqlite3_prepare_v2 (db, "SELECT COALESCE (SUM (balance), 0) FROM"
                            " ledger_accounts WHERE name LIKE 'settle:%'", -1, &stmt, NULL),
@@ -346,11 +326,11 @@ test_property (void)
         else
         if (dice < 90) {
             //  A settlement rolled back (the hub's commit failed): nothing stays
-            int64_t before = hub_ledger_size (books.ledger);
-            hub_store_begin (books.store);
+            int64_t before = hub_ledger_size (books.th.ledger);
+            hub_store_begin (books.th.store);
             hub_billing_settle (books.billing, now, NULL);
-            hub_store_rollback (books.store);
-            CU_ASSERT_EQUAL (hub_ledger_size (books.ledger), before);
+            hub_store_rollback (books.th.store);
+            CU_ASSERT_EQUAL (hub_ledger_size (books.th.ledger), before);
         }
         else
         if (dice < 93) {
@@ -383,7 +363,7 @@ test_property (void)
     if (CU_get_number_of_failures () != failures)
         fprintf (stderr, "rerun with FOGRID_TEST_SEED=%" PRIu64 "\n", seed);
     char err [400];
-    CU_ASSERT_EQUAL (hub_ledger_verify (books.ledger, err, sizeof err), 0);
+    CU_ASSERT_EQUAL (hub_ledger_verify (books.th.ledger, err, sizeof err), 0);
     s_close (&books);
     ts_tmpdir_remove (&dir);
 }
@@ -400,7 +380,7 @@ s_settler (const char *dir)
     s_open (&books, dir, true);
     sqlite3_stmt *stmt;
     int64_t start_ms = 0;
-    if (sqlite3_prepare_v2 (hub_store_db (books.store),
+    if (sqlite3_prepare_v2 (hub_store_db (books.th.store),
                             "SELECT MAX (billed_ms) FROM billing_services", -1, &stmt, NULL)
         == SQLITE_OK) {
         if (sqlite3_step (stmt) == SQLITE_ROW)
@@ -408,9 +388,9 @@ s_settler (const char *dir)
         sqlite3_finalize (stmt);
     }
     for (int64_t now = start_ms + 1000; ; now += 1000) {
-        hub_store_begin (books.store);
+        hub_store_begin (books.th.store);
         hub_billing_settle (books.billing, now, NULL);
-        hub_store_commit (books.store);
+        hub_store_commit (books.th.store);
     }
 }
 
@@ -446,7 +426,7 @@ test_crash (void)
         //  What the killed process committed adds up
         s_open (&books, dir, true);
         char err [400];
-        CU_ASSERT_EQUAL (hub_ledger_verify (books.ledger, err, sizeof err), 0);
+        CU_ASSERT_EQUAL (hub_ledger_verify (books.th.ledger, err, sizeof err), 0);
         s_check_books (&books, 2000000000);
         for (int index = 0; index < 6; index++) {
             char task [16];

@@ -9,9 +9,7 @@
     a hub killed with SIGKILL while tasks finish, whose books must still
     match what became of every task.
     =========================================================================  */
-#include "test_support.h"
-#include "hub_store.h"
-#include "hub_ledger.h"
+#include "test_hub_support.h"
 #include "hub_wallet.h"
 #include "hub_server.h"
 #include "fg_receipt.h"
@@ -21,44 +19,6 @@
 
 //  ---------------------------------------------------------------------
 //  A ledger in a temp dir, laid out as the hub lays it out
-
-typedef struct {
-    char *dir;                  //  DATA_DIR
-    hub_store_t *store;
-    hub_ledger_t *ledger;
-} s_books_t;
-
-static void
-s_books_open (s_books_t *books, const char *dir)
-{
-    memset (books, 0, sizeof *books);
-    books->dir = strdup (dir);
-    books->store = hub_store_new (dir);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (books->store);
-    char key [600], err [400];
-    snprintf (key, sizeof key, "%s/keys/hub.sign", dir);
-    books->ledger = hub_ledger_new (books->store, key, err, sizeof err);
-    if (!books->ledger)
-        fprintf (stderr, "ledger: %s\n", err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (books->ledger);
-}
-
-static void
-s_books_close (s_books_t *books)
-{
-    hub_ledger_destroy (&books->ledger);
-    hub_store_destroy (&books->store);
-    free (books->dir);
-    books->dir = NULL;
-}
-
-static int64_t
-s_bal (hub_ledger_t *ledger, const char *account)
-{
-    int64_t balance = -12345;
-    CU_ASSERT_EQUAL (hub_ledger_balance (ledger, account, &balance), 0);
-    return balance;
-}
 
 typedef struct {
     int64_t sum;                //  over every account
@@ -88,23 +48,6 @@ s_totals (hub_ledger_t *ledger)
     return totals;
 }
 
-//  Runs SQL on a closed hub's database, as someone with the file would.
-static void
-s_sql (const char *dir, const char *sql)
-{
-    char path [600];
-    snprintf (path, sizeof path, "%s/hub.db", dir);
-    sqlite3 *db = NULL;
-    CU_ASSERT_EQUAL_FATAL (sqlite3_open (path, &db), SQLITE_OK);
-    char *error = NULL;
-    int rc = sqlite3_exec (db, sql, NULL, NULL, &error);
-    if (rc != SQLITE_OK)
-        fprintf (stderr, "%s: %s\n", sql, error);
-    CU_ASSERT_EQUAL (rc, SQLITE_OK);
-    sqlite3_free (error);
-    sqlite3_close (db);
-}
-
 //  ---------------------------------------------------------------------
 //  Transfers
 
@@ -112,8 +55,8 @@ static void
 test_transfers (void)
 {
     char *dir = ts_tmpdir_new ("ledger");
-    s_books_t books;
-    s_books_open (&books, dir);
+    th_books_t books;
+    th_books_open (&books, dir);
     hub_ledger_t *ledger = books.ledger;
 
     //  The key is made on first open, private
@@ -128,8 +71,8 @@ test_transfers (void)
                      HUB_LEDGER_OK);
     CU_ASSERT_EQUAL (hub_ledger_transfer (ledger, "deposit/a", "world", "buyer:alice", 500, "again"),
                      HUB_LEDGER_REPLAY);
-    CU_ASSERT_EQUAL (s_bal (ledger, "buyer:alice"), 500);
-    CU_ASSERT_EQUAL (s_bal (ledger, "world"), -500);
+    CU_ASSERT_EQUAL (th_balance (ledger, "buyer:alice"), 500);
+    CU_ASSERT_EQUAL (th_balance (ledger, "world"), -500);
     CU_ASSERT_EQUAL (hub_ledger_size (ledger), 1);
     //  ... the same id for something else is a conflict
     CU_ASSERT_EQUAL (hub_ledger_transfer (ledger, "deposit/a", "world", "buyer:alice", 501, NULL),
@@ -142,7 +85,7 @@ test_transfers (void)
                                           NULL), HUB_LEDGER_FUNDS);
     CU_ASSERT_EQUAL (hub_ledger_transfer (ledger, "escrow/t-1/1", "buyer:alice", "escrow:t-1", 500,
                                           NULL), HUB_LEDGER_OK);
-    CU_ASSERT_EQUAL (s_bal (ledger, "buyer:alice"), 0);
+    CU_ASSERT_EQUAL (th_balance (ledger, "buyer:alice"), 0);
     CU_ASSERT_EQUAL (hub_ledger_transfer (ledger, "withdraw/x", "buyer:alice", "world", 1, NULL),
                      HUB_LEDGER_FUNDS);
 
@@ -152,15 +95,15 @@ test_transfers (void)
         { "fee/t-1", "escrow:t-1", "hub:fee", 26, "task t-1" },     //  one too many
     };
     CU_ASSERT_EQUAL (hub_ledger_apply (ledger, pay, 2), HUB_LEDGER_FUNDS);
-    CU_ASSERT_EQUAL (s_bal (ledger, "miner:m-1"), 0);
-    CU_ASSERT_EQUAL (s_bal (ledger, "escrow:t-1"), 500);
+    CU_ASSERT_EQUAL (th_balance (ledger, "miner:m-1"), 0);
+    CU_ASSERT_EQUAL (th_balance (ledger, "escrow:t-1"), 500);
     CU_ASSERT_EQUAL (hub_ledger_amount (ledger, "pay/t-1"), 0);
     pay [1].amount = 25;
     CU_ASSERT_EQUAL (hub_ledger_apply (ledger, pay, 2), HUB_LEDGER_OK);
     CU_ASSERT_EQUAL (hub_ledger_apply (ledger, pay, 2), HUB_LEDGER_REPLAY);
-    CU_ASSERT_EQUAL (s_bal (ledger, "miner:m-1"), 475);
-    CU_ASSERT_EQUAL (s_bal (ledger, "hub:fee"), 25);
-    CU_ASSERT_EQUAL (s_bal (ledger, "escrow:t-1"), 0);
+    CU_ASSERT_EQUAL (th_balance (ledger, "miner:m-1"), 475);
+    CU_ASSERT_EQUAL (th_balance (ledger, "hub:fee"), 25);
+    CU_ASSERT_EQUAL (th_balance (ledger, "escrow:t-1"), 0);
     CU_ASSERT_EQUAL (hub_ledger_amount (ledger, "pay/t-1"), 475);
 
     //  Bad names, amounts and ids are refused
@@ -191,7 +134,7 @@ test_transfers (void)
                                           1001, NULL), HUB_LEDGER_OVERFLOW);
     CU_ASSERT_EQUAL (hub_ledger_transfer (ledger, "deposit/dave", "world", "buyer:dave",
                                           INT64_MAX, NULL), HUB_LEDGER_OVERFLOW);
-    CU_ASSERT_EQUAL (s_bal (ledger, "buyer:carol"), INT64_MAX - 1000);
+    CU_ASSERT_EQUAL (th_balance (ledger, "buyer:carol"), INT64_MAX - 1000);
 
     //  What the entries say, newest first, per account
     s_totals_t totals = s_totals (ledger);
@@ -203,11 +146,11 @@ test_transfers (void)
     CU_ASSERT_STRING_EQUAL (hub_ledger_strerror (HUB_LEDGER_FUNDS), "insufficient funds");
 
     //  Reopened, with the same key: the same books
-    s_books_close (&books);
-    s_books_open (&books, dir);
-    CU_ASSERT_EQUAL (s_bal (books.ledger, "miner:m-1"), 475);
+    th_books_close (&books);
+    th_books_open (&books, dir);
+    CU_ASSERT_EQUAL (th_balance (books.ledger, "miner:m-1"), 475);
     CU_ASSERT_EQUAL (hub_ledger_verify (books.ledger, err, sizeof err), 0);
-    s_books_close (&books);
+    th_books_close (&books);
     ts_tmpdir_remove (&dir);
 }
 
@@ -477,8 +420,8 @@ static void
 test_property (void)
 {
     char *dir = ts_tmpdir_new ("ledger");
-    s_books_t books;
-    s_books_open (&books, dir);
+    th_books_t books;
+    th_books_open (&books, dir);
     s_prop_t prop = { 0 };
     const char *seed = getenv ("FOGRID_TEST_SEED");
     prop.rng = seed? strtoull (seed, NULL, 10): (uint64_t) zclock_time () | 1;
@@ -508,8 +451,8 @@ test_property (void)
     }
     //  The books reopen to the same balances, and verify
     size_t records = prop.n_records;
-    s_books_close (&books);
-    s_books_open (&books, dir);
+    th_books_close (&books);
+    th_books_open (&books, dir);
     prop.ledger = books.ledger;
     prop.store = books.store;
     s_prop_check (&prop);
@@ -518,7 +461,7 @@ test_property (void)
     zhashx_destroy (&prop.model);
     free (prop.records);
     free (prop.open);
-    s_books_close (&books);
+    th_books_close (&books);
     ts_tmpdir_remove (&dir);
 }
 
@@ -530,8 +473,8 @@ static char *
 s_make_books (void)
 {
     char *dir = ts_tmpdir_new ("ledger");
-    s_books_t books;
-    s_books_open (&books, dir);
+    th_books_t books;
+    th_books_open (&books, dir);
     hub_ledger_t *ledger = books.ledger;
     CU_ASSERT_EQUAL (hub_ledger_transfer (ledger, "deposit/1", "world", "buyer:b1", 1000, "in"), 0);
     CU_ASSERT_EQUAL (hub_ledger_transfer (ledger, "deposit/2", "world", "buyer:b2", 500, "in"), 0);
@@ -543,7 +486,7 @@ s_make_books (void)
     CU_ASSERT_EQUAL (hub_ledger_transfer (ledger, "withdraw/1", "miner:m1", "world", 50, "out"), 0);
     char err [400];
     CU_ASSERT_EQUAL (hub_ledger_verify (ledger, err, sizeof err), 0);
-    s_books_close (&books);
+    th_books_close (&books);
     return dir;
 }
 
@@ -551,15 +494,15 @@ s_make_books (void)
 static void
 s_expect_fault (const char *dir, const char *what, const char *also)
 {
-    s_books_t books;
-    s_books_open (&books, dir);
+    th_books_t books;
+    th_books_open (&books, dir);
     char err [400] = "";
     CU_ASSERT_EQUAL (hub_ledger_verify (books.ledger, err, sizeof err), -1);
     bool named = strstr (err, what) && (!also || strstr (err, also));
     if (!named)
         fprintf (stderr, "verify said '%s', expected '%s' and '%s'\n", err, what, also? also: "");
     CU_ASSERT_TRUE (named);
-    s_books_close (&books);
+    th_books_close (&books);
 }
 
 //  What someone with the database but not the key can do: recompute a
@@ -607,35 +550,35 @@ test_tamper (void)
 {
     //  An amount changed in place
     char *dir = s_make_books ();
-    s_sql (dir, "UPDATE ledger_entries SET amount = 96 WHERE seq = 4");
+    th_sql (dir, "UPDATE ledger_entries SET amount = 96 WHERE seq = 4");
     s_expect_fault (dir, "ledger row 4 (pay/t-1)", "does not match its hash");
     //  ... changed back, the books are whole again
-    s_sql (dir, "UPDATE ledger_entries SET amount = 95 WHERE seq = 4");
-    s_books_t books;
-    s_books_open (&books, dir);
+    th_sql (dir, "UPDATE ledger_entries SET amount = 95 WHERE seq = 4");
+    th_books_t books;
+    th_books_open (&books, dir);
     char err [400];
     CU_ASSERT_EQUAL (hub_ledger_verify (books.ledger, err, sizeof err), 0);
-    s_books_close (&books);
+    th_books_close (&books);
 
     //  A changed row whose hash was recomputed: its signature gives it away
-    s_sql (dir, "UPDATE ledger_entries SET to_account = 'miner:evil' WHERE seq = 4");
+    th_sql (dir, "UPDATE ledger_entries SET to_account = 'miner:evil' WHERE seq = 4");
     s_rehash_row (dir, 4);
     s_expect_fault (dir, "ledger row 4", "signature");
     ts_tmpdir_remove (&dir);
 
     //  A balance changed without an entry
     dir = s_make_books ();
-    s_sql (dir, "UPDATE ledger_accounts SET balance = balance + 500 WHERE name = 'buyer:b2'");
+    th_sql (dir, "UPDATE ledger_accounts SET balance = balance + 500 WHERE name = 'buyer:b2'");
     s_expect_fault (dir, "account buyer:b2", "500");
     ts_tmpdir_remove (&dir);
 
     //  A row removed from the middle, and one from the end
     dir = s_make_books ();
-    s_sql (dir, "DELETE FROM ledger_entries WHERE seq = 3");
+    th_sql (dir, "DELETE FROM ledger_entries WHERE seq = 3");
     s_expect_fault (dir, "ledger row 4", "expected row 3");
     ts_tmpdir_remove (&dir);
     dir = s_make_books ();
-    s_sql (dir, "DELETE FROM ledger_entries WHERE seq = 8;"
+    th_sql (dir, "DELETE FROM ledger_entries WHERE seq = 8;"
                 "UPDATE ledger_accounts SET balance = 95 WHERE name = 'miner:m1';"
                 "UPDATE ledger_accounts SET balance = -1500 WHERE name = 'world'");
     s_expect_fault (dir, "ends at row 7", "removed");
@@ -659,15 +602,11 @@ static void
 test_hub_refuses_tampered (void)
 {
     char *dir = s_make_books ();
-    s_sql (dir, "UPDATE ledger_entries SET memo = 'nothing to see' WHERE seq = 6");
+    th_sql (dir, "UPDATE ledger_entries SET memo = 'nothing to see' WHERE seq = 6");
 
     //  The actor does not start, and says which row
-    fg_config_t *config = fg_config_new (hub_server_defs);
-    fg_config_set (config, "hub/http", "127.0.0.1:0");
-    fg_config_set (config, "hub/buyer_endpoint", "tcp://127.0.0.1:*");
-    fg_config_set (config, "hub/miner_endpoint", "tcp://127.0.0.1:*");
-    fg_config_set (config, "hub/data_dir", dir);
-    fg_config_set (config, "locator/endpoints", "");
+    fg_config_t *config = th_hub_config (dir);
+    fg_config_set (config, "hub/admin_keys", "*");
     hub_server_args_t args = { .config = config };
     zactor_t *actor = zactor_new (hub_server_actor, &args);
     CU_ASSERT_NOT_EQUAL (args.rc, 0);
@@ -693,51 +632,6 @@ test_hub_refuses_tampered (void)
 //  ---------------------------------------------------------------------
 //  The hub actor with a fake miner (no security: buyer:anonymous)
 
-static uint64_t s_seq = 0;
-
-static fg_env_t *
-s_call (zsock_t *sock, fg_env_t *request)
-{
-    request->seq = ++s_seq;
-    return ts_call (sock, request);
-}
-
-static char *
-s_submit (zsock_t *buyer, const char *command)
-{
-    char *argv [] = { "sh", "-c", (char *) command };
-    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
-    spec.n_argv = 3;
-    spec.argv = argv;
-    spec.retries = 3;
-    Fogrid__SubmitRequest submit = FOGRID__SUBMIT_REQUEST__INIT;
-    submit.spec = &spec;
-    submit.client_token = "";
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.body_case = FOGRID__ENVELOPE__BODY_SUBMIT;
-    env.submit = &submit;
-    fg_env_t *reply = s_call (buyer, &env);
-    char *id = NULL;
-    if (reply && reply->body_case == FOGRID__ENVELOPE__BODY_SUBMIT_REPLY)
-        id = strdup (reply->submit_reply->task_id);
-    fg_msg_free (&reply);
-    CU_ASSERT_PTR_NOT_NULL (id);
-    return id;
-}
-
-static fg_env_t *
-s_status (zsock_t *buyer, const char *task_id)
-{
-    Fogrid__StatusRequest status = FOGRID__STATUS_REQUEST__INIT;
-    status.task_id = (char *) task_id;
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.body_case = FOGRID__ENVELOPE__BODY_STATUS;
-    env.status = &status;
-    fg_env_t *reply = s_call (buyer, &env);
-    CU_ASSERT_FATAL (reply && reply->body_case == FOGRID__ENVELOPE__BODY_TASK_INFO);
-    return reply;
-}
-
 //  A Deposit (deposit) or Withdraw; returns the reply (TransferReply or Error).
 static fg_env_t *
 s_move (zsock_t *buyer, bool deposit, uint64_t amount, const char *token)
@@ -757,7 +651,7 @@ s_move (zsock_t *buyer, bool deposit, uint64_t amount, const char *token)
         env.body_case = FOGRID__ENVELOPE__BODY_WITHDRAW;
         env.withdraw = &wd;
     }
-    fg_env_t *reply = s_call (buyer, &env);
+    fg_env_t *reply = th_call (buyer, &env);
     CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
     return reply;
 }
@@ -771,7 +665,7 @@ s_balance_of (zsock_t *buyer, const char *account)
     fg_env_t env = FOGRID__ENVELOPE__INIT;
     env.body_case = FOGRID__ENVELOPE__BODY_BALANCE;
     env.balance = &request;
-    fg_env_t *reply = s_call (buyer, &env);
+    fg_env_t *reply = th_call (buyer, &env);
     CU_ASSERT_FATAL (reply && reply->body_case == FOGRID__ENVELOPE__BODY_BALANCE_REPLY);
     CU_ASSERT_FATAL (reply->balance_reply->n_accounts >= 1);
     int64_t balance = reply->balance_reply->accounts [0]->balance;
@@ -779,94 +673,11 @@ s_balance_of (zsock_t *buyer, const char *account)
     return balance;
 }
 
-typedef struct {
-    zsock_t *sock;              //  DEALER to the hub's miner socket
-    char id [32];
-} s_fake_t;
-
-static void
-s_fake_send (s_fake_t *fake, fg_env_t *env)
-{
-    env->seq = ++s_seq;
-    CU_ASSERT_EQUAL (fg_msg_send (fake->sock, NULL, env), 0);
-}
-
-static void
-s_fake_hello (s_fake_t *fake, uint64_t price)
-{
-    char *runtimes [] = { "process" };
-    Fogrid__Resources res = FOGRID__RESOURCES__INIT;
-    res.cores = 4;
-    res.mem_mb = 4096;
-    res.n_runtimes = 1;
-    res.runtimes = runtimes;
-    res.price = price;
-    Fogrid__MinerHello hello = FOGRID__MINER_HELLO__INIT;
-    hello.miner_id = fake->id;
-    hello.name = fake->id;
-    hello.version = "test";
-    hello.resources = &res;
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.body_case = FOGRID__ENVELOPE__BODY_MINER_HELLO;
-    env.miner_hello = &hello;
-    s_fake_send (fake, &env);
-}
-
-//  The next message of that type from the hub (others are dropped).
-static fg_env_t *
-s_fake_expect (s_fake_t *fake, int body_case)
-{
-    while (true) {
-        fg_error_t error;
-        fg_env_t *env = fg_msg_recv (fake->sock, NULL, &error, NULL);
-        if (!env || (int) env->body_case == body_case)
-            return env;
-        fg_msg_free (&env);
-    }
-}
-
-//  Waits for the next TaskAssign; returns its task id (caller frees).
-static char *
-s_fake_assigned (s_fake_t *fake, uint32_t *attempt)
-{
-    fg_env_t *assign = s_fake_expect (fake, FOGRID__ENVELOPE__BODY_TASK_ASSIGN);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (assign);
-    char *id = strdup (assign->task_assign->task_id);
-    *attempt = assign->task_assign->attempt;
-    fg_msg_free (&assign);
-    return id;
-}
-
-static void
-s_fake_result (s_fake_t *fake, const char *task_id, uint32_t attempt, int exit_code)
-{
-    Fogrid__TaskResult result = FOGRID__TASK_RESULT__INIT;
-    result.task_id = (char *) task_id;
-    result.attempt = attempt;
-    result.exit_code = exit_code;
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.body_case = FOGRID__ENVELOPE__BODY_TASK_RESULT;
-    env.task_result = &result;
-    s_fake_send (fake, &env);
-    fg_env_t *ok = s_fake_expect (fake, FOGRID__ENVELOPE__BODY_OK);
-    CU_ASSERT_PTR_NOT_NULL (ok);
-    fg_msg_free (&ok);
-}
-
 static void
 test_actor_money (void)
 {
     char *dir = ts_tmpdir_new ("ledger-hub");
-    fg_config_t *config = fg_config_new (hub_server_defs);
-    fg_config_set (config, "hub/http", "127.0.0.1:0");
-    fg_config_set (config, "hub/buyer_endpoint", "tcp://127.0.0.1:*");
-    fg_config_set (config, "hub/miner_endpoint", "tcp://127.0.0.1:*");
-    fg_config_set (config, "hub/data_dir", dir);
-    fg_config_set (config, "locator/endpoints", "");
-    fg_config_set (config, "hub/heartbeat_ms", "2000");
-    fg_config_set (config, "hub/disconnect_ms", "20000");
-    fg_config_set (config, "hub/dead_ms", "40000");
-    fg_config_set (config, "hub/open_deposits", "1");
+    fg_config_t *config = th_hub_config (dir);
     fg_config_set (config, "hub/admin_keys", "*");
     hub_server_args_t args = { .config = config };
     zactor_t *hub = zactor_new (hub_server_actor, &args);
@@ -877,24 +688,24 @@ test_actor_money (void)
     zsock_t *buyer = zsock_new (ZMQ_DEALER);
     zsock_set_rcvtimeo (buyer, 3000);
     zsock_connect (buyer, "tcp://127.0.0.1:%d", buyer_port);
-    s_fake_t fake = { .sock = zsock_new (ZMQ_DEALER), .id = "m-fake" };
-    zsock_set_rcvtimeo (fake.sock, 3000);
-    zsock_connect (fake.sock, "tcp://127.0.0.1:%d", miner_port);
-    s_fake_hello (&fake, 100);
-    fg_env_t *welcome = s_fake_expect (&fake, FOGRID__ENVELOPE__BODY_MINER_WELCOME);
+    th_fake_t fake;
+    th_fake_connect (&fake, miner_port, "m-fake");
+    th_fake_hello (&fake, 100);
+    fg_env_t *welcome = th_fake_expect (&fake, FOGRID__ENVELOPE__BODY_MINER_WELCOME);
     CU_ASSERT_PTR_NOT_NULL_FATAL (welcome);
     fg_msg_free (&welcome);
 
     //  hub/require_funds is off: a buyer with nothing runs unpaid
     uint32_t attempt;
-    char *task = s_submit (buyer, "true");
-    char *given = s_fake_assigned (&fake, &attempt);
+    char *task = th_submit (buyer, "true", 3);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (task);
+    char *given = th_fake_assigned (&fake, &attempt);
     CU_ASSERT_STRING_EQUAL (given, task);
-    fg_env_t *status = s_status (buyer, task);
+    fg_env_t *status = th_status (buyer, task);
     CU_ASSERT_PTR_NOT_NULL (strstr (status->task_info->reason, "runs unpaid"));
     CU_ASSERT_EQUAL (status->task_info->price, 0);
     fg_msg_free (&status);
-    s_fake_result (&fake, task, attempt, 0);
+    free (th_fake_result (&fake, task, attempt, 0));
     CU_ASSERT_EQUAL (s_balance_of (buyer, "miner:m-fake"), 0);
     free (task);
     free (given);
@@ -921,21 +732,22 @@ test_actor_money (void)
     fg_msg_free (&reply);
 
     //  Success: the price goes to escrow at assignment, to the miner at the end
-    task = s_submit (buyer, "true");
-    given = s_fake_assigned (&fake, &attempt);
-    status = s_status (buyer, task);
+    task = th_submit (buyer, "true", 3);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (task);
+    given = th_fake_assigned (&fake, &attempt);
+    status = th_status (buyer, task);
     CU_ASSERT_EQUAL (status->task_info->price, 100);
     fg_msg_free (&status);
     CU_ASSERT_EQUAL (s_balance_of (buyer, ""), 900);
     char escrow [64];
     snprintf (escrow, sizeof escrow, "escrow:%s", task);
     CU_ASSERT_EQUAL (s_balance_of (buyer, escrow), 100);
-    s_fake_result (&fake, task, attempt, 0);
+    free (th_fake_result (&fake, task, attempt, 0));
     CU_ASSERT_EQUAL (s_balance_of (buyer, escrow), 0);
     CU_ASSERT_EQUAL (s_balance_of (buyer, "miner:m-fake"), 95);
     CU_ASSERT_EQUAL (s_balance_of (buyer, "hub:fee"), 5);
     CU_ASSERT_EQUAL (s_balance_of (buyer, ""), 900);
-    status = s_status (buyer, task);
+    status = th_status (buyer, task);
     CU_ASSERT_STRING_EQUAL (status->task_info->state, "succeeded");
     CU_ASSERT_EQUAL (status->task_info->price, 100);
     fg_msg_free (&status);
@@ -943,28 +755,30 @@ test_actor_money (void)
     free (given);
 
     //  Failure: back to the buyer
-    task = s_submit (buyer, "exit 3");
-    given = s_fake_assigned (&fake, &attempt);
+    task = th_submit (buyer, "exit 3", 3);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (task);
+    given = th_fake_assigned (&fake, &attempt);
     CU_ASSERT_EQUAL (s_balance_of (buyer, ""), 800);
-    s_fake_result (&fake, task, attempt, 3);
+    free (th_fake_result (&fake, task, attempt, 3));
     CU_ASSERT_EQUAL (s_balance_of (buyer, ""), 900);
     CU_ASSERT_EQUAL (s_balance_of (buyer, "miner:m-fake"), 95);
     free (task);
     free (given);
 
     //  Cancel: back to the buyer, and the miner is told to stop
-    task = s_submit (buyer, "sleep 60");
-    given = s_fake_assigned (&fake, &attempt);
+    task = th_submit (buyer, "sleep 60", 3);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (task);
+    given = th_fake_assigned (&fake, &attempt);
     CU_ASSERT_EQUAL (s_balance_of (buyer, ""), 800);
     Fogrid__CancelRequest cancel = FOGRID__CANCEL_REQUEST__INIT;
     cancel.task_id = task;
     fg_env_t env = FOGRID__ENVELOPE__INIT;
     env.body_case = FOGRID__ENVELOPE__BODY_CANCEL;
     env.cancel = &cancel;
-    reply = s_call (buyer, &env);
+    reply = th_call (buyer, &env);
     CU_ASSERT_STRING_EQUAL (reply->task_info->state, "cancelled");
     fg_msg_free (&reply);
-    fg_env_t *kill = s_fake_expect (&fake, FOGRID__ENVELOPE__BODY_TASK_KILL);
+    fg_env_t *kill = th_fake_expect (&fake, FOGRID__ENVELOPE__BODY_TASK_KILL);
     CU_ASSERT_PTR_NOT_NULL (kill);
     fg_msg_free (&kill);
     CU_ASSERT_EQUAL (s_balance_of (buyer, ""), 900);
@@ -972,15 +786,16 @@ test_actor_money (void)
     free (given);
 
     //  Lost miner: refunded, then escrowed again for the next attempt
-    task = s_submit (buyer, "true");
-    given = s_fake_assigned (&fake, &attempt);
+    task = th_submit (buyer, "true", 3);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (task);
+    given = th_fake_assigned (&fake, &attempt);
     CU_ASSERT_EQUAL (attempt, 1);
-    s_fake_hello (&fake, 100);          //  it came back without the task
-    char *again = s_fake_assigned (&fake, &attempt);
+    th_fake_hello (&fake, 100);          //  it came back without the task
+    char *again = th_fake_assigned (&fake, &attempt);
     CU_ASSERT_STRING_EQUAL (again, task);
     CU_ASSERT_EQUAL (attempt, 2);
     CU_ASSERT_EQUAL (s_balance_of (buyer, ""), 800);
-    s_fake_result (&fake, task, attempt, 0);
+    free (th_fake_result (&fake, task, attempt, 0));
     CU_ASSERT_EQUAL (s_balance_of (buyer, "miner:m-fake"), 190);
     CU_ASSERT_EQUAL (s_balance_of (buyer, "hub:fee"), 10);
     CU_ASSERT_EQUAL (s_balance_of (buyer, ""), 800);
@@ -990,7 +805,7 @@ test_actor_money (void)
     request.limit = 3;
     env.body_case = FOGRID__ENVELOPE__BODY_BALANCE;
     env.balance = &request;
-    reply = s_call (buyer, &env);
+    reply = th_call (buyer, &env);
     CU_ASSERT_FATAL (reply && reply->body_case == FOGRID__ENVELOPE__BODY_BALANCE_REPLY);
     Fogrid__BalanceReply *wallet = reply->balance_reply;
     CU_ASSERT_STRING_EQUAL (wallet->accounts [0]->name, "buyer:anonymous");
@@ -1016,21 +831,21 @@ test_actor_money (void)
     CU_ASSERT_EQUAL (reply->transfer_reply->balance, 500);
     fg_msg_free (&reply);
 
-    zsock_destroy (&fake.sock);
+    th_fake_close (&fake);
     zsock_destroy (&buyer);
     zactor_destroy (&hub);
     fg_config_destroy (&config);
 
     //  The books the hub left: whole, and adding up
-    s_books_t books;
-    s_books_open (&books, dir);
+    th_books_t books;
+    th_books_open (&books, dir);
     char err [400];
     CU_ASSERT_EQUAL (hub_ledger_verify (books.ledger, err, sizeof err), 0);
     s_totals_t totals = s_totals (books.ledger);
     CU_ASSERT_EQUAL (totals.sum, 0);
     CU_ASSERT_EQUAL (totals.outside, 1000 - 300);
-    CU_ASSERT_EQUAL (s_bal (books.ledger, "world"), -700);
-    s_books_close (&books);
+    CU_ASSERT_EQUAL (th_balance (books.ledger, "world"), -700);
+    th_books_close (&books);
     ts_tmpdir_remove (&dir);
 }
 
@@ -1060,8 +875,8 @@ static void
 test_sweep (void)
 {
     char *dir = ts_tmpdir_new ("ledger-sweep");
-    s_books_t books;
-    s_books_open (&books, dir);
+    th_books_t books;
+    th_books_open (&books, dir);
     hub_ledger_t *ledger = books.ledger;
     s_stored_task (books.store, "t-000000000001", HUB_TASK_SUCCEEDED);
     s_stored_task (books.store, "t-000000000002", HUB_TASK_FAILED);
@@ -1072,14 +887,10 @@ test_sweep (void)
                                           "escrow:t-000000000002", 300, ""), 0);
     CU_ASSERT_EQUAL (hub_ledger_transfer (ledger, "escrow/t-nobody/1", "buyer:anonymous",
                                           "escrow:t-nobody", 50, ""), 0);
-    s_books_close (&books);
+    th_books_close (&books);
 
-    fg_config_t *config = fg_config_new (hub_server_defs);
-    fg_config_set (config, "hub/http", "127.0.0.1:0");
-    fg_config_set (config, "hub/buyer_endpoint", "tcp://127.0.0.1:*");
-    fg_config_set (config, "hub/miner_endpoint", "tcp://127.0.0.1:*");
-    fg_config_set (config, "hub/data_dir", dir);
-    fg_config_set (config, "locator/endpoints", "");
+    fg_config_t *config = th_hub_config (dir);
+    fg_config_set (config, "hub/admin_keys", "*");
     fg_config_set (config, "hub/fee_percent", "10");
     hub_server_args_t args = { .config = config };
     zactor_t *hub = zactor_new (hub_server_actor, &args);
@@ -1087,19 +898,19 @@ test_sweep (void)
     zactor_destroy (&hub);
     fg_config_destroy (&config);
 
-    s_books_open (&books, dir);
+    th_books_open (&books, dir);
     ledger = books.ledger;
-    CU_ASSERT_EQUAL (s_bal (ledger, "escrow:t-000000000001"), 0);
-    CU_ASSERT_EQUAL (s_bal (ledger, "miner:m-1"), 180);
-    CU_ASSERT_EQUAL (s_bal (ledger, "hub:fee"), 20);
+    CU_ASSERT_EQUAL (th_balance (ledger, "escrow:t-000000000001"), 0);
+    CU_ASSERT_EQUAL (th_balance (ledger, "miner:m-1"), 180);
+    CU_ASSERT_EQUAL (th_balance (ledger, "hub:fee"), 20);
     CU_ASSERT_EQUAL (hub_ledger_amount (ledger, "pay/t-000000000001"), 180);
-    CU_ASSERT_EQUAL (s_bal (ledger, "escrow:t-000000000002"), 0);
-    CU_ASSERT_EQUAL (s_bal (ledger, "buyer:anonymous"), 1000 - 200 - 50);
+    CU_ASSERT_EQUAL (th_balance (ledger, "escrow:t-000000000002"), 0);
+    CU_ASSERT_EQUAL (th_balance (ledger, "buyer:anonymous"), 1000 - 200 - 50);
     //  ... escrow of a task the hub does not know is left where it is
-    CU_ASSERT_EQUAL (s_bal (ledger, "escrow:t-nobody"), 50);
+    CU_ASSERT_EQUAL (th_balance (ledger, "escrow:t-nobody"), 50);
     char err [400];
     CU_ASSERT_EQUAL (hub_ledger_verify (ledger, err, sizeof err), 0);
-    s_books_close (&books);
+    th_books_close (&books);
     ts_tmpdir_remove (&dir);
 }
 
@@ -1108,12 +919,9 @@ test_sweep (void)
 
 typedef struct {
     char *dir;                  //  logs, data, keys
-    int buyer_port;
+    th_cli_t cli;               //  the buyer port, the hub's key, the CLI's keys
     int miner_port;
     char data [600];            //  the hub's data dir
-    char hub_key [700];         //  its public key file
-    bool secure;
-    char keys [700];            //  key pair of the CLI when none is named
     char extra [3][128];        //  more -o settings for the hub
     ts_proc_t *hub;
     ts_proc_t *miners [2];
@@ -1129,14 +937,14 @@ static void
 s_grid_hub (s_grid_t *grid)
 {
     char buyers [64], miners [64];
-    snprintf (buyers, sizeof buyers, "tcp://127.0.0.1:%d", grid->buyer_port);
+    snprintf (buyers, sizeof buyers, "tcp://127.0.0.1:%d", grid->cli.port);
     snprintf (miners, sizeof miners, "tcp://127.0.0.1:%d", grid->miner_port);
     grid->hub = ts_proc_start (grid->dir, "hub", "fogrid-hub", "--buyers", buyers,
                                "--miners", miners, "--locator", "", "--data", grid->data,
                                "-o", "hub/heartbeat_ms=200", "-o", "hub/disconnect_ms=600",
                                "-o", "hub/dead_ms=1200", "-o", "hub/require_funds=1",
                                "-o", "hub/open_deposits=1",
-                               "-o", grid->secure? "security/insecure=0": "security/insecure=1",
+                               "-o", grid->cli.secure? "security/insecure=0": "security/insecure=1",
                                "-o", grid->extra [0], "-o", grid->extra [1],
                                "-o", grid->extra [2], NULL);
 }
@@ -1150,32 +958,12 @@ s_grid_miner (s_grid_t *grid, int index, const char *cores)
     snprintf (data, sizeof data, "%s/%s", grid->dir, name);
     snprintf (price, sizeof price, "miner/price=%" PRId64, s_prices [index]);
     snprintf (hub, sizeof hub, "tcp://127.0.0.1:%d", grid->miner_port);
-    snprintf (hub_key, sizeof hub_key, "miner/hub_key=%s", grid->hub_key);
+    snprintf (hub_key, sizeof hub_key, "miner/hub_key=%s", grid->cli.hub_key);
     return ts_proc_start (grid->dir, name, "fogrid-miner", "--hub", hub, "--name", name,
                           "--data", data, "--cores", cores, "-o", id, "-o", price,
                           "-o", "miner/heartbeat_ms=200",
-                          "-o", grid->secure? "security/insecure=0": "security/insecure=1",
-                          "-o", grid->secure? hub_key: "miner/hub_key=", NULL);
-}
-
-//  The fogrid CLI as the buyer whose key pair is keys ("" when insecure).
-static int
-s_cli (s_grid_t *grid, char **output, const char *keys, const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    char *command = zsys_vprintf (format, args);
-    va_end (args);
-    int rc;
-    if (grid->secure)
-        rc = ts_run (output, "%s -T 5000 -H tcp://127.0.0.1:%d --hub-key %s -k %s %s",
-                     ts_bin ("fogrid"), grid->buyer_port, grid->hub_key,
-                     *keys? keys: grid->keys, command);
-    else
-        rc = ts_run (output, "%s -T 5000 --insecure -H tcp://127.0.0.1:%d %s",
-                     ts_bin ("fogrid"), grid->buyer_port, command);
-    zstr_free (&command);
-    return rc;
+                          "-o", grid->cli.secure? "security/insecure=0": "security/insecure=1",
+                          "-o", grid->cli.secure? hub_key: "miner/hub_key=", NULL);
 }
 
 static bool
@@ -1183,7 +971,7 @@ s_miners_connected (void *arg)
 {
     s_grid_t *grid = (s_grid_t *) arg;
     char *output = NULL;
-    int rc = s_cli (grid, &output, "", "%s", "miners");
+    int rc = th_cli (&grid->cli, &output, "", "%s", "miners");
     char *first = rc == 0? strstr (output, " connected "): NULL;
     bool both = first && strstr (first + 1, " connected ");
     free (output);
@@ -1195,18 +983,18 @@ s_grid_up (s_grid_t *grid, bool secure, const char *cores)
 {
     grid->dir = ts_tmpdir_new (secure? "ledger-grid": "ledger-crash");
     s_live_grid = grid;
-    grid->secure = secure;
-    grid->buyer_port = ts_free_port ();
+    grid->cli.secure = secure;
+    grid->cli.port = ts_free_port ();
     grid->miner_port = ts_free_port ();
     snprintf (grid->data, sizeof grid->data, "%s/hub", grid->dir);
-    snprintf (grid->hub_key, sizeof grid->hub_key, "%s/keys/hub.key", grid->data);
+    snprintf (grid->cli.hub_key, sizeof grid->cli.hub_key, "%s/keys/hub.key", grid->data);
     for (int index = 0; index < 3; index++)
         if (!*grid->extra [index])
             snprintf (grid->extra [index], sizeof grid->extra [index], "hub/fee_percent=5");
     s_grid_hub (grid);
     //  The miners need the hub's public key, made on its first start
     int64_t deadline = zclock_mono () + 5000;
-    while (secure && !zsys_file_exists (grid->hub_key) && zclock_mono () < deadline)
+    while (secure && !zsys_file_exists (grid->cli.hub_key) && zclock_mono () < deadline)
         zclock_sleep (50);
     zclock_sleep (200);
     for (int index = 0; index < 2; index++)
@@ -1231,50 +1019,13 @@ s_grid_down (s_grid_t *grid)
     s_live_grid = NULL;
 }
 
-//  A number after "label" in text (the CLI's `balance   N` lines), or -1.
-static int64_t
-s_number_after (const char *text, const char *label)
-{
-    const char *at = text? strstr (text, label): NULL;
-    return at? strtoll (at + strlen (label), NULL, 10): -1;
-}
-
-//  Submits with the CLI; returns the task id (caller frees) or NULL.
-static char *
-s_cli_submit (s_grid_t *grid, const char *keys, const char *args)
-{
-    char *output = NULL;
-    int rc = s_cli (grid, &output, keys, "submit %s", args);
-    if (rc != 0 || strncmp (output, "t-", 2) != 0) {
-        fprintf (stderr, "submit %s: %s\n", args, output);
-        free (output);
-        return NULL;
-    }
-    output [strcspn (output, "\n")] = 0;
-    return output;
-}
-
 //  The CLI's status text of a task (caller frees).
 static char *
 s_cli_status (s_grid_t *grid, const char *keys, const char *task)
 {
     char *output = NULL;
-    s_cli (grid, &output, keys, "status %s", task);
+    th_cli (&grid->cli, &output, keys, "status %s", task);
     return output;
-}
-
-static int64_t
-s_cli_balance (s_grid_t *grid, const char *keys, const char *account)
-{
-    char *output = NULL;
-    //  (Z85 keys have no quote in their alphabet)
-    int rc = *account? s_cli (grid, &output, keys, "wallet --account '%s'", account)
-                     : s_cli (grid, &output, keys, "wallet");
-    int64_t balance = rc == 0? s_number_after (output, "balance   "): -1;
-    if (balance < 0)
-        fprintf (stderr, "wallet %s: %s\n", account, output);
-    free (output);
-    return balance;
 }
 
 static void
@@ -1292,31 +1043,31 @@ test_grid_money (void)
                              "done", alice, bob, ops, ts_bin ("fogrid")), 0);
     CU_ASSERT_EQUAL_FATAL (fg_security_read_key (ops, ops_public), 0);
     snprintf (grid.extra [0], sizeof grid.extra [0], "hub/admin_keys=%s", ops_public);
-    snprintf (grid.keys, sizeof grid.keys, "%s", ops);
+    snprintf (grid.cli.keys, sizeof grid.cli.keys, "%s", ops);
     s_grid_up (&grid, true, "1");
     char *output = NULL;
 
     //  No funds: refused before anything runs
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, alice, "submit -- true"), 1);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, alice, "submit -- true"), 1);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "not enough funds"));
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "deposit first"));
     free (output);
 
     //  Alice deposits, then runs a task that succeeds, one that fails and
     //  one she cancels
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, alice, "deposit --token a-1 1000"), 0);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, alice, "deposit --token a-1 1000"), 0);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "deposit/a-1: +1000, balance 1000"));
     free (output);
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, alice, "deposit --token a-1 1000"), 0);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, alice, "deposit --token a-1 1000"), 0);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "balance 1000 (done before"));
     free (output);
-    char *good = s_cli_submit (&grid, alice, "--wait -- true");
+    char *good = th_cli_submit (&grid.cli, alice, "--wait -- true");
     CU_ASSERT_PTR_NOT_NULL_FATAL (good);
-    char *bad = s_cli_submit (&grid, alice, "-- sh -c 'exit 3'");
+    char *bad = th_cli_submit (&grid.cli, alice, "-- sh -c 'exit 3'");
     CU_ASSERT_PTR_NOT_NULL_FATAL (bad);
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, alice, "wait %s", bad), 3);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, alice, "wait %s", bad), 3);
     free (output);
-    char *doomed = s_cli_submit (&grid, alice, "-- sleep 30");
+    char *doomed = th_cli_submit (&grid.cli, alice, "-- sleep 30");
     CU_ASSERT_PTR_NOT_NULL_FATAL (doomed);
     bool running = false;
     for (int tries = 0; tries < 100 && !running; tries++) {
@@ -1329,7 +1080,7 @@ test_grid_money (void)
             zclock_sleep (100);
     }
     CU_ASSERT_TRUE (running);
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, alice, "cancel %s", doomed), 0);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, alice, "cancel %s", doomed), 0);
     free (output);
 
     //  Which miner ran the good one decides its price
@@ -1341,14 +1092,14 @@ test_grid_money (void)
     snprintf (price_line, sizeof price_line, "price     %" PRId64 " (paid)", price);
     CU_ASSERT_PTR_NOT_NULL (strstr (text, price_line));
     free (text);
-    CU_ASSERT_EQUAL (s_cli_balance (&grid, alice, ""), 1000 - price);
+    CU_ASSERT_EQUAL (th_cli_balance (&grid.cli, alice, ""), 1000 - price);
     char miner [32];
     snprintf (miner, sizeof miner, "miner:m-led%d", which + 1);
-    CU_ASSERT_EQUAL (s_cli_balance (&grid, ops, miner), price - fee);
+    CU_ASSERT_EQUAL (th_cli_balance (&grid.cli, ops, miner), price - fee);
     snprintf (miner, sizeof miner, "miner:m-led%d", 2 - which);
-    CU_ASSERT_EQUAL (s_cli_balance (&grid, ops, miner), 0);
-    CU_ASSERT_EQUAL (s_cli_balance (&grid, ops, "hub:fee"), fee);
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, alice, "wallet"), 0);
+    CU_ASSERT_EQUAL (th_cli_balance (&grid.cli, ops, miner), 0);
+    CU_ASSERT_EQUAL (th_cli_balance (&grid.cli, ops, "hub:fee"), fee);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, alice, "wallet"), 0);
     char pay_id [64];
     snprintf (pay_id, sizeof pay_id, "refund/%s/1", bad);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, pay_id));
@@ -1358,26 +1109,26 @@ test_grid_money (void)
     free (output);
 
     //  Bob is another account: his own is empty, and Alice's is not his to read
-    CU_ASSERT_EQUAL (s_cli_balance (&grid, bob, ""), 0);
+    CU_ASSERT_EQUAL (th_cli_balance (&grid.cli, bob, ""), 0);
     char alice_public [64], alice_account [80];
     CU_ASSERT_EQUAL (fg_security_read_key (alice, alice_public), 0);
     snprintf (alice_account, sizeof alice_account, "buyer:%s", alice_public);
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, bob, "wallet --account '%s'", alice_account), 1);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, bob, "wallet --account '%s'", alice_account), 1);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "not your account"));
     free (output);
-    CU_ASSERT_EQUAL (s_cli_balance (&grid, ops, alice_account), 1000 - price);
+    CU_ASSERT_EQUAL (th_cli_balance (&grid.cli, ops, alice_account), 1000 - price);
 
     //  Bob can pay the cheap miner once: a second task waits for it rather
     //  than go to the dear one, and a ceiling he cannot cover is refused
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, bob, "deposit 200"), 0);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, bob, "deposit 200"), 0);
     free (output);
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, bob, "submit --max-price 500 -- true"), 1);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, bob, "submit --max-price 500 -- true"), 1);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "its max_price"));
     free (output);
-    char *first = s_cli_submit (&grid, bob, "--policy cheapest -- sleep 2");
+    char *first = th_cli_submit (&grid.cli, bob, "--policy cheapest -- sleep 2");
     CU_ASSERT_PTR_NOT_NULL_FATAL (first);
     zclock_sleep (300);
-    char *second = s_cli_submit (&grid, bob, "-- true");
+    char *second = th_cli_submit (&grid.cli, bob, "-- true");
     CU_ASSERT_PTR_NOT_NULL_FATAL (second);
     bool waiting = false;
     for (int tries = 0; tries < 20 && !waiting; tries++) {
@@ -1388,27 +1139,27 @@ test_grid_money (void)
             zclock_sleep (100);
     }
     CU_ASSERT_TRUE (waiting);
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, bob, "wait %s", second), 0);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, bob, "wait %s", second), 0);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "m-led1"));
     free (output);
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, bob, "wait %s", first), 0);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, bob, "wait %s", first), 0);
     free (output);
-    CU_ASSERT_EQUAL (s_cli_balance (&grid, bob, ""), 0);
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, bob, "withdraw 1"), 1);
+    CU_ASSERT_EQUAL (th_cli_balance (&grid.cli, bob, ""), 0);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, bob, "withdraw 1"), 1);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "withdraw refused"));
     free (output);
 
     s_grid_down (&grid);
     //  The books it left
-    s_books_t books;
-    s_books_open (&books, grid.data);
+    th_books_t books;
+    th_books_open (&books, grid.data);
     char err [400];
     CU_ASSERT_EQUAL (hub_ledger_verify (books.ledger, err, sizeof err), 0);
     s_totals_t totals = s_totals (books.ledger);
     CU_ASSERT_EQUAL (totals.sum, 0);
     CU_ASSERT_EQUAL (totals.outside, 1200);
-    CU_ASSERT_EQUAL (s_bal (books.ledger, "miner:m-led1"), (which == 0? price - fee: 0) + 190);
-    s_books_close (&books);
+    CU_ASSERT_EQUAL (th_balance (books.ledger, "miner:m-led1"), (which == 0? price - fee: 0) + 190);
+    th_books_close (&books);
     free (good);
     free (bad);
     free (doomed);
@@ -1428,7 +1179,7 @@ s_all_final (void *arg)
 {
     s_grid_t *grid = (s_grid_t *) arg;
     char *output = NULL;
-    int rc = s_cli (grid, &output, "", "%s", "health");
+    int rc = th_cli (&grid->cli, &output, "", "%s", "health");
     bool done = rc == 0 && strstr (output, "pending=0") && strstr (output, "assigned=0")
              && strstr (output, "running=0");
     free (output);
@@ -1443,7 +1194,7 @@ test_crash (void)
     s_grid_up (&grid, false, "2");
     char *output = NULL;
     const int64_t deposit = 1000000;
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, "", "deposit --token crash %" PRId64, deposit), 0);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, "", "deposit --token crash %" PRId64, deposit), 0);
     free (output);
 
     //  Tasks that finish while the hub is killed and restarted, three times
@@ -1452,12 +1203,12 @@ test_crash (void)
         char args [128];
         snprintf (args, sizeof args, "--retries 30 -- sh -c 'sleep 0.%d; exit %d'",
                   3 + 2 * (index % 4), index % 5 == 4);
-        tasks [index] = s_cli_submit (&grid, "", args);
+        tasks [index] = th_cli_submit (&grid.cli, "", args);
         CU_ASSERT_PTR_NOT_NULL_FATAL (tasks [index]);
     }
     //  Two that will be cancelled after the crashes
-    tasks [S_CRASH_TASKS] = s_cli_submit (&grid, "", "--retries 30 -- sleep 60");
-    tasks [S_CRASH_TASKS + 1] = s_cli_submit (&grid, "", "--retries 30 -- sleep 60");
+    tasks [S_CRASH_TASKS] = th_cli_submit (&grid.cli, "", "--retries 30 -- sleep 60");
+    tasks [S_CRASH_TASKS + 1] = th_cli_submit (&grid.cli, "", "--retries 30 -- sleep 60");
     int pauses [] = { 700, 900, 900 };
     for (int round = 0; round < 3; round++) {
         zclock_sleep (pauses [round]);
@@ -1465,7 +1216,7 @@ test_crash (void)
         s_grid_hub (&grid);
     }
     for (int index = S_CRASH_TASKS; index < S_CRASH_TASKS + 2; index++) {
-        CU_ASSERT_EQUAL (s_cli (&grid, &output, "", "cancel %s", tasks [index]), 0);
+        CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, "", "cancel %s", tasks [index]), 0);
         free (output);
     }
     bool done = ts_wait_for (s_all_final, &grid, 60000);
@@ -1478,8 +1229,8 @@ test_crash (void)
                              grid.dir), 0);
 
     //  An independent tally from what became of each task
-    s_books_t books;
-    s_books_open (&books, grid.data);
+    th_books_t books;
+    th_books_open (&books, grid.data);
     hub_ledger_t *ledger = books.ledger;
     char err [400];
     int rc = hub_ledger_verify (ledger, err, sizeof err);
@@ -1497,7 +1248,7 @@ test_crash (void)
         CU_ASSERT_TRUE (hub_task_state_terminal (task->state));
         char id [96], account [64];
         snprintf (account, sizeof account, "escrow:%s", task->id);
-        CU_ASSERT_EQUAL (s_bal (ledger, account), 0);
+        CU_ASSERT_EQUAL (th_balance (ledger, account), 0);
         //  What went into escrow and came back, over all its attempts
         int64_t escrowed = 0, refunded = 0;
         for (uint32_t attempt = 1; attempt <= task->attempt; attempt++) {
@@ -1545,16 +1296,16 @@ test_crash (void)
     CU_ASSERT_EQUAL (succeeded + failed + cancelled, S_CRASH_TASKS + 2);
     CU_ASSERT_EQUAL (cancelled, 2);
     CU_ASSERT (succeeded >= S_CRASH_TASKS * 3 / 4);
-    CU_ASSERT_EQUAL (s_bal (ledger, "buyer:anonymous"), deposit - spent);
-    CU_ASSERT_EQUAL (s_bal (ledger, "miner:m-led1"), earned [0]);
-    CU_ASSERT_EQUAL (s_bal (ledger, "miner:m-led2"), earned [1]);
-    CU_ASSERT_EQUAL (s_bal (ledger, "hub:fee"), fees);
-    CU_ASSERT_EQUAL (s_bal (ledger, "world"), -deposit);
+    CU_ASSERT_EQUAL (th_balance (ledger, "buyer:anonymous"), deposit - spent);
+    CU_ASSERT_EQUAL (th_balance (ledger, "miner:m-led1"), earned [0]);
+    CU_ASSERT_EQUAL (th_balance (ledger, "miner:m-led2"), earned [1]);
+    CU_ASSERT_EQUAL (th_balance (ledger, "hub:fee"), fees);
+    CU_ASSERT_EQUAL (th_balance (ledger, "world"), -deposit);
     s_totals_t totals = s_totals (ledger);
     CU_ASSERT_EQUAL (totals.sum, 0);
     CU_ASSERT_EQUAL (totals.negative, 0);
     hub_wallet_destroy (&wallet);
-    s_books_close (&books);
+    th_books_close (&books);
     for (int index = 0; index < S_CRASH_TASKS + 2; index++)
         free (tasks [index]);
     ts_tmpdir_remove (&grid.dir);

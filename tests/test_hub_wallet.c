@@ -11,9 +11,7 @@
     owner's operations, a miner running with the hub's own key, and
     fogrid receipt / verify-receipt.
     =========================================================================  */
-#include "test_support.h"
-#include "hub_store.h"
-#include "hub_ledger.h"
+#include "test_hub_support.h"
 #include "hub_wallet.h"
 #include "hub_server.h"
 #include "fg_receipt.h"
@@ -24,8 +22,7 @@
 //  Books and a wallet in a temp dir, as the hub lays them out
 
 typedef struct {
-    hub_store_t *store;
-    hub_ledger_t *ledger;
+    th_books_t th;              //  the store and the ledger
     hub_wallet_t *wallet;       //  NULL when it would not open
     char err [400];             //  why not
 } s_books_t;
@@ -42,13 +39,8 @@ static void
 s_books_open (s_books_t *books, const char *dir, const hub_wallet_config_t *config)
 {
     memset (books, 0, sizeof *books);
-    books->store = hub_store_new (dir);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (books->store);
-    char key [600];
-    snprintf (key, sizeof key, "%s/keys/hub.sign", dir);
-    books->ledger = hub_ledger_new (books->store, key, books->err, sizeof books->err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (books->ledger);
-    books->wallet = hub_wallet_new (books->store, books->ledger, config, books->err,
+    th_books_open (&books->th, dir);
+    books->wallet = hub_wallet_new (books->th.store, books->th.ledger, config, books->err,
                                     sizeof books->err);
 }
 
@@ -56,32 +48,7 @@ static void
 s_books_close (s_books_t *books)
 {
     hub_wallet_destroy (&books->wallet);
-    hub_ledger_destroy (&books->ledger);
-    hub_store_destroy (&books->store);
-}
-
-static int64_t
-s_bal (hub_ledger_t *ledger, const char *account)
-{
-    int64_t balance = -12345;
-    CU_ASSERT_EQUAL (hub_ledger_balance (ledger, account, &balance), 0);
-    return balance;
-}
-
-static void
-s_sql (const char *dir, const char *sql)
-{
-    char path [600];
-    snprintf (path, sizeof path, "%s/hub.db", dir);
-    sqlite3 *db = NULL;
-    CU_ASSERT_EQUAL_FATAL (sqlite3_open (path, &db), SQLITE_OK);
-    char *error = NULL;
-    int rc = sqlite3_exec (db, sql, NULL, NULL, &error);
-    if (rc != SQLITE_OK)
-        fprintf (stderr, "%s: %s\n", sql, error);
-    CU_ASSERT_EQUAL (rc, SQLITE_OK);
-    sqlite3_free (error);
-    sqlite3_close (db);
+    th_books_close (&books->th);
 }
 
 //  A paid task, as the hub books it: deposit, escrow, payout and fee.
@@ -127,13 +94,13 @@ test_states (void)
     s_books_open (&books, dir, &s_config);
     CU_ASSERT_PTR_NOT_NULL_FATAL (books.wallet);
     hub_wallet_t *wallet = books.wallet;
-    hub_ledger_t *ledger = books.ledger;
+    hub_ledger_t *ledger = books.th.ledger;
     char why [400];
 
     //  Created with its stake frozen; it may neither charge nor pay
     CU_ASSERT_EQUAL (hub_wallet_state (wallet), HUB_WALLET_CREATED);
-    CU_ASSERT_EQUAL (s_bal (ledger, "hub:wallet:frozen"), 1000);
-    CU_ASSERT_EQUAL (s_bal (ledger, "world"), -1000);
+    CU_ASSERT_EQUAL (th_balance (ledger, "hub:wallet:frozen"), 1000);
+    CU_ASSERT_EQUAL (th_balance (ledger, "world"), -1000);
     CU_ASSERT_EQUAL (hub_ledger_amount (ledger, "wallet/1/stake"), 1000);
     CU_ASSERT_FALSE (hub_wallet_can_charge (wallet));
     CU_ASSERT_FALSE (hub_wallet_can_pay (wallet));
@@ -170,12 +137,12 @@ test_states (void)
     CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_PAYDAY, DAO, "", t0 + 3600 * 1000, why),
                      FG_E_DENIED);
     CU_ASSERT_PTR_NOT_NULL (strstr (why, "owner"));
-    CU_ASSERT_EQUAL (s_bal (ledger, "owner"), 0);
+    CU_ASSERT_EQUAL (th_balance (ledger, "owner"), 0);
     CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_PAYDAY, OWNER, "", t0 + 3600 * 1000, why), FG_OK);
-    CU_ASSERT_EQUAL (s_bal (ledger, "owner"), 15 + 50);
-    CU_ASSERT_EQUAL (s_bal (ledger, "hub:fee"), 0);
-    CU_ASSERT_EQUAL (s_bal (ledger, "hub:wallet:free"), 0);
-    CU_ASSERT_EQUAL (s_bal (ledger, "hub:wallet:frozen"), 1000);
+    CU_ASSERT_EQUAL (th_balance (ledger, "owner"), 15 + 50);
+    CU_ASSERT_EQUAL (th_balance (ledger, "hub:fee"), 0);
+    CU_ASSERT_EQUAL (th_balance (ledger, "hub:wallet:free"), 0);
+    CU_ASSERT_EQUAL (th_balance (ledger, "hub:wallet:frozen"), 1000);
     CU_ASSERT_EQUAL (hub_ledger_amount (ledger, "wallet/3/fees"), 15);
     CU_ASSERT_EQUAL (hub_ledger_amount (ledger, "wallet/3/free"), 50);
     CU_ASSERT_EQUAL (hub_wallet_state (wallet), HUB_WALLET_REGISTERED);
@@ -216,7 +183,7 @@ test_states (void)
     CU_ASSERT_TRUE (hub_ledger_own (ledger, "miner:m-self"));
     CU_ASSERT_EQUAL (hub_ledger_transfer (ledger, "pay/t-3", "escrow:t-3", "miner:m-self", 30,
                                           NULL), HUB_LEDGER_SELF);
-    CU_ASSERT_EQUAL (s_bal (ledger, "escrow:t-3"), 30);
+    CU_ASSERT_EQUAL (th_balance (ledger, "escrow:t-3"), 30);
     CU_ASSERT_STRING_EQUAL (hub_ledger_strerror (HUB_LEDGER_SELF), "refused: a hub cannot pay itself");
 
     //  Punished: the stake goes to the punish account; nothing after it
@@ -225,8 +192,8 @@ test_states (void)
     CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_PUNISH, DAO, "paid itself", t0 + 9100000, why),
                      FG_OK);
     CU_ASSERT_EQUAL (hub_wallet_state (wallet), HUB_WALLET_PUNISHED);
-    CU_ASSERT_EQUAL (s_bal (ledger, "hub:wallet:frozen"), 0);
-    CU_ASSERT_EQUAL (s_bal (ledger, "dao"), 1000);
+    CU_ASSERT_EQUAL (th_balance (ledger, "hub:wallet:frozen"), 0);
+    CU_ASSERT_EQUAL (th_balance (ledger, "dao"), 1000);
     CU_ASSERT_FALSE (hub_wallet_can_charge (wallet));
     CU_ASSERT_TRUE (hub_wallet_can_pay (wallet));      //  escrow held still reaches miners
     CU_ASSERT_PTR_NOT_NULL (strstr (hub_wallet_refusal (wallet), "punished"));
@@ -245,8 +212,8 @@ test_states (void)
     CU_ASSERT_PTR_NOT_NULL_FATAL (books.wallet);
     CU_ASSERT_EQUAL (hub_wallet_state (books.wallet), HUB_WALLET_PUNISHED);
     CU_ASSERT_EQUAL (hub_wallet_since_ms (books.wallet), t0 + 9100000);
-    CU_ASSERT_EQUAL (s_bal (books.ledger, "world"), -1000 - 300 - 50 - 30);
-    CU_ASSERT_EQUAL (hub_ledger_own (books.ledger, "miner:m-self"), true);
+    CU_ASSERT_EQUAL (th_balance (books.th.ledger, "world"), -1000 - 300 - 50 - 30);
+    CU_ASSERT_EQUAL (hub_ledger_own (books.th.ledger, "miner:m-self"), true);
     s_books_close (&books);
     ts_tmpdir_remove (&dir);
 }
@@ -265,16 +232,16 @@ test_close (void)
     hub_wallet_t *wallet = books.wallet;
     CU_ASSERT_EQUAL (hub_wallet_state (wallet), HUB_WALLET_REGISTERED);
     char why [400];
-    s_paid_task (books.ledger, "t-1", 100, 5);
+    s_paid_task (books.th.ledger, "t-1", 100, 5);
     int64_t now = fg_now_ms ();
     CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_PAYDAY, OWNER, "", now, why), FG_OK);
     CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_PAYDAY, OWNER, "", now, why), FG_OK);
-    s_paid_task (books.ledger, "t-2", 100, 5);
+    s_paid_task (books.th.ledger, "t-2", 100, 5);
     CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_CLOSE, DAO, "", now, why), FG_E_DENIED);
     CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_CLOSE, OWNER, "retiring", now, why), FG_OK);
     CU_ASSERT_EQUAL (hub_wallet_state (wallet), HUB_WALLET_CLOSED);
-    CU_ASSERT_EQUAL (s_bal (books.ledger, "owner"), 1000 + 10);
-    CU_ASSERT_EQUAL (s_bal (books.ledger, "hub:wallet:frozen"), 0);
+    CU_ASSERT_EQUAL (th_balance (books.th.ledger, "owner"), 1000 + 10);
+    CU_ASSERT_EQUAL (th_balance (books.th.ledger, "hub:wallet:frozen"), 0);
     CU_ASSERT_FALSE (hub_wallet_can_charge (wallet));
     CU_ASSERT_EQUAL (s_act (wallet, HUB_WALLET_PUNISH, DAO, "too late", now, why), FG_E_STATE);
     CU_ASSERT_EQUAL (hub_wallet_event_from_name ("payday"), HUB_WALLET_PAYDAY);
@@ -332,7 +299,7 @@ test_tamper (void)
         s_books_open (&books, dir, &s_config);
         CU_ASSERT_PTR_NOT_NULL (books.wallet);
         s_books_close (&books);
-        s_sql (dir, changes [index]);
+        th_sql (dir, changes [index]);
         s_books_open (&books, dir, &s_config);
         CU_ASSERT_PTR_NULL (books.wallet);
         if (!strstr (books.err, expected [index]))
@@ -355,7 +322,7 @@ test_receipts (void)
     s_books_t books;
     s_books_open (&books, dir, &config);
     CU_ASSERT_PTR_NOT_NULL_FATAL (books.wallet);
-    s_paid_task (books.ledger, "t-000000000001", 200, 10);
+    s_paid_task (books.th.ledger, "t-000000000001", 200, 10);
     CU_ASSERT_EQUAL (hub_wallet_receipt_make (books.wallet, "t-000000000001", 2, "m-1"), 0);
     //  No payout, no receipt
     CU_ASSERT_EQUAL (hub_wallet_receipt_make (books.wallet, "t-none", 1, "m-1"), -1);
@@ -370,7 +337,7 @@ test_receipts (void)
 
     //  A good receipt verifies, against its own key and the hub's
     char hub_key [65];
-    snprintf (hub_key, sizeof hub_key, "%s", hub_ledger_public_key (books.ledger));
+    snprintf (hub_key, sizeof hub_key, "%s", hub_ledger_public_key (books.th.ledger));
     fg_receipt_t receipt;
     char err [300];
     CU_ASSERT_EQUAL_FATAL (fg_receipt_parse (&receipt, json, err, sizeof err), 0);
@@ -410,9 +377,9 @@ test_receipts (void)
     s_books_open (&other, other_dir, &config);
     CU_ASSERT_PTR_NOT_NULL_FATAL (other.wallet);
     copy = receipt;
-    snprintf (copy.hub_key, sizeof copy.hub_key, "%s", hub_ledger_public_key (other.ledger));
+    snprintf (copy.hub_key, sizeof copy.hub_key, "%s", hub_ledger_public_key (other.th.ledger));
     char *text = fg_receipt_text (&copy);
-    CU_ASSERT_EQUAL (hub_ledger_sign (other.ledger, text, copy.signature), 0);
+    CU_ASSERT_EQUAL (hub_ledger_sign (other.th.ledger, text, copy.signature), 0);
     zstr_free (&text);
     CU_ASSERT_EQUAL (fg_receipt_verify (&copy, NULL, err, sizeof err), 0);
     CU_ASSERT_EQUAL (fg_receipt_verify (&copy, hub_key, err, sizeof err), -1);
@@ -423,8 +390,8 @@ test_receipts (void)
     CU_ASSERT_PTR_NOT_NULL (strstr (err, "bad signature"));
     //  The ledger key signs no text that could pass for an entry or a head
     char sig [129];
-    CU_ASSERT_EQUAL (hub_ledger_sign (other.ledger, "fogrid-ledger-head/1\n1\nabc\n", sig), -1);
-    CU_ASSERT_EQUAL (hub_ledger_sign (other.ledger, "short", sig), -1);
+    CU_ASSERT_EQUAL (hub_ledger_sign (other.th.ledger, "fogrid-ledger-head/1\n1\nabc\n", sig), -1);
+    CU_ASSERT_EQUAL (hub_ledger_sign (other.th.ledger, "short", sig), -1);
     s_books_close (&other);
     ts_tmpdir_remove (&other_dir);
 
@@ -473,15 +440,6 @@ test_receipts (void)
 //  ---------------------------------------------------------------------
 //  The hub actor with a fake miner (no security: buyer:anonymous)
 
-static uint64_t s_seq = 0;
-
-static fg_env_t *
-s_call (zsock_t *sock, fg_env_t *request)
-{
-    request->seq = ++s_seq;
-    return ts_call (sock, request);
-}
-
 static fg_env_t *
 s_admin (zsock_t *buyer, const char *action, const char *reason)
 {
@@ -491,45 +449,8 @@ s_admin (zsock_t *buyer, const char *action, const char *reason)
     fg_env_t env = FOGRID__ENVELOPE__INIT;
     env.body_case = FOGRID__ENVELOPE__BODY_ADMIN;
     env.admin = &admin;
-    fg_env_t *reply = s_call (buyer, &env);
+    fg_env_t *reply = th_call (buyer, &env);
     CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
-    return reply;
-}
-
-static char *
-s_submit (zsock_t *buyer, const char *command)
-{
-    char *argv [] = { "sh", "-c", (char *) command };
-    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
-    spec.n_argv = 3;
-    spec.argv = argv;
-    Fogrid__SubmitRequest submit = FOGRID__SUBMIT_REQUEST__INIT;
-    submit.spec = &spec;
-    submit.client_token = "";
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.body_case = FOGRID__ENVELOPE__BODY_SUBMIT;
-    env.submit = &submit;
-    fg_env_t *reply = s_call (buyer, &env);
-    char *id = NULL;
-    if (reply && reply->body_case == FOGRID__ENVELOPE__BODY_SUBMIT_REPLY)
-        id = strdup (reply->submit_reply->task_id);
-    else
-    if (reply && reply->body_case == FOGRID__ENVELOPE__BODY_ERROR)
-        fprintf (stderr, "submit: %s\n", reply->error->text);
-    fg_msg_free (&reply);
-    return id;
-}
-
-static fg_env_t *
-s_status (zsock_t *buyer, const char *task_id)
-{
-    Fogrid__StatusRequest status = FOGRID__STATUS_REQUEST__INIT;
-    status.task_id = (char *) task_id;
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.body_case = FOGRID__ENVELOPE__BODY_STATUS;
-    env.status = &status;
-    fg_env_t *reply = s_call (buyer, &env);
-    CU_ASSERT_FATAL (reply && reply->body_case == FOGRID__ENVELOPE__BODY_TASK_INFO);
     return reply;
 }
 
@@ -541,7 +462,7 @@ s_receipt (zsock_t *buyer, const char *task_id)
     fg_env_t env = FOGRID__ENVELOPE__INIT;
     env.body_case = FOGRID__ENVELOPE__BODY_RECEIPT;
     env.receipt = &request;
-    fg_env_t *reply = s_call (buyer, &env);
+    fg_env_t *reply = th_call (buyer, &env);
     CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
     return reply;
 }
@@ -555,109 +476,23 @@ s_deposit (zsock_t *buyer, uint64_t amount, const char *token)
     fg_env_t env = FOGRID__ENVELOPE__INIT;
     env.body_case = FOGRID__ENVELOPE__BODY_DEPOSIT;
     env.deposit = &deposit;
-    fg_env_t *reply = s_call (buyer, &env);
+    fg_env_t *reply = th_call (buyer, &env);
     CU_ASSERT (reply && reply->body_case == FOGRID__ENVELOPE__BODY_TRANSFER_REPLY);
     fg_msg_free (&reply);
 }
 
 typedef struct {
-    zsock_t *sock;              //  DEALER to the hub's miner socket
-    const char *id;
-} s_fake_t;
-
-static void
-s_fake_send (s_fake_t *fake, fg_env_t *env)
-{
-    env->seq = ++s_seq;
-    CU_ASSERT_EQUAL (fg_msg_send (fake->sock, NULL, env), 0);
-}
-
-static fg_env_t *
-s_fake_expect (s_fake_t *fake, int body_case)
-{
-    while (true) {
-        fg_error_t error;
-        fg_env_t *env = fg_msg_recv (fake->sock, NULL, &error, NULL);
-        if (!env || (int) env->body_case == body_case)
-            return env;
-        fg_msg_free (&env);
-    }
-}
-
-static void
-s_fake_hello (s_fake_t *fake, uint64_t price)
-{
-    char *runtimes [] = { "process" };
-    Fogrid__Resources res = FOGRID__RESOURCES__INIT;
-    res.cores = 4;
-    res.mem_mb = 4096;
-    res.n_runtimes = 1;
-    res.runtimes = runtimes;
-    res.price = price;
-    Fogrid__MinerHello hello = FOGRID__MINER_HELLO__INIT;
-    hello.miner_id = (char *) fake->id;
-    hello.name = (char *) fake->id;
-    hello.version = "test";
-    hello.resources = &res;
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.body_case = FOGRID__ENVELOPE__BODY_MINER_HELLO;
-    env.miner_hello = &hello;
-    s_fake_send (fake, &env);
-    fg_env_t *welcome = s_fake_expect (fake, FOGRID__ENVELOPE__BODY_MINER_WELCOME);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (welcome);
-    fg_msg_free (&welcome);
-}
-
-//  Waits for the next TaskAssign; returns its task id (caller frees).
-static char *
-s_fake_assigned (s_fake_t *fake, uint32_t *attempt)
-{
-    fg_env_t *assign = s_fake_expect (fake, FOGRID__ENVELOPE__BODY_TASK_ASSIGN);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (assign);
-    char *id = strdup (assign->task_assign->task_id);
-    *attempt = assign->task_assign->attempt;
-    fg_msg_free (&assign);
-    return id;
-}
-
-//  Reports success; returns the Ok's receipt (caller frees, "" when none).
-static char *
-s_fake_done (s_fake_t *fake, const char *task_id, uint32_t attempt)
-{
-    Fogrid__TaskResult result = FOGRID__TASK_RESULT__INIT;
-    result.task_id = (char *) task_id;
-    result.attempt = attempt;
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.body_case = FOGRID__ENVELOPE__BODY_TASK_RESULT;
-    env.task_result = &result;
-    s_fake_send (fake, &env);
-    fg_env_t *ok = s_fake_expect (fake, FOGRID__ENVELOPE__BODY_OK);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (ok);
-    char *receipt = strdup (ok->ok->receipt);
-    fg_msg_free (&ok);
-    return receipt;
-}
-
-typedef struct {
     zactor_t *hub;
     zsock_t *buyer;
-    s_fake_t fake;
+    th_fake_t fake;
     fg_config_t *config;
 } s_hub_t;
 
 static void
 s_hub_up (s_hub_t *hub, const char *dir, const char *admin_keys, bool require_funds)
 {
-    hub->config = fg_config_new (hub_server_defs);
-    fg_config_set (hub->config, "hub/buyer_endpoint", "tcp://127.0.0.1:*");
-    fg_config_set (hub->config, "hub/miner_endpoint", "tcp://127.0.0.1:*");
-    fg_config_set (hub->config, "hub/data_dir", dir);
+    hub->config = th_hub_config (dir);
     fg_config_set (hub->config, "hub/id", "h-actor");
-    fg_config_set (hub->config, "locator/endpoints", "");
-    fg_config_set (hub->config, "hub/heartbeat_ms", "2000");
-    fg_config_set (hub->config, "hub/disconnect_ms", "20000");
-    fg_config_set (hub->config, "hub/dead_ms", "40000");
-    fg_config_set (hub->config, "hub/open_deposits", "1");
     fg_config_set (hub->config, "hub/wallet_self_register", "0");
     fg_config_set (hub->config, "hub/wallet_stake", "5000");
     fg_config_set (hub->config, "hub/fee_percent", "10");
@@ -672,17 +507,17 @@ s_hub_up (s_hub_t *hub, const char *dir, const char *admin_keys, bool require_fu
     hub->buyer = zsock_new (ZMQ_DEALER);
     zsock_set_rcvtimeo (hub->buyer, 3000);
     zsock_connect (hub->buyer, "tcp://127.0.0.1:%d", buyer_port);
-    hub->fake.sock = zsock_new (ZMQ_DEALER);
-    hub->fake.id = "m-fake";
-    zsock_set_rcvtimeo (hub->fake.sock, 3000);
-    zsock_connect (hub->fake.sock, "tcp://127.0.0.1:%d", miner_port);
-    s_fake_hello (&hub->fake, 100);
+    th_fake_connect (&hub->fake, miner_port, "m-fake");
+    th_fake_hello (&hub->fake, 100);
+    fg_env_t *welcome = th_fake_expect (&hub->fake, FOGRID__ENVELOPE__BODY_MINER_WELCOME);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (welcome);
+    fg_msg_free (&welcome);
 }
 
 static void
 s_hub_down (s_hub_t *hub)
 {
-    zsock_destroy (&hub->fake.sock);
+    th_fake_close (&hub->fake);
     zsock_destroy (&hub->buyer);
     zactor_destroy (&hub->hub);
     fg_config_destroy (&hub->config);
@@ -719,15 +554,15 @@ test_actor (void)
     //  ... and a buyer who can pay has its task run unpaid: the wallet
     //  cannot pay miners (hub/require_funds off)
     s_deposit (hub.buyer, 1000, "dep-1");
-    char *task = s_submit (hub.buyer, "true");
+    char *task = th_submit (hub.buyer, "true", 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL (task);
     uint32_t attempt;
-    char *given = s_fake_assigned (&hub.fake, &attempt);
-    fg_env_t *status = s_status (hub.buyer, task);
+    char *given = th_fake_assigned (&hub.fake, &attempt);
+    fg_env_t *status = th_status (hub.buyer, task);
     CU_ASSERT_PTR_NOT_NULL (strstr (status->task_info->reason, "runs unpaid: the hub's wallet is "
                                     "created, not registered"));
     fg_msg_free (&status);
-    char *receipt = s_fake_done (&hub.fake, given, attempt);
+    char *receipt = th_fake_result (&hub.fake, given, attempt, 0);
     CU_ASSERT_STRING_EQUAL (receipt, "");
     free (receipt);
     reply = s_receipt (hub.buyer, task);
@@ -741,9 +576,9 @@ test_actor (void)
 
     //  Second run, paid work required: a task waits for the registration
     s_hub_up (&hub, dir, "*", true);
-    task = s_submit (hub.buyer, "true");
+    task = th_submit (hub.buyer, "true", 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL (task);
-    status = s_status (hub.buyer, task);
+    status = th_status (hub.buyer, task);
     CU_ASSERT_STRING_EQUAL (status->task_info->state, "pending");
     CU_ASSERT_PTR_NOT_NULL (strstr (status->task_info->reason, "waiting: the hub's wallet is "
                                     "created"));
@@ -754,9 +589,9 @@ test_actor (void)
     CU_ASSERT_STRING_EQUAL (reply->wallet_reply->events [0]->reason, "audited");
     fg_msg_free (&reply);
     //  ... then it is placed, charged and paid; the miner gets the receipt
-    given = s_fake_assigned (&hub.fake, &attempt);
+    given = th_fake_assigned (&hub.fake, &attempt);
     CU_ASSERT_STRING_EQUAL (given, task);
-    receipt = s_fake_done (&hub.fake, given, attempt);
+    receipt = th_fake_result (&hub.fake, given, attempt, 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL (strstr (receipt, "fogrid-receipt/1"));
     fg_receipt_t parsed;
     char err [300];
@@ -796,7 +631,7 @@ test_actor (void)
     CU_ASSERT_EQUAL (reply->wallet_reply->frozen, 0);
     CU_ASSERT_EQUAL (reply->wallet_reply->next_payday_ms, 0);
     fg_msg_free (&reply);
-    char *refused = s_submit (hub.buyer, "true");
+    char *refused = th_submit (hub.buyer, "true", 0);
     CU_ASSERT_PTR_NULL (refused);
     s_hub_down (&hub);
 
@@ -805,11 +640,11 @@ test_actor (void)
     hub_wallet_config_t config = s_config;
     s_books_open (&books, dir, &config);
     CU_ASSERT_PTR_NOT_NULL (books.wallet);
-    CU_ASSERT_EQUAL (hub_ledger_verify (books.ledger, err, sizeof err), 0);
-    CU_ASSERT_EQUAL (s_bal (books.ledger, "dao"), 5000);
-    CU_ASSERT_EQUAL (s_bal (books.ledger, "miner:m-fake"), 90);
-    CU_ASSERT_EQUAL (s_bal (books.ledger, "buyer:anonymous"), 900);
-    CU_ASSERT_EQUAL (s_bal (books.ledger, "world"), -6000);
+    CU_ASSERT_EQUAL (hub_ledger_verify (books.th.ledger, err, sizeof err), 0);
+    CU_ASSERT_EQUAL (th_balance (books.th.ledger, "dao"), 5000);
+    CU_ASSERT_EQUAL (th_balance (books.th.ledger, "miner:m-fake"), 90);
+    CU_ASSERT_EQUAL (th_balance (books.th.ledger, "buyer:anonymous"), 900);
+    CU_ASSERT_EQUAL (th_balance (books.th.ledger, "world"), -6000);
     s_books_close (&books);
     ts_tmpdir_remove (&dir);
 }
@@ -820,46 +655,13 @@ test_actor (void)
 typedef struct {
     char *dir;
     char data [600];            //  the hub's data dir
-    char hub_key [700];         //  its CurveZMQ key pair (public file)
-    int buyer_port;
+    th_cli_t cli;               //  its buyer port and CurveZMQ key (public file)
     int miner_port;
     ts_proc_t *hub;
     ts_proc_t *miners [2];
 } s_grid_t;
 
 static s_grid_t *s_live_grid = NULL;
-
-static int
-s_cli (s_grid_t *grid, char **output, const char *keys, const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    char *command = zsys_vprintf (format, args);
-    va_end (args);
-    int rc = ts_run (output, "%s -T 5000 -H tcp://127.0.0.1:%d --hub-key %s -k %s %s",
-                     ts_bin ("fogrid"), grid->buyer_port, grid->hub_key, keys, command);
-    zstr_free (&command);
-    return rc;
-}
-
-static int64_t
-s_number_after (const char *text, const char *label)
-{
-    const char *at = text? strstr (text, label): NULL;
-    return at? strtoll (at + strlen (label), NULL, 10): -1;
-}
-
-static int64_t
-s_cli_balance (s_grid_t *grid, const char *keys, const char *account)
-{
-    char *output = NULL;
-    int rc = s_cli (grid, &output, keys, "wallet --account '%s'", account);
-    int64_t balance = rc == 0? s_number_after (output, "balance   "): -1;
-    if (balance < 0)
-        fprintf (stderr, "wallet %s: %s\n", account, output);
-    free (output);
-    return balance;
-}
 
 static ts_proc_t *
 s_grid_miner (s_grid_t *grid, const char *name, const char *keys)
@@ -868,7 +670,7 @@ s_grid_miner (s_grid_t *grid, const char *name, const char *keys)
     snprintf (id, sizeof id, "miner/id=m-%s", name);
     snprintf (data, sizeof data, "%s/%s", grid->dir, name);
     snprintf (hub, sizeof hub, "tcp://127.0.0.1:%d", grid->miner_port);
-    snprintf (hub_key, sizeof hub_key, "miner/hub_key=%s", grid->hub_key);
+    snprintf (hub_key, sizeof hub_key, "miner/hub_key=%s", grid->cli.hub_key);
     snprintf (labels, sizeof labels, "miner/labels=who=%s", name);
     snprintf (key_opt, sizeof key_opt, "security/keys=%s", keys);
     return ts_proc_start (grid->dir, name, "fogrid-miner", "--hub", hub, "--name", name,
@@ -884,26 +686,11 @@ s_both_connected (void *arg)
     char keys [700];
     snprintf (keys, sizeof keys, "%s/alice.key", grid->dir);
     char *output = NULL;
-    int rc = s_cli (grid, &output, keys, "miners");
+    int rc = th_cli (&grid->cli, &output, keys, "miners");
     char *first = rc == 0? strstr (output, " connected "): NULL;
     bool both = first && strstr (first + 1, " connected ");
     free (output);
     return both;
-}
-
-//  The task's id from a CLI submit (caller frees), or NULL.
-static char *
-s_cli_submit (s_grid_t *grid, const char *keys, const char *args)
-{
-    char *output = NULL;
-    int rc = s_cli (grid, &output, keys, "submit %s", args);
-    if (rc != 0 || strncmp (output, "t-", 2) != 0) {
-        fprintf (stderr, "submit %s: %s\n", args, output);
-        free (output);
-        return NULL;
-    }
-    output [strcspn (output, "\n")] = 0;
-    return output;
 }
 
 static void
@@ -920,11 +707,12 @@ test_grid (void)
                              "done", alice, ops, ts_bin ("fogrid")), 0);
     CU_ASSERT_EQUAL_FATAL (fg_security_read_key (ops, ops_public), 0);
     snprintf (grid.data, sizeof grid.data, "%s/hub", grid.dir);
-    snprintf (grid.hub_key, sizeof grid.hub_key, "%s/keys/hub.key", grid.data);
-    grid.buyer_port = ts_free_port ();
+    snprintf (grid.cli.hub_key, sizeof grid.cli.hub_key, "%s/keys/hub.key", grid.data);
+    grid.cli.port = ts_free_port ();
+    grid.cli.secure = true;
     grid.miner_port = ts_free_port ();
     char buyers [64], miners [64], admin [128];
-    snprintf (buyers, sizeof buyers, "tcp://127.0.0.1:%d", grid.buyer_port);
+    snprintf (buyers, sizeof buyers, "tcp://127.0.0.1:%d", grid.cli.port);
     snprintf (miners, sizeof miners, "tcp://127.0.0.1:%d", grid.miner_port);
     snprintf (admin, sizeof admin, "hub/admin_keys=%s", ops_public);
     grid.hub = ts_proc_start (grid.dir, "hub", "fogrid-hub", "--buyers", buyers,
@@ -935,14 +723,14 @@ test_grid (void)
                               "-o", "hub/pay_period_s=0", "-o", "hub/fee_percent=5",
                               "-o", admin, NULL);
     int64_t deadline = zclock_mono () + 5000;
-    while (!zsys_file_exists (grid.hub_key) && zclock_mono () < deadline)
+    while (!zsys_file_exists (grid.cli.hub_key) && zclock_mono () < deadline)
         zclock_sleep (50);
     zclock_sleep (200);
     //  One miner of its own, one that runs with the hub's key
     char own_keys [700], self_keys [700];
     snprintf (own_keys, sizeof own_keys, "%s/other.key", grid.dir);
     grid.miners [0] = s_grid_miner (&grid, "other", own_keys);
-    snprintf (self_keys, sizeof self_keys, "%s", grid.hub_key);
+    snprintf (self_keys, sizeof self_keys, "%s", grid.cli.hub_key);
     grid.miners [1] = s_grid_miner (&grid, "self", self_keys);
     bool up = ts_wait_for (s_both_connected, &grid, 15000);
     if (!up) {
@@ -954,40 +742,40 @@ test_grid (void)
     char *output = NULL;
 
     //  The wallet waits for the DAO: Alice's key is not it
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, alice, "admin wallet"), 0);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, alice, "admin wallet"), 0);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "wallet    created"));
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "stake     5000"));
     free (output);
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, alice, "admin wallet register"), 1);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, alice, "admin wallet register"), 1);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "only the DAO"));
     free (output);
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, ops, "admin wallet register --reason 'stake seen'"), 0);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, ops, "admin wallet register --reason 'stake seen'"), 0);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "wallet    registered"));
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "register  created -> registered"));
     free (output);
 
     //  Alice pays the other miner; on the hub's own it runs unpaid
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, alice, "deposit 1000"), 0);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, alice, "deposit 1000"), 0);
     free (output);
-    char *paid = s_cli_submit (&grid, alice, "--label who=other --wait -- true");
+    char *paid = th_cli_submit (&grid.cli, alice, "--label who=other --wait -- true");
     CU_ASSERT_PTR_NOT_NULL_FATAL (paid);
-    char *unpaid = s_cli_submit (&grid, alice, "--label who=self --wait -- true");
+    char *unpaid = th_cli_submit (&grid.cli, alice, "--label who=self --wait -- true");
     CU_ASSERT_PTR_NOT_NULL_FATAL (unpaid);
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, alice, "status %s", unpaid), 0);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, alice, "status %s", unpaid), 0);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "runs with the hub's own key"));
     free (output);
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, alice, "receipt %s", unpaid), 1);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, alice, "receipt %s", unpaid), 1);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "no receipt"));
     free (output);
-    CU_ASSERT_EQUAL (s_cli_balance (&grid, ops, "miner:m-self"), 0);
-    CU_ASSERT_EQUAL (s_cli_balance (&grid, ops, "miner:m-other"), 95);
+    CU_ASSERT_EQUAL (th_cli_balance (&grid.cli, ops, "miner:m-self"), 0);
+    CU_ASSERT_EQUAL (th_cli_balance (&grid.cli, ops, "miner:m-other"), 95);
 
     //  The receipt of the paid one, checked offline against the hub's key
     char path [700];
     snprintf (path, sizeof path, "%s/receipt.json", grid.dir);
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, alice, "receipt -o %s %s", path, paid), 0);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, alice, "receipt -o %s %s", path, paid), 0);
     free (output);
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, ops, "admin wallet"), 0);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, ops, "admin wallet"), 0);
     char ledger_key [65] = "";
     const char *at = strstr (output, "ledger    signed by ");
     if (at)
@@ -1001,21 +789,21 @@ test_grid (void)
 
     //  The owner (here the DAO's key: hub/owner_keys is empty) takes the
     //  fees; the DAO punishes; the stake goes to dao
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, alice, "admin wallet payday"), 1);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, alice, "admin wallet payday"), 1);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "owner"));
     free (output);
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, ops, "admin wallet payday"), 0);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, ops, "admin wallet payday"), 0);
     free (output);
-    CU_ASSERT_EQUAL (s_cli_balance (&grid, ops, "owner"), 5);
-    CU_ASSERT_EQUAL (s_cli_balance (&grid, ops, "hub:fee"), 0);
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, ops, "admin wallet punish"), 1);
+    CU_ASSERT_EQUAL (th_cli_balance (&grid.cli, ops, "owner"), 5);
+    CU_ASSERT_EQUAL (th_cli_balance (&grid.cli, ops, "hub:fee"), 0);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, ops, "admin wallet punish"), 1);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "reason"));
     free (output);
-    CU_ASSERT_EQUAL (s_cli (&grid, &output, ops, "admin wallet punish --reason 'test'"), 0);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, ops, "admin wallet punish --reason 'test'"), 0);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "wallet    punished"));
     free (output);
-    CU_ASSERT_EQUAL (s_cli_balance (&grid, ops, "dao"), 5000);
-    CU_ASSERT_EQUAL (s_cli_balance (&grid, ops, "hub:wallet:frozen"), 0);
+    CU_ASSERT_EQUAL (th_cli_balance (&grid.cli, ops, "dao"), 5000);
+    CU_ASSERT_EQUAL (th_cli_balance (&grid.cli, ops, "hub:wallet:frozen"), 0);
 
     for (int index = 0; index < 2; index++)
         CU_ASSERT_EQUAL (ts_proc_stop (&grid.miners [index], 5000), 0);
