@@ -18,7 +18,10 @@
     After each input the miner must still answer: an assignment with an
     id of our own gets its TaskStarted (and the pipe its STATE) within
     30 s; a miner that left (a statement it refused) must come back with a
-    hello, which is welcomed. A crash, a hang or a miner that goes quiet is
+    hello, which is welcomed. A miner that is ready must keep its
+    heartbeats: one within three of the interval the last welcome gave
+    it, plus 2 s (not checked when that is more than 2 s, which would
+    slow the run). A crash, a hang or a miner that goes quiet is
     the finding. FUZZ_LOG=1 in the environment keeps the miner's log (on
     stderr), to follow one.
     =========================================================================  */
@@ -55,6 +58,8 @@ static unsigned char s_public [crypto_sign_PUBLICKEYBYTES];
 static unsigned char s_secret [crypto_sign_SECRETKEYBYTES];
 static char s_ledger_key [2 * crypto_sign_PUBLICKEYBYTES + 1];
 static unsigned s_barriers;
+static int64_t s_heard_ms;              //  when its last heartbeat (or hello) came
+static uint32_t s_interval_ms = 100;    //  the heartbeat interval the last welcome gave
 
 static void
 s_send (fg_env_t *env)
@@ -108,6 +113,11 @@ s_receive (void)
             peer = NULL;
             snprintf (s_miner_id, sizeof s_miner_id, "%s", env->miner_hello->miner_id);
             s_welcome (env->seq);
+            s_heard_ms = zclock_mono ();
+            s_interval_ms = 100;
+            break;
+        case FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT:
+            s_heard_ms = zclock_mono ();
             break;
         case FOGRID__ENVELOPE__BODY_TASK_STARTED:
             s_task (env->task_started->task_id, env->task_started->attempt);
@@ -233,18 +243,25 @@ s_fill_in (fg_env_t *env, fuzz_patches_t *patches)
 //  --------------------------------------------------------------------------
 //  Is it alive
 
-//  The miner's state, asked through its actor's pipe (which the same
-//  loop polls as its hub connection): an answer says the loop lives.
+//  True when the miner's state is that one, asked through its actor's
+//  pipe (which the same loop polls as its hub connection): an answer
+//  says the loop lives.
 static bool
-s_left (void)
+s_state_is (const char *wanted)
 {
     zstr_send (s_miner, "STATE");
     char *state = zstr_recv (s_miner);
     if (!state)
         fuzz_fail ("the miner's actor does not answer");
-    bool left = streq (state, "no-hub");
+    bool is = streq (state, wanted);
     zstr_free (&state);
-    return left;
+    return is;
+}
+
+static bool
+s_left (void)
+{
+    return s_state_is ("no-hub");
 }
 
 //  The miner must answer an assignment of our own with its TaskStarted,
@@ -298,6 +315,27 @@ s_barrier (void)
             break;
     }
     zframe_destroy (&sent_to);
+}
+
+//  A ready miner heartbeats: one must come within three intervals (and
+//  2 s for a loaded machine) of the last, unless it stops being ready.
+static void
+s_check_heartbeats (void)
+{
+    if (s_interval_ms > 2000)
+        return;
+    s_drain ();
+    int64_t limit = 3 * (int64_t) s_interval_ms + 2000;
+    while (zclock_mono () - s_heard_ms > limit) {
+        if (!s_state_is ("ready"))
+            return;
+        if (zclock_mono () - s_heard_ms > 2 * limit)
+            fuzz_fail ("the miner is ready but sent no heartbeat in %" PRId64 " ms "
+                       "(interval %u ms)", zclock_mono () - s_heard_ms, s_interval_ms);
+        zmq_pollitem_t item = { zsock_resolve (s_router), 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&item, 1, 100) > 0)
+            s_drain ();
+    }
 }
 
 //  --------------------------------------------------------------------------
@@ -389,6 +427,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         fuzz_patches_t patches;
         patches.count = 0;
         bool changed = false;
+        if (env && env->body_case == FOGRID__ENVELOPE__BODY_MINER_WELCOME) {
+            //  The interval the miner takes from a welcome, in any state
+            //  (miner_link clamps it; 0 keeps the one it has)
+            uint32_t ms = env->miner_welcome->heartbeat_ms;
+            if (ms)
+                s_interval_ms = ms < 50? 50: ms > 60000? 60000: ms;
+        }
         if (env) {
             uint64_t seq = env->seq;
             s_fill_in (env, &patches);
@@ -410,5 +455,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         s_drain ();
     }
     s_barrier ();
+    s_check_heartbeats ();
     return 0;
 }
