@@ -31,7 +31,9 @@
     A message that makes a hub crash, hang (30 s) or break a rule above
     is the finding; the hub's state carries over between inputs, so a
     finding may need the inputs before it. FUZZ_LOG=1 in the environment
-    keeps the hubs' logs (on stderr), to follow one.
+    keeps the hubs' logs (on stderr), to follow one; FUZZ_FRESH=1 runs
+    each input on a hub started on new data (slow: to replay a saved
+    finding alone, and learn whether it needs what came before).
     =========================================================================  */
 #include "fogrid.h"
 #include "hub_server.h"
@@ -75,6 +77,7 @@ typedef struct {
 
 static char s_root [256];       //  the process's temporary directory
 static s_hub_t s_hubs [2];
+static bool s_fresh;            //  FUZZ_FRESH: a new hub for every input
 static zcert_t *s_certs [S_PEERS];
 
 //  --------------------------------------------------------------------------
@@ -503,6 +506,7 @@ static void
 s_setup (void)
 {
     fuzz_start ("fuzz_hub");
+    s_fresh = getenv ("FUZZ_FRESH") != NULL;
     fuzz_tmpdir (s_root, sizeof s_root);
     //  The process's keys (the hubs'), then each peer's
     char keys [400], err [300];
@@ -536,6 +540,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     s_hub_t *hub = &s_hubs [data [0] & 1];
+    if (s_fresh && hub->inputs > 0) {
+        s_hub_stop (hub);
+        s_hub_start (hub, true);
+    }
     size_t at = 1;
     while (at + 2 <= size) {
         uint8_t op = data [at++];

@@ -7,6 +7,9 @@
 #   fuzz/corpus/NAME; new inputs it finds go to BUILD_DIR/fuzz/NAME, so
 #   the committed corpus only changes by hand. Exits non-zero on a crash.
 #   Without clang it says so and exits 0 (make test reports it skipped).
+#   To follow a finding: BUILD_DIR/fuzz/fuzz_NAME FILE replays it; with
+#   FUZZ_LOG=1 the hub and miner targets keep the daemons' logs, and with
+#   FUZZ_FRESH=1 the hub target starts each input on a new hub.
 set -eu
 cd "$(dirname "$0")/.."
 build=${1:?usage: fuzz.sh BUILD_DIR [SECONDS] [TARGET...]}
