@@ -5,7 +5,9 @@
     Connections are capped and idle ones time out, so slow clients cannot
     pile up; request bodies are ignored (nothing here accepts input beyond
     the URL). Errors are JSON ({"error": "..."}) with the status that says
-    what went wrong: 404 unknown path, 405 a method other than GET/HEAD.
+    what went wrong: 404 unknown path, 405 a method other than GET/HEAD;
+    their text may quote the request, which need not be UTF-8, so it goes
+    through fg_http_json_string (a 404 must not turn into a 500).
     =========================================================================  */
 #include "fogrid.h"
 #include <microhttpd.h>
@@ -95,7 +97,56 @@ fg_http_reply_json (fg_http_request_t *request, unsigned status, json_t *body)
 void
 fg_http_reply_error (fg_http_request_t *request, unsigned status, const char *text)
 {
-    fg_http_reply_json (request, status, json_pack ("{s:s}", "error", text));
+    json_t *body = json_object ();
+    json_object_set_new (body, "error", fg_http_json_string (text));
+    fg_http_reply_json (request, status, body);
+}
+
+//  The length of the valid UTF-8 sequence at text (of at most left
+//  bytes), or 0: no overlong forms, no surrogates, nothing past U+10FFFF
+static size_t
+s_utf8_length (const unsigned char *text, size_t left)
+{
+    unsigned char lead = text [0];
+    size_t length = lead < 0x80? 1: (lead & 0xe0) == 0xc0? 2: (lead & 0xf0) == 0xe0? 3
+                  : (lead & 0xf8) == 0xf0? 4: 0;
+    if (length == 0 || length > left)
+        return 0;
+    uint32_t point = length == 1? lead: lead & (0x7f >> length);
+    for (size_t index = 1; index < length; index++) {
+        if ((text [index] & 0xc0) != 0x80)
+            return 0;
+        point = (point << 6) | (text [index] & 0x3f);
+    }
+    static const uint32_t s_least [5] = { 0, 0, 0x80, 0x800, 0x10000 };
+    if (point < s_least [length] || (point >= 0xd800 && point <= 0xdfff) || point > 0x10ffff)
+        return 0;
+    return length;
+}
+
+json_t *
+fg_http_json_string (const char *text)
+{
+    json_t *string = json_string (text);
+    if (string)
+        return string;
+    size_t size = strlen (text), used = 0;
+    char *clean = (char *) malloc (size + 1);
+    for (size_t at = 0; at < size;) {
+        size_t length = s_utf8_length ((const unsigned char *) text + at, size - at);
+        if (length) {
+            memcpy (clean + used, text + at, length);
+            used += length;
+            at += length;
+        }
+        else {
+            clean [used++] = '?';
+            at++;
+        }
+    }
+    string = json_stringn (clean, used);
+    free (clean);
+    return string;
 }
 
 static enum MHD_Result
@@ -137,6 +188,20 @@ s_request (void *cls, struct MHD_Connection *connection, const char *url, const 
     return request.result;
 }
 
+//  libmicrohttpd's own messages (a client that broke off, a request it
+//  could not parse) go to the daemon's log, not straight to stderr
+static void
+s_log (void *arg, const char *format, va_list args)
+{
+    (void) arg;
+    char text [512];
+    vsnprintf (text, sizeof text, format, args);
+    size_t length = strlen (text);
+    while (length && (text [length - 1] == '\n' || text [length - 1] == '\r'))
+        text [--length] = 0;
+    zsys_warning ("http: %s", text);
+}
+
 fg_http_t *
 fg_http_new (const char *address, const fg_http_route_t *routes, void *arg,
              char *err, size_t err_size)
@@ -157,6 +222,7 @@ fg_http_new (const char *address, const fg_http_route_t *routes, void *arg,
     self->arg = arg;
     //  No thread flag: external select, driven by the daemon's loop
     self->daemon = MHD_start_daemon (MHD_USE_ERROR_LOG, port, NULL, NULL, s_request, self,
+                                     MHD_OPTION_EXTERNAL_LOGGER, s_log, NULL,
                                      MHD_OPTION_SOCK_ADDR, &where,
                                      MHD_OPTION_CONNECTION_LIMIT, (unsigned) S_MAX_CONNECTIONS,
                                      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) S_IDLE_TIMEOUT_S,

@@ -51,7 +51,15 @@ void fg_http_reply (fg_http_request_t *request, unsigned status, const char *con
                     const char *body, size_t size);
 //  Takes the reference of body.
 void fg_http_reply_json (fg_http_request_t *request, unsigned status, json_t *body);
+//  text may quote the request (a path, a name): see fg_http_json_string.
 void fg_http_reply_error (fg_http_request_t *request, unsigned status, const char *text);
+
+//  A JSON string of text, whatever its bytes. JSON strings are UTF-8 and
+//  jansson refuses any other (a NULL that would drop what holds it from
+//  the answer), so each byte that is not part of a valid UTF-8 sequence
+//  becomes '?': a name or command with other bytes, or one cut short in
+//  the middle of a character, still shows.
+json_t *fg_http_json_string (const char *text);
 
 //  A client's GET of url (libcurl, no proxy), within timeout_ms. With
 //  body_p, *body_p gets the body (at most 8 MB; caller destroys).

@@ -83,13 +83,17 @@ static json_t *
 s_miner_json (hub_miner_t *miner, int64_t now)
 {
     const Fogrid__Resources *res = miner->resources;
+    //  A miner's labels and runtimes may hold any bytes (fg_http_json_string)
     json_t *labels = json_object ();
-    for (size_t index = 0; index < res->n_labels; index++)
-        json_object_set_new (labels, res->labels [index]->key,
-                             json_string (res->labels [index]->value));
+    for (size_t index = 0; index < res->n_labels; index++) {
+        json_t *key = fg_http_json_string (res->labels [index]->key);
+        json_object_set_new (labels, json_string_value (key),
+                             fg_http_json_string (res->labels [index]->value));
+        json_decref (key);
+    }
     json_t *runtimes = json_array ();
     for (size_t index = 0; index < res->n_runtimes; index++)
-        json_array_append_new (runtimes, json_string (res->runtimes [index]));
+        json_array_append_new (runtimes, fg_http_json_string (res->runtimes [index]));
     json_t *tasks = json_array ();
     for (void *reservation = zhashx_first (miner->tasks); reservation;
          reservation = zhashx_next (miner->tasks))
@@ -110,7 +114,9 @@ s_miner_json (hub_miner_t *miner, int64_t now)
 static json_t *
 s_task_json (hub_task_t *task)
 {
-    //  What it runs, shortened: the dashboard shows one line per task
+    //  What it runs, shortened: the dashboard shows one line per task. Its
+    //  arguments and the reason (a miner's error) may hold any bytes, and
+    //  the cut may fall inside a character (fg_http_json_string)
     char command [160] = "";
     size_t used = 0;
     const Fogrid__TaskSpec *spec = task->spec;
@@ -119,12 +125,14 @@ s_task_json (hub_task_t *task)
     for (size_t index = 0; spec && index < spec->n_argv && used < sizeof command; index++)
         used += (size_t) snprintf (command + used, sizeof command - used, "%s%s",
                                    index? " ": "", spec->argv [index]);
-    return json_pack ("{s:s, s:s, s:I, s:s, s:i, s:i, s:b, s:s, s:s, s:I, s:I}",
+    return json_pack ("{s:s, s:s, s:I, s:s, s:i, s:i, s:b, s:o, s:o, s:I, s:I}",
                       "id", task->id, "state", hub_task_state_name (task->state),
                       "attempt", (json_int_t) task->attempt, "miner", task->miner_id,
                       "exit_code", task->exit_code, "signal", task->term_signal,
-                      "timed_out", task->timed_out, "reason", task->reason? task->reason: "",
-                      "command", command, "submitted_ms", (json_int_t) task->submitted_ms,
+                      "timed_out", task->timed_out,
+                      "reason", fg_http_json_string (task->reason? task->reason: ""),
+                      "command", fg_http_json_string (command),
+                      "submitted_ms", (json_int_t) task->submitted_ms,
                       "updated_ms", (json_int_t) task->updated_ms);
 }
 

@@ -11,7 +11,8 @@
         zactor_t *hub = zactor_new (hub_server_actor, &args);
         if (args.rc) { ...args.error...; zactor_destroy (&hub); }
 
-    Pipe commands: $TERM; PORTS -> "ii" buyer port, miner port.
+    Pipe commands: $TERM; PORTS -> "ii" buyer port, miner port; HTTP -> "i"
+    the port hub/http serves on (0 when off).
     =========================================================================  */
 #ifndef HUB_SERVER_H_INCLUDED
 #define HUB_SERVER_H_INCLUDED

@@ -751,6 +751,9 @@ s_on_pipe (s_agent_t *self)
     if (streq (command, "STATE"))
         zstr_send (self->pipe, miner_link_state_name (miner_link_state (s_best_link (self))));
     else
+    if (streq (command, "HTTP"))
+        zsock_send (self->pipe, "i", self->http? fg_http_port (self->http): 0);
+    else
         zsys_warning ("miner %s: unknown pipe command '%s'", self->id, command);
     zstr_free (&command);
     zmsg_destroy (&msg);

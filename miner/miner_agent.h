@@ -23,6 +23,8 @@
         ID      -> "s"      the miner id
         HUB     -> "s"      endpoint of the current hub, "" when none
         STATE   -> "s"      "no-hub", "check", "hello" or "ready"
+        HTTP    -> "i"      the port miner/http serves on (its :0 made real),
+                            0 when off
     With several hubs, HUB and STATE speak of the hub link furthest along
     (ready, else hello, else check).
     =========================================================================  */

@@ -144,6 +144,8 @@ typedef struct {
     uint32_t cores;             //  what it offers
     double load1;               //  what it reports
     uint32_t running;           //  what it reports
+    Fogrid__Label **labels;     //  what its hello says, NULL for none
+    size_t n_labels;
     bool silent;                //  stopped heartbeating (a dead miner)
     int64_t next_beat;          //  when to heartbeat next
     zlist_t *inbox;             //  fg_env_t * from the hub, oldest first
@@ -240,6 +242,8 @@ s_fake_hello (s_fake_t *fake, Fogrid__TaskRef **running, size_t n_running)
     res.mem_mb = 4096;
     res.n_runtimes = 1;
     res.runtimes = runtimes;
+    res.labels = fake->labels;
+    res.n_labels = fake->n_labels;
     Fogrid__MinerHello hello = FOGRID__MINER_HELLO__INIT;
     hello.miner_id = fake->id;
     hello.name = fake->id;
@@ -1308,6 +1312,89 @@ test_refused_assignment (void)
     ts_tmpdir_remove (&hub.dir);
 }
 
+//  The dashboard's overview lists every miner and task whatever bytes
+//  they hold: a label, a command or a miner's error that is not UTF-8, or
+//  a command the overview cuts inside a character, shows with '?' for
+//  those bytes (JSON strings are UTF-8; such a row used to be left out)
+static void
+test_overview_any_bytes (void)
+{
+    s_hub_t hub = { .dir = ts_tmpdir_new ("hub") };
+    s_hub_start (&hub, hub.dir, NULL);
+    Fogrid__Label zone = FOGRID__LABEL__INIT, *labels [] = { &zone };
+    zone.key = "zone\xff";
+    zone.value = "eu-\xc3";
+    s_fake_t *fake = s_fake_new (&hub, "m-bytes", 2, 0, 0);
+    fake->labels = labels;
+    fake->n_labels = 1;
+    s_fake_hello (fake, NULL, 0);
+    fg_env_t *welcome = s_fake_expect (fake, FOGRID__ENVELOPE__BODY_MINER_WELCOME, 2000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (welcome);
+    fg_msg_free (&welcome);
+    char long_one [400] = "echo x";
+    for (int index = 0; index < 150; index++)
+        strcat (long_one, "\xc3\xa9");
+    char *failed = s_submit_id (&hub, NULL, "printf '\xff'");
+    char *running = s_submit_id (&hub, NULL, long_one);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (failed);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (running);
+    for (int index = 0; index < 2; index++) {
+        fg_env_t *assign = s_fake_expect (fake, FOGRID__ENVELOPE__BODY_TASK_ASSIGN, 3000);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (assign);
+        s_fake_started (fake, assign->task_assign->task_id, assign->task_assign->attempt);
+        fg_msg_free (&assign);
+    }
+    Fogrid__TaskResult result = FOGRID__TASK_RESULT__INIT;
+    result.error = "cannot start: \xed\xa0\x80";
+    fg_env_t *reply = s_fake_result_with (fake, failed, 1, -1, "", &result);
+    CU_ASSERT_PTR_NOT_NULL (reply);
+    fg_msg_free (&reply);
+    CU_ASSERT_TRUE (s_wait_state (&hub, failed, "failed", 2000));
+    CU_ASSERT_TRUE (s_wait_state (&hub, running, "running", 2000));
+
+    zstr_send (hub.actor, "HTTP");
+    int port = 0;
+    zsock_recv (hub.actor, "i", &port);
+    char url [100], err [300];
+    snprintf (url, sizeof url, "http://127.0.0.1:%d/api/v1/overview", port);
+    zchunk_t *body = NULL;
+    CU_ASSERT_EQUAL_FATAL (fg_http_get (url, 2000, "test", &body, err, sizeof err), 0);
+    json_t *overview = json_loadb ((const char *) zchunk_data (body), zchunk_size (body), 0, NULL);
+    zchunk_destroy (&body);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (overview);
+    json_t *miners = json_object_get (overview, "miners");
+    CU_ASSERT_EQUAL_FATAL (json_array_size (miners), 1);
+    json_t *shown = json_object_get (json_array_get (miners, 0), "labels");
+    const char *label = json_string_value (json_object_get (shown, "zone?"));
+    CU_ASSERT (label && streq (label, "eu-?"));
+    json_t *recent = json_object_get (overview, "recent");
+    CU_ASSERT_EQUAL_FATAL (json_array_size (recent), 2);
+    for (size_t index = 0; index < 2; index++) {
+        json_t *task = json_array_get (recent, index);
+        const char *id = json_string_value (json_object_get (task, "id"));
+        const char *command = json_string_value (json_object_get (task, "command"));
+        const char *reason = json_string_value (json_object_get (task, "reason"));
+        CU_ASSERT_PTR_NOT_NULL_FATAL (id);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (command);
+        if (streq (id, failed)) {
+            CU_ASSERT_STRING_EQUAL (command, "sh -c printf '?'");
+            CU_ASSERT (reason && streq (reason, "could not run: cannot start: ???"));
+        }
+        else {
+            //  159 bytes: "sh -c echo x", 73 whole characters and a cut one
+            CU_ASSERT_STRING_EQUAL (id, running);
+            CU_ASSERT_EQUAL (strlen (command), 12 + 73 * 2 + 1);
+            CU_ASSERT_EQUAL (command [strlen (command) - 1], '?');
+        }
+    }
+    json_decref (overview);
+    free (failed);
+    free (running);
+    s_fake_destroy (&fake);
+    s_hub_stop (&hub);
+    ts_tmpdir_remove (&hub.dir);
+}
+
 //  Reads one counter from the hub's /metrics (-1 when absent).
 static double
 s_metric (s_hub_t *hub, const char *name)
@@ -1504,6 +1591,7 @@ test_hub_server_add (void)
         "rate limits and tasks per buyer", test_limits,
         "group commit: pipelined submits share commits, each answered", test_group_commit,
         "a refused assignment is placed again", test_refused_assignment,
+        "the overview shows every row, whatever bytes it holds", test_overview_any_bytes,
         "a full disk: clear errors, nothing lost, work again once there is room",
         test_full_disk,
         NULL);
