@@ -37,6 +37,16 @@ fg_metrics_destroy (fg_metrics_t **self_p)
     }
 }
 
+//  Room for length more bytes and the terminating null
+static void
+s_reserve (fg_metrics_t *self, size_t length)
+{
+    while (self->size + length + 1 > self->capacity) {
+        self->capacity *= 2;
+        self->text = (char *) realloc (self->text, self->capacity);
+    }
+}
+
 static void
 s_append (fg_metrics_t *self, const char *format, ...)
 {
@@ -46,31 +56,43 @@ s_append (fg_metrics_t *self, const char *format, ...)
     va_end (args);
     if (length < 0)
         return;
-    while (self->size + (size_t) length + 1 > self->capacity) {
-        self->capacity *= 2;
-        self->text = (char *) realloc (self->text, self->capacity);
-    }
+    s_reserve (self, (size_t) length);
     va_start (args, format);
     vsnprintf (self->text + self->size, self->capacity - self->size, format, args);
     va_end (args);
     self->size += (size_t) length;
 }
 
-//  Appends text escaped; quotes too when in_label.
+static void
+s_append_bytes (fg_metrics_t *self, const char *bytes, size_t length)
+{
+    s_reserve (self, length);
+    memcpy (self->text + self->size, bytes, length);
+    self->size += length;
+    self->text [self->size] = 0;
+}
+
+//  Appends text escaped; quotes too when in_label. Runs that need no
+//  escape go in one copy: a page is mostly help text, and /metrics is
+//  asked for every few seconds.
 static void
 s_escaped (fg_metrics_t *self, const char *text, bool in_label)
 {
-    for (const char *c = text; *c; c++) {
-        if (*c == '\\')
-            s_append (self, "\\\\");
+    const char *special = in_label? "\\\n\"": "\\\n";
+    while (*text) {
+        size_t plain = strcspn (text, special);
+        s_append_bytes (self, text, plain);
+        text += plain;
+        if (*text == '\\')
+            s_append_bytes (self, "\\\\", 2);
         else
-        if (*c == '\n')
-            s_append (self, "\\n");
+        if (*text == '\n')
+            s_append_bytes (self, "\\n", 2);
         else
-        if (*c == '"' && in_label)
-            s_append (self, "\\\"");
-        else
-            s_append (self, "%c", *c);
+        if (*text == '"')
+            s_append_bytes (self, "\\\"", 2);
+        if (*text)
+            text++;
     }
 }
 
