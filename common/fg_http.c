@@ -102,28 +102,6 @@ fg_http_reply_error (fg_http_request_t *request, unsigned status, const char *te
     fg_http_reply_json (request, status, body);
 }
 
-//  The length of the valid UTF-8 sequence at text (of at most left
-//  bytes), or 0: no overlong forms, no surrogates, nothing past U+10FFFF
-static size_t
-s_utf8_length (const unsigned char *text, size_t left)
-{
-    unsigned char lead = text [0];
-    size_t length = lead < 0x80? 1: (lead & 0xe0) == 0xc0? 2: (lead & 0xf0) == 0xe0? 3
-                  : (lead & 0xf8) == 0xf0? 4: 0;
-    if (length == 0 || length > left)
-        return 0;
-    uint32_t point = length == 1? lead: lead & (0x7f >> length);
-    for (size_t index = 1; index < length; index++) {
-        if ((text [index] & 0xc0) != 0x80)
-            return 0;
-        point = (point << 6) | (text [index] & 0x3f);
-    }
-    static const uint32_t s_least [5] = { 0, 0, 0x80, 0x800, 0x10000 };
-    if (point < s_least [length] || (point >= 0xd800 && point <= 0xdfff) || point > 0x10ffff)
-        return 0;
-    return length;
-}
-
 json_t *
 fg_http_json_string (const char *text)
 {
@@ -133,7 +111,7 @@ fg_http_json_string (const char *text)
     size_t size = strlen (text), used = 0;
     char *clean = (char *) malloc (size + 1);
     for (size_t at = 0; at < size;) {
-        size_t length = s_utf8_length ((const unsigned char *) text + at, size - at);
+        size_t length = fg_utf8_length ((const unsigned char *) text + at, size - at);
         if (length) {
             memcpy (clean + used, text + at, length);
             used += length;

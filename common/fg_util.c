@@ -59,6 +59,40 @@ fg_text_valid (const char *s, size_t max)
     return true;
 }
 
+size_t
+fg_utf8_length (const unsigned char *text, size_t left)
+{
+    unsigned char lead = text [0];
+    size_t length = lead < 0x80? 1: (lead & 0xe0) == 0xc0? 2: (lead & 0xf0) == 0xe0? 3
+                  : (lead & 0xf8) == 0xf0? 4: 0;
+    if (length == 0 || length > left)
+        return 0;
+    uint32_t point = length == 1? lead: lead & (0x7f >> length);
+    for (size_t index = 1; index < length; index++) {
+        if ((text [index] & 0xc0) != 0x80)
+            return 0;
+        point = (point << 6) | (text [index] & 0x3f);
+    }
+    static const uint32_t s_least [5] = { 0, 0, 0x80, 0x800, 0x10000 };
+    if (point < s_least [length] || (point >= 0xd800 && point <= 0xdfff) || point > 0x10ffff)
+        return 0;
+    return length;
+}
+
+bool
+fg_utf8_valid (const char *text)
+{
+    size_t left = strlen (text);
+    while (left) {
+        size_t length = fg_utf8_length ((const unsigned char *) text, left);
+        if (length == 0)
+            return false;
+        text += length;
+        left -= length;
+    }
+    return true;
+}
+
 int
 fg_path_normal (const char *path, size_t max, char *buf, size_t size)
 {

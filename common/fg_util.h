@@ -30,6 +30,13 @@ bool fg_name_valid (const char *name);
 //  True when s is at most max bytes and only printable ASCII.
 bool fg_text_valid (const char *s, size_t max);
 
+//  The length of the valid UTF-8 sequence at text (of at most left
+//  bytes), or 0: no overlong forms, no surrogates, nothing past U+10FFFF.
+size_t fg_utf8_length (const unsigned char *text, size_t left);
+
+//  True when the whole of text is valid UTF-8 (what JSON strings hold).
+bool fg_utf8_valid (const char *text);
+
 //  Writes path in its plain relative form into buf: without a leading '/',
 //  empty or '.' parts ("/out//a/./b/" -> "out/a/b"). Returns 0, or -1 when
 //  path is not 1..max printable bytes, has a '..' part, is nothing but

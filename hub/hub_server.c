@@ -1137,7 +1137,7 @@ s_spec_check (const Fogrid__TaskSpec *spec, char *why, size_t size)
     //  Arguments may hold any bytes but NUL (protobuf-c strings end there)
     for (size_t index = 0; index < spec->n_argv; index++)
         if (strlen (spec->argv [index]) > S_MAX_ARG_BYTES) {
-            snprintf (why, size, "argument %zu is over %d bytes", index, S_MAX_ARG_BYTES);
+            snprintf (why, size, "argument %zu is over %d bytes", index + 1, S_MAX_ARG_BYTES);
             return -1;
         }
     if (spec->n_env > S_MAX_ENV) {
@@ -1148,7 +1148,7 @@ s_spec_check (const Fogrid__TaskSpec *spec, char *why, size_t size)
         const char *entry = spec->env [index];
         if (strlen (entry) > S_MAX_ARG_BYTES || entry [0] == '=' || !strchr (entry, '=')) {
             snprintf (why, size, "env entry %zu is not KEY=VALUE of at most %d bytes",
-                      index, S_MAX_ARG_BYTES);
+                      index + 1, S_MAX_ARG_BYTES);
             return -1;
         }
     }
@@ -1166,6 +1166,22 @@ s_spec_check (const Fogrid__TaskSpec *spec, char *why, size_t size)
     if (streq (runtime, "docker") && !*spec->image) {
         snprintf (why, size, "the docker runtime needs an image");
         return -1;
+    }
+    //  A container's arguments and env go to the engine as JSON, which
+    //  holds UTF-8 only (a process task's may be any bytes)
+    if (*spec->image) {
+        for (size_t index = 0; index < spec->n_argv; index++)
+            if (!fg_utf8_valid (spec->argv [index])) {
+                snprintf (why, size, "argument %zu is not UTF-8, which a container's "
+                          "command must be (the Engine API speaks JSON)", index + 1);
+                return -1;
+            }
+        for (size_t index = 0; index < spec->n_env; index++)
+            if (!fg_utf8_valid (spec->env [index])) {
+                snprintf (why, size, "env entry %zu is not UTF-8, which a container's "
+                          "env must be (the Engine API speaks JSON)", index + 1);
+                return -1;
+            }
     }
     if (spec->n_labels > S_MAX_LABELS) {
         snprintf (why, size, "%zu labels (limit %d)", spec->n_labels, S_MAX_LABELS);

@@ -517,9 +517,46 @@ miner_docker_image_pull (miner_docker_t *self, const char *image, int timeout_ms
     return rc;
 }
 
+//  The Engine API takes JSON, which holds UTF-8 only: jansson refuses a
+//  string of other bytes, and an argument left out of the request would
+//  run a command other than the one asked for. Returns 0, or -1 saying
+//  which string in self->error.
+static int
+s_spec_utf8 (miner_docker_t *self, const miner_docker_spec_t *spec)
+{
+    const char *why = NULL;
+    size_t which = 0;
+    for (size_t index = 0; !why && index < spec->argc; index++)
+        if (!fg_utf8_valid (spec->argv [index])) {
+            why = "argument";
+            which = index + 1;
+        }
+    for (size_t index = 0; !why && index < spec->envc; index++)
+        if (!fg_utf8_valid (spec->env [index])) {
+            why = "env entry";
+            which = index + 1;
+        }
+    const char *names [] = { spec->image, spec->miner_id, spec->task_ref, spec->service,
+                             spec->host_ip };
+    for (size_t index = 0; !why && index < sizeof names / sizeof names [0]; index++)
+        if (names [index] && !fg_utf8_valid (names [index]))
+            why = index == 0? "the image name": "a name";
+    if (!why)
+        return 0;
+    if (which)
+        snprintf (self->error, sizeof self->error, "create: %s %zu is not UTF-8, which the "
+                  "docker runtime needs (the Engine API speaks JSON)", why, which);
+    else
+        snprintf (self->error, sizeof self->error, "create: %s is not UTF-8, which the "
+                  "docker runtime needs (the Engine API speaks JSON)", why);
+    return -1;
+}
+
 int
 miner_docker_create (miner_docker_t *self, const miner_docker_spec_t *spec, char *id, size_t size)
 {
+    if (s_spec_utf8 (self, spec))
+        return -1;
     json_t *body = json_object ();
     json_object_set_new (body, "Image", json_string (spec->image));
     if (spec->argc) {

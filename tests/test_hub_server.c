@@ -972,6 +972,34 @@ test_bad_input (void)
     spec.image = spec.service_name = "";
     spec.service_port = 0;
     spec.n_outputs = 0;
+    //  Arguments and env entries of a docker task must be UTF-8 (the
+    //  Engine API speaks JSON); a process task's may hold any bytes
+    char *latin1 [] = { "echo", "caf\xe9" }, *latin1_env [] = { "A=\xff" };
+    spec.argv = latin1;
+    spec.n_argv = 2;
+    spec.image = "fogrid/busybox";
+    reply = s_call (hub.buyer, &request);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_INVALID);
+    CU_ASSERT_PTR_NOT_NULL (strstr (reply->error->text, "argument 2 is not UTF-8"));
+    fg_msg_free (&reply);
+    spec.argv = many;
+    spec.env = latin1_env;
+    spec.n_env = 1;
+    reply = s_call (hub.buyer, &request);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_INVALID);
+    CU_ASSERT_PTR_NOT_NULL (strstr (reply->error->text, "env entry 1 is not UTF-8"));
+    fg_msg_free (&reply);
+    spec.image = "";
+    spec.argv = latin1;
+    reply = s_call (hub.buyer, &request);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->body_case, FOGRID__ENVELOPE__BODY_SUBMIT_REPLY);
+    fg_msg_free (&reply);
+    spec.argv = many;
+    spec.n_argv = 1;
+    spec.n_env = 0;
     char token [200];
     memset (token, 'a', sizeof token - 1);
     token [sizeof token - 1] = 0;

@@ -431,6 +431,22 @@ test_client (void)
     CU_ASSERT_TRUE (state.running);
     CU_ASSERT_EQUAL (miner_docker_remove (docker, id), 0);          //  running: forced
     CU_ASSERT_EQUAL (s_task_containers ("t-client"), 0);
+
+    //  The Engine API speaks JSON, which holds UTF-8 only: an argument or
+    //  an env entry of other bytes is refused, saying which, never left
+    //  out of the command (echo would run without it)
+    const char *bad_argv [] = { "echo", "caf\xe9", "x" };
+    spec.argv = bad_argv;
+    spec.argc = 3;
+    CU_ASSERT_EQUAL (miner_docker_create (docker, &spec, id, sizeof id), -1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (miner_docker_error (docker), "argument 2 is not UTF-8"));
+    spec.argv = argv;
+    const char *bad_env [] = { "OK=1", "GREETING=\xff" };
+    spec.env = bad_env;
+    spec.envc = 2;
+    CU_ASSERT_EQUAL (miner_docker_create (docker, &spec, id, sizeof id), -1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (miner_docker_error (docker), "env entry 2 is not UTF-8"));
+    CU_ASSERT_EQUAL (s_task_containers ("t-client"), 0);
     miner_docker_destroy (&docker);
 }
 
