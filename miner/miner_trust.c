@@ -804,8 +804,11 @@ s_check_json (const s_check_t *check)
 {
     if (!check)
         return json_null ();
-    return json_pack ("{s:s, s:s, s:I, s:I, s:I}", "result", check->accepted? "accepted": "refused",
-                      "reason", check->reason, "at_ms", (json_int_t) check->at_ms,
+    //  The reason may quote what the hub said (its wallet's state), in
+    //  any bytes: cleaned, or the hub would drop out of the view
+    return json_pack ("{s:s, s:o, s:I, s:I, s:I}", "result", check->accepted? "accepted": "refused",
+                      "reason", fg_http_json_string (check->reason),
+                      "at_ms", (json_int_t) check->at_ms,
                       "accepted", (json_int_t) check->accepted_count,
                       "refused", (json_int_t) check->refused_count);
 }
