@@ -46,6 +46,18 @@ fuzz_remove (const char *path)
 }
 
 void
+fuzz_keys (const fg_cfg_def_t *defs, const char *dir, const char *name)
+{
+    char keys [400], err [300];
+    snprintf (keys, sizeof keys, "%s/keys/%s.key", dir, name);
+    fg_config_t *config = fg_config_new (defs);
+    fg_config_set (config, "security/keys", keys);
+    if (fg_security_init (config, keys, true, err, sizeof err))
+        fuzz_fail ("security: %s", err);
+    fg_config_destroy (&config);
+}
+
+void
 fuzz_patch (fuzz_patches_t *self, char **field, char *value)
 {
     if (self->count >= 64) {

@@ -23,6 +23,11 @@ void fuzz_start (const char *name);
 void fuzz_tmpdir (char *path, size_t size);
 void fuzz_remove (const char *path);
 
+//  Turns CurveZMQ on for the process, with a new key pair for the daemon
+//  in DIR/keys/NAME.key (its public key: fg_security_public_key). defs
+//  is the daemon's config table.
+void fuzz_keys (const fg_cfg_def_t *defs, const char *dir, const char *name);
+
 //  Strings put into a decoded message in place of its own
 typedef struct {
     struct {

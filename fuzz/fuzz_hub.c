@@ -509,13 +509,9 @@ s_setup (void)
     s_fresh = getenv ("FUZZ_FRESH") != NULL;
     fuzz_tmpdir (s_root, sizeof s_root);
     //  The process's keys (the hubs'), then each peer's
-    char keys [400], err [300];
+    fuzz_keys (hub_server_defs, s_root, "hub");
+    char keys [400];
     snprintf (keys, sizeof keys, "%s/keys/hub.key", s_root);
-    fg_config_t *config = fg_config_new (hub_server_defs);
-    fg_config_set (config, "security/keys", keys);
-    if (fg_security_init (config, keys, true, err, sizeof err))
-        fuzz_fail ("security: %s", err);
-    fg_config_destroy (&config);
     for (int index = 0; index < S_PEERS - 1; index++)
         s_certs [index] = zcert_new ();
     char secret [420];

@@ -1,15 +1,21 @@
 /*  =========================================================================
-    make_corpus - writes the seed inputs of fuzz_hub and fuzz_miner
+    make_corpus - writes the seed inputs of fuzz_hub, fuzz_miner and
+    fuzz_loc_server
 
-    usage: make_corpus DIR      (writes DIR/hub/NAME and DIR/miner/NAME)
+    usage: make_corpus DIR      (writes DIR/hub/NAME, DIR/miner/NAME and
+                                 DIR/loc_server/NAME)
     scripts/fuzz-corpus.sh builds and runs it on fuzz/corpus.
 
     Each seed is a short conversation that the daemon takes as valid, in
-    the fuzzer's framing (fuzz_hub.c, fuzz_miner.c): for the hub a byte
-    choosing the hub, then [op][length][envelope] per message, op naming
-    the peer (0..3 buyers, 4..7 miners) and how far the clock moves; for
-    the miner [length][envelope]. Task ids are left one character long
-    (or empty) so the fuzzer fills in the ids of real tasks.
+    the fuzzer's framing (fuzz_hub.c, fuzz_miner.c, fuzz_loc_server.c):
+    for the hub a byte choosing the hub, then [op][length][envelope] per
+    message, op naming the peer (0..3 buyers, 4..7 miners) and how far the
+    clock moves; for the miner [length][envelope]; for the locator
+    [op][length][envelope], op naming the peer (0..3 may register, 0 and
+    4 are the DAO's keys). Task ids are left one character long (or empty)
+    so the fuzzer fills in the ids of real tasks; the locator's owners,
+    service names, hub ids, keys and signers one character long, so the
+    fuzzer makes them collide and signs with the peers' keys.
     =========================================================================  */
 #include "fogrid.h"
 
@@ -469,6 +475,267 @@ s_miner_seeds (const char *dir)
     s_save (&seed, dir, "miner", "errors");
 }
 
+//  --------------------------------------------------------------------------
+//  The locator's conversations (fuzz_loc_server's peers)
+
+#define L_DAO   0               //  may register; an admin key
+#define L_REG   1               //  may register
+#define L_REG2  2
+#define L_DAO2  4               //  an admin key, may not register
+#define L_READ  5               //  neither
+#define L_READ2 6
+
+static void
+s_loc_register (s_seed_t *seed, int op, const char *owner, uint32_t ttl_ms, const char *name,
+                uint32_t port, int count)
+{
+    Fogrid__LocRegister msg = FOGRID__LOC_REGISTER__INIT;
+    Fogrid__Registration regs [4], *pointers [4];
+    Fogrid__Endpoint endpoints [4];
+    for (int index = 0; index < count; index++) {
+        fogrid__registration__init (&regs [index]);
+        fogrid__endpoint__init (&endpoints [index]);
+        endpoints [index].transport = "tcp";
+        endpoints [index].host = "127.0.0.1";
+        endpoints [index].port = port + (uint32_t) index;
+        endpoints [index].weight = (uint32_t) index + 1;
+        regs [index].name = (char *) name;
+        regs [index].endpoint = &endpoints [index];
+        regs [index].protocol_version = 1;
+        regs [index].protocol = "sum";
+        pointers [index] = &regs [index];
+    }
+    msg.owner = (char *) owner;
+    msg.ttl_ms = ttl_ms;
+    msg.regs = pointers;
+    msg.n_regs = (size_t) count;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_LOC_REGISTER;
+    env.loc_register = &msg;
+    s_add (seed, op, &env);
+}
+
+static void
+s_loc_heartbeat (s_seed_t *seed, int op, const char *owner, uint32_t load)
+{
+    Fogrid__LocHeartbeat msg = FOGRID__LOC_HEARTBEAT__INIT;
+    msg.owner = (char *) owner;
+    msg.load = load;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_LOC_HEARTBEAT;
+    env.loc_heartbeat = &msg;
+    s_add (seed, op, &env);
+}
+
+static void
+s_loc_unregister (s_seed_t *seed, int op, const char *owner, const char *name)
+{
+    Fogrid__LocUnregister msg = FOGRID__LOC_UNREGISTER__INIT;
+    msg.owner = (char *) owner;
+    msg.name = (char *) name;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_LOC_UNREGISTER;
+    env.loc_unregister = &msg;
+    s_add (seed, op, &env);
+}
+
+static void
+s_loc_resolve (s_seed_t *seed, int op, const char *name, const char *policy, uint32_t page_size)
+{
+    Fogrid__LocResolve msg = FOGRID__LOC_RESOLVE__INIT;
+    msg.name = (char *) name;
+    msg.policy = (char *) policy;
+    msg.page_size = page_size;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_LOC_RESOLVE;
+    env.loc_resolve = &msg;
+    s_add (seed, op, &env);
+}
+
+static void
+s_loc_watch (s_seed_t *seed, int op, const char *name, uint32_t lease_ms)
+{
+    Fogrid__LocWatch msg = FOGRID__LOC_WATCH__INIT;
+    msg.name = (char *) name;
+    msg.lease_ms = lease_ms;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_LOC_WATCH;
+    env.loc_watch = &msg;
+    s_add (seed, op, &env);
+}
+
+static void
+s_loc_list (s_seed_t *seed, int op)
+{
+    Fogrid__LocList msg = FOGRID__LOC_LIST__INIT;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_LOC_LIST;
+    env.loc_list = &msg;
+    s_add (seed, op, &env);
+}
+
+//  at_ms below 2^20 counts from 2^19 ms before the fuzzer's clock; the
+//  signer "0".."7" is the peer whose key signs ("" = unsigned)
+static void
+s_registry_set (s_seed_t *seed, int op, const char *hub_id, const char *status,
+                const char *hub_key, int64_t stake, const char *reason, uint64_t at_ms,
+                const char *signer)
+{
+    Fogrid__RegistrySet msg = FOGRID__REGISTRY_SET__INIT;
+    msg.hub_id = (char *) hub_id;
+    msg.status = (char *) status;
+    msg.hub_key = (char *) hub_key;
+    msg.ledger_key = "0";
+    msg.stake = stake;
+    msg.reason = (char *) reason;
+    msg.at_ms = at_ms;
+    msg.signer = (char *) signer;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_REGISTRY_SET;
+    env.registry_set = &msg;
+    s_add (seed, op, &env);
+}
+
+static void
+s_registry_list (s_seed_t *seed, int op, const char *hub_id, const char *hub_key)
+{
+    Fogrid__RegistryList msg = FOGRID__REGISTRY_LIST__INIT;
+    msg.hub_id = (char *) hub_id;
+    msg.hub_key = (char *) hub_key;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_REGISTRY_LIST;
+    env.registry_list = &msg;
+    s_add (seed, op, &env);
+}
+
+static void
+s_registry_sync (s_seed_t *seed, int op, const char *log_id, uint64_t after, uint32_t max)
+{
+    Fogrid__RegistrySync msg = FOGRID__REGISTRY_SYNC__INIT;
+    msg.log_id = (char *) log_id;
+    msg.after = after;
+    msg.max = max;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_REGISTRY_SYNC;
+    env.registry_sync = &msg;
+    s_add (seed, op, &env);
+}
+
+static void
+s_raw (s_seed_t *seed, int op, const char *bytes, size_t size)
+{
+    seed->data [seed->size++] = (byte) op;
+    seed->data [seed->size++] = (byte) size;
+    memcpy (seed->data + seed->size, bytes, size);
+    seed->size += size;
+}
+
+static void
+s_loc_seeds (const char *dir)
+{
+    s_seed_t seed = { .size = 0 };
+    //  An owner's life: register, resolve, heartbeat, list, withdraw
+    s_loc_register (&seed, L_REG, "0", 0, "0", 7001, 2);
+    s_loc_resolve (&seed, L_READ, "0", "random", 1);
+    s_loc_heartbeat (&seed, TICK (2) | L_REG, "0", 40);
+    s_loc_resolve (&seed, L_READ, "0", "least-loaded", 0);
+    s_loc_list (&seed, L_READ2);
+    s_loc_unregister (&seed, L_REG, "0", "0");
+    s_loc_resolve (&seed, L_READ, "0", "", 0);
+    s_save (&seed, dir, "loc_server", "owner");
+
+    //  Another key may neither register, heartbeat nor withdraw an owner
+    //  that one holds; once it expired it may register it
+    s_loc_register (&seed, L_REG, "1", 0, "1", 7101, 1);
+    s_loc_register (&seed, L_REG2, "1", 0, "1", 7666, 1);
+    s_loc_heartbeat (&seed, L_REG2, "1", 0);
+    s_loc_unregister (&seed, L_REG2, "1", "");
+    s_loc_resolve (&seed, L_READ, "1", "round-robin", 0);
+    s_loc_register (&seed, TICK (31) | L_REG2, "1", 0, "1", 7666, 1);
+    s_loc_heartbeat (&seed, L_REG, "1", 0);
+    s_save (&seed, dir, "loc_server", "takeover");
+
+    //  Keys outside register_keys may resolve but not register
+    s_loc_register (&seed, L_READ, "2", 0, "2", 7201, 1);
+    s_loc_register (&seed, L_DAO2, "2", 0, "2", 7202, 1);
+    s_loc_register (&seed, L_DAO, "2", 0, "2", 7203, 1);
+    s_loc_resolve (&seed, L_READ, "2", "weighted", 0);
+    s_save (&seed, dir, "loc_server", "register-keys");
+
+    //  A watcher sees names come and go
+    s_loc_watch (&seed, L_READ, "0", 3000);
+    s_loc_register (&seed, L_REG, "0", 0, "0", 7001, 1);
+    s_loc_register (&seed, L_REG2, "2", 0, "0", 7002, 2);
+    s_loc_unregister (&seed, L_REG, "0", "0");
+    s_loc_watch (&seed, L_READ, "0", 3000);
+    s_loc_heartbeat (&seed, TICK (4) | L_REG2, "2", 90);
+    s_loc_watch (&seed, L_READ, "0", 0);
+    s_save (&seed, dir, "loc_server", "watch");
+
+    //  Owners and watches expire with the clock
+    s_loc_register (&seed, L_REG, "3", 500, "2", 7301, 1);
+    s_loc_watch (&seed, L_READ2, "2", 5000);
+    s_loc_heartbeat (&seed, TICK (1) | L_REG, "3", 10);
+    s_loc_heartbeat (&seed, TICK (4) | L_REG, "3", 10);
+    s_loc_register (&seed, L_REG, "3", 4000, "2", 7302, 1);
+    s_loc_resolve (&seed, TICK (12) | L_READ, "2", "", 0);
+    s_loc_heartbeat (&seed, TICK (31) | L_REG, "3", 10);
+    s_save (&seed, dir, "loc_server", "expiry");
+
+    //  The limits: registrations per owner, owners
+    s_loc_register (&seed, L_DAO, "0", 0, "0", 7001, 3);
+    s_loc_register (&seed, L_DAO, "0", 0, "1", 7004, 1);
+    s_loc_register (&seed, L_REG, "1", 0, "1", 7101, 1);
+    s_loc_register (&seed, L_REG2, "2", 0, "2", 7201, 1);
+    s_loc_register (&seed, 3, "3", 0, "2", 7301, 1);
+    s_loc_register (&seed, 3, "another-owner", 0, "2", 7401, 1);
+    s_loc_list (&seed, L_READ);
+    s_save (&seed, dir, "loc_server", "limits");
+
+    //  The watch limit
+    s_loc_watch (&seed, L_READ, "0", 5000);
+    s_loc_watch (&seed, L_READ, "1", 5000);
+    s_loc_watch (&seed, L_READ, "2", 5000);
+    s_loc_watch (&seed, L_READ2, "0", 5000);
+    s_loc_watch (&seed, L_READ2, "1", 5000);
+    s_loc_watch (&seed, L_READ2, "2", 5000);
+    s_loc_watch (&seed, 7, "0", 5000);
+    s_loc_register (&seed, L_REG, "1", 0, "1", 7101, 1);
+    s_save (&seed, dir, "loc_server", "watch-limit");
+
+    //  Bad names and policies, requests of other sockets, bytes that are
+    //  no envelope or of another version
+    s_loc_resolve (&seed, L_READ, "Bad_Name", "", 0);
+    s_loc_resolve (&seed, L_READ, "0", "fastest", 0);
+    s_loc_watch (&seed, L_READ, "-x", 1000);
+    s_loc_register (&seed, L_REG, "0", 0, "no good", 7001, 1);
+    s_loc_heartbeat (&seed, L_REG, "", 0);
+    s_simple (&seed, L_READ, FOGRID__ENVELOPE__BODY_HEALTH);
+    s_raw (&seed, L_READ, "\x08\x02\x10\x07\xba\x01\x00", 7);
+    s_raw (&seed, L_READ2, "garbage", 7);
+    s_save (&seed, dir, "loc_server", "refused");
+
+    //  The hub registry: the DAO registers, suspects and clears a hub;
+    //  another key, an unsigned change, the log
+    s_registry_set (&seed, L_READ, "0", "registered", "1", 100, "", 1000, "0");
+    s_registry_set (&seed, L_READ, "0", "suspected", "", -1, "late", 2000, "4");
+    s_registry_set (&seed, L_DAO, "0", "registered", "", -1, "", 1500, "0");
+    s_registry_set (&seed, L_DAO, "1", "registered", "2", 5, "", 1000, "1");
+    s_registry_set (&seed, L_DAO, "1", "registered", "2", 5, "", 1000, "");
+    s_registry_list (&seed, L_READ2, "", "");
+    s_registry_sync (&seed, L_READ2, "x", 0, 10);
+    s_save (&seed, dir, "loc_server", "registry");
+
+    //  A key names one hub; a blacklisting needs a reason; the clock
+    s_registry_set (&seed, L_DAO2, "0", "registered", "1", 0, "", 3000, "4");
+    s_registry_set (&seed, L_DAO2, "1", "registered", "1", 0, "", 3000, "4");
+    s_registry_set (&seed, L_DAO2, "1", "blacklisted", "", 0, "", 4000, "4");
+    s_registry_set (&seed, L_DAO2, "2", "registered", "3", 0, "", 1000000, "0");
+    s_registry_list (&seed, L_READ2, "", "1");
+    s_registry_sync (&seed, L_READ2, "", 0, 0);
+    s_save (&seed, dir, "loc_server", "registry-keys");
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -478,5 +745,6 @@ main (int argc, char *argv [])
     }
     s_hub_seeds (argv [1]);
     s_miner_seeds (argv [1]);
+    s_loc_seeds (argv [1]);
     return 0;
 }

@@ -41,13 +41,15 @@ http_client="fuzz/fuzz_daemon.c,fuzz/fuzz_http_client.c,"
 [ -f fuzz/fuzz_locator.c ] && targets="$targets locator:${all_common}locator/loc_registry.c,$gen/fogrid.pb-c.c"
 [ -f fuzz/fuzz_registry.c ] && targets="$targets registry:${all_common}locator/loc_hubs.c,$gen/fogrid.pb-c.c"
 [ -f fuzz/fuzz_tar.c ] && targets="$targets tar:miner/miner_tar.c,miner/miner_outputs.c,common/fg_util.c,$gen/fogrid.pb-c.c"
-# the hub and the miner whole, as actors (their main()s left out)
+# the hub, the miner and the locator whole, as actors (their main()s left out)
 hub=$(ls hub/*.c | grep -v _main.c | tr '\n' ',')
 miner=$(ls miner/*.c | grep -v _main.c | tr '\n' ',')
 [ -f fuzz/fuzz_hub.c ] && targets="$targets hub:fuzz/fuzz_daemon.c,${all_common}${hub}$gen/hub_dashboard_html.c,$gen/fogrid.pb-c.c"
 [ -f fuzz/fuzz_miner.c ] && targets="$targets miner:fuzz/fuzz_daemon.c,${all_common}${miner}$gen/fogrid.pb-c.c"
 [ -f fuzz/fuzz_hub_http.c ] && targets="$targets hub_http:${http_client}${all_common}${hub}$gen/hub_dashboard_html.c,$gen/fogrid.pb-c.c"
 [ -f fuzz/fuzz_miner_http.c ] && targets="$targets miner_http:${http_client}${all_common}${miner}$gen/fogrid.pb-c.c"
+locator=$(ls locator/*.c | grep -v _main.c | tr '\n' ',')
+[ -f fuzz/fuzz_loc_server.c ] && targets="$targets loc_server:fuzz/fuzz_daemon.c,${all_common}${locator}$gen/fogrid.pb-c.c"
 
 status=0
 for entry in $targets; do
@@ -66,7 +68,7 @@ for entry in $targets; do
     # the daemons' logs are off in their targets; what they print then is
     # a finding's reason (or libzmq's assertion)
     mask=3
-    case $name in hub|miner|http|hub_http|miner_http) mask=0 ;; esac
+    case $name in hub|miner|loc_server|http|hub_http|miner_http) mask=0 ;; esac
     if ! "$out/fuzz_$name" -max_total_time="$seconds" -print_final_stats=0 -close_fd_mask=$mask \
             -artifact_prefix="$out/$name-" "$out/$name" "fuzz/corpus/$name" \
             >"$out/$name.log" 2>&1; then
