@@ -57,6 +57,42 @@ fuzz_keys (const fg_cfg_def_t *defs, const char *dir, const char *name)
     fg_config_destroy (&config);
 }
 
+bool
+fuzz_next_message (const uint8_t *data, size_t size, size_t *at, uint8_t *op,
+                   const uint8_t **bytes, size_t *length)
+{
+    if (*at + 2 > size)
+        return false;
+    *op = data [(*at)++];
+    *length = data [(*at)++];
+    if (*length > size - *at)
+        *length = size - *at;
+    *bytes = data + *at;
+    *at += *length;
+    unsigned step = *op >> 3;
+    fg_clock_advance (step == 31? 3700000: (int64_t) step * 250);
+    return true;
+}
+
+fg_config_t *
+fuzz_miner_config (const fg_cfg_def_t *defs, const char *hubs, const char *data,
+                   const char *id, const char *http)
+{
+    fg_config_t *config = fg_config_new (defs);
+    fg_config_set (config, "security/insecure", "1");
+    fg_config_set (config, "miner/hubs", hubs);
+    fg_config_set (config, "miner/data_dir", data);
+    fg_config_set (config, "miner/id", id);
+    fg_config_set (config, "miner/runtime", "null");
+    fg_config_set (config, "miner/http", http);
+    fg_config_set (config, "miner/cores", "4");
+    fg_config_set (config, "miner/mem_mb", "4096");
+    fg_config_set (config, "miner/disk_mb", "4096");
+    fg_config_set (config, "miner/gpus", "0");
+    fg_config_set (config, "locator/endpoints", "");
+    return config;
+}
+
 void
 fuzz_patch (fuzz_patches_t *self, char **field, char *value)
 {

@@ -28,6 +28,21 @@ void fuzz_remove (const char *path);
 //  is the daemon's config table.
 void fuzz_keys (const fg_cfg_def_t *defs, const char *dir, const char *name);
 
+//  The next message of an input that is a run of [op][length][bytes]
+//  from *at (a length past the end takes what is left); the clock moves
+//  first by op's high five bits (fg_clock_advance: 0, 250 ms, ..., 7.5 s,
+//  and 31 an hour and a bit), so the daemon's timers fire. Returns false
+//  at the end of the input.
+bool fuzz_next_message (const uint8_t *data, size_t size, size_t *at, uint8_t *op,
+                        const uint8_t **bytes, size_t *length);
+
+//  The settings of a miner agent (defs: miner_agent_defs) the fuzz targets
+//  start: plain text, the benchmark's null runtime only (no task runs
+//  anything), 4 cores and 4 GiB, no GPU, no locator, its hub at hubs,
+//  its data in data, HTTP on http ("" for none). The caller adds its own.
+fg_config_t *fuzz_miner_config (const fg_cfg_def_t *defs, const char *hubs, const char *data,
+                                const char *id, const char *http);
+
 //  Strings put into a decoded message in place of its own
 typedef struct {
     struct {

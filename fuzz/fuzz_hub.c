@@ -540,17 +540,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         s_hub_stop (hub);
         s_hub_start (hub, true);
     }
-    size_t at = 1;
-    while (at + 2 <= size) {
-        uint8_t op = data [at++];
-        size_t length = data [at++];
-        if (length > size - at)
-            length = size - at;
-        const uint8_t *bytes = data + at;
-        at += length;
-        //  0, 250 ms, ..., 7.5 s; the last step an hour and a bit
-        unsigned step = op >> 3;
-        fg_clock_advance (step == 31? 3700000: (int64_t) step * 250);
+    size_t at = 1, length;
+    uint8_t op;
+    const uint8_t *bytes;
+    while (fuzz_next_message (data, size, &at, &op, &bytes, &length)) {
         s_peer_t *peer = &hub->peers [op & 7];
         fg_error_t error;
         //  What decodes has references filled in; what needs none goes as

@@ -160,18 +160,7 @@ s_setup (void)
     char hubs [64], data [300];
     snprintf (hubs, sizeof hubs, "tcp://127.0.0.1:%d", port);
     snprintf (data, sizeof data, "%s/miner", s_root);
-    s_config = fg_config_new (miner_agent_defs);
-    fg_config_set (s_config, "security/insecure", "1");
-    fg_config_set (s_config, "miner/hubs", hubs);
-    fg_config_set (s_config, "miner/data_dir", data);
-    fg_config_set (s_config, "miner/id", S_MINER_ID);
-    fg_config_set (s_config, "miner/runtime", "null");
-    fg_config_set (s_config, "miner/http", "127.0.0.1:0");
-    fg_config_set (s_config, "miner/cores", "4");
-    fg_config_set (s_config, "miner/mem_mb", "4096");
-    fg_config_set (s_config, "miner/disk_mb", "4096");
-    fg_config_set (s_config, "miner/gpus", "0");
-    fg_config_set (s_config, "locator/endpoints", "");
+    s_config = fuzz_miner_config (miner_agent_defs, hubs, data, S_MINER_ID, "127.0.0.1:0");
     miner_agent_args_t args = { .config = s_config };
     s_miner = zactor_new (miner_agent_actor, &args);
     if (args.rc)
