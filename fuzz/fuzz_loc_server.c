@@ -1520,6 +1520,9 @@ s_locator_start (bool fresh)
     fg_config_set (s_config, "locator/dns", "");
     fg_config_set (s_config, "locator/http", "");
     fg_config_set (s_config, "locator/default_policy", "random");
+    //  No rate limit: the model expects every request handled (the limit
+    //  has its own test in the loc_server suite)
+    fg_config_set (s_config, "locator/rate", "0");
     const struct { const char *path; int value; } limits [] = {
         { "locator/ttl_ms", S_TTL_MS }, { "locator/max_ttl_ms", S_MAX_TTL_MS },
         { "locator/page_size", S_PAGE_SIZE }, { "locator/max_per_owner", S_PER_OWNER },

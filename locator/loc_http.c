@@ -186,6 +186,9 @@ s_metrics (void *arg, fg_http_request_t *request)
     fg_metrics_refused (metrics, "fogrid_locator_refused_total",
                         "requests refused with an error, by reason");
     fg_metrics_sample (metrics, "reason", "FG_E_REQUEST", (double) stats->refused);
+    fg_metrics_family (metrics, "fogrid_locator_rate_limited_total", "counter",
+                       "requests refused by the per-client rate limit (locator/rate)");
+    fg_metrics_sample (metrics, NULL, NULL, (double) stats->rate_limited);
     static const char *const roles [] = { "locator" };
     fg_metrics_connections_refused (metrics, "fogrid_locator_connections_refused_total",
                                     "connections refused, by reason: key (a CurveZMQ key not "

@@ -30,6 +30,7 @@ typedef struct {
     uint64_t watches_started;
     uint64_t watch_updates;     //  pushed to watchers
     uint64_t expired;           //  registrations dropped for a missed TTL
+    uint64_t rate_limited;      //  requests refused by locator/rate
     size_t watches;             //  now
     uint64_t dns_queries;       //  updated by loc_server before a scrape
     fg_latency_t resolve_latency;

@@ -71,6 +71,9 @@ const fg_cfg_def_t loc_server_defs [] = {
       "longest watch lease" },
     { "locator/max_message", FG_CFG_INT, "1048576", 1024, 67108864,
       "largest message accepted, in bytes" },
+    { "locator/rate", FG_CFG_INT, "1000", 0, 1000000,
+      "requests per second each client key (or plain-text connection) may make, a burst "
+      "of twice that; 0 = no limit" },
     { "locator/register_keys", FG_CFG_STR, "", 0, 0,
       "directory of the public keys allowed to register; empty = any client key" },
     LOC_HUBS_DEFS,
@@ -119,6 +122,7 @@ typedef struct {
     bool check_register_keys;   //  only admitted keys may register
     zcertstore_t *register_keys;
     zhashx_t *owner_keys;       //  owner -> the key that registered it
+    fg_ratelimit_t *limit;      //  per client key (or connection)
     uint64_t requests;          //  answered since start
     bool terminated;
 } s_server_t;
@@ -491,6 +495,19 @@ s_handle_router (s_server_t *self)
     fg_env_t *env = fg_msg_recv_request (self->router, &peer, key, &seq, "locator");
     if (!env)
         return;
+    //  Refused before any work, and quietly: a flood must not flood the log
+    char name [80];
+    if (!fg_ratelimit_allow (self->limit, fg_ratelimit_peer (key, peer, name, sizeof name),
+                             fg_now_ms ())) {
+        fg_debug ("locator: client %.12s over locator/rate", name);
+        fg_msg_send_error (self->router, peer, seq, FG_E_RATE_LIMIT,
+                           "too many requests: %" PRId64 " per second allowed (locator/rate)",
+                           fg_config_int (self->config, "locator/rate"));
+        self->stats.rate_limited++;
+        fg_msg_free (&env);
+        zframe_destroy (&peer);
+        return;
+    }
     self->requests++;
     switch (env->body_case) {
         case FOGRID__ENVELOPE__BODY_LOC_REGISTER:
@@ -611,6 +628,8 @@ s_start (s_server_t *self, char *err, size_t err_size)
             zsys_warning ("locator: locator/peers is set but locator/admin_keys is empty: every "
                           "registry record a peer passes on is refused (no key is the DAO's)");
     }
+    double rate = (double) fg_config_int (self->config, "locator/rate");
+    self->limit = fg_ratelimit_new (rate, 2.0 * rate, 100000);
     self->owner_keys = zhashx_new ();
     zhashx_set_destructor (self->owner_keys, (zhashx_destructor_fn *) zstr_free);
     const char *keys = fg_config_str (self->config, "locator/register_keys");
@@ -772,6 +791,7 @@ loc_server_actor (zsock_t *pipe, void *argsv)
     loc_dns_server_destroy (&self->dns);
     zcertstore_destroy (&self->register_keys);
     zhashx_destroy (&self->owner_keys);
+    fg_ratelimit_destroy (&self->limit);
     zsock_destroy (&self->router);
     loc_registry_destroy (&self->registry);
     loc_peers_destroy (&self->peers);

@@ -15,8 +15,9 @@ typedef struct {
     char endpoint [64];
 } s_locator_t;
 
+//  The tests' settings: loopback, any ports, small pages
 static void
-s_locator_start (s_locator_t *locator, const char *ttl_ms)
+s_locator_config (s_locator_t *locator, const char *ttl_ms)
 {
     memset (locator, 0, sizeof *locator);
     locator->config = fg_config_new (loc_server_defs);
@@ -26,12 +27,25 @@ s_locator_start (s_locator_t *locator, const char *ttl_ms)
     fg_config_set (locator->config, "locator/ttl_ms", ttl_ms);
     fg_config_set (locator->config, "locator/page_size", "3");
     fg_config_set (locator->config, "locator/default_policy", "round-robin");
+}
+
+//  Starts the actor on the settings s_locator_config made (and the test changed)
+static void
+s_locator_run (s_locator_t *locator)
+{
     loc_server_args_t args = { .config = locator->config };
     locator->actor = zactor_new (loc_server_actor, &args);
     CU_ASSERT_EQUAL_FATAL (args.rc, 0);
     zstr_send (locator->actor, "PORTS");
     zsock_recv (locator->actor, "iii", &locator->port, &locator->dns_port, &locator->http_port);
     snprintf (locator->endpoint, sizeof locator->endpoint, "tcp://127.0.0.1:%d", locator->port);
+}
+
+static void
+s_locator_start (s_locator_t *locator, const char *ttl_ms)
+{
+    s_locator_config (locator, ttl_ms);
+    s_locator_run (locator);
 }
 
 static void
@@ -723,6 +737,54 @@ test_two_locators (void)
     ts_tmpdir_remove (&dir);
 }
 
+//  ---------------------------------------------------------------------
+//  A client over locator/rate is refused with RATE_LIMIT, others are not
+
+static void
+test_rate_limit (void)
+{
+    s_locator_t locator;
+    s_locator_config (&locator, "5000");
+    fg_config_set (locator.config, "locator/rate", "5");
+    s_locator_run (&locator);
+    zsock_t *greedy = s_client (&locator), *other = s_client (&locator);
+    //  30 resolves at once: a burst of 10 and what 5/s earns meanwhile
+    //  are answered (NOT_FOUND: no such name), the rest refused
+    int64_t start = zclock_mono ();
+    for (uint64_t seq = 1; seq <= 30; seq++)
+        s_send_resolve (greedy, seq, "nothing", "", 0);
+    int answered = 0, limited = 0;
+    for (uint64_t seq = 1; seq <= 30; seq++) {
+        int got = s_read_answer (greedy, seq, NULL);
+        if (got == -FG_E_NOT_FOUND)
+            answered++;
+        else
+        if (got == -FG_E_RATE_LIMIT)
+            limited++;
+    }
+    int64_t elapsed_s = (zclock_mono () - start) / 1000 + 1;
+    CU_ASSERT_EQUAL (answered + limited, 30);
+    CU_ASSERT (answered >= 10 && answered <= 10 + 5 * elapsed_s);
+    CU_ASSERT (limited >= 30 - 10 - 5 * elapsed_s);
+    //  Another client has its own bucket
+    s_send_resolve (other, 100, "nothing", "", 0);
+    CU_ASSERT_EQUAL (s_read_answer (other, 100, NULL), -FG_E_NOT_FOUND);
+    //  ... and the greedy one earns its tokens back
+    zclock_sleep (1000);
+    s_send_resolve (greedy, 200, "nothing", "", 0);
+    CU_ASSERT_EQUAL (s_read_answer (greedy, 200, NULL), -FG_E_NOT_FOUND);
+    char *output = NULL;
+    CU_ASSERT_EQUAL (ts_run (&output, "curl -sf http://127.0.0.1:%d/metrics",
+                             locator.http_port), 0);
+    char line [80];
+    snprintf (line, sizeof line, "fogrid_locator_rate_limited_total %d\n", limited);
+    CU_ASSERT_PTR_NOT_NULL (output? strstr (output, line): NULL);
+    free (output);
+    zsock_destroy (&greedy);
+    zsock_destroy (&other);
+    s_locator_stop (&locator);
+}
+
 void
 test_loc_server_add (void)
 {
@@ -734,5 +796,6 @@ test_loc_server_add (void)
         "DNS over UDP and TCP", test_dns,
         "the fogrid-locator program", test_program,
         "two locators, one killed", test_two_locators,
+        "a client over locator/rate is refused, others are not", test_rate_limit,
         NULL);
 }
