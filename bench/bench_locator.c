@@ -306,10 +306,10 @@ main (int argc, char *argv [])
     snprintf (bind, sizeof bind, "tcp://127.0.0.1:%d", port);
     snprintf (dns, sizeof dns, "127.0.0.1:%d", dns_port);
     snprintf (data, sizeof data, "%s/locator", dir);
-    //  No per-client rate limit: one client measures the locator's own speed
+    //  No per-client rate limits: one client measures the locator's own speed
     char *locator_argv [] = { program, "--bind", bind, "--dns", dns, "--http", "",
                               "--data", data, "-o", "security/insecure=1",
-                              "-o", "locator/rate=0", NULL };
+                              "-o", "locator/rate=0", "-o", "locator/dns_rate=0", NULL };
     pid_t locator = bench_spawn (dir, "locator.log", locator_argv);
     s_register (bind, endpoints);
 

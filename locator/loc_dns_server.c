@@ -7,6 +7,13 @@
     512 bytes (or the client's EDNS size) come back truncated, and the
     client retries over TCP.
 
+    Over UDP the source address is the asker's word only: a forged one
+    aims our answers (larger than the queries) at someone else. So each
+    address gets `rate` answers a second (fg_ratelimit); past that its
+    queries are dropped unanswered and counted. A real client asks again
+    a little later, or over TCP, which needs a real address and is not
+    limited here.
+
     TCP: a connection is accepted and read with a short timeout (a DNS
     client writes its query as soon as it connects), answered and closed.
     One slow client can hold the loop for S_TCP_WAIT_MS at most; that is
@@ -37,7 +44,9 @@ struct _loc_dns_server_t {
     loc_dns_config_t codec;
     char domain [256];
     loc_registry_t *registry;
+    fg_ratelimit_t *limit;      //  UDP answers per source address
     uint64_t queries;
+    uint64_t limited;
 };
 
 //  What one lookup lends the codec, freed after the answer.
@@ -114,6 +123,7 @@ loc_dns_server_new (const loc_dns_server_config_t *config, char *err, size_t err
     snprintf (self->domain, sizeof self->domain, "%s", config->domain);
     self->codec.domain = self->domain;
     self->codec.ttl = config->ttl;
+    self->limit = fg_ratelimit_new ((double) config->rate, 2.0 * config->rate, 100000);
 
     struct sockaddr_in where;
     memset (&where, 0, sizeof where);
@@ -150,6 +160,7 @@ loc_dns_server_destroy (loc_dns_server_t **self_p)
             close (self->udp);
         if (self->tcp >= 0)
             close (self->tcp);
+        fg_ratelimit_destroy (&self->limit);
         free (self);
         *self_p = NULL;
     }
@@ -165,6 +176,12 @@ uint64_t
 loc_dns_server_queries (loc_dns_server_t *self)
 {
     return self->queries;
+}
+
+uint64_t
+loc_dns_server_limited (loc_dns_server_t *self)
+{
+    return self->limited;
 }
 
 size_t
@@ -189,6 +206,14 @@ s_handle_udp (loc_dns_server_t *self)
                                  (struct sockaddr *) &from, &from_size);
         if (size < 0)
             return;
+        char address [INET6_ADDRSTRLEN] = "?";
+        if (from.ss_family == AF_INET)
+            inet_ntop (AF_INET, &((struct sockaddr_in *) &from)->sin_addr, address,
+                       sizeof address);
+        if (!fg_ratelimit_allow (self->limit, address, fg_now_ms ())) {
+            self->limited++;
+            continue;
+        }
         size_t length = s_answer (self, query, (size_t) size, reply, sizeof reply, false);
         if (length)
             sendto (self->udp, reply, length, MSG_DONTWAIT, (struct sockaddr *) &from, from_size);

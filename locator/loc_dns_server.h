@@ -16,6 +16,8 @@ typedef struct {
     const char *domain;         //  "fogrid."
     uint32_t ttl;               //  seconds
     loc_registry_t *registry;   //  answers come from here
+    uint32_t rate;              //  UDP answers a second to one address (a burst of
+                                //  twice that); 0 = no limit
 } loc_dns_server_config_t;
 
 loc_dns_server_t *loc_dns_server_new (const loc_dns_server_config_t *config,
@@ -27,6 +29,9 @@ int loc_dns_server_port (loc_dns_server_t *self);
 
 //  Queries answered since start.
 uint64_t loc_dns_server_queries (loc_dns_server_t *self);
+
+//  UDP queries left unanswered for their address's rate since start.
+uint64_t loc_dns_server_limited (loc_dns_server_t *self);
 
 //  Appends the sockets to poll to items. Returns how many.
 size_t loc_dns_server_items (loc_dns_server_t *self, zmq_pollitem_t *items, size_t max);

@@ -203,6 +203,10 @@ s_metrics (void *arg, fg_http_request_t *request)
     fg_metrics_family (metrics, "fogrid_locator_dns_queries_total", "counter",
                        "DNS queries answered");
     fg_metrics_sample (metrics, NULL, NULL, (double) stats->dns_queries);
+    fg_metrics_family (metrics, "fogrid_locator_dns_limited_total", "counter",
+                       "DNS queries over UDP left unanswered: their address was over "
+                       "locator/dns_rate");
+    fg_metrics_sample (metrics, NULL, NULL, (double) stats->dns_limited);
     if (context->hubs)
         s_registry_metrics (context, metrics);
     fg_metrics_latency (metrics, "fogrid_locator_resolve_seconds",

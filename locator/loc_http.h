@@ -33,6 +33,7 @@ typedef struct {
     uint64_t rate_limited;      //  requests refused by locator/rate
     size_t watches;             //  now
     uint64_t dns_queries;       //  updated by loc_server before a scrape
+    uint64_t dns_limited;       //  UDP queries over locator/dns_rate (the same)
     fg_latency_t resolve_latency;
 } loc_stats_t;
 

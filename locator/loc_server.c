@@ -84,6 +84,9 @@ const fg_cfg_def_t loc_server_defs [] = {
       "DNS names are NAME.service.DOMAIN" },
     { "locator/dns_ttl", FG_CFG_INT, "5", 0, 86400,
       "TTL of DNS answers, in seconds" },
+    { "locator/dns_rate", FG_CFG_INT, "100", 0, 1000000,
+      "DNS answers over UDP a second to one address (a burst of twice that); past it "
+      "queries go unanswered; 0 = no limit" },
     { "locator/http", FG_CFG_STR, "127.0.0.1:7780", 0, 0,
       "HTTP address (HOST:PORT) of the JSON API, /metrics and the probes; *:7780 for "
       "every interface; empty = no HTTP" },
@@ -662,6 +665,7 @@ s_start (s_server_t *self, char *err, size_t err_size)
             .domain = fg_config_str (self->config, "locator/dns_domain"),
             .ttl = (uint32_t) fg_config_int (self->config, "locator/dns_ttl"),
             .registry = self->registry,
+            .rate = (uint32_t) fg_config_int (self->config, "locator/dns_rate"),
         };
         self->dns = loc_dns_server_new (&dns_config, err, err_size);
         if (!self->dns)
@@ -749,6 +753,7 @@ s_serve (s_server_t *self)
         if (self->http) {
             self->stats.watches = zlistx_size (self->watches);
             self->stats.dns_queries = self->dns? loc_dns_server_queries (self->dns): 0;
+            self->stats.dns_limited = self->dns? loc_dns_server_limited (self->dns): 0;
             fg_http_handle (self->http);
         }
         size_t expired = loc_registry_expire (self->registry, fg_now_ms ());

@@ -553,6 +553,47 @@ test_dns (void)
     s_locator_stop (&locator);
 }
 
+//  UDP answers are limited per address (locator/dns_rate); TCP is not
+static void
+test_dns_rate (void)
+{
+    s_locator_t locator;
+    s_locator_config (&locator, "5000");
+    fg_config_set (locator.config, "locator/dns_rate", "5");
+    s_locator_run (&locator);
+    int udp = socket (AF_INET, SOCK_DGRAM, 0);
+    struct timeval wait = { 1, 0 };
+    setsockopt (udp, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons (locator.dns_port) };
+    inet_pton (AF_INET, "127.0.0.1", &to.sin_addr);
+    uint8_t query [512], reply [4096];
+    size_t size = s_dns_query (query, "nothing.service.fogrid", 33);
+    //  40 at once: a burst of 10 and what 5/s earns meanwhile are answered
+    int64_t start = zclock_mono ();
+    for (int index = 0; index < 40; index++)
+        sendto (udp, query, size, 0, (struct sockaddr *) &to, sizeof to);
+    int answered = 0;
+    while (recv (udp, reply, sizeof reply, 0) >= 12)
+        answered++;
+    int64_t elapsed_s = (zclock_mono () - start) / 1000 + 1;
+    CU_ASSERT (answered >= 10 && answered <= 10 + 5 * elapsed_s);
+    //  ... and later it is answered again
+    zclock_sleep (1000);
+    sendto (udp, query, size, 0, (struct sockaddr *) &to, sizeof to);
+    ssize_t got = recv (udp, reply, sizeof reply, 0);
+    CU_ASSERT (got >= 12 && (reply [3] & 0x0f) == 3);       //  NXDOMAIN
+    close (udp);
+    //  What went unanswered is counted
+    char *output = NULL;
+    CU_ASSERT_EQUAL (ts_run (&output, "curl -sf http://127.0.0.1:%d/metrics",
+                             locator.http_port), 0);
+    char line [80];
+    snprintf (line, sizeof line, "fogrid_locator_dns_limited_total %d\n", 40 - answered);
+    CU_ASSERT_PTR_NOT_NULL (output? strstr (output, line): NULL);
+    free (output);
+    s_locator_stop (&locator);
+}
+
 static void
 test_program (void)
 {
@@ -794,6 +835,7 @@ test_loc_server_add (void)
         "fogrid watch follows changes", test_cli_watch,
         "HTTP JSON API", test_http_api,
         "DNS over UDP and TCP", test_dns,
+        "DNS over UDP: answers per address are limited", test_dns_rate,
         "the fogrid-locator program", test_program,
         "two locators, one killed", test_two_locators,
         "a client over locator/rate is refused, others are not", test_rate_limit,
