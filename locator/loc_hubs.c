@@ -791,12 +791,17 @@ s_take (loc_hubs_t *self, const Fogrid__RegistrySet *record, const char *source,
     if (rc == FG_OK && s_exec (self, "COMMIT", text, sizeof text) == 0)
         return FG_OK;
     if (rc != FG_E_INVALID) {
+        //  The reason goes to the caller too: a full disk is the DAO's
+        //  to know about, and SQLite's words name nothing private
+        snprintf (why, why_size, "the locator could not write its registry: %s",
+                  self->db? sqlite3_errmsg (self->db): "not open");
         s_fail (self, "change", text, sizeof text);
-        snprintf (why, why_size, "the locator could not write its registry (see its log)");
         rc = FG_E_INTERNAL;
         *fresh = false;
     }
-    s_exec (self, "ROLLBACK", text, sizeof text);
+    //  (SQLite has rolled back already after some errors, a full disk one)
+    if (!sqlite3_get_autocommit (self->db))
+        s_exec (self, "ROLLBACK", text, sizeof text);
     return rc;
 }
 

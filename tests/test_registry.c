@@ -27,6 +27,8 @@
 #include "miner_trust.h"
 #include <sodium.h>
 #include <sqlite3.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
 
 //  --------------------------------------------------------------------------
 //  Signatures made with CurveZMQ key pairs, and signed records
@@ -309,6 +311,89 @@ s_registry_text (loc_hubs_t *hubs)
     }
     loc_hubs_reply_destroy (&reply);
     return text;
+}
+
+//  The registry on a full disk: a change is refused saying why, nothing
+//  half-written stays, the next change after room is made goes in, and
+//  a reopen finds exactly the changes that were taken
+static void
+test_full_disk (void)
+{
+    char *dir = ts_tmpdir_new ("registry-full");
+    if (geteuid () != 0 || mount ("fogrid-test", dir, "tmpfs", 0, "size=1m,mode=0700")) {
+        printf ("SKIPPED: needs root to mount a tmpfs (%s) ", strerror (errno));
+        ts_tmpdir_remove (&dir);
+        return;
+    }
+    char data [600], err [300], why [300];
+    snprintf (data, sizeof data, "%s/locator", dir);
+    zcert_t *dao = zcert_new ();
+    loc_hubs_t *hubs = loc_hubs_new (data, zcert_public_txt (dao), err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (hubs);
+    CU_ASSERT_EQUAL (s_set (hubs, dao, "h-1", "registered", "", "first", 100, why), FG_OK);
+    char *before = s_registry_text (hubs);
+
+    //  Fill what is left of the disk
+    char *filler = zsys_sprintf ("%s/filler", dir);
+    FILE *file = fopen (filler, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (file);
+    char block [4096];
+    memset (block, 'x', sizeof block);
+    while (fwrite (block, sizeof block, 1, file) == 1 && fflush (file) == 0)
+        ;
+    fclose (file);
+    struct statvfs fs;
+    CU_ASSERT (statvfs (dir, &fs) == 0 && fs.f_bavail == 0);
+
+    //  Changes are refused with the reason; what holds does not move. A
+    //  few may still fit in pages SQLite has free, so try until one fails
+    fg_error_t rc = FG_OK;
+    int taken = 0;
+    char reason [32];
+    while (rc == FG_OK && taken < 200) {
+        snprintf (reason, sizeof reason, "change %d", taken);
+        rc = s_set (hubs, dao, "h-2", "registered", "", reason, 200, why);
+        if (rc == FG_OK)
+            taken++;
+    }
+    CU_ASSERT_EQUAL (rc, FG_E_INTERNAL);
+    CU_ASSERT_PTR_NOT_NULL (strstr (why, "could not write its registry"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (why, "full"));
+    size_t records = loc_hubs_records (hubs);
+    char *during = s_registry_text (hubs);
+    //  ... and again, the same
+    CU_ASSERT_EQUAL (s_set (hubs, dao, "h-3", "registered", "", "no room", 300, why),
+                     FG_E_INTERNAL);
+    CU_ASSERT_EQUAL (loc_hubs_records (hubs), records);
+    char *after = s_registry_text (hubs);
+    CU_ASSERT_STRING_EQUAL (after, during);
+    zstr_free (&after);
+
+    //  Room again: the change goes in
+    CU_ASSERT_EQUAL (unlink (filler), 0);
+    CU_ASSERT_EQUAL (s_set (hubs, dao, "h-3", "registered", "", "room", 300, why), FG_OK);
+    CU_ASSERT_EQUAL (loc_hubs_records (hubs), records + 1);
+    char *taken_text = s_registry_text (hubs);
+    loc_hubs_destroy (&hubs);
+
+    //  Reopened: exactly what was taken
+    hubs = loc_hubs_new (data, zcert_public_txt (dao), err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (hubs);
+    CU_ASSERT_EQUAL (loc_hubs_records (hubs), records + 1);
+    after = s_registry_text (hubs);
+    CU_ASSERT_STRING_EQUAL (after, taken_text);
+    CU_ASSERT_PTR_NOT_NULL (strstr (after, "h-1 registered"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (after, "h-3 registered"));
+    CU_ASSERT (strstr (before, "h-1 registered") && !strstr (before, "h-3"));
+    loc_hubs_destroy (&hubs);
+    zstr_free (&after);
+    zstr_free (&taken_text);
+    zstr_free (&during);
+    zstr_free (&before);
+    zstr_free (&filler);
+    zcert_destroy (&dao);
+    CU_ASSERT_EQUAL (umount (dir), 0);
+    ts_tmpdir_remove (&dir);
 }
 
 static void
@@ -1113,6 +1198,8 @@ test_registry_add (void)
                  test_table);
     CU_add_test (units, "records merge the same in any order, once, over an old registry",
                  test_merge);
+    CU_add_test (units, "a full disk: changes refused saying why, nothing half-written",
+                 test_full_disk);
     CU_add_test (units, "wallet statements: signed, changed, another key", test_statement);
     CU_add_test (units, "the miner's checks and its rating of hubs from receipts", test_trust);
     CU_pSuite live = CU_add_suite ("registry (real daemons)", s_grid_up, s_grid_down);
