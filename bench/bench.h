@@ -18,6 +18,7 @@ typedef struct {
     size_t assign_size;         //  bytes of an assignment
     size_t result_size;         //  bytes of a result
     const char *bin_dir;        //  where the fogrid programs are
+    int backlog;                //  tasks no miner takes, queued first (one fogrid run)
 } bench_params_t;
 
 typedef struct {
@@ -45,6 +46,10 @@ void bench_result_destroy (bench_result_t **self_p);
 //  The parts; each fills a result.
 void bench_ceiling (const bench_params_t *params, bench_result_t *result);
 void bench_gearman (const bench_params_t *params, bench_result_t *result);
-void bench_fogrid (const bench_params_t *params, bench_result_t *result, const char *runtime);
+//  backlog: tasks queued before the measured ones that no miner can take
+//  (they ask for more cores than any has), as a hub with a deep queue
+//  has; 0 for none.
+void bench_fogrid (const bench_params_t *params, bench_result_t *result, const char *runtime,
+                   int backlog);
 
 #endif

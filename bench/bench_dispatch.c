@@ -1,7 +1,7 @@
 /*  =========================================================================
     bench_dispatch - fogrid's dispatch overhead against a ceiling and a peer
 
-    usage: bench_dispatch [--tasks N] [--bin DIR]
+    usage: bench_dispatch [--tasks N] [--backlog K] [--bin DIR]
 
     Dispatches N trivial tasks from one client to 4 workers through:
       1. a bare ZeroMQ ROUTER/DEALER broker (the ceiling: no storage, no
@@ -13,11 +13,16 @@
          matched, assigned, reported and stored again) and once with the
          `process` runtime running /bin/true (fork, exec, output capture).
          Plain-text sockets, as the ceiling and Gearman use.
+      4. fogrid again, null runtime, with K tasks (default 20000) queued
+         first that no miner can take: what a deep queue costs the hub,
+         which orders its queue for every round of placements.
     and prints tasks per second and p50/p99 submit-to-result latency for
     each, side by side, with the ratios to the ceiling.
     =========================================================================  */
 #include "bench.h"
 #include <sys/time.h>
+
+#define S_RUNS 5
 
 int64_t
 bench_now_us (void)
@@ -124,20 +129,27 @@ s_measure_sizes (bench_params_t *params)
 int
 main (int argc, char *argv [])
 {
-    bench_params_t params = { .tasks = 2000, .workers = 4, .bin_dir = NULL };
+    bench_params_t params = { .tasks = 2000, .workers = 4, .bin_dir = NULL, .backlog = 20000 };
     for (int index = 1; index < argc; index++) {
         if (streq (argv [index], "--tasks") && index + 1 < argc)
             params.tasks = atoi (argv [++index]);
         else
+        if (streq (argv [index], "--backlog") && index + 1 < argc)
+            params.backlog = atoi (argv [++index]);
+        else
         if (streq (argv [index], "--bin") && index + 1 < argc)
             params.bin_dir = argv [++index];
         else {
-            fprintf (stderr, "usage: bench_dispatch [--tasks N] [--bin DIR]\n");
+            fprintf (stderr, "usage: bench_dispatch [--tasks N] [--backlog K] [--bin DIR]\n");
             return 2;
         }
     }
     if (params.tasks < 10 || params.tasks > 1000000) {
         fprintf (stderr, "bench_dispatch: --tasks must be 10..1000000\n");
+        return 2;
+    }
+    if (params.backlog < 0 || params.backlog > 1000000) {
+        fprintf (stderr, "bench_dispatch: --backlog must be 0..1000000 (0: no such run)\n");
         return 2;
     }
     static char bin [1024];
@@ -157,20 +169,29 @@ main (int argc, char *argv [])
             "(submit/assign/result)\n\n", params.tasks, params.workers,
             params.request_size, params.assign_size, params.result_size);
 
-    bench_result_t *results [4] = {
+    char backlog_name [64];
+    snprintf (backlog_name, sizeof backlog_name, "fogrid, null, %dk queued", params.backlog / 1000);
+    bench_result_t *results [S_RUNS] = {
         bench_result_new ("zeromq broker (ceiling)", params.tasks),
         bench_result_new ("gearman (peer)", params.tasks),
         bench_result_new ("fogrid, null runtime", params.tasks),
-        bench_result_new ("fogrid, /bin/true", params.tasks)
+        bench_result_new ("fogrid, /bin/true", params.tasks),
+        bench_result_new (backlog_name, params.tasks)
     };
     bench_ceiling (&params, results [0]);
     bench_gearman (&params, results [1]);
-    bench_fogrid (&params, results [2], "null");
-    bench_fogrid (&params, results [3], "process");
+    bench_fogrid (&params, results [2], "null", 0);
+    bench_fogrid (&params, results [3], "process", 0);
+    if (params.backlog)
+        bench_fogrid (&params, results [4], "null", params.backlog);
+    else {
+        results [4]->skipped = true;
+        snprintf (results [4]->note, sizeof results [4]->note, "--backlog 0");
+    }
 
     s_figures_t ceiling = s_figures (results [0]);
     printf ("%-26s %10s %10s %10s %12s\n", "", "tasks/s", "p50 ms", "p99 ms", "vs ceiling");
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < S_RUNS; i++) {
         bench_result_t *result = results [i];
         if (result->skipped || result->done == 0) {
             printf ("%-26s %10s   (skipped: %s)\n", result->name, "-", result->note);
@@ -185,7 +206,7 @@ main (int argc, char *argv [])
         printf ("\n");
     }
     printf ("\n");
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < S_RUNS; i++) {
         if (*results [i]->note && !results [i]->skipped)
             printf ("%s: %s\n", results [i]->name, results [i]->note);
         bench_result_destroy (&results [i]);

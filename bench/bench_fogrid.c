@@ -11,10 +11,12 @@
 
 #ifndef BENCH_HAVE_FOGRID
 void
-bench_fogrid (const bench_params_t *params, bench_result_t *result, const char *runtime)
+bench_fogrid (const bench_params_t *params, bench_result_t *result, const char *runtime,
+              int backlog)
 {
     (void) params;
     (void) runtime;
+    (void) backlog;
     result->skipped = true;
     snprintf (result->note, sizeof result->note, "built without the cli folder");
 }
@@ -32,8 +34,53 @@ s_count (Fogrid__HealthReply *health, const char *state)
     return 0;
 }
 
+//  Submits count tasks of spec through sock, window in flight, tokens
+//  PREFIX-N; the ids go into ids (when given) by seq, submit times into
+//  submitted_us (when given). Returns how many were accepted; note says
+//  why the others were not.
+static int
+s_submit_all (zsock_t *sock, Fogrid__TaskSpec *spec, const char *prefix, int count,
+              char **ids, int64_t *submitted_us, char *note, size_t note_size)
+{
+    int submitted = 0, sent = 0;
+    while (submitted < count) {
+        while (sent < count && sent - submitted < S_WINDOW) {
+            char token [64];
+            snprintf (token, sizeof token, "%s-%d", prefix, sent);
+            Fogrid__SubmitRequest submit = FOGRID__SUBMIT_REQUEST__INIT;
+            submit.spec = spec;
+            submit.client_token = token;
+            fg_env_t env = FOGRID__ENVELOPE__INIT;
+            env.seq = (uint64_t) sent + 1;
+            env.body_case = FOGRID__ENVELOPE__BODY_SUBMIT;
+            env.submit = &submit;
+            if (submitted_us)
+                submitted_us [sent] = bench_now_us ();
+            fg_msg_send (sock, NULL, &env);
+            sent++;
+        }
+        fg_error_t error;
+        fg_env_t *reply = fg_msg_recv (sock, NULL, &error, NULL);
+        if (!reply || reply->body_case != FOGRID__ENVELOPE__BODY_SUBMIT_REPLY
+        ||  reply->seq == 0 || reply->seq > (uint64_t) count) {
+            snprintf (note, note_size, "submit %d failed: %s", submitted,
+                      !reply? "no answer in 10 s"
+                    : reply->body_case == FOGRID__ENVELOPE__BODY_ERROR? reply->error->text
+                    : "unexpected answer");
+            fg_msg_free (&reply);
+            break;
+        }
+        if (ids)
+            ids [reply->seq - 1] = strdup (reply->submit_reply->task_id);
+        submitted++;
+        fg_msg_free (&reply);
+    }
+    return submitted;
+}
+
 void
-bench_fogrid (const bench_params_t *params, bench_result_t *result, const char *runtime)
+bench_fogrid (const bench_params_t *params, bench_result_t *result, const char *runtime,
+              int backlog)
 {
     char dir [] = "/tmp/fogrid-bench-XXXXXX";
     if (!mkdtemp (dir)) {
@@ -48,7 +95,7 @@ bench_fogrid (const bench_params_t *params, bench_result_t *result, const char *
     snprintf (miners, sizeof miners, "tcp://127.0.0.1:%d", bench_free_port ());
     snprintf (data, sizeof data, "%s/hub", dir);
     char queue [64];
-    snprintf (queue, sizeof queue, "hub/queue_max=%d", params->tasks + 10);
+    snprintf (queue, sizeof queue, "hub/queue_max=%d", params->tasks + backlog + 10);
     char *hub_argv [] = { hub_bin, "--buyers", buyers, "--miners", miners, "--locator", "",
                           "--data", data, "-o", queue, "-o", "security/insecure=1",
                           "-o", "hub/buyer_rate=0", "-o", "hub/tasks_per_buyer=100000000", NULL };
@@ -93,42 +140,31 @@ bench_fogrid (const bench_params_t *params, bench_result_t *result, const char *
     //  Submits are pipelined, S_WINDOW in flight, as the ceiling and
     //  Gearman send theirs: the hub's throughput is measured, not one
     //  client's round trips
-    int submitted = 0, sent = 0;
     zsock_t *pipeline = zsock_new (ZMQ_DEALER);
     zsock_set_rcvtimeo (pipeline, 10000);
     zsock_set_sndhwm (pipeline, 0);
     zsock_set_rcvhwm (pipeline, 0);
     zsock_connect (pipeline, "%s", buyers);
-    while (client && submitted < params->tasks) {
-        while (sent < params->tasks && sent - submitted < S_WINDOW) {
-            char token [64];
-            snprintf (token, sizeof token, "bench-%s-%d", runtime, sent);
-            Fogrid__SubmitRequest submit = FOGRID__SUBMIT_REQUEST__INIT;
-            submit.spec = &spec;
-            submit.client_token = token;
-            fg_env_t env = FOGRID__ENVELOPE__INIT;
-            env.seq = (uint64_t) sent + 1;
-            env.body_case = FOGRID__ENVELOPE__BODY_SUBMIT;
-            env.submit = &submit;
-            result->submitted_us [sent] = bench_now_us ();
-            fg_msg_send (pipeline, NULL, &env);
-            sent++;
-        }
-        fg_error_t error;
-        fg_env_t *reply = fg_msg_recv (pipeline, NULL, &error, NULL);
-        if (!reply || reply->body_case != FOGRID__ENVELOPE__BODY_SUBMIT_REPLY
-        ||  reply->seq == 0 || reply->seq > (uint64_t) params->tasks) {
-            snprintf (result->note, sizeof result->note, "submit %d failed: %s", submitted,
-                      !reply? "no answer in 10 s"
-                    : reply->body_case == FOGRID__ENVELOPE__BODY_ERROR? reply->error->text
-                    : "unexpected answer");
-            fg_msg_free (&reply);
-            break;
-        }
-        ids [reply->seq - 1] = strdup (reply->submit_reply->task_id);
-        submitted++;
-        fg_msg_free (&reply);
+    //  The backlog first, untimed: it waits in the queue the whole run
+    int waiting = 0;
+    if (client && backlog > 0) {
+        Fogrid__TaskSpec stuck = spec;
+        stuck.cores = 1000;
+        waiting = s_submit_all (pipeline, &stuck, "backlog", backlog, NULL, NULL,
+                                result->note, sizeof result->note);
+        zsock_destroy (&pipeline);      //  (a new one: its seqs start again)
+        pipeline = zsock_new (ZMQ_DEALER);
+        zsock_set_rcvtimeo (pipeline, 10000);
+        zsock_set_sndhwm (pipeline, 0);
+        zsock_set_rcvhwm (pipeline, 0);
+        zsock_connect (pipeline, "%s", buyers);
     }
+    char prefix [64];
+    snprintf (prefix, sizeof prefix, "bench-%s", runtime);
+    int submitted = client && waiting == backlog
+                  ? s_submit_all (pipeline, &spec, prefix, params->tasks, ids,
+                                  result->submitted_us, result->note, sizeof result->note)
+                  : 0;
     zsock_destroy (&pipeline);
     //  Done when the hub counts every task finished
     int64_t deadline = zclock_mono () + 120000;
@@ -160,8 +196,9 @@ bench_fogrid (const bench_params_t *params, bench_result_t *result, const char *
             snprintf (result->note, sizeof result->note, "no hub: %s", err);
         else
             snprintf (result->note, sizeof result->note,
-                      "hub + %d miner processes, SQLite on %s, %d submits in flight",
-                      params->workers, dir, S_WINDOW);
+                      "hub + %d miner processes, SQLite on %s, %d submits in flight%s",
+                      params->workers, dir, S_WINDOW,
+                      backlog? ", behind a queue of tasks no miner can take": "");
     }
     cli_client_destroy (&client);
     for (int i = 0; i < params->workers; i++)

@@ -400,12 +400,29 @@ s_compare_seq (const void *item1, const void *item2)
     return a->seq < b->seq? -1: a->seq > b->seq? 1: 0;
 }
 
+//  The queue holds the pending tasks in submission order; each task
+//  keeps its place, so leaving the queue costs nothing however long it is
+static void
+s_queue_add (s_server_t *self, hub_task_t *task)
+{
+    //  (a new task or one loaded in order: its seq is the highest yet)
+    task->queued = zlistx_add_end (self->queue, task);
+}
+
+static void
+s_queue_insert (s_server_t *self, hub_task_t *task)
+{
+    //  (a requeued task goes back to its place by seq)
+    task->queued = zlistx_insert (self->queue, task, true);
+}
+
 static void
 s_queue_remove (s_server_t *self, hub_task_t *task)
 {
-    void *handle = zlistx_find (self->queue, task);
-    if (handle)
-        zlistx_delete (self->queue, handle);
+    if (task->queued) {
+        zlistx_delete (self->queue, task->queued);
+        task->queued = NULL;
+    }
 }
 
 //  A task that reached a final state leaves memory (the store has it).
@@ -638,7 +655,7 @@ s_task_lost (s_server_t *self, hub_task_t *task, const char *why)
         hub_miners_release (miner, task->id);
     if (task->retries_left > 0) {
         s_task_change (self, task, HUB_TASK_PENDING, why);
-        zlistx_insert (self->queue, task, true);
+        s_queue_insert (self, task);
         self->stats.requeued++;
     }
     else {
@@ -853,48 +870,166 @@ s_choose_affordable (s_server_t *self, hub_task_t *task, hub_sched_miner_t *cand
     return affordable;
 }
 
-//  One pending task in the order s_schedule offers them to the miners.
-typedef struct {
-    hub_task_t *task;
-    void *handle;               //  its place in the queue
-    size_t turn;                //  its buyer's running tasks + its rank in that buyer's queue
-} s_offer_t;
-
-static int
-s_compare_offers (const void *a, const void *b)
-{
-    const s_offer_t *x = (const s_offer_t *) a, *y = (const s_offer_t *) b;
-    if (x->turn != y->turn)
-        return x->turn < y->turn? -1: 1;
-    return x->task->seq < y->task->seq? -1: x->task->seq > y->task->seq;
-}
-
 //  The queue in fair order: buyers take turns, counting what each one
 //  already runs (a buyer with two tasks running comes after one with
 //  none), and within a buyer it is first come, first served. So a buyer
 //  with a thousand tasks queued cannot keep another's one task waiting
 //  behind them.
-static s_offer_t *
-s_fair_order (s_server_t *self, size_t *count_p)
+//
+//  A task's turn is its buyer's running tasks plus its rank in that
+//  buyer's queue; offers go by turn, then seq. Rather than sort the
+//  whole queue at every round (most rounds place a few tasks), each
+//  buyer's queue is a run already in order, and a heap of buyers keyed
+//  by their next task's (turn, seq) merges the runs as far as the round
+//  goes.
+typedef struct {
+    hub_task_t **tasks;         //  its queued tasks, by seq
+    size_t count;
+    size_t capacity;
+    size_t next;                //  the next one to offer
+    size_t running;             //  tasks it runs now
+} s_fair_buyer_t;
+
+typedef struct {
+    zhashx_t *buyers;           //  buyer -> s_fair_buyer_t
+    s_fair_buyer_t **heap;      //  buyers with tasks left, least turn on top
+    size_t size;
+} s_fair_t;
+
+static void
+s_fair_buyer_free (void **item)
 {
-    size_t count = zlistx_size (self->queue), index = 0;
-    s_offer_t *offers = (s_offer_t *) zmalloc (sizeof (s_offer_t) * (count + 1));
-    zhashx_t *turns = zhashx_new ();        //  buyer -> tasks running + seen so far
-    for (hub_task_t *task = (hub_task_t *) zhashx_first (self->tasks); task;
-         task = (hub_task_t *) zhashx_next (self->tasks))
-        if (task->state == HUB_TASK_ASSIGNED || task->state == HUB_TASK_RUNNING)
-            zhashx_update (turns, task->buyer,
-                           (void *) ((size_t) zhashx_lookup (turns, task->buyer) + 1));
-    for (hub_task_t *task = (hub_task_t *) zlistx_first (self->queue); task;
-         task = (hub_task_t *) zlistx_next (self->queue), index++) {
-        size_t turn = (size_t) zhashx_lookup (turns, task->buyer);
-        zhashx_update (turns, task->buyer, (void *) (turn + 1));
-        offers [index] = (s_offer_t) { task, zlistx_cursor (self->queue), turn };
+    s_fair_buyer_t *buyer = (s_fair_buyer_t *) *item;
+    if (buyer) {
+        free (buyer->tasks);
+        free (buyer);
+        *item = NULL;
     }
-    zhashx_destroy (&turns);
-    qsort (offers, count, sizeof (s_offer_t), s_compare_offers);
-    *count_p = count;
-    return offers;
+}
+
+static s_fair_buyer_t *
+s_fair_buyer (s_fair_t *self, const char *name)
+{
+    s_fair_buyer_t *buyer = (s_fair_buyer_t *) zhashx_lookup (self->buyers, name);
+    if (!buyer) {
+        buyer = (s_fair_buyer_t *) zmalloc (sizeof (s_fair_buyer_t));
+        zhashx_insert (self->buyers, name, buyer);
+    }
+    return buyer;
+}
+
+//  True when buyer a's next offer goes before b's.
+static bool
+s_fair_before (const s_fair_buyer_t *a, const s_fair_buyer_t *b)
+{
+    size_t turn_a = a->running + a->next, turn_b = b->running + b->next;
+    if (turn_a != turn_b)
+        return turn_a < turn_b;
+    return a->tasks [a->next]->seq < b->tasks [b->next]->seq;
+}
+
+static void
+s_fair_sift_down (s_fair_t *self, size_t at)
+{
+    while (true) {
+        size_t least = at, left = 2 * at + 1, right = left + 1;
+        if (left < self->size && s_fair_before (self->heap [left], self->heap [least]))
+            least = left;
+        if (right < self->size && s_fair_before (self->heap [right], self->heap [least]))
+            least = right;
+        if (least == at)
+            return;
+        s_fair_buyer_t *swap = self->heap [at];
+        self->heap [at] = self->heap [least];
+        self->heap [least] = swap;
+        at = least;
+    }
+}
+
+static s_fair_t *
+s_fair_new (s_server_t *self)
+{
+    s_fair_t *fair = (s_fair_t *) zmalloc (sizeof (s_fair_t));
+    fair->buyers = zhashx_new ();
+    zhashx_set_destructor (fair->buyers, s_fair_buyer_free);
+    for (hub_task_t *task = (hub_task_t *) zlistx_first (self->queue); task;
+         task = (hub_task_t *) zlistx_next (self->queue)) {
+        s_fair_buyer_t *buyer = s_fair_buyer (fair, task->buyer);
+        if (buyer->count == buyer->capacity) {
+            buyer->capacity = buyer->capacity? 2 * buyer->capacity: 8;
+            buyer->tasks = (hub_task_t **) realloc (buyer->tasks,
+                                                    sizeof (hub_task_t *) * buyer->capacity);
+        }
+        buyer->tasks [buyer->count++] = task;
+    }
+    //  What each buyer runs: the miners hold exactly the assigned and
+    //  running tasks (fewer than the cores of the grid, unlike the queue)
+    for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
+         miner = hub_miners_next (self->miners))
+        for (void *item = zhashx_first (miner->tasks); item; item = zhashx_next (miner->tasks)) {
+            hub_task_t *task = (hub_task_t *) zhashx_lookup (
+                self->tasks, (const char *) zhashx_cursor (miner->tasks));
+            s_fair_buyer_t *buyer = task?
+                (s_fair_buyer_t *) zhashx_lookup (fair->buyers, task->buyer): NULL;
+            if (buyer)
+                buyer->running++;
+        }
+    fair->heap = (s_fair_buyer_t **) zmalloc (sizeof (s_fair_buyer_t *)
+                                              * (zhashx_size (fair->buyers) + 1));
+    for (s_fair_buyer_t *buyer = (s_fair_buyer_t *) zhashx_first (fair->buyers); buyer;
+         buyer = (s_fair_buyer_t *) zhashx_next (fair->buyers))
+        fair->heap [fair->size++] = buyer;
+    for (size_t at = fair->size / 2; at-- > 0;)
+        s_fair_sift_down (fair, at);
+    return fair;
+}
+
+//  The next task in fair order, or NULL when every one was offered.
+static hub_task_t *
+s_fair_next (s_fair_t *self)
+{
+    if (self->size == 0)
+        return NULL;
+    s_fair_buyer_t *buyer = self->heap [0];
+    hub_task_t *task = buyer->tasks [buyer->next++];
+    if (buyer->next == buyer->count)
+        self->heap [0] = self->heap [--self->size];
+    s_fair_sift_down (self, 0);
+    return task;
+}
+
+static void
+s_fair_destroy (s_fair_t **self_p)
+{
+    s_fair_t *self = *self_p;
+    if (self) {
+        zhashx_destroy (&self->buyers);
+        free (self->heap);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  The most room any connected candidate has, of each kind
+typedef struct {
+    uint32_t cores;
+    uint64_t mem_mb;
+    uint32_t gpus;
+} s_room_t;
+
+static s_room_t
+s_most_room (const hub_sched_miner_t *cands, size_t count)
+{
+    s_room_t most = { 0, 0, 0 };
+    for (size_t index = 0; index < count; index++) {
+        const hub_sched_miner_t *cand = &cands [index];
+        if (!cand->connected)
+            continue;
+        most.cores = cand->free_cores > most.cores? cand->free_cores: most.cores;
+        most.mem_mb = cand->free_mem_mb > most.mem_mb? cand->free_mem_mb: most.mem_mb;
+        most.gpus = cand->free_gpus > most.gpus? cand->free_gpus: most.gpus;
+    }
+    return most;
 }
 
 static void
@@ -919,16 +1054,18 @@ s_schedule (s_server_t *self)
             break;          //  nothing can be placed: no need to order the queue
         }
         zlist_t *lost = zlist_new ();       //  miners whose sends failed
-        size_t placed = 0, offered = 0;
-        s_offer_t *offers = s_fair_order (self, &offered);
-        void **handles = (void **) zmalloc (sizeof (void *) * (offered + 1));
-        for (size_t next = 0; next < offered && count; next++) {
-            hub_task_t *task = offers [next].task;
-            room = false;
-            for (size_t index = 0; index < count && !room; index++)
-                room = cands [index].connected && cands [index].free_cores > 0;
-            if (!room)
-                break;
+        size_t placed = 0;
+        s_fair_t *fair = s_fair_new (self);
+        hub_task_t **taken = (hub_task_t **) zmalloc (sizeof (hub_task_t *)
+                                                      * (zlistx_size (self->queue) + 1));
+        s_room_t most = s_most_room (cands, count);
+        hub_task_t *task;
+        while (count && most.cores > 0 && (task = s_fair_next (fair))) {
+            //  A task bigger than any miner's room now is passed over
+            //  before the scheduler weighs it: a queue may hold thousands
+            if (hub_task_cores (task) > most.cores || task->spec->mem_mb > most.mem_mb
+            ||  task->spec->gpus > most.gpus)
+                continue;
             int chosen = hub_sched_choose (task->spec, cands, count);
             if (chosen >= 0)
                 chosen = s_choose_affordable (self, task, cands, owners, count, chosen);
@@ -936,19 +1073,21 @@ s_schedule (s_server_t *self)
                 continue;
             int rc = s_assign (self, task, owners [chosen]);
             if (rc == 0) {
-                handles [placed++] = offers [next].handle;
+                taken [placed++] = task;
                 hub_miners_candidate (owners [chosen], &cands [chosen]);
+                most = s_most_room (cands, count);
             }
             else
             if (rc < 0) {
                 cands [chosen].connected = false;
                 zlist_append (lost, owners [chosen]);
+                most = s_most_room (cands, count);
             }
         }
         for (size_t index = 0; index < placed; index++)
-            zlistx_delete (self->queue, handles [index]);
-        free (offers);
-        free (handles);
+            s_queue_remove (self, taken [index]);
+        s_fair_destroy (&fair);
+        free (taken);
         free (cands);
         free (owners);
         bool again = zlist_size (lost) > 0;
@@ -1352,7 +1491,7 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
                task->spec->n_argv, *task->spec->policy? task->spec->policy: "fastest",
                task->retries_left);
     s_task_keep (self, task);
-    zlistx_add_end (self->queue, task);
+    s_queue_add (self, task);
     self->stats.submitted++;
     s_reply_submit (self, peer, seq, task->id, false);
 }
@@ -2540,7 +2679,7 @@ s_restore (s_server_t *self)
         if (task->state != HUB_TASK_PENDING && !*task->miner_id)
             s_task_change (self, task, HUB_TASK_PENDING, "restored without a miner");
         if (task->state == HUB_TASK_PENDING) {
-            zlistx_add_end (self->queue, task);
+            s_queue_add (self, task);
             pending++;
         }
         else {
