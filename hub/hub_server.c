@@ -2310,6 +2310,23 @@ s_handle_heartbeat (s_server_t *self, zframe_t *peer, uint64_t seq,
     }
 }
 
+//  A miner that stops says so: lost now, its tasks back in the queue,
+//  instead of work sent to it until hub/dead_ms passes. Only from its
+//  own connection, for its own id; no answer (it is gone).
+static void
+s_handle_bye (s_server_t *self, zframe_t *peer, Fogrid__MinerBye *bye)
+{
+    hub_miner_t *miner = hub_miners_by_routing (self->miners, peer);
+    if (!miner || miner->state == HUB_MINER_DEAD || !streq (miner->id, bye->miner_id)) {
+        fg_debug ("miner %.63s: goodbye from an unknown or dead miner: ignored", bye->miner_id);
+        return;
+    }
+    char why [128];
+    snprintf (why, sizeof why, "it said goodbye (%.64s)",
+              fg_text_valid (bye->reason, 64) && *bye->reason? bye->reason: "no reason");
+    s_miner_lost (self, miner, why);
+}
+
 static void
 s_handle_started (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__TaskStarted *started)
 {
@@ -2492,6 +2509,9 @@ s_handle_miner (s_server_t *self)
             break;
         case FOGRID__ENVELOPE__BODY_TASK_STARTED:
             s_handle_started (self, peer, seq, env->task_started);
+            break;
+        case FOGRID__ENVELOPE__BODY_MINER_BYE:
+            s_handle_bye (self, peer, env->miner_bye);
             break;
         case FOGRID__ENVELOPE__BODY_TASK_RESULT:
             s_handle_task_result (self, peer, seq, env->task_result);

@@ -868,7 +868,10 @@ s_agent_destroy (s_agent_t **self_p)
 {
     if (*self_p) {
         s_agent_t *self = *self_p;
-        //  Every task is killed first, then each reaped: they die in parallel
+        //  The hubs hear it first, so they place the tasks elsewhere now;
+        //  then every task is killed, then each reaped: they die in parallel
+        for (size_t index = 0; index < self->link_count; index++)
+            miner_link_bye (self->links [index], "stopping");
         for (size_t index = 0; index < self->link_count; index++)
             miner_link_kill_all (self->links [index]);
         for (size_t index = 0; index < self->link_count; index++)

@@ -74,6 +74,7 @@
                or to TaskStarted
     ready      link up again after a loss     hello      send MinerHello
     ready      link down for 3 intervals      no-hub     drop the DEALER
+    ready      the miner stops                (gone)     send MinerBye, kill the tasks
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_link.h"
@@ -423,6 +424,23 @@ s_usage (miner_link_t *self, s_task_t *used, Fogrid__Load *load)
             load->usage->mem_bytes += mem_bytes;
         }
     }
+}
+
+void
+miner_link_bye (miner_link_t *self, const char *reason)
+{
+    if (self->state != MINER_LINK_READY || !self->dealer)
+        return;
+    Fogrid__MinerBye bye = FOGRID__MINER_BYE__INIT;
+    bye.miner_id = (char *) self->context.miner_id;
+    bye.reason = (char *) reason;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = s_next_seq (self, S_SEQ_HEARTBEAT);
+    env.body_case = FOGRID__ENVELOPE__BODY_MINER_BYE;
+    env.miner_bye = &bye;
+    s_send (self, &env);
+    //  Owed to the hub after all: the close waits for it, a little
+    zsock_set_linger (self->dealer, 1000);
 }
 
 static void

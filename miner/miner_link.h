@@ -76,6 +76,12 @@ void miner_link_destroy (miner_link_t **self_p);
 //  agent kills all links' tasks first so that they die in parallel.
 void miner_link_kill_all (miner_link_t *self);
 
+//  Tells a hub the link is ready with that the miner is stopping
+//  (MinerBye), so it requeues the link's tasks now rather than after
+//  hub/dead_ms; the message is flushed when the link is destroyed (1 s
+//  at most). Nothing when not ready.
+void miner_link_bye (miner_link_t *self, const char *reason);
+
 //  Runs what is due now; returns when (zclock_mono) it next wants to be.
 int64_t miner_link_timers (miner_link_t *self);
 

@@ -583,22 +583,32 @@ test_least_loaded (void)
     ts_tmpdir_remove (&hub.dir);
 }
 
+//  A hub with two one-core miners, m-first less loaded than m-second,
+//  and a task running on m-first (attempt 1); returns its id (caller frees).
+static char *
+s_running_on_first (s_hub_t *hub, s_fake_t **first, s_fake_t **second)
+{
+    s_hub_start (hub, hub->dir, NULL);
+    *first = s_fake_join (hub, "m-first", 1, 0.1, 0);
+    *second = s_fake_join (hub, "m-second", 1, 2.0, 0);
+    s_pump (150);
+    char *id = s_submit_id (hub, NULL, "sleep 1");
+    fg_env_t *assign = s_fake_expect (*first, FOGRID__ENVELOPE__BODY_TASK_ASSIGN, 2000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (assign);
+    CU_ASSERT_EQUAL (assign->task_assign->attempt, 1);
+    fg_msg_free (&assign);
+    s_fake_started (*first, id, 1);
+    CU_ASSERT_TRUE (s_wait_state (hub, id, "running", 1000));
+    return id;
+}
+
 static void
 test_dead_miner (void)
 {
     s_hub_t hub = { .dir = ts_tmpdir_new ("hub") };
-    s_hub_start (&hub, hub.dir, NULL);
-    //  One core each, and m-first less loaded: the task goes there first
-    s_fake_t *first = s_fake_join (&hub, "m-first", 1, 0.1, 0);
-    s_fake_t *second = s_fake_join (&hub, "m-second", 1, 2.0, 0);
-    s_pump (150);
-    char *id = s_submit_id (&hub, NULL, "sleep 1");
-    fg_env_t *assign = s_fake_expect (first, FOGRID__ENVELOPE__BODY_TASK_ASSIGN, 2000);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (assign);
-    CU_ASSERT_EQUAL (assign->task_assign->attempt, 1);
-    fg_msg_free (&assign);
-    s_fake_started (first, id, 1);
-    CU_ASSERT_TRUE (s_wait_state (&hub, id, "running", 1000));
+    s_fake_t *first, *second;
+    char *id = s_running_on_first (&hub, &first, &second);
+    fg_env_t *assign;
 
     //  m-first goes quiet: disconnected, then dead, and the task moves
     first->silent = true;
@@ -652,6 +662,58 @@ test_dead_miner (void)
     fg_msg_free (&welcome);
     CU_ASSERT_TRUE (s_wait_miner_state (&hub, "m-first", "connected", 1000));
 
+    free (id);
+    s_fake_destroy (&first);
+    s_fake_destroy (&second);
+    s_hub_stop (&hub);
+    ts_tmpdir_remove (&hub.dir);
+}
+
+static void
+s_fake_bye (s_fake_t *fake, const char *miner_id, const char *reason)
+{
+    Fogrid__MinerBye bye = FOGRID__MINER_BYE__INIT;
+    bye.miner_id = (char *) miner_id;
+    bye.reason = (char *) reason;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_MINER_BYE;
+    env.miner_bye = &bye;
+    s_fake_send (fake, &env);
+}
+
+//  A miner that stops says goodbye: lost at once, its task placed again,
+//  without waiting for hub/dead_ms (here the fake even goes on
+//  heartbeating, so only the goodbye can make it dead). A goodbye in
+//  another miner's name is ignored.
+static void
+test_goodbye (void)
+{
+    s_hub_t hub = { .dir = ts_tmpdir_new ("hub") };
+    s_fake_t *first, *second;
+    char *id = s_running_on_first (&hub, &first, &second);
+    fg_env_t *assign;
+
+    s_fake_bye (second, "m-first", "not mine to say");
+    s_pump (800);
+    CU_ASSERT_TRUE (s_wait_miner_state (&hub, "m-first", "connected", 100));
+    CU_ASSERT_TRUE (s_wait_miner_state (&hub, "m-second", "connected", 100));
+    CU_ASSERT_TRUE (s_wait_state (&hub, id, "running", 100));
+
+    s_fake_bye (first, "m-first", "stopping");
+    CU_ASSERT_TRUE (s_wait_miner_state (&hub, "m-first", "dead", 2000));
+    assign = s_fake_expect (second, FOGRID__ENVELOPE__BODY_TASK_ASSIGN, 2000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (assign);
+    CU_ASSERT_STRING_EQUAL (assign->task_assign->task_id, id);
+    CU_ASSERT_EQUAL (assign->task_assign->attempt, 2);
+    fg_msg_free (&assign);
+    fg_env_t *status = s_task_request (&hub, FOGRID__ENVELOPE__BODY_STATUS, id);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (status);
+    bool said = false;
+    for (size_t index = 0; index < status->task_info->n_history; index++)
+        said |= strstr (status->task_info->history [index]->reason,
+                        "miner m-first lost: it said goodbye (stopping)") != NULL;
+    CU_ASSERT_TRUE (said);
+    fg_msg_free (&status);
     free (id);
     s_fake_destroy (&first);
     s_fake_destroy (&second);
@@ -1609,6 +1671,7 @@ test_hub_server_add (void)
         "submit, assign, start, fail with exit 3, status, result", test_lifecycle,
         "the less loaded miner gets the task", test_least_loaded,
         "a silent miner dies, its task moves, its late result is stale", test_dead_miner,
+        "a miner that says goodbye is lost at once, its task moves", test_goodbye,
         "a task whose miners keep dying fails when its retries run out", test_no_retries,
         "client tokens and the queue bound", test_tokens_and_queue_bound,
         "cancel pending, running, finished and unknown tasks", test_cancel,

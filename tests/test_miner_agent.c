@@ -721,6 +721,13 @@ test_program (void)
         CU_ASSERT (zclock_mono () - start < 2000);
         if (pgid > 0)
             CU_ASSERT (ts_wait_for (s_group_gone, &pgid, 3000));
+        //  ... having told the hub it stops, so the hub need not wait
+        //  for its heartbeats to run out to place the task again
+        fg_env_t *bye = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_BYE, 2000);
+        CU_ASSERT_PTR_NOT_NULL (bye);
+        if (bye)
+            CU_ASSERT_STRING_EQUAL (bye->miner_bye->reason, "stopping");
+        fg_msg_free (&bye);
         zstr_free (&script);
         zstr_free (&pidfile);
     }
