@@ -96,6 +96,7 @@
 #include "hub_task.h"
 #include "hub_miners.h"
 #include "hub_sched.h"
+#include "hub_fair.h"
 #include "hub_server.h"
 #include "fg_expr.h"
 #include "fg_statement.h"
@@ -870,146 +871,6 @@ s_choose_affordable (s_server_t *self, hub_task_t *task, hub_sched_miner_t *cand
     return affordable;
 }
 
-//  The queue in fair order: buyers take turns, counting what each one
-//  already runs (a buyer with two tasks running comes after one with
-//  none), and within a buyer it is first come, first served. So a buyer
-//  with a thousand tasks queued cannot keep another's one task waiting
-//  behind them.
-//
-//  A task's turn is its buyer's running tasks plus its rank in that
-//  buyer's queue; offers go by turn, then seq. Rather than sort the
-//  whole queue at every round (most rounds place a few tasks), each
-//  buyer's queue is a run already in order, and a heap of buyers keyed
-//  by their next task's (turn, seq) merges the runs as far as the round
-//  goes.
-typedef struct {
-    hub_task_t **tasks;         //  its queued tasks, by seq
-    size_t count;
-    size_t capacity;
-    size_t next;                //  the next one to offer
-    size_t running;             //  tasks it runs now
-} s_fair_buyer_t;
-
-typedef struct {
-    zhashx_t *buyers;           //  buyer -> s_fair_buyer_t
-    s_fair_buyer_t **heap;      //  buyers with tasks left, least turn on top
-    size_t size;
-} s_fair_t;
-
-static void
-s_fair_buyer_free (void **item)
-{
-    s_fair_buyer_t *buyer = (s_fair_buyer_t *) *item;
-    if (buyer) {
-        free (buyer->tasks);
-        free (buyer);
-        *item = NULL;
-    }
-}
-
-static s_fair_buyer_t *
-s_fair_buyer (s_fair_t *self, const char *name)
-{
-    s_fair_buyer_t *buyer = (s_fair_buyer_t *) zhashx_lookup (self->buyers, name);
-    if (!buyer) {
-        buyer = (s_fair_buyer_t *) zmalloc (sizeof (s_fair_buyer_t));
-        zhashx_insert (self->buyers, name, buyer);
-    }
-    return buyer;
-}
-
-//  True when buyer a's next offer goes before b's.
-static bool
-s_fair_before (const s_fair_buyer_t *a, const s_fair_buyer_t *b)
-{
-    size_t turn_a = a->running + a->next, turn_b = b->running + b->next;
-    if (turn_a != turn_b)
-        return turn_a < turn_b;
-    return a->tasks [a->next]->seq < b->tasks [b->next]->seq;
-}
-
-static void
-s_fair_sift_down (s_fair_t *self, size_t at)
-{
-    while (true) {
-        size_t least = at, left = 2 * at + 1, right = left + 1;
-        if (left < self->size && s_fair_before (self->heap [left], self->heap [least]))
-            least = left;
-        if (right < self->size && s_fair_before (self->heap [right], self->heap [least]))
-            least = right;
-        if (least == at)
-            return;
-        s_fair_buyer_t *swap = self->heap [at];
-        self->heap [at] = self->heap [least];
-        self->heap [least] = swap;
-        at = least;
-    }
-}
-
-static s_fair_t *
-s_fair_new (s_server_t *self)
-{
-    s_fair_t *fair = (s_fair_t *) zmalloc (sizeof (s_fair_t));
-    fair->buyers = zhashx_new ();
-    zhashx_set_destructor (fair->buyers, s_fair_buyer_free);
-    for (hub_task_t *task = (hub_task_t *) zlistx_first (self->queue); task;
-         task = (hub_task_t *) zlistx_next (self->queue)) {
-        s_fair_buyer_t *buyer = s_fair_buyer (fair, task->buyer);
-        if (buyer->count == buyer->capacity) {
-            buyer->capacity = buyer->capacity? 2 * buyer->capacity: 8;
-            buyer->tasks = (hub_task_t **) realloc (buyer->tasks,
-                                                    sizeof (hub_task_t *) * buyer->capacity);
-        }
-        buyer->tasks [buyer->count++] = task;
-    }
-    //  What each buyer runs: the miners hold exactly the assigned and
-    //  running tasks (fewer than the cores of the grid, unlike the queue)
-    for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
-         miner = hub_miners_next (self->miners))
-        for (void *item = zhashx_first (miner->tasks); item; item = zhashx_next (miner->tasks)) {
-            hub_task_t *task = (hub_task_t *) zhashx_lookup (
-                self->tasks, (const char *) zhashx_cursor (miner->tasks));
-            s_fair_buyer_t *buyer = task?
-                (s_fair_buyer_t *) zhashx_lookup (fair->buyers, task->buyer): NULL;
-            if (buyer)
-                buyer->running++;
-        }
-    fair->heap = (s_fair_buyer_t **) zmalloc (sizeof (s_fair_buyer_t *)
-                                              * (zhashx_size (fair->buyers) + 1));
-    for (s_fair_buyer_t *buyer = (s_fair_buyer_t *) zhashx_first (fair->buyers); buyer;
-         buyer = (s_fair_buyer_t *) zhashx_next (fair->buyers))
-        fair->heap [fair->size++] = buyer;
-    for (size_t at = fair->size / 2; at-- > 0;)
-        s_fair_sift_down (fair, at);
-    return fair;
-}
-
-//  The next task in fair order, or NULL when every one was offered.
-static hub_task_t *
-s_fair_next (s_fair_t *self)
-{
-    if (self->size == 0)
-        return NULL;
-    s_fair_buyer_t *buyer = self->heap [0];
-    hub_task_t *task = buyer->tasks [buyer->next++];
-    if (buyer->next == buyer->count)
-        self->heap [0] = self->heap [--self->size];
-    s_fair_sift_down (self, 0);
-    return task;
-}
-
-static void
-s_fair_destroy (s_fair_t **self_p)
-{
-    s_fair_t *self = *self_p;
-    if (self) {
-        zhashx_destroy (&self->buyers);
-        free (self->heap);
-        free (self);
-        *self_p = NULL;
-    }
-}
-
 //  The most room any connected candidate has, of each kind
 typedef struct {
     uint32_t cores;
@@ -1055,12 +916,12 @@ s_schedule (s_server_t *self)
         }
         zlist_t *lost = zlist_new ();       //  miners whose sends failed
         size_t placed = 0;
-        s_fair_t *fair = s_fair_new (self);
+        hub_fair_t *fair = hub_fair_new (self->queue, self->miners, self->tasks);
         hub_task_t **taken = (hub_task_t **) zmalloc (sizeof (hub_task_t *)
                                                       * (zlistx_size (self->queue) + 1));
         s_room_t most = s_most_room (cands, count);
         hub_task_t *task;
-        while (count && most.cores > 0 && (task = s_fair_next (fair))) {
+        while (count && most.cores > 0 && (task = hub_fair_next (fair))) {
             //  A task bigger than any miner's room now is passed over
             //  before the scheduler weighs it: a queue may hold thousands
             if (hub_task_cores (task) > most.cores || task->spec->mem_mb > most.mem_mb
@@ -1086,7 +947,7 @@ s_schedule (s_server_t *self)
         }
         for (size_t index = 0; index < placed; index++)
             s_queue_remove (self, taken [index]);
-        s_fair_destroy (&fair);
+        hub_fair_destroy (&fair);
         free (taken);
         free (cands);
         free (owners);
