@@ -711,6 +711,14 @@ test_trust (void)
     CU_ASSERT_EQUAL (json_integer_value (json_object_get (check, "refused")), 3);
     CU_ASSERT_EQUAL (json_integer_value (json_object_get (check, "accepted")), 1);
     json_decref (view);
+    //  A state in bytes JSON cannot hold, quoted in the refusal: the hub
+    //  stays in the view, its reason cleaned
+    CU_ASSERT_EQUAL (s_check (trust, curve, &key, "caf\xe9", 500, why), MINER_TRUST_REFUSE);
+    view = miner_trust_json (trust);
+    check = json_object_get (json_array_get (json_object_get (view, "hubs"), 0), "last_check");
+    const char *reason = json_string_value (json_object_get (check, "reason"));
+    CU_ASSERT_PTR_NOT_NULL (reason? strstr (reason, "is caf?, not registered"): NULL);
+    json_decref (view);
     //  A hub that gives no statement, refused before it named itself:
     //  listed by its endpoint
     CU_ASSERT_EQUAL (miner_trust_begin (trust, "tcp://127.0.0.1:9", "", why, sizeof why),
