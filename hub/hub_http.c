@@ -294,6 +294,9 @@ s_metrics (void *arg, fg_http_request_t *request)
     fg_metrics_family (metrics, "fogrid_hub_miners_lost_total", "counter",
                        "miners that missed their heartbeats until declared dead");
     fg_metrics_sample (metrics, NULL, NULL, (double) stats->miners_lost);
+    fg_metrics_family (metrics, "fogrid_hub_miners_left_total", "counter",
+                       "miners that said they were stopping (not counted as lost)");
+    fg_metrics_sample (metrics, NULL, NULL, (double) stats->miners_left);
     fg_metrics_latency (metrics, "fogrid_hub_task_seconds",
                         "time from submit to a final state", &stats->latency);
     fg_metrics_refused (metrics, "fogrid_hub_refused_total",

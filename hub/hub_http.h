@@ -29,6 +29,7 @@ typedef struct {
     uint64_t finished [HUB_TASK_STATES];    //  by final state
     uint64_t requeued;          //  attempts lost with their miner
     uint64_t miners_lost;       //  miners that went dead
+    uint64_t miners_left;       //  miners that said goodbye (MinerBye)
     uint64_t heartbeats_missed; //  miners that fell silent (disconnected)
     uint64_t rate_limited;      //  requests refused by the per-peer rate limits
     uint64_t commits;           //  transactions committed (one per burst)

@@ -697,13 +697,12 @@ s_send_kill (s_server_t *self, zframe_t *routing, const char *task_id, uint32_t 
     fg_outbox_notice (self->outbox, self->miner_sock, routing, &env);
 }
 
-//  The miner's connection is gone or it is silent for good: its tasks go
-//  back to the queue (or fail).
+//  The miner is dead (gone, silent for good, or it said it stops): its
+//  tasks go back to the queue (or fail).
 static void
-s_miner_lost (s_server_t *self, hub_miner_t *miner, const char *why)
+s_miner_dead (s_server_t *self, hub_miner_t *miner, const char *why)
 {
     hub_miners_set_state (miner, HUB_MINER_DEAD, why);
-    self->stats.miners_lost++;
     zlistx_t *ids = zhashx_keys (miner->tasks);
     char reason [256];
     snprintf (reason, sizeof reason, "miner %s lost: %s", miner->id, why);
@@ -715,6 +714,14 @@ s_miner_lost (s_server_t *self, hub_miner_t *miner, const char *why)
             hub_miners_release (miner, id);
     }
     zlistx_destroy (&ids);
+}
+
+//  ... without a word: counted as lost
+static void
+s_miner_lost (s_server_t *self, hub_miner_t *miner, const char *why)
+{
+    self->stats.miners_lost++;
+    s_miner_dead (self, miner, why);
 }
 
 //  --------------------------------------------------------------------------
@@ -2185,7 +2192,9 @@ s_handle_bye (s_server_t *self, zframe_t *peer, Fogrid__MinerBye *bye)
     char why [128];
     snprintf (why, sizeof why, "it said goodbye (%.64s)",
               fg_text_valid (bye->reason, 64) && *bye->reason? bye->reason: "no reason");
-    s_miner_lost (self, miner, why);
+    //  Counted apart from the lost: a clean restart is no operator's alarm
+    self->stats.miners_left++;
+    s_miner_dead (self, miner, why);
 }
 
 static void

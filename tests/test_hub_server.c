@@ -669,6 +669,8 @@ test_dead_miner (void)
     ts_tmpdir_remove (&hub.dir);
 }
 
+static double s_metric (s_hub_t *hub, const char *name);
+
 static void
 s_fake_bye (s_fake_t *fake, const char *miner_id, const char *reason)
 {
@@ -714,6 +716,9 @@ test_goodbye (void)
                         "miner m-first lost: it said goodbye (stopping)") != NULL;
     CU_ASSERT_TRUE (said);
     fg_msg_free (&status);
+    //  Counted as a miner that left, not one lost
+    CU_ASSERT_EQUAL (s_metric (&hub, "fogrid_hub_miners_left_total"), 1);
+    CU_ASSERT_EQUAL (s_metric (&hub, "fogrid_hub_miners_lost_total"), 0);
     free (id);
     s_fake_destroy (&first);
     s_fake_destroy (&second);
