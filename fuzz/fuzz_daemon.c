@@ -93,6 +93,33 @@ fuzz_miner_config (const fg_cfg_def_t *defs, const char *hubs, const char *data,
     return config;
 }
 
+fg_config_t *
+fuzz_hub_config (const fg_cfg_def_t *defs, const char *data, const char *http)
+{
+    fg_config_t *config = fg_config_new (defs);
+    fg_config_set (config, "hub/buyer_endpoint", "tcp://127.0.0.1:*");
+    fg_config_set (config, "hub/miner_endpoint", "tcp://127.0.0.1:*");
+    fg_config_set (config, "hub/data_dir", data);
+    fg_config_set (config, "hub/http", http);
+    fg_config_set (config, "locator/endpoints", "");
+    fg_config_set (config, "hub/buyer_rate", "0");
+    fg_config_set (config, "hub/miner_rate", "0");
+    return config;
+}
+
+zsock_t *
+fuzz_hub_router (char *endpoint, size_t size)
+{
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    zsock_set_linger (router, 0);
+    zsock_set_sndtimeo (router, 0);
+    int port = zsock_bind (router, "tcp://127.0.0.1:*");
+    if (port <= 0)
+        fuzz_fail ("cannot bind a port on 127.0.0.1");
+    snprintf (endpoint, size, "tcp://127.0.0.1:%d", port);
+    return router;
+}
+
 void
 fuzz_patch (fuzz_patches_t *self, char **field, char *value)
 {

@@ -43,6 +43,16 @@ bool fuzz_next_message (const uint8_t *data, size_t size, size_t *at, uint8_t *o
 fg_config_t *fuzz_miner_config (const fg_cfg_def_t *defs, const char *hubs, const char *data,
                                 const char *id, const char *http);
 
+//  The settings of a hub actor (defs: hub_server_defs) the fuzz targets
+//  start: loopback sockets on any port, data in data, HTTP on http (""
+//  for none), no locator, no rate limits (the fuzzer is one busy peer).
+//  The caller adds its own.
+fg_config_t *fuzz_hub_config (const fg_cfg_def_t *defs, const char *data, const char *http);
+
+//  A ROUTER on 127.0.0.1, any port, that plays a hub to a miner: it
+//  never blocks on a send nor lingers; its endpoint goes into endpoint.
+zsock_t *fuzz_hub_router (char *endpoint, size_t size);
+
 //  Strings put into a decoded message in place of its own
 typedef struct {
     struct {

@@ -445,15 +445,8 @@ s_hub_start (s_hub_t *hub, bool fresh)
     }
     hub->starts++;
     hub->inputs = 0;
-    hub->config = fg_config_new (hub_server_defs);
+    hub->config = fuzz_hub_config (hub_server_defs, hub->dir, "");
     fg_config_t *config = hub->config;
-    fg_config_set (config, "hub/buyer_endpoint", "tcp://127.0.0.1:*");
-    fg_config_set (config, "hub/miner_endpoint", "tcp://127.0.0.1:*");
-    fg_config_set (config, "hub/data_dir", hub->dir);
-    fg_config_set (config, "hub/http", "");
-    fg_config_set (config, "locator/endpoints", "");
-    fg_config_set (config, "hub/buyer_rate", "0");
-    fg_config_set (config, "hub/miner_rate", "0");
     fg_config_set (config, "hub/queue_max", "100");
     fg_config_set (config, "hub/tasks_per_buyer", "60");
     fg_config_set (config, "hub/open_deposits", "1");

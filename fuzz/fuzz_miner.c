@@ -360,17 +360,11 @@ s_setup (void)
     crypto_sign_keypair (s_public, s_secret);
     sodium_bin2hex (s_ledger_key, sizeof s_ledger_key, s_public, sizeof s_public);
     fuzz_tmpdir (s_root, sizeof s_root);
-    s_router = zsock_new (ZMQ_ROUTER);
-    zsock_set_linger (s_router, 0);
-    zsock_set_sndtimeo (s_router, 0);
+    char hubs [64], data [300];
+    s_router = fuzz_hub_router (hubs, sizeof hubs);
     //  An input may be thousands of messages: none is dropped for a full
     //  queue while the miner catches up (they wait, in memory)
     zsock_set_sndhwm (s_router, 0);
-    int port = zsock_bind (s_router, "tcp://127.0.0.1:*");
-    if (port <= 0)
-        fuzz_fail ("cannot bind a port on 127.0.0.1");
-    char hubs [64], data [300];
-    snprintf (hubs, sizeof hubs, "tcp://127.0.0.1:%d", port);
     snprintf (data, sizeof data, "%s/miner", s_root);
     s_config = fuzz_miner_config (miner_agent_defs, hubs, data, "m-fuzz", "");
     fg_config_set (s_config, "miner/heartbeat_ms", "100");

@@ -151,14 +151,8 @@ s_setup (void)
 {
     fuzz_start ("fuzz_miner_http");
     fuzz_tmpdir (s_root, sizeof s_root);
-    s_router = zsock_new (ZMQ_ROUTER);
-    zsock_set_linger (s_router, 0);
-    zsock_set_sndtimeo (s_router, 0);
-    int port = zsock_bind (s_router, "tcp://127.0.0.1:*");
-    if (port <= 0)
-        fuzz_fail ("cannot bind a port on 127.0.0.1");
     char hubs [64], data [300];
-    snprintf (hubs, sizeof hubs, "tcp://127.0.0.1:%d", port);
+    s_router = fuzz_hub_router (hubs, sizeof hubs);
     snprintf (data, sizeof data, "%s/miner", s_root);
     s_config = fuzz_miner_config (miner_agent_defs, hubs, data, S_MINER_ID, "127.0.0.1:0");
     miner_agent_args_t args = { .config = s_config };
