@@ -112,3 +112,17 @@ fg_ratelimit_peer (const char *key, zframe_t *routing, char *buf, size_t size)
     buf [used] = 0;
     return buf;
 }
+
+bool
+fg_ratelimit_admit (fg_ratelimit_t *self, zsock_t *sock, zframe_t *routing,
+                    const char *key, uint64_t seq, const char *setting, int64_t rate)
+{
+    char name [80];
+    if (fg_ratelimit_allow (self, fg_ratelimit_peer (key, routing, name, sizeof name),
+                            fg_now_ms ()))
+        return true;
+    fg_debug ("peer %.12s: over %s", name, setting);
+    fg_msg_send_error (sock, routing, seq, FG_E_RATE_LIMIT,
+                       "too many requests: %" PRId64 " per second allowed (%s)", rate, setting);
+    return false;
+}

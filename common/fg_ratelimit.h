@@ -27,4 +27,12 @@ uint64_t fg_ratelimit_refused (fg_ratelimit_t *self);
 //  the routing id in hex (into buf).
 const char *fg_ratelimit_peer (const char *key, zframe_t *routing, char *buf, size_t size);
 
+//  What a server does with a request before any work: true when peer
+//  (the request's key, "" on plain text, and routing id) is within its
+//  rate; else answers it on sock with FG_E_RATE_LIMIT naming setting
+//  and its rate, and returns false. Quietly (a debug line): a flood must
+//  not flood the log.
+bool fg_ratelimit_admit (fg_ratelimit_t *self, zsock_t *sock, zframe_t *routing,
+                         const char *key, uint64_t seq, const char *setting, int64_t rate);
+
 #endif

@@ -1939,13 +1939,8 @@ s_receive (s_server_t *self, zsock_t *sock, fg_ratelimit_t *limit, const char *s
                                          sock == self->buyers? "buyer": "miner socket");
     if (!env)
         return NULL;
-    char name [80];
-    if (!fg_ratelimit_allow (limit, fg_ratelimit_peer (key, *peer_p, name, sizeof name),
-                             fg_now_ms ())) {
-        fg_debug ("peer %.12s: over %s", name, setting);
-        fg_msg_send_error (sock, *peer_p, *seq_p, FG_E_RATE_LIMIT,
-                           "too many requests: %" PRId64 " per second allowed (%s)",
-                           fg_config_int (self->config, setting), setting);
+    if (!fg_ratelimit_admit (limit, sock, *peer_p, key, *seq_p, setting,
+                             fg_config_int (self->config, setting))) {
         self->stats.rate_limited++;
         fg_msg_free (&env);
         zframe_destroy (peer_p);

@@ -498,14 +498,8 @@ s_handle_router (s_server_t *self)
     fg_env_t *env = fg_msg_recv_request (self->router, &peer, key, &seq, "locator");
     if (!env)
         return;
-    //  Refused before any work, and quietly: a flood must not flood the log
-    char name [80];
-    if (!fg_ratelimit_allow (self->limit, fg_ratelimit_peer (key, peer, name, sizeof name),
-                             fg_now_ms ())) {
-        fg_debug ("locator: client %.12s over locator/rate", name);
-        fg_msg_send_error (self->router, peer, seq, FG_E_RATE_LIMIT,
-                           "too many requests: %" PRId64 " per second allowed (locator/rate)",
-                           fg_config_int (self->config, "locator/rate"));
+    if (!fg_ratelimit_admit (self->limit, self->router, peer, key, seq, "locator/rate",
+                             fg_config_int (self->config, "locator/rate"))) {
         self->stats.rate_limited++;
         fg_msg_free (&env);
         zframe_destroy (&peer);

@@ -7,7 +7,7 @@
     300 ms, dead 600 ms), so every wait in these tests pumps the fake
     miners' heartbeats (s_pump) unless a test wants one of them silent.
     =========================================================================  */
-#include "test_support.h"
+#include "test_hub_support.h"
 #include "hub_server.h"
 #include <sys/mount.h>
 #include <sys/statvfs.h>
@@ -734,22 +734,8 @@ test_no_retries (void)
     fg_config_set (hub.config, "hub/default_retries", "0");     //  read at start: no effect
     s_fake_t *miner = s_fake_join (&hub, "m-only", 1, 0, 0);
     //  A task that allows one retry loses its miner twice
-    char *argv [] = { "true" };
-    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
-    spec.n_argv = 1;
-    spec.argv = argv;
-    spec.retries = 1;
-    Fogrid__SubmitRequest submit = FOGRID__SUBMIT_REQUEST__INIT;
-    submit.spec = &spec;
-    submit.client_token = "";
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.body_case = FOGRID__ENVELOPE__BODY_SUBMIT;
-    env.submit = &submit;
-    fg_env_t *reply = s_call (hub.buyer, &env);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
-    CU_ASSERT_EQUAL_FATAL (reply->body_case, FOGRID__ENVELOPE__BODY_SUBMIT_REPLY);
-    char *id = strdup (reply->submit_reply->task_id);
-    fg_msg_free (&reply);
+    char *id = th_submit (hub.buyer, "true", 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (id);
     for (uint32_t attempt = 1; attempt <= 2; attempt++) {
         fg_env_t *assign = s_fake_expect (miner, FOGRID__ENVELOPE__BODY_TASK_ASSIGN, 2000);
         CU_ASSERT_PTR_NOT_NULL_FATAL (assign);

@@ -235,13 +235,7 @@ th_cli_submit (th_cli_t *cli, const char *keys, const char *args)
 {
     char *output = NULL;
     int rc = th_cli (cli, &output, keys, "submit %s", args);
-    if (rc != 0 || strncmp (output, "t-", 2) != 0) {
-        fprintf (stderr, "submit %s: %s\n", args, output);
-        free (output);
-        return NULL;
-    }
-    output [strcspn (output, "\n")] = 0;
-    return output;
+    return ts_task_id (rc, output, args);
 }
 
 int64_t

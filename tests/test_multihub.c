@@ -142,13 +142,7 @@ s_submit (int index, const char *args)
     char *output = NULL;
     int rc = s_fogrid (index, &output, "submit %s", args);
     CU_ASSERT_EQUAL (rc, 0);
-    if (rc != 0 || strncmp (output, "t-", 2) != 0) {
-        fprintf (stderr, "submit failed: %s\n", output);
-        free (output);
-        return NULL;
-    }
-    output [strcspn (output, "\n")] = 0;
-    return output;
+    return ts_task_id (rc, output, args);
 }
 
 //  The state hub index gives task, "" when it does not know it.

@@ -138,14 +138,10 @@ s_run_service (const char *args)
     char *output = NULL;
     int rc = s_fogrid (&output, "run-service --wait %s", args);
     CU_ASSERT_EQUAL (rc, 0);
-    if (rc != 0 || strncmp (output, "t-", 2) != 0) {
-        fprintf (stderr, "run-service %s failed (%d): %s\n", args, rc, output);
+    char *id = ts_task_id (rc, output, args);
+    if (!id)
         s_dump_logs ();
-        free (output);
-        return NULL;
-    }
-    output [strcspn (output, "\n")] = 0;
-    return output;
+    return id;
 }
 
 //  The state line of `fogrid status TASK`, for a check by strstr.

@@ -296,3 +296,15 @@ ts_zmtp_greet (int port, const char *mechanism)
     close (fd);
     return closed;
 }
+
+char *
+ts_task_id (int rc, char *output, const char *what)
+{
+    if (rc != 0 || !output || strncmp (output, "t-", 2) != 0) {
+        fprintf (stderr, "%s failed (%d): %s\n", what, rc, output? output: "");
+        free (output);
+        return NULL;
+    }
+    output [strcspn (output, "\n")] = 0;
+    return output;
+}

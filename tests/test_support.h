@@ -50,6 +50,11 @@ int ts_run (char **output, const char *format, ...) __attribute__ ((format (prin
 //  receive timeout.
 fg_env_t *ts_call (zsock_t *sock, fg_env_t *request);
 
+//  The task id a `fogrid submit` (or run-service) printed: its first line,
+//  in output, which it takes (NULL when it is not one or rc is not 0,
+//  saying what came instead, after what, on stderr).
+char *ts_task_id (int rc, char *output, const char *what);
+
 //  Polls cond(arg) every 50 ms until it is true or timeout_ms passes.
 bool ts_wait_for (bool (*cond) (void *), void *arg, int timeout_ms);
 
