@@ -27,6 +27,8 @@ static const s_error_t s_errors [FG_E_LAST] = {
     [FG_E_FUNDS]       = { "FG_E_FUNDS", "insufficient funds" },
     [FG_E_RUNTIME]     = { "FG_E_RUNTIME", "runtime failure" },
     [FG_E_LIMIT]       = { "FG_E_LIMIT", "over a configured limit" },
+    [FG_E_HELLO]       = { "FG_E_HELLO", "say hello first" },
+    [FG_E_CONFLICT]    = { "FG_E_CONFLICT", "conflicts with an earlier request" },
 };
 
 const char *

@@ -26,6 +26,8 @@ typedef enum {
     FG_E_FUNDS = 15,            //  not enough funds
     FG_E_RUNTIME = 16,          //  the runtime could not start the work
     FG_E_LIMIT = 17,            //  over a configured bound (registrations, watches)
+    FG_E_HELLO = 18,            //  this connection has not said hello yet: say it, then resend
+    FG_E_CONFLICT = 19,         //  an id or token already taken for something else
     FG_E_LAST                   //  keep last
 } fg_error_t;
 
