@@ -4,15 +4,16 @@
     DESIGN
     The grid an operator builds from docs/several-machines.md, on loopback:
     one locator, one hub on a data directory that outlives it, three
-    miners (process runtime, 2 cores, price 100), security on, and
+    miners (process runtime, 1 core each, price 100), security on, and
     hub/require_funds with one buyer who deposited enough (open deposits).
     Every daemon keeps its defaults but for addresses and keys: heartbeats
     every second, a silent miner dead after 6 s, a registration's TTL 5 s.
 
     The buyer submits N paid tasks with the CLI, four submits at a time,
-    paced so that they spread over the run (N / 5 s, 60 s at least), each
+    paced so that they spread over the run (N x 0.15 s, 60 s at least:
+    2-4 tasks run at any time, so that every miner has work), each
     with its own client token so a submit retried across a hub crash makes
-    one task. A task is `sh -c 'LINK SECONDS; echo done' MARK-i`: LINK is
+    one task. A task is `sh -c 'LINK SECONDS && echo done' MARK-i`: LINK is
     a symbolic link to sleep named after the run, MARK-i the shell's $0,
     so both processes of a task carry the run's marker in their argv.
     Meanwhile, at fixed fractions of the run (the plan below):
@@ -49,7 +50,8 @@
                     once; a stopped miner's only after hub/dead_ms)
 
     Each check prints what it measured. FOGRID_CHAOS_TASKS sets N (120 by
-    default, for CI; `make chaos` runs 1,000).
+    default, for CI; `make chaos` runs 1,000); FOGRID_CHAOS_KEEP=1 keeps
+    the temp dir (logs, hub.db) and says where it is.
     =========================================================================  */
 #include "test_support.h"
 #include <sqlite3.h>
@@ -64,8 +66,8 @@
 #define S_PRICE         100         //  every miner's ask
 #define S_FEE           5           //  the hub's default fee_percent
 #define S_SUBMITTERS    4           //  submits at a time
-#define S_TASKS_CI      120
-#define S_PACE_MS       200         //  at most one submit per this, on average
+#define S_TASKS_CI      240
+#define S_PACE_MS       150         //  one submit per this, on average
 #define S_MIN_RUN_MS    60000       //  the chaos plan needs about this much
 #define S_REQUEUE_MS    3000        //  kill -9 to requeue, at most
 #define S_EXCUSE_MS     2000        //  after a restart: the hub may learn late
@@ -188,7 +190,7 @@ s_start_miner (int index)
     snprintf (locator_key, sizeof locator_key, "security/locator_key=%s", grid.locator_keys);
     snprintf (price, sizeof price, "miner/price=%d", S_PRICE);
     grid.miners [index] = ts_proc_start (grid.dir, name, "fogrid-miner", "--locator", grid.locator,
-                                         "--name", name, "--data", data, "--cores", "2",
+                                         "--name", name, "--data", data, "--cores", "1",
                                          "-o", id, "-o", locator_key, "-o", price, NULL);
     grid.miner_pids [index] = grid.miners [index]->pid;
 }
@@ -448,7 +450,7 @@ s_submitter (void *arg)
         while (!grid.quit && zclock_mono () < deadline) {
             char *output = NULL;
             int rc = s_fogrid (&output, "submit --token %s --max-price %d --retries 5 "
-                               "-- sh -c '%s %d.%03d; echo done' %s", task->token, S_PRICE,
+                               "-- sh -c '%s %d.%03d && echo done' %s", task->token, S_PRICE,
                                grid.sleep_link, task->sleep_ms / 1000, task->sleep_ms % 1000,
                                task->token);
             bool done = rc == 0 && output && strncmp (output, "t-", 2) == 0;
@@ -494,7 +496,10 @@ s_suite_init (void)
         //  0.2 to 1 s, spread
         grid.tasks [index].sleep_ms = 200 + (index * 7919) % 801;
     }
-    if (ts_run (NULL, "ln -s \"$(command -v sleep)\" '%s'", grid.sleep_link) != 0)
+    //  Tasks run as the miner's task user (nobody, under root): the link
+    //  must be reachable for it, the keys here are files of mode 600
+    if (ts_run (NULL, "chmod 711 '%s' && ln -s \"$(command -v sleep)\" '%s'", grid.dir,
+                grid.sleep_link) != 0)
         return -1;
     snprintf (grid.locator, sizeof grid.locator, "tcp://127.0.0.1:%d", ts_free_port ());
     snprintf (grid.buyers, sizeof grid.buyers, "tcp://127.0.0.1:%d", ts_free_port ());
@@ -561,7 +566,13 @@ s_suite_clean (void)
     s_count_t count = { -3, 0, true };
     s_scan (s_count_one, &count);
     fg_security_term ();
-    ts_tmpdir_remove (&grid.dir);
+    const char *keep = getenv ("FOGRID_CHAOS_KEEP");
+    if (keep && streq (keep, "1")) {
+        printf ("\n    chaos: logs and the hub's database kept in %s\n", grid.dir);
+        zstr_free (&grid.dir);
+    }
+    else
+        ts_tmpdir_remove (&grid.dir);
     free (grid.tasks);
     pthread_mutex_destroy (&grid.lock);
     return 0;
