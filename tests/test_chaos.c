@@ -24,11 +24,12 @@
         miner 3     SIGSTOP for 15 s, then SIGCONT
         hub         kill -9, started again after 2 s
 
-    Three threads watch while it runs: four submitters; a resolver that
-    asks the locator for `hub` every 50 ms (with the library, as the CLI
-    does) and counts every failure while the hub process runs and serves
-    (its HTTP port accepts); a process watcher that looks at /proc every
-    100 ms for task processes (the marker) whose miner is gone.
+    Threads work and watch while it runs: four submitters; a resolver
+    that asks the locator for `hub` every 50 ms (with the library, as the
+    CLI does) and counts every failure while the hub process runs and
+    serves (its HTTP port accepts); a process watcher (chaos_procs.h) that
+    looks at /proc every 100 ms for task processes (the marker) whose
+    miner is gone.
 
     Then, with every task final, each task's receipt is fetched and
     verified with the CLI, the grid is stopped with SIGTERM, and the
@@ -54,10 +55,10 @@
     the temp dir (logs, hub.db) and says where it is.
     =========================================================================  */
 #include "test_support.h"
+#include "chaos_procs.h"
 #include <sqlite3.h>
 #include <pthread.h>
 #include <signal.h>
-#include <dirent.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <unistd.h>
@@ -71,7 +72,6 @@
 #define S_MIN_RUN_MS    60000       //  the chaos plan needs about this much
 #define S_REQUEUE_MS    3000        //  kill -9 to requeue, at most
 #define S_EXCUSE_MS     2000        //  after a restart: the hub may learn late
-#define S_MAX_ORPHANS   64
 #define S_MAX_RECORDS   10          //  examples printed per failed check
 
 //  --------------------------------------------------------------------------
@@ -115,11 +115,6 @@ typedef struct {
     int sleep_ms;
 } s_task_t;
 
-typedef struct {
-    pid_t pid;
-    char cmdline [160];
-} s_orphan_t;
-
 static struct {
     char *dir;                  //  temp dir: keys, logs, data
     char locator [64];          //  "tcp://127.0.0.1:N"
@@ -147,7 +142,6 @@ static struct {
     pthread_mutex_t lock;
     volatile bool quit;                         //  threads end
     volatile bool hub_alive;                    //  the hub process runs
-    volatile pid_t miner_pids [S_MINERS];       //  0 while a miner is dead
     int next_task;                              //  submitters take from here
     int64_t t0;                                 //  zclock_mono at the first submit
     int64_t t0_wall;                            //  ... and zclock_time
@@ -159,9 +153,7 @@ static struct {
     int64_t gap_start;                          //  first failure of a run of them, 0 none
     int64_t longest_gap_ms;
     char gap_error [200];                       //  what the longest gap's first failure said
-    //  process watcher
-    int orphans_n;
-    s_orphan_t orphans [S_MAX_ORPHANS];
+    chaos_procs_t *procs;                       //  the task processes, watched
 } grid;
 
 //  The daemons' pids for the signal handler: a run interrupted (ctest's
@@ -236,7 +228,7 @@ s_start_miner (int index)
     grid.miners [index] = ts_proc_start (grid.dir, name, "fogrid-miner", "--locator", grid.locator,
                                          "--name", name, "--data", data, "--cores", "1",
                                          "-o", id, "-o", locator_key, "-o", price, NULL);
-    grid.miner_pids [index] = grid.miners [index]->pid;
+    chaos_procs_set_miner (grid.procs, index, grid.miners [index]->pid);
     s_pids [S_PID_MINER + index] = grid.miners [index]->pid;
 }
 
@@ -277,142 +269,10 @@ s_dump_logs (void)
         ts_proc_dump_log (grid.miners [index]);
 }
 
-//  --------------------------------------------------------------------------
-//  Task processes, found by the marker in their argv
-
-//  The parent of pid, 0 when it is gone.
-static pid_t
-s_ppid (pid_t pid)
-{
-    char path [64], line [512];
-    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-    FILE *file = fopen (path, "r");
-    if (!file)
-        return 0;
-    size_t got = fread (line, 1, sizeof line - 1, file);
-    fclose (file);
-    line [got] = 0;
-    //  pid (comm) state ppid: comm may hold spaces and parentheses
-    char *close = strrchr (line, ')');
-    int ppid = 0;
-    if (!close || sscanf (close + 1, " %*c %d", &ppid) != 1)
-        return 0;
-    return (pid_t) ppid;
-}
-
-//  Whose a process with the marker is: a miner's index, -1 ours (the
-//  CLI and its shell, started by this test), -2 nobody's (its miner died).
-static int
-s_owner (pid_t pid)
-{
-    pid_t self = getpid ();
-    for (int depth = 0; depth < 64 && pid > 1; depth++) {
-        for (int index = 0; index < S_MINERS; index++)
-            if (grid.miner_pids [index] == pid)
-                return index;
-        if (pid == self)
-            return -1;
-        pid = s_ppid (pid);
-        if (pid == 0)
-            return -1;          //  it ended while we looked
-    }
-    return pid == 1? -2: -1;
-}
-
-//  Calls fn for every process whose argv holds the marker.
-static void
-s_scan (void (*fn) (pid_t pid, const char *cmdline, void *arg), void *arg)
-{
-    DIR *proc = opendir ("/proc");
-    if (!proc)
-        return;
-    struct dirent *entry;
-    while ((entry = readdir (proc))) {
-        pid_t pid = (pid_t) atoi (entry->d_name);
-        if (pid <= 1)
-            continue;
-        char path [64], cmdline [1024];
-        snprintf (path, sizeof path, "/proc/%d/cmdline", (int) pid);
-        FILE *file = fopen (path, "r");
-        if (!file)
-            continue;
-        size_t got = fread (cmdline, 1, sizeof cmdline - 1, file);
-        fclose (file);
-        for (size_t at = 0; at < got; at++)
-            if (cmdline [at] == 0)
-                cmdline [at] = ' ';
-        cmdline [got] = 0;
-        if (strstr (cmdline, grid.marker))
-            fn (pid, cmdline, arg);
-    }
-    closedir (proc);
-}
-
-static void
-s_note_orphan (pid_t pid, const char *cmdline, void *arg)
-{
-    (void) arg;
-    if (s_owner (pid) != -2)
-        return;
-    pthread_mutex_lock (&grid.lock);
-    bool known = false;
-    int count = grid.orphans_n < S_MAX_ORPHANS? grid.orphans_n: S_MAX_ORPHANS;
-    for (int index = 0; index < count; index++)
-        known |= grid.orphans [index].pid == pid;
-    if (!known) {
-        if (grid.orphans_n < S_MAX_ORPHANS) {
-            grid.orphans [grid.orphans_n].pid = pid;
-            snprintf (grid.orphans [grid.orphans_n].cmdline,
-                      sizeof grid.orphans [0].cmdline, "%s", cmdline);
-        }
-        grid.orphans_n++;
-    }
-    pthread_mutex_unlock (&grid.lock);
-}
-
-static void *
-s_watcher (void *arg)
-{
-    (void) arg;
-    while (!grid.quit) {
-        s_scan (s_note_orphan, NULL);
-        zclock_sleep (100);
-    }
-    return NULL;
-}
-
-typedef struct {
-    int miner;                  //  count this miner's (or -2: nobody's, -3: all but ours)
-    int count;
-    bool kill;                  //  and SIGKILL them
-} s_count_t;
-
-static void
-s_count_one (pid_t pid, const char *cmdline, void *arg)
-{
-    s_count_t *count = (s_count_t *) arg;
-    int owner = s_owner (pid);
-    if (owner == count->miner || (count->miner == -3 && owner != -1)) {
-        count->count++;
-        if (count->kill) {
-            printf ("    left behind: %d %s\n", (int) pid, cmdline);
-            kill (pid, SIGKILL);
-        }
-    }
-}
-
-static int
-s_task_processes (int miner)
-{
-    s_count_t count = { miner, 0, false };
-    s_scan (s_count_one, &count);
-    return count.count;
-}
-
 static bool
 s_miner_busy (void *arg)
 {
-    return s_task_processes (*(int *) arg) > 0;
+    return chaos_procs_count (grid.procs, *(int *) arg) > 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -535,6 +395,7 @@ s_suite_init (void)
         return -1;
     snprintf (grid.marker, sizeof grid.marker, "fgchaos%d", (int) getpid ());
     snprintf (grid.sleep_link, sizeof grid.sleep_link, "%s/%s-sleep", grid.dir, grid.marker);
+    grid.procs = chaos_procs_new (grid.marker, S_MINERS);
     for (int index = 0; index < grid.tasks_n; index++) {
         snprintf (grid.tasks [index].token, sizeof grid.tasks [index].token, "%s-%d",
                   grid.marker, index);
@@ -592,7 +453,7 @@ s_grid_down (void)
         if (grid.miners [index] && grid.stopped [index])
             kill (grid.miners [index]->pid, SIGCONT);
         grid.stopped [index] = false;
-        grid.miner_pids [index] = 0;
+        chaos_procs_set_miner (grid.procs, index, 0);
         if (grid.miners [index] && ts_proc_stop (&grid.miners [index], 5000) != 0)
             rc = -1;
     }
@@ -611,8 +472,9 @@ s_suite_clean (void)
     grid.quit = true;
     s_grid_down ();
     //  Task processes that outlived their miners are ours to end
-    s_count_t count = { -3, 0, true };
-    s_scan (s_count_one, &count);
+    if (grid.procs)
+        chaos_procs_kill_left (grid.procs);
+    chaos_procs_destroy (&grid.procs);
     fg_security_term ();
     s_signals_restore ();
     const char *keep = getenv ("FOGRID_CHAOS_KEEP");
@@ -651,7 +513,7 @@ s_act (s_event_t *event)
     }
     else
     if (event->act == S_KILL_MINER) {
-        grid.miner_pids [index] = 0;
+        chaos_procs_set_miner (grid.procs, index, 0);
         s_pids [S_PID_MINER + index] = 0;
         ts_proc_kill (&grid.miners [index]);
         zclock_sleep (event->pause_ms);
@@ -701,9 +563,9 @@ test_run (void)
             grid.tasks_n, S_SUBMITTERS, grid.run_ms / 1000.0);
     grid.t0 = zclock_mono ();
     grid.t0_wall = zclock_time ();
-    pthread_t resolver, watcher, submitters [S_SUBMITTERS];
+    pthread_t resolver, submitters [S_SUBMITTERS];
     pthread_create (&resolver, NULL, s_resolver, NULL);
-    pthread_create (&watcher, NULL, s_watcher, NULL);
+    chaos_procs_watch (grid.procs);
     for (int index = 0; index < S_SUBMITTERS; index++)
         pthread_create (&submitters [index], NULL, s_submitter, NULL);
     for (size_t index = 0; index < S_EVENTS; index++) {
@@ -734,7 +596,7 @@ test_run (void)
     zclock_sleep (2000);
     grid.quit = true;
     pthread_join (resolver, NULL);
-    pthread_join (watcher, NULL);
+    chaos_procs_stop (grid.procs);
     if (!grid.ran)
         s_dump_logs ();
 }
@@ -1022,16 +884,14 @@ static void
 test_no_orphans (void)
 {
     CU_ASSERT_FATAL (grid.ran && grid.stopped_cleanly);
-    printf ("\n    task processes seen without their miner: %d\n", grid.orphans_n);
-    int count = grid.orphans_n < S_MAX_ORPHANS? grid.orphans_n: S_MAX_ORPHANS;
-    for (int index = 0; index < count && index < S_MAX_RECORDS; index++)
-        printf ("      %d: %s\n", (int) grid.orphans [index].pid, grid.orphans [index].cmdline);
-    CU_ASSERT_EQUAL (grid.orphans_n, 0);
+    printf ("\n    task processes seen without their miner:\n");
+    int orphans = chaos_procs_orphans (grid.procs, S_MAX_RECORDS);
+    printf ("    ... %d in all\n", orphans);
+    CU_ASSERT_EQUAL (orphans, 0);
     //  With every miner stopped, nothing of a task is left
-    s_count_t left = { -3, 0, true };
-    s_scan (s_count_one, &left);
-    printf ("    task processes left after the run: %d\n", left.count);
-    CU_ASSERT_EQUAL (left.count, 0);
+    int left = chaos_procs_kill_left (grid.procs);
+    printf ("    task processes left after the run: %d\n", left);
+    CU_ASSERT_EQUAL (left, 0);
 }
 
 void
