@@ -147,6 +147,8 @@ static struct {
     int64_t t0_wall;                            //  ... and zclock_time
     int64_t run_ms;                             //  the submit window
     int submit_retries;                         //  submits tried again
+    char submit_error [300];                    //  the last refusal, for the record
+    volatile bool give_up;                      //  a task found no hub for a minute
     //  resolver
     int resolves;                               //  tries while the hub served
     int resolve_failures;                       //  ... that failed
@@ -341,7 +343,7 @@ static void *
 s_submitter (void *arg)
 {
     (void) arg;
-    while (!grid.quit) {
+    while (!grid.quit && !grid.give_up) {
         pthread_mutex_lock (&grid.lock);
         int index = grid.next_task < grid.tasks_n? grid.next_task++: -1;
         pthread_mutex_unlock (&grid.lock);
@@ -352,7 +354,11 @@ s_submitter (void *arg)
         if (due > zclock_mono ())
             zclock_sleep ((int) (due - zclock_mono ()));
         int64_t deadline = zclock_mono () + 60000;
-        while (!grid.quit && zclock_mono () < deadline) {
+        while (!grid.quit && !grid.give_up) {
+            if (zclock_mono () > deadline) {
+                grid.give_up = true;        //  the rest would wait as long
+                break;
+            }
             char *output = NULL;
             int rc = s_fogrid (&output, "submit --token %s --max-price %d --retries 5 "
                                "-- sh -c '%s %d.%03d && echo done' %s", task->token, S_PRICE,
@@ -362,12 +368,16 @@ s_submitter (void *arg)
             if (done)
                 snprintf (task->id, sizeof task->id, "%.*s", (int) strcspn (output, "\n"),
                           output);
+            pthread_mutex_lock (&grid.lock);
+            if (!done) {
+                grid.submit_retries++;
+                snprintf (grid.submit_error, sizeof grid.submit_error, "%.*s",
+                          (int) strcspn (output? output: "", "\n"), output? output: "");
+            }
+            pthread_mutex_unlock (&grid.lock);
             free (output);
             if (done)
                 break;
-            pthread_mutex_lock (&grid.lock);
-            grid.submit_retries++;
-            pthread_mutex_unlock (&grid.lock);
             zclock_sleep (250);
         }
     }
@@ -579,8 +589,9 @@ test_run (void)
     int submitted = 0;
     for (int index = 0; index < grid.tasks_n; index++)
         submitted += *grid.tasks [index].id != 0;
-    printf ("    %6.1f s  %d tasks submitted (%d submits tried again)\n",
-            (zclock_mono () - grid.t0) / 1000.0, submitted, grid.submit_retries);
+    printf ("    %6.1f s  %d tasks submitted (%d submits tried again%s%s)\n",
+            (zclock_mono () - grid.t0) / 1000.0, submitted, grid.submit_retries,
+            grid.submit_retries? "; the last refusal: ": "", grid.submit_error);
     CU_ASSERT_EQUAL (submitted, grid.tasks_n);
 
     //  Every task final, within a while
