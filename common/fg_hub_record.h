@@ -67,32 +67,36 @@
 #ifndef FG_HUB_RECORD_H_INCLUDED
 #define FG_HUB_RECORD_H_INCLUDED
 
+#include "fg_signkey.h"
+
 //  Where a signed record's strings live (the record points into it).
 typedef struct {
-    char signer [41];           //  Z85 CurveZMQ public key
-    char sign_key [65];         //  its Ed25519 form, hex
-    char signature [129];       //  hex
+    char signer [FG_SIGNKEY_HEX];           //  the signing key, hex
+    char signature [FG_SIGNKEY_SIG_HEX];    //  hex
 } fg_hub_seal_t;
 
-//  The text that is signed (caller frees): "fogrid-registry/1", then the
-//  hub id, status, hub key, ledger key, stake, reason, at_ms and signer,
-//  one a line, strings length-prefixed.
+//  The text that is signed (caller frees), as DESIGN above says.
 char *fg_hub_record_text (const Fogrid__RegistrySet *record);
 
 //  The record's id: SHA-256 of its text, hex, into id (65 bytes). Two
 //  signatures of one change are one record.
 void fg_hub_record_id (const Fogrid__RegistrySet *record, char *id);
 
-//  Signs the record with cert's key pair: signer, sign_key and signature
-//  are set, pointing into seal. Returns 0, or -1 when cert has no secret.
-int fg_hub_record_sign (Fogrid__RegistrySet *record, zcert_t *cert, fg_hub_seal_t *seal);
+//  Signs the record with key: signer (its public key) and signature are
+//  set, pointing into seal, and sign_key is emptied.
+void fg_hub_record_sign (Fogrid__RegistrySet *record, fg_signkey_t *key, fg_hub_seal_t *seal);
 
 //  True when the record carries a signer.
 bool fg_hub_record_signed (const Fogrid__RegistrySet *record);
 
-//  Checks the signature against the record's signer. Returns 0, or -1
-//  with why (unsigned, malformed, or a bad signature: changed after
-//  signing, or signed by another key).
+//  True when the record was signed before signing keys existed: its
+//  signer is a CurveZMQ key (XEdDSA, read only).
+bool fg_hub_record_legacy (const Fogrid__RegistrySet *record);
+
+//  Checks the signature against the record's signer (its key: checking
+//  that the signer is one the reader takes is the reader's part). Returns
+//  0, or -1 with why (unsigned, malformed, or a bad signature: changed
+//  after signing, or signed by another key).
 int fg_hub_record_verify (const Fogrid__RegistrySet *record, char *why, size_t why_size);
 
 #endif
