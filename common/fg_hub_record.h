@@ -61,8 +61,9 @@
     checks each one again: a locator installed after the change must
     still take them, or it would never learn of the hubs they made. So
     fg_hub_record_verify still checks them (read only: nothing here makes
-    one, and loc_hubs takes them from peers, not from the command line);
-    see s_legacy_verify in fg_hub_record.c.
+    one, and loc_hubs takes them from peers, not from the command line,
+    and only while locator/admin_keys lists that CurveZMQ key); see
+    s_legacy_verify in fg_hub_record.c.
     =========================================================================  */
 #ifndef FG_HUB_RECORD_H_INCLUDED
 #define FG_HUB_RECORD_H_INCLUDED
