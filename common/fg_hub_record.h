@@ -44,14 +44,15 @@
 
     The signature is pure Ed25519 (RFC 8032; libsodium's
     crypto_sign_detached) over exactly those bytes, with the secret key
-    whose public key is SIGNER, and travels as RegistrySet.signature in
-    128 lowercase hex digits. RegistrySet.sign_key is empty: the key is
-    the signer. The record's id (fg_hub_record_id) is SHA-256 of the same
-    text, 64 lowercase hex digits: the signature is not hashed, so a change
-    signed twice is still one record. tests/test_registry.c
-    (test_worked_example) signs a fixed record with the key of a fixed
-    seed and checks its text, id and signature against the hex quoted
-    there.
+    whose public key is SIGNER, and travels as RegistrySet.signature,
+    written in 128 lowercase hex digits (read in either case: it is not in
+    the text). RegistrySet.sign_key is empty: the key is the signer. The
+    record's id (fg_hub_record_id) is SHA-256 of the same text, 64
+    lowercase hex digits: the signature is not hashed, so a change signed
+    twice is still one record. tests/test_registry.c (s_examples,
+    test_worked_example) signs two fixed records with the key of seed
+    00 01 02 .. 1f and checks each text, id and signature against the
+    values quoted there, which another Ed25519 library gives too.
 
     Records made before the signing key existed carry the DAO's CurveZMQ
     key (40 Z85 characters) as SIGNER, the same text, and an XEdDSA
