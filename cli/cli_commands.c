@@ -80,7 +80,7 @@ static const s_command_t s_commands [] = {
       "run a service on a docker miner, kept in the locator" },
     { "stop-service", s_cmd_service, "TASK", "stop a service: it leaves the locator" },
     { "call", s_cmd_service, "NAME FUNCTION [ARG...]", "resolve a service and call one of its functions" },
-    { "keygen", s_cmd_keygen, "[FILE]", "make a key pair (default ~/.fogrid/buyer.key)" },
+    { "keygen", s_cmd_keygen, "[FILE]", "make a key pair and its signing pair (default ~/.fogrid/buyer.key)" },
     { NULL, NULL, NULL, NULL }
 };
 
