@@ -53,7 +53,7 @@ chaos_procs_destroy (chaos_procs_t **self_p)
 void
 chaos_procs_set_miner (chaos_procs_t *self, int index, pid_t pid)
 {
-    if (index < 0 || index >= self->miners)
+    if (!self || index < 0 || index >= self->miners)
         return;
     pthread_mutex_lock (&self->lock);
     self->miner_pids [index] = pid;

@@ -30,6 +30,7 @@ chaos_procs_t *chaos_procs_new (const char *marker, int miners);
 void chaos_procs_destroy (chaos_procs_t **self_p);
 
 //  Miner index runs as pid from now on (0: it is dead, or about to be).
+//  Does nothing on a NULL self (a suite that failed to start).
 void chaos_procs_set_miner (chaos_procs_t *self, int index, pid_t pid);
 
 //  Task processes of miner index, or of no live miner (CHAOS_PROCS_ORPHAN).
