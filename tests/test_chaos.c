@@ -296,7 +296,7 @@ static void *
 s_resolver (void *arg)
 {
     (void) arg;
-    fg_resolver_t *resolver = fg_resolver_new (grid.locator, 1000);
+    fg_resolver_t *resolver = fg_resolver_new (grid.locator, 2000);
     while (!grid.quit) {
         int64_t started = zclock_mono ();
         //  Serving: its process runs and is past its start (HTTP is up)
