@@ -11,6 +11,31 @@ struct _cli_client_t {
     char error_text [512];      //  its description
 };
 
+//  A hub that was just restarted may be missing from the locators for a
+//  moment: the killed instance's registration expired, the new one's is
+//  on its way. One more ask after this pause bridges that gap; a grid
+//  with no hub at all costs the buyer only the pause.
+#define S_HUB_RETRY_MS  400
+
+fg_error_t
+cli_client_resolve_hub (fg_resolver_t *resolver, const char *policy, fg_resolution_t **result_p)
+{
+    fg_error_t rc = fg_resolver_resolve (resolver, "hub", policy, result_p);
+    if (rc == FG_OK && (*result_p)->n_endpoints == 0) {
+        fg_resolution_destroy (result_p);
+        rc = FG_E_NOT_FOUND;
+    }
+    if (rc == FG_E_NOT_FOUND) {
+        zclock_sleep (S_HUB_RETRY_MS);
+        rc = fg_resolver_resolve (resolver, "hub", policy, result_p);
+        if (rc == FG_OK && (*result_p)->n_endpoints == 0) {
+            fg_resolution_destroy (result_p);
+            rc = FG_E_NOT_FOUND;
+        }
+    }
+    return rc;
+}
+
 cli_client_t *
 cli_client_new (const char *locators, const char *hub, const char *hub_key,
                 int timeout_ms, char *err, size_t err_size)
@@ -26,17 +51,12 @@ cli_client_new (const char *locators, const char *hub, const char *hub_key,
     else {
         fg_resolver_t *resolver = fg_resolver_new (locators, timeout_ms);
         fg_resolution_t *res = NULL;
-        fg_error_t rc = fg_resolver_resolve (resolver, "hub", "least-loaded", &res);
+        fg_error_t rc = cli_client_resolve_hub (resolver, "least-loaded", &res);
         if (rc == FG_E_NOT_FOUND)
             snprintf (err, err_size, "no hub is registered in the locator (%s)", locators);
         else
         if (rc)
             snprintf (err, err_size, "%s", fg_resolver_error_text (resolver));
-        else
-        if (res->n_endpoints == 0) {
-            snprintf (err, err_size, "the locator knows no live hub");
-            rc = FG_E_NOT_FOUND;
-        }
         else {
             snprintf (endpoint, sizeof endpoint, "%s", res->endpoints [0].uri);
             snprintf (key, sizeof key, "%s", res->endpoints [0].public_key);

@@ -19,6 +19,12 @@ cli_client_t *cli_client_new (const char *locators, const char *hub, const char 
                               int timeout_ms, char *err, size_t err_size);
 void cli_client_destroy (cli_client_t **self_p);
 
+//  Resolves `hub` with policy; a "not found" (or no live endpoint) is
+//  asked once more after a short pause, for a hub that is restarting.
+//  Returns as fg_resolver_resolve, FG_E_NOT_FOUND for no endpoint.
+fg_error_t cli_client_resolve_hub (fg_resolver_t *resolver, const char *policy,
+                                   fg_resolution_t **result_p);
+
 //  Each call returns the reply body (free with fg_msg_free on the
 //  envelope given back in *env_p) or NULL; then cli_client_error() and
 //  cli_client_error_text() say why.

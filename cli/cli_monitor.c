@@ -185,7 +185,7 @@ cli_monitor_hubs (const char *locators, int timeout_ms)
 {
     fg_resolver_t *resolver = fg_resolver_new (locators, timeout_ms);
     fg_resolution_t *hubs = NULL;
-    fg_error_t rc = fg_resolver_resolve (resolver, "hub", "round-robin", &hubs);
+    fg_error_t rc = cli_client_resolve_hub (resolver, "round-robin", &hubs);
     if (rc) {
         fprintf (stderr, "fogrid: health --all: %s\n",
                  rc == FG_E_NOT_FOUND? "no hub is registered": fg_resolver_error_text (resolver));
