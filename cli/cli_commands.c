@@ -115,7 +115,7 @@ s_usage (FILE *out)
 static void
 s_error (const char *what, const char *why)
 {
-    fprintf (stderr, "fogrid: %s: %s\n", what, why);
+    cli_error (what, why);
 }
 
 static cli_client_t *
@@ -254,7 +254,7 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
             }
         }
         else
-            s_call_failed (client, "submit refused");
+            s_call_failed (client, "submit");
         fg_msg_free (&reply);
         cli_client_destroy (&client);
     }
@@ -808,7 +808,7 @@ s_cmd_deposit (s_globals_t *globals, int argc, char **argv)
     Fogrid__TransferReply *done = deposit
         ? cli_client_deposit (client, amount, token_arg? token_arg: token, &reply)
         : cli_client_withdraw (client, amount, token_arg? token_arg: token, &reply);
-    int rc = done? 0: s_call_failed (client, deposit? "deposit refused": "withdraw refused");
+    int rc = done? 0: s_call_failed (client, argv [0]);
     if (done)
         printf ("%s: %s%" PRIu64 ", balance %" PRId64 "%s\n", done->transfer_id,
                 deposit? "+": "-", amount, done->balance,
@@ -973,9 +973,8 @@ s_cmd_admin (s_globals_t *globals, int argc, char **argv)
         return 1;
     fg_env_t *reply = NULL;
     Fogrid__WalletReply *wallet = cli_client_admin (client, full, reason, &reply);
-    char what [80];
-    snprintf (what, sizeof what, "admin wallet %s", action);
-    int rc = wallet? 0: s_call_failed (client, what);
+    //  The hub's refusals name the action ("wallet punish refused: ...")
+    int rc = wallet? 0: s_call_failed (client, "admin");
     if (wallet)
         s_print_wallet (wallet);
     fg_msg_free (&reply);

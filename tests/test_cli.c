@@ -361,6 +361,59 @@ test_hub_restart (void)
     s_grid_down (&grid);
 }
 
+//  How often needle occurs in text.
+static int
+s_count (const char *text, const char *needle)
+{
+    int count = 0;
+    for (const char *at = strstr (text, needle); at; at = strstr (at + 1, needle))
+        count++;
+    return count;
+}
+
+//  Each refusal is said once: the hub's text names the request ("submit
+//  refused: ..."), the CLI does not say it again
+static void
+test_refusals_once (void)
+{
+    s_grid_t grid;
+    s_grid_up (&grid);
+    bool up = ts_wait_for (s_hub_resolves, &grid, 10000);
+    CU_ASSERT_TRUE (up);
+    struct {
+        const char *args;           //  the command
+        const char *said;           //  its whole error line
+        const char *once;           //  ... in which this occurs once
+    } refused [] = {
+        { "submit --runtime docker -- true",
+          "fogrid: submit refused: the docker runtime needs an image\n", "refused" },
+        { "status t-000000000000",
+          "fogrid: task t-000000000000 not found on this hub\n", "t-000000000000" },
+        { "cancel t-000000000000",
+          "fogrid: task t-000000000000 not found on this hub\n", "t-000000000000" },
+        { "result t-000000000000",
+          "fogrid: task t-000000000000 not found on this hub\n", "t-000000000000" },
+        { "deposit 10", "fogrid: deposit refused: ", "refused" },
+        { "withdraw 10", "fogrid: withdraw refused: ", "refused" },
+        { "admin wallet register", "fogrid: admin: wallet register refused: only the DAO",
+          "refused" },
+        { "receipt t-000000000000", "fogrid: receipt: task t-000000000000 not found",
+          "t-000000000000" },
+    };
+    for (size_t index = 0; up && index < sizeof refused / sizeof refused [0]; index++) {
+        char *output = NULL;
+        int rc = s_grid_fogrid (&grid, &output, refused [index].args);
+        CU_ASSERT_EQUAL (rc, 1);
+        bool said = output && strstr (output, refused [index].said)
+                 && s_count (output, refused [index].once) == 1;
+        CU_ASSERT_TRUE (said);
+        if (!said)
+            printf ("\n`fogrid %s` said: %s", refused [index].args, output? output: "");
+        free (output);
+    }
+    s_grid_down (&grid);
+}
+
 void
 test_cli_add (void)
 {
@@ -369,5 +422,6 @@ test_cli_add (void)
         "unreachable grid: clear errors in bounded time", test_unreachable_grid,
         "result files: written under DIR only, nothing replaced unasked", test_files_write,
         "a restarted hub is found at once; a submit right after succeeds", test_hub_restart,
+        "every refusal is said once", test_refusals_once,
         NULL);
 }
