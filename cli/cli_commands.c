@@ -27,12 +27,51 @@ typedef struct {
     fg_config_t *config;        //  security settings (FG_SECURITY_DEFS)
 } s_globals_t;
 
-//  The command line's own settings: only the security ones, so that
-//  FOGRID_SECURITY_* variables work as they do for the daemons
+//  The command line's own settings: only the security ones
 static const fg_cfg_def_t s_defs [] = {
     FG_SECURITY_DEFS,
     { NULL }
 };
+
+//  ... and the environment variables that give them. These are the
+//  command line's own names: the daemons read FOGRID_SECURITY_* (their
+//  fg_config overrides), so a daemon started from a shell where a buyer
+//  had exported FOGRID_SECURITY_KEYS took the buyer's key pair as its
+//  own. The old names are still read, for one release, the keys' with a
+//  warning (the other two mean the same to every program).
+static const struct {
+    const char *name;           //  the variable
+    const char *old;            //  its former name, still read
+    bool warn;                  //  say that the former name is going away
+    const char *path;           //  the setting it gives
+} s_env [] = {
+    { "FOGRID_KEYS", "FOGRID_SECURITY_KEYS", true, "security/keys" },
+    { "FOGRID_LOCATOR_KEY", "FOGRID_SECURITY_LOCATOR_KEY", false, "security/locator_key" },
+    { "FOGRID_INSECURE", "FOGRID_SECURITY_INSECURE", false, "security/insecure" },
+};
+
+//  Applies the environment to the security settings. Returns 0, or -1
+//  saying why on stderr.
+static int
+s_apply_env (fg_config_t *config)
+{
+    for (size_t index = 0; index < sizeof s_env / sizeof s_env [0]; index++) {
+        const char *name = s_env [index].name;
+        const char *value = getenv (name);
+        if (!value && (value = getenv (s_env [index].old))) {
+            name = s_env [index].old;
+            if (s_env [index].warn)
+                fprintf (stderr, "fogrid: warning: %s is deprecated for the command line (it "
+                         "is also every daemon's security/keys): use %s\n", name,
+                         s_env [index].name);
+        }
+        if (value && fg_config_set (config, s_env [index].path, value)) {
+            fprintf (stderr, "fogrid: environment %s: %s\n", name, fg_config_error (config));
+            return -1;
+        }
+    }
+    return 0;
+}
 
 typedef int (s_command_fn) (s_globals_t *globals, int argc, char **argv);
 
@@ -95,13 +134,16 @@ s_usage (FILE *out)
         "  -H, --hub ENDPOINT       talk to this hub instead of resolving `hub`\n"
         "                           (env FOGRID_HUB)\n"
         "  -T, --timeout MS         per-request timeout (default 5000)\n"
-        "  -k, --keys FILE          your key pair (env FOGRID_SECURITY_KEYS,\n"
-        "                           default ~/.fogrid/buyer.key, made when missing)\n"
+        "  -k, --keys FILE          your key pair (env FOGRID_KEYS, default\n"
+        "                           ~/.fogrid/buyer.key, made when missing)\n"
         "  -K, --locator-key KEY    the locators' public key or key file\n"
-        "                           (env FOGRID_SECURITY_LOCATOR_KEY)\n"
+        "                           (env FOGRID_LOCATOR_KEY)\n"
         "      --hub-key KEY        the hub's public key, with --hub (env FOGRID_HUB_KEY)\n"
         "      --insecure           plain text, for grids run with security/insecure\n"
-        "                           (env FOGRID_SECURITY_INSECURE=1)\n"
+        "                           (env FOGRID_INSECURE=1)\n"
+        "                           (FOGRID_SECURITY_* are the daemons' variables;\n"
+        "                           read here only when these are not set, and\n"
+        "                           FOGRID_SECURITY_KEYS with a warning)\n"
         "  -h, --help               this help; `fogrid COMMAND --help` for a command\n"
         "  -V, --version            show the version\n\n"
         "commands:\n", FG_VERSION_STRING);
@@ -1308,10 +1350,8 @@ static int
 s_run (s_globals_t *globals_p, int argc, char **argv)
 {
     s_globals_t globals = *globals_p;
-    if (fg_config_apply_env (globals.config)) {
-        fprintf (stderr, "fogrid: %s\n", fg_config_error (globals.config));
+    if (s_apply_env (globals.config))
         return 2;
-    }
     if (!globals.locators || !*globals.locators)
         globals.locators = "tcp://127.0.0.1:7700";
     int index = 1;

@@ -414,6 +414,69 @@ test_refusals_once (void)
     s_grid_down (&grid);
 }
 
+static bool
+s_log_says (void *arg)
+{
+    ts_proc_t *proc = (ts_proc_t *) arg;
+    return ts_run (NULL, "grep -qs 'listening on' %s", proc->log) == 0;
+}
+
+//  The command line reads its own variables (FOGRID_KEYS, ...); the old
+//  FOGRID_SECURITY_KEYS still works, with a warning, and a daemon that
+//  takes its keys from FOGRID_SECURITY_KEYS says so in its log
+static void
+test_environment (void)
+{
+    char *dir = ts_tmpdir_new ("cli-env");
+    char *output = NULL;
+    int port = ts_free_port ();
+    CU_ASSERT_EQUAL (ts_run (&output, "FOGRID_KEYS=%s/new.key %s -T 300 -l tcp://127.0.0.1:%d "
+                             "-K %s/new.key resolve hub", dir, ts_bin ("fogrid"), port, dir), 1);
+    CU_ASSERT_PTR_NULL (strstr (output, "deprecated"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "does not answer"));
+    free (output);
+    CU_ASSERT_TRUE (ts_run (NULL, "test -f %s/new.key_secret", dir) == 0);
+    CU_ASSERT_EQUAL (ts_run (&output, "FOGRID_SECURITY_KEYS=%s/old.key %s -T 300 -l "
+                             "tcp://127.0.0.1:%d -K %s/old.key resolve hub", dir, ts_bin ("fogrid"),
+                             port, dir), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "fogrid: warning: FOGRID_SECURITY_KEYS is deprecated "
+                                    "for the command line"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "use FOGRID_KEYS"));
+    free (output);
+    CU_ASSERT_TRUE (ts_run (NULL, "test -f %s/old.key_secret", dir) == 0);
+    //  ... the new name wins over the old
+    CU_ASSERT_EQUAL (ts_run (&output, "FOGRID_KEYS=%s/new.key FOGRID_SECURITY_KEYS=%s/other.key "
+                             "%s -T 300 -l tcp://127.0.0.1:%d -K %s/new.key resolve hub", dir, dir,
+                             ts_bin ("fogrid"), port, dir), 1);
+    CU_ASSERT_PTR_NULL (strstr (output, "deprecated"));
+    free (output);
+    CU_ASSERT_FALSE (ts_run (NULL, "test -e %s/other.key", dir) == 0);
+    CU_ASSERT_EQUAL (s_fogrid (&output, "--help"), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "env FOGRID_KEYS"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "env FOGRID_LOCATOR_KEY"));
+    free (output);
+
+    //  A daemon started where a buyer exported the old name
+    char keys [600], bind [64];
+    snprintf (keys, sizeof keys, "%s/old.key", dir);
+    snprintf (bind, sizeof bind, "tcp://127.0.0.1:%d", port);
+    setenv ("FOGRID_SECURITY_KEYS", keys, 1);
+    ts_proc_t *locator = ts_proc_start (dir, "locator", "fogrid-locator", "--bind", bind,
+                                        "--dns", "", "--http", "", NULL);
+    unsetenv ("FOGRID_SECURITY_KEYS");
+    CU_ASSERT_TRUE (ts_wait_for (s_log_says, locator, 10000));
+    CU_ASSERT_EQUAL (ts_run (NULL, "grep -q 'security/keys comes from the environment "
+                             "(FOGRID_SECURITY_KEYS=%s)' %s", keys, locator->log), 0);
+    CU_ASSERT_EQUAL (ts_proc_stop (&locator, 5000), 0);
+    //  ... and one whose keys are its own says nothing of the kind
+    locator = ts_proc_start (dir, "locator2", "fogrid-locator", "--bind", bind,
+                             "--dns", "", "--http", "", "--data", dir, NULL);
+    CU_ASSERT_TRUE (ts_wait_for (s_log_says, locator, 10000));
+    CU_ASSERT_NOT_EQUAL (ts_run (NULL, "grep -q 'from the environment' %s", locator->log), 0);
+    CU_ASSERT_EQUAL (ts_proc_stop (&locator, 5000), 0);
+    ts_tmpdir_remove (&dir);
+}
+
 void
 test_cli_add (void)
 {
@@ -423,5 +486,7 @@ test_cli_add (void)
         "result files: written under DIR only, nothing replaced unasked", test_files_write,
         "a restarted hub is found at once; a submit right after succeeds", test_hub_restart,
         "every refusal is said once", test_refusals_once,
+        "environment: the CLI's own names; a daemon says where its keys came from",
+        test_environment,
         NULL);
 }
