@@ -41,6 +41,8 @@ test_usage (void)
     free (output);
     CU_ASSERT_EQUAL (s_fogrid (&output, "submit --help"), 0);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "--output PATH"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "FOGRID_TASK_ID"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "FOGRID_ATTEMPT"));
     free (output);
     CU_ASSERT_EQUAL (s_fogrid (&output, "result --help"), 0);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "--files DIR"));
