@@ -251,6 +251,18 @@ cli_client_admin (cli_client_t *self, const char *action, const char *reason, fg
     return *env_p? (*env_p)->wallet_reply: NULL;
 }
 
+Fogrid__BooksReply *
+cli_client_books (cli_client_t *self, fg_env_t **env_p)
+{
+    Fogrid__AdminRequest admin = FOGRID__ADMIN_REQUEST__INIT;
+    admin.action = "books";
+    fg_env_t req = FOGRID__ENVELOPE__INIT;
+    req.body_case = FOGRID__ENVELOPE__BODY_ADMIN;
+    req.admin = &admin;
+    *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_BOOKS_REPLY);
+    return *env_p? (*env_p)->books_reply: NULL;
+}
+
 Fogrid__ReceiptReply *
 cli_client_receipt (cli_client_t *self, const char *task_id, fg_env_t **env_p)
 {

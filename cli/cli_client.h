@@ -49,6 +49,9 @@ Fogrid__BalanceReply *cli_client_balance (cli_client_t *self, const char *accoun
 //  or the owner's key (wallet/register, ...), with a reason for the record.
 Fogrid__WalletReply *cli_client_admin (cli_client_t *self, const char *action, const char *reason,
                                        fg_env_t **env_p);
+//  The hub's books: every account, their sum, the chain and the receipts
+//  verified (AdminRequest "books"; keys in hub/admin_keys).
+Fogrid__BooksReply *cli_client_books (cli_client_t *self, fg_env_t **env_p);
 //  The signed receipt of a task's payout to its miner.
 Fogrid__ReceiptReply *cli_client_receipt (cli_client_t *self, const char *task_id,
                                           fg_env_t **env_p);

@@ -16,6 +16,7 @@
 #include "cli_registry.h"
 #include "cli_ratings.h"
 #include "cli_files.h"
+#include "cli_books.h"
 #include "fg_receipt.h"
 #include <getopt.h>
 
@@ -106,8 +107,8 @@ static const s_command_t s_commands [] = {
     { "receipt", s_cmd_receipt, "[-o FILE] TASK", "a task's payout receipt, signed by the hub" },
     { "verify-receipt", s_cmd_verify_receipt, "--hub-key KEY FILE",
       "check a receipt offline (KEY: the hub's ledger key)" },
-    { "admin", s_cmd_admin, "wallet|registry [ACTION] ...",
-      "the hub's wallet, the hub registry: the DAO's and owner's acts" },
+    { "admin", s_cmd_admin, "wallet|registry|books ...",
+      "the hub's wallet, the hub registry: the DAO's and owner's acts; the books" },
     { "registry", s_cmd_registry, "[--hub HUB_ID]", "the hub registry (whitelist) the locators keep" },
     { "ratings", s_cmd_ratings, "[--miner HOST:PORT] [--json]",
       "a miner's hubs: rating, payments, trusted, last check and why" },
@@ -939,7 +940,9 @@ static const char *s_admin_help =
     "the DAO: a key in the hub's hub/admin_keys; the owner: one in hub/owner_keys\n"
     "(or hub/admin_keys when that is empty)\n\n"
     "fogrid admin registry ACTION HUB_ID ...: the hub registry the locators keep\n"
-    "(fogrid admin registry --help)\n";
+    "(fogrid admin registry --help)\n\n"
+    "fogrid admin books [--json]: every account, their sum, the ledger and the\n"
+    "receipts verified (fogrid admin books --help)\n";
 
 static void
 s_print_wallet (Fogrid__WalletReply *wallet)
@@ -988,11 +991,43 @@ s_cmd_ratings (s_globals_t *globals, int argc, char **argv)
     return cli_ratings (globals->timeout_ms, argc, argv);
 }
 
+static const char *s_books_help =
+    "usage: fogrid admin books [--json]\n\n"
+    "the hub's books, for a key in its hub/admin_keys: every account that holds\n"
+    "something, their sum (it must be 0: money only moves between accounts, world\n"
+    "included), the ledger's hash chain walked (hashes, signatures, signed head,\n"
+    "balances) and every stored receipt checked against the ledger key and the\n"
+    "entry it names. Exits 0 when all of that holds, 1 when not.\n"
+    "  --json   one JSON object (\"ok\": true when the books hold)\n";
+
+static int
+s_cmd_books (s_globals_t *globals, int argc, char **argv)
+{
+    bool json = false, bad = false;
+    for (int index = 1; index < argc; index++)
+        if (streq (argv [index], "--json"))
+            json = true;
+        else
+            bad = true;
+    if (cli_wants_help (argc, argv) || bad) {
+        fprintf (cli_wants_help (argc, argv)? stdout: stderr, "%s", s_books_help);
+        return cli_wants_help (argc, argv)? 0: 2;
+    }
+    cli_client_t *client = s_connect (globals);
+    if (!client)
+        return 1;
+    int rc = cli_books (client, json);
+    cli_client_destroy (&client);
+    return rc;
+}
+
 static int
 s_cmd_admin (s_globals_t *globals, int argc, char **argv)
 {
     if (argc >= 2 && streq (argv [1], "registry"))
         return cli_registry_admin (globals->locators, globals->timeout_ms, argc - 1, argv + 1);
+    if (argc >= 2 && streq (argv [1], "books"))
+        return s_cmd_books (globals, argc - 1, argv + 1);
     const char *action = NULL, *reason = "";
     bool bad = argc < 2 || !streq (argv [1], "wallet");
     for (int index = 2; index < argc && !bad; index++) {
