@@ -18,6 +18,7 @@
 #include "cli_files.h"
 #include "cli_books.h"
 #include "fg_receipt.h"
+#include "fg_signkey.h"
 #include <getopt.h>
 
 typedef struct {
@@ -119,7 +120,7 @@ static const s_command_t s_commands [] = {
       "run a service on a docker miner, kept in the locator" },
     { "stop-service", s_cmd_service, "TASK", "stop a service: it leaves the locator" },
     { "call", s_cmd_service, "NAME FUNCTION [ARG...]", "resolve a service and call one of its functions" },
-    { "keygen", s_cmd_keygen, "[FILE]", "make a key pair (default ~/.fogrid/buyer.key)" },
+    { "keygen", s_cmd_keygen, "[FILE]", "make a key pair and its signing pair (default ~/.fogrid/buyer.key)" },
     { NULL, NULL, NULL, NULL }
 };
 
@@ -1025,7 +1026,8 @@ static int
 s_cmd_admin (s_globals_t *globals, int argc, char **argv)
 {
     if (argc >= 2 && streq (argv [1], "registry"))
-        return cli_registry_admin (globals->locators, globals->timeout_ms, argc - 1, argv + 1);
+        return cli_registry_admin (fg_config_str (globals->config, "security/keys"),
+                                   globals->locators, globals->timeout_ms, argc - 1, argv + 1);
     if (argc >= 2 && streq (argv [1], "books"))
         return s_cmd_books (globals, argc - 1, argv + 1);
     const char *action = NULL, *reason = "";
@@ -1326,24 +1328,34 @@ s_cmd_keygen (s_globals_t *globals, int argc, char **argv)
     (void) globals;
     if (argc > 2 || cli_wants_help (argc, argv)) {
         fprintf (stderr, "usage: fogrid keygen [FILE]\n"
-                 "  makes FILE (public key) and FILE_secret (secret key, mode 0600)\n"
-                 "  and prints the public key; an existing pair is kept\n");
+                 "  makes FILE (CurveZMQ public key) and FILE_secret (its secret key, mode\n"
+                 "  0600), and beside them the signing key pair (Ed25519) that signs what\n"
+                 "  others check later, such as hub registry changes: FILE's name with .sign\n"
+                 "  for .key (public) and .sign_secret (mode 0600); prints the CurveZMQ\n"
+                 "  public key. An existing pair is kept (a missing signing pair is made)\n");
         return cli_wants_help (argc, argv)? 0: 2;
     }
-    char path [1024];
+    char path [1024], sign_path [1100];
     if (argc == 2)
         snprintf (path, sizeof path, "%s", argv [1]);
     else
         s_default_keys (path, sizeof path, "buyer.key");
-    char err [512];
+    char err [1300];
     zcert_t *cert = fg_curve_keys (path, true, err, sizeof err);
-    if (!cert) {
+    fg_signkey_path (path, sign_path, sizeof sign_path);
+    fg_signkey_t *sign_key = cert? fg_signkey_load (sign_path, true, err, sizeof err): NULL;
+    if (!sign_key) {
         s_error ("keygen", err);
+        zcert_destroy (&cert);
         return 1;
     }
     printf ("%s\n", zcert_public_txt (cert));
     fprintf (stderr, "key pair in %s (public) and %s_secret (keep it private); give the "
              "public file to the operators who must admit you\n", path, path);
+    fprintf (stderr, "signing key %s in %s (public) and %s_secret (keep it private); give "
+             "the public file to the locators' operators if you are the DAO "
+             "(locator/admin_keys)\n", fg_signkey_public_txt (sign_key), sign_path, sign_path);
+    fg_signkey_destroy (&sign_key);
     zcert_destroy (&cert);
     return 0;
 }
