@@ -1870,13 +1870,18 @@ s_handle_admin (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
                 Fogrid__AdminRequest *request)
 {
     const char *action = request->action;
+    if (streq (action, "books")) {
+        hub_wallet_handle_books (self->wallet, self->outbox, self->buyers, peer, seq,
+                                 s_is_admin (self, key));
+        return;
+    }
     hub_wallet_event_t event = strncmp (action, "wallet/", 7) == 0
                              ? hub_wallet_event_from_name (action + 7): 0;
     if (!event && !streq (action, "wallet/status")) {
         s_refuse (self, self->buyers, peer, seq, FG_E_INVALID,
                   "unknown admin action '%.64s' (want wallet/status, wallet/register, "
-                  "wallet/suspect, wallet/clear, wallet/punish, wallet/payday or "
-                  "wallet/close)", action);
+                  "wallet/suspect, wallet/clear, wallet/punish, wallet/payday, "
+                  "wallet/close or books)", action);
         return;
     }
     if (event) {
