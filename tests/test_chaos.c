@@ -5,7 +5,8 @@
     The grid an operator builds from docs/several-machines.md, on loopback:
     one locator, one hub on a data directory that outlives it, three
     miners (process runtime, 1 core each, price 100), security on, and
-    hub/require_funds with one buyer who deposited enough (open deposits).
+    hub/require_funds with one buyer who deposited enough (open deposits);
+    anyone may audit the books (hub/admin_keys *).
     Every daemon keeps its defaults but for addresses and keys: heartbeats
     every second, a silent miner dead after 6 s, a registration's TTL 5 s.
 
@@ -46,7 +47,8 @@
                     its miner died; none left at the end
         resolve     no failed resolve while the hub runs, past its start
         books       balances sum to 0, escrow empty, the buyer's spend =
-                    miners' earnings + fees = N x price
+                    miners' earnings + fees = N x price; and the hub's own
+                    audit (fogrid admin books) says the same
         requeue     a killed miner's tasks go back to the queue within
                     S_REQUEUE_MS of the kill (its connection is gone at
                     once; a stopped miner's only after hub/dead_ms)
@@ -218,7 +220,7 @@ s_start_hub (void)
                               "--miners", grid.miners_ep, "--locator", grid.locator,
                               "--data", data, "-o", grid.hub_http,
                               "-o", "hub/require_funds=1", "-o", "hub/open_deposits=1",
-                              "-o", locator_key, NULL);
+                              "-o", "hub/admin_keys=*", "-o", locator_key, NULL);
     s_pids [S_PID_HUB] = grid.hub->pid;
     grid.hub_alive = true;
 }
@@ -693,6 +695,31 @@ test_resolvable (void)
     CU_ASSERT_EQUAL (grid.resolve_failures, 0);
 }
 
+//  The hub's own audit, as an operator runs it: the sum, the ledger's
+//  chain and every stored receipt
+static void
+test_admin_books (void)
+{
+    CU_ASSERT_FATAL (grid.ran);
+    char *output = NULL;
+    int rc = s_fogrid (&output, "admin books --json");
+    json_t *books = output? json_loads (output, 0, NULL): NULL;
+    printf ("\n    fogrid admin books: sum %" JSON_INTEGER_FORMAT ", %" JSON_INTEGER_FORMAT
+            " entries, chain %s, %" JSON_INTEGER_FORMAT " receipts, %" JSON_INTEGER_FORMAT
+            " faulty\n", json_integer_value (json_object_get (books, "sum")),
+            json_integer_value (json_object_get (books, "entries")),
+            json_is_true (json_object_get (books, "ledger_verified"))? "verified": "NOT verified",
+            json_integer_value (json_object_get (books, "receipts")),
+            json_integer_value (json_object_get (books, "receipt_faults")));
+    if (rc != 0)
+        printf ("%.2000s\n", output? output: "");
+    CU_ASSERT_EQUAL (rc, 0);
+    CU_ASSERT (json_is_true (json_object_get (books, "ok")));
+    CU_ASSERT_EQUAL (json_integer_value (json_object_get (books, "receipts")), grid.tasks_n);
+    json_decref (books);
+    free (output);
+}
+
 static void
 test_stop (void)
 {
@@ -938,6 +965,8 @@ test_chaos_add (void)
     CU_add_test (suite, "paid tasks through miner and hub crashes, all final", test_run);
     CU_add_test (suite, "every task's receipt verifies", test_receipts);
     CU_add_test (suite, "the hub resolvable whenever it runs, past its start", test_resolvable);
+    CU_add_test (suite, "the hub's audit: books balanced, chain and receipts verified",
+                 test_admin_books);
     CU_add_test (suite, "the grid stops cleanly after it", test_stop);
     CU_add_test (suite, "no task lost, none made twice", test_none_lost);
     CU_add_test (suite, "no task paid twice", test_paid_once);
