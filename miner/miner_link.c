@@ -40,10 +40,13 @@
     error). TaskKill, and the `kill` list of a MinerWelcome, SIGKILL the
     task's process group and report nothing: the hub asked, it has already
     decided what becomes of the task, and it would refuse a result for that
-    attempt. Every other ending is sent once as a TaskResult, on this link
-    (the hub that assigned the task); a result that finds no hub connection
-    is lost, and the hub requeues the task when it sees the miner come back
-    without it. A link that loses its hub keeps its tasks running and its
+    attempt. Every other ending is sent as a TaskResult, on this link, to
+    the hub that assigned the task, and kept (miner_results.h) until that
+    hub answers: Ok, or a refusal for good, drops it; FG_E_HELLO (a hub
+    that restarted and does not know this connection yet) holds it, as
+    does a lost connection or none: the link says hello, listing the held
+    results' tasks with those it runs so the hub keeps them assigned, and
+    sends them again after the welcome. A link that loses its hub keeps its tasks running and its
     share to itself (the other hubs were told theirs); the next hub it
     reaches learns of them in the hello and has them killed when they are
     not its own.
@@ -71,13 +74,16 @@
     ready      TaskAssign that fits the share ready      start a runner, send TaskStarted
     ready      TaskAssign that does not fit   ready      send TaskResult with the error
     ready      Error NOT_FOUND to heartbeat   hello      send MinerHello
-               or to TaskStarted
+               or to TaskStarted, or
+               FG_E_HELLO to anything
+    hello      MinerWelcome, results held     ready      send the held results again
     ready      link up again after a loss     hello      send MinerHello
     ready      link down for 3 intervals      no-hub     drop the DEALER
     ready      the miner stops                (gone)     send MinerBye, kill the tasks
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_link.h"
+#include "miner_results.h"
 
 static const char *s_state_names [] = { "?", "no-hub", "hello", "ready", "check" };
 
@@ -100,6 +106,7 @@ typedef struct {
     uint32_t cores;             //  0 in the spec counts as 1
     uint64_t mem_mb;            //  as the spec says (0 = reserves none)
     uint32_t gpus;
+    char endpoint [300];        //  the hub that gave it: its result is owed there
 } s_task_t;
 
 struct _miner_link_t {
@@ -129,6 +136,8 @@ struct _miner_link_t {
     uint32_t heartbeat_ms;      //  from the welcome, else the config
     uint64_t seq;               //  last request number (before the kind bits)
     zhashx_t *tasks;            //  "task_id/attempt" -> s_task_t (owned)
+    miner_results_t *results;   //  sent and not answered yet, or held for a welcome
+    uint64_t hello_seq;         //  of the last hello
     //  What the last miner_link_items put in the poll set
     size_t dealer_at;           //  its index + 1, 0 = not polled
     size_t monitor_at;
@@ -198,6 +207,7 @@ miner_link_new (size_t index, const miner_link_context_t *context, const Fogrid_
     self->heartbeat_ms = context->heartbeat_ms;
     self->connect_at = zclock_mono ();
     self->tasks = zhashx_new ();
+    self->results = miner_results_new ();
     zhashx_set_destructor (self->tasks, (zhashx_destructor_fn *) s_task_destroy);
     return self;
 }
@@ -221,6 +231,7 @@ miner_link_destroy (miner_link_t **self_p)
         miner_link_kill_all (self);
         zhashx_destroy (&self->tasks);
         s_disconnect (self);
+        miner_results_destroy (&self->results);
         miner_trust_destroy (&self->trust);
         free (self->polled);
         free (self);
@@ -241,6 +252,9 @@ s_disconnect (miner_link_t *self)
         zsock_destroy (&self->monitor);
     }
     zsock_destroy (&self->dealer);
+    //  What was in flight went with the socket: sent again after a welcome
+    if (self->results)
+        miner_results_hold_all (self->results);
     self->endpoint [0] = 0;
     self->hub_key [0] = 0;
     self->link_up = false;
@@ -354,12 +368,15 @@ s_send (miner_link_t *self, fg_env_t *env)
     return rc;
 }
 
-//  The tasks we still run for the hub (not those being killed), as refs
-//  pointing into refs_store; the caller frees both arrays.
+//  The tasks we still run for the hub (not those being killed), and with
+//  results, those whose results the hub has not taken yet (so that a hub
+//  that restarted keeps them its own until they come), as refs pointing
+//  into refs_store; the caller frees both arrays.
 static size_t
-s_running_refs (miner_link_t *self, Fogrid__TaskRef **refs_store, Fogrid__TaskRef ***refs_p)
+s_running_refs (miner_link_t *self, bool results, Fogrid__TaskRef **refs_store,
+                Fogrid__TaskRef ***refs_p)
 {
-    size_t total = zhashx_size (self->tasks), count = 0;
+    size_t total = zhashx_size (self->tasks) + miner_results_size (self->results), count = 0;
     Fogrid__TaskRef *store = (Fogrid__TaskRef *) zmalloc (sizeof (Fogrid__TaskRef) * (total + 1));
     Fogrid__TaskRef **refs = (Fogrid__TaskRef **) zmalloc (sizeof (Fogrid__TaskRef *) * (total + 1));
     for (s_task_t *task = (s_task_t *) zhashx_first (self->tasks); task;
@@ -372,6 +389,8 @@ s_running_refs (miner_link_t *self, Fogrid__TaskRef **refs_store, Fogrid__TaskRe
         refs [count] = &store [count];
         count++;
     }
+    if (results)
+        count += miner_results_refs (self->results, store + count, refs + count);
     *refs_store = store;
     *refs_p = refs;
     return count;
@@ -385,11 +404,11 @@ s_say_hello (miner_link_t *self)
     hello.miner_id = (char *) self->context.miner_id;
     hello.name = (char *) self->context.name;
     hello.resources = &self->share;
-    hello.n_running = s_running_refs (self, &store, &refs);
+    hello.n_running = s_running_refs (self, true, &store, &refs);
     hello.running = refs;
     hello.version = FG_VERSION_STRING;
     fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.seq = s_next_seq (self, S_SEQ_HELLO);
+    env.seq = self->hello_seq = s_next_seq (self, S_SEQ_HELLO);
     env.body_case = FOGRID__ENVELOPE__BODY_MINER_HELLO;
     env.miner_hello = &hello;
     s_send (self, &env);
@@ -450,7 +469,7 @@ s_send_heartbeat (miner_link_t *self)
     Fogrid__Load load = FOGRID__LOAD__INIT;
     Fogrid__MinerHeartbeat heartbeat = FOGRID__MINER_HEARTBEAT__INIT;
     heartbeat.miner_id = (char *) self->context.miner_id;
-    heartbeat.n_running = s_running_refs (self, &store, &refs);
+    heartbeat.n_running = s_running_refs (self, false, &store, &refs);
     heartbeat.running = refs;
     Fogrid__Usage usage = FOGRID__USAGE__INIT;
     load.usage = &usage;
@@ -571,22 +590,39 @@ s_send_started (miner_link_t *self, const char *task_id, uint32_t attempt)
     s_send (self, &env);
 }
 
-//  Sends a result and has the hub's answer watched for its receipt.
+//  Sends a kept result, and has the hub's answer watched for its receipt.
 static void
-s_send_result (miner_link_t *self, Fogrid__TaskResult *result)
+s_send_kept (miner_link_t *self, Fogrid__TaskResult *result)
 {
-    if (!self->dealer) {
-        self->context.stats->results_lost++;
-        zsys_warning ("%s: no hub connection: the result of %s is lost "
-                      "(the hub requeues the task)", self->tag, result->task_id);
-        return;
-    }
     fg_env_t env = FOGRID__ENVELOPE__INIT;
     env.seq = s_next_seq (self, S_SEQ_RESULT);
     env.body_case = FOGRID__ENVELOPE__BODY_TASK_RESULT;
     env.task_result = result;
-    if (s_send (self, &env) == 0)
+    if (s_send (self, &env) == 0) {
+        miner_results_sent (self->results, result->task_id, result->attempt, env.seq);
         miner_trust_result_sent (self->trust, env.seq, result);
+    }
+}
+
+//  A result is kept until its hub answers it (miner_results.h): sent now
+//  when the hub that gave the task is connected and has our hello, else
+//  held for its next welcome.
+static void
+s_send_result (miner_link_t *self, Fogrid__TaskResult *result, const char *endpoint)
+{
+    size_t dropped = miner_results_add (self->results, result, endpoint);
+    if (dropped) {
+        self->context.stats->results_lost += dropped;
+        zsys_warning ("%s: %zu results the hub never answered dropped (too many kept)",
+                      self->tag, dropped);
+    }
+    if (self->dealer && streq (endpoint, self->endpoint)
+    &&  (self->state == MINER_LINK_READY || self->state == MINER_LINK_HELLO))
+        s_send_kept (self, result);
+    else
+        zsys_notice ("%s: no hub connection: the result of %s attempt %u is kept for "
+                     "when %s welcomes us again", self->tag, result->task_id, result->attempt,
+                     *endpoint? endpoint: "the hub");
 }
 
 //  Why a task may not start on this link (0 when it may): it does not fit
@@ -640,7 +676,7 @@ s_refuse_task (miner_link_t *self, const Fogrid__TaskAssign *assign, const char 
     result.error = error;
     result.refused = true;
     result.started_ms = result.ended_ms = (uint64_t) fg_now_ms ();
-    s_send_result (self, &result);
+    s_send_result (self, &result, self->endpoint);
 }
 
 static void
@@ -668,6 +704,7 @@ s_on_assign (miner_link_t *self, Fogrid__TaskAssign *assign)
     task->cores = assign->spec->cores? assign->spec->cores: 1;
     task->mem_mb = assign->spec->mem_mb;
     task->gpus = assign->spec->gpus;
+    snprintf (task->endpoint, sizeof task->endpoint, "%s", self->endpoint);
     zhashx_insert (self->tasks, key, task);
     self->context.stats->started [streq (miner_runner_runtime (assign->spec), "docker")]++;
     if (miner_runner_pid (task->runner))
@@ -706,6 +743,9 @@ static void
 s_on_runner (miner_link_t *self, miner_runner_t *runner)
 {
     miner_stats_t *stats = self->context.stats;
+    char key [100];
+    s_task_key (key, sizeof key, miner_runner_task_id (runner), miner_runner_attempt (runner));
+    s_task_t *task = (s_task_t *) zhashx_lookup (self->tasks, key);
     Fogrid__TaskResult *result = miner_runner_result (runner, 0);
     if (!result)
         zsys_error ("%s: task %s ended without a readable result", self->tag,
@@ -730,12 +770,10 @@ s_on_runner (miner_link_t *self, miner_runner_t *runner)
         zsys_info ("%s: task %s attempt %u ended: exit %d, signal %d%s%s%s", self->tag,
                    result->task_id, result->attempt, result->exit_code, result->term_signal,
                    result->timed_out? ", timed out": "", *result->error? ", ": "", result->error);
-        s_send_result (self, result);
+        s_send_result (self, result, task? task->endpoint: self->endpoint);
     }
     if (result)
         fogrid__task_result__free_unpacked (result, NULL);
-    char key [100];
-    s_task_key (key, sizeof key, miner_runner_task_id (runner), miner_runner_attempt (runner));
     zhashx_delete (self->tasks, key);
 }
 
@@ -749,9 +787,12 @@ s_on_welcome (miner_link_t *self, Fogrid__MinerWelcome *welcome)
         uint32_t ms = welcome->heartbeat_ms;
         self->heartbeat_ms = ms < 50? 50: ms > 60000? 60000: ms;
     }
-    for (size_t index = 0; index < welcome->n_kill; index++)
+    for (size_t index = 0; index < welcome->n_kill; index++) {
         s_kill_task (self, welcome->kill [index]->task_id, welcome->kill [index]->attempt,
                      "the hub's welcome says so");
+        miner_results_forget (self->results, welcome->kill [index]->task_id,
+                              welcome->kill [index]->attempt);
+    }
     self->heartbeat_at = zclock_mono () + self->heartbeat_ms;
     self->quiet = false;
     self->last_failure [0] = 0;
@@ -759,14 +800,46 @@ s_on_welcome (miner_link_t *self, Fogrid__MinerWelcome *welcome)
     int64_t recheck_ms = miner_trust_recheck_ms (self->trust);
     self->recheck_at = recheck_ms? zclock_mono () + recheck_ms: 0;
     self->context.stats->hub_changes++;
+    //  The results held for this hub go now, after the hello it answered;
+    //  another hub's are not this one's to take
+    size_t dropped = miner_results_keep_only (self->results, self->endpoint);
+    if (dropped) {
+        self->context.stats->results_lost += dropped;
+        zsys_warning ("%s: %zu results owed to another hub dropped (it places those tasks "
+                      "again)", self->tag, dropped);
+    }
+    zlistx_t *held = miner_results_held (self->results);
+    if (zlistx_size (held))
+        zsys_info ("%s: sending %zu kept results again", self->tag, zlistx_size (held));
+    for (Fogrid__TaskResult *result = (Fogrid__TaskResult *) zlistx_first (held); result;
+         result = (Fogrid__TaskResult *) zlistx_next (held)) {
+        s_send_kept (self, result);
+        fogrid__task_result__free_unpacked (result, NULL);
+    }
+    zlistx_destroy (&held);
 }
 
 static void
 s_on_error (miner_link_t *self, uint64_t seq, Fogrid__Error *error)
 {
     int kind = (int) S_SEQ_KIND (seq);
-    if (error->code == FG_E_NOT_FOUND && (kind == S_SEQ_HEARTBEAT || kind == S_SEQ_STARTED)) {
-        if (self->state == MINER_LINK_READY) {
+    bool hello = error->code == FG_E_HELLO
+              || (error->code == FG_E_NOT_FOUND && (kind == S_SEQ_HEARTBEAT
+                                                    || kind == S_SEQ_STARTED));
+    if (kind == S_SEQ_RESULT && miner_results_answer (self->results, seq, (fg_error_t) error->code)
+    &&  error->code == FG_E_HELLO)
+        zsys_info ("%s: the hub wants our hello before a result: the result is kept",
+                   self->tag);
+    else
+    if (kind == S_SEQ_RESULT) {
+        miner_trust_result_refused (self->trust, seq);
+        zsys_warning ("%s: the hub refused a result: %s (%s)", self->tag,
+                      fg_error_name ((int) error->code), error->text);
+    }
+    if (hello) {
+        //  A hello sent after the refused request is on its way already
+        bool asked = self->state == MINER_LINK_HELLO && self->hello_seq > seq;
+        if ((self->state == MINER_LINK_READY || self->state == MINER_LINK_HELLO) && !asked) {
             zsys_info ("%s: the hub does not know us (%s): saying hello again",
                        self->tag, error->text);
             s_say_hello (self);
@@ -776,12 +849,7 @@ s_on_error (miner_link_t *self, uint64_t seq, Fogrid__Error *error)
     if (kind == S_SEQ_STATEMENT)
         s_on_statement_failed (self, error->text);
     else
-    if (kind == S_SEQ_RESULT) {
-        miner_trust_result_refused (self->trust, seq);
-        zsys_warning ("%s: the hub refused a result: %s (%s)", self->tag,
-                      fg_error_name ((int) error->code), error->text);
-    }
-    else
+    if (kind != S_SEQ_RESULT)
         zsys_warning ("%s: the hub answered %s: %s (%s)", self->tag,
                       kind == S_SEQ_HELLO? "our hello": "with an error",
                       fg_error_name ((int) error->code), error->text);
@@ -820,8 +888,10 @@ s_on_hub (miner_link_t *self)
             break;
         case FOGRID__ENVELOPE__BODY_OK:
             fg_debug ("%s: the hub took our result", self->tag);
-            if (S_SEQ_KIND (env->seq) == S_SEQ_RESULT)
+            if (S_SEQ_KIND (env->seq) == S_SEQ_RESULT) {
+                miner_results_answer (self->results, env->seq, FG_OK);
                 miner_trust_result_ok (self->trust, env->seq, env->ok->receipt);
+            }
             break;
         case FOGRID__ENVELOPE__BODY_WALLET_STATEMENT_REPLY:
             s_on_statement (self, env->wallet_statement_reply);
