@@ -8,9 +8,15 @@
     work directory, pipes) before fork(), because between fork() and exec()
     a child of a threaded process may only make async-signal-safe calls.
     The child puts itself in a new process group (the parent does too, to
-    close the race), asks to be SIGKILLed when the runner thread dies
-    (PR_SET_PDEATHSIG is tied to the thread that forked, which is exactly
-    the thread that would reap it), and execs. An exec that fails writes its
+    close the race), becomes the task's user, and only then asks to be
+    SIGKILLed when the runner thread dies (PR_SET_PDEATHSIG is tied to the
+    thread that forked, which is exactly the thread that would reap it; and
+    the kernel clears it on any change of credentials, so asked before the
+    change it would be gone). It then checks that its parent is still the
+    miner (one that died before the ask would never send the signal), and
+    waits for a go from the miner, which first writes the group down
+    (miner_groups.h) so that a restarted miner can kill what this task
+    left; then it execs. An exec that fails writes its
     errno into a close-on-exec pipe, so "could not run" is told apart from
     a program that exits 127.
 
@@ -39,6 +45,7 @@
 #include "miner_docker_runner.h"
 #include "miner_service.h"
 #include "miner_outputs.h"
+#include "miner_groups.h"
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -50,6 +57,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -107,6 +115,7 @@ typedef struct {
     uint32_t timeout_s;         //  wall-clock limit
     int grace_ms;               //  SIGTERM -> SIGKILL
     bool drop_privileges;       //  the child becomes uid/gid before exec
+    char groups_dir [PATH_MAX]; //  where its group is written down, "" = nowhere
     uid_t uid;
     gid_t gid;
     int pidfd;                  //  readable when the child exits, or -1
@@ -281,6 +290,8 @@ s_prepare (s_run_t *run)
             return -1;
         }
     run->drop_privileges = limits->drop_privileges;
+    snprintf (run->groups_dir, sizeof run->groups_dir, "%s",
+              limits->groups_dir? limits->groups_dir: "");
     run->uid = limits->task_uid;
     run->gid = limits->task_gid;
     if (s_make_workdir (run, limits->work_root))
@@ -344,12 +355,10 @@ s_prepare (s_run_t *run)
 //  The child, between fork and exec: async-signal-safe calls only
 
 static void __attribute__ ((noreturn))
-s_child (s_run_t *run, pid_t parent, int null_fd, int out_fd, int err_fd, int exec_fd)
+s_child (s_run_t *run, pid_t parent, int null_fd, int out_fd, int err_fd, int exec_fd,
+         int go_fd)
 {
     setpgid (0, 0);
-    prctl (PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid () != parent)
-        _exit (127);            //  the miner died before we could ask
 
     //  Signals: defaults and nothing blocked, whatever the miner had
     sigset_t none;
@@ -367,7 +376,7 @@ s_child (s_run_t *run, pid_t parent, int null_fd, int out_fd, int err_fd, int ex
     //  close-on-exec already; this covers anything else)
     if (syscall (SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) != 0) {
         for (int fd = 3; fd < 65536; fd++)
-            if (fd != exec_fd)
+            if (fd != exec_fd && fd != go_fd)
                 fcntl (fd, F_SETFD, FD_CLOEXEC);
     }
     if (chdir (run->owner->workdir))
@@ -376,12 +385,27 @@ s_child (s_run_t *run, pid_t parent, int null_fd, int out_fd, int err_fd, int ex
     //  as its own user, without the miner's groups (docker among them)
     if (run->drop_privileges && (setgroups (0, NULL) || setgid (run->gid) || setuid (run->uid)))
         goto failed;
+    //  After the change of user: the kernel clears the death signal on
+    //  any change of credentials. Then the parent is looked at again, for
+    //  it may have died before the signal was asked for
+    prctl (PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid () != parent)
+        _exit (127);
     struct rlimit no_core = { 0, 0 };
     setrlimit (RLIMIT_CORE, &no_core);
     setrlimit (RLIMIT_CPU, &run->cpu_limit);
     if (run->as_limit.rlim_cur != RLIM_INFINITY
     &&  setrlimit (RLIMIT_AS, &run->as_limit))
         goto failed;
+    //  The go: the miner has written our group down (miner_groups), so
+    //  whatever we start can be found after a crash. EOF: it died first
+    char go = 0;
+    ssize_t got;
+    do
+        got = read (go_fd, &go, 1);
+    while (got < 0 && errno == EINTR);
+    if (got != 1 || go != 'g')
+        _exit (127);
     execve (run->program, run->argv, run->envp);
 failed:;
     int error = errno;
@@ -427,10 +451,13 @@ static int
 s_spawn (s_run_t *run)
 {
     int out_pipe [2] = { -1, -1 }, err_pipe [2] = { -1, -1 }, exec_pipe [2] = { -1, -1 };
+    int go_pair [2] = { -1, -1 };
     int null_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+    //  The go is a socket pair, so a child that died first costs no SIGPIPE
     if (null_fd < 0
     ||  pipe2 (out_pipe, O_CLOEXEC) || pipe2 (err_pipe, O_CLOEXEC)
-    ||  pipe2 (exec_pipe, O_CLOEXEC)) {
+    ||  pipe2 (exec_pipe, O_CLOEXEC)
+    ||  socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go_pair)) {
         snprintf (run->error, sizeof run->error, "cannot make pipes: %s", strerror (errno));
         goto failed;
     }
@@ -442,7 +469,7 @@ s_spawn (s_run_t *run)
         goto failed;
     }
     if (pid == 0)
-        s_child (run, parent, null_fd, out_pipe [1], err_pipe [1], exec_pipe [1]);
+        s_child (run, parent, null_fd, out_pipe [1], err_pipe [1], exec_pipe [1], go_pair [1]);
 
     //  Also here, so a kill right after fork reaches the group
     setpgid (pid, pid);
@@ -451,10 +478,22 @@ s_spawn (s_run_t *run)
     close (out_pipe [1]);
     close (err_pipe [1]);
     close (exec_pipe [1]);
+    close (go_pair [1]);
     run->out.fd = out_pipe [0];
     run->err.fd = err_pipe [0];
     fcntl (run->out.fd, F_SETFL, O_NONBLOCK);
     fcntl (run->err.fd, F_SETFL, O_NONBLOCK);
+    //  Written down before the program runs, or it does not run
+    if (*run->groups_dir
+    &&  miner_groups_add (run->groups_dir, pid, run->owner->task_id, run->owner->attempt)) {
+        snprintf (run->error, sizeof run->error, "cannot record its process group in %.200s: "
+                  "%s", run->groups_dir, strerror (errno));
+        kill (pid, SIGKILL);
+    }
+    else
+    if (send (go_pair [0], "g", 1, MSG_NOSIGNAL) != 1)
+        kill (pid, SIGKILL);
+    close (go_pair [0]);
 
     //  EOF on the exec pipe: exec worked. An int: the child's errno.
     int child_errno = 0;
@@ -463,11 +502,11 @@ s_spawn (s_run_t *run)
         got = read (exec_pipe [0], &child_errno, sizeof child_errno);
     while (got < 0 && errno == EINTR);
     close (exec_pipe [0]);
-    if (got == sizeof child_errno) {
+    if (got == sizeof child_errno && !*run->error)
         snprintf (run->error, sizeof run->error, "cannot run %.200s: %s",
                   run->program, strerror (child_errno));
+    if (*run->error)
         return 0;               //  it exits 127 at once; reaped as usual
-    }
 #ifdef SYS_pidfd_open
     run->pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
 #endif
@@ -483,6 +522,8 @@ failed:
             close (err_pipe [index]);
         if (exec_pipe [index] >= 0)
             close (exec_pipe [index]);
+        if (go_pair [index] >= 0)
+            close (go_pair [index]);
     }
     return -1;
 }
@@ -514,6 +555,8 @@ s_check_exit (s_run_t *run, bool block)
     killpg (run->owner->pid, SIGKILL);
     while (wait4 (run->owner->pid, &run->status, 0, &run->rusage) < 0 && errno == EINTR)
         ;
+    if (*run->groups_dir)
+        miner_groups_remove (run->groups_dir, run->owner->pid);
     run->exited = true;
     run->ended_ms = fg_now_ms ();
     if (run->pidfd >= 0) {

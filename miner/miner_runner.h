@@ -36,6 +36,8 @@
 
 typedef struct {
     const char *work_root;      //  per-task dirs are made here; NULL or "" = /tmp
+    const char *groups_dir;     //  where each task's process group is written down
+                                //  (miner_groups.h); NULL or "" = nowhere
     size_t max_output;          //  bytes kept of stdout and of stderr; 0 = 1 MiB
     size_t max_output_files;    //  bytes of output files (TaskSpec.outputs) copied
                                 //  back, paths included; 0 = 1 MiB
