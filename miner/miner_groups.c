@@ -3,7 +3,9 @@
 
     DESIGN
     One small file per task, DIR/PID, holding "pid pgid start sid attempt
-    task_id": written to DIR/.PID.tmp and renamed, so a miner killed in the
+    task_id", written by the task's own process between clone and exec
+    (so with raw system calls and no allocation: miner_process.c) to
+    DIR/.PID.tmp and renamed, so a miner killed in the
     middle leaves a whole record or none. Not fsynced: the record only has
     to outlive the miner's process, and the page cache does that; a machine
     that loses power loses the tasks too.
@@ -18,6 +20,7 @@
 #include "fogrid.h"
 #include "miner_groups.h"
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <signal.h>
 #include <unistd.h>
@@ -66,23 +69,91 @@ miner_groups_stat (pid_t pid, pid_t *pgid, pid_t *sid, uint64_t *start, char *st
     return 0;
 }
 
-int
-miner_groups_add (const char *dir, pid_t pid, const char *task_id, uint32_t attempt)
+//  Appends the decimal digits of value at cursor; returns the new end.
+static char *
+s_put_uint (char *cursor, uint64_t value)
 {
-    pid_t pgid = pid, sid = 0;
+    char digits [24];
+    int count = 0;
+    do
+        digits [count++] = (char) ('0' + value % 10);
+    while ((value /= 10));
+    while (count)
+        *cursor++ = digits [--count];
+    return cursor;
+}
+
+static char *
+s_put_text (char *cursor, const char *text, size_t max)
+{
+    while (*text && max--)
+        *cursor++ = *text++;
+    return cursor;
+}
+
+int
+miner_groups_add_self (const char *dir, const char *task_id, uint32_t attempt)
+{
+    //  Field 22 of our own stat, counted after the name's last ')'
+    char stat [1024];
+    int fd = open ("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    ssize_t got = fd < 0? -1: read (fd, stat, sizeof stat - 1);
+    if (fd >= 0)
+        close (fd);
+    if (got <= 0)
+        return -1;
+    stat [got] = 0;
+    char *cursor = NULL;
+    for (char *c = stat; *c; c++)
+        if (*c == ')')
+            cursor = c;
+    for (int field = 2; cursor && *cursor && field < 22; cursor++)
+        if (*cursor == ' ')
+            field++;
     uint64_t start = 0;
-    if (miner_groups_stat (pid, NULL, &sid, &start, NULL))
+    while (cursor && *cursor >= '0' && *cursor <= '9')
+        start = start * 10 + (uint64_t) (*cursor++ - '0');
+    if (!cursor || !start) {
+        errno = EINVAL;
         return -1;
+    }
+    pid_t pid = getpid (), sid = getsid (0);
+    //  "pid pgid start sid attempt task_id\n"
+    char line [256], *end = line;
+    end = s_put_uint (end, (uint64_t) pid);
+    *end++ = ' ';
+    end = s_put_uint (end, (uint64_t) pid);
+    *end++ = ' ';
+    end = s_put_uint (end, start);
+    *end++ = ' ';
+    end = s_put_uint (end, (uint64_t) (sid > 0? sid: 0));
+    *end++ = ' ';
+    end = s_put_uint (end, attempt);
+    *end++ = ' ';
+    end = s_put_text (end, task_id, 100);
+    *end++ = '\n';
+    //  DIR/.PID.tmp renamed to DIR/PID
     char path [PATH_MAX], temp [PATH_MAX];
-    snprintf (path, sizeof path, "%s/%d", dir, (int) pid);
-    snprintf (temp, sizeof temp, "%s/.%d.tmp", dir, (int) pid);
-    FILE *file = fopen (temp, "we");
-    if (!file)
+    size_t dir_len = strlen (dir);
+    if (dir_len + 32 > sizeof path) {
+        errno = ENAMETOOLONG;
         return -1;
-    int rc = fprintf (file, "%d %d %" PRIu64 " %d %u %s\n", (int) pid, (int) pgid, start,
-                      (int) sid, attempt, task_id) < 0;
-    rc |= fclose (file) != 0;
-    if (rc || rename (temp, path)) {
+    }
+    char *tail = s_put_text (path, dir, dir_len);
+    *tail++ = '/';
+    *s_put_uint (tail, (uint64_t) pid) = 0;
+    tail = s_put_text (temp, dir, dir_len);
+    tail = s_put_text (tail, "/.", 2);
+    tail = s_put_uint (tail, (uint64_t) pid);
+    *s_put_text (tail, ".tmp", 4) = 0;
+    fd = open (temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    ssize_t wrote = write (fd, line, (size_t) (end - line));
+    int rc = close (fd);
+    if (wrote != end - line || rc || rename (temp, path)) {
+        if (wrote >= 0 && wrote != end - line)
+            errno = ENOSPC;
         int error = errno;
         unlink (temp);
         errno = error;

@@ -12,7 +12,7 @@
     reaped; the next start kills every group still written there before
     the miner says hello to any hub:
 
-        miner_groups_add (dir, pid, "t-1", 1);     //  before the exec
+        miner_groups_add_self (dir, "t-1", 1);     //  in the task's process, before exec
         ...
         miner_groups_remove (dir, pid);            //  reaped, group swept
         ...
@@ -32,9 +32,12 @@
 
 #include <sys/types.h>
 
-//  Writes the record of the task whose process is pid (also its group id):
-//  DIR/PID, made whole or not at all. Returns 0, or -1 (errno set).
-int miner_groups_add (const char *dir, pid_t pid, const char *task_id, uint32_t attempt);
+//  Writes the record of the calling process, the task's (its pid is its
+//  group id), as DIR/PID, whole or not at all. Made to be called by the
+//  task's process itself before it execs, in a vfork-style child sharing
+//  the miner's memory: system calls only, nothing allocated, no lock, no
+//  stdio. Returns 0, or -1 (errno set).
+int miner_groups_add_self (const char *dir, const char *task_id, uint32_t attempt);
 
 //  Removes the record of pid; nothing when there is none.
 void miner_groups_remove (const char *dir, pid_t pid);
