@@ -2,7 +2,7 @@
     bench_spawn - how fast the miner's process runtime starts tasks, next
     to the machine's own bound
 
-        bench_spawn [-n TASKS] [-p PARALLEL] [-u USER] [-o LOOP]
+        bench_spawn [-n TASKS] [-p PARALLEL] [-u USER] [-d DIR] [-o LOOP]
 
     Three loops run /bin/true TASKS times (default 2000), PARALLEL at once
     (default 2): a bare posix_spawn + waitpid loop (the bound), a bare
@@ -10,10 +10,14 @@
     runtime through the task handle (miner_runner_new ... result ...
     destroy: a thread, a work directory, the group's record, the clone,
     output pipes, the reap, the result), with a work root and a groups
-    directory in a fresh temp dir. It prints tasks/s of each and the
-    runtime's share of the posix_spawn bound. -u USER runs the runtime's
+    directory in a fresh temp dir under DIR (default /tmp: a task's work
+    directory and its group's record are made and removed on that file
+    system, which on a journalled disk costs more than the spawn; try
+    /dev/shm to see the rest); then the handle alone (the null
+    runtime: the thread and its pipe, nothing run). It prints tasks/s of
+    each and the runtime's share of the posix_spawn bound. -u USER runs the runtime's
     tasks as USER, as a miner run by root does (its default is nobody).
-    -o spawn|fork|runtime runs that loop only (to profile it).
+    -o spawn|fork|runtime|null runs that loop only (to profile it).
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_runner.h"
@@ -68,14 +72,17 @@ s_bare (int total, int parallel, bool use_fork)
 }
 
 //  The process runtime, through the task handle.
+//  With runtime "null", the handle and its thread alone: nothing is run.
 static double
-s_runtime (int total, int parallel, const miner_runner_limits_t *limits, int *failures)
+s_runtime (int total, int parallel, const miner_runner_limits_t *limits, const char *runtime,
+           int *failures)
 {
     char *argv [] = { "/bin/true" };
     Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
     spec.argv = argv;
     spec.n_argv = 1;
     spec.timeout_s = 60;
+    spec.runtime = (char *) runtime;
     miner_runner_t **slots = (miner_runner_t **) zmalloc (sizeof (miner_runner_t *) * parallel);
     zmq_pollitem_t *items = (zmq_pollitem_t *) zmalloc (sizeof (zmq_pollitem_t) * parallel);
     int started = 0, done = 0;
@@ -121,7 +128,7 @@ int
 main (int argc, char **argv)
 {
     int total = 2000, parallel = 2;
-    const char *user = NULL, *only = NULL;
+    const char *user = NULL, *only = NULL, *dir = "/tmp";
     for (int index = 1; index < argc; index++) {
         if (streq (argv [index], "-n") && index + 1 < argc)
             total = atoi (argv [++index]);
@@ -134,8 +141,11 @@ main (int argc, char **argv)
         else
         if (streq (argv [index], "-o") && index + 1 < argc)
             only = argv [++index];
+        else
+        if (streq (argv [index], "-d") && index + 1 < argc)
+            dir = argv [++index];
         else {
-            printf ("usage: bench_spawn [-n TASKS] [-p PARALLEL] [-u USER] [-o LOOP]\n");
+            printf ("usage: bench_spawn [-n TASKS] [-p PARALLEL] [-u USER] [-d DIR] [-o LOOP]\n");
             return streq (argv [index], "-h") || streq (argv [index], "--help")? 0: 1;
         }
     }
@@ -145,7 +155,8 @@ main (int argc, char **argv)
     }
     zsys_init ();
     zsys_set_logstream (NULL);
-    char root [] = "/tmp/fogrid-bench-spawn-XXXXXX";
+    char root [PATH_MAX];
+    snprintf (root, sizeof root, "%s/fogrid-bench-spawn-XXXXXX", dir);
     if (!mkdtemp (root)) {
         fprintf (stderr, "bench_spawn: cannot make a temp dir: %s\n", strerror (errno));
         return 1;
@@ -167,22 +178,27 @@ main (int argc, char **argv)
         limits.task_gid = entry->pw_gid;
     }
 
-    printf ("bench_spawn: /bin/true %d times, %d at once%s%s\n", total, parallel,
-            user? ", the runtime's tasks as ": "", user? user: "");
+    printf ("bench_spawn: /bin/true %d times, %d at once%s%s; work dirs in %s\n", total,
+            parallel, user? ", the runtime's tasks as ": "", user? user: "", dir);
     //  A round of each first, so no loop pays for the page cache
     int failures = 0;
     s_bare (parallel * 10, parallel, false);
-    s_runtime (parallel * 10, parallel, &limits, &failures);
+    s_runtime (parallel * 10, parallel, &limits, "process", &failures);
     failures = 0;
     double spawn = !only || streq (only, "spawn")? s_bare (total, parallel, false): 0;
     double forked = !only || streq (only, "fork")? s_bare (total, parallel, true): 0;
     double runtime = !only || streq (only, "runtime")
-                   ? s_runtime (total, parallel, &limits, &failures): 0;
+                   ? s_runtime (total, parallel, &limits, "process", &failures): 0;
+    limits.null_runtime = true;
+    double handle = !only || streq (only, "null")
+                  ? s_runtime (total, parallel, &limits, "null", &failures): 0;
     printf ("  posix_spawn + waitpid       %8.0f tasks/s\n", spawn);
     printf ("  fork + exec + waitpid       %8.0f tasks/s\n", forked);
     printf ("  miner process runtime       %8.0f tasks/s  (%.0f %% of posix_spawn)%s\n",
             runtime, spawn > 0? 100.0 * runtime / spawn: 0.0,
             failures? "  SOME TASKS FAILED": "");
+    printf ("  task handle alone (null)    %8.0f tasks/s  (its thread and pipe: %.0f us a "
+            "task)\n", handle, handle > 0? 1e6 * parallel / handle: 0.0);
     if (failures)
         printf ("  %d tasks did not end with exit 0\n", failures);
 

@@ -2,19 +2,20 @@
     miner_groups - the process groups of the running tasks, kept on disk
 
     DESIGN
-    One small file per task, DIR/PID, holding "pid pgid start sid attempt
-    task_id", written by the task's own process between clone and exec
-    (so with raw system calls and no allocation: miner_process.c) to
-    DIR/.PID.tmp and renamed, so a miner killed in the
-    middle leaves a whole record or none. Not fsynced: the record only has
-    to outlive the miner's process, and the page cache does that; a machine
-    that loses power loses the tasks too.
+    One small file per task, DIR/PID, holding "pid pgid written sid
+    attempt task_id" (written: when, in ticks since boot, the clock of
+    /proc/PID/stat's start times), written by the task's own process between clone and exec
+    (so with raw system calls and no allocation: miner_process.c), in
+    place, in one write: the miner's death cannot cut it short. Not
+    fsynced: the record only has to outlive the miner's process, and the
+    page cache does that; a machine that loses power loses the tasks too.
 
-    The sweep reads /proc only: a record whose leader is alive with its
-    start time is killed as a group (killpg); one whose leader is gone is
-    matched member by member (the group id, the session, started at or
-    after the leader), since the group then has no process to vouch for
-    it. A killed process may stay a zombie until pid 1 reaps it; that
+    The sweep reads /proc only: a record whose leader is alive and started
+    before the record was written (a process that took its pid since
+    started after) is killed as a group (killpg); members of the group are
+    matched one by one (the group id, the session, started at most a
+    second before the record), which also finds them once the leader is
+    gone and the group has no process left to vouch for it. A killed process may stay a zombie until pid 1 reaps it; that
     counts as gone, for it holds nothing any more.
     =========================================================================  */
 #include "fogrid.h"
@@ -23,6 +24,7 @@
 #include <fcntl.h>
 #include <errno.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #define S_GONE_WAIT_MS  2000        //  the longest wait for killed processes
@@ -94,37 +96,23 @@ s_put_text (char *cursor, const char *text, size_t max)
 int
 miner_groups_add_self (const char *dir, const char *task_id, uint32_t attempt)
 {
-    //  Field 22 of our own stat, counted after the name's last ')'
-    char stat [1024];
-    int fd = open ("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    ssize_t got = fd < 0? -1: read (fd, stat, sizeof stat - 1);
-    if (fd >= 0)
-        close (fd);
-    if (got <= 0)
+    //  Now, in the clock of /proc/PID/stat's start times (ticks since
+    //  boot): the vDSO answers, with no system call. The process started
+    //  before this, and a process that takes its pid later starts after
+    struct timespec now;
+    long hz = sysconf (_SC_CLK_TCK);
+    if (clock_gettime (CLOCK_BOOTTIME, &now) || hz <= 0)
         return -1;
-    stat [got] = 0;
-    char *cursor = NULL;
-    for (char *c = stat; *c; c++)
-        if (*c == ')')
-            cursor = c;
-    for (int field = 2; cursor && *cursor && field < 22; cursor++)
-        if (*cursor == ' ')
-            field++;
-    uint64_t start = 0;
-    while (cursor && *cursor >= '0' && *cursor <= '9')
-        start = start * 10 + (uint64_t) (*cursor++ - '0');
-    if (!cursor || !start) {
-        errno = EINVAL;
-        return -1;
-    }
+    uint64_t written = (uint64_t) now.tv_sec * (uint64_t) hz
+                     + (uint64_t) now.tv_nsec / (1000000000 / (uint64_t) hz) + 1;
     pid_t pid = getpid (), sid = getsid (0);
-    //  "pid pgid start sid attempt task_id\n"
+    //  "pid pgid written sid attempt task_id\n"
     char line [256], *end = line;
     end = s_put_uint (end, (uint64_t) pid);
     *end++ = ' ';
     end = s_put_uint (end, (uint64_t) pid);
     *end++ = ' ';
-    end = s_put_uint (end, start);
+    end = s_put_uint (end, written);
     *end++ = ' ';
     end = s_put_uint (end, (uint64_t) (sid > 0? sid: 0));
     *end++ = ' ';
@@ -132,8 +120,11 @@ miner_groups_add_self (const char *dir, const char *task_id, uint32_t attempt)
     *end++ = ' ';
     end = s_put_text (end, task_id, 100);
     *end++ = '\n';
-    //  DIR/.PID.tmp renamed to DIR/PID
-    char path [PATH_MAX], temp [PATH_MAX];
+    //  Written in place: only the task's own process writes it, and the
+    //  miner's death cannot cut its write short (the child dies of it only
+    //  once it asks for the death signal, after this); a machine that
+    //  stops in between stops the task too
+    char path [PATH_MAX];
     size_t dir_len = strlen (dir);
     if (dir_len + 32 > sizeof path) {
         errno = ENAMETOOLONG;
@@ -142,20 +133,13 @@ miner_groups_add_self (const char *dir, const char *task_id, uint32_t attempt)
     char *tail = s_put_text (path, dir, dir_len);
     *tail++ = '/';
     *s_put_uint (tail, (uint64_t) pid) = 0;
-    tail = s_put_text (temp, dir, dir_len);
-    tail = s_put_text (tail, "/.", 2);
-    tail = s_put_uint (tail, (uint64_t) pid);
-    *s_put_text (tail, ".tmp", 4) = 0;
-    fd = open (temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return -1;
     ssize_t wrote = write (fd, line, (size_t) (end - line));
-    int rc = close (fd);
-    if (wrote != end - line || rc || rename (temp, path)) {
-        if (wrote >= 0 && wrote != end - line)
-            errno = ENOSPC;
-        int error = errno;
-        unlink (temp);
+    int error = wrote < 0? errno: ENOSPC;
+    if (close (fd) || wrote != end - line) {
+        unlink (path);
         errno = error;
         return -1;
     }
@@ -210,20 +194,24 @@ static int
 s_sweep_one (const char *text, const char *tag, pid_t *killed, size_t max)
 {
     int pid, pgid, sid;
-    uint64_t start;
+    uint64_t written;
     unsigned attempt;
     char task_id [128] = "?";
-    if (sscanf (text, "%d %d %" SCNu64 " %d %u %127s", &pid, &pgid, &start, &sid, &attempt,
+    if (sscanf (text, "%d %d %" SCNu64 " %d %u %127s", &pid, &pgid, &written, &sid, &attempt,
                 task_id) != 6 || pid <= 1 || pgid <= 1) {
         zsys_warning ("%s: a task record that does not read (%.60s): ignored", tag, text);
         return 0;
     }
     pid_t pids [256];
-    size_t count = s_members ((pid_t) pgid, (pid_t) sid, start, pids, 256);
+    //  Members started since the leader, a second's slack before the
+    //  record; the leader itself started before it was written
+    long hz = sysconf (_SC_CLK_TCK);
+    uint64_t since = written > (uint64_t) hz? written - (uint64_t) hz: 0;
+    size_t count = s_members ((pid_t) pgid, (pid_t) sid, since, pids, 256);
     uint64_t leader_start;
     char state;
     bool leader = miner_groups_stat ((pid_t) pid, NULL, NULL, &leader_start, &state) == 0
-               && leader_start == start && state != 'Z';
+               && leader_start <= written && state != 'Z';
     if (leader)
         killpg ((pid_t) pgid, SIGKILL);
     for (size_t index = 0; index < count; index++)

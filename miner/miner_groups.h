@@ -18,11 +18,11 @@
         ...
         int killed = miner_groups_sweep (dir, "miner m-1");    //  at start
 
-    A pid is reused, so a record names its process by pid and start time
-    (field 22 of /proc/PID/stat, clock ticks since boot) and by session:
-    while the leader lives with that start time, the whole group is ours;
-    once the leader is gone, only members of the group that are in the
-    recorded session and started after it are (Linux hands out no pid that
+    A pid is reused, so a record names its process by pid, session and the
+    time it was written (in the clock of field 22 of /proc/PID/stat, ticks
+    since boot): while a leader that started before then lives, the whole
+    group is ours; otherwise only members of the group that are in the
+    recorded session and started since are (Linux hands out no pid that
     a live group still uses as its id, and a group id is only taken by a
     process that had that pid). A process that leaves the group with
     setsid() is beyond this record: the docker runtime bounds those.
@@ -33,7 +33,7 @@
 #include <sys/types.h>
 
 //  Writes the record of the calling process, the task's (its pid is its
-//  group id), as DIR/PID, whole or not at all. Made to be called by the
+//  group id), as DIR/PID, in one write. Made to be called by the
 //  task's process itself before it execs, in a vfork-style child sharing
 //  the miner's memory: system calls only, nothing allocated, no lock, no
 //  stdio. Returns 0, or -1 (errno set).

@@ -397,6 +397,26 @@ s_output_read (s_output_t *output)
     }
 }
 
+//  /dev/null for the tasks' stdin: opened once, by whichever runner thread
+//  comes first, and kept (close-on-exec) for the life of the miner.
+static int
+s_dev_null (void)
+{
+    static int s_fd = -1;
+    int fd = __atomic_load_n (&s_fd, __ATOMIC_ACQUIRE);
+    if (fd >= 0)
+        return fd;
+    fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+    int expected = -1;
+    if (fd >= 0
+    &&  !__atomic_compare_exchange_n (&s_fd, &expected, fd, false, __ATOMIC_ACQ_REL,
+                                      __ATOMIC_ACQUIRE)) {
+        close (fd);             //  another thread was first
+        fd = expected;
+    }
+    return fd;
+}
+
 //  Starts the task's process. Returns 0 when the program runs (or ran and
 //  failed to exec: run->error says why, and it is reaped as usual), or -1
 //  with run->error when there is no process at all.
@@ -404,7 +424,7 @@ static int
 s_spawn (s_run_t *run)
 {
     int out_pipe [2] = { -1, -1 }, err_pipe [2] = { -1, -1 };
-    int null_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+    int null_fd = s_dev_null ();
     if (null_fd < 0 || pipe2 (out_pipe, O_CLOEXEC) || pipe2 (err_pipe, O_CLOEXEC)) {
         snprintf (run->error, sizeof run->error, "cannot make pipes: %s", strerror (errno));
         goto failed;
@@ -428,7 +448,6 @@ s_spawn (s_run_t *run)
         goto failed;
     }
     run->owner->pid = pid;
-    close (null_fd);
     close (out_pipe [1]);
     close (err_pipe [1]);
     run->out.fd = out_pipe [0];
@@ -450,8 +469,6 @@ s_spawn (s_run_t *run)
     return 0;
 
 failed:
-    if (null_fd >= 0)
-        close (null_fd);
     for (int index = 0; index < 2; index++) {
         if (out_pipe [index] >= 0)
             close (out_pipe [index]);

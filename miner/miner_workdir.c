@@ -38,13 +38,15 @@ miner_workdir_make (const char *root, const char *task_id, uint32_t attempt, boo
     *path = 0;
     if (!root || !*root)
         root = "/tmp";
-    if (zsys_dir_create ("%s", root)) {
+    //  Absolute, so HOME and TMPDIR still hold after the task changes dir;
+    //  the root is made only when missing (it is there for every task but
+    //  the first)
+    char absolute [PATH_MAX] = "";
+    if (!realpath (root, absolute) && errno == ENOENT && zsys_dir_create ("%s", root)) {
         snprintf (err, err_size, "cannot create %s: %s", root, strerror (errno));
         return -1;
     }
-    //  Absolute, so HOME and TMPDIR still hold after the task changes dir
-    char absolute [PATH_MAX];
-    if (!realpath (root, absolute)) {
+    if (!*absolute && !realpath (root, absolute)) {
         snprintf (err, err_size, "cannot resolve %s: %s", root, strerror (errno));
         return -1;
     }
@@ -282,6 +284,8 @@ miner_workdir_remove (const char *workdir)
 {
     if (!*workdir)
         return;
+    if (rmdir (workdir) == 0)
+        return;                 //  empty, as most are: no walk
     nftw (workdir, s_unlock_entry, 32, FTW_PHYS | FTW_MOUNT);
     nftw (workdir, s_remove_entry, 32, FTW_PHYS | FTW_MOUNT | FTW_DEPTH);
     struct stat info;
