@@ -34,6 +34,8 @@
     counting as 1; memory and GPUs when the task names them; disk as a
     bound) is answered at once with a TaskResult marked refused, whose
     error says why; the hub places the task again (on its retry budget).
+    The tasks themselves, their runners and what they take of the share,
+    are a class of their own (miner_tasks.h); the link keeps the wire.
 
     Task events: TaskAssign starts a runner and answers TaskStarted (also
     when the program cannot run: the result then follows at once with an
@@ -84,6 +86,7 @@
 #include "fogrid.h"
 #include "miner_link.h"
 #include "miner_results.h"
+#include "miner_tasks.h"
 
 static const char *s_state_names [] = { "?", "no-hub", "hello", "ready", "check" };
 
@@ -97,17 +100,6 @@ static const char *s_state_names [] = { "?", "no-hub", "hello", "ready", "check"
 
 #define S_RESOLVE_RETRY_MS  1000
 #define S_MIN_WAIT_MS       1000    //  least time to wait for a welcome
-
-//  A task this link holds
-typedef struct {
-    miner_runner_t *runner;     //  owned
-    //  What the hub reserved for it (hub_miners_reserve), to check the
-    //  share as the hub counts it
-    uint32_t cores;             //  0 in the spec counts as 1
-    uint64_t mem_mb;            //  as the spec says (0 = reserves none)
-    uint32_t gpus;
-    char endpoint [300];        //  the hub that gave it: its result is owed there
-} s_task_t;
 
 struct _miner_link_t {
     size_t index;               //  among the agent's links, from 0
@@ -135,9 +127,10 @@ struct _miner_link_t {
     int64_t recheck_at;         //  ready: next check of the hub (0 = never)
     uint32_t heartbeat_ms;      //  from the welcome, else the config
     uint64_t seq;               //  last request number (before the kind bits)
-    zhashx_t *tasks;            //  "task_id/attempt" -> s_task_t (owned)
+    miner_tasks_t *tasks;       //  what its hub gave it, running
     miner_results_t *results;   //  sent and not answered yet, or held for a welcome
     uint64_t hello_seq;         //  of the last hello
+    int64_t resend_at;          //  ready: send held results again (0 = not due)
     //  What the last miner_link_items put in the poll set
     size_t dealer_at;           //  its index + 1, 0 = not polled
     size_t monitor_at;
@@ -166,22 +159,6 @@ s_next_seq (miner_link_t *self, int kind)
     return (++self->seq << 3) | (uint64_t) kind;
 }
 
-static void
-s_task_destroy (s_task_t **self_p)
-{
-    if (*self_p) {
-        miner_runner_destroy (&(*self_p)->runner);
-        free (*self_p);
-        *self_p = NULL;
-    }
-}
-
-static void
-s_task_key (char *key, size_t size, const char *task_id, uint32_t attempt)
-{
-    snprintf (key, size, "%s/%u", task_id, attempt);
-}
-
 //  --------------------------------------------------------------------------
 //  Life
 
@@ -206,9 +183,8 @@ miner_link_new (size_t index, const miner_link_context_t *context, const Fogrid_
     self->state = MINER_LINK_NO_HUB;
     self->heartbeat_ms = context->heartbeat_ms;
     self->connect_at = zclock_mono ();
-    self->tasks = zhashx_new ();
+    self->tasks = miner_tasks_new ();
     self->results = miner_results_new ();
-    zhashx_set_destructor (self->tasks, (zhashx_destructor_fn *) s_task_destroy);
     return self;
 }
 
@@ -217,9 +193,7 @@ static void s_disconnect (miner_link_t *self);
 void
 miner_link_kill_all (miner_link_t *self)
 {
-    for (s_task_t *task = (s_task_t *) zhashx_first (self->tasks); task;
-         task = (s_task_t *) zhashx_next (self->tasks))
-        miner_runner_kill (task->runner);
+    miner_tasks_kill_all (self->tasks);
 }
 
 void
@@ -227,9 +201,7 @@ miner_link_destroy (miner_link_t **self_p)
 {
     if (*self_p) {
         miner_link_t *self = *self_p;
-        //  Kill them all first, then reap each: they die in parallel
-        miner_link_kill_all (self);
-        zhashx_destroy (&self->tasks);
+        miner_tasks_destroy (&self->tasks);     //  killed all, then reaped
         s_disconnect (self);
         miner_results_destroy (&self->results);
         miner_trust_destroy (&self->trust);
@@ -376,19 +348,10 @@ static size_t
 s_running_refs (miner_link_t *self, bool results, Fogrid__TaskRef **refs_store,
                 Fogrid__TaskRef ***refs_p)
 {
-    size_t total = zhashx_size (self->tasks) + miner_results_size (self->results), count = 0;
+    size_t total = miner_tasks_size (self->tasks) + miner_results_size (self->results);
     Fogrid__TaskRef *store = (Fogrid__TaskRef *) zmalloc (sizeof (Fogrid__TaskRef) * (total + 1));
     Fogrid__TaskRef **refs = (Fogrid__TaskRef **) zmalloc (sizeof (Fogrid__TaskRef *) * (total + 1));
-    for (s_task_t *task = (s_task_t *) zhashx_first (self->tasks); task;
-         task = (s_task_t *) zhashx_next (self->tasks)) {
-        if (miner_runner_killed (task->runner))
-            continue;
-        fogrid__task_ref__init (&store [count]);
-        store [count].task_id = (char *) miner_runner_task_id (task->runner);
-        store [count].attempt = miner_runner_attempt (task->runner);
-        refs [count] = &store [count];
-        count++;
-    }
+    size_t count = miner_tasks_refs (self->tasks, store, refs);
     if (results)
         count += miner_results_refs (self->results, store + count, refs + count);
     *refs_store = store;
@@ -419,32 +382,6 @@ s_say_hello (miner_link_t *self)
     s_set_state (self, MINER_LINK_HELLO, "hello sent");
 }
 
-//  What the link's tasks hold (not those being killed: the hub released
-//  them when it asked), as the hub reserved it (used) and as they run
-//  (load: memory with the miner's default limit).
-static void
-s_usage (miner_link_t *self, s_task_t *used, Fogrid__Load *load)
-{
-    memset (used, 0, sizeof *used);
-    for (s_task_t *task = (s_task_t *) zhashx_first (self->tasks); task;
-         task = (s_task_t *) zhashx_next (self->tasks)) {
-        if (miner_runner_killed (task->runner))
-            continue;
-        used->cores += task->cores;
-        used->mem_mb += task->mem_mb;
-        used->gpus += task->gpus;
-        if (load) {
-            load->used_cores += miner_runner_cores (task->runner);
-            load->used_mem_mb += miner_runner_mem_mb (task->runner);
-            //  ... and what they were last seen to use
-            uint64_t cpu_ms, mem_bytes;
-            miner_runner_usage (task->runner, &cpu_ms, &mem_bytes);
-            load->usage->cpu_ms += cpu_ms;
-            load->usage->mem_bytes += mem_bytes;
-        }
-    }
-}
-
 void
 miner_link_bye (miner_link_t *self, const char *reason)
 {
@@ -473,8 +410,8 @@ s_send_heartbeat (miner_link_t *self)
     heartbeat.running = refs;
     Fogrid__Usage usage = FOGRID__USAGE__INIT;
     load.usage = &usage;
-    s_task_t used;
-    s_usage (self, &used, &load);
+    miner_tasks_use_t used;
+    miner_tasks_used (self->tasks, &used, &load);
     load.running = (uint32_t) heartbeat.n_running;
     double loads [1] = { 0 };
     if (getloadavg (loads, 1) == 1)
@@ -591,6 +528,25 @@ s_send_started (miner_link_t *self, const char *task_id, uint32_t attempt)
 }
 
 //  Sends a kept result, and has the hub's answer watched for its receipt.
+static void s_send_kept (miner_link_t *self, Fogrid__TaskResult *result);
+
+//  Sends every held result again (after a welcome, or a passing refusal).
+static void
+s_resend_held (miner_link_t *self)
+{
+    self->resend_at = 0;
+    zlistx_t *held = miner_results_held (self->results);
+    if (zlistx_size (held))
+        zsys_info ("%s: sending %zu kept results again", self->tag, zlistx_size (held));
+    for (Fogrid__TaskResult *result = (Fogrid__TaskResult *) zlistx_first (held); result;
+         result = (Fogrid__TaskResult *) zlistx_next (held)) {
+        s_send_kept (self, result);
+        fogrid__task_result__free_unpacked (result, NULL);
+    }
+    zlistx_destroy (&held);
+}
+
+
 static void
 s_send_kept (miner_link_t *self, Fogrid__TaskResult *result)
 {
@@ -630,35 +586,13 @@ s_send_result (miner_link_t *self, Fogrid__TaskResult *result, const char *endpo
 static int
 s_refusal (miner_link_t *self, const Fogrid__TaskAssign *assign, char *why, size_t size)
 {
-    const Fogrid__TaskSpec *spec = assign->spec;
-    const Fogrid__Resources *share = &self->share;
-    uint32_t cores = spec->cores? spec->cores: 1;
-    s_task_t used;
-    s_usage (self, &used, NULL);
     if (self->context.held
-    &&  self->context.held (self->context.arg, self, assign->task_id, assign->attempt))
+    &&  self->context.held (self->context.arg, self, assign->task_id, assign->attempt)) {
         snprintf (why, size, "task %s attempt %u already runs on this miner for another hub",
                   assign->task_id, assign->attempt);
-    else
-    if ((uint64_t) used.cores + cores > share->cores)
-        snprintf (why, size, "it needs %u cores and %u of this hub's share of %u are free",
-                  cores, used.cores < share->cores? share->cores - used.cores: 0, share->cores);
-    else
-    if (spec->mem_mb && used.mem_mb + spec->mem_mb > share->mem_mb)
-        snprintf (why, size, "it needs %" PRIu64 " MB and %" PRIu64 " MB of this hub's share of "
-                  "%" PRIu64 " MB are free", spec->mem_mb,
-                  used.mem_mb < share->mem_mb? share->mem_mb - used.mem_mb: 0, share->mem_mb);
-    else
-    if (spec->gpus && (uint64_t) used.gpus + spec->gpus > share->gpus)
-        snprintf (why, size, "it needs %u GPUs and %u of this hub's share of %u are free",
-                  spec->gpus, used.gpus < share->gpus? share->gpus - used.gpus: 0, share->gpus);
-    else
-    if (spec->disk_mb && share->disk_mb && spec->disk_mb > share->disk_mb)
-        snprintf (why, size, "it needs %" PRIu64 " MB of disk and this hub's share is %" PRIu64
-                  " MB", spec->disk_mb, share->disk_mb);
-    else
-        return 0;
-    return -1;
+        return -1;
+    }
+    return miner_tasks_refusal (self->tasks, &self->share, assign->spec, why, size);
 }
 
 static void
@@ -686,9 +620,8 @@ s_on_assign (miner_link_t *self, Fogrid__TaskAssign *assign)
         zsys_warning ("%s: ignoring a TaskAssign without a valid task id or spec", self->tag);
         return;
     }
-    char key [100], why [400];
-    s_task_key (key, sizeof key, assign->task_id, assign->attempt);
-    if (zhashx_lookup (self->tasks, key)) {
+    char why [400];
+    if (miner_tasks_find (self->tasks, assign->task_id, assign->attempt)) {
         zsys_info ("%s: task %s attempt %u is already running", self->tag,
                    assign->task_id, assign->attempt);
         s_send_started (self, assign->task_id, assign->attempt);
@@ -698,20 +631,14 @@ s_on_assign (miner_link_t *self, Fogrid__TaskAssign *assign)
         s_refuse_task (self, assign, why);
         return;
     }
-    s_task_t *task = (s_task_t *) zmalloc (sizeof (s_task_t));
-    task->runner = miner_runner_new (assign->task_id, assign->attempt, assign->spec,
-                                     &self->limits);
-    task->cores = assign->spec->cores? assign->spec->cores: 1;
-    task->mem_mb = assign->spec->mem_mb;
-    task->gpus = assign->spec->gpus;
-    snprintf (task->endpoint, sizeof task->endpoint, "%s", self->endpoint);
-    zhashx_insert (self->tasks, key, task);
+    miner_runner_t *runner = miner_tasks_start (self->tasks, assign->task_id, assign->attempt,
+                                                assign->spec, &self->limits, self->endpoint);
     self->context.stats->started [streq (miner_runner_runtime (assign->spec), "docker")]++;
-    if (miner_runner_pid (task->runner))
+    if (miner_runner_pid (runner))
         zsys_info ("%s: task %s attempt %u: started %s (pid %d)", self->tag,
                    assign->task_id, assign->attempt,
                    assign->spec->n_argv? assign->spec->argv [0]: "(nothing)",
-                   (int) miner_runner_pid (task->runner));
+                   (int) miner_runner_pid (runner));
     else
         zsys_info ("%s: task %s attempt %u: starting %s (%s runtime%s%s)", self->tag,
                    assign->task_id, assign->attempt,
@@ -724,17 +651,15 @@ s_on_assign (miner_link_t *self, Fogrid__TaskAssign *assign)
 static void
 s_kill_task (miner_link_t *self, const char *task_id, uint32_t attempt, const char *why)
 {
-    char key [100];
-    s_task_key (key, sizeof key, task_id, attempt);
-    s_task_t *task = (s_task_t *) zhashx_lookup (self->tasks, key);
-    if (!task) {
+    miner_runner_t *runner = miner_tasks_find (self->tasks, task_id, attempt);
+    if (!runner) {
         fg_debug ("%s: %s: task %.63s attempt %u is not running here", self->tag, why,
                   task_id, attempt);
         return;
     }
-    if (!miner_runner_killed (task->runner)) {
+    if (!miner_runner_killed (runner)) {
         zsys_info ("%s: killing task %s attempt %u (%s)", self->tag, task_id, attempt, why);
-        miner_runner_kill (task->runner);
+        miner_runner_kill (runner);
     }
 }
 
@@ -743,9 +668,6 @@ static void
 s_on_runner (miner_link_t *self, miner_runner_t *runner)
 {
     miner_stats_t *stats = self->context.stats;
-    char key [100];
-    s_task_key (key, sizeof key, miner_runner_task_id (runner), miner_runner_attempt (runner));
-    s_task_t *task = (s_task_t *) zhashx_lookup (self->tasks, key);
     Fogrid__TaskResult *result = miner_runner_result (runner, 0);
     if (!result)
         zsys_error ("%s: task %s ended without a readable result", self->tag,
@@ -770,11 +692,11 @@ s_on_runner (miner_link_t *self, miner_runner_t *runner)
         zsys_info ("%s: task %s attempt %u ended: exit %d, signal %d%s%s%s", self->tag,
                    result->task_id, result->attempt, result->exit_code, result->term_signal,
                    result->timed_out? ", timed out": "", *result->error? ", ": "", result->error);
-        s_send_result (self, result, task? task->endpoint: self->endpoint);
+        s_send_result (self, result, miner_tasks_endpoint (self->tasks, runner));
     }
     if (result)
         fogrid__task_result__free_unpacked (result, NULL);
-    zhashx_delete (self->tasks, key);
+    miner_tasks_forget (self->tasks, runner);
 }
 
 //  --------------------------------------------------------------------------
@@ -808,15 +730,7 @@ s_on_welcome (miner_link_t *self, Fogrid__MinerWelcome *welcome)
         zsys_warning ("%s: %zu results owed to another hub dropped (it places those tasks "
                       "again)", self->tag, dropped);
     }
-    zlistx_t *held = miner_results_held (self->results);
-    if (zlistx_size (held))
-        zsys_info ("%s: sending %zu kept results again", self->tag, zlistx_size (held));
-    for (Fogrid__TaskResult *result = (Fogrid__TaskResult *) zlistx_first (held); result;
-         result = (Fogrid__TaskResult *) zlistx_next (held)) {
-        s_send_kept (self, result);
-        fogrid__task_result__free_unpacked (result, NULL);
-    }
-    zlistx_destroy (&held);
+    s_resend_held (self);
 }
 
 static void
@@ -826,10 +740,15 @@ s_on_error (miner_link_t *self, uint64_t seq, Fogrid__Error *error)
     bool hello = error->code == FG_E_HELLO
               || (error->code == FG_E_NOT_FOUND && (kind == S_SEQ_HEARTBEAT
                                                     || kind == S_SEQ_STARTED));
-    if (kind == S_SEQ_RESULT && miner_results_answer (self->results, seq, (fg_error_t) error->code)
-    &&  error->code == FG_E_HELLO)
-        zsys_info ("%s: the hub wants our hello before a result: the result is kept",
-                   self->tag);
+    fg_error_t code = (fg_error_t) error->code;
+    if (kind == S_SEQ_RESULT && miner_results_answer (self->results, seq, code)
+    &&  miner_results_held_for (code)) {
+        zsys_info ("%s: the hub refused a result for now (%s: %s): it is kept, to send again %s",
+                   self->tag, fg_error_name ((int) code), error->text,
+                   code == FG_E_HELLO? "after our hello": "in a moment");
+        if (code != FG_E_HELLO && !self->resend_at)
+            self->resend_at = zclock_mono () + self->heartbeat_ms;
+    }
     else
     if (kind == S_SEQ_RESULT) {
         miner_trust_result_refused (self->trust, seq);
@@ -977,6 +896,8 @@ miner_link_timers (miner_link_t *self)
     }
     if (self->state == MINER_LINK_READY && self->recheck_at && zclock_mono () >= self->recheck_at)
         s_recheck (self);
+    if (self->state == MINER_LINK_READY && self->resend_at && zclock_mono () >= self->resend_at)
+        s_resend_held (self);
     int64_t next;
     if (self->state == MINER_LINK_NO_HUB)
         next = self->connect_at;
@@ -987,6 +908,8 @@ miner_link_timers (miner_link_t *self)
         next = self->heartbeat_at;
         if (self->recheck_at && self->recheck_at < next)
             next = self->recheck_at;
+        if (self->resend_at && self->resend_at < next)
+            next = self->resend_at;
         if (!self->link_up && self->link_down_ms + lost_after < next)
             next = self->link_down_ms + lost_after;
     }
@@ -996,13 +919,13 @@ miner_link_timers (miner_link_t *self)
 size_t
 miner_link_item_count (miner_link_t *self)
 {
-    return 2 + zhashx_size (self->tasks);
+    return 2 + miner_tasks_size (self->tasks);
 }
 
 size_t
 miner_link_items (miner_link_t *self, zmq_pollitem_t *items, size_t capacity)
 {
-    size_t count = 0, runners = zhashx_size (self->tasks);
+    size_t count = 0, runners = miner_tasks_size (self->tasks);
     if (runners > self->polled_capacity) {
         self->polled_capacity = runners + 16;
         size_t size = sizeof (miner_runner_t *) * self->polled_capacity;
@@ -1018,13 +941,9 @@ miner_link_items (miner_link_t *self, zmq_pollitem_t *items, size_t capacity)
         self->monitor_at = ++count;
     }
     self->first_runner = count;
-    self->polled_count = 0;
-    for (s_task_t *task = (s_task_t *) zhashx_first (self->tasks); task && count < capacity;
-         task = (s_task_t *) zhashx_next (self->tasks)) {
-        items [count++] = (zmq_pollitem_t) {
-            zsock_resolve (miner_runner_actor (task->runner)), 0, ZMQ_POLLIN, 0 };
-        self->polled [self->polled_count++] = task->runner;
-    }
+    self->polled_count = miner_tasks_items (self->tasks, items + count, self->polled,
+                                            capacity - count);
+    count += self->polled_count;
     return count;
 }
 
@@ -1088,28 +1007,26 @@ miner_link_index (miner_link_t *self)
 size_t
 miner_link_tasks (miner_link_t *self)
 {
-    return zhashx_size (self->tasks);
+    return miner_tasks_size (self->tasks);
 }
 
 bool
 miner_link_holds (miner_link_t *self, const char *task_id, uint32_t attempt)
 {
-    char key [100];
-    s_task_key (key, sizeof key, task_id, attempt);
-    return zhashx_lookup (self->tasks, key) != NULL;
+    return miner_tasks_find (self->tasks, task_id, attempt) != NULL;
 }
 
 json_t *
 miner_link_json (miner_link_t *self)
 {
-    s_task_t used;
-    s_usage (self, &used, NULL);
+    miner_tasks_use_t used;
+    miner_tasks_used (self->tasks, &used, NULL);
     return json_pack ("{s:I, s:s, s:s, s:s, s:I, s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I}}",
                       "link", (json_int_t) self->index + 1,
                       "state", s_state_names [self->state],
                       "hub", self->endpoint,
                       "hub_id", miner_link_hub_id (self),
-                      "tasks", (json_int_t) zhashx_size (self->tasks),
+                      "tasks", (json_int_t) miner_tasks_size (self->tasks),
                       "share",
                         "cores", (json_int_t) self->share.cores,
                         "mem_mb", (json_int_t) self->share.mem_mb,

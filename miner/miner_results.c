@@ -113,6 +113,13 @@ miner_results_sent (miner_results_t *self, const char *task_id, uint32_t attempt
 }
 
 bool
+miner_results_held_for (fg_error_t code)
+{
+    return code == FG_E_HELLO || code == FG_E_RATE_LIMIT || code == FG_E_INTERNAL
+        || code == FG_E_HUB_FULL || code == FG_E_TIMEOUT;
+}
+
+bool
 miner_results_answer (miner_results_t *self, uint64_t seq, fg_error_t code)
 {
     if (!seq)
@@ -120,8 +127,8 @@ miner_results_answer (miner_results_t *self, uint64_t seq, fg_error_t code)
     for (s_entry_t *entry = (s_entry_t *) zlistx_first (self->entries); entry;
          entry = (s_entry_t *) zlistx_next (self->entries))
         if (entry->seq == seq) {
-            if (code == FG_E_HELLO)
-                entry->seq = 0;         //  held: sent again after the welcome
+            if (miner_results_held_for (code))
+                entry->seq = 0;         //  held: sent again later
             else
                 s_remove_current (self);
             return true;

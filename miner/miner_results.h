@@ -9,7 +9,8 @@
     has not said hello with FG_E_HELLO: the result is then held, the link
     says hello (listing the held results' tasks among what it runs, so
     the hub does not place them again), and sends them again after the
-    welcome. The same holds for a result that found no connection, or
+    welcome. A refusal that passes (rate limit, a failed commit) holds it
+    too, for a moment. The same holds for a result that found no connection, or
     whose connection was dropped before an answer came.
 
         miner_results_t *results = miner_results_new ();
@@ -41,10 +42,16 @@ size_t miner_results_add (miner_results_t *self, const Fogrid__TaskResult *resul
 void miner_results_sent (miner_results_t *self, const char *task_id, uint32_t attempt,
                          uint64_t seq);
 
-//  The hub answered seq: FG_OK (taken), FG_E_HELLO (held for after the
-//  welcome) or any other code (refused: dropped). Returns true when seq
-//  was a kept result's last send.
+//  The hub answered seq: FG_OK (taken), a code miner_results_held_for
+//  (held, to send again) or any other (refused for good: dropped).
+//  Returns true when seq was a kept result's last send.
 bool miner_results_answer (miner_results_t *self, uint64_t seq, fg_error_t code);
+
+//  True for the refusals that hold a result rather than drop it:
+//  FG_E_HELLO (sent again after the welcome), and those that pass
+//  (FG_E_RATE_LIMIT, FG_E_INTERNAL: a failed commit, FG_E_HUB_FULL,
+//  FG_E_TIMEOUT: sent again a moment later).
+bool miner_results_held_for (fg_error_t code);
 
 //  The connection is gone: whatever was sent and not answered is held,
 //  to be sent again after the next welcome.

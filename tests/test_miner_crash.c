@@ -4,8 +4,9 @@
     task as nobody: the death signal must survive the change of user);
     what a task left behind is killed by the next start before its hello;
     a result the hub answers with FG_E_HELLO (it restarted) is kept, the
-    miner says hello listing it, and sends it again once welcomed; a hub
-    that restarts on the same port loses no result and gets none twice
+    miner says hello listing it, and sends it again once welcomed (one
+    refused by a rate limit, a moment later); a hub that restarts on the
+    same port loses no result and gets none twice
     =========================================================================  */
 #include "test_support.h"
 #include "miner_agent.h"
@@ -434,10 +435,38 @@ test_result_kept_for_hello (void)
     fg_msg_free (&result);
     fg_msg_send_error (hub.router, hub.peer, 0x3A, FG_E_NOT_FOUND, "unknown miner");
     hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 3000);
-    CU_ASSERT_PTR_NOT_NULL (hello);
-    if (hello)
-        CU_ASSERT (!s_hello_lists (hello, "t-kept", 7));
+    CU_ASSERT_PTR_NOT_NULL_FATAL (hello);
+    CU_ASSERT (!s_hello_lists (hello, "t-kept", 7));
+    s_hub_welcome (&hub, hello->seq);
     fg_msg_free (&hello);
+
+    //  A refusal that passes (a rate limit): the same result comes again
+    //  a moment later, without a hello
+    s_hub_assign_sh (&hub, "t-busy", 2, "echo busy");
+    result = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 5000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    fg_msg_send_error (hub.router, hub.peer, result->seq, FG_E_RATE_LIMIT, "slow down");
+    fg_msg_free (&result);
+    int hellos = 0;
+    int64_t deadline = zclock_mono () + 3000;
+    while (!result && zclock_mono () < deadline) {
+        fg_env_t *env = s_hub_recv (&hub, 100);
+        if (env && env->body_case == FOGRID__ENVELOPE__BODY_MINER_HELLO)
+            hellos++;
+        if (env && env->body_case == FOGRID__ENVELOPE__BODY_TASK_RESULT)
+            result = env;
+        else
+            fg_msg_free (&env);
+    }
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_EQUAL (hellos, 0);
+    CU_ASSERT_STRING_EQUAL (result->task_result->task_id, "t-busy");
+    CU_ASSERT_EQUAL (result->task_result->attempt, 2);
+    s_hub_ok (&hub, result->seq);
+    fg_msg_free (&result);
+    result = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 1000);
+    CU_ASSERT_PTR_NULL (result);
+    fg_msg_free (&result);
 
     zactor_destroy (&agent);
     fg_config_destroy (&config);
@@ -541,7 +570,8 @@ test_miner_crash_add (void)
     CU_add_test (suite, "a task as nobody dies with its miner (kill -9)", test_task_dies_with_miner);
     CU_add_test (suite, "the next start kills what a task left, before its hello",
                  test_restart_kills_leftovers);
-    CU_add_test (suite, "a result answered FG_E_HELLO is kept and sent after the welcome",
+    CU_add_test (suite, "a result answered FG_E_HELLO is kept and sent after the welcome; "
+                 "one answered FG_E_RATE_LIMIT a moment later",
                  test_result_kept_for_hello);
     CU_add_test (suite, "a hub that restarts loses no result and gets none twice",
                  test_hub_restart_loses_no_result);
