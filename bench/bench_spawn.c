@@ -15,7 +15,9 @@
     system, which on a journalled disk costs more than the spawn; try
     /dev/shm to see the rest); then the handle alone (the null
     runtime: the thread and its pipe, nothing run). It prints tasks/s of
-    each and the runtime's share of the posix_spawn bound. -u USER runs the runtime's
+    each and the runtime's share of the posix_spawn bound. The loops take
+    turns in 10 rounds, so that a change of the machine's load weighs on
+    each alike. -u USER runs the runtime's
     tasks as USER, as a miner run by root does (its default is nobody).
     -o spawn|fork|runtime|null runs that loop only (to profile it).
     =========================================================================  */
@@ -185,13 +187,26 @@ main (int argc, char **argv)
     s_bare (parallel * 10, parallel, false);
     s_runtime (parallel * 10, parallel, &limits, "process", &failures);
     failures = 0;
-    double spawn = !only || streq (only, "spawn")? s_bare (total, parallel, false): 0;
-    double forked = !only || streq (only, "fork")? s_bare (total, parallel, true): 0;
-    double runtime = !only || streq (only, "runtime")
-                   ? s_runtime (total, parallel, &limits, "process", &failures): 0;
-    limits.null_runtime = true;
-    double handle = !only || streq (only, "null")
-                  ? s_runtime (total, parallel, &limits, "null", &failures): 0;
+    //  In rounds, the loops taking turns, so a machine whose load changes
+    //  (others' builds and tests) weighs on each alike
+    int rounds = total >= 200? 10: 1, per_round = total / rounds;
+    double seconds [4] = { 0, 0, 0, 0 };
+    const char *names [4] = { "spawn", "fork", "runtime", "null" };
+    for (int round = 0; round < rounds; round++)
+        for (int loop = 0; loop < 4; loop++) {
+            if (only && !streq (only, names [loop]))
+                continue;
+            limits.null_runtime = loop == 3;
+            double rate = loop < 2? s_bare (per_round, parallel, loop == 1)
+                        : s_runtime (per_round, parallel, &limits, loop == 3? "null": "process",
+                                     &failures);
+            seconds [loop] += rate > 0? per_round / rate: 0;
+        }
+    double done = (double) per_round * rounds;
+    double spawn = seconds [0] > 0? done / seconds [0]: 0;
+    double forked = seconds [1] > 0? done / seconds [1]: 0;
+    double runtime = seconds [2] > 0? done / seconds [2]: 0;
+    double handle = seconds [3] > 0? done / seconds [3]: 0;
     printf ("  posix_spawn + waitpid       %8.0f tasks/s\n", spawn);
     printf ("  fork + exec + waitpid       %8.0f tasks/s\n", forked);
     printf ("  miner process runtime       %8.0f tasks/s  (%.0f %% of posix_spawn)%s\n",
