@@ -69,6 +69,16 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#if defined (__SANITIZE_ADDRESS__)
+#   define S_ASAN 1
+#elif defined (__has_feature)
+#   if __has_feature (address_sanitizer)
+#       define S_ASAN 1
+#   endif
+#endif
+#ifdef S_ASAN
+#   include <sanitizer/asan_interface.h>
+#endif
 
 #define S_DEFAULT_OUTPUT   (1024 * 1024)
 #define S_DEFAULT_TIMEOUT  3600
@@ -442,6 +452,11 @@ s_spawn (s_run_t *run)
     pid_t pid = clone (s_child, stack + S_CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, &child);
     int clone_errno = errno;
     pthread_sigmask (SIG_SETMASK, &old, NULL);
+#ifdef S_ASAN
+    //  The child's frames marked their redzones on this part of our stack,
+    //  which the sanitizer would take for overflows once we use it again
+    ASAN_UNPOISON_MEMORY_REGION (stack, sizeof stack);
+#endif
     if (pid < 0) {
         snprintf (run->error, sizeof run->error, "cannot start a process: %s",
                   strerror (clone_errno));

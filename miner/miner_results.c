@@ -62,7 +62,7 @@ miner_results_destroy (miner_results_t **self_p)
 static void
 s_remove_current (miner_results_t *self)
 {
-    s_entry_t *entry = (s_entry_t *) zlistx_cursor (self->entries);
+    s_entry_t *entry = (s_entry_t *) zlistx_item (self->entries);
     self->bytes -= entry->size;
     zlistx_delete (self->entries, zlistx_cursor (self->entries));
 }

@@ -11,6 +11,7 @@
 #include "test_support.h"
 #include "miner_agent.h"
 #include "miner_groups.h"
+#include "miner_results.h"
 #include <dirent.h>
 #include <errno.h>
 #include <pwd.h>
@@ -563,6 +564,88 @@ test_hub_restart_loses_no_result (void)
     }
 }
 
+
+//  The class that keeps results, on its own: what is held, sent, taken,
+//  dropped, listed in a hello; and its bound
+static void
+test_results_class (void)
+{
+    miner_results_t *results = miner_results_new ();
+    Fogrid__TaskResult result = FOGRID__TASK_RESULT__INIT;
+    result.task_id = "t-a";
+    result.attempt = 1;
+    result.error = "";
+    CU_ASSERT_EQUAL (miner_results_add (results, &result, "tcp://hub-1:1"), 0);
+    result.task_id = "t-b";
+    miner_results_add (results, &result, "tcp://hub-1:1");
+    result.task_id = "t-c";
+    miner_results_add (results, &result, "tcp://hub-2:1");
+    CU_ASSERT_EQUAL (miner_results_size (results), 3);
+    //  Nothing sent yet: all three held, oldest first
+    zlistx_t *held = miner_results_held (results);
+    CU_ASSERT_EQUAL (zlistx_size (held), 3);
+    Fogrid__TaskResult *first = (Fogrid__TaskResult *) zlistx_first (held);
+    CU_ASSERT_STRING_EQUAL (first->task_id, "t-a");
+    for (Fogrid__TaskResult *item = first; item; item = (Fogrid__TaskResult *) zlistx_next (held))
+        fogrid__task_result__free_unpacked (item, NULL);
+    zlistx_destroy (&held);
+    miner_results_sent (results, "t-a", 1, 0x14);
+    miner_results_sent (results, "t-b", 1, 0x1C);
+    //  Ok drops one; HELLO holds one; an unknown seq is not ours
+    CU_ASSERT (miner_results_answer (results, 0x14, FG_OK));
+    CU_ASSERT (miner_results_answer (results, 0x1C, FG_E_HELLO));
+    CU_ASSERT (!miner_results_answer (results, 0x24, FG_OK));
+    CU_ASSERT_EQUAL (miner_results_size (results), 2);
+    held = miner_results_held (results);
+    CU_ASSERT_EQUAL (zlistx_size (held), 2);
+    for (Fogrid__TaskResult *item = (Fogrid__TaskResult *) zlistx_first (held); item;
+         item = (Fogrid__TaskResult *) zlistx_next (held))
+        fogrid__task_result__free_unpacked (item, NULL);
+    zlistx_destroy (&held);
+    //  Sent again and refused for good: dropped; a connection lost holds
+    //  what is in flight
+    miner_results_sent (results, "t-b", 1, 0x2C);
+    miner_results_sent (results, "t-c", 1, 0x34);
+    miner_results_hold_all (results);
+    CU_ASSERT (!miner_results_answer (results, 0x2C, FG_E_STALE));
+    miner_results_sent (results, "t-b", 1, 0x3C);
+    CU_ASSERT (miner_results_answer (results, 0x3C, FG_E_STALE));
+    CU_ASSERT_EQUAL (miner_results_size (results), 1);
+    //  Listed for a hello; kept for its hub only
+    Fogrid__TaskRef store [4], *refs [4];
+    CU_ASSERT_EQUAL (miner_results_refs (results, store, refs), 1);
+    CU_ASSERT_STRING_EQUAL (refs [0]->task_id, "t-c");
+    CU_ASSERT_EQUAL (miner_results_keep_only (results, "tcp://hub-1:1"), 1);
+    CU_ASSERT_EQUAL (miner_results_size (results), 0);
+    //  The same task and attempt replaces; forget drops
+    miner_results_add (results, &result, "h");
+    miner_results_add (results, &result, "h");
+    CU_ASSERT_EQUAL (miner_results_size (results), 1);
+    miner_results_forget (results, "t-c", 1);
+    CU_ASSERT_EQUAL (miner_results_size (results), 0);
+    //  Bounded: 64 MiB of results, the oldest dropped beyond
+    byte *big = (byte *) zmalloc (4 * 1024 * 1024);
+    result.stdout.data = big;
+    result.stdout.len = 4 * 1024 * 1024;
+    size_t dropped = 0;
+    for (int index = 0; index < 20; index++) {
+        char id [16];
+        snprintf (id, sizeof id, "t-big-%d", index);
+        result.task_id = id;
+        dropped += miner_results_add (results, &result, "h");
+    }
+    CU_ASSERT_EQUAL (dropped, 5);
+    CU_ASSERT_EQUAL (miner_results_size (results), 15);
+    held = miner_results_held (results);
+    first = (Fogrid__TaskResult *) zlistx_first (held);
+    CU_ASSERT_STRING_EQUAL (first->task_id, "t-big-5");
+    for (Fogrid__TaskResult *item = first; item; item = (Fogrid__TaskResult *) zlistx_next (held))
+        fogrid__task_result__free_unpacked (item, NULL);
+    zlistx_destroy (&held);
+    free (big);
+    miner_results_destroy (&results);
+}
+
 void
 test_miner_crash_add (void)
 {
@@ -575,4 +658,5 @@ test_miner_crash_add (void)
                  test_result_kept_for_hello);
     CU_add_test (suite, "a hub that restarts loses no result and gets none twice",
                  test_hub_restart_loses_no_result);
+    CU_add_test (suite, "miner_results: held, sent, taken, dropped, bounded", test_results_class);
 }
