@@ -14,7 +14,7 @@
         ... fogrid__task_result__free_unpacked (result, NULL);
         miner_runner_destroy (&runner);     //  kills and reaps if still running
 
-    Whatever happens (no such program, bad env, fork failure, timeout, kill)
+    Whatever happens (no such program, bad env, no process, timeout, kill)
     the task ends with one result; result->error says why when it could not
     run at all. No child outlives its runner.
 
