@@ -7,6 +7,21 @@
 #include "fogrid.h"
 #include "hub_server.h"
 
+//  systemd's STATUS= line (fg_daemon): the ports the hub serves on
+static int
+s_status (zactor_t *actor, char *line, size_t size)
+{
+    zmsg_t *answer = fg_daemon_ask (actor, "PORTS");
+    if (!answer || zmsg_size (answer) != 2)
+        return zmsg_destroy (&answer), -1;
+    char *buyers = zmsg_popstr (answer), *miners = zmsg_popstr (answer);
+    snprintf (line, size, "serving buyers on port %s, miners on port %s", buyers, miners);
+    zstr_free (&buyers);
+    zstr_free (&miners);
+    zmsg_destroy (&answer);
+    return 0;
+}
+
 static const fg_flag_t s_flags [] = {
     { "--buyers", "hub/buyer_endpoint", "ENDPOINT" },
     { "--miners", "hub/miner_endpoint", "ENDPOINT" },
@@ -23,6 +38,7 @@ static const fg_daemon_info_t s_info = {
     .check = hub_server_check_config,
     .data_dir_key = "hub/data_dir",
     .key_name = "hub",
+    .status = s_status,
 };
 
 int

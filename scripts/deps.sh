@@ -7,7 +7,7 @@ set -eu
 
 build="cmake make gcc pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev
        protobuf-c-compiler libcurl4-openssl-dev libsqlite3-dev libsodium-dev
-       libmicrohttpd-dev libjansson-dev libcunit1-dev"
+       libmicrohttpd-dev libjansson-dev libcunit1-dev libsystemd-dev"
 test="procps psmisc curl dnsutils clang prometheus chromium docker.io busybox-static iproute2 iptables"
 
 bench="gearman-job-server libgearman-dev"
