@@ -15,9 +15,9 @@ fg_sdnotify_enabled (void)
 int
 fg_sdnotify_send (const char *state)
 {
+    //  A manager gone away is no reason to log each ping: the caller
+    //  goes on either way
     int rc = sd_notify (0, state);
-    if (rc < 0)
-        zsys_debug ("sd_notify: %s", strerror (-rc));
     return rc < 0? -1: rc > 0? 1: 0;
 }
 
