@@ -7,14 +7,17 @@
 #include "fogrid.h"
 #include "loc_server.h"
 
-//  The locator keeps its key pair and its hub registry in its data
-//  directory; with neither (plain text, no registry, nothing there yet)
-//  it has no directory to lock and makes none
+//  The locator keeps its key pair (unless security/keys names one) and its
+//  hub registry (with admin keys, or one kept from before) in its data
+//  directory; with neither it does not touch the directory, so it makes
+//  and locks none: several may run from one working directory
 static bool
 s_uses_data_dir (fg_config_t *config)
 {
-    const char *dir = fg_config_str (config, "locator/data_dir");
-    return zsys_file_exists (dir) || *fg_config_str (config, "locator/admin_keys")
+    char registry [PATH_MAX];
+    snprintf (registry, sizeof registry, "%s/registry.db",
+              fg_config_str (config, "locator/data_dir"));
+    return zsys_file_exists (registry) || *fg_config_str (config, "locator/admin_keys")
         || (!fg_config_bool (config, "security/insecure")
             && !*fg_config_str (config, "security/keys"));
 }
