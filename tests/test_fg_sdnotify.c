@@ -72,12 +72,15 @@ s_count (const char *text, const char *what)
     return count;
 }
 
+static int s_miner_port = 0;    //  the last hub's, for its miner
+
 static ts_proc_t *
 s_start (const char *dir, const char *name, int which, const char *data)
 {
     char ports [2][64];
+    s_miner_port = ts_free_port ();
     snprintf (ports [0], sizeof ports [0], "tcp://127.0.0.1:%d", ts_free_port ());
-    snprintf (ports [1], sizeof ports [1], "tcp://127.0.0.1:%d", ts_free_port ());
+    snprintf (ports [1], sizeof ports [1], "tcp://127.0.0.1:%d", s_miner_port);
     if (which == 0)
         return ts_proc_start (dir, name, "fogrid-hub", "--buyers", ports [0], "--miners",
                               ports [1], "--locator", "", "--data", data,
@@ -95,7 +98,7 @@ test_notify (void)
 {
     static const char *programs [] = { "fogrid-hub", "fogrid-miner", "fogrid-locator" };
     //  What each one's status line says
-    static const char *statuses [] = { "STATUS=serving buyers on port ", " with ",
+    static const char *statuses [] = { "STATUS=0 miners, 0 pending, 0 running", " with ",
                                        "STATUS=0 names, 0 endpoints" };
     for (int which = 0; which < 3; which++) {
         if (!zsys_file_exists (ts_bin (programs [which]))) {
@@ -125,6 +128,17 @@ test_notify (void)
         //  A miner counts its tasks in its line
         if (which == 1)
             CU_ASSERT_TRUE (s_heard (listener, ", 0 tasks", 1000));
+        //  The hub its miners: one comes
+        ts_proc_t *miner = NULL;
+        if (which == 0) {
+            char hub [64], miner_data [700];
+            snprintf (hub, sizeof hub, "tcp://127.0.0.1:%d", s_miner_port);
+            snprintf (miner_data, sizeof miner_data, "%s/miner", dir);
+            miner = ts_proc_start (dir, "miner", "fogrid-miner", "--hub", hub, "--locator", "",
+                                   "--name", "m-one", "--data", miner_data,
+                                   "-o", "miner/hub_key=", "-o", "security/insecure=1", NULL);
+            CU_ASSERT_TRUE (s_heard (listener, "STATUS=1 miner, 0 pending, 0 running", 8000));
+        }
         s_heard (listener, "(never said)", 2000);
         int pings = s_count (listener->said, "WATCHDOG=1");
         CU_ASSERT (pings >= 3);
@@ -136,6 +150,8 @@ test_notify (void)
 
         CU_ASSERT_EQUAL (ts_proc_stop (&proc, 5000), 0);
         CU_ASSERT_TRUE (s_heard (listener, "STOPPING=1", 1000));
+        if (miner)
+            CU_ASSERT_EQUAL (ts_proc_stop (&miner, 5000), 0);
         if (CU_get_number_of_failures ())
             printf ("\n%s said:\n%s\n", programs [which], listener->said);
         close (listener->fd);
