@@ -261,10 +261,10 @@ fg_daemon_wait (zactor_t *actor)
     bool notify = fg_sdnotify_enabled ();
     int64_t watchdog = notify? fg_sdnotify_watchdog_ms (): 0;
     //  Pings at half the watchdog's period; the status line at least
-    //  every two seconds
-    int64_t period = watchdog? watchdog / 2: 2000;
-    if (period > 2000)
-        period = 2000;
+    //  every five seconds (the hub's costs a scrape of its metrics)
+    int64_t period = watchdog? watchdog / 2: 5000;
+    if (period > 5000)
+        period = 5000;
     if (period < 1)
         period = 1;
     char last [256] = "";
