@@ -13,6 +13,7 @@
 #include "fg_sdnotify.h"
 #include <sys/un.h>
 #include <regex.h>
+#include <pthread.h>
 
 //  What a daemon told the socket, in order, one datagram a line
 typedef struct {
@@ -178,6 +179,150 @@ test_no_manager (void)
     CU_ASSERT_EQUAL (fg_sdnotify_send ("READY=1"), -1);
     unsetenv ("NOTIFY_SOCKET");
     unsetenv ("WATCHDOG_USEC");
+}
+
+//  --------------------------------------------------------------------------
+//  The watchdog follows the actor, not the main thread
+
+//  A server actor that answers, then hangs for a while (its loop stuck),
+//  then answers again, then stops on its own
+typedef struct {
+    int64_t stuck_from;         //  zclock_mono, set by the actor
+    int64_t stuck_until;
+} s_fake_t;
+
+static void
+s_fake_actor (zsock_t *pipe, void *args)
+{
+    s_fake_t *fake = (s_fake_t *) args;
+    zsock_signal (pipe, 0);
+    zpoller_t *poller = zpoller_new (pipe, NULL);
+    int64_t start = zclock_mono ();
+    bool stuck_done = false;
+    while (zclock_mono () - start < 4000) {
+        if (!stuck_done && zclock_mono () - start > 1500) {
+            fake->stuck_from = zclock_mono ();
+            zclock_sleep (1500);
+            fake->stuck_until = zclock_mono ();
+            stuck_done = true;
+        }
+        if (zpoller_wait (poller, 20) != pipe)
+            continue;
+        char *command = zstr_recv (pipe);
+        if (!command || streq (command, "$TERM")) {
+            zstr_free (&command);
+            break;
+        }
+        zstr_send (pipe, "fine");
+        zstr_free (&command);
+    }
+    zpoller_destroy (&poller);
+}
+
+static int
+s_fake_status (zactor_t *actor, char *line, size_t size)
+{
+    zmsg_t *answer = fg_daemon_ask (actor, "STATUS");
+    if (!answer)
+        return -1;
+    char *text = zmsg_popstr (answer);
+    snprintf (line, size, "%s", text? text: "");
+    zstr_free (&text);
+    zmsg_destroy (&answer);
+    return 0;
+}
+
+static const fg_cfg_def_t s_fake_defs [] = {
+    { "fake/setting", FG_CFG_STR, "", 0, 0, "nothing" },
+    { NULL, 0, NULL, 0, 0, NULL }
+};
+
+static const fg_daemon_info_t s_fake_info = {
+    .program = "fake", .summary = "a stand-in daemon", .defs = s_fake_defs,
+    .status = s_fake_status,
+};
+
+typedef struct {
+    zactor_t *actor;
+    int rc;
+} s_waiter_t;
+
+static void *
+s_wait_thread (void *arg)
+{
+    s_waiter_t *waiter = (s_waiter_t *) arg;
+    waiter->rc = fg_daemon_wait (waiter->actor);
+    return NULL;
+}
+
+static void
+test_watchdog_follows_actor (void)
+{
+    char *dir = ts_tmpdir_new ("watchdog");
+    char socket_path [600];
+    snprintf (socket_path, sizeof socket_path, "%s/notify", dir);
+    s_listener_t *listener = (s_listener_t *) zmalloc (sizeof (s_listener_t));
+    s_listen (listener, socket_path);
+    setenv ("NOTIFY_SOCKET", socket_path, 1);
+    setenv ("WATCHDOG_USEC", "400000", 1);
+
+    char *argv [] = { "fake", NULL };
+    int exit_code = -1;
+    fg_config_t *config = fg_daemon_setup (&s_fake_info, 1, argv, &exit_code);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (config);
+    s_fake_t fake = { 0, 0 };
+    s_waiter_t waiter = { zactor_new (s_fake_actor, &fake), -1 };
+    pthread_t thread;
+    pthread_create (&thread, NULL, s_wait_thread, &waiter);
+
+    //  Each ping's arrival, until the actor stops and STOPPING=1 comes
+    int64_t pings [200];
+    int count = 0;
+    int64_t deadline = zclock_mono () + 10000;
+    bool stopping = false;
+    while (!stopping && zclock_mono () < deadline) {
+        zmq_pollitem_t item = { NULL, listener->fd, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&item, 1, 100) <= 0)
+            continue;
+        char datagram [512];
+        ssize_t size = recv (listener->fd, datagram, sizeof datagram - 1, 0);
+        if (size <= 0)
+            continue;
+        datagram [size] = 0;
+        if (strstr (datagram, "WATCHDOG=1") && count < 200)
+            pings [count++] = zclock_mono ();
+        stopping = strstr (datagram, "STOPPING=1") != NULL;
+    }
+    pthread_join (thread, NULL);
+    unsetenv ("NOTIFY_SOCKET");
+    unsetenv ("WATCHDOG_USEC");
+    CU_ASSERT_TRUE (stopping);
+    CU_ASSERT_EQUAL (waiter.rc, 1);     //  the actor stopped on its own
+    zactor_destroy (&waiter.actor);
+    fg_daemon_end (&config);
+
+    //  Pings while it answered, before and after; none while it hung
+    //  (beyond one already on its way when it began to)
+    int before = 0, during = 0, after = 0;
+    for (int index = 0; index < count; index++) {
+        if (pings [index] < fake.stuck_from)
+            before++;
+        else
+        if (pings [index] > fake.stuck_from + 300 && pings [index] < fake.stuck_until)
+            during++;
+        else
+        if (pings [index] >= fake.stuck_until)
+            after++;
+    }
+    CU_ASSERT (fake.stuck_from > 0 && fake.stuck_until > fake.stuck_from);
+    CU_ASSERT (before >= 2);
+    CU_ASSERT_EQUAL (during, 0);
+    CU_ASSERT (after >= 1);
+    if (before < 2 || during || after < 1)
+        printf ("\npings: %d before the actor hung, %d while, %d after\n", before, during, after);
+    close (listener->fd);
+    free (listener);
+    ts_tmpdir_remove (&dir);
 }
 
 //  --------------------------------------------------------------------------
@@ -355,6 +500,7 @@ test_fg_sdnotify_add (void)
     ts_add_suite ("fg_sdnotify",
                   "no service manager: nothing sent", test_no_manager,
                   "hub, miner, locator: READY, STATUS, WATCHDOG, STOPPING", test_notify,
+                  "no ping while the actor's loop hangs", test_watchdog_follows_actor,
                   "log lines: journal prefix or ISO-8601", test_log_format,
                   "a daemon's log lines, to a file and to the journal", test_log_daemon,
                   "the units pass systemd-analyze verify", test_units_verify,
