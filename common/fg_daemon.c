@@ -10,6 +10,8 @@ static fg_datadir_t *s_data_lock = NULL;        //  held for the process's life
 static int s_unanswered = 0;    //  asks of the actor not answered yet
 static bool s_actor_ended = false;  //  we took the signal its thread ends with
 
+static int s_lock_data_dir (const fg_daemon_info_t *info, fg_config_t *config, int *exit_code);
+
 static void
 s_usage (const fg_daemon_info_t *info, fg_config_t *config, FILE *out)
 {
@@ -43,38 +45,6 @@ s_option_value (int argc, char **argv, int *index, const char *name)
         return NULL;
     }
     return argv [++*index];
-}
-
-//  Before anything in the data directory is read or written: a second
-//  daemon there would act as the first (same ids, same store) and undo
-//  its work, so it stops here, saying who holds it
-static int
-s_lock_data_dir (const fg_daemon_info_t *info, fg_config_t *config, int *exit_code)
-{
-    const char *dir = fg_config_str (config, info->data_dir_key);
-    char err [512];
-    pid_t holder;
-    s_data_lock = fg_datadir_lock (dir, &holder, err, sizeof err);
-    if (s_data_lock)
-        return 0;
-    char lock [PATH_MAX];
-    snprintf (lock, sizeof lock, "%s/%s", dir, FG_DATADIR_LOCK);
-    if (holder > 0) {
-        zsys_error ("%s: data directory %s is in use by pid %d (%s); stop it first or use "
-                    "another --data", info->program, dir, (int) holder, lock);
-        *exit_code = FG_DAEMON_EXIT_IN_USE;
-    }
-    else
-    if (strstr (err, " is locked by ")) {
-        zsys_error ("%s: data directory %s is in use by another process (%s); stop it first "
-                    "or use another --data", info->program, dir, lock);
-        *exit_code = FG_DAEMON_EXIT_IN_USE;
-    }
-    else {
-        zsys_error ("%s: %s: %s", info->program, info->data_dir_key, err);
-        *exit_code = 1;
-    }
-    return -1;
 }
 
 fg_config_t *
@@ -194,6 +164,38 @@ exit_now:
     zlist_destroy (&overrides);
     fg_config_destroy (&config);
     return NULL;
+}
+
+//  Before anything in the data directory is read or written: a second
+//  daemon there would act as the first (same ids, same store) and undo
+//  its work, so it stops here, saying who holds it
+static int
+s_lock_data_dir (const fg_daemon_info_t *info, fg_config_t *config, int *exit_code)
+{
+    const char *dir = fg_config_str (config, info->data_dir_key);
+    char err [512];
+    pid_t holder;
+    s_data_lock = fg_datadir_lock (dir, &holder, err, sizeof err);
+    if (s_data_lock)
+        return 0;
+    char lock [PATH_MAX];
+    snprintf (lock, sizeof lock, "%s/%s", dir, FG_DATADIR_LOCK);
+    if (holder > 0) {
+        zsys_error ("%s: data directory %s is in use by pid %d (%s); stop it first or use "
+                    "another --data", info->program, dir, (int) holder, lock);
+        *exit_code = FG_DAEMON_EXIT_IN_USE;
+    }
+    else
+    if (strstr (err, " is locked by ")) {
+        zsys_error ("%s: data directory %s is in use by another process (%s); stop it first "
+                    "or use another --data", info->program, dir, lock);
+        *exit_code = FG_DAEMON_EXIT_IN_USE;
+    }
+    else {
+        zsys_error ("%s: %s: %s", info->program, info->data_dir_key, err);
+        *exit_code = 1;
+    }
+    return -1;
 }
 
 //  The actor's answers come on its pipe in order, one per ask; an answer

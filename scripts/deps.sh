@@ -7,13 +7,16 @@ set -eu
 
 build="cmake make gcc pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev
        protobuf-c-compiler libcurl4-openssl-dev libsqlite3-dev libsodium-dev
-       libmicrohttpd-dev libjansson-dev libcunit1-dev libsystemd-dev"
+       libmicrohttpd-dev libjansson-dev libcunit1-dev"
 test="procps psmisc curl dnsutils clang prometheus chromium docker.io busybox-static iproute2 iptables"
 
 bench="gearman-job-server libgearman-dev"
 #   the docker-compose test cluster (make cluster-up, cluster-test): the
 #   base image is made by debootstrap, the cluster run by docker-compose
 cluster="docker.io debootstrap docker-compose curl busybox-static"
+
+#   sd-daemon: the daemons' Type=notify readiness, status and watchdog
+build="$build libsystemd-dev"
 
 case "${1:-build}" in
     build) wanted="$build" ;;
