@@ -655,8 +655,8 @@ test_program (void)
     ts_proc_t *first = ts_proc_start (dir, "first", "fogrid-locator", "--bind", bind,
                                       "--dns", "", "--http", "", "--data", data, NULL);
     zclock_sleep (300);
-    CU_ASSERT_EQUAL (ts_run (&output, "%s --bind %s --dns '' --http '' --data %s", locator,
-                             bind, data), 1);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s --bind %s --dns '' --http '' --data %s/other", locator,
+                             bind, dir), 1);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "cannot bind"));
     free (output);
     CU_ASSERT_EQUAL (ts_proc_stop (&first, 3000), 0);
