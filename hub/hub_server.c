@@ -33,6 +33,8 @@
     TaskStarted count only from the miner of the current attempt with its
     number; anything else is refused as FG_E_STALE (and told to stop), so a
     miner that comes back from a partition cannot complete a task twice.
+    A connection that has not said hello (a restarted hub's miners) gets
+    FG_E_HELLO instead, and nothing changes: it says hello, then resends.
 
     Money (hub_ledger.h). Every task change that moves money does it in
     the same store transaction as the change, through s_task_change (and
@@ -2197,8 +2199,8 @@ s_handle_started (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__TaskSt
 {
     hub_miner_t *miner = hub_miners_by_routing (self->miners, peer);
     if (!miner) {
-        s_refuse (self, self->miner_sock, peer, seq, FG_E_NOT_FOUND,
-                  "unknown miner: say hello");
+        s_refuse (self, self->miner_sock, peer, seq, FG_E_HELLO,
+                  "say hello first: this connection has not said MinerHello");
         return;
     }
     hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, started->task_id);
@@ -2216,7 +2218,16 @@ static void
 s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__TaskResult *result)
 {
     hub_miner_t *miner = hub_miners_by_routing (self->miners, peer);
-    const char *who = miner? miner->id: "(unknown miner)";
+    if (!miner) {
+        //  Not stale: a restarted hub (or a new connection) does not know
+        //  who speaks yet. The miner keeps the result, says hello (which
+        //  lists what it holds, so the hub keeps the current attempt) and
+        //  sends it again; nothing changes until then
+        s_refuse (self, self->miner_sock, peer, seq, FG_E_HELLO,
+                  "say hello first: this connection has not said MinerHello");
+        return;
+    }
+    const char *who = miner->id;
     hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, result->task_id);
     if (!task) {
         hub_task_t *stored = fg_text_valid (result->task_id, 63)

@@ -1655,6 +1655,190 @@ test_full_disk (void)
     ts_tmpdir_remove (&dir);
 }
 
+//  ---------------------------------------------------------------------
+//  A restarted hub and the result of the current attempt
+
+//  A hub actor on dir with the money suites' settings (slow liveness, so
+//  a loaded machine loses no fake miner; admin_keys * to read balances).
+static zactor_t *
+s_money_hub (const char *dir, fg_config_t **config_p, int *buyer_port, int *miner_port)
+{
+    *config_p = th_hub_config (dir);
+    fg_config_set (*config_p, "hub/admin_keys", "*");
+    hub_server_args_t args = { .config = *config_p };
+    zactor_t *hub = zactor_new (hub_server_actor, &args);
+    CU_ASSERT_EQUAL_FATAL (args.rc, 0);
+    zstr_send (hub, "PORTS");
+    zsock_recv (hub, "ii", buyer_port, miner_port);
+    return hub;
+}
+
+static int64_t
+s_balance_of (zsock_t *buyer, const char *account)
+{
+    Fogrid__BalanceRequest request = FOGRID__BALANCE_REQUEST__INIT;
+    request.account = (char *) account;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_BALANCE;
+    env.balance = &request;
+    fg_env_t *reply = th_call (buyer, &env);
+    CU_ASSERT_FATAL (reply && reply->body_case == FOGRID__ENVELOPE__BODY_BALANCE_REPLY);
+    CU_ASSERT_FATAL (reply->balance_reply->n_accounts >= 1);
+    int64_t balance = reply->balance_reply->accounts [0]->balance;
+    fg_msg_free (&reply);
+    return balance;
+}
+
+//  Sends a fake miner's message with seq and returns the hub's answer to
+//  it (the next Ok or Error), or NULL.
+static fg_env_t *
+s_fake_ask (th_fake_t *fake, fg_env_t *env, uint64_t seq)
+{
+    env->seq = seq;
+    CU_ASSERT_EQUAL (fg_msg_send (fake->sock, NULL, env), 0);
+    while (true) {
+        fg_error_t error;
+        fg_env_t *reply = fg_msg_recv (fake->sock, NULL, &error, NULL);
+        if (!reply || reply->seq == seq)
+            return reply;
+        fg_msg_free (&reply);
+    }
+}
+
+static void
+test_result_after_restart (void)
+{
+    char *dir = ts_tmpdir_new ("hub");
+    fg_config_t *config;
+    int buyer_port, miner_port;
+    zactor_t *hub = s_money_hub (dir, &config, &buyer_port, &miner_port);
+    zsock_t *buyer = zsock_new (ZMQ_DEALER);
+    zsock_set_rcvtimeo (buyer, 3000);
+    zsock_connect (buyer, "tcp://127.0.0.1:%d", buyer_port);
+    Fogrid__DepositRequest deposit = FOGRID__DEPOSIT_REQUEST__INIT;
+    deposit.amount = 1000;
+    deposit.token = "dep-restart";
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_DEPOSIT;
+    env.deposit = &deposit;
+    fg_env_t *reply = th_call (buyer, &env);
+    CU_ASSERT_FATAL (reply && reply->body_case == FOGRID__ENVELOPE__BODY_TRANSFER_REPLY);
+    fg_msg_free (&reply);
+    th_fake_t fake;
+    th_fake_connect (&fake, miner_port, "m-keeps");
+    th_fake_hello (&fake, 100);
+    reply = th_fake_expect (&fake, FOGRID__ENVELOPE__BODY_MINER_WELCOME);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    fg_msg_free (&reply);
+    char *task = th_submit (buyer, "sleep 5", 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (task);
+    uint32_t attempt;
+    char *given = th_fake_assigned (&fake, &attempt);
+    CU_ASSERT_STRING_EQUAL (given, task);
+    CU_ASSERT_EQUAL (attempt, 1);
+    free (given);
+    th_fake_close (&fake);
+    zsock_destroy (&buyer);
+    zactor_destroy (&hub);
+    fg_config_destroy (&config);
+
+    //  The hub comes back on its data; the miner, still holding the
+    //  result, reconnects and sends it before its hello
+    hub = s_money_hub (dir, &config, &buyer_port, &miner_port);
+    buyer = zsock_new (ZMQ_DEALER);
+    zsock_set_rcvtimeo (buyer, 3000);
+    zsock_connect (buyer, "tcp://127.0.0.1:%d", buyer_port);
+    char escrow [80];
+    snprintf (escrow, sizeof escrow, "escrow:%s", task);
+    CU_ASSERT_EQUAL (s_balance_of (buyer, escrow), 100);
+    th_fake_connect (&fake, miner_port, "m-keeps");
+    Fogrid__TaskResult result = FOGRID__TASK_RESULT__INIT;
+    result.task_id = task;
+    result.attempt = 1;
+    fg_env_t report = FOGRID__ENVELOPE__INIT;
+    report.body_case = FOGRID__ENVELOPE__BODY_TASK_RESULT;
+    report.task_result = &result;
+    Fogrid__TaskStarted started = FOGRID__TASK_STARTED__INIT;
+    started.task_id = task;
+    started.attempt = 1;
+    fg_env_t start = FOGRID__ENVELOPE__INIT;
+    start.body_case = FOGRID__ENVELOPE__BODY_TASK_STARTED;
+    start.task_started = &started;
+    for (int round = 0; round < 2; round++) {
+        reply = s_fake_ask (&fake, round? &start: &report, 9001 + round);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+        CU_ASSERT_EQUAL_FATAL (reply->body_case, FOGRID__ENVELOPE__BODY_ERROR);
+        CU_ASSERT_EQUAL (reply->error->code, FG_E_HELLO);
+        CU_ASSERT_PTR_NOT_NULL (strstr (reply->error->text, "say hello first"));
+        fg_msg_free (&reply);
+    }
+    //  Nothing changed: still assigned, attempt 1, the price in escrow
+    reply = th_status (buyer, task);
+    CU_ASSERT_STRING_EQUAL (reply->task_info->state, "assigned");
+    CU_ASSERT_EQUAL (reply->task_info->attempt, 1);
+    fg_msg_free (&reply);
+    CU_ASSERT_EQUAL (s_balance_of (buyer, escrow), 100);
+    CU_ASSERT_EQUAL (s_balance_of (buyer, "miner:m-keeps"), 0);
+
+    //  Its hello lists the task it holds: the hub keeps it
+    char *runtimes [] = { "process" };
+    Fogrid__Resources res = FOGRID__RESOURCES__INIT;
+    res.cores = 4;
+    res.mem_mb = 4096;
+    res.n_runtimes = 1;
+    res.runtimes = runtimes;
+    res.price = 100;
+    Fogrid__TaskRef ref = FOGRID__TASK_REF__INIT, *refs [] = { &ref };
+    ref.task_id = task;
+    ref.attempt = 1;
+    Fogrid__MinerHello hello = FOGRID__MINER_HELLO__INIT;
+    hello.miner_id = "m-keeps";
+    hello.name = "m-keeps";
+    hello.version = "test";
+    hello.resources = &res;
+    hello.n_running = 1;
+    hello.running = refs;
+    fg_env_t greet = FOGRID__ENVELOPE__INIT;
+    greet.body_case = FOGRID__ENVELOPE__BODY_MINER_HELLO;
+    greet.miner_hello = &hello;
+    reply = s_fake_ask (&fake, &greet, 9003);
+    CU_ASSERT_FATAL (reply && reply->body_case == FOGRID__ENVELOPE__BODY_MINER_WELCOME);
+    CU_ASSERT_EQUAL (reply->miner_welcome->n_keep, 1);
+    CU_ASSERT_EQUAL (reply->miner_welcome->n_kill, 0);
+    fg_msg_free (&reply);
+
+    //  The same result again: taken, and paid
+    reply = s_fake_ask (&fake, &report, 9004);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    if (reply->body_case == FOGRID__ENVELOPE__BODY_ERROR)
+        fprintf (stderr, "result refused: %s\n", reply->error->text);
+    CU_ASSERT_EQUAL_FATAL (reply->body_case, FOGRID__ENVELOPE__BODY_OK);
+    CU_ASSERT_STRING_EQUAL (reply->ok->text, "paid");
+    CU_ASSERT (strlen (reply->ok->receipt) > 0);
+    fg_msg_free (&reply);
+    reply = th_status (buyer, task);
+    CU_ASSERT_STRING_EQUAL (reply->task_info->state, "succeeded");
+    CU_ASSERT_EQUAL (reply->task_info->attempt, 1);
+    CU_ASSERT_STRING_EQUAL (reply->task_info->miner_id, "m-keeps");
+    fg_msg_free (&reply);
+    CU_ASSERT_EQUAL (s_balance_of (buyer, "miner:m-keeps"), 95);
+    CU_ASSERT_EQUAL (s_balance_of (buyer, escrow), 0);
+    //  Once: a third copy is stale, and pays nothing more
+    reply = s_fake_ask (&fake, &report, 9005);
+    CU_ASSERT_FATAL (reply && reply->body_case == FOGRID__ENVELOPE__BODY_ERROR);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_STALE);
+    fg_msg_free (&reply);
+    CU_ASSERT_EQUAL (s_balance_of (buyer, "miner:m-keeps"), 95);
+    CU_ASSERT_EQUAL (s_balance_of (buyer, ""), 900);
+
+    free (task);
+    th_fake_close (&fake);
+    zsock_destroy (&buyer);
+    zactor_destroy (&hub);
+    fg_config_destroy (&config);
+    ts_tmpdir_remove (&dir);
+}
+
 void
 test_hub_server_add (void)
 {
@@ -1676,5 +1860,7 @@ test_hub_server_add (void)
         "the overview shows every row, whatever bytes it holds", test_overview_any_bytes,
         "a full disk: clear errors, nothing lost, work again once there is room",
         test_full_disk,
+        "a restarted hub takes the current attempt's result after the miner's hello",
+        test_result_after_restart,
         NULL);
 }
