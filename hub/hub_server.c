@@ -1283,10 +1283,22 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
                   S_MAX_TOKEN);
         return;
     }
-    //  A retried submit is answered before the bound: it takes no room
-    hub_task_t *earlier = hub_store_task_by_token (self->store, token);
+    //  A retried submit is answered before the bound: it takes no room.
+    //  The token is the buyer's own; the same one with another spec is
+    //  a mistake to say, not a retry to answer with the first task
+    char spec_hash [HUB_STORE_HASH_SIZE], earlier_hash [HUB_STORE_HASH_SIZE];
+    hub_store_spec_hash (request->spec, spec_hash);
+    hub_task_t *earlier = hub_store_task_by_token (self->store, buyer, token, earlier_hash);
     if (earlier) {
-        s_reply_submit (self, peer, seq, earlier->id, true);
+        if (*earlier_hash && !streq (earlier_hash, spec_hash)) {
+            self->stats.refused++;
+            s_refuse (self, self->buyers, peer, seq, FG_E_CONFLICT,
+                      "submit refused: client_token %s was used for task %s with another "
+                      "spec; a retry must send the same spec, a new task a new token",
+                      token, earlier->id);
+        }
+        else
+            s_reply_submit (self, peer, seq, earlier->id, true);
         hub_task_destroy (&earlier);
         return;
     }
@@ -1346,7 +1358,7 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
 
     //  The reply waits in the outbox for the burst's commit: durable
     //  before the buyer hears the id
-    if (hub_store_savepoint (self->store) || hub_store_task_add (self->store, task)) {
+    if (hub_store_savepoint (self->store) || hub_store_task_submit (self->store, task, spec_hash)) {
         hub_store_rollback_savepoint (self->store);
         self->stats.refused++;
         s_refuse (self, self->buyers, peer, seq, FG_E_INTERNAL,

@@ -1839,6 +1839,126 @@ test_result_after_restart (void)
     ts_tmpdir_remove (&dir);
 }
 
+//  ---------------------------------------------------------------------
+//  Client tokens are per buyer
+
+//  A buyer's DEALER with a key pair of its own, to a CurveZMQ hub.
+static zsock_t *
+s_keyed_buyer (s_hub_t *hub, zcert_t *cert)
+{
+    zsock_t *sock = zsock_new (ZMQ_DEALER);
+    zsock_set_rcvtimeo (sock, 3000);
+    zcert_apply (cert, sock);
+    zsock_set_curve_serverkey (sock, fg_security_public_key ());
+    zsock_connect (sock, "tcp://127.0.0.1:%d", hub->buyer_port);
+    return sock;
+}
+
+static fg_env_t *
+s_submit_on (zsock_t *sock, const char *token, const char *command)
+{
+    char *argv [] = { "sh", "-c", (char *) command };
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    spec.n_argv = 3;
+    spec.argv = argv;
+    Fogrid__SubmitRequest submit = FOGRID__SUBMIT_REQUEST__INIT;
+    submit.spec = &spec;
+    submit.client_token = (char *) token;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_SUBMIT;
+    env.submit = &submit;
+    fg_env_t *reply = s_call (sock, &env);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    return reply;
+}
+
+//  The task id of a SubmitReply (caller frees), checking whether it says
+//  duplicate.
+static char *
+s_submitted (fg_env_t **reply_p, bool duplicate)
+{
+    fg_env_t *reply = *reply_p;
+    if (reply->body_case == FOGRID__ENVELOPE__BODY_ERROR)
+        fprintf (stderr, "submit refused: %s\n", reply->error->text);
+    CU_ASSERT_EQUAL_FATAL (reply->body_case, FOGRID__ENVELOPE__BODY_SUBMIT_REPLY);
+    CU_ASSERT_EQUAL (reply->submit_reply->duplicate, duplicate);
+    char *id = strdup (reply->submit_reply->task_id);
+    fg_msg_free (reply_p);
+    return id;
+}
+
+static void
+test_tokens_per_buyer (void)
+{
+    char *dir = ts_tmpdir_new ("hub");
+    char keys [600], err [300];
+    snprintf (keys, sizeof keys, "%s/keys/hub.key", dir);
+    fg_config_t *security = fg_config_new (hub_server_defs);
+    fg_config_set (security, "security/insecure", "0");
+    CU_ASSERT_EQUAL_FATAL (fg_security_init (security, keys, true, err, sizeof err), 0);
+    zcert_t *alice = zcert_new (), *bob = zcert_new ();
+
+    s_hub_t hub = { .dir = dir };
+    s_hub_start (&hub, dir, NULL);
+    zsock_t *as_alice = s_keyed_buyer (&hub, alice), *as_bob = s_keyed_buyer (&hub, bob);
+    //  One token, two buyers: two tasks
+    fg_env_t *reply = s_submit_on (as_alice, "nightly", "echo alice");
+    char *first = s_submitted (&reply, false);
+    reply = s_submit_on (as_bob, "nightly", "echo alice");
+    char *second = s_submitted (&reply, false);
+    CU_ASSERT_STRING_NOT_EQUAL (first, second);
+    //  Alice again with the same spec: her first task, a duplicate
+    reply = s_submit_on (as_alice, "nightly", "echo alice");
+    char *again = s_submitted (&reply, true);
+    CU_ASSERT_STRING_EQUAL (again, first);
+    free (again);
+    //  Alice with another spec under that token: a conflict, said so
+    reply = s_submit_on (as_alice, "nightly", "echo changed");
+    CU_ASSERT_EQUAL_FATAL (reply->body_case, FOGRID__ENVELOPE__BODY_ERROR);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_CONFLICT);
+    CU_ASSERT_PTR_NOT_NULL (strstr (reply->error->text, "client_token nightly was used for task"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (reply->error->text, first));
+    CU_ASSERT_PTR_NOT_NULL (strstr (reply->error->text, "another spec"));
+    fg_msg_free (&reply);
+    zsock_destroy (&as_alice);
+    zsock_destroy (&as_bob);
+    s_hub_stop (&hub);
+
+    //  All of it holds after a restart
+    s_hub_start (&hub, dir, NULL);
+    as_alice = s_keyed_buyer (&hub, alice);
+    as_bob = s_keyed_buyer (&hub, bob);
+    reply = s_submit_on (as_bob, "nightly", "echo alice");
+    again = s_submitted (&reply, true);
+    CU_ASSERT_STRING_EQUAL (again, second);
+    free (again);
+    reply = s_submit_on (as_alice, "nightly", "echo alice");
+    again = s_submitted (&reply, true);
+    CU_ASSERT_STRING_EQUAL (again, first);
+    free (again);
+    reply = s_submit_on (as_bob, "nightly", "echo bob");
+    CU_ASSERT_EQUAL_FATAL (reply->body_case, FOGRID__ENVELOPE__BODY_ERROR);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_CONFLICT);
+    fg_msg_free (&reply);
+    //  A new token is a new task
+    reply = s_submit_on (as_bob, "weekly", "echo bob");
+    again = s_submitted (&reply, false);
+    CU_ASSERT_STRING_NOT_EQUAL (again, first);
+    CU_ASSERT_STRING_NOT_EQUAL (again, second);
+    free (again);
+
+    free (first);
+    free (second);
+    zsock_destroy (&as_alice);
+    zsock_destroy (&as_bob);
+    s_hub_stop (&hub);
+    zcert_destroy (&alice);
+    zcert_destroy (&bob);
+    fg_security_term ();
+    fg_config_destroy (&security);
+    ts_tmpdir_remove (&dir);
+}
+
 void
 test_hub_server_add (void)
 {
@@ -1862,5 +1982,7 @@ test_hub_server_add (void)
         test_full_disk,
         "a restarted hub takes the current attempt's result after the miner's hello",
         test_result_after_restart,
+        "client tokens are each buyer's own; another spec under one is a conflict",
+        test_tokens_per_buyer,
         NULL);
 }
