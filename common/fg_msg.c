@@ -22,21 +22,37 @@
     =========================================================================  */
 #include "fogrid.h"
 #include <stdarg.h>
+#include <limits.h>
 
 //  Refusal counters, per reason; atomics because every actor thread decodes.
 static uint64_t s_refused [FG_E_LAST];
 
-//  The limit used when decoding, per process; sockets also get it as
-//  ZMQ_MAXMSGSIZE so libzmq drops an oversized peer before we allocate.
-static int64_t s_max_bytes = FG_MSG_MAX_DEFAULT;
+//  The application's limit is the socket's own: fg_msg_limit sets the
+//  transport limit (ZMQ_MAXMSGSIZE) to S_TRANSPORT_FACTOR times it, and
+//  the receive path reads it back, so each socket keeps its limit without
+//  a table here. A message over the application's limit but under the
+//  transport's arrives, and is answered FG_E_TOO_BIG and counted; one
+//  past even the transport's limit still makes libzmq drop the
+//  connection without a word (it never reaches us), which is why the
+//  margin is generous. Decoding without a socket (fg_msg_decode, the
+//  fuzzers) uses the default limit.
+#define S_TRANSPORT_FACTOR 2
 
 void
 fg_msg_limit (zsock_t *sock, int64_t max_bytes)
 {
     if (max_bytes <= 0)
         max_bytes = FG_MSG_MAX_DEFAULT;
-    s_max_bytes = max_bytes;
-    zsock_set_maxmsgsize (sock, (int) max_bytes);
+    if (max_bytes > INT_MAX / S_TRANSPORT_FACTOR)
+        max_bytes = INT_MAX / S_TRANSPORT_FACTOR;
+    zsock_set_maxmsgsize (sock, (int) (max_bytes * S_TRANSPORT_FACTOR));
+}
+
+int64_t
+fg_msg_limit_of (zsock_t *sock)
+{
+    int transport = zsock_maxmsgsize (sock);
+    return transport > 0? transport / S_TRANSPORT_FACTOR: FG_MSG_MAX_DEFAULT;
 }
 
 zmsg_t *
@@ -106,6 +122,9 @@ s_peek_seq (const byte *data, size_t size)
     return 0;
 }
 
+static fg_env_t *s_decode (const byte *data, size_t size, int64_t limit, fg_error_t *err_p,
+                           uint64_t *seq_p);
+
 fg_env_t *
 fg_msg_recv (zsock_t *sock, zframe_t **routing_id_p, fg_error_t *err_p, uint64_t *seq_p)
 {
@@ -143,7 +162,8 @@ fg_msg_recv_from (zsock_t *sock, zframe_t **routing_id_p, char *peer_key,
         const char *user = zframe_meta (frame, "User-Id");
         snprintf (peer_key, 41, "%s", user? user: "");
     }
-    fg_env_t *env = fg_msg_decode (zframe_data (frame), zframe_size (frame), err_p, seq_p);
+    fg_env_t *env = s_decode (zframe_data (frame), zframe_size (frame), fg_msg_limit_of (sock),
+                              err_p, seq_p);
     zmsg_destroy (&msg);
     return env;
 }
@@ -184,30 +204,29 @@ s_sound (const ProtobufCMessage *msg)
 fg_env_t *
 fg_msg_decode (const byte *data, size_t size, fg_error_t *err_p, uint64_t *seq_p)
 {
+    return s_decode (data, size, FG_MSG_MAX_DEFAULT, err_p, seq_p);
+}
+
+static fg_env_t *
+s_decode (const byte *data, size_t size, int64_t limit, fg_error_t *err_p, uint64_t *seq_p)
+{
     if (err_p)
         *err_p = FG_OK;
     if (seq_p)
-        *seq_p = 0;
-    if ((int64_t) size > s_max_bytes)
-        return s_refuse (FG_E_TOO_BIG, err_p);
-    if (seq_p)
         *seq_p = s_peek_seq (data, size);
+    if ((int64_t) size > limit)
+        return s_refuse (FG_E_TOO_BIG, err_p);
     fg_env_t *env = fogrid__envelope__unpack (NULL, size, data);
     if (!env)
         return s_refuse (FG_E_MALFORMED, err_p);
     if (seq_p)
         *seq_p = env->seq;
-    if (env->version == 0) {
-        //  Every sender sets it; a message without one is not ours
-        fogrid__envelope__free_unpacked (env, NULL);
-        return s_refuse (FG_E_MALFORMED, err_p);
-    }
+    //  Every sender sets the version; one without it (0, the field's
+    //  absence) speaks no version we know, and is told so as the proto
+    //  promises, as is one that speaks another
     if (env->version != FG_PROTO_VERSION) {
-        if (err_p)
-            *err_p = FG_E_VERSION;
-        __atomic_add_fetch (&s_refused [FG_E_VERSION], 1, __ATOMIC_RELAXED);
         fogrid__envelope__free_unpacked (env, NULL);
-        return NULL;
+        return s_refuse (FG_E_VERSION, err_p);
     }
     if (env->body_case == FOGRID__ENVELOPE__BODY__NOT_SET || !s_sound (&env->base)) {
         fogrid__envelope__free_unpacked (env, NULL);

@@ -13,9 +13,15 @@
 #define FG_PROTO_VERSION 1
 #define FG_MSG_MAX_DEFAULT (4 * 1024 * 1024)
 
-//  Sets the size limit on a socket (ZMQ_MAXMSGSIZE) and the limit this class
-//  enforces when decoding. Call once per socket before connect/bind.
+//  Sets the size limit of messages received on a socket (max_bytes, 0 for
+//  the default). Call once per socket before connect/bind. A message over
+//  it is refused as FG_E_TOO_BIG (fg_msg_recv_request answers it); libzmq
+//  is given a larger limit (ZMQ_MAXMSGSIZE, twice this) so that such a
+//  message arrives to be answered: only one past that drops the peer.
 void fg_msg_limit (zsock_t *sock, int64_t max_bytes);
+
+//  The limit fg_msg_limit gave sock (the default if none).
+int64_t fg_msg_limit_of (zsock_t *sock);
 
 //  Encodes and sends env. Sets env->version. For ROUTER sockets pass the
 //  peer's routing id (not destroyed); for DEALER sockets pass NULL.

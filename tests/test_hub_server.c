@@ -892,6 +892,37 @@ s_check_garbage (zsock_t *sock)
     CU_ASSERT_EQUAL (reply->error->code, FG_E_VERSION);
     CU_ASSERT_EQUAL (reply->seq, 77);
     fg_msg_free (&reply);
+    //  No version at all: the same, not MALFORMED
+    env.version = 0;
+    size = fogrid__envelope__pack (&env, buffer);
+    reply = s_raw (sock, buffer, size);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_VERSION);
+    CU_ASSERT_EQUAL (reply->seq, 77);
+    fg_msg_free (&reply);
+
+    //  Over hub/max_message (the default here): answered TOO_BIG and
+    //  counted, not a dropped connection that leaves the sender waiting
+    uint64_t too_big = fg_msg_refused (FG_E_TOO_BIG);
+    char *huge = (char *) malloc (FG_MSG_MAX_DEFAULT + 1);
+    memset (huge, 'a', FG_MSG_MAX_DEFAULT);
+    huge [FG_MSG_MAX_DEFAULT] = 0;
+    Fogrid__StatusRequest status = FOGRID__STATUS_REQUEST__INIT;
+    status.task_id = huge;
+    fg_env_t big = FOGRID__ENVELOPE__INIT;
+    big.seq = 78;
+    big.body_case = FOGRID__ENVELOPE__BODY_STATUS;
+    big.status = &status;
+    CU_ASSERT_EQUAL (fg_msg_send (sock, NULL, &big), 0);
+    free (huge);
+    fg_error_t error;
+    reply = fg_msg_recv (sock, NULL, &error, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->body_case, FOGRID__ENVELOPE__BODY_ERROR);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_TOO_BIG);
+    CU_ASSERT_EQUAL (reply->seq, 78);
+    CU_ASSERT_EQUAL (fg_msg_refused (FG_E_TOO_BIG), too_big + 1);
+    fg_msg_free (&reply);
 }
 
 static void

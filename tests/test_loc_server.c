@@ -261,6 +261,26 @@ test_resolve_exchange (void)
     CU_ASSERT (reply && reply->body_case == FOGRID__ENVELOPE__BODY_ERROR
                && reply->error->code == FG_E_MALFORMED);
     fg_msg_free (&reply);
+    //  An envelope without a version: VERSION, as the proto promises
+    frame = zframe_new ("\x10\x12\xaa\x04\x00", 5);               //  seq 18, health
+    zframe_send (&frame, sock, 0);
+    reply = s_recv (sock);
+    CU_ASSERT (reply && reply->body_case == FOGRID__ENVELOPE__BODY_ERROR
+               && reply->error->code == FG_E_VERSION && reply->seq == 18);
+    fg_msg_free (&reply);
+    //  A resolve over locator/max_message (but under libzmq's limit,
+    //  twice that): answered TOO_BIG and counted, the client keeps its
+    //  connection and its answers
+    uint64_t too_big = fg_msg_refused (FG_E_TOO_BIG);
+    char *huge = (char *) malloc (1048576 + 1);
+    memset (huge, 'a', 1048576);
+    huge [1048576] = 0;
+    s_send_resolve (sock, 19, huge, NULL, 0);
+    free (huge);
+    CU_ASSERT_EQUAL (s_read_answer (sock, 19, NULL), -FG_E_TOO_BIG);
+    CU_ASSERT_EQUAL (fg_msg_refused (FG_E_TOO_BIG), too_big + 1);
+    s_send_resolve (sock, 20, "sum", NULL, 0);
+    CU_ASSERT_EQUAL (s_read_answer (sock, 20, NULL), 2);
 
     int names, endpoints, owners, watches;
     zstr_send (locator.actor, "STATS");
