@@ -55,6 +55,93 @@ fg_msg_limit_of (zsock_t *sock)
     return transport > 0? transport / S_TRANSPORT_FACTOR: FG_MSG_MAX_DEFAULT;
 }
 
+//  Calls fn on each string field of msg (at any depth) until it returns
+//  false; path (if not NULL) names the field ("spec.argv[1]"). Returns
+//  false when fn stopped the walk.
+typedef bool (s_string_fn) (char *text, void *arg);
+
+static bool
+s_strings_walk (const ProtobufCMessage *msg, s_string_fn *fn, void *arg, char *path,
+                size_t size)
+{
+    const ProtobufCMessageDescriptor *desc = msg->descriptor;
+    const char *base = (const char *) msg;
+    size_t used = path? strlen (path): 0;
+    for (unsigned index = 0; index < desc->n_fields; index++) {
+        const ProtobufCFieldDescriptor *field = &desc->fields [index];
+        if (field->type != PROTOBUF_C_TYPE_STRING && field->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        size_t count = 1;
+        void *const *items = (void *const *) (base + field->offset);
+        if (field->label == PROTOBUF_C_LABEL_REPEATED) {
+            count = *(const size_t *) (base + field->quantifier_offset);
+            items = *(void *const *const *) (base + field->offset);
+        }
+        else
+        if ((field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        &&  *(const uint32_t *) (base + field->quantifier_offset) != field->id)
+            continue;           //  a oneof's members share one place
+        for (size_t item = 0; item < count; item++) {
+            if (!items [item])
+                continue;
+            if (path) {
+                if (field->label == PROTOBUF_C_LABEL_REPEATED)
+                    snprintf (path + used, size - used, "%s%s[%zu]", used? ".": "",
+                              field->name, item);
+                else
+                    snprintf (path + used, size - used, "%s%s", used? ".": "", field->name);
+            }
+            bool go_on = field->type == PROTOBUF_C_TYPE_STRING
+                       ? fn ((char *) items [item], arg)
+                       : s_strings_walk ((const ProtobufCMessage *) items [item], fn, arg,
+                                         path, size);
+            if (!go_on)
+                return false;
+            if (path)
+                path [used] = 0;
+        }
+    }
+    return true;
+}
+
+static bool
+s_utf8_fn (char *text, void *arg)
+{
+    (void) arg;
+    return fg_utf8_valid (text);
+}
+
+static bool
+s_clean_fn (char *text, void *arg)
+{
+    (void) arg;
+    fg_msg_utf8_clean (text);
+    return true;
+}
+
+bool
+fg_msg_utf8_find (const ProtobufCMessage *msg, char *path, size_t size)
+{
+    if (path && size)
+        *path = 0;
+    return !s_strings_walk (msg, s_utf8_fn, NULL, path && size? path: NULL, size);
+}
+
+void
+fg_msg_utf8_clean (char *text)
+{
+    size_t left = strlen (text);
+    while (left) {
+        size_t length = fg_utf8_length ((const unsigned char *) text, left);
+        if (length == 0) {
+            *text = '?';        //  one byte for one: the length never changes
+            length = 1;
+        }
+        text += length;
+        left -= length;
+    }
+}
+
 zmsg_t *
 fg_msg_encode (zframe_t *routing_id, fg_env_t *env)
 {
@@ -65,6 +152,27 @@ fg_msg_encode (zframe_t *routing_id, fg_env_t *env)
         zmsg_append (msg, &(zframe_t *) { zframe_dup (routing_id) });
     zframe_t *frame = zframe_new (NULL, size);
     fogrid__envelope__pack (env, zframe_data (frame));
+    //  proto3 strings are UTF-8, and a conforming decoder (Python, Go,
+    //  Java) refuses the whole message when one is not. What a server
+    //  sends on its ROUTER (the messages with a routing id) may quote
+    //  what it was given (a miner's error text, a name in an error): a
+    //  copy with '?' for each bad byte goes out instead, whatever the
+    //  caller holds. The copy is the same size, so it is packed again in
+    //  place. A client's request goes as it is: the server refuses it
+    //  with the field's name, rather than act on text the sender did not
+    //  write.
+    char path [128];
+    if (routing_id && fg_msg_utf8_find (&env->base, path, sizeof path)) {
+        fg_env_t *copy = fogrid__envelope__unpack (NULL, size, zframe_data (frame));
+        if (copy) {
+            fg_debug ("fg_msg: %s holds bytes that are not UTF-8: sent with '?' "
+                          "for them", path);
+            s_strings_walk (&copy->base, s_clean_fn, NULL, NULL, 0);
+            assert (fogrid__envelope__get_packed_size (copy) == size);
+            fogrid__envelope__pack (copy, zframe_data (frame));
+            fogrid__envelope__free_unpacked (copy, NULL);
+        }
+    }
     zmsg_append (msg, &frame);
     return msg;
 }

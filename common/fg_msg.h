@@ -56,6 +56,19 @@ fg_env_t *fg_msg_recv_from (zsock_t *sock, zframe_t **routing_id_p, char *peer_k
 //  body); the socket-free core that the fuzzer drives.
 fg_env_t *fg_msg_decode (const byte *data, size_t size, fg_error_t *err_p, uint64_t *seq_p);
 
+//  proto3 strings must be UTF-8 (conforming decoders refuse a message
+//  that holds one that is not). True when a string field of msg, at any
+//  depth, is not; path (if not NULL) receives its name, "spec.argv[1]"
+//  (indexes from 0), so a refusal can say which. What a server sends on
+//  its ROUTER (fg_msg_encode with a routing id) goes with '?' in place
+//  of each bad byte (fg_msg_utf8_clean), so a daemon never sends what
+//  others cannot read; a client's request goes as it is, and servers
+//  refuse it at the door, naming the field.
+bool fg_msg_utf8_find (const ProtobufCMessage *msg, char *path, size_t size);
+
+//  Replaces each byte of text that is not part of valid UTF-8 with '?'.
+void fg_msg_utf8_clean (char *text);
+
 //  Frees a received envelope; NULLs the pointer.
 void fg_msg_free (fg_env_t **env_p);
 

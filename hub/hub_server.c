@@ -1143,7 +1143,7 @@ s_spec_check (const Fogrid__TaskSpec *spec, char *why, size_t size)
         snprintf (why, size, "argv has %zu arguments (limit %d)", spec->n_argv, S_MAX_ARGS);
         return -1;
     }
-    //  Arguments may hold any bytes but NUL (protobuf-c strings end there)
+    //  Arguments are UTF-8 (s_handle_submit checked every string)
     for (size_t index = 0; index < spec->n_argv; index++)
         if (strlen (spec->argv [index]) > S_MAX_ARG_BYTES) {
             snprintf (why, size, "argument %zu is over %d bytes", index + 1, S_MAX_ARG_BYTES);
@@ -1175,22 +1175,6 @@ s_spec_check (const Fogrid__TaskSpec *spec, char *why, size_t size)
     if (streq (runtime, "docker") && !*spec->image) {
         snprintf (why, size, "the docker runtime needs an image");
         return -1;
-    }
-    //  A container's arguments and env go to the engine as JSON, which
-    //  holds UTF-8 only (a process task's may be any bytes)
-    if (*spec->image) {
-        for (size_t index = 0; index < spec->n_argv; index++)
-            if (!fg_utf8_valid (spec->argv [index])) {
-                snprintf (why, size, "argument %zu is not UTF-8, which a container's "
-                          "command must be (the Engine API speaks JSON)", index + 1);
-                return -1;
-            }
-        for (size_t index = 0; index < spec->n_env; index++)
-            if (!fg_utf8_valid (spec->env [index])) {
-                snprintf (why, size, "env entry %zu is not UTF-8, which a container's "
-                          "env must be (the Engine API speaks JSON)", index + 1);
-                return -1;
-            }
     }
     if (spec->n_labels > S_MAX_LABELS) {
         snprintf (why, size, "%zu labels (limit %d)", spec->n_labels, S_MAX_LABELS);
@@ -1270,6 +1254,14 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
                  Fogrid__SubmitRequest *request)
 {
     char why [256];
+    //  Every string of a task goes back out in its TaskInfo, which other
+    //  protobuf runtimes refuse whole if one is not UTF-8 (fg_msg.h)
+    if (fg_msg_utf8_find (&request->base, why, sizeof why)) {
+        self->stats.refused++;
+        s_refuse (self, self->buyers, peer, seq, FG_E_INVALID, "submit refused: %s is not "
+                  "UTF-8, which every string of a task must be", why);
+        return;
+    }
     if (s_spec_check (request->spec, why, sizeof why)) {
         self->stats.refused++;
         s_refuse (self, self->buyers, peer, seq, FG_E_INVALID, "submit refused: %s", why);
@@ -2051,6 +2043,14 @@ static void
 s_handle_hello (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
                 Fogrid__MinerHello *hello)
 {
+    //  Its names, labels and terms go out in MinersReply: UTF-8 or nothing
+    char field [128];
+    if (fg_msg_utf8_find (&hello->base, field, sizeof field)) {
+        s_refuse (self, self->miner_sock, peer, seq, FG_E_INVALID,
+                  "hello refused: %s is not UTF-8, which every text a miner sends must be",
+                  field);
+        return;
+    }
     if (!*hello->miner_id || !fg_text_valid (hello->miner_id, 63) || strchr (hello->miner_id, ' ')
     ||  !fg_text_valid (hello->name, 255) || !fg_text_valid (hello->version, 64)) {
         s_refuse (self, self->miner_sock, peer, seq, FG_E_INVALID,
@@ -2272,6 +2272,7 @@ s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Ta
         //  budget (a miner that keeps refusing cannot keep it circling)
         snprintf (reason, sizeof reason, "miner %s refused it: %.400s", miner->id,
                   *result->error? result->error: "no reason given");
+        fg_msg_utf8_clean (reason);
         zsys_warning ("task %s attempt %u: %s", task->id, task->attempt, reason);
         miner->refusing = true;
         s_task_lost (self, task, reason);
@@ -2292,6 +2293,7 @@ s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Ta
         snprintf (reason, sizeof reason, "exit code %d", result->exit_code);
     else
         success = true;
+    fg_msg_utf8_clean (reason);     //  the miner's text, or a character cut at 400 bytes
     task->exit_code = result->exit_code;
     task->term_signal = result->term_signal;
     task->timed_out = result->timed_out;

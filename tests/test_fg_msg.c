@@ -302,6 +302,124 @@ test_field_zero (void)
     fg_msg_free (&env);
 }
 
+//  A strict reader's view, written apart from fg_msg's: true when every
+//  string field of msg, at any depth, is valid UTF-8 (what Python's, Go's
+//  and Java's protobuf runtimes insist on before they hand a message over)
+static bool
+s_strict (const ProtobufCMessage *msg)
+{
+    const ProtobufCMessageDescriptor *desc = msg->descriptor;
+    for (unsigned index = 0; index < desc->n_fields; index++) {
+        const ProtobufCFieldDescriptor *field = &desc->fields [index];
+        const char *at = (const char *) msg + field->offset;
+        if ((field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        &&  *(const uint32_t *) ((const char *) msg + field->quantifier_offset) != field->id)
+            continue;
+        size_t count = 1;
+        void *const *items = (void *const *) at;
+        if (field->label == PROTOBUF_C_LABEL_REPEATED) {
+            count = *(const size_t *) ((const char *) msg + field->quantifier_offset);
+            items = *(void *const *const *) at;
+        }
+        for (size_t item = 0; item < count; item++) {
+            if (!items [item])
+                continue;
+            if (field->type == PROTOBUF_C_TYPE_STRING && !fg_utf8_valid ((const char *) items [item]))
+                return false;
+            if (field->type == PROTOBUF_C_TYPE_MESSAGE && !s_strict ((const ProtobufCMessage *) items [item]))
+                return false;
+        }
+    }
+    return true;
+}
+
+//  What goes out is UTF-8 whatever the sender holds: bad bytes become '?'
+//  on the wire (the sender's own strings are left alone), and
+//  fg_msg_utf8_find names the first bad field for a refusal
+static void
+test_utf8_out (void)
+{
+    char *argv [] = { "echo", "caf\xe9", "fine \xc3\xa9" };
+    Fogrid__Label label = FOGRID__LABEL__INIT, *labels [] = { &label };
+    label.key = "zone";
+    label.value = "eu-\xc3";            //  a character cut short
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    spec.n_argv = 3;
+    spec.argv = argv;
+    spec.n_labels = 1;
+    spec.labels = labels;
+    Fogrid__TaskInfo info = FOGRID__TASK_INFO__INIT;
+    info.task_id = "t-1";
+    info.spec = &spec;
+    info.reason = "could not run: \xed\xa0\x80";       //  a surrogate
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = 3;
+    env.body_case = FOGRID__ENVELOPE__BODY_TASK_INFO;
+    env.task_info = &info;
+    char path [128];
+    CU_ASSERT_TRUE (fg_msg_utf8_find (&env.base, path, sizeof path));
+    CU_ASSERT_STRING_EQUAL (path, "task_info.reason");       //  field 5, before spec's 7
+    CU_ASSERT_TRUE (fg_msg_utf8_find (&spec.base, path, sizeof path));
+    CU_ASSERT_STRING_EQUAL (path, "argv[1]");
+    label.value = "eu-west";
+    argv [1] = "cafe";
+    CU_ASSERT_FALSE (fg_msg_utf8_find (&spec.base, path, sizeof path));
+    label.key = "zone\xff";
+    CU_ASSERT_TRUE (fg_msg_utf8_find (&spec.base, path, sizeof path));
+    CU_ASSERT_STRING_EQUAL (path, "labels[0].key");
+    label.key = "zone";
+    label.value = "eu-\xc3";
+    argv [1] = "caf\xe9";
+    CU_ASSERT_FALSE (s_strict (&env.base));
+
+    //  A client's request goes as it is (the server names the field)
+    zmsg_t *msg = fg_msg_encode (NULL, &env);
+    zframe_t *frame = zmsg_first (msg);
+    fg_error_t error;
+    fg_env_t *got = fg_msg_decode (zframe_data (frame), zframe_size (frame), &error, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (got);
+    CU_ASSERT_STRING_EQUAL (got->task_info->spec->argv [1], "caf\xe9");
+    fg_msg_free (&got);
+    zmsg_destroy (&msg);
+    //  A server's (a routing id: its ROUTER's) goes out readable
+    zframe_t *routing = zframe_new ("peer", 4);
+    msg = fg_msg_encode (routing, &env);
+    zframe_destroy (&routing);
+    frame = zmsg_last (msg);
+    got = fg_msg_decode (zframe_data (frame), zframe_size (frame), &error, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (got);
+    CU_ASSERT_TRUE (s_strict (&got->base));
+    CU_ASSERT_STRING_EQUAL (got->task_info->spec->argv [1], "caf?");
+    CU_ASSERT_STRING_EQUAL (got->task_info->spec->argv [2], "fine \xc3\xa9");
+    CU_ASSERT_STRING_EQUAL (got->task_info->spec->labels [0]->value, "eu-?");
+    CU_ASSERT_STRING_EQUAL (got->task_info->reason, "could not run: ???");
+    CU_ASSERT_FALSE (fg_msg_utf8_find (&got->base, path, sizeof path));
+    CU_ASSERT_STRING_EQUAL (path, "");
+    fg_msg_free (&got);
+    zmsg_destroy (&msg);
+    CU_ASSERT_STRING_EQUAL (argv [1], "caf\xe9");     //  the caller's, untouched
+
+    //  An error's text is cut at 512 bytes, maybe inside a character
+    s_pair_t pair;
+    s_pair_open (&pair);
+    char long_id [700] = "";
+    for (int index = 0; index < 300; index++)
+        strcat (long_id, "\xc3\xa9");
+    fg_msg_send_ok (pair.client, NULL, 1, "hello");
+    zframe_t *peer = NULL;
+    got = fg_msg_recv (pair.server, &peer, &error, NULL);
+    fg_msg_free (&got);
+    fg_msg_send_error (pair.server, peer, 9, FG_E_NOT_FOUND, "no task %s", long_id + 1);
+    got = fg_msg_recv (pair.client, NULL, &error, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (got);
+    CU_ASSERT_EQUAL (got->error->code, FG_E_NOT_FOUND);
+    CU_ASSERT_TRUE (s_strict (&got->base));
+    CU_ASSERT_EQUAL (strncmp (got->error->text, "no task ?", 9), 0);
+    fg_msg_free (&got);
+    zframe_destroy (&peer);
+    s_pair_close (&pair);
+}
+
 void
 test_fg_msg_add (void)
 {
@@ -311,5 +429,6 @@ test_fg_msg_add (void)
         "an oversized message is answered TOO_BIG, one past the transport limit dropped",
         test_size_limit,
         "a field number 0 anywhere is refused", test_field_zero,
+        "strings go out as UTF-8 whatever the sender holds", test_utf8_out,
         NULL);
 }

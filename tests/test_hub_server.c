@@ -1056,31 +1056,28 @@ test_bad_input (void)
     spec.image = spec.service_name = "";
     spec.service_port = 0;
     spec.n_outputs = 0;
-    //  Arguments and env entries of a docker task must be UTF-8 (the
-    //  Engine API speaks JSON); a process task's may hold any bytes
+    //  Arguments and env entries must be UTF-8, a process task's as a
+    //  container's: they go back out in every TaskInfo
     char *latin1 [] = { "echo", "caf\xe9" }, *latin1_env [] = { "A=\xff" };
     spec.argv = latin1;
     spec.n_argv = 2;
-    spec.image = "fogrid/busybox";
-    reply = s_call (hub.buyer, &request);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
-    CU_ASSERT_EQUAL (reply->error->code, FG_E_INVALID);
-    CU_ASSERT_PTR_NOT_NULL (strstr (reply->error->text, "argument 2 is not UTF-8"));
-    fg_msg_free (&reply);
+    for (int docker = 0; docker < 2; docker++) {
+        spec.image = docker? "fogrid/busybox": "";
+        reply = s_call (hub.buyer, &request);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+        CU_ASSERT_EQUAL (reply->error->code, FG_E_INVALID);
+        CU_ASSERT_PTR_NOT_NULL (strstr (reply->error->text, "spec.argv[1] is not UTF-8"));
+        fg_msg_free (&reply);
+    }
     spec.argv = many;
     spec.env = latin1_env;
     spec.n_env = 1;
     reply = s_call (hub.buyer, &request);
     CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
     CU_ASSERT_EQUAL (reply->error->code, FG_E_INVALID);
-    CU_ASSERT_PTR_NOT_NULL (strstr (reply->error->text, "env entry 1 is not UTF-8"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (reply->error->text, "spec.env[0] is not UTF-8"));
     fg_msg_free (&reply);
     spec.image = "";
-    spec.argv = latin1;
-    reply = s_call (hub.buyer, &request);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
-    CU_ASSERT_EQUAL (reply->body_case, FOGRID__ENVELOPE__BODY_SUBMIT_REPLY);
-    fg_msg_free (&reply);
     spec.argv = many;
     spec.n_argv = 1;
     spec.n_env = 0;
@@ -1433,6 +1430,8 @@ test_overview_any_bytes (void)
 {
     s_hub_t hub = { .dir = ts_tmpdir_new ("hub") };
     s_hub_start (&hub, hub.dir, NULL);
+    //  Labels that are not UTF-8 are refused at the door (MinersReply
+    //  carries them); UTF-8 ones are shown as they are
     Fogrid__Label zone = FOGRID__LABEL__INIT, *labels [] = { &zone };
     zone.key = "zone\xff";
     zone.value = "eu-\xc3";
@@ -1440,13 +1439,21 @@ test_overview_any_bytes (void)
     fake->labels = labels;
     fake->n_labels = 1;
     s_fake_hello (fake, NULL, 0);
+    fg_env_t *refusal = s_fake_expect (fake, FOGRID__ENVELOPE__BODY_ERROR, 2000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (refusal);
+    CU_ASSERT_EQUAL (refusal->error->code, FG_E_INVALID);
+    CU_ASSERT_PTR_NOT_NULL (strstr (refusal->error->text, "resources.labels[0].key is not UTF-8"));
+    fg_msg_free (&refusal);
+    zone.key = "zone";
+    zone.value = "eu-\xc3\xa9";
+    s_fake_hello (fake, NULL, 0);
     fg_env_t *welcome = s_fake_expect (fake, FOGRID__ENVELOPE__BODY_MINER_WELCOME, 2000);
     CU_ASSERT_PTR_NOT_NULL_FATAL (welcome);
     fg_msg_free (&welcome);
     char long_one [400] = "echo x";
     for (int index = 0; index < 150; index++)
         strcat (long_one, "\xc3\xa9");
-    char *failed = s_submit_id (&hub, NULL, "printf '\xff'");
+    char *failed = s_submit_id (&hub, NULL, "printf x");
     char *running = s_submit_id (&hub, NULL, long_one);
     CU_ASSERT_PTR_NOT_NULL_FATAL (failed);
     CU_ASSERT_PTR_NOT_NULL_FATAL (running);
@@ -1477,8 +1484,8 @@ test_overview_any_bytes (void)
     json_t *miners = json_object_get (overview, "miners");
     CU_ASSERT_EQUAL_FATAL (json_array_size (miners), 1);
     json_t *shown = json_object_get (json_array_get (miners, 0), "labels");
-    const char *label = json_string_value (json_object_get (shown, "zone?"));
-    CU_ASSERT (label && streq (label, "eu-?"));
+    const char *label = json_string_value (json_object_get (shown, "zone"));
+    CU_ASSERT (label && streq (label, "eu-\xc3\xa9"));
     json_t *recent = json_object_get (overview, "recent");
     CU_ASSERT_EQUAL_FATAL (json_array_size (recent), 2);
     for (size_t index = 0; index < 2; index++) {
@@ -1489,7 +1496,7 @@ test_overview_any_bytes (void)
         CU_ASSERT_PTR_NOT_NULL_FATAL (id);
         CU_ASSERT_PTR_NOT_NULL_FATAL (command);
         if (streq (id, failed)) {
-            CU_ASSERT_STRING_EQUAL (command, "sh -c printf '?'");
+            CU_ASSERT_STRING_EQUAL (command, "sh -c printf x");
             CU_ASSERT (reason && streq (reason, "could not run: cannot start: ???"));
         }
         else {
@@ -1990,6 +1997,216 @@ test_tokens_per_buyer (void)
     ts_tmpdir_remove (&dir);
 }
 
+//  ---------------------------------------------------------------------
+//  Every reply is one a strict protobuf runtime reads
+
+//  A strict reader's view (written apart from fg_msg's): true when every
+//  string field of msg, at any depth, is UTF-8, as Python's, Go's and
+//  Java's runtimes insist before they hand a message over.
+static bool
+s_strict (const ProtobufCMessage *msg)
+{
+    const ProtobufCMessageDescriptor *desc = msg->descriptor;
+    for (unsigned index = 0; index < desc->n_fields; index++) {
+        const ProtobufCFieldDescriptor *field = &desc->fields [index];
+        const char *at = (const char *) msg + field->offset;
+        if ((field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        &&  *(const uint32_t *) ((const char *) msg + field->quantifier_offset) != field->id)
+            continue;
+        size_t count = 1;
+        void *const *items = (void *const *) at;
+        if (field->label == PROTOBUF_C_LABEL_REPEATED) {
+            count = *(const size_t *) ((const char *) msg + field->quantifier_offset);
+            items = *(void *const *const *) at;
+        }
+        for (size_t item = 0; item < count; item++) {
+            if (!items [item])
+                continue;
+            if (field->type == PROTOBUF_C_TYPE_STRING && !fg_utf8_valid ((const char *) items [item]))
+                return false;
+            if (field->type == PROTOBUF_C_TYPE_MESSAGE && !s_strict ((const ProtobufCMessage *) items [item]))
+                return false;
+        }
+    }
+    return true;
+}
+
+//  Checks reply is there, strictly readable, and (code not 0) the Error
+//  code whose text names field; frees it.
+static void
+s_strict_reply (fg_env_t **reply_p, int code, const char *field)
+{
+    fg_env_t *reply = *reply_p;
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_TRUE (s_strict (&reply->base));
+    if (code) {
+        CU_ASSERT_EQUAL_FATAL (reply->body_case, FOGRID__ENVELOPE__BODY_ERROR);
+        CU_ASSERT_EQUAL (reply->error->code, code);
+        if (field) {
+            char said [160];
+            snprintf (said, sizeof said, "%s is not UTF-8", field);
+            if (!strstr (reply->error->text, said))
+                fprintf (stderr, "wanted '%s' in '%s'\n", said, reply->error->text);
+            CU_ASSERT_PTR_NOT_NULL (strstr (reply->error->text, said));
+        }
+    }
+    fg_msg_free (reply_p);
+}
+
+static void
+test_utf8_replies (void)
+{
+    s_hub_t hub = { .dir = ts_tmpdir_new ("hub") };
+    s_hub_start (&hub, hub.dir, NULL);
+    //  A submit with one bad string, in each place a spec has one
+    const char *fields [] = { "spec.argv[1]", "spec.env[0]", "spec.runtime", "spec.image",
+                              "spec.labels[0].key", "spec.labels[0].value", "spec.constraint",
+                              "spec.policy", "spec.service_name", "spec.health",
+                              "spec.service_functions[0]", "spec.outputs[0]", "client_token",
+                              "spec.argv[1]" };
+    size_t cases = sizeof fields / sizeof fields [0];
+    for (size_t index = 0; index < cases; index++) {
+        char *bad = "bad-\xff-\xc3";
+        char *argv [] = { "echo", index == 0 || index == cases - 1? bad: "ok" };
+        char *env [] = { index == 1? "A=\xfe": "A=1" };
+        char *outputs [] = { index == 11? "out\xe9": "out" };
+        char *functions [] = { index == 10? "f\xe9": "f" };
+        Fogrid__Label label = FOGRID__LABEL__INIT, *labels [] = { &label };
+        label.key = index == 4? bad: "zone";
+        label.value = index == 5? bad: "eu";
+        Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+        spec.argv = argv;
+        spec.n_argv = 2;
+        spec.env = env;
+        spec.n_env = 1;
+        spec.labels = labels;
+        spec.n_labels = 1;
+        spec.outputs = outputs;
+        spec.n_outputs = 1;
+        spec.runtime = index == 2? bad: "";
+        spec.image = index == 3? bad: index == cases - 1? "fogrid/busybox": "";
+        spec.constraint = index == 6? bad: "";
+        spec.policy = index == 7? bad: "";
+        spec.service_name = index == 8? bad: "";
+        spec.health = index == 9? bad: "";
+        spec.service_functions = functions;
+        spec.n_service_functions = index == 10;
+        Fogrid__SubmitRequest submit = FOGRID__SUBMIT_REQUEST__INIT;
+        submit.spec = &spec;
+        submit.client_token = index == 12? bad: "";
+        fg_env_t env_ = FOGRID__ENVELOPE__INIT;
+        env_.body_case = FOGRID__ENVELOPE__BODY_SUBMIT;
+        env_.submit = &submit;
+        fg_env_t *reply = s_call (hub.buyer, &env_);
+        s_strict_reply (&reply, FG_E_INVALID, fields [index]);
+    }
+    //  None of them became a task
+    Fogrid__HealthRequest health = FOGRID__HEALTH_REQUEST__INIT;
+    fg_env_t ask = FOGRID__ENVELOPE__INIT;
+    ask.body_case = FOGRID__ENVELOPE__BODY_HEALTH;
+    ask.health = &health;
+    fg_env_t *reply = s_call (hub.buyer, &ask);
+    CU_ASSERT_FATAL (reply && reply->body_case == FOGRID__ENVELOPE__BODY_HEALTH_REPLY);
+    CU_ASSERT_EQUAL (reply->health_reply->queue_length, 0);
+    s_strict_reply (&reply, 0, NULL);
+
+    //  Errors that quote what they were given: a task id, an account
+    const char *bad_id = "t-\xff\xfe\xc3";
+    reply = s_task_request (&hub, FOGRID__ENVELOPE__BODY_STATUS, bad_id);
+    s_strict_reply (&reply, FG_E_NOT_FOUND, NULL);
+    reply = s_task_request (&hub, FOGRID__ENVELOPE__BODY_CANCEL, bad_id);
+    s_strict_reply (&reply, FG_E_NOT_FOUND, NULL);
+    reply = s_task_request (&hub, FOGRID__ENVELOPE__BODY_RESULT, bad_id);
+    s_strict_reply (&reply, FG_E_NOT_FOUND, NULL);
+    char long_id [700] = "t-";          //  an error's text is cut inside a character
+    for (int index = 0; index < 300; index++)
+        strcat (long_id, "\xc3\xa9");
+    reply = s_task_request (&hub, FOGRID__ENVELOPE__BODY_STATUS, long_id);
+    s_strict_reply (&reply, FG_E_NOT_FOUND, NULL);
+    Fogrid__BalanceRequest balance = FOGRID__BALANCE_REQUEST__INIT;
+    balance.account = "buyer:\xff";
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_BALANCE;
+    env.balance = &balance;
+    reply = s_call (hub.buyer, &env);
+    s_strict_reply (&reply, 0, NULL);
+
+    //  A miner's hello: every text of it checked at the door
+    s_fake_t *fake = s_fake_new (&hub, "m-utf8", 2, 0, 0);
+    Fogrid__MinerHeartbeat beat = FOGRID__MINER_HEARTBEAT__INIT;
+    beat.miner_id = "m-\xff";
+    fg_env_t beat_env = FOGRID__ENVELOPE__INIT;
+    beat_env.body_case = FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT;
+    beat_env.miner_heartbeat = &beat;
+    fake->silent = true;
+    s_fake_send (fake, &beat_env);
+    reply = s_fake_expect (fake, FOGRID__ENVELOPE__BODY_ERROR, 2000);
+    s_strict_reply (&reply, FG_E_NOT_FOUND, NULL);
+    char *runtimes [] = { "process", "doc\xe9r" };
+    const char *hello_fields [] = { "name", "version", "resources.runtimes[1]" };
+    for (int index = 0; index < 3; index++) {
+        Fogrid__Resources res = FOGRID__RESOURCES__INIT;
+        res.cores = 2;
+        res.mem_mb = 1024;
+        res.n_runtimes = index == 2? 2: 1;
+        res.runtimes = runtimes;
+        Fogrid__MinerHello hello = FOGRID__MINER_HELLO__INIT;
+        hello.miner_id = "m-utf8";
+        hello.name = index == 0? "host-\xe9": "host";
+        hello.version = index == 1? "1.0-\xff": "1.0";
+        hello.resources = &res;
+        fg_env_t greet = FOGRID__ENVELOPE__INIT;
+        greet.body_case = FOGRID__ENVELOPE__BODY_MINER_HELLO;
+        greet.miner_hello = &hello;
+        s_fake_send (fake, &greet);
+        reply = s_fake_expect (fake, FOGRID__ENVELOPE__BODY_ERROR, 2000);
+        s_strict_reply (&reply, FG_E_INVALID, hello_fields [index]);
+    }
+    char *state = s_miner_state (&hub, "m-utf8");
+    CU_ASSERT_STRING_EQUAL (state, "");                 //  none of them got in
+    free (state);
+    fake->silent = false;
+    s_fake_hello (fake, NULL, 0);
+    reply = s_fake_expect (fake, FOGRID__ENVELOPE__BODY_MINER_WELCOME, 2000);
+    s_strict_reply (&reply, 0, NULL);
+
+    //  Its result quotes a runtime's error that is not UTF-8: taken, and
+    //  every reply that shows it is readable
+    char *id = s_submit_id (&hub, NULL, "true");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (id);
+    fg_env_t *assign = s_fake_expect (fake, FOGRID__ENVELOPE__BODY_TASK_ASSIGN, 2000);
+    s_strict_reply (&assign, 0, NULL);
+    Fogrid__TaskResult result = FOGRID__TASK_RESULT__INIT;
+    result.error = "cannot start: \xed\xa0\x80 \xff";
+    reply = s_fake_result_with (fake, id, 1, -1, "", &result);
+    s_strict_reply (&reply, 0, NULL);
+    reply = s_task_request (&hub, FOGRID__ENVELOPE__BODY_STATUS, id);
+    CU_ASSERT_FATAL (reply && reply->body_case == FOGRID__ENVELOPE__BODY_TASK_INFO);
+    CU_ASSERT_STRING_EQUAL (reply->task_info->state, "failed");
+    CU_ASSERT_STRING_EQUAL (reply->task_info->reason, "could not run: cannot start: ??? ?");
+    s_strict_reply (&reply, 0, NULL);
+    reply = s_task_request (&hub, FOGRID__ENVELOPE__BODY_RESULT, id);
+    s_strict_reply (&reply, 0, NULL);
+    //  ... and one for a task id that is not UTF-8, and a TaskStarted for one
+    reply = s_fake_result (fake, bad_id, 1, 0, "");
+    s_strict_reply (&reply, FG_E_NOT_FOUND, NULL);
+    s_fake_started (fake, bad_id, 1);
+    fg_env_t *kill = s_fake_expect (fake, FOGRID__ENVELOPE__BODY_TASK_KILL, 2000);
+    s_strict_reply (&kill, 0, NULL);
+    //  The miners' view
+    Fogrid__MinersRequest miners = FOGRID__MINERS_REQUEST__INIT;
+    fg_env_t list = FOGRID__ENVELOPE__INIT;
+    list.body_case = FOGRID__ENVELOPE__BODY_MINERS;
+    list.miners = &miners;
+    reply = s_call (hub.buyer, &list);
+    s_strict_reply (&reply, 0, NULL);
+
+    free (id);
+    s_fake_destroy (&fake);
+    s_hub_stop (&hub);
+    ts_tmpdir_remove (&hub.dir);
+}
+
 void
 test_hub_server_add (void)
 {
@@ -2015,5 +2232,6 @@ test_hub_server_add (void)
         test_result_after_restart,
         "client tokens are each buyer's own; another spec under one is a conflict",
         test_tokens_per_buyer,
+        "every reply holds UTF-8 strings, whatever bytes came in", test_utf8_replies,
         NULL);
 }
