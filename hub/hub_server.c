@@ -33,6 +33,8 @@
     TaskStarted count only from the miner of the current attempt with its
     number; anything else is refused as FG_E_STALE (and told to stop), so a
     miner that comes back from a partition cannot complete a task twice.
+    A connection that has not said hello (a restarted hub's miners) gets
+    FG_E_HELLO instead, and nothing changes: it says hello, then resends.
 
     Money (hub_ledger.h). Every task change that moves money does it in
     the same store transaction as the change, through s_task_change (and
@@ -293,29 +295,12 @@ s_check_bind (const char *path, const char *endpoint, char *err, size_t err_size
     return 0;
 }
 
-//  Makes the data directory (as the store would) and checks that it can
-//  be written: -t then fails where a start would, with the reason.
+//  Checks that a start could use the data directory, without making it:
+//  -t then fails where a start would, with the reason, and leaves nothing
 static int
 s_check_dir (const char *path, char *err, size_t err_size)
 {
-    if (!*path) {
-        snprintf (err, err_size, "hub/data_dir is empty");
-        return -1;
-    }
-    if (zsys_dir_create ("%s", path) || !zsys_file_exists (path)) {
-        snprintf (err, err_size, "hub/data_dir: cannot create %s: %s", path, strerror (errno));
-        return -1;
-    }
-    struct stat st;
-    if (stat (path, &st) || !S_ISDIR (st.st_mode)) {
-        snprintf (err, err_size, "hub/data_dir: %s is not a directory", path);
-        return -1;
-    }
-    if (access (path, W_OK | X_OK)) {
-        snprintf (err, err_size, "hub/data_dir: %s is not writable: %s", path, strerror (errno));
-        return -1;
-    }
-    return 0;
+    return fg_datadir_check (path, "hub/data_dir", err, err_size);
 }
 
 int
@@ -1141,7 +1126,7 @@ s_spec_check (const Fogrid__TaskSpec *spec, char *why, size_t size)
         snprintf (why, size, "argv has %zu arguments (limit %d)", spec->n_argv, S_MAX_ARGS);
         return -1;
     }
-    //  Arguments may hold any bytes but NUL (protobuf-c strings end there)
+    //  Arguments are UTF-8 (s_handle_submit checked every string)
     for (size_t index = 0; index < spec->n_argv; index++)
         if (strlen (spec->argv [index]) > S_MAX_ARG_BYTES) {
             snprintf (why, size, "argument %zu is over %d bytes", index + 1, S_MAX_ARG_BYTES);
@@ -1173,22 +1158,6 @@ s_spec_check (const Fogrid__TaskSpec *spec, char *why, size_t size)
     if (streq (runtime, "docker") && !*spec->image) {
         snprintf (why, size, "the docker runtime needs an image");
         return -1;
-    }
-    //  A container's arguments and env go to the engine as JSON, which
-    //  holds UTF-8 only (a process task's may be any bytes)
-    if (*spec->image) {
-        for (size_t index = 0; index < spec->n_argv; index++)
-            if (!fg_utf8_valid (spec->argv [index])) {
-                snprintf (why, size, "argument %zu is not UTF-8, which a container's "
-                          "command must be (the Engine API speaks JSON)", index + 1);
-                return -1;
-            }
-        for (size_t index = 0; index < spec->n_env; index++)
-            if (!fg_utf8_valid (spec->env [index])) {
-                snprintf (why, size, "env entry %zu is not UTF-8, which a container's "
-                          "env must be (the Engine API speaks JSON)", index + 1);
-                return -1;
-            }
     }
     if (spec->n_labels > S_MAX_LABELS) {
         snprintf (why, size, "%zu labels (limit %d)", spec->n_labels, S_MAX_LABELS);
@@ -1268,6 +1237,14 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
                  Fogrid__SubmitRequest *request)
 {
     char why [256];
+    //  Every string of a task goes back out in its TaskInfo, which other
+    //  protobuf runtimes refuse whole if one is not UTF-8 (fg_msg.h)
+    if (fg_msg_utf8_find (&request->base, why, sizeof why)) {
+        self->stats.refused++;
+        s_refuse (self, self->buyers, peer, seq, FG_E_INVALID, "submit refused: %s is not "
+                  "UTF-8, which every string of a task must be", why);
+        return;
+    }
     if (s_spec_check (request->spec, why, sizeof why)) {
         self->stats.refused++;
         s_refuse (self, self->buyers, peer, seq, FG_E_INVALID, "submit refused: %s", why);
@@ -1281,10 +1258,22 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
                   S_MAX_TOKEN);
         return;
     }
-    //  A retried submit is answered before the bound: it takes no room
-    hub_task_t *earlier = hub_store_task_by_token (self->store, token);
+    //  A retried submit is answered before the bound: it takes no room.
+    //  The token is the buyer's own; the same one with another spec is
+    //  a mistake to say, not a retry to answer with the first task
+    char spec_hash [HUB_STORE_HASH_SIZE], earlier_hash [HUB_STORE_HASH_SIZE];
+    hub_store_spec_hash (request->spec, spec_hash);
+    hub_task_t *earlier = hub_store_task_by_token (self->store, buyer, token, earlier_hash);
     if (earlier) {
-        s_reply_submit (self, peer, seq, earlier->id, true);
+        if (*earlier_hash && !streq (earlier_hash, spec_hash)) {
+            self->stats.refused++;
+            s_refuse (self, self->buyers, peer, seq, FG_E_CONFLICT,
+                      "submit refused: client_token %s was used for task %s with another "
+                      "spec; a retry must send the same spec, a new task a new token",
+                      token, earlier->id);
+        }
+        else
+            s_reply_submit (self, peer, seq, earlier->id, true);
         hub_task_destroy (&earlier);
         return;
     }
@@ -1344,7 +1333,7 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
 
     //  The reply waits in the outbox for the burst's commit: durable
     //  before the buyer hears the id
-    if (hub_store_savepoint (self->store) || hub_store_task_add (self->store, task)) {
+    if (hub_store_savepoint (self->store) || hub_store_task_submit (self->store, task, spec_hash)) {
         hub_store_rollback_savepoint (self->store);
         self->stats.refused++;
         s_refuse (self, self->buyers, peer, seq, FG_E_INTERNAL,
@@ -2042,6 +2031,14 @@ static void
 s_handle_hello (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
                 Fogrid__MinerHello *hello)
 {
+    //  Its names, labels and terms go out in MinersReply: UTF-8 or nothing
+    char field [128];
+    if (fg_msg_utf8_find (&hello->base, field, sizeof field)) {
+        s_refuse (self, self->miner_sock, peer, seq, FG_E_INVALID,
+                  "hello refused: %s is not UTF-8, which every text a miner sends must be",
+                  field);
+        return;
+    }
     if (!*hello->miner_id || !fg_text_valid (hello->miner_id, 63) || strchr (hello->miner_id, ' ')
     ||  !fg_text_valid (hello->name, 255) || !fg_text_valid (hello->version, 64)) {
         s_refuse (self, self->miner_sock, peer, seq, FG_E_INVALID,
@@ -2202,8 +2199,8 @@ s_handle_started (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__TaskSt
 {
     hub_miner_t *miner = hub_miners_by_routing (self->miners, peer);
     if (!miner) {
-        s_refuse (self, self->miner_sock, peer, seq, FG_E_NOT_FOUND,
-                  "unknown miner: say hello");
+        s_refuse (self, self->miner_sock, peer, seq, FG_E_HELLO,
+                  "say hello first: this connection has not said MinerHello");
         return;
     }
     hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, started->task_id);
@@ -2221,7 +2218,16 @@ static void
 s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__TaskResult *result)
 {
     hub_miner_t *miner = hub_miners_by_routing (self->miners, peer);
-    const char *who = miner? miner->id: "(unknown miner)";
+    if (!miner) {
+        //  Not stale: a restarted hub (or a new connection) does not know
+        //  who speaks yet. The miner keeps the result, says hello (which
+        //  lists what it holds, so the hub keeps the current attempt) and
+        //  sends it again; nothing changes until then
+        s_refuse (self, self->miner_sock, peer, seq, FG_E_HELLO,
+                  "say hello first: this connection has not said MinerHello");
+        return;
+    }
+    const char *who = miner->id;
     hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, result->task_id);
     if (!task) {
         hub_task_t *stored = fg_text_valid (result->task_id, 63)
@@ -2254,6 +2260,7 @@ s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Ta
         //  budget (a miner that keeps refusing cannot keep it circling)
         snprintf (reason, sizeof reason, "miner %s refused it: %.400s", miner->id,
                   *result->error? result->error: "no reason given");
+        fg_msg_utf8_clean (reason);
         zsys_warning ("task %s attempt %u: %s", task->id, task->attempt, reason);
         miner->refusing = true;
         s_task_lost (self, task, reason);
@@ -2274,6 +2281,7 @@ s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Ta
         snprintf (reason, sizeof reason, "exit code %d", result->exit_code);
     else
         success = true;
+    fg_msg_utf8_clean (reason);     //  the miner's text, or a character cut at 400 bytes
     task->exit_code = result->exit_code;
     task->term_signal = result->term_signal;
     task->timed_out = result->timed_out;
