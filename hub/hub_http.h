@@ -4,6 +4,7 @@
         GET /                       the dashboard (one page, no outside files)
         GET /api/v1/overview        everything the dashboard shows, as JSON
         GET /api/v1/health          what `fogrid health` shows, as JSON
+        GET /api/v1/miners          every miner, a page at a time (?offset=&limit=)
         GET /healthz                alive
         GET /readyz                 registered in a locator (or none configured)
         GET /metrics                Prometheus text format
