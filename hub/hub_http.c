@@ -286,6 +286,15 @@ s_readyz (void *arg, fg_http_request_t *request)
         fg_http_reply (request, 200, "text/plain", "ok\n", 3);
 }
 
+//  The miner socket's failed handshakes are counted by its watch (the
+//  socket's one monitor), not by fg_zap
+static uint64_t
+s_watch_refused (void *arg, const char *role, fg_refused_t reason)
+{
+    hub_http_context_t *context = (hub_http_context_t *) arg;
+    return streq (role, "miners")? hub_watch_refused (context->watch, reason): 0;
+}
+
 static void
 s_metrics (void *arg, fg_http_request_t *request)
 {
@@ -346,10 +355,11 @@ s_metrics (void *arg, fg_http_request_t *request)
                        "requests refused by the per-peer rate limits");
     fg_metrics_sample (metrics, NULL, NULL, (double) stats->rate_limited);
     static const char *const sockets [] = { "buyers", "miners" };
-    fg_metrics_connections_refused (metrics, "fogrid_hub_connections_refused_total",
-                                    "connections refused, by socket and reason: key (a CurveZMQ "
-                                    "key not admitted), plaintext (no CurveZMQ), handshake "
-                                    "(failed or broken off)", "socket", sockets, 2);
+    fg_metrics_connections_refused_plus (metrics, "fogrid_hub_connections_refused_total",
+                                         "connections refused, by socket and reason: key (a "
+                                         "CurveZMQ key not admitted), plaintext (no CurveZMQ), "
+                                         "handshake (failed or broken off)", "socket", sockets,
+                                         2, s_watch_refused, context);
     if (context->ledger) {
         json_t *wallet = s_wallet_json (context);
         fg_metrics_family (metrics, "fogrid_hub_wallet_balance", "gauge",

@@ -18,6 +18,7 @@
 #include "hub_miners.h"
 #include "hub_store.h"
 #include "hub_ledger.h"
+#include "hub_watch.h"
 
 #define HUB_THROUGHPUT_BUCKETS  60      //  of HUB_THROUGHPUT_BUCKET_S each
 #define HUB_THROUGHPUT_BUCKET_S 10
@@ -57,6 +58,7 @@ typedef struct {
     hub_stats_t *stats;
     fg_registrant_t *registrant;    //  NULL without locators
     const char *locator_http;   //  shown to the dashboard for its services panel
+    hub_watch_t *watch;         //  the miner socket's refused handshakes; may be NULL
 } hub_http_context_t;
 
 fg_http_t *hub_http_new (const char *address, hub_http_context_t *context,

@@ -2677,8 +2677,6 @@ s_start (s_server_t *self, char *err, size_t err_size)
     zsock_set_tcp_keepalive_intvl (self->miner_sock, S_MINER_KEEPALIVE_S / 3);
     zsock_set_tcp_keepalive_cnt (self->miner_sock, 3);
     zsock_set_tcp_maxrt (self->miner_sock, S_MINER_KEEPALIVE_S * 1000);
-    self->watch = hub_watch_new (self->miner_sock);
-    hub_miners_set_grace (self->miners, fg_config_int (self->config, "hub/grace_ms"));
     zsock_set_heartbeat_ivl (self->buyers, S_BUYER_PING_MS);
     zsock_set_heartbeat_timeout (self->buyers, 3 * S_BUYER_PING_MS);
     zsock_set_sndtimeo (self->miner_sock, 0);
@@ -2687,6 +2685,8 @@ s_start (s_server_t *self, char *err, size_t err_size)
     fg_security_allow ("miners", fg_config_str (self->config, "hub/miner_keys"));
     fg_security_server (self->buyers, "buyers");
     fg_security_server (self->miner_sock, "miners");
+    self->watch = hub_watch_new (self->miner_sock, "miners");
+    hub_miners_set_grace (self->miners, fg_config_int (self->config, "hub/grace_ms"));
     self->buyer_port = s_bind (self, self->buyers, "hub/buyer_endpoint", err, err_size);
     if (self->buyer_port < 0)
         return -1;
@@ -2707,7 +2707,8 @@ s_start (s_server_t *self, char *err, size_t err_size)
             .hub_id = self->hub_id, .started_ms = self->started_ms, .miners = self->miners,
             .store = self->store, .ledger = self->ledger, .queue = self->queue,
             .stats = &self->stats, .registrant = self->registrant,
-            .locator_http = fg_config_str (self->config, "hub/locator_http") };
+            .locator_http = fg_config_str (self->config, "hub/locator_http"),
+            .watch = self->watch };
         self->http = hub_http_new (http, &self->http_context, err, err_size);
         if (!self->http)
             return -1;

@@ -12,6 +12,11 @@
     reads it from the body and remembers it for that routing frame (one
     per thread: the frame being handled now).
 
+    A socket has one monitor, and on a CurveZMQ hub fg_zap's already
+    counts the handshakes the socket refuses (fg_zap_watch): this one
+    takes its place (libzmq stops the first) and counts them instead, for
+    /metrics to add to the ZAP handler's own.
+
     Events are kept by the PAIR until read (a high water mark far above
     any burst of closes): a close that is dropped all the same leaves that
     miner to its silence.
@@ -24,6 +29,8 @@
 struct _hub_watch_t {
     zsock_t *router;            //  watched (not owned)
     zsock_t *events;            //  PAIR reading the monitor's events
+    char *role;                 //  for the log: "miners"
+    uint64_t refused [FG_REFUSED_REASONS];  //  failed handshakes, by reason
 };
 
 //  The routing frame last received on this thread, and its descriptor
@@ -38,17 +45,20 @@ s_frame_fd (zframe_t *frame)
 }
 
 hub_watch_t *
-hub_watch_new (zsock_t *router)
+hub_watch_new (zsock_t *router, const char *role)
 {
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, "inproc://hub-watch-%p", (void *) router);
-    if (zmq_socket_monitor (zsock_resolve (router), endpoint, ZMQ_EVENT_DISCONNECTED)) {
+    if (zmq_socket_monitor (zsock_resolve (router), endpoint, ZMQ_EVENT_DISCONNECTED
+                            | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                            | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)) {
         zsys_warning ("hub: cannot watch the miners' connections (%s): a killed miner is found "
                       "by its silence only", zmq_strerror (zmq_errno ()));
         return NULL;
     }
     hub_watch_t *self = (hub_watch_t *) zmalloc (sizeof (hub_watch_t));
     self->router = router;
+    self->role = strdup (role);
     self->events = zsock_new (ZMQ_PAIR);
     zsock_set_rcvhwm (self->events, S_EVENTS_HWM);
     zsock_set_linger (self->events, 0);
@@ -57,6 +67,7 @@ hub_watch_new (zsock_t *router)
                       "by its silence only");
         zmq_socket_monitor (zsock_resolve (router), NULL, 0);
         zsock_destroy (&self->events);
+        free (self->role);
         free (self);
         return NULL;
     }
@@ -70,6 +81,7 @@ hub_watch_destroy (hub_watch_t **self_p)
         hub_watch_t *self = *self_p;
         zmq_socket_monitor (zsock_resolve (self->router), NULL, 0);
         zsock_destroy (&self->events);
+        free (self->role);
         free (self);
         *self_p = NULL;
     }
@@ -91,14 +103,43 @@ hub_watch_next (hub_watch_t *self)
             uint32_t value;
             memcpy (&event, zframe_data (frame), 2);
             memcpy (&value, zframe_data (frame) + 2, 4);
+            int reason = -1;
             if (event == ZMQ_EVENT_DISCONNECTED)
                 fd = (int) value;
+            else
+            if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
+                reason = value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
+                       ? FG_REFUSED_PLAINTEXT: FG_REFUSED_HANDSHAKE;
+            else
+            if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+                reason = FG_REFUSED_HANDSHAKE;
+            if (reason >= 0) {
+                uint64_t count = ++self->refused [reason];
+                //  A client that keeps trying would fill the log: 1, 10, 100...
+                uint64_t mark = 1;
+                while (mark < count && mark < UINT64_MAX / 10)
+                    mark *= 10;
+                if (count == mark)
+                    zsys_warning ("hub: %" PRIu64 " connection%s refused on the %s socket so "
+                                  "far: %s", count, count == 1? "": "s", self->role,
+                                  reason == FG_REFUSED_PLAINTEXT
+                                  ? "plain text (a client without CurveZMQ)"
+                                  : "a CurveZMQ handshake that failed or was broken off");
+            }
         }
         zmsg_destroy (&msg);
         if (fd >= 0)
             return fd;
     }
     return -1;
+}
+
+uint64_t
+hub_watch_refused (hub_watch_t *self, fg_refused_t reason)
+{
+    if (!self || reason < 0 || reason >= FG_REFUSED_REASONS || reason == FG_REFUSED_KEY)
+        return 0;
+    return self->refused [reason];     //  as of the loop's last look (each turn)
 }
 
 fg_env_t *

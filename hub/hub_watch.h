@@ -26,14 +26,21 @@
 
 typedef struct _hub_watch_t hub_watch_t;
 
-//  Starts watching the socket's connections; NULL (and a warning) when
-//  the monitor cannot be set up: then only silence finds lost miners.
-hub_watch_t *hub_watch_new (zsock_t *router);
+//  Starts watching the socket's connections (after fg_security_server: a
+//  socket has one monitor, and this one takes over the counting of the
+//  handshakes it refuses); NULL (and a warning) when the monitor cannot
+//  be set up: then only silence finds lost miners.
+hub_watch_t *hub_watch_new (zsock_t *router, const char *role);
 void hub_watch_destroy (hub_watch_t **self_p);
 
 //  The descriptor of the next connection that closed, or -1 when none is
 //  waiting. Never blocks.
 int hub_watch_next (hub_watch_t *self);
+
+//  Connections whose handshake failed, for one reason (plaintext,
+//  handshake), as fg_zap counts them for the sockets it watches; 0 for
+//  key (the ZAP handler counts those) and for a NULL self.
+uint64_t hub_watch_refused (hub_watch_t *self, fg_refused_t reason);
 
 //  fg_msg_recv_request for the watched socket (same answers, same log),
 //  which also notes the descriptor the message came on for its routing
