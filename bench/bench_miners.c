@@ -39,6 +39,10 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <poll.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #define S_RAMP_MAX_MS       60000   //  connecting and welcoming, at most
 #define S_FAILOVER_MAX_MS   20000   //  waiting for a lost task to be placed again
@@ -55,7 +59,8 @@ typedef struct {
 typedef struct {
     s_miner_t *miners;
     int count;                  //  miners made so far
-    int total;                  //  N
+    int total;                  //  miners of this process
+    int first;                  //  number of its first miner (0: the main process)
     int welcomed;
     int64_t heartbeat_ms;       //  from the welcome
     zmq_pollitem_t *items;      //  one per miner
@@ -68,6 +73,7 @@ typedef struct {
     char hub_key [41];          //  --curve: the hub's public key
     char miner_endpoint [64];
     uint64_t results;           //  TaskResults sent
+    int64_t late_ms;            //  the latest a heartbeat was sent after it was due
     //  The task being watched for failover: its id, the miner it went to
     bool watching;              //  a failover is being measured
     int watch_miner;            //  -1 until assigned
@@ -197,7 +203,7 @@ s_hello (s_bench_t *self, s_miner_t *miner)
 {
     Fogrid__Label label = FOGRID__LABEL__INIT, *labels [1] = { &label };
     label.key = "bench";
-    label.value = "yes";
+    label.value = self->first? "other": "main";
     char *runtimes [1] = { "process" };
     Fogrid__Resources resources = FOGRID__RESOURCES__INIT;
     resources.cores = 2;
@@ -217,7 +223,6 @@ s_hello (s_bench_t *self, s_miner_t *miner)
     env.body_case = FOGRID__ENVELOPE__BODY_MINER_HELLO;
     env.miner_hello = &hello;
     s_send (miner->sock, &env);
-    (void) self;
 }
 
 static void
@@ -265,7 +270,7 @@ s_miner_add (s_bench_t *self)
 {
     int index = self->count;
     s_miner_t *miner = &self->miners [index];
-    snprintf (miner->id, sizeof miner->id, "bench-%05d", index);
+    snprintf (miner->id, sizeof miner->id, "bench-%05d", self->first + index);
     miner->sock = zsock_new (ZMQ_DEALER);
     if (!miner->sock)
         return -1;
@@ -387,6 +392,8 @@ s_turn (s_bench_t *self, int wait_ms)
     for (int index = 0; index < self->count; index++) {
         s_miner_t *miner = &self->miners [index];
         if (miner->sock && miner->welcomed && !miner->frozen && now >= miner->next_beat_ms) {
+            if (now - miner->next_beat_ms > self->late_ms)
+                self->late_ms = now - miner->next_beat_ms;
             s_heartbeat (miner);
             miner->next_beat_ms += self->heartbeat_ms;
             if (miner->next_beat_ms <= now)
@@ -417,6 +424,14 @@ s_submit (s_bench_t *self, const char *tag, bool hold, char *task_id, size_t tas
     spec.cores = 1;
     spec.retries = 3;
     spec.timeout_s = 600;
+    //  Held tasks go to this process's miners, whose closing it controls
+    Fogrid__Label label = FOGRID__LABEL__INIT, *labels [1] = { &label };
+    label.key = "bench";
+    label.value = "main";
+    if (hold) {
+        spec.n_labels = 1;
+        spec.labels = labels;
+    }
     Fogrid__SubmitRequest submit = FOGRID__SUBMIT_REQUEST__INIT;
     submit.spec = &spec;
     submit.client_token = (char *) tag;
@@ -501,37 +516,73 @@ s_failover (s_bench_t *self, bool kill)
 
 //  --------------------------------------------------------------------------
 
-static int
-s_raise_nofile (int needed)
+//  Raises RLIMIT_NOFILE as far as it goes; returns the limit.
+static int64_t
+s_raise_nofile (void)
 {
     struct rlimit limit;
     getrlimit (RLIMIT_NOFILE, &limit);
-    //  Past the hard limit only with the privilege to raise it (root)
-    if (limit.rlim_max < (rlim_t) needed) {
-        struct rlimit more = { (rlim_t) needed, (rlim_t) needed };
-        if (setrlimit (RLIMIT_NOFILE, &more) == 0)
-            getrlimit (RLIMIT_NOFILE, &limit);
-    }
     if (limit.rlim_cur < limit.rlim_max) {
         limit.rlim_cur = limit.rlim_max;
         setrlimit (RLIMIT_NOFILE, &limit);
         getrlimit (RLIMIT_NOFILE, &limit);
     }
-    printf ("file descriptors: %llu allowed (hard limit %llu), %d needed\n",
-            (unsigned long long) limit.rlim_cur, (unsigned long long) limit.rlim_max, needed);
-    if (limit.rlim_cur < (rlim_t) needed) {
-        fprintf (stderr, "bench_miners: %d miners need %d file descriptors, and this process "
-                 "may have only %llu (RLIMIT_NOFILE's hard limit): raise it (ulimit -Hn, or "
-                 "LimitNOFILE=) or ask for fewer miners\n", (needed - 256) / 2, needed,
-                 (unsigned long long) limit.rlim_cur);
-        return -1;
+    return (int64_t) limit.rlim_cur;
+}
+
+//  A helper process's miners: connect them at rate a second, keep them
+//  going until the main process writes 'q' to (or closes) control, then
+//  report "WELCOMED RESULTS LATE_MS" on report.
+static int
+s_helper (const char *endpoint, const char *hub_key, int first, int count, int rate,
+          int control, int report)
+{
+    zsys_init ();
+    zsys_set_logstream (NULL);
+    zsys_set_max_sockets ((size_t) count + 64);
+    s_bench_t bench = { .total = count, .first = first, .heartbeat_ms = 1000,
+                        .watch_miner = -1 };
+    s_bench_t *self = &bench;
+    snprintf (self->miner_endpoint, sizeof self->miner_endpoint, "%s", endpoint);
+    if (*hub_key) {
+        snprintf (self->hub_key, sizeof self->hub_key, "%s", hub_key);
+        self->cert = zcert_new ();
     }
+    self->miners = (s_miner_t *) zmalloc (sizeof (s_miner_t) * (size_t) count);
+    self->items = (zmq_pollitem_t *) zmalloc (sizeof (zmq_pollitem_t) * (size_t) count);
+    self->item_miner = (int *) zmalloc (sizeof (int) * (size_t) count);
+    int64_t start = fg_now_ms ();
+    while (true) {
+        int64_t due = (fg_now_ms () - start) * rate / 1000 + 1;
+        while (self->count < count && self->count < due)
+            if (s_miner_add (self))
+                break;
+        s_turn (self, 10);
+        //  's': the steady period starts (lateness counts from now); 'q'
+        //  or the end of the pipe: report
+        struct pollfd wake = { control, POLLIN, 0 };
+        if (poll (&wake, 1, 0) > 0) {
+            char command = 'q';
+            if (read (control, &command, 1) != 1 || command != 's')
+                break;
+            self->late_ms = 0;
+        }
+    }
+    char line [64];
+    int size = snprintf (line, sizeof line, "%d %" PRIu64 " %" PRId64 "\n", self->welcomed,
+                         self->results, self->late_ms);
+    if (write (report, line, (size_t) size) != size)
+        return 1;
+    for (int index = 0; index < self->count; index++)
+        zsock_destroy (&self->miners [index].sock);
+    zcert_destroy (&self->cert);
     return 0;
 }
 
 int
 main (int argc, char *argv [])
 {
+    setvbuf (stdout, NULL, _IOLBF, 0);
     int miners = 1000, seconds = 60, task_rate = 0, connect_rate = 2000;
     bool curve = false, failover = false;
     const char *bin_dir = NULL;
@@ -568,12 +619,21 @@ main (int argc, char *argv [])
                  "--tasks 0..10000, --connect at least 10\n");
         return 2;
     }
-    int needed = 2 * miners + 256;
-    if (s_raise_nofile (needed))
+    //  Each miner costs this side two descriptors (its socket's mailbox
+    //  and its connection) and the hub one: past what one process may
+    //  have, helper processes run the rest
+    int64_t limit = s_raise_nofile ();
+    int64_t per_process = (limit - 256) / 2;
+    printf ("file descriptors: %" PRId64 " allowed (RLIMIT_NOFILE raised to its hard limit): "
+            "the hub needs %d, this side %d\n", limit, miners + 256, 2 * miners + 256);
+    if (limit < miners + 256 || per_process < 16) {
+        fprintf (stderr, "bench_miners: %d miners need %d file descriptors in the hub, and "
+                 "RLIMIT_NOFILE allows %" PRId64 ": raise its hard limit (ulimit -Hn, "
+                 "LimitNOFILE=) or ask for fewer miners\n", miners, miners + 256, limit);
         return 1;
-    zsys_init ();
-    zsys_set_logstream (NULL);
-    zsys_set_max_sockets ((size_t) miners + 64);
+    }
+    int processes = (int) ((miners + per_process - 1) / per_process);
+    int share = (miners + processes - 1) / processes;
     char self_dir [1024] = ".";
     if (!bin_dir) {
         ssize_t length = readlink ("/proc/self/exe", self_dir, sizeof self_dir - 1);
@@ -598,8 +658,7 @@ main (int argc, char *argv [])
     snprintf (http, sizeof http, "hub/http=127.0.0.1:%d", http_port);
     char *hub_argv [] = { hub, "--data", data, "-o", buyers, "-o", miner_ep, "-o", http,
                           "-o", "locator/endpoints=", "-o",
-                          curve? "security/insecure=0": "security/insecure=1",
-                          "-o", "hub/miner_rate=0", NULL };
+                          curve? "security/insecure=0": "security/insecure=1", NULL };
     pid_t hub_pid = bench_spawn (dir, "hub.log", hub_argv);
     int64_t end = fg_now_ms () + 10000;
     char *body = NULL;
@@ -630,11 +689,39 @@ main (int argc, char *argv [])
         }
         snprintf (self->hub_key, sizeof self->hub_key, "%s", zcert_public_txt (hub_cert));
         zcert_destroy (&hub_cert);
-        self->cert = zcert_new ();
     }
-    self->miners = (s_miner_t *) zmalloc (sizeof (s_miner_t) * (size_t) miners);
-    self->items = (zmq_pollitem_t *) zmalloc (sizeof (zmq_pollitem_t) * (size_t) miners);
-    self->item_miner = (int *) zmalloc (sizeof (int) * (size_t) miners);
+    //  Helpers first: a process that forks must not have a ZeroMQ context yet
+    int mine = miners - (processes - 1) * share;
+    pid_t helpers [64];
+    int controls [64], reports [64];
+    for (int index = 1; index < processes && index < 64; index++) {
+        int control [2], report [2];
+        if (pipe (control) || pipe (report)) {
+            fprintf (stderr, "bench_miners: pipe: %s\n", strerror (errno));
+            return 1;
+        }
+        helpers [index] = fork ();
+        if (helpers [index] == 0) {
+            close (control [1]);
+            close (report [0]);
+            _exit (s_helper (self->miner_endpoint, self->hub_key, mine + (index - 1) * share,
+                             share, (int) ((int64_t) connect_rate * share / miners + 1),
+                             control [0], report [1]));
+        }
+        close (control [0]);
+        close (report [1]);
+        controls [index] = control [1];
+        reports [index] = report [0];
+    }
+    zsys_init ();
+    zsys_set_logstream (NULL);
+    zsys_set_max_sockets ((size_t) mine + 64);
+    self->total = mine;
+    if (self->hub_key [0])
+        self->cert = zcert_new ();
+    self->miners = (s_miner_t *) zmalloc (sizeof (s_miner_t) * (size_t) mine);
+    self->items = (zmq_pollitem_t *) zmalloc (sizeof (zmq_pollitem_t) * (size_t) mine);
+    self->item_miner = (int *) zmalloc (sizeof (int) * (size_t) mine);
     self->buyer = zsock_new (ZMQ_DEALER);
     zsock_set_linger (self->buyer, 0);
     if (self->cert) {
@@ -643,15 +730,24 @@ main (int argc, char *argv [])
     }
     zsock_connect (self->buyer, "tcp://127.0.0.1:%d", buyer_port);
 
-    printf ("hub pid %d, %s, %d miners, data in %s\n", (int) hub_pid,
-            curve? "CurveZMQ": "plain text", miners, dir);
-    //  Ramp: connect at connect_rate a second, until all are welcomed
+    printf ("hub pid %d, %s, %d miners (%d processes), data in %s\n", (int) hub_pid,
+            curve? "CurveZMQ": "plain text", miners, processes, dir);
+    //  Ramp: connect at connect_rate a second, until the hub has all
     int64_t ramp_start = fg_now_ms ();
     end = ramp_start + S_RAMP_MAX_MS;
+    double hub_connected = 0;
+    int64_t next_look = 0;
     while (!zsys_interrupted && fg_now_ms () < end
-       &&  (self->count < miners || self->welcomed < miners)) {
-        int64_t due = (fg_now_ms () - ramp_start) * connect_rate / 1000 + 1;
-        while (self->count < miners && self->count < due)
+       &&  (self->count < mine || self->welcomed < mine || hub_connected < miners)) {
+        if (fg_now_ms () >= next_look) {
+            char *text = s_http_get (http_port, "/metrics", 5000, NULL);
+            if (text)
+                hub_connected = s_metric_labelled (text, "fogrid_hub_miners{state=\"connected\"}");
+            zstr_free (&text);
+            next_look = fg_now_ms () + 500;
+        }
+        int64_t due = (fg_now_ms () - ramp_start) * connect_rate * mine / miners / 1000 + 1;
+        while (self->count < mine && self->count < due)
             if (s_miner_add (self)) {
                 fprintf (stderr, "bench_miners: cannot make miner %d's socket: %s\n",
                          self->count, zmq_strerror (zmq_errno ()));
@@ -660,16 +756,21 @@ main (int argc, char *argv [])
             }
         s_turn (self, 10);
     }
-    printf ("ramp: %d of %d miners welcomed in %.1f s, heartbeats every %" PRId64 " ms\n",
-            self->welcomed, miners, (double) (fg_now_ms () - ramp_start) / 1000.0,
+    printf ("ramp: %.0f of %d miners connected at the hub in %.1f s, heartbeats every %" PRId64
+            " ms\n", hub_connected, miners, (double) (fg_now_ms () - ramp_start) / 1000.0,
             self->heartbeat_ms);
 
     //  Steady period
+    int64_t rss_ramp = s_proc_rss_kb (hub_pid);
     char *metrics = s_http_get (http_port, "/metrics", 10000, NULL);
     double missed_before = metrics? s_metric (metrics, "fogrid_hub_heartbeats_missed_total"): 0;
     double lost_before = metrics? s_metric (metrics, "fogrid_hub_miners_lost_total"): 0;
     zstr_free (&metrics);
     int64_t cpu_before = s_proc_cpu_ticks (hub_pid);
+    self->late_ms = 0;
+    for (int index = 1; index < processes && index < 64; index++)
+        if (write (controls [index], "s", 1) != 1)
+            fprintf (stderr, "bench_miners: helper %d is gone\n", index);
     int64_t steady_start = fg_now_ms ();
     uint64_t results_before = self->results;
     int submitted = 0;
@@ -697,18 +798,49 @@ main (int argc, char *argv [])
     char *overview = s_http_get (http_port, "/api/v1/overview", 10000, &overview_us);
     size_t overview_size = overview? strlen (overview): 0;
 
+    //  Failovers among this process's miners, while the others go on
+    double killed = failover? s_failover (self, true): 0;
+    double stopped = failover? s_failover (self, false): 0;
+    //  What the helpers saw
+    int welcomed = self->welcomed;
+    uint64_t results = self->results - results_before;
+    int64_t late_ms = self->late_ms;
+    for (int index = 1; index < processes && index < 64; index++) {
+        if (write (controls [index], "q", 1) != 1)
+            continue;
+        char line [64] = "";
+        FILE *file = fdopen (reports [index], "r");
+        int their_welcomed = 0;
+        unsigned long long their_results = 0;
+        long long their_late = 0;
+        if (file && fgets (line, sizeof line, file)
+        &&  sscanf (line, "%d %llu %lld", &their_welcomed, &their_results, &their_late) == 3) {
+            welcomed += their_welcomed;
+            results += their_results;
+            if (their_late > late_ms)
+                late_ms = their_late;
+        }
+        if (file)
+            fclose (file);
+        close (controls [index]);
+        waitpid (helpers [index], NULL, 0);
+    }
     double ticks = (double) sysconf (_SC_CLK_TCK);
     printf ("steady %.1f s: hub CPU %.1f %% of one core, RSS %" PRId64 " KiB (+%" PRId64
-            " KiB since start: %.1f KiB per miner)\n", (double) steady_ms / 1000.0,
+            " KiB since start: %.1f KiB per miner; %.1f KiB per miner when all had connected)\n",
+            (double) steady_ms / 1000.0,
             100.0 * (double) (cpu_after - cpu_before) / ticks / ((double) steady_ms / 1000.0),
             rss_after, rss_after - rss_before,
-            (double) (rss_after - rss_before) / (double) miners);
+            (double) (rss_after - rss_before) / (double) miners,
+            (double) (rss_ramp - rss_before) / (double) miners);
     printf ("miners: %d welcomed (this side), %.0f connected (the hub's /metrics), "
             "%.0f fell silent and %.0f were lost during the steady period\n",
-            self->welcomed, connected, missed_after - missed_before, lost_after - lost_before);
+            welcomed, connected, missed_after - missed_before, lost_after - lost_before);
+    printf ("this side: heartbeats sent at most %" PRId64 " ms after they were due (the hub "
+            "finds a miner silent when its heartbeats are late by hub/disconnect_ms - the "
+            "interval)\n", late_ms);
     if (task_rate)
-        printf ("null tasks: %d submitted, %" PRIu64 " results sent\n", submitted,
-                self->results - results_before);
+        printf ("null tasks: %d submitted, %" PRIu64 " results sent\n", submitted, results);
     printf ("/metrics answered in %s%.1f ms, /api/v1/overview in %s%.1f ms (%zu bytes)\n",
             metrics? "": "(FAILED) ", (double) metrics_us / 1000.0,
             overview? "": "(FAILED) ", (double) overview_us / 1000.0, overview_size);
@@ -716,8 +848,6 @@ main (int argc, char *argv [])
     zstr_free (&overview);
 
     if (failover) {
-        double killed = s_failover (self, true);
-        double stopped = s_failover (self, false);
         printf ("failover: a closed miner's task assigned elsewhere after %.2f s, "
                 "a silent (stopped) miner's after %.2f s%s\n", killed, stopped,
                 killed < 0 || stopped < 0? " (-1: not within 20 s)": "");

@@ -205,6 +205,7 @@ const fg_cfg_def_t hub_server_defs [] = {
 
 #define S_BUYER_PING_MS     5000    //  ZMTP ping interval on the buyer socket
 #define S_MINER_KEEPALIVE_S 30      //  TCP keepalive idle time on the miner socket
+#define S_MINER_BACKLOG     4096    //  connections waiting to be accepted
 #define S_TICK_MAX_MS       100     //  liveness tick, at most this far apart
 
 typedef struct {
@@ -2677,6 +2678,9 @@ s_start (s_server_t *self, char *err, size_t err_size)
     zsock_set_tcp_keepalive_intvl (self->miner_sock, S_MINER_KEEPALIVE_S / 3);
     zsock_set_tcp_keepalive_cnt (self->miner_sock, 3);
     zsock_set_tcp_maxrt (self->miner_sock, S_MINER_KEEPALIVE_S * 1000);
+    //  Thousands of miners reconnect at once after a restart: the kernel
+    //  drops what overflows the accept queue (100 by default in ZeroMQ)
+    zsock_set_backlog (self->miner_sock, S_MINER_BACKLOG);
     zsock_set_heartbeat_ivl (self->buyers, S_BUYER_PING_MS);
     zsock_set_heartbeat_timeout (self->buyers, 3 * S_BUYER_PING_MS);
     zsock_set_sndtimeo (self->miner_sock, 0);

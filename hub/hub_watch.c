@@ -124,7 +124,7 @@ hub_watch_next (hub_watch_t *self)
                                   "far: %s", count, count == 1? "": "s", self->role,
                                   reason == FG_REFUSED_PLAINTEXT
                                   ? "plain text (a client without CurveZMQ)"
-                                  : "a CurveZMQ handshake that failed or was broken off");
+                                  : "a handshake that failed or was broken off");
             }
         }
         zmsg_destroy (&msg);
