@@ -798,11 +798,11 @@ main (int argc, char *argv [])
     char *overview = s_http_get (http_port, "/api/v1/overview", 10000, &overview_us);
     size_t overview_size = overview? strlen (overview): 0;
 
+    int welcomed = self->welcomed;
     //  Failovers among this process's miners, while the others go on
     double killed = failover? s_failover (self, true): 0;
     double stopped = failover? s_failover (self, false): 0;
     //  What the helpers saw
-    int welcomed = self->welcomed;
     uint64_t results = self->results - results_before;
     int64_t late_ms = self->late_ms;
     for (int index = 1; index < processes && index < 64; index++) {
