@@ -69,7 +69,7 @@ typedef struct {
     bool items_stale;           //  a miner was added or closed
     zsock_t *buyer;             //  DEALER to the buyer socket
     uint64_t buyer_seq;
-    zcert_t *cert;              //  --curve: the miners' and the buyer's key pair
+    zcert_t *cert;              //  --curve: the buyer's key pair (each miner makes its own)
     char hub_key [41];          //  --curve: the hub's public key
     char miner_endpoint [64];
     uint64_t results;           //  TaskResults sent
@@ -277,7 +277,11 @@ s_miner_add (s_bench_t *self)
     zsock_set_linger (miner->sock, 0);
     zsock_set_sndtimeo (miner->sock, 0);
     if (self->cert) {
-        zcert_apply (self->cert, miner->sock);
+        //  A key of its own, as a real miner has: the hub's per-peer rate
+        //  limit counts by key, and one key for all would be one peer
+        zcert_t *cert = zcert_new ();
+        zcert_apply (cert, miner->sock);
+        zcert_destroy (&cert);
         zsock_set_curve_serverkey (miner->sock, self->hub_key);
     }
     if (zsock_connect (miner->sock, "%s", self->miner_endpoint)) {
