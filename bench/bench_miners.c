@@ -3,7 +3,7 @@
     places a lost miner's task elsewhere
 
     usage: bench_miners [--miners N] [--seconds S] [--curve] [--tasks RATE]
-                        [--failover] [--connect RATE] [--bin DIR]
+                        [--stuck K] [--failover] [--connect RATE] [--bin DIR]
 
     A real fogrid-hub process (its own data directory in /tmp, HTTP on a
     free port, no locator) and N simulated miners in this process: each a
@@ -19,7 +19,8 @@
         (fogrid_hub_heartbeats_missed_total) or lost during it
       - how long /metrics and /api/v1/overview take to answer at its end
     With --tasks RATE a buyer submits RATE null tasks a second during it
-    and the miners run them at once (TaskStarted, then a TaskResult).
+    and the miners run them at once (TaskStarted, then a TaskResult); with
+    --stuck K, K tasks no miner can take wait in the queue all along.
     With --failover, after it: a task is given to one miner, which then
     closes its connection (as a process killed with SIGKILL does: the
     kernel closes its socket); the time until the task is assigned to
@@ -465,6 +466,29 @@ s_submit (s_bench_t *self, const char *tag, bool hold, char *task_id, size_t tas
     return -1;
 }
 
+//  A task no miner can take (more cores than any has): it waits in the
+//  queue, as behind a grid that is full
+static void
+s_submit_stuck (s_bench_t *self, int index)
+{
+    char *argv [1] = { "true" };
+    char token [64];
+    snprintf (token, sizeof token, "stuck-%d", index);
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    spec.n_argv = 1;
+    spec.argv = argv;
+    spec.runtime = "process";
+    spec.cores = 64;
+    Fogrid__SubmitRequest submit = FOGRID__SUBMIT_REQUEST__INIT;
+    submit.spec = &spec;
+    submit.client_token = token;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = ++self->buyer_seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_SUBMIT;
+    env.submit = &submit;
+    s_send (self->buyer, &env);
+}
+
 static void
 s_buyer_drain (s_bench_t *self)
 {
@@ -587,7 +611,7 @@ int
 main (int argc, char *argv [])
 {
     setvbuf (stdout, NULL, _IOLBF, 0);
-    int miners = 1000, seconds = 60, task_rate = 0, connect_rate = 2000;
+    int miners = 1000, seconds = 60, task_rate = 0, connect_rate = 2000, stuck = 0;
     bool curve = false, failover = false;
     const char *bin_dir = NULL;
     for (int index = 1; index < argc; index++) {
@@ -603,6 +627,9 @@ main (int argc, char *argv [])
         if (streq (argv [index], "--connect") && index + 1 < argc)
             connect_rate = atoi (argv [++index]);
         else
+        if (streq (argv [index], "--stuck") && index + 1 < argc)
+            stuck = atoi (argv [++index]);
+        else
         if (streq (argv [index], "--curve"))
             curve = true;
         else
@@ -613,7 +640,7 @@ main (int argc, char *argv [])
             bin_dir = argv [++index];
         else {
             fprintf (stderr, "usage: bench_miners [--miners N] [--seconds S] [--curve] "
-                     "[--tasks RATE] [--failover] [--connect RATE] [--bin DIR]\n");
+                     "[--tasks RATE] [--stuck K] [--failover] [--connect RATE] [--bin DIR]\n");
             return 2;
         }
     }
@@ -765,6 +792,13 @@ main (int argc, char *argv [])
             self->heartbeat_ms);
 
     //  Steady period
+    for (int index = 0; index < stuck; index++)
+        s_submit_stuck (self, index);
+    int64_t end_drain = fg_now_ms () + 2000;
+    while (stuck && fg_now_ms () < end_drain) {
+        s_buyer_drain (self);
+        s_turn (self, 10);
+    }
     int64_t rss_ramp = s_proc_rss_kb (hub_pid);
     char *metrics = s_http_get (http_port, "/metrics", 10000, NULL);
     double missed_before = metrics? s_metric (metrics, "fogrid_hub_heartbeats_missed_total"): 0;

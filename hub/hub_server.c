@@ -249,6 +249,7 @@ typedef struct {
     uint32_t reported_load;     //  last load given to the registrant
     fg_outbox_t *outbox;        //  what the open transaction will send once committed
     zlist_t *gone;              //  ids of miners whose sends were refused
+    bool reschedule;            //  the burst held more than heartbeats
     bool terminated;            //  $TERM received
 } s_server_t;
 
@@ -1969,6 +1970,7 @@ s_handle_buyer (s_server_t *self)
                                &peer, &seq, key);
     if (!env)
         return 0;
+    self->reschedule = true;
     switch (env->body_case) {
         case FOGRID__ENVELOPE__BODY_SUBMIT:
             s_handle_submit (self, peer, seq, key, env->submit);
@@ -2374,6 +2376,10 @@ s_handle_miner (s_server_t *self)
                                &peer, &seq, key);
     if (!env)
         return 0;
+    //  A heartbeat changes no placement but by a miner's load or its
+    //  return from silence: the next tick schedules for those
+    if (env->body_case != FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT)
+        self->reschedule = true;
     switch (env->body_case) {
         case FOGRID__ENVELOPE__BODY_MINER_HELLO:
             s_handle_hello (self, peer, seq, key, env->miner_hello);
@@ -2784,8 +2790,12 @@ static void
 s_burst_end (s_server_t *self, size_t requests, bool tick)
 {
     while (true) {
-        if (requests || tick)
+        //  Not after each burst of heartbeats: scheduling builds a candidate
+        //  of every connected miner, and at 10,000 miners that is a hundred
+        //  bursts a second while a task waits for room
+        if (self->reschedule || tick)
             s_schedule (self);
+        self->reschedule = false;
         if (hub_store_commit (self->store)) {
             self->stats.commit_failures++;
             zsys_error ("hub: cannot commit the writes of %zu requests to %s: they are "
