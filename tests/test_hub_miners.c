@@ -8,6 +8,7 @@
 #include "test_support.h"
 #include "hub_miners.h"
 #include "hub_watch.h"
+#include "hub_http.h"
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -215,6 +216,124 @@ test_closed_connection (void)
     hub_miners_destroy (&miners);
     hub_watch_destroy (&watch);
     zsock_destroy (&router);
+}
+
+//  --------------------------------------------------------------------------
+//  The HTTP pages at scale: the overview shows at most 200 miners, the
+//  ones not connected first; /api/v1/miners pages through all
+
+static void
+s_http_actor (zsock_t *pipe, void *args)
+{
+    fg_http_t *http = (fg_http_t *) args;
+    zsock_signal (pipe, 0);
+    while (true) {
+        zmq_pollitem_t items [65];
+        items [0] = (zmq_pollitem_t) { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 };
+        size_t count = 1 + fg_http_items (http, items + 1, 64);
+        if (zmq_poll (items, (int) count, 50) < 0)
+            break;
+        if (items [0].revents & ZMQ_POLLIN) {
+            char *command = zstr_recv (pipe);
+            bool done = !command || streq (command, "$TERM");
+            zstr_free (&command);
+            if (done)
+                break;
+        }
+        fg_http_handle (http);
+    }
+}
+
+//  GET path as JSON (NULL when it fails: err says why)
+static json_t *
+s_get_json (int port, const char *path, char *err, size_t err_size)
+{
+    char url [300];
+    snprintf (url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    zchunk_t *body = NULL;
+    if (fg_http_get (url, 5000, "test", &body, err, err_size))
+        return NULL;
+    json_t *json = json_loadb ((const char *) zchunk_data (body), zchunk_size (body), 0, NULL);
+    zchunk_destroy (&body);
+    return json;
+}
+
+static void
+test_http_pages (void)
+{
+    char *dir = ts_tmpdir_new ("hub-miners-http");
+    hub_store_t *store = hub_store_new (dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (store);
+    hub_miners_t *miners = hub_miners_new ();
+    for (int index = 0; index < 250; index++) {
+        char id [32];
+        snprintf (id, sizeof id, "m-%03d", index);
+        zframe_t *routing = s_routing ((uint32_t) index + 1);
+        hub_miner_t *miner = s_hello (miners, id, 2, routing, fg_now_ms ());
+        zframe_destroy (&routing);
+        if (index % 50 == 7)
+            hub_miners_set_state (miner, HUB_MINER_DEAD, "test");
+    }
+    zlistx_t *queue = zlistx_new ();
+    hub_stats_t stats;
+    memset (&stats, 0, sizeof stats);
+    hub_http_context_t context = { .hub_id = "h-test", .started_ms = fg_now_ms (),
+                                   .miners = miners, .store = store, .queue = queue,
+                                   .stats = &stats };
+    char err [256];
+    fg_http_t *http = hub_http_new ("127.0.0.1:0", &context, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (http);
+    int port = fg_http_port (http);
+    zactor_t *server = zactor_new (s_http_actor, http);
+
+    json_t *overview = s_get_json (port, "/api/v1/overview", err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL (overview);
+    if (overview) {
+        json_t *list = json_object_get (overview, "miners");
+        CU_ASSERT_EQUAL (json_array_size (list), 200);
+        CU_ASSERT_EQUAL (json_integer_value (json_object_get (overview, "miners_total")), 250);
+        //  The 5 dead ones come first
+        for (size_t index = 0; index < 5; index++)
+            CU_ASSERT_STRING_EQUAL (json_string_value (json_object_get (
+                json_array_get (list, index), "state")), "dead");
+        CU_ASSERT_STRING_EQUAL (json_string_value (json_object_get (
+            json_array_get (list, 5), "state")), "connected");
+        CU_ASSERT_EQUAL (json_integer_value (json_object_get (json_object_get (
+            overview, "miners_by_state"), "dead")), 5);
+    }
+    json_decref (overview);
+    //  Pages: all 250 once each
+    zhashx_t *seen = zhashx_new ();
+    for (int offset = 0; offset < 300; offset += 100) {
+        char path [96];
+        snprintf (path, sizeof path, "/api/v1/miners?offset=%d&limit=100", offset);
+        json_t *page = s_get_json (port, path, err, sizeof err);
+        CU_ASSERT_PTR_NOT_NULL (page);
+        if (!page)
+            continue;
+        CU_ASSERT_EQUAL (json_integer_value (json_object_get (page, "total")), 250);
+        json_t *list = json_object_get (page, "miners");
+        CU_ASSERT_EQUAL (json_array_size (list), offset < 200? 100: 50);
+        size_t index;
+        json_t *item;
+        json_array_foreach (list, index, item)
+            zhashx_insert (seen, json_string_value (json_object_get (item, "id")), "");
+        json_decref (page);
+    }
+    CU_ASSERT_EQUAL (zhashx_size (seen), 250);
+    zhashx_destroy (&seen);
+    //  Bad pages are refused, saying why
+    CU_ASSERT_PTR_NULL (s_get_json (port, "/api/v1/miners?limit=0", err, sizeof err));
+    CU_ASSERT_PTR_NOT_NULL (strstr (err, "HTTP 400"));
+    CU_ASSERT_PTR_NULL (s_get_json (port, "/api/v1/miners?offset=x", err, sizeof err));
+    CU_ASSERT_PTR_NOT_NULL (strstr (err, "offset"));
+
+    zactor_destroy (&server);
+    fg_http_destroy (&http);
+    zlistx_destroy (&queue);
+    hub_miners_destroy (&miners);
+    hub_store_destroy (&store);
+    ts_tmpdir_remove (&dir);
 }
 
 //  --------------------------------------------------------------------------
@@ -446,6 +565,7 @@ test_hub_miners_add (void)
         test_routing_and_counts,
         "the silence check finds exactly the silent miners", test_silence_order,
         "a closed connection: dead after the grace unless it spoke", test_closed_connection,
+        "the overview at 250 miners, and every miner a page at a time", test_http_pages,
         "a killed real miner's task runs on another within 1.5 s (CurveZMQ)", test_killed_miner,
         "a stopped real miner's task runs on another within 3 s", test_stopped_miner,
         NULL);
