@@ -294,16 +294,20 @@ hub_miners_hello (hub_miners_t *self, const Fogrid__MinerHello *hello,
     fg_expr_destroy (&miner->accept);
     if (*miner->resources->constraint)
         miner->accept = fg_expr_parse (miner->resources->constraint, NULL, 0);
-    //  Its connection: the routing index and the descriptor follow it
-    if (!miner->routing || !routing || !zframe_eq (miner->routing, routing)) {
-        if (miner->routing
-        &&  zhashx_lookup (self->by_routing, miner->routing) == miner)
+    //  Its connection: the routing index and the descriptor follow it. The
+    //  index is keyed by the frame of the miner it names, so an entry
+    //  goes before that frame does
+    if (miner->routing && !(routing && zframe_eq (miner->routing, routing))) {
+        if (zhashx_lookup (self->by_routing, miner->routing) == miner)
             zhashx_delete (self->by_routing, miner->routing);
         zframe_destroy (&miner->routing);
-        if (routing) {
-            miner->routing = zframe_dup (routing);
-            zhashx_update (self->by_routing, miner->routing, miner);
-        }
+    }
+    if (routing && !miner->routing)
+        miner->routing = zframe_dup (routing);
+    if (miner->routing && zhashx_lookup (self->by_routing, miner->routing) != miner) {
+        //  Another id said hello on this connection before: the latest wins
+        zhashx_delete (self->by_routing, miner->routing);
+        zhashx_insert (self->by_routing, miner->routing, miner);
     }
     int fd = hub_watch_fd (routing);
     if (miner->fd >= 0 && (size_t) miner->fd < self->by_fd_size

@@ -91,11 +91,27 @@ test_routing_and_counts (void)
     CU_ASSERT_EQUAL (cores, 8);
     CU_ASSERT_EQUAL (used, 0);
 
+    //  Two ids on one connection: the latest hello names it; the other
+    //  moving to a connection of its own leaves the index whole
+    zframe_t *shared = s_routing (9), *own = s_routing (10);
+    hub_miner_t *p = s_hello (miners, "m-p", 1, shared, 1150);
+    hub_miner_t *q = s_hello (miners, "m-q", 1, shared, 1150);
+    CU_ASSERT_PTR_EQUAL (hub_miners_by_routing (miners, shared), q);
+    s_hello (miners, "m-p", 1, own, 1160);
+    CU_ASSERT_PTR_EQUAL (hub_miners_by_routing (miners, own), p);
+    CU_ASSERT_PTR_EQUAL (hub_miners_by_routing (miners, shared), q);
+    s_hello (miners, "m-q", 1, shared, 1170);
+    CU_ASSERT_PTR_EQUAL (hub_miners_by_routing (miners, shared), q);
+    hub_miners_set_state (p, HUB_MINER_DEAD, "test");
+    hub_miners_set_state (q, HUB_MINER_DEAD, "test");
+    zframe_destroy (&shared);
+    zframe_destroy (&own);
+
     //  A dead miner's hello brings it back, counted
     s_hello (miners, "m-b", 2, second, 1200);
-    s_counts_are (miners, 2, 0, 0);
+    s_counts_are (miners, 2, 0, 2);
     hub_miners_restore (miners, "m-c", 1200);
-    s_counts_are (miners, 2, 1, 0);
+    s_counts_are (miners, 2, 1, 2);
     zframe_destroy (&first);
     zframe_destroy (&second);
     zframe_destroy (&third);
