@@ -6,15 +6,13 @@
     one locator, one hub on a data directory that outlives it, three
     miners (process runtime, 1 core each, price 100), security on, and
     hub/require_funds with one buyer who deposited enough (open deposits);
-    anyone may audit the books (hub/admin_keys *).
-    Every daemon keeps its defaults but for addresses and keys: heartbeats
-    every second, a silent miner dead after 6 s, a registration's TTL 5 s.
+    anyone may audit the books (hub/admin_keys *). Every other setting
+    keeps its default (hub/dead_ms, hub/grace_ms, the TTL, heartbeats).
 
     The buyer submits N paid tasks with the CLI, four submits at a time,
-    paced so that they spread over the run (N x 0.25 s, 60 s at least:
-    2-4 tasks run at any time, so that every miner has work), each
-    with its own client token so a submit retried across a hub crash makes
-    one task. A task is `sh -c 'LINK SECONDS && echo done' MARK-i`: LINK is
+    spread over the run (N x 0.25 s, 60 s at least: 2-4 tasks run at any
+    time, so every miner has work), each with its own client token so a
+    submit retried across a hub crash makes one task. A task is `sh -c 'LINK SECONDS && echo done' MARK-i`: LINK is
     a symbolic link to sleep named after the run, MARK-i the shell's $0,
     so both processes of a task carry the run's marker in their argv.
     Meanwhile, at fixed fractions of the run (the plan below):
@@ -50,10 +48,10 @@
                     miners' earnings + fees = N x price; and the hub's own
                     audit (fogrid admin books) says the same
         requeue     a killed miner's tasks go back to the queue within
-                    S_REQUEUE_MS of the kill (its connection is gone at
-                    once; a stopped miner's only after hub/dead_ms)
+                    S_REQUEUE_MS (its connection closed with it); a stopped
+                    miner's within the stop (after hub/dead_ms)
 
-    Each check prints what it measured. FOGRID_CHAOS_TASKS sets N (120 by
+    Each check prints what it measured. FOGRID_CHAOS_TASKS sets N (240 by
     default, for CI; `make chaos` runs 1,000); FOGRID_CHAOS_KEEP=1 keeps
     the temp dir (logs, hub.db) and says where it is.
     =========================================================================  */
