@@ -39,12 +39,13 @@ if not shutil.which("protoc"):
 
 import fgwire                   # noqa: E402
 import fggrid                   # noqa: E402
+import cases_docs               # noqa: E402
 import cases_hub                # noqa: E402
 import cases_locator            # noqa: E402
 import cases_miner              # noqa: E402
 import cases_wire               # noqa: E402
 
-CASES = (cases_locator.CASES + cases_hub.CASES + cases_miner.CASES + cases_wire.CASES
+CASES = (cases_docs.CASES + cases_locator.CASES + cases_hub.CASES + cases_miner.CASES + cases_wire.CASES
          + cases_hub.LATE)
 
 

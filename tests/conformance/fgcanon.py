@@ -115,3 +115,21 @@ def statement_text(s):
             _i(e.seq), _s(e.id), _i(e.at_ms), _s(getattr(e, "from")), _s(e.to), _i(e.amount),
             _s(e.memo), _s(e.hash)])
     return text
+
+
+def registry_text(r):
+    """A hub registry record's signed text (r: its RegistrySet fields)."""
+    return _lines("fogrid-registry/1", [
+        _s(r["hub_id"]), _s(r["status"]), _s(r["hub_key"]), _s(r["ledger_key"]),
+        _i(r["stake"]), _s(r["reason"]), _i(r["at_ms"]), _s(r["signer"])])
+
+
+def registry_check(r):
+    """Checks a registry record: its signature by its signer. Returns
+    (id, None) or (None, why)."""
+    text = registry_text(r)
+    if len(r["signer"]) != 64:
+        return None, "the signer is not an Ed25519 key in hex"
+    if not verify(r["signer"], text, r["signature"]):
+        return None, "bad signature"
+    return hashlib.sha256(text).hexdigest(), None
