@@ -127,6 +127,8 @@ def case_list_and_registry(ctx):
                                                       stake=-1, at_ms=int(time.time() * 1000)))
         assert env.WhichOneof("body") == "error" and env.error.code in (6, 11), \
             "an unsigned registry change: %s" % env
+        #   a hub's request on the locator's socket
+        expect_error(loc.call("health", pb.HealthRequest()), "UNEXPECTED")
     finally:
         loc.close()
 
