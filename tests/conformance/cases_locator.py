@@ -233,3 +233,70 @@ CASES = [
     ("locator_list_and_registry", case_list_and_registry),
     ("dns_names", case_dns_names),
 ]
+
+
+#   --------------------------------------------------------------------------
+#   The hub registry, changed by the DAO's own signing key
+
+def case_registry_signed(ctx):
+    """A registry record signed with an Ed25519 key of the suite's own, by
+    the rules of docs/protocol.md (Registry records), at a locator whose
+    locator/admin_keys names that key."""
+    import hashlib
+    import os
+    import nacl.signing
+    import fgcanon
+    import fgwire
+    pb, grid = ctx["pb"], ctx["grid"]
+    dao = nacl.signing.SigningKey(os.urandom(32))
+    signer = dao.verify_key.encode().hex()
+    other = nacl.signing.SigningKey(os.urandom(32))
+    connect = grid.start_locator("registry-locator", "-o", "locator/admin_keys=" + signer)
+    loc = connect()
+    try:
+        record = {"hub_id": "h-conformance", "status": "registered",
+                  "hub_key": fgwire.keypair()[0], "ledger_key": os.urandom(32).hex(),
+                  "stake": 1000, "reason": "", "at_ms": int(time.time() * 1000),
+                  "signer": signer}
+
+        def signed(fields, key):
+            text = fgcanon.registry_text(fields)
+            return pb.RegistrySet(signature=key.sign(text).signature.hex(), **fields)
+
+        reply = expect(loc.call("registry_set", signed(record, dao)), "registry_reply")
+        hub = [h for h in reply.hubs if h.hub_id == "h-conformance"]
+        assert hub and hub[0].status == "registered" and hub[0].stake == 1000 and \
+            hub[0].hub_key == record["hub_key"] and hub[0].ledger_key == record["ledger_key"], \
+            "the registered hub: %s" % reply
+        #   changed after signing, or signed by a key the locator does not list
+        forged = signed(record, dao)
+        forged.stake = 1
+        expect_error(loc.call("registry_set", forged), "DENIED")
+        later = dict(record, status="suspected", reason="conformance", stake=-1, hub_key="",
+                     ledger_key="", at_ms=record["at_ms"] + 1)
+        expect_error(loc.call("registry_set", signed(dict(later, signer=other.verify_key
+                                                           .encode().hex()), other)), "DENIED")
+        listed = expect(loc.call("registry_list", pb.RegistryList(hub_id="h-conformance")),
+                        "registry_reply")
+        assert len(listed.hubs) == 1 and listed.hubs[0].status == "registered", \
+            "after refused changes: %s" % listed
+        #   a later change by the DAO holds; what a peer pulls checks offline
+        reply = expect(loc.call("registry_set", signed(later, dao)), "registry_reply")
+        assert reply.hubs[0].status == "suspected" and reply.hubs[0].stake == 1000, \
+            "after a suspicion: %s" % reply.hubs[0]
+        records = expect(loc.call("registry_sync", pb.RegistrySync(after=0, max=10)),
+                         "registry_records")
+        assert [e.seq for e in records.entries] == [1, 2] and records.log_id, \
+            "the log: %s" % records
+        for entry, fields in zip(records.entries, (record, later)):
+            r = entry.record
+            got = {name: getattr(r, name) for name in fields}
+            assert got == fields, "the log's record %d is not the one sent" % entry.seq
+            record_id, why = fgcanon.registry_check(dict(got, signature=r.signature))
+            assert record_id == hashlib.sha256(fgcanon.registry_text(fields)).hexdigest(), \
+                "the log's record %d does not check: %s" % (entry.seq, why)
+    finally:
+        loc.close()
+
+
+CASES.append(("registry_signed", case_registry_signed))

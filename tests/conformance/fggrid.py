@@ -92,6 +92,30 @@ class Grid:
                     "-o", "miner/cores=2",
                     "-o", "security/locator_key=" + self.locator_key_file)
 
+    def start_locator(self, name, *options):
+        """Another locator (its own key, ports and data), for a case that
+        needs other settings; stop() ends it with the rest. Returns a
+        client factory for it, once it answers."""
+        public, secret = fgwire.keypair()
+        key_file = os.path.join(self.dir, "keys", name + ".key")
+        fgwire.write_key_files(key_file, public, secret)
+        endpoint = "tcp://127.0.0.1:%d" % free_port()
+        self._start(name, "fogrid-locator", "--bind", endpoint, "--dns", "",
+                    "--http", "", "--data", os.path.join(self.dir, name),
+                    "-o", "security/keys=" + key_file, *options)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if not self.alive(name):
+                raise RuntimeError("%s exited:\n%s" % (name, self.tail(name)))
+            client = fgwire.Client(endpoint, public)
+            try:
+                seq = client.send("loc_list", fgwire.pb.LocList())
+                if client.recv_for(seq, 0.5) is not None:
+                    return lambda: fgwire.Client(endpoint, public)
+            finally:
+                client.close()
+        raise RuntimeError("%s never answered:\n%s" % (name, self.tail(name)))
+
     def alive(self, name):
         proc = self.procs.get(name)
         return proc is not None and proc.poll() is None
