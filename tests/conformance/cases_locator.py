@@ -1,10 +1,16 @@
 #   cases_locator - the locator's conversations (docs/protocol.md, The
 #   locator) and its DNS names, from outside
 
+import hashlib
+import os
 import socket
 import struct
 import time
 
+import nacl.signing
+
+import fgcanon
+import fgwire
 from casekit import expect, expect_error
 
 
@@ -77,7 +83,6 @@ def case_resolve_five_steps(ctx):
         assert error is None and pages[0].endpoints, "resolve hub: %s" % error
         ep = pages[0].endpoints[0]
         assert ep.transport == "tcp" and len(ep.public_key) == 40, "hub endpoint %s" % ep
-        import fgwire
         hub = fgwire.Client("%s://%s:%d" % (ep.transport, ep.host, ep.port), ep.public_key)
         try:
             health = expect(hub.call("health", pb.HealthRequest()), "health_reply")
@@ -242,11 +247,6 @@ def case_registry_signed(ctx):
     """A registry record signed with an Ed25519 key of the suite's own, by
     the rules of docs/protocol.md (Registry records), at a locator whose
     locator/admin_keys names that key."""
-    import hashlib
-    import os
-    import nacl.signing
-    import fgcanon
-    import fgwire
     pb, grid = ctx["pb"], ctx["grid"]
     dao = nacl.signing.SigningKey(os.urandom(32))
     signer = dao.verify_key.encode().hex()

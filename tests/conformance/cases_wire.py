@@ -1,6 +1,7 @@
 #   cases_wire - the contract of the wire itself (docs/protocol.md, The
 #   envelope, Limits, Security): versions, sizes, UTF-8, who is let in
 
+import socket
 import time
 
 import fgwire
@@ -169,33 +170,70 @@ def case_malformed(ctx):
         buyer.close()
 
 
-def _refused(ctx, client, reason):
+def _refused_total(grid, reasons):
+    return sum(grid.metric("hub_http", 'fogrid_hub_connections_refused_total{socket="buyers",'
+                                        'reason="%s"}' % reason) for reason in reasons)
+
+
+def _refused(ctx, client, reasons):
     """No answer to a client the server does not let in; the refusal
-    counted in the hub's /metrics under reason."""
+    counted in the hub's /metrics under one of reasons."""
     pb, grid = ctx["pb"], ctx["grid"]
-    line = 'fogrid_hub_connections_refused_total{socket="buyers",reason="%s"}' % reason
-    before = grid.metric("hub_http", line)
+    before = _refused_total(grid, reasons)
     try:
         seq = client.send("health", pb.HealthRequest())
         reply = client.recv_for(seq, 2.0)
-        assert reply is None, "a %s client got an answer: %s" % (reason, fgwire.describe(reply))
+        assert reply is None, "a client that is not let in got an answer: %s" % (
+            fgwire.describe(reply))
     finally:
         client.close()
     deadline = time.monotonic() + 5
-    while grid.metric("hub_http", line) <= before and time.monotonic() < deadline:
+    while _refused_total(grid, reasons) <= before and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert grid.metric("hub_http", line) > before, "%s did not grow" % line
+    assert _refused_total(grid, reasons) > before, \
+        "the hub's refused connections (%s) did not grow" % "/".join(reasons)
+
+
+def _zmtp_greet(port, mechanism):
+    """A ZMTP 3.0 greeting offering mechanism over a bare TCP connection;
+    True when the server hangs up (2 s at most). Unlike a ZeroMQ client it
+    never hangs up first, so the server always reads the mechanism."""
+    greeting = b"\xff" + bytes(7) + b"\x01\x7f\x03\x00" + mechanism.ljust(20, b"\0") + \
+        b"\x00" + bytes(31)
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+        sock.sendall(greeting)
+        try:
+            while sock.recv(256):
+                pass
+            return True
+        except ConnectionResetError:
+            return True
+        except socket.timeout:
+            return False
 
 
 def case_plaintext_refused(ctx):
+    """A plain-text client gets no answer; a NULL-mechanism greeting is
+    hung up on and counted as plaintext."""
     grid = ctx["grid"]
-    _refused(ctx, fgwire.Client(grid.buyer_endpoint, None), "plaintext")
+    #   a ZeroMQ client may hang up before the server reads its greeting:
+    #   then it is counted as a broken handshake
+    _refused(ctx, fgwire.Client(grid.buyer_endpoint, None), ("plaintext", "handshake"))
+    before = _refused_total(grid, ("plaintext",))
+    assert _zmtp_greet(grid.ports["buyers"], b"NULL"), \
+        "the hub did not hang up on a NULL-mechanism greeting"
+    deadline = time.monotonic() + 5
+    while _refused_total(grid, ("plaintext",)) <= before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _refused_total(grid, ("plaintext",)) > before, "not counted as plaintext"
+    assert _zmtp_greet(grid.ports["loc"], b"PLAIN"), \
+        "the locator did not hang up on a PLAIN-mechanism greeting"
 
 
 def case_wrong_server_key_refused(ctx):
     grid = ctx["grid"]
     other_server = fgwire.keypair()[0]
-    _refused(ctx, fgwire.Client(grid.buyer_endpoint, other_server), "handshake")
+    _refused(ctx, fgwire.Client(grid.buyer_endpoint, other_server), ("handshake",))
     #   the locator too: nothing comes back to a client with a wrong key
     pb = ctx["pb"]
     loc = fgwire.Client(grid.locator_endpoint, other_server)

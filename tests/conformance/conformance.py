@@ -25,7 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 try:
-    import zmq
+    import zmq                  # noqa: F401
     import google.protobuf      # noqa: F401
     import nacl.signing         # noqa: F401
 except ImportError as error:
@@ -72,7 +72,9 @@ def main():
 
     workdir = tempfile.mkdtemp(prefix="fogrid-conformance-")
     #   SIGTERM (ctest's timeout) ends the run through the finally below
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt("signal %d" % signum)
+    signal.signal(signal.SIGTERM, interrupted)
     failed = []
     grid = None
     try:
@@ -116,8 +118,8 @@ def main():
                     print("FAIL %s-alive: fogrid-%s exited during %s:\n%s" % (
                         daemon, daemon, name, grid.tail(daemon)), flush=True)
                     return 1
-    except KeyboardInterrupt:
-        print("FAIL interrupted (a signal or a timeout): the grid is stopped")
+    except KeyboardInterrupt as error:
+        print("FAIL interrupted (%s): the grid is stopped" % (error or "SIGINT"))
         failed.append("interrupted")
     finally:
         if grid:
