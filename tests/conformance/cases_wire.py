@@ -175,18 +175,24 @@ def _refused_total(grid, reasons):
                                         'reason="%s"}' % reason) for reason in reasons)
 
 
-def _refused(ctx, client, reasons):
+def _refused(ctx, client, reasons=()):
     """No answer to a client the server does not let in; the refusal
-    counted in the hub's /metrics under one of reasons."""
+    counted in the hub's /metrics under one of reasons (none: not
+    checked)."""
     pb, grid = ctx["pb"], ctx["grid"]
     before = _refused_total(grid, reasons)
     try:
-        seq = client.send("health", pb.HealthRequest())
-        reply = client.recv_for(seq, 2.0)
+        try:
+            seq = client.send("health", pb.HealthRequest())
+            reply = client.recv_for(seq, 2.0)
+        except fgwire.WireError:
+            reply = None            #   not even a connection took it
         assert reply is None, "a client that is not let in got an answer: %s" % (
             fgwire.describe(reply))
     finally:
         client.close()
+    if not reasons:
+        return
     deadline = time.monotonic() + 5
     while _refused_total(grid, reasons) <= before and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -216,9 +222,9 @@ def case_plaintext_refused(ctx):
     """A plain-text client gets no answer; a NULL-mechanism greeting is
     hung up on and counted as plaintext."""
     grid = ctx["grid"]
-    #   a ZeroMQ client may hang up before the server reads its greeting:
-    #   then it is counted as a broken handshake
-    _refused(ctx, fgwire.Client(grid.buyer_endpoint, None), ("plaintext", "handshake"))
+    #   A ZeroMQ client may hang up before the server reads its greeting,
+    #   or between two handshakes: how it is counted, if at all, is a race
+    _refused(ctx, fgwire.Client(grid.buyer_endpoint, None))
     before = _refused_total(grid, ("plaintext",))
     assert _zmtp_greet(grid.ports["buyers"], b"NULL"), \
         "the hub did not hang up on a NULL-mechanism greeting"
@@ -238,8 +244,12 @@ def case_wrong_server_key_refused(ctx):
     pb = ctx["pb"]
     loc = fgwire.Client(grid.locator_endpoint, other_server)
     try:
-        seq = loc.send("loc_list", pb.LocList())
-        assert loc.recv_for(seq, 1.5) is None, "the locator answered a client with a wrong key"
+        try:
+            seq = loc.send("loc_list", pb.LocList())
+            reply = loc.recv_for(seq, 1.5)
+        except fgwire.WireError:
+            reply = None
+        assert reply is None, "the locator answered a client with a wrong key"
     finally:
         loc.close()
 

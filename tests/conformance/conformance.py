@@ -13,6 +13,7 @@
 
 import argparse
 import ctypes
+import faulthandler
 import os
 import shutil
 import signal
@@ -70,6 +71,8 @@ def main():
             print("unknown case %s; cases: %s" % (name, " ".join(names)))
             return 2
 
+    #   A hang shows where, before ctest's timeout (180 s) kills the run
+    faulthandler.dump_traceback_later(150, exit=False)
     workdir = tempfile.mkdtemp(prefix="fogrid-conformance-")
     #   SIGTERM (ctest's timeout) ends the run through the finally below
     def interrupted(signum, frame):

@@ -133,6 +133,9 @@ class Client:
         self.context = context or zmq.Context.instance()
         self.sock = self.context.socket(zmq.DEALER)
         self.sock.linger = 0
+        #   A DEALER with no connection up (a refused handshake is retried
+        #   in the background) would block a send for ever
+        self.sock.sndtimeo = 5000
         self.public = self.secret = None
         if server_key is not None:
             self.public, self.secret = keys or keypair()
@@ -153,11 +156,14 @@ class Client:
 
     def send(self, body, message, seq=None, version=PROTO_VERSION):
         seq = self.next_seq() if seq is None else seq
-        self.sock.send(envelope(body, message, seq, version).SerializeToString())
+        self.send_raw(envelope(body, message, seq, version).SerializeToString())
         return seq
 
     def send_raw(self, data):
-        self.sock.send(data)
+        try:
+            self.sock.send(data)
+        except zmq.Again:
+            raise WireError("no connection to %s took the message in 5 s" % self.endpoint)
 
     def recv(self, timeout=5.0):
         """The next reply (decoded), or None after timeout seconds."""
