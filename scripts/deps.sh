@@ -8,7 +8,8 @@ set -eu
 build="cmake make gcc pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev
        protobuf-c-compiler libcurl4-openssl-dev libsqlite3-dev libsodium-dev
        libmicrohttpd-dev libjansson-dev libcunit1-dev"
-test="procps psmisc curl dnsutils clang prometheus chromium docker.io busybox-static iproute2 iptables"
+test="procps psmisc curl dnsutils clang prometheus chromium docker.io busybox-static iproute2 iptables
+      python3-zmq python3-protobuf python3-nacl protobuf-compiler"
 
 bench="gearman-job-server libgearman-dev"
 #   the docker-compose test cluster (make cluster-up, cluster-test): the
