@@ -14,6 +14,8 @@
 typedef struct {
     pid_t pid;
     char cmdline [160];
+    int64_t first_ms;           //  zclock_mono when first seen orphaned
+    int64_t last_ms;            //  ... and last
 } s_orphan_t;
 
 struct _chaos_procs_t {
@@ -141,14 +143,19 @@ s_note_orphan (chaos_procs_t *self, pid_t pid, const char *cmdline, void *arg)
         return;
     pthread_mutex_lock (&self->lock);
     bool known = false;
+    int64_t now = zclock_mono ();
     int kept = self->orphans_n < S_MAX_ORPHANS? self->orphans_n: S_MAX_ORPHANS;
     for (int index = 0; index < kept; index++)
-        known |= self->orphans [index].pid == pid;
+        if (self->orphans [index].pid == pid) {
+            self->orphans [index].last_ms = now;
+            known = true;
+        }
     if (!known) {
         if (self->orphans_n < S_MAX_ORPHANS) {
-            self->orphans [self->orphans_n].pid = pid;
-            snprintf (self->orphans [self->orphans_n].cmdline,
-                      sizeof self->orphans [0].cmdline, "%s", cmdline);
+            s_orphan_t *orphan = &self->orphans [self->orphans_n];
+            orphan->pid = pid;
+            orphan->first_ms = orphan->last_ms = now;
+            snprintf (orphan->cmdline, sizeof orphan->cmdline, "%s", cmdline);
         }
         self->orphans_n++;
     }
@@ -191,7 +198,8 @@ chaos_procs_orphans (chaos_procs_t *self, int max)
     pthread_mutex_lock (&self->lock);
     int count = self->orphans_n;
     for (int index = 0; index < count && index < S_MAX_ORPHANS && index < max; index++)
-        printf ("      %d: %s\n", (int) self->orphans [index].pid,
+        printf ("      %d, seen for %d ms or more: %s\n", (int) self->orphans [index].pid,
+                (int) (self->orphans [index].last_ms - self->orphans [index].first_ms),
                 self->orphans [index].cmdline);
     pthread_mutex_unlock (&self->lock);
     return count;

@@ -40,7 +40,8 @@ int chaos_procs_count (chaos_procs_t *self, int miner);
 void chaos_procs_watch (chaos_procs_t *self);
 void chaos_procs_stop (chaos_procs_t *self);
 
-//  Orphans the watcher saw; up to max of them printed.
+//  Orphans the watcher saw; up to max of them printed, with how long
+//  each was seen (between its first and last look, 100 ms apart).
 int chaos_procs_orphans (chaos_procs_t *self, int max);
 
 //  SIGKILLs every task process that is not the test's own, saying which,
