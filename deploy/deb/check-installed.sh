@@ -21,6 +21,7 @@ logs=/tmp/fogrid-logs
 mkdir -p "$logs"
 pids=""
 failed=1
+installed=0
 
 say () { echo "check-installed: $*"; }
 fail () { echo "check-installed: FAIL: $*" >&2; exit 1; }
@@ -30,6 +31,8 @@ s_end () {
     if [ "$failed" -ne 0 ]; then
         for log in "$logs"/*.log; do
             [ -s "$log" ] || continue
+            #   apt's log only when apt is what failed
+            [ "$log" = "$logs/apt.log" ] && [ "$installed" -eq 1 ] && continue
             echo "---- $(basename "$log") (last 40 lines)" >&2
             tail -n 40 "$log" >&2
         done
@@ -53,6 +56,7 @@ for package in fogrid-locator fogrid-hub fogrid-miner fogrid; do
     status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
     [ "$status" = "install ok installed" ] || fail "$package is not installed ($status)"
 done
+installed=1
 
 #   -- what the packages put in place -------------------------------------
 entry=$(getent passwd fogrid) || fail "no fogrid user"
