@@ -9,7 +9,11 @@
 #   make install PREFIX=/usr/local
 #   make chaos      a paid grid of 1,000 tasks through miner and hub crashes,
 #                   then every task, payout, receipt and process checked
-#                   (CHAOS_TASKS=N for another size; ctest runs 120)
+#                   (CHAOS_TASKS=N for another size; ctest runs 240)
+#   make deb        Debian packages (fogrid-locator, fogrid-hub, fogrid-miner,
+#                   fogrid) into build-deb/, checked by lintian
+#   make deb-test   those packages installed in a clean Debian container,
+#                   and a task run through the installed grid
 #   make cluster-up     images, keys, and a docker-compose test cluster (2
 #                       locators, 2 hubs, 3 miners, Prometheus) on this machine
 #   make cluster-test   real work through it while parts of it fail; a report
@@ -22,7 +26,7 @@ KEEP ?= 0
 FUZZ_SECONDS ?= 60
 CHAOS_TASKS ?= 1000
 
-.PHONY: all deps build test demo bench fuzz asan chaos install clean cluster-up cluster-test cluster-down
+.PHONY: all deps build test demo bench fuzz asan chaos install deb deb-test clean cluster-up cluster-test cluster-down
 
 all: build
 
@@ -66,6 +70,16 @@ chaos: build
 install: build
 	@cmake --install $(BUILD)
 
+#   dpkg-buildpackage on a copy of the tree (debian/), so it needs no build
+#   here and leaves nothing in the tree; the container is the debootstrap
+#   base image of the cluster (deploy/images/build-base-image.sh)
+deb:
+	@scripts/deps.sh deb
+	@deploy/deb/build-packages.sh build-deb
+
+deb-test: deb
+	@deploy/deb/test-packages.sh build-deb
+
 #   The cluster's programs are built inside Docker (deploy/docker/Dockerfile),
 #   so these need no build here; deploy/cluster/cluster.sh does the work
 cluster-up:
@@ -80,4 +94,4 @@ cluster-down:
 	@deploy/cluster/cluster.sh down
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-deb
