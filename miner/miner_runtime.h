@@ -46,6 +46,8 @@ typedef struct {
     int grace_ms;               //  from SIGTERM to SIGKILL on a timeout; 0 = 1000
     bool no_process;            //  the process runtime is off: its tasks are refused
     bool null_runtime;          //  the benchmark-only `null` runtime is on
+    struct _miner_cgroup_t *cgroups;    //  process tasks' cgroups (miner_cgroup.h);
+                                //  NULL or inactive = rlimits only
     bool drop_privileges;       //  tasks run as task_uid/task_gid, no extra groups
     uid_t task_uid;             //  (a miner that runs as root: never root's tasks)
     gid_t task_gid;
