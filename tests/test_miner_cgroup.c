@@ -411,14 +411,21 @@ s_hub_assign_sh (s_hub_t *hub, const char *task_id, const char *script)
 }
 
 static ts_proc_t *
-s_miner_start (const char *name, const char *endpoint, const char *data, const char *id)
+s_miner_start (const char *name, const char *endpoint, const char *data, const char *id,
+               int http_port)
 {
     char *id_opt = zsys_sprintf ("miner/id=%s", id);
+    char *http_opt = zsys_sprintf ("miner/http=%s%d", http_port? "127.0.0.1:": "",
+                                   http_port);
+    if (!http_port)
+        snprintf (http_opt, strlen (http_opt) + 1, "miner/http=");
     ts_proc_t *miner = ts_proc_start (s_root, name, "fogrid-miner", "--hub", endpoint,
                                       "--data", data, "--cores", "2",
                                       "-o", "security/insecure=1", "-o", "miner/task_user=",
-                                      "-o", "miner/heartbeat_ms=100", "-o", id_opt, NULL);
+                                      "-o", "miner/heartbeat_ms=100", "-o", id_opt,
+                                      "-o", http_opt, NULL);
     zstr_free (&id_opt);
+    zstr_free (&http_opt);
     return miner;
 }
 
@@ -435,7 +442,7 @@ test_miner_restart (void)
     char *dir = s_miner_dir (id);
     s_hub_t hub;
     s_hub_open (&hub);
-    ts_proc_t *miner = s_miner_start ("miner-cg-1", hub.endpoint, data, id);
+    ts_proc_t *miner = s_miner_start ("miner-cg-1", hub.endpoint, data, id, 0);
     fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
     CU_ASSERT_PTR_NOT_NULL (hello);
     if (!hello) {
@@ -453,7 +460,8 @@ test_miner_restart (void)
     zclock_sleep (300);
     CU_ASSERT (!s_pid_gone (&daemon));          //  it outlived the miner
 
-    miner = s_miner_start ("miner-cg-2", hub.endpoint, data, id);
+    int http_port = ts_free_port ();
+    miner = s_miner_start ("miner-cg-2", hub.endpoint, data, id, http_port);
     hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 8000);
     CU_ASSERT_PTR_NOT_NULL (hello);
     fg_msg_free (&hello);
@@ -466,6 +474,14 @@ test_miner_restart (void)
     if (!log || !strstr (log, "left in cgroup"))
         ts_proc_dump_log (miner);
     zstr_free (&log);
+    //  How its tasks are held, for an operator to see
+    char *output = NULL;
+    CU_ASSERT_EQUAL (ts_run (&output, "curl -s http://127.0.0.1:%d/readyz", http_port), 0);
+    CU_ASSERT (output && strstr (output, "\ncgroup v"));
+    zstr_free (&output);
+    CU_ASSERT_EQUAL (ts_run (&output, "curl -s http://127.0.0.1:%d/api/v1/status", http_port), 0);
+    CU_ASSERT (output && strstr (output, "\"isolation\"") && strstr (output, id));
+    zstr_free (&output);
     if (!gone)
         kill (daemon, SIGKILL);
 done:
@@ -477,6 +493,39 @@ done:
     zstr_free (&dir);
     zstr_free (&script);
     zstr_free (&pid_file);
+    zstr_free (&data);
+}
+
+static bool
+s_log_says_rlimits (void *arg)
+{
+    char *log = ts_read_text (s_root, (const char *) arg);
+    bool said = log && strstr (log, "rlimits only, no cgroup: cgroups turned off");
+    zstr_free (&log);
+    return said;
+}
+
+//  A miner with no cgroups says so: in its log at start and in /readyz
+static void
+test_miner_without_cgroups (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    char *data = zsys_sprintf ("%s/off", s_root);
+    int http_port = ts_free_port ();
+    setenv ("FOGRID_CGROUPS", "off", 1);
+    ts_proc_t *miner = s_miner_start ("miner-cg-off", hub.endpoint, data, "test-off", http_port);
+    unsetenv ("FOGRID_CGROUPS");
+    CU_ASSERT (ts_wait_for (s_log_says_rlimits, "miner-cg-off.log", 5000));
+    fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+    CU_ASSERT_PTR_NOT_NULL (hello);
+    fg_msg_free (&hello);
+    char *output = NULL;
+    ts_run (&output, "curl -s http://127.0.0.1:%d/readyz", http_port);
+    CU_ASSERT (output && strstr (output, "\nrlimits only: cgroups turned off"));
+    zstr_free (&output);
+    ts_proc_stop (&miner, 3000);
+    s_hub_close (&hub);
     zstr_free (&data);
 }
 
@@ -493,4 +542,5 @@ test_miner_cgroup_add (void)
                  test_kill_whole_cgroup);
     CU_add_test (suite, "a miner killed with SIGKILL: its next start removes its cgroups",
                  test_miner_restart);
+    CU_add_test (suite, "a miner without cgroups says so", test_miner_without_cgroups);
 }
