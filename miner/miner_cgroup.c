@@ -589,8 +589,20 @@ miner_cgroup_task_new (miner_cgroup_t *owner, const char *name, uint32_t cores,
     self->freezer = -1;
     for (size_t index = 0; index < S_MAX_CTRL; index++)
         self->procs_fd [index] = -1;
+    //  Two task ids may read the same once cleaned: the second gets a
+    //  suffix, never the first one's cgroup (a previous life's cgroups
+    //  are gone since the sweep at start)
+    char unique [160];
+    snprintf (unique, sizeof unique, "%s", clean);
+    for (int suffix = 2; suffix < 100; suffix++) {
+        char path [PATH_MAX + 200];
+        snprintf (path, sizeof path, "%s/%s", owner->ctrl [0].base, unique);
+        if (mkdir (path, 0755) == 0 || errno != EEXIST)
+            break;
+        snprintf (unique, sizeof unique, "%s.%d", clean, suffix);
+    }
     for (size_t index = 0; index < owner->ctrl_count; index++) {
-        snprintf (self->dir [index], PATH_MAX, "%s/%s", owner->ctrl [index].base, clean);
+        snprintf (self->dir [index], PATH_MAX, "%s/%s", owner->ctrl [index].base, unique);
         self->count = index + 1;
         const char *what = owner->ctrl [index].name;
         if (streq (what, "memory"))
@@ -601,12 +613,13 @@ miner_cgroup_task_new (miner_cgroup_t *owner, const char *name, uint32_t cores,
             self->freezer = (int) index;
     }
     for (size_t index = 0; index < self->count; index++) {
-        if (mkdir (self->dir [index], 0755) && errno == EEXIST) {
-            //  A leftover of the same name: emptied, made anew
-            s_kill_all (self->dir [index], self->freezer >= 0? self->dir [self->freezer]: NULL,
-                        owner->version);
-            s_rmdir (self->dir [index]);
-            mkdir (self->dir [index], 0755);
+        if (index > 0)
+            mkdir (self->dir [index], 0755);        //  there already: a leftover, empty
+        else
+        if (access (self->dir [index], F_OK)) {
+            snprintf (err, err_size, "cannot make cgroup %s: %s", self->dir [index],
+                      strerror (errno));
+            goto failed;
         }
         if (s_exists (self->dir [index], "cpuacct.usage"))
             self->cpuacct = (int) index;

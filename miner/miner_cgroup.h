@@ -61,8 +61,8 @@ int miner_cgroup_sweep (miner_cgroup_t *self, const char *tag);
 
 //  Makes the cgroup of one task, named name (made of [A-Za-z0-9._-], the
 //  rest replaced), under CPU quota cores (0 = no quota), memory mem_mb
-//  (0 = no limit), and the miner's pids bound. A leftover of the same
-//  name is emptied first. NULL with err when it cannot be made.
+//  (0 = no limit), and the miner's pids bound. A name in use gets a
+//  suffix. NULL with err when it cannot be made.
 miner_cgroup_task_t *miner_cgroup_task_new (miner_cgroup_t *self, const char *name,
                                             uint32_t cores, uint64_t mem_mb,
                                             char *err, size_t err_size);

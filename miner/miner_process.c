@@ -17,7 +17,9 @@
     rlimits or for a switch to another user, and a helper program exec'd in
     between would cost a second exec per task. The child runs our own code
     between clone and exec, in this order, and that order is the point:
-    default signal handlers; its own process group; the record of that
+    default signal handlers; its own process group; its own cgroup
+    (miner_cgroup.h: one write per controller to descriptors opened before
+    the clone), so that all it forks is born there; the record of that
     group in DATA_DIR/groups (miner_groups.h), before anything of the task
     runs; its descriptors and work directory; the task's user (raw
     syscalls: glibc's setuid would signal the miner's threads); then
@@ -45,10 +47,19 @@
     other case the owner gets one message, "RESULT" + an encoded
     TaskResult, and the thread waits for $TERM.
 
-    Limits: RLIMIT_AS from the spec's mem_mb (or the miner's default),
-    RLIMIT_CORE 0, RLIMIT_CPU a little over the timeout as a backstop should
-    the runner itself be stuck. RLIMIT_NPROC is not set: it counts every
-    process of the user (and root ignores it), so it cannot bound one task.
+    Limits, where the miner has cgroups: the task's cgroup holds its cores
+    (a CPU quota), its memory (the kernel kills it past the limit: the
+    result says out of memory) and its count of processes (refused forks
+    are told in the result of a task that failed); its usage is read there,
+    and every SIGKILL the task gets (KILL, the end of a timeout's grace,
+    its exit, $TERM) goes to the whole cgroup too, so a daemon that left
+    the group with setsid goes as well. RLIMIT_CORE 0 and RLIMIT_CPU a
+    little over the timeout (a backstop should the runner itself be stuck)
+    always; RLIMIT_AS from the spec's mem_mb (or the miner's default) only
+    without a cgroup: an address space limit breaks programs that reserve
+    much and bounds nothing a task forks. RLIMIT_NPROC is not set: it
+    counts every process of the user (and root ignores it), so it cannot
+    bound one task.
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_runtime.h"

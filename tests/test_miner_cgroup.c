@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char *s_root;                    //  the suite's temp dir
@@ -174,6 +175,49 @@ test_kind (void)
     CU_ASSERT_PTR_NULL (miner_cgroup_task_new (off, "t", 1, 0, err, sizeof err));
     miner_cgroup_destroy (&off);
     CU_ASSERT_PTR_NULL (off);
+}
+
+//  The class itself: two names that read the same once cleaned get two
+//  cgroups; a process that enters one is counted, measured, killed
+static void
+test_task_cgroups (void)
+{
+    S_SKIP_UNLESS_CGROUPS;
+    char err [512] = "";
+    miner_cgroup_task_t *first = miner_cgroup_task_new (s_cgroups, "a/b", 2, 64, err, sizeof err);
+    miner_cgroup_task_t *second = miner_cgroup_task_new (s_cgroups, "a_b", 1, 0, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (first);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (second);
+    CU_ASSERT_EQUAL (miner_cgroup_task_procs (first), 0);
+    CU_ASSERT_EQUAL (miner_cgroup_task_pids_max (first), 64);
+    pid_t child = fork ();
+    if (child == 0) {
+        if (miner_cgroup_task_enter (first) == 0)
+            execlp ("sleep", "sleep", "30", NULL);
+        _exit (1);
+    }
+    CU_ASSERT_FATAL (child > 0);
+    int64_t deadline = zclock_mono () + 3000;
+    while (miner_cgroup_task_procs (first) != 1 && zclock_mono () < deadline)
+        zclock_sleep (10);
+    CU_ASSERT_EQUAL (miner_cgroup_task_procs (first), 1);
+    CU_ASSERT_EQUAL (miner_cgroup_task_procs (second), 0);
+    uint64_t cpu_ms = 1, mem_bytes = 0, mem_peak = 0;
+    CU_ASSERT_EQUAL (miner_cgroup_task_usage (first, &cpu_ms, &mem_bytes, &mem_peak), 0);
+    CU_ASSERT (mem_bytes > 0 && mem_bytes < 64 * 1024 * 1024);
+    CU_ASSERT_EQUAL (miner_cgroup_task_oom_kills (first), 0);
+    CU_ASSERT_EQUAL (miner_cgroup_task_pids_refused (first), 0);
+    CU_ASSERT_EQUAL (miner_cgroup_task_kill (first), 1);
+    CU_ASSERT_EQUAL (miner_cgroup_task_procs (first), 0);
+    int status = 0;
+    CU_ASSERT_EQUAL (waitpid (child, &status, 0), child);
+    CU_ASSERT (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+    miner_cgroup_task_destroy (&first);
+    miner_cgroup_task_destroy (&second);
+    CU_ASSERT_PTR_NULL (first);
+    char *dir = s_miner_dir (s_id);
+    CU_ASSERT_EQUAL (s_task_cgroups (dir), 0);
+    zstr_free (&dir);
 }
 
 //  A task that forks 1,000 children meets its pids limit (64 here): the
@@ -534,6 +578,7 @@ test_miner_cgroup_add (void)
 {
     CU_pSuite suite = CU_add_suite ("miner_cgroup", s_suite_init, s_suite_clean);
     CU_add_test (suite, "what the machine offers, or why nothing", test_kind);
+    CU_add_test (suite, "task cgroups: entered, measured, killed, removed", test_task_cgroups);
     CU_add_test (suite, "a fork bomb meets its pids limit, and is told so", test_pids_limit);
     CU_add_test (suite, "past its memory: killed and reported out of memory",
                  test_memory_limit);
