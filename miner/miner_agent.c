@@ -669,8 +669,9 @@ s_agent_new (zsock_t *pipe, fg_config_t *config, char *err, size_t err_size)
                      killed == 1? "": "es");
     miner_runner_clean (self->work_root);
     //  Cgroups of a previous life too, alongside the groups above
-    self->cgroups = miner_cgroup_new (self->id,
-                                      fg_config_int (config, "miner/task_pids_max"));
+    char cgroup_name [160];
+    miner_cgroup_name (self->id, self->data_dir, cgroup_name, sizeof cgroup_name);
+    self->cgroups = miner_cgroup_new (cgroup_name, fg_config_int (config, "miner/task_pids_max"));
     snprintf (self->isolation, sizeof self->isolation, "%s: %s",
               miner_cgroup_kind (self->cgroups), miner_cgroup_detail (self->cgroups));
     if (miner_cgroup_active (self->cgroups)) {

@@ -139,6 +139,18 @@ s_read_key (const char *dir, const char *file, const char *key)
     return -1;
 }
 
+//  True when the space-separated list holds word.
+static bool
+s_has_word (const char *list, const char *word)
+{
+    size_t length = strlen (word);
+    for (const char *cursor = strstr (list, word); cursor; cursor = strstr (cursor + 1, word))
+        if ((cursor == list || cursor [-1] == ' ')
+        &&  (cursor [length] == 0 || cursor [length] == ' ' || cursor [length] == '\n'))
+            return true;
+    return false;
+}
+
 //  mkdir -p of path (the parts that are missing); 0 or -1.
 static int
 s_mkdir_p (const char *path)
@@ -218,7 +230,9 @@ s_probe_v2 (miner_cgroup_t *self, const char *miner_id)
     s_own_dir (S_ROOT, NULL, own, sizeof own);
     char available [512] = "";
     if (s_read (own, "cgroup.controllers", available, sizeof available)
-    ||  !strstr (available, "cpu") || !strstr (available, "memory") || !strstr (available, "pids")) {
+    ||  !s_has_word (available, "cpu") || !s_has_word (available, "memory")
+    ||  !s_has_word (available, "pids")) {
+        available [strcspn (available, "\n")] = 0;
         snprintf (self->detail, sizeof self->detail, "cgroup v2 at %s offers no cpu, memory "
                   "and pids controllers (only '%.100s')", own, available);
         return -1;
@@ -302,6 +316,18 @@ s_probe_v1 (miner_cgroup_t *self, const char *miner_id)
     snprintf (self->detail, sizeof self->detail, "cgroup v1 (%s) under %s", where,
               self->ctrl [0].base);
     return 0;
+}
+
+void
+miner_cgroup_name (const char *miner_id, const char *data_dir, char *name, size_t size)
+{
+    char real [PATH_MAX];
+    if (!realpath (data_dir, real))
+        snprintf (real, sizeof real, "%s", data_dir);
+    uint32_t hash = 2166136261u;        //  FNV-1a
+    for (const char *cursor = real; *cursor; cursor++)
+        hash = (hash ^ (uint8_t) *cursor) * 16777619u;
+    snprintf (name, size, "%.100s-%08x", miner_id, hash);
 }
 
 miner_cgroup_t *
@@ -597,7 +623,16 @@ miner_cgroup_task_new (miner_cgroup_t *owner, const char *name, uint32_t cores,
     for (int suffix = 2; suffix < 100; suffix++) {
         char path [PATH_MAX + 200];
         snprintf (path, sizeof path, "%s/%s", owner->ctrl [0].base, unique);
-        if (mkdir (path, 0755) == 0 || errno != EEXIST)
+        int rc = mkdir (path, 0755);
+        if (rc && errno == ENOENT) {
+            //  The miner's directory went (removed from outside): again
+            for (size_t index = 0; index < owner->ctrl_count; index++)
+                if (s_mkdir_p (owner->ctrl [index].base) == 0 && owner->version == 2)
+                    s_write (owner->ctrl [index].base, "cgroup.subtree_control",
+                             "+cpu +memory +pids");
+            rc = mkdir (path, 0755);
+        }
+        if (rc == 0 || errno != EEXIST)
             break;
         snprintf (unique, sizeof unique, "%s.%d", clean, suffix);
     }

@@ -7,15 +7,16 @@
     and its threads use every core. So each process task runs in a cgroup
     of its own, under a directory named for the miner:
 
-        cgroup v2   /sys/fs/cgroup/OWN/fogrid/MINER-ID/TASK
-        cgroup v1   /sys/fs/cgroup/CTRL/OWN/fogrid/MINER-ID/TASK for the
+        cgroup v2   /sys/fs/cgroup/OWN/fogrid/MINER/TASK
+        cgroup v1   /sys/fs/cgroup/CTRL/OWN/fogrid/MINER/TASK for the
                     cpu, cpuacct, memory, pids (and freezer) controllers
 
     (OWN is the miner's own cgroup, so what it is itself held to holds its
-    tasks too.) Where none can be made (not root, nothing delegated) the
+    tasks too; MINER its id and a hash of its data directory.) Where none can be made (not root, nothing delegated) the
     miner says so, and its tasks keep their rlimits only.
 
-        miner_cgroup_t *cgroups = miner_cgroup_new ("m-1", 1024);
+        miner_cgroup_name ("m-1", "/var/lib/fogrid/miner", name, sizeof name);
+        miner_cgroup_t *cgroups = miner_cgroup_new (name, 1024);
         miner_cgroup_sweep (cgroups, "miner m-1");  //  what a previous life left
         miner_cgroup_task_t *task = miner_cgroup_task_new (cgroups, "t-1-1", 2, 512,
                                                            err, sizeof err);
@@ -35,7 +36,14 @@
 typedef struct _miner_cgroup_t miner_cgroup_t;
 typedef struct _miner_cgroup_task_t miner_cgroup_task_t;
 
-//  Finds what the kernel offers and makes the miner's directory.
+//  The name of a miner's directory: its id and a hash of its data
+//  directory. Two miners that share an id (a copied data directory, an
+//  impostor) never empty one another's; a data directory is held by one
+//  miner at a time, so a restart finds its previous life's.
+void miner_cgroup_name (const char *miner_id, const char *data_dir, char *name, size_t size);
+
+//  Finds what the kernel offers and makes the miner's directory, named
+//  miner_name (miner_cgroup_name).
 //  pids_max bounds each task's processes (0 = no bound). Never NULL: when
 //  no cgroup can be made, miner_cgroup_active says false and
 //  miner_cgroup_detail why. FOGRID_CGROUPS=off in the environment turns

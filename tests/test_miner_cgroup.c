@@ -164,6 +164,15 @@ test_kind (void)
     CU_ASSERT_EQUAL (s_task_cgroups (dir), 0);
     zstr_free (&dir);
 
+    //  Two miners that share an id but not a data directory: two names
+    char one [160], two [160], again [160];
+    miner_cgroup_name ("m-1", "/var/lib/fogrid/one", one, sizeof one);
+    miner_cgroup_name ("m-1", "/var/lib/fogrid/two", two, sizeof two);
+    miner_cgroup_name ("m-1", "/var/lib/fogrid/one", again, sizeof again);
+    CU_ASSERT_STRING_NOT_EQUAL (one, two);
+    CU_ASSERT_STRING_EQUAL (one, again);
+    CU_ASSERT (strncmp (one, "m-1-", 4) == 0);
+
     //  Turned off: rlimits only, and said why
     setenv ("FOGRID_CGROUPS", "off", 1);
     miner_cgroup_t *off = miner_cgroup_new ("test-off", 0);
@@ -483,7 +492,7 @@ test_miner_restart (void)
     char *pid_file = zsys_sprintf ("%s/daemon.pid", s_root);
     char *script = zsys_sprintf ("setsid sh -c 'echo $$ > %s; exec sleep 60' & sleep 60",
                                  pid_file);
-    char *dir = s_miner_dir (id);
+    char *dir = NULL;
     s_hub_t hub;
     s_hub_open (&hub);
     ts_proc_t *miner = s_miner_start ("miner-cg-1", hub.endpoint, data, id, 0);
@@ -495,6 +504,10 @@ test_miner_restart (void)
     }
     s_hub_welcome (&hub, hello->seq);
     fg_msg_free (&hello);
+    //  Its directory: named for its id and its data directory (made by now)
+    char name [160];
+    miner_cgroup_name (id, data, name, sizeof name);
+    dir = s_miner_dir (name);
     s_hub_assign_sh (&hub, "t-restart", script);
     pid_t daemon = s_pid_in (s_root, "daemon.pid", 5000);
     CU_ASSERT_FATAL (daemon > 0);
@@ -532,7 +545,8 @@ done:
     if (miner)
         ts_proc_stop (&miner, 3000);
     //  A miner that stops leaves its directory empty, and removes it
-    CU_ASSERT_EQUAL (s_task_cgroups (dir), -1);
+    if (dir)
+        CU_ASSERT_EQUAL (s_task_cgroups (dir), -1);
     s_hub_close (&hub);
     zstr_free (&dir);
     zstr_free (&script);
