@@ -119,8 +119,9 @@ const fg_cfg_def_t miner_agent_defs [] = {
     { "miner/default_timeout_s", FG_CFG_INT, "3600", 1, 2592000,
       "time limit of tasks that give none" },
     { "miner/default_mem_mb", FG_CFG_INT, "0", 0, 1099511627776LL,
-      "memory limit of tasks that give none, in MB (address space for a process, memory "
-      "without swap for a container); 0 = no limit" },
+      "memory limit of tasks that give none, in MB (memory without swap for a container "
+      "and for a process in its cgroup, address space for a process without one); 0 = "
+      "what the miner offers (no limit for a process without a cgroup)" },
     { "miner/heartbeat_ms", FG_CFG_INT, "1000", 50, 60000,
       "heartbeat interval until the hub's welcome names its own" },
     { "miner/advertise_host", FG_CFG_STR, "127.0.0.1", 0, 0,

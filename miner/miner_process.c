@@ -152,6 +152,7 @@ typedef struct {
     uint64_t oom_kills;         //  its processes the kernel killed for memory
     uint64_t forks_refused;     //  forks its pids limit refused
     int64_t pids_max;           //  that limit
+    uint64_t cgroup_mem_mb;     //  its memory limit, 0 = none
 } s_run_t;
 
 //  --------------------------------------------------------------------------
@@ -303,10 +304,13 @@ s_prepare (s_run_t *run)
         //  The cgroup holds the task to its memory (resident, of all its
         //  processes), its cores and a count of processes; an address
         //  space limit would only break programs that reserve much
+        //  With no limit named, the whole of what the miner offers, as a
+        //  container gets
         char name [160];
         snprintf (name, sizeof name, "%s-%u", owner->task_id, owner->attempt);
+        run->cgroup_mem_mb = owner->mem_mb? owner->mem_mb: limits->offered_mem_mb;
         run->cgroup = miner_cgroup_task_new (limits->cgroups, name, spec->cores? spec->cores: 1,
-                                             owner->mem_mb, run->error, sizeof run->error);
+                                             run->cgroup_mem_mb, run->error, sizeof run->error);
         if (!run->cgroup)
             return -1;
         run->as_limit.rlim_cur = run->as_limit.rlim_max = RLIM_INFINITY;
@@ -822,7 +826,7 @@ s_send_result (s_run_t *run)
     bool succeeded = run->exited && WIFEXITED (run->status) && WEXITSTATUS (run->status) == 0;
     if (run->oom_kills && !succeeded && !*run->error)
         snprintf (run->error, sizeof run->error, "killed: out of memory (limit %" PRIu64 " MB)",
-                  run->owner->mem_mb);
+                  run->cgroup_mem_mb);
     else
     if (run->forks_refused && !succeeded && !*run->error)
         snprintf (run->error, sizeof run->error, "%" PRIu64 " fork%s refused: the task reached "

@@ -281,6 +281,17 @@ test_memory_limit (void)
     CU_ASSERT (result->usage->mem_peak_bytes <= 33 * 1024 * 1024);
     fogrid__task_result__free_unpacked (result, NULL);
 
+    //  A task that names no limit gets what the miner offers
+    spec.spec.mem_mb = 0;
+    limits.offered_mem_mb = 32;
+    runner = miner_runner_new ("t-memory-offered", 1, &spec.spec, &limits);
+    result = miner_runner_result (runner, 20000);
+    miner_runner_destroy (&runner);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_STRING_EQUAL (result->error, "killed: out of memory (limit 32 MB)");
+    fogrid__task_result__free_unpacked (result, NULL);
+    limits.offered_mem_mb = 0;
+
     //  The same with room succeeds: the limit is the task's, not a rule
     spec.spec.mem_mb = 1024;
     s_spec (&spec, 30, "awk", "BEGIN { s = \"x\"; while (length (s) < 20000000) s = s s; "
