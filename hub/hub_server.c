@@ -97,90 +97,12 @@
 #include "hub_miners.h"
 #include "hub_sched.h"
 #include "hub_fair.h"
+#include "hub_config.h"
 #include "hub_server.h"
 #include "fg_expr.h"
 #include "fg_statement.h"
-#include <sys/stat.h>
-#include <unistd.h>
 #include <errno.h>
 
-const fg_cfg_def_t hub_server_defs [] = {
-    { "hub/id", FG_CFG_STR, "", 0, 0,
-      "this hub's id; empty = the one kept in the data directory (made on first start)" },
-    { "hub/buyer_endpoint", FG_CFG_STR, "tcp://*:7701", 0, 0,
-      "where buyers connect (ROUTER bind endpoint)" },
-    { "hub/miner_endpoint", FG_CFG_STR, "tcp://*:7702", 0, 0,
-      "where miners connect (ROUTER bind endpoint)" },
-    { "hub/advertise_host", FG_CFG_STR, "127.0.0.1", 0, 0,
-      "host name or address published in the locator for both endpoints" },
-    { "hub/data_dir", FG_CFG_STR, "./fogrid-hub-data", 0, 0,
-      "directory of the task store (hub.db) and the hub's keys" },
-    { "hub/heartbeat_ms", FG_CFG_INT, "1000", 10, 3600000,
-      "how often miners must heartbeat" },
-    { "hub/disconnect_ms", FG_CFG_INT, "3000", 20, 3600000,
-      "a miner silent this long is disconnected (gets no new tasks)" },
-    { "hub/dead_ms", FG_CFG_INT, "6000", 30, 86400000,
-      "a miner silent this long is dead: its tasks are requeued" },
-    { "hub/buyer_rate", FG_CFG_INT, "200", 0, 1000000,
-      "requests per second each buyer key may make (a burst of twice that); 0 = no limit" },
-    { "hub/miner_rate", FG_CFG_INT, "1000", 0, 1000000,
-      "messages per second each miner may send (a burst of twice that); 0 = no limit" },
-    { "hub/tasks_per_buyer", FG_CFG_INT, "10000", 1, 100000000,
-      "unfinished tasks one buyer may have at the hub" },
-    { "hub/queue_max", FG_CFG_INT, "10000", 1, 100000000,
-      "most pending tasks; beyond it submits get FG_E_HUB_FULL" },
-    { "hub/default_retries", FG_CFG_INT, "2", 0, 100,
-      "requeues after a lost miner, for tasks that ask for 0" },
-    { "hub/default_timeout_s", FG_CFG_INT, "3600", 1, 2592000,
-      "time limit of tasks that ask for 0 seconds" },
-    { "hub/http", FG_CFG_STR, "127.0.0.1:7781", 0, 0,
-      "HTTP address (HOST:PORT) of the dashboard, its JSON, /metrics and the probes; "
-      "empty = no HTTP" },
-    { "hub/locator_http", FG_CFG_STR, "", 0, 0,
-      "the locator's HTTP API (http://HOST:PORT) for the dashboard's services panel" },
-    { "hub/max_message", FG_CFG_INT, "4194304", 65536, 1073741824,
-      "largest message accepted on either socket, in bytes" },
-    { "hub/buyer_keys", FG_CFG_STR, "", 0, 0,
-      "directory of buyer public keys admitted; empty = any buyer key" },
-    { "hub/miner_keys", FG_CFG_STR, "", 0, 0,
-      "directory of miner public keys admitted; empty = any miner key" },
-    { "hub/fee_percent", FG_CFG_INT, "5", 0, 100,
-      "the hub's cut of each payout to a miner, in percent (rounded down)" },
-    { "hub/settle_s", FG_CFG_INT, "60", 1, 86400,
-      "settlement period of services, in seconds: each one's buyer is billed its seconds "
-      "and each miner paid its services' bills in one transfer" },
-    { "hub/require_funds", FG_CFG_BOOL, "0", 0, 0,
-      "1 = every task is paid for: buyers who cannot cover it are refused or wait; "
-      "0 = their tasks run unpaid (try-out grids)" },
-    { "hub/open_deposits", FG_CFG_BOOL, "0", 0, 0,
-      "1 = any buyer may credit its own account (DepositRequest): a stand-in for a "
-      "payment gateway, for tests and demos" },
-    { "hub/admin_keys", FG_CFG_STR, "", 0, 0,
-      "the DAO's public keys (Z85, comma-separated): may read any ledger account and "
-      "register, suspect, clear or punish the hub's wallet; * = anyone" },
-    { "hub/owner_keys", FG_CFG_STR, "", 0, 0,
-      "the hub owner's public keys (Z85, comma-separated): may run payday and close the "
-      "wallet; empty = hub/admin_keys" },
-    { "hub/wallet_stake", FG_CFG_INT, "0", 0, 1000000000000000000LL,
-      "frozen funds put up when the wallet is created (first start: world -> "
-      "hub:wallet:frozen); 0 = none" },
-    { "hub/wallet_self_register", FG_CFG_BOOL, "1", 0, 0,
-      "1 = the wallet registers itself when created (grids without a DAO); 0 = it pays no "
-      "miner until an admin key registers it (fogrid admin wallet register)" },
-    { "hub/pay_period_s", FG_CFG_INT, "86400", 0, 315360000,
-      "least time between paydays (hub:fee to owner), and from the registration to the "
-      "first; 0 = any time" },
-    { "hub/punish_account", FG_CFG_STR, "dao", 0, 0,
-      "where a punished hub's stake goes (dao, or world to destroy it)" },
-    { "hub/ledger_key", FG_CFG_STR, "", 0, 0,
-      "the ledger's Ed25519 signing key file; empty = DATA_DIR/keys/hub.sign (made on first start)" },
-    { "locator/endpoints", FG_CFG_STR, "tcp://127.0.0.1:7700", 0, 0,
-      "locators to register with (comma-separated); empty = do not register" },
-    { "locator/ttl_ms", FG_CFG_INT, "5000", 100, 3600000,
-      "lifetime of the hub's registrations between refreshes" },
-    FG_SECURITY_DEFS,
-    { NULL, FG_CFG_STR, NULL, 0, 0, NULL }
-};
 
 //  Bounds on what a buyer may submit
 #define S_MAX_ARGS          256
@@ -202,7 +124,7 @@ const fg_cfg_def_t hub_server_defs [] = {
 
 typedef struct {
     zsock_t *pipe;              //  to the caller
-    fg_config_t *config;        //  settings
+    hub_config_t *config;       //  settings, read once
     zsock_t *buyers;            //  ROUTER for buyers
     zsock_t *miner_sock;        //  ROUTER for miners, ZMQ_ROUTER_MANDATORY
     fg_http_t *http;            //  dashboard, JSON, metrics; NULL when off
@@ -212,7 +134,6 @@ typedef struct {
     hub_ledger_t *ledger;       //  the money, in the store's database
     hub_wallet_t *wallet;       //  the hub's wallet: may it charge, pay
     hub_billing_t *billing;     //  services billed per second
-    int64_t settle_ms;          //  hub/settle_s
     int64_t next_settle_ms;     //  when services are settled next
     hub_miners_t *miners;       //  the miner table
     zhashx_t *tasks;            //  id -> hub_task_t, unfinished tasks (owned)
@@ -223,20 +144,8 @@ typedef struct {
     int buyer_port;             //  bound port of the buyer socket
     int miner_port;             //  bound port of the miner socket
     int64_t started_ms;         //  for uptime
-    int64_t heartbeat_ms;       //  settings, read once
-    int64_t disconnect_ms;
-    int64_t dead_ms;
-    int64_t queue_max;
-    int64_t tasks_per_buyer;    //  unfinished tasks per buyer key
     fg_ratelimit_t *buyer_limit;    //  per buyer key (or connection)
     fg_ratelimit_t *miner_limit;    //  per miner connection
-    int64_t default_retries;
-    int64_t default_timeout_s;
-    int64_t fee_percent;        //  hub's cut of each payout
-    bool require_funds;         //  never run a task unpaid
-    bool open_deposits;         //  buyers may deposit (no gateway)
-    zlist_t *admin_keys;        //  the DAO: any account, the wallet ("*" = anyone)
-    zlist_t *owner_keys;        //  payday, close; empty = admin_keys
     uint32_t reported_load;     //  last load given to the registrant
     fg_outbox_t *outbox;        //  what the open transaction will send once committed
     zlist_t *gone;              //  ids of miners whose sends were refused
@@ -270,119 +179,6 @@ s_refuse (s_server_t *self, zsock_t *sock, zframe_t *peer, uint64_t seq, fg_erro
     vsnprintf (text, sizeof text, format, args);
     va_end (args);
     fg_outbox_refuse (self->outbox, sock, peer, seq, code, text);
-}
-
-//  --------------------------------------------------------------------------
-//  Configuration checks (also used by main for -t)
-
-static int
-s_check_bind (const char *path, const char *endpoint, char *err, size_t err_size)
-{
-    const char *colon = strrchr (endpoint, ':');
-    bool ok = strncmp (endpoint, "tcp://", 6) == 0 && colon && colon > endpoint + 6;
-    if (ok && !streq (colon + 1, "*")) {
-        char *end = NULL;
-        long port = strtol (colon + 1, &end, 10);
-        ok = end && !*end && end != colon + 1 && port > 0 && port <= 65535;
-    }
-    if (!ok) {
-        snprintf (err, err_size, "%s: '%s' is not a bind endpoint "
-                  "(want tcp://HOST:PORT, tcp://*:PORT or tcp://HOST:*)", path, endpoint);
-        return -1;
-    }
-    return 0;
-}
-
-//  Makes the data directory (as the store would) and checks that it can
-//  be written: -t then fails where a start would, with the reason.
-static int
-s_check_dir (const char *path, char *err, size_t err_size)
-{
-    if (!*path) {
-        snprintf (err, err_size, "hub/data_dir is empty");
-        return -1;
-    }
-    if (zsys_dir_create ("%s", path) || !zsys_file_exists (path)) {
-        snprintf (err, err_size, "hub/data_dir: cannot create %s: %s", path, strerror (errno));
-        return -1;
-    }
-    struct stat st;
-    if (stat (path, &st) || !S_ISDIR (st.st_mode)) {
-        snprintf (err, err_size, "hub/data_dir: %s is not a directory", path);
-        return -1;
-    }
-    if (access (path, W_OK | X_OK)) {
-        snprintf (err, err_size, "hub/data_dir: %s is not writable: %s", path, strerror (errno));
-        return -1;
-    }
-    return 0;
-}
-
-int
-hub_server_check_config (fg_config_t *config, char *err, size_t err_size)
-{
-    const char *http = fg_config_str (config, "hub/http");
-    char http_host [64];
-    uint16_t http_port;
-    if (*http && fg_address_parse (http, http_host, sizeof http_host, &http_port)) {
-        snprintf (err, err_size, "hub/http: '%s' is not an address like 127.0.0.1:7781", http);
-        return -1;
-    }
-    if (s_check_bind ("hub/buyer_endpoint", fg_config_str (config, "hub/buyer_endpoint"),
-                      err, err_size)
-    ||  s_check_bind ("hub/miner_endpoint", fg_config_str (config, "hub/miner_endpoint"),
-                      err, err_size))
-        return -1;
-    if (streq (fg_config_str (config, "hub/buyer_endpoint"),
-               fg_config_str (config, "hub/miner_endpoint"))) {
-        snprintf (err, err_size, "hub/buyer_endpoint and hub/miner_endpoint are the same");
-        return -1;
-    }
-    const char *host = fg_config_str (config, "hub/advertise_host");
-    if (!*host || !fg_text_valid (host, 253) || strchr (host, ' ')) {
-        snprintf (err, err_size, "hub/advertise_host: '%s' is not a host name or address", host);
-        return -1;
-    }
-    const char *id = fg_config_str (config, "hub/id");
-    if (*id && (!fg_text_valid (id, 63) || strchr (id, ' '))) {
-        snprintf (err, err_size, "hub/id: '%s' must be at most 63 printable characters, no spaces", id);
-        return -1;
-    }
-    zlist_t *locators = fg_split_list (fg_config_str (config, "locator/endpoints"));
-    int rc = 0;
-    for (char *ep = (char *) zlist_first (locators); ep && !rc; ep = (char *) zlist_next (locators)) {
-        char transport [16], lhost [256];
-        uint16_t port;
-        if (fg_endpoint_parse (ep, transport, sizeof transport, lhost, sizeof lhost, &port)
-        ||  !streq (transport, "tcp")) {
-            snprintf (err, err_size, "locator/endpoints: '%s' is not tcp://HOST:PORT", ep);
-            rc = -1;
-        }
-    }
-    zlist_destroy (&locators);
-    if (rc)
-        return -1;
-    const char *punish = fg_config_str (config, "hub/punish_account");
-    if (!hub_ledger_account_valid (punish) || hub_ledger_account_hub (punish)
-    ||  strncmp (punish, "escrow:", 7) == 0) {
-        snprintf (err, err_size, "hub/punish_account: '%s' is not an account outside the hub "
-                  "(dao, world, buyer:KEY, miner:ID)", punish);
-        return -1;
-    }
-    int64_t heartbeat = fg_config_int (config, "hub/heartbeat_ms");
-    int64_t disconnect = fg_config_int (config, "hub/disconnect_ms");
-    int64_t dead = fg_config_int (config, "hub/dead_ms");
-    if (!(disconnect > heartbeat)) {
-        snprintf (err, err_size, "hub/disconnect_ms (%" PRId64 ") must be greater than "
-                  "hub/heartbeat_ms (%" PRId64 ")", disconnect, heartbeat);
-        return -1;
-    }
-    if (!(dead > disconnect)) {
-        snprintf (err, err_size, "hub/dead_ms (%" PRId64 ") must be greater than "
-                  "hub/disconnect_ms (%" PRId64 ")", dead, disconnect);
-        return -1;
-    }
-    return s_check_dir (fg_config_str (config, "hub/data_dir"), err, err_size);
 }
 
 //  --------------------------------------------------------------------------
@@ -516,7 +312,7 @@ s_settle (s_server_t *self, hub_task_t *task, bool success, const char *tag)
     hub_transfer_t legs [2];
     size_t count = 0;
     if (pay && !own) {
-        int64_t fee = hub_ledger_fee (held, self->fee_percent);
+        int64_t fee = hub_ledger_fee (held, self->config->fee_percent);
         snprintf (pay_id, sizeof pay_id, "pay/%s", task->id);
         snprintf (fee_id, sizeof fee_id, "fee/%s", task->id);
         snprintf (memo, sizeof memo, "task %s succeeded on %s (attempt %u), price %" PRId64,
@@ -783,7 +579,7 @@ s_assign (s_server_t *self, hub_task_t *task, hub_miner_t *miner)
     bool wallet_ok = hub_wallet_can_charge (self->wallet);
     bool own = price > 0 && s_miner_own (self, miner);
     bool charge = price > 0 && balance >= price && wallet_ok && !own;
-    if (price > 0 && !charge && self->require_funds)
+    if (price > 0 && !charge && self->config->require_funds)
         return 1;           //  the scheduler offers only miners the buyer can pay
     if (!miner->routing || miner->state == HUB_MINER_DEAD)
         return -1;
@@ -799,7 +595,7 @@ s_assign (s_server_t *self, hub_task_t *task, hub_miner_t *miner)
         if (rc != HUB_LEDGER_OK && rc != HUB_LEDGER_REPLAY) {
             zsys_error ("task %s: cannot hold %" PRId64 " in escrow: %s", task->id, price,
                         hub_ledger_strerror (rc));
-            if (self->require_funds)
+            if (self->config->require_funds)
                 return 1;
             charge = false;
         }
@@ -842,7 +638,7 @@ s_choose_affordable (s_server_t *self, hub_task_t *task, hub_sched_miner_t *cand
                      hub_miner_t **owners, size_t count, int chosen)
 {
     int64_t price = s_ask (owners [chosen], task->spec);
-    if (!self->require_funds || price == 0)
+    if (!self->config->require_funds || price == 0)
         return chosen;
     char buyer [S_ACCOUNT_MAX];
     s_buyer_account (task->buyer, buyer, sizeof buyer);
@@ -1288,14 +1084,14 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
         hub_task_destroy (&earlier);
         return;
     }
-    if (self->require_funds && (hub_wallet_state (self->wallet) == HUB_WALLET_PUNISHED
+    if (self->config->require_funds && (hub_wallet_state (self->wallet) == HUB_WALLET_PUNISHED
                             ||  hub_wallet_state (self->wallet) == HUB_WALLET_CLOSED)) {
         self->stats.refused++;
         s_refuse (self, self->buyers, peer, seq, FG_E_STATE, "submit refused: %s",
                   hub_wallet_refusal (self->wallet));
         return;
     }
-    if (self->require_funds) {
+    if (self->config->require_funds) {
         //  The price is known only at assignment; refused now is the buyer
         //  who cannot pay its own ceiling, or the cheapest miner there is
         char account [S_ACCOUNT_MAX];
@@ -1316,31 +1112,31 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
     size_t queued = zlistx_size (self->queue);
     size_t *counted = (size_t *) zhashx_lookup (self->buyer_tasks, buyer);
     size_t unfinished = counted? *counted: 0;
-    if ((int64_t) unfinished >= self->tasks_per_buyer) {
+    if ((int64_t) unfinished >= self->config->tasks_per_buyer) {
         self->stats.refused++;
         s_refuse (self, self->buyers, peer, seq, FG_E_LIMIT,
                   "submit refused: you have %zu unfinished tasks here, the limit "
                   "(hub/tasks_per_buyer)", unfinished);
         return;
     }
-    if ((int64_t) queued >= self->queue_max) {
+    if ((int64_t) queued >= self->config->queue_max) {
         self->stats.refused++;
         s_refuse (self, self->buyers, peer, seq, FG_E_HUB_FULL,
                   "hub full: %zu tasks queued (limit %" PRId64 ")",
-                  queued, self->queue_max);
+                  queued, self->config->queue_max);
         return;
     }
     //  The task takes the spec over; the request keeps a NULL
     Fogrid__TaskSpec *spec = request->spec;
     request->spec = NULL;
     if (!spec->timeout_s)
-        spec->timeout_s = (uint32_t) self->default_timeout_s;
+        spec->timeout_s = (uint32_t) self->config->default_timeout_s;
     char id [32];
     fg_id_new ("t", id, sizeof id);
     hub_task_t *task = hub_task_new (id, &spec);
     hub_task_set_text (&task->client_token, token);
     hub_task_set_text (&task->buyer, buyer);
-    task->retries_left = task->spec->retries? task->spec->retries: (uint32_t) self->default_retries;
+    task->retries_left = task->spec->retries? task->spec->retries: (uint32_t) self->config->default_retries;
 
     //  The reply waits in the outbox for the burst's commit: durable
     //  before the buyer hears the id
@@ -1597,7 +1393,7 @@ s_handle_transfer (s_server_t *self, zframe_t *peer, uint64_t seq, const char *b
                    bool deposit, uint64_t amount, const char *token)
 {
     const char *what = deposit? "deposit": "withdraw";
-    if (deposit && !self->open_deposits) {
+    if (deposit && !self->config->open_deposits) {
         s_refuse (self, self->buyers, peer, seq, FG_E_DENIED,
                   "deposit refused: this hub takes no deposits from buyers "
                   "(hub/open_deposits is off: funds come through its operator)");
@@ -1658,21 +1454,10 @@ s_handle_transfer (s_server_t *self, zframe_t *peer, uint64_t seq, const char *b
     s_entry_reset (&entry);
 }
 
-//  True when the caller may read accounts other than its own.
-static bool
-s_key_listed (zlist_t *keys, const char *key)
-{
-    for (char *listed = (char *) zlist_first (keys); listed;
-         listed = (char *) zlist_next (keys))
-        if (streq (listed, "*") || (*key && streq (listed, key)))
-            return true;
-    return false;
-}
-
 static bool
 s_is_admin (s_server_t *self, const char *key)
 {
-    return s_key_listed (self->admin_keys, key);
+    return hub_config_admin (self->config, key);
 }
 
 typedef struct {
@@ -1780,9 +1565,7 @@ s_handle_balance (s_server_t *self, zframe_t *peer, uint64_t seq, const char *bu
 static bool
 s_is_owner (s_server_t *self, const char *key)
 {
-    if (zlist_size (self->owner_keys) == 0)
-        return s_is_admin (self, key);
-    return s_key_listed (self->owner_keys, key);
+    return hub_config_owner (self->config, key);
 }
 
 typedef struct {
@@ -1933,14 +1716,14 @@ s_handle_receipt (s_server_t *self, zframe_t *peer, uint64_t seq, const char *ta
 //  the log.
 static fg_env_t *
 s_receive (s_server_t *self, zsock_t *sock, fg_ratelimit_t *limit, const char *setting,
-           zframe_t **peer_p, uint64_t *seq_p, char *key)
+           int64_t rate, zframe_t **peer_p, uint64_t *seq_p, char *key)
 {
     fg_env_t *env = fg_msg_recv_request (sock, peer_p, key, seq_p,
                                          sock == self->buyers? "buyer": "miner socket");
     if (!env)
         return NULL;
     if (!fg_ratelimit_admit (limit, sock, *peer_p, key, *seq_p, setting,
-                             fg_config_int (self->config, setting))) {
+                             rate)) {
         self->stats.rate_limited++;
         fg_msg_free (&env);
         zframe_destroy (peer_p);
@@ -1957,7 +1740,7 @@ s_handle_buyer (s_server_t *self)
     uint64_t seq;
     char key [41];
     fg_env_t *env = s_receive (self, self->buyers, self->buyer_limit, "hub/buyer_rate",
-                               &peer, &seq, key);
+                               self->config->buyer_rate, &peer, &seq, key);
     if (!env)
         return 0;
     switch (env->body_case) {
@@ -2130,7 +1913,7 @@ s_handle_hello (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
     zhashx_destroy (&kept);
 
     Fogrid__MinerWelcome welcome = FOGRID__MINER_WELCOME__INIT;
-    welcome.heartbeat_ms = (uint32_t) self->heartbeat_ms;
+    welcome.heartbeat_ms = (uint32_t) self->config->heartbeat_ms;
     welcome.n_keep = n_keep;
     welcome.keep = keep;
     welcome.n_kill = n_kill;
@@ -2362,7 +2145,7 @@ s_handle_miner (s_server_t *self)
     uint64_t seq;
     char key [41];
     fg_env_t *env = s_receive (self, self->miner_sock, self->miner_limit, "hub/miner_rate",
-                               &peer, &seq, key);
+                               self->config->miner_rate, &peer, &seq, key);
     if (!env)
         return 0;
     switch (env->body_case) {
@@ -2459,7 +2242,7 @@ s_tick (s_server_t *self)
     //  Miners that fall silent now have missed their heartbeats: counted
     uint64_t before [HUB_MINER_STATES], after [HUB_MINER_STATES];
     hub_miners_count_states (self->miners, before);
-    hub_miners_check (self->miners, now, self->disconnect_ms, self->dead_ms, died);
+    hub_miners_check (self->miners, now, self->config->disconnect_ms, self->config->dead_ms, died);
     hub_miners_count_states (self->miners, after);
     if (after [HUB_MINER_CONNECTED] < before [HUB_MINER_CONNECTED])
         self->stats.heartbeats_missed += before [HUB_MINER_CONNECTED] - after [HUB_MINER_CONNECTED];
@@ -2495,7 +2278,7 @@ s_tick (s_server_t *self)
     zlist_destroy (&overdue);
     if (now >= self->next_settle_ms) {
         s_settle_services (self, now);
-        self->next_settle_ms = now + self->settle_ms;
+        self->next_settle_ms = now + self->config->settle_ms;
     }
 
     uint32_t load = s_load (self);
@@ -2511,14 +2294,14 @@ s_tick (s_server_t *self)
 static void
 s_register (s_server_t *self)
 {
-    const char *locators = fg_config_str (self->config, "locator/endpoints");
+    const char *locators = self->config->locators;
     if (!*locators) {
         zsys_info ("hub %s: locator/endpoints is empty: not registering", self->hub_id);
         return;
     }
     self->registrant = fg_registrant_new (locators, self->hub_id,
-                                          (uint32_t) fg_config_int (self->config, "locator/ttl_ms"));
-    const char *host = fg_config_str (self->config, "hub/advertise_host");
+                                          (uint32_t) self->config->locator_ttl_ms);
+    const char *host = self->config->advertise_host;
     Fogrid__Endpoint endpoints [2];
     Fogrid__Registration regs [2], *list [2];
     const char *names [2] = { "hub", "hub-miner" };
@@ -2584,9 +2367,8 @@ s_restore (s_server_t *self)
 }
 
 static int
-s_bind (s_server_t *self, zsock_t *sock, const char *path, char *err, size_t err_size)
+s_bind (zsock_t *sock, const char *path, const char *endpoint, char *err, size_t err_size)
 {
-    const char *endpoint = fg_config_str (self->config, path);
     int port = zsock_bind (sock, "%s", endpoint);
     if (port < 0) {
         snprintf (err, err_size, "cannot bind %s to %s: %s", path, endpoint,
@@ -2599,7 +2381,7 @@ s_bind (s_server_t *self, zsock_t *sock, const char *path, char *err, size_t err
 static int
 s_start (s_server_t *self, char *err, size_t err_size)
 {
-    const char *data_dir = fg_config_str (self->config, "hub/data_dir");
+    const char *data_dir = self->config->data_dir;
     self->store = hub_store_new (data_dir);
     if (!self->store) {
         snprintf (err, err_size, "cannot open the task store in %s (see the log)", data_dir);
@@ -2608,8 +2390,8 @@ s_start (s_server_t *self, char *err, size_t err_size)
     //  The ledger is checked before anything is served: a hub whose
     //  books were changed behind its back must not pay from them
     char key_file [1024], why [400];
-    if (*fg_config_str (self->config, "hub/ledger_key"))
-        snprintf (key_file, sizeof key_file, "%s", fg_config_str (self->config, "hub/ledger_key"));
+    if (*self->config->ledger_key)
+        snprintf (key_file, sizeof key_file, "%s", self->config->ledger_key);
     else
         snprintf (key_file, sizeof key_file, "%s/keys/hub.sign", data_dir);
     self->ledger = hub_ledger_new (self->store, key_file, why, sizeof why);
@@ -2623,7 +2405,7 @@ s_start (s_server_t *self, char *err, size_t err_size)
     }
     zsys_info ("hub: ledger of %" PRId64 " entries verified (key %s)",
                hub_ledger_size (self->ledger), hub_ledger_public_key (self->ledger));
-    const char *id = fg_config_str (self->config, "hub/id");
+    const char *id = self->config->id;
     if (*id)
         snprintf (self->hub_id, sizeof self->hub_id, "%s", id);
     else
@@ -2637,10 +2419,10 @@ s_start (s_server_t *self, char *err, size_t err_size)
     //  The wallet: checked as the ledger is, made on the first start
     hub_wallet_config_t wallet = {
         .hub_id = self->hub_id,
-        .stake = fg_config_int (self->config, "hub/wallet_stake"),
-        .pay_period_ms = fg_config_int (self->config, "hub/pay_period_s") * 1000,
-        .punish_account = fg_config_str (self->config, "hub/punish_account"),
-        .self_register = fg_config_bool (self->config, "hub/wallet_self_register")
+        .stake = self->config->wallet_stake,
+        .pay_period_ms = self->config->pay_period_ms,
+        .punish_account = self->config->punish_account,
+        .self_register = self->config->wallet_self_register
     };
     self->wallet = hub_wallet_new (self->store, self->ledger, &wallet, why, sizeof why);
     if (!self->wallet) {
@@ -2648,13 +2430,13 @@ s_start (s_server_t *self, char *err, size_t err_size)
         return -1;
     }
     self->billing = hub_billing_new (self->store, self->ledger, self->wallet,
-                                     self->fee_percent, err, err_size);
+                                     self->config->fee_percent, err, err_size);
     if (!self->billing)
         return -1;
     zsys_info ("hub: wallet %s, stake %" PRId64 "%s%s", hub_wallet_state_name (
                hub_wallet_state (self->wallet)), s_balance (self, "hub:wallet:frozen"),
                *hub_wallet_refusal (self->wallet)? ": ": "", hub_wallet_refusal (self->wallet));
-    int64_t max_message = fg_config_int (self->config, "hub/max_message");
+    int64_t max_message = self->config->max_message;
     self->buyers = zsock_new (ZMQ_ROUTER);
     self->miner_sock = zsock_new (ZMQ_ROUTER);
     zsock_set_linger (self->buyers, 100);
@@ -2664,20 +2446,20 @@ s_start (s_server_t *self, char *err, size_t err_size)
     zsock_set_router_mandatory (self->miner_sock, 1);
     //  ZMTP pings find peers that vanished without closing (a cut cable):
     //  their connections are dropped instead of held open for ever
-    zsock_set_heartbeat_ivl (self->miner_sock, (int) self->heartbeat_ms);
-    zsock_set_heartbeat_timeout (self->miner_sock, (int) self->dead_ms);
+    zsock_set_heartbeat_ivl (self->miner_sock, (int) self->config->heartbeat_ms);
+    zsock_set_heartbeat_timeout (self->miner_sock, (int) self->config->dead_ms);
     zsock_set_heartbeat_ivl (self->buyers, S_BUYER_PING_MS);
     zsock_set_heartbeat_timeout (self->buyers, 3 * S_BUYER_PING_MS);
     zsock_set_sndtimeo (self->miner_sock, 0);
     zsock_set_sndtimeo (self->buyers, 0);
-    fg_security_allow ("buyers", fg_config_str (self->config, "hub/buyer_keys"));
-    fg_security_allow ("miners", fg_config_str (self->config, "hub/miner_keys"));
+    fg_security_allow ("buyers", self->config->buyer_keys);
+    fg_security_allow ("miners", self->config->miner_keys);
     fg_security_server (self->buyers, "buyers");
     fg_security_server (self->miner_sock, "miners");
-    self->buyer_port = s_bind (self, self->buyers, "hub/buyer_endpoint", err, err_size);
+    self->buyer_port = s_bind (self->buyers, "hub/buyer_endpoint", self->config->buyer_endpoint, err, err_size);
     if (self->buyer_port < 0)
         return -1;
-    self->miner_port = s_bind (self, self->miner_sock, "hub/miner_endpoint", err, err_size);
+    self->miner_port = s_bind (self->miner_sock, "hub/miner_endpoint", self->config->miner_endpoint, err, err_size);
     if (self->miner_port < 0)
         return -1;
     if (s_restore (self)) {
@@ -2685,16 +2467,16 @@ s_start (s_server_t *self, char *err, size_t err_size)
         return -1;
     }
     zsys_info ("hub %s: buyers on %s (port %d), miners on %s (port %d), data in %s",
-               self->hub_id, fg_config_str (self->config, "hub/buyer_endpoint"), self->buyer_port,
-               fg_config_str (self->config, "hub/miner_endpoint"), self->miner_port, data_dir);
+               self->hub_id, self->config->buyer_endpoint, self->buyer_port,
+               self->config->miner_endpoint, self->miner_port, data_dir);
     s_register (self);
-    const char *http = fg_config_str (self->config, "hub/http");
+    const char *http = self->config->http;
     if (*http) {
         self->http_context = (hub_http_context_t) {
             .hub_id = self->hub_id, .started_ms = self->started_ms, .miners = self->miners,
             .store = self->store, .ledger = self->ledger, .queue = self->queue,
             .stats = &self->stats, .registrant = self->registrant,
-            .locator_http = fg_config_str (self->config, "hub/locator_http") };
+            .locator_http = self->config->locator_http };
         self->http = hub_http_new (http, &self->http_context, err, err_size);
         if (!self->http)
             return -1;
@@ -2829,7 +2611,7 @@ s_handle_pipe (s_server_t *self)
 static void
 s_serve (s_server_t *self)
 {
-    int64_t tick_ms = self->heartbeat_ms / 2? self->heartbeat_ms / 2: 1;
+    int64_t tick_ms = self->config->heartbeat_ms / 2? self->config->heartbeat_ms / 2: 1;
     int64_t next_tick = fg_now_ms () + tick_ms;
     while (!self->terminated) {
         zmq_pollitem_t items [S_MAX_ITEMS] = {
@@ -2875,26 +2657,13 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     hub_server_args_t *args = (hub_server_args_t *) argsv;
     s_server_t *self = (s_server_t *) zmalloc (sizeof (s_server_t));
     self->pipe = pipe;
-    self->config = args->config;
     self->started_ms = fg_now_ms ();
-    self->heartbeat_ms = fg_config_int (self->config, "hub/heartbeat_ms");
-    self->disconnect_ms = fg_config_int (self->config, "hub/disconnect_ms");
-    self->dead_ms = fg_config_int (self->config, "hub/dead_ms");
-    self->queue_max = fg_config_int (self->config, "hub/queue_max");
-    self->tasks_per_buyer = fg_config_int (self->config, "hub/tasks_per_buyer");
-    int64_t buyer_rate = fg_config_int (self->config, "hub/buyer_rate");
-    int64_t miner_rate = fg_config_int (self->config, "hub/miner_rate");
+    self->config = hub_config_new (args->config);
+    int64_t buyer_rate = self->config->buyer_rate;
+    int64_t miner_rate = self->config->miner_rate;
     self->buyer_limit = fg_ratelimit_new ((double) buyer_rate, 2.0 * (double) buyer_rate, 100000);
     self->miner_limit = fg_ratelimit_new ((double) miner_rate, 2.0 * (double) miner_rate, 100000);
-    self->default_retries = fg_config_int (self->config, "hub/default_retries");
-    self->default_timeout_s = fg_config_int (self->config, "hub/default_timeout_s");
-    self->fee_percent = fg_config_int (self->config, "hub/fee_percent");
-    self->settle_ms = fg_config_int (self->config, "hub/settle_s") * 1000;
-    self->next_settle_ms = fg_now_ms () + self->settle_ms;
-    self->require_funds = fg_config_bool (self->config, "hub/require_funds");
-    self->open_deposits = fg_config_bool (self->config, "hub/open_deposits");
-    self->admin_keys = fg_split_list (fg_config_str (self->config, "hub/admin_keys"));
-    self->owner_keys = fg_split_list (fg_config_str (self->config, "hub/owner_keys"));
+    self->next_settle_ms = fg_now_ms () + self->config->settle_ms;
     self->miners = hub_miners_new ();
     self->tasks = zhashx_new ();
     zhashx_set_destructor (self->tasks, s_task_free);
@@ -2934,9 +2703,14 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     hub_wallet_destroy (&self->wallet);
     hub_ledger_destroy (&self->ledger);
     hub_store_destroy (&self->store);
-    zlist_destroy (&self->admin_keys);
-    zlist_destroy (&self->owner_keys);
+    hub_config_destroy (&self->config);
     fg_ratelimit_destroy (&self->buyer_limit);
     fg_ratelimit_destroy (&self->miner_limit);
     free (self);
+}
+
+int
+hub_server_check_config (fg_config_t *config, char *err, size_t err_size)
+{
+    return hub_config_check (config, err, err_size);
 }
