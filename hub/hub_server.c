@@ -94,6 +94,7 @@
 #include "hub_billing.h"
 #include "hub_http.h"
 #include "hub_task.h"
+#include "hub_tasks.h"
 #include "hub_miners.h"
 #include "hub_sched.h"
 #include "hub_fair.h"
@@ -136,9 +137,7 @@ typedef struct {
     hub_billing_t *billing;     //  services billed per second
     int64_t next_settle_ms;     //  when services are settled next
     hub_miners_t *miners;       //  the miner table
-    zhashx_t *tasks;            //  id -> hub_task_t, unfinished tasks (owned)
-    zhashx_t *buyer_tasks;      //  buyer key -> its unfinished tasks (heap size_t)
-    zlistx_t *queue;            //  pending tasks in submission order (not owned)
+    hub_tasks_t *tasks;         //  the unfinished tasks and the queue
     fg_registrant_t *registrant;    //  keeps `hub` and `hub-miner` in the locators
     char hub_id [64];           //  this hub's id
     int buyer_port;             //  bound port of the buyer socket
@@ -179,85 +178,6 @@ s_refuse (s_server_t *self, zsock_t *sock, zframe_t *peer, uint64_t seq, fg_erro
     vsnprintf (text, sizeof text, format, args);
     va_end (args);
     fg_outbox_refuse (self->outbox, sock, peer, seq, code, text);
-}
-
-//  --------------------------------------------------------------------------
-//  Tasks in memory
-
-static void
-s_task_free (void **item)
-{
-    hub_task_destroy ((hub_task_t **) item);
-}
-
-static int
-s_compare_seq (const void *item1, const void *item2)
-{
-    const hub_task_t *a = (const hub_task_t *) item1, *b = (const hub_task_t *) item2;
-    return a->seq < b->seq? -1: a->seq > b->seq? 1: 0;
-}
-
-//  The queue holds the pending tasks in submission order; each task
-//  keeps its place, so leaving the queue costs nothing however long it is
-static void
-s_queue_add (s_server_t *self, hub_task_t *task)
-{
-    //  (a new task or one loaded in order: its seq is the highest yet)
-    task->queued = zlistx_add_end (self->queue, task);
-}
-
-static void
-s_queue_insert (s_server_t *self, hub_task_t *task)
-{
-    //  (a requeued task goes back to its place by seq)
-    task->queued = zlistx_insert (self->queue, task, true);
-}
-
-static void
-s_queue_remove (s_server_t *self, hub_task_t *task)
-{
-    if (task->queued) {
-        zlistx_delete (self->queue, task->queued);
-        task->queued = NULL;
-    }
-}
-
-//  A task that reached a final state leaves memory (the store has it).
-static void
-s_task_retire (s_server_t *self, hub_task_t *task)
-{
-    s_queue_remove (self, task);
-    size_t *count = (size_t *) zhashx_lookup (self->buyer_tasks, task->buyer);
-    if (count && --*count == 0)
-        zhashx_delete (self->buyer_tasks, task->buyer);
-    zhashx_delete (self->tasks, task->id);
-}
-
-//  A task becomes the hub's to finish: kept by id, and counted for its
-//  buyer (hub/tasks_per_buyer is checked against the count, not a scan).
-static void
-s_task_keep (s_server_t *self, hub_task_t *task)
-{
-    zhashx_insert (self->tasks, task->id, task);
-    size_t *count = (size_t *) zhashx_lookup (self->buyer_tasks, task->buyer);
-    if (!count) {
-        count = (size_t *) zmalloc (sizeof (size_t));
-        zhashx_insert (self->buyer_tasks, task->buyer, count);
-    }
-    ++*count;
-}
-
-//  Finds a task in memory, else in the store (*owned: caller destroys).
-static hub_task_t *
-s_task_find (s_server_t *self, const char *task_id, bool *owned)
-{
-    *owned = false;
-    hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, task_id);
-    if (!task && fg_text_valid (task_id, 63)) {
-        task = hub_store_task_load (self->store, task_id);
-        *owned = task != NULL;
-    }
-    return task;
 }
 
 //  --------------------------------------------------------------------------
@@ -374,20 +294,25 @@ s_service_billing (s_server_t *self, hub_task_t *task, hub_task_state_t next)
     }
 }
 
-//  Every change of a task's state but the assignment (s_assign): the
-//  money that goes with it first, then the change, in one transaction.
-static int
-s_task_change (s_server_t *self, hub_task_t *task, hub_task_state_t next, const char *reason)
+//  Before every valid change of a task's state (hub_tasks_change): the
+//  money that goes with it, in the change's transaction.
+static void
+s_task_before (void *arg, hub_task_t *task, hub_task_state_t next)
 {
-    if (hub_task_transition_valid (task->state, next)
-    &&  next != HUB_TASK_ASSIGNED && next != HUB_TASK_RUNNING)
+    s_server_t *self = (s_server_t *) arg;
+    if (next != HUB_TASK_ASSIGNED && next != HUB_TASK_RUNNING)
         s_settle (self, task, next == HUB_TASK_SUCCEEDED, "");
-    if (hub_task_transition_valid (task->state, next) && s_is_service (task))
+    if (s_is_service (task))
         s_service_billing (self, task, next);
-    int rc = hub_task_set_state (task, next, NULL, reason, self->store);
-    if (rc == 0 && hub_task_state_terminal (next))
+}
+
+//  After it: a finished task is counted
+static void
+s_task_after (void *arg, hub_task_t *task, hub_task_state_t next)
+{
+    s_server_t *self = (s_server_t *) arg;
+    if (hub_task_state_terminal (next))
         hub_stats_finished (&self->stats, next, task->submitted_ms, fg_now_ms ());
-    return rc;
 }
 
 //  What the miner asks for the task (hub_sched_ask), as a ledger amount
@@ -426,7 +351,7 @@ s_sweep_escrow (s_server_t *self)
     for (char *name = (char *) zlist_first (names); name; name = (char *) zlist_next (names)) {
         const char *task_id = name + strlen ("escrow:");
         bool owned;
-        hub_task_t *task = s_task_find (self, task_id, &owned);
+        hub_task_t *task = hub_tasks_find (self->tasks, task_id, &owned);
         if (!task)
             zsys_error ("ledger: %s holds %" PRId64 " for a task this hub does not know: left there",
                         name, s_balance (self, name));
@@ -451,15 +376,14 @@ s_task_lost (s_server_t *self, hub_task_t *task, const char *why)
     if (miner)
         hub_miners_release (miner, task->id);
     if (task->retries_left > 0) {
-        s_task_change (self, task, HUB_TASK_PENDING, why);
-        s_queue_insert (self, task);
+        hub_tasks_change (self->tasks, task, HUB_TASK_PENDING, why);
         self->stats.requeued++;
     }
     else {
         char reason [256];
         snprintf (reason, sizeof reason, "miner lost, no retries left (%s)", why);
-        s_task_change (self, task, HUB_TASK_FAILED, reason);
-        s_task_retire (self, task);
+        hub_tasks_change (self->tasks, task, HUB_TASK_FAILED, reason);
+        hub_tasks_retire (self->tasks, task);
     }
 }
 
@@ -503,7 +427,7 @@ s_miner_dead (s_server_t *self, hub_miner_t *miner, const char *why)
     char reason [256];
     snprintf (reason, sizeof reason, "miner %s lost: %s", miner->id, why);
     for (char *id = (char *) zlistx_first (ids); id; id = (char *) zlistx_next (ids)) {
-        hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, id);
+        hub_task_t *task = hub_tasks_lookup (self->tasks, id);
         if (task && streq (task->miner_id, miner->id))
             s_task_lost (self, task, reason);
         else
@@ -623,7 +547,7 @@ s_assign (s_server_t *self, hub_task_t *task, hub_miner_t *miner)
     }
     hub_miners_reserve (miner, task->id, hub_task_cores (task), task->spec->mem_mb,
                         task->spec->gpus);
-    hub_task_set_state (task, HUB_TASK_ASSIGNED, miner->id, *reason? reason: NULL, self->store);
+    hub_tasks_assign (self->tasks, task, miner->id, *reason? reason: NULL);
     self->stats.dispatched++;
     return 0;
 }
@@ -699,7 +623,7 @@ s_most_room (const hub_sched_miner_t *cands, size_t count)
 static void
 s_schedule (s_server_t *self)
 {
-    while (zlistx_size (self->queue) > 0) {
+    while (hub_tasks_queued (self->tasks) > 0) {
         //  Candidates: the connected miners, as the scheduler sees them
         size_t total = hub_miners_size (self->miners), count = 0;
         hub_sched_miner_t *cands = (hub_sched_miner_t *) zmalloc (sizeof (hub_sched_miner_t) * (total + 1));
@@ -719,9 +643,10 @@ s_schedule (s_server_t *self)
         }
         zlist_t *lost = zlist_new ();       //  miners whose sends failed
         size_t placed = 0;
-        hub_fair_t *fair = hub_fair_new (self->queue, self->miners, self->tasks);
+        hub_fair_t *fair = hub_fair_new (hub_tasks_queue (self->tasks), self->miners,
+                                        hub_tasks_table (self->tasks));
         hub_task_t **taken = (hub_task_t **) zmalloc (sizeof (hub_task_t *)
-                                                      * (zlistx_size (self->queue) + 1));
+                                                      * (hub_tasks_queued (self->tasks) + 1));
         s_room_t most = s_most_room (cands, count);
         hub_task_t *task;
         while (count && most.cores > 0 && (task = hub_fair_next (fair))) {
@@ -749,7 +674,7 @@ s_schedule (s_server_t *self)
             }
         }
         for (size_t index = 0; index < placed; index++)
-            s_queue_remove (self, taken [index]);
+            hub_tasks_dequeue (self->tasks, taken [index]);
         hub_fair_destroy (&fair);
         free (taken);
         free (cands);
@@ -1109,9 +1034,8 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
             return;
         }
     }
-    size_t queued = zlistx_size (self->queue);
-    size_t *counted = (size_t *) zhashx_lookup (self->buyer_tasks, buyer);
-    size_t unfinished = counted? *counted: 0;
+    size_t queued = hub_tasks_queued (self->tasks);
+    size_t unfinished = hub_tasks_of_buyer (self->tasks, buyer);
     if ((int64_t) unfinished >= self->config->tasks_per_buyer) {
         self->stats.refused++;
         s_refuse (self, self->buyers, peer, seq, FG_E_LIMIT,
@@ -1140,22 +1064,18 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
 
     //  The reply waits in the outbox for the burst's commit: durable
     //  before the buyer hears the id
-    if (hub_store_savepoint (self->store) || hub_store_task_add (self->store, task)) {
-        hub_store_rollback_savepoint (self->store);
+    if (hub_tasks_submit (self->tasks, task)) {
         self->stats.refused++;
         s_refuse (self, self->buyers, peer, seq, FG_E_INTERNAL,
                   "submit failed: the hub could not store the task");
         hub_task_destroy (&task);
         return;
     }
-    hub_store_release_savepoint (self->store);
     zsys_info ("task %s submitted: %s%s (%zu args, policy %s, %u retries)", task->id,
                task->spec->n_argv? task->spec->argv [0]: task->spec->image,
                task->spec->n_argv > 1? " ...": "",
                task->spec->n_argv, *task->spec->policy? task->spec->policy: "fastest",
                task->retries_left);
-    s_task_keep (self, task);
-    s_queue_add (self, task);
     self->stats.submitted++;
     s_reply_submit (self, peer, seq, task->id, false);
 }
@@ -1170,7 +1090,7 @@ static hub_task_t *
 s_buyer_task (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
               const char *task_id, bool *owned)
 {
-    hub_task_t *task = s_task_find (self, task_id, owned);
+    hub_task_t *task = hub_tasks_find (self->tasks, task_id, owned);
     if (!task) {
         s_refuse (self, self->buyers, peer, seq, FG_E_NOT_FOUND,
                   "task %.64s not found on this hub", task_id);
@@ -1264,9 +1184,9 @@ s_handle_cancel (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key
                 s_send_kill (self, miner->routing, task->id, task->attempt);
         }
     }
-    s_task_change (self, task, HUB_TASK_CANCELLED, "cancelled by the buyer");
+    hub_tasks_change (self->tasks, task, HUB_TASK_CANCELLED, "cancelled by the buyer");
     s_reply_task_info (self, peer, seq, task);
-    s_task_retire (self, task);
+    hub_tasks_retire (self->tasks, task);
 }
 
 static void
@@ -1339,7 +1259,7 @@ s_handle_health (s_server_t *self, zframe_t *peer, uint64_t seq)
     reply.hub_id = self->hub_id;
     reply.miners_by_state = miner_list;
     reply.tasks_by_state = task_list;
-    reply.queue_length = (uint32_t) zlistx_size (self->queue);
+    reply.queue_length = (uint32_t) hub_tasks_queued (self->tasks);
     reply.uptime_ms = (uint64_t) (fg_now_ms () - self->started_ms);
     fg_env_t env = FOGRID__ENVELOPE__INIT;
     env.seq = seq;
@@ -1500,9 +1420,8 @@ s_handle_balance (s_server_t *self, zframe_t *peer, uint64_t seq, const char *bu
     const char *key = strncmp (account, "buyer:", 6) == 0? account + 6: NULL;
     if (key && streq (key, "anonymous"))
         key = "";
-    for (hub_task_t *task = (hub_task_t *) zhashx_first (self->tasks); task && key;
-         task = (hub_task_t *) zhashx_next (self->tasks))
-        capacity += streq (task->buyer, key);
+    if (key)
+        capacity += hub_tasks_of_buyer (self->tasks, key);
     Fogrid__Account *accounts = (Fogrid__Account *) zmalloc (sizeof (Fogrid__Account) * capacity);
     Fogrid__Account **account_list = (Fogrid__Account **) zmalloc (sizeof (Fogrid__Account *) * capacity);
     char **names = (char **) zmalloc (sizeof (char *) * capacity);
@@ -1512,9 +1431,9 @@ s_handle_balance (s_server_t *self, zframe_t *peer, uint64_t seq, const char *bu
     accounts [0].name = names [0];
     accounts [0].balance = s_balance (self, account);
     account_list [count++] = &accounts [0];
-    for (hub_task_t *task = (hub_task_t *) zhashx_first (self->tasks); task && key;
-         task = (hub_task_t *) zhashx_next (self->tasks)) {
-        if (!streq (task->buyer, key) || count >= capacity)
+    for (hub_task_t *task = key? hub_tasks_buyer_first (self->tasks, key): NULL; task;
+         task = hub_tasks_buyer_next (self->tasks)) {
+        if (count >= capacity)
             continue;
         char escrow [64];
         snprintf (escrow, sizeof escrow, "escrow:%s", task->id);
@@ -1687,7 +1606,7 @@ s_handle_receipt (s_server_t *self, zframe_t *peer, uint64_t seq, const char *ta
     char *receipt = fg_text_valid (task_id, 63)? hub_wallet_receipt (self->wallet, task_id): NULL;
     if (!receipt) {
         bool owned;
-        hub_task_t *task = s_task_find (self, task_id, &owned);
+        hub_task_t *task = hub_tasks_find (self->tasks, task_id, &owned);
         if (task)
             s_refuse (self, self->buyers, peer, seq, FG_E_NOT_FOUND,
                       "task %s has no receipt: its miner was not paid for it "
@@ -1808,14 +1727,6 @@ s_answer_ok (s_server_t *self, zframe_t *peer, uint64_t seq, const char *text,
     s_answer (self, self->miner_sock, peer, &reply);
 }
 
-//  True when (task, attempt) is the current assignment of this miner.
-static bool
-s_is_current (hub_task_t *task, hub_miner_t *miner, uint32_t attempt)
-{
-    return task && miner && streq (task->miner_id, miner->id) && task->attempt == attempt
-        && (task->state == HUB_TASK_ASSIGNED || task->state == HUB_TASK_RUNNING);
-}
-
 static void
 s_handle_hello (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
                 Fogrid__MinerHello *hello)
@@ -1882,15 +1793,15 @@ s_handle_hello (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
     zhashx_t *kept = zhashx_new ();         //  task ids it still runs for us
     for (size_t index = 0; index < hello->n_running; index++) {
         Fogrid__TaskRef *ref = hello->running [index];
-        hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, ref->task_id);
-        if (s_is_current (task, miner, ref->attempt)) {
+        hub_task_t *task = hub_tasks_lookup (self->tasks, ref->task_id);
+        if (hub_tasks_is_current (task, miner? miner->id: NULL, ref->attempt)) {
             keep [n_keep++] = ref;
             zhashx_insert (kept, task->id, task);
             if (!hub_miners_has_task (miner, task->id))
                 hub_miners_reserve (miner, task->id, hub_task_cores (task),
                                     task->spec->mem_mb, task->spec->gpus);
             if (task->state == HUB_TASK_ASSIGNED)
-                s_task_change (self, task, HUB_TASK_RUNNING, "reported running in hello");
+                hub_tasks_change (self->tasks, task, HUB_TASK_RUNNING, "reported running in hello");
         }
         else
             kill [n_kill++] = ref;
@@ -1898,7 +1809,7 @@ s_handle_hello (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
     //  What we gave it and it does not run any more: it lost them
     zlistx_t *ids = zhashx_keys (miner->tasks);
     for (char *id = (char *) zlistx_first (ids); id; id = (char *) zlistx_next (ids)) {
-        hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, id);
+        hub_task_t *task = hub_tasks_lookup (self->tasks, id);
         if (zhashx_lookup (kept, id))
             continue;
         if (task && streq (task->miner_id, miner->id)) {
@@ -1944,15 +1855,15 @@ s_handle_heartbeat (s_server_t *self, zframe_t *peer, uint64_t seq,
     //  Work it runs that is not its current assignment is stopped
     for (size_t index = 0; index < heartbeat->n_running; index++) {
         Fogrid__TaskRef *ref = heartbeat->running [index];
-        hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, ref->task_id);
-        if (!s_is_current (task, miner, ref->attempt)) {
+        hub_task_t *task = hub_tasks_lookup (self->tasks, ref->task_id);
+        if (!hub_tasks_is_current (task, miner? miner->id: NULL, ref->attempt)) {
             zsys_info ("miner %s runs %.63s attempt %u, which is not its assignment: kill",
                        miner->id, ref->task_id, ref->attempt);
             s_send_kill (self, peer, ref->task_id, ref->attempt);
         }
         else
         if (task->state == HUB_TASK_ASSIGNED)
-            s_task_change (self, task, HUB_TASK_RUNNING, "reported running in heartbeat");
+            hub_tasks_change (self->tasks, task, HUB_TASK_RUNNING, "reported running in heartbeat");
     }
 }
 
@@ -1984,15 +1895,15 @@ s_handle_started (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__TaskSt
                   "unknown miner: say hello");
         return;
     }
-    hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, started->task_id);
-    if (!s_is_current (task, miner, started->attempt)) {
+    hub_task_t *task = hub_tasks_lookup (self->tasks, started->task_id);
+    if (!hub_tasks_is_current (task, miner? miner->id: NULL, started->attempt)) {
         zsys_warning ("miner %s started %.63s attempt %u, which is not its assignment: kill",
                       miner->id, started->task_id, started->attempt);
         s_send_kill (self, peer, started->task_id, started->attempt);
         return;
     }
     if (task->state == HUB_TASK_ASSIGNED)
-        s_task_change (self, task, HUB_TASK_RUNNING, NULL);
+        hub_tasks_change (self->tasks, task, HUB_TASK_RUNNING, NULL);
 }
 
 static void
@@ -2000,7 +1911,7 @@ s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Ta
 {
     hub_miner_t *miner = hub_miners_by_routing (self->miners, peer);
     const char *who = miner? miner->id: "(unknown miner)";
-    hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, result->task_id);
+    hub_task_t *task = hub_tasks_lookup (self->tasks, result->task_id);
     if (!task) {
         hub_task_t *stored = fg_text_valid (result->task_id, 63)
                            ? hub_store_task_load (self->store, result->task_id): NULL;
@@ -2017,7 +1928,7 @@ s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Ta
         }
         return;
     }
-    if (!s_is_current (task, miner, result->attempt)) {
+    if (!hub_tasks_is_current (task, miner? miner->id: NULL, result->attempt)) {
         zsys_warning ("miner %s: result for %s attempt %u refused: current attempt is %u "
                       "(miner %s)", who, task->id, result->attempt, task->attempt,
                       *task->miner_id? task->miner_id: "none");
@@ -2057,13 +1968,13 @@ s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Ta
     task->timed_out = result->timed_out;
     hub_miners_release (miner, task->id);
     hub_store_task_output_set (self->store, task->id, result);
-    s_task_change (self, task, success? HUB_TASK_SUCCEEDED: HUB_TASK_FAILED, reason);
+    hub_tasks_change (self->tasks, task, success? HUB_TASK_SUCCEEDED: HUB_TASK_FAILED, reason);
     //  A receipt is the hub's word that it paid: it waits in the outbox for
     //  the commit, and a failed commit sends an error in its place
     char *receipt = success? hub_wallet_receipt (self->wallet, task->id): NULL;
     s_answer_ok (self, peer, seq, receipt? "paid": "", receipt);
     zstr_free (&receipt);
-    s_task_retire (self, task);
+    hub_tasks_retire (self->tasks, task);
 }
 
 //  --------------------------------------------------------------------------
@@ -2194,9 +2105,9 @@ s_load (s_server_t *self)
             used += miner->used_cores;
         }
     if (cores == 0)
-        return zlistx_size (self->queue)? 100: 0;
+        return hub_tasks_queued (self->tasks)? 100: 0;
     uint64_t load = used * 100 / cores;
-    if (zlistx_size (self->queue))
+    if (hub_tasks_queued (self->tasks))
         load = 100;
     return (uint32_t) (load > 100? 100: load);
 }
@@ -2211,7 +2122,7 @@ s_settle_services (s_server_t *self, int64_t now)
         zsys_error ("hub: the settlement of services failed; what it did not bill is billed "
                     "at the next one");
     for (char *id = (char *) zlist_pop (broke); id; id = (char *) zlist_pop (broke)) {
-        hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, id);
+        hub_task_t *task = hub_tasks_lookup (self->tasks, id);
         if (task && task->state == HUB_TASK_RUNNING) {
             hub_miner_t *miner = hub_miners_lookup (self->miners, task->miner_id);
             if (miner) {
@@ -2224,8 +2135,8 @@ s_settle_services (s_server_t *self, int64_t now)
             char reason [256];
             snprintf (reason, sizeof reason, "stopped: its buyer's funds ran out after %" PRId64
                       " s (billed %" PRId64 ")", seconds, billed);
-            s_task_change (self, task, HUB_TASK_FAILED, reason);
-            s_task_retire (self, task);
+            hub_tasks_change (self->tasks, task, HUB_TASK_FAILED, reason);
+            hub_tasks_retire (self->tasks, task);
         }
         free (id);
     }
@@ -2256,8 +2167,8 @@ s_tick (s_server_t *self)
     //  Backstop: the miner enforces timeouts; a task still running long
     //  after its own means the miner lost track of it
     zlist_t *overdue = zlist_new ();
-    for (hub_task_t *task = (hub_task_t *) zhashx_first (self->tasks); task;
-         task = (hub_task_t *) zhashx_next (self->tasks))
+    for (hub_task_t *task = hub_tasks_first (self->tasks); task;
+         task = hub_tasks_next (self->tasks))
         if (task->state == HUB_TASK_RUNNING
         &&  now - task->updated_ms > (int64_t) task->spec->timeout_s * 1000 + S_BACKSTOP_MS)
             zlist_append (overdue, task);
@@ -2271,9 +2182,9 @@ s_tick (s_server_t *self)
         }
         task->timed_out = true;
         task->exit_code = -1;
-        s_task_change (self, task, HUB_TASK_FAILED,
+        hub_tasks_change (self->tasks, task, HUB_TASK_FAILED,
                        "timed out: no result 60 s past its timeout (hub backstop)");
-        s_task_retire (self, task);
+        hub_tasks_retire (self->tasks, task);
     }
     zlist_destroy (&overdue);
     if (now >= self->next_settle_ms) {
@@ -2329,40 +2240,34 @@ s_register (s_server_t *self)
                host, self->buyer_port, host, self->miner_port, locators);
 }
 
-//  Loads the unfinished tasks of a previous run.
+//  Loads the unfinished tasks of a previous run; their miners are not
+//  known yet, so each miner of an assigned task is restored as
+//  disconnected: it keeps its tasks if it says hello in time (its hello
+//  lists what it still runs), and they are requeued when it dies.
 static int
 s_restore (s_server_t *self)
 {
-    zlistx_t *loaded = zlistx_new ();
-    if (hub_store_load_active (self->store, loaded)) {
-        zlistx_destroy (&loaded);
+    zlistx_t *placed = zlistx_new ();
+    int64_t now = fg_now_ms ();
+    hub_store_begin (self->store);
+    if (hub_tasks_restore (self->tasks, placed)) {
+        hub_store_rollback (self->store);
+        zlistx_destroy (&placed);
         return -1;
     }
-    int64_t now = fg_now_ms ();
-    size_t pending = 0, placed = 0;
-    hub_store_begin (self->store);
-    for (hub_task_t *task = (hub_task_t *) zlistx_first (loaded); task;
-         task = (hub_task_t *) zlistx_next (loaded)) {
-        s_task_keep (self, task);
-        if (task->state != HUB_TASK_PENDING && !*task->miner_id)
-            s_task_change (self, task, HUB_TASK_PENDING, "restored without a miner");
-        if (task->state == HUB_TASK_PENDING) {
-            s_queue_add (self, task);
-            pending++;
-        }
-        else {
-            hub_miner_t *miner = hub_miners_restore (self->miners, task->miner_id, now);
-            hub_miners_reserve (miner, task->id, hub_task_cores (task), task->spec->mem_mb,
-                                task->spec->gpus);
-            placed++;
-        }
+    for (hub_task_t *task = (hub_task_t *) zlistx_first (placed); task;
+         task = (hub_task_t *) zlistx_next (placed)) {
+        hub_miner_t *miner = hub_miners_restore (self->miners, task->miner_id, now);
+        hub_miners_reserve (miner, task->id, hub_task_cores (task), task->spec->mem_mb,
+                            task->spec->gpus);
     }
     s_sweep_escrow (self);
     hub_store_commit (self->store);
-    zlistx_destroy (&loaded);       //  the tasks now belong to self->tasks
-    if (pending + placed)
+    size_t pending = hub_tasks_queued (self->tasks), assigned = zlistx_size (placed);
+    zlistx_destroy (&placed);
+    if (pending + assigned)
         zsys_info ("hub %s: restored %zu pending and %zu assigned or running tasks",
-                   self->hub_id, pending, placed);
+                   self->hub_id, pending, assigned);
     return 0;
 }
 
@@ -2387,6 +2292,8 @@ s_start (s_server_t *self, char *err, size_t err_size)
         snprintf (err, err_size, "cannot open the task store in %s (see the log)", data_dir);
         return -1;
     }
+    self->tasks = hub_tasks_new (self->store);
+    hub_tasks_watch (self->tasks, s_task_before, s_task_after, self);
     //  The ledger is checked before anything is served: a hub whose
     //  books were changed behind its back must not pay from them
     char key_file [1024], why [400];
@@ -2474,7 +2381,7 @@ s_start (s_server_t *self, char *err, size_t err_size)
     if (*http) {
         self->http_context = (hub_http_context_t) {
             .hub_id = self->hub_id, .started_ms = self->started_ms, .miners = self->miners,
-            .store = self->store, .ledger = self->ledger, .queue = self->queue,
+            .store = self->store, .ledger = self->ledger, .queue = hub_tasks_queue (self->tasks),
             .stats = &self->stats, .registrant = self->registrant,
             .locator_http = self->config->locator_http };
         self->http = hub_http_new (http, &self->http_context, err, err_size);
@@ -2521,9 +2428,7 @@ s_reload (s_server_t *self)
             hub_miners_release (miner, id);
         zlistx_destroy (&ids);
     }
-    zlistx_purge (self->queue);
-    zhashx_purge (self->tasks);
-    zhashx_purge (self->buyer_tasks);
+    hub_tasks_purge (self->tasks);
     char why [256];
     if (hub_wallet_reload (self->wallet, why, sizeof why))
         zsys_error ("hub: cannot read its wallet back: %s", why);
@@ -2665,12 +2570,6 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     self->miner_limit = fg_ratelimit_new ((double) miner_rate, 2.0 * (double) miner_rate, 100000);
     self->next_settle_ms = fg_now_ms () + self->config->settle_ms;
     self->miners = hub_miners_new ();
-    self->tasks = zhashx_new ();
-    zhashx_set_destructor (self->tasks, s_task_free);
-    self->buyer_tasks = zhashx_new ();
-    zhashx_set_destructor (self->buyer_tasks, (zhashx_destructor_fn *) zstr_free);
-    self->queue = zlistx_new ();
-    zlistx_set_comparator (self->queue, s_compare_seq);
     self->outbox = fg_outbox_new ();
     self->gone = zlist_new ();
 
@@ -2695,9 +2594,7 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     while (zlist_size (self->gone))
         free (zlist_pop (self->gone));
     zlist_destroy (&self->gone);
-    zlistx_destroy (&self->queue);
-    zhashx_destroy (&self->tasks);
-    zhashx_destroy (&self->buyer_tasks);
+    hub_tasks_destroy (&self->tasks);
     hub_miners_destroy (&self->miners);
     hub_billing_destroy (&self->billing);
     hub_wallet_destroy (&self->wallet);
