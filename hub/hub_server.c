@@ -92,6 +92,7 @@
 #include "hub_ledger.h"
 #include "hub_wallet.h"
 #include "hub_billing.h"
+#include "hub_escrow.h"
 #include "hub_http.h"
 #include "hub_task.h"
 #include "hub_tasks.h"
@@ -119,7 +120,6 @@
 #define S_BACKSTOP_MS       60000       //  past a running task's timeout
 #define S_ENTRIES_DEFAULT   20          //  ledger entries in a BalanceReply
 #define S_ENTRIES_MAX       1000
-#define S_ACCOUNT_MAX       160         //  ledger account names
 
 #define S_BUYER_PING_MS     5000    //  ZMTP ping interval on the buyer socket
 
@@ -134,7 +134,7 @@ typedef struct {
     hub_store_t *store;         //  tasks on disk
     hub_ledger_t *ledger;       //  the money, in the store's database
     hub_wallet_t *wallet;       //  the hub's wallet: may it charge, pay
-    hub_billing_t *billing;     //  services billed per second
+    hub_escrow_t *escrow;       //  the money that moves with tasks
     int64_t next_settle_ms;     //  when services are settled next
     hub_miners_t *miners;       //  the miner table
     hub_tasks_t *tasks;         //  the unfinished tasks and the queue
@@ -152,8 +152,6 @@ typedef struct {
 } s_server_t;
 
 static void s_miner_lost (s_server_t *self, hub_miner_t *miner, const char *why);
-static bool s_is_service (const hub_task_t *task);
-static int64_t s_service_rate (s_server_t *self, hub_task_t *task, hub_miner_t *miner);
 
 //  Everything the hub says goes through the outbox: held until the
 //  burst's transaction commits (s_burst_end), so no answer promises what
@@ -183,127 +181,14 @@ s_refuse (s_server_t *self, zsock_t *sock, zframe_t *peer, uint64_t seq, fg_erro
 //  --------------------------------------------------------------------------
 //  Money
 
-static void
-s_collect_name (void *arg, const char *account, int64_t balance)
-{
-    (void) balance;
-    zlist_append ((zlist_t *) arg, (void *) account);
-}
-
-//  The ledger account of a buyer (its key, "" when security is off).
-static void
-s_buyer_account (const char *buyer_key, char *account, size_t size)
-{
-    snprintf (account, size, "buyer:%s", buyer_key && *buyer_key? buyer_key: "anonymous");
-}
-
-static int64_t
-s_balance (s_server_t *self, const char *account)
-{
-    int64_t balance = 0;
-    hub_ledger_balance (self->ledger, account, &balance);
-    return balance;
-}
-
-//  Drains what escrow holds for the task: to its miner (less the hub's
-//  fee) when it succeeded, else back to its buyer. Runs in the transaction
-//  of the state change it belongs to. A settlement the ledger refuses
-//  leaves the money in escrow (never lost; logged) for the next start's
-//  sweep. tag: "" for a settlement at the change, else the sweep's mark
-//  for the refund's id.
-static void
-s_settle (s_server_t *self, hub_task_t *task, bool success, const char *tag)
-{
-    char escrow [64];
-    snprintf (escrow, sizeof escrow, "escrow:%s", task->id);
-    int64_t held = s_balance (self, escrow);
-    if (held <= 0)
-        return;
-    char buyer [S_ACCOUNT_MAX], miner [S_ACCOUNT_MAX], pay_id [96], fee_id [96], memo [200];
-    s_buyer_account (task->buyer, buyer, sizeof buyer);
-    snprintf (miner, sizeof miner, "miner:%s", task->miner_id);
-    bool pay = success && *task->miner_id;
-    bool own = pay && hub_ledger_own (self->ledger, miner);
-    if (pay && !own && !hub_wallet_can_pay (self->wallet)) {
-        zsys_warning ("task %s: its escrow of %" PRId64 " stays in %s until the wallet is "
-                      "registered: %s", task->id, held, escrow, hub_wallet_refusal (self->wallet));
-        return;
-    }
-    hub_transfer_t legs [2];
-    size_t count = 0;
-    if (pay && !own) {
-        int64_t fee = hub_ledger_fee (held, self->config->fee_percent);
-        snprintf (pay_id, sizeof pay_id, "pay/%s", task->id);
-        snprintf (fee_id, sizeof fee_id, "fee/%s", task->id);
-        snprintf (memo, sizeof memo, "task %s succeeded on %s (attempt %u), price %" PRId64,
-                  task->id, task->miner_id, task->attempt, held);
-        if (held - fee > 0)
-            legs [count++] = (hub_transfer_t) { pay_id, escrow, miner, held - fee, memo };
-        if (fee > 0)
-            legs [count++] = (hub_transfer_t) { fee_id, escrow, "hub:fee", fee, memo };
-    }
-    else {
-        if (*tag)
-            snprintf (pay_id, sizeof pay_id, "refund/%s/%s", task->id, tag);
-        else
-            snprintf (pay_id, sizeof pay_id, "refund/%s/%u", task->id, task->attempt);
-        snprintf (memo, sizeof memo, "task %s attempt %u %s: refund", task->id, task->attempt,
-                  own? "succeeded on the hub's own miner (a hub cannot pay itself)"
-                  : success? "succeeded without a miner": "did not succeed");
-        legs [count++] = (hub_transfer_t) { pay_id, escrow, buyer, held, memo };
-    }
-    hub_ledger_rc_t rc = hub_ledger_apply (self->ledger, legs, count);
-    if (rc != HUB_LEDGER_OK && rc != HUB_LEDGER_REPLAY)
-        zsys_error ("task %s: cannot settle its escrow of %" PRId64 " (%s): it stays in %s",
-                    task->id, held, hub_ledger_strerror (rc), escrow);
-    else
-    if (pay && !own) {
-        zsys_info ("task %s: paid %" PRId64 " to miner:%s, fee %" PRId64, task->id,
-                   count? legs [0].amount: 0, task->miner_id, held - (count? legs [0].amount: 0));
-        if (hub_ledger_amount (self->ledger, pay_id) > 0)
-            hub_wallet_receipt_make (self->wallet, task->id, task->attempt, task->miner_id);
-    }
-    else
-        zsys_info ("task %s: refunded %" PRId64 " to %s", task->id, held, buyer);
-}
-
-//  A service is billed while it runs: from its start, to its end; for a
-//  miner that was lost, to when it was last heard of.
-static void
-s_service_billing (s_server_t *self, hub_task_t *task, hub_task_state_t next)
-{
-    hub_miner_t *miner = hub_miners_lookup (self->miners, task->miner_id);
-    int64_t now = fg_now_ms ();
-    if (next == HUB_TASK_RUNNING && miner) {
-        char buyer [S_ACCOUNT_MAX];
-        s_buyer_account (task->buyer, buyer, sizeof buyer);
-        int64_t rate = s_service_rate (self, task, miner);
-        if (hub_billing_start (self->billing, task->id, buyer, miner->id, rate, now))
-            zsys_error ("task %s: cannot start billing its service", task->id);
-        else
-        if (rate > 0)
-            zsys_info ("task %s: service billed %" PRId64 " per second to %s", task->id, rate,
-                       buyer);
-    }
-    else
-    if (task->state == HUB_TASK_RUNNING) {
-        int64_t end = miner && miner->state != HUB_MINER_CONNECTED && miner->last_seen_ms < now?
-                      miner->last_seen_ms: now;
-        if (hub_billing_stop (self->billing, task->id, end))
-            zsys_error ("task %s: cannot bill the end of its service", task->id);
-    }
-}
-
 //  Before every valid change of a task's state (hub_tasks_change): the
 //  money that goes with it, in the change's transaction.
 static void
 s_task_before (void *arg, hub_task_t *task, hub_task_state_t next)
 {
     s_server_t *self = (s_server_t *) arg;
-    if (next != HUB_TASK_ASSIGNED && next != HUB_TASK_RUNNING)
-        s_settle (self, task, next == HUB_TASK_SUCCEEDED, "");
-    if (s_is_service (task))
-        s_service_billing (self, task, next);
+    hub_escrow_task_change (self->escrow, task, next,
+                            hub_miners_lookup (self->miners, task->miner_id));
 }
 
 //  After it: a finished task is counted
@@ -313,58 +198,6 @@ s_task_after (void *arg, hub_task_t *task, hub_task_state_t next)
     s_server_t *self = (s_server_t *) arg;
     if (hub_task_state_terminal (next))
         hub_stats_finished (&self->stats, next, task->submitted_ms, fg_now_ms ());
-}
-
-//  What the miner asks for the task (hub_sched_ask), as a ledger amount
-//  (a hello asking more than INT64_MAX is refused).
-static int64_t
-s_ask (hub_miner_t *miner, const Fogrid__TaskSpec *spec)
-{
-    return (int64_t) hub_sched_ask (miner->resources, spec);
-}
-
-//  The lowest ask for spec among connected miners (0 when none is connected).
-static int64_t
-s_cheapest_ask (s_server_t *self, const Fogrid__TaskSpec *spec)
-{
-    int64_t cheapest = -1;
-    for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
-         miner = hub_miners_next (self->miners))
-        if (miner->state == HUB_MINER_CONNECTED
-        &&  (cheapest < 0 || s_ask (miner, spec) < cheapest))
-            cheapest = s_ask (miner, spec);
-    return cheapest < 0? 0: cheapest;
-}
-
-//  Settles escrow left over from an earlier run (a settlement the ledger
-//  refused): tasks that are finished are paid or refunded as their state
-//  says, pending ones refunded; assigned and running ones keep theirs.
-static void
-s_sweep_escrow (s_server_t *self)
-{
-    zlist_t *names = zlist_new ();
-    zlist_autofree (names);
-    hub_ledger_accounts (self->ledger, "escrow:", false,
-                         s_collect_name, names);
-    char tag [32];
-    snprintf (tag, sizeof tag, "sweep-%" PRId64, hub_ledger_size (self->ledger));
-    for (char *name = (char *) zlist_first (names); name; name = (char *) zlist_next (names)) {
-        const char *task_id = name + strlen ("escrow:");
-        bool owned;
-        hub_task_t *task = hub_tasks_find (self->tasks, task_id, &owned);
-        if (!task)
-            zsys_error ("ledger: %s holds %" PRId64 " for a task this hub does not know: left there",
-                        name, s_balance (self, name));
-        else
-        if (task->state != HUB_TASK_ASSIGNED && task->state != HUB_TASK_RUNNING) {
-            zsys_warning ("ledger: %s still holds %" PRId64 " for a %s task: settling it",
-                          name, s_balance (self, name), hub_task_state_name (task->state));
-            s_settle (self, task, task->state == HUB_TASK_SUCCEEDED, tag);
-        }
-        if (owned)
-            hub_task_destroy (&task);
-    }
-    zlist_destroy (&names);
 }
 
 //  Takes the task off its miner and requeues it as a new attempt, or
@@ -447,47 +280,6 @@ s_miner_lost (s_server_t *self, hub_miner_t *miner, const char *why)
 //  --------------------------------------------------------------------------
 //  Scheduling
 
-//  True when the miner is the hub's own: a miner that said hello with the
-//  hub's key (the ledger refuses to pay it).
-static bool
-s_miner_own (s_server_t *self, hub_miner_t *miner)
-{
-    char account [S_ACCOUNT_MAX];
-    snprintf (account, sizeof account, "miner:%s", miner->id);
-    return hub_ledger_own (self->ledger, account);
-}
-
-//  True when a task of a buyer holding balance can be charged the miner's
-//  ask: it asks nothing, or the buyer can pay it (a service: its first
-//  second), the wallet may charge and the miner is not the hub's own.
-static bool
-s_chargeable (s_server_t *self, hub_miner_t *miner, hub_task_t *task, int64_t balance)
-{
-    int64_t price = s_ask (miner, task->spec);
-    return price == 0
-        || (balance >= price && hub_wallet_can_charge (self->wallet) && !s_miner_own (self, miner));
-}
-
-//  True for a service (fogrid run-service): billed per second while it
-//  runs (hub_billing.h), not paid from escrow.
-static bool
-s_is_service (const hub_task_t *task)
-{
-    return task->spec->service_name && *task->spec->service_name;
-}
-
-//  What a service costs its buyer per second on miner: its ask, or 0 when
-//  it runs unpaid (the buyer cannot pay a second, the wallet may not
-//  charge, or the miner is the hub's own).
-static int64_t
-s_service_rate (s_server_t *self, hub_task_t *task, hub_miner_t *miner)
-{
-    char buyer [S_ACCOUNT_MAX];
-    s_buyer_account (task->buyer, buyer, sizeof buyer);
-    int64_t rate = s_ask (miner, task->spec);
-    return rate > 0 && s_chargeable (self, miner, task, s_balance (self, buyer))? rate: 0;
-}
-
 //  Sends the task to the miner and holds its price in escrow (a service
 //  is billed from when it runs instead). Returns 0
 //  when placed, 1 when not placed but the miner is fine, -1 when the send
@@ -495,35 +287,15 @@ s_service_rate (s_server_t *self, hub_task_t *task, hub_miner_t *miner)
 static int
 s_assign (s_server_t *self, hub_task_t *task, hub_miner_t *miner)
 {
-    //  Decided before the send: the ledger cannot refuse what is checked here
-    int64_t price = s_ask (miner, task->spec);
-    char buyer [S_ACCOUNT_MAX];
-    s_buyer_account (task->buyer, buyer, sizeof buyer);
-    int64_t balance = price > 0? s_balance (self, buyer): 0;
-    bool wallet_ok = hub_wallet_can_charge (self->wallet);
-    bool own = price > 0 && s_miner_own (self, miner);
-    bool charge = price > 0 && balance >= price && wallet_ok && !own;
-    if (price > 0 && !charge && self->config->require_funds)
-        return 1;           //  the scheduler offers only miners the buyer can pay
+    hub_escrow_quote_t quote;
+    hub_escrow_quote (self->escrow, task, miner, &quote);
+    if (!quote.placeable)
+        return 1;
     if (!miner->routing || miner->state == HUB_MINER_DEAD)
         return -1;
-
-    char reason [256] = "";
-    if (charge && !s_is_service (task)) {
-        char id [96], escrow [64], memo [160];
-        snprintf (id, sizeof id, "escrow/%s/%u", task->id, task->attempt);
-        snprintf (escrow, sizeof escrow, "escrow:%s", task->id);
-        snprintf (memo, sizeof memo, "task %s attempt %u on %s", task->id, task->attempt,
-                  miner->id);
-        hub_ledger_rc_t rc = hub_ledger_transfer (self->ledger, id, buyer, escrow, price, memo);
-        if (rc != HUB_LEDGER_OK && rc != HUB_LEDGER_REPLAY) {
-            zsys_error ("task %s: cannot hold %" PRId64 " in escrow: %s", task->id, price,
-                        hub_ledger_strerror (rc));
-            if (self->config->require_funds)
-                return 1;
-            charge = false;
-        }
-    }
+    char reason [256];
+    if (hub_escrow_hold (self->escrow, task, miner, &quote, reason, sizeof reason))
+        return 1;
     Fogrid__TaskAssign assign = FOGRID__TASK_ASSIGN__INIT;
     assign.task_id = task->id;
     assign.attempt = task->attempt;
@@ -532,70 +304,13 @@ s_assign (s_server_t *self, hub_task_t *task, hub_miner_t *miner)
     env.body_case = FOGRID__ENVELOPE__BODY_TASK_ASSIGN;
     env.task_assign = &assign;
     s_send_miner (self, miner, &env, true);
-    if (price > 0 && !charge) {
-        if (!wallet_ok)
-            snprintf (reason, sizeof reason, "runs unpaid: %s (hub/require_funds is off)",
-                      hub_wallet_refusal (self->wallet));
-        else
-        if (own)
-            snprintf (reason, sizeof reason, "runs unpaid: miner %s runs with the hub's own key, "
-                      "and a hub cannot pay itself", miner->id);
-        else
-            snprintf (reason, sizeof reason, "runs unpaid: %s holds %" PRId64 ", %s asks %" PRId64
-                      " (hub/require_funds is off)", buyer, balance, miner->id, price);
+    if (*reason)
         zsys_info ("task %s %s", task->id, reason);
-    }
     hub_miners_reserve (miner, task->id, hub_task_cores (task), task->spec->mem_mb,
                         task->spec->gpus);
     hub_tasks_assign (self->tasks, task, miner->id, *reason? reason: NULL);
     self->stats.dispatched++;
     return 0;
-}
-
-//  With hub/require_funds, the task must be paid for: the miner it goes to
-//  asks nothing, or no more than its buyer holds while the wallet may take
-//  paid work and the miner is not the hub's own. When the policy's choice
-//  is not such a miner, the choice is made again among those that are.
-//  Returns the index, or -1 (then the task's reason says why it waits).
-static int
-s_choose_affordable (s_server_t *self, hub_task_t *task, hub_sched_miner_t *cands,
-                     hub_miner_t **owners, size_t count, int chosen)
-{
-    int64_t price = s_ask (owners [chosen], task->spec);
-    if (!self->config->require_funds || price == 0)
-        return chosen;
-    char buyer [S_ACCOUNT_MAX];
-    s_buyer_account (task->buyer, buyer, sizeof buyer);
-    int64_t balance = s_balance (self, buyer);
-    if (s_chargeable (self, owners [chosen], task, balance))
-        return chosen;
-    hub_sched_miner_t *within = (hub_sched_miner_t *) zmalloc (sizeof (hub_sched_miner_t) * count);
-    memcpy (within, cands, sizeof (hub_sched_miner_t) * count);
-    for (size_t index = 0; index < count; index++)
-        if (!s_chargeable (self, owners [index], task, balance))
-            within [index].connected = false;
-    int affordable = hub_sched_choose (task->spec, within, count);
-    free (within);
-    if (affordable < 0) {
-        char reason [256];
-        if (!hub_wallet_can_charge (self->wallet))
-            snprintf (reason, sizeof reason, "waiting: %s, and every miner that fits asks a price",
-                      hub_wallet_refusal (self->wallet));
-        else
-        if (balance >= price)
-            snprintf (reason, sizeof reason, "waiting: %s runs with the hub's own key (a hub "
-                      "cannot pay itself) and no other miner that fits is free or affordable",
-                      owners [chosen]->id);
-        else
-            snprintf (reason, sizeof reason, "waiting for funds: %s holds %" PRId64
-                      ", less than any miner that fits asks (%s asks %" PRId64 ")",
-                      buyer, balance, owners [chosen]->id, price);
-        if (!streq (task->reason, reason)) {
-            zsys_info ("task %s %s", task->id, reason);
-            hub_task_set_text (&task->reason, reason);
-        }
-    }
-    return affordable;
 }
 
 //  The most room any connected candidate has, of each kind
@@ -657,7 +372,7 @@ s_schedule (s_server_t *self)
                 continue;
             int chosen = hub_sched_choose (task->spec, cands, count);
             if (chosen >= 0)
-                chosen = s_choose_affordable (self, task, cands, owners, count, chosen);
+                chosen = hub_escrow_affordable (self->escrow, task, cands, owners, count, chosen);
             if (chosen < 0)
                 continue;
             int rc = s_assign (self, task, owners [chosen]);
@@ -737,24 +452,8 @@ s_info_build (s_server_t *self, hub_task_t *task, s_info_t *out)
     out->info.timed_out = task->timed_out;
     if (task->measured)
         out->info.usage = &task->usage;
-    char id [96];
-    if (s_is_service (task)) {
-        int64_t seconds = 0;
-        out->info.billed = (uint64_t) hub_billing_billed (self->billing, task->id, &seconds);
-        out->info.billed_seconds = (uint64_t) seconds;
-    }
-    else
-    if (task->state == HUB_TASK_ASSIGNED || task->state == HUB_TASK_RUNNING) {
-        snprintf (id, sizeof id, "escrow:%s", task->id);
-        out->info.price = (uint64_t) s_balance (self, id);
-    }
-    else
-    if (task->state == HUB_TASK_SUCCEEDED) {
-        snprintf (id, sizeof id, "pay/%s", task->id);
-        int64_t paid = hub_ledger_amount (self->ledger, id);
-        snprintf (id, sizeof id, "fee/%s", task->id);
-        out->info.price = (uint64_t) (paid + hub_ledger_amount (self->ledger, id));
-    }
+    hub_escrow_charged (self->escrow, task, &out->info.price, &out->info.billed,
+                        &out->info.billed_seconds);
     hub_store_task_events (self->store, task->id, s_history_add, out);
     out->info.n_history = out->count;
     out->info.history = out->history;
@@ -1009,30 +708,12 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
         hub_task_destroy (&earlier);
         return;
     }
-    if (self->config->require_funds && (hub_wallet_state (self->wallet) == HUB_WALLET_PUNISHED
-                            ||  hub_wallet_state (self->wallet) == HUB_WALLET_CLOSED)) {
+    fg_error_t funds = hub_escrow_admit (self->escrow, buyer, request->spec, self->miners,
+                                         why, sizeof why);
+    if (funds) {
         self->stats.refused++;
-        s_refuse (self, self->buyers, peer, seq, FG_E_STATE, "submit refused: %s",
-                  hub_wallet_refusal (self->wallet));
+        s_refuse (self, self->buyers, peer, seq, funds, "%s", why);
         return;
-    }
-    if (self->config->require_funds) {
-        //  The price is known only at assignment; refused now is the buyer
-        //  who cannot pay its own ceiling, or the cheapest miner there is
-        char account [S_ACCOUNT_MAX];
-        s_buyer_account (buyer, account, sizeof account);
-        int64_t balance = s_balance (self, account);
-        uint64_t ceiling = request->spec->max_price;
-        int64_t needed = ceiling? (ceiling > (uint64_t) INT64_MAX? INT64_MAX: (int64_t) ceiling)
-                                : s_cheapest_ask (self, request->spec);
-        if (balance < needed) {
-            self->stats.refused++;
-            s_refuse (self, self->buyers, peer, seq, FG_E_FUNDS,
-                      "submit refused: not enough funds: %s holds %" PRId64 ", this task "
-                      "needs %" PRId64 " (%s); deposit first", account, balance, needed,
-                      ceiling? "its max_price": "the cheapest miner's ask");
-            return;
-        }
     }
     size_t queued = hub_tasks_queued (self->tasks);
     size_t unfinished = hub_tasks_of_buyer (self->tasks, buyer);
@@ -1330,8 +1011,8 @@ s_handle_transfer (s_server_t *self, zframe_t *peer, uint64_t seq, const char *b
                   "a retry cannot move the money twice", what, S_MAX_TOKEN);
         return;
     }
-    char account [S_ACCOUNT_MAX], id [256], memo [64];
-    s_buyer_account (buyer_key, account, sizeof account);
+    char account [HUB_ACCOUNT_MAX], id [256], memo [64];
+    hub_escrow_buyer_account (buyer_key, account, sizeof account);
     snprintf (id, sizeof id, "%s/%s", what, token);
     snprintf (memo, sizeof memo, "%s by the buyer", what);
     hub_ledger_rc_t rc = hub_ledger_transfer (self->ledger, id, deposit? "world": account,
@@ -1339,7 +1020,7 @@ s_handle_transfer (s_server_t *self, zframe_t *peer, uint64_t seq, const char *b
     if (rc == HUB_LEDGER_FUNDS) {
         s_refuse (self, self->buyers, peer, seq, FG_E_FUNDS,
                   "withdraw refused: %s holds %" PRId64 ", less than %" PRIu64,
-                  account, s_balance (self, account), amount);
+                  account, hub_escrow_balance (self->escrow, account), amount);
         return;
     }
     if (rc == HUB_LEDGER_CONFLICT) {
@@ -1364,7 +1045,7 @@ s_handle_transfer (s_server_t *self, zframe_t *peer, uint64_t seq, const char *b
     Fogrid__TransferReply reply = FOGRID__TRANSFER_REPLY__INIT;
     reply.transfer_id = id;
     reply.duplicate = rc == HUB_LEDGER_REPLAY;
-    reply.balance = s_balance (self, account);
+    reply.balance = hub_escrow_balance (self->escrow, account);
     reply.entry = &entry;
     fg_env_t env = FOGRID__ENVELOPE__INIT;
     env.seq = seq;
@@ -1399,8 +1080,8 @@ static void
 s_handle_balance (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buyer_key,
                   Fogrid__BalanceRequest *request)
 {
-    char own [S_ACCOUNT_MAX], account [S_ACCOUNT_MAX];
-    s_buyer_account (buyer_key, own, sizeof own);
+    char own [HUB_ACCOUNT_MAX], account [HUB_ACCOUNT_MAX];
+    hub_escrow_buyer_account (buyer_key, own, sizeof own);
     snprintf (account, sizeof account, "%s", *request->account? request->account: own);
     if (!hub_ledger_account_valid (request->account) && *request->account) {
         s_refuse (self, self->buyers, peer, seq, FG_E_INVALID,
@@ -1429,7 +1110,7 @@ s_handle_balance (s_server_t *self, zframe_t *peer, uint64_t seq, const char *bu
     fogrid__account__init (&accounts [0]);
     names [0] = strdup (account);
     accounts [0].name = names [0];
-    accounts [0].balance = s_balance (self, account);
+    accounts [0].balance = hub_escrow_balance (self->escrow, account);
     account_list [count++] = &accounts [0];
     for (hub_task_t *task = key? hub_tasks_buyer_first (self->tasks, key): NULL; task;
          task = hub_tasks_buyer_next (self->tasks)) {
@@ -1437,7 +1118,7 @@ s_handle_balance (s_server_t *self, zframe_t *peer, uint64_t seq, const char *bu
             continue;
         char escrow [64];
         snprintf (escrow, sizeof escrow, "escrow:%s", task->id);
-        int64_t held = s_balance (self, escrow);
+        int64_t held = hub_escrow_balance (self->escrow, escrow);
         if (held == 0)
             continue;
         fogrid__account__init (&accounts [count]);
@@ -1532,10 +1213,10 @@ s_reply_wallet (s_server_t *self, zframe_t *peer, uint64_t seq)
     reply.hub_id = self->hub_id;
     reply.state = (char *) hub_wallet_state_name (hub_wallet_state (self->wallet));
     reply.since_ms = (uint64_t) hub_wallet_since_ms (self->wallet);
-    reply.frozen = s_balance (self, "hub:wallet:frozen");
-    reply.free_funds = s_balance (self, "hub:wallet:free");
-    reply.fees = s_balance (self, "hub:fee");
-    reply.owner = s_balance (self, "owner");
+    reply.frozen = hub_escrow_balance (self->escrow, "hub:wallet:frozen");
+    reply.free_funds = hub_escrow_balance (self->escrow, "hub:wallet:free");
+    reply.fees = hub_escrow_balance (self->escrow, "hub:fee");
+    reply.owner = hub_escrow_balance (self->escrow, "owner");
     reply.pay_period_s = (uint64_t) hub_wallet_pay_period_ms (self->wallet) / 1000;
     reply.last_payday_ms = (uint64_t) hub_wallet_last_payday_ms (self->wallet);
     reply.next_payday_ms = (uint64_t) hub_wallet_next_payday_ms (self->wallet);
@@ -1594,7 +1275,7 @@ s_handle_admin (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
         }
         //  Escrow of successes that waited for the registration is paid now
         if (event == HUB_WALLET_REGISTER)
-            s_sweep_escrow (self);
+            hub_escrow_sweep (self->escrow, self->tasks);
     }
     s_reply_wallet (self, peer, seq);
 }
@@ -1774,13 +1455,9 @@ s_handle_hello (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
     }
     hub_miner_t *miner = hub_miners_hello (self->miners, hello, peer, fg_now_ms ());
     //  A miner with the hub's own key is the hub: it is never paid
-    char account [S_ACCOUNT_MAX];
-    snprintf (account, sizeof account, "miner:%s", miner->id);
-    if (*key && streq (key, fg_security_public_key ()) && !hub_ledger_own (self->ledger, account)) {
+    if (*key && streq (key, fg_security_public_key ()) && hub_escrow_mark_own (self->escrow, miner))
         zsys_warning ("miner %s runs with the hub's own key: its tasks run unpaid "
                       "(a hub cannot pay itself)", miner->id);
-        hub_ledger_own_add (self->ledger, account);
-    }
     zsys_info ("miner %s (%s) hello: %u cores, %" PRIu64 " MB, %u GPUs, price %" PRIu64
                ", %zu tasks running", miner->id, miner->name, miner->resources->cores,
                miner->resources->mem_mb, miner->resources->gpus, miner->resources->price,
@@ -1988,17 +1665,10 @@ s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Ta
 #define S_STATEMENT_SCAN        500     //  latest entries searched for them
 
 static void
-s_sum_balance (void *arg, const char *account, int64_t balance)
-{
-    (void) account;
-    *(int64_t *) arg += balance;
-}
-
-static void
 s_payouts_add (void *arg, const hub_entry_t *entry)
 {
     s_entries_t *self = (s_entries_t *) arg;
-    if (self->count < self->capacity && strncmp (entry->id, "pay/", 4) == 0)
+    if (self->count < self->capacity && hub_escrow_payout_id (entry->id))
         s_entry_fill (&self->items [self->count++], entry);
 }
 
@@ -2015,15 +1685,14 @@ s_handle_statement (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Wall
     hub_ledger_entries (self->ledger, NULL, S_STATEMENT_SCAN, s_payouts_add, &payouts);
     for (size_t index = 0; index < payouts.count; index++)
         list [index] = &items [index];
-    int64_t escrow = 0;
-    hub_ledger_accounts (self->ledger, "escrow:", false, s_sum_balance, &escrow);
+    int64_t escrow = hub_escrow_total (self->escrow);
 
     Fogrid__WalletStatementReply reply = FOGRID__WALLET_STATEMENT_REPLY__INIT;
     reply.hub_id = self->hub_id;
     reply.state = (char *) hub_wallet_state_name (hub_wallet_state (self->wallet));
-    reply.frozen = s_balance (self, "hub:wallet:frozen");
-    reply.free_funds = s_balance (self, "hub:wallet:free");
-    reply.fees = s_balance (self, "hub:fee");
+    reply.frozen = hub_escrow_balance (self->escrow, "hub:wallet:frozen");
+    reply.free_funds = hub_escrow_balance (self->escrow, "hub:wallet:free");
+    reply.fees = hub_escrow_balance (self->escrow, "hub:fee");
     reply.escrow_total = escrow;
     reply.n_recent_payouts = payouts.count;
     reply.recent_payouts = list;
@@ -2118,7 +1787,7 @@ static void
 s_settle_services (s_server_t *self, int64_t now)
 {
     zlist_t *broke = zlist_new ();
-    if (hub_billing_settle (self->billing, now, broke) < 0)
+    if (hub_escrow_settle_services (self->escrow, now, broke))
         zsys_error ("hub: the settlement of services failed; what it did not bill is billed "
                     "at the next one");
     for (char *id = (char *) zlist_pop (broke); id; id = (char *) zlist_pop (broke)) {
@@ -2131,7 +1800,7 @@ s_settle_services (s_server_t *self, int64_t now)
                     s_send_kill (self, miner->routing, task->id, task->attempt);
             }
             int64_t seconds = 0;
-            int64_t billed = hub_billing_billed (self->billing, task->id, &seconds);
+            int64_t billed = hub_escrow_billed (self->escrow, task->id, &seconds);
             char reason [256];
             snprintf (reason, sizeof reason, "stopped: its buyer's funds ran out after %" PRId64
                       " s (billed %" PRId64 ")", seconds, billed);
@@ -2261,7 +1930,7 @@ s_restore (s_server_t *self)
         hub_miners_reserve (miner, task->id, hub_task_cores (task), task->spec->mem_mb,
                             task->spec->gpus);
     }
-    s_sweep_escrow (self);
+    hub_escrow_sweep (self->escrow, self->tasks);
     hub_store_commit (self->store);
     size_t pending = hub_tasks_queued (self->tasks), assigned = zlistx_size (placed);
     zlistx_destroy (&placed);
@@ -2336,12 +2005,12 @@ s_start (s_server_t *self, char *err, size_t err_size)
         snprintf (err, err_size, "wallet check failed, not starting: %s", why);
         return -1;
     }
-    self->billing = hub_billing_new (self->store, self->ledger, self->wallet,
-                                     self->config->fee_percent, err, err_size);
-    if (!self->billing)
+    self->escrow = hub_escrow_new (self->store, self->ledger, self->wallet, self->config,
+                                   err, err_size);
+    if (!self->escrow)
         return -1;
     zsys_info ("hub: wallet %s, stake %" PRId64 "%s%s", hub_wallet_state_name (
-               hub_wallet_state (self->wallet)), s_balance (self, "hub:wallet:frozen"),
+               hub_wallet_state (self->wallet)), hub_escrow_balance (self->escrow, "hub:wallet:frozen"),
                *hub_wallet_refusal (self->wallet)? ": ": "", hub_wallet_refusal (self->wallet));
     int64_t max_message = self->config->max_message;
     self->buyers = zsock_new (ZMQ_ROUTER);
@@ -2596,7 +2265,7 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     zlist_destroy (&self->gone);
     hub_tasks_destroy (&self->tasks);
     hub_miners_destroy (&self->miners);
-    hub_billing_destroy (&self->billing);
+    hub_escrow_destroy (&self->escrow);
     hub_wallet_destroy (&self->wallet);
     hub_ledger_destroy (&self->ledger);
     hub_store_destroy (&self->store);

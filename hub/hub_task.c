@@ -97,6 +97,12 @@ hub_task_cores (const hub_task_t *self)
     return self->spec && self->spec->cores? self->spec->cores: 1;
 }
 
+bool
+hub_task_is_service (const hub_task_t *self)
+{
+    return self->spec && self->spec->service_name && *self->spec->service_name;
+}
+
 const char *
 hub_task_state_name (hub_task_state_t state)
 {

@@ -53,6 +53,10 @@ void hub_task_set_text (char **field, const char *value);
 //  Cores, memory and GPUs the task reserves on its miner (cores 0 counts 1).
 uint32_t hub_task_cores (const hub_task_t *self);
 
+//  True for a service (fogrid run-service): billed per second while it
+//  runs (hub_billing.h), not paid from escrow.
+bool hub_task_is_service (const hub_task_t *self);
+
 //  "pending", ... ; hub_task_state_from_name returns 0 for an unknown name.
 const char *hub_task_state_name (hub_task_state_t state);
 hub_task_state_t hub_task_state_from_name (const char *name);
