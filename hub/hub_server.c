@@ -98,7 +98,7 @@
 #include "hub_tasks.h"
 #include "hub_miners.h"
 #include "hub_sched.h"
-#include "hub_fair.h"
+#include "hub_placer.h"
 #include "hub_config.h"
 #include "hub_server.h"
 #include "fg_expr.h"
@@ -135,6 +135,7 @@ typedef struct {
     hub_ledger_t *ledger;       //  the money, in the store's database
     hub_wallet_t *wallet;       //  the hub's wallet: may it charge, pay
     hub_escrow_t *escrow;       //  the money that moves with tasks
+    hub_placer_t *placer;       //  puts queued tasks on miners
     int64_t next_settle_ms;     //  when services are settled next
     hub_miners_t *miners;       //  the miner table
     hub_tasks_t *tasks;         //  the unfinished tasks and the queue
@@ -280,120 +281,12 @@ s_miner_lost (s_server_t *self, hub_miner_t *miner, const char *why)
 //  --------------------------------------------------------------------------
 //  Scheduling
 
-//  Sends the task to the miner and holds its price in escrow (a service
-//  is billed from when it runs instead). Returns 0
-//  when placed, 1 when not placed but the miner is fine, -1 when the send
-//  failed (the miner's connection is gone).
-static int
-s_assign (s_server_t *self, hub_task_t *task, hub_miner_t *miner)
-{
-    hub_escrow_quote_t quote;
-    hub_escrow_quote (self->escrow, task, miner, &quote);
-    if (!quote.placeable)
-        return 1;
-    if (!miner->routing || miner->state == HUB_MINER_DEAD)
-        return -1;
-    char reason [256];
-    if (hub_escrow_hold (self->escrow, task, miner, &quote, reason, sizeof reason))
-        return 1;
-    Fogrid__TaskAssign assign = FOGRID__TASK_ASSIGN__INIT;
-    assign.task_id = task->id;
-    assign.attempt = task->attempt;
-    assign.spec = task->spec;
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.body_case = FOGRID__ENVELOPE__BODY_TASK_ASSIGN;
-    env.task_assign = &assign;
-    s_send_miner (self, miner, &env, true);
-    if (*reason)
-        zsys_info ("task %s %s", task->id, reason);
-    hub_miners_reserve (miner, task->id, hub_task_cores (task), task->spec->mem_mb,
-                        task->spec->gpus);
-    hub_tasks_assign (self->tasks, task, miner->id, *reason? reason: NULL);
-    self->stats.dispatched++;
-    return 0;
-}
-
-//  The most room any connected candidate has, of each kind
-typedef struct {
-    uint32_t cores;
-    uint64_t mem_mb;
-    uint32_t gpus;
-} s_room_t;
-
-static s_room_t
-s_most_room (const hub_sched_miner_t *cands, size_t count)
-{
-    s_room_t most = { 0, 0, 0 };
-    for (size_t index = 0; index < count; index++) {
-        const hub_sched_miner_t *cand = &cands [index];
-        if (!cand->connected)
-            continue;
-        most.cores = cand->free_cores > most.cores? cand->free_cores: most.cores;
-        most.mem_mb = cand->free_mem_mb > most.mem_mb? cand->free_mem_mb: most.mem_mb;
-        most.gpus = cand->free_gpus > most.gpus? cand->free_gpus: most.gpus;
-    }
-    return most;
-}
-
 static void
 s_schedule (s_server_t *self)
 {
-    while (hub_tasks_queued (self->tasks) > 0) {
-        //  Candidates: the connected miners, as the scheduler sees them
-        size_t total = hub_miners_size (self->miners), count = 0;
-        hub_sched_miner_t *cands = (hub_sched_miner_t *) zmalloc (sizeof (hub_sched_miner_t) * (total + 1));
-        hub_miner_t **owners = (hub_miner_t **) zmalloc (sizeof (hub_miner_t *) * (total + 1));
-        bool room = false;
-        for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
-             miner = hub_miners_next (self->miners))
-            if (miner->state == HUB_MINER_CONNECTED) {
-                hub_miners_candidate (miner, &cands [count]);
-                room |= cands [count].free_cores > 0;
-                owners [count++] = miner;
-            }
-        if (!room) {
-            free (cands);
-            free (owners);
-            break;          //  nothing can be placed: no need to order the queue
-        }
+    while (true) {
         zlist_t *lost = zlist_new ();       //  miners whose sends failed
-        size_t placed = 0;
-        hub_fair_t *fair = hub_fair_new (hub_tasks_queue (self->tasks), self->miners,
-                                        hub_tasks_table (self->tasks));
-        hub_task_t **taken = (hub_task_t **) zmalloc (sizeof (hub_task_t *)
-                                                      * (hub_tasks_queued (self->tasks) + 1));
-        s_room_t most = s_most_room (cands, count);
-        hub_task_t *task;
-        while (count && most.cores > 0 && (task = hub_fair_next (fair))) {
-            //  A task bigger than any miner's room now is passed over
-            //  before the scheduler weighs it: a queue may hold thousands
-            if (hub_task_cores (task) > most.cores || task->spec->mem_mb > most.mem_mb
-            ||  task->spec->gpus > most.gpus)
-                continue;
-            int chosen = hub_sched_choose (task->spec, cands, count);
-            if (chosen >= 0)
-                chosen = hub_escrow_affordable (self->escrow, task, cands, owners, count, chosen);
-            if (chosen < 0)
-                continue;
-            int rc = s_assign (self, task, owners [chosen]);
-            if (rc == 0) {
-                taken [placed++] = task;
-                hub_miners_candidate (owners [chosen], &cands [chosen]);
-                most = s_most_room (cands, count);
-            }
-            else
-            if (rc < 0) {
-                cands [chosen].connected = false;
-                zlist_append (lost, owners [chosen]);
-                most = s_most_room (cands, count);
-            }
-        }
-        for (size_t index = 0; index < placed; index++)
-            hub_tasks_dequeue (self->tasks, taken [index]);
-        hub_fair_destroy (&fair);
-        free (taken);
-        free (cands);
-        free (owners);
+        self->stats.dispatched += hub_placer_run (self->placer, lost);
         bool again = zlist_size (lost) > 0;
         for (hub_miner_t *miner = (hub_miner_t *) zlist_first (lost); miner;
              miner = (hub_miner_t *) zlist_next (lost))
@@ -2038,6 +1931,8 @@ s_start (s_server_t *self, char *err, size_t err_size)
     self->miner_port = s_bind (self->miner_sock, "hub/miner_endpoint", self->config->miner_endpoint, err, err_size);
     if (self->miner_port < 0)
         return -1;
+    self->placer = hub_placer_new (self->tasks, self->miners, self->escrow, self->outbox,
+                                   self->miner_sock);
     if (s_restore (self)) {
         snprintf (err, err_size, "cannot load the tasks from the store in %s", data_dir);
         return -1;
@@ -2263,6 +2158,7 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     while (zlist_size (self->gone))
         free (zlist_pop (self->gone));
     zlist_destroy (&self->gone);
+    hub_placer_destroy (&self->placer);
     hub_tasks_destroy (&self->tasks);
     hub_miners_destroy (&self->miners);
     hub_escrow_destroy (&self->escrow);
