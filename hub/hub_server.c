@@ -100,23 +100,14 @@
 #include "hub_sched.h"
 #include "hub_placer.h"
 #include "hub_wallet_api.h"
+#include "hub_spec.h"
 #include "hub_config.h"
 #include "hub_server.h"
 #include "fg_expr.h"
 #include <errno.h>
 
 
-//  Bounds on what a buyer may submit
-#define S_MAX_ARGS          256
-#define S_MAX_ARG_BYTES     4096
-#define S_MAX_ENV           256
-#define S_MAX_LABELS        64
-#define S_MAX_LABEL_BYTES   128
-#define S_MAX_CONSTRAINT    1024
-#define S_MAX_TOKEN         128
-#define S_MAX_RETRIES       100
-#define S_MAX_OUTPUTS       32          //  TaskSpec.outputs (the miner's MINER_OUTPUTS_MAX_SPECS)
-#define S_MAX_OUTPUT_PATH   1024
+#define S_MAX_TOKEN         128         //  a submit's client_token
 #define S_BACKSTOP_MS       60000       //  past a running task's timeout
 
 #define S_BUYER_PING_MS     5000    //  ZMTP ping interval on the buyer socket
@@ -380,187 +371,6 @@ s_reply_task_info (s_server_t *self, zframe_t *peer, uint64_t seq, hub_task_t *t
 //  --------------------------------------------------------------------------
 //  Buyer requests
 
-static bool
-s_label_valid (const Fogrid__Label *label)
-{
-    return *label->key && fg_text_valid (label->key, S_MAX_LABEL_BYTES)
-        && fg_text_valid (label->value, S_MAX_LABEL_BYTES);
-}
-
-//  Returns 0 when the spec may be accepted, else -1 with why.
-//  A service (fogrid run-service; the miner runs it, miner/miner_service.h):
-//  a container with a name the locator takes but not one of the grid's own
-//  (`hub`, `hub-*` and `locator`: a buyer's service must not stand beside
-//  them), a port, a health check the miner knows, function names the
-//  locator takes. The scheduler places it on docker miners (it has an image).
-static int
-s_service_spec_check (const Fogrid__TaskSpec *spec, char *why, size_t size)
-{
-    const char *name = spec->service_name;
-    if (!fg_name_valid (name)) {
-        snprintf (why, size, "service name '%.64s': a-z, 0-9 and '-', 1..63, no leading or "
-                  "trailing '-'", name);
-        return -1;
-    }
-    if (streq (name, "hub") || strncmp (name, "hub-", 4) == 0 || streq (name, "locator")) {
-        snprintf (why, size, "service name '%s' is reserved for the grid's own servers", name);
-        return -1;
-    }
-    if (!*spec->image || (*spec->runtime && !streq (spec->runtime, "docker"))) {
-        snprintf (why, size, "a service runs in a container: it needs an image (docker runtime)");
-        return -1;
-    }
-    if (spec->service_port == 0 || spec->service_port > 65535) {
-        snprintf (why, size, "service port %u is not in 1..65535", spec->service_port);
-        return -1;
-    }
-    const char *health = spec->health;
-    if (*health && !streq (health, "tcp")
-    &&  (strncmp (health, "http:/", 6) || !fg_text_valid (health, 205) || strchr (health, ' '))) {
-        snprintf (why, size, "health check '%.64s': tcp, or http:/PATH (printable, no spaces, "
-                  "at most 200 bytes)", health);
-        return -1;
-    }
-    if (spec->n_service_functions > 64) {
-        snprintf (why, size, "%zu functions (limit 64)", spec->n_service_functions);
-        return -1;
-    }
-    for (size_t index = 0; index < spec->n_service_functions; index++) {
-        const char *function = spec->service_functions [index];
-        if (!*function || !fg_text_valid (function, 63) || strchr (function, ' ')
-        ||  strchr (function, ',')) {
-            snprintf (why, size, "function %zu: 1..63 printable, no spaces or commas", index + 1);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static int
-s_spec_check (const Fogrid__TaskSpec *spec, char *why, size_t size)
-{
-    if (!spec) {
-        snprintf (why, size, "submit without a spec");
-        return -1;
-    }
-    //  A service may run its image's own command
-    bool service = spec->service_name && *spec->service_name;
-    if ((spec->n_argv == 0 && !service) || (spec->n_argv && !*spec->argv [0])) {
-        snprintf (why, size, "argv is empty: nothing to run");
-        return -1;
-    }
-    if (spec->n_argv > S_MAX_ARGS) {
-        snprintf (why, size, "argv has %zu arguments (limit %d)", spec->n_argv, S_MAX_ARGS);
-        return -1;
-    }
-    //  Arguments may hold any bytes but NUL (protobuf-c strings end there)
-    for (size_t index = 0; index < spec->n_argv; index++)
-        if (strlen (spec->argv [index]) > S_MAX_ARG_BYTES) {
-            snprintf (why, size, "argument %zu is over %d bytes", index + 1, S_MAX_ARG_BYTES);
-            return -1;
-        }
-    if (spec->n_env > S_MAX_ENV) {
-        snprintf (why, size, "env has %zu entries (limit %d)", spec->n_env, S_MAX_ENV);
-        return -1;
-    }
-    for (size_t index = 0; index < spec->n_env; index++) {
-        const char *entry = spec->env [index];
-        if (strlen (entry) > S_MAX_ARG_BYTES || entry [0] == '=' || !strchr (entry, '=')) {
-            snprintf (why, size, "env entry %zu is not KEY=VALUE of at most %d bytes",
-                      index + 1, S_MAX_ARG_BYTES);
-            return -1;
-        }
-    }
-    const char *runtime = spec->runtime;
-    //  null: the benchmark-only runtime; only miners that offer it take it
-    if (*runtime && !streq (runtime, "process") && !streq (runtime, "docker")
-    &&  !streq (runtime, "null")) {
-        snprintf (why, size, "unknown runtime (want process or docker)");
-        return -1;
-    }
-    if (!fg_text_valid (spec->image, 256)) {
-        snprintf (why, size, "image: not printable or over 256 bytes");
-        return -1;
-    }
-    if (streq (runtime, "docker") && !*spec->image) {
-        snprintf (why, size, "the docker runtime needs an image");
-        return -1;
-    }
-    //  A container's arguments and env go to the engine as JSON, which
-    //  holds UTF-8 only (a process task's may be any bytes)
-    if (*spec->image) {
-        for (size_t index = 0; index < spec->n_argv; index++)
-            if (!fg_utf8_valid (spec->argv [index])) {
-                snprintf (why, size, "argument %zu is not UTF-8, which a container's "
-                          "command must be (the Engine API speaks JSON)", index + 1);
-                return -1;
-            }
-        for (size_t index = 0; index < spec->n_env; index++)
-            if (!fg_utf8_valid (spec->env [index])) {
-                snprintf (why, size, "env entry %zu is not UTF-8, which a container's "
-                          "env must be (the Engine API speaks JSON)", index + 1);
-                return -1;
-            }
-    }
-    if (spec->n_labels > S_MAX_LABELS) {
-        snprintf (why, size, "%zu labels (limit %d)", spec->n_labels, S_MAX_LABELS);
-        return -1;
-    }
-    for (size_t index = 0; index < spec->n_labels; index++)
-        if (!s_label_valid (spec->labels [index])) {
-            snprintf (why, size, "label %zu: key and value must be printable, key not empty, "
-                      "at most %d bytes each", index, S_MAX_LABEL_BYTES);
-            return -1;
-        }
-    if (!fg_text_valid (spec->constraint, S_MAX_CONSTRAINT)) {
-        snprintf (why, size, "constraint: not printable or over %d bytes", S_MAX_CONSTRAINT);
-        return -1;
-    }
-    //  Refused now, with the column, rather than a task that never places
-    char expr_err [200];
-    if (fg_expr_check (spec->constraint, expr_err, sizeof expr_err)) {
-        snprintf (why, size, "constraint: %s", expr_err);
-        return -1;
-    }
-    hub_policy_t policy;
-    if (!fg_text_valid (spec->policy, 32) || hub_sched_policy_parse (spec->policy, &policy)) {
-        snprintf (why, size, "unknown policy (want fastest, cheapest, binpack or spread)");
-        return -1;
-    }
-    if (spec->retries > S_MAX_RETRIES) {
-        snprintf (why, size, "retries %u is over the limit of %d", spec->retries, S_MAX_RETRIES);
-        return -1;
-    }
-    //  Outputs: paths the miner copies back, never ones that climb out
-    //  (a process task's must stay in its work directory: relative)
-    if (spec->n_outputs > S_MAX_OUTPUTS) {
-        snprintf (why, size, "%zu outputs (limit %d)", spec->n_outputs, S_MAX_OUTPUTS);
-        return -1;
-    }
-    if (spec->n_outputs && service) {
-        snprintf (why, size, "a service leaves no output files: outputs are for batch tasks");
-        return -1;
-    }
-    bool process = !*spec->image && (!*runtime || streq (runtime, "process"));
-    for (size_t index = 0; index < spec->n_outputs; index++) {
-        const char *output = spec->outputs [index];
-        char normal [S_MAX_OUTPUT_PATH + 1];
-        if (fg_path_normal (output, S_MAX_OUTPUT_PATH, normal, sizeof normal)) {
-            snprintf (why, size, "output %zu: a path of 1..%d printable bytes, with no '..' "
-                      "part, not the root", index + 1, S_MAX_OUTPUT_PATH);
-            return -1;
-        }
-        if (process && *output == '/') {
-            snprintf (why, size, "output '%.100s': the process runtime copies paths relative "
-                      "to the task's work directory", output);
-            return -1;
-        }
-    }
-    if (service || spec->service_port || *spec->health || spec->n_service_functions)
-        return s_service_spec_check (spec, why, size);
-    return 0;
-}
-
 static void
 s_reply_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *task_id,
                 bool duplicate)
@@ -580,7 +390,7 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
                  Fogrid__SubmitRequest *request)
 {
     char why [256];
-    if (s_spec_check (request->spec, why, sizeof why)) {
+    if (hub_spec_check (request->spec, why, sizeof why)) {
         self->stats.refused++;
         s_refuse (self, self->buyers, peer, seq, FG_E_INVALID, "submit refused: %s", why);
         return;
