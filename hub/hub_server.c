@@ -101,14 +101,14 @@
 #include "hub_placer.h"
 #include "hub_wallet_api.h"
 #include "hub_spec.h"
+#include "hub_miner_api.h"
+#include "hub_buyer_api.h"
 #include "hub_config.h"
 #include "hub_server.h"
-#include "fg_expr.h"
 #include <errno.h>
 
 
-#define S_MAX_TOKEN         128         //  a submit's client_token
-#define S_BACKSTOP_MS       60000       //  past a running task's timeout
+
 
 #define S_BUYER_PING_MS     5000    //  ZMTP ping interval on the buyer socket
 
@@ -126,6 +126,8 @@ typedef struct {
     hub_escrow_t *escrow;       //  the money that moves with tasks
     hub_placer_t *placer;       //  puts queued tasks on miners
     hub_wallet_api_t *wallet_api;   //  answers the requests about money
+    hub_miner_api_t *miner_api; //  the miners' conversation, and their loss
+    hub_buyer_api_t *buyer_api; //  buyers' requests about their tasks
     int64_t next_settle_ms;     //  when services are settled next
     hub_miners_t *miners;       //  the miner table
     hub_tasks_t *tasks;         //  the unfinished tasks and the queue
@@ -142,7 +144,6 @@ typedef struct {
     bool terminated;            //  $TERM received
 } s_server_t;
 
-static void s_miner_lost (s_server_t *self, hub_miner_t *miner, const char *why);
 
 //  Everything the hub says goes through the outbox: held until the
 //  burst's transaction commits (s_burst_end), so no answer promises what
@@ -191,83 +192,6 @@ s_task_after (void *arg, hub_task_t *task, hub_task_state_t next)
         hub_stats_finished (&self->stats, next, task->submitted_ms, fg_now_ms ());
 }
 
-//  Takes the task off its miner and requeues it as a new attempt, or
-//  fails it when its retries are spent.
-static void
-s_task_lost (s_server_t *self, hub_task_t *task, const char *why)
-{
-    hub_miner_t *miner = hub_miners_lookup (self->miners, task->miner_id);
-    if (miner)
-        hub_miners_release (miner, task->id);
-    if (task->retries_left > 0) {
-        hub_tasks_change (self->tasks, task, HUB_TASK_PENDING, why);
-        self->stats.requeued++;
-    }
-    else {
-        char reason [256];
-        snprintf (reason, sizeof reason, "miner lost, no retries left (%s)", why);
-        hub_tasks_change (self->tasks, task, HUB_TASK_FAILED, reason);
-        hub_tasks_retire (self->tasks, task);
-    }
-}
-
-//  --------------------------------------------------------------------------
-//  Sending to miners
-
-//  Sends to a miner (an answer to it, or work of the hub's own accord),
-//  or returns -1 when it has no connection. A send the socket refuses
-//  later, at the commit, means the connection is gone: s_refused.
-static int
-s_send_miner (s_server_t *self, hub_miner_t *miner, fg_env_t *env, bool notice)
-{
-    if (!miner->routing || miner->state == HUB_MINER_DEAD)
-        return -1;
-    if (notice)
-        fg_outbox_notice (self->outbox, self->miner_sock, miner->routing, env);
-    else
-        fg_outbox_answer (self->outbox, self->miner_sock, miner->routing, env);
-    return 0;
-}
-
-static void
-s_send_kill (s_server_t *self, zframe_t *routing, const char *task_id, uint32_t attempt)
-{
-    Fogrid__TaskKill kill = FOGRID__TASK_KILL__INIT;
-    kill.task_id = (char *) task_id;
-    kill.attempt = attempt;
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.body_case = FOGRID__ENVELOPE__BODY_TASK_KILL;
-    env.task_kill = &kill;
-    fg_outbox_notice (self->outbox, self->miner_sock, routing, &env);
-}
-
-//  The miner is dead (gone, silent for good, or it said it stops): its
-//  tasks go back to the queue (or fail).
-static void
-s_miner_dead (s_server_t *self, hub_miner_t *miner, const char *why)
-{
-    hub_miners_set_state (miner, HUB_MINER_DEAD, why);
-    zlistx_t *ids = zhashx_keys (miner->tasks);
-    char reason [256];
-    snprintf (reason, sizeof reason, "miner %s lost: %s", miner->id, why);
-    for (char *id = (char *) zlistx_first (ids); id; id = (char *) zlistx_next (ids)) {
-        hub_task_t *task = hub_tasks_lookup (self->tasks, id);
-        if (task && streq (task->miner_id, miner->id))
-            s_task_lost (self, task, reason);
-        else
-            hub_miners_release (miner, id);
-    }
-    zlistx_destroy (&ids);
-}
-
-//  ... without a word: counted as lost
-static void
-s_miner_lost (s_server_t *self, hub_miner_t *miner, const char *why)
-{
-    self->stats.miners_lost++;
-    s_miner_dead (self, miner, why);
-}
-
 //  --------------------------------------------------------------------------
 //  Scheduling
 
@@ -280,7 +204,7 @@ s_schedule (s_server_t *self)
         bool again = zlist_size (lost) > 0;
         for (hub_miner_t *miner = (hub_miner_t *) zlist_first (lost); miner;
              miner = (hub_miner_t *) zlist_next (lost))
-            s_miner_lost (self, miner, "its connection is gone (send refused)");
+            hub_miner_api_lost (self->miner_api, miner, "its connection is gone (send refused)");
         zlist_destroy (&lost);
         if (!again)
             break;          //  else its tasks are back in the queue: place them
@@ -288,331 +212,7 @@ s_schedule (s_server_t *self)
 }
 
 //  --------------------------------------------------------------------------
-//  Replies to buyers
-
-typedef struct {
-    Fogrid__TaskInfo info;              //  the message
-    Fogrid__StateChange **history;      //  its history (owned)
-    size_t count;                       //  entries in history
-    size_t capacity;                    //  allocated
-} s_info_t;
-
-static void
-s_history_add (void *arg, const char *state, int64_t at_ms, const char *miner_id,
-               uint32_t attempt, const char *reason)
-{
-    s_info_t *self = (s_info_t *) arg;
-    if (self->count == self->capacity) {
-        self->capacity = self->capacity? self->capacity * 2: 8;
-        self->history = (Fogrid__StateChange **) realloc (
-            self->history, sizeof (Fogrid__StateChange *) * self->capacity);
-    }
-    Fogrid__StateChange *change = (Fogrid__StateChange *) zmalloc (sizeof (Fogrid__StateChange));
-    fogrid__state_change__init (change);
-    change->state = strdup (state);
-    change->at_ms = (uint64_t) at_ms;
-    change->miner_id = strdup (miner_id);
-    change->attempt = attempt;
-    change->reason = strdup (reason);
-    self->history [self->count++] = change;
-}
-
-static void
-s_info_build (s_server_t *self, hub_task_t *task, s_info_t *out)
-{
-    memset (out, 0, sizeof *out);
-    fogrid__task_info__init (&out->info);
-    out->info.task_id = task->id;
-    out->info.state = (char *) hub_task_state_name (task->state);
-    out->info.attempt = task->attempt;
-    out->info.miner_id = task->miner_id;
-    out->info.exit_code = task->exit_code;
-    out->info.reason = task->reason;
-    out->info.submitted_ms = (uint64_t) task->submitted_ms;
-    out->info.updated_ms = (uint64_t) task->updated_ms;
-    out->info.spec = task->spec;
-    out->info.term_signal = task->term_signal;
-    out->info.timed_out = task->timed_out;
-    if (task->measured)
-        out->info.usage = &task->usage;
-    hub_escrow_charged (self->escrow, task, &out->info.price, &out->info.billed,
-                        &out->info.billed_seconds);
-    hub_store_task_events (self->store, task->id, s_history_add, out);
-    out->info.n_history = out->count;
-    out->info.history = out->history;
-}
-
-static void
-s_info_reset (s_info_t *info)
-{
-    for (size_t index = 0; index < info->count; index++) {
-        free (info->history [index]->state);
-        free (info->history [index]->miner_id);
-        free (info->history [index]->reason);
-        free (info->history [index]);
-    }
-    free (info->history);
-    memset (info, 0, sizeof *info);
-}
-
-static void
-s_reply_task_info (s_server_t *self, zframe_t *peer, uint64_t seq, hub_task_t *task)
-{
-    s_info_t info;
-    s_info_build (self, task, &info);
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.seq = seq;
-    env.body_case = FOGRID__ENVELOPE__BODY_TASK_INFO;
-    env.task_info = &info.info;
-    s_answer (self, self->buyers, peer, &env);
-    s_info_reset (&info);
-}
-
-//  --------------------------------------------------------------------------
 //  Buyer requests
-
-static void
-s_reply_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *task_id,
-                bool duplicate)
-{
-    Fogrid__SubmitReply reply = FOGRID__SUBMIT_REPLY__INIT;
-    reply.task_id = (char *) task_id;
-    reply.duplicate = duplicate;
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.seq = seq;
-    env.body_case = FOGRID__ENVELOPE__BODY_SUBMIT_REPLY;
-    env.submit_reply = &reply;
-    s_answer (self, self->buyers, peer, &env);
-}
-
-static void
-s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buyer,
-                 Fogrid__SubmitRequest *request)
-{
-    char why [256];
-    if (hub_spec_check (request->spec, why, sizeof why)) {
-        self->stats.refused++;
-        s_refuse (self, self->buyers, peer, seq, FG_E_INVALID, "submit refused: %s", why);
-        return;
-    }
-    const char *token = request->client_token;
-    if (!fg_text_valid (token, S_MAX_TOKEN)) {
-        self->stats.refused++;
-        s_refuse (self, self->buyers, peer, seq, FG_E_INVALID,
-                  "submit refused: client_token must be printable, at most %d bytes",
-                  S_MAX_TOKEN);
-        return;
-    }
-    //  A retried submit is answered before the bound: it takes no room
-    hub_task_t *earlier = hub_store_task_by_token (self->store, token);
-    if (earlier) {
-        s_reply_submit (self, peer, seq, earlier->id, true);
-        hub_task_destroy (&earlier);
-        return;
-    }
-    fg_error_t funds = hub_escrow_admit (self->escrow, buyer, request->spec, self->miners,
-                                         why, sizeof why);
-    if (funds) {
-        self->stats.refused++;
-        s_refuse (self, self->buyers, peer, seq, funds, "%s", why);
-        return;
-    }
-    size_t queued = hub_tasks_queued (self->tasks);
-    size_t unfinished = hub_tasks_of_buyer (self->tasks, buyer);
-    if ((int64_t) unfinished >= self->config->tasks_per_buyer) {
-        self->stats.refused++;
-        s_refuse (self, self->buyers, peer, seq, FG_E_LIMIT,
-                  "submit refused: you have %zu unfinished tasks here, the limit "
-                  "(hub/tasks_per_buyer)", unfinished);
-        return;
-    }
-    if ((int64_t) queued >= self->config->queue_max) {
-        self->stats.refused++;
-        s_refuse (self, self->buyers, peer, seq, FG_E_HUB_FULL,
-                  "hub full: %zu tasks queued (limit %" PRId64 ")",
-                  queued, self->config->queue_max);
-        return;
-    }
-    //  The task takes the spec over; the request keeps a NULL
-    Fogrid__TaskSpec *spec = request->spec;
-    request->spec = NULL;
-    if (!spec->timeout_s)
-        spec->timeout_s = (uint32_t) self->config->default_timeout_s;
-    char id [32];
-    fg_id_new ("t", id, sizeof id);
-    hub_task_t *task = hub_task_new (id, &spec);
-    hub_task_set_text (&task->client_token, token);
-    hub_task_set_text (&task->buyer, buyer);
-    task->retries_left = task->spec->retries? task->spec->retries: (uint32_t) self->config->default_retries;
-
-    //  The reply waits in the outbox for the burst's commit: durable
-    //  before the buyer hears the id
-    if (hub_tasks_submit (self->tasks, task)) {
-        self->stats.refused++;
-        s_refuse (self, self->buyers, peer, seq, FG_E_INTERNAL,
-                  "submit failed: the hub could not store the task");
-        hub_task_destroy (&task);
-        return;
-    }
-    zsys_info ("task %s submitted: %s%s (%zu args, policy %s, %u retries)", task->id,
-               task->spec->n_argv? task->spec->argv [0]: task->spec->image,
-               task->spec->n_argv > 1? " ...": "",
-               task->spec->n_argv, *task->spec->policy? task->spec->policy: "fastest",
-               task->retries_left);
-    self->stats.submitted++;
-    s_reply_submit (self, peer, seq, task->id, false);
-}
-
-//  The task a buyer asks about, or NULL after answering NOT_FOUND, or
-//  DENIED when it is another buyer's: buyers see, follow and cancel only
-//  their own tasks (admins see all). Tasks of a plain-text hub have no
-//  buyer key and are everyone's.
-static hub_task_t *
-s_buyer_task (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
-              const char *task_id, bool *owned)
-{
-    hub_task_t *task = hub_tasks_find (self->tasks, task_id, owned);
-    if (!task) {
-        s_refuse (self, self->buyers, peer, seq, FG_E_NOT_FOUND,
-                  "task %.64s not found on this hub", task_id);
-        return NULL;
-    }
-    if (*task->buyer && !streq (task->buyer, key) && !hub_config_admin (self->config, key)) {
-        zsys_warning ("buyer %.12s...: refused access to %s, a task of another buyer", key,
-                      task->id);
-        s_refuse (self, self->buyers, peer, seq, FG_E_DENIED,
-                  "task %s belongs to another buyer", task->id);
-        if (*owned)
-            hub_task_destroy (&task);
-        return NULL;
-    }
-    return task;
-}
-
-static void
-s_handle_status (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
-                 const char *task_id)
-{
-    bool owned;
-    hub_task_t *task = s_buyer_task (self, peer, seq, key, task_id, &owned);
-    if (!task)
-        return;
-    s_reply_task_info (self, peer, seq, task);
-    if (owned)
-        hub_task_destroy (&task);
-}
-
-static void
-s_handle_result (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
-                 const char *task_id)
-{
-    bool owned;
-    hub_task_t *task = s_buyer_task (self, peer, seq, key, task_id, &owned);
-    if (!task)
-        return;
-    hub_output_t output;
-    if (hub_store_task_output (self->store, task->id, &output)) {
-        s_refuse (self, self->buyers, peer, seq, FG_E_INTERNAL,
-                  "cannot read the output of %s", task->id);
-        if (owned)
-            hub_task_destroy (&task);
-        return;
-    }
-    s_info_t info;
-    s_info_build (self, task, &info);
-    Fogrid__ResultReply reply = FOGRID__RESULT_REPLY__INIT;
-    reply.info = &info.info;
-    reply.stdout.data = zchunk_data (output.stdout_data);
-    reply.stdout.len = zchunk_size (output.stdout_data);
-    reply.stderr.data = zchunk_data (output.stderr_data);
-    reply.stderr.len = zchunk_size (output.stderr_data);
-    reply.stdout_truncated = output.stdout_truncated;
-    reply.stderr_truncated = output.stderr_truncated;
-    reply.stdout_sha256 = output.stdout_sha256;
-    reply.files = output.files;
-    reply.n_files = output.n_files;
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.seq = seq;
-    env.body_case = FOGRID__ENVELOPE__BODY_RESULT_REPLY;
-    env.result_reply = &reply;
-    s_answer (self, self->buyers, peer, &env);
-    s_info_reset (&info);
-    hub_output_reset (&output);
-    if (owned)
-        hub_task_destroy (&task);
-}
-
-static void
-s_handle_cancel (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
-                 const char *task_id)
-{
-    bool owned;
-    hub_task_t *task = s_buyer_task (self, peer, seq, key, task_id, &owned);
-    if (!task)
-        return;
-    if (owned || hub_task_state_terminal (task->state)) {
-        s_refuse (self, self->buyers, peer, seq, FG_E_STATE, "task %s is already %s",
-                  task->id, hub_task_state_name (task->state));
-        if (owned)
-            hub_task_destroy (&task);
-        return;
-    }
-    if (task->state == HUB_TASK_ASSIGNED || task->state == HUB_TASK_RUNNING) {
-        hub_miner_t *miner = hub_miners_lookup (self->miners, task->miner_id);
-        if (miner) {
-            hub_miners_release (miner, task->id);
-            if (miner->routing && miner->state != HUB_MINER_DEAD)
-                s_send_kill (self, miner->routing, task->id, task->attempt);
-        }
-    }
-    hub_tasks_change (self->tasks, task, HUB_TASK_CANCELLED, "cancelled by the buyer");
-    s_reply_task_info (self, peer, seq, task);
-    hub_tasks_retire (self->tasks, task);
-}
-
-static void
-s_handle_miners (s_server_t *self, zframe_t *peer, uint64_t seq)
-{
-    size_t count = hub_miners_size (self->miners), index = 0;
-    Fogrid__MinerInfo *infos = (Fogrid__MinerInfo *) zmalloc (sizeof (Fogrid__MinerInfo) * (count + 1));
-    Fogrid__MinerInfo **list = (Fogrid__MinerInfo **) zmalloc (sizeof (Fogrid__MinerInfo *) * (count + 1));
-    zlist_t *keys = zlist_new ();           //  task id lists, freed after the send
-    for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
-         miner = hub_miners_next (self->miners), index++) {
-        Fogrid__MinerInfo *info = &infos [index];
-        fogrid__miner_info__init (info);
-        info->miner_id = miner->id;
-        info->name = miner->name;
-        info->state = (char *) hub_miner_state_name (miner->state);
-        info->resources = miner->resources;
-        info->load = miner->load;
-        info->last_seen_ms = (uint64_t) miner->last_seen_ms;
-        info->connected_ms = (uint64_t) miner->connected_ms;
-        zlistx_t *ids = zhashx_keys (miner->tasks);
-        info->n_tasks = zlistx_size (ids);
-        info->tasks = (char **) zmalloc (sizeof (char *) * (info->n_tasks + 1));
-        size_t slot = 0;
-        for (char *id = (char *) zlistx_first (ids); id; id = (char *) zlistx_next (ids))
-            info->tasks [slot++] = id;
-        zlist_append (keys, ids);
-        list [index] = info;
-    }
-    Fogrid__MinersReply reply = FOGRID__MINERS_REPLY__INIT;
-    reply.n_miners = count;
-    reply.miners = list;
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.seq = seq;
-    env.body_case = FOGRID__ENVELOPE__BODY_MINERS_REPLY;
-    env.miners_reply = &reply;
-    s_answer (self, self->buyers, peer, &env);
-    for (index = 0; index < count; index++)
-        free (infos [index].tasks);
-    for (zlistx_t *ids = (zlistx_t *) zlist_first (keys); ids; ids = (zlistx_t *) zlist_next (keys))
-        zlistx_destroy (&ids);
-    zlist_destroy (&keys);
-    free (infos);
-    free (list);
-}
 
 static void
 s_handle_health (s_server_t *self, zframe_t *peer, uint64_t seq)
@@ -685,30 +285,18 @@ s_handle_buyer (s_server_t *self)
     if (hub_wallet_api_buyer (self->wallet_api, self->buyers, peer, seq, key, env))
         ;                   //  a request about money: answered
     else
-    switch (env->body_case) {
-        case FOGRID__ENVELOPE__BODY_SUBMIT:
-            s_handle_submit (self, peer, seq, key, env->submit);
-            break;
-        case FOGRID__ENVELOPE__BODY_STATUS:
-            s_handle_status (self, peer, seq, key, env->status->task_id);
-            break;
-        case FOGRID__ENVELOPE__BODY_RESULT:
-            s_handle_result (self, peer, seq, key, env->result->task_id);
-            break;
-        case FOGRID__ENVELOPE__BODY_CANCEL:
-            s_handle_cancel (self, peer, seq, key, env->cancel->task_id);
-            break;
-        case FOGRID__ENVELOPE__BODY_MINERS:
-            s_handle_miners (self, peer, seq);
-            break;
-        case FOGRID__ENVELOPE__BODY_HEALTH:
-            s_handle_health (self, peer, seq);
-            break;
-        default:
-            zsys_warning ("buyer: unexpected %s", fg_msg_body_name (env));
-            s_refuse (self, self->buyers, peer, seq, FG_E_UNEXPECTED,
-                      "%s is not a buyer request", fg_msg_body_name (env));
-            break;
+    if (hub_buyer_api_handle (self->buyer_api, peer, seq, key, env))
+        ;                   //  a request about tasks: answered
+    else
+    if (env->body_case == FOGRID__ENVELOPE__BODY_MINERS)
+        hub_miner_api_list (self->miner_api, self->buyers, peer, seq);
+    else
+    if (env->body_case == FOGRID__ENVELOPE__BODY_HEALTH)
+        s_handle_health (self, peer, seq);
+    else {
+        zsys_warning ("buyer: unexpected %s", fg_msg_body_name (env));
+        s_refuse (self, self->buyers, peer, seq, FG_E_UNEXPECTED,
+                  "%s is not a buyer request", fg_msg_body_name (env));
     }
     fg_msg_free (&env);
     zframe_destroy (&peer);
@@ -717,267 +305,6 @@ s_handle_buyer (s_server_t *self)
 
 //  --------------------------------------------------------------------------
 //  Miner messages
-
-//  Ok to a miner's request, with the receipt of a payout (may be NULL).
-static void
-s_answer_ok (s_server_t *self, zframe_t *peer, uint64_t seq, const char *text,
-             const char *receipt)
-{
-    Fogrid__Ok ok = FOGRID__OK__INIT;
-    ok.text = (char *) text;
-    ok.receipt = (char *) (receipt? receipt: "");
-    fg_env_t reply = FOGRID__ENVELOPE__INIT;
-    reply.seq = seq;
-    reply.body_case = FOGRID__ENVELOPE__BODY_OK;
-    reply.ok = &ok;
-    s_answer (self, self->miner_sock, peer, &reply);
-}
-
-static void
-s_handle_hello (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
-                Fogrid__MinerHello *hello)
-{
-    if (!*hello->miner_id || !fg_text_valid (hello->miner_id, 63) || strchr (hello->miner_id, ' ')
-    ||  !fg_text_valid (hello->name, 255) || !fg_text_valid (hello->version, 64)) {
-        s_refuse (self, self->miner_sock, peer, seq, FG_E_INVALID,
-                  "hello refused: miner_id (1..63), name and version must be printable");
-        return;
-    }
-    char why [256];
-    if (hello->resources && fg_expr_check (hello->resources->constraint, why, sizeof why)) {
-        s_refuse (self, self->miner_sock, peer, seq, FG_E_INVALID,
-                  "hello refused: the miner's constraint: %s", why);
-        return;
-    }
-    if (hello->resources && (hello->resources->price > (uint64_t) INT64_MAX
-                         ||  hello->resources->service_price > (uint64_t) INT64_MAX)) {
-        s_refuse (self, self->miner_sock, peer, seq, FG_E_INVALID,
-                  "hello refused: price %" PRIu64 " or service price %" PRIu64 " is over %"
-                  PRId64, hello->resources->price, hello->resources->service_price, INT64_MAX);
-        return;
-    }
-    //  A miner id belongs to the key that first said hello with it, so no
-    //  other machine can take over its tasks or its earnings
-    if (*key) {
-        char meta [128], owner [64] = "";
-        snprintf (meta, sizeof meta, "miner_key/%s", hello->miner_id);
-        if (hub_store_meta_get (self->store, meta, owner, sizeof owner) == 0) {
-            if (!streq (owner, key)) {
-                zsys_warning ("miner %s: hello refused: the id belongs to another key "
-                              "(%.12s..., not %.12s...)", hello->miner_id, owner, key);
-                s_refuse (self, self->miner_sock, peer, seq, FG_E_DENIED,
-                          "hello refused: miner id %s belongs to another key",
-                          hello->miner_id);
-                return;
-            }
-        }
-        else
-        if (hub_store_meta_set (self->store, meta, key)) {
-            s_refuse (self, self->miner_sock, peer, seq, FG_E_INTERNAL,
-                      "hello refused: the hub cannot record the miner's key");
-            return;
-        }
-    }
-    hub_miner_t *miner = hub_miners_hello (self->miners, hello, peer, fg_now_ms ());
-    //  A miner with the hub's own key is the hub: it is never paid
-    if (*key && streq (key, fg_security_public_key ()) && hub_escrow_mark_own (self->escrow, miner))
-        zsys_warning ("miner %s runs with the hub's own key: its tasks run unpaid "
-                      "(a hub cannot pay itself)", miner->id);
-    zsys_info ("miner %s (%s) hello: %u cores, %" PRIu64 " MB, %u GPUs, price %" PRIu64
-               ", %zu tasks running", miner->id, miner->name, miner->resources->cores,
-               miner->resources->mem_mb, miner->resources->gpus, miner->resources->price,
-               hello->n_running);
-
-    //  What it runs: keep the current assignments, kill the rest
-    Fogrid__TaskRef **keep = (Fogrid__TaskRef **) zmalloc (sizeof (Fogrid__TaskRef *) * (hello->n_running + 1));
-    Fogrid__TaskRef **kill = (Fogrid__TaskRef **) zmalloc (sizeof (Fogrid__TaskRef *) * (hello->n_running + 1));
-    size_t n_keep = 0, n_kill = 0;
-    zhashx_t *kept = zhashx_new ();         //  task ids it still runs for us
-    for (size_t index = 0; index < hello->n_running; index++) {
-        Fogrid__TaskRef *ref = hello->running [index];
-        hub_task_t *task = hub_tasks_lookup (self->tasks, ref->task_id);
-        if (hub_tasks_is_current (task, miner? miner->id: NULL, ref->attempt)) {
-            keep [n_keep++] = ref;
-            zhashx_insert (kept, task->id, task);
-            if (!hub_miners_has_task (miner, task->id))
-                hub_miners_reserve (miner, task->id, hub_task_cores (task),
-                                    task->spec->mem_mb, task->spec->gpus);
-            if (task->state == HUB_TASK_ASSIGNED)
-                hub_tasks_change (self->tasks, task, HUB_TASK_RUNNING, "reported running in hello");
-        }
-        else
-            kill [n_kill++] = ref;
-    }
-    //  What we gave it and it does not run any more: it lost them
-    zlistx_t *ids = zhashx_keys (miner->tasks);
-    for (char *id = (char *) zlistx_first (ids); id; id = (char *) zlistx_next (ids)) {
-        hub_task_t *task = hub_tasks_lookup (self->tasks, id);
-        if (zhashx_lookup (kept, id))
-            continue;
-        if (task && streq (task->miner_id, miner->id)) {
-            char why [128];
-            snprintf (why, sizeof why, "miner %s came back without it", miner->id);
-            s_task_lost (self, task, why);
-        }
-        else
-            hub_miners_release (miner, id);
-    }
-    zlistx_destroy (&ids);
-    zhashx_destroy (&kept);
-
-    Fogrid__MinerWelcome welcome = FOGRID__MINER_WELCOME__INIT;
-    welcome.heartbeat_ms = (uint32_t) self->config->heartbeat_ms;
-    welcome.n_keep = n_keep;
-    welcome.keep = keep;
-    welcome.n_kill = n_kill;
-    welcome.kill = kill;
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.seq = seq;
-    env.body_case = FOGRID__ENVELOPE__BODY_MINER_WELCOME;
-    env.miner_welcome = &welcome;
-    if (s_send_miner (self, miner, &env, false))
-        s_miner_lost (self, miner, "its connection is gone (send refused)");
-    free (keep);
-    free (kill);
-}
-
-static void
-s_handle_heartbeat (s_server_t *self, zframe_t *peer, uint64_t seq,
-                    Fogrid__MinerHeartbeat *heartbeat)
-{
-    hub_miner_t *miner = hub_miners_by_routing (self->miners, peer);
-    if (!miner || miner->state == HUB_MINER_DEAD || !streq (miner->id, heartbeat->miner_id)) {
-        fg_debug ("miner %.63s: heartbeat from an unknown or dead miner: asking for hello",
-                  heartbeat->miner_id);
-        s_refuse (self, self->miner_sock, peer, seq, FG_E_NOT_FOUND,
-                  "unknown miner %.63s: say hello", heartbeat->miner_id);
-        return;
-    }
-    hub_miners_heartbeat (self->miners, miner, heartbeat->load, fg_now_ms ());
-    //  Work it runs that is not its current assignment is stopped
-    for (size_t index = 0; index < heartbeat->n_running; index++) {
-        Fogrid__TaskRef *ref = heartbeat->running [index];
-        hub_task_t *task = hub_tasks_lookup (self->tasks, ref->task_id);
-        if (!hub_tasks_is_current (task, miner? miner->id: NULL, ref->attempt)) {
-            zsys_info ("miner %s runs %.63s attempt %u, which is not its assignment: kill",
-                       miner->id, ref->task_id, ref->attempt);
-            s_send_kill (self, peer, ref->task_id, ref->attempt);
-        }
-        else
-        if (task->state == HUB_TASK_ASSIGNED)
-            hub_tasks_change (self->tasks, task, HUB_TASK_RUNNING, "reported running in heartbeat");
-    }
-}
-
-//  A miner that stops says so: lost now, its tasks back in the queue,
-//  instead of work sent to it until hub/dead_ms passes. Only from its
-//  own connection, for its own id; no answer (it is gone).
-static void
-s_handle_bye (s_server_t *self, zframe_t *peer, Fogrid__MinerBye *bye)
-{
-    hub_miner_t *miner = hub_miners_by_routing (self->miners, peer);
-    if (!miner || miner->state == HUB_MINER_DEAD || !streq (miner->id, bye->miner_id)) {
-        fg_debug ("miner %.63s: goodbye from an unknown or dead miner: ignored", bye->miner_id);
-        return;
-    }
-    char why [128];
-    snprintf (why, sizeof why, "it said goodbye (%.64s)",
-              fg_text_valid (bye->reason, 64) && *bye->reason? bye->reason: "no reason");
-    //  Counted apart from the lost: a clean restart is no operator's alarm
-    self->stats.miners_left++;
-    s_miner_dead (self, miner, why);
-}
-
-static void
-s_handle_started (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__TaskStarted *started)
-{
-    hub_miner_t *miner = hub_miners_by_routing (self->miners, peer);
-    if (!miner) {
-        s_refuse (self, self->miner_sock, peer, seq, FG_E_NOT_FOUND,
-                  "unknown miner: say hello");
-        return;
-    }
-    hub_task_t *task = hub_tasks_lookup (self->tasks, started->task_id);
-    if (!hub_tasks_is_current (task, miner? miner->id: NULL, started->attempt)) {
-        zsys_warning ("miner %s started %.63s attempt %u, which is not its assignment: kill",
-                      miner->id, started->task_id, started->attempt);
-        s_send_kill (self, peer, started->task_id, started->attempt);
-        return;
-    }
-    if (task->state == HUB_TASK_ASSIGNED)
-        hub_tasks_change (self->tasks, task, HUB_TASK_RUNNING, NULL);
-}
-
-static void
-s_handle_task_result (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__TaskResult *result)
-{
-    hub_miner_t *miner = hub_miners_by_routing (self->miners, peer);
-    const char *who = miner? miner->id: "(unknown miner)";
-    hub_task_t *task = hub_tasks_lookup (self->tasks, result->task_id);
-    if (!task) {
-        hub_task_t *stored = fg_text_valid (result->task_id, 63)
-                           ? hub_store_task_load (self->store, result->task_id): NULL;
-        if (!stored)
-            s_refuse (self, self->miner_sock, peer, seq, FG_E_NOT_FOUND,
-                      "no task %.63s", result->task_id);
-        else {
-            zsys_warning ("miner %s: result for %s attempt %u refused: the task is already %s",
-                          who, stored->id, result->attempt, hub_task_state_name (stored->state));
-            s_refuse (self, self->miner_sock, peer, seq, FG_E_STALE,
-                      "result for attempt %u refused: task %s is already %s",
-                      result->attempt, stored->id, hub_task_state_name (stored->state));
-            hub_task_destroy (&stored);
-        }
-        return;
-    }
-    if (!hub_tasks_is_current (task, miner? miner->id: NULL, result->attempt)) {
-        zsys_warning ("miner %s: result for %s attempt %u refused: current attempt is %u "
-                      "(miner %s)", who, task->id, result->attempt, task->attempt,
-                      *task->miner_id? task->miner_id: "none");
-        s_refuse (self, self->miner_sock, peer, seq, FG_E_STALE,
-                  "result for attempt %u refused: current attempt is %u",
-                  result->attempt, task->attempt);
-        return;
-    }
-    char reason [512] = "";
-    if (result->refused) {
-        //  Not the task's fault: it goes back to the queue, on its retry
-        //  budget (a miner that keeps refusing cannot keep it circling)
-        snprintf (reason, sizeof reason, "miner %s refused it: %.400s", miner->id,
-                  *result->error? result->error: "no reason given");
-        zsys_warning ("task %s attempt %u: %s", task->id, task->attempt, reason);
-        miner->refusing = true;
-        s_task_lost (self, task, reason);
-        s_answer_ok (self, peer, seq, "placed again", NULL);
-        return;
-    }
-    bool success = false;
-    if (*result->error)
-        snprintf (reason, sizeof reason, "could not run: %.400s", result->error);
-    else
-    if (result->timed_out)
-        snprintf (reason, sizeof reason, "timed out after %u s", task->spec->timeout_s);
-    else
-    if (result->term_signal)
-        snprintf (reason, sizeof reason, "killed by signal %d", result->term_signal);
-    else
-    if (result->exit_code != 0)
-        snprintf (reason, sizeof reason, "exit code %d", result->exit_code);
-    else
-        success = true;
-    task->exit_code = result->exit_code;
-    task->term_signal = result->term_signal;
-    task->timed_out = result->timed_out;
-    hub_miners_release (miner, task->id);
-    hub_store_task_output_set (self->store, task->id, result);
-    hub_tasks_change (self->tasks, task, success? HUB_TASK_SUCCEEDED: HUB_TASK_FAILED, reason);
-    //  A receipt is the hub's word that it paid: it waits in the outbox for
-    //  the commit, and a failed commit sends an error in its place
-    char *receipt = success? hub_wallet_receipt (self->wallet, task->id): NULL;
-    s_answer_ok (self, peer, seq, receipt? "paid": "", receipt);
-    zstr_free (&receipt);
-    hub_tasks_retire (self->tasks, task);
-}
 
 //  As s_handle_buyer, for the miner socket.
 static int
@@ -993,27 +320,10 @@ s_handle_miner (s_server_t *self)
     if (hub_wallet_api_miner (self->wallet_api, self->miner_sock, peer, seq, env))
         ;                   //  a WalletStatement: answered
     else
-    switch (env->body_case) {
-        case FOGRID__ENVELOPE__BODY_MINER_HELLO:
-            s_handle_hello (self, peer, seq, key, env->miner_hello);
-            break;
-        case FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT:
-            s_handle_heartbeat (self, peer, seq, env->miner_heartbeat);
-            break;
-        case FOGRID__ENVELOPE__BODY_TASK_STARTED:
-            s_handle_started (self, peer, seq, env->task_started);
-            break;
-        case FOGRID__ENVELOPE__BODY_MINER_BYE:
-            s_handle_bye (self, peer, env->miner_bye);
-            break;
-        case FOGRID__ENVELOPE__BODY_TASK_RESULT:
-            s_handle_task_result (self, peer, seq, env->task_result);
-            break;
-        default:
-            zsys_warning ("miner socket: unexpected %s", fg_msg_body_name (env));
-            s_refuse (self, self->miner_sock, peer, seq, FG_E_UNEXPECTED,
-                      "%s is not a miner message", fg_msg_body_name (env));
-            break;
+    if (!hub_miner_api_handle (self->miner_api, peer, seq, key, env)) {
+        zsys_warning ("miner socket: unexpected %s", fg_msg_body_name (env));
+        s_refuse (self, self->miner_sock, peer, seq, FG_E_UNEXPECTED,
+                  "%s is not a miner message", fg_msg_body_name (env));
     }
     fg_msg_free (&env);
     zframe_destroy (&peer);
@@ -1055,12 +365,7 @@ s_settle_services (s_server_t *self, int64_t now)
     for (char *id = (char *) zlist_pop (broke); id; id = (char *) zlist_pop (broke)) {
         hub_task_t *task = hub_tasks_lookup (self->tasks, id);
         if (task && task->state == HUB_TASK_RUNNING) {
-            hub_miner_t *miner = hub_miners_lookup (self->miners, task->miner_id);
-            if (miner) {
-                hub_miners_release (miner, task->id);
-                if (miner->routing && miner->state != HUB_MINER_DEAD)
-                    s_send_kill (self, miner->routing, task->id, task->attempt);
-            }
+            hub_miner_api_stop (self->miner_api, task);
             int64_t seconds = 0;
             int64_t billed = hub_escrow_billed (self->escrow, task->id, &seconds);
             char reason [256];
@@ -1079,45 +384,7 @@ static void
 s_tick (s_server_t *self)
 {
     int64_t now = fg_now_ms ();
-    zlist_t *died = zlist_new ();
-    zlist_autofree (died);
-    //  Miners that fall silent now have missed their heartbeats: counted
-    uint64_t before [HUB_MINER_STATES], after [HUB_MINER_STATES];
-    hub_miners_count_states (self->miners, before);
-    hub_miners_check (self->miners, now, self->config->disconnect_ms, self->config->dead_ms, died);
-    hub_miners_count_states (self->miners, after);
-    if (after [HUB_MINER_CONNECTED] < before [HUB_MINER_CONNECTED])
-        self->stats.heartbeats_missed += before [HUB_MINER_CONNECTED] - after [HUB_MINER_CONNECTED];
-    for (char *id = (char *) zlist_first (died); id; id = (char *) zlist_next (died)) {
-        hub_miner_t *miner = hub_miners_lookup (self->miners, id);
-        if (miner)
-            s_miner_lost (self, miner, "no heartbeat");
-    }
-    zlist_destroy (&died);
-
-    //  Backstop: the miner enforces timeouts; a task still running long
-    //  after its own means the miner lost track of it
-    zlist_t *overdue = zlist_new ();
-    for (hub_task_t *task = hub_tasks_first (self->tasks); task;
-         task = hub_tasks_next (self->tasks))
-        if (task->state == HUB_TASK_RUNNING
-        &&  now - task->updated_ms > (int64_t) task->spec->timeout_s * 1000 + S_BACKSTOP_MS)
-            zlist_append (overdue, task);
-    for (hub_task_t *task = (hub_task_t *) zlist_first (overdue); task;
-         task = (hub_task_t *) zlist_next (overdue)) {
-        hub_miner_t *miner = hub_miners_lookup (self->miners, task->miner_id);
-        if (miner) {
-            hub_miners_release (miner, task->id);
-            if (miner->routing && miner->state != HUB_MINER_DEAD)
-                s_send_kill (self, miner->routing, task->id, task->attempt);
-        }
-        task->timed_out = true;
-        task->exit_code = -1;
-        hub_tasks_change (self->tasks, task, HUB_TASK_FAILED,
-                       "timed out: no result 60 s past its timeout (hub backstop)");
-        hub_tasks_retire (self->tasks, task);
-    }
-    zlist_destroy (&overdue);
+    hub_miner_api_tick (self->miner_api, now);
     if (now >= self->next_settle_ms) {
         s_settle_services (self, now);
         self->next_settle_ms = now + self->config->settle_ms;
@@ -1300,6 +567,12 @@ s_start (s_server_t *self, char *err, size_t err_size)
     self->miner_port = s_bind (self->miner_sock, "hub/miner_endpoint", self->config->miner_endpoint, err, err_size);
     if (self->miner_port < 0)
         return -1;
+    self->miner_api = hub_miner_api_new (self->miners, self->tasks, self->escrow, self->wallet,
+                                         self->store, self->config, &self->stats,
+                                         self->outbox, self->miner_sock);
+    self->buyer_api = hub_buyer_api_new (self->tasks, self->store, self->escrow, self->miners,
+                                         self->miner_api, self->config, &self->stats,
+                                         self->outbox, self->buyers);
     self->placer = hub_placer_new (self->tasks, self->miners, self->escrow, self->outbox,
                                    self->miner_sock);
     self->wallet_api = hub_wallet_api_new (self->ledger, self->wallet, self->escrow, self->tasks,
@@ -1412,7 +685,7 @@ s_burst_end (s_server_t *self, size_t requests, bool tick)
         for (char *id = (char *) zlist_pop (self->gone); id; id = (char *) zlist_pop (self->gone)) {
             hub_miner_t *miner = hub_miners_lookup (self->miners, id);
             if (miner && miner->state != HUB_MINER_DEAD)
-                s_miner_lost (self, miner, "its connection is gone (send refused)");
+                hub_miner_api_lost (self->miner_api, miner, "its connection is gone (send refused)");
             free (id);
         }
         requests = 0;
@@ -1530,6 +803,8 @@ hub_server_actor (zsock_t *pipe, void *argsv)
         free (zlist_pop (self->gone));
     zlist_destroy (&self->gone);
     hub_wallet_api_destroy (&self->wallet_api);
+    hub_buyer_api_destroy (&self->buyer_api);
+    hub_miner_api_destroy (&self->miner_api);
     hub_placer_destroy (&self->placer);
     hub_tasks_destroy (&self->tasks);
     hub_miners_destroy (&self->miners);
