@@ -1,114 +1,60 @@
 /*  =========================================================================
-    hub_server - the hub daemon as an actor
+    hub_server - the hub daemon as an actor: the loop, the group commit,
+    and the dispatch of both sockets' messages to the rooms
 
     DESIGN
-    One thread owns everything: the two ROUTER sockets, the store, the
-    miner table and the tasks in memory, so nothing is locked. Each turn of
-    the loop drains a burst of messages from both sockets (and the
-    liveness tick when due) into one store transaction, runs the scheduler
-    once, commits, and only then sends what the burst had to say: replies,
-    assignments, kills wait in an outbox (fg_outbox.h) until the commit,
-    because a reply is a promise ("accepted", "paid") that must survive a
-    crash. A failed commit (a full disk) answers the burst with errors and
-    reads the state back from the store; see "Group commit" below.
+    One thread owns everything: the two ROUTER sockets, the store and the
+    rooms, so nothing is locked. Each turn of the loop drains a burst of
+    messages from both sockets (and the liveness tick when due) into one
+    store transaction, places what it can once, commits, and only then
+    sends what the burst had to say: replies, assignments, kills wait in
+    an outbox (fg_outbox.h) until the commit, because a reply is a promise
+    ("accepted", "paid") that must survive a crash. A failed commit (a
+    full disk) answers the burst with errors and reads the state back from
+    the store; see "Group commit" below.
 
-    Tasks that are not finished live in memory (`tasks`, by id) and the
-    pending ones also in `queue`, in submission order; finished tasks live
-    only in the store and are read from it when a buyer asks. A restart
-    loads the unfinished ones back. Their miners are not known yet then, so
-    each miner of an assigned task is restored as disconnected: it keeps
-    its tasks if it says hello in time (its hello lists what it still
-    runs), and they are requeued when it dies.
+    Each piece of state has one owner, and the actor only hands messages
+    to them:
 
-    Scheduling walks the queue in submission order and places every task
-    that fits somewhere (a big task does not hold back the small ones
-    behind it), updating the candidates as it goes. It runs after every
-    event that can change placement. The TaskAssign is sent before the
-    task is marked assigned: a miner whose connection is gone (the miner
-    ROUTER is ZMQ_ROUTER_MANDATORY, so the send fails) is declared dead
-    without charging the task an attempt.
+        room            owns                                    answers
+        ----            ----                                    -------
+        hub_config      the settings, typed once                -
+        hub_tasks       unfinished tasks, the queue, their      -
+                        state changes (the only writer)
+        hub_escrow      the money that moves with tasks         -
+        hub_placer      a placement round                       -
+        hub_buyer_api   -                                       submit, status,
+                                                                result, cancel
+        hub_wallet_api  -                                       deposit, withdraw,
+                                                                balance, admin,
+                                                                receipt, statement
+        hub_miner_api   the miners' conversation, their loss    hello, heartbeat,
+                                                                bye, started, result,
+                                                                miners
+        hub_stats       counters for hub_http                   -
+        hub_server      the sockets, the loop, the commit       health
 
-    Attempts: every placement of a task carries its attempt number, and a
-    task that goes back to the queue starts a new one. Results and
-    TaskStarted count only from the miner of the current attempt with its
-    number; anything else is refused as FG_E_STALE (and told to stop), so a
-    miner that comes back from a partition cannot complete a task twice.
-
-    Money (hub_ledger.h). Every task change that moves money does it in
-    the same store transaction as the change, through s_task_change (and
-    s_assign for the escrow), so a crash keeps both or neither:
-
-        task change                     transfer (id)
-        -----------                     -------------
-        pending -> assigned             buyer:KEY -> escrow:TASK, the miner's
-                                        ask (escrow/TASK/ATTEMPT)
-        -> succeeded                    escrow:TASK -> miner:ID, minus the fee
-                                        (pay/TASK), and -> hub:fee (fee/TASK)
-        -> failed, cancelled, pending   escrow:TASK -> buyer:KEY
-           (lost miner: requeued)       (refund/TASK/ATTEMPT)
-
-    pay/TASK can exist once, so no task is paid twice; what escrow holds is
-    always drained by the settlement, and an escrow left over by a failed
-    settlement is settled at the next start. A task is charged its
-    miner's ask, which the scheduler keeps within the task's max_price.
-    hub/require_funds decides what happens to a buyer who cannot pay it:
-    on, a submit is refused (FG_E_FUNDS) when the buyer's balance is below
-    the task's max_price (or, without one, below the cheapest connected
-    miner's ask), and the scheduler only places a task on miners whose ask
-    the buyer's balance covers; a task no such miner fits stays pending,
-    its reason saying so, until a deposit or a cheaper miner comes. Off
-    (the default, for try-out grids), a task whose buyer cannot pay runs
-    unpaid: nothing is escrowed and its miner earns nothing for it, while
-    buyers who can pay are charged as usual. Buyers are their CurveZMQ
-    public keys (buyer:anonymous on a plain-text hub); deposits come from
-    `world`, only with hub/open_deposits on (a stand-in for a payment
-    gateway), withdrawals go back to it.
-
-    The hub's wallet (hub_wallet.h) decides whether it may take paid work
-    at all. A created wallet (not registered by the DAO yet), a punished
-    or a closed one holds nothing in escrow: with hub/require_funds off
-    the tasks of paying buyers then run unpaid, their reason says why;
-    with it on they wait (created) or are refused at submit (punished,
-    closed). A task's escrow is paid to its miner in every state but
-    created; escrow of a success that finds the wallet created (a database
-    from before the wallet) waits there and is settled at registration.
-    A miner that says hello with the hub's own key is marked in the
-    ledger as the hub's own: the hub never pays itself, so it runs tasks
-    unpaid (or, with require_funds, gets no paid ones). Each payout's
-    signed receipt (fg_receipt.h) goes back to the miner in the Ok to its
-    result, after the commit, and to anyone who asks (ReceiptRequest).
-    AdminRequest drives the wallet: the DAO's keys (hub/admin_keys) and
-    the owner's (hub/owner_keys) are checked against the caller's CurveZMQ
-    key; each transition is committed before its reply leaves. A miner may ask
-    for a WalletStatement (before its hello too): the wallet's state,
-    balances and latest payouts signed with the ledger key over the
-    miner's nonce, which it checks against the registry (miner_trust.h).
-
-    Conversations are in proto/fogrid.proto; the task and miner state
-    tables in hub_task.c and hub_miners.c, the wallet's in hub_wallet.h.
+    A task's change of state tells the actor's watcher (s_task_before),
+    which hands it to hub_escrow, so the money moves in the same
+    transaction as the change. Conversations are in proto/fogrid.proto;
+    the task and miner state tables in hub_task.c and hub_miners.c, the
+    wallet's in hub_wallet.h.
     =========================================================================  */
 #include "fogrid.h"
+#include "hub_config.h"
 #include "hub_store.h"
 #include "hub_ledger.h"
 #include "hub_wallet.h"
-#include "hub_billing.h"
-#include "hub_escrow.h"
+#include "hub_stats.h"
 #include "hub_http.h"
-#include "hub_task.h"
 #include "hub_tasks.h"
 #include "hub_miners.h"
-#include "hub_sched.h"
+#include "hub_escrow.h"
 #include "hub_placer.h"
-#include "hub_wallet_api.h"
-#include "hub_spec.h"
-#include "hub_miner_api.h"
 #include "hub_buyer_api.h"
-#include "hub_config.h"
+#include "hub_wallet_api.h"
+#include "hub_miner_api.h"
 #include "hub_server.h"
-#include <errno.h>
-
-
-
 
 #define S_BUYER_PING_MS     5000    //  ZMTP ping interval on the buyer socket
 
@@ -117,33 +63,32 @@ typedef struct {
     hub_config_t *config;       //  settings, read once
     zsock_t *buyers;            //  ROUTER for buyers
     zsock_t *miner_sock;        //  ROUTER for miners, ZMQ_ROUTER_MANDATORY
-    fg_http_t *http;            //  dashboard, JSON, metrics; NULL when off
-    hub_http_context_t http_context;
-    hub_stats_t stats;          //  what /metrics and the dashboard count
+    int buyer_port;             //  bound port of the buyer socket
+    int miner_port;             //  bound port of the miner socket
+    fg_ratelimit_t *buyer_limit;    //  per buyer key (or connection)
+    fg_ratelimit_t *miner_limit;    //  per miner connection
+    fg_outbox_t *outbox;        //  what the open transaction will send once committed
+    zlist_t *gone;              //  ids of miners whose sends were refused
     hub_store_t *store;         //  tasks on disk
     hub_ledger_t *ledger;       //  the money, in the store's database
     hub_wallet_t *wallet;       //  the hub's wallet: may it charge, pay
-    hub_escrow_t *escrow;       //  the money that moves with tasks
-    hub_placer_t *placer;       //  puts queued tasks on miners
-    hub_wallet_api_t *wallet_api;   //  answers the requests about money
-    hub_miner_api_t *miner_api; //  the miners' conversation, and their loss
-    hub_buyer_api_t *buyer_api; //  buyers' requests about their tasks
-    int64_t next_settle_ms;     //  when services are settled next
     hub_miners_t *miners;       //  the miner table
     hub_tasks_t *tasks;         //  the unfinished tasks and the queue
+    hub_escrow_t *escrow;       //  the money that moves with tasks
+    hub_placer_t *placer;       //  puts queued tasks on miners
+    hub_buyer_api_t *buyer_api; //  buyers' requests about their tasks
+    hub_wallet_api_t *wallet_api;   //  the requests about money
+    hub_miner_api_t *miner_api; //  the miners' conversation, and their loss
+    hub_stats_t stats;          //  what /metrics and the dashboard count
+    fg_http_t *http;            //  dashboard, JSON, metrics; NULL when off
+    hub_http_context_t http_context;
     fg_registrant_t *registrant;    //  keeps `hub` and `hub-miner` in the locators
-    char hub_id [64];           //  this hub's id
-    int buyer_port;             //  bound port of the buyer socket
-    int miner_port;             //  bound port of the miner socket
-    int64_t started_ms;         //  for uptime
-    fg_ratelimit_t *buyer_limit;    //  per buyer key (or connection)
-    fg_ratelimit_t *miner_limit;    //  per miner connection
     uint32_t reported_load;     //  last load given to the registrant
-    fg_outbox_t *outbox;        //  what the open transaction will send once committed
-    zlist_t *gone;              //  ids of miners whose sends were refused
+    char hub_id [64];           //  this hub's id
+    int64_t started_ms;         //  for uptime
+    int64_t next_settle_ms;     //  when services are settled next
     bool terminated;            //  $TERM received
 } s_server_t;
-
 
 //  Everything the hub says goes through the outbox: held until the
 //  burst's transaction commits (s_burst_end), so no answer promises what
@@ -171,7 +116,7 @@ s_refuse (s_server_t *self, zsock_t *sock, zframe_t *peer, uint64_t seq, fg_erro
 }
 
 //  --------------------------------------------------------------------------
-//  Money
+//  Task changes
 
 //  Before every valid change of a task's state (hub_tasks_change): the
 //  money that goes with it, in the change's transaction.
@@ -193,8 +138,10 @@ s_task_after (void *arg, hub_task_t *task, hub_task_state_t next)
 }
 
 //  --------------------------------------------------------------------------
-//  Scheduling
+//  Placement
 
+//  Places what it can; a miner found without a connection is lost (its
+//  tasks back in the queue), and they are placed again.
 static void
 s_schedule (s_server_t *self)
 {
@@ -212,8 +159,9 @@ s_schedule (s_server_t *self)
 }
 
 //  --------------------------------------------------------------------------
-//  Buyer requests
+//  Dispatch
 
+//  HealthRequest: the hub as a whole (what /api/v1/health shows too)
 static void
 s_handle_health (s_server_t *self, zframe_t *peer, uint64_t seq)
 {
@@ -261,8 +209,7 @@ s_receive (s_server_t *self, zsock_t *sock, fg_ratelimit_t *limit, const char *s
                                          sock == self->buyers? "buyer": "miner socket");
     if (!env)
         return NULL;
-    if (!fg_ratelimit_admit (limit, sock, *peer_p, key, *seq_p, setting,
-                             rate)) {
+    if (!fg_ratelimit_admit (limit, sock, *peer_p, key, *seq_p, setting, rate)) {
         self->stats.rate_limited++;
         fg_msg_free (&env);
         zframe_destroy (peer_p);
@@ -302,9 +249,6 @@ s_handle_buyer (s_server_t *self)
     zframe_destroy (&peer);
     return 1;
 }
-
-//  --------------------------------------------------------------------------
-//  Miner messages
 
 //  As s_handle_buyer, for the miner socket.
 static int
@@ -538,8 +482,9 @@ s_start (s_server_t *self, char *err, size_t err_size)
                                    err, err_size);
     if (!self->escrow)
         return -1;
-    zsys_info ("hub: wallet %s, stake %" PRId64 "%s%s", hub_wallet_state_name (
-               hub_wallet_state (self->wallet)), hub_escrow_balance (self->escrow, "hub:wallet:frozen"),
+    zsys_info ("hub: wallet %s, stake %" PRId64 "%s%s",
+               hub_wallet_state_name (hub_wallet_state (self->wallet)),
+               hub_escrow_balance (self->escrow, "hub:wallet:frozen"),
                *hub_wallet_refusal (self->wallet)? ": ": "", hub_wallet_refusal (self->wallet));
     int64_t max_message = self->config->max_message;
     self->buyers = zsock_new (ZMQ_ROUTER);
@@ -561,12 +506,15 @@ s_start (s_server_t *self, char *err, size_t err_size)
     fg_security_allow ("miners", self->config->miner_keys);
     fg_security_server (self->buyers, "buyers");
     fg_security_server (self->miner_sock, "miners");
-    self->buyer_port = s_bind (self->buyers, "hub/buyer_endpoint", self->config->buyer_endpoint, err, err_size);
+    self->buyer_port = s_bind (self->buyers, "hub/buyer_endpoint", self->config->buyer_endpoint,
+                               err, err_size);
     if (self->buyer_port < 0)
         return -1;
-    self->miner_port = s_bind (self->miner_sock, "hub/miner_endpoint", self->config->miner_endpoint, err, err_size);
+    self->miner_port = s_bind (self->miner_sock, "hub/miner_endpoint", self->config->miner_endpoint,
+                               err, err_size);
     if (self->miner_port < 0)
         return -1;
+    //  The rooms, each with what it may touch
     self->miner_api = hub_miner_api_new (self->miners, self->tasks, self->escrow, self->wallet,
                                          self->store, self->config, &self->stats,
                                          self->outbox, self->miner_sock);
