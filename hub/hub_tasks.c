@@ -148,6 +148,22 @@ hub_tasks_is_current (const hub_task_t *task, const char *miner_id, uint32_t att
         && (task->state == HUB_TASK_ASSIGNED || task->state == HUB_TASK_RUNNING);
 }
 
+int
+hub_tasks_set_state (hub_task_t *task, hub_task_state_t next, const char *miner_id,
+                     const char *reason, hub_store_t *store)
+{
+    hub_task_event_t event;
+    if (hub_task_set_state (task, next, miner_id, reason, &event))
+        return -1;
+    if (!store)
+        return 0;
+    int rc = hub_store_task_update (store, task);
+    if (rc == 0)
+        rc = hub_store_event_add (store, task->id, next, task->updated_ms, event.miner_id,
+                                  event.attempt, task->reason);
+    return rc;
+}
+
 static int
 s_change (hub_tasks_t *self, hub_task_t *task, hub_task_state_t next, const char *miner_id,
           const char *reason)
@@ -155,7 +171,7 @@ s_change (hub_tasks_t *self, hub_task_t *task, hub_task_state_t next, const char
     hub_task_state_t prev = task->state;
     if (hub_task_transition_valid (prev, next) && self->before)
         self->before (self->arg, task, next);
-    int rc = hub_task_set_state (task, next, miner_id, reason, self->store);
+    int rc = hub_tasks_set_state (task, next, miner_id, reason, self->store);
     if (task->state != prev) {
         //  (changed in memory even when the store failed: the commit fails too)
         self->counts [prev]--;

@@ -18,8 +18,9 @@
 
     Every task here is not finished; its record (hub_task_t) is public, its
     state and its place in the queue are not: they change only through
-    hub_tasks_change and hub_tasks_assign, which write the row and the
-    event in the store's open transaction (hub_task_set_state).
+    hub_tasks_change and hub_tasks_assign, which change it in memory
+    (hub_task_set_state) and write the row and the event in the store's
+    open transaction, together.
     =========================================================================  */
 #ifndef HUB_TASKS_H_INCLUDED
 #define HUB_TASKS_H_INCLUDED
@@ -98,6 +99,12 @@ hub_task_t *hub_tasks_buyer_next (hub_tasks_t *self);
 //  placed (not owned), for the miner table. Returns 0, or -1 when the
 //  store cannot be read.
 int hub_tasks_restore (hub_tasks_t *self, zlistx_t *placed);
+
+//  A change of a task no hub_tasks keeps (tests, tools): in memory, then
+//  its row and event in store (when not NULL). 0, or -1 when the table
+//  refused it or the store failed (the task changed in memory).
+int hub_tasks_set_state (hub_task_t *task, hub_task_state_t next, const char *miner_id,
+                         const char *reason, hub_store_t *store);
 
 //  Forgets every task (after a failed commit, before hub_tasks_restore).
 void hub_tasks_purge (hub_tasks_t *self);
