@@ -2,8 +2,8 @@
     hub_http - the hub's HTTP pages: the dashboard, its JSON, and metrics
 
     DESIGN
-    Miners and tasks by state are counted by the miner table and the store
-    (hub_miners_count_states, hub_store_count_states), which the CLI's
+    Miners and tasks by state are counted by the miner table and the tasks
+    (hub_miners_count_states, hub_tasks_counts), which the CLI's
     HealthReply uses too, so the views cannot disagree about one moment. The overview is
     bounded whatever the hub holds: the miners (all of them: an operator
     wants to see each), the latest S_RECENT tasks, the throughput ring and
@@ -32,8 +32,8 @@ s_counts (hub_http_context_t *context, s_counts_t *counts)
 {
     memset (counts, 0, sizeof *counts);
     hub_miners_count_states (context->miners, counts->miners);
-    hub_store_count_states (context->store, counts->tasks);
-    counts->queue = zlistx_size (context->queue);
+    hub_tasks_counts (context->tasks, counts->tasks);
+    counts->queue = hub_tasks_queued (context->tasks);
 }
 
 static json_t *

@@ -18,6 +18,7 @@
 #include "hub_store.h"
 #include "hub_ledger.h"
 #include "hub_stats.h"
+#include "hub_tasks.h"
 
 typedef struct {
     const char *hub_id;
@@ -25,7 +26,7 @@ typedef struct {
     hub_miners_t *miners;
     hub_store_t *store;
     hub_ledger_t *ledger;
-    zlistx_t *queue;            //  pending tasks
+    hub_tasks_t *tasks;         //  the unfinished tasks, counts by state
     hub_stats_t *stats;
     fg_registrant_t *registrant;    //  NULL without locators
     const char *locator_http;   //  shown to the dashboard for its services panel

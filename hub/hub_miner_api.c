@@ -537,10 +537,9 @@ hub_miner_api_tick (hub_miner_api_t *self, int64_t now)
     //  Backstop: the miner enforces timeouts; a task still running long
     //  after its own means the miner lost track of it
     zlist_t *overdue = zlist_new ();
-    for (hub_task_t *task = hub_tasks_first (self->tasks); task;
-         task = hub_tasks_next (self->tasks))
-        if (task->state == HUB_TASK_RUNNING
-        &&  now - task->updated_ms > (int64_t) task->spec->timeout_s * 1000 + S_BACKSTOP_MS)
+    for (hub_task_t *task = hub_tasks_running_first (self->tasks); task;
+         task = hub_tasks_running_next (self->tasks))
+        if (now - task->updated_ms > (int64_t) task->spec->timeout_s * 1000 + S_BACKSTOP_MS)
             zlist_append (overdue, task);
     for (hub_task_t *task = (hub_task_t *) zlist_first (overdue); task;
          task = (hub_task_t *) zlist_next (overdue)) {

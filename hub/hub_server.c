@@ -168,7 +168,7 @@ s_handle_health (s_server_t *self, zframe_t *peer, uint64_t seq)
     uint64_t miner_counts [HUB_MINER_STATES];
     hub_miners_count_states (self->miners, miner_counts);
     uint64_t task_counts [HUB_TASK_STATES];
-    hub_store_count_states (self->store, task_counts);
+    hub_tasks_counts (self->tasks, task_counts);
 
     Fogrid__Counter miners [HUB_MINER_STATES], *miner_list [HUB_MINER_STATES];
     Fogrid__Counter tasks [HUB_TASK_STATES], *task_list [HUB_TASK_STATES];
@@ -537,7 +537,7 @@ s_start (s_server_t *self, char *err, size_t err_size)
     if (*http) {
         self->http_context = (hub_http_context_t) {
             .hub_id = self->hub_id, .started_ms = self->started_ms, .miners = self->miners,
-            .store = self->store, .ledger = self->ledger, .queue = hub_tasks_queue (self->tasks),
+            .store = self->store, .ledger = self->ledger, .tasks = self->tasks,
             .stats = &self->stats, .registrant = self->registrant,
             .locator_http = self->config->locator_http };
         self->http = hub_http_new (http, &self->http_context, err, err_size);

@@ -12,8 +12,11 @@
     leaving it costs nothing however long it is; a requeued task goes back
     to its place by seq. Each buyer's unfinished tasks are kept apart, so
     hub/tasks_per_buyer is checked against a count and a buyer's escrow
-    listed without a walk of every task; counts by state are kept as
-    tasks change.
+    listed without a walk of every task; the running ones are kept apart
+    for the timeout backstop. Counts by state (the unfinished in memory,
+    the finished counted once from the store at a start, then as they
+    finish) are kept as tasks change, so a health request or a metrics
+    scrape costs no query over every task ever stored.
 
     Attempts: every placement of a task carries its attempt number, and a
     task that goes back to the queue starts a new one (hub_task.c).
@@ -35,6 +38,8 @@ struct _hub_tasks_t {
     zhashx_t *buyers;           //  buyer key -> zhashx id -> hub_task_t (not owned)
     zlistx_t *queue;            //  pending tasks in submission order (not owned)
     size_t counts [HUB_TASK_STATES];    //  tasks in memory by state
+    uint64_t finished [HUB_TASK_STATES];    //  finished tasks in the store, by state
+    zhashx_t *running;          //  id -> hub_task_t, the running ones (not owned)
     hub_tasks_fn *before;       //  told before each valid change
     hub_tasks_fn *after;        //  told after each written change
     void *arg;                  //  for both
@@ -71,6 +76,7 @@ hub_tasks_new (hub_store_t *store)
     zhashx_set_destructor (self->buyers, s_table_free);
     self->queue = zlistx_new ();
     zlistx_set_comparator (self->queue, s_compare_seq);
+    self->running = zhashx_new ();
     return self;
 }
 
@@ -80,6 +86,7 @@ hub_tasks_destroy (hub_tasks_t **self_p)
     if (*self_p) {
         hub_tasks_t *self = *self_p;
         zlistx_destroy (&self->queue);
+        zhashx_destroy (&self->running);
         zhashx_destroy (&self->buyers);
         zhashx_destroy (&self->tasks);
         free (self);
@@ -107,6 +114,8 @@ s_keep (hub_tasks_t *self, hub_task_t *task)
     }
     zhashx_insert (mine, task->id, task);
     self->counts [task->state]++;
+    if (task->state == HUB_TASK_RUNNING)
+        zhashx_insert (self->running, task->id, task);
 }
 
 int
@@ -173,9 +182,16 @@ s_change (hub_tasks_t *self, hub_task_t *task, hub_task_state_t next, const char
         self->before (self->arg, task, next);
     int rc = hub_tasks_set_state (task, next, miner_id, reason, self->store);
     if (task->state != prev) {
-        //  (changed in memory even when the store failed: the commit fails too)
+        //  (changed in memory even when the store failed: the commit fails
+        //  too, and the hub reads its state and counts back)
         self->counts [prev]--;
         self->counts [task->state]++;
+        if (hub_task_state_terminal (task->state))
+            self->finished [task->state]++;
+        if (prev == HUB_TASK_RUNNING)
+            zhashx_delete (self->running, task->id);
+        if (task->state == HUB_TASK_RUNNING)
+            zhashx_insert (self->running, task->id, task);
     }
     if (rc == 0 && self->after)
         self->after (self->arg, task, next);
@@ -220,6 +236,7 @@ hub_tasks_retire (hub_tasks_t *self, hub_task_t *task)
             zhashx_delete (self->buyers, task->buyer);
     }
     self->counts [task->state]--;
+    zhashx_delete (self->running, task->id);
     zhashx_delete (self->tasks, task->id);
 }
 
@@ -247,6 +264,14 @@ hub_tasks_count (hub_tasks_t *self, hub_task_state_t state)
     return state > 0 && state < HUB_TASK_STATES? self->counts [state]: 0;
 }
 
+void
+hub_tasks_counts (hub_tasks_t *self, uint64_t *counts)
+{
+    for (int state = 0; state < HUB_TASK_STATES; state++)
+        counts [state] = hub_task_state_terminal ((hub_task_state_t) state)
+                       ? self->finished [state]: (uint64_t) self->counts [state];
+}
+
 size_t
 hub_tasks_of_buyer (hub_tasks_t *self, const char *buyer)
 {
@@ -267,6 +292,18 @@ hub_tasks_next (hub_tasks_t *self)
 }
 
 hub_task_t *
+hub_tasks_running_first (hub_tasks_t *self)
+{
+    return (hub_task_t *) zhashx_first (self->running);
+}
+
+hub_task_t *
+hub_tasks_running_next (hub_tasks_t *self)
+{
+    return (hub_task_t *) zhashx_next (self->running);
+}
+
+hub_task_t *
 hub_tasks_buyer_first (hub_tasks_t *self, const char *buyer)
 {
     self->walked = (zhashx_t *) zhashx_lookup (self->buyers, buyer);
@@ -283,10 +320,16 @@ int
 hub_tasks_restore (hub_tasks_t *self, zlistx_t *placed)
 {
     zlistx_t *loaded = zlistx_new ();
-    if (hub_store_load_active (self->store, loaded)) {
+    uint64_t stored [HUB_TASK_STATES];
+    if (hub_store_load_active (self->store, loaded)
+    ||  hub_store_count_states (self->store, stored)) {
         zlistx_destroy (&loaded);
         return -1;
     }
+    //  Finished tasks are counted once here, then as they finish
+    for (int state = 0; state < HUB_TASK_STATES; state++)
+        if (hub_task_state_terminal ((hub_task_state_t) state))
+            self->finished [state] = stored [state];
     for (hub_task_t *task = (hub_task_t *) zlistx_first (loaded); task;
          task = (hub_task_t *) zlistx_next (loaded)) {
         s_keep (self, task);
@@ -308,7 +351,9 @@ void
 hub_tasks_purge (hub_tasks_t *self)
 {
     zlistx_purge (self->queue);
+    zhashx_purge (self->running);
     zhashx_purge (self->buyers);
     zhashx_purge (self->tasks);
     memset (self->counts, 0, sizeof self->counts);
+    memset (self->finished, 0, sizeof self->finished);
 }

@@ -86,10 +86,17 @@ size_t hub_tasks_queued (hub_tasks_t *self);
 size_t hub_tasks_count (hub_tasks_t *self, hub_task_state_t state);
 size_t hub_tasks_of_buyer (hub_tasks_t *self, const char *buyer);
 
-//  Walks every unfinished task, or a buyer's; NULL at the end. Nothing may
+//  Tasks in each state (counts has HUB_TASK_STATES slots): the unfinished
+//  ones here, the finished ones in the store (as hub_store_count_states
+//  says, without its query).
+void hub_tasks_counts (hub_tasks_t *self, uint64_t *counts);
+
+//  Walks every unfinished task, the running ones, or a buyer's; NULL at the end. Nothing may
 //  change the set while a walk goes on.
 hub_task_t *hub_tasks_first (hub_tasks_t *self);
 hub_task_t *hub_tasks_next (hub_tasks_t *self);
+hub_task_t *hub_tasks_running_first (hub_tasks_t *self);
+hub_task_t *hub_tasks_running_next (hub_tasks_t *self);
 hub_task_t *hub_tasks_buyer_first (hub_tasks_t *self, const char *buyer);
 hub_task_t *hub_tasks_buyer_next (hub_tasks_t *self);
 

@@ -141,6 +141,26 @@ test_queue (void)
     CU_ASSERT_PTR_NULL (hub_tasks_find (tasks, "t-none", &owned));
     CU_ASSERT_PTR_NULL (hub_tasks_find (tasks, "not\tprintable", &owned));
 
+    //  Counts by state, as the store would count them
+    uint64_t counts [HUB_TASK_STATES], stored [HUB_TASK_STATES];
+    hub_tasks_counts (tasks, counts);
+    CU_ASSERT_EQUAL (hub_store_count_states (store, stored), 0);
+    for (int state = HUB_TASK_PENDING; state < HUB_TASK_STATES; state++)
+        CU_ASSERT_EQUAL (counts [state], stored [state]);
+    CU_ASSERT_EQUAL (counts [HUB_TASK_PENDING], 2);
+    CU_ASSERT_EQUAL (counts [HUB_TASK_CANCELLED], 1);
+
+    //  The running ones, apart
+    hub_task_t *c = hub_tasks_lookup (tasks, "t-c");
+    CU_ASSERT_PTR_NULL (hub_tasks_running_first (tasks));
+    hub_tasks_assign (tasks, c, "m-1", NULL);
+    hub_tasks_dequeue (tasks, c);
+    hub_tasks_change (tasks, c, HUB_TASK_RUNNING, NULL);
+    CU_ASSERT_PTR_EQUAL (hub_tasks_running_first (tasks), c);
+    CU_ASSERT_PTR_NULL (hub_tasks_running_next (tasks));
+    hub_tasks_change (tasks, c, HUB_TASK_PENDING, "miner lost");
+    CU_ASSERT_PTR_NULL (hub_tasks_running_first (tasks));
+
     //  A buyer's tasks, without a walk of everyone's
     size_t walked = 0;
     for (hub_task_t *task = hub_tasks_buyer_first (tasks, "alice"); task;
@@ -204,6 +224,12 @@ test_restore (void)
     CU_ASSERT_EQUAL (hub_tasks_count (tasks, HUB_TASK_ASSIGNED), 1);
     CU_ASSERT_EQUAL (hub_tasks_of_buyer (tasks, "alice"), 4);
     CU_ASSERT_PTR_NULL (hub_tasks_lookup (tasks, "t-5"));
+    uint64_t counts [HUB_TASK_STATES];
+    hub_tasks_counts (tasks, counts);
+    CU_ASSERT_EQUAL (counts [HUB_TASK_SUCCEEDED], 1);      //  from the store
+    CU_ASSERT_EQUAL (counts [HUB_TASK_PENDING], 2);
+    CU_ASSERT_EQUAL (counts [HUB_TASK_RUNNING], 1);
+    CU_ASSERT_PTR_EQUAL (hub_tasks_running_first (tasks), hub_tasks_lookup (tasks, "t-2"));
     task = hub_tasks_lookup (tasks, "t-2");
     CU_ASSERT_PTR_NOT_NULL_FATAL (task);
     CU_ASSERT_TRUE (hub_tasks_is_current (task, "m-1", 1));
@@ -211,6 +237,9 @@ test_restore (void)
 
     //  After a failed commit the hub forgets and reads back: the same
     hub_tasks_purge (tasks);
+    hub_tasks_counts (tasks, counts);
+    CU_ASSERT_EQUAL (counts [HUB_TASK_SUCCEEDED], 0);
+    CU_ASSERT_PTR_NULL (hub_tasks_running_first (tasks));
     CU_ASSERT_EQUAL (hub_tasks_queued (tasks), 0);
     CU_ASSERT_EQUAL (hub_tasks_of_buyer (tasks, "alice"), 0);
     CU_ASSERT_EQUAL (hub_tasks_count (tasks, HUB_TASK_RUNNING), 0);
@@ -218,6 +247,8 @@ test_restore (void)
     CU_ASSERT_EQUAL (hub_tasks_restore (tasks, placed), 0);
     CU_ASSERT_EQUAL (hub_tasks_queued (tasks), 2);
     CU_ASSERT_EQUAL (zlistx_size (placed), 2);
+    hub_tasks_counts (tasks, counts);
+    CU_ASSERT_EQUAL (counts [HUB_TASK_SUCCEEDED], 1);
     zlistx_destroy (&placed);
     hub_tasks_destroy (&tasks);
     hub_store_destroy (&store);
