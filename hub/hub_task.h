@@ -39,7 +39,7 @@ typedef struct {
     bool measured;              //  usage holds what its miner measured
     Fogrid__Usage usage;        //  of the attempt that ended (TaskResult.usage)
     void *queued;               //  its place in the hub's queue (a zlistx handle
-                                //  hub_server keeps), NULL when not queued
+                                //  hub_tasks keeps), NULL when not queued
 } hub_task_t;
 
 //  A new pending task, attempt 1; takes ownership of spec.
