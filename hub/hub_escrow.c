@@ -91,6 +91,12 @@ hub_escrow_buyer_account (const char *buyer_key, char *account, size_t size)
     snprintf (account, size, "buyer:%s", buyer_key && *buyer_key? buyer_key: "anonymous");
 }
 
+void
+hub_escrow_account (const char *task_id, char *account, size_t size)
+{
+    snprintf (account, size, "escrow:%s", task_id);
+}
+
 int64_t
 hub_escrow_balance (hub_escrow_t *self, const char *account)
 {
@@ -103,7 +109,7 @@ int64_t
 hub_escrow_held (hub_escrow_t *self, const char *task_id)
 {
     char escrow [64];
-    snprintf (escrow, sizeof escrow, "escrow:%s", task_id);
+    hub_escrow_account (task_id, escrow, sizeof escrow);
     return hub_escrow_balance (self, escrow);
 }
 
@@ -236,7 +242,7 @@ hub_escrow_hold (hub_escrow_t *self, const hub_task_t *task, const hub_miner_t *
     if (quote->charge && !hub_task_is_service (task)) {
         char id [96], escrow [64], memo [160];
         snprintf (id, sizeof id, "escrow/%s/%u", task->id, task->attempt);
-        snprintf (escrow, sizeof escrow, "escrow:%s", task->id);
+        hub_escrow_account (task->id, escrow, sizeof escrow);
         snprintf (memo, sizeof memo, "task %s attempt %u on %s", task->id, task->attempt,
                   miner->id);
         hub_ledger_rc_t rc = hub_ledger_transfer (self->ledger, id, buyer, escrow,
@@ -315,7 +321,7 @@ static void
 s_settle (hub_escrow_t *self, hub_task_t *task, bool success, const char *tag)
 {
     char escrow [64];
-    snprintf (escrow, sizeof escrow, "escrow:%s", task->id);
+    hub_escrow_account (task->id, escrow, sizeof escrow);
     int64_t held = hub_escrow_balance (self, escrow);
     if (held <= 0)
         return;

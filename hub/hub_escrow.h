@@ -41,6 +41,9 @@ void hub_escrow_destroy (hub_escrow_t **self_p);
 //  The ledger account of a buyer: buyer:KEY, buyer:anonymous without a key.
 void hub_escrow_buyer_account (const char *buyer_key, char *account, size_t size);
 
+//  The escrow account of a task: escrow:TASK.
+void hub_escrow_account (const char *task_id, char *account, size_t size);
+
 //  An account's balance (0 when it has none).
 int64_t hub_escrow_balance (hub_escrow_t *self, const char *account);
 

@@ -246,7 +246,7 @@ s_handle_balance (hub_wallet_api_t *self, zsock_t *router, zframe_t *peer, uint6
         if (count >= capacity)
             continue;
         char escrow [64];
-        snprintf (escrow, sizeof escrow, "escrow:%s", task->id);
+        hub_escrow_account (task->id, escrow, sizeof escrow);
         int64_t held = hub_escrow_balance (self->escrow, escrow);
         if (held == 0)
             continue;
