@@ -2,7 +2,7 @@
     and the task state table it records */
 #include "test_support.h"
 #include "hub_store.h"
-#include "hub_task.h"
+#include "hub_tasks.h"
 #include <sqlite3.h>
 
 static hub_task_t *
@@ -251,13 +251,13 @@ test_reopen_and_events (void)
 
     //  A batch in one transaction: assigned, lost, assigned again, running
     CU_ASSERT_EQUAL (hub_store_begin (store), 0);
-    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_ASSIGNED, "m-a", NULL, store), 0);
-    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_PENDING, NULL, "miner lost", store), 0);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, HUB_TASK_ASSIGNED, "m-a", NULL, store), 0);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, HUB_TASK_PENDING, NULL, "miner lost", store), 0);
     CU_ASSERT_EQUAL (task->attempt, 2);
     CU_ASSERT_EQUAL (task->retries_left, 1);
     CU_ASSERT_STRING_EQUAL (task->miner_id, "");
-    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_ASSIGNED, "m-b", NULL, store), 0);
-    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_RUNNING, NULL, NULL, store), 0);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, HUB_TASK_ASSIGNED, "m-b", NULL, store), 0);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, HUB_TASK_RUNNING, NULL, NULL, store), 0);
     CU_ASSERT_EQUAL (hub_store_commit (store), 0);
     hub_store_destroy (&store);
 
@@ -281,7 +281,7 @@ test_reopen_and_events (void)
     result.stderr_truncated = true;
     loaded->exit_code = 3;
     CU_ASSERT_EQUAL (hub_store_task_output_set (store, loaded->id, &result), 0);
-    CU_ASSERT_EQUAL (hub_task_set_state (loaded, HUB_TASK_FAILED, NULL, "exit code 3", store), 0);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (loaded, HUB_TASK_FAILED, NULL, "exit code 3", store), 0);
     hub_store_destroy (&store);
 
     store = hub_store_new (dir);
@@ -399,15 +399,15 @@ test_state_table (void)
 {
     //  The table, without a store
     hub_task_t *task = s_task ("t-0000000000f1", "");
-    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_SUCCEEDED, NULL, NULL, NULL), -1);
-    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_RUNNING, NULL, NULL, NULL), -1);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, HUB_TASK_SUCCEEDED, NULL, NULL, NULL), -1);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, HUB_TASK_RUNNING, NULL, NULL, NULL), -1);
     CU_ASSERT_EQUAL (task->state, HUB_TASK_PENDING);
-    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_ASSIGNED, "m-x", NULL, NULL), 0);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, HUB_TASK_ASSIGNED, "m-x", NULL, NULL), 0);
     CU_ASSERT_STRING_EQUAL (task->miner_id, "m-x");
-    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_SUCCEEDED, NULL, NULL, NULL), 0);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, HUB_TASK_SUCCEEDED, NULL, NULL, NULL), 0);
     //  Final states are final
-    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_PENDING, NULL, NULL, NULL), -1);
-    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_CANCELLED, NULL, NULL, NULL), -1);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, HUB_TASK_PENDING, NULL, NULL, NULL), -1);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, HUB_TASK_CANCELLED, NULL, NULL, NULL), -1);
     CU_ASSERT_EQUAL (task->state, HUB_TASK_SUCCEEDED);
     CU_ASSERT_TRUE (hub_task_state_terminal (HUB_TASK_CANCELLED));
     CU_ASSERT_FALSE (hub_task_state_terminal (HUB_TASK_RUNNING));
