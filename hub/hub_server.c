@@ -434,6 +434,10 @@ s_start (s_server_t *self, char *err, size_t err_size)
         snprintf (err, err_size, "cannot open the task store in %s (see the log)", data_dir);
         return -1;
     }
+    if (hub_store_durability (self->store, self->config->durable_full)) {
+        snprintf (err, err_size, "cannot set hub/durability on the store in %s", data_dir);
+        return -1;
+    }
     self->tasks = hub_tasks_new (self->store);
     hub_tasks_watch (self->tasks, s_task_before, s_task_after, self);
     //  The ledger is checked before anything is served: a hub whose

@@ -6,7 +6,11 @@
     synchronous=NORMAL makes a commit durable against a crash of the
     process (kill -9), which is the promise the hub makes: a submit is
     committed before its reply goes out. A power loss may lose the last
-    commits; the buyer's client_token makes its retry safe.
+    commits; the buyer's client_token makes its retry safe. hub/durability
+    = full (hub_store_durability) fsyncs every commit instead.
+
+    Every statement is prepared once and kept (hub_sql_cached): the hub
+    runs a handful per task, and parsing one costs more than running it.
 
     The task spec is kept as its protobuf encoding, so a spec field added
     to the protocol later needs no schema change. Events are append-only.
@@ -39,6 +43,7 @@ struct _hub_store_t {
     char *path;                 //  its file
     char *who;                  //  "store PATH", for log lines
     bool in_transaction;        //  between begin and commit
+    hub_sql_cache_t *cache;     //  every statement, prepared once
 };
 
 static const char *s_schema =
@@ -99,17 +104,20 @@ s_exec (hub_store_t *self, const char *sql)
     return hub_sql_exec (self->db, self->who, sql);
 }
 
+//  Every statement comes from the cache (hub_sql_cached): prepared at its
+//  first use, reset after each; none is parsed twice.
 static sqlite3_stmt *
 s_prepare (hub_store_t *self, const char *sql)
 {
-    return hub_sql_prepare (self->db, self->who, sql);
+    return hub_sql_cached (self->cache, sql);
 }
 
-//  Steps a statement that returns no rows, and finalizes it.
+//  Steps a statement that returns no rows, and resets it.
 static int
 s_run (hub_store_t *self, sqlite3_stmt *stmt, const char *what)
 {
-    return hub_sql_run (self->db, self->who, stmt, what);
+    (void) self;
+    return hub_sql_cached_run (self->cache, stmt, what);
 }
 
 
@@ -130,6 +138,7 @@ hub_store_new (const char *data_dir)
         return NULL;
     }
     sqlite3_busy_timeout (self->db, 5000);
+    self->cache = hub_sql_cache_new (self->db, self->who);
     if (s_exec (self, "PRAGMA journal_mode=WAL")
     ||  s_exec (self, "PRAGMA synchronous=NORMAL")
     ||  s_exec (self, "PRAGMA foreign_keys=ON")
@@ -154,7 +163,8 @@ hub_store_destroy (hub_store_t **self_p)
         hub_store_t *self = *self_p;
         if (self->db) {
             hub_store_commit (self);
-            sqlite3_close (self->db);
+            hub_sql_cache_destroy (&self->cache);
+            sqlite3_close_v2 (self->db);     //  (freed when the last statement of another class is)
         }
         zstr_free (&self->path);
         zstr_free (&self->who);
@@ -164,11 +174,17 @@ hub_store_destroy (hub_store_t **self_p)
 }
 
 int
+hub_store_durability (hub_store_t *self, bool full)
+{
+    return s_exec (self, full? "PRAGMA synchronous=FULL": "PRAGMA synchronous=NORMAL");
+}
+
+int
 hub_store_begin (hub_store_t *self)
 {
     if (self->in_transaction)
         return 0;
-    if (s_exec (self, "BEGIN"))
+    if (hub_sql_cached_exec (self->cache, "BEGIN"))
         return -1;
     self->in_transaction = true;
     return 0;
@@ -180,10 +196,10 @@ hub_store_commit (hub_store_t *self)
     if (!self->in_transaction)
         return 0;
     self->in_transaction = false;
-    if (s_exec (self, "COMMIT")) {
+    if (hub_sql_cached_exec (self->cache, "COMMIT")) {
         //  SQLite may have rolled it back already (a full disk does)
         if (!sqlite3_get_autocommit (self->db))
-            s_exec (self, "ROLLBACK");
+            hub_sql_cached_exec (self->cache, "ROLLBACK");
         return -1;
     }
     return 0;
@@ -192,20 +208,20 @@ hub_store_commit (hub_store_t *self)
 int
 hub_store_savepoint (hub_store_t *self)
 {
-    return s_exec (self, "SAVEPOINT hub_store");
+    return hub_sql_cached_exec (self->cache, "SAVEPOINT hub_store");
 }
 
 void
 hub_store_release_savepoint (hub_store_t *self)
 {
-    s_exec (self, "RELEASE hub_store");
+    hub_sql_cached_exec (self->cache, "RELEASE hub_store");
 }
 
 void
 hub_store_rollback_savepoint (hub_store_t *self)
 {
-    s_exec (self, "ROLLBACK TO hub_store");
-    s_exec (self, "RELEASE hub_store");
+    hub_sql_cached_exec (self->cache, "ROLLBACK TO hub_store");
+    hub_sql_cached_exec (self->cache, "RELEASE hub_store");
 }
 
 void
@@ -213,7 +229,7 @@ hub_store_rollback (hub_store_t *self)
 {
     if (self->in_transaction) {
         self->in_transaction = false;
-        s_exec (self, "ROLLBACK");
+        hub_sql_cached_exec (self->cache, "ROLLBACK");
     }
 }
 
@@ -233,7 +249,7 @@ hub_store_meta_get (hub_store_t *self, const char *key, char *value, size_t size
     else
     if (step != SQLITE_DONE)
         s_fail (self, "meta get");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return rc;
 }
 
@@ -473,7 +489,7 @@ s_task_load_where (hub_store_t *self, const char *where, const char *value)
     else
     if (step != SQLITE_DONE)
         s_fail (self, "task load");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return task;
 }
 
@@ -544,7 +560,7 @@ s_files_load (hub_store_t *self, const char *task_id, hub_output_t *output)
         output->files [output->n_files++] = file;
     }
     int rc = step == SQLITE_DONE? 0: s_fail (self, "task files");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return rc;
 }
 
@@ -574,7 +590,7 @@ hub_store_task_output (hub_store_t *self, const char *task_id, hub_output_t *out
     else
     if (step != SQLITE_DONE)
         s_fail (self, "task output");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     if (rc == 0 && s_files_load (self, task_id, output)) {
         hub_output_reset (output);
         rc = -1;
@@ -598,7 +614,7 @@ hub_store_task_events (hub_store_t *self, const char *task_id,
             hub_sql_column_text (stmt, 2), (uint32_t) sqlite3_column_int64 (stmt, 3),
             hub_sql_column_text (stmt, 4));
     int rc = step == SQLITE_DONE? 0: s_fail (self, "task events");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return rc;
 }
 
@@ -617,7 +633,7 @@ hub_store_load_active (hub_store_t *self, zlistx_t *tasks)
             zlistx_add_end (tasks, task);
     }
     int rc = step == SQLITE_DONE? 0: s_fail (self, "load active");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return rc;
 }
 
@@ -637,7 +653,7 @@ hub_store_recent (hub_store_t *self, size_t limit, zlistx_t *tasks)
             zlistx_add_end (tasks, task);
     }
     int rc = step == SQLITE_DONE? 0: s_fail (self, "load recent");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return rc;
 }
 
@@ -655,7 +671,7 @@ hub_store_count_states (hub_store_t *self, uint64_t *counts)
             counts [state] = (uint64_t) sqlite3_column_int64 (stmt, 1);
     }
     int rc = step == SQLITE_DONE? 0: s_fail (self, "count states");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return rc;
 }
 

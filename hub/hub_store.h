@@ -34,6 +34,13 @@ typedef void (hub_store_event_fn) (void *arg, const char *state, int64_t at_ms,
 hub_store_t *hub_store_new (const char *data_dir);
 void hub_store_destroy (hub_store_t **self_p);
 
+//  full: every commit is on the disk before it returns (synchronous=FULL,
+//  an fsync per commit), so a power loss undoes nothing the hub answered.
+//  Without it (the default, synchronous=NORMAL in WAL) a commit survives
+//  a crash of the process, and a power loss may undo the last commits.
+//  Returns 0 or -1.
+int hub_store_durability (hub_store_t *self, bool full);
+
 //  Groups the writes that follow into one transaction; begin while one is
 //  open and commit while none is are no-ops. Returns 0 or -1.
 int hub_store_begin (hub_store_t *self);
