@@ -5,12 +5,15 @@
     DESIGN
     A round takes the connected miners as the scheduler sees them
     (hub_miners_candidate) and offers them the queue in fair order
-    (hub_fair.h: buyers take turns), placing every task that fits
-    somewhere, so a big task does not hold back the small ones behind it,
-    and updating the candidates as it goes. A task bigger than any
-    miner's room is passed over before hub_sched weighs it: a queue may
-    hold thousands. The server runs a round after every burst of events
-    that can change placement.
+    (hub_fair.h: buyers take turns, the order kept by hub_tasks as tasks
+    come and go), placing every task that fits somewhere, so a big task
+    does not hold back the small ones behind it, and updating the
+    candidates as it goes. A task bigger than any miner's room is passed
+    over before hub_sched weighs it; one that no miner could take even
+    idle is parked out of the rounds until a miner comes; a round passes
+    over at most S_PASS_MAX tasks. So a queue of thousands that cannot
+    run costs a round nothing. The server runs a round after every burst
+    of events that can change placement.
 
     The TaskAssign is held in the outbox before the task is marked
     assigned (both go out, or neither, with the burst's commit): a miner
@@ -18,8 +21,7 @@
     charging the task an attempt. The money (the ask, held in escrow, or
     why it runs unpaid) is hub_escrow's: a placement asks it for a quote
     before anything is sent, so the ledger cannot refuse what was checked.
-    Tasks placed leave the queue when the round ends, since hub_fair holds
-    places in it until then.
+    A task placed leaves the queue at once.
     =========================================================================  */
 #include "fogrid.h"
 #include "hub_fair.h"
@@ -31,7 +33,18 @@ struct _hub_placer_t {
     hub_escrow_t *escrow;       //  quotes and holds (not owned)
     fg_outbox_t *outbox;        //  where TaskAssigns wait for the commit (not owned)
     zsock_t *miner_sock;        //  the miners' ROUTER (not owned)
+    hub_sched_miner_t *cands;   //  the round's candidates, kept between rounds
+    hub_miner_t **owners;       //  their miners
+    size_t capacity;            //  of both
+    size_t connected;           //  connected miners the last round saw
+    int64_t newest;             //  the latest hello the last round saw
 };
+
+//  Tasks a round passes over (they fit some miner, not its room now, or
+//  their buyer cannot pay) before it stops: a deep queue of such tasks
+//  must not cost every round a walk of it. The rest wait for the next
+//  round, which starts again from the front of the fair order.
+#define S_PASS_MAX  256
 
 hub_placer_t *
 hub_placer_new (hub_tasks_t *tasks, hub_miners_t *miners, hub_escrow_t *escrow,
@@ -50,7 +63,10 @@ void
 hub_placer_destroy (hub_placer_t **self_p)
 {
     if (*self_p) {
-        free (*self_p);
+        hub_placer_t *self = *self_p;
+        free (self->cands);
+        free (self->owners);
+        free (self);
         *self_p = NULL;
     }
 }
@@ -109,67 +125,96 @@ s_most_room (const hub_sched_miner_t *cands, size_t count)
     return most;
 }
 
+//  True when no connected candidate could take the task even with
+//  nothing running on it: too big for every one, or a runtime, a label,
+//  a price none offers. Such a task is parked until a miner comes.
+static bool
+s_never_fits (const Fogrid__TaskSpec *spec, const hub_sched_miner_t *cands, size_t count)
+{
+    for (size_t index = 0; index < count; index++) {
+        hub_sched_miner_t empty = cands [index];
+        if (!empty.connected)
+            continue;
+        empty.free_cores = empty.cores;
+        empty.free_mem_mb = empty.resources? empty.resources->mem_mb: empty.free_mem_mb;
+        empty.free_gpus = empty.resources? empty.resources->gpus: empty.free_gpus;
+        empty.running = 0;
+        if (hub_sched_fits (spec, &empty))
+            return false;
+    }
+    return true;
+}
+
 size_t
 hub_placer_run (hub_placer_t *self, zlist_t *lost)
 {
-    if (hub_tasks_queued (self->tasks) == 0)
+    hub_fair_t *fair = hub_tasks_fair (self->tasks);
+    if (hub_fair_size (fair) + hub_fair_parked (fair) == 0)
         return 0;
-    {
-        //  Candidates: the connected miners, as the scheduler sees them
-        size_t total = hub_miners_size (self->miners), count = 0;
-        hub_sched_miner_t *cands = (hub_sched_miner_t *) zmalloc (sizeof (hub_sched_miner_t) * (total + 1));
-        hub_miner_t **owners = (hub_miner_t **) zmalloc (sizeof (hub_miner_t *) * (total + 1));
-        bool room = false;
-        for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
-             miner = hub_miners_next (self->miners))
-            if (miner->state == HUB_MINER_CONNECTED) {
-                hub_miners_candidate (miner, &cands [count]);
-                room |= cands [count].free_cores > 0;
-                owners [count++] = miner;
-            }
-        if (!room) {
-            free (cands);
-            free (owners);
-            return 0;       //  nothing can be placed: no need to order the queue
-        }
-        size_t placed = 0;
-        hub_fair_t *fair = hub_fair_new (hub_tasks_queue (self->tasks), self->miners,
-                                        hub_tasks_table (self->tasks));
-        hub_task_t **taken = (hub_task_t **) zmalloc (sizeof (hub_task_t *)
-                                                      * (hub_tasks_queued (self->tasks) + 1));
-        s_room_t most = s_most_room (cands, count);
-        hub_task_t *task;
-        while (count && most.cores > 0 && (task = hub_fair_next (fair))) {
-            //  A task bigger than any miner's room now is passed over
-            //  before the scheduler weighs it: a queue may hold thousands
-            if (hub_task_cores (task) > most.cores || task->spec->mem_mb > most.mem_mb
-            ||  task->spec->gpus > most.gpus)
-                continue;
-            int chosen = hub_sched_choose (task->spec, cands, count);
-            if (chosen >= 0)
-                chosen = hub_escrow_affordable (self->escrow, task, cands, owners, count, chosen);
-            if (chosen < 0)
-                continue;
-            int rc = s_assign (self, task, owners [chosen]);
-            if (rc == 0) {
-                taken [placed++] = task;
-                hub_miners_candidate (owners [chosen], &cands [chosen]);
-                most = s_most_room (cands, count);
-            }
-            else
-            if (rc < 0) {
-                cands [chosen].connected = false;
-                zlist_append (lost, owners [chosen]);
-                most = s_most_room (cands, count);
-            }
-        }
-        for (size_t index = 0; index < placed; index++)
-            hub_tasks_dequeue (self->tasks, taken [index]);
-        hub_fair_destroy (&fair);
-        free (taken);
-        free (cands);
-        free (owners);
-        return placed;
+    //  Candidates: the connected miners, as the scheduler sees them
+    size_t total = hub_miners_size (self->miners), count = 0;
+    if (total > self->capacity) {
+        self->capacity = total;
+        self->cands = (hub_sched_miner_t *) realloc (self->cands,
+                                                     sizeof (hub_sched_miner_t) * total);
+        self->owners = (hub_miner_t **) realloc (self->owners, sizeof (hub_miner_t *) * total);
     }
-}
+    hub_sched_miner_t *cands = self->cands;
+    hub_miner_t **owners = self->owners;
+    bool room = false;
+    int64_t newest = 0;
+    for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
+         miner = hub_miners_next (self->miners))
+        if (miner->state == HUB_MINER_CONNECTED) {
+            hub_miners_candidate (miner, &cands [count]);
+            room |= cands [count].free_cores > 0;
+            newest = miner->connected_ms > newest? miner->connected_ms: newest;
+            owners [count++] = miner;
+        }
+    //  A miner came (a hello, or one back from silence): what was parked
+    //  may fit it
+    if (count > self->connected || newest > self->newest)
+        hub_fair_unpark (fair);
+    self->connected = count;
+    self->newest = newest;
+    if (!room)
+        return 0;           //  nothing can be placed: no need to offer the queue
 
+    size_t placed = 0, passed = 0;
+    s_room_t most = s_most_room (cands, count);
+    hub_task_t *task;
+    while (most.cores > 0 && passed < S_PASS_MAX && (task = hub_fair_next (fair))) {
+        //  A task bigger than any miner's room now is passed over
+        //  before the scheduler weighs it
+        int chosen = -1;
+        if (hub_task_cores (task) <= most.cores && task->spec->mem_mb <= most.mem_mb
+        &&  task->spec->gpus <= most.gpus)
+            chosen = hub_sched_choose (task->spec, cands, count);
+        if (chosen >= 0)
+            chosen = hub_escrow_affordable (self->escrow, task, cands, owners, count, chosen);
+        if (chosen < 0) {
+            if (s_never_fits (task->spec, cands, count))
+                hub_fair_park (fair, task);
+            else
+                passed++;
+            continue;
+        }
+        int rc = s_assign (self, task, owners [chosen]);
+        if (rc == 0) {
+            placed++;
+            hub_tasks_dequeue (self->tasks, task);
+            hub_miners_candidate (owners [chosen], &cands [chosen]);
+            most = s_most_room (cands, count);
+        }
+        else
+        if (rc < 0) {
+            cands [chosen].connected = false;
+            zlist_append (lost, owners [chosen]);
+            most = s_most_room (cands, count);
+        }
+        else
+            passed++;
+    }
+    hub_fair_again (fair);
+    return placed;
+}
