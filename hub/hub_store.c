@@ -34,6 +34,7 @@
 #include "fogrid.h"
 #include "hub_sql.h"
 #include "hub_store.h"
+#include "hub_spec.h"
 #include <sqlite3.h>
 #include <errno.h>
 #include <sys/stat.h>
@@ -44,6 +45,7 @@ struct _hub_store_t {
     char *who;                  //  "store PATH", for log lines
     bool in_transaction;        //  between begin and commit
     hub_sql_cache_t *cache;     //  every statement, prepared once
+    zhashx_t *templates;        //  array id -> zchunk_t, its packed spec, as loaded
 };
 
 static const char *s_schema =
@@ -81,13 +83,19 @@ static const char *s_schema =
     "  size INTEGER NOT NULL DEFAULT 0, truncated INTEGER NOT NULL DEFAULT 0,"
     "  error TEXT NOT NULL DEFAULT '', PRIMARY KEY (task_id, seq));"
     //  Counted by state at every health request and metrics scrape
-    "CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (state);";
+    "CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (state);"
+    //  Job arrays: the spec of an array from a template, once; its
+    //  elements are rows of tasks with array_id set and an empty spec
+    "CREATE TABLE IF NOT EXISTS arrays ("
+    "  id TEXT PRIMARY KEY, client_token TEXT UNIQUE, buyer TEXT NOT NULL DEFAULT '',"
+    "  spec BLOB, first INTEGER NOT NULL, last INTEGER NOT NULL,"
+    "  count INTEGER NOT NULL, submitted_ms INTEGER NOT NULL);";
 
 //  The columns every task load reads, in this order (see s_task_from_row)
 #define S_TASK_COLUMNS \
     "seq, id, client_token, buyer, spec, state, attempt, miner_id, exit_code, " \
     "term_signal, timed_out, reason, submitted_ms, updated_ms, retries_left, " \
-    "cpu_ms, mem_peak_bytes, pids_peak"
+    "cpu_ms, mem_peak_bytes, pids_peak, array_id"
 
 #define S_MAX_FILES     2048        //  entries of a result's files kept
 #define S_MAX_FILE_PATH 2048        //  bytes of an entry's path
@@ -153,6 +161,13 @@ hub_store_new (const char *data_dir)
     sqlite3_exec (self->db, "ALTER TABLE tasks ADD COLUMN cpu_ms INTEGER", NULL, NULL, NULL);
     sqlite3_exec (self->db, "ALTER TABLE tasks ADD COLUMN mem_peak_bytes INTEGER", NULL, NULL, NULL);
     sqlite3_exec (self->db, "ALTER TABLE tasks ADD COLUMN pids_peak INTEGER", NULL, NULL, NULL);
+    sqlite3_exec (self->db, "ALTER TABLE tasks ADD COLUMN array_id TEXT", NULL, NULL, NULL);
+    if (s_exec (self, "CREATE INDEX IF NOT EXISTS tasks_by_array ON tasks (array_id)")) {
+        hub_store_destroy (&self);
+        return NULL;
+    }
+    self->templates = zhashx_new ();
+    zhashx_set_destructor (self->templates, (zhashx_destructor_fn *) zchunk_destroy);
     return self;
 }
 
@@ -166,6 +181,7 @@ hub_store_destroy (hub_store_t **self_p)
             hub_sql_cache_destroy (&self->cache);
             sqlite3_close_v2 (self->db);     //  (freed when the last statement of another class is)
         }
+        zhashx_destroy (&self->templates);
         zstr_free (&self->path);
         zstr_free (&self->who);
         free (self);
@@ -267,13 +283,16 @@ hub_store_meta_set (hub_store_t *self, const char *key, const char *value)
 int
 hub_store_task_add (hub_store_t *self, hub_task_t *task)
 {
-    size_t size = fogrid__task_spec__get_packed_size (task->spec);
+    //  An element of an array made from a template keeps no spec of its
+    //  own: it is the array's, with its index (s_task_from_row)
+    size_t size = task->templated? 0: fogrid__task_spec__get_packed_size (task->spec);
     byte *spec = (byte *) zmalloc (size + 1);
-    fogrid__task_spec__pack (task->spec, spec);
+    if (!task->templated)
+        fogrid__task_spec__pack (task->spec, spec);
     sqlite3_stmt *stmt = s_prepare (self,
         "INSERT INTO tasks (id, client_token, buyer, spec, state, attempt, miner_id,"
-        " reason, submitted_ms, updated_ms, retries_left)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        " reason, submitted_ms, updated_ms, retries_left, array_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!stmt) {
         free (spec);
         return -1;
@@ -292,6 +311,10 @@ hub_store_task_add (hub_store_t *self, hub_task_t *task)
     sqlite3_bind_int64 (stmt, 9, task->submitted_ms);
     sqlite3_bind_int64 (stmt, 10, task->updated_ms);
     sqlite3_bind_int64 (stmt, 11, task->retries_left);
+    char array [32];
+    uint32_t index;
+    if (hub_spec_element_of (task->id, array, &index) == 0)
+        hub_sql_bind_text (stmt, 12, array);
     free (spec);
     if (s_run (self, stmt, "task add"))
         return -1;
@@ -434,18 +457,48 @@ hub_store_event_add (hub_store_t *self, const char *task_id, hub_task_state_t st
     return s_run (self, stmt, "event add");
 }
 
+//  The packed template of an array, read once; NULL when there is none
+static zchunk_t *
+s_template (hub_store_t *self, const char *array_id)
+{
+    zchunk_t *packed = (zchunk_t *) zhashx_lookup (self->templates, array_id);
+    if (packed)
+        return packed;
+    sqlite3_stmt *stmt = s_prepare (self, "SELECT spec FROM arrays WHERE id = ?");
+    if (!stmt)
+        return NULL;
+    hub_sql_bind_text (stmt, 1, array_id);
+    if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL) {
+        packed = zchunk_new (sqlite3_column_blob (stmt, 0), (size_t) sqlite3_column_bytes (stmt, 0));
+        zhashx_insert (self->templates, array_id, packed);
+    }
+    hub_sql_done (stmt);
+    return packed;
+}
+
 //  Builds a task from a row of S_TASK_COLUMNS; NULL if its spec is corrupt.
 static hub_task_t *
 s_task_from_row (hub_store_t *self, sqlite3_stmt *stmt)
 {
     const char *id = hub_sql_column_text (stmt, 1);
-    Fogrid__TaskSpec *spec = fogrid__task_spec__unpack (
-        NULL, (size_t) sqlite3_column_bytes (stmt, 4), (const byte *) sqlite3_column_blob (stmt, 4));
+    size_t size = (size_t) sqlite3_column_bytes (stmt, 4);
+    char array [32];
+    uint32_t index;
+    bool templated = size == 0 && sqlite3_column_type (stmt, 18) != SQLITE_NULL
+                  && hub_spec_element_of (id, array, &index) == 0;
+    Fogrid__TaskSpec *spec = NULL;
+    if (templated) {
+        zchunk_t *packed = s_template (self, array);
+        spec = packed? hub_spec_element (zchunk_data (packed), zchunk_size (packed), index): NULL;
+    }
+    else
+        spec = fogrid__task_spec__unpack (NULL, size, (const byte *) sqlite3_column_blob (stmt, 4));
     if (!spec) {
         zsys_error ("store %s: task %s has a spec that does not decode; skipped", self->path, id);
         return NULL;
     }
     hub_task_t *task = hub_task_new (id, &spec);
+    task->templated = templated;
     task->seq = sqlite3_column_int64 (stmt, 0);
     hub_task_set_text (&task->client_token, hub_sql_column_text (stmt, 2));
     hub_task_set_text (&task->buyer, hub_sql_column_text (stmt, 3));
@@ -685,4 +738,105 @@ const char *
 hub_store_path (hub_store_t *self)
 {
     return self->path;
+}
+
+//  --------------------------------------------------------------------------
+//  Job arrays
+
+int
+hub_store_array_add (hub_store_t *self, const hub_array_t *array, const Fogrid__TaskSpec *spec)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "INSERT INTO arrays (id, client_token, buyer, spec, first, last, count, submitted_ms)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!stmt)
+        return -1;
+    hub_sql_bind_text (stmt, 1, array->id);
+    if (*array->client_token)
+        hub_sql_bind_text (stmt, 2, array->client_token);
+    hub_sql_bind_text (stmt, 3, array->buyer);
+    byte *packed = NULL;
+    if (spec) {
+        size_t size = fogrid__task_spec__get_packed_size (spec);
+        packed = (byte *) zmalloc (size + 1);
+        fogrid__task_spec__pack (spec, packed);
+        sqlite3_bind_blob (stmt, 4, packed, (int) size, SQLITE_TRANSIENT);
+    }
+    sqlite3_bind_int64 (stmt, 5, array->first);
+    sqlite3_bind_int64 (stmt, 6, array->last);
+    sqlite3_bind_int64 (stmt, 7, array->count);
+    sqlite3_bind_int64 (stmt, 8, array->submitted_ms);
+    int rc = s_run (self, stmt, "array add");
+    free (packed);
+    return rc;
+}
+
+//  The template an array was just given, for its elements' specs
+const byte *
+hub_store_array_template (hub_store_t *self, const char *array_id, size_t *size)
+{
+    zchunk_t *packed = s_template (self, array_id);
+    *size = packed? zchunk_size (packed): 0;
+    return packed? zchunk_data (packed): NULL;
+}
+
+int
+hub_store_array_load (hub_store_t *self, const char *id, const char *client_token,
+                      hub_array_t *array)
+{
+    sqlite3_stmt *stmt = s_prepare (self, id
+        ? "SELECT id, client_token, buyer, first, last, count, submitted_ms FROM arrays WHERE id = ?"
+        : "SELECT id, client_token, buyer, first, last, count, submitted_ms FROM arrays"
+          " WHERE client_token = ?");
+    if (!stmt)
+        return -1;
+    hub_sql_bind_text (stmt, 1, id? id: client_token);
+    int rc = -1;
+    if (sqlite3_step (stmt) == SQLITE_ROW) {
+        memset (array, 0, sizeof *array);
+        snprintf (array->id, sizeof array->id, "%s", hub_sql_column_text (stmt, 0));
+        snprintf (array->client_token, sizeof array->client_token, "%s",
+                  hub_sql_column_text (stmt, 1));
+        snprintf (array->buyer, sizeof array->buyer, "%s", hub_sql_column_text (stmt, 2));
+        array->first = (uint32_t) sqlite3_column_int64 (stmt, 3);
+        array->last = (uint32_t) sqlite3_column_int64 (stmt, 4);
+        array->count = (uint32_t) sqlite3_column_int64 (stmt, 5);
+        array->submitted_ms = sqlite3_column_int64 (stmt, 6);
+        rc = 0;
+    }
+    hub_sql_done (stmt);
+    return rc;
+}
+
+int
+hub_store_array_counts (hub_store_t *self, const char *array_id, uint64_t *counts,
+                        zlist_t *failed, size_t failed_max)
+{
+    memset (counts, 0, sizeof (uint64_t) * HUB_TASK_STATES);
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT state, count(*) FROM tasks WHERE array_id = ? GROUP BY state");
+    if (!stmt)
+        return -1;
+    hub_sql_bind_text (stmt, 1, array_id);
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
+        hub_task_state_t state = hub_task_state_from_name (hub_sql_column_text (stmt, 0));
+        if (state)
+            counts [state] = (uint64_t) sqlite3_column_int64 (stmt, 1);
+    }
+    int rc = step == SQLITE_DONE? 0: s_fail (self, "array counts");
+    hub_sql_done (stmt);
+    if (rc || !failed || !counts [HUB_TASK_FAILED])
+        return rc;
+    stmt = s_prepare (self, "SELECT id FROM tasks WHERE array_id = ? AND state = 'failed'"
+                            " ORDER BY seq LIMIT ?");
+    if (!stmt)
+        return -1;
+    hub_sql_bind_text (stmt, 1, array_id);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) failed_max);
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW)
+        zlist_append (failed, strdup (hub_sql_column_text (stmt, 0)));
+    rc = step == SQLITE_DONE? 0: s_fail (self, "array failures");
+    hub_sql_done (stmt);
+    return rc;
 }

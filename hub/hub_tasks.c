@@ -158,6 +158,24 @@ hub_tasks_submit (hub_tasks_t *self, hub_task_t *task)
     return 0;
 }
 
+int
+hub_tasks_submit_many (hub_tasks_t *self, hub_task_t **tasks, size_t count)
+{
+    if (hub_store_savepoint (self->store))
+        return -1;
+    for (size_t index = 0; index < count; index++)
+        if (hub_store_task_add (self->store, tasks [index])) {
+            hub_store_rollback_savepoint (self->store);
+            return -1;
+        }
+    hub_store_release_savepoint (self->store);
+    for (size_t index = 0; index < count; index++) {
+        s_keep (self, tasks [index]);
+        s_enqueue (self, tasks [index], true);
+    }
+    return 0;
+}
+
 hub_task_t *
 hub_tasks_lookup (hub_tasks_t *self, const char *task_id)
 {

@@ -49,6 +49,10 @@ void hub_tasks_watch (hub_tasks_t *self, hub_tasks_fn *before, hub_tasks_fn *aft
 //  changed; the caller still owns the task).
 int hub_tasks_submit (hub_tasks_t *self, hub_task_t *task);
 
+//  As hub_tasks_submit for count tasks in one savepoint (a job array):
+//  all are the hub's (0), or none and the caller still owns them (-1).
+int hub_tasks_submit_many (hub_tasks_t *self, hub_task_t **tasks, size_t count);
+
 //  The unfinished task with that id, or NULL.
 hub_task_t *hub_tasks_lookup (hub_tasks_t *self, const char *task_id);
 
