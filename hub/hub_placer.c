@@ -15,6 +15,11 @@
     run costs a round nothing. The server runs a round after every burst
     of events that can change placement.
 
+    Pipelining: a miner that queues work (Resources.queue_slots) is
+    offered its credit beyond its cores (the least of that and
+    hub/assign_credit), so the next task is already there when one ends;
+    its assignments of a round go in one TaskAssignBatch.
+
     The TaskAssign is held in the outbox before the task is marked
     assigned (both go out, or neither, with the burst's commit): a miner
     whose connection is known gone is left to the caller as lost, without
@@ -38,6 +43,8 @@ struct _hub_placer_t {
     size_t capacity;            //  of both
     size_t connected;           //  connected miners the last round saw
     int64_t newest;             //  the latest hello the last round saw
+    uint32_t credit;            //  hub/assign_credit
+    zhashx_t *batches;          //  miner id -> zlistx of TaskAssign, this round's
 };
 
 //  Tasks a round passes over (they fit some miner, not its room now, or
@@ -56,6 +63,8 @@ hub_placer_new (hub_tasks_t *tasks, hub_miners_t *miners, hub_escrow_t *escrow,
     self->escrow = escrow;
     self->outbox = outbox;
     self->miner_sock = miner_sock;
+    self->batches = zhashx_new ();
+    zhashx_set_destructor (self->batches, (zhashx_destructor_fn *) zlistx_destroy);
     return self;
 }
 
@@ -64,11 +73,93 @@ hub_placer_destroy (hub_placer_t **self_p)
 {
     if (*self_p) {
         hub_placer_t *self = *self_p;
+        zhashx_destroy (&self->batches);
         free (self->cands);
         free (self->owners);
         free (self);
         *self_p = NULL;
     }
+}
+
+void
+hub_placer_set_credit (hub_placer_t *self, uint32_t credit)
+{
+    self->credit = credit;
+}
+
+//  The miner's credit: tasks it may hold beyond its cores (the least of
+//  what it queues and hub/assign_credit); 0 for a miner that does not
+//  pipeline
+static uint32_t
+s_credit (hub_placer_t *self, const hub_miner_t *miner)
+{
+    uint32_t slots = miner->resources->queue_slots;
+    return slots < self->credit? slots: self->credit;
+}
+
+//  The candidate of a miner, its credit counted as free cores: a task
+//  placed there waits for a slot on the miner instead of a round trip
+static void
+s_candidate (hub_placer_t *self, hub_miner_t *miner, hub_sched_miner_t *cand)
+{
+    hub_miners_candidate (miner, cand);
+    uint32_t credit = s_credit (self, miner);
+    if (credit && !miner->refusing) {
+        uint32_t room = cand->cores + credit;
+        cand->free_cores = room > miner->used_cores? room - miner->used_cores: 0;
+    }
+}
+
+//  A TaskAssign for a pipelining miner waits for the end of the round,
+//  which sends all of that miner's in one TaskAssignBatch (s_flush)
+static void
+s_batch_add (hub_placer_t *self, hub_miner_t *miner, hub_task_t *task)
+{
+    zlistx_t *batch = (zlistx_t *) zhashx_lookup (self->batches, miner->id);
+    if (!batch) {
+        batch = zlistx_new ();
+        zhashx_insert (self->batches, miner->id, batch);
+    }
+    zlistx_add_end (batch, task);
+}
+
+static void
+s_flush (hub_placer_t *self)
+{
+    for (zlistx_t *batch = (zlistx_t *) zhashx_first (self->batches); batch;
+         batch = (zlistx_t *) zhashx_next (self->batches)) {
+        hub_miner_t *miner = hub_miners_lookup (self->miners,
+                                                (const char *) zhashx_cursor (self->batches));
+        size_t count = zlistx_size (batch), at = 0;
+        if (!miner || !miner->routing || count == 0)
+            continue;
+        Fogrid__TaskAssign *assigns = (Fogrid__TaskAssign *) zmalloc (sizeof (Fogrid__TaskAssign) * count);
+        Fogrid__TaskAssign **list = (Fogrid__TaskAssign **) zmalloc (sizeof (Fogrid__TaskAssign *) * count);
+        for (hub_task_t *task = (hub_task_t *) zlistx_first (batch); task;
+             task = (hub_task_t *) zlistx_next (batch), at++) {
+            fogrid__task_assign__init (&assigns [at]);
+            assigns [at].task_id = task->id;
+            assigns [at].attempt = task->attempt;
+            assigns [at].spec = task->spec;
+            list [at] = &assigns [at];
+        }
+        fg_env_t env = FOGRID__ENVELOPE__INIT;
+        Fogrid__TaskAssignBatch many = FOGRID__TASK_ASSIGN_BATCH__INIT;
+        if (count == 1) {
+            env.body_case = FOGRID__ENVELOPE__BODY_TASK_ASSIGN;
+            env.task_assign = &assigns [0];
+        }
+        else {
+            many.assigns = list;
+            many.n_assigns = count;
+            env.body_case = FOGRID__ENVELOPE__BODY_TASK_ASSIGN_BATCH;
+            env.task_assign_batch = &many;
+        }
+        fg_outbox_notice (self->outbox, self->miner_sock, miner->routing, &env);
+        free (list);
+        free (assigns);
+    }
+    zhashx_purge (self->batches);
 }
 
 //  Sends the task to the miner and holds its price in escrow (a service
@@ -87,14 +178,18 @@ s_assign (hub_placer_t *self, hub_task_t *task, hub_miner_t *miner)
     char reason [256];
     if (hub_escrow_hold (self->escrow, task, miner, &quote, reason, sizeof reason))
         return 1;
-    Fogrid__TaskAssign assign = FOGRID__TASK_ASSIGN__INIT;
-    assign.task_id = task->id;
-    assign.attempt = task->attempt;
-    assign.spec = task->spec;
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.body_case = FOGRID__ENVELOPE__BODY_TASK_ASSIGN;
-    env.task_assign = &assign;
-    fg_outbox_notice (self->outbox, self->miner_sock, miner->routing, &env);
+    if (miner->resources->queue_slots)
+        s_batch_add (self, miner, task);
+    else {
+        Fogrid__TaskAssign assign = FOGRID__TASK_ASSIGN__INIT;
+        assign.task_id = task->id;
+        assign.attempt = task->attempt;
+        assign.spec = task->spec;
+        fg_env_t env = FOGRID__ENVELOPE__INIT;
+        env.body_case = FOGRID__ENVELOPE__BODY_TASK_ASSIGN;
+        env.task_assign = &assign;
+        fg_outbox_notice (self->outbox, self->miner_sock, miner->routing, &env);
+    }
     if (*reason)
         zsys_info ("task %s %s", task->id, reason);
     hub_miners_reserve (miner, task->id, hub_task_cores (task), task->spec->mem_mb,
@@ -166,7 +261,7 @@ hub_placer_run (hub_placer_t *self, zlist_t *lost)
     for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
          miner = hub_miners_next (self->miners))
         if (miner->state == HUB_MINER_CONNECTED) {
-            hub_miners_candidate (miner, &cands [count]);
+            s_candidate (self, miner, &cands [count]);
             room |= cands [count].free_cores > 0;
             newest = miner->connected_ms > newest? miner->connected_ms: newest;
             owners [count++] = miner;
@@ -203,7 +298,7 @@ hub_placer_run (hub_placer_t *self, zlist_t *lost)
         if (rc == 0) {
             placed++;
             hub_tasks_dequeue (self->tasks, task);
-            hub_miners_candidate (owners [chosen], &cands [chosen]);
+            s_candidate (self, owners [chosen], &cands [chosen]);
             most = s_most_room (cands, count);
         }
         else
@@ -216,5 +311,6 @@ hub_placer_run (hub_placer_t *self, zlist_t *lost)
             passed++;
     }
     hub_fair_again (fair);
+    s_flush (self);
     return placed;
 }

@@ -527,6 +527,7 @@ s_start (s_server_t *self, char *err, size_t err_size)
                                          self->outbox, self->buyers);
     self->placer = hub_placer_new (self->tasks, self->miners, self->escrow, self->outbox,
                                    self->miner_sock);
+    hub_placer_set_credit (self->placer, (uint32_t) self->config->assign_credit);
     self->wallet_api = hub_wallet_api_new (self->ledger, self->wallet, self->escrow, self->tasks,
                                            self->config, self->hub_id, self->outbox);
     if (s_restore (self)) {
