@@ -173,7 +173,7 @@ s_handle_submit (hub_array_api_t *self, zframe_t *peer, uint64_t seq, const char
     }
     //  A retried array is answered before the bounds: it takes no room
     hub_array_t array;
-    if (*token && hub_store_array_load (self->store, NULL, token, &array) == 0) {
+    if (*token && hub_store_array_load (self->store, NULL, buyer, token, &array) == 0) {
         s_reply (self, peer, seq, &array, true, NULL, 0);
         return;
     }
@@ -303,7 +303,7 @@ s_handle_status (hub_array_api_t *self, zframe_t *peer, uint64_t seq, const char
 {
     hub_array_t array;
     if (!fg_text_valid (array_id, 31)
-    ||  hub_store_array_load (self->store, array_id, NULL, &array)) {
+    ||  hub_store_array_load (self->store, array_id, NULL, NULL, &array)) {
         s_refuse (self, peer, seq, FG_E_NOT_FOUND, "array %.64s not found on this hub",
                   array_id? array_id: "");
         return;

@@ -13,9 +13,6 @@
 #include "fogrid.h"
 #include "hub_ledger.h"
 #include "hub_config.h"
-#include <sys/stat.h>
-#include <unistd.h>
-#include <errno.h>
 
 const fg_cfg_def_t hub_config_defs [] = {
     { "hub/id", FG_CFG_STR, "", 0, 0,
@@ -120,29 +117,12 @@ s_check_bind (const char *path, const char *endpoint, char *err, size_t err_size
     return 0;
 }
 
-//  Makes the data directory (as the store would) and checks that it can
-//  be written: -t then fails where a start would, with the reason.
+//  Checks that a start could use the data directory, without making it:
+//  -t then fails where a start would, with the reason, and leaves nothing
 static int
 s_check_dir (const char *path, char *err, size_t err_size)
 {
-    if (!*path) {
-        snprintf (err, err_size, "hub/data_dir is empty");
-        return -1;
-    }
-    if (zsys_dir_create ("%s", path) || !zsys_file_exists (path)) {
-        snprintf (err, err_size, "hub/data_dir: cannot create %s: %s", path, strerror (errno));
-        return -1;
-    }
-    struct stat st;
-    if (stat (path, &st) || !S_ISDIR (st.st_mode)) {
-        snprintf (err, err_size, "hub/data_dir: %s is not a directory", path);
-        return -1;
-    }
-    if (access (path, W_OK | X_OK)) {
-        snprintf (err, err_size, "hub/data_dir: %s is not writable: %s", path, strerror (errno));
-        return -1;
-    }
-    return 0;
+    return fg_datadir_check (path, "hub/data_dir", err, err_size);
 }
 
 int
