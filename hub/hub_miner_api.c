@@ -286,6 +286,7 @@ s_handle_hello (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, const char 
 
     Fogrid__MinerWelcome welcome = FOGRID__MINER_WELCOME__INIT;
     welcome.heartbeat_ms = (uint32_t) self->config->heartbeat_ms;
+    welcome.batches = true;
     welcome.n_keep = n_keep;
     welcome.keep = keep;
     welcome.n_kill = n_kill;
