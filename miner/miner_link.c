@@ -135,6 +135,7 @@ struct _miner_link_t {
     int64_t resend_at;          //  ready: send held results again (0 = not due)
     miner_pipeline_t *pipeline; //  tasks given beyond the share, TaskStarted owed
     bool batches;               //  the hub's welcome says it takes batches
+    zlistx_t *owed;             //  results of this turn (copies), sent at its end
     //  What the last miner_link_items put in the poll set
     size_t dealer_at;           //  its index + 1, 0 = not polled
     size_t monitor_at;
@@ -176,6 +177,7 @@ miner_link_new (size_t index, const miner_link_context_t *context, const Fogrid_
     self->share = *share;
     self->share.queue_slots = S_QUEUE_SLOTS;
     self->pipeline = miner_pipeline_new (S_QUEUE_SLOTS);
+    self->owed = zlistx_new ();
     self->limits = *limits;
     self->limits.offered_mem_mb = share->mem_mb;
     self->trust = *trust_p;
@@ -196,6 +198,14 @@ miner_link_new (size_t index, const miner_link_context_t *context, const Fogrid_
 
 static void s_disconnect (miner_link_t *self);
 
+static void
+s_owed_purge (miner_link_t *self)
+{
+    Fogrid__TaskResult *result;
+    while (self->owed && (result = (Fogrid__TaskResult *) zlistx_detach (self->owed, NULL)))
+        fogrid__task_result__free_unpacked (result, NULL);
+}
+
 void
 miner_link_kill_all (miner_link_t *self)
 {
@@ -211,6 +221,8 @@ miner_link_destroy (miner_link_t **self_p)
         s_disconnect (self);
         miner_results_destroy (&self->results);
         miner_pipeline_destroy (&self->pipeline);
+        s_owed_purge (self);
+        zlistx_destroy (&self->owed);
         miner_trust_destroy (&self->trust);
         free (self->polled);
         free (self);
@@ -238,6 +250,8 @@ s_disconnect (miner_link_t *self)
     //  anew when our next hello does not list them
     if (self->pipeline)
         miner_pipeline_clear (self->pipeline);
+    //  (the results of the turn are kept: sent again after a welcome)
+    s_owed_purge (self);
     self->batches = false;
     self->endpoint [0] = 0;
     self->hub_key [0] = 0;
@@ -587,6 +601,18 @@ s_send_result (miner_link_t *self, Fogrid__TaskResult *result, const char *endpo
         zsys_warning ("%s: %zu results the hub never answered dropped (too many kept)",
                       self->tag, dropped);
     }
+    if (self->batches && self->dealer && streq (endpoint, self->endpoint)
+    &&  self->state == MINER_LINK_READY) {
+        //  Sent at the end of the turn, with the others that ended in it
+        size_t size = fogrid__task_result__get_packed_size (result);
+        uint8_t *buffer = (uint8_t *) zmalloc (size + 1);
+        fogrid__task_result__pack (result, buffer);
+        Fogrid__TaskResult *copy = fogrid__task_result__unpack (NULL, size, buffer);
+        free (buffer);
+        if (copy)
+            zlistx_add_end (self->owed, copy);
+    }
+    else
     if (self->dealer && streq (endpoint, self->endpoint)
     &&  (self->state == MINER_LINK_READY || self->state == MINER_LINK_HELLO))
         s_send_kept (self, result);
@@ -708,6 +734,64 @@ s_flush (miner_link_t *self)
         env->seq = s_next_seq (self, S_SEQ_STARTED);
         s_send (self, env);
         miner_pipeline_envelope_free (&env);
+    }
+    //  The results of the turn: one alone as before, several in one
+    //  TaskResultBatch, each with a seq of its own that its ack is
+    //  matched to (miner_results_sent_batch)
+    size_t count = zlistx_size (self->owed);
+    if (count == 1)
+        s_send_kept (self, (Fogrid__TaskResult *) zlistx_first (self->owed));
+    else
+    if (count > 1) {
+        Fogrid__TaskResult **list = (Fogrid__TaskResult **) zmalloc (sizeof (Fogrid__TaskResult *) * count);
+        uint64_t *seqs = (uint64_t *) zmalloc (sizeof (uint64_t) * count);
+        size_t at = 0;
+        for (Fogrid__TaskResult *result = (Fogrid__TaskResult *) zlistx_first (self->owed);
+             result; result = (Fogrid__TaskResult *) zlistx_next (self->owed)) {
+            seqs [at] = s_next_seq (self, S_SEQ_RESULT);
+            list [at++] = result;
+        }
+        Fogrid__TaskResultBatch batch = FOGRID__TASK_RESULT_BATCH__INIT;
+        batch.results = list;
+        batch.n_results = count;
+        fg_env_t many = FOGRID__ENVELOPE__INIT;
+        many.seq = seqs [0];
+        many.body_case = FOGRID__ENVELOPE__BODY_TASK_RESULT_BATCH;
+        many.task_result_batch = &batch;
+        if (s_send (self, &many) == 0)
+            for (size_t index = 0; index < count; index++) {
+                miner_results_sent_batch (self->results, list [index]->task_id,
+                                          list [index]->attempt, seqs [index], seqs [0]);
+                miner_trust_result_sent (self->trust, seqs [index], list [index]);
+            }
+        free (seqs);
+        free (list);
+    }
+    s_owed_purge (self);
+}
+
+//  The hub's answer to a TaskResultBatch: each ack as the Ok or Error
+//  its result alone would have had
+static void s_on_error (miner_link_t *self, uint64_t seq, Fogrid__Error *error);
+
+static void
+s_on_acks (miner_link_t *self, Fogrid__ResultAcks *acks)
+{
+    for (size_t index = 0; index < acks->n_acks; index++) {
+        Fogrid__ResultAck *ack = acks->acks [index];
+        uint64_t seq = miner_results_seq (self->results, ack->task_id, ack->attempt);
+        if (!seq)
+            continue;
+        if (ack->code == FG_OK) {
+            miner_results_answer (self->results, seq, FG_OK);
+            miner_trust_result_ok (self->trust, seq, ack->receipt);
+        }
+        else {
+            Fogrid__Error error = FOGRID__ERROR__INIT;
+            error.code = ack->code;
+            error.text = ack->text;
+            s_on_error (self, seq, &error);
+        }
     }
 }
 
@@ -875,8 +959,18 @@ s_on_hub (miner_link_t *self)
             s_kill_task (self, env->task_kill->task_id, env->task_kill->attempt,
                          "the hub says so");
             break;
-        case FOGRID__ENVELOPE__BODY_ERROR:
-            s_on_error (self, env->seq, env->error);
+        case FOGRID__ENVELOPE__BODY_ERROR: {
+            //  An error to a whole TaskResultBatch is each of its results'
+            uint64_t seqs [256];
+            size_t count = miner_results_batch (self->results, env->seq, seqs, 256);
+            if (count == 0)
+                s_on_error (self, env->seq, env->error);
+            for (size_t index = 0; index < count; index++)
+                s_on_error (self, seqs [index], env->error);
+            break;
+        }
+        case FOGRID__ENVELOPE__BODY_RESULT_ACKS:
+            s_on_acks (self, env->result_acks);
             break;
         case FOGRID__ENVELOPE__BODY_OK:
             fg_debug ("%s: the hub took our result", self->tag);
