@@ -243,7 +243,10 @@ hub_store_new (const char *data_dir)
     //  (after the rebuild of a store made before per-buyer tokens, which
     //  had no arrays)
     sqlite3_exec (self->db, "ALTER TABLE tasks ADD COLUMN array_id TEXT", NULL, NULL, NULL);
-    if (s_exec (self, "CREATE INDEX IF NOT EXISTS tasks_by_array ON tasks (array_id)")) {
+    //  Only the elements of arrays are in it, by state: an array's summary
+    //  reads the index alone, and other tasks' changes never touch it
+    if (s_exec (self, "CREATE INDEX IF NOT EXISTS tasks_by_array ON tasks (array_id, state)"
+                      " WHERE array_id IS NOT NULL")) {
         hub_store_destroy (&self);
         return NULL;
     }
