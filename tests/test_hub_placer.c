@@ -263,6 +263,8 @@ test_pipelining (void)
     fg_msg_free (&env);
     //  Full, credit included: nothing more
     CU_ASSERT_EQUAL (hub_placer_run (hub.placer, lost), 0);
+    //  Credit never makes room for a task bigger than the miner
+    s_submit (&hub, "t-wide", "bob", 3);
     //  One ends: one more, alone, as a plain TaskAssign
     hub_task_t *task = hub_tasks_lookup (hub.tasks, "t-0");
     hub_miners_release (miner, "t-0");
@@ -271,6 +273,7 @@ test_pipelining (void)
     CU_ASSERT_EQUAL (hub_placer_run (hub.placer, lost), 1);
     char *assigned = s_assigned (&hub);
     CU_ASSERT_STRING_EQUAL (assigned, "t-4/1");
+    CU_ASSERT_EQUAL (hub_tasks_lookup (hub.tasks, "t-wide")->state, HUB_TASK_PENDING);
     free (assigned);
     //  Without queue_slots a miner has no credit
     miner->resources->queue_slots = 0;
