@@ -258,10 +258,8 @@ s_watch_destroy (void **item)
     *item = NULL;
 }
 
-//  The reason a failed handshake is counted under: by the event and its
-//  value, never by what came before (see DESIGN); -1 for other events.
-static int
-s_classify (uint16_t event, uint32_t value)
+int
+fg_refused_classify (uint16_t event, uint32_t value)
 {
     if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
         return FG_REFUSED_KEY;
@@ -271,6 +269,22 @@ s_classify (uint16_t event, uint32_t value)
     if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
         return FG_REFUSED_HANDSHAKE;
     return -1;
+}
+
+void
+fg_refused_log (const char *where, fg_refused_t reason, uint64_t count)
+{
+    uint64_t mark = 1;
+    while (mark < count && mark < UINT64_MAX / 10)
+        mark *= 10;
+    if (count == mark)
+        zsys_warning ("zap: %" PRIu64 " connection%s refused for %s so far: %s",
+                      count, count == 1? "": "s", where,
+                      reason == FG_REFUSED_PLAINTEXT
+                      ? "plain text (a client without CurveZMQ)"
+                      : reason == FG_REFUSED_KEY
+                      ? "a key this role does not admit"
+                      : "a CurveZMQ handshake that failed or was broken off");
 }
 
 //  One event of a watched socket: a frame of event (u16) + value (u32),
@@ -289,7 +303,7 @@ s_watch_event (s_watch_t *watch, zlistx_t *roles)
         uint32_t value;
         memcpy (&event, zframe_data (frame), 2);
         memcpy (&value, zframe_data (frame) + 2, 4);
-        int reason = s_classify (event, value);
+        int reason = fg_refused_classify (event, value);
         if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
             s_role_require (roles, watch->role)->admitted++;
         else
@@ -297,19 +311,9 @@ s_watch_event (s_watch_t *watch, zlistx_t *roles)
             going = false;
         if (reason >= 0) {
             s_role_t *role = s_role_require (roles, watch->role);
-            uint64_t count = ++role->refused [reason];
-            //  A client that keeps trying would fill the log: 1, 10, 100...
-            uint64_t mark = 1;
-            while (mark < count && mark < UINT64_MAX / 10)
-                mark *= 10;
-            if (count == mark)
-                zsys_warning ("zap: %" PRIu64 " connection%s refused for role '%s' so far: %s",
-                              count, count == 1? "": "s", watch->role,
-                              reason == FG_REFUSED_PLAINTEXT
-                              ? "plain text (a client without CurveZMQ)"
-                              : reason == FG_REFUSED_KEY
-                              ? "a key this role does not admit"
-                              : "a CurveZMQ handshake that failed or was broken off");
+            char where [80];
+            snprintf (where, sizeof where, "role '%s'", watch->role);
+            fg_refused_log (where, (fg_refused_t) reason, ++role->refused [reason]);
         }
     }
     zmsg_destroy (&msg);

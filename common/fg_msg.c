@@ -242,6 +242,15 @@ fg_msg_recv (zsock_t *sock, zframe_t **routing_id_p, fg_error_t *err_p, uint64_t
     return fg_msg_recv_from (sock, routing_id_p, NULL, err_p, seq_p);
 }
 
+//  The descriptor of the last message received on this thread
+static _Thread_local int s_last_fd = -1;
+
+int
+fg_msg_last_fd (void)
+{
+    return s_last_fd;
+}
+
 fg_env_t *
 fg_msg_recv_from (zsock_t *sock, zframe_t **routing_id_p, char *peer_key,
                   fg_error_t *err_p, uint64_t *seq_p)
@@ -264,11 +273,15 @@ fg_msg_recv_from (zsock_t *sock, zframe_t **routing_id_p, char *peer_key,
     if (routing_id_p)
         *routing_id_p = zmsg_pop (msg);
 
+    s_last_fd = -1;
     if (zmsg_size (msg) != 1) {
         zmsg_destroy (&msg);
         return s_refuse (FG_E_MALFORMED, err_p);
     }
     zframe_t *frame = zmsg_first (msg);
+    //  (on the body: the routing frame has it only when no poll looked first)
+    const char *fd = zframe_meta (frame, "__fd");
+    s_last_fd = fd && *fd? atoi (fd): -1;
     if (peer_key) {
         const char *user = zframe_meta (frame, "User-Id");
         snprintf (peer_key, 41, "%s", user? user: "");

@@ -72,7 +72,6 @@ void fg_msg_utf8_clean (char *text);
 //  Frees a received envelope; NULLs the pointer.
 void fg_msg_free (fg_env_t **env_p);
 
-//  Sends Error{code, text} as the reply to seq.
 //  A server's receive on its ROUTER: the request, with the peer's routing
 //  id (*peer_p, the caller destroys it), its CurveZMQ key (key, 41 bytes)
 //  and seq; or NULL after answering an undecodable message with its Error
@@ -80,6 +79,12 @@ void fg_msg_free (fg_env_t **env_p);
 fg_env_t *fg_msg_recv_request (zsock_t *router, zframe_t **peer_p, char *key, uint64_t *seq_p,
                                const char *who);
 
+//  The file descriptor of the connection the last message received on
+//  this thread came on (its body's "__fd", what ZMQ_SRCFD reads), or -1:
+//  so a server can tell which connection a monitor says has closed.
+int fg_msg_last_fd (void);
+
+//  Sends Error{code, text} as the reply to seq.
 int fg_msg_send_error (zsock_t *sock, zframe_t *routing_id, uint64_t seq,
                        fg_error_t code, const char *format, ...)
     __attribute__ ((format (printf, 5, 6)));

@@ -27,10 +27,14 @@ const fg_cfg_def_t hub_config_defs [] = {
       "directory of the task store (hub.db) and the hub's keys" },
     { "hub/heartbeat_ms", FG_CFG_INT, "1000", 10, 3600000,
       "how often miners must heartbeat" },
-    { "hub/disconnect_ms", FG_CFG_INT, "3000", 20, 3600000,
+    { "hub/disconnect_ms", FG_CFG_INT, "2000", 20, 3600000,
       "a miner silent this long is disconnected (gets no new tasks)" },
-    { "hub/dead_ms", FG_CFG_INT, "6000", 30, 86400000,
-      "a miner silent this long is dead: its tasks are requeued" },
+    { "hub/dead_ms", FG_CFG_INT, "2500", 30, 86400000,
+      "a miner silent this long is dead: its tasks are requeued (a stopped or cut-off "
+      "miner's tasks run elsewhere after at most this, plus a tick)" },
+    { "hub/grace_ms", FG_CFG_INT, "1000", 0, 86400000,
+      "a miner whose connection closed (killed, crashed) has this long to come back before "
+      "it is dead and its tasks requeued; 0 = only silence counts" },
     { "hub/buyer_rate", FG_CFG_INT, "200", 0, 1000000,
       "requests per second each buyer key may make (a burst of twice that); 0 = no limit" },
     { "hub/miner_rate", FG_CFG_INT, "1000", 0, 1000000,
@@ -217,6 +221,7 @@ hub_config_new (fg_config_t *config)
     self->heartbeat_ms = fg_config_int (config, "hub/heartbeat_ms");
     self->disconnect_ms = fg_config_int (config, "hub/disconnect_ms");
     self->dead_ms = fg_config_int (config, "hub/dead_ms");
+    self->grace_ms = fg_config_int (config, "hub/grace_ms");
     self->buyer_rate = fg_config_int (config, "hub/buyer_rate");
     self->miner_rate = fg_config_int (config, "hub/miner_rate");
     self->tasks_per_buyer = fg_config_int (config, "hub/tasks_per_buyer");

@@ -6,6 +6,7 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "hub_server.h"
+#include <sys/resource.h>
 
 //  The value of a sample line "NAME VALUE" in a metrics page, or 0
 static long
@@ -75,6 +76,25 @@ static const fg_daemon_info_t s_info = {
     .status = s_status,
 };
 
+//  Each miner holds a connection, a descriptor: the soft limit (often
+//  1024) would cap the grid, so the hub takes what the hard limit allows
+static void
+s_raise_nofile (void)
+{
+    struct rlimit limit;
+    if (getrlimit (RLIMIT_NOFILE, &limit))
+        return;
+    rlim_t before = limit.rlim_cur;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        if (setrlimit (RLIMIT_NOFILE, &limit))
+            getrlimit (RLIMIT_NOFILE, &limit);
+    }
+    zsys_info ("fogrid-hub: %llu file descriptors (RLIMIT_NOFILE, was %llu, hard limit %llu): "
+               "about that many miners can connect", (unsigned long long) limit.rlim_cur,
+               (unsigned long long) before, (unsigned long long) limit.rlim_max);
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -85,6 +105,7 @@ main (int argc, char *argv [])
     fg_config_t *config = fg_daemon_setup (&s_info, argc, argv, &exit_code);
     if (!config)
         return exit_code;
+    s_raise_nofile ();
     hub_server_args_t args = { .config = config };
     zactor_t *hub = zactor_new (hub_server_actor, &args);
     if (args.rc) {

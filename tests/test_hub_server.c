@@ -1263,7 +1263,7 @@ test_binary (void)
     zstr_free (&output);
     CU_ASSERT_EQUAL (ts_run (&output, "%s -t --data %s -o hub/heartbeat_ms=5000",
                              ts_bin ("fogrid-hub"), dir), 1);
-    CU_ASSERT_PTR_NOT_NULL (strstr (output, "hub/disconnect_ms (3000) must be greater than "
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "hub/disconnect_ms (2000) must be greater than "
                                             "hub/heartbeat_ms (5000)"));
     zstr_free (&output);
     CU_ASSERT_EQUAL (ts_run (&output, "%s -t --data %s --buyers localhost:7701",
