@@ -24,8 +24,9 @@
     figure against its reference from the same run: Gearman and the
     ceiling, the null rate without the backlog, a bare posix_spawn loop
     of /bin/true with as many at once as the grid has slots, and the bare
-    DEALER round trip. --durability full runs the hubs with
-    hub/durability=full (an fsync per commit).
+    DEALER round trip. The hubs run with hub/assign_credit=2 (their miners
+    pipeline); --durability full runs them with hub/durability=full (an
+    fsync per commit).
     =========================================================================  */
 #include "bench.h"
 #include <sys/time.h>

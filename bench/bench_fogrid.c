@@ -129,7 +129,8 @@ s_grid_up (s_grid_t *grid, const bench_params_t *params, const char *runtime, in
     char *hub_argv [] = { hub_bin, "--buyers", grid->buyers, "--miners", miners, "--locator", "",
                           "--data", data, "-o", queue, "-o", "security/insecure=1",
                           "-o", "hub/buyer_rate=0", "-o", "hub/miner_rate=0",
-                          "-o", "hub/tasks_per_buyer=100000000", "-o", durability, NULL };
+                          "-o", "hub/tasks_per_buyer=100000000", "-o", durability,
+                          "-o", "hub/assign_credit=2", NULL };
     grid->hub = bench_spawn (grid->dir, "hub.log", hub_argv);
     char runtime_opt [64];
     snprintf (runtime_opt, sizeof runtime_opt, "miner/runtime=%s", runtime);

@@ -92,9 +92,11 @@ const fg_cfg_def_t hub_config_defs [] = {
       "normal = a commit survives a crash of the hub (kill -9), a power loss may undo the "
       "last ones (WAL, synchronous=NORMAL); full = every commit is on the disk before the "
       "hub answers (synchronous=FULL: an fsync per burst)" },
-    { "hub/assign_credit", FG_CFG_INT, "2", 0, 64,
+    { "hub/assign_credit", FG_CFG_INT, "0", 0, 64,
       "tasks a miner may hold beyond its free cores, waiting for one of its slots, so it "
-      "never idles for a round trip (only miners that say they queue them)" },
+      "never idles for a round trip (only miners that say they queue them); 0 = none: a "
+      "task given ahead to a busy miner is out of the fair order and the funds check "
+      "of later rounds, so this is for grids of short tasks" },
     { "locator/endpoints", FG_CFG_STR, "tcp://127.0.0.1:7700", 0, 0,
       "locators to register with (comma-separated); empty = do not register" },
     { "locator/ttl_ms", FG_CFG_INT, "5000", 100, 3600000,

@@ -40,7 +40,7 @@ test_typed (void)
     CU_ASSERT_STRING_EQUAL (settings->buyer_endpoint, "tcp://*:7701");
     CU_ASSERT_STRING_EQUAL (settings->punish_account, "dao");
     CU_ASSERT_FALSE (settings->durable_full);
-    CU_ASSERT_EQUAL (settings->assign_credit, 2);
+    CU_ASSERT_EQUAL (settings->assign_credit, 0);
     CU_ASSERT_EQUAL (zlist_size (settings->admin_keys), 2);
     hub_config_destroy (&settings);
     CU_ASSERT_PTR_NULL (settings);

@@ -87,14 +87,10 @@ s_grid_up (void)
     grid.locator_proc = ts_proc_start (grid.dir, "locator", "fogrid-locator", "--bind", bind,
                                        "--dns", "", "--http", "",
                                        "-o", "locator/ttl_ms=2000", "-o", locator_keys_opt, NULL);
-    //  No assignment credit: the fair-order case wants the tasks that wait
-    //  to wait at the hub, where a later buyer's task can pass them (with
-    //  credit a miner's next task is given to it ahead, a round trip early)
     grid.hub = ts_proc_start (grid.dir, "hub", "fogrid-hub", "--buyers", buyers,
                               "--miners", miners, "--locator", grid.locator, "--data", data,
                               "-o", "hub/heartbeat_ms=200", "-o", "hub/disconnect_ms=600",
                               "-o", "hub/dead_ms=1200", "-o", "locator/ttl_ms=2000",
-                              "-o", "hub/assign_credit=0",
                               "-o", grid.locator_key_opt, NULL);
     grid.miners [0] = s_start_miner (0);
     grid.miners [1] = s_start_miner (1);
