@@ -45,6 +45,8 @@ typedef struct {
     int64_t wallet_stake;       //  hub/wallet_stake
     int64_t pay_period_ms;      //  hub/pay_period_s, in ms
     int64_t locator_ttl_ms;     //  locator/ttl_ms
+    bool durable_full;          //  hub/durability = full
+    int64_t assign_credit;      //  hub/assign_credit
     bool require_funds;         //  hub/require_funds
     bool open_deposits;         //  hub/open_deposits
     bool wallet_self_register;  //  hub/wallet_self_register

@@ -28,6 +28,10 @@ hub_placer_t *hub_placer_new (hub_tasks_t *tasks, hub_miners_t *miners, hub_escr
                               fg_outbox_t *outbox, zsock_t *miner_sock);
 void hub_placer_destroy (hub_placer_t **self_p);
 
+//  hub/assign_credit: tasks a pipelining miner may hold beyond its cores
+//  (0 = none, the default of a placer just made).
+void hub_placer_set_credit (hub_placer_t *self, uint32_t credit);
+
 //  One round: every queued task that fits a connected miner (and, with
 //  hub/require_funds, one its buyer can pay) is assigned to it, its
 //  TaskAssign held in the outbox, its resources reserved. Returns how

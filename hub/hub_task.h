@@ -40,6 +40,10 @@ typedef struct {
     Fogrid__Usage usage;        //  of the attempt that ended (TaskResult.usage)
     void *queued;               //  its place in the hub's queue (a zlistx handle
                                 //  hub_tasks keeps), NULL when not queued
+    bool templated;             //  an element of a job array whose spec is the
+                                //  array's, stored once (id "ARRAY[INDEX]")
+    int fair_where;             //  where hub_fair holds it (its own codes), 0 = nowhere
+    size_t fair_at;             //  its index there
 } hub_task_t;
 
 //  A new pending task, attempt 1; takes ownership of spec.
