@@ -162,6 +162,12 @@ static const char *s_submit_help =
     "                     working directory; process, relative to the task's work\n"
     "                     directory. Get them with fogrid result --files DIR TASK\n"
     "  --token TOKEN      client token: the same token never makes two tasks\n"
+    "  --replicas N       run it on N miners of distinct owners (default hub/replicas)\n"
+    "  --quorum Q         its result is the one Q of them return (default a majority)\n"
+    "  --challenge-window S  its result may be challenged (fogrid challenge) for S\n"
+    "                     seconds before its miner is paid (default hub/challenge_s)\n"
+    "  --compare PATH     an --output compared between replicas and checks (repeatable;\n"
+    "                     default every output): leave out what is not deterministic\n"
     "  --wait             wait for the task and print its result\n\n"
     "example:\n"
     "  fogrid submit --image fogrid/busybox --output /out/result.txt --output /out/dir \\\n"
@@ -188,6 +194,8 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
     bool wait = false;
     char *outputs [S_MAX_OUTPUTS];
     spec->outputs = outputs;
+    char *compares [S_MAX_OUTPUTS];
+    spec->compare = compares;
     int index = 1;
     for (; index < argc; index++) {
         const char *arg = argv [index];
@@ -208,6 +216,16 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
             return 2;
         }
         index++;
+        if (streq (arg, "--compare")) {
+            if (spec->n_compare == S_MAX_OUTPUTS || !*value) {
+                fprintf (stderr, "fogrid submit: %s\n", *value? "at most 32 --compare paths"
+                         : "--compare needs a path");
+                cli_spec_reset (&options);
+                return 2;
+            }
+            compares [spec->n_compare++] = (char *) value;
+            continue;
+        }
         if (streq (arg, "--output")) {
             if (spec->n_outputs == S_MAX_OUTPUTS || !*value) {
                 fprintf (stderr, "fogrid submit: %s\n", *value? "at most 32 --output paths"
@@ -297,10 +315,33 @@ s_print_info (Fogrid__TaskInfo *info)
         printf ("reason    %s\n", info->reason);
     if (info->price)
         printf ("price     %" PRIu64 " (%s)\n", info->price,
-                streq (info->state, "succeeded")? "paid": "held in escrow");
+                streq (info->state, "succeeded") && !(info->resolution
+                && (streq (info->resolution, "pending") || streq (info->resolution, "challenged")))
+                ? "paid": "held in escrow");
     if (info->billed)
         printf ("billed    %" PRIu64 " for %" PRIu64 " s of service\n", info->billed,
                 info->billed_seconds);
+    if (info->resolution && *info->resolution) {
+        printf ("resolution %s", info->resolution);
+        if (streq (info->resolution, "pending") && info->resolve_at_ms) {
+            fg_time_format ((int64_t) info->resolve_at_ms, when, sizeof when);
+            printf (" (challenge window until %s)", when);
+        }
+        else
+        if (streq (info->resolution, "pending"))
+            printf (" (waiting for its runs or a check)");
+        printf ("\n");
+    }
+    if (info->output_hash && *info->output_hash)
+        printf ("output    sha256 %s\n", info->output_hash);
+    if (info->parent && *info->parent)
+        printf ("run of    %s\n", info->parent);
+    if (info->n_runs) {
+        printf ("runs     ");
+        for (size_t i = 0; i < info->n_runs; i++)
+            printf (" %s", info->runs [i]);
+        printf ("\n");
+    }
     if (info->usage) {
         char usage [160];
         s_usage_format (info->usage, usage, sizeof usage);
@@ -409,6 +450,8 @@ s_follow (cli_client_t *client, const char *task_id, bool quiet)
                 else
                     printf ("%s %s, exit code %d%s\n", task_id, info->state, info->exit_code,
                             info->timed_out? " (timed out)": "");
+                if (info->resolution && *info->resolution)
+                    printf ("%s resolution %s\n", task_id, info->resolution);
             }
             fg_msg_free (&reply);
             return status;

@@ -100,7 +100,8 @@ s_task_json (hub_task_t *task)
     for (size_t index = 0; spec && index < spec->n_argv && used < sizeof command; index++)
         used += (size_t) snprintf (command + used, sizeof command - used, "%s%s",
                                    index? " ": "", spec->argv [index]);
-    return json_pack ("{s:s, s:s, s:I, s:s, s:i, s:i, s:b, s:o, s:o, s:I, s:I}",
+    return json_pack ("{s:s, s:s, s:I, s:s, s:i, s:i, s:b, s:o, s:o, s:I, s:I, s:s, s:I, s:s, "
+                      "s:s}",
                       "id", task->id, "state", hub_task_state_name (task->state),
                       "attempt", (json_int_t) task->attempt, "miner", task->miner_id,
                       "exit_code", task->exit_code, "signal", task->term_signal,
@@ -108,7 +109,10 @@ s_task_json (hub_task_t *task)
                       "reason", fg_http_json_string (task->reason? task->reason: ""),
                       "command", fg_http_json_string (command),
                       "submitted_ms", (json_int_t) task->submitted_ms,
-                      "updated_ms", (json_int_t) task->updated_ms);
+                      "updated_ms", (json_int_t) task->updated_ms,
+                      "resolution", hub_resolution_name (task->resolution),
+                      "resolve_at_ms", (json_int_t) task->resolve_at_ms,
+                      "output_hash", task->output_hash, "parent", task->parent);
 }
 
 static void
@@ -236,6 +240,16 @@ s_metrics (void *arg, fg_http_request_t *request)
     for (int state = HUB_TASK_PENDING; state < HUB_TASK_STATES; state++)
         fg_metrics_sample (metrics, "state", hub_task_state_name ((hub_task_state_t) state),
                            (double) counts.tasks [state]);
+    uint64_t resolutions [HUB_RESOLUTIONS];
+    if (hub_store_count_resolutions (context->store, resolutions) == 0) {
+        fg_metrics_family (metrics, "fogrid_hub_tasks_resolution", "gauge",
+                           "buyers' tasks in the store by resolution (none: unfinished or "
+                           "without a result)");
+        for (int resolution = 0; resolution < HUB_RESOLUTIONS; resolution++)
+            fg_metrics_sample (metrics, "resolution", resolution? hub_resolution_name (
+                               (hub_resolution_t) resolution): "none",
+                               (double) resolutions [resolution]);
+    }
     fg_metrics_family (metrics, "fogrid_hub_queue_length", "gauge", "tasks waiting for a miner");
     fg_metrics_sample (metrics, NULL, NULL, (double) counts.queue);
     fg_metrics_family (metrics, "fogrid_hub_submitted_total", "counter", "tasks accepted");

@@ -39,6 +39,7 @@ struct _hub_miner_api_t {
     hub_stats_t *stats;         //  counted here: requeued, miners lost and left, missed heartbeats
     fg_outbox_t *outbox;        //  what it says waits here for the commit (not owned)
     zsock_t *sock;              //  the miners' ROUTER (not owned)
+    hub_court_t *court;         //  whether results stand (not owned), NULL = paid at once
 };
 
 hub_miner_api_t *
@@ -57,6 +58,12 @@ hub_miner_api_new (hub_miners_t *miners, hub_tasks_t *tasks, hub_escrow_t *escro
     self->outbox = outbox;
     self->sock = sock;
     return self;
+}
+
+void
+hub_miner_api_set_court (hub_miner_api_t *self, hub_court_t *court)
+{
+    self->court = court;
 }
 
 void
@@ -419,11 +426,17 @@ s_handle_task_result (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, Fogri
     task->timed_out = result->timed_out;
     hub_miners_release (miner, task->id);
     hub_store_task_output_set (self->store, task->id, result);
+    //  Whether it stands is the court's: with a window (or replicas) its
+    //  pay waits in escrow until it is resolved
+    if (self->court)
+        hub_court_result (self->court, task, result);
     hub_tasks_change (self->tasks, task, success? HUB_TASK_SUCCEEDED: HUB_TASK_FAILED, reason);
     //  A receipt is the hub's word that it paid: it waits in the outbox for
     //  the commit, and a failed commit sends an error in its place
     char *receipt = success? hub_wallet_receipt (self->wallet, task->id): NULL;
-    s_answer_ok (self, peer, seq, receipt? "paid": "", receipt);
+    s_answer_ok (self, peer, seq, receipt? "paid"
+                 : success && task->resolution == HUB_RESOLUTION_PENDING? "pending resolution"
+                 : "", receipt);
     zstr_free (&receipt);
     hub_tasks_retire (self->tasks, task);
 }

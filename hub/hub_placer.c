@@ -31,6 +31,7 @@ struct _hub_placer_t {
     hub_escrow_t *escrow;       //  quotes and holds (not owned)
     fg_outbox_t *outbox;        //  where TaskAssigns wait for the commit (not owned)
     zsock_t *miner_sock;        //  the miners' ROUTER (not owned)
+    hub_court_t *court;         //  which miners a run may go to (not owned), or NULL
 };
 
 hub_placer_t *
@@ -44,6 +45,31 @@ hub_placer_new (hub_tasks_t *tasks, hub_miners_t *miners, hub_escrow_t *escrow,
     self->outbox = outbox;
     self->miner_sock = miner_sock;
     return self;
+}
+
+void
+hub_placer_set_court (hub_placer_t *self, hub_court_t *court)
+{
+    self->court = court;
+}
+
+//  The scheduler's choice among the miners the court allows for task
+static int
+s_choose (hub_placer_t *self, hub_task_t *task, hub_sched_miner_t *cands,
+          hub_miner_t **owners, size_t count)
+{
+    int chosen = hub_sched_choose (task->spec, cands, count);
+    if (chosen < 0 || !self->court || !*task->parent
+    ||  hub_court_may_place (self->court, task, owners [chosen]))
+        return chosen;
+    hub_sched_miner_t *allowed = (hub_sched_miner_t *) zmalloc (sizeof (hub_sched_miner_t) * count);
+    memcpy (allowed, cands, sizeof (hub_sched_miner_t) * count);
+    for (size_t index = 0; index < count; index++)
+        if (allowed [index].connected && !hub_court_may_place (self->court, task, owners [index]))
+            allowed [index].connected = false;
+    chosen = hub_sched_choose (task->spec, allowed, count);
+    free (allowed);
+    return chosen;
 }
 
 void
@@ -145,7 +171,9 @@ hub_placer_run (hub_placer_t *self, zlist_t *lost)
             if (hub_task_cores (task) > most.cores || task->spec->mem_mb > most.mem_mb
             ||  task->spec->gpus > most.gpus)
                 continue;
-            int chosen = hub_sched_choose (task->spec, cands, count);
+            if (self->court && hub_court_holds (self->court, task))
+                continue;       //  its runs are placed, not itself
+            int chosen = s_choose (self, task, cands, owners, count);
             if (chosen >= 0)
                 chosen = hub_escrow_affordable (self->escrow, task, cands, owners, count, chosen);
             if (chosen < 0)

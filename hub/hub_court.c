@@ -1,0 +1,1139 @@
+/*  =========================================================================
+    hub_court - whether a result stands: challenge windows, replicas and
+    their quorum, and the resolution that lets a miner be paid
+
+    DESIGN
+    A miner is paid for a result only once the result stands. Without
+    replicas, a task that ends with a result is pending for its window
+    (its challenge_window_s, else hub/challenge_s) and soft once the
+    window passes unchallenged; a window of 0 makes it soft at once, so a
+    try-out grid pays as it always did. The pay waits in the task's escrow
+    account meanwhile (hub_escrow_resolve pays it, pay/TASK once).
+
+        resolution      event                           next
+        ----------      -----                           ----
+        (none)          a result, window 0              soft (paid)
+        (none)          a result, window > 0            pending
+        (none)          a run's result                  pending (its case decides)
+        pending         window passed                   soft (paid)
+        pending         challenged (hub_court_challenge) challenged
+        challenged      verdict                         hard (paid, or refunded)
+
+    A replicated task (TaskSpec.replicas > 1) never runs itself: it stays
+    pending while its runs TASK-r1..rN, tasks of their own charged to its
+    buyer, run on miners of distinct owners (hub_court_may_place). When
+    `quorum` runs agree on the output hash, the task takes that result
+    (output, exit status, hash) and its window starts; the runs that
+    agreed are paid when it resolves, the others are refunded to the
+    buyer and their miners marked. Runs that finish later are judged
+    against the decided hash. When every run ended (each on its retries,
+    hub_tasks) without a quorum, the task fails, saying so, and its buyer
+    is refunded: no run is paid.
+
+    The court owns no table: resolutions, hashes and the runs of a task
+    are task rows, so a decision is made from the store each time a case
+    changes (the set of cases to decide is the only memory, filled again
+    at restore), and a hub killed at any moment pays once: every payout
+    and refund is a ledger transfer whose id exists once.
+    =========================================================================  */
+#include "fogrid.h"
+#include "fg_verdict.h"
+#include "hub_sql.h"
+#include "hub_court.h"
+#include <sodium.h>
+#include <sqlite3.h>
+
+#define S_MAX_RUNS      32          //  runs of one case, at most
+
+struct _hub_court_t {
+    hub_store_t *store;         //  task rows, and the court's cases (not owned)
+    hub_ledger_t *ledger;       //  signs verdicts (not owned)
+    hub_reputation_t *reputation;   //  miners' records (owned)
+    char hub_id [64];           //  names the hub in verdicts
+    hub_tasks_t *tasks;         //  the unfinished tasks (not owned)
+    hub_escrow_t *escrow;       //  the money (not owned)
+    hub_miners_t *miners;       //  labels of miners (not owned)
+    const hub_config_t *config; //  windows, replicas, quorum
+    zlistx_t *windows;          //  s_window_t, by end: pending resolutions to watch
+    zhashx_t *cases;            //  task id -> "": cases to decide at the next tick
+};
+
+//  A pending resolution's window
+typedef struct {
+    char task_id [32];
+    int64_t at_ms;
+} s_window_t;
+
+static int
+s_window_compare (const void *item1, const void *item2)
+{
+    const s_window_t *one = (const s_window_t *) item1, *two = (const s_window_t *) item2;
+    return one->at_ms < two->at_ms? -1: one->at_ms > two->at_ms? 1: 0;
+}
+
+static void
+s_window_destroy (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
+hub_court_t *
+hub_court_new (hub_store_t *store, hub_ledger_t *ledger, hub_tasks_t *tasks,
+               hub_escrow_t *escrow, hub_miners_t *miners, const hub_config_t *config,
+               const char *hub_id)
+{
+    //  A challenge or a failed spot check is a case: who challenged, what
+    //  it put down, and the signed verdict once there is one
+    if (hub_sql_exec (hub_store_db (store), "court",
+            "CREATE TABLE IF NOT EXISTS court_cases ("
+            "  task_id TEXT PRIMARY KEY,"
+            "  kind TEXT NOT NULL,"
+            "  challenger TEXT NOT NULL DEFAULT '',"
+            "  deposit INTEGER NOT NULL DEFAULT 0,"
+            "  opened_ms INTEGER NOT NULL,"
+            "  verdict TEXT NOT NULL DEFAULT '')"))
+        return NULL;
+    hub_reputation_t *reputation = hub_reputation_new (store);
+    if (!reputation)
+        return NULL;
+    hub_court_t *self = (hub_court_t *) zmalloc (sizeof (hub_court_t));
+    self->store = store;
+    self->ledger = ledger;
+    self->reputation = reputation;
+    snprintf (self->hub_id, sizeof self->hub_id, "%s", hub_id);
+    self->tasks = tasks;
+    self->escrow = escrow;
+    self->miners = miners;
+    self->config = config;
+    self->windows = zlistx_new ();
+    zlistx_set_comparator (self->windows, s_window_compare);
+    zlistx_set_destructor (self->windows, s_window_destroy);
+    self->cases = zhashx_new ();
+    return self;
+}
+
+void
+hub_court_destroy (hub_court_t **self_p)
+{
+    if (*self_p) {
+        hub_court_t *self = *self_p;
+        zlistx_destroy (&self->windows);
+        zhashx_destroy (&self->cases);
+        hub_reputation_destroy (&self->reputation);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  The output hash
+
+static void
+s_sha256_hex (const void *data, size_t size, char *hex)
+{
+    unsigned char digest [crypto_hash_sha256_BYTES];
+    crypto_hash_sha256 (digest, (const unsigned char *) data, size);
+    sodium_bin2hex (hex, 65, digest, sizeof digest);
+}
+
+static bool
+s_hex64 (const char *text)
+{
+    if (!text || strlen (text) != 64)
+        return false;
+    for (size_t index = 0; index < 64; index++)
+        if (!strchr ("0123456789abcdef", text [index]))
+            return false;
+    return true;
+}
+
+//  True when the file at path is compared: compare is empty, or names it
+//  or a directory it is in
+static bool
+s_compared (const Fogrid__TaskSpec *spec, const char *path)
+{
+    if (!spec || spec->n_compare == 0)
+        return true;
+    for (size_t index = 0; index < spec->n_compare; index++) {
+        const char *want = spec->compare [index];
+        while (*want == '/')
+            want++;
+        size_t length = strlen (want);
+        while (length && want [length - 1] == '/')
+            length--;
+        if (strncmp (path, want, length) == 0 && (path [length] == 0 || path [length] == '/'))
+            return true;
+    }
+    return false;
+}
+
+static int
+s_file_compare (const void *one, const void *two)
+{
+    return strcmp ((*(Fogrid__OutputFile * const *) one)->path,
+                   (*(Fogrid__OutputFile * const *) two)->path);
+}
+
+void
+hub_court_output_hash (const Fogrid__TaskSpec *spec, const Fogrid__TaskResult *result,
+                       char *hex)
+{
+    *hex = 0;
+    if (result->refused || (result->error && *result->error))
+        return;
+    crypto_hash_sha256_state state;
+    crypto_hash_sha256_init (&state);
+    char line [2300], digest [65];
+    //  One line per part; strings length-prefixed, so no two results share one
+    snprintf (line, sizeof line, "fogrid-output/1\nexit %d signal %d timed_out %d\n",
+              result->exit_code, result->term_signal, result->timed_out? 1: 0);
+    crypto_hash_sha256_update (&state, (unsigned char *) line, strlen (line));
+    if (s_hex64 (result->stdout_sha256))
+        snprintf (digest, sizeof digest, "%s", result->stdout_sha256);
+    else
+        s_sha256_hex (result->stdout.data, result->stdout.len, digest);
+    snprintf (line, sizeof line, "stdout %s\n", digest);
+    crypto_hash_sha256_update (&state, (unsigned char *) line, strlen (line));
+    s_sha256_hex (result->stderr.data, result->stderr.len, digest);
+    snprintf (line, sizeof line, "stderr %s %d\n", digest, result->stderr_truncated? 1: 0);
+    crypto_hash_sha256_update (&state, (unsigned char *) line, strlen (line));
+    //  Files in path order: a miner may list them in any
+    Fogrid__OutputFile **files = (Fogrid__OutputFile **)
+        zmalloc (sizeof (Fogrid__OutputFile *) * (result->n_files + 1));
+    size_t count = 0;
+    for (size_t index = 0; index < result->n_files; index++)
+        if (result->files [index]->path && s_compared (spec, result->files [index]->path))
+            files [count++] = result->files [index];
+    qsort (files, count, sizeof files [0], s_file_compare);
+    for (size_t index = 0; index < count; index++) {
+        Fogrid__OutputFile *file = files [index];
+        s_sha256_hex (file->content.data, file->content.len, digest);
+        snprintf (line, sizeof line, "file %zu:%.2048s %d %o %" PRIu64 " %d %s %zu:%.60s\n",
+                  strlen (file->path), file->path, file->dir? 1: 0, file->mode,
+                  file->size, file->truncated? 1: 0, digest,
+                  strlen (file->error? file->error: ""), file->error? file->error: "");
+        crypto_hash_sha256_update (&state, (unsigned char *) line, strlen (line));
+    }
+    free (files);
+    unsigned char sum [crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final (&state, sum);
+    sodium_bin2hex (hex, 65, sum, sizeof sum);
+}
+
+//  --------------------------------------------------------------------------
+//  Settings of a task
+
+int64_t
+hub_court_window_ms (hub_court_t *self, const hub_task_t *task)
+{
+    return task->spec->challenge_window_s? (int64_t) task->spec->challenge_window_s * 1000
+                                          : self->config->challenge_ms;
+}
+
+uint32_t
+hub_court_replicas (hub_court_t *self, const hub_task_t *task)
+{
+    return task->spec->replicas? task->spec->replicas: (uint32_t) self->config->replicas;
+}
+
+uint32_t
+hub_court_quorum (hub_court_t *self, const hub_task_t *task)
+{
+    uint32_t replicas = hub_court_replicas (self, task);
+    uint32_t quorum = task->spec->quorum? task->spec->quorum: (uint32_t) self->config->quorum;
+    if (quorum == 0 || quorum > replicas)
+        quorum = replicas / 2 + 1;
+    return quorum;
+}
+
+//  --------------------------------------------------------------------------
+//  Windows
+
+static void
+s_watch (hub_court_t *self, const char *task_id, int64_t at_ms)
+{
+    s_window_t *window = (s_window_t *) zmalloc (sizeof (s_window_t));
+    snprintf (window->task_id, sizeof window->task_id, "%s", task_id);
+    window->at_ms = at_ms;
+    zlistx_insert (self->windows, window, false);
+}
+
+size_t
+hub_court_pending (hub_court_t *self)
+{
+    return zlistx_size (self->windows);
+}
+
+//  A resolution's change, written with an event for the task's history
+static void
+s_resolve (hub_court_t *self, hub_task_t *task, hub_resolution_t next, const char *why)
+{
+    zsys_info ("task %s resolution %s -> %s: %s", task->id,
+               *hub_resolution_name (task->resolution)? hub_resolution_name (task->resolution)
+                                                     : "none",
+               hub_resolution_name (next), why);
+    task->resolution = next;
+    if (next != HUB_RESOLUTION_PENDING)
+        task->resolve_at_ms = 0;
+    char reason [300];
+    snprintf (reason, sizeof reason, "resolution %s: %s", hub_resolution_name (next), why);
+    if (hub_store_task_update (self->store, task)
+    ||  hub_store_event_add (self->store, task->id, task->state, fg_now_ms (), task->miner_id,
+                             task->attempt, reason))
+        zsys_error ("task %s: cannot record its resolution", task->id);
+}
+
+//  A run's money once its case decided: paid when its result stands,
+//  refunded to the buyer when it does not (or the task failed)
+static void
+s_settle_run (hub_court_t *self, hub_task_t *run, hub_resolution_t next, bool stands,
+              const char *why)
+{
+    s_resolve (self, run, next, why);
+    hub_escrow_resolve (self->escrow, run, stands && run->state == HUB_TASK_SUCCEEDED);
+}
+
+//  --------------------------------------------------------------------------
+//  Cases: a replicated task and its runs
+
+//  A copy of a spec (caller owns it)
+static Fogrid__TaskSpec *
+s_spec_copy (const Fogrid__TaskSpec *spec)
+{
+    size_t size = fogrid__task_spec__get_packed_size (spec);
+    uint8_t *buffer = (uint8_t *) zmalloc (size + 1);
+    fogrid__task_spec__pack (spec, buffer);
+    Fogrid__TaskSpec *copy = fogrid__task_spec__unpack (NULL, size, buffer);
+    free (buffer);
+    return copy;
+}
+
+//  A new run of task: queued as a task of its own, charged to its buyer
+static int
+s_spawn (hub_court_t *self, hub_task_t *task, uint32_t number, hub_task_role_t role,
+         const char *tag)
+{
+    char id [32];
+    snprintf (id, sizeof id, "%s-%s%u", task->id, tag, number);
+    Fogrid__TaskSpec *spec = s_spec_copy (task->spec);
+    if (!spec)
+        return -1;
+    hub_task_t *run = hub_task_new (id, &spec);
+    hub_task_set_text (&run->buyer, task->buyer);
+    snprintf (run->parent, sizeof run->parent, "%s", task->id);
+    run->role = role;
+    run->retries_left = task->retries_left;
+    if (hub_tasks_submit (self->tasks, run)) {
+        zsys_error ("task %s: cannot store its run %s", task->id, id);
+        hub_task_destroy (&run);
+        return -1;
+    }
+    zsys_info ("task %s: run %s queued", task->id, id);
+    return 0;
+}
+
+int
+hub_court_submitted (hub_court_t *self, hub_task_t *task)
+{
+    if (task->role != HUB_ROLE_TASK || hub_task_is_service (task))
+        return 0;
+    uint32_t replicas = hub_court_replicas (self, task);
+    if (replicas <= 1)
+        return 0;
+    char reason [160];
+    snprintf (reason, sizeof reason, "runs as %u replicas on miners of distinct owners, "
+              "quorum %u", replicas, hub_court_quorum (self, task));
+    hub_task_set_text (&task->reason, reason);
+    hub_store_task_update (self->store, task);
+    for (uint32_t number = 1; number <= replicas; number++)
+        if (s_spawn (self, task, number, HUB_ROLE_REPLICA, "r"))
+            return -1;
+    return 0;
+}
+
+bool
+hub_court_holds (hub_court_t *self, const hub_task_t *task)
+{
+    return task->role == HUB_ROLE_TASK && task->state == HUB_TASK_PENDING
+        && !hub_task_is_service (task) && hub_court_replicas (self, task) > 1;
+}
+
+//  The runs of a case, each the live task when it is unfinished, else the
+//  stored one (owned: in owned, destroyed with it)
+typedef struct {
+    hub_task_t *runs [S_MAX_RUNS];
+    size_t count;
+    zlistx_t *owned;
+} s_runs_t;
+
+static void
+s_runs_load (hub_court_t *self, const char *task_id, s_runs_t *runs)
+{
+    runs->count = 0;
+    runs->owned = zlistx_new ();
+    zlistx_set_destructor (runs->owned, (zlistx_destructor_fn *) hub_task_destroy);
+    zlistx_t *stored = zlistx_new ();
+    hub_store_load_runs (self->store, task_id, stored);
+    for (hub_task_t *run = (hub_task_t *) zlistx_first (stored); run;
+         run = (hub_task_t *) zlistx_next (stored)) {
+        if (runs->count == S_MAX_RUNS) {
+            hub_task_destroy (&run);
+            continue;
+        }
+        hub_task_t *live = hub_tasks_lookup (self->tasks, run->id);
+        if (live) {
+            runs->runs [runs->count++] = live;
+            hub_task_destroy (&run);
+        }
+        else {
+            runs->runs [runs->count++] = run;
+            zlistx_add_end (runs->owned, run);
+        }
+    }
+    zlistx_destroy (&stored);
+}
+
+static void
+s_runs_reset (s_runs_t *runs)
+{
+    zlistx_destroy (&runs->owned);
+}
+
+//  Who a miner is for distinct-owner rules: its key (as its first hello
+//  recorded it), its id on a plain-text hub
+static void
+s_owner (hub_court_t *self, const char *miner_id, char *owner, size_t size)
+{
+    char meta [128];
+    snprintf (meta, sizeof meta, "miner_key/%s", miner_id);
+    if (hub_store_meta_get (self->store, meta, owner, size))
+        snprintf (owner, size, "id:%s", miner_id);
+}
+
+static const char *
+s_label (hub_court_t *self, const char *miner_id)
+{
+    const char *name = self->config->replica_label;
+    hub_miner_t *miner = *name? hub_miners_lookup (self->miners, miner_id): NULL;
+    if (miner)
+        for (size_t index = 0; index < miner->resources->n_labels; index++)
+            if (streq (miner->resources->labels [index]->key, name))
+                return miner->resources->labels [index]->value;
+    return NULL;
+}
+
+//  True when miner_id shares an owner or a label with a miner in involved
+static bool
+s_involved (hub_court_t *self, zlist_t *involved, const char *miner_id)
+{
+    char owner [128];
+    s_owner (self, miner_id, owner, sizeof owner);
+    const char *label = s_label (self, miner_id);
+    for (char *other = (char *) zlist_first (involved); other;
+         other = (char *) zlist_next (involved)) {
+        char theirs [128];
+        s_owner (self, other, theirs, sizeof theirs);
+        if (streq (owner, theirs))
+            return true;
+        const char *their_label = s_label (self, other);
+        if (label && their_label && streq (label, their_label))
+            return true;
+    }
+    return false;
+}
+
+bool
+hub_court_may_place (hub_court_t *self, const hub_task_t *task, const hub_miner_t *miner)
+{
+    if (!*task->parent)
+        return true;
+    //  The miners of the task and of its other runs, so far
+    zlist_t *involved = zlist_new ();
+    zlist_autofree (involved);
+    bool owned;
+    hub_task_t *parent = hub_tasks_find (self->tasks, task->parent, &owned);
+    if (parent && *parent->miner_id)
+        zlist_append (involved, parent->miner_id);
+    if (parent && owned)
+        hub_task_destroy (&parent);
+    s_runs_t runs;
+    s_runs_load (self, task->parent, &runs);
+    for (size_t index = 0; index < runs.count; index++)
+        if (runs.runs [index] != task && !streq (runs.runs [index]->id, task->id)
+        &&  *runs.runs [index]->miner_id)
+            zlist_append (involved, runs.runs [index]->miner_id);
+    s_runs_reset (&runs);
+    bool allowed = !s_involved (self, involved, miner->id);
+    zlist_destroy (&involved);
+    return allowed;
+}
+
+//  Judges the runs of a decided task against its hash: the agreeing
+//  ones follow its resolution (paid once it stands), the others are
+//  refunded and their miners marked
+static void
+s_judge_runs (hub_court_t *self, hub_task_t *task, s_runs_t *runs)
+{
+    bool stands = task->resolution == HUB_RESOLUTION_SOFT
+               || task->resolution == HUB_RESOLUTION_HARD;
+    for (size_t index = 0; index < runs->count; index++) {
+        hub_task_t *run = runs->runs [index];
+        if (run->role != HUB_ROLE_REPLICA || !hub_task_state_terminal (run->state)
+        ||  run->resolution != HUB_RESOLUTION_PENDING)
+            continue;
+        if (task->state == HUB_TASK_SUCCEEDED && *run->output_hash
+        &&  streq (run->output_hash, task->output_hash)) {
+            if (stands) {
+                s_settle_run (self, run, task->resolution, true, "agrees with its task's result");
+                hub_reputation_count (self->reputation, run->miner_id, HUB_REPUTATION_RESOLVED);
+            }
+        }
+        else {
+            char why [200];
+            snprintf (why, sizeof why, "%s: not paid (miner %s)",
+                      task->state != HUB_TASK_SUCCEEDED? "its task did not succeed"
+                      : "outvoted by its task's quorum", run->miner_id);
+            if (task->state == HUB_TASK_SUCCEEDED && *run->output_hash) {
+                //  Outvoted: its stake pays for the lie, to the buyer
+                hub_reputation_count (self->reputation, run->miner_id, HUB_REPUTATION_MISMATCH);
+                char buyer [HUB_ACCOUNT_MAX];
+                hub_escrow_buyer_account (task->buyer, buyer, sizeof buyer);
+                const char *wrong [1] = { run->miner_id };
+                hub_escrow_verdict_t plan = {
+                    .task_id = run->id, .wrong = wrong, .n_wrong = 1, .beneficiary = buyer
+                };
+                int64_t slashed = 0, rest = 0;
+                hub_escrow_verdict (self->escrow, &plan, &slashed, &rest);
+            }
+            if (task->state == HUB_TASK_SUCCEEDED && *run->output_hash)
+                zsys_warning ("task %s: run %s on miner %s returned %.12s..., not the quorum's "
+                              "%.12s...", task->id, run->id, run->miner_id, run->output_hash,
+                              task->output_hash);
+            s_settle_run (self, run, HUB_RESOLUTION_HARD, false, why);
+        }
+    }
+}
+
+//  A replicated task ends as its runs decided: assigned to no miner (the
+//  table has no way from pending to an end but a cancel), then ended
+static void
+s_finish (hub_court_t *self, hub_task_t *task, hub_task_state_t next, const char *reason)
+{
+    hub_tasks_assign (self->tasks, task, "", "decided by its runs");
+    hub_tasks_dequeue (self->tasks, task);
+    hub_tasks_change (self->tasks, task, next, reason);
+}
+
+//  Gives task the result of run (the quorum's), then its final state
+static void
+s_take_result (hub_court_t *self, hub_task_t *task, hub_task_t *run, uint32_t votes,
+               size_t count)
+{
+    if (hub_store_task_output_copy (self->store, run->id, task->id))
+        zsys_error ("task %s: cannot copy the output of %s", task->id, run->id);
+    task->exit_code = run->exit_code;
+    task->term_signal = run->term_signal;
+    task->timed_out = run->timed_out;
+    task->measured = run->measured;
+    task->usage = run->usage;
+    snprintf (task->output_hash, sizeof task->output_hash, "%s", run->output_hash);
+    int64_t window = hub_court_window_ms (self, task);
+    task->resolution = window? HUB_RESOLUTION_PENDING: HUB_RESOLUTION_SOFT;
+    task->resolve_at_ms = window? fg_now_ms () + window: 0;
+    if (window)
+        s_watch (self, task->id, task->resolve_at_ms);
+    char reason [200];
+    snprintf (reason, sizeof reason, "%u of %zu runs agree (quorum %u)%s", votes, count,
+              hub_court_quorum (self, task), run->state == HUB_TASK_SUCCEEDED? ""
+              : ": they agree it failed");
+    s_finish (self, task, run->state == HUB_TASK_SUCCEEDED? HUB_TASK_SUCCEEDED
+                                                          : HUB_TASK_FAILED, reason);
+}
+
+static void s_decide_finished (hub_court_t *self, hub_task_t *task, s_runs_t *runs);
+static void s_window_end (hub_court_t *self, const char *task_id, int64_t now);
+
+static void
+s_decide (hub_court_t *self, const char *task_id)
+{
+    bool owned;
+    hub_task_t *task = hub_tasks_find (self->tasks, task_id, &owned);
+    if (!task)
+        return;
+    s_runs_t runs;
+    s_runs_load (self, task->id, &runs);
+    if (task->state == HUB_TASK_PENDING && runs.count) {
+        //  Votes by output hash, among the runs that returned a result
+        uint32_t best = 0, active = 0;
+        hub_task_t *winner = NULL;
+        for (size_t index = 0; index < runs.count; index++) {
+            hub_task_t *run = runs.runs [index];
+            if (!hub_task_state_terminal (run->state)) {
+                active++;
+                continue;
+            }
+            if (!*run->output_hash)
+                continue;
+            uint32_t votes = 0;
+            for (size_t other = 0; other < runs.count; other++)
+                if (hub_task_state_terminal (runs.runs [other]->state)
+                &&  streq (runs.runs [other]->output_hash, run->output_hash))
+                    votes++;
+            if (votes > best) {
+                best = votes;
+                winner = run;
+            }
+        }
+        uint32_t quorum = hub_court_quorum (self, task);
+        if (winner && best >= quorum) {
+            s_take_result (self, task, winner, best, runs.count);
+            s_judge_runs (self, task, &runs);
+            if (!owned) {
+                hub_tasks_retire (self->tasks, task);
+                task = NULL;
+            }
+        }
+        else
+        if (active == 0) {
+            char reason [200];
+            snprintf (reason, sizeof reason, "no quorum: %zu runs, at most %u agreed (quorum "
+                      "%u); its buyer is refunded", runs.count, best, quorum);
+            s_finish (self, task, HUB_TASK_FAILED, reason);
+            s_judge_runs (self, task, &runs);
+            if (!owned) {
+                hub_tasks_retire (self->tasks, task);
+                task = NULL;
+            }
+        }
+    }
+    else
+    if (hub_task_state_terminal (task->state))
+        s_decide_finished (self, task, &runs);
+    s_runs_reset (&runs);
+    if (task && owned)
+        hub_task_destroy (&task);
+}
+
+//  --------------------------------------------------------------------------
+//  Checks and verdicts
+//
+//  A challenge (or a spot check whose run disagreed) opens a case: the
+//  task is challenged and two check runs (TASK-v1, -v2) go to miners not
+//  involved so far. When they agree (a majority of at least two among up
+//  to four) their hash is the verdict's, as ECM decides:
+//
+//      verdict             result      wrong miners        challenger
+//      -------             ------      ------------        ----------
+//      upheld              paid        the checks' and     loses its deposit: it
+//      (= task's hash)     (hard)      spot runs that      pays the checks, the rest
+//                                      differ: slashed     to the task's miner
+//      overturned          refunded,   the task's miner    deposit back, and what
+//      (another hash)      output      (its agreeing       was slashed pays the checks,
+//                          replaced    replicas): slashed  the rest its reward
+//      undecided           paid        none                deposit back; checks unpaid
+//
+//  Every verdict is signed (fg_verdict.h) and kept with its case; the
+//  money moves in the same transaction (hub_escrow_verdict), so a hub
+//  killed in the middle decides again from the store and pays once.
+
+//  The case row of a task: kind, challenger, deposit; false when none
+static bool
+s_case_load (hub_court_t *self, const char *task_id, char *kind, char *challenger,
+             int64_t *deposit, char **verdict)
+{
+    sqlite3_stmt *stmt = hub_sql_prepare (hub_store_db (self->store), "court",
+        "SELECT kind, challenger, deposit, verdict FROM court_cases WHERE task_id = ?");
+    if (!stmt)
+        return false;
+    hub_sql_bind_text (stmt, 1, task_id);
+    bool found = sqlite3_step (stmt) == SQLITE_ROW;
+    if (found) {
+        if (kind)
+            snprintf (kind, 16, "%s", hub_sql_column_text (stmt, 0));
+        if (challenger)
+            snprintf (challenger, 64, "%s", hub_sql_column_text (stmt, 1));
+        if (deposit)
+            *deposit = sqlite3_column_int64 (stmt, 2);
+        if (verdict)
+            *verdict = strdup (hub_sql_column_text (stmt, 3));
+    }
+    sqlite3_finalize (stmt);
+    return found;
+}
+
+static int
+s_case_open (hub_court_t *self, const char *task_id, const char *kind, const char *challenger,
+             int64_t deposit)
+{
+    sqlite3_stmt *stmt = hub_sql_prepare (hub_store_db (self->store), "court",
+        "INSERT INTO court_cases (task_id, kind, challenger, deposit, opened_ms)"
+        " VALUES (?, ?, ?, ?, ?)");
+    if (!stmt)
+        return -1;
+    hub_sql_bind_text (stmt, 1, task_id);
+    hub_sql_bind_text (stmt, 2, kind);
+    hub_sql_bind_text (stmt, 3, challenger);
+    sqlite3_bind_int64 (stmt, 4, deposit);
+    sqlite3_bind_int64 (stmt, 5, fg_now_ms ());
+    return hub_sql_run (hub_store_db (self->store), "court", stmt, "case open");
+}
+
+static int
+s_case_close (hub_court_t *self, const char *task_id, const char *verdict)
+{
+    sqlite3_stmt *stmt = hub_sql_prepare (hub_store_db (self->store), "court",
+        "UPDATE court_cases SET verdict = ? WHERE task_id = ?");
+    if (!stmt)
+        return -1;
+    hub_sql_bind_text (stmt, 1, verdict);
+    hub_sql_bind_text (stmt, 2, task_id);
+    return hub_sql_run (hub_store_db (self->store), "court", stmt, "case close");
+}
+
+//  Counts a role's runs: all of them, and those still running
+static size_t
+s_count_role (s_runs_t *runs, hub_task_role_t role, size_t *active)
+{
+    size_t count = 0;
+    *active = 0;
+    for (size_t index = 0; index < runs->count; index++)
+        if (runs->runs [index]->role == role) {
+            count++;
+            if (!hub_task_state_terminal (runs->runs [index]->state))
+                (*active)++;
+        }
+    return count;
+}
+
+//  Opens the verification of a task: challenged, two check runs queued
+static void
+s_verify (hub_court_t *self, hub_task_t *task, const char *why)
+{
+    s_resolve (self, task, HUB_RESOLUTION_CHALLENGED, why);
+    s_spawn (self, task, 1, HUB_ROLE_CHECK, "v");
+    s_spawn (self, task, 2, HUB_ROLE_CHECK, "v");
+}
+
+//  The price one check run is paid: what the task's own run was charged
+static int64_t
+s_price (hub_court_t *self, hub_task_t *task, s_runs_t *runs)
+{
+    char id [96];
+    int64_t price = hub_escrow_held (self->escrow, task->id);
+    snprintf (id, sizeof id, "pay/%s", task->id);
+    price += hub_ledger_amount (self->ledger, id);
+    snprintf (id, sizeof id, "fee/%s", task->id);
+    price += hub_ledger_amount (self->ledger, id);
+    for (size_t index = 0; price == 0 && index < runs->count; index++)
+        if (runs->runs [index]->role == HUB_ROLE_REPLICA)
+            price = hub_escrow_held (self->escrow, runs->runs [index]->id);
+    return price;
+}
+
+static const char *
+s_role_name (hub_task_role_t role)
+{
+    return role == HUB_ROLE_REPLICA? "replica": role == HUB_ROLE_CHECK? "check"
+         : role == HUB_ROLE_SPOT? "spot": "result";
+}
+
+//  Decides a challenged task from its check runs, once they are all in
+static void
+s_verdict (hub_court_t *self, hub_task_t *task, s_runs_t *runs)
+{
+    size_t active;
+    size_t checks = s_count_role (runs, HUB_ROLE_CHECK, &active);
+    if (active)
+        return;
+    //  The checks' majority: at least two, more than half of them
+    const char *agreed = NULL;
+    hub_task_t *witness = NULL;
+    for (size_t index = 0; index < runs->count && !agreed; index++) {
+        hub_task_t *run = runs->runs [index];
+        if (run->role != HUB_ROLE_CHECK || !*run->output_hash)
+            continue;
+        size_t votes = 0;
+        for (size_t other = 0; other < runs->count; other++)
+            if (runs->runs [other]->role == HUB_ROLE_CHECK
+            &&  streq (runs->runs [other]->output_hash, run->output_hash))
+                votes++;
+        if (votes >= 2 && votes * 2 > checks) {
+            agreed = run->output_hash;
+            witness = run;
+        }
+    }
+    if (!agreed && checks < 4) {
+        s_spawn (self, task, (uint32_t) checks + 1, HUB_ROLE_CHECK, "v");
+        return;
+    }
+    char kind [16] = "", challenger [64] = "";
+    int64_t deposit = 0;
+    s_case_load (self, task->id, kind, challenger, &deposit, NULL);
+    fg_verdict_t verdict;
+    memset (&verdict, 0, sizeof verdict);
+    snprintf (verdict.task_id, sizeof verdict.task_id, "%s", task->id);
+    snprintf (verdict.kind, sizeof verdict.kind, "%s", *kind? kind: "challenge");
+    if (streq (verdict.kind, "challenge"))
+        hub_escrow_buyer_account (challenger, verdict.challenger, sizeof verdict.challenger);
+    snprintf (verdict.result_hash, sizeof verdict.result_hash, "%s", task->output_hash);
+    snprintf (verdict.verdict_hash, sizeof verdict.verdict_hash, "%s", agreed? agreed: "");
+    bool upheld = agreed && streq (agreed, task->output_hash);
+    bool overturned = agreed && !upheld;
+    snprintf (verdict.decision, sizeof verdict.decision, "%s",
+              upheld? "upheld": overturned? "overturned": "undecided");
+    verdict.deposit = deposit;
+
+    //  Who was wrong, who is paid, in the order of the runs
+    const char *wrong [FG_VERDICT_MAX_RUNS + 1], *payees [FG_VERDICT_MAX_RUNS];
+    const char *payee_runs [FG_VERDICT_MAX_RUNS];
+    size_t n_wrong = 0, n_payees = 0;
+    bool replicated = false;
+    for (size_t index = 0; index < runs->count; index++)
+        replicated |= runs->runs [index]->role == HUB_ROLE_REPLICA;
+    if (!replicated && *task->miner_id && verdict.n_runs < FG_VERDICT_MAX_RUNS) {
+        fg_verdict_run_t *entry = &verdict.runs [verdict.n_runs++];
+        snprintf (entry->run_id, sizeof entry->run_id, "%s", task->id);
+        snprintf (entry->role, sizeof entry->role, "result");
+        snprintf (entry->miner_id, sizeof entry->miner_id, "%s", task->miner_id);
+        snprintf (entry->hash, sizeof entry->hash, "%s", task->output_hash);
+        if (overturned)
+            wrong [n_wrong++] = task->miner_id;
+    }
+    for (size_t index = 0; index < runs->count && verdict.n_runs < FG_VERDICT_MAX_RUNS; index++) {
+        hub_task_t *run = runs->runs [index];
+        if (!hub_task_state_terminal (run->state) || !*run->miner_id)
+            continue;
+        fg_verdict_run_t *entry = &verdict.runs [verdict.n_runs++];
+        snprintf (entry->run_id, sizeof entry->run_id, "%s", run->id);
+        snprintf (entry->role, sizeof entry->role, "%s", s_role_name (run->role));
+        snprintf (entry->miner_id, sizeof entry->miner_id, "%s", run->miner_id);
+        snprintf (entry->hash, sizeof entry->hash, "%s", run->output_hash);
+        if (!agreed || run->resolution != HUB_RESOLUTION_PENDING)
+            continue;
+        bool right = streq (run->output_hash, agreed);
+        if (run->role == HUB_ROLE_REPLICA) {
+            if (overturned && streq (run->output_hash, task->output_hash))
+                wrong [n_wrong++] = run->miner_id;
+        }
+        else
+        if (right && n_payees < FG_VERDICT_MAX_RUNS) {
+            payees [n_payees] = run->miner_id;
+            payee_runs [n_payees++] = run->id;
+        }
+        else
+        if (!right && *run->output_hash)
+            wrong [n_wrong++] = run->miner_id;
+    }
+    //  What is left goes to a right challenger, else to whoever was wronged
+    char beneficiary [HUB_ACCOUNT_MAX] = "";
+    if (overturned && streq (verdict.kind, "challenge"))
+        snprintf (beneficiary, sizeof beneficiary, "%s", verdict.challenger);
+    else
+    if (overturned)
+        hub_escrow_buyer_account (task->buyer, beneficiary, sizeof beneficiary);
+    else
+    if (upheld && *task->miner_id && !replicated)
+        snprintf (beneficiary, sizeof beneficiary, "miner:%s", task->miner_id);
+    else
+    if (upheld)
+        hub_escrow_buyer_account (task->buyer, beneficiary, sizeof beneficiary);
+    else
+    if (*challenger || streq (verdict.kind, "challenge"))
+        snprintf (beneficiary, sizeof beneficiary, "%s", verdict.challenger);
+    hub_escrow_verdict_t plan = {
+        .task_id = task->id,
+        .challenger = streq (verdict.kind, "challenge")? challenger: NULL,
+        .challenger_right = overturned || !agreed,
+        .wrong = wrong, .n_wrong = n_wrong,
+        .payees = payees, .payee_runs = payee_runs, .n_payees = n_payees,
+        .price = s_price (self, task, runs),
+        .beneficiary = beneficiary
+    };
+    int64_t slashed = 0, rest = 0;
+    if (hub_escrow_verdict (self->escrow, &plan, &slashed, &rest))
+        return;             //  the ledger refused: decided again at the next change
+    verdict.slashed = slashed;
+    verdict.reward = overturned && streq (verdict.kind, "challenge")? rest: 0;
+    verdict.at_ms = fg_now_ms ();
+    snprintf (verdict.hub_id, sizeof verdict.hub_id, "%s", self->hub_id);
+    snprintf (verdict.hub_key, sizeof verdict.hub_key, "%s", hub_ledger_public_key (self->ledger));
+    char *text = fg_verdict_text (&verdict);
+    if (hub_ledger_sign (self->ledger, text, verdict.signature))
+        zsys_error ("task %s: cannot sign its verdict", task->id);
+    zstr_free (&text);
+    char *json = fg_verdict_json (&verdict);
+    s_case_close (self, task->id, json? json: "");
+    zstr_free (&json);
+    for (size_t index = 0; index < n_wrong; index++)
+        hub_reputation_count (self->reputation, wrong [index], HUB_REPUTATION_VERDICT_LOST);
+
+    //  The task: an overturned result takes the checks'
+    char why [200];
+    snprintf (why, sizeof why, "verdict %s (%zu checks%s%s)", verdict.decision, checks,
+              slashed? ", stakes slashed": "", verdict.reward? ", challenger rewarded": "");
+    if (overturned && witness) {
+        hub_store_task_output_copy (self->store, witness->id, task->id);
+        task->exit_code = witness->exit_code;
+        task->term_signal = witness->term_signal;
+        task->timed_out = witness->timed_out;
+        snprintf (task->output_hash, sizeof task->output_hash, "%s", witness->output_hash);
+    }
+    s_resolve (self, task, HUB_RESOLUTION_HARD, why);
+    if (!replicated)
+        hub_escrow_resolve (self->escrow, task, !overturned && task->state == HUB_TASK_SUCCEEDED);
+    if (!overturned && *task->miner_id && !replicated)
+        hub_reputation_count (self->reputation, task->miner_id, HUB_REPUTATION_RESOLVED);
+    for (size_t index = 0; index < runs->count; index++) {
+        hub_task_t *run = runs->runs [index];
+        if (run->role != HUB_ROLE_REPLICA && hub_task_state_terminal (run->state)
+        &&  run->resolution == HUB_RESOLUTION_PENDING)
+            s_resolve (self, run, HUB_RESOLUTION_HARD, why);
+    }
+    s_judge_runs (self, task, runs);
+    zsys_notice ("task %s: %s", task->id, why);
+}
+
+//  A finished task whose runs changed: a spot check came back, a check
+//  run of its case ended, a replica finished late
+static void
+s_decide_finished (hub_court_t *self, hub_task_t *task, s_runs_t *runs)
+{
+    if (task->resolution == HUB_RESOLUTION_CHALLENGED) {
+        s_verdict (self, task, runs);
+        return;
+    }
+    for (size_t index = 0; index < runs->count; index++) {
+        hub_task_t *spot = runs->runs [index];
+        if (spot->role != HUB_ROLE_SPOT || !hub_task_state_terminal (spot->state)
+        ||  spot->resolution == HUB_RESOLUTION_HARD)
+            continue;
+        if (task->resolution == HUB_RESOLUTION_PENDING && *spot->output_hash
+        &&  !streq (spot->output_hash, task->output_hash)) {
+            //  A mismatch goes to the court without anyone's challenge
+            zsys_warning ("task %s: spot check %s on %s returned %.12s..., not %.12s...: "
+                          "verified", task->id, spot->id, spot->miner_id, spot->output_hash,
+                          task->output_hash);
+            s_case_open (self, task->id, "spot", "", 0);
+            s_verify (self, task, "a spot check disagreed");
+            return;
+        }
+        s_resolve (self, spot, HUB_RESOLUTION_HARD, *spot->output_hash? "agrees": "no result");
+        if (*spot->output_hash)
+            hub_escrow_spot_pay (self->escrow, spot->id, spot->miner_id, s_price (self, task, runs));
+    }
+    s_judge_runs (self, task, runs);
+    if (task->resolution == HUB_RESOLUTION_PENDING && task->resolve_at_ms
+    &&  task->resolve_at_ms <= fg_now_ms ())
+        s_window_end (self, task->id, fg_now_ms ());
+}
+
+fg_error_t
+hub_court_challenge (hub_court_t *self, const char *task_id, const char *challenger,
+                     char *why, size_t size)
+{
+    bool owned;
+    hub_task_t *task = fg_text_valid (task_id, 31)? hub_tasks_find (self->tasks, task_id, &owned)
+                                                  : NULL;
+    if (!task) {
+        snprintf (why, size, "task %.64s not found on this hub", task_id);
+        return FG_E_NOT_FOUND;
+    }
+    fg_error_t rc = 0;
+    int64_t now = fg_now_ms ();
+    if (task->role != HUB_ROLE_TASK)
+        rc = FG_E_STATE, snprintf (why, size, "%s is a run of %s: challenge that", task->id,
+                                   task->parent);
+    else
+    if (task->resolution != HUB_RESOLUTION_PENDING || !task->resolve_at_ms
+    ||  task->resolve_at_ms <= now)
+        rc = FG_E_STATE, snprintf (why, size, "task %s cannot be challenged: its result is %s%s",
+                                   task->id, *hub_resolution_name (task->resolution)
+                                   ? hub_resolution_name (task->resolution): "not in",
+                                   task->resolution == HUB_RESOLUTION_PENDING
+                                   && !task->resolve_at_ms? " (a check is under way)"
+                                   : task->resolution? "": " (no result yet)");
+    else
+    if (s_case_load (self, task->id, NULL, NULL, NULL, NULL))
+        rc = FG_E_STATE, snprintf (why, size, "task %s was challenged before", task->id);
+    else {
+        int64_t deposit = self->config->challenge_deposit;
+        rc = hub_escrow_challenge_hold (self->escrow, task->id, challenger, deposit, why, size);
+        if (rc == 0 && s_case_open (self, task->id, "challenge", challenger, deposit))
+            rc = FG_E_INTERNAL, snprintf (why, size, "the hub could not record the challenge");
+        if (rc == 0) {
+            s_verify (self, task, "challenged");
+            snprintf (why, size, "task %s challenged: deposit %" PRId64 " held, checked on two "
+                      "miners not involved so far", task->id, deposit);
+        }
+    }
+    if (owned)
+        hub_task_destroy (&task);
+    return rc;
+}
+
+char *
+hub_court_verdict (hub_court_t *self, const char *task_id)
+{
+    char *verdict = NULL;
+    if (!s_case_load (self, task_id, NULL, NULL, NULL, &verdict))
+        return NULL;
+    if (!*verdict)
+        zstr_free (&verdict);
+    return verdict;
+}
+
+hub_reputation_t *
+hub_court_reputation (hub_court_t *self)
+{
+    return self->reputation;
+}
+
+//  --------------------------------------------------------------------------
+//  Results, changes, the tick
+
+void
+hub_court_result (hub_court_t *self, hub_task_t *task, const Fogrid__TaskResult *result)
+{
+    hub_court_output_hash (task->spec, result, task->output_hash);
+    if (!*task->output_hash) {
+        task->resolution = HUB_RESOLUTION_NONE;
+        return;
+    }
+    if (task->role != HUB_ROLE_TASK) {
+        //  A run: its case decides (hub_court_changed sends it there)
+        task->resolution = HUB_RESOLUTION_PENDING;
+        task->resolve_at_ms = 0;
+        return;
+    }
+    int64_t window = hub_court_window_ms (self, task);
+    task->resolution = window? HUB_RESOLUTION_PENDING: HUB_RESOLUTION_SOFT;
+    task->resolve_at_ms = window? fg_now_ms () + window: 0;
+    if (window)
+        s_watch (self, task->id, task->resolve_at_ms);
+    //  Spot checks, on hubs that hold pay for a window: a miner with
+    //  little history is checked more often, one with a long clean record
+    //  less (BOINC's adaptive replication), one caught before always more
+    if (window && self->config->spot_check_permille && !hub_task_is_service (task)) {
+        hub_reputation_record_t record;
+        hub_reputation_get (self->reputation, task->miner_id, &record);
+        uint64_t permille = (uint64_t) self->config->spot_check_permille * 20
+                          / (20 + record.resolved);
+        if (record.mismatches || record.verdicts_lost)
+            permille = (uint64_t) self->config->spot_check_permille * 4;
+        zlist_t *involved = zlist_new ();
+        zlist_append (involved, task->miner_id);
+        bool other = false;
+        for (hub_miner_t *miner = hub_miners_first (self->miners); miner && !other;
+             miner = hub_miners_next (self->miners))
+            other = miner->state == HUB_MINER_CONNECTED && !s_involved (self, involved, miner->id);
+        zlist_destroy (&involved);
+        if (other && randombytes_uniform (1000) < permille
+        &&  s_spawn (self, task, 1, HUB_ROLE_SPOT, "s") == 0)
+            zsys_info ("task %s: spot-checked (%" PRIu64 " per mille for miner %s)", task->id,
+                       permille > 1000? 1000: permille, task->miner_id);
+    }
+}
+
+void
+hub_court_changed (hub_court_t *self, hub_task_t *task, hub_task_state_t next)
+{
+    if (*task->parent && hub_task_state_terminal (next))
+        zhashx_update (self->cases, task->parent, (void *) "");
+}
+
+//  A window passed: the task's result stands (soft), its miner is paid,
+//  and so are its runs that agreed
+static void
+s_window_end (hub_court_t *self, const char *task_id, int64_t now)
+{
+    bool owned;
+    hub_task_t *task = hub_tasks_find (self->tasks, task_id, &owned);
+    if (!task)
+        return;
+    if (task->resolution == HUB_RESOLUTION_PENDING && task->resolve_at_ms
+    &&  task->resolve_at_ms <= now && hub_task_state_terminal (task->state)) {
+        s_runs_t runs;
+        s_runs_load (self, task->id, &runs);
+        //  A spot check still out holds the pay: its result decides it.
+        //  One that found no miner in the window is given up
+        bool checking = false;
+        for (size_t index = 0; index < runs.count; index++) {
+            hub_task_t *spot = runs.runs [index];
+            if (spot->role != HUB_ROLE_SPOT || spot->resolution == HUB_RESOLUTION_HARD)
+                continue;
+            if (spot->state == HUB_TASK_PENDING && hub_tasks_lookup (self->tasks, spot->id)) {
+                hub_tasks_change (self->tasks, spot, HUB_TASK_CANCELLED,
+                                  "no miner free to check it within the window");
+                hub_tasks_retire (self->tasks, spot);
+                runs.runs [index] = NULL;
+                continue;
+            }
+            checking |= !hub_task_state_terminal (spot->state)
+                     || spot->resolution == HUB_RESOLUTION_PENDING;
+        }
+        size_t kept = 0;
+        for (size_t index = 0; index < runs.count; index++)
+            if (runs.runs [index])
+                runs.runs [kept++] = runs.runs [index];
+        runs.count = kept;
+        if (!checking) {
+            s_resolve (self, task, HUB_RESOLUTION_SOFT, "no challenge in its window");
+            hub_escrow_resolve (self->escrow, task, task->state == HUB_TASK_SUCCEEDED);
+            if (*task->miner_id && task->state == HUB_TASK_SUCCEEDED)
+                hub_reputation_count (self->reputation, task->miner_id,
+                                      HUB_REPUTATION_RESOLVED);
+            s_judge_runs (self, task, &runs);
+        }
+        s_runs_reset (&runs);
+    }
+    if (owned)
+        hub_task_destroy (&task);
+}
+
+void
+hub_court_tick (hub_court_t *self, int64_t now)
+{
+    if (zhashx_size (self->cases)) {
+        zlistx_t *ids = zhashx_keys (self->cases);
+        zhashx_purge (self->cases);
+        for (char *id = (char *) zlistx_first (ids); id; id = (char *) zlistx_next (ids))
+            s_decide (self, id);
+        zlistx_destroy (&ids);
+    }
+    s_window_t *window;
+    while ((window = (s_window_t *) zlistx_first (self->windows)) && window->at_ms <= now) {
+        char task_id [32];
+        snprintf (task_id, sizeof task_id, "%s", window->task_id);
+        zlistx_delete (self->windows, zlistx_cursor (self->windows));
+        s_window_end (self, task_id, now);
+    }
+}
+
+int
+hub_court_restore (hub_court_t *self)
+{
+    zlistx_purge (self->windows);
+    zhashx_purge (self->cases);
+    zlistx_t *unresolved = zlistx_new ();
+    zlistx_set_destructor (unresolved, (zlistx_destructor_fn *) hub_task_destroy);
+    int rc = hub_store_load_unresolved (self->store, unresolved);
+    for (hub_task_t *task = (hub_task_t *) zlistx_first (unresolved); task;
+         task = (hub_task_t *) zlistx_next (unresolved)) {
+        if (task->resolve_at_ms)
+            s_watch (self, task->id, task->resolve_at_ms);
+        if (task->resolution == HUB_RESOLUTION_CHALLENGED)
+            zhashx_update (self->cases, task->id, (void *) "");
+        if (*task->parent)
+            zhashx_update (self->cases, task->parent, (void *) "");
+    }
+    zlistx_destroy (&unresolved);
+    //  Replicated tasks still waiting for their runs
+    for (hub_task_t *task = hub_tasks_first (self->tasks); task; task = hub_tasks_next (self->tasks))
+        if (hub_court_holds (self, task))
+            zhashx_update (self->cases, task->id, (void *) "");
+    if (zlistx_size (self->windows) + zhashx_size (self->cases))
+        zsys_info ("court: %zu windows and %zu cases restored", zlistx_size (self->windows),
+                   zhashx_size (self->cases));
+    return rc;
+}
