@@ -11,6 +11,31 @@ struct _cli_client_t {
     char error_text [512];      //  its description
 };
 
+//  A hub that was just restarted may be missing from the locators for a
+//  moment: the killed instance's registration expired, the new one's is
+//  on its way. One more ask after this pause bridges that gap; a grid
+//  with no hub at all costs the buyer only the pause.
+#define S_HUB_RETRY_MS  400
+
+fg_error_t
+cli_client_resolve_hub (fg_resolver_t *resolver, const char *policy, fg_resolution_t **result_p)
+{
+    fg_error_t rc = fg_resolver_resolve (resolver, "hub", policy, result_p);
+    if (rc == FG_OK && (*result_p)->n_endpoints == 0) {
+        fg_resolution_destroy (result_p);
+        rc = FG_E_NOT_FOUND;
+    }
+    if (rc == FG_E_NOT_FOUND) {
+        zclock_sleep (S_HUB_RETRY_MS);
+        rc = fg_resolver_resolve (resolver, "hub", policy, result_p);
+        if (rc == FG_OK && (*result_p)->n_endpoints == 0) {
+            fg_resolution_destroy (result_p);
+            rc = FG_E_NOT_FOUND;
+        }
+    }
+    return rc;
+}
+
 cli_client_t *
 cli_client_new (const char *locators, const char *hub, const char *hub_key,
                 int timeout_ms, char *err, size_t err_size)
@@ -26,17 +51,12 @@ cli_client_new (const char *locators, const char *hub, const char *hub_key,
     else {
         fg_resolver_t *resolver = fg_resolver_new (locators, timeout_ms);
         fg_resolution_t *res = NULL;
-        fg_error_t rc = fg_resolver_resolve (resolver, "hub", "least-loaded", &res);
+        fg_error_t rc = cli_client_resolve_hub (resolver, "least-loaded", &res);
         if (rc == FG_E_NOT_FOUND)
             snprintf (err, err_size, "no hub is registered in the locator (%s)", locators);
         else
         if (rc)
             snprintf (err, err_size, "%s", fg_resolver_error_text (resolver));
-        else
-        if (res->n_endpoints == 0) {
-            snprintf (err, err_size, "the locator knows no live hub");
-            rc = FG_E_NOT_FOUND;
-        }
         else {
             snprintf (endpoint, sizeof endpoint, "%s", res->endpoints [0].uri);
             snprintf (key, sizeof key, "%s", res->endpoints [0].public_key);
@@ -229,6 +249,18 @@ cli_client_admin (cli_client_t *self, const char *action, const char *reason, fg
     req.admin = &admin;
     *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_WALLET_REPLY);
     return *env_p? (*env_p)->wallet_reply: NULL;
+}
+
+Fogrid__BooksReply *
+cli_client_books (cli_client_t *self, fg_env_t **env_p)
+{
+    Fogrid__AdminRequest admin = FOGRID__ADMIN_REQUEST__INIT;
+    admin.action = "books";
+    fg_env_t req = FOGRID__ENVELOPE__INIT;
+    req.body_case = FOGRID__ENVELOPE__BODY_ADMIN;
+    req.admin = &admin;
+    *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_BOOKS_REPLY);
+    return *env_p? (*env_p)->books_reply: NULL;
 }
 
 Fogrid__ReceiptReply *

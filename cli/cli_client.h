@@ -19,6 +19,12 @@ cli_client_t *cli_client_new (const char *locators, const char *hub, const char 
                               int timeout_ms, char *err, size_t err_size);
 void cli_client_destroy (cli_client_t **self_p);
 
+//  Resolves `hub` with policy; a "not found" (or no live endpoint) is
+//  asked once more after a short pause, for a hub that is restarting.
+//  Returns as fg_resolver_resolve, FG_E_NOT_FOUND for no endpoint.
+fg_error_t cli_client_resolve_hub (fg_resolver_t *resolver, const char *policy,
+                                   fg_resolution_t **result_p);
+
 //  Each call returns the reply body (free with fg_msg_free on the
 //  envelope given back in *env_p) or NULL; then cli_client_error() and
 //  cli_client_error_text() say why.
@@ -43,6 +49,9 @@ Fogrid__BalanceReply *cli_client_balance (cli_client_t *self, const char *accoun
 //  or the owner's key (wallet/register, ...), with a reason for the record.
 Fogrid__WalletReply *cli_client_admin (cli_client_t *self, const char *action, const char *reason,
                                        fg_env_t **env_p);
+//  The hub's books: every account, their sum, the chain and the receipts
+//  verified (AdminRequest "books"; keys in hub/admin_keys).
+Fogrid__BooksReply *cli_client_books (cli_client_t *self, fg_env_t **env_p);
 //  The signed receipt of a task's payout to its miner.
 Fogrid__ReceiptReply *cli_client_receipt (cli_client_t *self, const char *task_id,
                                           fg_env_t **env_p);

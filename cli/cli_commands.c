@@ -16,7 +16,9 @@
 #include "cli_registry.h"
 #include "cli_ratings.h"
 #include "cli_files.h"
+#include "cli_books.h"
 #include "fg_receipt.h"
+#include "fg_signkey.h"
 #include <getopt.h>
 
 typedef struct {
@@ -27,12 +29,51 @@ typedef struct {
     fg_config_t *config;        //  security settings (FG_SECURITY_DEFS)
 } s_globals_t;
 
-//  The command line's own settings: only the security ones, so that
-//  FOGRID_SECURITY_* variables work as they do for the daemons
+//  The command line's own settings: only the security ones
 static const fg_cfg_def_t s_defs [] = {
     FG_SECURITY_DEFS,
     { NULL }
 };
+
+//  ... and the environment variables that give them. These are the
+//  command line's own names: the daemons read FOGRID_SECURITY_* (their
+//  fg_config overrides), so a daemon started from a shell where a buyer
+//  had exported FOGRID_SECURITY_KEYS took the buyer's key pair as its
+//  own. The old names are still read, for one release, the keys' with a
+//  warning (the other two mean the same to every program).
+static const struct {
+    const char *name;           //  the variable
+    const char *old;            //  its former name, still read
+    bool warn;                  //  say that the former name is going away
+    const char *path;           //  the setting it gives
+} s_env [] = {
+    { "FOGRID_KEYS", "FOGRID_SECURITY_KEYS", true, "security/keys" },
+    { "FOGRID_LOCATOR_KEY", "FOGRID_SECURITY_LOCATOR_KEY", false, "security/locator_key" },
+    { "FOGRID_INSECURE", "FOGRID_SECURITY_INSECURE", false, "security/insecure" },
+};
+
+//  Applies the environment to the security settings. Returns 0, or -1
+//  saying why on stderr.
+static int
+s_apply_env (fg_config_t *config)
+{
+    for (size_t index = 0; index < sizeof s_env / sizeof s_env [0]; index++) {
+        const char *name = s_env [index].name;
+        const char *value = getenv (name);
+        if (!value && (value = getenv (s_env [index].old))) {
+            name = s_env [index].old;
+            if (s_env [index].warn)
+                fprintf (stderr, "fogrid: warning: %s is deprecated for the command line (it "
+                         "is also every daemon's security/keys): use %s\n", name,
+                         s_env [index].name);
+        }
+        if (value && fg_config_set (config, s_env [index].path, value)) {
+            fprintf (stderr, "fogrid: environment %s: %s\n", name, fg_config_error (config));
+            return -1;
+        }
+    }
+    return 0;
+}
 
 typedef int (s_command_fn) (s_globals_t *globals, int argc, char **argv);
 
@@ -67,8 +108,8 @@ static const s_command_t s_commands [] = {
     { "receipt", s_cmd_receipt, "[-o FILE] TASK", "a task's payout receipt, signed by the hub" },
     { "verify-receipt", s_cmd_verify_receipt, "--hub-key KEY FILE",
       "check a receipt offline (KEY: the hub's ledger key)" },
-    { "admin", s_cmd_admin, "wallet|registry [ACTION] ...",
-      "the hub's wallet, the hub registry: the DAO's and owner's acts" },
+    { "admin", s_cmd_admin, "wallet|registry|books ...",
+      "the hub's wallet, the hub registry: the DAO's and owner's acts; the books" },
     { "registry", s_cmd_registry, "[--hub HUB_ID]", "the hub registry (whitelist) the locators keep" },
     { "ratings", s_cmd_ratings, "[--miner HOST:PORT] [--json]",
       "a miner's hubs: rating, payments, trusted, last check and why" },
@@ -79,7 +120,7 @@ static const s_command_t s_commands [] = {
       "run a service on a docker miner, kept in the locator" },
     { "stop-service", s_cmd_service, "TASK", "stop a service: it leaves the locator" },
     { "call", s_cmd_service, "NAME FUNCTION [ARG...]", "resolve a service and call one of its functions" },
-    { "keygen", s_cmd_keygen, "[FILE]", "make a key pair (default ~/.fogrid/buyer.key)" },
+    { "keygen", s_cmd_keygen, "[FILE]", "make a key pair and its signing pair (default ~/.fogrid/buyer.key)" },
     { NULL, NULL, NULL, NULL }
 };
 
@@ -95,13 +136,16 @@ s_usage (FILE *out)
         "  -H, --hub ENDPOINT       talk to this hub instead of resolving `hub`\n"
         "                           (env FOGRID_HUB)\n"
         "  -T, --timeout MS         per-request timeout (default 5000)\n"
-        "  -k, --keys FILE          your key pair (env FOGRID_SECURITY_KEYS,\n"
-        "                           default ~/.fogrid/buyer.key, made when missing)\n"
+        "  -k, --keys FILE          your key pair (env FOGRID_KEYS, default\n"
+        "                           ~/.fogrid/buyer.key, made when missing)\n"
         "  -K, --locator-key KEY    the locators' public key or key file\n"
-        "                           (env FOGRID_SECURITY_LOCATOR_KEY)\n"
+        "                           (env FOGRID_LOCATOR_KEY)\n"
         "      --hub-key KEY        the hub's public key, with --hub (env FOGRID_HUB_KEY)\n"
         "      --insecure           plain text, for grids run with security/insecure\n"
-        "                           (env FOGRID_SECURITY_INSECURE=1)\n"
+        "                           (env FOGRID_INSECURE=1)\n"
+        "                           (FOGRID_SECURITY_* are the daemons' variables;\n"
+        "                           read here only when these are not set, and\n"
+        "                           FOGRID_SECURITY_KEYS with a warning)\n"
         "  -h, --help               this help; `fogrid COMMAND --help` for a command\n"
         "  -V, --version            show the version\n\n"
         "commands:\n", FG_VERSION_STRING);
@@ -115,7 +159,7 @@ s_usage (FILE *out)
 static void
 s_error (const char *what, const char *why)
 {
-    fprintf (stderr, "fogrid: %s: %s\n", what, why);
+    cli_error (what, why);
 }
 
 static cli_client_t *
@@ -155,7 +199,9 @@ static const char *s_submit_help =
     "  --policy P         fastest | cheapest | binpack | spread\n"
     "  --runtime R        process | docker\n"
     "  --image IMAGE      container image (docker runtime)\n"
-    "  --env KEY=VALUE    environment for the task (repeatable)\n"
+    "  --env KEY=VALUE    environment for the task (repeatable); the miner adds\n"
+    "                     FOGRID_TASK_ID (the task's id) and FOGRID_ATTEMPT (1, then\n"
+    "                     one more each time it is requeued), which no --env replaces\n"
     "  --output PATH      a file or directory the task leaves, copied back with its\n"
     "                     result, success or not (repeatable, up to 32): docker,\n"
     "                     absolute in the container or relative to the image's\n"
@@ -272,7 +318,7 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
             }
         }
         else
-            s_call_failed (client, "submit refused");
+            s_call_failed (client, "submit");
         fg_msg_free (&reply);
         cli_client_destroy (&client);
     }
@@ -851,7 +897,7 @@ s_cmd_deposit (s_globals_t *globals, int argc, char **argv)
     Fogrid__TransferReply *done = deposit
         ? cli_client_deposit (client, amount, token_arg? token_arg: token, &reply)
         : cli_client_withdraw (client, amount, token_arg? token_arg: token, &reply);
-    int rc = done? 0: s_call_failed (client, deposit? "deposit refused": "withdraw refused");
+    int rc = done? 0: s_call_failed (client, argv [0]);
     if (done)
         printf ("%s: %s%" PRIu64 ", balance %" PRId64 "%s\n", done->transfer_id,
                 deposit? "+": "-", amount, done->balance,
@@ -938,7 +984,9 @@ static const char *s_admin_help =
     "the DAO: a key in the hub's hub/admin_keys; the owner: one in hub/owner_keys\n"
     "(or hub/admin_keys when that is empty)\n\n"
     "fogrid admin registry ACTION HUB_ID ...: the hub registry the locators keep\n"
-    "(fogrid admin registry --help)\n";
+    "(fogrid admin registry --help)\n\n"
+    "fogrid admin books [--json]: every account, their sum, the ledger and the\n"
+    "receipts verified (fogrid admin books --help)\n";
 
 static void
 s_print_wallet (Fogrid__WalletReply *wallet)
@@ -987,11 +1035,44 @@ s_cmd_ratings (s_globals_t *globals, int argc, char **argv)
     return cli_ratings (globals->timeout_ms, argc, argv);
 }
 
+static const char *s_books_help =
+    "usage: fogrid admin books [--json]\n\n"
+    "the hub's books, for a key in its hub/admin_keys: every account that holds\n"
+    "something, their sum (it must be 0: money only moves between accounts, world\n"
+    "included), the ledger's hash chain walked (hashes, signatures, signed head,\n"
+    "balances) and every stored receipt checked against the ledger key and the\n"
+    "entry it names. Exits 0 when all of that holds, 1 when not.\n"
+    "  --json   one JSON object (\"ok\": true when the books hold)\n";
+
+static int
+s_cmd_books (s_globals_t *globals, int argc, char **argv)
+{
+    bool json = false, bad = false;
+    for (int index = 1; index < argc; index++)
+        if (streq (argv [index], "--json"))
+            json = true;
+        else
+            bad = true;
+    if (cli_wants_help (argc, argv) || bad) {
+        fprintf (cli_wants_help (argc, argv)? stdout: stderr, "%s", s_books_help);
+        return cli_wants_help (argc, argv)? 0: 2;
+    }
+    cli_client_t *client = s_connect (globals);
+    if (!client)
+        return 1;
+    int rc = cli_books (client, json);
+    cli_client_destroy (&client);
+    return rc;
+}
+
 static int
 s_cmd_admin (s_globals_t *globals, int argc, char **argv)
 {
     if (argc >= 2 && streq (argv [1], "registry"))
-        return cli_registry_admin (globals->locators, globals->timeout_ms, argc - 1, argv + 1);
+        return cli_registry_admin (fg_config_str (globals->config, "security/keys"),
+                                   globals->locators, globals->timeout_ms, argc - 1, argv + 1);
+    if (argc >= 2 && streq (argv [1], "books"))
+        return s_cmd_books (globals, argc - 1, argv + 1);
     const char *action = NULL, *reason = "";
     bool bad = argc < 2 || !streq (argv [1], "wallet");
     for (int index = 2; index < argc && !bad; index++) {
@@ -1016,9 +1097,8 @@ s_cmd_admin (s_globals_t *globals, int argc, char **argv)
         return 1;
     fg_env_t *reply = NULL;
     Fogrid__WalletReply *wallet = cli_client_admin (client, full, reason, &reply);
-    char what [80];
-    snprintf (what, sizeof what, "admin wallet %s", action);
-    int rc = wallet? 0: s_call_failed (client, what);
+    //  The hub's refusals name the action ("wallet punish refused: ...")
+    int rc = wallet? 0: s_call_failed (client, "admin");
     if (wallet)
         s_print_wallet (wallet);
     fg_msg_free (&reply);
@@ -1291,24 +1371,34 @@ s_cmd_keygen (s_globals_t *globals, int argc, char **argv)
     (void) globals;
     if (argc > 2 || cli_wants_help (argc, argv)) {
         fprintf (stderr, "usage: fogrid keygen [FILE]\n"
-                 "  makes FILE (public key) and FILE_secret (secret key, mode 0600)\n"
-                 "  and prints the public key; an existing pair is kept\n");
+                 "  makes FILE (CurveZMQ public key) and FILE_secret (its secret key, mode\n"
+                 "  0600), and beside them the signing key pair (Ed25519) that signs what\n"
+                 "  others check later, such as hub registry changes: FILE's name with .sign\n"
+                 "  for .key (public) and .sign_secret (mode 0600); prints the CurveZMQ\n"
+                 "  public key. An existing pair is kept (a missing signing pair is made)\n");
         return cli_wants_help (argc, argv)? 0: 2;
     }
-    char path [1024];
+    char path [1024], sign_path [1100];
     if (argc == 2)
         snprintf (path, sizeof path, "%s", argv [1]);
     else
         s_default_keys (path, sizeof path, "buyer.key");
-    char err [512];
+    char err [1300];
     zcert_t *cert = fg_curve_keys (path, true, err, sizeof err);
-    if (!cert) {
+    fg_signkey_path (path, sign_path, sizeof sign_path);
+    fg_signkey_t *sign_key = cert? fg_signkey_load (sign_path, true, err, sizeof err): NULL;
+    if (!sign_key) {
         s_error ("keygen", err);
+        zcert_destroy (&cert);
         return 1;
     }
     printf ("%s\n", zcert_public_txt (cert));
     fprintf (stderr, "key pair in %s (public) and %s_secret (keep it private); give the "
              "public file to the operators who must admit you\n", path, path);
+    fprintf (stderr, "signing key %s in %s (public) and %s_secret (keep it private); give "
+             "the public file to the locators' operators if you are the DAO "
+             "(locator/admin_keys)\n", fg_signkey_public_txt (sign_key), sign_path, sign_path);
+    fg_signkey_destroy (&sign_key);
     zcert_destroy (&cert);
     return 0;
 }
@@ -1352,10 +1442,8 @@ static int
 s_run (s_globals_t *globals_p, int argc, char **argv)
 {
     s_globals_t globals = *globals_p;
-    if (fg_config_apply_env (globals.config)) {
-        fprintf (stderr, "fogrid: %s\n", fg_config_error (globals.config));
+    if (s_apply_env (globals.config))
         return 2;
-    }
     if (!globals.locators || !*globals.locators)
         globals.locators = "tcp://127.0.0.1:7700";
     int index = 1;

@@ -11,6 +11,7 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "cli_monitor.h"
+#include "cli_spec.h"
 #include <unistd.h>
 
 static uint64_t
@@ -84,7 +85,7 @@ cli_monitor_top (cli_client_t *client, int interval_ms, int rounds)
         Fogrid__HealthReply *health = cli_client_health (client, &health_env);
         Fogrid__MinersReply *miners = health? cli_client_miners (client, &miners_env): NULL;
         if (!health || !miners) {
-            fprintf (stderr, "fogrid: top: %s\n", cli_client_error_text (client));
+            cli_error ("top", cli_client_error_text (client));
             fg_msg_free (&health_env);
             return 1;
         }
@@ -122,8 +123,9 @@ cli_monitor_wait (cli_client_t *client, char **task_ids, int count)
                 fg_env_t *reply = NULL;
                 Fogrid__TaskInfo *info = cli_client_status (client, task_ids [index], &reply);
                 if (!info) {
-                    fprintf (stderr, "%sfogrid: %s: %s\n", tty? "\n": "", task_ids [index],
-                             cli_client_error_text (client));
+                    if (tty)
+                        fprintf (stderr, "\n");
+                    cli_error (task_ids [index], cli_client_error_text (client));
                     fg_msg_free (&reply);
                     rc = 1;
                     goto finished;
@@ -185,7 +187,7 @@ cli_monitor_hubs (const char *locators, int timeout_ms)
 {
     fg_resolver_t *resolver = fg_resolver_new (locators, timeout_ms);
     fg_resolution_t *hubs = NULL;
-    fg_error_t rc = fg_resolver_resolve (resolver, "hub", "round-robin", &hubs);
+    fg_error_t rc = cli_client_resolve_hub (resolver, "round-robin", &hubs);
     if (rc) {
         fprintf (stderr, "fogrid: health --all: %s\n",
                  rc == FG_E_NOT_FOUND? "no hub is registered": fg_resolver_error_text (resolver));

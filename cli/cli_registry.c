@@ -120,14 +120,17 @@ static const char *s_admin_help =
     "             fogrid admin wallet shows it): what its wallet statements and\n"
     "             receipts must be signed with; --stake the frozen stake seen.\n"
     "             Left out, each keeps what the registry holds.\n"
-    "the DAO: a key in each locator's locator/admin_keys (-k: its key pair). The\n"
-    "change is signed with that key and sent to every locator listed with -l;\n"
+    "the DAO: a signing key in each locator's locator/admin_keys. The change is\n"
+    "signed with the signing key beside the key pair (-k NAME.key: NAME.sign and\n"
+    "NAME.sign_secret, as fogrid keygen makes them) and sent to every locator\n"
+    "listed with -l;\n"
     "locators with locator/peers pass it on to the others, which check the\n"
     "signature themselves. Of two changes of a hub the later one holds everywhere:\n"
     "it is dated after the hub's last change the locators show.\n";
 
 int
-cli_registry_admin (const char *locators, int timeout_ms, int argc, char **argv)
+cli_registry_admin (const char *keys, const char *locators, int timeout_ms, int argc,
+                    char **argv)
 {
     const char *action = NULL, *hub_id = NULL, *hub_key = "", *ledger_key = "", *reason = "";
     int64_t stake = -1;
@@ -182,10 +185,24 @@ cli_registry_admin (const char *locators, int timeout_ms, int argc, char **argv)
     set.stake = stake;
     set.reason = (char *) reason;
     set.at_ms = s_change_time (locators, timeout_ms, hub_id);
+    //  Plain text (security/insecure): unsigned, for locators with admin_keys *
     fg_hub_seal_t seal;
-    if (fg_security_cert () && fg_hub_record_sign (&set, fg_security_cert (), &seal)) {
-        fprintf (stderr, "fogrid: admin registry: cannot sign the change with this key pair\n");
-        return 1;
+    if (fg_security_cert ()) {
+        char curve [1024], path [1100], err [1300];
+        const char *home = getenv ("HOME");
+        if (keys && *keys)
+            snprintf (curve, sizeof curve, "%s", keys);
+        else
+            snprintf (curve, sizeof curve, "%s/.fogrid/buyer.key", home && *home? home: ".");
+        fg_signkey_path (curve, path, sizeof path);
+        fg_signkey_t *sign_key = fg_signkey_load (path, false, err, sizeof err);
+        if (!sign_key) {
+            fprintf (stderr, "fogrid: admin registry: %s; run `fogrid keygen %s`, and give %s "
+                     "to the locators' operators (locator/admin_keys)\n", err, curve, path);
+            return 1;
+        }
+        fg_hub_record_sign (&set, sign_key, &seal);
+        fg_signkey_destroy (&sign_key);
     }
     fg_env_t request = FOGRID__ENVELOPE__INIT;
     request.body_case = FOGRID__ENVELOPE__BODY_REGISTRY_SET;

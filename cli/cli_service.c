@@ -23,7 +23,7 @@
 static void
 s_error (const char *what, const char *why)
 {
-    fprintf (stderr, "fogrid: %s: %s\n", what, why);
+    cli_error (what, why);
 }
 
 static cli_client_t *
@@ -221,7 +221,7 @@ s_run_service (const cli_service_opts_t *opts, int argc, char **argv)
                        != 0: 0;
         }
         else
-            s_error ("run-service refused", cli_client_error_text (client));
+            s_error ("run-service", cli_client_error_text (client));
         fg_msg_free (&reply);
         cli_client_destroy (&client);
     }

@@ -119,3 +119,27 @@ cli_spec_option (cli_spec_t *self, const char *arg, const char *value)
         return 0;
     return ok? 1: -1;
 }
+
+//  True when text holds words as words of its own: at its start or after
+//  a space or '(', and followed by its end, a space or punctuation.
+static bool
+s_names (const char *text, const char *words)
+{
+    size_t len = strlen (words);
+    for (const char *at = len? strstr (text, words): NULL; at; at = strstr (at + 1, words)) {
+        bool starts = at == text || at [-1] == ' ' || at [-1] == '(' || at [-1] == '\'';
+        char after = at [len];
+        if (starts && (after == 0 || strchr (" :,;.)'", after)))
+            return true;
+    }
+    return false;
+}
+
+void
+cli_error (const char *what, const char *why)
+{
+    if (s_names (why, what))
+        fprintf (stderr, "fogrid: %s\n", why);
+    else
+        fprintf (stderr, "fogrid: %s: %s\n", what, why);
+}

@@ -35,4 +35,9 @@ bool cli_parse_uint (const char *text, uint64_t max, uint64_t *value);
 //  True when a command's arguments (argv [1..], up to "--") ask for help.
 bool cli_wants_help (int argc, char **argv);
 
+//  Says on stderr why what failed: "fogrid: WHAT: WHY", or "fogrid: WHY"
+//  when WHY already names WHAT as words of its own (the hub's "submit
+//  refused: ...", "task t-... not found"), so that nothing is said twice.
+void cli_error (const char *what, const char *why);
+
 #endif

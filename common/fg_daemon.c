@@ -38,6 +38,26 @@ s_option_value (int argc, char **argv, int *index, const char *name)
     return argv [++*index];
 }
 
+
+//  A daemon whose key pair comes from the environment says so: the
+//  variable is easy to inherit from a shell where someone exported it
+//  for other purposes (older fogrid command lines read it too), and a
+//  daemon with another's identity is refused by its peers for reasons
+//  that are hard to trace back to a variable.
+static void
+s_keys_from_env (const fg_daemon_info_t *info, fg_config_t *config)
+{
+    if (!info->data_dir_key)
+        return;                 //  no keys of its own
+    char name [64];
+    fg_config_env_name ("security/keys", name, sizeof name);
+    const char *value = getenv (name);
+    if (value && *value && streq (value, fg_config_str (config, "security/keys")))
+        zsys_warning ("%s: security/keys comes from the environment (%s=%s): this daemon's "
+                      "identity is that key pair; unset %s unless that is meant", info->program,
+                      name, value, name);
+}
+
 fg_config_t *
 fg_daemon_setup (const fg_daemon_info_t *info, int argc, char **argv, int *exit_code)
 {
@@ -110,6 +130,7 @@ fg_daemon_setup (const fg_daemon_info_t *info, int argc, char **argv, int *exit_
             goto config_error;
     }
     zlist_destroy (&overrides);
+    s_keys_from_env (info, config);
     if (print_config) {
         fg_config_print (config, stdout, true);
         fg_config_destroy (&config);

@@ -9,17 +9,30 @@
 
         state        event                       next        action
         -----        -----                       ----        ------
-        unknown      tick                        waiting     send register
+        unknown      retry due                   waiting     send register
         waiting      Ok                          registered
-        waiting      tick (no answer in TTL)     waiting     send register
+        waiting      tick (no answer in TTL/2)   waiting     send register
         registered   tick                        registered  send heartbeat
         registered   Error NOT_FOUND             waiting     send register
-        any          send fails                  unknown
+        any          send fails                  unknown     retry due later
         any          SET                         waiting     send register
+
+    A send fails while the link to the locator is not up yet (ZMQ_IMMEDIATE:
+    no connection, or its CurveZMQ handshake not done), which is the normal
+    case right after start. Waiting for the next tick (a third of the TTL)
+    then would leave the owner's name dark that long after a restart: its
+    previous registration expires, the new one is not there yet. So an
+    unknown locator is retried on its own short timer, S_RETRY_MIN_MS
+    doubling to S_RETRY_MAX_MS: a link that comes up is used within a few
+    tens of milliseconds, and a locator that stays down costs a failed
+    send (no network traffic) a second.
     =========================================================================  */
 #include "fogrid.h"
 
 typedef enum { REG_UNKNOWN, REG_WAITING, REG_REGISTERED } s_reg_state_t;
+
+#define S_RETRY_MIN_MS  20      //  first retry after a failed send
+#define S_RETRY_MAX_MS  1000    //  the retry period it doubles up to
 
 static const char *s_state_names [] = { "unknown", "waiting", "registered" };
 
@@ -28,6 +41,8 @@ typedef struct {
     zsock_t *sock;              //  DEALER to it
     s_reg_state_t state;        //  see the table above
     int64_t sent_ms;            //  when the last register went out
+    int64_t retry_at;           //  unknown: when to send the register again
+    uint32_t retry_ms;          //  unknown: the pause before the next retry
 } s_locator_t;
 
 typedef struct {
@@ -74,9 +89,15 @@ s_send_register (s_agent_t *self, s_locator_t *loc)
     if (zframe_send (&copy, loc->sock, 0)) {
         zframe_destroy (&copy);
         s_set_state (self, loc, REG_UNKNOWN);
+        loc->retry_at = fg_now_ms () + loc->retry_ms;
+        uint32_t cap = self->ttl_ms / 3 < S_RETRY_MAX_MS? self->ttl_ms / 3: S_RETRY_MAX_MS;
+        loc->retry_ms = loc->retry_ms * 2 < cap? loc->retry_ms * 2: cap;
+        if (loc->retry_ms < S_RETRY_MIN_MS)
+            loc->retry_ms = S_RETRY_MIN_MS;
         return;
     }
     loc->sent_ms = fg_now_ms ();
+    loc->retry_ms = S_RETRY_MIN_MS;
     s_set_state (self, loc, REG_WAITING);
 }
 
@@ -90,8 +111,26 @@ s_send_heartbeat (s_agent_t *self, s_locator_t *loc)
     env.body_case = FOGRID__ENVELOPE__BODY_LOC_HEARTBEAT;
     env.loc_heartbeat = &heartbeat;
     zsock_set_sndtimeo (loc->sock, 0);
-    if (fg_msg_send (loc->sock, NULL, &env))
+    if (fg_msg_send (loc->sock, NULL, &env)) {
         s_set_state (self, loc, REG_UNKNOWN);
+        loc->retry_at = fg_now_ms () + loc->retry_ms;
+    }
+}
+
+//  Sends the register again to every unknown locator whose retry is due;
+//  returns when the next one is (INT64_MAX: none waits).
+static int64_t
+s_retry (s_agent_t *self)
+{
+    int64_t now = fg_now_ms (), next = INT64_MAX;
+    for (size_t i = 0; i < self->count && self->registration; i++) {
+        s_locator_t *loc = &self->locators [i];
+        if (loc->state == REG_UNKNOWN && now >= loc->retry_at)
+            s_send_register (self, loc);
+        if (loc->state == REG_UNKNOWN && loc->retry_at < next)
+            next = loc->retry_at;
+    }
+    return next;
 }
 
 static void
@@ -202,6 +241,7 @@ s_agent_actor (zsock_t *pipe, void *argsv)
     for (char *ep = (char *) zlist_first (endpoints); ep; ep = (char *) zlist_next (endpoints)) {
         s_locator_t *loc = &self.locators [index++];
         loc->endpoint = strdup (ep);
+        loc->retry_ms = S_RETRY_MIN_MS;
         loc->sock = zsock_new (ZMQ_DEALER);
         zsock_set_linger (loc->sock, 100);
         zsock_set_immediate (loc->sock, 1);
@@ -224,8 +264,10 @@ s_agent_actor (zsock_t *pipe, void *argsv)
 
     int64_t next_tick = fg_now_ms ();
     uint32_t period = self.ttl_ms / 3? self.ttl_ms / 3: 1;
+    int64_t next_retry = INT64_MAX;
     while (!self.terminated) {
-        int64_t wait = next_tick - fg_now_ms ();
+        int64_t wake = next_retry < next_tick? next_retry: next_tick;
+        int64_t wait = wake - fg_now_ms ();
         zsock_t *which = (zsock_t *) zpoller_wait (self.poller, wait > 0? (int) wait: 0);
         if (which == pipe)
             s_handle_pipe (&self);
@@ -242,6 +284,7 @@ s_agent_actor (zsock_t *pipe, void *argsv)
             s_tick (&self);
             next_tick = fg_now_ms () + period;
         }
+        next_retry = s_retry (&self);
     }
     for (size_t i = 0; i < self.count; i++) {
         zsock_destroy (&self.locators [i].sock);

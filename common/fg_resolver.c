@@ -104,7 +104,7 @@ s_channel (fg_resolver_t *self, size_t index, const char **endpoint_p)
     if (!self->rpcs [index] && !fg_security_insecure () && !*fg_security_locator_key ()) {
         snprintf (self->error_text, sizeof self->error_text,
                   "the locators' public key is not set (security/locator_key; for the "
-                  "command line -K or FOGRID_SECURITY_LOCATOR_KEY)");
+                  "command line -K or FOGRID_LOCATOR_KEY)");
         return NULL;
     }
     if (!self->rpcs [index]) {

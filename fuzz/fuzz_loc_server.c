@@ -6,8 +6,9 @@
     directory, small limits: 4 owners, 3 registrations each, 6 watches,
     TTLs and leases of seconds), talked to over DEALERs as hubs, miners,
     buyers and the DAO's command line would. Eight peers, each its own
-    key: 0..3 in locator/register_keys, 0 and 4 in locator/admin_keys,
-    5..7 in neither. Each message is [op][length][bytes]: op's low three
+    key: 0..3 in locator/register_keys, 0 and 4 in locator/admin_keys
+    (each peer has a signing key too: 0's and 4's are the DAO's, as
+    NAME.sign files in the directory admin_keys names), 5..7 in neither. Each message is [op][length][bytes]: op's low three
     bits name the peer, its high five bits how far the clock moves first
     (fg_clock_advance: 0, 250 ms, ..., 7.5 s; the last step an hour), so
     owners and watches expire. Bytes that do not decode go as they are
@@ -18,8 +19,8 @@
     owners collide), service name one of svc-0..2, hub id one of
     hub-0..2, hub key a peer's public key, ledger key one of two, log id
     the locator's; a RegistrySet's at_ms below 2^20 counts from 2^19 ms
-    ago, and its one-character signer names the peer whose key signs it
-    (0 and 4 sign as the DAO).
+    ago, and its one-character signer names the peer whose signing key
+    signs it (0 and 4 sign as the DAO).
 
     After each message a LocList on the same connection (its reply comes
     after the message's) proves the locator handled it, and the pipe's
@@ -67,6 +68,7 @@
 #include "loc_server.h"
 #include "fg_hub_record.h"
 #include "fuzz_daemon.h"
+#include <sodium.h>
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -82,7 +84,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 #define S_OURS          (1ULL << 61)
 #define S_REGS          16      //  registrations the model keeps per owner
 #define S_WATCH_SLOTS   16      //  watches the model keeps per peer
-#define S_ORDER_SIZE    140     //  a record's order, as loc_hubs.c makes it
+#define S_ORDER_SIZE    160     //  a record's order, as loc_hubs.c makes it
 
 //  The locator's limits
 #define S_TTL_MS        1000
@@ -141,7 +143,7 @@ typedef struct {
     char id [64];
     char status [16];
     char reason [256];
-    char updated_by [41];
+    char updated_by [FG_SIGNKEY_HEX];
     int64_t updated_ms;
     int64_t created_ms;
     char hub_key [41];
@@ -169,6 +171,7 @@ static fg_config_t *s_config;
 static zactor_t *s_locator;
 static s_peer_t s_peers [S_PEERS];
 static zcert_t *s_certs [S_PEERS];
+static fg_signkey_t *s_sign_keys [S_PEERS];
 static char s_ledger_keys [2][65];
 static zhashx_t *s_owners;      //  id -> s_owner_t
 static zhashx_t *s_hubs;        //  hub id -> s_hub_t
@@ -1278,10 +1281,9 @@ s_fill_in (fg_env_t *env, fuzz_patches_t *patches)
             int signer = (unsigned char) msg->signer [0] % S_PEERS;
             fg_hub_seal_t seal;
             Fogrid__RegistrySet copy = *msg;
-            if (fg_hub_record_sign (&copy, s_certs [signer], &seal))
-                fuzz_fail ("cannot sign a registry change");
+            fg_hub_record_sign (&copy, s_sign_keys [signer], &seal);
             fuzz_patch (patches, &msg->signer, strdup (seal.signer));
-            fuzz_patch (patches, &msg->sign_key, strdup (seal.sign_key));
+            fuzz_patch (patches, &msg->sign_key, strdup (""));
             fuzz_patch (patches, &msg->signature, strdup (seal.signature));
             return signer;
         }
@@ -1585,8 +1587,10 @@ s_cleanup (void)
     zhashx_destroy (&s_hubs);
     zhashx_destroy (&s_records);
     fg_security_term ();
-    for (int index = 0; index < S_PEERS; index++)
+    for (int index = 0; index < S_PEERS; index++) {
         zcert_destroy (&s_certs [index]);
+        fg_signkey_destroy (&s_sign_keys [index]);
+    }
     fuzz_remove (s_root);
 }
 
@@ -1602,14 +1606,21 @@ s_setup (void)
         fuzz_fail ("cannot make the key directories in %s", s_root);
     for (int index = 0; index < S_PEERS; index++) {
         s_certs [index] = zcert_new ();
+        byte seed [32];
+        randombytes_buf (seed, sizeof seed);
+        s_sign_keys [index] = fg_signkey_new_from_seed (seed);
         char path [400];
         if (index < S_REGISTERING) {
             snprintf (path, sizeof path, "%s/register/peer-%d.key", s_root, index);
             zcert_save_public (s_certs [index], path);
         }
         if (s_is_admin (index)) {
-            snprintf (path, sizeof path, "%s/admin/peer-%d.key", s_root, index);
-            zcert_save_public (s_certs [index], path);
+            snprintf (path, sizeof path, "%s/admin/peer-%d.sign", s_root, index);
+            FILE *file = fopen (path, "w");
+            if (!file || fprintf (file, "public-key = \"%s\"\n",
+                                  fg_signkey_public_txt (s_sign_keys [index])) < 0
+            ||  fclose (file))
+                fuzz_fail ("cannot write %s", path);
         }
     }
     memset (s_ledger_keys [0], 'a', 64);

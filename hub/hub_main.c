@@ -18,9 +18,9 @@ static const fg_flag_t s_flags [] = {
 static const fg_daemon_info_t s_info = {
     .program = "fogrid-hub",
     .summary = "the fogrid hub: schedules buyers' tasks onto miners",
-    .defs = hub_server_defs,
+    .defs = hub_config_defs,
     .flags = s_flags,
-    .check = hub_server_check_config,
+    .check = hub_config_check,
     .data_dir_key = "hub/data_dir",
     .key_name = "hub",
 };

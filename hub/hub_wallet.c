@@ -24,7 +24,11 @@
 
     Receipts: a payout (pay/TASK) gets a receipt (fg_receipt.h) signed
     with the ledger key, made in the transaction of the payout and kept,
-    so asking again returns the same document.
+    so asking again returns the same document. The stored receipts are
+    checked when the wallet opens, against the key and the ledger entry
+    each names, and again for the books (hub_wallet_handle_books): a
+    receipt is what a miner holds as proof of its pay, so one changed
+    behind the hub's back is as much a fault as a changed entry.
     =========================================================================  */
 #include "fogrid.h"
 #include "hub_sql.h"
@@ -415,6 +419,21 @@ hub_wallet_reload (hub_wallet_t *self, char *err, size_t err_size)
     return s_load (self, err, err_size);
 }
 
+//  Keeps the first receipt fault, for the reason the wallet cannot open
+typedef struct {
+    char *err;
+    size_t err_size;
+    int64_t count;
+} s_first_fault_t;
+
+static void
+s_first_fault (void *arg, const char *task_id, const char *why)
+{
+    s_first_fault_t *first = (s_first_fault_t *) arg;
+    if (first->count++ == 0)
+        snprintf (first->err, first->err_size, "receipt of %.64s: %s", task_id, why);
+}
+
 hub_wallet_t *
 hub_wallet_new (hub_store_t *store, hub_ledger_t *ledger, const hub_wallet_config_t *config,
                 char *err, size_t err_size)
@@ -443,6 +462,22 @@ hub_wallet_new (hub_store_t *store, hub_ledger_t *ledger, const hub_wallet_confi
         hub_wallet_destroy (&self);
         return NULL;
     }
+    s_first_fault_t first = { err, err_size, 0 };
+    int64_t faults = 0;
+    int64_t receipts = hub_wallet_receipts_verify (self, s_first_fault, &first, &faults);
+    if (receipts < 0 || faults) {
+        if (receipts < 0)
+            snprintf (err, err_size, "cannot read the stored receipts");
+        else
+        if (faults > 1) {
+            size_t used = strlen (err);
+            snprintf (err + used, err_size - used, " (and %" PRId64 " more of the %" PRId64
+                      " stored receipts)", faults - 1, receipts);
+        }
+        hub_wallet_destroy (&self);
+        return NULL;
+    }
+    zsys_info ("wallet: %" PRId64 " stored receipts verified", receipts);
     char why [256];
     if (self->last_seq == 0) {
         //  The first start: the stake is frozen now, once
@@ -751,4 +786,200 @@ hub_wallet_receipt (hub_wallet_t *self, const char *task_id)
     char *json = sqlite3_step (stmt) == SQLITE_ROW? strdup (hub_sql_column_text (stmt, 0)): NULL;
     sqlite3_finalize (stmt);
     return json;
+}
+
+//  --------------------------------------------------------------------------
+//  Checking receipts
+
+//  The payout entry a receipt names, as the ledger holds it
+typedef struct {
+    bool found;
+    int64_t seq;
+    int64_t amount;
+    char hash [65];
+    char to [128];
+} s_named_entry_t;
+
+static void
+s_named_entry (void *arg, const hub_entry_t *entry)
+{
+    s_named_entry_t *named = (s_named_entry_t *) arg;
+    named->found = true;
+    named->seq = entry->seq;
+    named->amount = entry->amount;
+    snprintf (named->hash, sizeof named->hash, "%s", entry->hash);
+    snprintf (named->to, sizeof named->to, "%s", entry->to);
+}
+
+//  Checks one stored receipt. Returns 0, or -1 with why.
+static int
+s_receipt_check (hub_wallet_t *self, const char *task_id, const char *miner_id,
+                 const char *json, char *why, size_t why_size)
+{
+    fg_receipt_t receipt;
+    char err [300];
+    if (fg_receipt_parse (&receipt, json, err, sizeof err)) {
+        snprintf (why, why_size, "it is not a receipt: %s", err);
+        return -1;
+    }
+    if (fg_receipt_verify (&receipt, hub_ledger_public_key (self->ledger), err, sizeof err)) {
+        snprintf (why, why_size, "it was changed or forged: %s", err);
+        return -1;
+    }
+    if (!streq (receipt.task_id, task_id) || !streq (receipt.miner_id, miner_id)) {
+        snprintf (why, why_size, "it is the receipt of %.64s to miner %.64s, kept as %.64s's "
+                  "to miner %.64s", receipt.task_id, receipt.miner_id, task_id, miner_id);
+        return -1;
+    }
+    char id [96], account [96];
+    snprintf (id, sizeof id, "pay/%s", task_id);
+    snprintf (account, sizeof account, "miner:%s", miner_id);
+    s_named_entry_t named = { false };
+    if (!streq (receipt.entry_id, id)
+    ||  hub_ledger_entry (self->ledger, id, s_named_entry, &named) || !named.found) {
+        snprintf (why, why_size, "the ledger holds no payout %s for it", id);
+        return -1;
+    }
+    if (named.seq != receipt.entry_seq || !streq (named.hash, receipt.entry_hash)
+    ||  named.amount != receipt.amount || !streq (named.to, account)) {
+        snprintf (why, why_size, "it says %" PRId64 " to %s at ledger row %" PRId64 ", the "
+                  "ledger's %s is %" PRId64 " to %s at row %" PRId64, receipt.amount, account,
+                  receipt.entry_seq, id, named.amount, named.to, named.seq);
+        return -1;
+    }
+    snprintf (id, sizeof id, "fee/%s", task_id);
+    int64_t fee = hub_ledger_amount (self->ledger, id);
+    if (fee != receipt.fee) {
+        snprintf (why, why_size, "it says the fee was %" PRId64 ", the ledger's %s is %" PRId64,
+                  receipt.fee, id, fee);
+        return -1;
+    }
+    return 0;
+}
+
+int64_t
+hub_wallet_receipts_verify (hub_wallet_t *self, hub_wallet_fault_fn *fn, void *arg,
+                            int64_t *faults)
+{
+    *faults = 0;
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT task_id, miner_id, receipt FROM wallet_receipts ORDER BY task_id");
+    if (!stmt)
+        return -1;
+    int64_t checked = 0;
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
+        const char *task_id = hub_sql_column_text (stmt, 0);
+        char why [600];
+        checked++;
+        if (s_receipt_check (self, task_id, hub_sql_column_text (stmt, 1),
+                             hub_sql_column_text (stmt, 2), why, sizeof why)) {
+            (*faults)++;
+            zsys_error ("wallet: the stored receipt of %.64s does not hold: %s", task_id, why);
+            if (fn)
+                fn (arg, task_id, why);
+        }
+    }
+    sqlite3_finalize (stmt);
+    if (step != SQLITE_DONE) {
+        zsys_error ("wallet: cannot read the stored receipts: %s", sqlite3_errmsg (self->db));
+        return -1;
+    }
+    return checked;
+}
+
+//  --------------------------------------------------------------------------
+//  The books
+
+#define S_BOOKS_FAULTS  100     //  receipt faults listed in a BooksReply
+
+typedef struct {
+    Fogrid__BooksReply *reply;
+    size_t capacity;            //  of reply->accounts
+    int64_t sum;
+    bool overflow;
+} s_books_t;
+
+static void
+s_books_account (void *arg, const char *account, int64_t balance)
+{
+    s_books_t *books = (s_books_t *) arg;
+    Fogrid__BooksReply *reply = books->reply;
+    if (__builtin_add_overflow (books->sum, balance, &books->sum))
+        books->overflow = true;
+    if (balance == 0) {
+        reply->zero_accounts++;
+        return;
+    }
+    if (reply->n_accounts == books->capacity) {
+        books->capacity = books->capacity? books->capacity * 2: 64;
+        reply->accounts = (Fogrid__Account **) realloc (reply->accounts,
+                                                        sizeof (Fogrid__Account *) * books->capacity);
+    }
+    Fogrid__Account *item = (Fogrid__Account *) zmalloc (sizeof (Fogrid__Account));
+    fogrid__account__init (item);
+    item->name = strdup (account);
+    item->balance = balance;
+    reply->accounts [reply->n_accounts++] = item;
+}
+
+static void
+s_books_fault (void *arg, const char *task_id, const char *why)
+{
+    Fogrid__BooksReply *reply = (Fogrid__BooksReply *) arg;
+    if (reply->n_faults < S_BOOKS_FAULTS)
+        reply->faults [reply->n_faults++] = zsys_sprintf ("receipt of %.64s: %s", task_id, why);
+}
+
+void
+hub_wallet_handle_books (hub_wallet_t *self, fg_outbox_t *outbox, zsock_t *sock, zframe_t *peer,
+                         uint64_t seq, bool admin)
+{
+    if (!admin) {
+        fg_outbox_refuse (outbox, sock, peer, seq, FG_E_DENIED,
+                          "books refused: reading the books needs a key in hub/admin_keys");
+        return;
+    }
+    Fogrid__BooksReply reply = FOGRID__BOOKS_REPLY__INIT;
+    reply.hub_id = self->hub_id;
+    reply.ledger_key = (char *) hub_ledger_public_key (self->ledger);
+    s_books_t books = { &reply, 0, 0, false };
+    int listed = hub_ledger_accounts (self->ledger, "", true, s_books_account, &books);
+    reply.sum = books.sum;
+    reply.sum_overflow = books.overflow;
+    reply.entries = (uint64_t) hub_ledger_size (self->ledger);
+    char err [512] = "";
+    reply.ledger_ok = listed == 0 && hub_ledger_verify (self->ledger, err, sizeof err) == 0;
+    if (listed)
+        snprintf (err, sizeof err, "cannot read the ledger's accounts");
+    reply.ledger_error = err;
+    reply.faults = (char **) zmalloc (sizeof (char *) * S_BOOKS_FAULTS);
+    int64_t faults = 0;
+    int64_t receipts = hub_wallet_receipts_verify (self, s_books_fault, &reply, &faults);
+    if (receipts < 0) {
+        reply.faults [reply.n_faults++] = strdup ("cannot read the stored receipts");
+        faults = 1;
+        receipts = 0;
+    }
+    reply.receipts = (uint64_t) receipts;
+    reply.receipt_faults = (uint64_t) faults;
+    zsys_notice ("wallet: books read: %zu accounts, sum %" PRId64 "%s, %" PRIu64 " entries %s, "
+                 "%" PRId64 " receipts (%" PRId64 " faults)", reply.n_accounts, reply.sum,
+                 reply.sum_overflow? " (overflow)": "", reply.entries,
+                 reply.ledger_ok? "verified": "NOT verified", receipts, faults);
+
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_BOOKS_REPLY;
+    env.books_reply = &reply;
+    fg_outbox_answer (outbox, sock, peer, &env);
+
+    for (size_t index = 0; index < reply.n_accounts; index++) {
+        free (reply.accounts [index]->name);
+        free (reply.accounts [index]);
+    }
+    free (reply.accounts);
+    for (size_t index = 0; index < reply.n_faults; index++)
+        free (reply.faults [index]);
+    free (reply.faults);
 }

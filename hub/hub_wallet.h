@@ -145,4 +145,25 @@ int hub_wallet_receipt_make (hub_wallet_t *self, const char *task_id, uint32_t a
 //  A task's receipt (JSON, caller frees), or NULL when it has none.
 char *hub_wallet_receipt (hub_wallet_t *self, const char *task_id);
 
+//  Called for each stored receipt that does not hold, with the task it
+//  is for and why.
+typedef void (hub_wallet_fault_fn) (void *arg, const char *task_id, const char *why);
+
+//  Checks every stored receipt: signed by the ledger key, for the task and
+//  miner of its row, and naming its payout as the ledger holds it (entry
+//  id, position, hash, amount, the miner's account, the fee). fn (may be
+//  NULL) hears of each that does not hold. Returns how many were checked
+//  (*faults how many did not hold), or -1 when they cannot be read. The
+//  wallet runs it when it opens: a receipt changed in the database stops
+//  the hub at start, as a changed ledger row does.
+int64_t hub_wallet_receipts_verify (hub_wallet_t *self, hub_wallet_fault_fn *fn, void *arg,
+                                    int64_t *faults);
+
+//  Answers AdminRequest "books" on sock to peer (fogrid admin books): for
+//  an admin, a BooksReply with every account, their sum, the ledger's
+//  chain walked and every receipt checked (all of it now, so a large
+//  ledger takes as long as at start); for anyone else a refusal.
+void hub_wallet_handle_books (hub_wallet_t *self, fg_outbox_t *outbox, zsock_t *sock,
+                              zframe_t *peer, uint64_t seq, bool admin);
+
 #endif

@@ -375,13 +375,18 @@ s_handle_admin (hub_wallet_api_t *self, zsock_t *router, zframe_t *peer, uint64_
                 const char *key, Fogrid__AdminRequest *request)
 {
     const char *action = request->action;
+    if (streq (action, "books")) {
+        hub_wallet_handle_books (self->wallet, self->outbox, router, peer, seq,
+                                 hub_config_admin (self->config, key));
+        return;
+    }
     hub_wallet_event_t event = strncmp (action, "wallet/", 7) == 0
                              ? hub_wallet_event_from_name (action + 7): 0;
     if (!event && !streq (action, "wallet/status")) {
         s_refuse (self, router, peer, seq, FG_E_INVALID,
                   "unknown admin action '%.64s' (want wallet/status, wallet/register, "
-                  "wallet/suspect, wallet/clear, wallet/punish, wallet/payday or "
-                  "wallet/close)", action);
+                  "wallet/suspect, wallet/clear, wallet/punish, wallet/payday, "
+                  "wallet/close or books)", action);
         return;
     }
     if (event) {

@@ -8,8 +8,10 @@
     record, the hub's row and its event row commit together, before the
     reply: the reply is the DAO's proof that it holds.
 
-    The DAO is who holds a key in locator/admin_keys. Each change is a
-    record signed with that key (fg_hub_record.h), so that a locator can
+    The DAO is who holds a key in locator/admin_keys (fg_signers.h). Each
+    change is a record signed with that key (fg_hub_record.h: the DAO's
+    Ed25519 signing key; records from before it existed were signed with
+    its CurveZMQ key, and are still read), so that a locator can
     check a change it did not see made: locators share records (the log,
     loc_peers.h) and each checks every one against its own admin keys. A
     peer locator is a courier, never an authority: one that is broken
@@ -26,6 +28,8 @@
         the signature is its signer's           refused: signature
         (unsigned: only with admin_keys *)
         the signer is in locator/admin_keys     refused: not_admin
+        from a client: signed with a signing    refused: signature (only
+          key, not a CurveZMQ key                 peers' logs hold those)
         from a client: at_ms at most 5 min      refused: invalid (a clock
           ahead of ours                           that would win for ever)
         from a client: its hub key is no        refused: invalid
@@ -65,6 +69,7 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "fg_hub_record.h"
+#include "fg_signers.h"
 #include "loc_hubs.h"
 #include <sqlite3.h>
 #include <sodium.h>
@@ -76,13 +81,12 @@
 #define S_MAX_HUBS      10000       //  in one reply
 #define S_MAX_SYNC      200         //  records in one RegistryRecords
 #define S_MAX_SKEW_MS   (5 * 60 * 1000)
-#define S_ORDER_SIZE    140         //  "%020 at_ms signer id"
+#define S_ORDER_SIZE    160         //  "%020 at_ms signer id"
 
 struct _loc_hubs_t {
     sqlite3 *db;                //  the open database, NULL while none exists
     char *path;                 //  its file
-    zcertstore_t *admin_store;  //  admin keys from a directory, or NULL
-    zlist_t *admin_list;        //  admin keys given as text ("*" = anyone)
+    fg_signers_t *admins;       //  locator/admin_keys
     char log_id [33];           //  this database's log, "" while none exists
     loc_hubs_stats_t stats;
 };
@@ -163,29 +167,14 @@ loc_hubs_status_valid (const char *status)
                    || streq (status, "blacklisted"));
 }
 
-static bool
-s_is_dir (const char *path)
-{
-    struct stat info;
-    return stat (path, &info) == 0 && S_ISDIR (info.st_mode);
-}
-
 int
 loc_hubs_check_config (fg_config_t *config, char *err, size_t err_size)
 {
-    const char *keys = fg_config_str (config, "locator/admin_keys");
-    if (!*keys || s_is_dir (keys))
+    char why [300];
+    if (fg_signers_check (fg_config_str (config, "locator/admin_keys"), why, sizeof why) == 0)
         return 0;
-    zlist_t *list = fg_split_list (keys);
-    int rc = 0;
-    for (char *key = (char *) zlist_first (list); key && !rc; key = (char *) zlist_next (list))
-        if (!streq (key, "*") && !s_z85_valid (key)) {
-            snprintf (err, err_size, "locator/admin_keys: '%.60s' is neither a directory nor a "
-                      "Z85 public key (40 characters), nor *", key);
-            rc = -1;
-        }
-    zlist_destroy (&list);
-    return rc;
+    snprintf (err, err_size, "locator/admin_keys: %s", why);
+    return -1;
 }
 
 //  --------------------------------------------------------------------------
@@ -291,12 +280,11 @@ loc_hubs_new (const char *data_dir, const char *admin_keys, char *err, size_t er
 {
     loc_hubs_t *self = (loc_hubs_t *) zmalloc (sizeof (loc_hubs_t));
     self->path = zsys_sprintf ("%s/registry.db", data_dir && *data_dir? data_dir: ".");
-    if (admin_keys && *admin_keys) {
-        if (s_is_dir (admin_keys))
-            self->admin_store = zcertstore_new (admin_keys);
-        else
-            self->admin_list = fg_split_list (admin_keys);
-    }
+    self->admins = fg_signers_new (admin_keys);
+    if (fg_signers_curve_keys (self->admins) && !fg_signers_sign_keys (self->admins))
+        zsys_warning ("locator: locator/admin_keys lists CurveZMQ keys only: they check records "
+                      "signed before signing keys existed, and no new change is taken; add the "
+                      "DAO's signing keys (the NAME.sign files fogrid keygen makes)");
     bool exists = zsys_file_exists (self->path);
     if (exists || (admin_keys && *admin_keys)) {
         if (!exists && data_dir && *data_dir && zsys_dir_create ("%s", data_dir)) {
@@ -319,8 +307,7 @@ loc_hubs_destroy (loc_hubs_t **self_p)
         loc_hubs_t *self = *self_p;
         if (self->db)
             sqlite3_close (self->db);
-        zcertstore_destroy (&self->admin_store);
-        zlist_destroy (&self->admin_list);
+        fg_signers_destroy (&self->admins);
         free (self->path);
         free (self);
         *self_p = NULL;
@@ -330,11 +317,7 @@ loc_hubs_destroy (loc_hubs_t **self_p)
 bool
 loc_hubs_is_admin (loc_hubs_t *self, const char *key)
 {
-    for (char *admin = self->admin_list? (char *) zlist_first (self->admin_list): NULL; admin;
-         admin = (char *) zlist_next (self->admin_list))
-        if (streq (admin, "*") || (key && *key && streq (admin, key)))
-            return true;
-    return self->admin_store && key && *key && zcertstore_lookup (self->admin_store, key);
+    return fg_signers_has (self->admins, key);
 }
 
 const char *
@@ -499,8 +482,8 @@ s_check_fields (const Fogrid__RegistrySet *set, char *why, size_t why_size)
     if (set->at_ms == 0 || set->at_ms > (uint64_t) INT64_MAX)
         snprintf (why, why_size, "the change carries no time (at_ms)");
     else
-    if (*set->signer && !s_z85_valid (set->signer))
-        snprintf (why, why_size, "the signer is not a CurveZMQ public key");
+    if (*set->signer && !fg_signkey_valid (set->signer) && !s_z85_valid (set->signer))
+        snprintf (why, why_size, "the signer is not a signing key (64 lowercase hex digits)");
     else
         return FG_OK;
     return FG_E_INVALID;
@@ -551,7 +534,7 @@ typedef struct {
     char status [16];
     int64_t stake;
     char reason [S_MAX_REASON + 1];
-    char updated_by [41];
+    char updated_by [FG_SIGNKEY_HEX];
     int64_t created_ms;
     int64_t updated_ms;
     char status_at [S_ORDER_SIZE];
@@ -813,6 +796,16 @@ loc_hubs_set (loc_hubs_t *self, const char *key, const Fogrid__RegistrySet *set,
     //  An unsigned change (admin_keys *) may leave the time to us
     if (record.at_ms == 0 && !fg_hub_record_signed (&record))
         record.at_ms = (uint64_t) now_ms;
+    //  Records signed with CurveZMQ keys are read from peers' logs, and
+    //  made no more
+    if (fg_hub_record_legacy (&record)) {
+        snprintf (why, why_size, "the change is signed with a CurveZMQ key, as fogrid command "
+                  "lines before signing keys did: sign it with the DAO's signing key (fogrid "
+                  "keygen makes NAME.sign beside the key pair; locators list it in "
+                  "locator/admin_keys)");
+        self->stats.refused_signature++;
+        return FG_E_DENIED;
+    }
     fg_error_t rc = s_check_record (self, &record, why, why_size);
     if (rc)
         return rc;

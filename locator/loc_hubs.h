@@ -5,7 +5,7 @@
     wallet's ledger key (Ed25519, hex), its status, the frozen stake the
     DAO saw, when and why it last changed. Anyone may read it (miners
     check a hub there before they work for it: miner/miner_trust.h); only
-    the DAO's keys (locator/admin_keys) may change it. Unlike the services
+    the DAO's signing keys (locator/admin_keys) may change it. Unlike the services
     (loc_registry, soft state), it is kept on disk: DATA_DIR/registry.db.
 
         status \ asked   registered   suspected    blacklisted
@@ -30,10 +30,12 @@ typedef struct _loc_hubs_t loc_hubs_t;
 
 #define LOC_HUBS_DEFS \
     { "locator/admin_keys", FG_CFG_STR, "", 0, 0, \
-      "the DAO's public keys, whose signed changes of the hub registry this locator takes " \
-      "(fogrid admin registry): a directory of public key files, or Z85 keys comma-separated; " \
-      "* = anyone, unsigned too (plain-text locators); empty = nobody: the registry is " \
-      "read-only" }
+      "the DAO's signing keys, whose signed changes of the hub registry this locator takes " \
+      "(fogrid admin registry): a directory of public key files, or keys comma-separated, " \
+      "each the NAME.sign file fogrid keygen makes or the 64 hex digits in it; CurveZMQ " \
+      "keys (Z85, or NAME.key files) still check records signed before signing keys " \
+      "existed; * = anyone, unsigned too (plain-text locators); empty = nobody: the " \
+      "registry is read-only" }
 
 //  What the registry counts, for /metrics.
 typedef struct {

@@ -26,7 +26,10 @@
     records themselves are checked one by one, and one taken twice
     changes nothing. A refused record (a bad signature: counted) is passed
     over for good; a record our database could not write is asked for
-    again. The ZeroMQ socket is set to ZMQ_IMMEDIATE: a pull to a peer
+    again. A log is never pruned, so records signed before signing keys
+    existed (with the DAO's CurveZMQ key) come through here as they were
+    made, to locators installed long after: that is why fg_hub_record
+    still checks them. The ZeroMQ socket is set to ZMQ_IMMEDIATE: a pull to a peer
     that is down fails at once instead of waiting in a queue.
     =========================================================================  */
 #include "fogrid.h"

@@ -65,7 +65,7 @@ export FOGRID_LOCATOR="tcp://127.0.0.1:$LPORT"
 # Every party trusts the locator by its public key; the buyer's own key
 # pair is kept with the demo, not in ~/.fogrid
 export FOGRID_SECURITY_LOCATOR_KEY="$DIR/locator.key"
-export FOGRID_SECURITY_KEYS="$DIR/buyer.key"
+export FOGRID_KEYS="$DIR/buyer.key"
 fogrid() { "$BIN/fogrid" "$@"; }
 
 say "making the locator's key pair"
@@ -78,9 +78,10 @@ say "starting a locator, a hub and two miners (logs in $DIR)"
 "$BIN/fogrid-locator" --bind "tcp://127.0.0.1:$LPORT" --http "127.0.0.1:$HPORT" \
     --dns "127.0.0.1:$DPORT" --data "$DIR/locator" -o "security/keys=$DIR/locator.key" \
     2>"$DIR/locator.log" & PIDS+=($!)
-# (each daemon keeps its own key pair in its data directory: FOGRID_SECURITY_KEYS
-# names the buyer's, and a daemon would take it too; a miner holding the hub's
-# key would be the hub itself, and a hub never pays itself)
+# (each daemon keeps its own key pair in its data directory: were
+# FOGRID_SECURITY_KEYS exported, a daemon would take that pair instead; a
+# miner holding the hub's key would be the hub itself, and a hub never pays
+# itself. The CLI's FOGRID_KEYS is its own.)
 env -u FOGRID_SECURITY_KEYS "$BIN/fogrid-hub" --buyers "tcp://127.0.0.1:$BPORT" \
     --miners "tcp://127.0.0.1:$MPORT" --locator "$FOGRID_LOCATOR" --data "$DIR/hub" \
     -o hub/open_deposits=1 \

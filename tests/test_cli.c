@@ -41,6 +41,8 @@ test_usage (void)
     free (output);
     CU_ASSERT_EQUAL (s_fogrid (&output, "submit --help"), 0);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "--output PATH"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "FOGRID_TASK_ID"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "FOGRID_ATTEMPT"));
     free (output);
     CU_ASSERT_EQUAL (s_fogrid (&output, "result --help"), 0);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "--files DIR"));
@@ -217,6 +219,266 @@ test_files_write (void)
     ts_tmpdir_remove (&root);
 }
 
+//  ---------------------------------------------------------------------
+//  A locator and a hub as real processes, security on
+
+typedef struct {
+    char *dir;                  //  logs, keys, the hub's data
+    char locator [64];          //  "tcp://127.0.0.1:N"
+    char buyers [64];           //  the hub's buyer endpoint
+    char miners [64];           //  its miner endpoint
+    char data [600];            //  its data dir
+    char locator_keys [600];    //  the locator's key pair (public part)
+    char locator_key_opt [700]; //  "security/locator_key=..."
+    char buyer_keys [600];      //  the CLI's
+    ts_proc_t *locator_proc;
+    ts_proc_t *hub;
+} s_grid_t;
+
+//  The hub's registration lives this long: its registrant refreshes it
+//  every third of it
+#define S_HUB_TTL_MS  6000
+
+static ts_proc_t *
+s_grid_hub (s_grid_t *grid)
+{
+    return ts_proc_start (grid->dir, "hub", "fogrid-hub", "--buyers", grid->buyers,
+                          "--miners", grid->miners, "--locator", grid->locator,
+                          "--data", grid->data, "-o", "locator/ttl_ms=6000",
+                          "-o", grid->locator_key_opt, NULL);
+}
+
+static void
+s_grid_up (s_grid_t *grid)
+{
+    memset (grid, 0, sizeof *grid);
+    grid->dir = ts_tmpdir_new ("cli-grid");
+    snprintf (grid->locator, sizeof grid->locator, "tcp://127.0.0.1:%d", ts_free_port ());
+    snprintf (grid->buyers, sizeof grid->buyers, "tcp://127.0.0.1:%d", ts_free_port ());
+    snprintf (grid->miners, sizeof grid->miners, "tcp://127.0.0.1:%d", ts_free_port ());
+    snprintf (grid->data, sizeof grid->data, "%s/hub", grid->dir);
+    snprintf (grid->locator_keys, sizeof grid->locator_keys, "%s/locator.key", grid->dir);
+    snprintf (grid->buyer_keys, sizeof grid->buyer_keys, "%s/buyer.key", grid->dir);
+    snprintf (grid->locator_key_opt, sizeof grid->locator_key_opt, "security/locator_key=%s",
+              grid->locator_keys);
+    char keys_opt [700];
+    snprintf (keys_opt, sizeof keys_opt, "security/keys=%s", grid->locator_keys);
+    CU_ASSERT_EQUAL_FATAL (ts_run (NULL, "%s keygen %s 2>&1", ts_bin ("fogrid"),
+                                   grid->locator_keys), 0);
+    grid->locator_proc = ts_proc_start (grid->dir, "locator", "fogrid-locator", "--bind",
+                                        grid->locator, "--dns", "", "--http", "",
+                                        "-o", keys_opt, NULL);
+    grid->hub = s_grid_hub (grid);
+}
+
+static void
+s_grid_down (s_grid_t *grid)
+{
+    if (grid->hub)
+        CU_ASSERT_EQUAL (ts_proc_stop (&grid->hub, 5000), 0);
+    if (grid->locator_proc)
+        CU_ASSERT_EQUAL (ts_proc_stop (&grid->locator_proc, 5000), 0);
+    ts_tmpdir_remove (&grid->dir);
+}
+
+//  The fogrid CLI against the grid; returns its exit status.
+static int
+s_grid_fogrid (s_grid_t *grid, char **output, const char *args)
+{
+    return ts_run (output, "%s -l %s -K %s -k %s %s", ts_bin ("fogrid"), grid->locator,
+                   grid->locator_keys, grid->buyer_keys, args);
+}
+
+static bool
+s_hub_resolves (void *arg)
+{
+    char *output = NULL;
+    bool found = s_grid_fogrid ((s_grid_t *) arg, &output, "resolve hub") == 0;
+    free (output);
+    return found;
+}
+
+static bool
+s_hub_gone (void *arg)
+{
+    char *output = NULL;
+    int rc = s_grid_fogrid ((s_grid_t *) arg, &output, "resolve hub");
+    bool gone = rc == 1 && strstr (output, "hub: not found");
+    free (output);
+    return gone;
+}
+
+//  A hub killed and started again is found in the locator within moments
+//  of its start, not at its registrant's next tick (a third of the TTL):
+//  the registrant retries while its link to the locator comes up. The
+//  old registration is let expire first, so that only the new one can
+//  answer.
+static void
+test_hub_restart (void)
+{
+    s_grid_t grid;
+    s_grid_up (&grid);
+    bool up = ts_wait_for (s_hub_resolves, &grid, 10000);
+    if (!up) {
+        ts_proc_dump_log (grid.locator_proc);
+        ts_proc_dump_log (grid.hub);
+    }
+    CU_ASSERT_TRUE (up);
+
+    for (int round = 0; round < 2 && up; round++) {
+        ts_proc_kill (&grid.hub);
+        bool expired = ts_wait_for (s_hub_gone, &grid, S_HUB_TTL_MS + 5000);
+        CU_ASSERT_TRUE (expired);
+        if (!expired)
+            break;
+        grid.hub = s_grid_hub (&grid);
+        int64_t started = zclock_mono ();
+        if (round == 0) {
+            //  A resolve in a tight loop from the moment the process starts
+            bool found = false;
+            while (!found && zclock_mono () - started < S_HUB_TTL_MS + 2000)
+                found = s_hub_resolves (&grid);
+            int64_t dark = zclock_mono () - started;
+            printf (" [hub found %" PRId64 " ms after its restart; TTL %d ms] ", dark,
+                    S_HUB_TTL_MS);
+            CU_ASSERT_TRUE (found);
+            CU_ASSERT (dark < S_HUB_TTL_MS / 3);
+            if (dark >= S_HUB_TTL_MS / 3)
+                ts_proc_dump_log (grid.hub);
+        }
+        else {
+            //  A submit at once: the CLI asks the locator again after a
+            //  pause rather than saying no hub is registered
+            char *output = NULL;
+            int rc = s_grid_fogrid (&grid, &output, "submit -- true");
+            printf (" [submit %d ms after the restart: %s] ", (int) (zclock_mono () - started),
+                    rc == 0? "accepted": "refused");
+            char *task = ts_task_id (rc, output, "submit right after a restart");
+            CU_ASSERT_PTR_NOT_NULL (task);
+            if (!task)
+                ts_proc_dump_log (grid.hub);
+            zstr_free (&task);
+        }
+    }
+    s_grid_down (&grid);
+}
+
+//  How often needle occurs in text.
+static int
+s_count (const char *text, const char *needle)
+{
+    int count = 0;
+    for (const char *at = strstr (text, needle); at; at = strstr (at + 1, needle))
+        count++;
+    return count;
+}
+
+//  Each refusal is said once: the hub's text names the request ("submit
+//  refused: ..."), the CLI does not say it again
+static void
+test_refusals_once (void)
+{
+    s_grid_t grid;
+    s_grid_up (&grid);
+    bool up = ts_wait_for (s_hub_resolves, &grid, 10000);
+    CU_ASSERT_TRUE (up);
+    struct {
+        const char *args;           //  the command
+        const char *said;           //  its whole error line
+        const char *once;           //  ... in which this occurs once
+    } refused [] = {
+        { "submit --runtime docker -- true",
+          "fogrid: submit refused: the docker runtime needs an image\n", "refused" },
+        { "status t-000000000000",
+          "fogrid: task t-000000000000 not found on this hub\n", "t-000000000000" },
+        { "cancel t-000000000000",
+          "fogrid: task t-000000000000 not found on this hub\n", "t-000000000000" },
+        { "result t-000000000000",
+          "fogrid: task t-000000000000 not found on this hub\n", "t-000000000000" },
+        { "deposit 10", "fogrid: deposit refused: ", "refused" },
+        { "withdraw 10", "fogrid: withdraw refused: ", "refused" },
+        { "admin wallet register", "fogrid: admin: wallet register refused: only the DAO",
+          "refused" },
+        { "receipt t-000000000000", "fogrid: receipt: task t-000000000000 not found",
+          "t-000000000000" },
+    };
+    for (size_t index = 0; up && index < sizeof refused / sizeof refused [0]; index++) {
+        char *output = NULL;
+        int rc = s_grid_fogrid (&grid, &output, refused [index].args);
+        CU_ASSERT_EQUAL (rc, 1);
+        bool said = output && strstr (output, refused [index].said)
+                 && s_count (output, refused [index].once) == 1;
+        CU_ASSERT_TRUE (said);
+        if (!said)
+            printf ("\n`fogrid %s` said: %s", refused [index].args, output? output: "");
+        free (output);
+    }
+    s_grid_down (&grid);
+}
+
+static bool
+s_log_says (void *arg)
+{
+    ts_proc_t *proc = (ts_proc_t *) arg;
+    return ts_run (NULL, "grep -qs 'listening on' %s", proc->log) == 0;
+}
+
+//  The command line reads its own variables (FOGRID_KEYS, ...); the old
+//  FOGRID_SECURITY_KEYS still works, with a warning, and a daemon that
+//  takes its keys from FOGRID_SECURITY_KEYS says so in its log
+static void
+test_environment (void)
+{
+    char *dir = ts_tmpdir_new ("cli-env");
+    char *output = NULL;
+    int port = ts_free_port ();
+    CU_ASSERT_EQUAL (ts_run (&output, "FOGRID_KEYS=%s/new.key %s -T 300 -l tcp://127.0.0.1:%d "
+                             "-K %s/new.key resolve hub", dir, ts_bin ("fogrid"), port, dir), 1);
+    CU_ASSERT_PTR_NULL (strstr (output, "deprecated"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "does not answer"));
+    free (output);
+    CU_ASSERT_TRUE (ts_run (NULL, "test -f %s/new.key_secret", dir) == 0);
+    CU_ASSERT_EQUAL (ts_run (&output, "FOGRID_SECURITY_KEYS=%s/old.key %s -T 300 -l "
+                             "tcp://127.0.0.1:%d -K %s/old.key resolve hub", dir, ts_bin ("fogrid"),
+                             port, dir), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "fogrid: warning: FOGRID_SECURITY_KEYS is deprecated "
+                                    "for the command line"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "use FOGRID_KEYS"));
+    free (output);
+    CU_ASSERT_TRUE (ts_run (NULL, "test -f %s/old.key_secret", dir) == 0);
+    //  ... the new name wins over the old
+    CU_ASSERT_EQUAL (ts_run (&output, "FOGRID_KEYS=%s/new.key FOGRID_SECURITY_KEYS=%s/other.key "
+                             "%s -T 300 -l tcp://127.0.0.1:%d -K %s/new.key resolve hub", dir, dir,
+                             ts_bin ("fogrid"), port, dir), 1);
+    CU_ASSERT_PTR_NULL (strstr (output, "deprecated"));
+    free (output);
+    CU_ASSERT_FALSE (ts_run (NULL, "test -e %s/other.key", dir) == 0);
+    CU_ASSERT_EQUAL (s_fogrid (&output, "--help"), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "env FOGRID_KEYS"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "env FOGRID_LOCATOR_KEY"));
+    free (output);
+
+    //  A daemon started where a buyer exported the old name
+    char keys [600], bind [64];
+    snprintf (keys, sizeof keys, "%s/old.key", dir);
+    snprintf (bind, sizeof bind, "tcp://127.0.0.1:%d", port);
+    setenv ("FOGRID_SECURITY_KEYS", keys, 1);
+    ts_proc_t *locator = ts_proc_start (dir, "locator", "fogrid-locator", "--bind", bind,
+                                        "--dns", "", "--http", "", NULL);
+    unsetenv ("FOGRID_SECURITY_KEYS");
+    CU_ASSERT_TRUE (ts_wait_for (s_log_says, locator, 10000));
+    CU_ASSERT_EQUAL (ts_run (NULL, "grep -q 'security/keys comes from the environment "
+                             "(FOGRID_SECURITY_KEYS=%s)' %s", keys, locator->log), 0);
+    CU_ASSERT_EQUAL (ts_proc_stop (&locator, 5000), 0);
+    //  ... and one whose keys are its own says nothing of the kind
+    locator = ts_proc_start (dir, "locator2", "fogrid-locator", "--bind", bind,
+                             "--dns", "", "--http", "", "--data", dir, NULL);
+    CU_ASSERT_TRUE (ts_wait_for (s_log_says, locator, 10000));
+    CU_ASSERT_NOT_EQUAL (ts_run (NULL, "grep -q 'from the environment' %s", locator->log), 0);
+    CU_ASSERT_EQUAL (ts_proc_stop (&locator, 5000), 0);
+    ts_tmpdir_remove (&dir);
+}
+
 void
 test_cli_add (void)
 {
@@ -224,5 +486,9 @@ test_cli_add (void)
         "usage and argument errors", test_usage,
         "unreachable grid: clear errors in bounded time", test_unreachable_grid,
         "result files: written under DIR only, nothing replaced unasked", test_files_write,
+        "a restarted hub is found at once; a submit right after succeeds", test_hub_restart,
+        "every refusal is said once", test_refusals_once,
+        "environment: the CLI's own names; a daemon says where its keys came from",
+        test_environment,
         NULL);
 }

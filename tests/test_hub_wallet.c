@@ -433,6 +433,44 @@ test_receipts (void)
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "bad signature"));
     free (output);
     free (json);
+
+    //  The stored receipts are checked against the key and the ledger
+    int64_t faults = -1;
+    CU_ASSERT_EQUAL (hub_wallet_receipts_verify (books.wallet, NULL, NULL, &faults), 1);
+    CU_ASSERT_EQUAL (faults, 0);
+    s_books_close (&books);
+    //  ... when the wallet opens: a changed receipt stops it, named
+    th_sql (dir, "UPDATE wallet_receipts SET receipt = replace (receipt, '\"amount\": 190', "
+                 "'\"amount\": 1900')");
+    s_books_open (&books, dir, &config);
+    CU_ASSERT_PTR_NULL (books.wallet);
+    CU_ASSERT_PTR_NOT_NULL (strstr (books.err, "receipt of t-000000000001: it was changed or "
+                                    "forged"));
+    s_books_close (&books);
+    //  ... a good receipt kept as another task's
+    th_sql (dir, "UPDATE wallet_receipts SET receipt = replace (receipt, '\"amount\": 1900', "
+                 "'\"amount\": 190');"
+                 "INSERT INTO wallet_receipts SELECT 't-000000000009', miner_id, at_ms, receipt "
+                 "FROM wallet_receipts WHERE task_id = 't-000000000001'");
+    s_books_open (&books, dir, &config);
+    CU_ASSERT_PTR_NULL (books.wallet);
+    CU_ASSERT_PTR_NOT_NULL (strstr (books.err, "receipt of t-000000000009: it is the receipt of "
+                                    "t-000000000001"));
+    s_books_close (&books);
+    //  ... a good receipt whose payout row no longer says what it did
+    //  (the ledger's own check finds that too; the receipt says so apart)
+    th_sql (dir, "DELETE FROM wallet_receipts WHERE task_id = 't-000000000009';"
+                 "UPDATE ledger_entries SET amount = 191 WHERE id = 'pay/t-000000000001'");
+    s_books_open (&books, dir, &config);
+    CU_ASSERT_PTR_NULL (books.wallet);
+    CU_ASSERT_PTR_NOT_NULL (strstr (books.err, "the ledger's pay/t-000000000001 is 191"));
+    s_books_close (&books);
+    //  ... and all is well again when the books are
+    th_sql (dir, "UPDATE ledger_entries SET amount = 190 WHERE id = 'pay/t-000000000001'");
+    s_books_open (&books, dir, &config);
+    CU_ASSERT_PTR_NOT_NULL (books.wallet);
+    CU_ASSERT_EQUAL (hub_wallet_receipts_verify (books.wallet, NULL, NULL, &faults), 1);
+    CU_ASSERT_EQUAL (faults, 0);
     s_books_close (&books);
     ts_tmpdir_remove (&dir);
 }
@@ -693,6 +731,21 @@ s_both_connected (void *arg)
     return both;
 }
 
+//  Runs SQL on the database of a hub that is running, as someone with the
+//  file could (waiting out the hub's own writes).
+static void
+s_sql_live (const char *dir, const char *sql)
+{
+    char path [700];
+    snprintf (path, sizeof path, "%s/hub.db", dir);
+    sqlite3 *db = NULL;
+    CU_ASSERT_EQUAL_FATAL (sqlite3_open (path, &db), SQLITE_OK);
+    sqlite3_busy_timeout (db, 5000);
+    CU_ASSERT_EQUAL (sqlite3_exec (db, sql, NULL, NULL, NULL), SQLITE_OK);
+    CU_ASSERT_EQUAL (sqlite3_changes (db), 1);
+    sqlite3_close (db);
+}
+
 static void
 test_grid (void)
 {
@@ -796,6 +849,42 @@ test_grid (void)
     free (output);
     CU_ASSERT_EQUAL (th_cli_balance (&grid.cli, ops, "owner"), 5);
     CU_ASSERT_EQUAL (th_cli_balance (&grid.cli, ops, "hub:fee"), 0);
+
+    //  The books: only for the DAO; every account, summing to 0, the
+    //  chain and the one receipt verified
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, alice, "admin books"), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "fogrid: books refused: reading the books needs a "
+                                    "key in hub/admin_keys"));
+    free (output);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, ops, "admin books"), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "sum       0 (balanced)"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "entries, verified"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "receipts  1 stored, verified"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "books     hold"));
+    CU_ASSERT_EQUAL (th_number_after (output, "  owner"), 5);
+    CU_ASSERT_EQUAL (th_number_after (output, "  miner:m-other"), 95);
+    CU_ASSERT_EQUAL (th_number_after (output, "  hub:wallet:frozen"), 5000);
+    free (output);
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, ops, "admin books --json"), 0);
+    json_error_t json_error;
+    json_t *root = output? json_loads (output, 0, &json_error): NULL;
+    CU_ASSERT_PTR_NOT_NULL (root);
+    if (root) {
+        CU_ASSERT_TRUE (json_is_true (json_object_get (root, "ok")));
+        CU_ASSERT_EQUAL (json_integer_value (json_object_get (root, "sum")), 0);
+        CU_ASSERT_EQUAL (json_integer_value (json_object_get (root, "receipts")), 1);
+        CU_ASSERT_TRUE (json_is_true (json_object_get (root, "ledger_verified")));
+        //  Its accounts add up to 0 here too
+        int64_t sum = 0;
+        size_t index;
+        json_t *account;
+        json_array_foreach (json_object_get (root, "accounts"), index, account)
+            sum += json_integer_value (json_object_get (account, "balance"));
+        CU_ASSERT_EQUAL (sum, 0);
+        CU_ASSERT (index >= 5);
+        json_decref (root);
+    }
+    free (output);
     CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, ops, "admin wallet punish"), 1);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "reason"));
     free (output);
@@ -807,7 +896,32 @@ test_grid (void)
 
     for (int index = 0; index < 2; index++)
         CU_ASSERT_EQUAL (ts_proc_stop (&grid.miners [index], 5000), 0);
+
+    //  A receipt changed in the database behind the running hub: the books
+    //  say so, and the hub does not start again
+    s_sql_live (grid.data, "UPDATE wallet_receipts SET receipt = replace (receipt, "
+                           "'\"amount\": 95', '\"amount\": 950')");
+    CU_ASSERT_EQUAL (th_cli (&grid.cli, &output, ops, "admin books"), 1);
+    char fault [128];
+    snprintf (fault, sizeof fault, "receipt of %s: it was changed or forged", paid);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, fault));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "1 do NOT hold"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "sum       0 (balanced)"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "books     DO NOT HOLD"));
+    free (output);
     CU_ASSERT_EQUAL (ts_proc_stop (&grid.hub, 5000), 0);
+    ts_proc_t *again = ts_proc_start (grid.dir, "hub-again", "fogrid-hub", "--buyers", buyers,
+                                      "--miners", miners, "--locator", "", "--data", grid.data,
+                                      "-o", admin, NULL);
+    int64_t until = zclock_mono () + 10000;
+    while (ts_proc_alive (again) && zclock_mono () < until)
+        zclock_sleep (50);
+    CU_ASSERT_FALSE (ts_proc_alive (again));
+    char *log = ts_read_text (grid.dir, "hub-again.log");
+    CU_ASSERT_PTR_NOT_NULL (log && strstr (log, "wallet check failed, not starting"));
+    CU_ASSERT_PTR_NOT_NULL (log && strstr (log, fault));
+    free (log);
+    ts_proc_kill (&again);
     s_live_grid = NULL;
     CU_ASSERT_EQUAL (ts_run (NULL, "grep -q 'miner m-self runs with the hub.s own key' %s/hub.log",
                              grid.dir), 0);

@@ -224,6 +224,12 @@ test_balance_and_admin (void)
     fg_msg_free (&reply);
     CU_ASSERT_EQUAL (hub_wallet_state (hub.wallet), HUB_WALLET_REGISTERED);
 
+    //  The books, whole: the DAO's only
+    CU_ASSERT_EQUAL (s_error (s_admin (&hub, "bob", "books")), FG_E_DENIED);
+    reply = s_admin (&hub, "dao-key", "books");
+    CU_ASSERT_EQUAL (reply->body_case, FOGRID__ENVELOPE__BODY_BOOKS_REPLY);
+    fg_msg_free (&reply);
+
     //  No receipt for a task nobody knows
     Fogrid__ReceiptRequest receipt = FOGRID__RECEIPT_REQUEST__INIT;
     receipt.task_id = "t-none";

@@ -22,83 +22,321 @@
 #include "fg_receipt.h"
 #include "fg_statement.h"
 #include "fg_hub_record.h"
-#include "fg_xsign.h"
+#include "fg_signkey.h"
+#include "fg_signers.h"
 #include "miner_agent.h"
 #include "miner_trust.h"
 #include <sodium.h>
 #include <sqlite3.h>
+#include <ctype.h>
 #include <sys/mount.h>
 #include <sys/statvfs.h>
 
 //  --------------------------------------------------------------------------
-//  Signatures made with CurveZMQ key pairs, and signed records
+//  Signing keys, signed records, the keys a locator takes
+
+//  A signing key of a random seed (fg_signkey_load makes files).
+static fg_signkey_t *
+s_sign_key (void)
+{
+    byte seed [32];
+    randombytes_buf (seed, sizeof seed);
+    return fg_signkey_new_from_seed (seed);
+}
 
 static void
-test_xsign (void)
+test_sign_key (void)
 {
-    zcert_t *key = zcert_new (), *other = zcert_new ();
-    const char *text = "fogrid-registry/1\nsomething signed\n";
-    size_t size = strlen (text);
-    byte signature [FG_XSIGN_BYTES], sign_key [FG_XSIGN_KEY_BYTES];
-    //  Many keys: the sign bit of the Edwards point is either, both are handled
-    for (int round = 0; round < 64; round++) {
-        zcert_t *cert = zcert_new ();
-        CU_ASSERT_EQUAL (fg_xsign (zcert_secret_key (cert), text, size, signature, sign_key), 0);
-        CU_ASSERT_EQUAL (fg_xsign_verify (zcert_public_key (cert), sign_key, text, size,
-                                          signature), 0);
-        zcert_destroy (&cert);
-    }
-    CU_ASSERT_EQUAL_FATAL (fg_xsign (zcert_secret_key (key), text, size, signature, sign_key), 0);
-    CU_ASSERT_EQUAL (fg_xsign_verify (zcert_public_key (key), sign_key, text, size, signature), 0);
-    //  Plain Ed25519: libsodium's check holds on its own
-    CU_ASSERT_EQUAL (crypto_sign_verify_detached (signature, (const byte *) text, size, sign_key), 0);
-    //  Another key's public key, another text, a changed signature, the
-    //  other sign of the point: each fails
-    CU_ASSERT_EQUAL (fg_xsign_verify (zcert_public_key (other), sign_key, text, size, signature), -1);
-    CU_ASSERT_EQUAL (fg_xsign_verify (zcert_public_key (key), sign_key, text, size - 1, signature),
-                     -1);
-    signature [40] ^= 1;
-    CU_ASSERT_EQUAL (fg_xsign_verify (zcert_public_key (key), sign_key, text, size, signature), -1);
-    signature [40] ^= 1;
-    sign_key [31] |= 0x80;
-    CU_ASSERT_EQUAL (fg_xsign_verify (zcert_public_key (key), sign_key, text, size, signature), -1);
-    //  Signing twice gives two signatures (random nonces), both good
-    byte again [FG_XSIGN_BYTES];
-    sign_key [31] &= 0x7F;
-    CU_ASSERT_EQUAL (fg_xsign (zcert_secret_key (key), text, size, again, NULL), 0);
-    CU_ASSERT_NOT_EQUAL (memcmp (again, signature, sizeof again), 0);
-    CU_ASSERT_EQUAL (fg_xsign_verify (zcert_public_key (key), sign_key, text, size, again), 0);
+    char *dir = ts_tmpdir_new ("registry-signkey");
+    char path [600], curve [600], err [600], key [FG_SIGNKEY_HEX], signature [FG_SIGNKEY_SIG_HEX];
+    //  Beside the CurveZMQ key file: NAME.key -> NAME.sign
+    snprintf (curve, sizeof curve, "%s/keys/dao.key", dir);
+    fg_signkey_path (curve, path, sizeof path);
+    CU_ASSERT_PTR_NOT_NULL (strstr (path, "/keys/dao.sign"));
+    CU_ASSERT_EQUAL (strlen (strstr (path, "/keys/dao.sign")), strlen ("/keys/dao.sign"));
+    fg_signkey_path ("keys/dao", key, sizeof key);
+    CU_ASSERT_STRING_EQUAL (key, "keys/dao.sign");
 
-    //  A record: signed, its id, changed after signing, re-signed by another
+    //  Not made unless asked; made with the secret private; loaded again the same
+    CU_ASSERT_PTR_NULL (fg_signkey_load (path, false, err, sizeof err));
+    CU_ASSERT_PTR_NOT_NULL (strstr (err, "fogrid keygen"));
+    fg_signkey_t *made = fg_signkey_load (path, true, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (made);
+    CU_ASSERT_TRUE (fg_signkey_valid (fg_signkey_public_txt (made)));
+    CU_ASSERT_EQUAL (ts_run (NULL, "test \"$(stat -c %%a %s_secret)\" = 600 && "
+                             "test \"$(stat -c %%a %s)\" = 644", path, path), 0);
+    fg_signkey_t *loaded = fg_signkey_load (path, false, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (loaded);
+    CU_ASSERT_STRING_EQUAL (fg_signkey_public_txt (loaded), fg_signkey_public_txt (made));
+    CU_ASSERT_EQUAL (fg_signkey_read_public (path, key), 0);
+    CU_ASSERT_STRING_EQUAL (key, fg_signkey_public_txt (made));
+
+    //  Signatures: its own hold; another key's, another text, a changed
+    //  byte, malformed hex do not
+    const char *text = "fogrid-registry/1\nsomething signed\n";
+    fg_signkey_sign (made, text, strlen (text), signature);
+    CU_ASSERT_EQUAL (strlen (signature), 128);
+    CU_ASSERT_EQUAL (fg_signkey_verify (fg_signkey_public_txt (made), text, strlen (text),
+                                        signature), 0);
+    fg_signkey_t *other = s_sign_key ();
+    CU_ASSERT_EQUAL (fg_signkey_verify (fg_signkey_public_txt (other), text, strlen (text),
+                                        signature), -1);
+    CU_ASSERT_EQUAL (fg_signkey_verify (fg_signkey_public_txt (made), text, strlen (text) - 1,
+                                        signature), -1);
+    signature [10] = signature [10] == '0'? '1': '0';
+    CU_ASSERT_EQUAL (fg_signkey_verify (fg_signkey_public_txt (made), text, strlen (text),
+                                        signature), -1);
+    CU_ASSERT_EQUAL (fg_signkey_verify (fg_signkey_public_txt (made), text, strlen (text),
+                                        "00"), -1);
+
+    //  Public keys as text: either case in, lowercase out; a CurveZMQ key is none
+    char upper [FG_SIGNKEY_HEX];
+    snprintf (upper, sizeof upper, "%s", fg_signkey_public_txt (made));
+    for (char *c = upper; *c; c++)
+        *c = (char) toupper ((unsigned char) *c);
+    CU_ASSERT_EQUAL (fg_signkey_read_public (upper, key), 0);
+    CU_ASSERT_STRING_EQUAL (key, fg_signkey_public_txt (made));
+    CU_ASSERT_FALSE (fg_signkey_valid (upper));
+    zcert_t *cert = zcert_new ();
+    CU_ASSERT_EQUAL (fg_signkey_read_public (zcert_public_txt (cert), key), -1);
+    CU_ASSERT_EQUAL (fg_signkey_read_public ("", key), -1);
+
+    //  A secret file whose public key is not its seed's is refused
+    CU_ASSERT_EQUAL (ts_run (NULL, "sed -i 's/^public-key = \".\\(.*\\)\"/public-key = \"%c\\1\"/' "
+                             "%s_secret", fg_signkey_public_txt (made) [0] == 'a'? 'b': 'a', path), 0);
+    fg_signkey_t *bad = fg_signkey_load (path, false, err, sizeof err);
+    CU_ASSERT_PTR_NULL (bad);
+    CU_ASSERT_PTR_NOT_NULL (strstr (err, "not a signing key"));
+    fg_signkey_destroy (&bad);
+
+    //  `fogrid keygen` makes both pairs, and adds the signing pair to an
+    //  existing CurveZMQ pair, which it keeps
+    char *output = NULL;
+    snprintf (curve, sizeof curve, "%s/admin/dao.key", dir);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s keygen %s 2>&1", ts_bin ("fogrid"), curve), 0);
+    fg_signkey_path (curve, path, sizeof path);
+    CU_ASSERT_EQUAL (fg_signkey_read_public (path, key), 0);
+    CU_ASSERT_PTR_NOT_NULL (output && strstr (output, key));
+    CU_ASSERT_EQUAL (ts_run (NULL, "test \"$(stat -c %%a %s_secret)\" = 600 && "
+                             "test \"$(stat -c %%a %s_secret)\" = 600", path, curve), 0);
+    zstr_free (&output);
+    char curve_key [41];
+    CU_ASSERT_EQUAL (fg_security_read_key (curve, curve_key), 0);
+    CU_ASSERT_EQUAL (ts_run (NULL, "rm %s %s_secret", path, path), 0);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s keygen %s 2>/dev/null", ts_bin ("fogrid"), curve), 0);
+    CU_ASSERT_PTR_NOT_NULL (output && strstr (output, curve_key));
+    zstr_free (&output);
+    CU_ASSERT_EQUAL (fg_signkey_read_public (path, key), 0);
+
+    zcert_destroy (&cert);
+    fg_signkey_destroy (&made);
+    fg_signkey_destroy (&loaded);
+    fg_signkey_destroy (&other);
+    ts_tmpdir_remove (&dir);
+}
+
+//  The worked examples of docs/protocol.md: records signed with the key
+//  of seed 00 01 02 .. 1f (the 32 bytes 0 to 31). Ed25519 signatures are
+//  deterministic (RFC 8032), so each is the one below, and any Ed25519
+//  library gives the same from the text's bytes and the seed (Python's
+//  cryptography did: Ed25519PrivateKey.from_private_bytes (bytes (range
+//  (32))).sign (text)); the id is sha256 of the text.
+#define S_EXAMPLE_SIGNER "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8"
+
+static struct {
+    const char *hub_id, *status, *hub_key, *ledger_key, *reason;
+    int64_t stake;
+    uint64_t at_ms;
+    const char *text, *id, *signature;
+} s_examples [] = {
+    {   "h-4f0c2a9b1e77", "registered", "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7",
+        "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "", 5000,
+        1767225600000ULL,
+        "fogrid-registry/1\n14:h-4f0c2a9b1e77\n10:registered\n"
+        "40:rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7\n"
+        "64:d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a\n5000\n0:\n"
+        "1767225600000\n64:" S_EXAMPLE_SIGNER "\n",
+        "3fb8114806439651a07c6ac886eabc2b4d652bd7f2ce66c549efe6cfdc6aabda",
+        "443ffade2b1c8327bf4dd75300d009d18fd357c5ecc2026cf21e3c44963376ae"
+        "33e0f107b7673574254afef4db417ff1079c68b0533a31e583825fd7ef3fa50e" },
+    {   "h-4f0c2a9b1e77", "suspected", "", "", "late payouts", -1, 1767229200000ULL,
+        "fogrid-registry/1\n14:h-4f0c2a9b1e77\n9:suspected\n0:\n0:\n-1\n12:late payouts\n"
+        "1767229200000\n64:" S_EXAMPLE_SIGNER "\n",
+        "c5e912782c53fb81b85528e6b6e57fd0ae912ba3841d448aff3a0f4862588904",
+        "44e22a268585f967c83536189b724cef571ef570957bd72781da71d212822288"
+        "a36820c2bd99ff46c53297ff801730452cd9519770be74708e820bdd83717405" }
+};
+
+static void
+test_worked_example (void)
+{
+    byte seed [32];
+    for (size_t index = 0; index < sizeof seed; index++)
+        seed [index] = (byte) index;
+    fg_signkey_t *key = fg_signkey_new_from_seed (seed);
+    CU_ASSERT_STRING_EQUAL (fg_signkey_public_txt (key), S_EXAMPLE_SIGNER);
+    for (size_t index = 0; index < sizeof s_examples / sizeof s_examples [0]; index++) {
+        Fogrid__RegistrySet record = FOGRID__REGISTRY_SET__INIT;
+        record.hub_id = (char *) s_examples [index].hub_id;
+        record.status = (char *) s_examples [index].status;
+        record.hub_key = (char *) s_examples [index].hub_key;
+        record.ledger_key = (char *) s_examples [index].ledger_key;
+        record.reason = (char *) s_examples [index].reason;
+        record.stake = s_examples [index].stake;
+        record.at_ms = s_examples [index].at_ms;
+        fg_hub_seal_t seal;
+        fg_hub_record_sign (&record, key, &seal);
+        char *text = fg_hub_record_text (&record), id [65], why [300];
+        fg_hub_record_id (&record, id);
+        CU_ASSERT_STRING_EQUAL (text, s_examples [index].text);
+        CU_ASSERT_STRING_EQUAL (id, s_examples [index].id);
+        CU_ASSERT_STRING_EQUAL (record.signer, S_EXAMPLE_SIGNER);
+        CU_ASSERT_STRING_EQUAL (record.sign_key, "");
+        CU_ASSERT_STRING_EQUAL (record.signature, s_examples [index].signature);
+        if (!streq (record.signature, s_examples [index].signature) || !streq (id, s_examples [index].id))
+            printf ("\nexample %zu: id %s signature %s\n", index, id, record.signature);
+        CU_ASSERT_EQUAL (fg_hub_record_verify (&record, why, sizeof why), 0);
+        //  The signature is plain Ed25519 over the text's bytes
+        CU_ASSERT_EQUAL (fg_signkey_verify (S_EXAMPLE_SIGNER, s_examples [index].text,
+                                            strlen (s_examples [index].text),
+                                            s_examples [index].signature), 0);
+        zstr_free (&text);
+    }
+    fg_signkey_destroy (&key);
+}
+
+//  A record signed before signing keys existed (XEdDSA with the CurveZMQ
+//  key of secret 40 41 .. 5f), as a locator's log may still hold one
+#define S_LEGACY_SIGNER     "D8rs:?w=pjJ$IKC?Mte/PM@LU:a?9.:vtJMUz5!>"
+#define S_LEGACY_SIGN_KEY   "6e815df0558ff8ecd98c2a25f92d019b16a9e08b99d46b51fd650328a9fc381b"
+#define S_LEGACY_SIGNATURE  "d8002e57f3404061c24fe0ba992a21d4aa886b8cc5405da96bd702aca3c788e485982d6c68011395862080a6b4026043c92a34f065c6ad41dc0dd9e7ae8c7f07"
+#define S_LEGACY_ID         "cac04a85b0114af719c16690ecc108fc0dd4f1aa536c1410b3a1a3c5dc4f866e"
+
+static void
+s_legacy_record (Fogrid__RegistrySet *record)
+{
+    fogrid__registry_set__init (record);
+    record->hub_id = "h-legacy";
+    record->status = "registered";
+    record->stake = 500;
+    record->at_ms = 1700000000000ULL;
+    record->signer = S_LEGACY_SIGNER;
+    record->sign_key = S_LEGACY_SIGN_KEY;
+    record->signature = S_LEGACY_SIGNATURE;
+}
+
+static void
+test_signed_records (void)
+{
+    fg_signkey_t *key = s_sign_key (), *other = s_sign_key ();
     Fogrid__RegistrySet record = FOGRID__REGISTRY_SET__INIT;
     record.hub_id = "h-1";
     record.status = "blacklisted";
+    record.hub_key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+    record.ledger_key = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
     record.reason = "paid itself";
-    record.stake = -1;
+    record.stake = 70;
     record.at_ms = 1700000000000ULL;
     fg_hub_seal_t seal, seal2;
     char err [300], id [65], id2 [65];
     CU_ASSERT_EQUAL (fg_hub_record_verify (&record, err, sizeof err), -1);
     CU_ASSERT_PTR_NOT_NULL (strstr (err, "not signed"));
-    CU_ASSERT_EQUAL_FATAL (fg_hub_record_sign (&record, key, &seal), 0);
-    CU_ASSERT_STRING_EQUAL (record.signer, zcert_public_txt (key));
+    fg_hub_record_sign (&record, key, &seal);
+    CU_ASSERT_STRING_EQUAL (record.signer, fg_signkey_public_txt (key));
+    CU_ASSERT_FALSE (fg_hub_record_legacy (&record));
     CU_ASSERT_EQUAL (fg_hub_record_verify (&record, err, sizeof err), 0);
     fg_hub_record_id (&record, id);
-    CU_ASSERT_EQUAL (fg_hub_record_sign (&record, key, &seal2), 0);
+    fg_hub_record_sign (&record, key, &seal2);
     fg_hub_record_id (&record, id2);
     CU_ASSERT_STRING_EQUAL (id, id2);           //  the change, not its signature
-    record.status = "registered";
+
+    //  Every byte of the text counts: each field changed by one byte fails
+    char *fields [] = { record.hub_id, record.status, record.hub_key, record.ledger_key,
+                        record.reason };
+    char *copies [5];
+    for (int index = 0; index < 5; index++)
+        copies [index] = strdup (fields [index]);
+    char **slots [] = { &record.hub_id, &record.status, &record.hub_key, &record.ledger_key,
+                        &record.reason };
+    for (int index = 0; index < 5; index++) {
+        char *saved = *slots [index];
+        copies [index][0] ^= 1;
+        *slots [index] = copies [index];
+        CU_ASSERT_EQUAL (fg_hub_record_verify (&record, err, sizeof err), -1);
+        CU_ASSERT_PTR_NOT_NULL (strstr (err, "bad signature"));
+        *slots [index] = saved;
+        free (copies [index]);
+    }
+    record.stake = 71;
     CU_ASSERT_EQUAL (fg_hub_record_verify (&record, err, sizeof err), -1);
-    CU_ASSERT_PTR_NOT_NULL (strstr (err, "bad signature"));
-    fg_hub_record_id (&record, id2);
-    CU_ASSERT_STRING_NOT_EQUAL (id, id2);
-    record.status = "blacklisted";
-    record.signer = (char *) zcert_public_txt (other);  //  claims another signer
+    record.stake = 70;
+    record.at_ms++;
+    CU_ASSERT_EQUAL (fg_hub_record_verify (&record, err, sizeof err), -1);
+    record.at_ms--;
+    char signature [FG_SIGNKEY_SIG_HEX];
+    snprintf (signature, sizeof signature, "%s", record.signature);
+    signature [70] = signature [70] == 'f'? 'e': 'f';
+    record.signature = signature;
+    CU_ASSERT_EQUAL (fg_hub_record_verify (&record, err, sizeof err), -1);
+    record.signature = seal2.signature;
+    CU_ASSERT_EQUAL (fg_hub_record_verify (&record, err, sizeof err), 0);
+
+    //  Another signing key claimed as the signer; another key's signature
+    record.signer = (char *) fg_signkey_public_txt (other);
+    CU_ASSERT_EQUAL (fg_hub_record_verify (&record, err, sizeof err), -1);
+    fg_hub_record_sign (&record, other, &seal);
+    CU_ASSERT_EQUAL (fg_hub_record_verify (&record, err, sizeof err), 0);
+    record.signer = seal2.signer;
     CU_ASSERT_EQUAL (fg_hub_record_verify (&record, err, sizeof err), -1);
     record.signer = "not a key";
     CU_ASSERT_EQUAL (fg_hub_record_verify (&record, err, sizeof err), -1);
-    zcert_destroy (&key);
-    zcert_destroy (&other);
+    CU_ASSERT_PTR_NOT_NULL (strstr (err, "not a signing key"));
+    //  The key in uppercase is another spelling, not the key: refused
+    char upper [FG_SIGNKEY_HEX];
+    snprintf (upper, sizeof upper, "%s", seal2.signer);
+    for (char *c = upper; *c; c++)
+        *c = (char) toupper ((unsigned char) *c);
+    record.signer = upper;
+    CU_ASSERT_EQUAL (fg_hub_record_verify (&record, err, sizeof err), -1);
+    //  A sign_key beside a signing key is no record this makes
+    record.signer = seal2.signer;
+    record.signature = seal2.signature;
+    record.sign_key = (char *) fg_signkey_public_txt (key);
+    CU_ASSERT_EQUAL (fg_hub_record_verify (&record, err, sizeof err), -1);
+    record.sign_key = "";
+    CU_ASSERT_EQUAL (fg_hub_record_verify (&record, err, sizeof err), 0);
+
+    //  The Ed25519 form of a CurveZMQ key as a signer: an XEdDSA signature
+    //  under it is refused once it claims to be a signing key's
+    Fogrid__RegistrySet legacy;
+    s_legacy_record (&legacy);
+    legacy.signer = S_LEGACY_SIGN_KEY;
+    legacy.sign_key = "";
+    CU_ASSERT_EQUAL (fg_hub_record_verify (&legacy, err, sizeof err), -1);
+
+    //  A record signed with a CurveZMQ key before signing keys: still read,
+    //  its id what it was; a changed byte, or sign_key not the signer's, fails
+    s_legacy_record (&legacy);
+    CU_ASSERT_TRUE (fg_hub_record_legacy (&legacy));
+    CU_ASSERT_EQUAL (fg_hub_record_verify (&legacy, err, sizeof err), 0);
+    fg_hub_record_id (&legacy, id);
+    CU_ASSERT_STRING_EQUAL (id, S_LEGACY_ID);
+    legacy.stake = 501;
+    CU_ASSERT_EQUAL (fg_hub_record_verify (&legacy, err, sizeof err), -1);
+    legacy.stake = 500;
+    zcert_t *cert = zcert_new ();
+    legacy.signer = (char *) zcert_public_txt (cert);
+    CU_ASSERT_EQUAL (fg_hub_record_verify (&legacy, err, sizeof err), -1);
+    zcert_destroy (&cert);
+    s_legacy_record (&legacy);
+    char flipped [65];
+    snprintf (flipped, sizeof flipped, "%s", S_LEGACY_SIGN_KEY);
+    flipped [62] = flipped [62] < '8'? flipped [62] + 8: flipped [62] == '8'? '0': '1';
+    legacy.sign_key = flipped;              //  the other sign of the point
+    CU_ASSERT_EQUAL (fg_hub_record_verify (&legacy, err, sizeof err), -1);
+
+    fg_signkey_destroy (&key);
+    fg_signkey_destroy (&other);
 }
 
 //  --------------------------------------------------------------------------
@@ -107,7 +345,7 @@ test_xsign (void)
 //  A change of hub_id signed by signer (NULL: unsigned), dated at_ms (0:
 //  now), into record (pointing into seal and hub_key).
 static void
-s_record (Fogrid__RegistrySet *record, fg_hub_seal_t *seal, zcert_t *signer, uint64_t at_ms,
+s_record (Fogrid__RegistrySet *record, fg_hub_seal_t *seal, fg_signkey_t *signer, uint64_t at_ms,
           const char *hub_id, const char *status, const char *hub_key, const char *reason,
           int64_t stake)
 {
@@ -123,17 +361,111 @@ s_record (Fogrid__RegistrySet *record, fg_hub_seal_t *seal, zcert_t *signer, uin
         at_ms = last_ms = (uint64_t) fg_now_ms () > last_ms? (uint64_t) fg_now_ms (): last_ms + 1;
     record->at_ms = at_ms;
     if (signer)
-        CU_ASSERT_EQUAL (fg_hub_record_sign (record, signer, seal), 0);
+        fg_hub_record_sign (record, signer, seal);
 }
 
 static fg_error_t
-s_set (loc_hubs_t *hubs, zcert_t *signer, const char *hub_id, const char *status,
+s_set (loc_hubs_t *hubs, fg_signkey_t *signer, const char *hub_id, const char *status,
        const char *hub_key, const char *reason, int64_t stake, char *why)
 {
     Fogrid__RegistrySet set;
     fg_hub_seal_t seal;
     s_record (&set, &seal, signer, 0, hub_id, status, hub_key, reason, stake);
-    return loc_hubs_set (hubs, signer? zcert_public_txt (signer): "", &set, fg_now_ms (), why, 300);
+    return loc_hubs_set (hubs, "", &set, fg_now_ms (), why, 300);
+}
+
+//  Which keys a locator takes records from, and from where
+static void
+test_admin_keys (void)
+{
+    char *dir = ts_tmpdir_new ("registry-admins");
+    char data [600], keys [600], path [700], why [300], err [300], list [400];
+    fg_signkey_t *dao = s_sign_key (), *other = s_sign_key ();
+    const char *dao_key = fg_signkey_public_txt (dao);
+
+    //  A list: signing keys, CurveZMQ keys (old records only), files, *
+    snprintf (keys, sizeof keys, "%s/keys", dir);
+    snprintf (path, sizeof path, "%s/dao.key", keys);
+    CU_ASSERT_EQUAL_FATAL (ts_run (NULL, "%s keygen %s >/dev/null 2>&1", ts_bin ("fogrid"), path), 0);
+    char file_key [FG_SIGNKEY_HEX], file_sign [700];
+    fg_signkey_path (path, file_sign, sizeof file_sign);
+    CU_ASSERT_EQUAL (fg_signkey_read_public (file_sign, file_key), 0);
+    snprintf (list, sizeof list, "%s, %s,%s", dao_key, S_LEGACY_SIGNER, file_sign);
+    CU_ASSERT_EQUAL (fg_signers_check (list, err, sizeof err), 0);
+    fg_signers_t *signers = fg_signers_new (list);
+    CU_ASSERT_TRUE (fg_signers_has (signers, dao_key));
+    CU_ASSERT_TRUE (fg_signers_has (signers, file_key));
+    CU_ASSERT_TRUE (fg_signers_has (signers, S_LEGACY_SIGNER));
+    CU_ASSERT_FALSE (fg_signers_has (signers, fg_signkey_public_txt (other)));
+    CU_ASSERT_FALSE (fg_signers_has (signers, ""));
+    CU_ASSERT_FALSE (fg_signers_anyone (signers));
+    CU_ASSERT_EQUAL (fg_signers_sign_keys (signers), 2);
+    CU_ASSERT_EQUAL (fg_signers_curve_keys (signers), 1);
+    fg_signers_destroy (&signers);
+    CU_ASSERT_EQUAL (fg_signers_check ("abc", err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (err, "'abc'"));
+    snprintf (list, sizeof list, "%s/nothing.sign", dir);
+    CU_ASSERT_EQUAL (fg_signers_check (list, err, sizeof err), -1);
+
+    //  A directory: its public files, not its secrets; a file added is seen
+    fg_signers_t *in_dir = fg_signers_new (keys);
+    CU_ASSERT_TRUE (fg_signers_has (in_dir, file_key));
+    CU_ASSERT_EQUAL (fg_signers_sign_keys (in_dir), 1);
+    CU_ASSERT_EQUAL (fg_signers_curve_keys (in_dir), 1);
+    CU_ASSERT_FALSE (fg_signers_has (in_dir, dao_key));
+    CU_ASSERT_EQUAL (ts_run (NULL, "printf 'public-key = \"%s\"\\n' > %s/second.sign", dao_key,
+                             keys), 0);
+    CU_ASSERT_TRUE (fg_signers_has (in_dir, dao_key));
+    CU_ASSERT_EQUAL (ts_run (NULL, "rm %s/second.sign", keys), 0);
+    CU_ASSERT_FALSE (fg_signers_has (in_dir, dao_key));
+    fg_signers_destroy (&in_dir);
+
+    //  The locator: a record by its signing key is taken; by another
+    //  signing key, or by the CurveZMQ key of the same DAO, is not
+    snprintf (data, sizeof data, "%s/locator", dir);
+    loc_hubs_t *hubs = loc_hubs_new (data, keys, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (hubs);
+    fg_signkey_t *dao_file = fg_signkey_load (file_sign, false, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (dao_file);
+    CU_ASSERT_EQUAL (s_set (hubs, dao_file, "h-1", "registered", "", "", -1, why), FG_OK);
+    CU_ASSERT_EQUAL (s_set (hubs, other, "h-1", "suspected", "", "x", -1, why), FG_E_DENIED);
+    CU_ASSERT_PTR_NOT_NULL (strstr (why, "only the DAO"));
+    Fogrid__RegistrySet legacy;
+    s_legacy_record (&legacy);
+    bool fresh = true;
+    CU_ASSERT_EQUAL (loc_hubs_apply (hubs, &legacy, "test", &fresh, why, sizeof why),
+                     FG_E_DENIED);
+    CU_ASSERT_FALSE (fresh);
+    CU_ASSERT_EQUAL (loc_hubs_stats (hubs)->refused_admin, 2);
+    loc_hubs_destroy (&hubs);
+
+    //  An old record by a CurveZMQ key still listed: taken from a peer's
+    //  log, never from the command line (nothing makes them any more)
+    snprintf (list, sizeof list, "%s,%s", S_LEGACY_SIGNER, dao_key);
+    hubs = loc_hubs_new (data, list, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (hubs);
+    CU_ASSERT_EQUAL (loc_hubs_set (hubs, "", &legacy, fg_now_ms (), why, sizeof why),
+                     FG_E_DENIED);
+    CU_ASSERT_PTR_NOT_NULL (strstr (why, "CurveZMQ key"));
+    CU_ASSERT_EQUAL (loc_hubs_apply (hubs, &legacy, "test", &fresh, why, sizeof why), FG_OK);
+    CU_ASSERT_TRUE (fresh);
+    Fogrid__RegistryReply *reply = loc_hubs_list (hubs, "h-legacy", NULL);
+    CU_ASSERT_EQUAL_FATAL (reply->n_hubs, 1);
+    CU_ASSERT_STRING_EQUAL (reply->hubs [0]->updated_by, S_LEGACY_SIGNER);
+    loc_hubs_reply_destroy (&reply);
+    //  ... and passed on as it came, for the next locator to check
+    Fogrid__RegistryRecords *records = loc_hubs_log_read (hubs, "", 0, 0);
+    CU_ASSERT_EQUAL_FATAL (records->n_entries, 2);
+    CU_ASSERT_STRING_EQUAL (records->entries [1]->record->sign_key, S_LEGACY_SIGN_KEY);
+    CU_ASSERT_EQUAL (fg_hub_record_verify (records->entries [1]->record, why, sizeof why), 0);
+    CU_ASSERT_EQUAL (fg_hub_record_verify (records->entries [0]->record, why, sizeof why), 0);
+    loc_hubs_records_destroy (&records);
+    loc_hubs_destroy (&hubs);
+
+    fg_signkey_destroy (&dao_file);
+    fg_signkey_destroy (&dao);
+    fg_signkey_destroy (&other);
+    ts_tmpdir_remove (&dir);
 }
 
 static void
@@ -143,8 +475,9 @@ test_table (void)
     char data [600], db [700], err [300], why [300];
     snprintf (data, sizeof data, "%s/locator", dir);
     snprintf (db, sizeof db, "%s/registry.db", data);
-    zcert_t *dao = zcert_new (), *hub = zcert_new (), *other = zcert_new ();
-    const char *dao_key = zcert_public_txt (dao);
+    fg_signkey_t *dao = s_sign_key (), *other = s_sign_key ();
+    zcert_t *hub = zcert_new ();
+    const char *dao_key = fg_signkey_public_txt (dao);
 
     //  No admin key, no database: nothing on disk, nobody may change it
     loc_hubs_t *hubs = loc_hubs_new (data, "", err, sizeof err);
@@ -161,7 +494,7 @@ test_table (void)
     CU_ASSERT_PTR_NOT_NULL_FATAL (hubs);
     CU_ASSERT_EQUAL (strlen (loc_hubs_log_id (hubs)), 32);
     CU_ASSERT_TRUE (loc_hubs_is_admin (hubs, dao_key));
-    CU_ASSERT_FALSE (loc_hubs_is_admin (hubs, zcert_public_txt (other)));
+    CU_ASSERT_FALSE (loc_hubs_is_admin (hubs, fg_signkey_public_txt (other)));
     CU_ASSERT_FALSE (loc_hubs_is_admin (hubs, ""));
     CU_ASSERT_EQUAL (s_set (hubs, other, "h-1", "registered", "", "", -1, why), FG_E_DENIED);
     CU_ASSERT_PTR_NOT_NULL (strstr (why, "only the DAO"));
@@ -288,9 +621,9 @@ test_table (void)
     CU_ASSERT_EQUAL (loc_server_check_config (config, err, sizeof err), -1);
     CU_ASSERT_PTR_NOT_NULL (strstr (err, "locator/peers"));
     fg_config_destroy (&config);
-    zcert_destroy (&dao);
+    fg_signkey_destroy (&dao);
     zcert_destroy (&hub);
-    zcert_destroy (&other);
+    fg_signkey_destroy (&other);
     ts_tmpdir_remove (&dir);
 }
 
@@ -327,8 +660,8 @@ test_full_disk (void)
     }
     char data [600], err [300], why [300];
     snprintf (data, sizeof data, "%s/locator", dir);
-    zcert_t *dao = zcert_new ();
-    loc_hubs_t *hubs = loc_hubs_new (data, zcert_public_txt (dao), err, sizeof err);
+    fg_signkey_t *dao = s_sign_key ();
+    loc_hubs_t *hubs = loc_hubs_new (data, fg_signkey_public_txt (dao), err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL (hubs);
     CU_ASSERT_EQUAL (s_set (hubs, dao, "h-1", "registered", "", "first", 100, why), FG_OK);
     char *before = s_registry_text (hubs);
@@ -377,7 +710,7 @@ test_full_disk (void)
     loc_hubs_destroy (&hubs);
 
     //  Reopened: exactly what was taken
-    hubs = loc_hubs_new (data, zcert_public_txt (dao), err, sizeof err);
+    hubs = loc_hubs_new (data, fg_signkey_public_txt (dao), err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL (hubs);
     CU_ASSERT_EQUAL (loc_hubs_records (hubs), records + 1);
     after = s_registry_text (hubs);
@@ -391,7 +724,7 @@ test_full_disk (void)
     zstr_free (&during);
     zstr_free (&before);
     zstr_free (&filler);
-    zcert_destroy (&dao);
+    fg_signkey_destroy (&dao);
     CU_ASSERT_EQUAL (umount (dir), 0);
     ts_tmpdir_remove (&dir);
 }
@@ -403,10 +736,11 @@ test_merge (void)
     char one [600], two [600], err [300], why [300];
     snprintf (one, sizeof one, "%s/one", dir);
     snprintf (two, sizeof two, "%s/two", dir);
-    zcert_t *dao = zcert_new (), *dao2 = zcert_new (), *hub = zcert_new (), *hub2 = zcert_new ();
-    zcert_t *intruder = zcert_new ();
-    char admins [100];
-    snprintf (admins, sizeof admins, "%s,%s", zcert_public_txt (dao), zcert_public_txt (dao2));
+    fg_signkey_t *dao = s_sign_key (), *dao2 = s_sign_key (), *intruder = s_sign_key ();
+    zcert_t *hub = zcert_new (), *hub2 = zcert_new ();
+    char admins [200];
+    snprintf (admins, sizeof admins, "%s,%s", fg_signkey_public_txt (dao),
+              fg_signkey_public_txt (dao2));
     loc_hubs_t *a = loc_hubs_new (one, admins, err, sizeof err);
     loc_hubs_t *b = loc_hubs_new (two, admins, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL (a);
@@ -455,7 +789,7 @@ test_merge (void)
     loc_hubs_reply_destroy (&reply);
     reply = loc_hubs_list (a, "h-b", NULL);
     CU_ASSERT_EQUAL_FATAL (reply->n_hubs, 1);
-    bool dao2_first = strcmp (zcert_public_txt (dao2), zcert_public_txt (dao)) > 0;
+    bool dao2_first = strcmp (fg_signkey_public_txt (dao2), fg_signkey_public_txt (dao)) > 0;
     CU_ASSERT_STRING_EQUAL (reply->hubs [0]->status, dao2_first? "registered": "suspected");
     CU_ASSERT_EQUAL (reply->hubs [0]->stake, 10);
     CU_ASSERT_STRING_EQUAL (reply->hubs [0]->hub_key, zcert_public_txt (hub2));
@@ -515,11 +849,11 @@ test_merge (void)
     loc_hubs_reply_destroy (&reply);
     loc_hubs_destroy (&a);
 
-    zcert_destroy (&dao);
-    zcert_destroy (&dao2);
+    fg_signkey_destroy (&dao);
+    fg_signkey_destroy (&dao2);
     zcert_destroy (&hub);
     zcert_destroy (&hub2);
-    zcert_destroy (&intruder);
+    fg_signkey_destroy (&intruder);
     ts_tmpdir_remove (&dir);
 }
 
@@ -856,7 +1190,7 @@ typedef struct {
     char admin_keys [600];
     char buyer_keys [600];
     char hub_keys [600];
-    char admin_public [64];     //  the DAO's public key
+    char admin_public [FG_SIGNKEY_HEX];     //  the DAO's signing key
     char ledger_key [65];       //  the hub's, from fogrid admin wallet
     char locator_key_opt [700];
     ts_proc_t *locator_proc;
@@ -873,6 +1207,7 @@ s_start_locator (void)
 {
     char keys [700], admin [128];
     snprintf (keys, sizeof keys, "security/keys=%s", grid.locator_keys);
+    //  The DAO's signing key as text (test_registry_sync lists its file)
     snprintf (admin, sizeof admin, "locator/admin_keys=%s", grid.admin_public);
     return ts_proc_start (grid.dir, "locator", "fogrid-locator", "--bind", grid.bind,
                           "--dns", "", "--http", "", "--data", grid.loc_data,
@@ -964,8 +1299,11 @@ s_grid_up (void)
               grid.locator_keys);
     if (ts_run (NULL, "for k in %s %s %s %s; do %s keygen $k >/dev/null 2>&1 || exit 1; done",
                 grid.locator_keys, grid.admin_keys, grid.buyer_keys, grid.hub_keys,
-                ts_bin ("fogrid")) != 0
-    ||  fg_security_read_key (grid.admin_keys, grid.admin_public))
+                ts_bin ("fogrid")) != 0)
+        return -1;
+    char sign_path [700];
+    fg_signkey_path (grid.admin_keys, sign_path, sizeof sign_path);
+    if (fg_signkey_read_public (sign_path, grid.admin_public))
         return -1;
     grid.locator_proc = s_start_locator ();
     char buyers [64], miners [64], data [600], keys [700];
@@ -1021,6 +1359,16 @@ test_admin (void)
     free (output);
     CU_ASSERT_EQUAL (s_fogrid (&output, grid.buyer_keys, "admin registry add h-other"), 1);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "only the DAO"));
+    free (output);
+    //  A key pair from before signing keys: the command line says what to do
+    char old_keys [700];
+    snprintf (old_keys, sizeof old_keys, "%s/old.key", grid.dir);
+    zcert_t *old = zcert_new ();
+    CU_ASSERT_EQUAL (zcert_save (old, old_keys), 0);
+    zcert_destroy (&old);
+    CU_ASSERT_EQUAL (s_fogrid (&output, old_keys, "admin registry add h-other"), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "fogrid keygen"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "old.sign"));
     free (output);
     CU_ASSERT_EQUAL (s_fogrid (&output, grid.admin_keys, "admin registry add h-other --stake 70 "
                                "--reason 'seen'"), 0);
@@ -1201,7 +1549,10 @@ void
 test_registry_add (void)
 {
     CU_pSuite units = CU_add_suite ("registry", NULL, NULL);
-    CU_add_test (units, "signatures with CurveZMQ keys; signed records", test_xsign);
+    CU_add_test (units, "signing keys: files, signatures, keygen", test_sign_key);
+    CU_add_test (units, "the worked examples of signed records", test_worked_example);
+    CU_add_test (units, "signed records; records from before signing keys", test_signed_records);
+    CU_add_test (units, "the keys a locator takes records from", test_admin_keys);
     CU_add_test (units, "the registry table: the DAO's signature, checks, its log, kept on disk",
                  test_table);
     CU_add_test (units, "records merge the same in any order, once, over an old registry",

@@ -8,8 +8,10 @@
     one locator only; the registries are read from each locator's
     /v1/registry. A fourth peer of the third locator is this test: it
     serves records as a locator broken into would, a DAO change altered
-    after signing, a change signed by a key that is not the DAO's, an
-    unsigned one, and a real DAO change twice.
+    after signing, a change signed by a key that is not the DAO's, one
+    signed the old way with a CurveZMQ key that is not listed either, an
+    unsigned one, and a real DAO change twice. The locators list the
+    DAO's signing key as its file (dao.sign, as `fogrid keygen` made it).
     =========================================================================  */
 #include "test_support.h"
 #include "fg_hub_record.h"
@@ -40,7 +42,7 @@ static struct {
     char locator_keys [600];
     char admin_keys [600];
     char intruder_keys [600];
-    char admin_public [64];
+    char admin_sign [700];      //  the DAO's signing public key file
     char peers [400];
     s_locator_t locators [S_LOCATORS];
     s_fake_t fake;
@@ -117,11 +119,11 @@ static void
 s_locator_start (int index)
 {
     s_locator_t *locator = &grid.locators [index];
-    char bind [64], http [64], keys [700], admin [128], peers [600];
+    char bind [64], http [64], keys [700], admin [800], peers [600];
     snprintf (bind, sizeof bind, "tcp://127.0.0.1:%d", locator->port);
     snprintf (http, sizeof http, "127.0.0.1:%d", locator->http);
     snprintf (keys, sizeof keys, "security/keys=%s", grid.locator_keys);
-    snprintf (admin, sizeof admin, "locator/admin_keys=%s", grid.admin_public);
+    snprintf (admin, sizeof admin, "locator/admin_keys=%s", grid.admin_sign);
     //  The third one has the broken-into peer too
     if (index == 2)
         snprintf (peers, sizeof peers, "locator/peers=%s,tcp://127.0.0.1:%d", grid.peers,
@@ -145,9 +147,9 @@ s_grid_up (void)
     snprintf (grid.admin_keys, sizeof grid.admin_keys, "%s/dao.key", grid.dir);
     snprintf (grid.intruder_keys, sizeof grid.intruder_keys, "%s/intruder.key", grid.dir);
     if (ts_run (NULL, "for k in %s %s %s; do %s keygen $k >/dev/null 2>&1 || exit 1; done",
-                grid.locator_keys, grid.admin_keys, grid.intruder_keys, ts_bin ("fogrid")) != 0
-    ||  fg_security_read_key (grid.admin_keys, grid.admin_public))
+                grid.locator_keys, grid.admin_keys, grid.intruder_keys, ts_bin ("fogrid")) != 0)
         return -1;
+    fg_signkey_path (grid.admin_keys, grid.admin_sign, sizeof grid.admin_sign);
     grid.fake.cert = zcert_load (grid.locator_keys);
     if (!grid.fake.cert)
         return -1;
@@ -389,7 +391,7 @@ test_catch_up (void)
 
 //  A record in the broken-into peer's log.
 static Fogrid__RegistrySet *
-s_fake_record (zcert_t *signer, const char *hub_id, const char *status, const char *reason,
+s_fake_record (fg_signkey_t *signer, const char *hub_id, const char *status, const char *reason,
                uint64_t at_ms)
 {
     s_fake_t *fake = &grid.fake;
@@ -401,7 +403,7 @@ s_fake_record (zcert_t *signer, const char *hub_id, const char *status, const ch
     record->stake = -1;
     record->at_ms = at_ms;
     if (signer)
-        CU_ASSERT_EQUAL (fg_hub_record_sign (record, signer, &fake->seals [fake->count]), 0);
+        fg_hub_record_sign (record, signer, &fake->seals [fake->count]);
     fake->count++;
     return record;
 }
@@ -409,7 +411,11 @@ s_fake_record (zcert_t *signer, const char *hub_id, const char *status, const ch
 static void
 test_forged (void)
 {
-    zcert_t *dao = zcert_load (grid.admin_keys), *intruder = zcert_load (grid.intruder_keys);
+    char dao_path [700], intruder_path [700], err [800];
+    fg_signkey_path (grid.admin_keys, dao_path, sizeof dao_path);
+    fg_signkey_path (grid.intruder_keys, intruder_path, sizeof intruder_path);
+    fg_signkey_t *dao = fg_signkey_load (dao_path, false, err, sizeof err);
+    fg_signkey_t *intruder = fg_signkey_load (intruder_path, false, err, sizeof err);
     CU_ASSERT_FATAL (dao && intruder);
     uint64_t later = (uint64_t) fg_now_ms () + 3600000;   //  would win, if taken
     //  The DAO's suspicion of h-a, altered into clearing it
@@ -419,6 +425,14 @@ test_forged (void)
     //  Signed, but not by the DAO; not signed at all
     s_fake_record (intruder, "h-a", "registered", "", later);
     s_fake_record (NULL, "h-a", "registered", "", later);
+    //  Signed with a CurveZMQ key the old way (XEdDSA): a key not listed
+    record = s_fake_record (NULL, "h-legacy", "registered", "", 1700000000000ULL);
+    record->stake = 500;
+    record->signer = "D8rs:?w=pjJ$IKC?Mte/PM@LU:a?9.:vtJMUz5!>";
+    record->sign_key = "6e815df0558ff8ecd98c2a25f92d019b16a9e08b99d46b51fd650328a9fc381b";
+    record->signature = "d8002e57f3404061c24fe0ba992a21d4aa886b8cc5405da96bd702aca3c788e4"
+                        "85982d6c68011395862080a6b4026043c92a34f065c6ad41dc0dd9e7ae8c7f07";
+    CU_ASSERT_EQUAL (fg_hub_record_verify (record, err, sizeof err), 0);
     //  A real change of the DAO, twice: whoever brings it, it counts, once
     s_fake_record (dao, "h-c", "registered", "", (uint64_t) fg_now_ms ());
     grid.fake.records [grid.fake.count] = grid.fake.records [grid.fake.count - 1];
@@ -434,9 +448,9 @@ test_forged (void)
     snprintf (fake_peer, sizeof fake_peer,
               "fogrid_locator_registry_peer_refused_total{peer=\"tcp://127.0.0.1:%d\"}",
               grid.fake.port);
-    CU_ASSERT_EQUAL (s_metric (2, fake_peer), 3);
+    CU_ASSERT_EQUAL (s_metric (2, fake_peer), 4);
     CU_ASSERT_EQUAL (s_metric (2, "fogrid_locator_registry_refused_total{reason=\"signature\"}"), 2);
-    CU_ASSERT_EQUAL (s_metric (2, "fogrid_locator_registry_refused_total{reason=\"not_admin\"}"), 1);
+    CU_ASSERT_EQUAL (s_metric (2, "fogrid_locator_registry_refused_total{reason=\"not_admin\"}"), 2);
     CU_ASSERT (s_metric (2, "fogrid_locator_registry_duplicates_total") >= 1);
     root = s_registry (2);
     CU_ASSERT_EQUAL ((double) json_integer_value (json_object_get (root, "records")),
@@ -464,8 +478,8 @@ test_forged (void)
     //  Every locator stops on SIGTERM by itself, with status 0
     for (int index = 0; index < S_LOCATORS; index++)
         CU_ASSERT_EQUAL (ts_proc_stop (&grid.locators [index].proc, 3000), 0);
-    zcert_destroy (&dao);
-    zcert_destroy (&intruder);
+    fg_signkey_destroy (&dao);
+    fg_signkey_destroy (&intruder);
 }
 
 void

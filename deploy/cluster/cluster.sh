@@ -88,7 +88,7 @@ s_fogrid () {
     shift
     if [ "${FOGRID_CLUSTER_CLI:-container}" = host ]; then
         FOGRID_LOCATOR="$FOGRID_LOCATORS" FOGRID_SECURITY_LOCATOR_KEY="$dir/keys/locator.key" \
-        FOGRID_SECURITY_KEYS="$dir/keys/buyer.key" "${run[@]}" "$source_dir/build/bin/fogrid" "$@"
+        FOGRID_KEYS="$dir/keys/buyer.key" "${run[@]}" "$source_dir/build/bin/fogrid" "$@"
     else
         "${run[@]}" docker exec "${prefix}cli" fogrid "$@"
     fi

@@ -9,9 +9,12 @@
 #                 hub1.key, hub2.key   each hub's pair (the miners are given
 #                               their hub's public key: miner/hub_key)
 #                 buyer.key     the test's buyer; also the hubs' admin key and
-#                               the DAO (the locators' admin_keys)
-#                 (made once: a rerun keeps them; the _secret halves are
-#                 mode 600, owned by the images' fogrid user, uid 7700)
+#                               the DAO: its signing key buyer.sign is the
+#                               locators' admin_keys
+#                 (each NAME.key with its NAME.sign signing pair, as fogrid
+#                 keygen makes them; made once: a rerun keeps them, and adds
+#                 a missing signing pair; the _secret halves are mode 600,
+#                 owned by the images' fogrid user, uid 7700)
 #   DIR/*.cfg     one ZPL file per daemon (locator.cfg serves both locators)
 #   DIR/prometheus.yml   what Prometheus scrapes
 #   DIR/cluster.env      the ports and paths docker-compose substitutes
@@ -57,12 +60,14 @@ dir=$(cd "$dir" && pwd)
 say "keys in $dir/keys (kept when present)"
 docker run --rm --user 0 --network none --entrypoint /bin/sh -v "$dir/keys:/keys" "$cli_image" -c '
     for name in locator hub1 hub2 buyer; do
-        if [ ! -s "/keys/$name.key" ] || [ ! -s "/keys/$name.key_secret" ]; then
+        if [ ! -s "/keys/$name.key" ] || [ ! -s "/keys/$name.key_secret" ] \
+           || [ ! -s "/keys/$name.sign_secret" ]; then
             fogrid keygen "/keys/$name.key" >/dev/null 2>&1 || { echo "cannot make $name.key" >&2; exit 1; }
             echo "made $name.key"
         fi
     done
-    chown -R fogrid:fogrid /keys && chmod 755 /keys && chmod 644 /keys/*.key && chmod 600 /keys/*.key_secret
+    chown -R fogrid:fogrid /keys && chmod 755 /keys && chmod 644 /keys/*.key /keys/*.sign \
+        && chmod 600 /keys/*.key_secret /keys/*.sign_secret
 ' | sed 's/^/make-keys:   /' || fail "cannot make the keys in $dir/keys"
 
 s_public () {
@@ -70,6 +75,8 @@ s_public () {
 }
 buyer=$(s_public buyer)
 [ -n "$buyer" ] || fail "no public key in $dir/keys/buyer.key"
+buyer_sign=$(sed -n 's/^ *public-key = "\(.*\)"$/\1/p' "$dir/keys/buyer.sign")
+[ -n "$buyer_sign" ] || fail "no signing key in $dir/keys/buyer.sign"
 
 l1=$base;              l2=$((base + 10))
 dns1=$((base + 53));   dns2=$((base + 63))
@@ -86,12 +93,12 @@ cat > "$dir/locator.cfg" <<EOF
 #   Both locators of the test cluster (made by deploy/cluster/make-keys.sh).
 #   They share one key pair, so a client trusts either with the same key,
 #   and each pulls the hub registry from the other (peers names both: a
-#   locator skips itself). The buyer is the DAO too.
+#   locator skips itself). The buyer is the DAO too: its signing key.
 locator
     endpoint = "tcp://*:7700"
     dns = "*:7753"
     http = "0.0.0.0:7780"
-    admin_keys = "$buyer"
+    admin_keys = "$buyer_sign"
     peers = "$locators_inside"
     peer_sync_ms = "500"
 security
