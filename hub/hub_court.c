@@ -38,10 +38,9 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "fg_verdict.h"
-#include "hub_sql.h"
+#include "hub_output.h"
 #include "hub_court.h"
 #include <sodium.h>
-#include <sqlite3.h>
 
 #define S_MAX_RUNS      32          //  runs of one case, at most
 
@@ -49,6 +48,7 @@ struct _hub_court_t {
     hub_store_t *store;         //  task rows, and the court's cases (not owned)
     hub_ledger_t *ledger;       //  signs verdicts (not owned)
     hub_reputation_t *reputation;   //  miners' records (owned)
+    hub_cases_t *cases_table;   //  challenges and spot checks, their verdicts (owned)
     char hub_id [64];           //  names the hub in verdicts
     hub_tasks_t *tasks;         //  the unfinished tasks (not owned)
     hub_escrow_t *escrow;       //  the money (not owned)
@@ -83,24 +83,18 @@ hub_court_new (hub_store_t *store, hub_ledger_t *ledger, hub_tasks_t *tasks,
                hub_escrow_t *escrow, hub_miners_t *miners, const hub_config_t *config,
                const char *hub_id)
 {
-    //  A challenge or a failed spot check is a case: who challenged, what
-    //  it put down, and the signed verdict once there is one
-    if (hub_sql_exec (hub_store_db (store), "court",
-            "CREATE TABLE IF NOT EXISTS court_cases ("
-            "  task_id TEXT PRIMARY KEY,"
-            "  kind TEXT NOT NULL,"
-            "  challenger TEXT NOT NULL DEFAULT '',"
-            "  deposit INTEGER NOT NULL DEFAULT 0,"
-            "  opened_ms INTEGER NOT NULL,"
-            "  verdict TEXT NOT NULL DEFAULT '')"))
-        return NULL;
     hub_reputation_t *reputation = hub_reputation_new (store);
-    if (!reputation)
+    hub_cases_t *cases = hub_cases_new (store);
+    if (!reputation || !cases) {
+        hub_reputation_destroy (&reputation);
+        hub_cases_destroy (&cases);
         return NULL;
+    }
     hub_court_t *self = (hub_court_t *) zmalloc (sizeof (hub_court_t));
     self->store = store;
     self->ledger = ledger;
     self->reputation = reputation;
+    self->cases_table = cases;
     snprintf (self->hub_id, sizeof self->hub_id, "%s", hub_id);
     self->tasks = tasks;
     self->escrow = escrow;
@@ -121,104 +115,10 @@ hub_court_destroy (hub_court_t **self_p)
         zlistx_destroy (&self->windows);
         zhashx_destroy (&self->cases);
         hub_reputation_destroy (&self->reputation);
+        hub_cases_destroy (&self->cases_table);
         free (self);
         *self_p = NULL;
     }
-}
-
-//  --------------------------------------------------------------------------
-//  The output hash
-
-static void
-s_sha256_hex (const void *data, size_t size, char *hex)
-{
-    unsigned char digest [crypto_hash_sha256_BYTES];
-    crypto_hash_sha256 (digest, (const unsigned char *) data, size);
-    sodium_bin2hex (hex, 65, digest, sizeof digest);
-}
-
-static bool
-s_hex64 (const char *text)
-{
-    if (!text || strlen (text) != 64)
-        return false;
-    for (size_t index = 0; index < 64; index++)
-        if (!strchr ("0123456789abcdef", text [index]))
-            return false;
-    return true;
-}
-
-//  True when the file at path is compared: compare is empty, or names it
-//  or a directory it is in
-static bool
-s_compared (const Fogrid__TaskSpec *spec, const char *path)
-{
-    if (!spec || spec->n_compare == 0)
-        return true;
-    for (size_t index = 0; index < spec->n_compare; index++) {
-        const char *want = spec->compare [index];
-        while (*want == '/')
-            want++;
-        size_t length = strlen (want);
-        while (length && want [length - 1] == '/')
-            length--;
-        if (strncmp (path, want, length) == 0 && (path [length] == 0 || path [length] == '/'))
-            return true;
-    }
-    return false;
-}
-
-static int
-s_file_compare (const void *one, const void *two)
-{
-    return strcmp ((*(Fogrid__OutputFile * const *) one)->path,
-                   (*(Fogrid__OutputFile * const *) two)->path);
-}
-
-void
-hub_court_output_hash (const Fogrid__TaskSpec *spec, const Fogrid__TaskResult *result,
-                       char *hex)
-{
-    *hex = 0;
-    if (result->refused || (result->error && *result->error))
-        return;
-    crypto_hash_sha256_state state;
-    crypto_hash_sha256_init (&state);
-    char line [2300], digest [65];
-    //  One line per part; strings length-prefixed, so no two results share one
-    snprintf (line, sizeof line, "fogrid-output/1\nexit %d signal %d timed_out %d\n",
-              result->exit_code, result->term_signal, result->timed_out? 1: 0);
-    crypto_hash_sha256_update (&state, (unsigned char *) line, strlen (line));
-    if (s_hex64 (result->stdout_sha256))
-        snprintf (digest, sizeof digest, "%s", result->stdout_sha256);
-    else
-        s_sha256_hex (result->stdout.data, result->stdout.len, digest);
-    snprintf (line, sizeof line, "stdout %s\n", digest);
-    crypto_hash_sha256_update (&state, (unsigned char *) line, strlen (line));
-    s_sha256_hex (result->stderr.data, result->stderr.len, digest);
-    snprintf (line, sizeof line, "stderr %s %d\n", digest, result->stderr_truncated? 1: 0);
-    crypto_hash_sha256_update (&state, (unsigned char *) line, strlen (line));
-    //  Files in path order: a miner may list them in any
-    Fogrid__OutputFile **files = (Fogrid__OutputFile **)
-        zmalloc (sizeof (Fogrid__OutputFile *) * (result->n_files + 1));
-    size_t count = 0;
-    for (size_t index = 0; index < result->n_files; index++)
-        if (result->files [index]->path && s_compared (spec, result->files [index]->path))
-            files [count++] = result->files [index];
-    qsort (files, count, sizeof files [0], s_file_compare);
-    for (size_t index = 0; index < count; index++) {
-        Fogrid__OutputFile *file = files [index];
-        s_sha256_hex (file->content.data, file->content.len, digest);
-        snprintf (line, sizeof line, "file %zu:%.2048s %d %o %" PRIu64 " %d %s %zu:%.60s\n",
-                  strlen (file->path), file->path, file->dir? 1: 0, file->mode,
-                  file->size, file->truncated? 1: 0, digest,
-                  strlen (file->error? file->error: ""), file->error? file->error: "");
-        crypto_hash_sha256_update (&state, (unsigned char *) line, strlen (line));
-    }
-    free (files);
-    unsigned char sum [crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final (&state, sum);
-    sodium_bin2hex (hex, 65, sum, sizeof sum);
 }
 
 //  --------------------------------------------------------------------------
@@ -446,6 +346,14 @@ s_involved (hub_court_t *self, zlist_t *involved, const char *miner_id)
 bool
 hub_court_may_place (hub_court_t *self, const hub_task_t *task, const hub_miner_t *miner)
 {
+    //  Paid work above hub/min_stake_price goes to staked miners only
+    if (self->config->min_stake > 0 && task->role <= HUB_ROLE_REPLICA
+    &&  hub_escrow_ask (miner, task->spec) > self->config->min_stake_price) {
+        char stake [HUB_ACCOUNT_MAX];
+        hub_escrow_stake_account (miner->id, stake, sizeof stake);
+        if (hub_escrow_balance (self->escrow, stake) < self->config->min_stake)
+            return false;
+    }
     if (!*task->parent)
         return true;
     //  The miners of the task and of its other runs, so far
@@ -637,60 +545,6 @@ s_decide (hub_court_t *self, const char *task_id)
 //  money moves in the same transaction (hub_escrow_verdict), so a hub
 //  killed in the middle decides again from the store and pays once.
 
-//  The case row of a task: kind, challenger, deposit; false when none
-static bool
-s_case_load (hub_court_t *self, const char *task_id, char *kind, char *challenger,
-             int64_t *deposit, char **verdict)
-{
-    sqlite3_stmt *stmt = hub_sql_prepare (hub_store_db (self->store), "court",
-        "SELECT kind, challenger, deposit, verdict FROM court_cases WHERE task_id = ?");
-    if (!stmt)
-        return false;
-    hub_sql_bind_text (stmt, 1, task_id);
-    bool found = sqlite3_step (stmt) == SQLITE_ROW;
-    if (found) {
-        if (kind)
-            snprintf (kind, 16, "%s", hub_sql_column_text (stmt, 0));
-        if (challenger)
-            snprintf (challenger, 64, "%s", hub_sql_column_text (stmt, 1));
-        if (deposit)
-            *deposit = sqlite3_column_int64 (stmt, 2);
-        if (verdict)
-            *verdict = strdup (hub_sql_column_text (stmt, 3));
-    }
-    sqlite3_finalize (stmt);
-    return found;
-}
-
-static int
-s_case_open (hub_court_t *self, const char *task_id, const char *kind, const char *challenger,
-             int64_t deposit)
-{
-    sqlite3_stmt *stmt = hub_sql_prepare (hub_store_db (self->store), "court",
-        "INSERT INTO court_cases (task_id, kind, challenger, deposit, opened_ms)"
-        " VALUES (?, ?, ?, ?, ?)");
-    if (!stmt)
-        return -1;
-    hub_sql_bind_text (stmt, 1, task_id);
-    hub_sql_bind_text (stmt, 2, kind);
-    hub_sql_bind_text (stmt, 3, challenger);
-    sqlite3_bind_int64 (stmt, 4, deposit);
-    sqlite3_bind_int64 (stmt, 5, fg_now_ms ());
-    return hub_sql_run (hub_store_db (self->store), "court", stmt, "case open");
-}
-
-static int
-s_case_close (hub_court_t *self, const char *task_id, const char *verdict)
-{
-    sqlite3_stmt *stmt = hub_sql_prepare (hub_store_db (self->store), "court",
-        "UPDATE court_cases SET verdict = ? WHERE task_id = ?");
-    if (!stmt)
-        return -1;
-    hub_sql_bind_text (stmt, 1, verdict);
-    hub_sql_bind_text (stmt, 2, task_id);
-    return hub_sql_run (hub_store_db (self->store), "court", stmt, "case close");
-}
-
 //  Counts a role's runs: all of them, and those still running
 static size_t
 s_count_role (s_runs_t *runs, hub_task_role_t role, size_t *active)
@@ -767,9 +621,11 @@ s_verdict (hub_court_t *self, hub_task_t *task, s_runs_t *runs)
         s_spawn (self, task, (uint32_t) checks + 1, HUB_ROLE_CHECK, "v");
         return;
     }
-    char kind [16] = "", challenger [64] = "";
-    int64_t deposit = 0;
-    s_case_load (self, task->id, kind, challenger, &deposit, NULL);
+    hub_case_t found;
+    hub_cases_load (self->cases_table, task->id, &found);
+    hub_case_reset (&found);
+    const char *kind = found.kind, *challenger = found.challenger;
+    int64_t deposit = found.deposit;
     fg_verdict_t verdict;
     memset (&verdict, 0, sizeof verdict);
     snprintf (verdict.task_id, sizeof verdict.task_id, "%s", task->id);
@@ -863,7 +719,7 @@ s_verdict (hub_court_t *self, hub_task_t *task, s_runs_t *runs)
         zsys_error ("task %s: cannot sign its verdict", task->id);
     zstr_free (&text);
     char *json = fg_verdict_json (&verdict);
-    s_case_close (self, task->id, json? json: "");
+    hub_cases_close (self->cases_table, task->id, json? json: "");
     zstr_free (&json);
     for (size_t index = 0; index < n_wrong; index++)
         hub_reputation_count (self->reputation, wrong [index], HUB_REPUTATION_VERDICT_LOST);
@@ -914,7 +770,7 @@ s_decide_finished (hub_court_t *self, hub_task_t *task, s_runs_t *runs)
             zsys_warning ("task %s: spot check %s on %s returned %.12s..., not %.12s...: "
                           "verified", task->id, spot->id, spot->miner_id, spot->output_hash,
                           task->output_hash);
-            s_case_open (self, task->id, "spot", "", 0);
+            hub_cases_open (self->cases_table, task->id, "spot", "", 0);
             s_verify (self, task, "a spot check disagreed");
             return;
         }
@@ -941,6 +797,9 @@ hub_court_challenge (hub_court_t *self, const char *task_id, const char *challen
     }
     fg_error_t rc = 0;
     int64_t now = fg_now_ms ();
+    hub_case_t found;
+    bool before = hub_cases_load (self->cases_table, task->id, &found) == 0;
+    hub_case_reset (&found);
     if (task->role != HUB_ROLE_TASK)
         rc = FG_E_STATE, snprintf (why, size, "%s is a run of %s: challenge that", task->id,
                                    task->parent);
@@ -954,12 +813,13 @@ hub_court_challenge (hub_court_t *self, const char *task_id, const char *challen
                                    && !task->resolve_at_ms? " (a check is under way)"
                                    : task->resolution? "": " (no result yet)");
     else
-    if (s_case_load (self, task->id, NULL, NULL, NULL, NULL))
+    if (before)
         rc = FG_E_STATE, snprintf (why, size, "task %s was challenged before", task->id);
     else {
         int64_t deposit = self->config->challenge_deposit;
         rc = hub_escrow_challenge_hold (self->escrow, task->id, challenger, deposit, why, size);
-        if (rc == 0 && s_case_open (self, task->id, "challenge", challenger, deposit))
+        if (rc == 0 && hub_cases_open (self->cases_table, task->id, "challenge", challenger,
+                                       deposit))
             rc = FG_E_INTERNAL, snprintf (why, size, "the hub could not record the challenge");
         if (rc == 0) {
             s_verify (self, task, "challenged");
@@ -975,9 +835,10 @@ hub_court_challenge (hub_court_t *self, const char *task_id, const char *challen
 char *
 hub_court_verdict (hub_court_t *self, const char *task_id)
 {
-    char *verdict = NULL;
-    if (!s_case_load (self, task_id, NULL, NULL, NULL, &verdict))
+    hub_case_t found;
+    if (hub_cases_load (self->cases_table, task_id, &found))
         return NULL;
+    char *verdict = found.verdict;
     if (!*verdict)
         zstr_free (&verdict);
     return verdict;
@@ -995,7 +856,7 @@ hub_court_reputation (hub_court_t *self)
 void
 hub_court_result (hub_court_t *self, hub_task_t *task, const Fogrid__TaskResult *result)
 {
-    hub_court_output_hash (task->spec, result, task->output_hash);
+    hub_output_hash (task->spec, result, task->output_hash);
     if (!*task->output_hash) {
         task->resolution = HUB_RESOLUTION_NONE;
         return;

@@ -32,6 +32,7 @@
 #include "hub_miners.h"
 #include "hub_escrow.h"
 #include "hub_reputation.h"
+#include "hub_cases.h"
 
 typedef struct _hub_court_t hub_court_t;
 
@@ -42,14 +43,6 @@ hub_court_t *hub_court_new (hub_store_t *store, hub_ledger_t *ledger, hub_tasks_
                             hub_escrow_t *escrow, hub_miners_t *miners,
                             const hub_config_t *config, const char *hub_id);
 void hub_court_destroy (hub_court_t **self_p);
-
-//  The output hash of a result (hex SHA-256, 64 digits): over a canonical
-//  text of its exit status, its stdout's SHA-256 (the miner's, over all
-//  of it; else of the bytes it carries), its stderr's, and each compared
-//  file (spec->compare; all when empty) in path order. "" for a result
-//  that is no result: the task could not run, or the miner refused it.
-void hub_court_output_hash (const Fogrid__TaskSpec *spec, const Fogrid__TaskResult *result,
-                            char *hex);
 
 //  The window of a task (its challenge_window_s, else hub/challenge_s),
 //  its replicas and its quorum, as the hub applies them.
@@ -68,9 +61,11 @@ int hub_court_submitted (hub_court_t *self, hub_task_t *task);
 //  True for a task that is never placed itself (its runs are).
 bool hub_court_holds (hub_court_t *self, const hub_task_t *task);
 
-//  True when miner may run task: a run goes only to a miner whose owner
-//  (its key; its id on a plain-text hub) and hub/replica_label differ
-//  from those of every miner involved in its case so far.
+//  True when miner may run task: a task or replica asking more than
+//  hub/min_stake_price only on a miner whose stake holds hub/min_stake; a
+//  run only on a miner whose owner (its key; its id on a plain-text hub)
+//  and hub/replica_label differ from those of every miner involved in its
+//  case so far.
 bool hub_court_may_place (hub_court_t *self, const hub_task_t *task, const hub_miner_t *miner);
 
 //  Before a task's change to a final state on a result: sets its output

@@ -15,6 +15,7 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "hub_http.h"
+#include "hub_reputation.h"
 
 #define S_RECENT 50
 
@@ -55,8 +56,11 @@ s_counts_json (s_counts_t *counts, bool miners)
 //  JSON
 
 static json_t *
-s_miner_json (hub_miner_t *miner, int64_t now)
+s_miner_json (hub_miner_t *miner, int64_t now, hub_reputation_t *reputation)
 {
+    hub_reputation_record_t record = { 0, 0, 0, 1.0 };
+    if (reputation)
+        hub_reputation_get (reputation, miner->id, &record);
     const Fogrid__Resources *res = miner->resources;
     //  A miner's labels and runtimes may hold any bytes (fg_http_json_string)
     json_t *labels = json_object ();
@@ -74,7 +78,7 @@ s_miner_json (hub_miner_t *miner, int64_t now)
          reservation = zhashx_next (miner->tasks))
         json_array_append_new (tasks, json_string ((const char *) zhashx_cursor (miner->tasks)));
     return json_pack ("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:f, s:b, "
-                      "s:I, s:o}",
+                      "s:I, s:o, s:f, s:I, s:I, s:I}",
                       "id", miner->id, "name", miner->name? miner->name: "",
                       "state", hub_miner_state_name (miner->state),
                       "cores", (json_int_t) res->cores, "mem_mb", (json_int_t) res->mem_mb,
@@ -83,7 +87,10 @@ s_miner_json (hub_miner_t *miner, int64_t now)
                       "used_cores", (json_int_t) miner->used_cores,
                       "running", (json_int_t) miner->load->running,
                       "load1", miner->load->load1, "healthy", miner->load->healthy,
-                      "seen_ms_ago", (json_int_t) (now - miner->last_seen_ms), "tasks", tasks);
+                      "seen_ms_ago", (json_int_t) (now - miner->last_seen_ms), "tasks", tasks,
+                      "reputation", record.score, "resolved", (json_int_t) record.resolved,
+                      "mismatches", (json_int_t) record.mismatches,
+                      "verdicts_lost", (json_int_t) record.verdicts_lost);
 }
 
 static json_t *
@@ -170,7 +177,7 @@ s_overview (void *arg, fg_http_request_t *request)
     json_t *miners = json_array ();
     for (hub_miner_t *miner = hub_miners_first (context->miners); miner;
          miner = hub_miners_next (context->miners))
-        json_array_append_new (miners, s_miner_json (miner, now));
+        json_array_append_new (miners, s_miner_json (miner, now, context->reputation));
     zlistx_t *recent = zlistx_new ();
     zlistx_set_destructor (recent, (czmq_destructor *) hub_task_destroy);
     hub_store_recent (context->store, S_RECENT, recent);
@@ -265,6 +272,25 @@ s_metrics (void *arg, fg_http_request_t *request)
     for (int state = HUB_TASK_SUCCEEDED; state < HUB_TASK_STATES; state++)
         fg_metrics_sample (metrics, "state", hub_task_state_name ((hub_task_state_t) state),
                            (double) stats->finished [state]);
+    if (context->reputation) {
+        fg_metrics_family (metrics, "fogrid_hub_miner_reputation", "gauge",
+                           "each miner's reputation, 0..1 (hub_reputation.h)");
+        for (hub_miner_t *miner = hub_miners_first (context->miners); miner;
+             miner = hub_miners_next (context->miners)) {
+            hub_reputation_record_t record;
+            hub_reputation_get (context->reputation, miner->id, &record);
+            fg_metrics_sample (metrics, "miner", miner->id, record.score);
+        }
+        fg_metrics_family (metrics, "fogrid_hub_miner_mismatches", "gauge",
+                           "each miner's results outvoted or overturned");
+        for (hub_miner_t *miner = hub_miners_first (context->miners); miner;
+             miner = hub_miners_next (context->miners)) {
+            hub_reputation_record_t record;
+            hub_reputation_get (context->reputation, miner->id, &record);
+            fg_metrics_sample (metrics, "miner", miner->id,
+                               (double) (record.mismatches + record.verdicts_lost));
+        }
+    }
     fg_metrics_family (metrics, "fogrid_hub_requeued_total", "counter",
                        "attempts lost with their miner and queued again");
     fg_metrics_sample (metrics, NULL, NULL, (double) stats->requeued);

@@ -30,6 +30,7 @@ typedef struct {
     hub_stats_t *stats;
     fg_registrant_t *registrant;    //  NULL without locators
     const char *locator_http;   //  shown to the dashboard for its services panel
+    struct _hub_reputation_t *reputation;   //  miners' records (hub_reputation.h), or NULL
 } hub_http_context_t;
 
 fg_http_t *hub_http_new (const char *address, hub_http_context_t *context,

@@ -459,6 +459,17 @@ hub_miner_api_list (hub_miner_api_t *self, zsock_t *router, zframe_t *peer, uint
         info->load = miner->load;
         info->last_seen_ms = (uint64_t) miner->last_seen_ms;
         info->connected_ms = (uint64_t) miner->connected_ms;
+        if (self->court) {
+            hub_reputation_record_t record;
+            hub_reputation_get (hub_court_reputation (self->court), miner->id, &record);
+            info->resolved = record.resolved;
+            info->mismatches = record.mismatches;
+            info->verdicts_lost = record.verdicts_lost;
+            info->reputation = record.score;
+            char stake [HUB_ACCOUNT_MAX];
+            hub_escrow_stake_account (miner->id, stake, sizeof stake);
+            info->stake = hub_escrow_balance (self->escrow, stake);
+        }
         zlistx_t *ids = zhashx_keys (miner->tasks);
         info->n_tasks = zlistx_size (ids);
         info->tasks = (char **) zmalloc (sizeof (char *) * (info->n_tasks + 1));

@@ -53,19 +53,43 @@ hub_placer_set_court (hub_placer_t *self, hub_court_t *court)
     self->court = court;
 }
 
-//  The scheduler's choice among the miners the court allows for task
+//  A candidate as the scheduler sees it, with its reputation (constraints
+//  may ask for it)
+static void
+s_candidate (hub_placer_t *self, hub_miner_t *miner, hub_sched_miner_t *cand)
+{
+    hub_miners_candidate (miner, cand);
+    if (self->court) {
+        hub_reputation_record_t record;
+        hub_reputation_get (hub_court_reputation (self->court), miner->id, &record);
+        cand->rated = true;
+        cand->reputation = (int64_t) (record.score * 100.0 + 0.5);
+    }
+}
+
+//  The scheduler's choice among the miners the court allows for task (a
+//  run: not its other runs' owners; a paid task: a staked miner). A run
+//  goes to the best rated of them first: a check is worth what its miner is
 static int
 s_choose (hub_placer_t *self, hub_task_t *task, hub_sched_miner_t *cands,
           hub_miner_t **owners, size_t count)
 {
     int chosen = hub_sched_choose (task->spec, cands, count);
-    if (chosen < 0 || !self->court || !*task->parent
-    ||  hub_court_may_place (self->court, task, owners [chosen]))
+    if (chosen < 0 || !self->court
+    ||  (!*task->parent && hub_court_may_place (self->court, task, owners [chosen])))
         return chosen;
     hub_sched_miner_t *allowed = (hub_sched_miner_t *) zmalloc (sizeof (hub_sched_miner_t) * count);
     memcpy (allowed, cands, sizeof (hub_sched_miner_t) * count);
-    for (size_t index = 0; index < count; index++)
+    int64_t best = 0;
+    for (size_t index = 0; index < count; index++) {
         if (allowed [index].connected && !hub_court_may_place (self->court, task, owners [index]))
+            allowed [index].connected = false;
+        if (allowed [index].connected && allowed [index].reputation > best)
+            best = allowed [index].reputation;
+    }
+    //  Runs: none rated far below the best allowed one
+    for (size_t index = 0; *task->parent && index < count; index++)
+        if (allowed [index].connected && allowed [index].reputation + 25 < best)
             allowed [index].connected = false;
     chosen = hub_sched_choose (task->spec, allowed, count);
     free (allowed);
@@ -149,7 +173,7 @@ hub_placer_run (hub_placer_t *self, zlist_t *lost)
         for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
              miner = hub_miners_next (self->miners))
             if (miner->state == HUB_MINER_CONNECTED) {
-                hub_miners_candidate (miner, &cands [count]);
+                s_candidate (self, miner, &cands [count]);
                 room |= cands [count].free_cores > 0;
                 owners [count++] = miner;
             }
@@ -181,7 +205,7 @@ hub_placer_run (hub_placer_t *self, zlist_t *lost)
             int rc = s_assign (self, task, owners [chosen]);
             if (rc == 0) {
                 taken [placed++] = task;
-                hub_miners_candidate (owners [chosen], &cands [chosen]);
+                s_candidate (self, owners [chosen], &cands [chosen]);
                 most = s_most_room (cands, count);
             }
             else

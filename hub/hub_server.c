@@ -565,7 +565,8 @@ s_start (s_server_t *self, char *err, size_t err_size)
             .hub_id = self->hub_id, .started_ms = self->started_ms, .miners = self->miners,
             .store = self->store, .ledger = self->ledger, .tasks = self->tasks,
             .stats = &self->stats, .registrant = self->registrant,
-            .locator_http = self->config->locator_http };
+            .locator_http = self->config->locator_http,
+            .reputation = hub_court_reputation (self->court) };
         self->http = hub_http_new (http, &self->http_context, err, err_size);
         if (!self->http)
             return -1;

@@ -65,7 +65,7 @@ typedef struct {
     hub_resolution_t resolution;    //  whether its result stands (hub_court writes it)
     int64_t resolve_at_ms;      //  a pending resolution's window ends then (0: it
                                 //  waits for its runs or a check, not for time)
-    char output_hash [65];      //  hub_court_output_hash of its result, "" if none
+    char output_hash [65];      //  hub_output_hash of its result, "" if none
     char parent [32];           //  the task it is a run of, "" for a buyer's task
     hub_task_role_t role;       //  a buyer's task, a replica, a check
 } hub_task_t;

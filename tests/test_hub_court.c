@@ -10,6 +10,7 @@
 #include "test_hub_support.h"
 #include "hub_server.h"
 #include "hub_court.h"
+#include "hub_output.h"
 #include "fg_verdict.h"
 #include <sqlite3.h>
 
@@ -190,6 +191,9 @@ s_resolved (void *arg)
     return streq (s_seen (wait->hub, wait->task_id).resolution, wait->resolution);
 }
 
+static void s_stake (s_hub_t *hub, const char *miner_id, int64_t amount, bool withdraw,
+                     const char *token, int expect_error);
+
 //  --------------------------------------------------------------------------
 
 static void
@@ -201,22 +205,22 @@ test_output_hash (void)
     one.stdout.len = 3;
     two = one;
     char hash1 [65], hash2 [65];
-    hub_court_output_hash (&spec, &one, hash1);
-    hub_court_output_hash (&spec, &two, hash2);
+    hub_output_hash (&spec, &one, hash1);
+    hub_output_hash (&spec, &two, hash2);
     CU_ASSERT_EQUAL (strlen (hash1), 64);
     CU_ASSERT_STRING_EQUAL (hash1, hash2);
     //  The miner's SHA-256 of all stdout stands for the bytes it carries
     two.stdout_sha256 = "1b5e1a0c08a1c1a80d5b1a7e7b4bb3c0b5f5d1c1a6a5b1fa4e3e6f0a2b0c9d8e";
-    hub_court_output_hash (&spec, &two, hash2);
+    hub_output_hash (&spec, &two, hash2);
     CU_ASSERT_STRING_NOT_EQUAL (hash1, hash2);
     two = one;
     two.exit_code = 1;
-    hub_court_output_hash (&spec, &two, hash2);
+    hub_output_hash (&spec, &two, hash2);
     CU_ASSERT_STRING_NOT_EQUAL (hash1, hash2);
     two = one;
     two.stderr.data = (uint8_t *) "x";
     two.stderr.len = 1;
-    hub_court_output_hash (&spec, &two, hash2);
+    hub_output_hash (&spec, &two, hash2);
     CU_ASSERT_STRING_NOT_EQUAL (hash1, hash2);
     //  Files: in path order whatever order the miner lists them; compare
     //  leaves out what it does not name
@@ -234,23 +238,23 @@ test_output_hash (void)
     one.files = ab;
     two = one;
     two.files = ba;
-    hub_court_output_hash (&spec, &one, hash1);
-    hub_court_output_hash (&spec, &two, hash2);
+    hub_output_hash (&spec, &one, hash1);
+    hub_output_hash (&spec, &two, hash2);
     CU_ASSERT_STRING_EQUAL (hash1, hash2);
     b.content.data = (uint8_t *) "12:01";
-    hub_court_output_hash (&spec, &two, hash2);
+    hub_output_hash (&spec, &two, hash2);
     CU_ASSERT_STRING_NOT_EQUAL (hash1, hash2);
     char *compare [] = { "/out/" };
     spec.n_compare = 1;
     spec.compare = compare;
-    hub_court_output_hash (&spec, &one, hash1);
+    hub_output_hash (&spec, &one, hash1);
     b.content.data = (uint8_t *) "12:02";
-    hub_court_output_hash (&spec, &two, hash2);
+    hub_output_hash (&spec, &two, hash2);
     CU_ASSERT_STRING_EQUAL (hash1, hash2);
     //  No result, no hash
     two = one;
     two.error = "no such image";
-    hub_court_output_hash (&spec, &two, hash2);
+    hub_output_hash (&spec, &two, hash2);
     CU_ASSERT_STRING_EQUAL (hash2, "");
 }
 
@@ -338,6 +342,7 @@ test_quorum (void)
     s_miner (&honest2, &hub, "m-honest-2");
     s_miner (&cheat, &hub, "m-cheat");
     s_deposit (&hub, 1000, "dep-1");
+    s_stake (&hub, "m-cheat", 200, false, "stake-1", 0);
 
     char *task = s_submit (&hub, "echo 42", 3, 2, 0);
     s_seen_t seen = s_seen (&hub, task);
@@ -367,7 +372,9 @@ test_quorum (void)
     CU_ASSERT_EQUAL (s_balance (&hub, "miner:m-honest-1"), 95);
     CU_ASSERT_EQUAL (s_balance (&hub, "miner:m-honest-2"), 95);
     CU_ASSERT_EQUAL (s_balance (&hub, "miner:m-cheat"), 0);
-    CU_ASSERT_EQUAL (s_balance (&hub, "buyer:anonymous"), 800);
+    //  The cheat's run is refunded, and half its stake goes to the buyer
+    CU_ASSERT_EQUAL (s_balance (&hub, "stake:m-cheat"), 100);
+    CU_ASSERT_EQUAL (s_balance (&hub, "buyer:anonymous"), 1000 - 200 - 2 * S_PRICE + 100);
     CU_ASSERT_STRING_EQUAL (s_seen (&hub, run1).resolution, "hard");
     CU_ASSERT_EQUAL (s_books_sum (&hub), 0);
     free (run1);
@@ -387,7 +394,7 @@ test_quorum (void)
     CU_ASSERT_PTR_NOT_NULL (strstr (status->task_info->reason, "no quorum"));
     CU_ASSERT_EQUAL (status->task_info->n_runs, 3);
     fg_msg_free (&status);
-    CU_ASSERT_EQUAL (s_balance (&hub, "buyer:anonymous"), 800);
+    CU_ASSERT_EQUAL (s_balance (&hub, "buyer:anonymous"), 1000 - 200 - 2 * S_PRICE + 100);
     CU_ASSERT_EQUAL (s_balance (&hub, "miner:m-honest-1"), 95);
     CU_ASSERT_EQUAL (s_books_sum (&hub), 0);
     free (task);
@@ -563,6 +570,16 @@ test_challenge (void)
     env.miners = &miners;
     fg_env_t *reply = th_call (hub.buyer, &env);
     CU_ASSERT_FATAL (reply && reply->body_case == FOGRID__ENVELOPE__BODY_MINERS_REPLY);
+    for (size_t index = 0; index < reply->miners_reply->n_miners; index++) {
+        Fogrid__MinerInfo *info = reply->miners_reply->miners [index];
+        if (streq (info->miner_id, "m-cheat")) {
+            CU_ASSERT_EQUAL (info->verdicts_lost, 1);
+            CU_ASSERT_TRUE (info->reputation < 0.1);
+            CU_ASSERT_EQUAL (info->stake, 500);
+        }
+        if (streq (info->miner_id, "m-check-1"))
+            CU_ASSERT_EQUAL (info->reputation, 1.0);
+    }
     fg_msg_free (&reply);
     free (task);
     free (given);
@@ -652,6 +669,75 @@ test_spot_check (void)
     s_close (&hub);
 }
 
+//  hub/min_stake keeps unstaked miners off paid work; a constraint on
+//  reputation keeps a miner that lost a verdict off a task
+static void
+test_stake_and_reputation (void)
+{
+    s_hub_t hub;
+    s_open (&hub, "court-stake", "hub/min_stake", "50", "hub/min_stake_price", "10", NULL);
+    s_deposit (&hub, 1000, "dep-1");
+    th_fake_t fake;
+    s_miner (&fake, &hub, "m-1");
+    char *task = s_submit (&hub, "true", 0, 0, 0);
+    zclock_sleep (300);
+    CU_ASSERT_STRING_EQUAL (s_seen (&hub, task).state, "pending");
+    s_stake (&hub, "m-1", 50, false, "stake-1", 0);
+    //  Placed at the next round (a heartbeat's tick at the latest)
+    uint32_t attempt;
+    char *given = th_fake_assigned (&fake, &attempt);
+    CU_ASSERT_STRING_EQUAL (given, task);
+    free (th_fake_result (&fake, task, attempt, 0));
+    CU_ASSERT_EQUAL (s_balance (&hub, "miner:m-1"), 95);
+    //  Resolved, nothing held: the stake comes back, and the miner is
+    //  off paid work again
+    s_stake (&hub, "m-1", 50, true, "unstake-1", 0);
+    s_stake (&hub, "m-1", 50, true, "unstake-2", FG_E_FUNDS);
+    CU_ASSERT_EQUAL (s_books_sum (&hub), 0);
+    free (task);
+    free (given);
+    th_fake_close (&fake);
+    s_close (&hub);
+
+    //  A constraint on reputation (percent): a miner with a lost verdict
+    //  gets nothing that asks for 90
+    s_open (&hub, "court-reputation", NULL);
+    th_fake_t bad, good;
+    s_miner (&bad, &hub, "m-bad");
+    char path [1024];
+    snprintf (path, sizeof path, "%s/hub.db", hub.dir);
+    s_stop (&hub);
+    th_sql (hub.dir, "INSERT INTO miner_reputation (miner_id, verdicts_lost) VALUES ('m-bad', 1)");
+    s_start (&hub);
+    th_fake_close (&bad);
+    s_miner (&bad, &hub, "m-bad");
+    char *argv [] = { "true" };
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    spec.n_argv = 1;
+    spec.argv = argv;
+    spec.constraint = "reputation >= 90";
+    Fogrid__SubmitRequest submit = FOGRID__SUBMIT_REQUEST__INIT;
+    submit.spec = &spec;
+    submit.client_token = "";
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_SUBMIT;
+    env.submit = &submit;
+    fg_env_t *reply = th_call (hub.buyer, &env);
+    CU_ASSERT_FATAL (reply && reply->body_case == FOGRID__ENVELOPE__BODY_SUBMIT_REPLY);
+    task = strdup (reply->submit_reply->task_id);
+    fg_msg_free (&reply);
+    zclock_sleep (300);
+    CU_ASSERT_STRING_EQUAL (s_seen (&hub, task).state, "pending");
+    s_miner (&good, &hub, "m-good");
+    given = th_fake_assigned (&good, &attempt);
+    CU_ASSERT_STRING_EQUAL (given, task);
+    free (given);
+    free (task);
+    th_fake_close (&bad);
+    th_fake_close (&good);
+    s_close (&hub);
+}
+
 void
 test_hub_court_add (void)
 {
@@ -662,5 +748,6 @@ test_hub_court_add (void)
         "a challenge overturns a lie, across a restart; a wrong one loses its deposit",
         test_challenge,
         "a spot check sends a lie to the court", test_spot_check,
+        "stakes before paid work; reputation in constraints", test_stake_and_reputation,
         NULL);
 }
