@@ -738,6 +738,141 @@ test_stake_and_reputation (void)
     s_close (&hub);
 }
 
+//  --------------------------------------------------------------------------
+//  The court from the command line, on a hub process killed -9 in the
+//  middle of a verification
+
+static ts_proc_t *
+s_hub_process (const char *dir, const char *name, int buyer_port, int miner_port)
+{
+    char buyers [64], miners [64], data [700];
+    snprintf (buyers, sizeof buyers, "tcp://127.0.0.1:%d", buyer_port);
+    snprintf (miners, sizeof miners, "tcp://127.0.0.1:%d", miner_port);
+    snprintf (data, sizeof data, "%s/hub", dir);
+    return ts_proc_start (dir, name, "fogrid-hub", "--buyers", buyers, "--miners", miners,
+                          "--locator", "", "--data", data, "-o", "security/insecure=1",
+                          "-o", "hub/http=", "-o", "hub/heartbeat_ms=2000",
+                          "-o", "hub/disconnect_ms=20000", "-o", "hub/dead_ms=40000",
+                          "-o", "hub/open_deposits=1", "-o", "hub/admin_keys=*",
+                          "-o", "hub/spot_check_permille=0", "-o", "hub/fee_percent=5", NULL);
+}
+
+typedef struct {
+    th_cli_t *cli;
+    const char *task;
+    const char *want;
+} s_cli_wait_t;
+
+static bool
+s_cli_shows (void *arg)
+{
+    s_cli_wait_t *wait = (s_cli_wait_t *) arg;
+    char *output = NULL;
+    th_cli (wait->cli, &output, "", "status %s", wait->task);
+    bool shows = output && strstr (output, wait->want);
+    free (output);
+    return shows;
+}
+
+static void
+test_cli_kill (void)
+{
+    char *dir = ts_tmpdir_new ("court-cli");
+    th_cli_t cli = { .port = ts_free_port (), .secure = false };
+    int miner_port = ts_free_port ();
+    ts_proc_t *hub = s_hub_process (dir, "hub", cli.port, miner_port);
+    char *output = NULL;
+    int64_t deadline = zclock_mono () + 10000;
+    while (th_cli (&cli, NULL, "", "health") != 0 && zclock_mono () < deadline)
+        zclock_sleep (100);
+    CU_ASSERT_EQUAL_FATAL (th_cli (&cli, NULL, "", "deposit 3000"), 0);
+    CU_ASSERT_EQUAL (th_cli (&cli, &output, "", "stake deposit m-cheat 1000"), 0);
+    free (output);
+    th_fake_t cheat, check1, check2;
+    th_fake_connect (&cheat, miner_port, "m-cheat");
+    th_fake_hello (&cheat, S_PRICE);
+    char *task = th_cli_submit (&cli, "", "--challenge-window 120 -- sh -c 'echo 42'");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (task);
+    uint32_t attempt;
+    char *given = th_fake_assigned (&cheat, &attempt);
+    free (th_fake_result_out (&cheat, task, attempt, 0, "made up\n"));
+    s_cli_wait_t wait = { &cli, task, "resolution pending (challenge window until" };
+    CU_ASSERT_TRUE (ts_wait_for (s_cli_shows, &wait, 5000));
+    CU_ASSERT_EQUAL (th_cli (&cli, &output, "", "challenge %s", task), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "challenged"));
+    free (output);
+    CU_ASSERT_NOT_EQUAL (th_cli (&cli, &output, "", "challenge %s", task), 0);
+    free (output);
+    th_fake_connect (&check1, miner_port, "m-check-1");
+    th_fake_hello (&check1, S_PRICE);
+    th_fake_connect (&check2, miner_port, "m-check-2");
+    th_fake_hello (&check2, S_PRICE);
+    free (s_run_answer (&check1, "42\n"));
+    //  The second check was sent; the hub is killed before its result
+    fg_env_t *assign = th_fake_expect (&check2, FOGRID__ENVELOPE__BODY_TASK_ASSIGN);
+    CU_ASSERT_PTR_NOT_NULL (assign);
+    fg_msg_free (&assign);
+    ts_proc_kill (&hub);
+    th_fake_close (&cheat);
+    th_fake_close (&check1);
+    th_fake_close (&check2);
+    hub = s_hub_process (dir, "hub-again", cli.port, miner_port);
+    deadline = zclock_mono () + 10000;
+    while (th_cli (&cli, NULL, "", "health") != 0 && zclock_mono () < deadline)
+        zclock_sleep (100);
+    wait.want = "resolution challenged";
+    CU_ASSERT_TRUE (ts_wait_for (s_cli_shows, &wait, 5000));
+    th_fake_connect (&check1, miner_port, "m-check-1");
+    th_fake_hello (&check1, S_PRICE);
+    th_fake_connect (&check2, miner_port, "m-check-2");
+    th_fake_hello (&check2, S_PRICE);
+    //  Its check is given again (its miner no longer runs it), to it alone
+    free (s_run_answer (&check2, "42\n"));
+    wait.want = "resolution hard";
+    CU_ASSERT_TRUE (ts_wait_for (s_cli_shows, &wait, 8000));
+    CU_ASSERT_EQUAL (th_cli_balance (&cli, "", "miner:m-check-1"), S_PRICE);
+    CU_ASSERT_EQUAL (th_cli_balance (&cli, "", "miner:m-check-2"), S_PRICE);
+    CU_ASSERT_EQUAL (th_cli_balance (&cli, "", "stake:m-cheat"), 500);
+    CU_ASSERT_EQUAL (th_cli_balance (&cli, "", "miner:m-cheat"), 0);
+    CU_ASSERT_EQUAL (th_cli (&cli, &output, "", "result %s", task), 0);
+    CU_ASSERT_PTR_NOT_NULL (output && strstr (output, "42"));
+    CU_ASSERT_PTR_NULL (output && strstr (output, "made up"));
+    free (output);
+
+    //  The verdict, checked offline against the hub's ledger key
+    char file [700], key [80] = "";
+    snprintf (file, sizeof file, "%s/verdict.json", dir);
+    CU_ASSERT_EQUAL (th_cli (&cli, NULL, "", "verdict -o %s %s", file, task), 0);
+    char *text = ts_read_text (dir, "verdict.json");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (text);
+    fg_verdict_t verdict;
+    char err [300];
+    CU_ASSERT_EQUAL_FATAL (fg_verdict_parse (&verdict, text, err, sizeof err), 0);
+    snprintf (key, sizeof key, "%s", verdict.hub_key);
+    free (text);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s verify-verdict --hub-key %s %s", ts_bin ("fogrid"), key,
+                             file), 0);
+    CU_ASSERT_PTR_NOT_NULL (output && strstr (output, "overturned"));
+    free (output);
+    CU_ASSERT_EQUAL (ts_run (NULL, "sed -i 's/overturned/upheld/' %s", file), 0);
+    CU_ASSERT_NOT_EQUAL (ts_run (&output, "%s verify-verdict --hub-key %s %s", ts_bin ("fogrid"),
+                                 key, file), 0);
+    CU_ASSERT_PTR_NOT_NULL (output && strstr (output, "bad signature"));
+    free (output);
+    //  The books hold: sum 0, chain and receipts checked
+    CU_ASSERT_EQUAL (th_cli (&cli, &output, "", "admin books"), 0);
+    free (output);
+    CU_ASSERT_EQUAL (th_cli (&cli, &output, "", "miners"), 0);
+    CU_ASSERT_PTR_NOT_NULL (output && strstr (output, "REP"));
+    free (output);
+    free (task);
+    free (given);
+    th_fake_close (&check1);
+    th_fake_close (&check2);
+    CU_ASSERT_EQUAL (ts_proc_stop (&hub, 5000), 0);
+    ts_tmpdir_remove (&dir);
+}
+
 void
 test_hub_court_add (void)
 {
@@ -749,5 +884,6 @@ test_hub_court_add (void)
         test_challenge,
         "a spot check sends a lie to the court", test_spot_check,
         "stakes before paid work; reputation in constraints", test_stake_and_reputation,
+        "from the command line; a hub killed -9 mid-verification pays once", test_cli_kill,
         NULL);
 }
