@@ -219,6 +219,12 @@ s_spawn (hub_court_t *self, hub_task_t *task, uint32_t number, hub_task_role_t r
     Fogrid__TaskSpec *spec = s_spec_copy (task->spec);
     if (!spec)
         return -1;
+    //  A check runs wherever the task's resources and labels fit, not under
+    //  its constraint, which may name the very miner it checks
+    if (role >= HUB_ROLE_CHECK && spec->constraint && *spec->constraint) {
+        free (spec->constraint);
+        spec->constraint = (char *) protobuf_c_empty_string;
+    }
     hub_task_t *run = hub_task_new (id, &spec);
     hub_task_set_text (&run->buyer, task->buyer);
     snprintf (run->parent, sizeof run->parent, "%s", task->id);
