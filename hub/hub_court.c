@@ -765,6 +765,16 @@ s_decide_finished (hub_court_t *self, hub_task_t *task, s_runs_t *runs)
         s_verdict (self, task, runs);
         return;
     }
+    //  A cancelled task's runs still queued go with it (those on miners
+    //  end and are refunded)
+    for (size_t index = 0; task->state == HUB_TASK_CANCELLED && index < runs->count; index++)
+        if (runs->runs [index]->state == HUB_TASK_PENDING
+        &&  hub_tasks_lookup (self->tasks, runs->runs [index]->id)) {
+            hub_tasks_change (self->tasks, runs->runs [index], HUB_TASK_CANCELLED,
+                              "its task was cancelled");
+            hub_tasks_retire (self->tasks, runs->runs [index]);
+            runs->runs [index--] = runs->runs [--runs->count];
+        }
     for (size_t index = 0; index < runs->count; index++) {
         hub_task_t *spot = runs->runs [index];
         if (spot->role != HUB_ROLE_SPOT || !hub_task_state_terminal (spot->state)
@@ -907,6 +917,10 @@ hub_court_changed (hub_court_t *self, hub_task_t *task, hub_task_state_t next)
 {
     if (*task->parent && hub_task_state_terminal (next))
         zhashx_update (self->cases, task->parent, (void *) "");
+    else
+    if (next == HUB_TASK_CANCELLED && task->role == HUB_ROLE_TASK
+    &&  !hub_task_is_service (task) && hub_court_replicas (self, task) > 1)
+        zhashx_update (self->cases, task->id, (void *) "");     //  its runs go too
 }
 
 //  A window passed: the task's result stands (soft), its miner is paid,

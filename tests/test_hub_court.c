@@ -398,9 +398,26 @@ test_quorum (void)
     CU_ASSERT_EQUAL (s_balance (&hub, "miner:m-honest-1"), 95);
     CU_ASSERT_EQUAL (s_books_sum (&hub), 0);
     free (task);
+
+    //  A replicated task cancelled before its runs are placed: they go too
     th_fake_close (&honest1);
     th_fake_close (&honest2);
     th_fake_close (&cheat);
+    s_stop (&hub);
+    s_start (&hub);
+    task = s_submit (&hub, "echo 42", 3, 2, 0);
+    Fogrid__CancelRequest cancel = FOGRID__CANCEL_REQUEST__INIT;
+    cancel.task_id = task;
+    env.body_case = FOGRID__ENVELOPE__BODY_CANCEL;
+    env.cancel = &cancel;
+    reply = th_call (hub.buyer, &env);
+    CU_ASSERT_FATAL (reply && reply->body_case == FOGRID__ENVELOPE__BODY_TASK_INFO);
+    fg_msg_free (&reply);
+    char run [64];
+    snprintf (run, sizeof run, "%s-r2", task);
+    zclock_sleep (200);
+    CU_ASSERT_STRING_EQUAL (s_seen (&hub, run).state, "cancelled");
+    free (task);
     s_close (&hub);
 }
 
