@@ -408,8 +408,10 @@ s_judge_runs (hub_court_t *self, hub_task_t *task, s_runs_t *runs)
             snprintf (why, sizeof why, "%s: not paid (miner %s)",
                       task->state != HUB_TASK_SUCCEEDED? "its task did not succeed"
                       : "outvoted by its task's quorum", run->miner_id);
-            if (task->state == HUB_TASK_SUCCEEDED && *run->output_hash) {
-                //  Outvoted: its stake pays for the lie, to the buyer
+            if (task->state == HUB_TASK_SUCCEEDED && *run->output_hash
+            &&  task->resolution != HUB_RESOLUTION_HARD) {
+                //  Outvoted: its stake pays for the lie, to the buyer (after
+                //  a verdict, the verdict took its share already)
                 hub_reputation_count (self->reputation, run->miner_id, HUB_REPUTATION_MISMATCH);
                 char buyer [HUB_ACCOUNT_MAX];
                 hub_escrow_buyer_account (task->buyer, buyer, sizeof buyer);
