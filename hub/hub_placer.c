@@ -22,6 +22,7 @@
     places in it until then.
     =========================================================================  */
 #include "fogrid.h"
+#include "fg_expr.h"
 #include "hub_fair.h"
 #include "hub_placer.h"
 
@@ -63,7 +64,7 @@ s_candidate (hub_placer_t *self, hub_miner_t *miner, hub_sched_miner_t *cand)
         hub_reputation_record_t record;
         hub_reputation_get (hub_court_reputation (self->court), miner->id, &record);
         cand->rated = true;
-        cand->reputation = (int64_t) (record.score * 100.0 + 0.5);
+        cand->reputation = (int64_t) (record.score * FG_EXPR_DECIMAL_ONE + 0.5);
     }
 }
 
@@ -89,7 +90,8 @@ s_choose (hub_placer_t *self, hub_task_t *task, hub_sched_miner_t *cands,
     }
     //  Runs: none rated far below the best allowed one
     for (size_t index = 0; *task->parent && index < count; index++)
-        if (allowed [index].connected && allowed [index].reputation + 25 < best)
+        if (allowed [index].connected
+        &&  allowed [index].reputation + FG_EXPR_DECIMAL_ONE / 4 < best)
             allowed [index].connected = false;
     chosen = hub_sched_choose (task->spec, allowed, count);
     free (allowed);

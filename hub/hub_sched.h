@@ -25,7 +25,8 @@ typedef struct {
     //  with a constraint stated, it takes nothing)
     const struct _fg_expr_t *accept;
     bool rated;                             //  reputation is known (hub_reputation.h)
-    int64_t reputation;                     //  its score in percent, 0..100
+    int64_t reputation;                     //  its score in millionths (0..1 as an
+                                            //  FG_EXPR_DECIMAL)
 } hub_sched_miner_t;
 
 typedef enum {

@@ -716,8 +716,8 @@ test_stake_and_reputation (void)
     th_fake_close (&fake);
     s_close (&hub);
 
-    //  A constraint on reputation (percent): a miner with a lost verdict
-    //  gets nothing that asks for 90
+    //  A constraint on reputation: a miner with a lost verdict gets nothing
+    //  that asks for 0.9
     s_open (&hub, "court-reputation", NULL);
     th_fake_t bad, good;
     s_miner (&bad, &hub, "m-bad");
@@ -732,7 +732,7 @@ test_stake_and_reputation (void)
     Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
     spec.n_argv = 1;
     spec.argv = argv;
-    spec.constraint = "reputation >= 90";
+    spec.constraint = "reputation >= 0.9";
     Fogrid__SubmitRequest submit = FOGRID__SUBMIT_REQUEST__INIT;
     submit.spec = &spec;
     submit.client_token = "";
