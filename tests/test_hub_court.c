@@ -421,6 +421,71 @@ test_quorum (void)
     s_close (&hub);
 }
 
+//  A fake miner saying hello with a label region=VALUE
+static void
+s_miner_in (th_fake_t *fake, s_hub_t *hub, const char *id, const char *region)
+{
+    th_fake_connect (fake, hub->miner_port, id);
+    char *runtimes [] = { "process" };
+    Fogrid__Label label = FOGRID__LABEL__INIT;
+    label.key = "region";
+    label.value = (char *) region;
+    Fogrid__Label *labels [] = { &label };
+    Fogrid__Resources res = FOGRID__RESOURCES__INIT;
+    res.cores = 4;
+    res.mem_mb = 4096;
+    res.n_runtimes = 1;
+    res.runtimes = runtimes;
+    res.n_labels = 1;
+    res.labels = labels;
+    res.price = S_PRICE;
+    Fogrid__MinerHello hello = FOGRID__MINER_HELLO__INIT;
+    hello.miner_id = fake->id;
+    hello.name = fake->id;
+    hello.version = "test";
+    hello.resources = &res;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_MINER_HELLO;
+    env.miner_hello = &hello;
+    env.seq = 1;
+    CU_ASSERT_EQUAL (fg_msg_send (fake->sock, NULL, &env), 0);
+    fg_env_t *welcome = th_fake_expect (fake, FOGRID__ENVELOPE__BODY_MINER_WELCOME);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (welcome);
+    fg_msg_free (&welcome);
+}
+
+//  hub/replica_label: replicas go to miners of distinct owners and regions
+static void
+test_replica_label (void)
+{
+    s_hub_t hub;
+    s_open (&hub, "court-label", "hub/replica_label", "region", NULL);
+    th_fake_t eu1, eu2, us;
+    s_miner_in (&eu1, &hub, "m-eu-1", "eu");
+    s_miner_in (&eu2, &hub, "m-eu-2", "eu");
+    s_miner_in (&us, &hub, "m-us", "us");
+    char *task = s_submit (&hub, "echo 42", 2, 2, 0);
+    //  One run in the US, one in Europe: never both on the two in Europe
+    free (s_run_answer (&us, "42\n"));
+    zpoller_t *poller = zpoller_new (eu1.sock, eu2.sock, NULL);
+    zsock_t *which = (zsock_t *) zpoller_wait (poller, 3000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (which);
+    th_fake_t *europe = which == eu1.sock? &eu1: &eu2, *other = which == eu1.sock? &eu2: &eu1;
+    free (s_run_answer (europe, "42\n"));
+    zsock_set_rcvtimeo (other->sock, 500);
+    fg_env_t *nothing = th_fake_expect (other, FOGRID__ENVELOPE__BODY_TASK_ASSIGN);
+    CU_ASSERT_PTR_NULL (nothing);
+    fg_msg_free (&nothing);
+    s_wait_t wait = { &hub, task, "soft" };
+    CU_ASSERT_TRUE (ts_wait_for (s_resolved, &wait, 5000));
+    zpoller_destroy (&poller);
+    free (task);
+    th_fake_close (&eu1);
+    th_fake_close (&eu2);
+    th_fake_close (&us);
+    s_close (&hub);
+}
+
 //  Puts down a stake for a miner (a plain-text hub: any caller may)
 static void
 s_stake (s_hub_t *hub, const char *miner_id, int64_t amount, bool withdraw, const char *token,
@@ -897,6 +962,7 @@ test_hub_court_add (void)
         "the output hash: canonical, what it covers", test_output_hash,
         "the challenge window holds the pay, across a restart", test_window,
         "replicas: a quorum outvotes a lying miner; no quorum fails", test_quorum,
+        "replicas in distinct regions (hub/replica_label)", test_replica_label,
         "a challenge overturns a lie, across a restart; a wrong one loses its deposit",
         test_challenge,
         "a spot check sends a lie to the court", test_spot_check,
