@@ -39,6 +39,7 @@
 #include "fogrid.h"
 #include "fg_verdict.h"
 #include "hub_output.h"
+#include "hub_owners.h"
 #include "hub_court.h"
 #include <sodium.h>
 
@@ -49,6 +50,7 @@ struct _hub_court_t {
     hub_ledger_t *ledger;       //  signs verdicts (not owned)
     hub_reputation_t *reputation;   //  miners' records (owned)
     hub_cases_t *cases_table;   //  challenges and spot checks, their verdicts (owned)
+    hub_owners_t *owners;       //  who stands behind each miner (owned)
     char hub_id [64];           //  names the hub in verdicts
     hub_tasks_t *tasks;         //  the unfinished tasks (not owned)
     hub_escrow_t *escrow;       //  the money (not owned)
@@ -95,6 +97,7 @@ hub_court_new (hub_store_t *store, hub_ledger_t *ledger, hub_tasks_t *tasks,
     self->ledger = ledger;
     self->reputation = reputation;
     self->cases_table = cases;
+    self->owners = hub_owners_new (store, miners, config->replica_label);
     snprintf (self->hub_id, sizeof self->hub_id, "%s", hub_id);
     self->tasks = tasks;
     self->escrow = escrow;
@@ -116,6 +119,7 @@ hub_court_destroy (hub_court_t **self_p)
         zhashx_destroy (&self->cases);
         hub_reputation_destroy (&self->reputation);
         hub_cases_destroy (&self->cases_table);
+        hub_owners_destroy (&self->owners);
         free (self);
         *self_p = NULL;
     }
@@ -306,49 +310,6 @@ s_runs_reset (s_runs_t *runs)
     zlistx_destroy (&runs->owned);
 }
 
-//  Who a miner is for distinct-owner rules: its key (as its first hello
-//  recorded it), its id on a plain-text hub
-static void
-s_owner (hub_court_t *self, const char *miner_id, char *owner, size_t size)
-{
-    char meta [128];
-    snprintf (meta, sizeof meta, "miner_key/%s", miner_id);
-    if (hub_store_meta_get (self->store, meta, owner, size))
-        snprintf (owner, size, "id:%s", miner_id);
-}
-
-static const char *
-s_label (hub_court_t *self, const char *miner_id)
-{
-    const char *name = self->config->replica_label;
-    hub_miner_t *miner = *name? hub_miners_lookup (self->miners, miner_id): NULL;
-    if (miner)
-        for (size_t index = 0; index < miner->resources->n_labels; index++)
-            if (streq (miner->resources->labels [index]->key, name))
-                return miner->resources->labels [index]->value;
-    return NULL;
-}
-
-//  True when miner_id shares an owner or a label with a miner in involved
-static bool
-s_involved (hub_court_t *self, zlist_t *involved, const char *miner_id)
-{
-    char owner [128];
-    s_owner (self, miner_id, owner, sizeof owner);
-    const char *label = s_label (self, miner_id);
-    for (char *other = (char *) zlist_first (involved); other;
-         other = (char *) zlist_next (involved)) {
-        char theirs [128];
-        s_owner (self, other, theirs, sizeof theirs);
-        if (streq (owner, theirs))
-            return true;
-        const char *their_label = s_label (self, other);
-        if (label && their_label && streq (label, their_label))
-            return true;
-    }
-    return false;
-}
-
 bool
 hub_court_may_place (hub_court_t *self, const hub_task_t *task, const hub_miner_t *miner)
 {
@@ -378,7 +339,7 @@ hub_court_may_place (hub_court_t *self, const hub_task_t *task, const hub_miner_
         &&  *runs.runs [index]->miner_id)
             zlist_append (involved, runs.runs [index]->miner_id);
     s_runs_reset (&runs);
-    bool allowed = !s_involved (self, involved, miner->id);
+    bool allowed = !hub_owners_shared (self->owners, involved, miner->id);
     zlist_destroy (&involved);
     return allowed;
 }
@@ -905,7 +866,7 @@ hub_court_result (hub_court_t *self, hub_task_t *task, const Fogrid__TaskResult 
         bool other = false;
         for (hub_miner_t *miner = hub_miners_first (self->miners); miner && !other;
              miner = hub_miners_next (self->miners))
-            other = miner->state == HUB_MINER_CONNECTED && !s_involved (self, involved, miner->id);
+            other = miner->state == HUB_MINER_CONNECTED && !hub_owners_shared (self->owners, involved, miner->id);
         zlist_destroy (&involved);
         if (other && randombytes_uniform (1000) < permille
         &&  s_spawn (self, task, 1, HUB_ROLE_SPOT, "s") == 0)
