@@ -959,6 +959,7 @@ hub_court_restore (hub_court_t *self)
 {
     zlistx_purge (self->windows);
     zhashx_purge (self->cases);
+    hub_reputation_forget (self->reputation);
     zlistx_t *unresolved = zlistx_new ();
     zlistx_set_destructor (unresolved, (zlistx_destructor_fn *) hub_task_destroy);
     int rc = hub_store_load_unresolved (self->store, unresolved);

@@ -17,6 +17,8 @@
 struct _hub_reputation_t {
     struct sqlite3 *db;         //  the store's (not owned)
     const char *who;            //  for log lines
+    zhashx_t *cache;            //  miner id -> hub_reputation_record_t, as read or counted:
+                                //  every placement round reads each candidate's
 };
 
 hub_reputation_t *
@@ -25,12 +27,15 @@ hub_reputation_new (hub_store_t *store)
     hub_reputation_t *self = (hub_reputation_t *) zmalloc (sizeof (hub_reputation_t));
     self->db = hub_store_db (store);
     self->who = "reputation";
+    self->cache = zhashx_new ();
+    zhashx_set_destructor (self->cache, (zhashx_destructor_fn *) zstr_free);
     if (hub_sql_exec (self->db, self->who,
             "CREATE TABLE IF NOT EXISTS miner_reputation ("
             "  miner_id TEXT PRIMARY KEY,"
             "  resolved INTEGER NOT NULL DEFAULT 0,"
             "  mismatches INTEGER NOT NULL DEFAULT 0,"
             "  verdicts_lost INTEGER NOT NULL DEFAULT 0)")) {
+        zhashx_destroy (&self->cache);
         free (self);
         return NULL;
     }
@@ -41,9 +46,16 @@ void
 hub_reputation_destroy (hub_reputation_t **self_p)
 {
     if (*self_p) {
+        zhashx_destroy (&(*self_p)->cache);
         free (*self_p);
         *self_p = NULL;
     }
+}
+
+void
+hub_reputation_forget (hub_reputation_t *self)
+{
+    zhashx_purge (self->cache);
 }
 
 int
@@ -61,6 +73,7 @@ hub_reputation_count (hub_reputation_t *self, const char *miner_id,
     if (!stmt)
         return -1;
     hub_sql_bind_text (stmt, 1, miner_id);
+    zhashx_delete (self->cache, miner_id);      //  read again from the row
     return hub_sql_run (self->db, self->who, stmt, "count");
 }
 
@@ -68,6 +81,11 @@ void
 hub_reputation_get (hub_reputation_t *self, const char *miner_id,
                     hub_reputation_record_t *record)
 {
+    hub_reputation_record_t *known = (hub_reputation_record_t *) zhashx_lookup (self->cache, miner_id);
+    if (known) {
+        *record = *known;
+        return;
+    }
     memset (record, 0, sizeof *record);
     sqlite3_stmt *stmt = hub_sql_prepare (self->db, self->who,
         "SELECT resolved, mismatches, verdicts_lost FROM miner_reputation WHERE miner_id = ?");
@@ -83,4 +101,7 @@ hub_reputation_get (hub_reputation_t *self, const char *miner_id,
     double good = (double) record->resolved + 1.0;
     record->score = good / (good + 5.0 * (double) record->mismatches
                                  + 20.0 * (double) record->verdicts_lost);
+    hub_reputation_record_t *copy = (hub_reputation_record_t *) zmalloc (sizeof *copy);
+    *copy = *record;
+    zhashx_insert (self->cache, miner_id, copy);
 }

@@ -11,7 +11,9 @@
         hub_reputation_destroy (&reputation);
 
     The counts are rows of its own table in the store's database, written
-    in the transaction of the decision that changes them (the court's).
+    in the transaction of the decision that changes them (the court's),
+    and kept in memory as read, since each placement round reads every
+    candidate's.
     =========================================================================  */
 #ifndef HUB_REPUTATION_H_INCLUDED
 #define HUB_REPUTATION_H_INCLUDED
@@ -42,8 +44,12 @@ void hub_reputation_destroy (hub_reputation_t **self_p);
 int hub_reputation_count (hub_reputation_t *self, const char *miner_id,
                           hub_reputation_event_t event);
 
-//  The miner's record (all 0, score 1, for a miner never seen).
+//  The miner's record (all 0, score 1, for a miner never seen): read
+//  from memory once read.
 void hub_reputation_get (hub_reputation_t *self, const char *miner_id,
                          hub_reputation_record_t *record);
+
+//  Forgets what it read (the store was read back after a failed commit).
+void hub_reputation_forget (hub_reputation_t *self);
 
 #endif
