@@ -836,7 +836,9 @@ void
 hub_court_result (hub_court_t *self, hub_task_t *task, const Fogrid__TaskResult *result)
 {
     hub_output_hash (task->spec, result, task->output_hash);
-    if (!*task->output_hash) {
+    if (!*task->output_hash || hub_task_is_service (task)) {
+        //  No result to stand (or a service: billed by the second, not
+        //  verified)
         task->resolution = HUB_RESOLUTION_NONE;
         return;
     }
