@@ -17,6 +17,7 @@
         (none)          a run's result                  pending (its case decides)
         pending         window passed                   soft (paid)
         pending         challenged (hub_court_challenge) challenged
+        pending         a spot check disagreed          challenged
         challenged      verdict                         hard (paid, or refunded)
 
     A replicated task (TaskSpec.replicas > 1) never runs itself: it stays
@@ -30,11 +31,12 @@
     hub_tasks) without a quorum, the task fails, saying so, and its buyer
     is refunded: no run is paid.
 
-    The court owns no table: resolutions, hashes and the runs of a task
-    are task rows, so a decision is made from the store each time a case
-    changes (the set of cases to decide is the only memory, filled again
-    at restore), and a hub killed at any moment pays once: every payout
-    and refund is a ledger transfer whose id exists once.
+    Resolutions, hashes and the runs of a task are task rows, challenges
+    rows of hub_cases, so a decision is made from the store each time a
+    case changes (the set of cases to decide and the windows are the only
+    memory, filled again at restore), and a hub killed at any moment pays
+    once: every payout and refund is a ledger transfer whose id exists
+    once. Checks, spot checks and verdicts: see "Checks and verdicts".
     =========================================================================  */
 #include "fogrid.h"
 #include "fg_verdict.h"

@@ -11,6 +11,8 @@
         if (!hub_court_may_place (court, task, miner)) ...another miner...
         ...a result came, before the task's change:
         hub_court_result (court, task, result);
+        ...a buyer challenges it within its window:
+        hub_court_challenge (court, "t-1", buyer_key, why, sizeof why);
         ...after every change (hub_tasks_watch):
         hub_court_changed (court, task, next);
         ...once per burst, in its transaction:
@@ -20,9 +22,10 @@
     A finished task's resolution (hub_task.h) says whether its result
     stands. Its miner's pay waits in escrow while it is pending and is
     paid when it becomes soft (the window passed unchallenged) or hard (a
-    verdict upheld it). The court owns no table: a task's resolution, its
-    output hash and its runs are task rows (hub_store.h), so a hub killed
-    at any moment finds its windows and its cases there again.
+    verdict upheld it). The court keeps little of its own: a task's
+    resolution, its output hash and its runs are task rows (hub_store.h),
+    its cases rows of hub_cases, its miners' records hub_reputation's, so
+    a hub killed at any moment finds its windows and its cases there again.
     =========================================================================  */
 #ifndef HUB_COURT_H_INCLUDED
 #define HUB_COURT_H_INCLUDED
@@ -36,7 +39,6 @@
 
 typedef struct _hub_court_t hub_court_t;
 
-//  Everything given must outlive it.
 //  Everything given must outlive it; hub_id names the hub in verdicts.
 //  NULL when its tables cannot be made (logged).
 hub_court_t *hub_court_new (hub_store_t *store, hub_ledger_t *ledger, hub_tasks_t *tasks,
