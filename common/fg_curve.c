@@ -11,15 +11,27 @@
     an actor bound to the well-known inproc endpoint; libzmq asks it about
     every new connection before any message flows.
 
-    What never reaches ZAP is seen by a socket monitor: libzmq reports a
-    client whose mechanism is not CURVE (plain text) as a handshake that
-    failed with ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, a CURVE
-    handshake that cannot be decrypted (the client knows another server
-    key) as another protocol error, and a connection that ends before its
-    handshake did as NO_DETAIL. The handler's actor owns one PAIR per
-    watched socket and counts these with the ZAP refusals, by role and
-    reason. ZMQ_EVENT_HANDSHAKE_FAILED_AUTH is not counted there: it is
-    the ZAP handler's own refusal, already counted as `key`.
+    How a connection ended is read from a socket monitor, one event per
+    connection, and classified by its kind and value alone (libzmq 4.3):
+        HANDSHAKE_SUCCEEDED                         admitted
+        HANDSHAKE_FAILED_AUTH (the ZAP status)      key: ZAP said no
+        HANDSHAKE_FAILED_PROTOCOL
+            ZMTP_MECHANISM_MISMATCH                 plaintext: its greeting
+                                                    named NULL or PLAIN
+            ZMTP_CRYPTOGRAPHIC, any other           handshake: another server
+                                                    key, bad boxes, bad commands
+        HANDSHAKE_FAILED_NO_DETAIL (errno)          handshake: gone before the
+                                                    server could read its mechanism
+    libzmq raises exactly one of these per connection of a CURVE server
+    (a protocol error is reported where it happens and not again at the
+    end), so a connection is counted once, whatever else happens around
+    it. The ZAP handler used to count its own refusals as well: a client
+    that hung up while its refusal was on the way was then counted twice
+    (key and handshake), or under either name depending on which came
+    first. Now it counts only for roles with no watched socket, which
+    have no monitor to ask. A client that hangs up before its greeting
+    arrives is a broken handshake: no one can tell what it would have
+    spoken. The handler's actor owns one PAIR per watched socket.
 
     The actor is asked through one pipe; a mutex keeps two threads of a
     process (two servers) from talking over each other on it.
@@ -113,6 +125,7 @@ typedef struct {
     zcertstore_t *store;        //  admitted keys, NULL = any key (once allowed)
     bool allowed;               //  ALLOW or ANY said who may come; a role only
                                 //  counted (a watched socket's) admits no one
+    bool watched;               //  its sockets' monitors count its connections
     uint64_t admitted;          //  connections let in
     uint64_t refused [FG_REFUSED_REASONS];  //  connections turned away, by reason
 } s_role_t;
@@ -183,16 +196,18 @@ s_zap_handle (zsock_t *handler, zlistx_t *roles)
         if (!role->store || zcertstore_lookup (role->store, user)) {
             status = "200";
             text = "OK";
-            role->admitted++;
+            if (!role->watched)
+                role->admitted++;
         }
         else {
             text = "key not admitted for this role";
-            role->refused [FG_REFUSED_KEY]++;
+            if (!role->watched)
+                role->refused [FG_REFUSED_KEY]++;
             zsys_warning ("zap: refused key %s from %s for role %s", user, address, domain);
         }
     }
     else {
-        if (role)
+        if (role && !role->watched)
             role->refused [FG_REFUSED_KEY]++;
         zsys_warning ("zap: refused %s connection from %s for role '%s'",
                       mechanism? mechanism: "?", address? address: "?", domain? domain: "");
@@ -243,6 +258,35 @@ s_watch_destroy (void **item)
     *item = NULL;
 }
 
+int
+fg_refused_classify (uint16_t event, uint32_t value)
+{
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+        return FG_REFUSED_KEY;
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
+        return value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
+             ? FG_REFUSED_PLAINTEXT: FG_REFUSED_HANDSHAKE;
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+        return FG_REFUSED_HANDSHAKE;
+    return -1;
+}
+
+void
+fg_refused_log (const char *where, fg_refused_t reason, uint64_t count)
+{
+    uint64_t mark = 1;
+    while (mark < count && mark < UINT64_MAX / 10)
+        mark *= 10;
+    if (count == mark)
+        zsys_warning ("zap: %" PRIu64 " connection%s refused for %s so far: %s",
+                      count, count == 1? "": "s", where,
+                      reason == FG_REFUSED_PLAINTEXT
+                      ? "plain text (a client without CurveZMQ)"
+                      : reason == FG_REFUSED_KEY
+                      ? "a key this role does not admit"
+                      : "a CurveZMQ handshake that failed or was broken off");
+}
+
 //  One event of a watched socket: a frame of event (u16) + value (u32),
 //  then the endpoint. Returns false when the monitor has stopped (its
 //  socket is closed): the watch is then over.
@@ -259,29 +303,17 @@ s_watch_event (s_watch_t *watch, zlistx_t *roles)
         uint32_t value;
         memcpy (&event, zframe_data (frame), 2);
         memcpy (&value, zframe_data (frame) + 2, 4);
-        int reason = -1;
-        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
-            reason = value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
-                   ? FG_REFUSED_PLAINTEXT: FG_REFUSED_HANDSHAKE;
-        else
-        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
-            reason = FG_REFUSED_HANDSHAKE;
+        int reason = fg_refused_classify (event, value);
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+            s_role_require (roles, watch->role)->admitted++;
         else
         if (event == ZMQ_EVENT_MONITOR_STOPPED)
             going = false;
         if (reason >= 0) {
             s_role_t *role = s_role_require (roles, watch->role);
-            uint64_t count = ++role->refused [reason];
-            //  A client that keeps trying would fill the log: 1, 10, 100...
-            uint64_t mark = 1;
-            while (mark < count && mark < UINT64_MAX / 10)
-                mark *= 10;
-            if (count == mark)
-                zsys_warning ("zap: %" PRIu64 " connection%s refused for role '%s' so far: %s",
-                              count, count == 1? "": "s", watch->role,
-                              reason == FG_REFUSED_PLAINTEXT
-                              ? "plain text (a client without CurveZMQ)"
-                              : "a CurveZMQ handshake that failed or was broken off");
+            char where [80];
+            snprintf (where, sizeof where, "role '%s'", watch->role);
+            fg_refused_log (where, (fg_refused_t) reason, ++role->refused [reason]);
         }
     }
     zmsg_destroy (&msg);
@@ -352,7 +384,7 @@ s_zap_actor (zsock_t *pipe, void *args)
                 s_watch_t *watch = (s_watch_t *) zmalloc (sizeof (s_watch_t));
                 watch->pair = zsock_new (ZMQ_PAIR);
                 watch->role = strdup (name);
-                s_role_require (roles, name);
+                s_role_require (roles, name)->watched = true;
                 if (endpoint && zsock_connect (watch->pair, "%s", endpoint) == 0) {
                     zlistx_add_end (watches, watch);
                     zpoller_add (poller, watch->pair);
@@ -432,7 +464,9 @@ fg_zap_watch (fg_zap_t *self, zsock_t *sock, const char *role)
     snprintf (endpoint, sizeof endpoint, "inproc://fg-zap-watch-%p-%u", (void *) self,
               ++self->watches);
     if (zmq_socket_monitor (zsock_resolve (sock), endpoint,
-                            ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+                            | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                            | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
                             | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
                             | ZMQ_EVENT_MONITOR_STOPPED) == 0) {
         zstr_sendx (self->actor, "WATCH", role, endpoint, NULL);

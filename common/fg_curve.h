@@ -54,6 +54,21 @@ typedef enum {
 //  "key", "plaintext", "handshake"
 const char *fg_refused_name (fg_refused_t reason);
 
+//  The reason a socket monitor's event (libzmq 4.3: its kind and value)
+//  is counted under, by the event alone, never by what came before; -1
+//  when the event is no refusal. Every monitor of a server socket counts
+//  with this, so one client is counted the same wherever it is watched.
+int fg_refused_classify (uint16_t event, uint32_t value);
+
+//  The monitor events fg_refused_classify reads (for zmq_socket_monitor)
+#define FG_REFUSED_EVENTS   (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH \
+                           | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL \
+                           | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+
+//  Logs the count'th refusal for reason on where ("role 'miners'") when
+//  count is 1, 10, 100...: a client that keeps trying does not fill the log.
+void fg_refused_log (const char *where, fg_refused_t reason, uint64_t count);
+
 //  Counts the handshakes on sock (a CurveZMQ server of role) that fail
 //  before the ZAP handler is asked: plain-text clients and broken
 //  handshakes. Call from the socket's thread, before bind.

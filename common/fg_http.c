@@ -8,6 +8,11 @@
     what went wrong: 404 unknown path, 405 a method other than GET/HEAD;
     their text may quote the request, which need not be UTF-8, so it goes
     through fg_http_json_string (a 404 must not turn into a 500).
+
+    The daemon's loop polls one descriptor: libmicrohttpd's epoll set.
+    With select() (an fd_set) no connection whose descriptor is 1024 or
+    more could be served, and a hub with thousands of miners gives its
+    HTTP clients such descriptors.
     =========================================================================  */
 #include "fogrid.h"
 #include <microhttpd.h>
@@ -25,6 +30,7 @@ struct _fg_http_t {
     void *arg;
     int port;
     uint64_t requests;
+    int epoll_fd;               //  what the daemon's loop polls, or -1 (select)
 };
 
 struct _fg_http_request_t {
@@ -198,8 +204,9 @@ fg_http_new (const char *address, const fg_http_route_t *routes, void *arg,
     fg_http_t *self = (fg_http_t *) zmalloc (sizeof (fg_http_t));
     self->routes = routes;
     self->arg = arg;
-    //  No thread flag: external select, driven by the daemon's loop
-    self->daemon = MHD_start_daemon (MHD_USE_ERROR_LOG, port, NULL, NULL, s_request, self,
+    //  No thread flag: external epoll, driven by the daemon's loop
+    self->daemon = MHD_start_daemon (MHD_USE_ERROR_LOG | MHD_USE_EPOLL, port, NULL, NULL,
+                                     s_request, self,
                                      MHD_OPTION_EXTERNAL_LOGGER, s_log, NULL,
                                      MHD_OPTION_SOCK_ADDR, &where,
                                      MHD_OPTION_CONNECTION_LIMIT, (unsigned) S_MAX_CONNECTIONS,
@@ -213,6 +220,8 @@ fg_http_new (const char *address, const fg_http_route_t *routes, void *arg,
     const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->daemon,
                                                             MHD_DAEMON_INFO_BIND_PORT);
     self->port = info? info->port: port;
+    info = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+    self->epoll_fd = info? info->epoll_fd: -1;
     return self;
 }
 
@@ -242,6 +251,10 @@ fg_http_requests (fg_http_t *self)
 size_t
 fg_http_items (fg_http_t *self, zmq_pollitem_t *items, size_t max)
 {
+    if (self->epoll_fd >= 0 && max > 0) {
+        items [0] = (zmq_pollitem_t) { NULL, self->epoll_fd, ZMQ_POLLIN, 0 };
+        return 1;
+    }
     fd_set reads, writes, errors;
     FD_ZERO (&reads);
     FD_ZERO (&writes);

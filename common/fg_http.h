@@ -2,7 +2,7 @@
     fg_http - a small HTTP server for a daemon's own poll loop
 
     Every daemon serves /healthz, /readyz, /metrics and some JSON over
-    HTTP. libmicrohttpd runs in "external select" mode: the daemon's actor
+    HTTP. libmicrohttpd runs in "external epoll" mode: the daemon's actor
     polls the server's sockets with its ZeroMQ sockets (fg_http_items) and
     calls fg_http_handle, so route handlers run on the actor's thread and
     read its state without locks. Routes are a table, matched in order by

@@ -173,10 +173,21 @@ void
 fg_metrics_connections_refused (fg_metrics_t *self, const char *name, const char *help,
                                 const char *label, const char *const *roles, size_t count)
 {
+    fg_metrics_connections_refused_plus (self, name, help, label, roles, count, NULL, NULL);
+}
+
+void
+fg_metrics_connections_refused_plus (fg_metrics_t *self, const char *name, const char *help,
+                                     const char *label, const char *const *roles, size_t count,
+                                     fg_metrics_refused_fn *more, void *arg)
+{
     fg_metrics_family (self, name, "counter", help);
     for (size_t index = 0; index < count; index++)
         for (int reason = 0; reason < FG_REFUSED_REASONS; reason++) {
-            double value = (double) fg_security_refused_for (roles [index], (fg_refused_t) reason);
+            uint64_t refused = fg_security_refused_for (roles [index], (fg_refused_t) reason);
+            if (more)
+                refused += more (arg, roles [index], (fg_refused_t) reason);
+            double value = (double) refused;
             if (label)
                 fg_metrics_sample2 (self, label, roles [index], "reason",
                                     fg_refused_name ((fg_refused_t) reason), value);

@@ -42,6 +42,13 @@ void fg_metrics_refused (fg_metrics_t *self, const char *name, const char *help)
 void fg_metrics_connections_refused (fg_metrics_t *self, const char *name, const char *help,
                                      const char *label, const char *const *roles, size_t count);
 
+//  ... adding what more (arg, role, reason) counts for each: a server that
+//  watches a socket's handshakes itself (one monitor per socket).
+typedef uint64_t (fg_metrics_refused_fn) (void *arg, const char *role, fg_refused_t reason);
+void fg_metrics_connections_refused_plus (fg_metrics_t *self, const char *name, const char *help,
+                                          const char *label, const char *const *roles,
+                                          size_t count, fg_metrics_refused_fn *more, void *arg);
+
 //  The page so far (owned by self).
 const char *fg_metrics_text (fg_metrics_t *self);
 size_t fg_metrics_size (fg_metrics_t *self);

@@ -22,21 +22,124 @@
     =========================================================================  */
 #include "fogrid.h"
 #include <stdarg.h>
+#include <limits.h>
 
 //  Refusal counters, per reason; atomics because every actor thread decodes.
 static uint64_t s_refused [FG_E_LAST];
 
-//  The limit used when decoding, per process; sockets also get it as
-//  ZMQ_MAXMSGSIZE so libzmq drops an oversized peer before we allocate.
-static int64_t s_max_bytes = FG_MSG_MAX_DEFAULT;
+//  The application's limit is the socket's own: fg_msg_limit sets the
+//  transport limit (ZMQ_MAXMSGSIZE) to S_TRANSPORT_FACTOR times it, and
+//  the receive path reads it back, so each socket keeps its limit without
+//  a table here. A message over the application's limit but under the
+//  transport's arrives, and is answered FG_E_TOO_BIG and counted; one
+//  past even the transport's limit still makes libzmq drop the
+//  connection without a word (it never reaches us), which is why the
+//  margin is generous. Decoding without a socket (fg_msg_decode, the
+//  fuzzers) uses the default limit.
+#define S_TRANSPORT_FACTOR 2
 
 void
 fg_msg_limit (zsock_t *sock, int64_t max_bytes)
 {
     if (max_bytes <= 0)
         max_bytes = FG_MSG_MAX_DEFAULT;
-    s_max_bytes = max_bytes;
-    zsock_set_maxmsgsize (sock, (int) max_bytes);
+    if (max_bytes > INT_MAX / S_TRANSPORT_FACTOR)
+        max_bytes = INT_MAX / S_TRANSPORT_FACTOR;
+    zsock_set_maxmsgsize (sock, (int) (max_bytes * S_TRANSPORT_FACTOR));
+}
+
+int64_t
+fg_msg_limit_of (zsock_t *sock)
+{
+    int transport = zsock_maxmsgsize (sock);
+    return transport > 0? transport / S_TRANSPORT_FACTOR: FG_MSG_MAX_DEFAULT;
+}
+
+//  Calls fn on each string field of msg (at any depth) until it returns
+//  false; path (if not NULL) names the field ("spec.argv[1]"). Returns
+//  false when fn stopped the walk.
+typedef bool (s_string_fn) (char *text, void *arg);
+
+static bool
+s_strings_walk (const ProtobufCMessage *msg, s_string_fn *fn, void *arg, char *path,
+                size_t size)
+{
+    const ProtobufCMessageDescriptor *desc = msg->descriptor;
+    const char *base = (const char *) msg;
+    size_t used = path? strlen (path): 0;
+    for (unsigned index = 0; index < desc->n_fields; index++) {
+        const ProtobufCFieldDescriptor *field = &desc->fields [index];
+        if (field->type != PROTOBUF_C_TYPE_STRING && field->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        size_t count = 1;
+        void *const *items = (void *const *) (base + field->offset);
+        if (field->label == PROTOBUF_C_LABEL_REPEATED) {
+            count = *(const size_t *) (base + field->quantifier_offset);
+            items = *(void *const *const *) (base + field->offset);
+        }
+        else
+        if ((field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        &&  *(const uint32_t *) (base + field->quantifier_offset) != field->id)
+            continue;           //  a oneof's members share one place
+        for (size_t item = 0; item < count; item++) {
+            if (!items [item])
+                continue;
+            if (path) {
+                if (field->label == PROTOBUF_C_LABEL_REPEATED)
+                    snprintf (path + used, size - used, "%s%s[%zu]", used? ".": "",
+                              field->name, item);
+                else
+                    snprintf (path + used, size - used, "%s%s", used? ".": "", field->name);
+            }
+            bool go_on = field->type == PROTOBUF_C_TYPE_STRING
+                       ? fn ((char *) items [item], arg)
+                       : s_strings_walk ((const ProtobufCMessage *) items [item], fn, arg,
+                                         path, size);
+            if (!go_on)
+                return false;
+            if (path)
+                path [used] = 0;
+        }
+    }
+    return true;
+}
+
+static bool
+s_utf8_fn (char *text, void *arg)
+{
+    (void) arg;
+    return fg_utf8_valid (text);
+}
+
+static bool
+s_clean_fn (char *text, void *arg)
+{
+    (void) arg;
+    fg_msg_utf8_clean (text);
+    return true;
+}
+
+bool
+fg_msg_utf8_find (const ProtobufCMessage *msg, char *path, size_t size)
+{
+    if (path && size)
+        *path = 0;
+    return !s_strings_walk (msg, s_utf8_fn, NULL, path && size? path: NULL, size);
+}
+
+void
+fg_msg_utf8_clean (char *text)
+{
+    size_t left = strlen (text);
+    while (left) {
+        size_t length = fg_utf8_length ((const unsigned char *) text, left);
+        if (length == 0) {
+            *text = '?';        //  one byte for one: the length never changes
+            length = 1;
+        }
+        text += length;
+        left -= length;
+    }
 }
 
 zmsg_t *
@@ -49,6 +152,30 @@ fg_msg_encode (zframe_t *routing_id, fg_env_t *env)
         zmsg_append (msg, &(zframe_t *) { zframe_dup (routing_id) });
     zframe_t *frame = zframe_new (NULL, size);
     fogrid__envelope__pack (env, zframe_data (frame));
+    //  proto3 strings are UTF-8, and a conforming decoder (Python, Go,
+    //  Java) refuses the whole message when one is not. What a server
+    //  sends on its ROUTER (the messages with a routing id) may quote
+    //  what it was given (a miner's error text, a name in an error): a
+    //  copy with '?' for each bad byte goes out instead, whatever the
+    //  caller holds. The copy is the same size, so it is packed again in
+    //  place. A client's request goes as it is: the server refuses it
+    //  with the field's name, rather than act on text the sender did not
+    //  write.
+    //  The walk without names first: naming each field costs more than
+    //  checking it, and is only wanted for the log line
+    if (routing_id && fg_msg_utf8_find (&env->base, NULL, 0)) {
+        fg_env_t *copy = fogrid__envelope__unpack (NULL, size, zframe_data (frame));
+        char path [128];
+        fg_msg_utf8_find (&env->base, path, sizeof path);
+        if (copy) {
+            fg_debug ("fg_msg: %s holds bytes that are not UTF-8: sent with '?' "
+                          "for them", path);
+            s_strings_walk (&copy->base, s_clean_fn, NULL, NULL, 0);
+            assert (fogrid__envelope__get_packed_size (copy) == size);
+            fogrid__envelope__pack (copy, zframe_data (frame));
+            fogrid__envelope__free_unpacked (copy, NULL);
+        }
+    }
     zmsg_append (msg, &frame);
     return msg;
 }
@@ -106,10 +233,22 @@ s_peek_seq (const byte *data, size_t size)
     return 0;
 }
 
+static fg_env_t *s_decode (const byte *data, size_t size, int64_t limit, fg_error_t *err_p,
+                           uint64_t *seq_p);
+
 fg_env_t *
 fg_msg_recv (zsock_t *sock, zframe_t **routing_id_p, fg_error_t *err_p, uint64_t *seq_p)
 {
     return fg_msg_recv_from (sock, routing_id_p, NULL, err_p, seq_p);
+}
+
+//  The descriptor of the last message received on this thread
+static _Thread_local int s_last_fd = -1;
+
+int
+fg_msg_last_fd (void)
+{
+    return s_last_fd;
 }
 
 fg_env_t *
@@ -134,16 +273,21 @@ fg_msg_recv_from (zsock_t *sock, zframe_t **routing_id_p, char *peer_key,
     if (routing_id_p)
         *routing_id_p = zmsg_pop (msg);
 
+    s_last_fd = -1;
     if (zmsg_size (msg) != 1) {
         zmsg_destroy (&msg);
         return s_refuse (FG_E_MALFORMED, err_p);
     }
     zframe_t *frame = zmsg_first (msg);
+    //  (on the body: the routing frame has it only when no poll looked first)
+    const char *fd = zframe_meta (frame, "__fd");
+    s_last_fd = fd && *fd? atoi (fd): -1;
     if (peer_key) {
         const char *user = zframe_meta (frame, "User-Id");
         snprintf (peer_key, 41, "%s", user? user: "");
     }
-    fg_env_t *env = fg_msg_decode (zframe_data (frame), zframe_size (frame), err_p, seq_p);
+    fg_env_t *env = s_decode (zframe_data (frame), zframe_size (frame), fg_msg_limit_of (sock),
+                              err_p, seq_p);
     zmsg_destroy (&msg);
     return env;
 }
@@ -184,30 +328,29 @@ s_sound (const ProtobufCMessage *msg)
 fg_env_t *
 fg_msg_decode (const byte *data, size_t size, fg_error_t *err_p, uint64_t *seq_p)
 {
+    return s_decode (data, size, FG_MSG_MAX_DEFAULT, err_p, seq_p);
+}
+
+static fg_env_t *
+s_decode (const byte *data, size_t size, int64_t limit, fg_error_t *err_p, uint64_t *seq_p)
+{
     if (err_p)
         *err_p = FG_OK;
     if (seq_p)
-        *seq_p = 0;
-    if ((int64_t) size > s_max_bytes)
-        return s_refuse (FG_E_TOO_BIG, err_p);
-    if (seq_p)
         *seq_p = s_peek_seq (data, size);
+    if ((int64_t) size > limit)
+        return s_refuse (FG_E_TOO_BIG, err_p);
     fg_env_t *env = fogrid__envelope__unpack (NULL, size, data);
     if (!env)
         return s_refuse (FG_E_MALFORMED, err_p);
     if (seq_p)
         *seq_p = env->seq;
-    if (env->version == 0) {
-        //  Every sender sets it; a message without one is not ours
-        fogrid__envelope__free_unpacked (env, NULL);
-        return s_refuse (FG_E_MALFORMED, err_p);
-    }
+    //  Every sender sets the version; one without it (0, the field's
+    //  absence) speaks no version we know, and is told so as the proto
+    //  promises, as is one that speaks another
     if (env->version != FG_PROTO_VERSION) {
-        if (err_p)
-            *err_p = FG_E_VERSION;
-        __atomic_add_fetch (&s_refused [FG_E_VERSION], 1, __ATOMIC_RELAXED);
         fogrid__envelope__free_unpacked (env, NULL);
-        return NULL;
+        return s_refuse (FG_E_VERSION, err_p);
     }
     if (env->body_case == FOGRID__ENVELOPE__BODY__NOT_SET || !s_sound (&env->base)) {
         fogrid__envelope__free_unpacked (env, NULL);

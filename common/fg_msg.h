@@ -13,9 +13,15 @@
 #define FG_PROTO_VERSION 1
 #define FG_MSG_MAX_DEFAULT (4 * 1024 * 1024)
 
-//  Sets the size limit on a socket (ZMQ_MAXMSGSIZE) and the limit this class
-//  enforces when decoding. Call once per socket before connect/bind.
+//  Sets the size limit of messages received on a socket (max_bytes, 0 for
+//  the default). Call once per socket before connect/bind. A message over
+//  it is refused as FG_E_TOO_BIG (fg_msg_recv_request answers it); libzmq
+//  is given a larger limit (ZMQ_MAXMSGSIZE, twice this) so that such a
+//  message arrives to be answered: only one past that drops the peer.
 void fg_msg_limit (zsock_t *sock, int64_t max_bytes);
+
+//  The limit fg_msg_limit gave sock (the default if none).
+int64_t fg_msg_limit_of (zsock_t *sock);
 
 //  Encodes and sends env. Sets env->version. For ROUTER sockets pass the
 //  peer's routing id (not destroyed); for DEALER sockets pass NULL.
@@ -50,10 +56,22 @@ fg_env_t *fg_msg_recv_from (zsock_t *sock, zframe_t **routing_id_p, char *peer_k
 //  body); the socket-free core that the fuzzer drives.
 fg_env_t *fg_msg_decode (const byte *data, size_t size, fg_error_t *err_p, uint64_t *seq_p);
 
+//  proto3 strings must be UTF-8 (conforming decoders refuse a message
+//  that holds one that is not). True when a string field of msg, at any
+//  depth, is not; path (if not NULL) receives its name, "spec.argv[1]"
+//  (indexes from 0), so a refusal can say which. What a server sends on
+//  its ROUTER (fg_msg_encode with a routing id) goes with '?' in place
+//  of each bad byte (fg_msg_utf8_clean), so a daemon never sends what
+//  others cannot read; a client's request goes as it is, and servers
+//  refuse it at the door, naming the field.
+bool fg_msg_utf8_find (const ProtobufCMessage *msg, char *path, size_t size);
+
+//  Replaces each byte of text that is not part of valid UTF-8 with '?'.
+void fg_msg_utf8_clean (char *text);
+
 //  Frees a received envelope; NULLs the pointer.
 void fg_msg_free (fg_env_t **env_p);
 
-//  Sends Error{code, text} as the reply to seq.
 //  A server's receive on its ROUTER: the request, with the peer's routing
 //  id (*peer_p, the caller destroys it), its CurveZMQ key (key, 41 bytes)
 //  and seq; or NULL after answering an undecodable message with its Error
@@ -61,6 +79,12 @@ void fg_msg_free (fg_env_t **env_p);
 fg_env_t *fg_msg_recv_request (zsock_t *router, zframe_t **peer_p, char *key, uint64_t *seq_p,
                                const char *who);
 
+//  The file descriptor of the connection the last message received on
+//  this thread came on (its body's "__fd", what ZMQ_SRCFD reads), or -1:
+//  so a server can tell which connection a monitor says has closed.
+int fg_msg_last_fd (void);
+
+//  Sends Error{code, text} as the reply to seq.
 int fg_msg_send_error (zsock_t *sock, zframe_t *routing_id, uint64_t seq,
                        fg_error_t code, const char *format, ...)
     __attribute__ ((format (printf, 5, 6)));

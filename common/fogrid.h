@@ -18,6 +18,7 @@ typedef Fogrid__Envelope fg_env_t;
 #include "fg_msg.h"
 #include "fg_config.h"
 #include "fg_daemon.h"
+#include "fg_datadir.h"
 #include "fg_rpc.h"
 #include "fg_resolver.h"
 #include "fg_registrant.h"

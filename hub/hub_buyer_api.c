@@ -200,6 +200,14 @@ s_handle_submit (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq, const char
                  Fogrid__SubmitRequest *request)
 {
     char why [256];
+    //  Every string of a task goes back out in its TaskInfo, which other
+    //  protobuf runtimes refuse whole if one is not UTF-8 (fg_msg.h)
+    if (fg_msg_utf8_find (&request->base, why, sizeof why)) {
+        self->stats->refused++;
+        s_refuse (self, self->sock, peer, seq, FG_E_INVALID, "submit refused: %s is not "
+                  "UTF-8, which every string of a task must be", why);
+        return;
+    }
     if (hub_spec_check (request->spec, why, sizeof why)) {
         self->stats->refused++;
         s_refuse (self, self->sock, peer, seq, FG_E_INVALID, "submit refused: %s", why);
@@ -213,10 +221,22 @@ s_handle_submit (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq, const char
                   S_MAX_TOKEN);
         return;
     }
-    //  A retried submit is answered before the bound: it takes no room
-    hub_task_t *earlier = hub_store_task_by_token (self->store, token);
+    //  A retried submit is answered before the bound: it takes no room.
+    //  The token is the buyer's own; the same one with another spec is
+    //  a mistake to say, not a retry to answer with the first task
+    char spec_hash [HUB_STORE_HASH_SIZE], earlier_hash [HUB_STORE_HASH_SIZE];
+    hub_store_spec_hash (request->spec, spec_hash);
+    hub_task_t *earlier = hub_store_task_by_token (self->store, buyer, token, earlier_hash);
     if (earlier) {
-        s_reply_submit (self, peer, seq, earlier->id, true);
+        if (*earlier_hash && !streq (earlier_hash, spec_hash)) {
+            self->stats->refused++;
+            s_refuse (self, self->sock, peer, seq, FG_E_CONFLICT,
+                      "submit refused: client_token %s was used for task %s with another "
+                      "spec; a retry must send the same spec, a new task a new token",
+                      token, earlier->id);
+        }
+        else
+            s_reply_submit (self, peer, seq, earlier->id, true);
         hub_task_destroy (&earlier);
         return;
     }
@@ -257,7 +277,7 @@ s_handle_submit (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq, const char
 
     //  The reply waits in the outbox for the burst's commit: durable
     //  before the buyer hears the id
-    if (hub_tasks_submit (self->tasks, task)) {
+    if (hub_tasks_submit (self->tasks, task, spec_hash)) {
         self->stats->refused++;
         s_refuse (self, self->sock, peer, seq, FG_E_INTERNAL,
                   "submit failed: the hub could not store the task");

@@ -13,9 +13,6 @@
 #include "fogrid.h"
 #include "hub_ledger.h"
 #include "hub_config.h"
-#include <sys/stat.h>
-#include <unistd.h>
-#include <errno.h>
 
 const fg_cfg_def_t hub_config_defs [] = {
     { "hub/id", FG_CFG_STR, "", 0, 0,
@@ -30,10 +27,14 @@ const fg_cfg_def_t hub_config_defs [] = {
       "directory of the task store (hub.db) and the hub's keys" },
     { "hub/heartbeat_ms", FG_CFG_INT, "1000", 10, 3600000,
       "how often miners must heartbeat" },
-    { "hub/disconnect_ms", FG_CFG_INT, "3000", 20, 3600000,
+    { "hub/disconnect_ms", FG_CFG_INT, "2000", 20, 3600000,
       "a miner silent this long is disconnected (gets no new tasks)" },
-    { "hub/dead_ms", FG_CFG_INT, "6000", 30, 86400000,
-      "a miner silent this long is dead: its tasks are requeued" },
+    { "hub/dead_ms", FG_CFG_INT, "2500", 30, 86400000,
+      "a miner silent this long is dead: its tasks are requeued (a stopped or cut-off "
+      "miner's tasks run elsewhere after at most this, plus a tick)" },
+    { "hub/grace_ms", FG_CFG_INT, "1000", 0, 86400000,
+      "a miner whose connection closed (killed, crashed) has this long to come back before "
+      "it is dead and its tasks requeued; 0 = only silence counts" },
     { "hub/buyer_rate", FG_CFG_INT, "200", 0, 1000000,
       "requests per second each buyer key may make (a burst of twice that); 0 = no limit" },
     { "hub/miner_rate", FG_CFG_INT, "1000", 0, 1000000,
@@ -137,29 +138,12 @@ s_check_bind (const char *path, const char *endpoint, char *err, size_t err_size
     return 0;
 }
 
-//  Makes the data directory (as the store would) and checks that it can
-//  be written: -t then fails where a start would, with the reason.
+//  Checks that a start could use the data directory, without making it:
+//  -t then fails where a start would, with the reason, and leaves nothing
 static int
 s_check_dir (const char *path, char *err, size_t err_size)
 {
-    if (!*path) {
-        snprintf (err, err_size, "hub/data_dir is empty");
-        return -1;
-    }
-    if (zsys_dir_create ("%s", path) || !zsys_file_exists (path)) {
-        snprintf (err, err_size, "hub/data_dir: cannot create %s: %s", path, strerror (errno));
-        return -1;
-    }
-    struct stat st;
-    if (stat (path, &st) || !S_ISDIR (st.st_mode)) {
-        snprintf (err, err_size, "hub/data_dir: %s is not a directory", path);
-        return -1;
-    }
-    if (access (path, W_OK | X_OK)) {
-        snprintf (err, err_size, "hub/data_dir: %s is not writable: %s", path, strerror (errno));
-        return -1;
-    }
-    return 0;
+    return fg_datadir_check (path, "hub/data_dir", err, err_size);
 }
 
 int
@@ -249,6 +233,7 @@ hub_config_new (fg_config_t *config)
     self->heartbeat_ms = fg_config_int (config, "hub/heartbeat_ms");
     self->disconnect_ms = fg_config_int (config, "hub/disconnect_ms");
     self->dead_ms = fg_config_int (config, "hub/dead_ms");
+    self->grace_ms = fg_config_int (config, "hub/grace_ms");
     self->buyer_rate = fg_config_int (config, "hub/buyer_rate");
     self->miner_rate = fg_config_int (config, "hub/miner_rate");
     self->tasks_per_buyer = fg_config_int (config, "hub/tasks_per_buyer");

@@ -32,6 +32,7 @@ typedef struct {
     int64_t heartbeat_ms;       //  hub/heartbeat_ms
     int64_t disconnect_ms;      //  hub/disconnect_ms
     int64_t dead_ms;            //  hub/dead_ms
+    int64_t grace_ms;           //  hub/grace_ms, 0 = closed connections ignored
     int64_t buyer_rate;         //  hub/buyer_rate, per second, 0 = no limit
     int64_t miner_rate;         //  hub/miner_rate
     int64_t tasks_per_buyer;    //  hub/tasks_per_buyer

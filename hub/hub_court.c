@@ -236,7 +236,7 @@ s_spawn (hub_court_t *self, hub_task_t *task, uint32_t number, hub_task_role_t r
     snprintf (run->parent, sizeof run->parent, "%s", task->id);
     run->role = role;
     run->retries_left = task->retries_left;
-    if (hub_tasks_submit (self->tasks, run)) {
+    if (hub_tasks_submit (self->tasks, run, NULL)) {
         zsys_error ("task %s: cannot store its run %s", task->id, id);
         hub_task_destroy (&run);
         return -1;
@@ -939,10 +939,11 @@ s_window_end (hub_court_t *self, const char *task_id, int64_t now)
         hub_task_destroy (&task);
 }
 
-void
+size_t
 hub_court_tick (hub_court_t *self, int64_t now)
 {
-    if (zhashx_size (self->cases)) {
+    size_t decided = zhashx_size (self->cases);
+    if (decided) {
         zlistx_t *ids = zhashx_keys (self->cases);
         zhashx_purge (self->cases);
         for (char *id = (char *) zlistx_first (ids); id; id = (char *) zlistx_next (ids))
@@ -956,6 +957,7 @@ hub_court_tick (hub_court_t *self, int64_t now)
         zlistx_delete (self->windows, zlistx_cursor (self->windows));
         s_window_end (self, task_id, now);
     }
+    return decided;
 }
 
 int

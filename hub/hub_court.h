@@ -79,8 +79,9 @@ void hub_court_result (hub_court_t *self, hub_task_t *task, const Fogrid__TaskRe
 void hub_court_changed (hub_court_t *self, hub_task_t *task, hub_task_state_t next);
 
 //  Decides the cases that changed and resolves the windows that passed,
-//  paying or refunding in the burst's transaction.
-void hub_court_tick (hub_court_t *self, int64_t now);
+//  paying or refunding in the burst's transaction. Returns how many cases
+//  it decided (each may have queued runs: a placement round is due).
+size_t hub_court_tick (hub_court_t *self, int64_t now);
 
 //  Windows being watched (for tests and metrics).
 size_t hub_court_pending (hub_court_t *self);

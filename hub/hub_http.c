@@ -4,10 +4,14 @@
     DESIGN
     Miners and tasks by state are counted by the miner table and the tasks
     (hub_miners_count_states, hub_tasks_counts), which the CLI's
-    HealthReply uses too, so the views cannot disagree about one moment. The overview is
-    bounded whatever the hub holds: the miners (all of them: an operator
-    wants to see each), the latest S_RECENT tasks, the throughput ring and
-    the hub's own accounts; a page with thousands of tasks stays small.
+    HealthReply uses too, so the views cannot disagree about one moment;
+    both keep those counts as they change, so neither /metrics nor the
+    overview walks the miners or queries every task to count them. The
+    overview is bounded whatever the hub holds: at most S_MINERS_SHOWN
+    miners (those that are not connected first: what an operator looks
+    for), their total, the latest S_RECENT tasks, the throughput ring and
+    the hub's own accounts; /api/v1/miners pages through all of them
+    (?offset=&limit=).
 
     The dashboard page is compiled in (hub_dashboard_html, generated from
     hub/dashboard.html at build time) and fetches /api/v1/overview every
@@ -18,6 +22,8 @@
 #include "hub_reputation.h"
 
 #define S_RECENT 50
+#define S_MINERS_SHOWN  200     //  in the overview
+#define S_MINERS_PAGE   1000    //  most of /api/v1/miners in one answer
 
 extern const unsigned char hub_dashboard_html [];
 extern const unsigned long hub_dashboard_html_size;
@@ -174,10 +180,14 @@ s_overview (void *arg, fg_http_request_t *request)
     int64_t now = fg_now_ms ();
     s_counts_t counts;
     s_counts (context, &counts);
+    //  Those not connected first, then the connected, up to S_MINERS_SHOWN
     json_t *miners = json_array ();
-    for (hub_miner_t *miner = hub_miners_first (context->miners); miner;
-         miner = hub_miners_next (context->miners))
-        json_array_append_new (miners, s_miner_json (miner, now, context->reputation));
+    for (int pass = 0; pass < 2; pass++)
+        for (hub_miner_t *miner = hub_miners_first (context->miners);
+             miner && json_array_size (miners) < S_MINERS_SHOWN;
+             miner = hub_miners_next (context->miners))
+            if ((miner->state == HUB_MINER_CONNECTED) == (pass == 1))
+                json_array_append_new (miners, s_miner_json (miner, now, context->reputation));
     zlistx_t *recent = zlistx_new ();
     zlistx_set_destructor (recent, (czmq_destructor *) hub_task_destroy);
     hub_store_recent (context->store, S_RECENT, recent);
@@ -201,7 +211,7 @@ s_overview (void *arg, fg_http_request_t *request)
                                                                  % HUB_THROUGHPUT_BUCKETS]: 0));
     }
     json_t *body = json_pack (
-        "{s:{s:s, s:s, s:I, s:I, s:I, s:I, s:s}, s:o, s:o, s:o, s:o, s:{s:i, s:o}, s:o}",
+        "{s:{s:s, s:s, s:I, s:I, s:I, s:I, s:s}, s:o, s:o, s:o, s:o, s:I, s:{s:i, s:o}, s:o}",
         "hub", "id", context->hub_id, "version", FG_VERSION_STRING,
                "uptime_s", (json_int_t) ((now - context->started_ms) / 1000),
                "queue_length", (json_int_t) counts.queue,
@@ -211,9 +221,41 @@ s_overview (void *arg, fg_http_request_t *request)
         "miners_by_state", s_counts_json (&counts, true),
         "tasks_by_state", s_counts_json (&counts, false),
         "miners", miners, "recent", tasks,
+        "miners_total", (json_int_t) hub_miners_size (context->miners),
         "throughput", "bucket_s", HUB_THROUGHPUT_BUCKET_S, "done", done,
         "wallet", s_wallet_json (context));
     fg_http_reply_json (request, 200, body);
+}
+
+//  All the miners, a page at a time, in the table's order (stable while
+//  no miner is added)
+static void
+s_miners_page (void *arg, fg_http_request_t *request)
+{
+    hub_http_context_t *context = (hub_http_context_t *) arg;
+    const char *offset_arg = fg_http_arg (request, "offset");
+    const char *limit_arg = fg_http_arg (request, "limit");
+    char *end = NULL;
+    long long offset = offset_arg? strtoll (offset_arg, &end, 10): 0;
+    if (offset_arg && (end == offset_arg || *end || offset < 0)) {
+        fg_http_reply_error (request, 400, "offset must be a whole number, 0 or more");
+        return;
+    }
+    long long limit = limit_arg? strtoll (limit_arg, &end, 10): S_MINERS_PAGE;
+    if (limit_arg && (end == limit_arg || *end || limit < 1 || limit > S_MINERS_PAGE)) {
+        fg_http_reply_error (request, 400, "limit must be a whole number from 1 to 1000");
+        return;
+    }
+    int64_t now = fg_now_ms ();
+    json_t *miners = json_array ();
+    long long index = 0;
+    for (hub_miner_t *miner = hub_miners_first (context->miners);
+         miner && index < offset + limit; miner = hub_miners_next (context->miners), index++)
+        if (index >= offset)
+            json_array_append_new (miners, s_miner_json (miner, now, context->reputation));
+    fg_http_reply_json (request, 200,
+        json_pack ("{s:I, s:I, s:I, s:o}", "total", (json_int_t) hub_miners_size (context->miners),
+                   "offset", (json_int_t) offset, "limit", (json_int_t) limit, "miners", miners));
 }
 
 //  --------------------------------------------------------------------------
@@ -229,6 +271,15 @@ s_readyz (void *arg, fg_http_request_t *request)
         fg_http_reply (request, 503, "text/plain", "not registered in any locator yet\n", 34);
     else
         fg_http_reply (request, 200, "text/plain", "ok\n", 3);
+}
+
+//  The miner socket's failed handshakes are counted by its watch (the
+//  socket's one monitor), not by fg_zap
+static uint64_t
+s_watch_refused (void *arg, const char *role, fg_refused_t reason)
+{
+    hub_http_context_t *context = (hub_http_context_t *) arg;
+    return streq (role, "miners")? hub_watch_refused (context->watch, reason): 0;
 }
 
 static void
@@ -273,22 +324,17 @@ s_metrics (void *arg, fg_http_request_t *request)
         fg_metrics_sample (metrics, "state", hub_task_state_name ((hub_task_state_t) state),
                            (double) stats->finished [state]);
     if (context->reputation) {
+        //  Only miners with something against them: a grid of ten thousand
+        //  clean miners is not ten thousand series
         fg_metrics_family (metrics, "fogrid_hub_miner_reputation", "gauge",
-                           "each miner's reputation, 0..1 (hub_reputation.h)");
+                           "reputation (0..1, hub_reputation.h) of each miner with a result "
+                           "outvoted or a verdict lost");
         for (hub_miner_t *miner = hub_miners_first (context->miners); miner;
              miner = hub_miners_next (context->miners)) {
             hub_reputation_record_t record;
             hub_reputation_get (context->reputation, miner->id, &record);
-            fg_metrics_sample (metrics, "miner", miner->id, record.score);
-        }
-        fg_metrics_family (metrics, "fogrid_hub_miner_mismatches", "gauge",
-                           "each miner's results outvoted or overturned");
-        for (hub_miner_t *miner = hub_miners_first (context->miners); miner;
-             miner = hub_miners_next (context->miners)) {
-            hub_reputation_record_t record;
-            hub_reputation_get (context->reputation, miner->id, &record);
-            fg_metrics_sample (metrics, "miner", miner->id,
-                               (double) (record.mismatches + record.verdicts_lost));
+            if (record.mismatches || record.verdicts_lost)
+                fg_metrics_sample (metrics, "miner", miner->id, record.score);
         }
     }
     fg_metrics_family (metrics, "fogrid_hub_requeued_total", "counter",
@@ -320,10 +366,11 @@ s_metrics (void *arg, fg_http_request_t *request)
                        "requests refused by the per-peer rate limits");
     fg_metrics_sample (metrics, NULL, NULL, (double) stats->rate_limited);
     static const char *const sockets [] = { "buyers", "miners" };
-    fg_metrics_connections_refused (metrics, "fogrid_hub_connections_refused_total",
-                                    "connections refused, by socket and reason: key (a CurveZMQ "
-                                    "key not admitted), plaintext (no CurveZMQ), handshake "
-                                    "(failed or broken off)", "socket", sockets, 2);
+    fg_metrics_connections_refused_plus (metrics, "fogrid_hub_connections_refused_total",
+                                         "connections refused, by socket and reason: key (a "
+                                         "CurveZMQ key not admitted), plaintext (no CurveZMQ), "
+                                         "handshake (failed or broken off)", "socket", sockets,
+                                         2, s_watch_refused, context);
     if (context->ledger) {
         json_t *wallet = s_wallet_json (context);
         fg_metrics_family (metrics, "fogrid_hub_wallet_balance", "gauge",
@@ -358,6 +405,7 @@ static const fg_http_route_t s_routes [] = {
     { "/index.html", false, s_dashboard },
     { "/api/v1/overview", false, s_overview },
     { "/api/v1/health", false, s_health },
+    { "/api/v1/miners", false, s_miners_page },
     { "/healthz", false, fg_http_ok },
     { "/readyz", false, s_readyz },
     { "/metrics", false, s_metrics },

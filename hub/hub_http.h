@@ -4,6 +4,7 @@
         GET /                       the dashboard (one page, no outside files)
         GET /api/v1/overview        everything the dashboard shows, as JSON
         GET /api/v1/health          what `fogrid health` shows, as JSON
+        GET /api/v1/miners          every miner, a page at a time (?offset=&limit=)
         GET /healthz                alive
         GET /readyz                 registered in a locator (or none configured)
         GET /metrics                Prometheus text format
@@ -19,6 +20,7 @@
 #include "hub_ledger.h"
 #include "hub_stats.h"
 #include "hub_tasks.h"
+#include "hub_watch.h"
 
 typedef struct {
     const char *hub_id;
@@ -31,6 +33,7 @@ typedef struct {
     fg_registrant_t *registrant;    //  NULL without locators
     const char *locator_http;   //  shown to the dashboard for its services panel
     struct _hub_reputation_t *reputation;   //  miners' records (hub_reputation.h), or NULL
+    hub_watch_t *watch;         //  the miner socket's refused handshakes; may be NULL
 } hub_http_context_t;
 
 fg_http_t *hub_http_new (const char *address, hub_http_context_t *context,

@@ -13,7 +13,9 @@
     more is lost. Results and TaskStarted count only from the miner of the
     current attempt with its number (hub_tasks_is_current); anything else
     is refused as FG_E_STALE and told to stop, so a miner that comes back
-    from a partition cannot complete a task twice.
+    from a partition cannot complete a task twice. A connection that has
+    not said hello (a restarted hub's miners) gets FG_E_HELLO instead, and
+    nothing changes: it says hello, then resends.
 
     A lost miner (silent past hub/dead_ms, its connection gone, or it said
     goodbye) is dead: its tasks go back to the queue as a new attempt, or
@@ -193,6 +195,14 @@ static void
 s_handle_hello (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, const char *key,
                 Fogrid__MinerHello *hello)
 {
+    //  Its names, labels and terms go out in MinersReply: UTF-8 or nothing
+    char field [128];
+    if (fg_msg_utf8_find (&hello->base, field, sizeof field)) {
+        s_refuse (self, self->sock, peer, seq, FG_E_INVALID,
+                  "hello refused: %s is not UTF-8, which every text a miner sends must be",
+                  field);
+        return;
+    }
     if (!*hello->miner_id || !fg_text_valid (hello->miner_id, 63) || strchr (hello->miner_id, ' ')
     ||  !fg_text_valid (hello->name, 255) || !fg_text_valid (hello->version, 64)) {
         s_refuse (self, self->sock, peer, seq, FG_E_INVALID,
@@ -349,8 +359,8 @@ s_handle_started (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, Fogrid__T
 {
     hub_miner_t *miner = hub_miners_by_routing (self->miners, peer);
     if (!miner) {
-        s_refuse (self, self->sock, peer, seq, FG_E_NOT_FOUND,
-                  "unknown miner: say hello");
+        s_refuse (self, self->sock, peer, seq, FG_E_HELLO,
+                  "say hello first: this connection has not said MinerHello");
         return;
     }
     hub_task_t *task = hub_tasks_lookup (self->tasks, started->task_id);
@@ -368,7 +378,16 @@ static void
 s_handle_task_result (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, Fogrid__TaskResult *result)
 {
     hub_miner_t *miner = hub_miners_by_routing (self->miners, peer);
-    const char *who = miner? miner->id: "(unknown miner)";
+    if (!miner) {
+        //  Not stale: a restarted hub (or a new connection) does not know
+        //  who speaks yet. The miner keeps the result, says hello (which
+        //  lists what it holds, so the hub keeps the current attempt) and
+        //  sends it again; nothing changes until then
+        s_refuse (self, self->sock, peer, seq, FG_E_HELLO,
+                  "say hello first: this connection has not said MinerHello");
+        return;
+    }
+    const char *who = miner->id;
     hub_task_t *task = hub_tasks_lookup (self->tasks, result->task_id);
     if (!task) {
         hub_task_t *stored = fg_text_valid (result->task_id, 63)
@@ -401,6 +420,7 @@ s_handle_task_result (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, Fogri
         //  budget (a miner that keeps refusing cannot keep it circling)
         snprintf (reason, sizeof reason, "miner %s refused it: %.400s", miner->id,
                   *result->error? result->error: "no reason given");
+        fg_msg_utf8_clean (reason);
         zsys_warning ("task %s attempt %u: %s", task->id, task->attempt, reason);
         miner->refusing = true;
         s_task_lost (self, task, reason);
@@ -421,6 +441,7 @@ s_handle_task_result (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, Fogri
         snprintf (reason, sizeof reason, "exit code %d", result->exit_code);
     else
         success = true;
+    fg_msg_utf8_clean (reason);     //  the miner's text, or a character cut at 400 bytes
     task->exit_code = result->exit_code;
     task->term_signal = result->term_signal;
     task->timed_out = result->timed_out;

@@ -1,11 +1,14 @@
 /*  =========================================================================
     hub_miners - the miners the hub knows, their resources and liveness
 
-    A table keyed by miner id. Each miner is a record (public, read by the
-    server and turned into scheduler candidates) holding what it offers,
-    what it last reported, and which tasks the hub has given it with the
-    resources each one reserves. Its liveness state changes only through
-    hub_miners_set_state.
+    A table keyed by miner id, and by the routing id of the connection
+    each miner said hello on (both hash lookups: a message never walks the
+    table). Each miner is a record (public, read by the server and turned
+    into scheduler candidates) holding what it offers, what it last
+    reported, and which tasks the hub has given it with the resources each
+    one reserves. Its liveness state changes only through
+    hub_miners_set_state, which keeps the counts by state and the cores of
+    connected miners as it goes.
     =========================================================================  */
 #ifndef HUB_MINERS_H_INCLUDED
 #define HUB_MINERS_H_INCLUDED
@@ -36,6 +39,12 @@ typedef struct {
     uint32_t used_gpus;         //  sum of its tasks' GPUs
     bool refusing;              //  it refused an assignment: offered nothing until
                                 //  its next heartbeat (no task circles on it)
+    int fd;                     //  descriptor of its connection (hub_watch), or -1
+    int64_t closed_ms;          //  when its connection closed (in grace), or 0
+    //  The table's own bookkeeping (hub_miners.c)
+    struct _hub_miners_t *owner;    //  the table that counts it
+    void *seen_handle;          //  in the table's silence order; NULL when dead
+    void *closed_handle;        //  in the table's closed connections, or NULL
 } hub_miner_t;
 
 typedef struct _hub_miners_t hub_miners_t;
@@ -50,7 +59,8 @@ hub_miner_t *hub_miners_lookup (hub_miners_t *self, const char *miner_id);
 hub_miner_t *hub_miners_by_routing (hub_miners_t *self, zframe_t *routing);
 
 //  Registers or refreshes a miner from its hello (copying what it offers
-//  and its routing id); the miner is connected afterwards.
+//  and its routing id, and noting the connection's descriptor); the miner
+//  is connected afterwards.
 hub_miner_t *hub_miners_hello (hub_miners_t *self, const Fogrid__MinerHello *hello,
                                zframe_t *routing, int64_t now_ms);
 
@@ -65,10 +75,21 @@ hub_miner_t *hub_miners_restore (hub_miners_t *self, const char *miner_id, int64
 //  The only writer of a miner's state; logs `from -> to` with why.
 void hub_miners_set_state (hub_miner_t *miner, hub_miner_state_t next, const char *why);
 
-//  Applies the silence rules; appends the ids of miners that died now to
-//  died (a zlist of strings, autofree).
+//  Applies the silence rules, and the grace of closed connections;
+//  appends the ids of miners that died now to died (a zlist of strings,
+//  autofree). Costs the miners that are silent or closed, not the table.
 void hub_miners_check (hub_miners_t *self, int64_t now_ms, int64_t disconnect_ms,
                        int64_t dead_ms, zlist_t *died);
+
+//  The connection on descriptor fd closed (hub_watch_next): the miner last
+//  heard on it dies when grace_ms pass without a word from it (a quick
+//  reconnect keeps it, and its tasks). A descriptor nobody spoke on is
+//  nothing.
+void hub_miners_closed (hub_miners_t *self, int fd, int64_t now_ms);
+
+//  How long a miner whose connection closed has to come back; 0 = closed
+//  connections are ignored (silence alone decides).
+void hub_miners_set_grace (hub_miners_t *self, int64_t grace_ms);
 
 //  Reserves / releases a task's resources on a miner.
 void hub_miners_reserve (hub_miner_t *miner, const char *task_id, uint32_t cores,
@@ -86,5 +107,9 @@ size_t hub_miners_size (hub_miners_t *self);
 
 //  How many miners are in each state (counts has HUB_MINER_STATES slots).
 void hub_miners_count_states (hub_miners_t *self, uint64_t *counts);
+
+//  Cores offered by the connected miners, and how many of those are
+//  reserved for tasks.
+void hub_miners_capacity (hub_miners_t *self, uint64_t *cores, uint64_t *used);
 
 #endif

@@ -60,21 +60,27 @@
 #include "hub_buyer_api.h"
 #include "hub_wallet_api.h"
 #include "hub_miner_api.h"
+#include "hub_watch.h"
 #include "hub_server.h"
 
 #define S_BUYER_PING_MS     5000    //  ZMTP ping interval on the buyer socket
+#define S_MINER_KEEPALIVE_S 30      //  TCP keepalive idle time on the miner socket
+#define S_MINER_BACKLOG     4096    //  connections waiting to be accepted
+#define S_TICK_MAX_MS       100     //  liveness tick, at most this far apart
 
 typedef struct {
     zsock_t *pipe;              //  to the caller
     hub_config_t *config;       //  settings, read once
     zsock_t *buyers;            //  ROUTER for buyers
     zsock_t *miner_sock;        //  ROUTER for miners, ZMQ_ROUTER_MANDATORY
+    hub_watch_t *watch;         //  its closed connections; NULL when not watched
     int buyer_port;             //  bound port of the buyer socket
     int miner_port;             //  bound port of the miner socket
     fg_ratelimit_t *buyer_limit;    //  per buyer key (or connection)
     fg_ratelimit_t *miner_limit;    //  per miner connection
     fg_outbox_t *outbox;        //  what the open transaction will send once committed
     zlist_t *gone;              //  ids of miners whose sends were refused
+    bool reschedule;            //  the burst held more than heartbeats
     hub_store_t *store;         //  tasks on disk
     hub_ledger_t *ledger;       //  the money, in the store's database
     hub_wallet_t *wallet;       //  the hub's wallet: may it charge, pay
@@ -215,8 +221,8 @@ static fg_env_t *
 s_receive (s_server_t *self, zsock_t *sock, fg_ratelimit_t *limit, const char *setting,
            int64_t rate, zframe_t **peer_p, uint64_t *seq_p, char *key)
 {
-    fg_env_t *env = fg_msg_recv_request (sock, peer_p, key, seq_p,
-                                         sock == self->buyers? "buyer": "miner socket");
+    fg_env_t *env = sock == self->miner_sock? hub_watch_recv (sock, peer_p, key, seq_p)
+                  : fg_msg_recv_request (sock, peer_p, key, seq_p, "buyer");
     if (!env)
         return NULL;
     if (!fg_ratelimit_admit (limit, sock, *peer_p, key, *seq_p, setting, rate)) {
@@ -239,6 +245,7 @@ s_handle_buyer (s_server_t *self)
                                self->config->buyer_rate, &peer, &seq, key);
     if (!env)
         return 0;
+    self->reschedule = true;
     if (hub_wallet_api_buyer (self->wallet_api, self->buyers, peer, seq, key, env))
         ;                   //  a request about money: answered
     else
@@ -274,6 +281,10 @@ s_handle_miner (s_server_t *self)
                                self->config->miner_rate, &peer, &seq, key);
     if (!env)
         return 0;
+    //  A heartbeat changes no placement but by a miner's load or its
+    //  return from silence: the next tick schedules for those
+    if (env->body_case != FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT)
+        self->reschedule = true;
     if (hub_wallet_api_miner (self->wallet_api, self->miner_sock, peer, seq, env))
         ;                   //  a WalletStatement: answered
     else
@@ -295,13 +306,8 @@ s_handle_miner (s_server_t *self)
 static uint32_t
 s_load (s_server_t *self)
 {
-    uint64_t cores = 0, used = 0;
-    for (hub_miner_t *miner = hub_miners_first (self->miners); miner;
-         miner = hub_miners_next (self->miners))
-        if (miner->state == HUB_MINER_CONNECTED) {
-            cores += miner->resources->cores;
-            used += miner->used_cores;
-        }
+    uint64_t cores, used;
+    hub_miners_capacity (self->miners, &cores, &used);
     if (cores == 0)
         return hub_tasks_queued (self->tasks)? 100: 0;
     uint64_t load = used * 100 / cores;
@@ -510,9 +516,20 @@ s_start (s_server_t *self, char *err, size_t err_size)
     fg_msg_limit (self->miner_sock, max_message);
     zsock_set_router_mandatory (self->miner_sock, 1);
     //  ZMTP pings find peers that vanished without closing (a cut cable):
-    //  their connections are dropped instead of held open for ever
-    zsock_set_heartbeat_ivl (self->miner_sock, (int) self->config->heartbeat_ms);
-    zsock_set_heartbeat_timeout (self->miner_sock, (int) self->config->dead_ms);
+    //  their connections are dropped instead of held open for ever. Not on
+    //  the miner socket: libzmq 4.3 keeps every connection's ping timers in
+    //  one tree and cancels one by walking it, which at ten thousand miners
+    //  was most of the hub's CPU. The miners' own heartbeats tell the hub
+    //  whether they live; the kernel's keepalive and retransmission timeout
+    //  close a connection to a peer that vanished.
+    zsock_set_tcp_keepalive (self->miner_sock, 1);
+    zsock_set_tcp_keepalive_idle (self->miner_sock, S_MINER_KEEPALIVE_S);
+    zsock_set_tcp_keepalive_intvl (self->miner_sock, S_MINER_KEEPALIVE_S / 3);
+    zsock_set_tcp_keepalive_cnt (self->miner_sock, 3);
+    zsock_set_tcp_maxrt (self->miner_sock, S_MINER_KEEPALIVE_S * 1000);
+    //  Thousands of miners reconnect at once after a restart: the kernel
+    //  drops what overflows the accept queue (100 by default in ZeroMQ)
+    zsock_set_backlog (self->miner_sock, S_MINER_BACKLOG);
     zsock_set_heartbeat_ivl (self->buyers, S_BUYER_PING_MS);
     zsock_set_heartbeat_timeout (self->buyers, 3 * S_BUYER_PING_MS);
     zsock_set_sndtimeo (self->miner_sock, 0);
@@ -521,6 +538,8 @@ s_start (s_server_t *self, char *err, size_t err_size)
     fg_security_allow ("miners", self->config->miner_keys);
     fg_security_server (self->buyers, "buyers");
     fg_security_server (self->miner_sock, "miners");
+    self->watch = hub_watch_new (self->miner_sock, "miners");
+    hub_miners_set_grace (self->miners, self->config->grace_ms);
     self->buyer_port = s_bind (self->buyers, "hub/buyer_endpoint", self->config->buyer_endpoint,
                                err, err_size);
     if (self->buyer_port < 0)
@@ -565,7 +584,7 @@ s_start (s_server_t *self, char *err, size_t err_size)
             .hub_id = self->hub_id, .started_ms = self->started_ms, .miners = self->miners,
             .store = self->store, .ledger = self->ledger, .tasks = self->tasks,
             .stats = &self->stats, .registrant = self->registrant,
-            .locator_http = self->config->locator_http,
+            .locator_http = self->config->locator_http, .watch = self->watch,
             .reputation = hub_court_reputation (self->court) };
         self->http = hub_http_new (http, &self->http_context, err, err_size);
         if (!self->http)
@@ -637,10 +656,15 @@ s_burst_end (s_server_t *self, size_t requests, bool tick)
 {
     while (true) {
         //  Cases decided and windows ended before placement: a case may
-        //  queue more runs
-        hub_court_tick (self->court, fg_now_ms ());
-        if (requests || tick)
+        //  queue runs
+        if (hub_court_tick (self->court, fg_now_ms ()))
+            self->reschedule = true;
+        //  Not after each burst of heartbeats: scheduling builds a candidate
+        //  of every connected miner, and at 10,000 miners that is a hundred
+        //  bursts a second while a task waits for room
+        if (self->reschedule || tick)
             s_schedule (self);
+        self->reschedule = false;
         if (hub_store_commit (self->store)) {
             self->stats.commit_failures++;
             zsys_error ("hub: cannot commit the writes of %zu requests to %s: they are "
@@ -703,6 +727,8 @@ static void
 s_serve (s_server_t *self)
 {
     int64_t tick_ms = self->config->heartbeat_ms / 2? self->config->heartbeat_ms / 2: 1;
+    if (tick_ms > S_TICK_MAX_MS)
+        tick_ms = S_TICK_MAX_MS;    //  cheap (hub_miners_check), and the grace is short
     int64_t next_tick = fg_now_ms () + tick_ms;
     while (!self->terminated) {
         zmq_pollitem_t items [S_MAX_ITEMS] = {
@@ -731,6 +757,9 @@ s_serve (s_server_t *self)
         for (int burst = 0; burst < S_BURST && (zsock_events (self->miner_sock) & ZMQ_POLLIN);
              burst++)
             requests += s_handle_miner (self);
+        //  Closed connections: their miners' grace starts now
+        for (int fd = hub_watch_next (self->watch); fd >= 0; fd = hub_watch_next (self->watch))
+            hub_miners_closed (self->miners, fd, fg_now_ms ());
         bool tick = fg_now_ms () >= next_tick;
         if (tick) {
             s_tick (self);
@@ -774,6 +803,7 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     }
     fg_registrant_destroy (&self->registrant);
     fg_http_destroy (&self->http);
+    hub_watch_destroy (&self->watch);
     zsock_destroy (&self->buyers);
     zsock_destroy (&self->miner_sock);
     fg_outbox_destroy (&self->outbox);

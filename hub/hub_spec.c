@@ -100,7 +100,7 @@ hub_spec_check (const Fogrid__TaskSpec *spec, char *why, size_t size)
         snprintf (why, size, "argv has %zu arguments (limit %d)", spec->n_argv, S_MAX_ARGS);
         return -1;
     }
-    //  Arguments may hold any bytes but NUL (protobuf-c strings end there)
+    //  Arguments are UTF-8 (the submit checked every string: hub_buyer_api)
     for (size_t index = 0; index < spec->n_argv; index++)
         if (strlen (spec->argv [index]) > S_MAX_ARG_BYTES) {
             snprintf (why, size, "argument %zu is over %d bytes", index + 1, S_MAX_ARG_BYTES);
@@ -132,22 +132,6 @@ hub_spec_check (const Fogrid__TaskSpec *spec, char *why, size_t size)
     if (streq (runtime, "docker") && !*spec->image) {
         snprintf (why, size, "the docker runtime needs an image");
         return -1;
-    }
-    //  A container's arguments and env go to the engine as JSON, which
-    //  holds UTF-8 only (a process task's may be any bytes)
-    if (*spec->image) {
-        for (size_t index = 0; index < spec->n_argv; index++)
-            if (!fg_utf8_valid (spec->argv [index])) {
-                snprintf (why, size, "argument %zu is not UTF-8, which a container's "
-                          "command must be (the Engine API speaks JSON)", index + 1);
-                return -1;
-            }
-        for (size_t index = 0; index < spec->n_env; index++)
-            if (!fg_utf8_valid (spec->env [index])) {
-                snprintf (why, size, "env entry %zu is not UTF-8, which a container's "
-                          "env must be (the Engine API speaks JSON)", index + 1);
-                return -1;
-            }
     }
     if (spec->n_labels > S_MAX_LABELS) {
         snprintf (why, size, "%zu labels (limit %d)", spec->n_labels, S_MAX_LABELS);

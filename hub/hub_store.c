@@ -23,7 +23,8 @@
     Tables:
         meta (key, value)                           hub id
         tasks (seq, id, client_token, buyer, spec, state, attempt, ...,
-               cpu_ms, mem_peak_bytes, pids_peak: NULL = not measured)
+               cpu_ms, mem_peak_bytes, pids_peak: NULL = not measured,
+               spec_hash), unique (buyer, client_token)
         task_events (task_id, state, at_ms, miner_id, attempt, reason)
         task_files (task_id, seq, path, content, mode, dir, size, truncated, error)
     =========================================================================  */
@@ -31,6 +32,7 @@
 #include "hub_sql.h"
 #include "hub_store.h"
 #include <sqlite3.h>
+#include <sodium.h>
 #include <errno.h>
 #include <sys/stat.h>
 
@@ -41,44 +43,67 @@ struct _hub_store_t {
     bool in_transaction;        //  between begin and commit
 };
 
+//  The tasks table, under a name (a rebuild makes it as tasks_new). The
+//  columns after retries_left came later (stores made before get them by
+//  ALTER in hub_store_new). A client token is the buyer's: unique per
+//  (buyer, client_token), see tasks_by_token; spec_hash is the hash of the
+//  spec it was first given with (hub_store_spec_hash), so a retry with
+//  another spec is told apart from an idempotent one.
+#define S_TASKS_TABLE(name) \
+    "CREATE TABLE IF NOT EXISTS " name " (" \
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT," \
+    "  id TEXT NOT NULL UNIQUE," \
+    "  client_token TEXT,"                  /*  NULL when the buyer gave none  */ \
+    "  buyer TEXT NOT NULL DEFAULT ''," \
+    "  spec BLOB NOT NULL," \
+    "  state TEXT NOT NULL," \
+    "  attempt INTEGER NOT NULL DEFAULT 1," \
+    "  miner_id TEXT NOT NULL DEFAULT ''," \
+    "  exit_code INTEGER NOT NULL DEFAULT 0," \
+    "  term_signal INTEGER NOT NULL DEFAULT 0," \
+    "  timed_out INTEGER NOT NULL DEFAULT 0," \
+    "  reason TEXT NOT NULL DEFAULT ''," \
+    "  stdout BLOB, stderr BLOB," \
+    "  stdout_truncated INTEGER NOT NULL DEFAULT 0," \
+    "  stderr_truncated INTEGER NOT NULL DEFAULT 0," \
+    "  submitted_ms INTEGER NOT NULL," \
+    "  updated_ms INTEGER NOT NULL," \
+    "  retries_left INTEGER NOT NULL DEFAULT 0," \
+    "  stdout_sha256 TEXT NOT NULL DEFAULT ''," \
+    "  cpu_ms INTEGER, mem_peak_bytes INTEGER, pids_peak INTEGER," \
+    "  spec_hash TEXT);"
+
+//  The indexes on tasks (made again after a rebuild)
+#define S_TASKS_INDEXES \
+    "CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (state);" \
+    "CREATE INDEX IF NOT EXISTS tasks_by_update ON tasks (updated_ms);" \
+    "CREATE UNIQUE INDEX IF NOT EXISTS tasks_by_token ON tasks (buyer, client_token);"
+
 static const char *s_schema =
     "CREATE TABLE IF NOT EXISTS meta ("
     "  key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS tasks ("
-    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-    "  id TEXT NOT NULL UNIQUE,"
-    "  client_token TEXT UNIQUE,"           //  NULL when the buyer gave none
-    "  buyer TEXT NOT NULL DEFAULT '',"
-    "  spec BLOB NOT NULL,"
-    "  state TEXT NOT NULL,"
-    "  attempt INTEGER NOT NULL DEFAULT 1,"
-    "  miner_id TEXT NOT NULL DEFAULT '',"
-    "  exit_code INTEGER NOT NULL DEFAULT 0,"
-    "  term_signal INTEGER NOT NULL DEFAULT 0,"
-    "  timed_out INTEGER NOT NULL DEFAULT 0,"
-    "  reason TEXT NOT NULL DEFAULT '',"
-    "  stdout BLOB, stderr BLOB,"
-    "  stdout_truncated INTEGER NOT NULL DEFAULT 0,"
-    "  stderr_truncated INTEGER NOT NULL DEFAULT 0,"
-    "  submitted_ms INTEGER NOT NULL,"
-    "  updated_ms INTEGER NOT NULL,"
-    "  retries_left INTEGER NOT NULL DEFAULT 0);"
-    "CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (state);"
+    S_TASKS_TABLE ("tasks")
     "CREATE TABLE IF NOT EXISTS task_events ("
     "  task_id TEXT NOT NULL, state TEXT NOT NULL, at_ms INTEGER NOT NULL,"
     "  miner_id TEXT NOT NULL DEFAULT '', attempt INTEGER NOT NULL,"
     "  reason TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX IF NOT EXISTS events_by_task ON task_events (task_id);"
-    "CREATE INDEX IF NOT EXISTS tasks_by_update ON tasks (updated_ms);"
     "CREATE TABLE IF NOT EXISTS task_files ("
     "  task_id TEXT NOT NULL, seq INTEGER NOT NULL, path TEXT NOT NULL,"
     "  content BLOB, mode INTEGER NOT NULL DEFAULT 0, dir INTEGER NOT NULL DEFAULT 0,"
     "  size INTEGER NOT NULL DEFAULT 0, truncated INTEGER NOT NULL DEFAULT 0,"
-    "  error TEXT NOT NULL DEFAULT '', PRIMARY KEY (task_id, seq));"
-    //  Counted by state at every health request and metrics scrape
-    "CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (state);";
+    "  error TEXT NOT NULL DEFAULT '', PRIMARY KEY (task_id, seq));";
 
-//  The columns every task load reads, in this order (see s_task_from_row)
+//  Every column a store made before spec_hash has (after its ALTERs)
+#define S_TASKS_OLD_COLUMNS \
+    "seq, id, client_token, buyer, spec, state, attempt, miner_id, exit_code, " \
+    "term_signal, timed_out, reason, stdout, stderr, stdout_truncated, " \
+    "stderr_truncated, submitted_ms, updated_ms, retries_left, stdout_sha256, " \
+    "cpu_ms, mem_peak_bytes, pids_peak"
+
+//  The columns every task load reads, in this order (see s_task_from_row),
+//  and how many
+#define S_TASK_NCOLUMNS 23
 #define S_TASK_COLUMNS \
     "seq, id, client_token, buyer, spec, state, attempt, miner_id, exit_code, " \
     "term_signal, timed_out, reason, submitted_ms, updated_ms, retries_left, " \
@@ -115,6 +140,56 @@ s_run (hub_store_t *self, sqlite3_stmt *stmt, const char *what)
 
 
 
+//  A store made when client tokens were global holds the column as
+//  `client_token TEXT UNIQUE`: one buyer's token then blocked every
+//  other buyer's, and answered them with its task. That constraint is
+//  the table's own (SQLite's autoindex), which only a rebuild removes:
+//  copy into a table without it, swap, index again; in one transaction,
+//  so a crash keeps the old table or the new, never neither. Its tokens
+//  have no spec hash: a retry of one is taken as the same submit, as
+//  before.
+static int
+s_tokens_per_buyer (hub_store_t *self)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'tasks'");
+    if (!stmt)
+        return -1;
+    bool global = sqlite3_step (stmt) == SQLITE_ROW
+               && strstr (hub_sql_column_text (stmt, 0), "client_token TEXT UNIQUE");
+    sqlite3_finalize (stmt);
+    if (!global)
+        return 0;
+    zsys_notice ("%s: client tokens become per buyer: rebuilding the tasks table", self->who);
+    if (s_exec (self, "BEGIN"))
+        return -1;
+    if (s_exec (self, "DROP TABLE IF EXISTS tasks_new")
+    ||  s_exec (self, S_TASKS_TABLE ("tasks_new"))
+    ||  s_exec (self, "INSERT INTO tasks_new (" S_TASKS_OLD_COLUMNS ") SELECT "
+                      S_TASKS_OLD_COLUMNS " FROM tasks")
+    ||  s_exec (self, "DROP TABLE tasks")
+    ||  s_exec (self, "ALTER TABLE tasks_new RENAME TO tasks")
+    ||  s_exec (self, S_TASKS_INDEXES)
+    ||  s_exec (self, "COMMIT")) {
+        if (!sqlite3_get_autocommit (self->db))
+            s_exec (self, "ROLLBACK");
+        return -1;
+    }
+    return 0;
+}
+
+void
+hub_store_spec_hash (const Fogrid__TaskSpec *spec, char *hash)
+{
+    size_t size = fogrid__task_spec__get_packed_size (spec);
+    byte *packed = (byte *) zmalloc (size + 1);
+    fogrid__task_spec__pack (spec, packed);
+    unsigned char digest [crypto_hash_sha256_BYTES];
+    crypto_hash_sha256 (digest, packed, size);
+    sodium_bin2hex (hash, HUB_STORE_HASH_SIZE, digest, sizeof digest);
+    free (packed);
+}
+
 hub_store_t *
 hub_store_new (const char *data_dir)
 {
@@ -145,8 +220,14 @@ hub_store_new (const char *data_dir)
     sqlite3_exec (self->db, "ALTER TABLE tasks ADD COLUMN cpu_ms INTEGER", NULL, NULL, NULL);
     sqlite3_exec (self->db, "ALTER TABLE tasks ADD COLUMN mem_peak_bytes INTEGER", NULL, NULL, NULL);
     sqlite3_exec (self->db, "ALTER TABLE tasks ADD COLUMN pids_peak INTEGER", NULL, NULL, NULL);
-    //  The court's (hub_court.h): a store from before it holds results
-    //  that were paid at once, so they read as resolved (soft)
+    sqlite3_exec (self->db, "ALTER TABLE tasks ADD COLUMN spec_hash TEXT", NULL, NULL, NULL);
+    if (s_tokens_per_buyer (self) || s_exec (self, S_TASKS_INDEXES)) {
+        hub_store_destroy (&self);
+        return NULL;
+    }
+    //  The court's (hub_court.h), after the rebuild above (which knows the
+    //  columns before them): a store from before holds results that were
+    //  paid at once, so they read as resolved (soft)
     if (sqlite3_exec (self->db, "ALTER TABLE tasks ADD COLUMN resolution TEXT NOT NULL DEFAULT ''",
                       NULL, NULL, NULL) == SQLITE_OK)
         sqlite3_exec (self->db, "UPDATE tasks SET resolution = 'soft'"
@@ -268,13 +349,19 @@ hub_store_meta_set (hub_store_t *self, const char *key, const char *value)
 int
 hub_store_task_add (hub_store_t *self, hub_task_t *task)
 {
+    return hub_store_task_submit (self, task, NULL);
+}
+
+int
+hub_store_task_submit (hub_store_t *self, hub_task_t *task, const char *spec_hash)
+{
     size_t size = fogrid__task_spec__get_packed_size (task->spec);
     byte *spec = (byte *) zmalloc (size + 1);
     fogrid__task_spec__pack (task->spec, spec);
     sqlite3_stmt *stmt = s_prepare (self,
         "INSERT INTO tasks (id, client_token, buyer, spec, state, attempt, miner_id,"
-        " reason, submitted_ms, updated_ms, retries_left, parent, role)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        " reason, submitted_ms, updated_ms, retries_left, spec_hash, parent, role)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!stmt) {
         free (spec);
         return -1;
@@ -293,8 +380,12 @@ hub_store_task_add (hub_store_t *self, hub_task_t *task)
     sqlite3_bind_int64 (stmt, 9, task->submitted_ms);
     sqlite3_bind_int64 (stmt, 10, task->updated_ms);
     sqlite3_bind_int64 (stmt, 11, task->retries_left);
-    hub_sql_bind_text (stmt, 12, task->parent);
-    sqlite3_bind_int (stmt, 13, (int) task->role);
+    if (spec_hash && *spec_hash && task->client_token && *task->client_token)
+        hub_sql_bind_text (stmt, 12, spec_hash);
+    else
+        sqlite3_bind_null (stmt, 12);
+    hub_sql_bind_text (stmt, 13, task->parent);
+    sqlite3_bind_int (stmt, 14, (int) task->role);
     free (spec);
     if (s_run (self, stmt, "task add"))
         return -1;
@@ -511,11 +602,32 @@ hub_store_task_load (hub_store_t *self, const char *task_id)
 }
 
 hub_task_t *
-hub_store_task_by_token (hub_store_t *self, const char *client_token)
+hub_store_task_by_token (hub_store_t *self, const char *buyer, const char *client_token,
+                         char *spec_hash)
 {
+    if (spec_hash)
+        *spec_hash = 0;
     if (!client_token || !*client_token)
         return NULL;
-    return s_task_load_where (self, "client_token", client_token);
+    sqlite3_stmt *stmt = s_prepare (self, "SELECT " S_TASK_COLUMNS ", spec_hash FROM tasks"
+                                          " WHERE buyer = ? AND client_token = ?");
+    if (!stmt)
+        return NULL;
+    hub_sql_bind_text (stmt, 1, buyer);
+    hub_sql_bind_text (stmt, 2, client_token);
+    hub_task_t *task = NULL;
+    int step = sqlite3_step (stmt);
+    if (step == SQLITE_ROW) {
+        task = s_task_from_row (self, stmt);
+        if (spec_hash)
+            snprintf (spec_hash, HUB_STORE_HASH_SIZE, "%s",
+                      hub_sql_column_text (stmt, S_TASK_NCOLUMNS));
+    }
+    else
+    if (step != SQLITE_DONE)
+        s_fail (self, "task by token");
+    sqlite3_finalize (stmt);
+    return task;
 }
 
 void

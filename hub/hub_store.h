@@ -74,10 +74,26 @@ int hub_store_event_add (hub_store_t *self, const char *task_id, hub_task_state_
                          int64_t at_ms, const char *miner_id, uint32_t attempt,
                          const char *reason);
 
-//  Loads one task (any state), by id or by client token. NULL when there
-//  is none (or on an error, logged).
+//  Loads one task (any state), by id. NULL when there is none (or on an
+//  error, logged).
 hub_task_t *hub_store_task_load (hub_store_t *self, const char *task_id);
-hub_task_t *hub_store_task_by_token (hub_store_t *self, const char *client_token);
+
+//  A client token is its buyer's: the task that buyer (its key, "" on a
+//  plain-text hub) submitted with it, or NULL. spec_hash (if not NULL,
+//  HUB_STORE_HASH_SIZE bytes) receives the hash of the spec it was
+//  submitted with, "" when unknown (a store made before hashes).
+hub_task_t *hub_store_task_by_token (hub_store_t *self, const char *buyer,
+                                     const char *client_token, char *spec_hash);
+
+//  The hash of a spec as it came from the buyer (SHA-256 of its
+//  encoding, in hex): what tells a retried submit from another one with
+//  the same token.
+#define HUB_STORE_HASH_SIZE 65
+void hub_store_spec_hash (const Fogrid__TaskSpec *spec, char *hash);
+
+//  As hub_store_task_add, for a buyer's submit: keeps the spec's hash
+//  with its client token.
+int hub_store_task_submit (hub_store_t *self, hub_task_t *task, const char *spec_hash);
 
 //  Loads a task's output and files into *output (free with hub_output_reset).
 int hub_store_task_output (hub_store_t *self, const char *task_id, hub_output_t *output);

@@ -119,9 +119,10 @@ s_keep (hub_tasks_t *self, hub_task_t *task)
 }
 
 int
-hub_tasks_submit (hub_tasks_t *self, hub_task_t *task)
+hub_tasks_submit (hub_tasks_t *self, hub_task_t *task, const char *spec_hash)
 {
-    if (hub_store_savepoint (self->store) || hub_store_task_add (self->store, task)) {
+    if (hub_store_savepoint (self->store)
+    ||  hub_store_task_submit (self->store, task, spec_hash)) {
         hub_store_rollback_savepoint (self->store);
         return -1;
     }

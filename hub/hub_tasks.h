@@ -4,7 +4,7 @@
 
         hub_tasks_t *tasks = hub_tasks_new (store);
         hub_tasks_watch (tasks, money_first, count_after, server);
-        hub_tasks_submit (tasks, task);                 //  stored, kept, queued
+        hub_tasks_submit (tasks, task, spec_hash);      //  stored, kept, queued
         ...the placer takes tasks from hub_tasks_queue (tasks) in fair order,
         hub_tasks_assign (tasks, task, "m-1", NULL);   //  then, after its round,
         hub_tasks_dequeue (tasks, task);
@@ -44,10 +44,11 @@ void hub_tasks_destroy (hub_tasks_t **self_p);
 void hub_tasks_watch (hub_tasks_t *self, hub_tasks_fn *before, hub_tasks_fn *after, void *arg);
 
 //  A new pending task (attempt 1, a seq above every other): stored in a
-//  savepoint of the open transaction, then kept and queued. Returns 0
+//  savepoint of the open transaction, with the hash of the spec its buyer
+//  sent (hub_store_spec_hash; NULL: none), then kept and queued. Returns 0
 //  (the task is the hub's now), or -1 when the store failed (nothing
 //  changed; the caller still owns the task).
-int hub_tasks_submit (hub_tasks_t *self, hub_task_t *task);
+int hub_tasks_submit (hub_tasks_t *self, hub_task_t *task, const char *spec_hash);
 
 //  The unfinished task with that id, or NULL.
 hub_task_t *hub_tasks_lookup (hub_tasks_t *self, const char *task_id);

@@ -314,6 +314,15 @@ static void
 s_handle_register (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
                    Fogrid__LocRegister *msg)
 {
+    //  What is registered goes out in every resolve, to runtimes that
+    //  refuse a message whose strings are not UTF-8 (fg_msg.h)
+    char field [128];
+    if (fg_msg_utf8_find (&msg->base, field, sizeof field)) {
+        fg_msg_send_error (self->router, peer, seq, FG_E_INVALID,
+                           "registration refused: %s is not UTF-8", field);
+        self->stats.refused++;
+        return;
+    }
     if (!s_owner_key_ok (self, msg->owner, key)) {
         s_owner_refused (self, peer, seq, msg->owner, "register");
         return;

@@ -7,6 +7,40 @@
 #include "fogrid.h"
 #include "loc_server.h"
 
+//  The locator keeps its key pair (unless security/keys names one) and its
+//  hub registry (with admin keys, or one kept from before) in its data
+//  directory; with neither it does not touch the directory, so it makes
+//  and locks none: several may run from one working directory
+static bool
+s_uses_data_dir (fg_config_t *config)
+{
+    char registry [PATH_MAX];
+    snprintf (registry, sizeof registry, "%s/registry.db",
+              fg_config_str (config, "locator/data_dir"));
+    return zsys_file_exists (registry) || *fg_config_str (config, "locator/admin_keys")
+        || (!fg_config_bool (config, "security/insecure")
+            && !*fg_config_str (config, "security/keys"));
+}
+
+//  systemd's STATUS= line (fg_daemon): "12 names, 30 endpoints"
+static int
+s_status (zactor_t *actor, char *line, size_t size)
+{
+    zmsg_t *answer = fg_daemon_ask (actor, "STATS");
+    if (!answer || zmsg_size (answer) != 4)
+        return zmsg_destroy (&answer), -1;
+    int stats [4];
+    for (int index = 0; index < 4; index++) {
+        char *value = zmsg_popstr (answer);
+        stats [index] = value? atoi (value): 0;
+        zstr_free (&value);
+    }
+    snprintf (line, size, "%d names, %d endpoints, %d owners, %d watches",
+              stats [0], stats [1], stats [2], stats [3]);
+    zmsg_destroy (&answer);
+    return 0;
+}
+
 static const fg_flag_t s_flags [] = {
     { "--bind", "locator/endpoint", "ENDPOINT" },
     { "--dns", "locator/dns", "HOST:PORT" },
@@ -23,6 +57,8 @@ static const fg_daemon_info_t s_info = {
     .check = loc_server_check_config,
     .data_dir_key = "locator/data_dir",
     .key_name = "locator",
+    .uses_data_dir = s_uses_data_dir,
+    .status = s_status,
 };
 
 int

@@ -42,6 +42,7 @@
 #include "miner_agent.h"
 #include "miner_http.h"
 #include "miner_link.h"
+#include "miner_groups.h"
 #include "fg_expr.h"
 #include <pwd.h>
 #include "miner_trust.h"
@@ -155,6 +156,7 @@ typedef struct {
     char name [256];            //  for people
     char data_dir [1024];       //  miner/data_dir
     char work_root [1100];      //  DATA_DIR/tasks: the tasks' work dirs
+    char groups_dir [1100];     //  DATA_DIR/groups: their process groups (miner_groups.h)
     miner_resources_t *resources;   //  what we offer
     Fogrid__Resources *shares;  //  each link's part of it (pointing into resources)
     char runtimes [32];         //  offered: "process", "docker" or "docker,process"
@@ -645,9 +647,21 @@ s_agent_new (zsock_t *pipe, fg_config_t *config, char *err, size_t err_size)
         snprintf (err, err_size, "cannot create %s: %s", self->work_root, strerror (errno));
         goto failed;
     }
+    snprintf (self->groups_dir, sizeof self->groups_dir, "%s/groups", self->data_dir);
+    if (zsys_dir_create ("%s", self->groups_dir)) {
+        snprintf (err, err_size, "cannot create %s: %s", self->groups_dir, strerror (errno));
+        goto failed;
+    }
     if (s_load_id (self, err, err_size))
         goto failed;
-    //  Work dirs left by a previous run: their tasks died with it
+    //  What a previous run (killed, say, with SIGKILL) left running is
+    //  ended before any hub hears from this one; then its work dirs go
+    char tag [80];
+    snprintf (tag, sizeof tag, "miner %s", self->id);
+    int killed = miner_groups_sweep (self->groups_dir, tag);
+    if (killed)
+        zsys_notice ("%s: killed %d task process%s a previous run left", tag, killed,
+                     killed == 1? "": "es");
     miner_runner_clean (self->work_root);
 
     const char *name = fg_config_str (config, "miner/name");
@@ -662,6 +676,7 @@ s_agent_new (zsock_t *pipe, fg_config_t *config, char *err, size_t err_size)
     if (!self->resources)
         goto failed;
     self->limits.work_root = self->work_root;
+    self->limits.groups_dir = self->groups_dir;
     self->limits.max_output = (size_t) fg_config_int (config, "miner/max_output");
     self->limits.max_output_files = (size_t) fg_config_int (config, "miner/max_output_files");
     //  A result must fit in one message with room for its other fields

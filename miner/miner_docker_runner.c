@@ -51,7 +51,7 @@
     reports a signalled task.
     =========================================================================  */
 #include "fogrid.h"
-#include "miner_runner.h"
+#include "miner_runtime.h"
 #include "miner_docker.h"
 #include "miner_docker_runner.h"
 #include "miner_outputs.h"
@@ -72,7 +72,7 @@
 
 //  The actor thread's state.
 typedef struct {
-    miner_runner_t *owner;      //  the runner (task id, attempt)
+    miner_runtime_args_t *owner;    //  the task handle's (miner_runtime.h)
     zsock_t *pipe;              //  to the owner
     miner_docker_t *docker;     //  this thread's client
     char *socket;               //  the engine's socket
@@ -116,9 +116,9 @@ typedef struct {
 static int
 s_prepare (s_run_t *run)
 {
-    miner_runner_t *owner = run->owner;
-    const Fogrid__TaskSpec *spec = miner_runner_spec (owner);
-    const miner_runner_limits_t *limits = miner_runner_limits (owner);
+    miner_runtime_args_t *owner = run->owner;
+    const Fogrid__TaskSpec *spec = owner->spec;
+    const miner_runner_limits_t *limits = owner->limits;
 
     run->socket = strdup (limits->docker_socket);
     run->api_timeout_ms = limits->docker_timeout_ms;
@@ -130,8 +130,8 @@ s_prepare (s_run_t *run)
     run->grace_ms = limits->grace_ms > 0? limits->grace_ms: S_DEFAULT_GRACE;
     run->max_output = limits->max_output? limits->max_output: S_DEFAULT_OUTPUT;
     snprintf (run->miner_id, sizeof run->miner_id, "%s", limits->miner_id? limits->miner_id: "");
-    snprintf (run->task_ref, sizeof run->task_ref, "%s/%u", miner_runner_task_id (owner),
-              miner_runner_attempt (owner));
+    snprintf (run->task_ref, sizeof run->task_ref, "%s/%u", owner->task_id,
+              owner->attempt);
 
     if (!spec->image || !*spec->image) {
         snprintf (run->error, sizeof run->error, "the docker runtime needs an image");
@@ -142,7 +142,7 @@ s_prepare (s_run_t *run)
         return -1;
     }
     for (size_t index = 0; index < spec->n_env; index++)
-        if (!miner_runner_env_valid (spec->env [index])) {
+        if (!miner_runtime_env_valid (spec->env [index])) {
             snprintf (run->error, sizeof run->error,
                       "environment entry '%.64s' is not KEY=VALUE", spec->env [index]);
             return -1;
@@ -158,8 +158,8 @@ s_prepare (s_run_t *run)
         if (strncmp (spec->env [index], "FOGRID_TASK_ID=", 15)
         &&  strncmp (spec->env [index], "FOGRID_ATTEMPT=", 15))
             run->env [count++] = strdup (spec->env [index]);
-    run->env [count++] = zsys_sprintf ("FOGRID_TASK_ID=%s", miner_runner_task_id (owner));
-    run->env [count++] = zsys_sprintf ("FOGRID_ATTEMPT=%u", miner_runner_attempt (owner));
+    run->env [count++] = zsys_sprintf ("FOGRID_TASK_ID=%s", owner->task_id);
+    run->env [count++] = zsys_sprintf ("FOGRID_ATTEMPT=%u", owner->attempt);
 
     miner_docker_spec_t *container = &run->spec;
     container->image = run->image;
@@ -174,7 +174,7 @@ s_prepare (s_run_t *run)
     container->cores = online > 0 && cores > online? (double) online: cores;
     //  A container always has a memory limit: the task's, the miner's
     //  default, or at most all the miner offers
-    container->mem_mb = miner_runner_mem_mb (owner);
+    container->mem_mb = owner->mem_mb;
     if (container->mem_mb == 0)
         container->mem_mb = limits->offered_mem_mb;
     container->pids_limit = limits->docker_pids_limit;
@@ -218,7 +218,7 @@ s_check_pipe (s_run_t *run)
             if (*run->id && !run->exited
             &&  miner_docker_kill (run->docker, run->id, SIGKILL))
                 zsys_warning ("task %s: cannot kill container %.12s: %s",
-                              miner_runner_task_id (run->owner), run->id,
+                              run->owner->task_id, run->id,
                               miner_docker_error (run->docker));
         }
         zstr_free (&command);
@@ -237,7 +237,7 @@ s_signal (s_run_t *run, int sig)
 {
     if (miner_docker_kill (run->docker, run->id, sig))
         zsys_warning ("task %s: cannot send signal %d to container %.12s: %s",
-                      miner_runner_task_id (run->owner), sig, run->id,
+                      run->owner->task_id, sig, run->id,
                       miner_docker_error (run->docker));
 }
 
@@ -250,7 +250,7 @@ s_sample (s_run_t *run)
     miner_docker_stats_t stats;
     int rc = miner_docker_stats (run->docker, run->id, &stats);
     if (rc < 0)
-        fg_debug ("task %s: no stats: %s", miner_runner_task_id (run->owner),
+        fg_debug ("task %s: no stats: %s", run->owner->task_id,
                   miner_docker_error (run->docker));
     if (rc)
         return;
@@ -265,14 +265,14 @@ s_sample (s_run_t *run)
     if (stats.pids > usage->pids_peak)
         usage->pids_peak = stats.pids;
     run->measured = true;
-    miner_runner_set_usage (run->owner, usage->cpu_ms, usage->mem_bytes);
+    miner_runtime_set_usage (run->owner, usage->cpu_ms, usage->mem_bytes);
 }
 
 //  Watches the started container until it has stopped, or until $TERM.
 static void
 s_watch (s_run_t *run)
 {
-    const char *task_id = miner_runner_task_id (run->owner);
+    const char *task_id = run->owner->task_id;
     int64_t deadline = zclock_mono () + (int64_t) run->timeout_s * 1000;
     int64_t kill_at = 0;                //  SIGKILL due after a SIGTERM
     int64_t killed_at = 0;              //  when a SIGKILL went out
@@ -349,7 +349,7 @@ s_watch (s_run_t *run)
 static void
 s_execute (s_run_t *run)
 {
-    const char *task_id = miner_runner_task_id (run->owner);
+    const char *task_id = run->owner->task_id;
     run->docker = miner_docker_new (run->socket, run->api_timeout_ms);
     if (!run->docker) {
         snprintf (run->error, sizeof run->error, "cannot make a Docker client");
@@ -446,7 +446,7 @@ s_archive_sink (void *arg, const byte *data, size_t size)
 static void
 s_copy_outputs (s_run_t *run, const char *working_dir)
 {
-    const char *task_id = miner_runner_task_id (run->owner);
+    const char *task_id = run->owner->task_id;
     run->files = miner_outputs_new (run->max_files);
     for (size_t index = 0; index < run->n_outputs; index++) {
         const char *output = run->outputs [index];
@@ -508,7 +508,7 @@ s_collect (s_run_t *run)
     }
     else {
         zsys_warning ("task %s: cannot inspect container %.12s: %s",
-                      miner_runner_task_id (run->owner), run->id, miner_docker_error (run->docker));
+                      run->owner->task_id, run->id, miner_docker_error (run->docker));
         snprintf (state.working_dir, sizeof state.working_dir, "/");
     }
     if (run->n_outputs && !run->killed)     //  killed: the hub wants no result
@@ -518,7 +518,7 @@ s_collect (s_run_t *run)
         run->output = miner_docker_output_new (run->max_output);
         if (miner_docker_logs (run->docker, run->id, run->output))
             zsys_warning ("task %s: cannot read the log of container %.12s: %s",
-                          miner_runner_task_id (run->owner), run->id,
+                          run->owner->task_id, run->id,
                           miner_docker_error (run->docker));
     }
 }
@@ -527,8 +527,8 @@ static void
 s_send_result (s_run_t *run)
 {
     Fogrid__TaskResult result = FOGRID__TASK_RESULT__INIT;
-    result.task_id = (char *) miner_runner_task_id (run->owner);
-    result.attempt = miner_runner_attempt (run->owner);
+    result.task_id = (char *) run->owner->task_id;
+    result.attempt = run->owner->attempt;
     result.exit_code = -1;
     if (run->exited) {
         bool signalled = run->timed_out || run->killed || run->oom_killed;
@@ -575,7 +575,7 @@ s_send_result (s_run_t *run)
         miner_outputs_fill (run->files, &result);
     if (run->measured)
         result.usage = &run->usage;
-    miner_runner_send_result (run->pipe, &result);
+    miner_runtime_send_result (run->pipe, &result);
 }
 
 void
@@ -583,7 +583,7 @@ miner_docker_runner_actor (zsock_t *pipe, void *args)
 {
     s_run_t run;
     memset (&run, 0, sizeof run);
-    run.owner = (miner_runner_t *) args;
+    run.owner = (miner_runtime_args_t *) args;
     run.pipe = pipe;
     fogrid__usage__init (&run.usage);
     bool ready = s_prepare (&run) == 0;
@@ -592,7 +592,7 @@ miner_docker_runner_actor (zsock_t *pipe, void *args)
     if (ready)
         s_execute (&run);
     miner_docker_attach_destroy (&run.attach);
-    const char *task_id = miner_runner_task_id (run.owner);
+    const char *task_id = run.owner->task_id;
     if (*run.id) {
         if (run.exited && !run.terminated)
             s_collect (&run);
@@ -605,7 +605,7 @@ miner_docker_runner_actor (zsock_t *pipe, void *args)
                   run.timed_out? ", timed out": "", run.oom_killed? ", out of memory": "",
                   *run.error? ", error: ": "", run.error);
         s_send_result (&run);
-        miner_runner_wait_term (pipe);
+        miner_runtime_wait_term (pipe);
     }
     miner_docker_output_destroy (&run.output);
     miner_outputs_destroy (&run.files);

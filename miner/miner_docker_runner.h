@@ -6,7 +6,7 @@
     pids), no capabilities, no new privileges, no network; stdout and
     stderr kept up to the miner's bound, stdout hashed whole; killed on
     timeout or KILL, and removed whatever happens. Its actor is started by
-    miner_runner_new (see the runtime contract in miner_runner.h), so the
+    miner_runner_new (see the runtime contract in miner_runtime.h), so the
     agent drives it like any other task:
 
         miner_runner_limits_t limits = { .docker_socket = "/var/run/docker.sock",
@@ -21,7 +21,7 @@
 #ifndef MINER_DOCKER_RUNNER_H_INCLUDED
 #define MINER_DOCKER_RUNNER_H_INCLUDED
 
-//  The actor; args is the miner_runner_t.
+//  The actor; args is a miner_runtime_args_t (miner_runtime.h).
 void miner_docker_runner_actor (zsock_t *pipe, void *args);
 
 //  Removes every container labelled with this miner's id (left by a

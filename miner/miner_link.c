@@ -34,16 +34,21 @@
     counting as 1; memory and GPUs when the task names them; disk as a
     bound) is answered at once with a TaskResult marked refused, whose
     error says why; the hub places the task again (on its retry budget).
+    The tasks themselves, their runners and what they take of the share,
+    are a class of their own (miner_tasks.h); the link keeps the wire.
 
     Task events: TaskAssign starts a runner and answers TaskStarted (also
     when the program cannot run: the result then follows at once with an
     error). TaskKill, and the `kill` list of a MinerWelcome, SIGKILL the
     task's process group and report nothing: the hub asked, it has already
     decided what becomes of the task, and it would refuse a result for that
-    attempt. Every other ending is sent once as a TaskResult, on this link
-    (the hub that assigned the task); a result that finds no hub connection
-    is lost, and the hub requeues the task when it sees the miner come back
-    without it. A link that loses its hub keeps its tasks running and its
+    attempt. Every other ending is sent as a TaskResult, on this link, to
+    the hub that assigned the task, and kept (miner_results.h) until that
+    hub answers: Ok, or a refusal for good, drops it; FG_E_HELLO (a hub
+    that restarted and does not know this connection yet) holds it, as
+    does a lost connection or none: the link says hello, listing the held
+    results' tasks with those it runs so the hub keeps them assigned, and
+    sends them again after the welcome. A link that loses its hub keeps its tasks running and its
     share to itself (the other hubs were told theirs); the next hub it
     reaches learns of them in the hello and has them killed when they are
     not its own.
@@ -71,13 +76,17 @@
     ready      TaskAssign that fits the share ready      start a runner, send TaskStarted
     ready      TaskAssign that does not fit   ready      send TaskResult with the error
     ready      Error NOT_FOUND to heartbeat   hello      send MinerHello
-               or to TaskStarted
+               or to TaskStarted, or
+               FG_E_HELLO to anything
+    hello      MinerWelcome, results held     ready      send the held results again
     ready      link up again after a loss     hello      send MinerHello
     ready      link down for 3 intervals      no-hub     drop the DEALER
     ready      the miner stops                (gone)     send MinerBye, kill the tasks
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_link.h"
+#include "miner_results.h"
+#include "miner_tasks.h"
 
 static const char *s_state_names [] = { "?", "no-hub", "hello", "ready", "check" };
 
@@ -91,16 +100,6 @@ static const char *s_state_names [] = { "?", "no-hub", "hello", "ready", "check"
 
 #define S_RESOLVE_RETRY_MS  1000
 #define S_MIN_WAIT_MS       1000    //  least time to wait for a welcome
-
-//  A task this link holds
-typedef struct {
-    miner_runner_t *runner;     //  owned
-    //  What the hub reserved for it (hub_miners_reserve), to check the
-    //  share as the hub counts it
-    uint32_t cores;             //  0 in the spec counts as 1
-    uint64_t mem_mb;            //  as the spec says (0 = reserves none)
-    uint32_t gpus;
-} s_task_t;
 
 struct _miner_link_t {
     size_t index;               //  among the agent's links, from 0
@@ -128,7 +127,10 @@ struct _miner_link_t {
     int64_t recheck_at;         //  ready: next check of the hub (0 = never)
     uint32_t heartbeat_ms;      //  from the welcome, else the config
     uint64_t seq;               //  last request number (before the kind bits)
-    zhashx_t *tasks;            //  "task_id/attempt" -> s_task_t (owned)
+    miner_tasks_t *tasks;       //  what its hub gave it, running
+    miner_results_t *results;   //  sent and not answered yet, or held for a welcome
+    uint64_t hello_seq;         //  of the last hello
+    int64_t resend_at;          //  ready: send held results again (0 = not due)
     //  What the last miner_link_items put in the poll set
     size_t dealer_at;           //  its index + 1, 0 = not polled
     size_t monitor_at;
@@ -157,22 +159,6 @@ s_next_seq (miner_link_t *self, int kind)
     return (++self->seq << 3) | (uint64_t) kind;
 }
 
-static void
-s_task_destroy (s_task_t **self_p)
-{
-    if (*self_p) {
-        miner_runner_destroy (&(*self_p)->runner);
-        free (*self_p);
-        *self_p = NULL;
-    }
-}
-
-static void
-s_task_key (char *key, size_t size, const char *task_id, uint32_t attempt)
-{
-    snprintf (key, size, "%s/%u", task_id, attempt);
-}
-
 //  --------------------------------------------------------------------------
 //  Life
 
@@ -197,8 +183,8 @@ miner_link_new (size_t index, const miner_link_context_t *context, const Fogrid_
     self->state = MINER_LINK_NO_HUB;
     self->heartbeat_ms = context->heartbeat_ms;
     self->connect_at = zclock_mono ();
-    self->tasks = zhashx_new ();
-    zhashx_set_destructor (self->tasks, (zhashx_destructor_fn *) s_task_destroy);
+    self->tasks = miner_tasks_new ();
+    self->results = miner_results_new ();
     return self;
 }
 
@@ -207,9 +193,7 @@ static void s_disconnect (miner_link_t *self);
 void
 miner_link_kill_all (miner_link_t *self)
 {
-    for (s_task_t *task = (s_task_t *) zhashx_first (self->tasks); task;
-         task = (s_task_t *) zhashx_next (self->tasks))
-        miner_runner_kill (task->runner);
+    miner_tasks_kill_all (self->tasks);
 }
 
 void
@@ -217,10 +201,9 @@ miner_link_destroy (miner_link_t **self_p)
 {
     if (*self_p) {
         miner_link_t *self = *self_p;
-        //  Kill them all first, then reap each: they die in parallel
-        miner_link_kill_all (self);
-        zhashx_destroy (&self->tasks);
+        miner_tasks_destroy (&self->tasks);     //  killed all, then reaped
         s_disconnect (self);
+        miner_results_destroy (&self->results);
         miner_trust_destroy (&self->trust);
         free (self->polled);
         free (self);
@@ -241,6 +224,9 @@ s_disconnect (miner_link_t *self)
         zsock_destroy (&self->monitor);
     }
     zsock_destroy (&self->dealer);
+    //  What was in flight went with the socket: sent again after a welcome
+    if (self->results)
+        miner_results_hold_all (self->results);
     self->endpoint [0] = 0;
     self->hub_key [0] = 0;
     self->link_up = false;
@@ -354,24 +340,20 @@ s_send (miner_link_t *self, fg_env_t *env)
     return rc;
 }
 
-//  The tasks we still run for the hub (not those being killed), as refs
-//  pointing into refs_store; the caller frees both arrays.
+//  The tasks we still run for the hub (not those being killed), and with
+//  results, those whose results the hub has not taken yet (so that a hub
+//  that restarted keeps them its own until they come), as refs pointing
+//  into refs_store; the caller frees both arrays.
 static size_t
-s_running_refs (miner_link_t *self, Fogrid__TaskRef **refs_store, Fogrid__TaskRef ***refs_p)
+s_running_refs (miner_link_t *self, bool results, Fogrid__TaskRef **refs_store,
+                Fogrid__TaskRef ***refs_p)
 {
-    size_t total = zhashx_size (self->tasks), count = 0;
+    size_t total = miner_tasks_size (self->tasks) + miner_results_size (self->results);
     Fogrid__TaskRef *store = (Fogrid__TaskRef *) zmalloc (sizeof (Fogrid__TaskRef) * (total + 1));
     Fogrid__TaskRef **refs = (Fogrid__TaskRef **) zmalloc (sizeof (Fogrid__TaskRef *) * (total + 1));
-    for (s_task_t *task = (s_task_t *) zhashx_first (self->tasks); task;
-         task = (s_task_t *) zhashx_next (self->tasks)) {
-        if (miner_runner_killed (task->runner))
-            continue;
-        fogrid__task_ref__init (&store [count]);
-        store [count].task_id = (char *) miner_runner_task_id (task->runner);
-        store [count].attempt = miner_runner_attempt (task->runner);
-        refs [count] = &store [count];
-        count++;
-    }
+    size_t count = miner_tasks_refs (self->tasks, store, refs);
+    if (results)
+        count += miner_results_refs (self->results, store + count, refs + count);
     *refs_store = store;
     *refs_p = refs;
     return count;
@@ -385,11 +367,11 @@ s_say_hello (miner_link_t *self)
     hello.miner_id = (char *) self->context.miner_id;
     hello.name = (char *) self->context.name;
     hello.resources = &self->share;
-    hello.n_running = s_running_refs (self, &store, &refs);
+    hello.n_running = s_running_refs (self, true, &store, &refs);
     hello.running = refs;
     hello.version = FG_VERSION_STRING;
     fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.seq = s_next_seq (self, S_SEQ_HELLO);
+    env.seq = self->hello_seq = s_next_seq (self, S_SEQ_HELLO);
     env.body_case = FOGRID__ENVELOPE__BODY_MINER_HELLO;
     env.miner_hello = &hello;
     s_send (self, &env);
@@ -398,32 +380,6 @@ s_say_hello (miner_link_t *self)
     int64_t wait = (int64_t) self->heartbeat_ms * 3;
     self->welcome_by = zclock_mono () + (wait > S_MIN_WAIT_MS? wait: S_MIN_WAIT_MS);
     s_set_state (self, MINER_LINK_HELLO, "hello sent");
-}
-
-//  What the link's tasks hold (not those being killed: the hub released
-//  them when it asked), as the hub reserved it (used) and as they run
-//  (load: memory with the miner's default limit).
-static void
-s_usage (miner_link_t *self, s_task_t *used, Fogrid__Load *load)
-{
-    memset (used, 0, sizeof *used);
-    for (s_task_t *task = (s_task_t *) zhashx_first (self->tasks); task;
-         task = (s_task_t *) zhashx_next (self->tasks)) {
-        if (miner_runner_killed (task->runner))
-            continue;
-        used->cores += task->cores;
-        used->mem_mb += task->mem_mb;
-        used->gpus += task->gpus;
-        if (load) {
-            load->used_cores += miner_runner_cores (task->runner);
-            load->used_mem_mb += miner_runner_mem_mb (task->runner);
-            //  ... and what they were last seen to use
-            uint64_t cpu_ms, mem_bytes;
-            miner_runner_usage (task->runner, &cpu_ms, &mem_bytes);
-            load->usage->cpu_ms += cpu_ms;
-            load->usage->mem_bytes += mem_bytes;
-        }
-    }
 }
 
 void
@@ -450,12 +406,12 @@ s_send_heartbeat (miner_link_t *self)
     Fogrid__Load load = FOGRID__LOAD__INIT;
     Fogrid__MinerHeartbeat heartbeat = FOGRID__MINER_HEARTBEAT__INIT;
     heartbeat.miner_id = (char *) self->context.miner_id;
-    heartbeat.n_running = s_running_refs (self, &store, &refs);
+    heartbeat.n_running = s_running_refs (self, false, &store, &refs);
     heartbeat.running = refs;
     Fogrid__Usage usage = FOGRID__USAGE__INIT;
     load.usage = &usage;
-    s_task_t used;
-    s_usage (self, &used, &load);
+    miner_tasks_use_t used;
+    miner_tasks_used (self->tasks, &used, &load);
     load.running = (uint32_t) heartbeat.n_running;
     double loads [1] = { 0 };
     if (getloadavg (loads, 1) == 1)
@@ -571,22 +527,58 @@ s_send_started (miner_link_t *self, const char *task_id, uint32_t attempt)
     s_send (self, &env);
 }
 
-//  Sends a result and has the hub's answer watched for its receipt.
+//  Sends a kept result, and has the hub's answer watched for its receipt.
+static void s_send_kept (miner_link_t *self, Fogrid__TaskResult *result);
+
+//  Sends every held result again (after a welcome, or a passing refusal).
 static void
-s_send_result (miner_link_t *self, Fogrid__TaskResult *result)
+s_resend_held (miner_link_t *self)
 {
-    if (!self->dealer) {
-        self->context.stats->results_lost++;
-        zsys_warning ("%s: no hub connection: the result of %s is lost "
-                      "(the hub requeues the task)", self->tag, result->task_id);
-        return;
+    self->resend_at = 0;
+    zlistx_t *held = miner_results_held (self->results);
+    if (zlistx_size (held))
+        zsys_info ("%s: sending %zu kept results again", self->tag, zlistx_size (held));
+    for (Fogrid__TaskResult *result = (Fogrid__TaskResult *) zlistx_first (held); result;
+         result = (Fogrid__TaskResult *) zlistx_next (held)) {
+        s_send_kept (self, result);
+        fogrid__task_result__free_unpacked (result, NULL);
     }
+    zlistx_destroy (&held);
+}
+
+
+static void
+s_send_kept (miner_link_t *self, Fogrid__TaskResult *result)
+{
     fg_env_t env = FOGRID__ENVELOPE__INIT;
     env.seq = s_next_seq (self, S_SEQ_RESULT);
     env.body_case = FOGRID__ENVELOPE__BODY_TASK_RESULT;
     env.task_result = result;
-    if (s_send (self, &env) == 0)
+    if (s_send (self, &env) == 0) {
+        miner_results_sent (self->results, result->task_id, result->attempt, env.seq);
         miner_trust_result_sent (self->trust, env.seq, result);
+    }
+}
+
+//  A result is kept until its hub answers it (miner_results.h): sent now
+//  when the hub that gave the task is connected and has our hello, else
+//  held for its next welcome.
+static void
+s_send_result (miner_link_t *self, Fogrid__TaskResult *result, const char *endpoint)
+{
+    size_t dropped = miner_results_add (self->results, result, endpoint);
+    if (dropped) {
+        self->context.stats->results_lost += dropped;
+        zsys_warning ("%s: %zu results the hub never answered dropped (too many kept)",
+                      self->tag, dropped);
+    }
+    if (self->dealer && streq (endpoint, self->endpoint)
+    &&  (self->state == MINER_LINK_READY || self->state == MINER_LINK_HELLO))
+        s_send_kept (self, result);
+    else
+        zsys_notice ("%s: no hub connection: the result of %s attempt %u is kept for "
+                     "when %s welcomes us again", self->tag, result->task_id, result->attempt,
+                     *endpoint? endpoint: "the hub");
 }
 
 //  Why a task may not start on this link (0 when it may): it does not fit
@@ -594,35 +586,13 @@ s_send_result (miner_link_t *self, Fogrid__TaskResult *result)
 static int
 s_refusal (miner_link_t *self, const Fogrid__TaskAssign *assign, char *why, size_t size)
 {
-    const Fogrid__TaskSpec *spec = assign->spec;
-    const Fogrid__Resources *share = &self->share;
-    uint32_t cores = spec->cores? spec->cores: 1;
-    s_task_t used;
-    s_usage (self, &used, NULL);
     if (self->context.held
-    &&  self->context.held (self->context.arg, self, assign->task_id, assign->attempt))
+    &&  self->context.held (self->context.arg, self, assign->task_id, assign->attempt)) {
         snprintf (why, size, "task %s attempt %u already runs on this miner for another hub",
                   assign->task_id, assign->attempt);
-    else
-    if ((uint64_t) used.cores + cores > share->cores)
-        snprintf (why, size, "it needs %u cores and %u of this hub's share of %u are free",
-                  cores, used.cores < share->cores? share->cores - used.cores: 0, share->cores);
-    else
-    if (spec->mem_mb && used.mem_mb + spec->mem_mb > share->mem_mb)
-        snprintf (why, size, "it needs %" PRIu64 " MB and %" PRIu64 " MB of this hub's share of "
-                  "%" PRIu64 " MB are free", spec->mem_mb,
-                  used.mem_mb < share->mem_mb? share->mem_mb - used.mem_mb: 0, share->mem_mb);
-    else
-    if (spec->gpus && (uint64_t) used.gpus + spec->gpus > share->gpus)
-        snprintf (why, size, "it needs %u GPUs and %u of this hub's share of %u are free",
-                  spec->gpus, used.gpus < share->gpus? share->gpus - used.gpus: 0, share->gpus);
-    else
-    if (spec->disk_mb && share->disk_mb && spec->disk_mb > share->disk_mb)
-        snprintf (why, size, "it needs %" PRIu64 " MB of disk and this hub's share is %" PRIu64
-                  " MB", spec->disk_mb, share->disk_mb);
-    else
-        return 0;
-    return -1;
+        return -1;
+    }
+    return miner_tasks_refusal (self->tasks, &self->share, assign->spec, why, size);
 }
 
 static void
@@ -640,7 +610,7 @@ s_refuse_task (miner_link_t *self, const Fogrid__TaskAssign *assign, const char 
     result.error = error;
     result.refused = true;
     result.started_ms = result.ended_ms = (uint64_t) fg_now_ms ();
-    s_send_result (self, &result);
+    s_send_result (self, &result, self->endpoint);
 }
 
 static void
@@ -650,9 +620,8 @@ s_on_assign (miner_link_t *self, Fogrid__TaskAssign *assign)
         zsys_warning ("%s: ignoring a TaskAssign without a valid task id or spec", self->tag);
         return;
     }
-    char key [100], why [400];
-    s_task_key (key, sizeof key, assign->task_id, assign->attempt);
-    if (zhashx_lookup (self->tasks, key)) {
+    char why [400];
+    if (miner_tasks_find (self->tasks, assign->task_id, assign->attempt)) {
         zsys_info ("%s: task %s attempt %u is already running", self->tag,
                    assign->task_id, assign->attempt);
         s_send_started (self, assign->task_id, assign->attempt);
@@ -662,19 +631,14 @@ s_on_assign (miner_link_t *self, Fogrid__TaskAssign *assign)
         s_refuse_task (self, assign, why);
         return;
     }
-    s_task_t *task = (s_task_t *) zmalloc (sizeof (s_task_t));
-    task->runner = miner_runner_new (assign->task_id, assign->attempt, assign->spec,
-                                     &self->limits);
-    task->cores = assign->spec->cores? assign->spec->cores: 1;
-    task->mem_mb = assign->spec->mem_mb;
-    task->gpus = assign->spec->gpus;
-    zhashx_insert (self->tasks, key, task);
+    miner_runner_t *runner = miner_tasks_start (self->tasks, assign->task_id, assign->attempt,
+                                                assign->spec, &self->limits, self->endpoint);
     self->context.stats->started [streq (miner_runner_runtime (assign->spec), "docker")]++;
-    if (miner_runner_pid (task->runner))
+    if (miner_runner_pid (runner))
         zsys_info ("%s: task %s attempt %u: started %s (pid %d)", self->tag,
                    assign->task_id, assign->attempt,
                    assign->spec->n_argv? assign->spec->argv [0]: "(nothing)",
-                   (int) miner_runner_pid (task->runner));
+                   (int) miner_runner_pid (runner));
     else
         zsys_info ("%s: task %s attempt %u: starting %s (%s runtime%s%s)", self->tag,
                    assign->task_id, assign->attempt,
@@ -687,17 +651,15 @@ s_on_assign (miner_link_t *self, Fogrid__TaskAssign *assign)
 static void
 s_kill_task (miner_link_t *self, const char *task_id, uint32_t attempt, const char *why)
 {
-    char key [100];
-    s_task_key (key, sizeof key, task_id, attempt);
-    s_task_t *task = (s_task_t *) zhashx_lookup (self->tasks, key);
-    if (!task) {
+    miner_runner_t *runner = miner_tasks_find (self->tasks, task_id, attempt);
+    if (!runner) {
         fg_debug ("%s: %s: task %.63s attempt %u is not running here", self->tag, why,
                   task_id, attempt);
         return;
     }
-    if (!miner_runner_killed (task->runner)) {
+    if (!miner_runner_killed (runner)) {
         zsys_info ("%s: killing task %s attempt %u (%s)", self->tag, task_id, attempt, why);
-        miner_runner_kill (task->runner);
+        miner_runner_kill (runner);
     }
 }
 
@@ -730,13 +692,11 @@ s_on_runner (miner_link_t *self, miner_runner_t *runner)
         zsys_info ("%s: task %s attempt %u ended: exit %d, signal %d%s%s%s", self->tag,
                    result->task_id, result->attempt, result->exit_code, result->term_signal,
                    result->timed_out? ", timed out": "", *result->error? ", ": "", result->error);
-        s_send_result (self, result);
+        s_send_result (self, result, miner_tasks_endpoint (self->tasks, runner));
     }
     if (result)
         fogrid__task_result__free_unpacked (result, NULL);
-    char key [100];
-    s_task_key (key, sizeof key, miner_runner_task_id (runner), miner_runner_attempt (runner));
-    zhashx_delete (self->tasks, key);
+    miner_tasks_forget (self->tasks, runner);
 }
 
 //  --------------------------------------------------------------------------
@@ -749,9 +709,12 @@ s_on_welcome (miner_link_t *self, Fogrid__MinerWelcome *welcome)
         uint32_t ms = welcome->heartbeat_ms;
         self->heartbeat_ms = ms < 50? 50: ms > 60000? 60000: ms;
     }
-    for (size_t index = 0; index < welcome->n_kill; index++)
+    for (size_t index = 0; index < welcome->n_kill; index++) {
         s_kill_task (self, welcome->kill [index]->task_id, welcome->kill [index]->attempt,
                      "the hub's welcome says so");
+        miner_results_forget (self->results, welcome->kill [index]->task_id,
+                              welcome->kill [index]->attempt);
+    }
     self->heartbeat_at = zclock_mono () + self->heartbeat_ms;
     self->quiet = false;
     self->last_failure [0] = 0;
@@ -759,14 +722,43 @@ s_on_welcome (miner_link_t *self, Fogrid__MinerWelcome *welcome)
     int64_t recheck_ms = miner_trust_recheck_ms (self->trust);
     self->recheck_at = recheck_ms? zclock_mono () + recheck_ms: 0;
     self->context.stats->hub_changes++;
+    //  The results held for this hub go now, after the hello it answered;
+    //  another hub's are not this one's to take
+    size_t dropped = miner_results_keep_only (self->results, self->endpoint);
+    if (dropped) {
+        self->context.stats->results_lost += dropped;
+        zsys_warning ("%s: %zu results owed to another hub dropped (it places those tasks "
+                      "again)", self->tag, dropped);
+    }
+    s_resend_held (self);
 }
 
 static void
 s_on_error (miner_link_t *self, uint64_t seq, Fogrid__Error *error)
 {
     int kind = (int) S_SEQ_KIND (seq);
-    if (error->code == FG_E_NOT_FOUND && (kind == S_SEQ_HEARTBEAT || kind == S_SEQ_STARTED)) {
-        if (self->state == MINER_LINK_READY) {
+    bool hello = error->code == FG_E_HELLO
+              || (error->code == FG_E_NOT_FOUND && (kind == S_SEQ_HEARTBEAT
+                                                    || kind == S_SEQ_STARTED));
+    fg_error_t code = (fg_error_t) error->code;
+    if (kind == S_SEQ_RESULT && miner_results_answer (self->results, seq, code)
+    &&  miner_results_held_for (code)) {
+        zsys_info ("%s: the hub refused a result for now (%s: %s): it is kept, to send again %s",
+                   self->tag, fg_error_name ((int) code), error->text,
+                   code == FG_E_HELLO? "after our hello": "in a moment");
+        if (code != FG_E_HELLO && !self->resend_at)
+            self->resend_at = zclock_mono () + self->heartbeat_ms;
+    }
+    else
+    if (kind == S_SEQ_RESULT) {
+        miner_trust_result_refused (self->trust, seq);
+        zsys_warning ("%s: the hub refused a result: %s (%s)", self->tag,
+                      fg_error_name ((int) error->code), error->text);
+    }
+    if (hello) {
+        //  A hello sent after the refused request is on its way already
+        bool asked = self->state == MINER_LINK_HELLO && self->hello_seq > seq;
+        if ((self->state == MINER_LINK_READY || self->state == MINER_LINK_HELLO) && !asked) {
             zsys_info ("%s: the hub does not know us (%s): saying hello again",
                        self->tag, error->text);
             s_say_hello (self);
@@ -776,12 +768,7 @@ s_on_error (miner_link_t *self, uint64_t seq, Fogrid__Error *error)
     if (kind == S_SEQ_STATEMENT)
         s_on_statement_failed (self, error->text);
     else
-    if (kind == S_SEQ_RESULT) {
-        miner_trust_result_refused (self->trust, seq);
-        zsys_warning ("%s: the hub refused a result: %s (%s)", self->tag,
-                      fg_error_name ((int) error->code), error->text);
-    }
-    else
+    if (kind != S_SEQ_RESULT)
         zsys_warning ("%s: the hub answered %s: %s (%s)", self->tag,
                       kind == S_SEQ_HELLO? "our hello": "with an error",
                       fg_error_name ((int) error->code), error->text);
@@ -820,8 +807,10 @@ s_on_hub (miner_link_t *self)
             break;
         case FOGRID__ENVELOPE__BODY_OK:
             fg_debug ("%s: the hub took our result", self->tag);
-            if (S_SEQ_KIND (env->seq) == S_SEQ_RESULT)
+            if (S_SEQ_KIND (env->seq) == S_SEQ_RESULT) {
+                miner_results_answer (self->results, env->seq, FG_OK);
                 miner_trust_result_ok (self->trust, env->seq, env->ok->receipt);
+            }
             break;
         case FOGRID__ENVELOPE__BODY_WALLET_STATEMENT_REPLY:
             s_on_statement (self, env->wallet_statement_reply);
@@ -907,6 +896,8 @@ miner_link_timers (miner_link_t *self)
     }
     if (self->state == MINER_LINK_READY && self->recheck_at && zclock_mono () >= self->recheck_at)
         s_recheck (self);
+    if (self->state == MINER_LINK_READY && self->resend_at && zclock_mono () >= self->resend_at)
+        s_resend_held (self);
     int64_t next;
     if (self->state == MINER_LINK_NO_HUB)
         next = self->connect_at;
@@ -917,6 +908,8 @@ miner_link_timers (miner_link_t *self)
         next = self->heartbeat_at;
         if (self->recheck_at && self->recheck_at < next)
             next = self->recheck_at;
+        if (self->resend_at && self->resend_at < next)
+            next = self->resend_at;
         if (!self->link_up && self->link_down_ms + lost_after < next)
             next = self->link_down_ms + lost_after;
     }
@@ -926,13 +919,13 @@ miner_link_timers (miner_link_t *self)
 size_t
 miner_link_item_count (miner_link_t *self)
 {
-    return 2 + zhashx_size (self->tasks);
+    return 2 + miner_tasks_size (self->tasks);
 }
 
 size_t
 miner_link_items (miner_link_t *self, zmq_pollitem_t *items, size_t capacity)
 {
-    size_t count = 0, runners = zhashx_size (self->tasks);
+    size_t count = 0, runners = miner_tasks_size (self->tasks);
     if (runners > self->polled_capacity) {
         self->polled_capacity = runners + 16;
         size_t size = sizeof (miner_runner_t *) * self->polled_capacity;
@@ -948,13 +941,9 @@ miner_link_items (miner_link_t *self, zmq_pollitem_t *items, size_t capacity)
         self->monitor_at = ++count;
     }
     self->first_runner = count;
-    self->polled_count = 0;
-    for (s_task_t *task = (s_task_t *) zhashx_first (self->tasks); task && count < capacity;
-         task = (s_task_t *) zhashx_next (self->tasks)) {
-        items [count++] = (zmq_pollitem_t) {
-            zsock_resolve (miner_runner_actor (task->runner)), 0, ZMQ_POLLIN, 0 };
-        self->polled [self->polled_count++] = task->runner;
-    }
+    self->polled_count = miner_tasks_items (self->tasks, items + count, self->polled,
+                                            capacity - count);
+    count += self->polled_count;
     return count;
 }
 
@@ -1018,28 +1007,26 @@ miner_link_index (miner_link_t *self)
 size_t
 miner_link_tasks (miner_link_t *self)
 {
-    return zhashx_size (self->tasks);
+    return miner_tasks_size (self->tasks);
 }
 
 bool
 miner_link_holds (miner_link_t *self, const char *task_id, uint32_t attempt)
 {
-    char key [100];
-    s_task_key (key, sizeof key, task_id, attempt);
-    return zhashx_lookup (self->tasks, key) != NULL;
+    return miner_tasks_find (self->tasks, task_id, attempt) != NULL;
 }
 
 json_t *
 miner_link_json (miner_link_t *self)
 {
-    s_task_t used;
-    s_usage (self, &used, NULL);
+    miner_tasks_use_t used;
+    miner_tasks_used (self->tasks, &used, NULL);
     return json_pack ("{s:I, s:s, s:s, s:s, s:I, s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I}}",
                       "link", (json_int_t) self->index + 1,
                       "state", s_state_names [self->state],
                       "hub", self->endpoint,
                       "hub_id", miner_link_hub_id (self),
-                      "tasks", (json_int_t) zhashx_size (self->tasks),
+                      "tasks", (json_int_t) miner_tasks_size (self->tasks),
                       "share",
                         "cores", (json_int_t) self->share.cores,
                         "mem_mb", (json_int_t) self->share.mem_mb,

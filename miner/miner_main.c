@@ -9,6 +9,31 @@
 #include "miner_agent.h"
 #include "miner_docker.h"
 
+//  systemd's STATUS= line (fg_daemon): "ready with tcp://hub:7702, 1 task"
+static int
+s_status (zactor_t *actor, char *line, size_t size)
+{
+    zmsg_t *state = fg_daemon_ask (actor, "STATE");
+    zmsg_t *hub = state? fg_daemon_ask (actor, "HUB"): NULL;
+    zmsg_t *tasks = hub? fg_daemon_ask (actor, "STATUS"): NULL;
+    int rc = -1;
+    if (tasks) {
+        char *state_name = zmsg_popstr (state), *endpoint = zmsg_popstr (hub);
+        char *held = zmsg_popstr (tasks);
+        int count = held? atoi (held): 0;
+        snprintf (line, size, "%s with %s, %d task%s", state_name? state_name: "?",
+                  endpoint && *endpoint? endpoint: "no hub", count, count == 1? "": "s");
+        zstr_free (&state_name);
+        zstr_free (&endpoint);
+        zstr_free (&held);
+        rc = 0;
+    }
+    zmsg_destroy (&state);
+    zmsg_destroy (&hub);
+    zmsg_destroy (&tasks);
+    return rc;
+}
+
 static const fg_flag_t s_flags [] = {
     { "--hub", "miner/hubs", "ENDPOINT" },
     { "--hub-key", "miner/hub_key", "KEY" },
@@ -28,6 +53,7 @@ static const fg_daemon_info_t s_info = {
     .check = miner_agent_check_config,
     .data_dir_key = "miner/data_dir",
     .key_name = "miner",
+    .status = s_status,
 };
 
 int

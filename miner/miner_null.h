@@ -10,7 +10,7 @@
 #ifndef MINER_NULL_H_INCLUDED
 #define MINER_NULL_H_INCLUDED
 
-//  The runtime's actor (args = the miner_runner_t); see miner_runner.h.
+//  The runtime's actor (args = a miner_runtime_args_t); see miner_runtime.h.
 void miner_null_actor (zsock_t *pipe, void *args);
 
 #endif

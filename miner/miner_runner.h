@@ -1,11 +1,9 @@
 /*  =========================================================================
-    miner_runner - runs one task with the `process` runtime, or hands it to
-    another runtime (`docker`: miner_docker_runner) behind the same API
+    miner_runner - the handle of one running task, whatever runtime runs it
 
-    One runner per running task, each an actor (a thread) that fork/execs
-    the task's argv in a process group of its own, under resource limits,
-    in a fresh work directory, captures its stdout and stderr up to a bound,
-    enforces its timeout, and reaps it. The miner's agent polls the runner's
+    One runner per running task, each with an actor (a thread) of its
+    runtime that runs the task, captures its output up to a bound,
+    enforces its timeout, and cleans up after it. The miner's agent polls the runner's
     actor: it becomes readable exactly once, when the task has ended, and
     miner_runner_result then gives the outcome as a TaskResult.
 
@@ -16,54 +14,20 @@
         ... fogrid__task_result__free_unpacked (result, NULL);
         miner_runner_destroy (&runner);     //  kills and reaps if still running
 
-    Whatever happens (no such program, bad env, fork failure, timeout, kill)
+    Whatever happens (no such program, bad env, no process, timeout, kill)
     the task ends with one result; result->error says why when it could not
     run at all. No child outlives its runner.
 
-    Runtimes: miner_runner_new looks at the spec (miner_runner_runtime) and
-    runs the task in the actor of its runtime: s_runner_actor here for
-    `process`, miner_docker_runner_actor for `docker` when limits name a
-    Docker socket, and miner_service_actor for a service (a docker spec
-    with service_name). The owner sees no difference: the same handle, the same
-    pipe protocol (KILL; one "RESULT" + encoded TaskResult; $TERM), so the
-    agent treats every task alike. A runtime's actor gets the runner as its
-    argument and follows the contract at the end of this file.
+    Runtimes: miner_runner_new picks the runtime the spec asks for from
+    the table of miner_runtime.h (process: miner_process.h; docker;
+    service; null) and starts its actor with the handle's
+    miner_runtime_args_t. The owner sees no difference: the same handle,
+    the same pipe protocol, so the agent treats every task alike.
     =========================================================================  */
 #ifndef MINER_RUNNER_H_INCLUDED
 #define MINER_RUNNER_H_INCLUDED
 
-#include <sys/types.h>
-
-typedef struct {
-    const char *work_root;      //  per-task dirs are made here; NULL or "" = /tmp
-    size_t max_output;          //  bytes kept of stdout and of stderr; 0 = 1 MiB
-    size_t max_output_files;    //  bytes of output files (TaskSpec.outputs) copied
-                                //  back, paths included; 0 = 1 MiB
-    int stats_interval_ms;      //  how often a running task's figures are read; 0 = 1000
-    uint32_t default_timeout_s; //  when the spec says 0; 0 = 3600
-    uint64_t default_mem_mb;    //  address space when the spec says 0; 0 = no limit
-    int grace_ms;               //  from SIGTERM to SIGKILL on a timeout; 0 = 1000
-    bool no_process;            //  the process runtime is off: its tasks are refused
-    bool null_runtime;          //  the benchmark-only `null` runtime is on
-    bool drop_privileges;       //  tasks run as task_uid/task_gid, no extra groups
-    uid_t task_uid;             //  (a miner that runs as root: never root's tasks)
-    gid_t task_gid;
-    uint64_t offered_mem_mb;    //  what the miner offers: a container's memory cap
-                                //  when neither the task nor the miner names one
-    //  The docker runtime (off when docker_socket is NULL or "")
-    const char *docker_socket;  //  the engine's unix socket
-    const char *miner_id;       //  labels every container (org.fogrid.miner)
-    int docker_timeout_ms;      //  bound of each API call; 0 = 30 s
-    uint32_t docker_pull_timeout_s;     //  bound of an image pull; 0 = 600
-    int64_t docker_pids_limit;  //  processes per container; 0 = no limit
-    bool docker_readonly;       //  read-only root file system (+ a /tmp tmpfs)
-    //  Services (a spec with service_name; docker runtime): miner_service.h
-    const char *advertise_host; //  where buyers reach this miner; NULL or "" = 127.0.0.1
-    const char *locators;       //  where services are registered; NULL or "" = nowhere
-    uint32_t service_ttl_ms;    //  lifetime of a service's registration; 0 = 10000
-    int health_interval_ms;     //  between health checks; 0 = 2000
-    int health_failures;        //  failed checks in a row that withdraw it; 0 = 2
-} miner_runner_limits_t;
+#include "miner_runtime.h"
 
 typedef struct _miner_runner_t miner_runner_t;
 
@@ -124,27 +88,5 @@ bool miner_runner_env_valid (const char *entry);
 //  Removes everything under work_root (the work directories of tasks that
 //  died with a previous run of the miner), never following symlinks.
 void miner_runner_clean (const char *work_root);
-
-//  --------------------------------------------------------------------------
-//  The contract of a runtime's actor (args = the miner_runner_t): it reads
-//  the spec and limits only until it signals (then they are the caller's
-//  again), and should signal soon (miner_runner_new waits for it). It
-//  then sends exactly one result with miner_runner_send_result, unless
-//  $TERM came first (then it stops its task and ends, sending nothing),
-//  and after the result waits with miner_runner_wait_term. KILL means
-//  stop the task now; its result still comes.
-
-const Fogrid__TaskSpec *miner_runner_spec (miner_runner_t *self);
-const miner_runner_limits_t *miner_runner_limits (miner_runner_t *self);
-
-//  Sends "RESULT" + the encoded result on the actor's pipe.
-void miner_runner_send_result (zsock_t *pipe, const Fogrid__TaskResult *result);
-
-//  Publishes the running task's figures (miner_runner_usage), from the
-//  actor's thread.
-void miner_runner_set_usage (miner_runner_t *self, uint64_t cpu_ms, uint64_t mem_bytes);
-
-//  Waits for $TERM (ignoring a late KILL), or for the pipe to end.
-void miner_runner_wait_term (zsock_t *pipe);
 
 #endif

@@ -42,7 +42,7 @@
     log, bounded as a task's output.
     =========================================================================  */
 #include "fogrid.h"
-#include "miner_runner.h"
+#include "miner_runtime.h"
 #include "miner_docker.h"
 #include "miner_service.h"
 #include <arpa/inet.h>
@@ -76,7 +76,7 @@ static const char *s_state_names [] = { "?", "starting", "healthy", "unhealthy" 
 
 //  The actor thread's state.
 typedef struct {
-    miner_runner_t *owner;      //  the runner (task id, attempt)
+    miner_runtime_args_t *owner;    //  the task handle's (miner_runtime.h)
     zsock_t *pipe;              //  to the owner
     const char *task_id;        //  the owner's
     miner_docker_t *docker;     //  this thread's client
@@ -224,9 +224,9 @@ s_name_reserved (const char *name)
 static int
 s_prepare (s_service_t *self)
 {
-    const Fogrid__TaskSpec *spec = miner_runner_spec (self->owner);
-    const miner_runner_limits_t *limits = miner_runner_limits (self->owner);
-    self->task_id = miner_runner_task_id (self->owner);
+    const Fogrid__TaskSpec *spec = self->owner->spec;
+    const miner_runner_limits_t *limits = self->owner->limits;
+    self->task_id = self->owner->task_id;
     self->functions = zlist_new ();
     zlist_autofree (self->functions);
     self->env = zlist_new ();
@@ -247,7 +247,7 @@ s_prepare (s_service_t *self)
     self->locators = strdup (limits->locators? limits->locators: "");
     snprintf (self->miner_id, sizeof self->miner_id, "%s", limits->miner_id? limits->miner_id: "");
     snprintf (self->task_ref, sizeof self->task_ref, "%s/%u", self->task_id,
-              miner_runner_attempt (self->owner));
+              self->owner->attempt);
     if (snprintf (self->reg_owner, sizeof self->reg_owner, "%s/%s", self->miner_id,
                   self->task_ref) >= (int) sizeof self->reg_owner)
         fg_id_new ("svc", self->reg_owner, sizeof self->reg_owner);
@@ -289,7 +289,7 @@ s_prepare (s_service_t *self)
     }
     self->image = strdup (spec->image);
     for (size_t index = 0; index < spec->n_env; index++) {
-        if (!miner_runner_env_valid (spec->env [index])) {
+        if (!miner_runtime_env_valid (spec->env [index])) {
             snprintf (self->error, sizeof self->error,
                       "environment entry '%.64s' is not KEY=VALUE", spec->env [index]);
             return -1;
@@ -312,7 +312,7 @@ s_prepare (s_service_t *self)
     long online = sysconf (_SC_NPROCESSORS_ONLN);
     double cores = spec->cores? spec->cores: 1;
     container->cores = online > 0 && cores > online? (double) online: cores;
-    container->mem_mb = miner_runner_mem_mb (self->owner);
+    container->mem_mb = self->owner->mem_mb;
     container->pids_limit = limits->docker_pids_limit;
     container->readonly_rootfs = limits->docker_readonly;
     container->network = true;          //  a service is reached over the network
@@ -560,7 +560,7 @@ s_start (s_service_t *self)
     //  Its environment: the spec's, then these facts
     char *facts [4];
     facts [0] = zsys_sprintf ("FOGRID_TASK_ID=%s", self->task_id);
-    facts [1] = zsys_sprintf ("FOGRID_ATTEMPT=%u", miner_runner_attempt (self->owner));
+    facts [1] = zsys_sprintf ("FOGRID_ATTEMPT=%u", self->owner->attempt);
     facts [2] = zsys_sprintf ("FOGRID_SERVICE_NAME=%s", self->name);
     facts [3] = zsys_sprintf ("FOGRID_SERVICE_PORT=%u", self->port);
     for (int index = 0; index < 4; index++) {
@@ -681,7 +681,7 @@ s_send_result (s_service_t *self)
 {
     Fogrid__TaskResult result = FOGRID__TASK_RESULT__INIT;
     result.task_id = (char *) self->task_id;
-    result.attempt = miner_runner_attempt (self->owner);
+    result.attempt = self->owner->attempt;
     result.exit_code = -1;
     if (*self->error)
         result.exit_code = 127;
@@ -715,7 +715,7 @@ s_send_result (s_service_t *self)
     result.stdout_sha256 = hex;
     result.started_ms = (uint64_t) (self->started_ms? self->started_ms: fg_now_ms ());
     result.ended_ms = (uint64_t) (self->ended_ms? self->ended_ms: fg_now_ms ());
-    miner_runner_send_result (self->pipe, &result);
+    miner_runtime_send_result (self->pipe, &result);
 }
 
 void
@@ -723,7 +723,7 @@ miner_service_actor (zsock_t *pipe, void *args)
 {
     s_service_t self;
     memset (&self, 0, sizeof self);
-    self.owner = (miner_runner_t *) args;
+    self.owner = (miner_runtime_args_t *) args;
     self.pipe = pipe;
     bool ready = s_prepare (&self) == 0;
     zsock_signal (pipe, 0);             //  the spec is the caller's again
@@ -755,7 +755,7 @@ miner_service_actor (zsock_t *pipe, void *args)
     }
     if (!self.terminated) {
         s_send_result (&self);
-        miner_runner_wait_term (pipe);
+        miner_runtime_wait_term (pipe);
     }
     miner_docker_output_destroy (&self.output);
     miner_docker_destroy (&self.docker);

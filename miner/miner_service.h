@@ -5,7 +5,7 @@
 
     A task whose spec has a service_name (fogrid run-service) is a service.
     miner_runner_new gives it to this runtime actor (the contract at the
-    end of miner_runner.h), so the agent holds it like any task: TaskKill
+    start of miner_runtime.h), so the agent holds it like any task: TaskKill
     (fogrid stop-service, cancel) stops it, and it ends with one result when
     its container stops by itself or its deadline (timeout_s) passes.
 
@@ -47,7 +47,7 @@
 #define MINER_SERVICE_LABEL_FUNCTION    "org.fogrid.service.function."
 #define MINER_SERVICE_LABEL_CURVE       "org.fogrid.service.curve"
 
-//  The actor; args is the miner_runner_t.
+//  The actor; args is a miner_runtime_args_t (miner_runtime.h).
 void miner_service_actor (zsock_t *pipe, void *args);
 
 //  True when health is a health check this runtime knows: "" or "tcp", or

@@ -15,6 +15,9 @@ bench="gearman-job-server libgearman-dev"
 #   base image is made by debootstrap, the cluster run by docker-compose
 cluster="docker.io debootstrap docker-compose curl busybox-static"
 
+#   sd-daemon: the daemons' Type=notify readiness, status and watchdog
+build="$build libsystemd-dev"
+
 case "${1:-build}" in
     build) wanted="$build" ;;
     bench) wanted="$build $bench" ;;

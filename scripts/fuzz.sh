@@ -25,7 +25,7 @@ mkdir -p "$out"
 gen="$build/generated"
 flags="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -Icommon -Ilocator -Ihub -Iminer -I$gen $(pkg-config --cflags libczmq libprotobuf-c)"
-libs="$(pkg-config --libs libczmq libzmq libprotobuf-c libsodium libmicrohttpd jansson libcurl sqlite3) -lm"
+libs="$(pkg-config --libs libczmq libzmq libprotobuf-c libsodium libmicrohttpd jansson libcurl sqlite3 libsystemd) -lm"
 common="common/fg_msg.c,common/fg_error.c,common/fg_util.c,$gen/fogrid.pb-c.c"
 
 # the config loader and the locator's handler need the whole common library

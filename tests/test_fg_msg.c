@@ -98,13 +98,29 @@ test_garbage_and_versions (void)
     CU_ASSERT_EQUAL (error, FG_E_MALFORMED);
     zframe_destroy (&peer);
 
-    //  An empty envelope (no body)
-    zstr_send (pair.client, "");
+    //  A version but no body
+    zframe_t *bodyless = zframe_new ("\x08\x01", 2);
+    zframe_send (&bodyless, pair.client, 0);
     got = fg_msg_recv (pair.server, &peer, &error, &seq);
     CU_ASSERT_PTR_NULL (got);
     CU_ASSERT_EQUAL (error, FG_E_MALFORMED);
     zframe_destroy (&peer);
     CU_ASSERT_EQUAL (fg_msg_refused (FG_E_MALFORMED), malformed_before + 3);
+
+    //  No version at all (an empty frame decodes as an empty envelope;
+    //  one with a body and a seq but no version): the proto promises
+    //  VERSION for those, not MALFORMED
+    uint64_t version_before = fg_msg_refused (FG_E_VERSION);
+    zstr_send (pair.client, "");
+    got = fg_msg_recv (pair.server, &peer, &error, &seq);
+    CU_ASSERT_PTR_NULL (got);
+    CU_ASSERT_EQUAL (error, FG_E_VERSION);
+    zframe_destroy (&peer);
+    const byte versionless [] = { 0x10, 0x2a, 0xaa, 0x04, 0x00 };      //  seq 42, health
+    CU_ASSERT_PTR_NULL (fg_msg_decode (versionless, sizeof versionless, &error, &seq));
+    CU_ASSERT_EQUAL (error, FG_E_VERSION);
+    CU_ASSERT_EQUAL (seq, 42);
+    CU_ASSERT_EQUAL (fg_msg_refused (FG_E_VERSION), version_before + 2);
 
     //  A well-formed envelope of another version: refused, seq still known
     Fogrid__Ok ok = FOGRID__OK__INIT;
@@ -125,22 +141,108 @@ test_garbage_and_versions (void)
     s_pair_close (&pair);
 }
 
+//  An envelope (version 1, seq, a HealthRequest) padded with an unknown
+//  field to exactly size bytes (caller frees).
+static zframe_t *
+s_padded (uint64_t seq, size_t size)
+{
+    byte head [16];
+    size_t used = 0;
+    head [used++] = 0x08;                   //  version 1
+    head [used++] = 0x01;
+    head [used++] = 0x10;                   //  seq (one byte: < 128)
+    head [used++] = (byte) seq;
+    head [used++] = 0x9a;                   //  field 99, length-delimited
+    head [used++] = 0x06;
+    //  The padding's length as a varint; its own size depends on it
+    size_t pad = size - used - 3;           //  minus the body (aa 04 00)
+    byte length [10];
+    size_t length_size = 0;
+    for (size_t guess = 1; guess <= 5; guess++) {
+        size_t value = pad - guess, at = 0;
+        do {
+            length [at++] = (byte) ((value & 0x7f) | (value > 0x7f? 0x80: 0));
+            value >>= 7;
+        } while (value);
+        if (at == guess) {
+            length_size = at;
+            pad -= guess;
+            break;
+        }
+    }
+    CU_ASSERT_FATAL (length_size > 0);
+    zframe_t *frame = zframe_new (NULL, size);
+    byte *data = zframe_data (frame);
+    memcpy (data, head, used);
+    memcpy (data + used, length, length_size);
+    memset (data + used + length_size, 'x', pad);
+    memcpy (data + used + length_size + pad, "\xaa\x04\x00", 3);
+    return frame;
+}
+
 static void
 test_size_limit (void)
 {
     s_pair_t pair;
     s_pair_open (&pair);
-    //  Over the socket's limit: libzmq drops the peer, nothing is delivered
-    zframe_t *big = zframe_new (NULL, 128 * 1024);
+    CU_ASSERT_EQUAL (fg_msg_limit_of (pair.server), 64 * 1024);
+    fg_error_t error;
+    uint64_t seq;
+    zframe_t *peer = NULL;
+    //  At the limit: taken
+    zframe_t *frame = s_padded (5, 64 * 1024);
+    zframe_send (&frame, pair.client, 0);
+    fg_env_t *got = fg_msg_recv (pair.server, &peer, &error, &seq);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (got);
+    CU_ASSERT_EQUAL (got->body_case, FOGRID__ENVELOPE__BODY_HEALTH);
+    fg_msg_free (&got);
+    zframe_destroy (&peer);
+
+    //  One byte over: it arrives, and is refused as TOO_BIG (counted),
+    //  with its seq so the sender hears why; the connection stays
+    uint64_t before = fg_msg_refused (FG_E_TOO_BIG);
+    frame = s_padded (6, 64 * 1024 + 1);
+    zframe_send (&frame, pair.client, 0);
+    got = fg_msg_recv_request (pair.server, &peer, (char [41]) { 0 }, &seq, "test");
+    CU_ASSERT_PTR_NULL (got);
+    CU_ASSERT_EQUAL (seq, 6);
+    CU_ASSERT_EQUAL (fg_msg_refused (FG_E_TOO_BIG), before + 1);
+    got = fg_msg_recv (pair.client, NULL, &error, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (got);
+    CU_ASSERT_EQUAL (got->body_case, FOGRID__ENVELOPE__BODY_ERROR);
+    CU_ASSERT_EQUAL (got->error->code, FG_E_TOO_BIG);
+    CU_ASSERT_EQUAL (got->seq, 6);
+    fg_msg_free (&got);
+    //  ... the same client is still heard
+    Fogrid__HealthRequest health = FOGRID__HEALTH_REQUEST__INIT;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = 7;
+    env.body_case = FOGRID__ENVELOPE__BODY_HEALTH;
+    env.health = &health;
+    CU_ASSERT_EQUAL (fg_msg_send (pair.client, NULL, &env), 0);
+    got = fg_msg_recv (pair.server, &peer, &error, &seq);
+    CU_ASSERT_PTR_NOT_NULL (got);
+    CU_ASSERT_EQUAL (seq, 7);
+    fg_msg_free (&got);
+    zframe_destroy (&peer);
+
+    //  Past even the transport's limit (twice ours): libzmq drops the
+    //  peer and nothing is delivered, nothing can be answered
+    zframe_t *big = zframe_new (NULL, 2 * 64 * 1024 + 1);
     memset (zframe_data (big), 0, zframe_size (big));
     zframe_send (&big, pair.client, 0);
     zsock_set_rcvtimeo (pair.server, 300);
-    zframe_t *peer = NULL;
-    fg_error_t error;
-    fg_env_t *got = fg_msg_recv (pair.server, &peer, &error, NULL);
+    got = fg_msg_recv (pair.server, &peer, &error, NULL);
     CU_ASSERT_PTR_NULL (got);
     CU_ASSERT_PTR_NULL (peer);
     s_pair_close (&pair);
+
+    //  A socket without a limit of its own has the default
+    zsock_t *plain = zsock_new (ZMQ_DEALER);
+    CU_ASSERT_EQUAL (fg_msg_limit_of (plain), FG_MSG_MAX_DEFAULT);
+    fg_msg_limit (plain, 0);
+    CU_ASSERT_EQUAL (fg_msg_limit_of (plain), FG_MSG_MAX_DEFAULT);
+    zsock_destroy (&plain);
 }
 
 //  A MinerHello (as a miner would write it) whose resources hold extra
@@ -200,13 +302,133 @@ test_field_zero (void)
     fg_msg_free (&env);
 }
 
+//  A strict reader's view, written apart from fg_msg's: true when every
+//  string field of msg, at any depth, is valid UTF-8 (what Python's, Go's
+//  and Java's protobuf runtimes insist on before they hand a message over)
+static bool
+s_strict (const ProtobufCMessage *msg)
+{
+    const ProtobufCMessageDescriptor *desc = msg->descriptor;
+    for (unsigned index = 0; index < desc->n_fields; index++) {
+        const ProtobufCFieldDescriptor *field = &desc->fields [index];
+        const char *at = (const char *) msg + field->offset;
+        if ((field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        &&  *(const uint32_t *) ((const char *) msg + field->quantifier_offset) != field->id)
+            continue;
+        size_t count = 1;
+        void *const *items = (void *const *) at;
+        if (field->label == PROTOBUF_C_LABEL_REPEATED) {
+            count = *(const size_t *) ((const char *) msg + field->quantifier_offset);
+            items = *(void *const *const *) at;
+        }
+        for (size_t item = 0; item < count; item++) {
+            if (!items [item])
+                continue;
+            if (field->type == PROTOBUF_C_TYPE_STRING && !fg_utf8_valid ((const char *) items [item]))
+                return false;
+            if (field->type == PROTOBUF_C_TYPE_MESSAGE && !s_strict ((const ProtobufCMessage *) items [item]))
+                return false;
+        }
+    }
+    return true;
+}
+
+//  What goes out is UTF-8 whatever the sender holds: bad bytes become '?'
+//  on the wire (the sender's own strings are left alone), and
+//  fg_msg_utf8_find names the first bad field for a refusal
+static void
+test_utf8_out (void)
+{
+    char *argv [] = { "echo", "caf\xe9", "fine \xc3\xa9" };
+    Fogrid__Label label = FOGRID__LABEL__INIT, *labels [] = { &label };
+    label.key = "zone";
+    label.value = "eu-\xc3";            //  a character cut short
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    spec.n_argv = 3;
+    spec.argv = argv;
+    spec.n_labels = 1;
+    spec.labels = labels;
+    Fogrid__TaskInfo info = FOGRID__TASK_INFO__INIT;
+    info.task_id = "t-1";
+    info.spec = &spec;
+    info.reason = "could not run: \xed\xa0\x80";       //  a surrogate
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = 3;
+    env.body_case = FOGRID__ENVELOPE__BODY_TASK_INFO;
+    env.task_info = &info;
+    char path [128];
+    CU_ASSERT_TRUE (fg_msg_utf8_find (&env.base, path, sizeof path));
+    CU_ASSERT_STRING_EQUAL (path, "task_info.reason");       //  field 5, before spec's 7
+    CU_ASSERT_TRUE (fg_msg_utf8_find (&spec.base, path, sizeof path));
+    CU_ASSERT_STRING_EQUAL (path, "argv[1]");
+    label.value = "eu-west";
+    argv [1] = "cafe";
+    CU_ASSERT_FALSE (fg_msg_utf8_find (&spec.base, path, sizeof path));
+    label.key = "zone\xff";
+    CU_ASSERT_TRUE (fg_msg_utf8_find (&spec.base, path, sizeof path));
+    CU_ASSERT_STRING_EQUAL (path, "labels[0].key");
+    label.key = "zone";
+    label.value = "eu-\xc3";
+    argv [1] = "caf\xe9";
+    CU_ASSERT_FALSE (s_strict (&env.base));
+
+    //  A client's request goes as it is (the server names the field)
+    zmsg_t *msg = fg_msg_encode (NULL, &env);
+    zframe_t *frame = zmsg_first (msg);
+    fg_error_t error;
+    fg_env_t *got = fg_msg_decode (zframe_data (frame), zframe_size (frame), &error, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (got);
+    CU_ASSERT_STRING_EQUAL (got->task_info->spec->argv [1], "caf\xe9");
+    fg_msg_free (&got);
+    zmsg_destroy (&msg);
+    //  A server's (a routing id: its ROUTER's) goes out readable
+    zframe_t *routing = zframe_new ("peer", 4);
+    msg = fg_msg_encode (routing, &env);
+    zframe_destroy (&routing);
+    frame = zmsg_last (msg);
+    got = fg_msg_decode (zframe_data (frame), zframe_size (frame), &error, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (got);
+    CU_ASSERT_TRUE (s_strict (&got->base));
+    CU_ASSERT_STRING_EQUAL (got->task_info->spec->argv [1], "caf?");
+    CU_ASSERT_STRING_EQUAL (got->task_info->spec->argv [2], "fine \xc3\xa9");
+    CU_ASSERT_STRING_EQUAL (got->task_info->spec->labels [0]->value, "eu-?");
+    CU_ASSERT_STRING_EQUAL (got->task_info->reason, "could not run: ???");
+    CU_ASSERT_FALSE (fg_msg_utf8_find (&got->base, path, sizeof path));
+    CU_ASSERT_STRING_EQUAL (path, "");
+    fg_msg_free (&got);
+    zmsg_destroy (&msg);
+    CU_ASSERT_STRING_EQUAL (argv [1], "caf\xe9");     //  the caller's, untouched
+
+    //  An error's text is cut at 512 bytes, maybe inside a character
+    s_pair_t pair;
+    s_pair_open (&pair);
+    char long_id [700] = "";
+    for (int index = 0; index < 300; index++)
+        strcat (long_id, "\xc3\xa9");
+    fg_msg_send_ok (pair.client, NULL, 1, "hello");
+    zframe_t *peer = NULL;
+    got = fg_msg_recv (pair.server, &peer, &error, NULL);
+    fg_msg_free (&got);
+    fg_msg_send_error (pair.server, peer, 9, FG_E_NOT_FOUND, "no task %s", long_id + 1);
+    got = fg_msg_recv (pair.client, NULL, &error, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (got);
+    CU_ASSERT_EQUAL (got->error->code, FG_E_NOT_FOUND);
+    CU_ASSERT_TRUE (s_strict (&got->base));
+    CU_ASSERT_EQUAL (strncmp (got->error->text, "no task ?", 9), 0);
+    fg_msg_free (&got);
+    zframe_destroy (&peer);
+    s_pair_close (&pair);
+}
+
 void
 test_fg_msg_add (void)
 {
     ts_add_suite ("fg_msg",
         "encode, decode, reply", test_round_trip,
         "garbage and foreign versions are refused", test_garbage_and_versions,
-        "oversized messages never arrive", test_size_limit,
+        "an oversized message is answered TOO_BIG, one past the transport limit dropped",
+        test_size_limit,
         "a field number 0 anywhere is refused", test_field_zero,
+        "strings go out as UTF-8 whatever the sender holds", test_utf8_out,
         NULL);
 }

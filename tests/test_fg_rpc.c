@@ -132,11 +132,85 @@ test_nobody_there (void)
     fg_rpc_destroy (&rpc);
 }
 
+//  A server whose every reply is one the client must refuse: by turns an
+//  Ok over the client's limit (FG_MSG_MAX_DEFAULT), then an envelope
+//  without a version, then a good Ok.
+static void
+s_odd_server (zsock_t *pipe, void *args)
+{
+    (void) args;
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    int port = zsock_bind (router, "tcp://127.0.0.1:*");
+    zsock_signal (pipe, 0);
+    zsock_send (pipe, "i", port);
+    zpoller_t *poller = zpoller_new (pipe, router, NULL);
+    int turn = 0;
+    while (zpoller_wait (poller, -1) == router) {
+        zframe_t *peer = NULL;
+        fg_error_t error;
+        fg_env_t *request = fg_msg_recv (router, &peer, &error, NULL);
+        if (request && turn % 3 == 0) {
+            char *huge = (char *) malloc (FG_MSG_MAX_DEFAULT + 1);
+            memset (huge, 'a', FG_MSG_MAX_DEFAULT);
+            huge [FG_MSG_MAX_DEFAULT] = 0;
+            fg_msg_send_ok (router, peer, request->seq, huge);
+            free (huge);
+        }
+        else
+        if (request && turn % 3 == 1) {
+            Fogrid__Ok ok = FOGRID__OK__INIT;
+            fg_env_t env = FOGRID__ENVELOPE__INIT;
+            env.seq = request->seq;
+            env.body_case = FOGRID__ENVELOPE__BODY_OK;
+            env.ok = &ok;
+            byte buffer [64];
+            size_t size = fogrid__envelope__pack (&env, buffer);   //  version 0: absent
+            zframe_send (&(zframe_t *) { zframe_dup (peer) }, router, ZFRAME_MORE);
+            zframe_send (&(zframe_t *) { zframe_new (buffer, size) }, router, 0);
+        }
+        else
+        if (request)
+            fg_msg_send_ok (router, peer, request->seq, "fine");
+        turn++;
+        fg_msg_free (&request);
+        zframe_destroy (&peer);
+    }
+    zpoller_destroy (&poller);
+    zsock_destroy (&router);
+}
+
+//  A client refuses replies as a server refuses requests: one over its
+//  limit is TOO_BIG (not a timeout), one without a version is VERSION,
+//  and the channel still works after both
+static void
+test_refused_replies (void)
+{
+    zactor_t *server = zactor_new (s_odd_server, NULL);
+    int port = 0;
+    zsock_recv (server, "i", &port);
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
+    fg_rpc_t *rpc = fg_rpc_new (endpoint);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (rpc);
+    uint64_t too_big = fg_msg_refused (FG_E_TOO_BIG);
+    CU_ASSERT_PTR_NULL (s_call (rpc, 3000));
+    CU_ASSERT_EQUAL (fg_rpc_error (rpc), FG_E_TOO_BIG);
+    CU_ASSERT_EQUAL (fg_msg_refused (FG_E_TOO_BIG), too_big + 1);
+    CU_ASSERT_PTR_NULL (s_call (rpc, 3000));
+    CU_ASSERT_EQUAL (fg_rpc_error (rpc), FG_E_VERSION);
+    fg_env_t *reply = s_call (rpc, 3000);
+    CU_ASSERT (reply && streq (reply->ok->text, "fine"));
+    fg_msg_free (&reply);
+    fg_rpc_destroy (&rpc);
+    zactor_destroy (&server);
+}
+
 void
 test_fg_rpc_add (void)
 {
     ts_add_suite ("fg_rpc",
         "replies matched by seq, errors, pages", test_matching_and_errors,
+        "a reply over the limit or without a version is refused", test_refused_replies,
         "a server that is not there", test_nobody_there,
         NULL);
 }

@@ -183,13 +183,21 @@ test_submit (void)
     //  Bad input is refused, and counted
     CU_ASSERT_EQUAL (s_error (s_submit (&hub, "alice", "tok-x", "")), FG_E_INVALID);
     CU_ASSERT_EQUAL (s_error (s_submit (&hub, "alice", "tok\t", "true")), FG_E_INVALID);
-    CU_ASSERT_EQUAL (hub.stats.refused, 2);
+    CU_ASSERT_EQUAL (s_error (s_submit (&hub, "alice", "tok-y", "\xff\xfe")), FG_E_INVALID);
+    CU_ASSERT_EQUAL (hub.stats.refused, 3);
+    //  The same token with another spec is a mistake, not a retry
+    CU_ASSERT_EQUAL (s_error (s_submit (&hub, "alice", "tok-1", "false")), FG_E_CONFLICT);
+    //  ...and another buyer's token is not this one's
+    char *other = s_submitted (&hub, "bob", "tok-1");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (other);
+    CU_ASSERT_STRING_NOT_EQUAL (other, first);
+    free (other);
     //  hub/tasks_per_buyer (2), then hub/queue_max (3)
     char *second = s_submitted (&hub, "alice", "tok-2");
     CU_ASSERT_PTR_NOT_NULL (second);
     CU_ASSERT_EQUAL (s_error (s_submit (&hub, "alice", "tok-3", "true")), FG_E_LIMIT);
-    char *third = s_submitted (&hub, "bob", "tok-4");
-    CU_ASSERT_PTR_NOT_NULL (third);
+    char *third = s_submitted (&hub, "carol", "tok-4");
+    CU_ASSERT_PTR_NULL (third);             //  alice 2 and bob 1: the queue is full
     CU_ASSERT_EQUAL (s_error (s_submit (&hub, "carol", "tok-5", "true")), FG_E_HUB_FULL);
     CU_ASSERT_EQUAL (hub.stats.submitted, 3);
     free (first);

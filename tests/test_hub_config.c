@@ -34,6 +34,7 @@ test_typed (void)
     CU_ASSERT_STRING_EQUAL (settings->data_dir, dir);
     //  The table's defaults
     CU_ASSERT_EQUAL (settings->heartbeat_ms, 1000);
+    CU_ASSERT_EQUAL (settings->grace_ms, 1000);
     CU_ASSERT_EQUAL (settings->fee_percent, 5);
     CU_ASSERT_EQUAL (settings->default_retries, 2);
     CU_ASSERT_STRING_EQUAL (settings->buyer_endpoint, "tcp://*:7701");
@@ -123,7 +124,7 @@ test_check (void)
     CU_ASSERT_EQUAL (s_check (dir, "hub/punish_account", "world", NULL), 0);
     //  The liveness timeouts in order: heartbeat < disconnect < dead
     CU_ASSERT_EQUAL (s_check (dir, "hub/disconnect_ms", "1000", "hub/disconnect_ms"), -1);
-    CU_ASSERT_EQUAL (s_check (dir, "hub/dead_ms", "3000", "hub/dead_ms"), -1);
+    CU_ASSERT_EQUAL (s_check (dir, "hub/dead_ms", "2000", "hub/dead_ms"), -1);
     //  A data directory that cannot be one
     char file [600];
     snprintf (file, sizeof file, "%s/plain-file", dir);

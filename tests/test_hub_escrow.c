@@ -97,7 +97,7 @@ s_submit (s_hub_t *hub, const char *id)
     hub_task_t *task = hub_task_new (id, &spec);
     hub_task_set_text (&task->buyer, "alice");
     task->retries_left = 1;
-    CU_ASSERT_EQUAL_FATAL (hub_tasks_submit (hub->tasks, task), 0);
+    CU_ASSERT_EQUAL_FATAL (hub_tasks_submit (hub->tasks, task, NULL), 0);
     return task;
 }
 

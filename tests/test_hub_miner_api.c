@@ -142,7 +142,7 @@ s_assigned (s_hub_t *hub, const char *id, hub_miner_t *miner)
     hub_task_t *task = hub_task_new (id, &spec);
     hub_task_set_text (&task->buyer, "alice");
     task->retries_left = 1;
-    CU_ASSERT_EQUAL_FATAL (hub_tasks_submit (hub->tasks, task), 0);
+    CU_ASSERT_EQUAL_FATAL (hub_tasks_submit (hub->tasks, task, NULL), 0);
     hub_tasks_assign (hub->tasks, task, miner->id, NULL);
     hub_tasks_dequeue (hub->tasks, task);
     hub_miners_reserve (miner, task->id, 1, 0, 0);

@@ -118,7 +118,7 @@ s_submit (s_hub_t *hub, const char *id, const char *buyer, uint32_t cores)
     spec->cores = cores;
     hub_task_t *task = hub_task_new (id, &spec);
     hub_task_set_text (&task->buyer, buyer);
-    CU_ASSERT_EQUAL_FATAL (hub_tasks_submit (hub->tasks, task), 0);
+    CU_ASSERT_EQUAL_FATAL (hub_tasks_submit (hub->tasks, task, NULL), 0);
     return task;
 }
 

@@ -3,6 +3,7 @@
 #include "test_support.h"
 #include "hub_store.h"
 #include "hub_tasks.h"
+#include <sqlite3.h>
 
 static hub_task_t *
 s_task (const char *id, const char *token)
@@ -78,17 +79,40 @@ test_tokens (void)
     hub_store_t *store = hub_store_new (dir);
     CU_ASSERT_PTR_NOT_NULL_FATAL (store);
     hub_task_t *task = s_task ("t-00000000000a", "same-token");
-    CU_ASSERT_EQUAL (hub_store_task_add (store, task), 0);
-    hub_task_t *found = hub_store_task_by_token (store, "same-token");
+    hub_task_set_text (&task->buyer, "KEY-A");
+    char hash [HUB_STORE_HASH_SIZE], got [HUB_STORE_HASH_SIZE];
+    hub_store_spec_hash (task->spec, hash);
+    CU_ASSERT_EQUAL (strlen (hash), 64);
+    CU_ASSERT_EQUAL (hub_store_task_submit (store, task, hash), 0);
+    hub_task_t *found = hub_store_task_by_token (store, "KEY-A", "same-token", got);
     CU_ASSERT_PTR_NOT_NULL_FATAL (found);
     CU_ASSERT_STRING_EQUAL (found->id, "t-00000000000a");
+    CU_ASSERT_STRING_EQUAL (got, hash);
     hub_task_destroy (&found);
-    CU_ASSERT_PTR_NULL (hub_store_task_by_token (store, "other-token"));
-    CU_ASSERT_PTR_NULL (hub_store_task_by_token (store, ""));
+    CU_ASSERT_PTR_NULL (hub_store_task_by_token (store, "KEY-A", "other-token", got));
+    CU_ASSERT_PTR_NULL (hub_store_task_by_token (store, "KEY-A", "", got));
+    //  The token is KEY-A's: another buyer does not find it
+    CU_ASSERT_PTR_NULL (hub_store_task_by_token (store, "KEY-B", "same-token", got));
+    CU_ASSERT_STRING_EQUAL (got, "");
 
-    //  The database refuses a second task with the token
+    //  The database refuses a second task with the token from that buyer,
+    //  takes it from another
     hub_task_t *again = s_task ("t-00000000000b", "same-token");
+    hub_task_set_text (&again->buyer, "KEY-A");
     CU_ASSERT_EQUAL (hub_store_task_add (store, again), -1);
+    hub_task_set_text (&again->buyer, "KEY-B");
+    CU_ASSERT_EQUAL (hub_store_task_add (store, again), 0);
+    found = hub_store_task_by_token (store, "KEY-B", "same-token", got);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (found);
+    CU_ASSERT_STRING_EQUAL (found->id, "t-00000000000b");
+    CU_ASSERT_STRING_EQUAL (got, "");           //  added without a hash
+    hub_task_destroy (&found);
+    //  A spec hashes to the same every time, another spec to another
+    hub_store_spec_hash (again->spec, got);
+    CU_ASSERT_STRING_EQUAL (got, hash);
+    again->spec->cores = 3;
+    hub_store_spec_hash (again->spec, got);
+    CU_ASSERT_STRING_NOT_EQUAL (got, hash);
     //  Tasks without a token never clash
     hub_task_t *plain1 = s_task ("t-00000000000c", "");
     hub_task_t *plain2 = s_task ("t-00000000000d", "");
@@ -98,6 +122,108 @@ test_tokens (void)
     hub_task_destroy (&again);
     hub_task_destroy (&plain1);
     hub_task_destroy (&plain2);
+    hub_store_destroy (&store);
+    ts_tmpdir_remove (&dir);
+}
+
+//  A store made when tokens were global (the tasks table as it was then,
+//  its token UNIQUE on its own) is rebuilt: its tasks are kept, its
+//  tokens found under their buyer, and another buyer may use one.
+static void
+test_tokens_migrated (void)
+{
+    char *dir = ts_tmpdir_new ("store");
+    char path [600];
+    snprintf (path, sizeof path, "%s/hub.db", dir);
+    sqlite3 *db = NULL;
+    CU_ASSERT_EQUAL_FATAL (sqlite3_open (path, &db), SQLITE_OK);
+    const char *old_schema =
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE tasks ("
+        "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  id TEXT NOT NULL UNIQUE,"
+        "  client_token TEXT UNIQUE,"
+        "  buyer TEXT NOT NULL DEFAULT '',"
+        "  spec BLOB NOT NULL,"
+        "  state TEXT NOT NULL,"
+        "  attempt INTEGER NOT NULL DEFAULT 1,"
+        "  miner_id TEXT NOT NULL DEFAULT '',"
+        "  exit_code INTEGER NOT NULL DEFAULT 0,"
+        "  term_signal INTEGER NOT NULL DEFAULT 0,"
+        "  timed_out INTEGER NOT NULL DEFAULT 0,"
+        "  reason TEXT NOT NULL DEFAULT '',"
+        "  stdout BLOB, stderr BLOB,"
+        "  stdout_truncated INTEGER NOT NULL DEFAULT 0,"
+        "  stderr_truncated INTEGER NOT NULL DEFAULT 0,"
+        "  submitted_ms INTEGER NOT NULL,"
+        "  updated_ms INTEGER NOT NULL,"
+        "  retries_left INTEGER NOT NULL DEFAULT 0);"
+        "CREATE INDEX tasks_by_state ON tasks (state);"
+        "ALTER TABLE tasks ADD COLUMN stdout_sha256 TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE tasks ADD COLUMN cpu_ms INTEGER;"
+        "ALTER TABLE tasks ADD COLUMN mem_peak_bytes INTEGER;"
+        "ALTER TABLE tasks ADD COLUMN pids_peak INTEGER;";
+    CU_ASSERT_EQUAL_FATAL (sqlite3_exec (db, old_schema, NULL, NULL, NULL), SQLITE_OK);
+    hub_task_t *old = s_task ("t-0000000000f1", "old-token");
+    size_t size = fogrid__task_spec__get_packed_size (old->spec);
+    byte *spec = (byte *) zmalloc (size + 1);
+    fogrid__task_spec__pack (old->spec, spec);
+    sqlite3_stmt *stmt = NULL;
+    CU_ASSERT_EQUAL_FATAL (sqlite3_prepare_v2 (db,
+        "INSERT INTO tasks (id, client_token, buyer, spec, state, attempt, submitted_ms,"
+        " updated_ms, cpu_ms) VALUES ('t-0000000000f1', 'old-token', 'KEY-A', ?, 'running',"
+        " 2, 1000, 2000, 77)", -1, &stmt, NULL), SQLITE_OK);
+    sqlite3_bind_blob (stmt, 1, spec, (int) size, SQLITE_TRANSIENT);
+    CU_ASSERT_EQUAL (sqlite3_step (stmt), SQLITE_DONE);
+    sqlite3_finalize (stmt);
+    free (spec);
+    sqlite3_close (db);
+
+    hub_store_t *store = hub_store_new (dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (store);
+    char got [HUB_STORE_HASH_SIZE];
+    hub_task_t *found = hub_store_task_by_token (store, "KEY-A", "old-token", got);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (found);
+    CU_ASSERT_STRING_EQUAL (found->id, "t-0000000000f1");
+    CU_ASSERT_EQUAL (found->state, HUB_TASK_RUNNING);
+    CU_ASSERT_EQUAL (found->attempt, 2);
+    CU_ASSERT_TRUE (found->measured);
+    CU_ASSERT_EQUAL (found->usage.cpu_ms, 77);
+    CU_ASSERT_STRING_EQUAL (found->spec->argv [2], "echo hi");
+    CU_ASSERT_STRING_EQUAL (got, "");           //  from before hashes
+    hub_task_destroy (&found);
+    hub_task_t *other = s_task ("t-0000000000f2", "old-token");
+    hub_task_set_text (&other->buyer, "KEY-B");
+    CU_ASSERT_EQUAL (hub_store_task_add (store, other), 0);
+    hub_task_t *twice = s_task ("t-0000000000f3", "old-token");
+    hub_task_set_text (&twice->buyer, "KEY-A");
+    CU_ASSERT_EQUAL (hub_store_task_add (store, twice), -1);
+    //  New ids continue after the old ones
+    CU_ASSERT (other->seq > 1);
+    hub_task_destroy (&old);
+    hub_task_destroy (&other);
+    hub_task_destroy (&twice);
+    hub_store_destroy (&store);
+
+    //  No unique index on the token alone is left; the pair's is there
+    CU_ASSERT_EQUAL_FATAL (sqlite3_open (path, &db), SQLITE_OK);
+    CU_ASSERT_EQUAL_FATAL (sqlite3_prepare_v2 (db,
+        "SELECT il.name, group_concat (ii.name) FROM pragma_index_list ('tasks') AS il,"
+        " pragma_index_info (il.name) AS ii WHERE il.\"unique\" = 1 GROUP BY il.name",
+        -1, &stmt, NULL), SQLITE_OK);
+    bool by_pair = false, by_token = false;
+    while (sqlite3_step (stmt) == SQLITE_ROW) {
+        const char *columns = (const char *) sqlite3_column_text (stmt, 1);
+        by_pair |= streq (columns, "buyer,client_token");
+        by_token |= streq (columns, "client_token");
+    }
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+    CU_ASSERT_TRUE (by_pair);
+    CU_ASSERT_FALSE (by_token);
+    //  And it opens again without rebuilding
+    store = hub_store_new (dir);
+    CU_ASSERT_PTR_NOT_NULL (store);
     hub_store_destroy (&store);
     ts_tmpdir_remove (&dir);
 }
@@ -306,7 +432,8 @@ test_hub_store_add (void)
 {
     ts_add_suite ("hub_store",
         "add and load a task", test_round_trip,
-        "client tokens are unique and found", test_tokens,
+        "client tokens are unique per buyer and found", test_tokens,
+        "a store with global tokens is rebuilt with per-buyer ones", test_tokens_migrated,
         "state, output and events survive reopening", test_reopen_and_events,
         "the task state table", test_state_table,
         "an unusable data dir", test_bad_dir,

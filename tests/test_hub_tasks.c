@@ -71,9 +71,9 @@ test_queue (void)
     hub_tasks_watch (tasks, s_before, s_after, s_heard);
 
     //  Three submits: queued in order, counted for their buyers
-    CU_ASSERT_EQUAL (hub_tasks_submit (tasks, s_task ("t-a", "alice")), 0);
-    CU_ASSERT_EQUAL (hub_tasks_submit (tasks, s_task ("t-b", "bob")), 0);
-    CU_ASSERT_EQUAL (hub_tasks_submit (tasks, s_task ("t-c", "alice")), 0);
+    CU_ASSERT_EQUAL (hub_tasks_submit (tasks, s_task ("t-a", "alice"), NULL), 0);
+    CU_ASSERT_EQUAL (hub_tasks_submit (tasks, s_task ("t-b", "bob"), NULL), 0);
+    CU_ASSERT_EQUAL (hub_tasks_submit (tasks, s_task ("t-c", "alice"), NULL), 0);
     char *order = s_queue (tasks);
     CU_ASSERT_STRING_EQUAL (order, "t-a t-b t-c");
     free (order);
@@ -190,7 +190,7 @@ test_restore (void)
     hub_tasks_t *tasks = hub_tasks_new (store);
     const char *ids [] = { "t-1", "t-2", "t-3", "t-4", "t-5" };
     for (int index = 0; index < 5; index++)
-        CU_ASSERT_EQUAL (hub_tasks_submit (tasks, s_task (ids [index], "alice")), 0);
+        CU_ASSERT_EQUAL (hub_tasks_submit (tasks, s_task (ids [index], "alice"), NULL), 0);
     //  t-2 runs on m-1, t-4 is assigned to m-2, t-5 succeeded
     hub_task_t *task = hub_tasks_lookup (tasks, "t-2");
     hub_tasks_assign (tasks, task, "m-1", NULL);

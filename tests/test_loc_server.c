@@ -261,6 +261,26 @@ test_resolve_exchange (void)
     CU_ASSERT (reply && reply->body_case == FOGRID__ENVELOPE__BODY_ERROR
                && reply->error->code == FG_E_MALFORMED);
     fg_msg_free (&reply);
+    //  An envelope without a version: VERSION, as the proto promises
+    frame = zframe_new ("\x10\x12\xaa\x04\x00", 5);               //  seq 18, health
+    zframe_send (&frame, sock, 0);
+    reply = s_recv (sock);
+    CU_ASSERT (reply && reply->body_case == FOGRID__ENVELOPE__BODY_ERROR
+               && reply->error->code == FG_E_VERSION && reply->seq == 18);
+    fg_msg_free (&reply);
+    //  A resolve over locator/max_message (but under libzmq's limit,
+    //  twice that): answered TOO_BIG and counted, the client keeps its
+    //  connection and its answers
+    uint64_t too_big = fg_msg_refused (FG_E_TOO_BIG);
+    char *huge = (char *) malloc (1048576 + 1);
+    memset (huge, 'a', 1048576);
+    huge [1048576] = 0;
+    s_send_resolve (sock, 19, huge, NULL, 0);
+    free (huge);
+    CU_ASSERT_EQUAL (s_read_answer (sock, 19, NULL), -FG_E_TOO_BIG);
+    CU_ASSERT_EQUAL (fg_msg_refused (FG_E_TOO_BIG), too_big + 1);
+    s_send_resolve (sock, 20, "sum", NULL, 0);
+    CU_ASSERT_EQUAL (s_read_answer (sock, 20, NULL), 2);
 
     int names, endpoints, owners, watches;
     zstr_send (locator.actor, "STATS");
@@ -655,8 +675,8 @@ test_program (void)
     ts_proc_t *first = ts_proc_start (dir, "first", "fogrid-locator", "--bind", bind,
                                       "--dns", "", "--http", "", "--data", data, NULL);
     zclock_sleep (300);
-    CU_ASSERT_EQUAL (ts_run (&output, "%s --bind %s --dns '' --http '' --data %s", locator,
-                             bind, data), 1);
+    CU_ASSERT_EQUAL (ts_run (&output, "%s --bind %s --dns '' --http '' --data %s/other", locator,
+                             bind, dir), 1);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "cannot bind"));
     free (output);
     CU_ASSERT_EQUAL (ts_proc_stop (&first, 3000), 0);
@@ -833,6 +853,118 @@ test_rate_limit (void)
     s_locator_stop (&locator);
 }
 
+//  ---------------------------------------------------------------------
+//  Every answer is one a strict protobuf runtime reads
+
+//  A strict reader's view (written apart from fg_msg's): true when every
+//  string field of msg, at any depth, is UTF-8, as Python's, Go's and
+//  Java's runtimes insist.
+static bool
+s_strict (const ProtobufCMessage *msg)
+{
+    const ProtobufCMessageDescriptor *desc = msg->descriptor;
+    for (unsigned index = 0; index < desc->n_fields; index++) {
+        const ProtobufCFieldDescriptor *field = &desc->fields [index];
+        const char *at = (const char *) msg + field->offset;
+        if ((field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        &&  *(const uint32_t *) ((const char *) msg + field->quantifier_offset) != field->id)
+            continue;
+        size_t count = 1;
+        void *const *items = (void *const *) at;
+        if (field->label == PROTOBUF_C_LABEL_REPEATED) {
+            count = *(const size_t *) ((const char *) msg + field->quantifier_offset);
+            items = *(void *const *const *) at;
+        }
+        for (size_t item = 0; item < count; item++) {
+            if (!items [item])
+                continue;
+            if (field->type == PROTOBUF_C_TYPE_STRING && !fg_utf8_valid ((const char *) items [item]))
+                return false;
+            if (field->type == PROTOBUF_C_TYPE_MESSAGE && !s_strict ((const ProtobufCMessage *) items [item]))
+                return false;
+        }
+    }
+    return true;
+}
+
+static void
+test_utf8_answers (void)
+{
+    s_locator_t locator;
+    s_locator_start (&locator, "5000");
+    zsock_t *sock = s_client (&locator);
+    s_register (sock, "h-1", "sum", 1, 9000);
+    //  A registration with a string that is not UTF-8: refused, naming it
+    const char *fields [] = { "owner", "regs[0].protocol", "regs[0].tags[0]",
+                              "regs[0].functions[0].args", "regs[0].endpoint.host" };
+    for (int index = 0; index < 5; index++) {
+        char *tags [] = { index == 2? "t\xe9": "t" };
+        Fogrid__Function function = FOGRID__FUNCTION__INIT, *functions [] = { &function };
+        function.name = "sum";
+        function.args = index == 3? "numb\xc3rs": "numbers";
+        Fogrid__Endpoint endpoint = FOGRID__ENDPOINT__INIT;
+        endpoint.transport = "tcp";
+        endpoint.host = index == 4? "h\xff": "127.0.0.1";
+        endpoint.port = 9100;
+        Fogrid__Registration reg = FOGRID__REGISTRATION__INIT, *regs [] = { &reg };
+        reg.name = "mean";
+        reg.endpoint = &endpoint;
+        reg.protocol = index == 1? "caf\xe9 protocol": "protocol";
+        reg.functions = functions;
+        reg.n_functions = 1;
+        reg.tags = tags;
+        reg.n_tags = 1;
+        Fogrid__LocRegister msg = FOGRID__LOC_REGISTER__INIT;
+        msg.owner = index == 0? "h-\xff": "h-2";
+        msg.regs = regs;
+        msg.n_regs = 1;
+        fg_env_t env = FOGRID__ENVELOPE__INIT;
+        env.seq = 40 + (uint64_t) index;
+        env.body_case = FOGRID__ENVELOPE__BODY_LOC_REGISTER;
+        env.loc_register = &msg;
+        fg_msg_send (sock, NULL, &env);
+        fg_env_t *reply = s_recv (sock);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+        CU_ASSERT_TRUE (s_strict (&reply->base));
+        CU_ASSERT_EQUAL_FATAL (reply->body_case, FOGRID__ENVELOPE__BODY_ERROR);
+        CU_ASSERT_EQUAL (reply->error->code, FG_E_INVALID);
+        char said [100];
+        snprintf (said, sizeof said, "%s is not UTF-8", fields [index]);
+        CU_ASSERT_PTR_NOT_NULL (strstr (reply->error->text, said));
+        fg_msg_free (&reply);
+    }
+    s_send_resolve (sock, 50, "mean", NULL, 0);
+    CU_ASSERT_EQUAL (s_read_answer (sock, 50, NULL), -FG_E_NOT_FOUND);
+    //  Errors that quote a name, whole or cut inside a character
+    char long_name [300] = "";
+    for (int index = 0; index < 100; index++)
+        strcat (long_name, "\xc3\xa9");
+    const char *names [] = { "s\xff\xfe", long_name };
+    for (int index = 0; index < 2; index++) {
+        s_send_resolve (sock, 60 + (uint64_t) index, names [index], NULL, 0);
+        fg_env_t *reply = s_recv (sock);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+        CU_ASSERT_EQUAL (reply->body_case, FOGRID__ENVELOPE__BODY_ERROR);
+        CU_ASSERT_TRUE (s_strict (&reply->base));
+        fg_msg_free (&reply);
+    }
+    s_send_resolve (sock, 62, "sum", "fast\xe9st", 0);
+    fg_env_t *reply = s_recv (sock);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->error->code, FG_E_INVALID);
+    CU_ASSERT_TRUE (s_strict (&reply->base));
+    fg_msg_free (&reply);
+    //  What was registered reads strictly
+    s_send_resolve (sock, 63, "sum", NULL, 0);
+    reply = s_recv (sock);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    CU_ASSERT_EQUAL (reply->body_case, FOGRID__ENVELOPE__BODY_LOC_ENDPOINTS);
+    CU_ASSERT_TRUE (s_strict (&reply->base));
+    fg_msg_free (&reply);
+    zsock_destroy (&sock);
+    s_locator_stop (&locator);
+}
+
 void
 test_loc_server_add (void)
 {
@@ -846,5 +978,6 @@ test_loc_server_add (void)
         "the fogrid-locator program", test_program,
         "two locators, one killed", test_two_locators,
         "a client over locator/rate is refused, others are not", test_rate_limit,
+        "every answer holds UTF-8 strings, whatever bytes came in", test_utf8_answers,
         NULL);
 }

@@ -1,0 +1,662 @@
+/*  =========================================================================
+    test_miner_crash - crashes without side effects, on the miner's side:
+    a task process dies with a miner killed by SIGKILL (run as root, the
+    task as nobody: the death signal must survive the change of user);
+    what a task left behind is killed by the next start before its hello;
+    a result the hub answers with FG_E_HELLO (it restarted) is kept, the
+    miner says hello listing it, and sends it again once welcomed (one
+    refused by a rate limit, a moment later); a hub that restarts on the
+    same port loses no result and gets none twice
+    =========================================================================  */
+#include "test_support.h"
+#include "miner_agent.h"
+#include "miner_groups.h"
+#include "miner_results.h"
+#include <dirent.h>
+#include <errno.h>
+#include <pwd.h>
+#include <signal.h>
+#include <unistd.h>
+
+static char *s_dir;                     //  the suite's temp dir
+
+//  --------------------------------------------------------------------------
+//  A fake hub: a ROUTER on loopback speaking the miner protocol
+
+typedef struct {
+    zsock_t *router;
+    int port;
+    char endpoint [64];
+    zframe_t *peer;             //  routing id of the miner that spoke last
+} s_hub_t;
+
+static void
+s_hub_bind (s_hub_t *hub, int port)
+{
+    hub->router = zsock_new (ZMQ_ROUTER);
+    zsock_set_linger (hub->router, 0);
+    if (port)
+        hub->port = zsock_bind (hub->router, "tcp://127.0.0.1:%d", port) == port? port: -1;
+    else
+        hub->port = zsock_bind (hub->router, "tcp://127.0.0.1:*");
+    CU_ASSERT_FATAL (hub->port > 0);
+    snprintf (hub->endpoint, sizeof hub->endpoint, "tcp://127.0.0.1:%d", hub->port);
+}
+
+//  On a port from ts_free_port: the kernel gives bind even ports and
+//  connect odd ones, so a miner that connects while nothing listens
+//  cannot take the hub's port for its own end (czmq's "*" may hand out
+//  an odd one, which a reconnecting DEALER can end up connected to itself)
+static void
+s_hub_open (s_hub_t *hub)
+{
+    memset (hub, 0, sizeof *hub);
+    s_hub_bind (hub, ts_free_port ());
+}
+
+static void
+s_hub_close (s_hub_t *hub)
+{
+    zframe_destroy (&hub->peer);
+    zsock_destroy (&hub->router);
+}
+
+//  The next message within timeout_ms, whatever it is; NULL if none.
+static fg_env_t *
+s_hub_recv (s_hub_t *hub, int timeout_ms)
+{
+    zmq_pollitem_t item = { zsock_resolve (hub->router), 0, ZMQ_POLLIN, 0 };
+    if (zmq_poll (&item, 1, timeout_ms) <= 0)
+        return NULL;
+    zframe_t *peer = NULL;
+    fg_error_t error;
+    fg_env_t *env = fg_msg_recv (hub->router, &peer, &error, NULL);
+    if (peer) {
+        zframe_destroy (&hub->peer);
+        hub->peer = peer;
+    }
+    return env;
+}
+
+//  Waits up to timeout_ms for a message with the wanted body; others are
+//  skipped. NULL if none came.
+static fg_env_t *
+s_hub_expect (s_hub_t *hub, Fogrid__Envelope__BodyCase wanted, int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (zclock_mono () < deadline) {
+        fg_env_t *env = s_hub_recv (hub, (int) (deadline - zclock_mono ()));
+        if (env && env->body_case == wanted)
+            return env;
+        fg_msg_free (&env);
+    }
+    return NULL;
+}
+
+static void
+s_hub_send (s_hub_t *hub, fg_env_t *env)
+{
+    CU_ASSERT_PTR_NOT_NULL_FATAL (hub->peer);
+    CU_ASSERT_EQUAL (fg_msg_send (hub->router, hub->peer, env), 0);
+}
+
+static void
+s_hub_welcome_every (s_hub_t *hub, uint64_t seq, uint32_t heartbeat_ms)
+{
+    Fogrid__MinerWelcome welcome = FOGRID__MINER_WELCOME__INIT;
+    welcome.heartbeat_ms = heartbeat_ms;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_MINER_WELCOME;
+    env.miner_welcome = &welcome;
+    s_hub_send (hub, &env);
+}
+
+static void
+s_hub_welcome (s_hub_t *hub, uint64_t seq)
+{
+    s_hub_welcome_every (hub, seq, 100);
+}
+
+static void
+s_hub_ok (s_hub_t *hub, uint64_t seq)
+{
+    Fogrid__Ok ok = FOGRID__OK__INIT;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_OK;
+    env.ok = &ok;
+    s_hub_send (hub, &env);
+}
+
+static void
+s_hub_assign (s_hub_t *hub, const char *task_id, uint32_t attempt, char **argv, size_t argc)
+{
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    spec.argv = argv;
+    spec.n_argv = argc;
+    spec.timeout_s = 120;
+    spec.cores = 1;
+    Fogrid__TaskAssign assign = FOGRID__TASK_ASSIGN__INIT;
+    assign.task_id = (char *) task_id;
+    assign.attempt = attempt;
+    assign.spec = &spec;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = 1;
+    env.body_case = FOGRID__ENVELOPE__BODY_TASK_ASSIGN;
+    env.task_assign = &assign;
+    s_hub_send (hub, &env);
+}
+
+static void
+s_hub_assign_sh (s_hub_t *hub, const char *task_id, uint32_t attempt, const char *script)
+{
+    char *argv [] = { "sh", "-c", (char *) script };
+    s_hub_assign (hub, task_id, attempt, argv, 3);
+}
+
+//  True when the hello lists task_id/attempt among what the miner runs.
+static bool
+s_hello_lists (fg_env_t *hello, const char *task_id, uint32_t attempt)
+{
+    for (size_t index = 0; index < hello->miner_hello->n_running; index++)
+        if (streq (hello->miner_hello->running [index]->task_id, task_id)
+        &&  hello->miner_hello->running [index]->attempt == attempt)
+            return true;
+    return false;
+}
+
+//  --------------------------------------------------------------------------
+//  Processes
+
+//  True when pid (in arg) is gone, or a zombie nobody reaped yet (it
+//  holds nothing any more).
+static bool
+s_pid_gone (void *arg)
+{
+    pid_t pid = *(pid_t *) arg;
+    char state = 0;
+    return miner_groups_stat (pid, NULL, NULL, NULL, &state) || state == 'Z';
+}
+
+//  The pid of the one task recorded in DATA/groups, 0 if none in time.
+static pid_t
+s_recorded_pid (const char *data, int timeout_ms)
+{
+    char *dir = zsys_sprintf ("%s/groups", data);
+    pid_t pid = 0;
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (!pid && zclock_mono () < deadline) {
+        DIR *records = opendir (dir);
+        struct dirent *entry;
+        while (records && (entry = readdir (records)))
+            if (entry->d_name [0] != '.')
+                pid = (pid_t) atoi (entry->d_name);
+        if (records)
+            closedir (records);
+        if (!pid)
+            zclock_sleep (20);
+    }
+    zstr_free (&dir);
+    return pid;
+}
+
+//  A live process other than pid in group pgid; 0 if none in time.
+static pid_t
+s_group_member (pid_t pgid, pid_t not_pid, int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (zclock_mono () < deadline) {
+        DIR *proc = opendir ("/proc");
+        struct dirent *entry;
+        pid_t found = 0;
+        while (proc && !found && (entry = readdir (proc))) {
+            pid_t pid = (pid_t) atoi (entry->d_name);
+            pid_t group;
+            char state;
+            if (pid > 0 && pid != not_pid
+            &&  miner_groups_stat (pid, &group, NULL, NULL, &state) == 0
+            &&  group == pgid && state != 'Z')
+                found = pid;
+        }
+        if (proc)
+            closedir (proc);
+        if (found)
+            return found;
+        zclock_sleep (20);
+    }
+    return 0;
+}
+
+//  The real uid of pid, -1 if unknown.
+static int
+s_pid_uid (pid_t pid)
+{
+    char path [64], line [256];
+    snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
+    FILE *file = fopen (path, "r");
+    int uid = -1;
+    while (file && fgets (line, sizeof line, file))
+        if (strncmp (line, "Uid:", 4) == 0)
+            uid = atoi (line + 4);
+    if (file)
+        fclose (file);
+    return uid;
+}
+
+static ts_proc_t *
+s_miner_start (const char *name, const char *endpoint, const char *data, const char *user_opt)
+{
+    return ts_proc_start (s_dir, name, "fogrid-miner", "--hub", endpoint, "--data", data,
+                          "--cores", "2", "-o", "security/insecure=1", "-o", user_opt,
+                          "-o", "miner/heartbeat_ms=100", NULL);
+}
+
+static int
+s_suite_init (void)
+{
+    s_dir = ts_tmpdir_new ("miner-crash");
+    //  Tasks that run as nobody must reach their work directories
+    if (s_dir)
+        chmod (s_dir, 0755);
+    return s_dir? 0: -1;
+}
+
+static int
+s_suite_clean (void)
+{
+    ts_tmpdir_remove (&s_dir);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Tests
+
+//  The miner runs as root, its task as nobody: the death signal is asked
+//  after the change of user (the kernel clears it on one), so the task
+//  dies with a miner killed by SIGKILL
+static void
+test_task_dies_with_miner (void)
+{
+    if (geteuid () != 0 || !getpwnam ("nobody")) {
+        printf ("SKIPPED: needs root and a user nobody ");
+        return;
+    }
+    s_hub_t hub;
+    s_hub_open (&hub);
+    char *data = zsys_sprintf ("%s/pdeath", s_dir);
+    ts_proc_t *miner = s_miner_start ("miner-pdeath", hub.endpoint, data, "miner/task_user=nobody");
+    fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+    CU_ASSERT_PTR_NOT_NULL (hello);
+    if (!hello) {
+        ts_proc_dump_log (miner);
+        goto done;
+    }
+    s_hub_welcome (&hub, hello->seq);
+    fg_msg_free (&hello);
+    char *argv [] = { "sleep", "60" };
+    s_hub_assign (&hub, "t-pdeath", 1, argv, 2);
+    fg_env_t *started = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_STARTED, 5000);
+    CU_ASSERT_PTR_NOT_NULL (started);
+    fg_msg_free (&started);
+    pid_t pid = s_recorded_pid (data, 3000);
+    CU_ASSERT_FATAL (pid > 0);
+    zclock_sleep (200);                 //  past its exec
+    CU_ASSERT_EQUAL (s_pid_uid (pid), (int) getpwnam ("nobody")->pw_uid);
+    CU_ASSERT (!s_pid_gone (&pid));
+
+    ts_proc_kill (&miner);
+    CU_ASSERT (ts_wait_for (s_pid_gone, &pid, 2000));
+    if (!s_pid_gone (&pid))
+        kill (pid, SIGKILL);
+done:
+    if (miner)
+        ts_proc_kill (&miner);
+    zstr_free (&data);
+    s_hub_close (&hub);
+}
+
+//  A task's child outlives its miner (the death signal reaches the task's
+//  own process only); the next start of the miner kills it, and only then
+//  says hello
+static void
+test_restart_kills_leftovers (void)
+{
+    bool root = geteuid () == 0 && getpwnam ("nobody");
+    const char *user_opt = root? "miner/task_user=nobody": "miner/task_user=";
+    s_hub_t hub;
+    s_hub_open (&hub);
+    char *data = zsys_sprintf ("%s/leftovers", s_dir);
+    ts_proc_t *miner = s_miner_start ("miner-left-1", hub.endpoint, data, user_opt);
+    fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+    CU_ASSERT_PTR_NOT_NULL (hello);
+    if (!hello) {
+        ts_proc_dump_log (miner);
+        goto done;
+    }
+    s_hub_welcome (&hub, hello->seq);
+    fg_msg_free (&hello);
+    s_hub_assign_sh (&hub, "t-left", 4, "sleep 60 & wait");
+    pid_t shell = s_recorded_pid (data, 3000);
+    CU_ASSERT_FATAL (shell > 0);
+    pid_t child = s_group_member (shell, shell, 3000);
+    CU_ASSERT_FATAL (child > 0);
+
+    ts_proc_kill (&miner);
+    //  The shell goes with the miner; its sleep does not
+    CU_ASSERT (ts_wait_for (s_pid_gone, &shell, 2000));
+    zclock_sleep (300);
+    CU_ASSERT (!s_pid_gone (&child));
+
+    //  The next start: no hello while the sleep is there
+    miner = s_miner_start ("miner-left-2", hub.endpoint, data, user_opt);
+    hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+    bool gone = s_pid_gone (&child);
+    CU_ASSERT_PTR_NOT_NULL (hello);
+    CU_ASSERT (gone);
+    if (hello) {
+        CU_ASSERT_EQUAL (hello->miner_hello->n_running, 0);
+    }
+    fg_msg_free (&hello);
+    //  ... said so in its log, and its record of groups is clean
+    char *log = ts_read_text (s_dir, "miner-left-2.log");
+    CU_ASSERT (log && strstr (log, "t-left attempt 4"));
+    if (!log || !strstr (log, "t-left attempt 4"))
+        ts_proc_dump_log (miner);
+    zstr_free (&log);
+    CU_ASSERT_EQUAL (s_recorded_pid (data, 100), 0);
+    if (!gone)
+        kill (child, SIGKILL);
+done:
+    if (miner)
+        ts_proc_stop (&miner, 3000);
+    zstr_free (&data);
+    s_hub_close (&hub);
+}
+
+//  An agent in this process, data in DIR/NAME, its hub at endpoint.
+static zactor_t *
+s_agent_start (const char *name, const char *endpoint, const char *heartbeat_ms,
+               fg_config_t **config_p)
+{
+    fg_config_t *config = fg_config_new (miner_agent_defs);
+    char *data = zsys_sprintf ("%s/%s", s_dir, name);
+    fg_config_set (config, "miner/data_dir", data);
+    zstr_free (&data);
+    fg_config_set (config, "miner/hubs", endpoint);
+    fg_config_set (config, "security/insecure", "1");
+    fg_config_set (config, "miner/task_user", "");
+    fg_config_set (config, "miner/heartbeat_ms", heartbeat_ms);
+    fg_config_set (config, "miner/cores", "2");
+    fg_config_set (config, "miner/http", "");
+    miner_agent_args_t args = { .config = config };
+    zactor_t *agent = zactor_new (miner_agent_actor, &args);
+    CU_ASSERT_EQUAL (args.rc, 0);
+    *config_p = config;
+    return agent;
+}
+
+//  The first result is answered FG_E_HELLO: the miner says hello listing
+//  the task, and sends the same result again after the welcome; once it
+//  is taken, nothing more
+static void
+test_result_kept_for_hello (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    fg_config_t *config;
+    zactor_t *agent = s_agent_start ("kept", hub.endpoint, "100", &config);
+    fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (hello);
+    s_hub_welcome (&hub, hello->seq);
+    fg_msg_free (&hello);
+    s_hub_assign_sh (&hub, "t-kept", 7, "echo kept");
+    fg_env_t *result = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 5000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_STRING_EQUAL (result->task_result->task_id, "t-kept");
+    fg_msg_send_error (hub.router, hub.peer, result->seq, FG_E_HELLO, "say hello first");
+    fg_msg_free (&result);
+
+    hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 3000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (hello);
+    CU_ASSERT (s_hello_lists (hello, "t-kept", 7));
+    s_hub_welcome (&hub, hello->seq);
+    fg_msg_free (&hello);
+    result = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 3000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_STRING_EQUAL (result->task_result->task_id, "t-kept");
+    CU_ASSERT_EQUAL (result->task_result->attempt, 7);
+    CU_ASSERT (result->task_result->stdout.len == 5
+               && memcmp (result->task_result->stdout.data, "kept\n", 5) == 0);
+    s_hub_ok (&hub, result->seq);
+    fg_msg_free (&result);
+    //  Taken: never again, and no longer in a hello
+    result = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 1000);
+    CU_ASSERT_PTR_NULL (result);
+    fg_msg_free (&result);
+    fg_msg_send_error (hub.router, hub.peer, 0x3A, FG_E_NOT_FOUND, "unknown miner");
+    hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 3000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (hello);
+    CU_ASSERT (!s_hello_lists (hello, "t-kept", 7));
+    s_hub_welcome (&hub, hello->seq);
+    fg_msg_free (&hello);
+
+    //  A refusal that passes (a rate limit): the same result comes again
+    //  a moment later, without a hello
+    s_hub_assign_sh (&hub, "t-busy", 2, "echo busy");
+    result = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 5000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    fg_msg_send_error (hub.router, hub.peer, result->seq, FG_E_RATE_LIMIT, "slow down");
+    fg_msg_free (&result);
+    int hellos = 0;
+    int64_t deadline = zclock_mono () + 3000;
+    while (!result && zclock_mono () < deadline) {
+        fg_env_t *env = s_hub_recv (&hub, 100);
+        if (env && env->body_case == FOGRID__ENVELOPE__BODY_MINER_HELLO)
+            hellos++;
+        if (env && env->body_case == FOGRID__ENVELOPE__BODY_TASK_RESULT)
+            result = env;
+        else
+            fg_msg_free (&env);
+    }
+    CU_ASSERT_PTR_NOT_NULL_FATAL (result);
+    CU_ASSERT_EQUAL (hellos, 0);
+    CU_ASSERT_STRING_EQUAL (result->task_result->task_id, "t-busy");
+    CU_ASSERT_EQUAL (result->task_result->attempt, 2);
+    s_hub_ok (&hub, result->seq);
+    fg_msg_free (&result);
+    result = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 1000);
+    CU_ASSERT_PTR_NULL (result);
+    fg_msg_free (&result);
+
+    zactor_destroy (&agent);
+    fg_config_destroy (&config);
+    s_hub_close (&hub);
+}
+
+//  What a restarted hub sees: a result before any hello is refused with
+//  FG_E_HELLO, as the real hub does; hellos welcomed; results taken.
+typedef struct {
+    bool welcomed;              //  a hello came since this hub (re)started
+    int refused;                //  results answered FG_E_HELLO
+    int taken;                  //  results answered Ok
+    int hellos_without;         //  hellos that did not list the task while it was owed
+    bool before_hello;          //  a result came before the first hello
+} s_tally_t;
+
+static void
+s_serve (s_hub_t *hub, s_tally_t *tally, const char *task_id, int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (zclock_mono () < deadline) {
+        fg_env_t *env = s_hub_recv (hub, (int) (deadline - zclock_mono ()));
+        if (!env)
+            continue;
+        if (env->body_case == FOGRID__ENVELOPE__BODY_MINER_HELLO) {
+            if (!tally->taken && !s_hello_lists (env, task_id, 1))
+                tally->hellos_without++;
+            tally->welcomed = true;
+            s_hub_welcome (hub, env->seq);
+        }
+        else
+        if (env->body_case == FOGRID__ENVELOPE__BODY_TASK_RESULT) {
+            CU_ASSERT_STRING_EQUAL (env->task_result->task_id, task_id);
+            CU_ASSERT_EQUAL (env->task_result->attempt, 1);
+            if (!tally->welcomed) {
+                tally->refused++;
+                tally->before_hello = true;
+                fg_msg_send_error (hub->router, hub->peer, env->seq, FG_E_HELLO,
+                                   "say hello first");
+            }
+            else {
+                tally->taken++;
+                s_hub_ok (hub, env->seq);
+            }
+        }
+        fg_msg_free (&env);
+    }
+}
+
+//  The hub goes down while a task runs and comes back on the same port
+//  after the task ended: the result reaches it once, after a hello that
+//  listed the task
+static void
+test_hub_restart_loses_no_result (void)
+{
+    for (int round = 0; round < 2; round++) {
+        //  Round 0: back before the link gives up on the connection (the
+        //  result waits in the socket and comes before the hello); round
+        //  1: back after (the result waits in the link, after the hello)
+        uint32_t heartbeat = round == 0? 2000: 100;
+        s_hub_t hub;
+        s_hub_open (&hub);
+        fg_config_t *config;
+        zactor_t *agent = s_agent_start (round == 0? "restart-0": "restart-1", hub.endpoint,
+                                         "100", &config);
+        fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (hello);
+        s_hub_welcome_every (&hub, hello->seq, heartbeat);
+        fg_msg_free (&hello);
+        s_hub_assign_sh (&hub, "t-restart", 1, "sleep 0.3; echo done");
+        fg_env_t *started = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_STARTED, 3000);
+        CU_ASSERT_PTR_NOT_NULL (started);
+        fg_msg_free (&started);
+        int port = hub.port;
+        s_hub_close (&hub);
+        zclock_sleep (round == 0? 800: 1500);       //  the task ends meanwhile
+
+        memset (&hub, 0, sizeof hub);
+        s_hub_bind (&hub, port);
+        s_tally_t tally = { false, 0, 0, 0, false };
+        s_serve (&hub, &tally, "t-restart", 4000);
+        CU_ASSERT_EQUAL (tally.taken, 1);
+        //  Round 0 is the case of a hub that restarts quickly: the result
+        //  it refused came first
+        if (round == 0)
+            CU_ASSERT (tally.before_hello);
+        CU_ASSERT_EQUAL (tally.hellos_without, 0);
+        if (tally.taken != 1 || tally.hellos_without)
+            printf ("\nround %d: refused %d, taken %d, hellos without the task %d\n", round,
+                    tally.refused, tally.taken, tally.hellos_without);
+        zactor_destroy (&agent);
+        fg_config_destroy (&config);
+        s_hub_close (&hub);
+    }
+}
+
+
+//  The class that keeps results, on its own: what is held, sent, taken,
+//  dropped, listed in a hello; and its bound
+static void
+test_results_class (void)
+{
+    miner_results_t *results = miner_results_new ();
+    Fogrid__TaskResult result = FOGRID__TASK_RESULT__INIT;
+    result.task_id = "t-a";
+    result.attempt = 1;
+    result.error = "";
+    CU_ASSERT_EQUAL (miner_results_add (results, &result, "tcp://hub-1:1"), 0);
+    result.task_id = "t-b";
+    miner_results_add (results, &result, "tcp://hub-1:1");
+    result.task_id = "t-c";
+    miner_results_add (results, &result, "tcp://hub-2:1");
+    CU_ASSERT_EQUAL (miner_results_size (results), 3);
+    //  Nothing sent yet: all three held, oldest first
+    zlistx_t *held = miner_results_held (results);
+    CU_ASSERT_EQUAL (zlistx_size (held), 3);
+    Fogrid__TaskResult *first = (Fogrid__TaskResult *) zlistx_first (held);
+    CU_ASSERT_STRING_EQUAL (first->task_id, "t-a");
+    for (Fogrid__TaskResult *item = first; item; item = (Fogrid__TaskResult *) zlistx_next (held))
+        fogrid__task_result__free_unpacked (item, NULL);
+    zlistx_destroy (&held);
+    miner_results_sent (results, "t-a", 1, 0x14);
+    miner_results_sent (results, "t-b", 1, 0x1C);
+    //  Ok drops one; HELLO holds one; an unknown seq is not ours
+    CU_ASSERT (miner_results_answer (results, 0x14, FG_OK));
+    CU_ASSERT (miner_results_answer (results, 0x1C, FG_E_HELLO));
+    CU_ASSERT (!miner_results_answer (results, 0x24, FG_OK));
+    CU_ASSERT_EQUAL (miner_results_size (results), 2);
+    held = miner_results_held (results);
+    CU_ASSERT_EQUAL (zlistx_size (held), 2);
+    for (Fogrid__TaskResult *item = (Fogrid__TaskResult *) zlistx_first (held); item;
+         item = (Fogrid__TaskResult *) zlistx_next (held))
+        fogrid__task_result__free_unpacked (item, NULL);
+    zlistx_destroy (&held);
+    //  Sent again and refused for good: dropped; a connection lost holds
+    //  what is in flight
+    miner_results_sent (results, "t-b", 1, 0x2C);
+    miner_results_sent (results, "t-c", 1, 0x34);
+    miner_results_hold_all (results);
+    CU_ASSERT (!miner_results_answer (results, 0x2C, FG_E_STALE));
+    miner_results_sent (results, "t-b", 1, 0x3C);
+    CU_ASSERT (miner_results_answer (results, 0x3C, FG_E_STALE));
+    CU_ASSERT_EQUAL (miner_results_size (results), 1);
+    //  Listed for a hello; kept for its hub only
+    Fogrid__TaskRef store [4], *refs [4];
+    CU_ASSERT_EQUAL (miner_results_refs (results, store, refs), 1);
+    CU_ASSERT_STRING_EQUAL (refs [0]->task_id, "t-c");
+    CU_ASSERT_EQUAL (miner_results_keep_only (results, "tcp://hub-1:1"), 1);
+    CU_ASSERT_EQUAL (miner_results_size (results), 0);
+    //  The same task and attempt replaces; forget drops
+    miner_results_add (results, &result, "h");
+    miner_results_add (results, &result, "h");
+    CU_ASSERT_EQUAL (miner_results_size (results), 1);
+    miner_results_forget (results, "t-c", 1);
+    CU_ASSERT_EQUAL (miner_results_size (results), 0);
+    //  Bounded: 64 MiB of results, the oldest dropped beyond
+    byte *big = (byte *) zmalloc (4 * 1024 * 1024);
+    result.stdout.data = big;
+    result.stdout.len = 4 * 1024 * 1024;
+    size_t dropped = 0;
+    for (int index = 0; index < 20; index++) {
+        char id [16];
+        snprintf (id, sizeof id, "t-big-%d", index);
+        result.task_id = id;
+        dropped += miner_results_add (results, &result, "h");
+    }
+    CU_ASSERT_EQUAL (dropped, 5);
+    CU_ASSERT_EQUAL (miner_results_size (results), 15);
+    held = miner_results_held (results);
+    first = (Fogrid__TaskResult *) zlistx_first (held);
+    CU_ASSERT_STRING_EQUAL (first->task_id, "t-big-5");
+    for (Fogrid__TaskResult *item = first; item; item = (Fogrid__TaskResult *) zlistx_next (held))
+        fogrid__task_result__free_unpacked (item, NULL);
+    zlistx_destroy (&held);
+    free (big);
+    miner_results_destroy (&results);
+}
+
+void
+test_miner_crash_add (void)
+{
+    CU_pSuite suite = CU_add_suite ("miner_crash", s_suite_init, s_suite_clean);
+    CU_add_test (suite, "a task as nobody dies with its miner (kill -9)", test_task_dies_with_miner);
+    CU_add_test (suite, "the next start kills what a task left, before its hello",
+                 test_restart_kills_leftovers);
+    CU_add_test (suite, "a result answered FG_E_HELLO is kept and sent after the welcome; "
+                 "one answered FG_E_RATE_LIMIT a moment later",
+                 test_result_kept_for_hello);
+    CU_add_test (suite, "a hub that restarts loses no result and gets none twice",
+                 test_hub_restart_loses_no_result);
+    CU_add_test (suite, "miner_results: held, sent, taken, dropped, bounded", test_results_class);
+}
