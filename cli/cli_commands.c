@@ -383,6 +383,11 @@ s_print_info (Fogrid__TaskInfo *info)
         else
         if (streq (info->resolution, "pending"))
             printf (" (waiting for its runs or a check)");
+        else
+        if (streq (info->resolution, "challenged") && info->resolve_at_ms) {
+            fg_time_format ((int64_t) info->resolve_at_ms, when, sizeof when);
+            printf (" (checks until %s)", when);
+        }
         printf ("\n");
     }
     if (info->output_hash && *info->output_hash)

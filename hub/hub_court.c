@@ -532,10 +532,17 @@ s_count_role (s_runs_t *runs, hub_task_role_t role, size_t *active)
 }
 
 //  Opens the verification of a task: challenged, two check runs queued
+//  The checks have as long again as the window to find independent
+//  miners: past that the verdict is made with what came in
+//  (s_window_end), undecided when nothing did
 static void
 s_verify (hub_court_t *self, hub_task_t *task, const char *why)
 {
     s_resolve (self, task, HUB_RESOLUTION_CHALLENGED, why);
+    int64_t window = hub_court_window_ms (self, task);
+    task->resolve_at_ms = fg_now_ms () + (window > 1000? window: 1000);
+    hub_store_task_update (self->store, task);
+    s_watch (self, task->id, task->resolve_at_ms);
     s_spawn (self, task, 1, HUB_ROLE_CHECK, "v");
     s_spawn (self, task, 2, HUB_ROLE_CHECK, "v");
 }
@@ -588,7 +595,12 @@ s_verdict (hub_court_t *self, hub_task_t *task, s_runs_t *runs)
             witness = run;
         }
     }
-    if (!agreed && checks < 4) {
+    //  Checks given up (no independent miner in time) end the search
+    bool gave_up = false;
+    for (size_t index = 0; index < runs->count; index++)
+        gave_up |= runs->runs [index]->role == HUB_ROLE_CHECK
+                && runs->runs [index]->state == HUB_TASK_CANCELLED;
+    if (!agreed && checks < 4 && !gave_up) {
         s_spawn (self, task, (uint32_t) checks + 1, HUB_ROLE_CHECK, "v");
         return;
     }
@@ -899,6 +911,25 @@ s_window_end (hub_court_t *self, const char *task_id, int64_t now)
     hub_task_t *task = hub_tasks_find (self->tasks, task_id, &owned);
     if (!task)
         return;
+    if (task->resolution == HUB_RESOLUTION_CHALLENGED && task->resolve_at_ms
+    &&  task->resolve_at_ms <= now) {
+        //  Checks that found no independent miner in time are given up;
+        //  the verdict is made with the ones that came in
+        s_runs_t runs;
+        s_runs_load (self, task->id, &runs);
+        for (size_t index = 0; index < runs.count; index++) {
+            hub_task_t *check = runs.runs [index];
+            if (check->role == HUB_ROLE_CHECK && check->state == HUB_TASK_PENDING
+            &&  hub_tasks_lookup (self->tasks, check->id)) {
+                hub_tasks_change (self->tasks, check, HUB_TASK_CANCELLED,
+                                  "no independent miner took it in time");
+                hub_tasks_retire (self->tasks, check);
+            }
+        }
+        s_runs_reset (&runs);
+        zhashx_update (self->cases, task->id, (void *) "");
+    }
+    else
     if (task->resolution == HUB_RESOLUTION_PENDING && task->resolve_at_ms
     &&  task->resolve_at_ms <= now && hub_task_state_terminal (task->state)) {
         s_runs_t runs;

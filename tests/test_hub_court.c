@@ -706,6 +706,40 @@ test_challenge (void)
     s_close (&hub);
 }
 
+//  A challenge no independent miner can check in time (as long again as
+//  the window) ends undecided: the deposit back, the miner paid
+static void
+test_unchecked (void)
+{
+    s_hub_t hub;
+    s_open (&hub, "court-unchecked", "hub/spot_check_permille", "0",
+            "hub/heartbeat_ms", "200", NULL);
+    s_deposit (&hub, 1000, "dep-1");
+    th_fake_t alone;
+    s_miner (&alone, &hub, "m-alone");
+    uint32_t attempt;
+    char *task = s_submit (&hub, "echo 42", 0, 0, 2);
+    char *given = th_fake_assigned (&alone, &attempt);
+    free (th_fake_result_out (&alone, task, attempt, 0, "42\n"));
+    CU_ASSERT_EQUAL (s_challenge (&hub, task), 0);
+    CU_ASSERT_EQUAL (s_balance (&hub, "buyer:anonymous"), 1000 - S_PRICE - 100);
+    s_wait_t wait = { &hub, task, "hard" };
+    CU_ASSERT_TRUE (ts_wait_for (s_resolved, &wait, 8000));
+    char *json = s_verdict (&hub, task);
+    s_check_verdict (json, "undecided", 1);
+    free (json);
+    CU_ASSERT_EQUAL (s_balance (&hub, "buyer:anonymous"), 1000 - S_PRICE);
+    CU_ASSERT_EQUAL (s_balance (&hub, "miner:m-alone"), 95);
+    char run [64];
+    snprintf (run, sizeof run, "%s-v1", task);
+    CU_ASSERT_STRING_EQUAL (s_seen (&hub, run).state, "cancelled");
+    CU_ASSERT_EQUAL (s_books_sum (&hub), 0);
+    free (task);
+    free (given);
+    th_fake_close (&alone);
+    s_close (&hub);
+}
+
 //  A spot check catches a miner nobody challenged: its checks go to the
 //  court, which slashes it and refunds the buyer
 static void
@@ -966,6 +1000,7 @@ test_hub_court_add (void)
         "a challenge overturns a lie, across a restart; a wrong one loses its deposit",
         test_challenge,
         "a spot check sends a lie to the court", test_spot_check,
+        "a challenge nobody independent can check ends undecided", test_unchecked,
         "stakes before paid work; reputation in constraints", test_stake_and_reputation,
         "from the command line; a hub killed -9 mid-verification pays once", test_cli_kill,
         NULL);
