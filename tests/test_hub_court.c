@@ -298,6 +298,35 @@ test_window (void)
     char escrow [64];
     snprintf (escrow, sizeof escrow, "escrow:%s", task);
     CU_ASSERT_EQUAL (s_balance (&hub, escrow), S_PRICE);
+    //  The JSON API and /metrics show it
+    zstr_send (hub.actor, "HTTP");
+    int port = 0;
+    zsock_recv (hub.actor, "i", &port);
+    char url [100], err [300];
+    snprintf (url, sizeof url, "http://127.0.0.1:%d/api/v1/overview", port);
+    zchunk_t *body = NULL;
+    CU_ASSERT_EQUAL_FATAL (fg_http_get (url, 2000, "test", &body, err, sizeof err), 0);
+    json_t *overview = json_loadb ((const char *) zchunk_data (body), zchunk_size (body), 0, NULL);
+    zchunk_destroy (&body);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (overview);
+    json_t *recent = json_object_get (overview, "recent");
+    bool shown = false;
+    for (size_t index = 0; index < json_array_size (recent); index++) {
+        json_t *entry = json_array_get (recent, index);
+        if (streq (json_string_value (json_object_get (entry, "id")), task)) {
+            shown = streq (json_string_value (json_object_get (entry, "resolution")), "pending")
+                 && json_integer_value (json_object_get (entry, "resolve_at_ms")) > 0;
+        }
+    }
+    CU_ASSERT_TRUE (shown);
+    json_decref (overview);
+    snprintf (url, sizeof url, "http://127.0.0.1:%d/metrics", port);
+    CU_ASSERT_EQUAL_FATAL (fg_http_get (url, 2000, "test", &body, err, sizeof err), 0);
+    char *metrics = zchunk_strdup (body);
+    zchunk_destroy (&body);
+    CU_ASSERT_PTR_NOT_NULL (strstr (metrics, "fogrid_hub_tasks_resolution{resolution=\"pending\"} 1"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (metrics, "fogrid_hub_tasks_resolution{resolution=\"soft\"} 1"));
+    free (metrics);
 
     //  The hub stops inside the window and starts again: the window is
     //  still watched, and the miner is paid once
