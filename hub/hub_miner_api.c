@@ -99,6 +99,9 @@ s_refuse (hub_miner_api_t *self, zsock_t *sock, zframe_t *peer, uint64_t seq,
     fg_outbox_refuse (self->outbox, sock, peer, seq, code, text);
 }
 
+//  --------------------------------------------------------------------------
+//  Losing miners
+
 //  Takes the task off its miner and requeues it as a new attempt, or
 //  fails it when its retries are spent.
 static void
@@ -175,6 +178,9 @@ s_miner_lost (hub_miner_api_t *self, hub_miner_t *miner, const char *why)
     self->stats->miners_lost++;
     s_miner_dead (self, miner, why);
 }
+
+//  --------------------------------------------------------------------------
+//  Miner messages
 
 //  Ok to a miner's request, with the receipt of a payout (may be NULL).
 static void

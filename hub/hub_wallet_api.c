@@ -87,6 +87,9 @@ s_refuse (hub_wallet_api_t *self, zsock_t *sock, zframe_t *peer, uint64_t seq,
     fg_outbox_refuse (self->outbox, sock, peer, seq, code, text);
 }
 
+//  --------------------------------------------------------------------------
+//  Buyer requests
+
 //  A ledger entry as a message; its strings are copies (s_entry_reset).
 static void
 s_entry_fill (Fogrid__LedgerEntry *msg, const hub_entry_t *entry)
