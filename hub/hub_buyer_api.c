@@ -16,6 +16,7 @@
 #include "fogrid.h"
 #include "hub_spec.h"
 #include "hub_buyer_api.h"
+#include "hub_array_api.h"
 
 #define S_MAX_TOKEN         128         //  a submit's client_token
 
@@ -30,6 +31,7 @@ struct _hub_buyer_api_t {
     fg_outbox_t *outbox;        //  answers wait here for the commit (not owned)
     zsock_t *sock;              //  the buyers' ROUTER (not owned)
     hub_court_t *court;         //  runs of replicated tasks (not owned), or NULL
+    hub_array_api_t *arrays;    //  job arrays: submitted and followed there
 };
 
 hub_buyer_api_t *
@@ -47,6 +49,7 @@ hub_buyer_api_new (hub_tasks_t *tasks, hub_store_t *store, hub_escrow_t *escrow,
     self->stats = stats;
     self->outbox = outbox;
     self->sock = sock;
+    self->arrays = hub_array_api_new (tasks, store, escrow, miners, config, stats, outbox, sock);
     return self;
 }
 
@@ -60,6 +63,7 @@ void
 hub_buyer_api_destroy (hub_buyer_api_t **self_p)
 {
     if (*self_p) {
+        hub_array_api_destroy (&(*self_p)->arrays);
         free (*self_p);
         *self_p = NULL;
     }
@@ -418,6 +422,6 @@ hub_buyer_api_handle (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq, const
             s_handle_cancel (self, peer, seq, key, env->cancel->task_id);
             return true;
         default:
-            return false;
+            return hub_array_api_handle (self->arrays, peer, seq, key, env);
     }
 }

@@ -112,6 +112,15 @@ const fg_cfg_def_t hub_config_defs [] = {
     { "hub/spot_check_permille", FG_CFG_INT, "50", 0, 1000,
       "per mille of results of miners with little history checked silently on another "
       "miner (fewer for a long clean record); a mismatch goes to the court" },
+    { "hub/durability", FG_CFG_STR, "normal", 0, 0,
+      "normal = a commit survives a crash of the hub (kill -9), a power loss may undo the "
+      "last ones (WAL, synchronous=NORMAL); full = every commit is on the disk before the "
+      "hub answers (synchronous=FULL: an fsync per burst)" },
+    { "hub/assign_credit", FG_CFG_INT, "0", 0, 64,
+      "tasks a miner may hold beyond its free cores, waiting for one of its slots, so it "
+      "never idles for a round trip (only miners that say they queue them); 0 = none: a "
+      "task given ahead to a busy miner is out of the fair order and the funds check "
+      "of later rounds, so this is for grids of short tasks" },
     { "locator/endpoints", FG_CFG_STR, "tcp://127.0.0.1:7700", 0, 0,
       "locators to register with (comma-separated); empty = do not register" },
     { "locator/ttl_ms", FG_CFG_INT, "5000", 100, 3600000,
@@ -210,6 +219,11 @@ hub_config_check (fg_config_t *config, char *err, size_t err_size)
                   "hub/disconnect_ms (%" PRId64 ")", dead, disconnect);
         return -1;
     }
+    const char *durability = fg_config_str (config, "hub/durability");
+    if (!streq (durability, "normal") && !streq (durability, "full")) {
+        snprintf (err, err_size, "hub/durability: '%s' is not normal or full", durability);
+        return -1;
+    }
     return s_check_dir (fg_config_str (config, "hub/data_dir"), err, err_size);
 }
 
@@ -246,6 +260,8 @@ hub_config_new (fg_config_t *config)
     self->wallet_stake = fg_config_int (config, "hub/wallet_stake");
     self->pay_period_ms = fg_config_int (config, "hub/pay_period_s") * 1000;
     self->locator_ttl_ms = fg_config_int (config, "locator/ttl_ms");
+    self->durable_full = streq (fg_config_str (config, "hub/durability"), "full");
+    self->assign_credit = fg_config_int (config, "hub/assign_credit");
     self->require_funds = fg_config_bool (config, "hub/require_funds");
     self->open_deposits = fg_config_bool (config, "hub/open_deposits");
     self->wallet_self_register = fg_config_bool (config, "hub/wallet_self_register");

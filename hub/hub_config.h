@@ -54,6 +54,8 @@ typedef struct {
     int64_t min_stake;          //  hub/min_stake
     int64_t min_stake_price;    //  hub/min_stake_price
     int64_t spot_check_permille;    //  hub/spot_check_permille
+    bool durable_full;          //  hub/durability = full
+    int64_t assign_credit;      //  hub/assign_credit
     bool require_funds;         //  hub/require_funds
     bool open_deposits;         //  hub/open_deposits
     bool wallet_self_register;  //  hub/wallet_self_register

@@ -267,7 +267,10 @@ hub_court_submitted (hub_court_t *self, hub_task_t *task)
 bool
 hub_court_holds (hub_court_t *self, const hub_task_t *task)
 {
+    //  (an element of a job array, TASK[N], is not replicated: arrays are
+    //  submitted apart, hub_array_api)
     return task->role == HUB_ROLE_TASK && task->state == HUB_TASK_PENDING
+        && !strchr (task->id, '[')
         && !hub_task_is_service (task) && hub_court_replicas (self, task) > 1;
 }
 

@@ -299,6 +299,7 @@ s_handle_hello (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, const char 
 
     Fogrid__MinerWelcome welcome = FOGRID__MINER_WELCOME__INIT;
     welcome.heartbeat_ms = (uint32_t) self->config->heartbeat_ms;
+    welcome.batches = true;
     welcome.n_keep = n_keep;
     welcome.keep = keep;
     welcome.n_kill = n_kill;
@@ -380,17 +381,40 @@ s_handle_started (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, Fogrid__T
         hub_tasks_change (self->tasks, task, HUB_TASK_RUNNING, NULL);
 }
 
+//  What the hub says to one result: an Ok (code 0, with a paid result's
+//  receipt) or an Error (code, text). Alone it goes as that; in a
+//  TaskResultBatch it is one ResultAck of the answer.
+typedef struct {
+    fg_error_t code;
+    char text [512];
+    char *receipt;              //  owned, may be NULL
+} s_ack_t;
+
 static void
-s_handle_task_result (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, Fogrid__TaskResult *result)
+s_ack_set (s_ack_t *ack, fg_error_t code, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static void
+s_ack_set (s_ack_t *ack, fg_error_t code, const char *format, ...)
 {
-    hub_miner_t *miner = hub_miners_by_routing (self->miners, peer);
+    ack->code = code;
+    va_list args;
+    va_start (args, format);
+    vsnprintf (ack->text, sizeof ack->text, format, args);
+    va_end (args);
+}
+
+static void
+s_task_result (hub_miner_api_t *self, hub_miner_t *miner, Fogrid__TaskResult *result,
+               s_ack_t *ack)
+{
+    memset (ack, 0, sizeof *ack);
     if (!miner) {
         //  Not stale: a restarted hub (or a new connection) does not know
         //  who speaks yet. The miner keeps the result, says hello (which
         //  lists what it holds, so the hub keeps the current attempt) and
         //  sends it again; nothing changes until then
-        s_refuse (self, self->sock, peer, seq, FG_E_HELLO,
-                  "say hello first: this connection has not said MinerHello");
+        s_ack_set (ack, FG_E_HELLO, "say hello first: this connection has not said MinerHello");
         return;
     }
     const char *who = miner->id;
@@ -399,14 +423,12 @@ s_handle_task_result (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, Fogri
         hub_task_t *stored = fg_text_valid (result->task_id, 63)
                            ? hub_store_task_load (self->store, result->task_id): NULL;
         if (!stored)
-            s_refuse (self, self->sock, peer, seq, FG_E_NOT_FOUND,
-                      "no task %.63s", result->task_id);
+            s_ack_set (ack, FG_E_NOT_FOUND, "no task %.63s", result->task_id);
         else {
             zsys_warning ("miner %s: result for %s attempt %u refused: the task is already %s",
                           who, stored->id, result->attempt, hub_task_state_name (stored->state));
-            s_refuse (self, self->sock, peer, seq, FG_E_STALE,
-                      "result for attempt %u refused: task %s is already %s",
-                      result->attempt, stored->id, hub_task_state_name (stored->state));
+            s_ack_set (ack, FG_E_STALE, "result for attempt %u refused: task %s is already %s",
+                       result->attempt, stored->id, hub_task_state_name (stored->state));
             hub_task_destroy (&stored);
         }
         return;
@@ -415,9 +437,8 @@ s_handle_task_result (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, Fogri
         zsys_warning ("miner %s: result for %s attempt %u refused: current attempt is %u "
                       "(miner %s)", who, task->id, result->attempt, task->attempt,
                       *task->miner_id? task->miner_id: "none");
-        s_refuse (self, self->sock, peer, seq, FG_E_STALE,
-                  "result for attempt %u refused: current attempt is %u",
-                  result->attempt, task->attempt);
+        s_ack_set (ack, FG_E_STALE, "result for attempt %u refused: current attempt is %u",
+                   result->attempt, task->attempt);
         return;
     }
     char reason [512] = "";
@@ -430,7 +451,7 @@ s_handle_task_result (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, Fogri
         zsys_warning ("task %s attempt %u: %s", task->id, task->attempt, reason);
         miner->refusing = true;
         s_task_lost (self, task, reason);
-        s_answer_ok (self, peer, seq, "placed again", NULL);
+        s_ack_set (ack, FG_OK, "placed again");
         return;
     }
     bool success = false;
@@ -460,12 +481,59 @@ s_handle_task_result (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, Fogri
     hub_tasks_change (self->tasks, task, success? HUB_TASK_SUCCEEDED: HUB_TASK_FAILED, reason);
     //  A receipt is the hub's word that it paid: it waits in the outbox for
     //  the commit, and a failed commit sends an error in its place
-    char *receipt = success? hub_wallet_receipt (self->wallet, task->id): NULL;
-    s_answer_ok (self, peer, seq, receipt? "paid"
-                 : success && task->resolution == HUB_RESOLUTION_PENDING? "pending resolution"
-                 : "", receipt);
-    zstr_free (&receipt);
+    ack->receipt = success? hub_wallet_receipt (self->wallet, task->id): NULL;
+    s_ack_set (ack, FG_OK, "%s", ack->receipt? "paid"
+               : success && task->resolution == HUB_RESOLUTION_PENDING? "pending resolution": "");
     hub_tasks_retire (self->tasks, task);
+}
+
+static void
+s_handle_task_result (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, Fogrid__TaskResult *result)
+{
+    s_ack_t ack;
+    s_task_result (self, hub_miners_by_routing (self->miners, peer), result, &ack);
+    if (ack.code)
+        s_refuse (self, self->sock, peer, seq, ack.code, "%s", ack.text);
+    else
+        s_answer_ok (self, peer, seq, ack.text, ack.receipt);
+    zstr_free (&ack.receipt);
+}
+
+//  Results that ended close together, in one message: answered in one
+//  ResultAcks, each ack what the result alone would have got.
+static void
+s_handle_result_batch (hub_miner_api_t *self, zframe_t *peer, uint64_t seq,
+                       Fogrid__TaskResultBatch *batch)
+{
+    hub_miner_t *miner = hub_miners_by_routing (self->miners, peer);
+    size_t count = batch->n_results;
+    Fogrid__ResultAck *acks = (Fogrid__ResultAck *) zmalloc (sizeof (Fogrid__ResultAck) * (count + 1));
+    Fogrid__ResultAck **list = (Fogrid__ResultAck **) zmalloc (sizeof (Fogrid__ResultAck *) * (count + 1));
+    s_ack_t *done = (s_ack_t *) zmalloc (sizeof (s_ack_t) * (count + 1));
+    for (size_t index = 0; index < count; index++) {
+        Fogrid__TaskResult *result = batch->results [index];
+        s_task_result (self, miner, result, &done [index]);
+        fogrid__result_ack__init (&acks [index]);
+        acks [index].task_id = result->task_id;
+        acks [index].attempt = result->attempt;
+        acks [index].code = (uint32_t) done [index].code;
+        acks [index].text = done [index].text;
+        acks [index].receipt = done [index].receipt? done [index].receipt: "";
+        list [index] = &acks [index];
+    }
+    Fogrid__ResultAcks reply = FOGRID__RESULT_ACKS__INIT;
+    reply.acks = list;
+    reply.n_acks = count;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_RESULT_ACKS;
+    env.result_acks = &reply;
+    s_answer (self, self->sock, peer, &env);
+    for (size_t index = 0; index < count; index++)
+        zstr_free (&done [index].receipt);
+    free (done);
+    free (list);
+    free (acks);
 }
 
 void
@@ -543,6 +611,13 @@ hub_miner_api_handle (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, const
             return true;
         case FOGRID__ENVELOPE__BODY_TASK_RESULT:
             s_handle_task_result (self, peer, seq, env->task_result);
+            return true;
+        case FOGRID__ENVELOPE__BODY_TASK_STARTED_BATCH:
+            for (size_t index = 0; index < env->task_started_batch->n_started; index++)
+                s_handle_started (self, peer, seq, env->task_started_batch->started [index]);
+            return true;
+        case FOGRID__ENVELOPE__BODY_TASK_RESULT_BATCH:
+            s_handle_result_batch (self, peer, seq, env->task_result_batch);
             return true;
         default:
             return false;

@@ -32,6 +32,9 @@ void hub_placer_destroy (hub_placer_t **self_p);
 //  The court's rules (hub_court.h): a replicated task is never placed
 //  itself, its runs go to miners of distinct owners. NULL: none.
 void hub_placer_set_court (hub_placer_t *self, hub_court_t *court);
+//  hub/assign_credit: tasks a pipelining miner may hold beyond its cores
+//  (0 = none, the default of a placer just made).
+void hub_placer_set_credit (hub_placer_t *self, uint32_t credit);
 
 //  One round: every queued task that fits a connected miner (and, with
 //  hub/require_funds, one its buyer can pay) is assigned to it, its

@@ -455,6 +455,10 @@ s_start (s_server_t *self, char *err, size_t err_size)
         snprintf (err, err_size, "cannot open the task store in %s (see the log)", data_dir);
         return -1;
     }
+    if (hub_store_durability (self->store, self->config->durable_full)) {
+        snprintf (err, err_size, "cannot set hub/durability on the store in %s", data_dir);
+        return -1;
+    }
     self->tasks = hub_tasks_new (self->store);
     hub_tasks_watch (self->tasks, s_task_before, s_task_after, self);
     //  The ledger is checked before anything is served: a hub whose
@@ -557,6 +561,7 @@ s_start (s_server_t *self, char *err, size_t err_size)
                                          self->outbox, self->buyers);
     self->placer = hub_placer_new (self->tasks, self->miners, self->escrow, self->outbox,
                                    self->miner_sock);
+    hub_placer_set_credit (self->placer, (uint32_t) self->config->assign_credit);
     self->court = hub_court_new (self->store, self->ledger, self->tasks, self->escrow,
                                  self->miners, self->config, self->hub_id);
     if (!self->court) {

@@ -220,3 +220,71 @@ hub_spec_check (const Fogrid__TaskSpec *spec, char *why, size_t size)
         return s_service_spec_check (spec, why, size);
     return 0;
 }
+
+//  --------------------------------------------------------------------------
+//  Job arrays
+
+//  text with every "{}" replaced by digits; NULL when there is none
+static char *
+s_substitute (const char *text, const char *digits)
+{
+    if (!text || !strstr (text, "{}"))
+        return NULL;
+    size_t len = strlen (text), dlen = strlen (digits), count = 0;
+    for (const char *at = strstr (text, "{}"); at; at = strstr (at + 2, "{}"))
+        count++;
+    char *out = (char *) malloc (len + count * dlen + 1), *to = out;
+    for (const char *from = text; *from;) {
+        if (from [0] == '{' && from [1] == '}') {
+            memcpy (to, digits, dlen);
+            to += dlen;
+            from += 2;
+        }
+        else
+            *to++ = *from++;
+    }
+    *to = 0;
+    return out;
+}
+
+Fogrid__TaskSpec *
+hub_spec_element (const uint8_t *packed, size_t size, uint32_t index)
+{
+    Fogrid__TaskSpec *spec = fogrid__task_spec__unpack (NULL, size, packed);
+    if (!spec)
+        return NULL;
+    char digits [16];
+    snprintf (digits, sizeof digits, "%u", index);
+    for (size_t at = 0; at < spec->n_argv; at++) {
+        char *text = s_substitute (spec->argv [at], digits);
+        if (text) {
+            free (spec->argv [at]);
+            spec->argv [at] = text;
+        }
+    }
+    for (size_t at = 0; at < spec->n_env; at++) {
+        char *text = s_substitute (spec->env [at], digits);
+        if (text) {
+            free (spec->env [at]);
+            spec->env [at] = text;
+        }
+    }
+    return spec;
+}
+
+int
+hub_spec_element_of (const char *task_id, char *array, uint32_t *index)
+{
+    const char *open = task_id? strchr (task_id, '['): NULL;
+    size_t len = open? (size_t) (open - task_id): 0;
+    if (!open || len == 0 || len > 31)
+        return -1;
+    char *end = NULL;
+    unsigned long value = strtoul (open + 1, &end, 10);
+    if (end == open + 1 || !end || end [0] != ']' || end [1] || value > UINT32_MAX)
+        return -1;
+    memcpy (array, task_id, len);
+    array [len] = 0;
+    *index = (uint32_t) value;
+    return 0;
+}

@@ -68,6 +68,10 @@ typedef struct {
     char output_hash [65];      //  hub_output_hash of its result, "" if none
     char parent [32];           //  the task it is a run of, "" for a buyer's task
     hub_task_role_t role;       //  a buyer's task, a replica, a check
+    bool templated;             //  an element of a job array whose spec is the
+                                //  array's, stored once (id "ARRAY[INDEX]")
+    int fair_where;             //  where hub_fair holds it (its own codes), 0 = nowhere
+    size_t fair_at;             //  its index there
 } hub_task_t;
 
 //  A new pending task, attempt 1; takes ownership of spec.

@@ -10,7 +10,9 @@
 
     The queue keeps each task's place (task->queued, a zlistx handle), so
     leaving it costs nothing however long it is; a requeued task goes back
-    to its place by seq. Each buyer's unfinished tasks are kept apart, so
+    to its place by seq. The fair order of the same tasks (hub_fair) is
+    kept alongside, with each buyer's count of tasks on miners, so a
+    placement round rebuilds nothing. Each buyer's unfinished tasks are kept apart, so
     hub/tasks_per_buyer is checked against a count and a buyer's escrow
     listed without a walk of every task; the running ones are kept apart
     for the timeout backstop. Counts by state (the unfinished in memory,
@@ -31,12 +33,14 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "hub_tasks.h"
+#include "hub_fair.h"
 
 struct _hub_tasks_t {
     hub_store_t *store;         //  where each change is written (not owned)
     zhashx_t *tasks;            //  id -> hub_task_t, unfinished tasks (owned)
     zhashx_t *buyers;           //  buyer key -> zhashx id -> hub_task_t (not owned)
     zlistx_t *queue;            //  pending tasks in submission order (not owned)
+    hub_fair_t *fair;           //  the same tasks in fair order, kept as they change
     size_t counts [HUB_TASK_STATES];    //  tasks in memory by state
     uint64_t finished [HUB_TASK_STATES];    //  finished tasks in the store, by state
     zhashx_t *running;          //  id -> hub_task_t, the running ones (not owned)
@@ -76,6 +80,7 @@ hub_tasks_new (hub_store_t *store)
     zhashx_set_destructor (self->buyers, s_table_free);
     self->queue = zlistx_new ();
     zlistx_set_comparator (self->queue, s_compare_seq);
+    self->fair = hub_fair_new ();
     self->running = zhashx_new ();
     return self;
 }
@@ -86,6 +91,7 @@ hub_tasks_destroy (hub_tasks_t **self_p)
     if (*self_p) {
         hub_tasks_t *self = *self_p;
         zlistx_destroy (&self->queue);
+        hub_fair_destroy (&self->fair);
         zhashx_destroy (&self->running);
         zhashx_destroy (&self->buyers);
         zhashx_destroy (&self->tasks);
@@ -102,6 +108,24 @@ hub_tasks_watch (hub_tasks_t *self, hub_tasks_fn *before, hub_tasks_fn *after, v
     self->arg = arg;
 }
 
+//  True when a task in that state holds a miner (counts as its buyer's turn)
+static bool
+s_holds (hub_task_state_t state)
+{
+    return state == HUB_TASK_ASSIGNED || state == HUB_TASK_RUNNING;
+}
+
+//  A pending task takes its place in the queue: by seq in the list, and
+//  in the fair order.
+static void
+s_enqueue (hub_tasks_t *self, hub_task_t *task, bool last)
+{
+    if (task->queued)
+        return;
+    task->queued = last? zlistx_add_end (self->queue, task): zlistx_insert (self->queue, task, true);
+    hub_fair_add (self->fair, task);
+}
+
 //  A task becomes the hub's to finish: kept by id and under its buyer.
 static void
 s_keep (hub_tasks_t *self, hub_task_t *task)
@@ -116,6 +140,8 @@ s_keep (hub_tasks_t *self, hub_task_t *task)
     self->counts [task->state]++;
     if (task->state == HUB_TASK_RUNNING)
         zhashx_insert (self->running, task->id, task);
+    if (s_holds (task->state))
+        hub_fair_running (self->fair, task->buyer, +1);
 }
 
 int
@@ -129,7 +155,25 @@ hub_tasks_submit (hub_tasks_t *self, hub_task_t *task, const char *spec_hash)
     hub_store_release_savepoint (self->store);
     s_keep (self, task);
     //  (its seq is the highest yet: the end of the queue is its place)
-    task->queued = zlistx_add_end (self->queue, task);
+    s_enqueue (self, task, true);
+    return 0;
+}
+
+int
+hub_tasks_submit_many (hub_tasks_t *self, hub_task_t **tasks, size_t count)
+{
+    if (hub_store_savepoint (self->store))
+        return -1;
+    for (size_t index = 0; index < count; index++)
+        if (hub_store_task_add (self->store, tasks [index])) {
+            hub_store_rollback_savepoint (self->store);
+            return -1;
+        }
+    hub_store_release_savepoint (self->store);
+    for (size_t index = 0; index < count; index++) {
+        s_keep (self, tasks [index]);
+        s_enqueue (self, tasks [index], true);
+    }
     return 0;
 }
 
@@ -193,6 +237,8 @@ s_change (hub_tasks_t *self, hub_task_t *task, hub_task_state_t next, const char
             zhashx_delete (self->running, task->id);
         if (task->state == HUB_TASK_RUNNING)
             zhashx_insert (self->running, task->id, task);
+        if (s_holds (prev) != s_holds (task->state))
+            hub_fair_running (self->fair, task->buyer, s_holds (prev)? -1: +1);
     }
     if (rc == 0 && self->after)
         self->after (self->arg, task, next);
@@ -205,8 +251,8 @@ hub_tasks_change (hub_tasks_t *self, hub_task_t *task, hub_task_state_t next,
 {
     int rc = s_change (self, task, next, NULL, reason);
     //  Back to its place by seq: a new attempt, before younger tasks
-    if (task->state == HUB_TASK_PENDING && !task->queued)
-        task->queued = zlistx_insert (self->queue, task, true);
+    if (task->state == HUB_TASK_PENDING)
+        s_enqueue (self, task, false);
     return rc;
 }
 
@@ -224,6 +270,7 @@ hub_tasks_dequeue (hub_tasks_t *self, hub_task_t *task)
         zlistx_delete (self->queue, task->queued);
         task->queued = NULL;
     }
+    hub_fair_remove (self->fair, task);
 }
 
 void
@@ -237,6 +284,8 @@ hub_tasks_retire (hub_tasks_t *self, hub_task_t *task)
             zhashx_delete (self->buyers, task->buyer);
     }
     self->counts [task->state]--;
+    if (s_holds (task->state))
+        hub_fair_running (self->fair, task->buyer, -1);
     zhashx_delete (self->running, task->id);
     zhashx_delete (self->tasks, task->id);
 }
@@ -245,6 +294,12 @@ zlistx_t *
 hub_tasks_queue (hub_tasks_t *self)
 {
     return self->queue;
+}
+
+hub_fair_t *
+hub_tasks_fair (hub_tasks_t *self)
+{
+    return self->fair;
 }
 
 zhashx_t *
@@ -338,8 +393,7 @@ hub_tasks_restore (hub_tasks_t *self, zlistx_t *placed)
             hub_tasks_change (self, task, HUB_TASK_PENDING, "restored without a miner");
         if (task->state == HUB_TASK_PENDING) {
             //  (loaded in order of seq: the end is its place)
-            if (!task->queued)
-                task->queued = zlistx_add_end (self->queue, task);
+            s_enqueue (self, task, true);
         }
         else
             zlistx_add_end (placed, task);
@@ -352,6 +406,7 @@ void
 hub_tasks_purge (hub_tasks_t *self)
 {
     zlistx_purge (self->queue);
+    hub_fair_purge (self->fair);
     zhashx_purge (self->running);
     zhashx_purge (self->buyers);
     zhashx_purge (self->tasks);

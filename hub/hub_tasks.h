@@ -5,8 +5,8 @@
         hub_tasks_t *tasks = hub_tasks_new (store);
         hub_tasks_watch (tasks, money_first, count_after, server);
         hub_tasks_submit (tasks, task, spec_hash);      //  stored, kept, queued
-        ...the placer takes tasks from hub_tasks_queue (tasks) in fair order,
-        hub_tasks_assign (tasks, task, "m-1", NULL);   //  then, after its round,
+        ...the placer takes tasks from hub_tasks_fair (tasks) in fair order,
+        hub_tasks_assign (tasks, task, "m-1", NULL);
         hub_tasks_dequeue (tasks, task);
         ...a result comes:
         hub_task_t *task = hub_tasks_lookup (tasks, "t-42");
@@ -50,6 +50,10 @@ void hub_tasks_watch (hub_tasks_t *self, hub_tasks_fn *before, hub_tasks_fn *aft
 //  changed; the caller still owns the task).
 int hub_tasks_submit (hub_tasks_t *self, hub_task_t *task, const char *spec_hash);
 
+//  As hub_tasks_submit for count tasks in one savepoint (a job array):
+//  all are the hub's (0), or none and the caller still owns them (-1).
+int hub_tasks_submit_many (hub_tasks_t *self, hub_task_t **tasks, size_t count);
+
 //  The unfinished task with that id, or NULL.
 hub_task_t *hub_tasks_lookup (hub_tasks_t *self, const char *task_id);
 
@@ -69,7 +73,7 @@ int hub_tasks_change (hub_tasks_t *self, hub_task_t *task, hub_task_state_t next
                       const char *reason);
 
 //  pending -> assigned to miner_id. The task stays in the queue until
-//  hub_tasks_dequeue: a placement round (hub_fair) holds places in it.
+//  hub_tasks_dequeue (which may follow at once).
 int hub_tasks_assign (hub_tasks_t *self, hub_task_t *task, const char *miner_id,
                       const char *reason);
 void hub_tasks_dequeue (hub_tasks_t *self, hub_task_t *task);
@@ -80,6 +84,10 @@ void hub_tasks_retire (hub_tasks_t *self, hub_task_t *task);
 //  The pending tasks in submission order, and every unfinished task by id,
 //  for hub_fair and the HTTP pages to read (never to change).
 zlistx_t *hub_tasks_queue (hub_tasks_t *self);
+
+//  The same tasks in fair order (hub_fair.h), for the placer's rounds:
+//  it may take, give back and park tasks, never add or remove them.
+struct _hub_fair_t *hub_tasks_fair (hub_tasks_t *self);
 zhashx_t *hub_tasks_table (hub_tasks_t *self);
 
 //  Tasks queued; unfinished tasks in a state; a buyer's unfinished tasks.

@@ -39,6 +39,8 @@ test_typed (void)
     CU_ASSERT_EQUAL (settings->default_retries, 2);
     CU_ASSERT_STRING_EQUAL (settings->buyer_endpoint, "tcp://*:7701");
     CU_ASSERT_STRING_EQUAL (settings->punish_account, "dao");
+    CU_ASSERT_FALSE (settings->durable_full);
+    CU_ASSERT_EQUAL (settings->assign_credit, 0);
     CU_ASSERT_EQUAL (zlist_size (settings->admin_keys), 2);
     hub_config_destroy (&settings);
     CU_ASSERT_PTR_NULL (settings);
@@ -122,6 +124,8 @@ test_check (void)
     CU_ASSERT_EQUAL (s_check (dir, "hub/punish_account", "hub:fee", "hub/punish_account"), -1);
     CU_ASSERT_EQUAL (s_check (dir, "hub/punish_account", "escrow:t-1", "hub/punish_account"), -1);
     CU_ASSERT_EQUAL (s_check (dir, "hub/punish_account", "world", NULL), 0);
+    CU_ASSERT_EQUAL (s_check (dir, "hub/durability", "fsync", "hub/durability"), -1);
+    CU_ASSERT_EQUAL (s_check (dir, "hub/durability", "full", NULL), 0);
     //  The liveness timeouts in order: heartbeat < disconnect < dead
     CU_ASSERT_EQUAL (s_check (dir, "hub/disconnect_ms", "1000", "hub/disconnect_ms"), -1);
     CU_ASSERT_EQUAL (s_check (dir, "hub/dead_ms", "2000", "hub/dead_ms"), -1);

@@ -338,6 +338,71 @@ test_loss (void)
     ts_tmpdir_remove (&dir);
 }
 
+//  Batches: TaskStartedBatch starts each; TaskResultBatch is answered
+//  in one ResultAcks, each ack what the result alone would have got
+static void
+test_batches (void)
+{
+    char *dir = ts_tmpdir_new ("hub-miner-api");
+    s_hub_t hub;
+    s_open (&hub, dir);
+    s_hello (&hub, "", "m-1", NULL, 0);
+    s_welcomed (&hub);
+    hub_miner_t *miner = hub_miners_lookup (hub.miners, "m-1");
+    hub_task_t *one = s_assigned (&hub, "t-1", miner);
+    hub_task_t *two = s_assigned (&hub, "t-2", miner);
+
+    Fogrid__TaskStarted started [2] = { FOGRID__TASK_STARTED__INIT, FOGRID__TASK_STARTED__INIT };
+    Fogrid__TaskStarted *list [2] = { &started [0], &started [1] };
+    started [0].task_id = "t-1";
+    started [0].attempt = 1;
+    started [1].task_id = "t-2";
+    started [1].attempt = 1;
+    Fogrid__TaskStartedBatch starts = FOGRID__TASK_STARTED_BATCH__INIT;
+    starts.started = list;
+    starts.n_started = 2;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_TASK_STARTED_BATCH;
+    env.task_started_batch = &starts;
+    s_say (&hub, "", &env);
+    CU_ASSERT_EQUAL (one->state, HUB_TASK_RUNNING);
+    CU_ASSERT_EQUAL (two->state, HUB_TASK_RUNNING);
+
+    Fogrid__TaskResult results [3] = { FOGRID__TASK_RESULT__INIT, FOGRID__TASK_RESULT__INIT,
+                                       FOGRID__TASK_RESULT__INIT };
+    Fogrid__TaskResult *rlist [3] = { &results [0], &results [1], &results [2] };
+    results [0].task_id = "t-1";
+    results [0].attempt = 1;
+    results [1].task_id = "t-2";
+    results [1].attempt = 5;            //  stale
+    results [2].task_id = "t-2";
+    results [2].attempt = 1;
+    results [2].exit_code = 2;
+    Fogrid__TaskResultBatch batch = FOGRID__TASK_RESULT_BATCH__INIT;
+    batch.results = rlist;
+    batch.n_results = 3;
+    env.body_case = FOGRID__ENVELOPE__BODY_TASK_RESULT_BATCH;
+    env.task_result_batch = &batch;
+    s_say (&hub, "", &env);
+    fg_env_t *acks = s_expect (&hub, FOGRID__ENVELOPE__BODY_RESULT_ACKS);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (acks);
+    CU_ASSERT_EQUAL_FATAL (acks->result_acks->n_acks, 3);
+    CU_ASSERT_STRING_EQUAL (acks->result_acks->acks [0]->task_id, "t-1");
+    CU_ASSERT_EQUAL (acks->result_acks->acks [0]->code, 0);
+    CU_ASSERT_EQUAL (acks->result_acks->acks [1]->code, FG_E_STALE);
+    CU_ASSERT_EQUAL (acks->result_acks->acks [2]->code, 0);
+    fg_msg_free (&acks);
+    CU_ASSERT_PTR_NULL (hub_tasks_lookup (hub.tasks, "t-1"));
+    CU_ASSERT_PTR_NULL (hub_tasks_lookup (hub.tasks, "t-2"));
+    CU_ASSERT_EQUAL (miner->used_cores, 0);
+    bool owned;
+    hub_task_t *task = hub_tasks_find (hub.tasks, "t-2", &owned);
+    CU_ASSERT_EQUAL (task->state, HUB_TASK_FAILED);
+    hub_task_destroy (&task);
+    s_close (&hub);
+    ts_tmpdir_remove (&dir);
+}
+
 void
 test_hub_miner_api_add (void)
 {
@@ -345,5 +410,6 @@ test_hub_miner_api_add (void)
         "hello: the welcome, the id's key, what it still runs", test_hello,
         "TaskStarted and results count for the current attempt only", test_results,
         "silent miners are lost, goodbyes counted apart", test_loss,
+        "batches of started tasks and of results, acks in one reply", test_batches,
         NULL);
 }

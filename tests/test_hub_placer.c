@@ -6,6 +6,7 @@
     =========================================================================  */
 #include "test_hub_support.h"
 #include "hub_placer.h"
+#include "hub_fair.h"
 
 typedef struct {
     th_books_t th;
@@ -232,11 +233,96 @@ test_funds (void)
     ts_tmpdir_remove (&dir);
 }
 
+//  A miner that queues work (queue_slots) gets its credit beyond its
+//  cores, all of a round in one TaskAssignBatch; one that does not gets
+//  single TaskAssigns and no credit
+static void
+test_pipelining (void)
+{
+    char *dir = ts_tmpdir_new ("hub-placer");
+    s_hub_t hub;
+    s_open (&hub, dir, false);
+    hub_placer_set_credit (hub.placer, 2);
+    zlist_t *lost = zlist_new ();
+    for (int index = 0; index < 6; index++) {
+        char id [16];
+        snprintf (id, sizeof id, "t-%d", index);
+        s_submit (&hub, id, "alice", 1);
+    }
+    hub_miner_t *miner = s_miner (&hub, "m-1", "m1", 2, 0);
+    miner->resources->queue_slots = 8;
+    CU_ASSERT_EQUAL (hub_placer_run (hub.placer, lost), 4);
+    CU_ASSERT_EQUAL (miner->used_cores, 4);
+    CU_ASSERT_EQUAL (fg_outbox_send (hub.outbox, NULL, NULL), 0);
+    fg_env_t *env = fg_msg_recv (hub.dealer, NULL, NULL, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (env);
+    CU_ASSERT_EQUAL_FATAL (env->body_case, FOGRID__ENVELOPE__BODY_TASK_ASSIGN_BATCH);
+    CU_ASSERT_EQUAL (env->task_assign_batch->n_assigns, 4);
+    CU_ASSERT_STRING_EQUAL (env->task_assign_batch->assigns [0]->task_id, "t-0");
+    CU_ASSERT_STRING_EQUAL (env->task_assign_batch->assigns [3]->task_id, "t-3");
+    fg_msg_free (&env);
+    //  Full, credit included: nothing more
+    CU_ASSERT_EQUAL (hub_placer_run (hub.placer, lost), 0);
+    //  Credit never makes room for a task bigger than the miner
+    s_submit (&hub, "t-wide", "bob", 3);
+    //  One ends: one more, alone, as a plain TaskAssign
+    hub_task_t *task = hub_tasks_lookup (hub.tasks, "t-0");
+    hub_miners_release (miner, "t-0");
+    hub_tasks_change (hub.tasks, task, HUB_TASK_SUCCEEDED, NULL);
+    hub_tasks_retire (hub.tasks, task);
+    CU_ASSERT_EQUAL (hub_placer_run (hub.placer, lost), 1);
+    char *assigned = s_assigned (&hub);
+    CU_ASSERT_STRING_EQUAL (assigned, "t-4/1");
+    CU_ASSERT_EQUAL (hub_tasks_lookup (hub.tasks, "t-wide")->state, HUB_TASK_PENDING);
+    free (assigned);
+    //  Without queue_slots a miner has no credit
+    miner->resources->queue_slots = 0;
+    task = hub_tasks_lookup (hub.tasks, "t-1");
+    hub_miners_release (miner, "t-1");
+    hub_tasks_change (hub.tasks, task, HUB_TASK_SUCCEEDED, NULL);
+    hub_tasks_retire (hub.tasks, task);
+    CU_ASSERT_EQUAL (hub_placer_run (hub.placer, lost), 0);
+    zlist_destroy (&lost);
+    s_close (&hub);
+    ts_tmpdir_remove (&dir);
+}
+
+//  A task no miner could take is parked out of the rounds, and placed
+//  when a miner that can comes
+static void
+test_parking (void)
+{
+    char *dir = ts_tmpdir_new ("hub-placer");
+    s_hub_t hub;
+    s_open (&hub, dir, false);
+    zlist_t *lost = zlist_new ();
+    s_submit (&hub, "t-big", "alice", 8);
+    s_submit (&hub, "t-1", "alice", 1);
+    s_miner (&hub, "m-1", "m1", 4, 0);
+    CU_ASSERT_EQUAL (hub_placer_run (hub.placer, lost), 1);
+    hub_fair_t *fair = hub_tasks_fair (hub.tasks);
+    CU_ASSERT_EQUAL (hub_fair_parked (fair), 1);
+    CU_ASSERT_EQUAL (hub_fair_size (fair), 0);
+    CU_ASSERT_EQUAL (hub_tasks_queued (hub.tasks), 1);
+    free (s_assigned (&hub));
+    zclock_sleep (5);       //  (a later hello)
+    s_miner (&hub, "m-2", "m2", 8, 0);
+    CU_ASSERT_EQUAL (hub_placer_run (hub.placer, lost), 1);
+    CU_ASSERT_EQUAL (hub_fair_parked (fair), 0);
+    CU_ASSERT_EQUAL (hub_tasks_lookup (hub.tasks, "t-big")->state, HUB_TASK_ASSIGNED);
+    CU_ASSERT_STRING_EQUAL (hub_tasks_lookup (hub.tasks, "t-big")->miner_id, "m-2");
+    zlist_destroy (&lost);
+    s_close (&hub);
+    ts_tmpdir_remove (&dir);
+}
+
 void
 test_hub_placer_add (void)
 {
     ts_add_suite ("hub_placer",
         "a round places what fits, by turns", test_round,
         "a buyer who cannot pay waits for funds", test_funds,
+        "a pipelining miner: its credit, its batch", test_pipelining,
+        "a task no miner can take is parked until one can", test_parking,
         NULL);
 }
