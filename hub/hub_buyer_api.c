@@ -30,6 +30,7 @@ struct _hub_buyer_api_t {
     hub_stats_t *stats;         //  counted here: submitted, refused
     fg_outbox_t *outbox;        //  answers wait here for the commit (not owned)
     zsock_t *sock;              //  the buyers' ROUTER (not owned)
+    hub_court_t *court;         //  runs of replicated tasks (not owned), or NULL
     hub_array_api_t *arrays;    //  job arrays: submitted and followed there
 };
 
@@ -50,6 +51,12 @@ hub_buyer_api_new (hub_tasks_t *tasks, hub_store_t *store, hub_escrow_t *escrow,
     self->sock = sock;
     self->arrays = hub_array_api_new (tasks, store, escrow, miners, config, stats, outbox, sock);
     return self;
+}
+
+void
+hub_buyer_api_set_court (hub_buyer_api_t *self, hub_court_t *court)
+{
+    self->court = court;
 }
 
 void
@@ -89,6 +96,8 @@ typedef struct {
     Fogrid__StateChange **history;      //  its history (owned)
     size_t count;                       //  entries in history
     size_t capacity;                    //  allocated
+    zlistx_t *runs;                     //  the runs made of it (hub_task_t, owned)
+    char **run_ids;                     //  ...their ids, for the message
 } s_info_t;
 
 static void
@@ -134,6 +143,18 @@ s_info_build (hub_buyer_api_t *self, hub_task_t *task, s_info_t *out)
     hub_store_task_events (self->store, task->id, s_history_add, out);
     out->info.n_history = out->count;
     out->info.history = out->history;
+    out->info.resolution = (char *) hub_resolution_name (task->resolution);
+    out->info.resolve_at_ms = (uint64_t) task->resolve_at_ms;
+    out->info.output_hash = task->output_hash;
+    out->info.parent = task->parent;
+    out->runs = zlistx_new ();
+    zlistx_set_destructor (out->runs, (zlistx_destructor_fn *) hub_task_destroy);
+    hub_store_load_runs (self->store, task->id, out->runs);
+    out->run_ids = (char **) zmalloc (sizeof (char *) * (zlistx_size (out->runs) + 1));
+    for (hub_task_t *run = (hub_task_t *) zlistx_first (out->runs); run;
+         run = (hub_task_t *) zlistx_next (out->runs))
+        out->run_ids [out->info.n_runs++] = run->id;
+    out->info.runs = out->run_ids;
 }
 
 static void
@@ -146,6 +167,8 @@ s_info_reset (s_info_t *info)
         free (info->history [index]);
     }
     free (info->history);
+    zlistx_destroy (&info->runs);
+    free (info->run_ids);
     memset (info, 0, sizeof *info);
 }
 
@@ -263,6 +286,12 @@ s_handle_submit (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq, const char
         s_refuse (self, self->sock, peer, seq, FG_E_INTERNAL,
                   "submit failed: the hub could not store the task");
         hub_task_destroy (&task);
+        return;
+    }
+    if (self->court && hub_court_submitted (self->court, task)) {
+        self->stats->refused++;
+        s_refuse (self, self->sock, peer, seq, FG_E_INTERNAL,
+                  "submit failed: the hub could not store the task's replicas");
         return;
     }
     zsys_info ("task %s submitted: %s%s (%zu args, policy %s, %u retries)", task->id,

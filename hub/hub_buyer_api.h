@@ -19,6 +19,7 @@
 #include "hub_escrow.h"
 #include "hub_miner_api.h"
 #include "hub_stats.h"
+#include "hub_court.h"
 
 typedef struct _hub_buyer_api_t hub_buyer_api_t;
 
@@ -28,6 +29,10 @@ hub_buyer_api_t *hub_buyer_api_new (hub_tasks_t *tasks, hub_store_t *store, hub_
                                     const hub_config_t *config, hub_stats_t *stats,
                                     fg_outbox_t *outbox, zsock_t *sock);
 void hub_buyer_api_destroy (hub_buyer_api_t **self_p);
+
+//  The court (hub_court.h): a replicated task gets its runs at submit,
+//  and a TaskInfo shows its resolution. NULL: none.
+void hub_buyer_api_set_court (hub_buyer_api_t *self, hub_court_t *court);
 
 //  Answers a SubmitRequest, StatusRequest, ResultRequest or CancelRequest
 //  from key. Returns true when env was one of those.

@@ -23,6 +23,7 @@
 #include "hub_miners.h"
 #include "hub_escrow.h"
 #include "hub_stats.h"
+#include "hub_court.h"
 
 typedef struct _hub_miner_api_t hub_miner_api_t;
 
@@ -32,6 +33,10 @@ hub_miner_api_t *hub_miner_api_new (hub_miners_t *miners, hub_tasks_t *tasks,
                                     hub_store_t *store, const hub_config_t *config,
                                     hub_stats_t *stats, fg_outbox_t *outbox, zsock_t *sock);
 void hub_miner_api_destroy (hub_miner_api_t **self_p);
+
+//  The court that decides whether results stand (hub_court.h); without
+//  one (NULL, the default) every result is paid at once.
+void hub_miner_api_set_court (hub_miner_api_t *self, hub_court_t *court);
 
 //  Answers a MinerHello, MinerHeartbeat, TaskStarted, MinerBye or
 //  TaskResult from peer. Returns true when env was one of those.
