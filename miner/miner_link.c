@@ -994,6 +994,8 @@ miner_link_timers (miner_link_t *self)
         s_recheck (self);
     if (self->state == MINER_LINK_READY && self->resend_at && zclock_mono () >= self->resend_at)
         s_resend_held (self);
+    //  Ratings changed by this turn's answers, written once a second
+    int64_t save_at = miner_trust_save_due (self->trust);
     int64_t next;
     if (self->state == MINER_LINK_NO_HUB)
         next = self->connect_at;
@@ -1009,6 +1011,8 @@ miner_link_timers (miner_link_t *self)
         if (!self->link_up && self->link_down_ms + lost_after < next)
             next = self->link_down_ms + lost_after;
     }
+    if (save_at && save_at < next)
+        next = save_at;
     return next;
 }
 
