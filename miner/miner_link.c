@@ -85,6 +85,7 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_link.h"
+#include "miner_batch.h"
 #include "miner_pipeline.h"
 #include "miner_results.h"
 #include "miner_tasks.h"
@@ -135,7 +136,7 @@ struct _miner_link_t {
     int64_t resend_at;          //  ready: send held results again (0 = not due)
     miner_pipeline_t *pipeline; //  tasks given beyond the share, TaskStarted owed
     bool batches;               //  the hub's welcome says it takes batches
-    zlistx_t *owed;             //  results of this turn (copies), sent at its end
+    miner_batch_t *batch;       //  results of this turn, sent at its end
     //  What the last miner_link_items put in the poll set
     size_t dealer_at;           //  its index + 1, 0 = not polled
     size_t monitor_at;
@@ -164,6 +165,9 @@ s_next_seq (miner_link_t *self, int kind)
     return (++self->seq << 3) | (uint64_t) kind;
 }
 
+static uint64_t s_result_seq (void *arg);
+static int s_wire_send (void *arg, fg_env_t *env);
+
 //  --------------------------------------------------------------------------
 //  Life
 
@@ -177,7 +181,6 @@ miner_link_new (size_t index, const miner_link_context_t *context, const Fogrid_
     self->share = *share;
     self->share.queue_slots = S_QUEUE_SLOTS;
     self->pipeline = miner_pipeline_new (S_QUEUE_SLOTS);
-    self->owed = zlistx_new ();
     self->limits = *limits;
     self->limits.offered_mem_mb = share->mem_mb;
     self->trust = *trust_p;
@@ -193,18 +196,12 @@ miner_link_new (size_t index, const miner_link_context_t *context, const Fogrid_
     self->connect_at = zclock_mono ();
     self->tasks = miner_tasks_new ();
     self->results = miner_results_new ();
+    miner_batch_wire_t wire = { s_result_seq, s_wire_send, self };
+    self->batch = miner_batch_new (self->results, self->trust, &wire);
     return self;
 }
 
 static void s_disconnect (miner_link_t *self);
-
-static void
-s_owed_purge (miner_link_t *self)
-{
-    Fogrid__TaskResult *result;
-    while (self->owed && (result = (Fogrid__TaskResult *) zlistx_detach (self->owed, NULL)))
-        fogrid__task_result__free_unpacked (result, NULL);
-}
 
 void
 miner_link_kill_all (miner_link_t *self)
@@ -219,10 +216,9 @@ miner_link_destroy (miner_link_t **self_p)
         miner_link_t *self = *self_p;
         miner_tasks_destroy (&self->tasks);     //  killed all, then reaped
         s_disconnect (self);
+        miner_batch_destroy (&self->batch);
         miner_results_destroy (&self->results);
         miner_pipeline_destroy (&self->pipeline);
-        s_owed_purge (self);
-        zlistx_destroy (&self->owed);
         miner_trust_destroy (&self->trust);
         free (self->polled);
         free (self);
@@ -251,7 +247,8 @@ s_disconnect (miner_link_t *self)
     if (self->pipeline)
         miner_pipeline_clear (self->pipeline);
     //  (the results of the turn are kept: sent again after a welcome)
-    s_owed_purge (self);
+    if (self->batch)
+        miner_batch_clear (self->batch);
     self->batches = false;
     self->endpoint [0] = 0;
     self->hub_key [0] = 0;
@@ -364,6 +361,19 @@ s_send (miner_link_t *self, fg_env_t *env)
         zsys_warning ("%s: cannot send %s to the hub at %s", self->tag,
                       fg_msg_body_name (env), self->endpoint);
     return rc;
+}
+
+//  miner_batch_wire_t: a result's seq, and the DEALER
+static uint64_t
+s_result_seq (void *arg)
+{
+    return s_next_seq ((miner_link_t *) arg, S_SEQ_RESULT);
+}
+
+static int
+s_wire_send (void *arg, fg_env_t *env)
+{
+    return s_send ((miner_link_t *) arg, env);
 }
 
 //  The tasks we still run for the hub (not those being killed), and with
@@ -556,37 +566,14 @@ s_send_started (miner_link_t *self, const char *task_id, uint32_t attempt)
     s_send (self, &env);
 }
 
-//  Sends a kept result, and has the hub's answer watched for its receipt.
-static void s_send_kept (miner_link_t *self, Fogrid__TaskResult *result);
-
 //  Sends every held result again (after a welcome, or a passing refusal).
 static void
 s_resend_held (miner_link_t *self)
 {
     self->resend_at = 0;
-    zlistx_t *held = miner_results_held (self->results);
-    if (zlistx_size (held))
-        zsys_info ("%s: sending %zu kept results again", self->tag, zlistx_size (held));
-    for (Fogrid__TaskResult *result = (Fogrid__TaskResult *) zlistx_first (held); result;
-         result = (Fogrid__TaskResult *) zlistx_next (held)) {
-        s_send_kept (self, result);
-        fogrid__task_result__free_unpacked (result, NULL);
-    }
-    zlistx_destroy (&held);
-}
-
-
-static void
-s_send_kept (miner_link_t *self, Fogrid__TaskResult *result)
-{
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.seq = s_next_seq (self, S_SEQ_RESULT);
-    env.body_case = FOGRID__ENVELOPE__BODY_TASK_RESULT;
-    env.task_result = result;
-    if (s_send (self, &env) == 0) {
-        miner_results_sent (self->results, result->task_id, result->attempt, env.seq);
-        miner_trust_result_sent (self->trust, env.seq, result);
-    }
+    size_t count = miner_batch_resend_held (self->batch);
+    if (count)
+        zsys_info ("%s: sent %zu kept results again", self->tag, count);
 }
 
 //  A result is kept until its hub answers it (miner_results.h): sent now
@@ -604,18 +591,12 @@ s_send_result (miner_link_t *self, Fogrid__TaskResult *result, const char *endpo
     if (self->batches && self->dealer && streq (endpoint, self->endpoint)
     &&  self->state == MINER_LINK_READY) {
         //  Sent at the end of the turn, with the others that ended in it
-        size_t size = fogrid__task_result__get_packed_size (result);
-        uint8_t *buffer = (uint8_t *) zmalloc (size + 1);
-        fogrid__task_result__pack (result, buffer);
-        Fogrid__TaskResult *copy = fogrid__task_result__unpack (NULL, size, buffer);
-        free (buffer);
-        if (copy)
-            zlistx_add_end (self->owed, copy);
+        miner_batch_add (self->batch, result);
     }
     else
     if (self->dealer && streq (endpoint, self->endpoint)
     &&  (self->state == MINER_LINK_READY || self->state == MINER_LINK_HELLO))
-        s_send_kept (self, result);
+        miner_batch_send_one (self->batch, result);
     else
         zsys_notice ("%s: no hub connection: the result of %s attempt %u is kept for "
                      "when %s welcomes us again", self->tag, result->task_id, result->attempt,
@@ -735,64 +716,17 @@ s_flush (miner_link_t *self)
         s_send (self, env);
         miner_pipeline_envelope_free (&env);
     }
-    //  The results of the turn: one alone as before, several in one
-    //  TaskResultBatch, each with a seq of its own that its ack is
-    //  matched to (miner_results_sent_batch)
-    size_t count = zlistx_size (self->owed);
-    if (count == 1)
-        s_send_kept (self, (Fogrid__TaskResult *) zlistx_first (self->owed));
-    else
-    if (count > 1) {
-        Fogrid__TaskResult **list = (Fogrid__TaskResult **) zmalloc (sizeof (Fogrid__TaskResult *) * count);
-        uint64_t *seqs = (uint64_t *) zmalloc (sizeof (uint64_t) * count);
-        size_t at = 0;
-        for (Fogrid__TaskResult *result = (Fogrid__TaskResult *) zlistx_first (self->owed);
-             result; result = (Fogrid__TaskResult *) zlistx_next (self->owed)) {
-            seqs [at] = s_next_seq (self, S_SEQ_RESULT);
-            list [at++] = result;
-        }
-        Fogrid__TaskResultBatch batch = FOGRID__TASK_RESULT_BATCH__INIT;
-        batch.results = list;
-        batch.n_results = count;
-        fg_env_t many = FOGRID__ENVELOPE__INIT;
-        many.seq = seqs [0];
-        many.body_case = FOGRID__ENVELOPE__BODY_TASK_RESULT_BATCH;
-        many.task_result_batch = &batch;
-        if (s_send (self, &many) == 0)
-            for (size_t index = 0; index < count; index++) {
-                miner_results_sent_batch (self->results, list [index]->task_id,
-                                          list [index]->attempt, seqs [index], seqs [0]);
-                miner_trust_result_sent (self->trust, seqs [index], list [index]);
-            }
-        free (seqs);
-        free (list);
-    }
-    s_owed_purge (self);
+    //  The results of the turn (miner_batch.h)
+    miner_batch_flush (self->batch);
 }
 
-//  The hub's answer to a TaskResultBatch: each ack as the Ok or Error
-//  its result alone would have had
 static void s_on_error (miner_link_t *self, uint64_t seq, Fogrid__Error *error);
 
+//  miner_batch_error_fn: an Error to one result
 static void
-s_on_acks (miner_link_t *self, Fogrid__ResultAcks *acks)
+s_on_result_error (void *arg, uint64_t seq, Fogrid__Error *error)
 {
-    for (size_t index = 0; index < acks->n_acks; index++) {
-        Fogrid__ResultAck *ack = acks->acks [index];
-        uint64_t seq = miner_results_seq (self->results, ack->task_id, ack->attempt);
-        if (!seq)
-            continue;
-        if (ack->code == FG_OK) {
-            miner_results_answer (self->results, seq, FG_OK);
-            miner_trust_result_ok (self->trust, seq, ack->receipt);
-        }
-        else {
-            Fogrid__Error error = FOGRID__ERROR__INIT;
-            error.code = ack->code;
-            error.text = ack->text;
-            s_on_error (self, seq, &error);
-        }
-    }
+    s_on_error ((miner_link_t *) arg, seq, error);
 }
 
 static void
@@ -962,18 +896,13 @@ s_on_hub (miner_link_t *self)
             s_kill_task (self, env->task_kill->task_id, env->task_kill->attempt,
                          "the hub says so");
             break;
-        case FOGRID__ENVELOPE__BODY_ERROR: {
+        case FOGRID__ENVELOPE__BODY_ERROR:
             //  An error to a whole TaskResultBatch is each of its results'
-            uint64_t seqs [256];
-            size_t count = miner_results_batch (self->results, env->seq, seqs, 256);
-            if (count == 0)
-                s_on_error (self, env->seq, env->error);
-            for (size_t index = 0; index < count; index++)
-                s_on_error (self, seqs [index], env->error);
+            miner_batch_error (self->batch, env->seq, env->error, s_on_result_error, self);
             break;
-        }
         case FOGRID__ENVELOPE__BODY_RESULT_ACKS:
-            s_on_acks (self, env->result_acks);
+            //  Each ack is the Ok or Error its result alone would have had
+            miner_batch_acks (self->batch, env->result_acks, s_on_result_error, self);
             break;
         case FOGRID__ENVELOPE__BODY_OK:
             fg_debug ("%s: the hub took our result", self->tag);
@@ -1068,6 +997,8 @@ miner_link_timers (miner_link_t *self)
         s_recheck (self);
     if (self->state == MINER_LINK_READY && self->resend_at && zclock_mono () >= self->resend_at)
         s_resend_held (self);
+    //  Ratings changed by this turn's answers, written once a second
+    int64_t save_at = miner_trust_save_due (self->trust);
     int64_t next;
     if (self->state == MINER_LINK_NO_HUB)
         next = self->connect_at;
@@ -1083,6 +1014,8 @@ miner_link_timers (miner_link_t *self)
         if (!self->link_up && self->link_down_ms + lost_after < next)
             next = self->link_down_ms + lost_after;
     }
+    if (save_at && save_at < next)
+        next = save_at;
     return next;
 }
 

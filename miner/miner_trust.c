@@ -32,9 +32,15 @@
     the checks, are what the miner must remember across a restart.
 
     Ratings are small JSON files, one per hub, rewritten (to a temp file,
-    then renamed) at each change; the receipts themselves are appended to
-    a file next to it: they are the miner's outside record of what the
-    hub paid (docs/money.md, Tamper evidence). A result's answer is
+    then renamed) at most once a second (S_SAVE_MS) while they change, and
+    at the end: a rating changes with every answered result, and a file
+    written and renamed per result was a good part of the miner's own
+    cost per task. A miner killed with SIGKILL (or a machine that goes
+    down) loses what its ratings learnt in the last second at most; the
+    file on disk is always a whole rating, the last one saved. The
+    receipts themselves are appended to a file next to it at once, each
+    a line: they are the miner's outside record of what the hub paid
+    (docs/money.md, Tamper evidence), and a receipt is not lost to a kill. A result's answer is
     matched to the result by its seq: results in flight are kept until
     their Ok or Error, or until the connection ends.
 
@@ -57,6 +63,7 @@
 #define S_BAD_RECEIPT       100     //  what a receipt that does not verify costs
 #define S_MAX_PENDING       10000   //  results waiting for their answer
 #define S_MAX_CHECKS        1000    //  hubs whose last check is kept
+#define S_SAVE_MS           1000    //  ratings are written at most this often
 
 //  How the last check of a hub ended.
 typedef struct {
@@ -93,6 +100,8 @@ typedef struct {
     zhashx_t *avoid;            //  hub key or endpoint -> refused until (ms, heap int64)
     zhashx_t *checks;           //  hub id (or "@endpoint") -> s_check_t (owned)
     zlist_t *checkers;          //  the miner_trust_t using it (not owned)
+    zhashx_t *unsaved;          //  hub ids whose rating changed since the last save
+    int64_t saved_at;           //  when ratings were last written (zclock_mono)
 } s_book_t;
 
 struct _miner_trust_t {
@@ -132,7 +141,7 @@ s_path (miner_trust_t *self, const char *hub_id, const char *extension, char *pa
 }
 
 static void
-s_rating_save (miner_trust_t *self, miner_trust_rating_t *rating)
+s_rating_write (miner_trust_t *self, miner_trust_rating_t *rating)
 {
     char path [1200], temp [1210];
     s_path (self, rating->hub_id, "json", path, sizeof path);
@@ -148,6 +157,42 @@ s_rating_save (miner_trust_t *self, miner_trust_rating_t *rating)
         zsys_warning ("miner %s: cannot keep the rating of hub %s in %s: %s", self->book->miner_id,
                       rating->hub_id, path, strerror (errno));
     json_decref (root);
+}
+
+//  Writes every rating that changed since the last save.
+static void
+s_ratings_save (miner_trust_t *self)
+{
+    s_book_t *book = self->book;
+    for (void *item = zhashx_first (book->unsaved); item; item = zhashx_next (book->unsaved)) {
+        const char *hub_id = (const char *) zhashx_cursor (book->unsaved);
+        miner_trust_rating_t *rating =
+            (miner_trust_rating_t *) zhashx_lookup (book->ratings, hub_id);
+        if (rating)
+            s_rating_write (self, rating);
+    }
+    zhashx_purge (book->unsaved);
+    book->saved_at = zclock_mono ();
+}
+
+//  A rating changed: written now when none was for a second, else by
+//  the next miner_trust_save_due (or at the end).
+static void
+s_rating_save (miner_trust_t *self, miner_trust_rating_t *rating)
+{
+    zhashx_update (self->book->unsaved, rating->hub_id, (void *) "");
+    if (zclock_mono () - self->book->saved_at >= S_SAVE_MS)
+        s_ratings_save (self);
+}
+
+int64_t
+miner_trust_save_due (miner_trust_t *self)
+{
+    if (zhashx_size (self->book->unsaved) == 0)
+        return 0;
+    if (zclock_mono () - self->book->saved_at >= S_SAVE_MS)
+        s_ratings_save (self);
+    return zhashx_size (self->book->unsaved)? self->book->saved_at + S_SAVE_MS: 0;
 }
 
 static int64_t
@@ -287,6 +332,7 @@ miner_trust_new (fg_config_t *config, const char *data_dir, const char *miner_id
     book->checks = zhashx_new ();
     zhashx_set_destructor (book->checks, (zhashx_destructor_fn *) zstr_free);
     book->checkers = zlist_new ();
+    book->unsaved = zhashx_new ();
     book->refs = 0;
     miner_trust_t *self = s_checker_new (book);
     s_ratings_load (self);
@@ -313,6 +359,8 @@ miner_trust_destroy (miner_trust_t **self_p)
         s_book_t *book = self->book;
         zlist_remove (book->checkers, self);
         if (--book->refs == 0) {
+            s_ratings_save (self);          //  what changed since the last save
+            zhashx_destroy (&book->unsaved);
             fg_resolver_destroy (&book->registry);
             zhashx_destroy (&book->ratings);
             zhashx_destroy (&book->avoid);

@@ -127,6 +127,12 @@ void miner_trust_result_sent (miner_trust_t *self, uint64_t seq, const Fogrid__T
 void miner_trust_result_ok (miner_trust_t *self, uint64_t seq, const char *receipt);
 void miner_trust_result_refused (miner_trust_t *self, uint64_t seq);
 
+//  Writes the ratings that changed when the last save is a second old
+//  (they are written at most once a second, and when the last checker
+//  is destroyed). Returns when (zclock_mono) it wants to be called again,
+//  0 when nothing waits.
+int64_t miner_trust_save_due (miner_trust_t *self);
+
 //  A hub's record. Returns 0, or -1 when it has none.
 int miner_trust_rating (miner_trust_t *self, const char *hub_id, miner_trust_rating_t *rating);
 
