@@ -101,6 +101,7 @@
 #include "hub_fair.h"
 #include "hub_server.h"
 #include "hub_watch.h"
+#include "hub_inputs.h"
 #include "fg_expr.h"
 #include "fg_statement.h"
 #include <sys/stat.h>
@@ -147,6 +148,8 @@ const fg_cfg_def_t hub_server_defs [] = {
       "the locator's HTTP API (http://HOST:PORT) for the dashboard's services panel" },
     { "hub/max_message", FG_CFG_INT, "4194304", 65536, 1073741824,
       "largest message accepted on either socket, in bytes" },
+    { "hub/max_inputs", FG_CFG_INT, "1048576", 0, 3145728,
+      "bytes of input files a task may carry with it (TaskSpec.inputs); larger ones go by URL" },
     { "hub/buyer_keys", FG_CFG_STR, "", 0, 0,
       "directory of buyer public keys admitted; empty = any buyer key" },
     { "hub/miner_keys", FG_CFG_STR, "", 0, 0,
@@ -237,6 +240,7 @@ typedef struct {
     int64_t heartbeat_ms;       //  settings, read once
     int64_t disconnect_ms;
     int64_t dead_ms;
+    int64_t max_inputs;         //  hub/max_inputs
     int64_t queue_max;
     int64_t tasks_per_buyer;    //  unfinished tasks per buyer key
     fg_ratelimit_t *buyer_limit;    //  per buyer key (or connection)
@@ -971,6 +975,7 @@ typedef struct {
     Fogrid__StateChange **history;      //  its history (owned)
     size_t count;                       //  entries in history
     size_t capacity;                    //  allocated
+    Fogrid__TaskSpec *spec;             //  the task's without its inputs' content, or NULL
 } s_info_t;
 
 static void
@@ -1006,7 +1011,8 @@ s_info_build (s_server_t *self, hub_task_t *task, s_info_t *out)
     out->info.reason = task->reason;
     out->info.submitted_ms = (uint64_t) task->submitted_ms;
     out->info.updated_ms = (uint64_t) task->updated_ms;
-    out->info.spec = task->spec;
+    out->spec = hub_inputs_view (task->spec);
+    out->info.spec = out->spec? out->spec: task->spec;
     out->info.term_signal = task->term_signal;
     out->info.timed_out = task->timed_out;
     if (task->measured)
@@ -1044,6 +1050,7 @@ s_info_reset (s_info_t *info)
         free (info->history [index]);
     }
     free (info->history);
+    hub_inputs_view_free (&info->spec);
     memset (info, 0, sizeof *info);
 }
 
@@ -1256,6 +1263,11 @@ s_handle_submit (s_server_t *self, zframe_t *peer, uint64_t seq, const char *buy
         return;
     }
     if (s_spec_check (request->spec, why, sizeof why)) {
+        self->stats.refused++;
+        s_refuse (self, self->buyers, peer, seq, FG_E_INVALID, "submit refused: %s", why);
+        return;
+    }
+    if (hub_inputs_check (request->spec, (size_t) self->max_inputs, why, sizeof why)) {
         self->stats.refused++;
         s_refuse (self, self->buyers, peer, seq, FG_E_INVALID, "submit refused: %s", why);
         return;
@@ -2926,6 +2938,7 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     self->heartbeat_ms = fg_config_int (self->config, "hub/heartbeat_ms");
     self->disconnect_ms = fg_config_int (self->config, "hub/disconnect_ms");
     self->dead_ms = fg_config_int (self->config, "hub/dead_ms");
+    self->max_inputs = fg_config_int (self->config, "hub/max_inputs");
     self->queue_max = fg_config_int (self->config, "hub/queue_max");
     self->tasks_per_buyer = fg_config_int (self->config, "hub/tasks_per_buyer");
     int64_t buyer_rate = fg_config_int (self->config, "hub/buyer_rate");
