@@ -55,6 +55,7 @@
 #include "miner_process.h"
 #include "miner_outputs.h"
 #include "miner_workdir.h"
+#include "miner_inputs.h"
 #include "miner_groups.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -242,6 +243,9 @@ s_prepare (s_run_t *run)
     if (miner_workdir_make (limits->work_root, owner->task_id, owner->attempt,
                             run->drop_privileges, run->uid, run->gid, owner->workdir,
                             sizeof owner->workdir, run->error, sizeof run->error))
+        return -1;
+    if (miner_inputs_stage (spec, owner->workdir, run->drop_privileges, run->uid, run->gid,
+                            run->error, sizeof run->error))
         return -1;
 
     run->argv = (char **) zmalloc (sizeof (char *) * (spec->n_argv + 1));
