@@ -17,6 +17,7 @@
 #include "cli_ratings.h"
 #include "cli_files.h"
 #include "cli_books.h"
+#include "cli_inputs.h"
 #include "fg_receipt.h"
 #include "fg_signkey.h"
 #include <getopt.h>
@@ -207,6 +208,13 @@ static const char *s_submit_help =
     "                     absolute in the container or relative to the image's\n"
     "                     working directory; process, relative to the task's work\n"
     "                     directory. Get them with fogrid result --files DIR TASK\n"
+    "  --input FILE[:NAME]  a file put in the task's work directory before it runs,\n"
+    "                     as NAME (default: its own name; relative, no '..'), its\n"
+    "                     mode kept (--input ./job then -- ./job); a directory\n"
+    "                     goes with every file under it (repeatable; the hub takes\n"
+    "                     hub/max_inputs bytes in all, 1 MiB by default)\n"
+    "  --input-url URL:NAME:SHA256  a file the miner fetches (http, https) and\n"
+    "                     checks against SHA256 before the task runs (repeatable)\n"
     "  --token TOKEN      client token: the same token never makes two tasks\n"
     "  --wait             wait for the task and print its result\n\n"
     "example:\n"
@@ -234,6 +242,7 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
     bool wait = false;
     char *outputs [S_MAX_OUTPUTS];
     spec->outputs = outputs;
+    cli_inputs_t *inputs = cli_inputs_new ();
     int index = 1;
     for (; index < argc; index++) {
         const char *arg = argv [index];
@@ -250,14 +259,27 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
             break;              //  the command starts here
         if (!value) {
             fprintf (stderr, "fogrid submit: %s needs a value\n", arg);
+            cli_inputs_destroy (&inputs);
             cli_spec_reset (&options);
             return 2;
         }
         index++;
+        if (streq (arg, "--input") || streq (arg, "--input-url")) {
+            char why [512];
+            if ((streq (arg, "--input")? cli_inputs_add: cli_inputs_add_url)
+                    (inputs, value, why, sizeof why)) {
+                fprintf (stderr, "fogrid submit: %s: %s\n", arg, why);
+                cli_inputs_destroy (&inputs);
+                cli_spec_reset (&options);
+                return 2;
+            }
+            continue;
+        }
         if (streq (arg, "--output")) {
             if (spec->n_outputs == S_MAX_OUTPUTS || !*value) {
                 fprintf (stderr, "fogrid submit: %s\n", *value? "at most 32 --output paths"
                          : "--output needs a path");
+                cli_inputs_destroy (&inputs);
                 cli_spec_reset (&options);
                 return 2;
             }
@@ -267,22 +289,26 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
         int taken = cli_spec_option (&options, arg, value);
         if (taken == 0) {
             fprintf (stderr, "fogrid submit: unknown option '%s' (see fogrid submit --help)\n", arg);
+            cli_inputs_destroy (&inputs);
             cli_spec_reset (&options);
             return 2;
         }
         if (taken < 0) {
             fprintf (stderr, "fogrid submit: bad value '%s' for %s\n", value, arg);
+            cli_inputs_destroy (&inputs);
             cli_spec_reset (&options);
             return 2;
         }
     }
     if (index >= argc) {
         fprintf (stderr, "fogrid submit: no command given (fogrid submit -- COMMAND [ARG...])\n");
+        cli_inputs_destroy (&inputs);
         cli_spec_reset (&options);
         return 2;
     }
     spec->n_argv = (size_t) (argc - index);
     spec->argv = argv + index;
+    cli_inputs_attach (inputs, spec);
 
     int rc = 1;
     cli_client_t *client = s_connect (globals);
@@ -304,6 +330,7 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
         fg_msg_free (&reply);
         cli_client_destroy (&client);
     }
+    cli_inputs_destroy (&inputs);
     cli_spec_reset (&options);
     return rc;
 }
