@@ -1,0 +1,330 @@
+/*  =========================================================================
+    test_inputs - a task's input files, with a real hub, a real miner and
+    the `fogrid` command line (plain text: what is tested is the files)
+
+    --input of an executable script that reads a directory input; a
+    submit over hub/max_inputs refused naming the bound; an input whose
+    hash does not match, sent through the client library, failed by the
+    miner without running; an input fetched by URL from an HTTP server on
+    loopback, and one whose hash does not match refused; the same inputs
+    in a docker task (SKIPPED without an engine).
+    =========================================================================  */
+#include "test_support.h"
+#include "cli_client.h"
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sodium.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+static char *s_dir;
+static int s_buyer_port;
+static ts_proc_t *s_hub;
+static ts_proc_t *s_miner;
+static char s_hub_endpoint [64];
+
+static int
+s_fogrid (char **output, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    char *command = zsys_vprintf (format, args);
+    va_end (args);
+    int rc = ts_run (output, "cd %s && %s --insecure -H %s -T 10000 %s", s_dir, ts_bin ("fogrid"),
+                     s_hub_endpoint, command);
+    zstr_free (&command);
+    return rc;
+}
+
+static bool
+s_miner_connected (void *arg)
+{
+    (void) arg;
+    char *output = NULL;
+    bool ok = s_fogrid (&output, "miners") == 0 && strstr (output, "m-inputs")
+           && strstr (output, "connected");
+    free (output);
+    return ok;
+}
+
+static int
+s_suite_init (void)
+{
+    s_dir = ts_tmpdir_new ("inputs");
+    if (!s_dir)
+        return -1;
+    chmod (s_dir, 0755);
+    s_buyer_port = ts_free_port ();
+    int miner_port = ts_free_port ();
+    char buyers [64], miners [64], data [600], mdata [600];
+    snprintf (buyers, sizeof buyers, "tcp://127.0.0.1:%d", s_buyer_port);
+    snprintf (miners, sizeof miners, "tcp://127.0.0.1:%d", miner_port);
+    snprintf (s_hub_endpoint, sizeof s_hub_endpoint, "tcp://127.0.0.1:%d", s_buyer_port);
+    snprintf (data, sizeof data, "%s/hub", s_dir);
+    snprintf (mdata, sizeof mdata, "%s/miner", s_dir);
+    s_hub = ts_proc_start (s_dir, "hub", "fogrid-hub", "--buyers", buyers, "--miners", miners,
+                           "--locator", "", "--data", data, "-o", "security/insecure=1",
+                           "-o", "hub/http=", "-o", "hub/max_inputs=65536",
+                           "-o", "hub/heartbeat_ms=200", NULL);
+    s_miner = ts_proc_start (s_dir, "miner", "fogrid-miner", "--hub", miners, "--data", mdata,
+                             "--cores", "2", "-o", "security/insecure=1", "-o", "miner/id=m-inputs",
+                             "-o", "miner/task_user=", "-o", "miner/http=", NULL);
+    if (!ts_wait_for (s_miner_connected, NULL, 10000)) {
+        ts_proc_dump_log (s_hub);
+        ts_proc_dump_log (s_miner);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_suite_clean (void)
+{
+    if (s_miner)
+        ts_proc_stop (&s_miner, 3000);
+    if (s_hub)
+        ts_proc_stop (&s_hub, 3000);
+    ts_tmpdir_remove (&s_dir);
+    return 0;
+}
+
+static void
+s_write (const char *path, const char *text, mode_t mode)
+{
+    char *full = zsys_sprintf ("%s/%s", s_dir, path);
+    FILE *file = fopen (full, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (file);
+    fputs (text, file);
+    fclose (file);
+    chmod (full, mode);
+    zstr_free (&full);
+}
+
+static void
+s_sha256 (const char *text, char *hex)
+{
+    byte digest [crypto_hash_sha256_BYTES];
+    crypto_hash_sha256 (digest, (const byte *) text, strlen (text));
+    sodium_bin2hex (hex, 65, digest, sizeof digest);
+}
+
+//  Submits with --wait; returns its output (caller frees) and sets *rc
+static char *
+s_run (int *rc, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    char *command = zsys_vprintf (format, args);
+    va_end (args);
+    char *output = NULL;
+    *rc = s_fogrid (&output, "submit --wait %s", command);
+    zstr_free (&command);
+    return output;
+}
+
+static void
+test_script_and_directory (void)
+{
+    s_write ("job", "#!/bin/sh\necho \"ran with $(cat data/x.txt) and $(cat data/deep/y.txt)\"\n",
+             0755);
+    char *dir = zsys_sprintf ("%s/data/deep", s_dir);
+    CU_ASSERT_EQUAL (ts_run (NULL, "mkdir -p %s", dir), 0);
+    zstr_free (&dir);
+    s_write ("data/x.txt", "forty-two", 0644);
+    s_write ("data/deep/y.txt", "more", 0600);
+    int rc;
+    char *output = s_run (&rc, "--input ./job --input data -- ./job");
+    CU_ASSERT_EQUAL (rc, 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "ran with forty-two and more"));
+    if (rc)
+        printf ("\n%s\n", output);
+    free (output);
+    //  Renamed, and modes kept: not executable stays so
+    output = s_run (&rc, "--input data/x.txt:in/a.txt -- sh -c 'cat in/a.txt; test -x in/a.txt "
+                    "|| echo not-executable'");
+    CU_ASSERT_EQUAL (rc, 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "forty-twonot-executable"));
+    free (output);
+    //  Without the input the job is not there: as before, 127
+    output = s_run (&rc, "-- ./job");
+    CU_ASSERT_NOT_EQUAL (rc, 0);
+    free (output);
+}
+
+static void
+test_bad_inputs_refused (void)
+{
+    char *output = NULL;
+    CU_ASSERT_EQUAL (s_fogrid (&output, "submit --input job:../up -- true"), 2);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "not a name an input may have"));
+    free (output);
+    CU_ASSERT_EQUAL (s_fogrid (&output, "submit --input /no/such/file -- true"), 2);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "cannot read /no/such/file"));
+    free (output);
+    //  A symbolic link in a directory input
+    CU_ASSERT_EQUAL (ts_run (NULL, "mkdir -p %s/linked && ln -sf /etc/passwd %s/linked/pw",
+                             s_dir, s_dir), 0);
+    CU_ASSERT_EQUAL (s_fogrid (&output, "submit --input linked -- true"), 2);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "a symbolic link"));
+    free (output);
+    //  Over this hub's hub/max_inputs (64 KiB here): the hub says its bound
+    CU_ASSERT_EQUAL (ts_run (NULL, "head -c 100000 /dev/zero > %s/big", s_dir), 0);
+    CU_ASSERT_EQUAL (s_fogrid (&output, "submit --input big -- true"), 1);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "over this hub's limit of 65536"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "hub/max_inputs"));
+    free (output);
+}
+
+//  A spec made by hand, as a client that lies about (or corrupted) an
+//  input: the hub keeps it as it came, the miner checks and refuses
+static void
+test_corrupt_input_not_run (void)
+{
+    char err [256];
+    cli_client_t *client = cli_client_new (NULL, s_hub_endpoint, NULL, 10000, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (client);
+    Fogrid__TaskInput input = FOGRID__TASK_INPUT__INIT;
+    input.name = "marker";
+    input.content.data = (byte *) "the bytes that came";
+    input.content.len = strlen ("the bytes that came");
+    char hex [65];
+    s_sha256 ("the bytes that were sent", hex);
+    input.sha256 = hex;
+    Fogrid__TaskInput *inputs [] = { &input };
+    Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
+    char *marker = zsys_sprintf ("%s/corrupt-ran", s_dir);
+    char *argv [] = { "touch", marker };
+    spec.argv = argv;
+    spec.n_argv = 2;
+    spec.inputs = inputs;
+    spec.n_inputs = 1;
+    fg_env_t *env = NULL;
+    Fogrid__SubmitReply *reply = cli_client_submit (client, &spec, "tok-corrupt", &env);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
+    char *task = strdup (reply->task_id);
+    fg_msg_free (&env);
+    cli_client_destroy (&client);
+
+    char *output = NULL;
+    CU_ASSERT_NOT_EQUAL (s_fogrid (&output, "wait %s", task), 0);
+    free (output);
+    CU_ASSERT_EQUAL (s_fogrid (&output, "result %s", task), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "input 'marker' is corrupt"));
+    if (!strstr (output, "is corrupt"))
+        printf ("\n%s\n", output);
+    free (output);
+    CU_ASSERT_NOT_EQUAL (access (marker, F_OK), 0);        //  not run
+    //  The status leaves the content out, keeps the name and hash
+    CU_ASSERT_EQUAL (s_fogrid (&output, "status %s", task), 0);
+    free (output);
+    zstr_free (&marker);
+    free (task);
+}
+
+//  A small HTTP server on loopback, serving s_dir/www
+static pid_t
+s_http_start (int port)
+{
+    pid_t pid = fork ();
+    if (pid == 0) {
+        char root [600], port_text [16];
+        snprintf (root, sizeof root, "%s/www", s_dir);
+        snprintf (port_text, sizeof port_text, "%d", port);
+        int null = open ("/dev/null", O_WRONLY);
+        dup2 (null, 1);
+        dup2 (null, 2);
+        execl ("/usr/bin/python3", "python3", "-m", "http.server", "--bind", "127.0.0.1",
+               "--directory", root, port_text, (char *) NULL);
+        _exit (127);
+    }
+    //  Until it answers
+    for (int tries = 0; tries < 100; tries++) {
+        if (ts_run (NULL, "curl -sf -o /dev/null http://127.0.0.1:%d/", port) == 0)
+            break;
+        zclock_sleep (100);
+    }
+    return pid;
+}
+
+static void
+test_url_input (void)
+{
+    if (access ("/usr/bin/python3", X_OK)) {
+        printf ("SKIPPED: no /usr/bin/python3 for an HTTP server ");
+        return;
+    }
+    char *www = zsys_sprintf ("%s/www", s_dir);
+    CU_ASSERT_EQUAL (ts_run (NULL, "mkdir -p %s", www), 0);
+    zstr_free (&www);
+    s_write ("www/data.txt", "fetched by url\n", 0644);
+    int port = ts_free_port ();
+    pid_t server = s_http_start (port);
+    char hex [65];
+    s_sha256 ("fetched by url\n", hex);
+    int rc;
+    char *output = s_run (&rc, "--input-url http://127.0.0.1:%d/data.txt:sub/d.txt:%s "
+                          "-- cat sub/d.txt", port, hex);
+    CU_ASSERT_EQUAL (rc, 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "fetched by url"));
+    free (output);
+    //  Another hash: refused, not run
+    s_sha256 ("something else\n", hex);
+    output = s_run (&rc, "--input-url http://127.0.0.1:%d/data.txt:d.txt:%s -- cat d.txt",
+                    port, hex);
+    CU_ASSERT_NOT_EQUAL (rc, 0);
+    free (output);
+    char *task = NULL;
+    CU_ASSERT_EQUAL (s_fogrid (&output, "submit --input-url http://127.0.0.1:%d/data.txt:d.txt:%s "
+                               "-- cat d.txt", port, hex), 0);
+    task = ts_task_id (0, output, "submit");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (task);
+    CU_ASSERT_NOT_EQUAL (s_fogrid (&output, "wait %s", task), 0);
+    free (output);
+    CU_ASSERT_EQUAL (s_fogrid (&output, "result %s", task), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "input 'd.txt' is corrupt"));
+    CU_ASSERT_PTR_NULL (strstr (output, "fetched by url"));
+    free (output);
+    free (task);
+    //  A URL that does not answer: a clear reason
+    output = s_run (&rc, "--input-url http://127.0.0.1:%d/missing:m:%s -- true", port, hex);
+    CU_ASSERT_NOT_EQUAL (rc, 0);
+    free (output);
+    kill (server, SIGTERM);
+    waitpid (server, NULL, 0);
+}
+
+static bool
+s_docker_answers (void)
+{
+    return ts_run (NULL, "curl -sf --unix-socket /var/run/docker.sock http://d/_ping") == 0
+        && ts_run (NULL, "curl -sf --unix-socket /var/run/docker.sock "
+                         "http://d/images/fogrid-test/json") == 0;
+}
+
+static void
+test_docker_inputs (void)
+{
+    if (!s_docker_answers ()) {
+        printf ("SKIPPED: no Docker engine (or no fogrid-test image) answers ");
+        return;
+    }
+    int rc;
+    char *output = s_run (&rc, "--image fogrid-test --input ./job --input data -- ./job");
+    CU_ASSERT_EQUAL (rc, 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "ran with forty-two and more"));
+    if (rc)
+        printf ("\n%s\n", output);
+    free (output);
+}
+
+void
+test_inputs_add (void)
+{
+    CU_pSuite suite = CU_add_suite ("inputs", s_suite_init, s_suite_clean);
+    CU_add_test (suite, "an executable script and a directory", test_script_and_directory);
+    CU_add_test (suite, "bad inputs refused", test_bad_inputs_refused);
+    CU_add_test (suite, "a corrupt input is not run", test_corrupt_input_not_run);
+    CU_add_test (suite, "an input by URL, hash checked", test_url_input);
+    CU_add_test (suite, "docker task inputs", test_docker_inputs);
+}
