@@ -48,6 +48,16 @@ s_miner_connected (void *arg)
     return ok;
 }
 
+static bool
+s_docker_answers (void)
+{
+    return ts_run (NULL, "curl -sf --unix-socket /var/run/docker.sock http://d/_ping") == 0
+        && ts_run (NULL, "curl -sf --unix-socket /var/run/docker.sock "
+                         "http://d/images/fogrid/busybox/json") == 0;
+}
+
+static bool s_docker;          //  the engine answers: the miner runs docker tasks too
+
 static int
 s_suite_init (void)
 {
@@ -67,9 +77,12 @@ s_suite_init (void)
                            "--locator", "", "--data", data, "-o", "security/insecure=1",
                            "-o", "hub/http=", "-o", "hub/max_inputs=65536",
                            "-o", "hub/heartbeat_ms=200", NULL);
+    s_docker = s_docker_answers ();
     s_miner = ts_proc_start (s_dir, "miner", "fogrid-miner", "--hub", miners, "--data", mdata,
                              "--cores", "2", "-o", "security/insecure=1", "-o", "miner/id=m-inputs",
-                             "-o", "miner/task_user=", "-o", "miner/http=", NULL);
+                             "-o", "miner/task_user=", "-o", "miner/http=", "-o",
+                             s_docker? "miner/runtime=process,docker": "miner/runtime=process",
+                             NULL);
     if (!ts_wait_for (s_miner_connected, NULL, 10000)) {
         ts_proc_dump_log (s_hub);
         ts_proc_dump_log (s_miner);
@@ -294,23 +307,15 @@ test_url_input (void)
     waitpid (server, NULL, 0);
 }
 
-static bool
-s_docker_answers (void)
-{
-    return ts_run (NULL, "curl -sf --unix-socket /var/run/docker.sock http://d/_ping") == 0
-        && ts_run (NULL, "curl -sf --unix-socket /var/run/docker.sock "
-                         "http://d/images/fogrid-test/json") == 0;
-}
-
 static void
 test_docker_inputs (void)
 {
-    if (!s_docker_answers ()) {
-        printf ("SKIPPED: no Docker engine (or no fogrid-test image) answers ");
+    if (!s_docker) {
+        printf ("SKIPPED: no Docker engine (or no fogrid/busybox image) answers ");
         return;
     }
     int rc;
-    char *output = s_run (&rc, "--image fogrid-test --input ./job --input data -- ./job");
+    char *output = s_run (&rc, "--image fogrid/busybox --input ./job --input data -- ./job");
     CU_ASSERT_EQUAL (rc, 0);
     CU_ASSERT_PTR_NOT_NULL (strstr (output, "ran with forty-two and more"));
     if (rc)
