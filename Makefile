@@ -7,6 +7,10 @@
 #   make bench      install what is missing, build, run the benchmarks
 #   make asan       build and test with AddressSanitizer + UBSan in build-asan/
 #   make install PREFIX=/usr/local
+#   make deb        Debian packages (fogrid-locator, fogrid-hub, fogrid-miner,
+#                   fogrid) into build-deb/, checked by lintian
+#   make deb-test   those packages installed in a clean Debian container,
+#                   and a task run through the installed grid
 #   make cluster-up     images, keys, and a docker-compose test cluster (2
 #                       locators, 2 hubs, 3 miners, Prometheus) on this machine
 #   make cluster-test   real work through it while parts of it fail; a report
@@ -18,7 +22,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 KEEP ?= 0
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test demo bench fuzz asan install clean cluster-up cluster-test cluster-down
+.PHONY: all deps build test demo bench fuzz asan install deb deb-test clean cluster-up cluster-test cluster-down
 
 all: build
 
@@ -57,6 +61,16 @@ asan: deps
 install: build
 	@cmake --install $(BUILD)
 
+#   dpkg-buildpackage on a copy of the tree (debian/), so it needs no build
+#   here and leaves nothing in the tree; the container is the debootstrap
+#   base image of the cluster (deploy/images/build-base-image.sh)
+deb:
+	@scripts/deps.sh deb
+	@deploy/deb/build-packages.sh build-deb
+
+deb-test: deb
+	@deploy/deb/test-packages.sh build-deb
+
 #   The cluster's programs are built inside Docker (deploy/docker/Dockerfile),
 #   so these need no build here; deploy/cluster/cluster.sh does the work
 cluster-up:
@@ -71,4 +85,4 @@ cluster-down:
 	@deploy/cluster/cluster.sh down
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-deb

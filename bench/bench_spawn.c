@@ -19,10 +19,13 @@
     turns in 10 rounds, so that a change of the machine's load weighs on
     each alike. -u USER runs the runtime's
     tasks as USER, as a miner run by root does (its default is nobody).
-    -o spawn|fork|runtime|null runs that loop only (to profile it).
+    -o spawn|fork|runtime|null|cgroup runs that loop only (to profile it);
+    cgroup is the runtime with a cgroup per task (miner_cgroup.h), where
+    the machine lets one be made.
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_runner.h"
+#include "miner_cgroup.h"
 #include <errno.h>
 #include <pwd.h>
 #include <spawn.h>
@@ -190,18 +193,25 @@ main (int argc, char **argv)
     //  In rounds, the loops taking turns, so a machine whose load changes
     //  (others' builds and tests) weighs on each alike
     int rounds = total >= 200? 10: 1, per_round = total / rounds;
-    double seconds [4] = { 0, 0, 0, 0 };
-    const char *names [4] = { "spawn", "fork", "runtime", "null" };
+    double seconds [5] = { 0, 0, 0, 0, 0 };
+    const char *names [5] = { "spawn", "fork", "runtime", "null", "cgroup" };
+    //  The runtime again with a cgroup per task (where one can be made)
+    char cgroup_name [64];
+    snprintf (cgroup_name, sizeof cgroup_name, "bench-spawn-%d", (int) getpid ());
+    miner_cgroup_t *cgroups = miner_cgroup_new (cgroup_name, 1024);
     for (int round = 0; round < rounds; round++)
-        for (int loop = 0; loop < 4; loop++) {
-            if (only && !streq (only, names [loop]))
+        for (int loop = 0; loop < 5; loop++) {
+            if ((only && !streq (only, names [loop]))
+            ||  (loop == 4 && !miner_cgroup_active (cgroups)))
                 continue;
             limits.null_runtime = loop == 3;
+            limits.cgroups = loop == 4? cgroups: NULL;
             double rate = loop < 2? s_bare (per_round, parallel, loop == 1)
                         : s_runtime (per_round, parallel, &limits, loop == 3? "null": "process",
                                      &failures);
             seconds [loop] += rate > 0? per_round / rate: 0;
         }
+    limits.cgroups = NULL;
     double done = (double) per_round * rounds;
     double spawn = seconds [0] > 0? done / seconds [0]: 0;
     double forked = seconds [1] > 0? done / seconds [1]: 0;
@@ -214,6 +224,15 @@ main (int argc, char **argv)
             failures? "  SOME TASKS FAILED": "");
     printf ("  task handle alone (null)    %8.0f tasks/s  (its thread and pipe: %.0f us a "
             "task)\n", handle, handle > 0? 1e6 * parallel / handle: 0.0);
+    if (miner_cgroup_active (cgroups)) {
+        double in_cgroups = seconds [4] > 0? done / seconds [4]: 0;
+        printf ("  process runtime, cgroups    %8.0f tasks/s  (%s; %.0f us a task more)\n",
+                in_cgroups, miner_cgroup_kind (cgroups), in_cgroups > 0 && runtime > 0
+                ? 1e6 * parallel * (1 / in_cgroups - 1 / runtime): 0.0);
+    }
+    else
+        printf ("  process runtime, cgroups    (none: %s)\n", miner_cgroup_detail (cgroups));
+    miner_cgroup_destroy (&cgroups);
     if (failures)
         printf ("  %d tasks did not end with exit 0\n", failures);
 

@@ -112,7 +112,7 @@ fg_receipt_parse (fg_receipt_t *self, const char *json, char *err, size_t err_si
         snprintf (err, err_size, "not a fogrid receipt (want \"receipt\": \"" S_TAG "\")");
     else
     if (s_get_text (root, "task_id", self->task_id, sizeof self->task_id, err, err_size) == 0
-    &&  s_get_int (root, "attempt", 1, &attempt, err, err_size) == 0
+    &&  s_get_int (root, "attempt", 0, &attempt, err, err_size) == 0     //  0: a settlement
     &&  s_get_text (root, "miner_id", self->miner_id, sizeof self->miner_id, err, err_size) == 0
     &&  s_get_int (root, "amount", 0, &self->amount, err, err_size) == 0
     &&  s_get_int (root, "fee", 0, &self->fee, err, err_size) == 0

@@ -11,7 +11,8 @@
 
 typedef struct {
     char task_id [64];          //  the task that was paid for
-    uint32_t attempt;           //  its attempt that succeeded
+    uint32_t attempt;           //  its attempt that succeeded; 0 for a settlement of
+                                //  services (s-...), which has none
     char miner_id [64];         //  who was paid (account miner:ID)
     int64_t amount;             //  paid to the miner
     int64_t fee;                //  kept by the hub (amount + fee = price)

@@ -14,6 +14,8 @@
                                     A    per distinct IPv4 target host
                                     TXT  "protocol=N"
                                     TXT  "functions=a,b,c"
+        _tcp.service.fogrid.        exists, no records (empty non-terminal)
+        _NAME._tcp.service.fogrid.  SRV and TXT as NAME.service.fogrid. (RFC 2782)
         addr.fogrid.                exists, no records (empty non-terminal)
         A-B-C-D.addr.fogrid.        A    A.B.C.D
 
@@ -27,6 +29,12 @@
     no leading zeros) exists, so each address has exactly one name. Host
     names are taken as fully qualified and go into SRV as they are; hosts
     that are neither (an IPv6 literal, "*") are left out of the answer.
+
+    The RFC 2782 spelling, _NAME._tcp.service.fogrid., is for tools that
+    build SRV names from a service and a protocol themselves (every
+    fogrid endpoint is TCP). It holds the same SRV and TXT records as the
+    short name, but no A: an address belongs to a host, not to the
+    underscore name of a service, which no client asks an address of.
 
     Long TXT values are split into 255-byte strings inside one record; the
     reader concatenates the strings of a record, as for SPF and DKIM. Each
@@ -731,9 +739,11 @@ s_wants (uint16_t qtype, uint16_t type)
     return qtype == type || qtype == S_TYPE_ANY;
 }
 
-//  NAME.service.DOMAIN; returns the rcode
+//  NAME.service.DOMAIN, or _NAME._tcp.service.DOMAIN (srv_form: no A
+//  records at the name); label is NAME's. Returns the rcode
 static int
-s_answer_service (s_reply_t *self, const uint8_t *label, loc_dns_lookup_fn *lookup, void *arg)
+s_answer_service (s_reply_t *self, const uint8_t *label, bool srv_form,
+                  loc_dns_lookup_fn *lookup, void *arg)
 {
     //  fogrid service names are [a-z0-9-]; anything else cannot exist, and
     //  the registry only ever sees a clean C string
@@ -759,7 +769,7 @@ s_answer_service (s_reply_t *self, const uint8_t *label, loc_dns_lookup_fn *look
             if (s_target_resolve (self, &service.targets [index], &target)
             &&  !s_target_seen_srv (&service, index))
                 s_add_srv (self, &service.targets [index], target.name);
-    if (s_wants (qtype, S_TYPE_A))
+    if (s_wants (qtype, S_TYPE_A) && !srv_form)
         for (size_t index = 0; index < service.n_targets && !self->truncated; index++)
             if (s_target_resolve (self, &service.targets [index], &target) && target.is_addr
             &&  !s_target_seen_addr (&service, index, target.addr))
@@ -823,8 +833,20 @@ s_answer (s_reply_t *self, loc_dns_lookup_fn *lookup, void *arg)
             rcode = S_NXDOMAIN;
     }
     else
+    if (depth == 2 && s_label_is (labels [1], "service") && s_label_is (labels [0], "_tcp"))
+        ;   //  _tcp.service.DOMAIN: names exist below it, it has no records
+    else
     if (depth == 2 && s_label_is (labels [1], "service"))
-        rcode = s_answer_service (self, labels [0], lookup, arg);
+        rcode = s_answer_service (self, labels [0], false, lookup, arg);
+    else
+    if (depth == 3 && s_label_is (labels [2], "service") && s_label_is (labels [1], "_tcp")
+    &&  labels [0][0] > 1 && labels [0][1] == '_') {
+        //  _NAME: the service's label without its underscore
+        uint8_t name [64];
+        name [0] = (uint8_t) (labels [0][0] - 1);
+        memcpy (name + 1, labels [0] + 2, name [0]);
+        rcode = s_answer_service (self, name, true, lookup, arg);
+    }
     else
     if (depth == 2 && s_label_is (labels [1], "addr")) {
         uint8_t addr [4];

@@ -43,6 +43,7 @@
 #include "miner_http.h"
 #include "miner_link.h"
 #include "miner_groups.h"
+#include "miner_cgroup.h"
 #include "fg_expr.h"
 #include <pwd.h>
 #include "miner_trust.h"
@@ -103,6 +104,8 @@ const fg_cfg_def_t miner_agent_defs [] = {
       "time limit of an image pull (docker runtime)" },
     { "miner/docker_pids_limit", FG_CFG_INT, "512", 0, 4194304,
       "processes a container may hold; 0 = no limit (docker runtime)" },
+    { "miner/task_pids_max", FG_CFG_INT, "1024", 0, 4194304,
+      "processes a process task may hold at once, enforced by its cgroup; 0 = no limit" },
     { "miner/docker_readonly", FG_CFG_BOOL, "0", 0, 0,
       "containers get a read-only root file system and a 64 MB /tmp (docker runtime)" },
     { "miner/max_output", FG_CFG_INT, "1048576", 1024, 1572864,
@@ -116,8 +119,9 @@ const fg_cfg_def_t miner_agent_defs [] = {
     { "miner/default_timeout_s", FG_CFG_INT, "3600", 1, 2592000,
       "time limit of tasks that give none" },
     { "miner/default_mem_mb", FG_CFG_INT, "0", 0, 1099511627776LL,
-      "memory limit of tasks that give none, in MB (address space for a process, memory "
-      "without swap for a container); 0 = no limit" },
+      "memory limit of tasks that give none, in MB (memory without swap for a container "
+      "and for a process in its cgroup, address space for a process without one); 0 = "
+      "what the miner offers (no limit for a process without a cgroup)" },
     { "miner/heartbeat_ms", FG_CFG_INT, "1000", 50, 60000,
       "heartbeat interval until the hub's welcome names its own" },
     { "miner/advertise_host", FG_CFG_STR, "127.0.0.1", 0, 0,
@@ -157,6 +161,8 @@ typedef struct {
     char data_dir [1024];       //  miner/data_dir
     char work_root [1100];      //  DATA_DIR/tasks: the tasks' work dirs
     char groups_dir [1100];     //  DATA_DIR/groups: their process groups (miner_groups.h)
+    miner_cgroup_t *cgroups;    //  the process tasks' cgroups (or why none)
+    char isolation [PATH_MAX + 300];    //  how tasks are held, for /readyz and /api
     miner_resources_t *resources;   //  what we offer
     Fogrid__Resources *shares;  //  each link's part of it (pointing into resources)
     char runtimes [32];         //  offered: "process", "docker" or "docker,process"
@@ -663,6 +669,25 @@ s_agent_new (zsock_t *pipe, fg_config_t *config, char *err, size_t err_size)
         zsys_notice ("%s: killed %d task process%s a previous run left", tag, killed,
                      killed == 1? "": "es");
     miner_runner_clean (self->work_root);
+    //  Cgroups of a previous life too, alongside the groups above
+    char cgroup_name [160];
+    miner_cgroup_name (self->id, self->data_dir, cgroup_name, sizeof cgroup_name);
+    self->cgroups = miner_cgroup_new (cgroup_name, fg_config_int (config, "miner/task_pids_max"));
+    snprintf (self->isolation, sizeof self->isolation, "%s: %s",
+              miner_cgroup_kind (self->cgroups), miner_cgroup_detail (self->cgroups));
+    if (miner_cgroup_active (self->cgroups)) {
+        killed = miner_cgroup_sweep (self->cgroups, tag);
+        if (killed)
+            zsys_notice ("%s: killed %d process%s left in its cgroups", tag, killed,
+                         killed == 1? "": "es");
+        zsys_info ("%s: process tasks run in cgroups (%s)", tag,
+                   miner_cgroup_detail (self->cgroups));
+    }
+    else
+        zsys_warning ("%s: process tasks get rlimits only, no cgroup: %s; their cores are "
+                      "not enforced and they may fork without bound", tag,
+                      miner_cgroup_detail (self->cgroups));
+    self->limits.cgroups = self->cgroups;
 
     const char *name = fg_config_str (config, "miner/name");
     if (*name)
@@ -812,7 +837,8 @@ s_http_start (s_agent_t *self, char *err, size_t err_size)
     self->http_context = (miner_http_context_t) {
         .miner_id = self->id, .started_ms = fg_now_ms (), .stats = &self->stats,
         .agent = self, .state = s_http_state, .hub = s_http_hub, .running = s_http_running,
-        .links = s_http_links, .runtimes = self->runtimes, .trust = self->trust };
+        .links = s_http_links, .runtimes = self->runtimes, .trust = self->trust,
+        .isolation = self->isolation };
     self->http = miner_http_new (address, &self->http_context, err, err_size);
     if (!self->http)
         return -1;
@@ -901,6 +927,7 @@ s_agent_destroy (s_agent_t **self_p)
         fg_resolver_destroy (&self->resolver);
         miner_trust_destroy (&self->trust);
         miner_resources_destroy (&self->resources);
+        miner_cgroup_destroy (&self->cgroups);
         free (self);
         *self_p = NULL;
     }

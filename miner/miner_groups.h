@@ -25,7 +25,8 @@
     recorded session and started since are (Linux hands out no pid that
     a live group still uses as its id, and a group id is only taken by a
     process that had that pid). A process that leaves the group with
-    setsid() is beyond this record: the docker runtime bounds those.
+    setsid() is beyond this record: the task's cgroup (miner_cgroup.h),
+    swept at the same start, holds those where the miner has cgroups.
     =========================================================================  */
 #ifndef MINER_GROUPS_H_INCLUDED
 #define MINER_GROUPS_H_INCLUDED

@@ -18,13 +18,17 @@ s_readyz (void *arg, fg_http_request_t *request)
 {
     miner_http_context_t *context = (miner_http_context_t *) arg;
     const char *state = context->state (context->agent);
-    if (streq (state, "ready")) {
-        fg_http_reply (request, 200, "text/plain", "ok\n", 3);
-        return;
-    }
-    char text [128];
-    int length = snprintf (text, sizeof text, "not ready: %s\n", state);
-    fg_http_reply (request, 503, "text/plain", text, (size_t) length);
+    const char *isolation = context->isolation? context->isolation: "";
+    //  The second line says how tasks are held (cgroups, or rlimits only)
+    char text [PATH_MAX + 512];
+    int length = streq (state, "ready")
+               ? snprintf (text, sizeof text, "ok\n%s%s", isolation, *isolation? "\n": "")
+               : snprintf (text, sizeof text, "not ready: %s\n%s%s", state, isolation,
+                           *isolation? "\n": "");
+    if (length >= (int) sizeof text)
+        length = (int) sizeof text - 1;
+    fg_http_reply (request, streq (state, "ready")? 200: 503, "text/plain", text,
+                   (size_t) length);
 }
 
 static void
@@ -72,12 +76,13 @@ static void
 s_status (void *arg, fg_http_request_t *request)
 {
     miner_http_context_t *context = (miner_http_context_t *) arg;
-    json_t *body = json_pack ("{s:s, s:s, s:s, s:I, s:s, s:o}",
+    json_t *body = json_pack ("{s:s, s:s, s:s, s:I, s:s, s:s, s:o}",
                               "miner_id", context->miner_id,
                               "state", context->state (context->agent),
                               "hub", context->hub (context->agent),
                               "running", (json_int_t) context->running (context->agent),
                               "runtimes", context->runtimes,
+                              "isolation", context->isolation? context->isolation: "",
                               "links", context->links? context->links (context->agent)
                                                      : json_array ());
     fg_http_reply_json (request, 200, body);

@@ -43,6 +43,7 @@ typedef struct {
     json_t *(*links) (void *agent);             //  each hub link (new reference)
     const char *runtimes;                       //  offered
     miner_trust_t *trust;                       //  its ratings and checks of hubs
+    const char *isolation;                      //  cgroups, or rlimits only and why
 } miner_http_context_t;
 
 fg_http_t *miner_http_new (const char *address, miner_http_context_t *context,

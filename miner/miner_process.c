@@ -17,7 +17,9 @@
     rlimits or for a switch to another user, and a helper program exec'd in
     between would cost a second exec per task. The child runs our own code
     between clone and exec, in this order, and that order is the point:
-    default signal handlers; its own process group; the record of that
+    default signal handlers; its own process group; its own cgroup
+    (miner_cgroup.h: one write per controller to descriptors opened before
+    the clone), so that all it forks is born there; the record of that
     group in DATA_DIR/groups (miner_groups.h), before anything of the task
     runs; its descriptors and work directory; the task's user (raw
     syscalls: glibc's setuid would signal the miner's threads); then
@@ -45,10 +47,19 @@
     other case the owner gets one message, "RESULT" + an encoded
     TaskResult, and the thread waits for $TERM.
 
-    Limits: RLIMIT_AS from the spec's mem_mb (or the miner's default),
-    RLIMIT_CORE 0, RLIMIT_CPU a little over the timeout as a backstop should
-    the runner itself be stuck. RLIMIT_NPROC is not set: it counts every
-    process of the user (and root ignores it), so it cannot bound one task.
+    Limits, where the miner has cgroups: the task's cgroup holds its cores
+    (a CPU quota), its memory (the kernel kills it past the limit: the
+    result says out of memory) and its count of processes (refused forks
+    are told in the result of a task that failed); its usage is read there,
+    and every SIGKILL the task gets (KILL, the end of a timeout's grace,
+    its exit, $TERM) goes to the whole cgroup too, so a daemon that left
+    the group with setsid goes as well. RLIMIT_CORE 0 and RLIMIT_CPU a
+    little over the timeout (a backstop should the runner itself be stuck)
+    always; RLIMIT_AS from the spec's mem_mb (or the miner's default) only
+    without a cgroup: an address space limit breaks programs that reserve
+    much and bounds nothing a task forks. RLIMIT_NPROC is not set: it
+    counts every process of the user (and root ignores it), so it cannot
+    bound one task.
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_runtime.h"
@@ -57,6 +68,7 @@
 #include "miner_workdir.h"
 #include "miner_inputs.h"
 #include "miner_groups.h"
+#include "miner_cgroup.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -137,6 +149,11 @@ typedef struct {
     char **outputs;             //  TaskSpec.outputs, NULL-terminated
     size_t max_files;           //  bound of the files copied back
     miner_outputs_t *files;     //  what was copied, after the end
+    miner_cgroup_task_t *cgroup;    //  the task's cgroup, NULL = rlimits only
+    uint64_t oom_kills;         //  its processes the kernel killed for memory
+    uint64_t forks_refused;     //  forks its pids limit refused
+    int64_t pids_max;           //  that limit
+    uint64_t cgroup_mem_mb;     //  its memory limit, 0 = none
 } s_run_t;
 
 //  --------------------------------------------------------------------------
@@ -287,6 +304,21 @@ s_prepare (s_run_t *run)
     owner->mem_mb = spec->mem_mb? spec->mem_mb: limits->default_mem_mb;
     run->as_limit.rlim_cur = run->as_limit.rlim_max = owner->mem_mb
                            ? (rlim_t) owner->mem_mb * 1024 * 1024: RLIM_INFINITY;
+    if (miner_cgroup_active (limits->cgroups)) {
+        //  The cgroup holds the task to its memory (resident, of all its
+        //  processes), its cores and a count of processes; an address
+        //  space limit would only break programs that reserve much
+        //  With no limit named, the whole of what the miner offers, as a
+        //  container gets
+        char name [160];
+        snprintf (name, sizeof name, "%s-%u", owner->task_id, owner->attempt);
+        run->cgroup_mem_mb = owner->mem_mb? owner->mem_mb: limits->offered_mem_mb;
+        run->cgroup = miner_cgroup_task_new (limits->cgroups, name, spec->cores? spec->cores: 1,
+                                             run->cgroup_mem_mb, run->error, sizeof run->error);
+        if (!run->cgroup)
+            return -1;
+        run->as_limit.rlim_cur = run->as_limit.rlim_max = RLIM_INFINITY;
+    }
     //  CPU seconds can only exceed wall seconds with several threads; this
     //  is a backstop for when the runner itself cannot enforce the timeout
     run->cpu_limit.rlim_cur = (rlim_t) run->timeout_s * 2 + 10;
@@ -317,6 +349,7 @@ typedef struct {
     int null_fd, out_fd, err_fd;
     int error;                  //  errno of the step that failed, 0 if none
     bool record_failed;         //  that step was the record of the group
+    bool cgroup_failed;         //  that step was the entry into its cgroup
 } s_child_t;
 
 static int
@@ -336,6 +369,12 @@ s_child (void *arg)
     sigemptyset (&none);
 
     setpgid (0, 0);
+    //  Into its cgroup before anything of the task runs: what it forks
+    //  is born there
+    if (run->cgroup && miner_cgroup_task_enter (run->cgroup)) {
+        child->cgroup_failed = true;
+        goto failed;
+    }
     //  Written down before anything of the task runs, with the miner's
     //  rights (the record is the miner's)
     if (*run->groups_dir
@@ -443,7 +482,7 @@ s_spawn (s_run_t *run)
         snprintf (run->error, sizeof run->error, "cannot make pipes: %s", strerror (errno));
         goto failed;
     }
-    s_child_t child = { run, getpid (), null_fd, out_pipe [1], err_pipe [1], 0, false };
+    s_child_t child = { run, getpid (), null_fd, out_pipe [1], err_pipe [1], 0, false, false };
     //  The child's stack: a part of ours, for this thread waits until the
     //  child has exec'd (or exited)
     byte stack [S_CHILD_STACK] __attribute__ ((aligned (16)));
@@ -473,6 +512,10 @@ s_spawn (s_run_t *run)
     run->err.fd = err_pipe [0];
     fcntl (run->out.fd, F_SETFL, O_NONBLOCK);
     fcntl (run->err.fd, F_SETFL, O_NONBLOCK);
+    if (child.cgroup_failed)
+        snprintf (run->error, sizeof run->error, "cannot enter its cgroup: %s",
+                  strerror (child.error));
+    else
     if (child.record_failed)
         snprintf (run->error, sizeof run->error, "cannot record its process group in %.200s: "
                   "%s", run->groups_dir, strerror (child.error));
@@ -497,12 +540,15 @@ failed:
     return -1;
 }
 
-//  Signals the task's whole process group.
+//  Signals the task's whole process group; SIGKILL goes to its whole
+//  cgroup too, which holds what left the group.
 static void
 s_signal_group (s_run_t *run, int sig)
 {
     if (run->owner->pid > 0 && !run->exited)
         killpg (run->owner->pid, sig);
+    if (sig == SIGKILL && run->cgroup && run->owner->pid > 0)
+        miner_cgroup_task_kill (run->cgroup);
 }
 
 //  Reaps the child if it has exited. The group is swept first, while the
@@ -522,6 +568,8 @@ s_check_exit (s_run_t *run, bool block)
     if (rc < 0 || info.si_pid != run->owner->pid)
         return false;
     killpg (run->owner->pid, SIGKILL);
+    if (run->cgroup)
+        miner_cgroup_task_kill (run->cgroup);
     while (wait4 (run->owner->pid, &run->status, 0, &run->rusage) < 0 && errno == EINTR)
         ;
     if (*run->groups_dir)
@@ -574,6 +622,22 @@ s_proc_stat (pid_t pid, uint64_t *ticks, uint64_t *pages)
 static void
 s_sample (s_run_t *run)
 {
+    uint64_t cg_cpu_ms, mem_bytes, mem_peak;
+    if (run->cgroup
+    &&  miner_cgroup_task_usage (run->cgroup, &cg_cpu_ms, &mem_bytes, &mem_peak) == 0) {
+        //  The cgroup counts every process of the task, however it left
+        Fogrid__Usage *usage = &run->usage;
+        if (cg_cpu_ms > usage->cpu_ms)
+            usage->cpu_ms = cg_cpu_ms;
+        usage->mem_bytes = mem_bytes;
+        if (mem_peak < mem_bytes)
+            mem_peak = mem_bytes;
+        if (mem_peak > usage->mem_peak_bytes)
+            usage->mem_peak_bytes = mem_peak;
+        run->measured = true;
+        miner_runtime_set_usage (run->owner, usage->cpu_ms, usage->mem_bytes);
+        return;
+    }
     pid_t tree [S_MAX_TREE];
     size_t count = 0, next = 0;
     tree [count++] = run->owner->pid;
@@ -631,6 +695,18 @@ s_final_usage (s_run_t *run)
     if (!run->exited)
         return;
     Fogrid__Usage *usage = &run->usage;
+    uint64_t cg_cpu_ms, cg_mem, cg_peak;
+    if (run->cgroup && miner_cgroup_task_usage (run->cgroup, &cg_cpu_ms, &cg_mem, &cg_peak) == 0) {
+        //  The cgroup's figures hold every process of the task. wait4's
+        //  ru_maxrss would not do: it counts the miner's own memory, which
+        //  the child shared between clone and exec
+        if (cg_cpu_ms > usage->cpu_ms)
+            usage->cpu_ms = cg_cpu_ms;
+        if (cg_peak > usage->mem_peak_bytes)
+            usage->mem_peak_bytes = cg_peak;
+        run->measured = true;
+        return;
+    }
     uint64_t cpu_ms = (uint64_t) run->rusage.ru_utime.tv_sec * 1000
                     + (uint64_t) run->rusage.ru_utime.tv_usec / 1000
                     + (uint64_t) run->rusage.ru_stime.tv_sec * 1000
@@ -751,6 +827,15 @@ s_send_result (s_run_t *run)
     if (*run->error)
         result.exit_code = 127;         //  as a shell says: could not run it
     result.timed_out = run->timed_out;
+    bool succeeded = run->exited && WIFEXITED (run->status) && WEXITSTATUS (run->status) == 0;
+    if (run->oom_kills && !succeeded && !*run->error)
+        snprintf (run->error, sizeof run->error, "killed: out of memory (limit %" PRIu64 " MB)",
+                  run->cgroup_mem_mb);
+    else
+    if (run->forks_refused && !succeeded && !*run->error)
+        snprintf (run->error, sizeof run->error, "%" PRIu64 " fork%s refused: the task reached "
+                  "its limit of %" PRId64 " processes", run->forks_refused,
+                  run->forks_refused == 1? "": "s", run->pids_max);
     if (run->killed && !*run->error)
         snprintf (run->error, sizeof run->error, "killed");
     result.error = run->error;
@@ -807,6 +892,12 @@ miner_process_actor (zsock_t *pipe, void *args)
     if (run.pidfd >= 0)
         close (run.pidfd);
     s_final_usage (&run);
+    if (run.cgroup) {
+        run.oom_kills = miner_cgroup_task_oom_kills (run.cgroup);
+        run.forks_refused = miner_cgroup_task_pids_refused (run.cgroup);
+        run.pids_max = miner_cgroup_task_pids_max (run.cgroup);
+        miner_cgroup_task_destroy (&run.cgroup);
+    }
     //  Killed: the hub wants no result; $TERM: none is sent
     if (run.exited && !run.killed && !run.terminated && run.outputs && *run.outputs)
         run.files = miner_workdir_copy (run.owner->workdir, run.outputs, run.max_files,

@@ -42,15 +42,20 @@ typedef struct {
                                 //  back, paths included; 0 = 1 MiB
     int stats_interval_ms;      //  how often a running task's figures are read; 0 = 1000
     uint32_t default_timeout_s; //  when the spec says 0; 0 = 3600
-    uint64_t default_mem_mb;    //  address space when the spec says 0; 0 = no limit
+    uint64_t default_mem_mb;    //  memory when the spec says 0 (a cgroup's, else
+                                //  address space); 0 = offered_mem_mb in a cgroup,
+                                //  else no limit
     int grace_ms;               //  from SIGTERM to SIGKILL on a timeout; 0 = 1000
     bool no_process;            //  the process runtime is off: its tasks are refused
     bool null_runtime;          //  the benchmark-only `null` runtime is on
+    struct _miner_cgroup_t *cgroups;    //  process tasks' cgroups (miner_cgroup.h);
+                                //  NULL or inactive = rlimits only
     bool drop_privileges;       //  tasks run as task_uid/task_gid, no extra groups
     uid_t task_uid;             //  (a miner that runs as root: never root's tasks)
     gid_t task_gid;
-    uint64_t offered_mem_mb;    //  what the miner offers: a container's memory cap
-                                //  when neither the task nor the miner names one
+    uint64_t offered_mem_mb;    //  what the miner offers: a container's (and a process
+                                //  cgroup's) memory cap when neither the task nor the
+                                //  miner names one
     //  The docker runtime (off when docker_socket is NULL or "")
     const char *docker_socket;  //  the engine's unix socket
     const char *miner_id;       //  labels every container (org.fogrid.miner)

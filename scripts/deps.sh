@@ -1,14 +1,15 @@
 #!/bin/sh
 #   deps.sh - installs the Debian packages fogrid needs that are missing
 #
-#   usage: scripts/deps.sh [build|test|bench|cluster|all]
+#   usage: scripts/deps.sh [build|test|bench|cluster|deb|all]
 #   Does nothing (and needs no network) when everything is installed.
 set -eu
 
 build="cmake make gcc pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev
        protobuf-c-compiler libcurl4-openssl-dev libsqlite3-dev libsodium-dev
        libmicrohttpd-dev libjansson-dev libcunit1-dev"
-test="procps psmisc curl dnsutils clang prometheus chromium docker.io busybox-static iproute2 iptables"
+test="procps psmisc curl dnsutils clang prometheus chromium docker.io busybox-static iproute2 iptables
+      python3-zmq python3-protobuf python3-nacl protobuf-compiler"
 
 bench="gearman-job-server libgearman-dev"
 #   the docker-compose test cluster (make cluster-up, cluster-test): the
@@ -18,13 +19,19 @@ cluster="docker.io debootstrap docker-compose curl busybox-static"
 #   sd-daemon: the daemons' Type=notify readiness, status and watchdog
 build="$build libsystemd-dev"
 
+#   the Debian packages (make deb: dpkg-buildpackage, which also wants
+#   build-essential; debhelper, lintian) and their check in a container
+#   of the debootstrap base image (make deb-test)
+deb="$build build-essential dpkg-dev debhelper lintian docker.io debootstrap"
+
 case "${1:-build}" in
     build) wanted="$build" ;;
     bench) wanted="$build $bench" ;;
     test)  wanted="$build $test" ;;
     cluster) wanted="$cluster" ;;
-    all)   wanted="$build $test $cluster" ;;
-    *)     echo "usage: $0 [build|test|bench|cluster|all]" >&2; exit 2 ;;
+    deb)   wanted="$deb" ;;
+    all)   wanted="$build $test $cluster $deb" ;;
+    *)     echo "usage: $0 [build|test|bench|cluster|deb|all]" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -11,6 +11,7 @@
 #include "test_hub_support.h"
 #include "hub_wallet.h"
 #include "hub_billing.h"
+#include "fg_receipt.h"
 #include <sqlite3.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -119,10 +120,17 @@ test_seconds_and_batches (void)
     CU_ASSERT_EQUAL (th_balance (books.th.ledger, "settle:m1"), 0);
     CU_ASSERT_EQUAL (hub_ledger_count (books.th.ledger, "bill/"), 3);
     CU_ASSERT_EQUAL (hub_ledger_count (books.th.ledger, "pay/s-"), 2);
-    //  The payout has a receipt
+    //  The payout has a receipt, which checks offline as a task's does
+    //  (a settlement has no attempt: 0)
     char *receipt = hub_wallet_receipt (books.wallet, "s-1010500-1");
     CU_ASSERT_PTR_NOT_NULL (receipt);
     CU_ASSERT_PTR_NOT_NULL (receipt? strstr (receipt, "\"m1\""): NULL);
+    fg_receipt_t parsed;
+    char why [256] = "";
+    CU_ASSERT_FATAL (receipt && fg_receipt_parse (&parsed, receipt, why, sizeof why) == 0);
+    CU_ASSERT_EQUAL (parsed.attempt, 0);
+    CU_ASSERT_EQUAL (fg_receipt_verify (&parsed, hub_ledger_public_key (books.th.ledger),
+                                        why, sizeof why), 0);
     zstr_free (&receipt);
 
     //  At 20.0 s the carried half makes 9.5 + 0.5: 10 s more, not 9

@@ -399,6 +399,53 @@ test_srv (void)
     CU_ASSERT_STRING_EQUAL (s_last_lookup, "echo");
 }
 
+//  RFC 2782's spelling of a service's name: the same SRV (with glue)
+//  and TXT as NAME.service, no A; _tcp.service exists
+static void
+test_srv_form (void)
+{
+    s_reply_t reply;
+    s_ask_name ("_echo._tcp.service.fogrid.", T_SRV, &reply);
+    CU_ASSERT_EQUAL (reply.rcode, 0);
+    CU_ASSERT_TRUE (reply.aa);
+    CU_ASSERT_STRING_EQUAL (reply.qname, "_echo._tcp.service.fogrid.");
+    CU_ASSERT_EQUAL (s_count (&reply, 0, T_SRV), 4);
+    const s_rr_t *srv = s_find_srv (&reply, 5555);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (srv);
+    CU_ASSERT_STRING_EQUAL (srv->name, "_echo._tcp.service.fogrid.");
+    CU_ASSERT_STRING_EQUAL (srv->target, "10-0-0-5.addr.fogrid.");
+    CU_ASSERT_EQUAL (srv->weight, 10);
+    CU_ASSERT_EQUAL (s_count (&reply, 2, T_A), 2);
+    CU_ASSERT_STRING_EQUAL (s_last_lookup, "echo");
+
+    s_ask_name ("_echo._tcp.service.fogrid.", T_TXT, &reply);
+    CU_ASSERT_EQUAL (reply.rcode, 0);
+    CU_ASSERT_EQUAL (s_count (&reply, 0, T_TXT), 2);
+    s_ask_name ("_echo._tcp.service.fogrid.", T_ANY, &reply);
+    CU_ASSERT_EQUAL (s_count (&reply, 0, T_SRV), 4);
+    CU_ASSERT_EQUAL (s_count (&reply, 0, T_TXT), 2);
+    CU_ASSERT_EQUAL (s_count (&reply, 0, T_A), 0);
+    //  an address is a host's, not the service name's
+    s_ask_name ("_echo._tcp.service.fogrid.", T_A, &reply);
+    s_assert_negative (&reply, 0);
+    //  names exist below _tcp.service
+    s_ask_name ("_tcp.service.fogrid.", T_SRV, &reply);
+    s_assert_negative (&reply, 0);
+    //  unknown services, other protocols and spellings do not exist
+    s_ask_name ("_nope._tcp.service.fogrid.", T_SRV, &reply);
+    s_assert_negative (&reply, 3);
+    s_ask_name ("_echo._udp.service.fogrid.", T_SRV, &reply);
+    s_assert_negative (&reply, 3);
+    s_ask_name ("echo._tcp.service.fogrid.", T_SRV, &reply);
+    s_assert_negative (&reply, 3);
+    s_ask_name ("_._tcp.service.fogrid.", T_SRV, &reply);
+    s_assert_negative (&reply, 3);
+    s_ask_name ("__echo._tcp.service.fogrid.", T_SRV, &reply);
+    s_assert_negative (&reply, 3);
+    s_ask_name ("_echo.service.fogrid.", T_SRV, &reply);
+    s_assert_negative (&reply, 3);
+}
+
 static void
 test_compression (void)
 {
@@ -924,6 +971,7 @@ test_loc_dns_add (void)
 {
     ts_add_suite ("loc_dns",
         "SRV per target, synthesized names, glue", test_srv,
+        "_NAME._tcp.service: SRV and TXT (RFC 2782)", test_srv_form,
         "names are compressed", test_compression,
         "A per distinct address, addr names", test_a,
         "TXT protocol and functions", test_txt,
