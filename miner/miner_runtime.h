@@ -86,6 +86,8 @@ typedef struct {
     //  Figures of the running task: miner_runtime_set_usage / _usage
     uint64_t cpu_ms;
     uint64_t mem_bytes;
+    //  What it prints, as it comes: miner_live_put from the runtime's thread
+    struct _miner_live_t *live;
 } miner_runtime_args_t;
 
 typedef struct {

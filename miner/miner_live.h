@@ -1,0 +1,39 @@
+/*  =========================================================================
+    miner_live - a running task's output on its way to the hub as it
+    comes (fogrid logs -f), bounded and batched
+
+    The runtime's thread puts what it reads; the link's loop takes it
+    every MINER_LIVE_BATCH_MS and sends one TaskOutput per task that
+    printed something:
+
+        miner_live_put (live, 1, data, size);           //  runtime thread
+        miner_live_send (tasks, send_fn, link);         //  link, every batch
+
+    What waits is bounded (MINER_LIVE_PENDING bytes per task): a task
+    that prints faster than the link sends loses the excess from the live
+    view (never from its result), and the next batch says how much, on
+    its stderr stream, so a reader knows lines are missing.
+    =========================================================================  */
+#ifndef MINER_LIVE_H_INCLUDED
+#define MINER_LIVE_H_INCLUDED
+
+#include "miner_tasks.h"
+
+#define MINER_LIVE_BATCH_MS     200
+#define MINER_LIVE_PENDING      (64 * 1024)
+
+typedef struct _miner_live_t miner_live_t;
+
+miner_live_t *miner_live_new (void);
+void miner_live_destroy (miner_live_t **self_p);
+
+//  From any thread: what the task printed on stream (1 stdout, 2 stderr).
+//  Nothing when self is NULL.
+void miner_live_put (miner_live_t *self, uint32_t stream, const byte *data, size_t size);
+
+//  Sends, through send_fn, a TaskOutput for each task of tasks that
+//  printed since the last call. Returns how many it sent.
+typedef void (miner_live_send_fn) (void *arg, fg_env_t *env);
+size_t miner_live_send (miner_tasks_t *tasks, miner_live_send_fn *send_fn, void *arg);
+
+#endif
