@@ -37,10 +37,24 @@ void hub_logs_append (hub_logs_t *self, const char *task_id, uint32_t stream,
 int hub_logs_read (hub_logs_t *self, const char *task_id, uint64_t offset, size_t max,
                    Fogrid__LogsReply *reply);
 
+//  Fills reply, as hub_logs_read would, from a finished task's stored
+//  output (its stdout, then its stderr): finished, nothing dropped.
+void hub_logs_read_stored (const byte *out, size_t out_size, const byte *err, size_t err_size,
+                           uint64_t offset, size_t max, Fogrid__LogsReply *reply);
+
+//  Puts what task's ring holds into result's stdout and stderr (each
+//  stream's bytes in order; truncated when the ring lost some), so that
+//  a task that ends without a result of its own (cancelled) keeps what it
+//  printed. Free with hub_logs_result_reset. 0, or -1 when no ring.
+int hub_logs_as_result (hub_logs_t *self, const char *task_id, Fogrid__TaskResult *result);
+void hub_logs_result_reset (Fogrid__TaskResult *result);
+
 //  Frees what hub_logs_read put in reply.
 void hub_logs_reply_reset (Fogrid__LogsReply *reply);
 
-//  The task ended: readers are told so once they reach the end.
+//  The task ended: readers are told so once they reach the end. Its ring
+//  stays a while for late followers (the last 64 ended tasks'); a task
+//  that printed nothing has none.
 void hub_logs_finish (hub_logs_t *self, const char *task_id);
 
 //  Forgets task's ring.

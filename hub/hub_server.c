@@ -102,6 +102,7 @@
 #include "hub_server.h"
 #include "hub_watch.h"
 #include "hub_inputs.h"
+#include "hub_logs.h"
 #include "fg_expr.h"
 #include "fg_statement.h"
 #include <sys/stat.h>
@@ -150,6 +151,8 @@ const fg_cfg_def_t hub_server_defs [] = {
       "largest message accepted on either socket, in bytes" },
     { "hub/max_inputs", FG_CFG_INT, "1048576", 0, 3145728,
       "bytes of input files a task may carry with it (TaskSpec.inputs); larger ones go by URL" },
+    { "hub/log_ring", FG_CFG_INT, "262144", 1024, 67108864,
+      "bytes of each running task's output kept for fogrid logs -f (older output leaves)" },
     { "hub/buyer_keys", FG_CFG_STR, "", 0, 0,
       "directory of buyer public keys admitted; empty = any buyer key" },
     { "hub/miner_keys", FG_CFG_STR, "", 0, 0,
@@ -241,6 +244,7 @@ typedef struct {
     int64_t disconnect_ms;
     int64_t dead_ms;
     int64_t max_inputs;         //  hub/max_inputs
+    hub_logs_t *logs;           //  running tasks' output as it comes (fogrid logs -f)
     int64_t queue_max;
     int64_t tasks_per_buyer;    //  unfinished tasks per buyer key
     fg_ratelimit_t *buyer_limit;    //  per buyer key (or connection)
@@ -433,6 +437,7 @@ s_task_retire (s_server_t *self, hub_task_t *task)
     size_t *count = (size_t *) zhashx_lookup (self->buyer_tasks, task->buyer);
     if (count && --*count == 0)
         zhashx_delete (self->buyer_tasks, task->buyer);
+    hub_logs_finish (self->logs, task->id);
     zhashx_delete (self->tasks, task->id);
 }
 
@@ -1479,9 +1484,53 @@ s_handle_cancel (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key
                 s_send_kill (self, miner->routing, task->id, task->attempt);
         }
     }
+    //  What it printed until now is its output: no result will come
+    Fogrid__TaskResult printed = FOGRID__TASK_RESULT__INIT;
+    if (hub_logs_as_result (self->logs, task->id, &printed) == 0) {
+        hub_store_task_output_set (self->store, task->id, &printed);
+        hub_logs_result_reset (&printed);
+    }
     s_task_change (self, task, HUB_TASK_CANCELLED, "cancelled by the buyer");
     s_reply_task_info (self, peer, seq, task);
     s_task_retire (self, task);
+}
+
+//  A task's output from an offset: from its ring while it runs (and a
+//  while after), else from its stored output
+static void
+s_handle_logs (s_server_t *self, zframe_t *peer, uint64_t seq, const char *key,
+               Fogrid__LogsRequest *request)
+{
+    bool owned;
+    hub_task_t *task = s_buyer_task (self, peer, seq, key, request->task_id, &owned);
+    if (!task)
+        return;
+    Fogrid__LogsReply reply = FOGRID__LOGS_REPLY__INIT;
+    hub_output_t output;
+    bool loaded = false;
+    size_t max = (size_t) fg_config_int (self->config, "hub/max_message") / 2;
+    if (hub_logs_read (self->logs, task->id, request->offset, max, &reply)) {
+        if (hub_task_state_terminal (task->state)
+        &&  hub_store_task_output (self->store, task->id, &output) == 0) {
+            loaded = true;
+            hub_logs_read_stored (zchunk_data (output.stdout_data),
+                                  zchunk_size (output.stdout_data),
+                                  zchunk_data (output.stderr_data),
+                                  zchunk_size (output.stderr_data), request->offset, max, &reply);
+        }
+        else
+            reply.next_offset = request->offset;       //  nothing printed yet
+    }
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_LOGS_REPLY;
+    env.logs_reply = &reply;
+    s_answer (self, self->buyers, peer, &env);
+    hub_logs_reply_reset (&reply);
+    if (loaded)
+        hub_output_reset (&output);
+    if (owned)
+        hub_task_destroy (&task);
 }
 
 static void
@@ -2013,6 +2062,9 @@ s_handle_buyer (s_server_t *self)
         case FOGRID__ENVELOPE__BODY_RECEIPT:
             s_handle_receipt (self, peer, seq, env->receipt->task_id);
             break;
+        case FOGRID__ENVELOPE__BODY_LOGS:
+            s_handle_logs (self, peer, seq, key, env->logs);
+            break;
         default:
             zsys_warning ("buyer: unexpected %s", fg_msg_body_name (env));
             s_refuse (self, self->buyers, peer, seq, FG_E_UNEXPECTED,
@@ -2390,6 +2442,19 @@ s_handle_statement (s_server_t *self, zframe_t *peer, uint64_t seq, Fogrid__Wall
         s_entry_reset (&items [index]);
 }
 
+//  Output of a running task, as its miner read it
+static void
+s_handle_output (s_server_t *self, zframe_t *peer, Fogrid__TaskOutput *output)
+{
+    hub_miner_t *miner = hub_miners_by_routing (self->miners, peer);
+    hub_task_t *task = (hub_task_t *) zhashx_lookup (self->tasks, output->task_id);
+    if (!miner || !s_is_current (task, miner, output->attempt))
+        return;                 //  late or not its task: nothing to keep
+    for (size_t index = 0; index < output->n_chunks; index++)
+        hub_logs_append (self->logs, task->id, output->chunks [index]->stream,
+                         output->chunks [index]->data.data, output->chunks [index]->data.len);
+}
+
 //  As s_handle_buyer, for the miner socket.
 static int
 s_handle_miner (s_server_t *self)
@@ -2403,7 +2468,8 @@ s_handle_miner (s_server_t *self)
         return 0;
     //  A heartbeat changes no placement but by a miner's load or its
     //  return from silence: the next tick schedules for those
-    if (env->body_case != FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT)
+    if (env->body_case != FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT
+    &&  env->body_case != FOGRID__ENVELOPE__BODY_TASK_OUTPUT)
         self->reschedule = true;
     switch (env->body_case) {
         case FOGRID__ENVELOPE__BODY_MINER_HELLO:
@@ -2423,6 +2489,9 @@ s_handle_miner (s_server_t *self)
             break;
         case FOGRID__ENVELOPE__BODY_WALLET_STATEMENT:
             s_handle_statement (self, peer, seq, env->wallet_statement);
+            break;
+        case FOGRID__ENVELOPE__BODY_TASK_OUTPUT:
+            s_handle_output (self, peer, env->task_output);
             break;
         default:
             zsys_warning ("miner socket: unexpected %s", fg_msg_body_name (env));
@@ -2721,6 +2790,7 @@ s_start (s_server_t *self, char *err, size_t err_size)
     fg_security_server (self->buyers, "buyers");
     fg_security_server (self->miner_sock, "miners");
     self->watch = hub_watch_new (self->miner_sock, "miners");
+    self->logs = hub_logs_new ((size_t) fg_config_int (self->config, "hub/log_ring"));
     hub_miners_set_grace (self->miners, fg_config_int (self->config, "hub/grace_ms"));
     self->buyer_port = s_bind (self, self->buyers, "hub/buyer_endpoint", err, err_size);
     if (self->buyer_port < 0)
@@ -2980,6 +3050,7 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     fg_registrant_destroy (&self->registrant);
     fg_http_destroy (&self->http);
     hub_watch_destroy (&self->watch);
+    hub_logs_destroy (&self->logs);
     zsock_destroy (&self->buyers);
     zsock_destroy (&self->miner_sock);
     fg_outbox_destroy (&self->outbox);
