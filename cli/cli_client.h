@@ -31,6 +31,9 @@ fg_error_t cli_client_resolve_hub (fg_resolver_t *resolver, const char *policy,
 Fogrid__SubmitReply *cli_client_submit (cli_client_t *self, Fogrid__TaskSpec *spec,
                                         const char *token, fg_env_t **env_p);
 Fogrid__TaskInfo *cli_client_status (cli_client_t *self, const char *task_id, fg_env_t **env_p);
+//  A task's output from offset on, as the hub keeps it (LogsRequest).
+Fogrid__LogsReply *cli_client_logs (cli_client_t *self, const char *task_id, uint64_t offset,
+                                    fg_env_t **env_p);
 Fogrid__ResultReply *cli_client_result (cli_client_t *self, const char *task_id, fg_env_t **env_p);
 Fogrid__TaskInfo *cli_client_cancel (cli_client_t *self, const char *task_id, fg_env_t **env_p);
 Fogrid__MinersReply *cli_client_miners (cli_client_t *self, fg_env_t **env_p);

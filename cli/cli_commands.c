@@ -18,6 +18,7 @@
 #include "cli_files.h"
 #include "cli_books.h"
 #include "cli_inputs.h"
+#include "cli_logs.h"
 #include "fg_receipt.h"
 #include "fg_signkey.h"
 #include <getopt.h>
@@ -98,7 +99,7 @@ static const s_command_t s_commands [] = {
     { "wait", s_cmd_wait, "TASK [TASK...]", "follow tasks until they end; exits with the exit code" },
     { "result", s_cmd_result, "[--files DIR] [--stdout] TASK",
       "print a task's output and exit code; --files DIR writes its files there" },
-    { "logs", s_cmd_result, "TASK", "the output captured so far (same as result)" },
+    { "logs", s_cmd_result, "[-f] TASK", "its output; -f: as it comes, until it ends" },
     { "cancel", s_cmd_cancel, "TASK", "cancel a task" },
     { "miners", s_cmd_miners, "", "list the hub's miners with resources and load" },
     { "health", s_cmd_health, "[--all]", "summary of the hub (or of every hub): miners, tasks, queue" },
@@ -608,15 +609,21 @@ static const char *s_result_help =
     "  --files DIR         write the files the task left (submit --output) into DIR,\n"
     "                      each at its path (an absolute path without its leading\n"
     "                      '/'); never outside DIR, never through a symbolic link\n"
-    "  --force             replace files that are already in DIR\n";
+    "  --force             replace files that are already in DIR\n"
+    "  -f, --follow        (logs) print its output as it comes, until it ends: what it\n"
+    "                      printed so far first; exits with its exit code\n";
 
 static int
 s_cmd_result (s_globals_t *globals, int argc, char **argv)
 {
     int which = 0;
     const char *task_id = NULL, *files_dir = NULL;
-    bool overwrite = false;
+    bool overwrite = false, follow = false;
     for (int index = 1; index < argc; index++) {
+        if ((streq (argv [index], "-f") || streq (argv [index], "--follow"))
+        &&  streq (argv [0], "logs"))
+            follow = true;
+        else
         if (streq (argv [index], "--stdout"))
             which = 1;
         else
@@ -643,7 +650,8 @@ s_cmd_result (s_globals_t *globals, int argc, char **argv)
     cli_client_t *client = s_connect (globals);
     if (!client)
         return 1;
-    int rc = s_print_result (client, task_id, which, files_dir, overwrite);
+    int rc = follow? cli_logs_follow (client, task_id)
+                   : s_print_result (client, task_id, which, files_dir, overwrite);
     cli_client_destroy (&client);
     return rc;
 }
