@@ -665,11 +665,15 @@ s_kill_task (miner_link_t *self, const char *task_id, uint32_t attempt, const ch
     }
 }
 
+static void s_send_output (void *arg, fg_env_t *env);
+
 //  A runner has ended: report it (unless the hub had it killed), forget it.
 static void
 s_on_runner (miner_link_t *self, miner_runner_t *runner)
 {
     miner_stats_t *stats = self->context.stats;
+    //  What it printed last reaches the hub before its result
+    miner_live_send_runner (runner, s_send_output, self);
     Fogrid__TaskResult *result = miner_runner_result (runner, 0);
     if (!result)
         zsys_error ("%s: task %s ended without a readable result", self->tag,

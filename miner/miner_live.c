@@ -100,6 +100,56 @@ s_take (miner_live_t *self, uint64_t *lost)
     return pieces;
 }
 
+bool
+miner_live_send_runner (miner_runner_t *runner, miner_live_send_fn *send_fn, void *arg)
+{
+    miner_live_t *live = miner_runner_live (runner);
+    uint64_t lost = 0;
+    zlistx_t *pieces = live? s_take (live, &lost): NULL;
+    if (!pieces)
+        return false;
+    size_t chunks = zlistx_size (pieces) + 1;
+    Fogrid__OutputChunk *chunk_store = (Fogrid__OutputChunk *)
+        zmalloc (sizeof (Fogrid__OutputChunk) * chunks);
+    Fogrid__OutputChunk **chunk_refs = (Fogrid__OutputChunk **)
+        zmalloc (sizeof (Fogrid__OutputChunk *) * chunks);
+    size_t used = 0;
+    for (s_piece_t *piece = (s_piece_t *) zlistx_first (pieces); piece;
+         piece = (s_piece_t *) zlistx_next (pieces)) {
+        fogrid__output_chunk__init (&chunk_store [used]);
+        chunk_store [used].stream = piece->stream;
+        chunk_store [used].data.data = piece->data;
+        chunk_store [used].data.len = piece->size;
+        chunk_refs [used] = &chunk_store [used];
+        used++;
+    }
+    char note [200];
+    if (lost) {
+        snprintf (note, sizeof note, "[fogrid: %" PRIu64 " bytes of output left out of "
+                  "the live view here: the task printed faster than they are sent; its "
+                  "result has them]\n", lost);
+        fogrid__output_chunk__init (&chunk_store [used]);
+        chunk_store [used].stream = 2;
+        chunk_store [used].data.data = (byte *) note;
+        chunk_store [used].data.len = strlen (note);
+        chunk_refs [used] = &chunk_store [used];
+        used++;
+    }
+    Fogrid__TaskOutput output = FOGRID__TASK_OUTPUT__INIT;
+    output.task_id = (char *) miner_runner_task_id (runner);
+    output.attempt = miner_runner_attempt (runner);
+    output.chunks = chunk_refs;
+    output.n_chunks = used;
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.body_case = FOGRID__ENVELOPE__BODY_TASK_OUTPUT;
+    env.task_output = &output;
+    send_fn (arg, &env);
+    free (chunk_store);
+    free (chunk_refs);
+    zlistx_destroy (&pieces);
+    return true;
+}
+
 size_t
 miner_live_send (miner_tasks_t *tasks, miner_live_send_fn *send_fn, void *arg)
 {
@@ -113,51 +163,8 @@ miner_live_send (miner_tasks_t *tasks, miner_live_send_fn *send_fn, void *arg)
     for (size_t index = 0; index < count; index++) {
         miner_runner_t *runner = miner_tasks_find (tasks, refs [index]->task_id,
                                                    refs [index]->attempt);
-        miner_live_t *live = runner? miner_runner_live (runner): NULL;
-        uint64_t lost = 0;
-        zlistx_t *pieces = live? s_take (live, &lost): NULL;
-        if (!pieces)
-            continue;
-        size_t chunks = zlistx_size (pieces) + 1;
-        Fogrid__OutputChunk *chunk_store = (Fogrid__OutputChunk *)
-            zmalloc (sizeof (Fogrid__OutputChunk) * chunks);
-        Fogrid__OutputChunk **chunk_refs = (Fogrid__OutputChunk **)
-            zmalloc (sizeof (Fogrid__OutputChunk *) * chunks);
-        size_t used = 0;
-        for (s_piece_t *piece = (s_piece_t *) zlistx_first (pieces); piece;
-             piece = (s_piece_t *) zlistx_next (pieces)) {
-            fogrid__output_chunk__init (&chunk_store [used]);
-            chunk_store [used].stream = piece->stream;
-            chunk_store [used].data.data = piece->data;
-            chunk_store [used].data.len = piece->size;
-            chunk_refs [used] = &chunk_store [used];
-            used++;
-        }
-        char note [128];
-        if (lost) {
-            snprintf (note, sizeof note, "[fogrid: %" PRIu64 " bytes of output left out of "
-                      "the live view here: the task printed faster than they are sent; its "
-                      "result has them]\n", lost);
-            fogrid__output_chunk__init (&chunk_store [used]);
-            chunk_store [used].stream = 2;
-            chunk_store [used].data.data = (byte *) note;
-            chunk_store [used].data.len = strlen (note);
-            chunk_refs [used] = &chunk_store [used];
-            used++;
-        }
-        Fogrid__TaskOutput output = FOGRID__TASK_OUTPUT__INIT;
-        output.task_id = refs [index]->task_id;
-        output.attempt = refs [index]->attempt;
-        output.chunks = chunk_refs;
-        output.n_chunks = used;
-        fg_env_t env = FOGRID__ENVELOPE__INIT;
-        env.body_case = FOGRID__ENVELOPE__BODY_TASK_OUTPUT;
-        env.task_output = &output;
-        send_fn (arg, &env);
-        sent++;
-        free (chunk_store);
-        free (chunk_refs);
-        zlistx_destroy (&pieces);
+        if (runner && miner_live_send_runner (runner, send_fn, arg))
+            sent++;
     }
     free (store);
     free (refs);

@@ -36,4 +36,8 @@ void miner_live_put (miner_live_t *self, uint32_t stream, const byte *data, size
 typedef void (miner_live_send_fn) (void *arg, fg_env_t *env);
 size_t miner_live_send (miner_tasks_t *tasks, miner_live_send_fn *send_fn, void *arg);
 
+//  The same for one task (before its result: the last lines go first).
+//  True when it sent one.
+bool miner_live_send_runner (miner_runner_t *runner, miner_live_send_fn *send_fn, void *arg);
+
 #endif

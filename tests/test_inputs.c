@@ -323,6 +323,100 @@ test_docker_inputs (void)
     free (output);
 }
 
+//  --------------------------------------------------------------------------
+//  Live output
+
+//  A task that prints, sleeps, prints: logs -f sees the first line while
+//  it still runs, then the second, then its end
+static void
+test_logs_follow (void)
+{
+    char *output = NULL;
+    int rc = s_fogrid (&output, "submit -- sh -c 'echo first-line; sleep 3; echo second-line >&2; "
+                       "echo third-line'");
+    char *task = ts_task_id (rc, output, "submit");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (task);
+    char *command = zsys_sprintf ("%s --insecure -H %s logs -f %s 2>&1", ts_bin ("fogrid"),
+                                  s_hub_endpoint, task);
+    FILE *follow = popen (command, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (follow);
+    char line [256] = "";
+    CU_ASSERT_PTR_NOT_NULL (fgets (line, sizeof line, follow));
+    CU_ASSERT_STRING_EQUAL (line, "first-line\n");
+    //  It is still running: the line came before its end
+    CU_ASSERT_EQUAL (s_fogrid (&output, "status %s", task), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "state     running"));
+    free (output);
+    //  Two pipes: a line on stderr and one on stdout at the same moment
+    //  may come in either order, each whole
+    char second [256] = "";
+    CU_ASSERT_PTR_NOT_NULL (fgets (line, sizeof line, follow));
+    CU_ASSERT_PTR_NOT_NULL (fgets (second, sizeof second, follow));
+    CU_ASSERT ((streq (line, "second-line\n") && streq (second, "third-line\n"))
+            || (streq (line, "third-line\n") && streq (second, "second-line\n")));
+    CU_ASSERT_PTR_NOT_NULL (fgets (line, sizeof line, follow));
+    CU_ASSERT_PTR_NOT_NULL (strstr (line, "succeeded"));
+    CU_ASSERT_PTR_NULL (fgets (line, sizeof line, follow));     //  nothing twice
+    int status = pclose (follow);
+    CU_ASSERT (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    zstr_free (&command);
+    //  Following a task that ended prints it whole, and its exit code
+    rc = s_fogrid (&output, "logs -f %s", task);
+    CU_ASSERT_EQUAL (rc, 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "first-line\n"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "second-line\n"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "third-line\n"));
+    CU_ASSERT_PTR_NULL (strstr (strstr (output, "third-line\n") + 1, "third-line\n"));
+    free (output);
+    free (task);
+}
+
+//  The output of a running task, through the client library
+static bool
+s_printed (const char *task, const char *text)
+{
+    char err [256];
+    cli_client_t *client = cli_client_new (NULL, s_hub_endpoint, NULL, 5000, err, sizeof err);
+    if (!client)
+        return false;
+    fg_env_t *env = NULL;
+    Fogrid__LogsReply *reply = cli_client_logs (client, task, 0, &env);
+    bool found = false;
+    for (size_t index = 0; reply && index < reply->n_chunks; index++)
+        if (memmem (reply->chunks [index]->data.data, reply->chunks [index]->data.len,
+                    text, strlen (text)))
+            found = true;
+    fg_msg_free (&env);
+    cli_client_destroy (&client);
+    return found;
+}
+
+static bool
+s_kept_printed (void *arg)
+{
+    return s_printed ((const char *) arg, "kept-line");
+}
+
+static void
+test_cancelled_keeps_lines (void)
+{
+    char *output = NULL;
+    int rc = s_fogrid (&output, "submit -- sh -c 'echo kept-line; echo kept-err >&2; sleep 60'");
+    char *task = ts_task_id (rc, output, "submit");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (task);
+    CU_ASSERT_FATAL (ts_wait_for (s_kept_printed, task, 10000));
+    CU_ASSERT_EQUAL (s_fogrid (&output, "cancel %s", task), 0);
+    free (output);
+    CU_ASSERT_EQUAL (s_fogrid (&output, "result %s", task), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "kept-line"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "kept-err"));
+    free (output);
+    CU_ASSERT_EQUAL (s_fogrid (&output, "logs %s", task), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "kept-line"));
+    free (output);
+    free (task);
+}
+
 void
 test_inputs_add (void)
 {
@@ -332,4 +426,6 @@ test_inputs_add (void)
     CU_add_test (suite, "a corrupt input is not run", test_corrupt_input_not_run);
     CU_add_test (suite, "an input by URL, hash checked", test_url_input);
     CU_add_test (suite, "docker task inputs", test_docker_inputs);
+    CU_add_test (suite, "logs -f sees a line while the task runs", test_logs_follow);
+    CU_add_test (suite, "a cancelled task keeps the lines it printed", test_cancelled_keeps_lines);
 }
