@@ -56,6 +56,7 @@
 #include "miner_docker_runner.h"
 #include "miner_outputs.h"
 #include "miner_inputs.h"
+#include "miner_live.h"
 #include "miner_tar.h"
 #include <signal.h>
 #include <unistd.h>
@@ -110,6 +111,7 @@ typedef struct {
     Fogrid__Usage usage;        //  the figures so far
     bool measured;              //  usage holds something
     miner_inputs_t *inputs;     //  TaskSpec.inputs, fetched and checked
+    size_t live_seen [2];       //  bytes of stdout, stderr gone to the live view
 } s_run_t;
 
 //  --------------------------------------------------------------------------
@@ -317,6 +319,7 @@ s_watch (s_run_t *run)
 
         if (run->attach) {
             int rc = miner_docker_attach_pump (run->attach, zsock_fd (run->pipe), wait);
+            miner_live_put_output (run->owner->live, run->output, run->live_seen);
             if (rc == 1)
                 continue;
             if (rc == 0) {

@@ -3,6 +3,7 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_live.h"
+#include "miner_docker.h"
 #include <pthread.h>
 
 typedef struct {
@@ -80,6 +81,22 @@ miner_live_put (miner_live_t *self, uint32_t stream, const byte *data, size_t si
         self->pending += keep;
     }
     pthread_mutex_unlock (&self->lock);
+}
+
+void
+miner_live_put_output (miner_live_t *self, miner_docker_output_t *output, size_t seen [2])
+{
+    if (!self || !output)
+        return;
+    for (int stream = 1; stream <= 2; stream++) {
+        size_t size = 0;
+        const byte *data = miner_docker_output_data (output, stream, &size);
+        if (data && size > seen [stream - 1])
+            miner_live_put (self, (uint32_t) stream, data + seen [stream - 1],
+                            size - seen [stream - 1]);
+        if (size > seen [stream - 1])
+            seen [stream - 1] = size;
+    }
 }
 
 //  Takes what waits: a list of pieces (NULL when nothing), and what was lost.

@@ -31,6 +31,13 @@ void miner_live_destroy (miner_live_t **self_p);
 //  Nothing when self is NULL.
 void miner_live_put (miner_live_t *self, uint32_t stream, const byte *data, size_t size);
 
+//  From a docker task's output as the attach stream fills it: what came
+//  on each stream after seen [0] (stdout) and seen [1] (stderr) bytes,
+//  which it moves on. Within the output's own bound.
+struct _miner_docker_output_t;
+void miner_live_put_output (miner_live_t *self, struct _miner_docker_output_t *output,
+                            size_t seen [2]);
+
 //  Sends, through send_fn, a TaskOutput for each task of tasks that
 //  printed since the last call. Returns how many it sent.
 typedef void (miner_live_send_fn) (void *arg, fg_env_t *env);

@@ -7,7 +7,9 @@
     hash does not match, sent through the client library, failed by the
     miner without running; an input fetched by URL from an HTTP server on
     loopback, and one whose hash does not match refused; the same inputs
-    in a docker task (SKIPPED without an engine).
+    in a docker task (SKIPPED without an engine). Live output: logs -f
+    sees a task's first line while it still runs (process and docker), and
+    a cancelled task keeps the lines it printed.
     =========================================================================  */
 #include "test_support.h"
 #include "cli_client.h"
@@ -329,11 +331,11 @@ test_docker_inputs (void)
 //  A task that prints, sleeps, prints: logs -f sees the first line while
 //  it still runs, then the second, then its end
 static void
-test_logs_follow (void)
+s_logs_follow (const char *options)
 {
     char *output = NULL;
-    int rc = s_fogrid (&output, "submit -- sh -c 'echo first-line; sleep 3; echo second-line >&2; "
-                       "echo third-line'");
+    int rc = s_fogrid (&output, "submit %s -- sh -c 'echo first-line; sleep 3; "
+                       "echo second-line >&2; echo third-line'", options);
     char *task = ts_task_id (rc, output, "submit");
     CU_ASSERT_PTR_NOT_NULL_FATAL (task);
     char *command = zsys_sprintf ("%s --insecure -H %s logs -f %s 2>&1", ts_bin ("fogrid"),
@@ -369,6 +371,22 @@ test_logs_follow (void)
     CU_ASSERT_PTR_NULL (strstr (strstr (output, "third-line\n") + 1, "third-line\n"));
     free (output);
     free (task);
+}
+
+static void
+test_logs_follow (void)
+{
+    s_logs_follow ("");
+}
+
+static void
+test_logs_follow_docker (void)
+{
+    if (!s_docker) {
+        printf ("SKIPPED: no Docker engine (or no fogrid/busybox image) answers ");
+        return;
+    }
+    s_logs_follow ("--image fogrid/busybox");
 }
 
 //  The output of a running task, through the client library
@@ -427,5 +445,6 @@ test_inputs_add (void)
     CU_add_test (suite, "an input by URL, hash checked", test_url_input);
     CU_add_test (suite, "docker task inputs", test_docker_inputs);
     CU_add_test (suite, "logs -f sees a line while the task runs", test_logs_follow);
+    CU_add_test (suite, "logs -f of a docker task", test_logs_follow_docker);
     CU_add_test (suite, "a cancelled task keeps the lines it printed", test_cancelled_keeps_lines);
 }
