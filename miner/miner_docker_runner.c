@@ -194,7 +194,8 @@ s_prepare (s_run_t *run)
     for (size_t index = 0; index < outputs; index++)
         run->outputs [index] = strdup (spec->outputs [index]);
     run->n_outputs = outputs;
-    run->inputs = miner_inputs_new (spec, NULL, run->error, sizeof run->error);
+    miner_inputs_bounds_t bounds = { limits->input_url_max, limits->input_url_timeout_s };
+    run->inputs = miner_inputs_new (spec, &bounds, run->error, sizeof run->error);
     return run->inputs? 0: -1;
 }
 

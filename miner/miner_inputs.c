@@ -176,12 +176,13 @@ miner_inputs_destroy (miner_inputs_t **self_p)
 }
 
 int
-miner_inputs_stage (const Fogrid__TaskSpec *spec, const char *dir, bool chown_to, uid_t uid,
-                    gid_t gid, char *err, size_t err_size)
+miner_inputs_stage (const Fogrid__TaskSpec *spec, const miner_inputs_bounds_t *bounds,
+                    const char *dir, bool chown_to, uid_t uid, gid_t gid, char *err,
+                    size_t err_size)
 {
     if (spec->n_inputs == 0)
         return 0;
-    miner_inputs_t *inputs = miner_inputs_new (spec, NULL, err, err_size);
+    miner_inputs_t *inputs = miner_inputs_new (spec, bounds, err, err_size);
     int rc = inputs? miner_inputs_write (inputs, dir, chown_to, uid, gid, err, err_size): -1;
     miner_inputs_destroy (&inputs);
     return rc;

@@ -50,8 +50,9 @@ int miner_inputs_write (miner_inputs_t *self, const char *dir, bool chown_to, ui
                         gid_t gid, char *err, size_t err_size);
 
 //  new, write and destroy in one: what a process task's runtime does.
-int miner_inputs_stage (const Fogrid__TaskSpec *spec, const char *dir, bool chown_to, uid_t uid,
-                        gid_t gid, char *err, size_t err_size);
+int miner_inputs_stage (const Fogrid__TaskSpec *spec, const miner_inputs_bounds_t *bounds,
+                        const char *dir, bool chown_to, uid_t uid, gid_t gid, char *err,
+                        size_t err_size);
 
 //  The inputs as a ustar archive (names relative), for an engine's
 //  archive endpoint. NULL when a name does not fit ustar.

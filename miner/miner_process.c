@@ -264,8 +264,9 @@ s_prepare (s_run_t *run)
                             run->drop_privileges, run->uid, run->gid, owner->workdir,
                             sizeof owner->workdir, run->error, sizeof run->error))
         return -1;
-    if (miner_inputs_stage (spec, owner->workdir, run->drop_privileges, run->uid, run->gid,
-                            run->error, sizeof run->error))
+    miner_inputs_bounds_t bounds = { limits->input_url_max, limits->input_url_timeout_s };
+    if (miner_inputs_stage (spec, &bounds, owner->workdir, run->drop_privileges, run->uid,
+                            run->gid, run->error, sizeof run->error))
         return -1;
 
     run->argv = (char **) zmalloc (sizeof (char *) * (spec->n_argv + 1));
