@@ -126,6 +126,7 @@ struct _miner_link_t {
     int64_t welcome_by;         //  hello, check: give up on this hub after this
     int64_t heartbeat_at;       //  ready: next heartbeat
     int64_t output_at;          //  ready: next batch of running tasks' output (miner_live.h)
+    size_t output_turn;         //  the task whose output goes first in it
     int64_t recheck_at;         //  ready: next check of the hub (0 = never)
     uint32_t heartbeat_ms;      //  from the welcome, else the config
     uint64_t seq;               //  last request number (before the kind bits)
@@ -907,7 +908,7 @@ miner_link_timers (miner_link_t *self)
         self->heartbeat_at = now + self->heartbeat_ms;
     }
     if (self->state == MINER_LINK_READY && now >= self->output_at) {
-        miner_live_send (self->tasks, s_send_output, self);
+        miner_live_send (self->tasks, &self->output_turn, s_send_output, self);
         self->output_at = now + MINER_LIVE_BATCH_MS;
     }
     if (self->state == MINER_LINK_READY && self->recheck_at && zclock_mono () >= self->recheck_at)

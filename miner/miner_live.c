@@ -168,7 +168,7 @@ miner_live_send_runner (miner_runner_t *runner, miner_live_send_fn *send_fn, voi
 }
 
 size_t
-miner_live_send (miner_tasks_t *tasks, miner_live_send_fn *send_fn, void *arg)
+miner_live_send (miner_tasks_t *tasks, size_t *turn, miner_live_send_fn *send_fn, void *arg)
 {
     size_t total = miner_tasks_size (tasks);
     if (total == 0)
@@ -176,13 +176,15 @@ miner_live_send (miner_tasks_t *tasks, miner_live_send_fn *send_fn, void *arg)
     Fogrid__TaskRef *store = (Fogrid__TaskRef *) zmalloc (sizeof (Fogrid__TaskRef) * total);
     Fogrid__TaskRef **refs = (Fogrid__TaskRef **) zmalloc (sizeof (Fogrid__TaskRef *) * total);
     size_t count = miner_tasks_refs (tasks, store, refs);
-    size_t sent = 0;
-    for (size_t index = 0; index < count; index++) {
+    size_t sent = 0, first = count? *turn % count: 0, step = 0;
+    for (; step < count && sent < MINER_LIVE_MAX_SENDS; step++) {
+        size_t index = (first + step) % count;
         miner_runner_t *runner = miner_tasks_find (tasks, refs [index]->task_id,
                                                    refs [index]->attempt);
         if (runner && miner_live_send_runner (runner, send_fn, arg))
             sent++;
     }
+    *turn = first + step;
     free (store);
     free (refs);
     return sent;

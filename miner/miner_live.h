@@ -21,6 +21,10 @@
 
 #define MINER_LIVE_BATCH_MS     200
 #define MINER_LIVE_PENDING      (64 * 1024)
+//  TaskOutput messages in one batch at most (5 batches a second: a tenth
+//  of the hub's default hub/miner_rate, so results never wait behind
+//  output); with more tasks printing, they take turns
+#define MINER_LIVE_MAX_SENDS    20
 
 typedef struct _miner_live_t miner_live_t;
 
@@ -39,9 +43,11 @@ void miner_live_put_output (miner_live_t *self, struct _miner_docker_output_t *o
                             size_t seen [2]);
 
 //  Sends, through send_fn, a TaskOutput for each task of tasks that
-//  printed since the last call. Returns how many it sent.
+//  printed since the last call, MINER_LIVE_MAX_SENDS at most, starting
+//  at the task *turn names (the caller's, moved on). Returns how many.
 typedef void (miner_live_send_fn) (void *arg, fg_env_t *env);
-size_t miner_live_send (miner_tasks_t *tasks, miner_live_send_fn *send_fn, void *arg);
+size_t miner_live_send (miner_tasks_t *tasks, size_t *turn, miner_live_send_fn *send_fn,
+                        void *arg);
 
 //  The same for one task (before its result: the last lines go first).
 //  True when it sent one.
