@@ -415,6 +415,12 @@ s_kept_printed (void *arg)
     return s_printed ((const char *) arg, "kept-line");
 }
 
+static bool
+s_svc_printed (void *arg)
+{
+    return s_printed ((const char *) arg, "svc-line");
+}
+
 static void
 test_cancelled_keeps_lines (void)
 {
@@ -435,6 +441,36 @@ test_cancelled_keeps_lines (void)
     free (task);
 }
 
+//  A service prints as it runs: its lines reach logs while it serves
+static void
+test_service_logs (void)
+{
+    if (!s_docker) {
+        printf ("SKIPPED: no Docker engine (or no fogrid/busybox image) answers ");
+        return;
+    }
+    char *output = NULL;
+    int rc = s_fogrid (&output, "run-service --image fogrid/busybox --name live-svc --port 5555 "
+                       "--timeout 60 -- sh -c 'trap \"exit 0\" TERM; echo svc-line; while true; do "
+                       "nc -l -p 5555 </dev/null & wait $!; done'");
+    char *task = ts_task_id (rc, output, "run-service");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (task);
+    bool seen = ts_wait_for (s_svc_printed, task, 20000);
+    CU_ASSERT (seen);
+    if (!seen) {
+        ts_proc_dump_log (s_miner);
+        s_fogrid (&output, "status %s", task);
+        printf ("\n%s\n", output);
+        free (output);
+    }
+    CU_ASSERT_EQUAL (s_fogrid (&output, "stop-service %s", task), 0);
+    free (output);
+    //  Its container gone before the miner is asked to stop
+    s_fogrid (&output, "wait %s", task);
+    free (output);
+    free (task);
+}
+
 void
 test_inputs_add (void)
 {
@@ -447,4 +483,5 @@ test_inputs_add (void)
     CU_add_test (suite, "logs -f sees a line while the task runs", test_logs_follow);
     CU_add_test (suite, "logs -f of a docker task", test_logs_follow_docker);
     CU_add_test (suite, "a cancelled task keeps the lines it printed", test_cancelled_keeps_lines);
+    CU_add_test (suite, "a service's output while it runs", test_service_logs);
 }
