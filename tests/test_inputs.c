@@ -60,26 +60,27 @@ s_docker_answers (void)
 
 static bool s_docker;          //  the engine answers: the miner runs docker tasks too
 
-static int
-s_suite_init (void)
+static int s_miner_port;
+
+static void
+s_hub_start (void)
 {
-    s_dir = ts_tmpdir_new ("inputs");
-    if (!s_dir)
-        return -1;
-    chmod (s_dir, 0755);
-    s_buyer_port = ts_free_port ();
-    int miner_port = ts_free_port ();
-    char buyers [64], miners [64], data [600], mdata [600];
+    char buyers [64], miners [64], data [600];
     snprintf (buyers, sizeof buyers, "tcp://127.0.0.1:%d", s_buyer_port);
-    snprintf (miners, sizeof miners, "tcp://127.0.0.1:%d", miner_port);
-    snprintf (s_hub_endpoint, sizeof s_hub_endpoint, "tcp://127.0.0.1:%d", s_buyer_port);
+    snprintf (miners, sizeof miners, "tcp://127.0.0.1:%d", s_miner_port);
     snprintf (data, sizeof data, "%s/hub", s_dir);
-    snprintf (mdata, sizeof mdata, "%s/miner", s_dir);
     s_hub = ts_proc_start (s_dir, "hub", "fogrid-hub", "--buyers", buyers, "--miners", miners,
                            "--locator", "", "--data", data, "-o", "security/insecure=1",
                            "-o", "hub/http=", "-o", "hub/max_inputs=65536",
                            "-o", "hub/heartbeat_ms=200", NULL);
-    s_docker = s_docker_answers ();
+}
+
+static int
+s_miner_start (void)
+{
+    char miners [64], mdata [600];
+    snprintf (miners, sizeof miners, "tcp://127.0.0.1:%d", s_miner_port);
+    snprintf (mdata, sizeof mdata, "%s/miner", s_dir);
     s_miner = ts_proc_start (s_dir, "miner", "fogrid-miner", "--hub", miners, "--data", mdata,
                              "--cores", "2", "-o", "security/insecure=1", "-o", "miner/id=m-inputs",
                              "-o", "miner/task_user=", "-o", "miner/http=", "-o",
@@ -91,6 +92,21 @@ s_suite_init (void)
         return -1;
     }
     return 0;
+}
+
+static int
+s_suite_init (void)
+{
+    s_dir = ts_tmpdir_new ("inputs");
+    if (!s_dir)
+        return -1;
+    chmod (s_dir, 0755);
+    s_buyer_port = ts_free_port ();
+    s_miner_port = ts_free_port ();
+    snprintf (s_hub_endpoint, sizeof s_hub_endpoint, "tcp://127.0.0.1:%d", s_buyer_port);
+    s_hub_start ();
+    s_docker = s_docker_answers ();
+    return s_miner_start ();
 }
 
 static int
@@ -471,12 +487,34 @@ test_service_logs (void)
     free (task);
 }
 
+//  Inputs are kept with the task: submitted while no miner runs, through
+//  a restart of the hub, the task still gets them
+static void
+test_inputs_survive_restart (void)
+{
+    CU_ASSERT_EQUAL (ts_proc_stop (&s_miner, 5000), 0);
+    char *output = NULL;
+    int rc = s_fogrid (&output, "submit --input ./job --input data -- ./job");
+    char *task = ts_task_id (rc, output, "submit");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (task);
+    CU_ASSERT_EQUAL (ts_proc_stop (&s_hub, 5000), 0);
+    s_hub_start ();
+    CU_ASSERT_EQUAL_FATAL (s_miner_start (), 0);
+    CU_ASSERT_EQUAL (s_fogrid (&output, "wait %s", task), 0);
+    free (output);
+    CU_ASSERT_EQUAL (s_fogrid (&output, "result %s", task), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "ran with forty-two and more"));
+    free (output);
+    free (task);
+}
+
 void
 test_inputs_add (void)
 {
     CU_pSuite suite = CU_add_suite ("inputs", s_suite_init, s_suite_clean);
     CU_add_test (suite, "an executable script and a directory", test_script_and_directory);
     CU_add_test (suite, "bad inputs refused", test_bad_inputs_refused);
+    CU_add_test (suite, "inputs kept through a hub restart", test_inputs_survive_restart);
     CU_add_test (suite, "a corrupt input is not run", test_corrupt_input_not_run);
     CU_add_test (suite, "an input by URL, hash checked", test_url_input);
     CU_add_test (suite, "docker task inputs", test_docker_inputs);
