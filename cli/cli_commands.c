@@ -389,6 +389,15 @@ s_print_info (Fogrid__TaskInfo *info)
             printf (" %s", info->spec->outputs [i]);
         printf ("\n");
     }
+    if (info->spec && info->spec->n_inputs) {
+        uint64_t bytes = 0;
+        for (size_t i = 0; i < info->spec->n_inputs; i++)
+            bytes += info->spec->inputs [i]->size;
+        printf ("inputs    %zu (%" PRIu64 " bytes", info->spec->n_inputs, bytes);
+        for (size_t i = 0; i < info->spec->n_inputs && i < 8; i++)
+            printf ("%s%s", i? ", ": ": ", info->spec->inputs [i]->name);
+        printf ("%s)\n", info->spec->n_inputs > 8? ", ...": "");
+    }
     if (info->spec && info->spec->n_argv) {
         printf ("command  ");
         for (size_t i = 0; i < info->spec->n_argv; i++)

@@ -246,8 +246,9 @@ test_corrupt_input_not_run (void)
         printf ("\n%s\n", output);
     free (output);
     CU_ASSERT_NOT_EQUAL (access (marker, F_OK), 0);        //  not run
-    //  The status leaves the content out, keeps the name and hash
+    //  The status names it, with its size (its content stays at the hub)
     CU_ASSERT_EQUAL (s_fogrid (&output, "status %s", task), 0);
+    CU_ASSERT_PTR_NOT_NULL (strstr (output, "inputs    1 (19 bytes: marker)"));
     free (output);
     zstr_free (&marker);
     free (task);
