@@ -7,6 +7,9 @@
 #   make bench      install what is missing, build, run the benchmarks
 #   make asan       build and test with AddressSanitizer + UBSan in build-asan/
 #   make install PREFIX=/usr/local
+#   make chaos      a paid grid of 1,000 tasks through miner and hub crashes,
+#                   then every task, payout, receipt and process checked
+#                   (CHAOS_TASKS=N for another size; ctest runs 240)
 #   make deb        Debian packages (fogrid-locator, fogrid-hub, fogrid-miner,
 #                   fogrid) into build-deb/, checked by lintian
 #   make deb-test   those packages installed in a clean Debian container,
@@ -21,8 +24,9 @@ PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 KEEP ?= 0
 FUZZ_SECONDS ?= 60
+CHAOS_TASKS ?= 1000
 
-.PHONY: all deps build test demo bench fuzz asan install deb deb-test clean cluster-up cluster-test cluster-down
+.PHONY: all deps build test demo bench fuzz asan chaos install deb deb-test clean cluster-up cluster-test cluster-down
 
 all: build
 
@@ -57,6 +61,11 @@ asan: deps
 	@cmake --build build-asan -j $(JOBS)
 	@scripts/deps.sh test
 	@cd build-asan && ctest --output-on-failure -j 1 -E '^fuzz$$'
+
+chaos: build
+	@scripts/deps.sh test
+	@cd $(BUILD) && FOGRID_CHAOS_TASKS=$(CHAOS_TASKS) FOGRID_BIN_DIR=$$PWD/bin \
+	    FOGRID_SOURCE_DIR=$(CURDIR) tests/fogrid-tests chaos
 
 install: build
 	@cmake --install $(BUILD)

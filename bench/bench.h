@@ -19,6 +19,8 @@ typedef struct {
     size_t result_size;         //  bytes of a result
     const char *bin_dir;        //  where the fogrid programs are
     int backlog;                //  tasks no miner takes, queued first (one fogrid run)
+    int array;                  //  elements of the job array run (0: none)
+    const char *durability;     //  the hubs' hub/durability (NULL: normal)
 } bench_params_t;
 
 typedef struct {
@@ -51,5 +53,17 @@ void bench_gearman (const bench_params_t *params, bench_result_t *result);
 //  has; 0 for none.
 void bench_fogrid (const bench_params_t *params, bench_result_t *result, const char *runtime,
                    int backlog);
+
+//  An array of count null tasks: seconds from its one submit to its last
+//  result (0 when it failed: note says why).
+double bench_fogrid_array (const bench_params_t *params, int count, char *note, size_t note_size);
+//  p50 submit-to-result ms of null tasks one at a time (0 on failure).
+double bench_fogrid_one (const bench_params_t *params, int rounds, char *note, size_t note_size);
+
+//  References (bench_refs.c): a bare posix_spawn + waitpid loop of
+//  /bin/true, parallel at once (tasks/s); the p50 round trip in ms of a
+//  message of size bytes between a DEALER and an echoing ROUTER.
+double bench_spawn_rate (int total, int parallel);
+double bench_dealer_rtt_ms (size_t size, int rounds);
 
 #endif

@@ -1,7 +1,7 @@
 /*  =========================================================================
     bench_dispatch - fogrid's dispatch overhead against a ceiling and a peer
 
-    usage: bench_dispatch [--tasks N] [--backlog K] [--bin DIR]
+    usage: bench_dispatch [--tasks N] [--backlog K] [--array M] [--durability D] [--bin DIR]
 
     Dispatches N trivial tasks from one client to 4 workers through:
       1. a bare ZeroMQ ROUTER/DEALER broker (the ceiling: no storage, no
@@ -16,8 +16,17 @@
       4. fogrid again, null runtime, with K tasks (default 20000) queued
          first that no miner can take: what a deep queue costs the hub,
          which orders its queue for every round of placements.
+      5. a job array of M null tasks (default 100000) in one request:
+         seconds from the submit to the last result;
+      6. one null task at a time: p50 submit-to-result latency.
     and prints tasks per second and p50/p99 submit-to-result latency for
-    each, side by side, with the ratios to the ceiling.
+    each, side by side, with the ratios to the ceiling; then each fogrid
+    figure against its reference from the same run: Gearman and the
+    ceiling, the null rate without the backlog, a bare posix_spawn loop
+    of /bin/true with as many at once as the grid has slots, and the bare
+    DEALER round trip. The hubs run with hub/assign_credit=2 (their miners
+    pipeline); --durability full runs them with hub/durability=full (an
+    fsync per commit).
     =========================================================================  */
 #include "bench.h"
 #include <sys/time.h>
@@ -129,7 +138,8 @@ s_measure_sizes (bench_params_t *params)
 int
 main (int argc, char *argv [])
 {
-    bench_params_t params = { .tasks = 2000, .workers = 4, .bin_dir = NULL, .backlog = 20000 };
+    bench_params_t params = { .tasks = 2000, .workers = 4, .bin_dir = NULL, .backlog = 20000,
+                              .array = 100000, .durability = "normal" };
     for (int index = 1; index < argc; index++) {
         if (streq (argv [index], "--tasks") && index + 1 < argc)
             params.tasks = atoi (argv [++index]);
@@ -139,8 +149,15 @@ main (int argc, char *argv [])
         else
         if (streq (argv [index], "--bin") && index + 1 < argc)
             params.bin_dir = argv [++index];
+        else
+        if (streq (argv [index], "--array") && index + 1 < argc)
+            params.array = atoi (argv [++index]);
+        else
+        if (streq (argv [index], "--durability") && index + 1 < argc)
+            params.durability = argv [++index];
         else {
-            fprintf (stderr, "usage: bench_dispatch [--tasks N] [--backlog K] [--bin DIR]\n");
+            fprintf (stderr, "usage: bench_dispatch [--tasks N] [--backlog K] [--array M] "
+                     "[--durability normal|full] [--bin DIR]\n");
             return 2;
         }
     }
@@ -150,6 +167,12 @@ main (int argc, char *argv [])
     }
     if (params.backlog < 0 || params.backlog > 1000000) {
         fprintf (stderr, "bench_dispatch: --backlog must be 0..1000000 (0: no such run)\n");
+        return 2;
+    }
+    if (params.array < 0 || params.array > 1000000
+    ||  (!streq (params.durability, "normal") && !streq (params.durability, "full"))) {
+        fprintf (stderr, "bench_dispatch: --array must be 0..1000000, --durability normal "
+                 "or full\n");
         return 2;
     }
     static char bin [1024];
@@ -206,10 +229,43 @@ main (int argc, char *argv [])
         printf ("\n");
     }
     printf ("\n");
-    for (int i = 0; i < S_RUNS; i++) {
+    for (int i = 0; i < S_RUNS; i++)
         if (*results [i]->note && !results [i]->skipped)
             printf ("%s: %s\n", results [i]->name, results [i]->note);
-        bench_result_destroy (&results [i]);
+
+    //  Each fogrid figure against its reference, from this run
+    char array_note [256] = "", one_note [256] = "";
+    double array_s = params.array? bench_fogrid_array (&params, params.array, array_note,
+                                                       sizeof array_note): 0;
+    double one_ms = bench_fogrid_one (&params, 200, one_note, sizeof one_note);
+    double rtt_ms = bench_dealer_rtt_ms (params.assign_size, 2000);
+    int slots = params.workers * 4;
+    double spawn_rate = bench_spawn_rate (params.tasks, slots);
+    s_figures_t gearman = s_figures (results [1]), null = s_figures (results [2]);
+    s_figures_t process = s_figures (results [3]), queued = s_figures (results [4]);
+    printf ("\nagainst references from this run (hub/durability=%s)\n%-50s %10s %11s %7s  %s\n",
+            params.durability, "", "figure", "reference", "ratio", "target");
+    printf ("%-50s %10.0f %11.0f %6.2fx  >= 1.0x\n", "null runtime vs gearman, tasks/s",
+            null.rate, gearman.rate, gearman.rate > 0? null.rate / gearman.rate: 0);
+    printf ("%-50s %10.0f %11.0f %6.1f%%  >= 30%%\n", "null runtime vs the ceiling, tasks/s",
+            null.rate, ceiling.rate, ceiling.rate > 0? 100 * null.rate / ceiling.rate: 0);
+    char label [64];
+    snprintf (label, sizeof label, "null behind %dk queued vs without, tasks/s", params.backlog / 1000);
+    printf ("%-50s %10.0f %11.0f %6.1f%%  cost <= 20%%\n", label, queued.rate, null.rate,
+            null.rate > 0? 100 * (1 - queued.rate / null.rate): 0);
+    snprintf (label, sizeof label, "/bin/true vs bare posix_spawn (%d at once), /s", slots);
+    printf ("%-50s %10.0f %11.0f %6.1f%%\n", label, process.rate, spawn_rate,
+            spawn_rate > 0? 100 * process.rate / spawn_rate: 0);
+    if (params.array) {
+        snprintf (label, sizeof label, "array of %d null tasks, submit to last, s", params.array);
+        printf ("%-50s %10.2f %11s %7s  <= 10 s\n", label, array_s, "-", "");
     }
+    printf ("%-50s %10.2f %11.3f %6.1fx  <= 3x\n", "p50 one in flight vs bare DEALER trip, ms",
+            one_ms, rtt_ms, rtt_ms > 0? one_ms / rtt_ms: 0);
+    if (*array_note)
+        printf ("\narray: %s\n", array_note);
+    printf ("one in flight: %s\n", one_note);
+    for (int i = 0; i < S_RUNS; i++)
+        bench_result_destroy (&results [i]);
     return 0;
 }

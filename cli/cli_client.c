@@ -130,6 +130,32 @@ cli_client_submit (cli_client_t *self, Fogrid__TaskSpec *spec, const char *token
     return *env_p? (*env_p)->submit_reply: NULL;
 }
 
+Fogrid__SubmitArrayReply *
+cli_client_submit_array (cli_client_t *self, Fogrid__SubmitArrayRequest *request,
+                         fg_env_t **env_p)
+{
+    fg_env_t req = FOGRID__ENVELOPE__INIT;
+    req.body_case = FOGRID__ENVELOPE__BODY_SUBMIT_ARRAY;
+    req.submit_array = request;
+    *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_SUBMIT_ARRAY_REPLY);
+    if (!*env_p && self->error == FG_E_TIMEOUT)
+        //  As a submit: the token makes the retry safe
+        *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_SUBMIT_ARRAY_REPLY);
+    return *env_p? (*env_p)->submit_array_reply: NULL;
+}
+
+Fogrid__ArrayStatusReply *
+cli_client_array_status (cli_client_t *self, const char *array_id, fg_env_t **env_p)
+{
+    Fogrid__ArrayStatusRequest status = FOGRID__ARRAY_STATUS_REQUEST__INIT;
+    status.array_id = (char *) array_id;
+    fg_env_t req = FOGRID__ENVELOPE__INIT;
+    req.body_case = FOGRID__ENVELOPE__BODY_ARRAY_STATUS;
+    req.array_status = &status;
+    *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_ARRAY_STATUS_REPLY);
+    return *env_p? (*env_p)->array_status_reply: NULL;
+}
+
 Fogrid__TaskInfo *
 cli_client_status (cli_client_t *self, const char *task_id, fg_env_t **env_p)
 {

@@ -30,6 +30,13 @@ fg_error_t cli_client_resolve_hub (fg_resolver_t *resolver, const char *policy,
 //  cli_client_error_text() say why.
 Fogrid__SubmitReply *cli_client_submit (cli_client_t *self, Fogrid__TaskSpec *spec,
                                         const char *token, fg_env_t **env_p);
+//  A job array (SubmitArrayRequest, filled by the caller but for its token);
+//  an array's counts by state.
+Fogrid__SubmitArrayReply *cli_client_submit_array (cli_client_t *self,
+                                                   Fogrid__SubmitArrayRequest *request,
+                                                   fg_env_t **env_p);
+Fogrid__ArrayStatusReply *cli_client_array_status (cli_client_t *self, const char *array_id,
+                                                   fg_env_t **env_p);
 Fogrid__TaskInfo *cli_client_status (cli_client_t *self, const char *task_id, fg_env_t **env_p);
 //  A task's output from offset on, as the hub keeps it (LogsRequest).
 Fogrid__LogsReply *cli_client_logs (cli_client_t *self, const char *task_id, uint64_t offset,

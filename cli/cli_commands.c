@@ -11,6 +11,7 @@
 #include "cli_client.h"
 #include "cli_commands.h"
 #include "cli_monitor.h"
+#include "cli_array.h"
 #include "cli_spec.h"
 #include "cli_service.h"
 #include "cli_registry.h"
@@ -217,7 +218,14 @@ static const char *s_submit_help =
     "  --input-url URL:NAME:SHA256  a file the miner fetches (http, https) and\n"
     "                     checks against SHA256 before the task runs (repeatable)\n"
     "  --token TOKEN      client token: the same token never makes two tasks\n"
-    "  --wait             wait for the task and print its result\n\n"
+    "  --wait             wait for the task and print its result\n"
+    "  --array RANGE      a job array, FIRST-LAST or N (1-N): one task per index,\n"
+    "                     {} in COMMAND and --env replaced by it; prints the array\n"
+    "                     id A (element N is task A[N]; fogrid status/wait A)\n"
+    "  --from FILE        a job array of FILE's lines (- = stdin): each a command\n"
+    "                     line (sh -c LINE) or a JSON TaskSpec; the options above\n"
+    "                     are every line's defaults. A bad line submits nothing\n"
+    "  --partial          with --from: submit the good lines, name the bad ones\n\n"
     "example:\n"
     "  fogrid submit --image fogrid/busybox --output /out/result.txt --output /out/dir \\\n"
     "      -- sh -c 'mkdir -p /out/dir; echo 42 > /out/result.txt; date > /out/dir/when'\n";
@@ -240,7 +248,8 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
     Fogrid__TaskSpec *spec = &options.spec;
     char token [64];
     fg_id_new ("tok", token, sizeof token);
-    bool wait = false;
+    bool wait = false, partial = false;
+    const char *array = NULL, *from = NULL;     //  a job array: cli_array.c
     char *outputs [S_MAX_OUTPUTS];
     spec->outputs = outputs;
     cli_inputs_t *inputs = cli_inputs_new ();
@@ -252,8 +261,8 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
             index++;
             break;
         }
-        if (streq (arg, "--wait")) {
-            wait = true;
+        if (streq (arg, "--wait") || streq (arg, "--partial")) {
+            *(streq (arg, "--wait")? &wait: &partial) = true;
             continue;
         }
         if (arg [0] != '-')
@@ -274,6 +283,10 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
                 cli_spec_reset (&options);
                 return 2;
             }
+            continue;
+        }
+        if (streq (arg, "--array") || streq (arg, "--from")) {
+            *(streq (arg, "--array")? &array: &from) = value;
             continue;
         }
         if (streq (arg, "--output")) {
@@ -301,7 +314,13 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
             return 2;
         }
     }
-    if (index >= argc) {
+    if (array && from) {
+        fprintf (stderr, "fogrid submit: --array and --from do not go together\n");
+        cli_inputs_destroy (&inputs);
+        cli_spec_reset (&options);
+        return 2;
+    }
+    if (index >= argc && !from) {
         fprintf (stderr, "fogrid submit: no command given (fogrid submit -- COMMAND [ARG...])\n");
         cli_inputs_destroy (&inputs);
         cli_spec_reset (&options);
@@ -313,6 +332,12 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
 
     int rc = 1;
     cli_client_t *client = s_connect (globals);
+    if (client && (array || from)) {
+        rc = cli_array_submit (client, spec, array, from, partial,
+                               options.token? options.token: token, wait);
+        cli_client_destroy (&client);
+    }
+    else
     if (client) {
         fg_env_t *reply = NULL;
         Fogrid__SubmitReply *submitted = cli_client_submit (client, spec, options.token?
@@ -427,6 +452,11 @@ s_cmd_status (s_globals_t *globals, int argc, char **argv)
     cli_client_t *client = s_connect (globals);
     if (!client)
         return 1;
+    if (cli_array_is (argv [1])) {
+        int rc = cli_array_status (client, argv [1]);
+        cli_client_destroy (&client);
+        return rc;
+    }
     fg_env_t *reply = NULL;
     Fogrid__TaskInfo *info = cli_client_status (client, argv [1], &reply);
     int rc = info? 0: s_call_failed (client, argv [1]);
@@ -506,7 +536,7 @@ static int
 s_cmd_wait (s_globals_t *globals, int argc, char **argv)
 {
     if (argc < 2 || cli_wants_help (argc, argv)) {
-        fprintf (stderr, "usage: fogrid wait TASK [TASK...]\n"
+        fprintf (stderr, "usage: fogrid wait TASK [TASK...] | ARRAY\n"
                  "  one task: its state changes, then exits with its exit code\n"
                  "  several: progress until all end; 0 when all succeeded\n");
         return cli_wants_help (argc, argv)? 0: 2;
@@ -514,8 +544,9 @@ s_cmd_wait (s_globals_t *globals, int argc, char **argv)
     cli_client_t *client = s_connect (globals);
     if (!client)
         return 1;
-    int rc = argc == 2? s_follow (client, argv [1], false)
-                      : cli_monitor_wait (client, argv + 1, argc - 1);
+    int rc = argc == 2 && cli_array_is (argv [1])? cli_array_wait (client, argv [1])
+           : argc == 2? s_follow (client, argv [1], false)
+           : cli_monitor_wait (client, argv + 1, argc - 1);
     cli_client_destroy (&client);
     return rc;
 }

@@ -2,15 +2,16 @@
     hub_http - the hub's HTTP pages: the dashboard, its JSON, and metrics
 
     DESIGN
-    Miners and tasks by state are counted by the miner table and the store
-    (hub_miners_count_states, hub_store_count_states), which the CLI's
+    Miners and tasks by state are counted by the miner table and the tasks
+    (hub_miners_count_states, hub_tasks_counts), which the CLI's
     HealthReply uses too, so the views cannot disagree about one moment;
-    both tables keep those counts as they change, so neither /metrics nor
-    the overview walks the miners to count them. The overview is bounded
-    whatever the hub holds: at most S_MINERS_SHOWN miners (those that are
-    not connected first: what an operator looks for), their total, the
-    latest S_RECENT tasks, the throughput ring and the hub's own accounts;
-    /api/v1/miners pages through all of them (?offset=&limit=).
+    both keep those counts as they change, so neither /metrics nor the
+    overview walks the miners or queries every task to count them. The
+    overview is bounded whatever the hub holds: at most S_MINERS_SHOWN
+    miners (those that are not connected first: what an operator looks
+    for), their total, the latest S_RECENT tasks, the throughput ring and
+    the hub's own accounts; /api/v1/miners pages through all of them
+    (?offset=&limit=).
 
     The dashboard page is compiled in (hub_dashboard_html, generated from
     hub/dashboard.html at build time) and fetches /api/v1/overview every
@@ -26,31 +27,6 @@
 extern const unsigned char hub_dashboard_html [];
 extern const unsigned long hub_dashboard_html_size;
 
-//  --------------------------------------------------------------------------
-//  Counting
-
-void
-hub_stats_finished (hub_stats_t *self, hub_task_state_t state, int64_t submitted_ms,
-                    int64_t now_ms)
-{
-    if (state > 0 && state < HUB_TASK_STATES)
-        self->finished [state]++;
-    if (submitted_ms > 0 && now_ms >= submitted_ms)
-        fg_latency_add (&self->latency, (double) (now_ms - submitted_ms) / 1000.0);
-    //  Advance the ring to the bucket of now, clearing what it passes
-    int64_t width = HUB_THROUGHPUT_BUCKET_S * 1000;
-    if (self->bucket_ms == 0)
-        self->bucket_ms = now_ms - now_ms % width;
-    int steps = 0;
-    while (now_ms >= self->bucket_ms + width && steps++ < HUB_THROUGHPUT_BUCKETS) {
-        self->bucket_ms += width;
-        self->done [(self->bucket_ms / width) % HUB_THROUGHPUT_BUCKETS] = 0;
-    }
-    if (now_ms >= self->bucket_ms + width)     //  idle for longer than the ring
-        self->bucket_ms = now_ms - now_ms % width;
-    self->done [(self->bucket_ms / width) % HUB_THROUGHPUT_BUCKETS]++;
-}
-
 typedef struct {
     uint64_t miners [HUB_MINER_STATES];
     uint64_t tasks [HUB_TASK_STATES];
@@ -62,8 +38,8 @@ s_counts (hub_http_context_t *context, s_counts_t *counts)
 {
     memset (counts, 0, sizeof *counts);
     hub_miners_count_states (context->miners, counts->miners);
-    hub_store_count_states (context->store, counts->tasks);
-    counts->queue = zlistx_size (context->queue);
+    hub_tasks_counts (context->tasks, counts->tasks);
+    counts->queue = hub_tasks_queued (context->tasks);
 }
 
 static json_t *

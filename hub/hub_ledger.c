@@ -55,6 +55,7 @@ struct _hub_ledger_t {
     unsigned char pk [crypto_sign_PUBLICKEYBYTES];  //  public key
     unsigned char sk [crypto_sign_SECRETKEYBYTES];  //  secret key
     char pk_hex [2 * crypto_sign_PUBLICKEYBYTES + 1];   //  public key, hex
+    hub_sql_cache_t *cache;     //  statements, prepared once (a transfer runs several)
 };
 
 static const char *s_schema =
@@ -118,16 +119,19 @@ s_exec (hub_ledger_t *self, const char *sql)
     return hub_sql_exec (self->db, self->who, sql);
 }
 
+//  Statements come from the cache: a transfer is on the hub's hot path
+//  (every placement and result moves money), and parsing its SQL cost
+//  more than running it. Reset after use, never finalized.
 static sqlite3_stmt *
 s_prepare (hub_ledger_t *self, const char *sql)
 {
-    return hub_sql_prepare (self->db, self->who, sql);
+    return hub_sql_cached (self->cache, sql);
 }
 
 static int
 s_run (hub_ledger_t *self, sqlite3_stmt *stmt, const char *what)
 {
-    return hub_sql_run (self->db, self->who, stmt, what);
+    return hub_sql_cached_run (self->cache, stmt, what);
 }
 
 
@@ -148,7 +152,7 @@ s_meta_get (hub_ledger_t *self, const char *key, char *value, size_t size)
     else
     if (step != SQLITE_DONE)
         s_fail (self, "meta get");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return rc;
 }
 
@@ -299,6 +303,7 @@ hub_ledger_new (hub_store_t *store, const char *key_file, char *err, size_t err_
     self->db = hub_store_db (store);
     self->path = strdup (hub_store_path (store));
     self->who = zsys_sprintf ("ledger %s", self->path);
+    self->cache = hub_sql_cache_new (self->db, self->who);
     if (s_exec (self, s_schema)) {
         snprintf (err, err_size, "cannot create the ledger tables in %s", self->path);
         hub_ledger_destroy (&self);
@@ -339,6 +344,7 @@ hub_ledger_destroy (hub_ledger_t **self_p)
     if (*self_p) {
         hub_ledger_t *self = *self_p;
         sodium_memzero (self->sk, sizeof self->sk);
+        hub_sql_cache_destroy (&self->cache);
         free (self->path);
         zstr_free (&self->who);
         free (self);
@@ -420,7 +426,7 @@ hub_ledger_own (hub_ledger_t *self, const char *account)
         return false;
     hub_sql_bind_text (stmt, 1, account);
     bool own = sqlite3_step (stmt) == SQLITE_ROW;
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return own;
 }
 
@@ -458,7 +464,7 @@ hub_ledger_balance (hub_ledger_t *self, const char *account, int64_t *balance)
     int step = sqlite3_step (stmt);
     if (step == SQLITE_ROW)
         *balance = sqlite3_column_int64 (stmt, 0);
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return step == SQLITE_ROW || step == SQLITE_DONE? 0: s_fail (self, "balance");
 }
 
@@ -497,7 +503,7 @@ s_last (hub_ledger_t *self, int64_t *seq, unsigned char *hash)
     else
     if (step != SQLITE_DONE)
         rc = s_fail (self, "last entry");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return rc;
 }
 
@@ -520,7 +526,7 @@ s_lookup_id (hub_ledger_t *self, const hub_transfer_t *transfer)
     else
     if (step != SQLITE_DONE)
         rc = s_fail (self, "lookup");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return rc;
 }
 
@@ -599,7 +605,7 @@ hub_ledger_apply (hub_ledger_t *self, const hub_transfer_t *transfers, size_t co
                           transfers [index].id, transfers [index].from, transfers [index].to);
             return HUB_LEDGER_SELF;
         }
-    if (s_exec (self, "SAVEPOINT hub_ledger"))
+    if (hub_sql_cached_exec (self->cache, "SAVEPOINT hub_ledger"))
         return HUB_LEDGER_STORAGE;
     hub_ledger_rc_t rc = HUB_LEDGER_REPLAY;
     for (size_t index = 0; index < count; index++) {
@@ -618,15 +624,15 @@ hub_ledger_apply (hub_ledger_t *self, const hub_transfer_t *transfers, size_t co
         }
     }
     if (rc == HUB_LEDGER_OK || rc == HUB_LEDGER_REPLAY) {
-        if (s_exec (self, "RELEASE hub_ledger")) {
-            s_exec (self, "ROLLBACK TO hub_ledger");
-            s_exec (self, "RELEASE hub_ledger");
+        if (hub_sql_cached_exec (self->cache, "RELEASE hub_ledger")) {
+            hub_sql_cached_exec (self->cache, "ROLLBACK TO hub_ledger");
+            hub_sql_cached_exec (self->cache, "RELEASE hub_ledger");
             rc = HUB_LEDGER_STORAGE;
         }
     }
     else {
-        s_exec (self, "ROLLBACK TO hub_ledger");
-        s_exec (self, "RELEASE hub_ledger");
+        hub_sql_cached_exec (self->cache, "ROLLBACK TO hub_ledger");
+        hub_sql_cached_exec (self->cache, "RELEASE hub_ledger");
     }
     return rc;
 }
@@ -658,7 +664,7 @@ hub_ledger_accounts (hub_ledger_t *self, const char *prefix, bool with_zero,
     while ((step = sqlite3_step (stmt)) == SQLITE_ROW)
         fn (arg, hub_sql_column_text (stmt, 0), sqlite3_column_int64 (stmt, 1));
     int rc = step == SQLITE_DONE? 0: s_fail (self, "accounts");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return rc;
 }
 
@@ -698,7 +704,7 @@ hub_ledger_entries (hub_ledger_t *self, const char *account, size_t limit,
         fn (arg, &entry);
     }
     int rc = step == SQLITE_DONE? 0: s_fail (self, "entries");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return rc;
 }
 
@@ -721,7 +727,7 @@ hub_ledger_entry (hub_ledger_t *self, const char *id, hub_ledger_entry_fn *fn, v
     else
     if (step != SQLITE_DONE)
         s_fail (self, "entry");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return rc;
 }
 
@@ -733,7 +739,7 @@ hub_ledger_amount (hub_ledger_t *self, const char *id)
         return 0;
     hub_sql_bind_text (stmt, 1, id);
     int64_t amount = sqlite3_step (stmt) == SQLITE_ROW? sqlite3_column_int64 (stmt, 0): 0;
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return amount;
 }
 
@@ -746,7 +752,7 @@ hub_ledger_count (hub_ledger_t *self, const char *prefix)
         return -1;
     hub_sql_bind_text (stmt, 1, prefix);
     int64_t count = sqlite3_step (stmt) == SQLITE_ROW? sqlite3_column_int64 (stmt, 0): -1;
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return count;
 }
 
@@ -818,7 +824,7 @@ s_verify_balances (hub_ledger_t *self, zhashx_t *tally, char *err, size_t err_si
             rc = -1;
         }
     }
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     if (rc == 0 && seen != zhashx_size (tally)) {
         for (s_tally_t *item = (s_tally_t *) zhashx_first (tally); item;
              item = (s_tally_t *) zhashx_next (tally)) {
@@ -896,7 +902,7 @@ hub_ledger_verify (hub_ledger_t *self, char *err, size_t err_size)
         snprintf (err, err_size, "cannot read the ledger: %s", sqlite3_errmsg (self->db));
         rc = -1;
     }
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
 
     //  The signed head: the chain must end where the hub last wrote
     int64_t last = expected_seq - 1;

@@ -224,6 +224,10 @@ s_fits (const Fogrid__TaskSpec *spec, fg_expr_t *constraint, const hub_sched_min
         return false;
     if (miner->free_cores < s_cores_needed (spec))
         return false;
+    //  Free cores may count a pipelining miner's credit (hub_placer): a
+    //  task still never gets more cores than the miner has
+    if (miner->cores && miner->cores < s_cores_needed (spec))
+        return false;
     if (spec->mem_mb && miner->free_mem_mb < spec->mem_mb)
         return false;
     if (spec->gpus && miner->free_gpus < spec->gpus)

@@ -18,20 +18,20 @@
 #define HUB_SERVER_H_INCLUDED
 
 typedef struct {
-    fg_config_t *config;        //  settings from hub_server_defs (not changed)
+    fg_config_t *config;        //  settings from hub_config_defs (not changed)
     int rc;                     //  set before the actor signals: 0 = serving
     char error [512];           //  why it is not, when rc != 0
 } hub_server_args_t;
 
-//  Every setting the hub reads, with defaults: main() builds its config
-//  from this table, and so do the tests.
-extern const fg_cfg_def_t hub_server_defs [];
+#include "hub_config.h"
+
+//  The settings table and its checks are hub_config's (hub_config_defs,
+//  hub_config_check); these names stay for main(), the tests and fuzz/.
+#define hub_server_defs hub_config_defs
 
 void hub_server_actor (zsock_t *pipe, void *args);
 
-//  Checks what the table's types cannot: endpoint syntax, the order of the
-//  liveness timeouts, a usable data directory. Returns 0, or -1 with the
-//  reason in err.
+//  hub_config_check, under the name main() knows.
 int hub_server_check_config (fg_config_t *config, char *err, size_t err_size);
 
 #endif

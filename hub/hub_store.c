@@ -6,7 +6,11 @@
     synchronous=NORMAL makes a commit durable against a crash of the
     process (kill -9), which is the promise the hub makes: a submit is
     committed before its reply goes out. A power loss may lose the last
-    commits; the buyer's client_token makes its retry safe.
+    commits; the buyer's client_token makes its retry safe. hub/durability
+    = full (hub_store_durability) fsyncs every commit instead.
+
+    Every statement is prepared once and kept (hub_sql_cached): the hub
+    runs a handful per task, and parsing one costs more than running it.
 
     The task spec is kept as its protobuf encoding, so a spec field added
     to the protocol later needs no schema change. Events are append-only.
@@ -31,6 +35,7 @@
 #include "fogrid.h"
 #include "hub_sql.h"
 #include "hub_store.h"
+#include "hub_spec.h"
 #include <sqlite3.h>
 #include <sodium.h>
 #include <errno.h>
@@ -41,6 +46,8 @@ struct _hub_store_t {
     char *path;                 //  its file
     char *who;                  //  "store PATH", for log lines
     bool in_transaction;        //  between begin and commit
+    hub_sql_cache_t *cache;     //  every statement, prepared once
+    zhashx_t *templates;        //  array id -> zchunk_t, its packed spec, as loaded
 };
 
 //  The tasks table, under a name (a rebuild makes it as tasks_new). The
@@ -92,7 +99,14 @@ static const char *s_schema =
     "  task_id TEXT NOT NULL, seq INTEGER NOT NULL, path TEXT NOT NULL,"
     "  content BLOB, mode INTEGER NOT NULL DEFAULT 0, dir INTEGER NOT NULL DEFAULT 0,"
     "  size INTEGER NOT NULL DEFAULT 0, truncated INTEGER NOT NULL DEFAULT 0,"
-    "  error TEXT NOT NULL DEFAULT '', PRIMARY KEY (task_id, seq));";
+    "  error TEXT NOT NULL DEFAULT '', PRIMARY KEY (task_id, seq));"
+    //  Job arrays: the spec of an array from a template, once; its
+    //  elements are rows of tasks with array_id set and an empty spec
+    "CREATE TABLE IF NOT EXISTS arrays ("
+    "  id TEXT PRIMARY KEY, client_token TEXT, buyer TEXT NOT NULL DEFAULT '',"
+    "  spec BLOB, first INTEGER NOT NULL, last INTEGER NOT NULL,"
+    "  count INTEGER NOT NULL, submitted_ms INTEGER NOT NULL,"
+    "  UNIQUE (buyer, client_token));";
 
 //  Every column a store made before spec_hash has (after its ALTERs)
 #define S_TASKS_OLD_COLUMNS \
@@ -105,7 +119,7 @@ static const char *s_schema =
 #define S_TASK_COLUMNS \
     "seq, id, client_token, buyer, spec, state, attempt, miner_id, exit_code, " \
     "term_signal, timed_out, reason, submitted_ms, updated_ms, retries_left, " \
-    "cpu_ms, mem_peak_bytes, pids_peak"
+    "cpu_ms, mem_peak_bytes, pids_peak, array_id"
 
 #define S_MAX_FILES     2048        //  entries of a result's files kept
 #define S_MAX_FILE_PATH 2048        //  bytes of an entry's path
@@ -122,17 +136,20 @@ s_exec (hub_store_t *self, const char *sql)
     return hub_sql_exec (self->db, self->who, sql);
 }
 
+//  Every statement comes from the cache (hub_sql_cached): prepared at its
+//  first use, reset after each; none is parsed twice.
 static sqlite3_stmt *
 s_prepare (hub_store_t *self, const char *sql)
 {
-    return hub_sql_prepare (self->db, self->who, sql);
+    return hub_sql_cached (self->cache, sql);
 }
 
-//  Steps a statement that returns no rows, and finalizes it.
+//  Steps a statement that returns no rows, and resets it.
 static int
 s_run (hub_store_t *self, sqlite3_stmt *stmt, const char *what)
 {
-    return hub_sql_run (self->db, self->who, stmt, what);
+    (void) self;
+    return hub_sql_cached_run (self->cache, stmt, what);
 }
 
 
@@ -154,7 +171,7 @@ s_tokens_per_buyer (hub_store_t *self)
         return -1;
     bool global = sqlite3_step (stmt) == SQLITE_ROW
                && strstr (hub_sql_column_text (stmt, 0), "client_token TEXT UNIQUE");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     if (!global)
         return 0;
     zsys_notice ("%s: client tokens become per buyer: rebuilding the tasks table", self->who);
@@ -203,6 +220,7 @@ hub_store_new (const char *data_dir)
         return NULL;
     }
     sqlite3_busy_timeout (self->db, 5000);
+    self->cache = hub_sql_cache_new (self->db, self->who);
     if (s_exec (self, "PRAGMA journal_mode=WAL")
     ||  s_exec (self, "PRAGMA synchronous=NORMAL")
     ||  s_exec (self, "PRAGMA foreign_keys=ON")
@@ -222,6 +240,18 @@ hub_store_new (const char *data_dir)
         hub_store_destroy (&self);
         return NULL;
     }
+    //  (after the rebuild of a store made before per-buyer tokens, which
+    //  had no arrays)
+    sqlite3_exec (self->db, "ALTER TABLE tasks ADD COLUMN array_id TEXT", NULL, NULL, NULL);
+    //  Only the elements of arrays are in it, by state: an array's summary
+    //  reads the index alone, and other tasks' changes never touch it
+    if (s_exec (self, "CREATE INDEX IF NOT EXISTS tasks_by_array ON tasks (array_id, state)"
+                      " WHERE array_id IS NOT NULL")) {
+        hub_store_destroy (&self);
+        return NULL;
+    }
+    self->templates = zhashx_new ();
+    zhashx_set_destructor (self->templates, (zhashx_destructor_fn *) zchunk_destroy);
     return self;
 }
 
@@ -232,8 +262,10 @@ hub_store_destroy (hub_store_t **self_p)
         hub_store_t *self = *self_p;
         if (self->db) {
             hub_store_commit (self);
-            sqlite3_close (self->db);
+            hub_sql_cache_destroy (&self->cache);
+            sqlite3_close_v2 (self->db);     //  (freed when the last statement of another class is)
         }
+        zhashx_destroy (&self->templates);
         zstr_free (&self->path);
         zstr_free (&self->who);
         free (self);
@@ -242,11 +274,17 @@ hub_store_destroy (hub_store_t **self_p)
 }
 
 int
+hub_store_durability (hub_store_t *self, bool full)
+{
+    return s_exec (self, full? "PRAGMA synchronous=FULL": "PRAGMA synchronous=NORMAL");
+}
+
+int
 hub_store_begin (hub_store_t *self)
 {
     if (self->in_transaction)
         return 0;
-    if (s_exec (self, "BEGIN"))
+    if (hub_sql_cached_exec (self->cache, "BEGIN"))
         return -1;
     self->in_transaction = true;
     return 0;
@@ -258,10 +296,10 @@ hub_store_commit (hub_store_t *self)
     if (!self->in_transaction)
         return 0;
     self->in_transaction = false;
-    if (s_exec (self, "COMMIT")) {
+    if (hub_sql_cached_exec (self->cache, "COMMIT")) {
         //  SQLite may have rolled it back already (a full disk does)
         if (!sqlite3_get_autocommit (self->db))
-            s_exec (self, "ROLLBACK");
+            hub_sql_cached_exec (self->cache, "ROLLBACK");
         return -1;
     }
     return 0;
@@ -270,20 +308,20 @@ hub_store_commit (hub_store_t *self)
 int
 hub_store_savepoint (hub_store_t *self)
 {
-    return s_exec (self, "SAVEPOINT hub_store");
+    return hub_sql_cached_exec (self->cache, "SAVEPOINT hub_store");
 }
 
 void
 hub_store_release_savepoint (hub_store_t *self)
 {
-    s_exec (self, "RELEASE hub_store");
+    hub_sql_cached_exec (self->cache, "RELEASE hub_store");
 }
 
 void
 hub_store_rollback_savepoint (hub_store_t *self)
 {
-    s_exec (self, "ROLLBACK TO hub_store");
-    s_exec (self, "RELEASE hub_store");
+    hub_sql_cached_exec (self->cache, "ROLLBACK TO hub_store");
+    hub_sql_cached_exec (self->cache, "RELEASE hub_store");
 }
 
 void
@@ -291,7 +329,7 @@ hub_store_rollback (hub_store_t *self)
 {
     if (self->in_transaction) {
         self->in_transaction = false;
-        s_exec (self, "ROLLBACK");
+        hub_sql_cached_exec (self->cache, "ROLLBACK");
     }
 }
 
@@ -311,7 +349,7 @@ hub_store_meta_get (hub_store_t *self, const char *key, char *value, size_t size
     else
     if (step != SQLITE_DONE)
         s_fail (self, "meta get");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return rc;
 }
 
@@ -335,13 +373,16 @@ hub_store_task_add (hub_store_t *self, hub_task_t *task)
 int
 hub_store_task_submit (hub_store_t *self, hub_task_t *task, const char *spec_hash)
 {
-    size_t size = fogrid__task_spec__get_packed_size (task->spec);
+    //  An element of an array made from a template keeps no spec of its
+    //  own: it is the array's, with its index (s_task_from_row)
+    size_t size = task->templated? 0: fogrid__task_spec__get_packed_size (task->spec);
     byte *spec = (byte *) zmalloc (size + 1);
-    fogrid__task_spec__pack (task->spec, spec);
+    if (!task->templated)
+        fogrid__task_spec__pack (task->spec, spec);
     sqlite3_stmt *stmt = s_prepare (self,
         "INSERT INTO tasks (id, client_token, buyer, spec, state, attempt, miner_id,"
-        " reason, submitted_ms, updated_ms, retries_left, spec_hash)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        " reason, submitted_ms, updated_ms, retries_left, spec_hash, array_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!stmt) {
         free (spec);
         return -1;
@@ -364,6 +405,10 @@ hub_store_task_submit (hub_store_t *self, hub_task_t *task, const char *spec_has
         hub_sql_bind_text (stmt, 12, spec_hash);
     else
         sqlite3_bind_null (stmt, 12);
+    char array [32];
+    uint32_t index;
+    if (hub_spec_element_of (task->id, array, &index) == 0)
+        hub_sql_bind_text (stmt, 13, array);
     free (spec);
     if (s_run (self, stmt, "task add"))
         return -1;
@@ -506,18 +551,48 @@ hub_store_event_add (hub_store_t *self, const char *task_id, hub_task_state_t st
     return s_run (self, stmt, "event add");
 }
 
+//  The packed template of an array, read once; NULL when there is none
+static zchunk_t *
+s_template (hub_store_t *self, const char *array_id)
+{
+    zchunk_t *packed = (zchunk_t *) zhashx_lookup (self->templates, array_id);
+    if (packed)
+        return packed;
+    sqlite3_stmt *stmt = s_prepare (self, "SELECT spec FROM arrays WHERE id = ?");
+    if (!stmt)
+        return NULL;
+    hub_sql_bind_text (stmt, 1, array_id);
+    if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL) {
+        packed = zchunk_new (sqlite3_column_blob (stmt, 0), (size_t) sqlite3_column_bytes (stmt, 0));
+        zhashx_insert (self->templates, array_id, packed);
+    }
+    hub_sql_done (stmt);
+    return packed;
+}
+
 //  Builds a task from a row of S_TASK_COLUMNS; NULL if its spec is corrupt.
 static hub_task_t *
 s_task_from_row (hub_store_t *self, sqlite3_stmt *stmt)
 {
     const char *id = hub_sql_column_text (stmt, 1);
-    Fogrid__TaskSpec *spec = fogrid__task_spec__unpack (
-        NULL, (size_t) sqlite3_column_bytes (stmt, 4), (const byte *) sqlite3_column_blob (stmt, 4));
+    size_t size = (size_t) sqlite3_column_bytes (stmt, 4);
+    char array [32];
+    uint32_t index;
+    bool templated = size == 0 && sqlite3_column_type (stmt, 18) != SQLITE_NULL
+                  && hub_spec_element_of (id, array, &index) == 0;
+    Fogrid__TaskSpec *spec = NULL;
+    if (templated) {
+        zchunk_t *packed = s_template (self, array);
+        spec = packed? hub_spec_element (zchunk_data (packed), zchunk_size (packed), index): NULL;
+    }
+    else
+        spec = fogrid__task_spec__unpack (NULL, size, (const byte *) sqlite3_column_blob (stmt, 4));
     if (!spec) {
         zsys_error ("store %s: task %s has a spec that does not decode; skipped", self->path, id);
         return NULL;
     }
     hub_task_t *task = hub_task_new (id, &spec);
+    task->templated = templated;
     task->seq = sqlite3_column_int64 (stmt, 0);
     hub_task_set_text (&task->client_token, hub_sql_column_text (stmt, 2));
     hub_task_set_text (&task->buyer, hub_sql_column_text (stmt, 3));
@@ -561,7 +636,7 @@ s_task_load_where (hub_store_t *self, const char *where, const char *value)
     else
     if (step != SQLITE_DONE)
         s_fail (self, "task load");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return task;
 }
 
@@ -590,12 +665,12 @@ hub_store_task_by_token (hub_store_t *self, const char *buyer, const char *clien
     if (step == SQLITE_ROW) {
         task = s_task_from_row (self, stmt);
         if (spec_hash)
-            snprintf (spec_hash, HUB_STORE_HASH_SIZE, "%s", hub_sql_column_text (stmt, 18));
+            snprintf (spec_hash, HUB_STORE_HASH_SIZE, "%s", hub_sql_column_text (stmt, 19));
     }
     else
     if (step != SQLITE_DONE)
         s_fail (self, "task by token");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return task;
 }
 
@@ -652,7 +727,7 @@ s_files_load (hub_store_t *self, const char *task_id, hub_output_t *output)
         output->files [output->n_files++] = file;
     }
     int rc = step == SQLITE_DONE? 0: s_fail (self, "task files");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return rc;
 }
 
@@ -682,7 +757,7 @@ hub_store_task_output (hub_store_t *self, const char *task_id, hub_output_t *out
     else
     if (step != SQLITE_DONE)
         s_fail (self, "task output");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     if (rc == 0 && s_files_load (self, task_id, output)) {
         hub_output_reset (output);
         rc = -1;
@@ -706,7 +781,7 @@ hub_store_task_events (hub_store_t *self, const char *task_id,
             hub_sql_column_text (stmt, 2), (uint32_t) sqlite3_column_int64 (stmt, 3),
             hub_sql_column_text (stmt, 4));
     int rc = step == SQLITE_DONE? 0: s_fail (self, "task events");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return rc;
 }
 
@@ -725,7 +800,7 @@ hub_store_load_active (hub_store_t *self, zlistx_t *tasks)
             zlistx_add_end (tasks, task);
     }
     int rc = step == SQLITE_DONE? 0: s_fail (self, "load active");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return rc;
 }
 
@@ -745,7 +820,7 @@ hub_store_recent (hub_store_t *self, size_t limit, zlistx_t *tasks)
             zlistx_add_end (tasks, task);
     }
     int rc = step == SQLITE_DONE? 0: s_fail (self, "load recent");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return rc;
 }
 
@@ -763,7 +838,7 @@ hub_store_count_states (hub_store_t *self, uint64_t *counts)
             counts [state] = (uint64_t) sqlite3_column_int64 (stmt, 1);
     }
     int rc = step == SQLITE_DONE? 0: s_fail (self, "count states");
-    sqlite3_finalize (stmt);
+    hub_sql_done (stmt);
     return rc;
 }
 
@@ -777,4 +852,107 @@ const char *
 hub_store_path (hub_store_t *self)
 {
     return self->path;
+}
+
+//  --------------------------------------------------------------------------
+//  Job arrays
+
+int
+hub_store_array_add (hub_store_t *self, const hub_array_t *array, const Fogrid__TaskSpec *spec)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "INSERT INTO arrays (id, client_token, buyer, spec, first, last, count, submitted_ms)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!stmt)
+        return -1;
+    hub_sql_bind_text (stmt, 1, array->id);
+    if (*array->client_token)
+        hub_sql_bind_text (stmt, 2, array->client_token);
+    hub_sql_bind_text (stmt, 3, array->buyer);
+    byte *packed = NULL;
+    if (spec) {
+        size_t size = fogrid__task_spec__get_packed_size (spec);
+        packed = (byte *) zmalloc (size + 1);
+        fogrid__task_spec__pack (spec, packed);
+        sqlite3_bind_blob (stmt, 4, packed, (int) size, SQLITE_TRANSIENT);
+    }
+    sqlite3_bind_int64 (stmt, 5, array->first);
+    sqlite3_bind_int64 (stmt, 6, array->last);
+    sqlite3_bind_int64 (stmt, 7, array->count);
+    sqlite3_bind_int64 (stmt, 8, array->submitted_ms);
+    int rc = s_run (self, stmt, "array add");
+    free (packed);
+    return rc;
+}
+
+//  The template an array was just given, for its elements' specs
+const byte *
+hub_store_array_template (hub_store_t *self, const char *array_id, size_t *size)
+{
+    zchunk_t *packed = s_template (self, array_id);
+    *size = packed? zchunk_size (packed): 0;
+    return packed? zchunk_data (packed): NULL;
+}
+
+int
+hub_store_array_load (hub_store_t *self, const char *id, const char *buyer,
+                      const char *client_token, hub_array_t *array)
+{
+    sqlite3_stmt *stmt = s_prepare (self, id
+        ? "SELECT id, client_token, buyer, first, last, count, submitted_ms FROM arrays WHERE id = ?"
+        : "SELECT id, client_token, buyer, first, last, count, submitted_ms FROM arrays"
+          " WHERE client_token = ? AND buyer = ?");
+    if (!stmt)
+        return -1;
+    hub_sql_bind_text (stmt, 1, id? id: client_token);
+    if (!id)
+        hub_sql_bind_text (stmt, 2, buyer);
+    int rc = -1;
+    if (sqlite3_step (stmt) == SQLITE_ROW) {
+        memset (array, 0, sizeof *array);
+        snprintf (array->id, sizeof array->id, "%s", hub_sql_column_text (stmt, 0));
+        snprintf (array->client_token, sizeof array->client_token, "%s",
+                  hub_sql_column_text (stmt, 1));
+        snprintf (array->buyer, sizeof array->buyer, "%s", hub_sql_column_text (stmt, 2));
+        array->first = (uint32_t) sqlite3_column_int64 (stmt, 3);
+        array->last = (uint32_t) sqlite3_column_int64 (stmt, 4);
+        array->count = (uint32_t) sqlite3_column_int64 (stmt, 5);
+        array->submitted_ms = sqlite3_column_int64 (stmt, 6);
+        rc = 0;
+    }
+    hub_sql_done (stmt);
+    return rc;
+}
+
+int
+hub_store_array_counts (hub_store_t *self, const char *array_id, uint64_t *counts,
+                        zlist_t *failed, size_t failed_max)
+{
+    memset (counts, 0, sizeof (uint64_t) * HUB_TASK_STATES);
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT state, count(*) FROM tasks WHERE array_id = ? GROUP BY state");
+    if (!stmt)
+        return -1;
+    hub_sql_bind_text (stmt, 1, array_id);
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
+        hub_task_state_t state = hub_task_state_from_name (hub_sql_column_text (stmt, 0));
+        if (state)
+            counts [state] = (uint64_t) sqlite3_column_int64 (stmt, 1);
+    }
+    int rc = step == SQLITE_DONE? 0: s_fail (self, "array counts");
+    hub_sql_done (stmt);
+    if (rc || !failed || !counts [HUB_TASK_FAILED])
+        return rc;
+    stmt = s_prepare (self, "SELECT id FROM tasks WHERE array_id = ? AND state = 'failed'"
+                            " ORDER BY seq LIMIT ?");
+    if (!stmt)
+        return -1;
+    hub_sql_bind_text (stmt, 1, array_id);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) failed_max);
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW)
+        zlist_append (failed, strdup (hub_sql_column_text (stmt, 0)));
+    rc = step == SQLITE_DONE? 0: s_fail (self, "array failures");
+    hub_sql_done (stmt);
+    return rc;
 }

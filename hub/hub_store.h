@@ -34,6 +34,13 @@ typedef void (hub_store_event_fn) (void *arg, const char *state, int64_t at_ms,
 hub_store_t *hub_store_new (const char *data_dir);
 void hub_store_destroy (hub_store_t **self_p);
 
+//  full: every commit is on the disk before it returns (synchronous=FULL,
+//  an fsync per commit), so a power loss undoes nothing the hub answered.
+//  Without it (the default, synchronous=NORMAL in WAL) a commit survives
+//  a crash of the process, and a power loss may undo the last commits.
+//  Returns 0 or -1.
+int hub_store_durability (hub_store_t *self, bool full);
+
 //  Groups the writes that follow into one transaction; begin while one is
 //  open and commit while none is are no-ops. Returns 0 or -1.
 int hub_store_begin (hub_store_t *self);
@@ -119,5 +126,39 @@ int hub_store_count_states (hub_store_t *self, uint64_t *counts);
 //  transactions, so a task's state and its money change together.
 struct sqlite3 *hub_store_db (hub_store_t *self);
 const char *hub_store_path (hub_store_t *self);
+
+//  --------------------------------------------------------------------------
+//  Job arrays (SubmitArrayRequest in proto/fogrid.proto). An array's row
+//  holds its template spec once; its elements are tasks "ID[INDEX]" whose
+//  rows name the array and keep no spec of their own (hub_task_t.templated),
+//  or, for an array of separate specs, their own.
+typedef struct {
+    char id [32];               //  "a-..."
+    char client_token [130];    //  "" when none
+    char buyer [64];
+    uint32_t first, last;       //  element indexes
+    uint32_t count;             //  elements accepted
+    int64_t submitted_ms;
+} hub_array_t;
+
+//  Adds an array; spec is its template, or NULL for an array of separate
+//  specs. Returns 0 or -1.
+int hub_store_array_add (hub_store_t *self, const hub_array_t *array,
+                         const Fogrid__TaskSpec *spec);
+
+//  The packed template of an array (NULL, size 0, when it has none):
+//  hub_spec_element makes an element's spec from it.
+const uint8_t *hub_store_array_template (hub_store_t *self, const char *array_id, size_t *size);
+
+//  Loads an array by id (or, with id NULL, by its buyer's client token).
+//  0, or -1 when there is none.
+int hub_store_array_load (hub_store_t *self, const char *id, const char *buyer,
+                          const char *client_token, hub_array_t *array);
+
+//  Its elements per state (counts has HUB_TASK_STATES slots), and the ids
+//  of the first failed_max that failed appended to failed (strings the
+//  list's owner frees; failed may be NULL). 0 or -1.
+int hub_store_array_counts (hub_store_t *self, const char *array_id, uint64_t *counts,
+                            zlist_t *failed, size_t failed_max);
 
 #endif

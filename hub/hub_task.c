@@ -4,8 +4,9 @@
     DESIGN
     Every state change goes through hub_task_set_state, as curl's mstate():
     one place checks it against the table, logs `from -> to`, starts the
-    next attempt when a task goes back to pending, and records the change
-    as an event, so the history a buyer sees is exactly what happened.
+    next attempt when a task goes back to pending, and says what the change
+    is to be recorded as (hub_task_event_t): hub_tasks writes it with the
+    task, so the history a buyer sees is exactly what happened.
 
         from        to          event
         ----        --          -----
@@ -26,7 +27,6 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "hub_task.h"
-#include "hub_store.h"
 
 static const char *s_state_names [HUB_TASK_STATES] = {
     "none", "pending", "assigned", "running", "succeeded", "failed", "cancelled"
@@ -97,6 +97,12 @@ hub_task_cores (const hub_task_t *self)
     return self->spec && self->spec->cores? self->spec->cores: 1;
 }
 
+bool
+hub_task_is_service (const hub_task_t *self)
+{
+    return self->spec && self->spec->service_name && *self->spec->service_name;
+}
+
 const char *
 hub_task_state_name (hub_task_state_t state)
 {
@@ -131,7 +137,7 @@ hub_task_transition_valid (hub_task_state_t from, hub_task_state_t to)
 
 int
 hub_task_set_state (hub_task_t *self, hub_task_state_t next, const char *miner_id,
-                    const char *reason, hub_store_t *store)
+                    const char *reason, hub_task_event_t *event)
 {
     hub_task_state_t prev = self->state;
     if (!hub_task_transition_valid (prev, next)) {
@@ -165,11 +171,9 @@ hub_task_set_state (hub_task_t *self, hub_task_state_t next, const char *miner_i
         zsys_info ("task %s %s -> %s (attempt %u)%s%s", self->id,
                    hub_task_state_name (prev), hub_task_state_name (next),
                    event_attempt, *self->reason? ": ": "", self->reason);
-    if (!store)
-        return 0;
-    int rc = hub_store_task_update (store, self);
-    if (rc == 0)
-        rc = hub_store_event_add (store, self->id, next, self->updated_ms, event_miner,
-                                  event_attempt, self->reason);
-    return rc;
+    if (event) {
+        snprintf (event->miner_id, sizeof event->miner_id, "%s", event_miner);
+        event->attempt = event_attempt;
+    }
+    return 0;
 }

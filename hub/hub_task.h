@@ -4,12 +4,11 @@
     A task is a record shared by the store, the scheduler and the server, so
     its fields are public; its state is not: it changes only through
     hub_task_set_state, which checks the transition against the table in
-    hub_task.c, logs it and records it in the store.
+    hub_task.c and logs it. Writing it down is hub_tasks' (hub_tasks.h):
+    the record knows nothing of the store.
     =========================================================================  */
 #ifndef HUB_TASK_H_INCLUDED
 #define HUB_TASK_H_INCLUDED
-
-typedef struct _hub_store_t hub_store_t;
 
 typedef enum {
     HUB_TASK_PENDING = 1,       //  stored, waiting for a miner
@@ -40,7 +39,11 @@ typedef struct {
     bool measured;              //  usage holds what its miner measured
     Fogrid__Usage usage;        //  of the attempt that ended (TaskResult.usage)
     void *queued;               //  its place in the hub's queue (a zlistx handle
-                                //  hub_server keeps), NULL when not queued
+                                //  hub_tasks keeps), NULL when not queued
+    bool templated;             //  an element of a job array whose spec is the
+                                //  array's, stored once (id "ARRAY[INDEX]")
+    int fair_where;             //  where hub_fair holds it (its own codes), 0 = nowhere
+    size_t fair_at;             //  its index there
 } hub_task_t;
 
 //  A new pending task, attempt 1; takes ownership of spec.
@@ -53,6 +56,10 @@ void hub_task_set_text (char **field, const char *value);
 //  Cores, memory and GPUs the task reserves on its miner (cores 0 counts 1).
 uint32_t hub_task_cores (const hub_task_t *self);
 
+//  True for a service (fogrid run-service): billed per second while it
+//  runs (hub_billing.h), not paid from escrow.
+bool hub_task_is_service (const hub_task_t *self);
+
 //  "pending", ... ; hub_task_state_from_name returns 0 for an unknown name.
 const char *hub_task_state_name (hub_task_state_t state);
 hub_task_state_t hub_task_state_from_name (const char *name);
@@ -61,13 +68,19 @@ bool hub_task_state_terminal (hub_task_state_t state);
 //  True when the table allows from -> to.
 bool hub_task_transition_valid (hub_task_state_t from, hub_task_state_t to);
 
+//  What a change of state is recorded as: the miner and the attempt of
+//  the assignment that ends or starts with it.
+typedef struct {
+    char miner_id [64];         //  "" when none
+    uint32_t attempt;
+} hub_task_event_t;
+
 //  The only writer of a task's state. miner_id names the miner of the new
 //  assignment (pending -> assigned) and is ignored otherwise; reason is
 //  kept for people (may be NULL). Going back to pending starts the next
-//  attempt. Writes the task and an event to store (when not NULL).
-//  Returns 0, or -1 when the table forbids it (logged, nothing changed)
-//  or the store failed (the task changed in memory).
+//  attempt. Fills *event (when not NULL) for the task's history. Returns
+//  0, or -1 when the table forbids it (logged, nothing changed).
 int hub_task_set_state (hub_task_t *self, hub_task_state_t next, const char *miner_id,
-                        const char *reason, hub_store_t *store);
+                        const char *reason, hub_task_event_t *event);
 
 #endif

@@ -85,6 +85,7 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_link.h"
+#include "miner_pipeline.h"
 #include "miner_results.h"
 #include "miner_tasks.h"
 #include "miner_live.h"
@@ -101,6 +102,7 @@ static const char *s_state_names [] = { "?", "no-hub", "hello", "ready", "check"
 
 #define S_RESOLVE_RETRY_MS  1000
 #define S_MIN_WAIT_MS       1000    //  least time to wait for a welcome
+#define S_QUEUE_SLOTS       4       //  tasks held beyond the share (miner_pipeline.h)
 
 struct _miner_link_t {
     size_t index;               //  among the agent's links, from 0
@@ -134,6 +136,9 @@ struct _miner_link_t {
     miner_results_t *results;   //  sent and not answered yet, or held for a welcome
     uint64_t hello_seq;         //  of the last hello
     int64_t resend_at;          //  ready: send held results again (0 = not due)
+    miner_pipeline_t *pipeline; //  tasks given beyond the share, TaskStarted owed
+    bool batches;               //  the hub's welcome says it takes batches
+    zlistx_t *owed;             //  results of this turn (copies), sent at its end
     //  What the last miner_link_items put in the poll set
     size_t dealer_at;           //  its index + 1, 0 = not polled
     size_t monitor_at;
@@ -173,6 +178,9 @@ miner_link_new (size_t index, const miner_link_context_t *context, const Fogrid_
     self->index = index;
     self->context = *context;
     self->share = *share;
+    self->share.queue_slots = S_QUEUE_SLOTS;
+    self->pipeline = miner_pipeline_new (S_QUEUE_SLOTS);
+    self->owed = zlistx_new ();
     self->limits = *limits;
     self->limits.offered_mem_mb = share->mem_mb;
     self->trust = *trust_p;
@@ -193,6 +201,14 @@ miner_link_new (size_t index, const miner_link_context_t *context, const Fogrid_
 
 static void s_disconnect (miner_link_t *self);
 
+static void
+s_owed_purge (miner_link_t *self)
+{
+    Fogrid__TaskResult *result;
+    while (self->owed && (result = (Fogrid__TaskResult *) zlistx_detach (self->owed, NULL)))
+        fogrid__task_result__free_unpacked (result, NULL);
+}
+
 void
 miner_link_kill_all (miner_link_t *self)
 {
@@ -207,6 +223,9 @@ miner_link_destroy (miner_link_t **self_p)
         miner_tasks_destroy (&self->tasks);     //  killed all, then reaped
         s_disconnect (self);
         miner_results_destroy (&self->results);
+        miner_pipeline_destroy (&self->pipeline);
+        s_owed_purge (self);
+        zlistx_destroy (&self->owed);
         miner_trust_destroy (&self->trust);
         free (self->polled);
         free (self);
@@ -230,6 +249,13 @@ s_disconnect (miner_link_t *self)
     //  What was in flight went with the socket: sent again after a welcome
     if (self->results)
         miner_results_hold_all (self->results);
+    //  Tasks waiting for a slot are the hub's again: it places them
+    //  anew when our next hello does not list them
+    if (self->pipeline)
+        miner_pipeline_clear (self->pipeline);
+    //  (the results of the turn are kept: sent again after a welcome)
+    s_owed_purge (self);
+    self->batches = false;
     self->endpoint [0] = 0;
     self->hub_key [0] = 0;
     self->link_up = false;
@@ -351,12 +377,15 @@ static size_t
 s_running_refs (miner_link_t *self, bool results, Fogrid__TaskRef **refs_store,
                 Fogrid__TaskRef ***refs_p)
 {
-    size_t total = miner_tasks_size (self->tasks) + miner_results_size (self->results);
+    size_t total = miner_tasks_size (self->tasks) + miner_results_size (self->results)
+                 + miner_pipeline_size (self->pipeline);
     Fogrid__TaskRef *store = (Fogrid__TaskRef *) zmalloc (sizeof (Fogrid__TaskRef) * (total + 1));
     Fogrid__TaskRef **refs = (Fogrid__TaskRef **) zmalloc (sizeof (Fogrid__TaskRef *) * (total + 1));
     size_t count = miner_tasks_refs (self->tasks, store, refs);
-    if (results)
+    if (results) {
         count += miner_results_refs (self->results, store + count, refs + count);
+        count += miner_pipeline_refs (self->pipeline, store + count, refs + count);
+    }
     *refs_store = store;
     *refs_p = refs;
     return count;
@@ -575,6 +604,18 @@ s_send_result (miner_link_t *self, Fogrid__TaskResult *result, const char *endpo
         zsys_warning ("%s: %zu results the hub never answered dropped (too many kept)",
                       self->tag, dropped);
     }
+    if (self->batches && self->dealer && streq (endpoint, self->endpoint)
+    &&  self->state == MINER_LINK_READY) {
+        //  Sent at the end of the turn, with the others that ended in it
+        size_t size = fogrid__task_result__get_packed_size (result);
+        uint8_t *buffer = (uint8_t *) zmalloc (size + 1);
+        fogrid__task_result__pack (result, buffer);
+        Fogrid__TaskResult *copy = fogrid__task_result__unpack (NULL, size, buffer);
+        free (buffer);
+        if (copy)
+            zlistx_add_end (self->owed, copy);
+    }
+    else
     if (self->dealer && streq (endpoint, self->endpoint)
     &&  (self->state == MINER_LINK_READY || self->state == MINER_LINK_HELLO))
         s_send_kept (self, result);
@@ -616,6 +657,8 @@ s_refuse_task (miner_link_t *self, const Fogrid__TaskAssign *assign, const char 
     s_send_result (self, &result, self->endpoint);
 }
 
+static void s_start (miner_link_t *self, Fogrid__TaskAssign *assign);
+
 static void
 s_on_assign (miner_link_t *self, Fogrid__TaskAssign *assign)
 {
@@ -630,10 +673,29 @@ s_on_assign (miner_link_t *self, Fogrid__TaskAssign *assign)
         s_send_started (self, assign->task_id, assign->attempt);
         return;
     }
+    if (miner_pipeline_holds (self->pipeline, assign->task_id, assign->attempt))
+        return;             //  (given again: it waits already)
     if (s_refusal (self, assign, why, sizeof why)) {
-        s_refuse_task (self, assign, why);
+        //  Beyond the share now: it waits for a slot, if one is free, it
+        //  is not another hub's task here, and the hub said it honours
+        //  queue_slots (any other hub that sends too much got it wrong)
+        bool other = self->context.held
+                  && self->context.held (self->context.arg, self, assign->task_id, assign->attempt);
+        if (!other && self->batches && miner_pipeline_hold (self->pipeline, assign, &self->share))
+            fg_debug ("%s: task %s attempt %u waits for a slot", self->tag, assign->task_id,
+                      assign->attempt);
+        else
+            s_refuse_task (self, assign, why);
         return;
     }
+    s_start (self, assign);
+}
+
+//  Starts an assigned task that fits; its TaskStarted goes at the end of
+//  the turn (s_flush), with the others that started
+static void
+s_start (miner_link_t *self, Fogrid__TaskAssign *assign)
+{
     miner_runner_t *runner = miner_tasks_start (self->tasks, assign->task_id, assign->attempt,
                                                 assign->spec, &self->limits, self->endpoint);
     self->context.stats->started [streq (miner_runner_runtime (assign->spec), "docker")]++;
@@ -648,12 +710,102 @@ s_on_assign (miner_link_t *self, Fogrid__TaskAssign *assign)
                    assign->spec->n_argv? assign->spec->argv [0]: "(the image's command)",
                    miner_runner_runtime (assign->spec), *assign->spec->image? ", image ": "",
                    assign->spec->image);
-    s_send_started (self, assign->task_id, assign->attempt);
+    miner_pipeline_started (self->pipeline, assign->task_id, assign->attempt);
+}
+
+//  miner_pipeline_fits_fn: what is free of the share takes spec now
+static bool
+s_fits (void *arg, const Fogrid__TaskSpec *spec)
+{
+    miner_link_t *self = (miner_link_t *) arg;
+    char why [400];
+    return miner_tasks_refusal (self->tasks, &self->share, spec, why, sizeof why) == 0;
+}
+
+//  The end of a turn: tasks waiting for a slot start where one freed, and
+//  what started is told in one message
+static void
+s_flush (miner_link_t *self)
+{
+    Fogrid__TaskAssign *next;
+    while ((next = miner_pipeline_next (self->pipeline, s_fits, self))) {
+        s_start (self, next);
+        fogrid__task_assign__free_unpacked (next, NULL);
+    }
+    fg_env_t *env;
+    while ((env = miner_pipeline_flush (self->pipeline, self->batches))) {
+        env->seq = s_next_seq (self, S_SEQ_STARTED);
+        s_send (self, env);
+        miner_pipeline_envelope_free (&env);
+    }
+    //  The results of the turn: one alone as before, several in one
+    //  TaskResultBatch, each with a seq of its own that its ack is
+    //  matched to (miner_results_sent_batch)
+    size_t count = zlistx_size (self->owed);
+    if (count == 1)
+        s_send_kept (self, (Fogrid__TaskResult *) zlistx_first (self->owed));
+    else
+    if (count > 1) {
+        Fogrid__TaskResult **list = (Fogrid__TaskResult **) zmalloc (sizeof (Fogrid__TaskResult *) * count);
+        uint64_t *seqs = (uint64_t *) zmalloc (sizeof (uint64_t) * count);
+        size_t at = 0;
+        for (Fogrid__TaskResult *result = (Fogrid__TaskResult *) zlistx_first (self->owed);
+             result; result = (Fogrid__TaskResult *) zlistx_next (self->owed)) {
+            seqs [at] = s_next_seq (self, S_SEQ_RESULT);
+            list [at++] = result;
+        }
+        Fogrid__TaskResultBatch batch = FOGRID__TASK_RESULT_BATCH__INIT;
+        batch.results = list;
+        batch.n_results = count;
+        fg_env_t many = FOGRID__ENVELOPE__INIT;
+        many.seq = seqs [0];
+        many.body_case = FOGRID__ENVELOPE__BODY_TASK_RESULT_BATCH;
+        many.task_result_batch = &batch;
+        if (s_send (self, &many) == 0)
+            for (size_t index = 0; index < count; index++) {
+                miner_results_sent_batch (self->results, list [index]->task_id,
+                                          list [index]->attempt, seqs [index], seqs [0]);
+                miner_trust_result_sent (self->trust, seqs [index], list [index]);
+            }
+        free (seqs);
+        free (list);
+    }
+    s_owed_purge (self);
+}
+
+//  The hub's answer to a TaskResultBatch: each ack as the Ok or Error
+//  its result alone would have had
+static void s_on_error (miner_link_t *self, uint64_t seq, Fogrid__Error *error);
+
+static void
+s_on_acks (miner_link_t *self, Fogrid__ResultAcks *acks)
+{
+    for (size_t index = 0; index < acks->n_acks; index++) {
+        Fogrid__ResultAck *ack = acks->acks [index];
+        uint64_t seq = miner_results_seq (self->results, ack->task_id, ack->attempt);
+        if (!seq)
+            continue;
+        if (ack->code == FG_OK) {
+            miner_results_answer (self->results, seq, FG_OK);
+            miner_trust_result_ok (self->trust, seq, ack->receipt);
+        }
+        else {
+            Fogrid__Error error = FOGRID__ERROR__INIT;
+            error.code = ack->code;
+            error.text = ack->text;
+            s_on_error (self, seq, &error);
+        }
+    }
 }
 
 static void
 s_kill_task (miner_link_t *self, const char *task_id, uint32_t attempt, const char *why)
 {
+    if (miner_pipeline_drop (self->pipeline, task_id, attempt)) {
+        zsys_info ("%s: task %s attempt %u dropped before it started (%s)", self->tag,
+                   task_id, attempt, why);
+        return;
+    }
     miner_runner_t *runner = miner_tasks_find (self->tasks, task_id, attempt);
     if (!runner) {
         fg_debug ("%s: %s: task %.63s attempt %u is not running here", self->tag, why,
@@ -723,6 +875,7 @@ s_on_welcome (miner_link_t *self, Fogrid__MinerWelcome *welcome)
                               welcome->kill [index]->attempt);
     }
     self->heartbeat_at = zclock_mono () + self->heartbeat_ms;
+    self->batches = welcome->batches;
     self->quiet = false;
     self->last_failure [0] = 0;
     s_set_state (self, MINER_LINK_READY, "welcomed");
@@ -805,12 +958,26 @@ s_on_hub (miner_link_t *self)
         case FOGRID__ENVELOPE__BODY_TASK_ASSIGN:
             s_on_assign (self, env->task_assign);
             break;
+        case FOGRID__ENVELOPE__BODY_TASK_ASSIGN_BATCH:
+            for (size_t index = 0; index < env->task_assign_batch->n_assigns; index++)
+                s_on_assign (self, env->task_assign_batch->assigns [index]);
+            break;
         case FOGRID__ENVELOPE__BODY_TASK_KILL:
             s_kill_task (self, env->task_kill->task_id, env->task_kill->attempt,
                          "the hub says so");
             break;
-        case FOGRID__ENVELOPE__BODY_ERROR:
-            s_on_error (self, env->seq, env->error);
+        case FOGRID__ENVELOPE__BODY_ERROR: {
+            //  An error to a whole TaskResultBatch is each of its results'
+            uint64_t seqs [256];
+            size_t count = miner_results_batch (self->results, env->seq, seqs, 256);
+            if (count == 0)
+                s_on_error (self, env->seq, env->error);
+            for (size_t index = 0; index < count; index++)
+                s_on_error (self, seqs [index], env->error);
+            break;
+        }
+        case FOGRID__ENVELOPE__BODY_RESULT_ACKS:
+            s_on_acks (self, env->result_acks);
             break;
         case FOGRID__ENVELOPE__BODY_OK:
             fg_debug ("%s: the hub took our result", self->tag);
@@ -982,6 +1149,7 @@ miner_link_handle (miner_link_t *self, zmq_pollitem_t *items)
         if (items [self->first_runner + index].revents & ZMQ_POLLIN)
             s_on_runner (self, self->polled [index]);
     self->polled_count = 0;
+    s_flush (self);
 }
 
 //  --------------------------------------------------------------------------

@@ -20,6 +20,7 @@ typedef struct {
     uint32_t attempt;
     char endpoint [300];        //  the hub it is owed to
     uint64_t seq;               //  of its last send, 0 = held
+    uint64_t batch;             //  the TaskResultBatch's seq it went in, 0 = alone
     byte *data;                 //  the encoded TaskResult
     size_t size;
 } s_entry_t;
@@ -108,8 +109,43 @@ miner_results_sent (miner_results_t *self, const char *task_id, uint32_t attempt
     char key [100];
     snprintf (key, sizeof key, "%s/%u", task_id, attempt);
     s_entry_t *entry = s_find (self, key);
-    if (entry)
+    if (entry) {
         entry->seq = seq;
+        entry->batch = 0;
+    }
+}
+
+void
+miner_results_sent_batch (miner_results_t *self, const char *task_id, uint32_t attempt,
+                          uint64_t seq, uint64_t batch_seq)
+{
+    char key [100];
+    snprintf (key, sizeof key, "%s/%u", task_id, attempt);
+    s_entry_t *entry = s_find (self, key);
+    if (entry) {
+        entry->seq = seq;
+        entry->batch = batch_seq;
+    }
+}
+
+uint64_t
+miner_results_seq (miner_results_t *self, const char *task_id, uint32_t attempt)
+{
+    char key [100];
+    snprintf (key, sizeof key, "%s/%u", task_id, attempt);
+    s_entry_t *entry = s_find (self, key);
+    return entry? entry->seq: 0;
+}
+
+size_t
+miner_results_batch (miner_results_t *self, uint64_t batch_seq, uint64_t *seqs, size_t capacity)
+{
+    size_t count = 0;
+    for (s_entry_t *entry = (s_entry_t *) zlistx_first (self->entries); entry && count < capacity;
+         entry = (s_entry_t *) zlistx_next (self->entries))
+        if (batch_seq && entry->seq && entry->batch == batch_seq)
+            seqs [count++] = entry->seq;
+    return count;
 }
 
 bool

@@ -42,6 +42,17 @@ size_t miner_results_add (miner_results_t *self, const Fogrid__TaskResult *resul
 void miner_results_sent (miner_results_t *self, const char *task_id, uint32_t attempt,
                          uint64_t seq);
 
+//  Batches (TaskResultBatch, answered by one ResultAcks): each result
+//  still has a seq of its own, which its ack is matched to (by task and
+//  attempt, miner_results_seq); batch_seq is the envelope's, which an
+//  Error to the whole batch names (miner_results_batch lists the seqs of
+//  the results in it that wait for an answer).
+void miner_results_sent_batch (miner_results_t *self, const char *task_id, uint32_t attempt,
+                               uint64_t seq, uint64_t batch_seq);
+uint64_t miner_results_seq (miner_results_t *self, const char *task_id, uint32_t attempt);
+size_t miner_results_batch (miner_results_t *self, uint64_t batch_seq, uint64_t *seqs,
+                            size_t capacity);
+
 //  The hub answered seq: FG_OK (taken), a code miner_results_held_for
 //  (held, to send again) or any other (refused for good: dropped).
 //  Returns true when seq was a kept result's last send.

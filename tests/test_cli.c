@@ -416,6 +416,56 @@ test_refusals_once (void)
     s_grid_down (&grid);
 }
 
+//  Job arrays from the command line: one submit, the array's id; its
+//  summary and one element's status; a file with a bad line submits
+//  nothing (exit 2, the line named), or with --partial the rest (exit 3)
+static void
+test_arrays (void)
+{
+    s_grid_t grid;
+    s_grid_up (&grid);
+    bool up = ts_wait_for (s_hub_resolves, &grid, 10000);
+    CU_ASSERT_TRUE_FATAL (up);
+    char *output = NULL, args [900];
+    CU_ASSERT_EQUAL (s_grid_fogrid (&grid, &output, "submit --array 3-7 -- sh -c 'echo {}' 2>/dev/null"), 0);
+    char array [64] = "";
+    if (output)
+        snprintf (array, sizeof array, "%.*s", (int) strcspn (output, "\n"), output);
+    free (output);
+    CU_ASSERT (strncmp (array, "a-", 2) == 0);
+    snprintf (args, sizeof args, "status %s", array);
+    CU_ASSERT_EQUAL (s_grid_fogrid (&grid, &output, args), 0);
+    CU_ASSERT_PTR_NOT_NULL (output && strstr (output, "elements:  5"));
+    CU_ASSERT_PTR_NOT_NULL (output && strstr (output, "pending    5"));
+    free (output);
+    snprintf (args, sizeof args, "status '%s[7]'", array);
+    CU_ASSERT_EQUAL (s_grid_fogrid (&grid, &output, args), 0);
+    CU_ASSERT_PTR_NOT_NULL (output && strstr (output, "echo 7"));
+    free (output);
+    //  A bad range says so
+    CU_ASSERT_EQUAL (s_grid_fogrid (&grid, &output, "submit --array 9-2 -- true"), 2);
+    free (output);
+
+    char file [700];
+    snprintf (file, sizeof file, "%s/tasks.txt", grid.dir);
+    FILE *lines = fopen (file, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (lines);
+    fprintf (lines, "echo one\n# a comment\n\n{\"argv\": [\"true\"], \"cores\": 1}\n"
+                    "{\"argv\": 5}\necho four\n");
+    fclose (lines);
+    snprintf (args, sizeof args, "submit --from %s", file);
+    CU_ASSERT_EQUAL (s_grid_fogrid (&grid, &output, args), 2);
+    CU_ASSERT_PTR_NOT_NULL (output && strstr (output, "line 5 (element 3): argv must be"));
+    CU_ASSERT_PTR_NOT_NULL (output && strstr (output, "nothing was submitted"));
+    free (output);
+    snprintf (args, sizeof args, "submit --partial --from %s", file);
+    CU_ASSERT_EQUAL (s_grid_fogrid (&grid, &output, args), 3);
+    CU_ASSERT_PTR_NOT_NULL (output && strstr (output, "line 5 (element 3) not submitted"));
+    CU_ASSERT_PTR_NOT_NULL (output && strstr (output, "3 tasks submitted"));
+    free (output);
+    s_grid_down (&grid);
+}
+
 static bool
 s_log_says (void *arg)
 {
@@ -488,6 +538,7 @@ test_cli_add (void)
         "result files: written under DIR only, nothing replaced unasked", test_files_write,
         "a restarted hub is found at once; a submit right after succeeds", test_hub_restart,
         "every refusal is said once", test_refusals_once,
+        "job arrays: --array, --from, --partial, status", test_arrays,
         "environment: the CLI's own names; a daemon says where its keys came from",
         test_environment,
         NULL);

@@ -1,14 +1,15 @@
 /*  =========================================================================
     test_hub_fair - the fair order of the hub's queue: buyers take turns,
     what they run counts as turns had, first come first served within a
-    buyer; checked against a plain sort of the same rule on random queues
+    buyer; kept as tasks come, go and run, and checked against a plain
+    sort of the same rule on random queues changed at random
     =========================================================================  */
 #include "test_support.h"
 #include "hub_fair.h"
 
-//  A pending task of buyer, with that seq, at the end of queue (owned by tasks)
+//  A pending task of buyer, with that seq (owned by tasks)
 static hub_task_t *
-s_task (zhashx_t *tasks, zlistx_t *queue, const char *buyer, int64_t seq)
+s_task (zhashx_t *tasks, const char *buyer, int64_t seq)
 {
     Fogrid__TaskSpec *spec = (Fogrid__TaskSpec *) zmalloc (sizeof (Fogrid__TaskSpec));
     fogrid__task_spec__init (spec);
@@ -18,8 +19,6 @@ s_task (zhashx_t *tasks, zlistx_t *queue, const char *buyer, int64_t seq)
     hub_task_set_text (&task->buyer, buyer);
     task->seq = seq;
     zhashx_insert (tasks, task->id, task);
-    if (queue)
-        zlistx_add_end (queue, task);
     return task;
 }
 
@@ -29,11 +28,11 @@ s_task_free (void **item)
     hub_task_destroy ((hub_task_t **) item);
 }
 
-//  The order hub_fair gives, as "buyer:seq ..." (caller frees)
+//  The order a round is offered, as "buyer:seq ..." (caller frees); the
+//  round places nothing, so everything takes its place back
 static char *
-s_order (zlistx_t *queue, hub_miners_t *miners, zhashx_t *tasks)
+s_order (hub_fair_t *fair)
 {
-    hub_fair_t *fair = hub_fair_new (queue, miners, tasks);
     char *text = strdup ("");
     hub_task_t *task;
     while ((task = hub_fair_next (fair))) {
@@ -42,8 +41,18 @@ s_order (zlistx_t *queue, hub_miners_t *miners, zhashx_t *tasks)
         free (text);
         text = more;
     }
-    hub_fair_destroy (&fair);
+    hub_fair_again (fair);
     return text;
+}
+
+static void
+s_check (hub_fair_t *fair, const char *want)
+{
+    char *order = s_order (fair);
+    CU_ASSERT_STRING_EQUAL (order, want);
+    if (!streq (order, want))
+        printf ("\n    want %s\n    got  %s\n", want, order);
+    free (order);
 }
 
 static void
@@ -51,39 +60,96 @@ test_turns (void)
 {
     zhashx_t *tasks = zhashx_new ();
     zhashx_set_destructor (tasks, s_task_free);
-    zlistx_t *queue = zlistx_new ();
-    hub_miners_t *miners = hub_miners_new ();
+    hub_fair_t *fair = hub_fair_new ();
 
     //  Nothing queued: nothing offered
-    char *order = s_order (queue, miners, tasks);
-    CU_ASSERT_STRING_EQUAL (order, "");
-    free (order);
+    s_check (fair, "");
 
     //  a's five came first, b's one after: b does not wait behind them
     for (int64_t seq = 1; seq <= 5; seq++)
-        s_task (tasks, queue, "a", seq);
-    s_task (tasks, queue, "b", 6);
-    order = s_order (queue, miners, tasks);
-    CU_ASSERT_STRING_EQUAL (order, "a:1 b:6 a:2 a:3 a:4 a:5");
-    free (order);
+        hub_fair_add (fair, s_task (tasks, "a", seq));
+    hub_fair_add (fair, s_task (tasks, "b", 6));
+    s_check (fair, "a:1 b:6 a:2 a:3 a:4 a:5");
+    //  A round gives everything back: the same order again
+    s_check (fair, "a:1 b:6 a:2 a:3 a:4 a:5");
+    CU_ASSERT_EQUAL (hub_fair_size (fair), 6);
 
-    //  a runs two tasks on a miner, c one: their turns come later
-    hub_miner_t *miner = hub_miners_restore (miners, "m-1", fg_now_ms ());
-    hub_task_t *running = s_task (tasks, NULL, "a", 100);
-    hub_miners_reserve (miner, running->id, 1, 0, 0);
-    running = s_task (tasks, NULL, "a", 101);
-    hub_miners_reserve (miner, running->id, 1, 0, 0);
-    running = s_task (tasks, NULL, "c", 102);
-    hub_miners_reserve (miner, running->id, 1, 0, 0);
-    s_task (tasks, queue, "c", 7);
-    s_task (tasks, queue, "c", 8);
+    //  a runs two tasks, c one: their turns come later
+    hub_fair_running (fair, "a", +1);
+    hub_fair_running (fair, "a", +1);
+    hub_fair_running (fair, "c", +1);
+    hub_fair_add (fair, s_task (tasks, "c", 8));
+    hub_fair_add (fair, s_task (tasks, "c", 7));        //  (added out of order)
     //  turns: a 2,3,4,5,6; b 0; c 1,2 (ties by seq)
-    order = s_order (queue, miners, tasks);
-    CU_ASSERT_STRING_EQUAL (order, "b:6 c:7 a:1 c:8 a:2 a:3 a:4 a:5");
-    free (order);
+    s_check (fair, "b:6 c:7 a:1 c:8 a:2 a:3 a:4 a:5");
 
-    hub_miners_destroy (&miners);
-    zlistx_destroy (&queue);
+    //  a round that places: b:6 and c:7 go to miners (they run now), the
+    //  round goes on with the turns it counted
+    hub_task_t *task = hub_fair_next (fair);
+    CU_ASSERT_EQUAL (task->seq, 6);
+    hub_fair_remove (fair, task);
+    hub_fair_running (fair, "b", +1);
+    task = hub_fair_next (fair);
+    CU_ASSERT_EQUAL (task->seq, 7);
+    hub_fair_remove (fair, task);
+    hub_fair_running (fair, "c", +1);
+    task = hub_fair_next (fair);
+    CU_ASSERT_EQUAL (task->seq, 1);
+    hub_fair_again (fair);
+    //  turns now: a 2..6; b none left; c 2 (running 2)
+    s_check (fair, "a:1 c:8 a:2 a:3 a:4 a:5");
+
+    //  a task leaves from the middle (cancelled)
+    hub_fair_remove (fair, (hub_task_t *) zhashx_lookup (tasks, "t-a-3"));
+    s_check (fair, "a:1 c:8 a:2 a:4 a:5");
+    //  removing it again does nothing
+    hub_fair_remove (fair, (hub_task_t *) zhashx_lookup (tasks, "t-a-3"));
+    CU_ASSERT_EQUAL (hub_fair_size (fair), 5);
+
+    //  a finishes both: its turns come first again
+    hub_fair_running (fair, "a", -1);
+    hub_fair_running (fair, "a", -1);
+    s_check (fair, "a:1 a:2 a:4 c:8 a:5");      //  (a:4 and c:8 tie at turn 2: by seq)
+
+    hub_fair_destroy (&fair);
+    zhashx_destroy (&tasks);
+}
+
+//  Parked tasks leave the rounds, come back with unpark, and can be
+//  removed while parked
+static void
+test_parking (void)
+{
+    zhashx_t *tasks = zhashx_new ();
+    zhashx_set_destructor (tasks, s_task_free);
+    hub_fair_t *fair = hub_fair_new ();
+    for (int64_t seq = 1; seq <= 1000; seq++)
+        hub_fair_add (fair, s_task (tasks, "big", seq));
+    hub_fair_add (fair, s_task (tasks, "small", 1001));
+    //  A round parks every big task it meets
+    hub_task_t *task;
+    while ((task = hub_fair_next (fair)))
+        if (streq (task->buyer, "big"))
+            hub_fair_park (fair, task);
+    hub_fair_again (fair);
+    CU_ASSERT_EQUAL (hub_fair_parked (fair), 1000);
+    CU_ASSERT_EQUAL (hub_fair_size (fair), 1);
+    s_check (fair, "small:1001");
+    hub_fair_remove (fair, (hub_task_t *) zhashx_lookup (tasks, "t-big-500"));
+    CU_ASSERT_EQUAL (hub_fair_parked (fair), 999);
+    hub_fair_unpark (fair);
+    CU_ASSERT_EQUAL (hub_fair_parked (fair), 0);
+    CU_ASSERT_EQUAL (hub_fair_size (fair), 1000);
+    task = hub_fair_next (fair);
+    CU_ASSERT_STRING_EQUAL (task->buyer, "big");
+    CU_ASSERT_EQUAL (task->seq, 1);
+    task = hub_fair_next (fair);
+    CU_ASSERT_STRING_EQUAL (task->buyer, "small");
+    hub_fair_again (fair);
+    hub_fair_purge (fair);
+    CU_ASSERT_EQUAL (hub_fair_size (fair), 0);
+    s_check (fair, "");
+    hub_fair_destroy (&fair);
     zhashx_destroy (&tasks);
 }
 
@@ -103,6 +169,16 @@ s_compare (const void *a, const void *b)
     return x->seq < y->seq? -1: x->seq > y->seq;
 }
 
+static int
+s_by_seq (const void *a, const void *b)
+{
+    int64_t x = (*(hub_task_t * const *) a)->seq, y = (*(hub_task_t * const *) b)->seq;
+    return x < y? -1: x > y;
+}
+
+//  200 random queues, each changed at random (tasks come in any order,
+//  leave from anywhere, buyers' running counts go up and down) and
+//  checked after every change against the plain sort
 static void
 test_random_queues (void)
 {
@@ -110,45 +186,71 @@ test_random_queues (void)
     for (int round = 0; round < 200; round++) {
         zhashx_t *tasks = zhashx_new ();
         zhashx_set_destructor (tasks, s_task_free);
-        zlistx_t *queue = zlistx_new ();
-        hub_miners_t *miners = hub_miners_new ();
-        hub_miner_t *miner = hub_miners_restore (miners, "m-1", fg_now_ms ());
-        size_t buyers = 1 + (size_t) random () % 6, count = (size_t) random () % 60;
-        size_t running [6] = { 0 }, ranks [6] = { 0 };
-        for (size_t buyer = 0; buyer < buyers; buyer++) {
-            running [buyer] = (size_t) random () % 4;
-            for (size_t index = 0; index < running [buyer]; index++) {
-                char name [8];
-                snprintf (name, sizeof name, "b%zu", buyer);
-                hub_task_t *task = s_task (tasks, NULL, name, 10000 + (int64_t) (buyer * 10 + index));
-                hub_miners_reserve (miner, task->id, 1, 0, 0);
-            }
-        }
-        s_expected_t *expected = (s_expected_t *) zmalloc (sizeof (s_expected_t) * (count + 1));
-        for (size_t index = 0; index < count; index++) {
+        hub_fair_t *fair = hub_fair_new ();
+        size_t buyers = 1 + (size_t) random () % 6;
+        size_t running [6] = { 0 };
+        hub_task_t *queued [200];
+        size_t count = 0;
+        int64_t next_seq = 1;
+        for (int change = 0; change < 40; change++) {
+            int what = (int) (random () % 10);
             size_t buyer = (size_t) random () % buyers;
-            snprintf (expected [index].buyer, sizeof expected [index].buyer, "b%zu", buyer);
-            expected [index].seq = (int64_t) index + 1;
-            expected [index].turn = running [buyer] + ranks [buyer]++;
-            s_task (tasks, queue, expected [index].buyer, expected [index].seq);
-        }
-        qsort (expected, count, sizeof (s_expected_t), s_compare);
-        char *want = strdup ("");
-        for (size_t index = 0; index < count; index++) {
-            char *more = zsys_sprintf ("%s%s%s:%" PRId64, want, *want? " ": "",
-                                       expected [index].buyer, expected [index].seq);
+            char name [8];
+            snprintf (name, sizeof name, "b%zu", buyer);
+            if (what < 5 && count < 200) {
+                //  a task comes, now and then with an older seq (a requeue)
+                int64_t seq = random () % 4? next_seq: -next_seq;
+                next_seq++;
+                queued [count] = s_task (tasks, name, seq);
+                hub_fair_add (fair, queued [count++]);
+            }
+            else
+            if (what < 7 && count) {
+                size_t at = (size_t) random () % count;
+                hub_fair_remove (fair, queued [at]);
+                queued [at] = queued [--count];
+            }
+            else
+            if (what < 9) {
+                running [buyer]++;
+                hub_fair_running (fair, name, +1);
+            }
+            else
+            if (running [buyer]) {
+                running [buyer]--;
+                hub_fair_running (fair, name, -1);
+            }
+            //  The expected order: ranks by seq within each buyer
+            hub_task_t *sorted [200];
+            memcpy (sorted, queued, sizeof (hub_task_t *) * count);
+            qsort (sorted, count, sizeof (hub_task_t *), s_by_seq);
+            s_expected_t expected [200];
+            size_t ranks [6] = { 0 };
+            for (size_t index = 0; index < count; index++) {
+                size_t owner = (size_t) atoi (sorted [index]->buyer + 1);
+                snprintf (expected [index].buyer, sizeof expected [index].buyer, "%s",
+                          sorted [index]->buyer);
+                expected [index].seq = sorted [index]->seq;
+                expected [index].turn = running [owner] + ranks [owner]++;
+            }
+            qsort (expected, count, sizeof (s_expected_t), s_compare);
+            char *want = strdup ("");
+            for (size_t index = 0; index < count; index++) {
+                char *more = zsys_sprintf ("%s%s%s:%" PRId64, want, *want? " ": "",
+                                           expected [index].buyer, expected [index].seq);
+                free (want);
+                want = more;
+            }
+            char *got = s_order (fair);
+            CU_ASSERT_STRING_EQUAL (got, want);
+            if (!streq (got, want))
+                printf ("\n    round %d change %d: want %s\n    got %s\n", round, change,
+                        want, got);
+            CU_ASSERT_EQUAL (hub_fair_size (fair), count);
+            free (got);
             free (want);
-            want = more;
         }
-        char *got = s_order (queue, miners, tasks);
-        CU_ASSERT_STRING_EQUAL (got, want);
-        if (!streq (got, want))
-            printf ("\n    round %d: want %s\n    got %s\n", round, want, got);
-        free (got);
-        free (want);
-        free (expected);
-        hub_miners_destroy (&miners);
-        zlistx_destroy (&queue);
+        hub_fair_destroy (&fair);
         zhashx_destroy (&tasks);
     }
 }
@@ -158,6 +260,8 @@ test_hub_fair_add (void)
 {
     ts_add_suite ("hub_fair",
         "buyers take turns; what they run counts", test_turns,
-        "200 random queues against the rule written as a sort", test_random_queues,
+        "tasks no miner can take are parked out of the rounds", test_parking,
+        "200 random queues changed at random against the rule written as a sort",
+        test_random_queues,
         NULL);
 }

@@ -11,6 +11,7 @@
     =========================================================================  */
 #include "test_hub_support.h"
 #include "hub_wallet.h"
+#include "hub_tasks.h"
 #include "hub_server.h"
 #include "fg_receipt.h"
 #include <sqlite3.h>
@@ -864,8 +865,8 @@ s_stored_task (hub_store_t *store, const char *id, hub_task_state_t state)
     free (buffer);
     hub_task_t *task = hub_task_new (id, &spec);
     CU_ASSERT_EQUAL (hub_store_task_add (store, task), 0);
-    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_ASSIGNED, "m-1", NULL, store), 0);
-    CU_ASSERT_EQUAL (hub_task_set_state (task, state, NULL, NULL, store), 0);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, HUB_TASK_ASSIGNED, "m-1", NULL, store), 0);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, state, NULL, NULL, store), 0);
     hub_task_destroy (&task);
 }
 

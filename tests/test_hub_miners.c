@@ -290,11 +290,11 @@ test_http_pages (void)
         if (index % 50 == 7)
             hub_miners_set_state (miner, HUB_MINER_DEAD, "test");
     }
-    zlistx_t *queue = zlistx_new ();
+    hub_tasks_t *tasks = hub_tasks_new (store);     //  none: the queue is empty
     hub_stats_t stats;
     memset (&stats, 0, sizeof stats);
     hub_http_context_t context = { .hub_id = "h-test", .started_ms = fg_now_ms (),
-                                   .miners = miners, .store = store, .queue = queue,
+                                   .miners = miners, .store = store, .tasks = tasks,
                                    .stats = &stats };
     char err [256];
     fg_http_t *http = hub_http_new ("127.0.0.1:0", &context, err, sizeof err);
@@ -346,7 +346,7 @@ test_http_pages (void)
 
     zactor_destroy (&server);
     fg_http_destroy (&http);
-    zlistx_destroy (&queue);
+    hub_tasks_destroy (&tasks);
     hub_miners_destroy (&miners);
     hub_store_destroy (&store);
     ts_tmpdir_remove (&dir);

@@ -2,7 +2,8 @@
     and the task state table it records */
 #include "test_support.h"
 #include "hub_store.h"
-#include "hub_task.h"
+#include <sqlite3.h>
+#include "hub_tasks.h"
 #include <sqlite3.h>
 
 static hub_task_t *
@@ -251,13 +252,13 @@ test_reopen_and_events (void)
 
     //  A batch in one transaction: assigned, lost, assigned again, running
     CU_ASSERT_EQUAL (hub_store_begin (store), 0);
-    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_ASSIGNED, "m-a", NULL, store), 0);
-    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_PENDING, NULL, "miner lost", store), 0);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, HUB_TASK_ASSIGNED, "m-a", NULL, store), 0);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, HUB_TASK_PENDING, NULL, "miner lost", store), 0);
     CU_ASSERT_EQUAL (task->attempt, 2);
     CU_ASSERT_EQUAL (task->retries_left, 1);
     CU_ASSERT_STRING_EQUAL (task->miner_id, "");
-    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_ASSIGNED, "m-b", NULL, store), 0);
-    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_RUNNING, NULL, NULL, store), 0);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, HUB_TASK_ASSIGNED, "m-b", NULL, store), 0);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, HUB_TASK_RUNNING, NULL, NULL, store), 0);
     CU_ASSERT_EQUAL (hub_store_commit (store), 0);
     hub_store_destroy (&store);
 
@@ -281,7 +282,7 @@ test_reopen_and_events (void)
     result.stderr_truncated = true;
     loaded->exit_code = 3;
     CU_ASSERT_EQUAL (hub_store_task_output_set (store, loaded->id, &result), 0);
-    CU_ASSERT_EQUAL (hub_task_set_state (loaded, HUB_TASK_FAILED, NULL, "exit code 3", store), 0);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (loaded, HUB_TASK_FAILED, NULL, "exit code 3", store), 0);
     hub_store_destroy (&store);
 
     store = hub_store_new (dir);
@@ -399,15 +400,15 @@ test_state_table (void)
 {
     //  The table, without a store
     hub_task_t *task = s_task ("t-0000000000f1", "");
-    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_SUCCEEDED, NULL, NULL, NULL), -1);
-    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_RUNNING, NULL, NULL, NULL), -1);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, HUB_TASK_SUCCEEDED, NULL, NULL, NULL), -1);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, HUB_TASK_RUNNING, NULL, NULL, NULL), -1);
     CU_ASSERT_EQUAL (task->state, HUB_TASK_PENDING);
-    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_ASSIGNED, "m-x", NULL, NULL), 0);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, HUB_TASK_ASSIGNED, "m-x", NULL, NULL), 0);
     CU_ASSERT_STRING_EQUAL (task->miner_id, "m-x");
-    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_SUCCEEDED, NULL, NULL, NULL), 0);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, HUB_TASK_SUCCEEDED, NULL, NULL, NULL), 0);
     //  Final states are final
-    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_PENDING, NULL, NULL, NULL), -1);
-    CU_ASSERT_EQUAL (hub_task_set_state (task, HUB_TASK_CANCELLED, NULL, NULL, NULL), -1);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, HUB_TASK_PENDING, NULL, NULL, NULL), -1);
+    CU_ASSERT_EQUAL (hub_tasks_set_state (task, HUB_TASK_CANCELLED, NULL, NULL, NULL), -1);
     CU_ASSERT_EQUAL (task->state, HUB_TASK_SUCCEEDED);
     CU_ASSERT_TRUE (hub_task_state_terminal (HUB_TASK_CANCELLED));
     CU_ASSERT_FALSE (hub_task_state_terminal (HUB_TASK_RUNNING));
@@ -417,6 +418,70 @@ test_state_table (void)
     CU_ASSERT_TRUE (hub_task_transition_valid (HUB_TASK_PENDING, HUB_TASK_CANCELLED));
     CU_ASSERT_FALSE (hub_task_transition_valid (HUB_TASK_PENDING, HUB_TASK_FAILED));
     hub_task_destroy (&task);
+}
+
+//  Counts the connection's prepared statements
+static int
+s_statements (sqlite3 *db)
+{
+    int count = 0;
+    for (sqlite3_stmt *stmt = sqlite3_next_stmt (db, NULL); stmt; stmt = sqlite3_next_stmt (db, stmt))
+        count++;
+    return count;
+}
+
+//  The hot path parses nothing: after a first round of each statement, a
+//  thousand more tasks, changes and events prepare no new statement, and
+//  every one is reset (none holds a read open). hub/durability = full
+//  reaches SQLite.
+static void
+test_prepared_once (void)
+{
+    char *dir = ts_tmpdir_new ("store");
+    hub_store_t *store = hub_store_new (dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (store);
+    sqlite3 *db = hub_store_db (store);
+    int before = 0;
+    for (int round = 0; round < 1000; round++) {
+        char id [32], token [32];
+        snprintf (id, sizeof id, "t-%012d", round);
+        snprintf (token, sizeof token, "tok-%d", round);
+        hub_store_begin (store);
+        hub_task_t *task = s_task (id, token);
+        CU_ASSERT_EQUAL (hub_store_task_add (store, task), 0);
+        task->state = HUB_TASK_ASSIGNED;
+        CU_ASSERT_EQUAL (hub_store_task_update (store, task), 0);
+        CU_ASSERT_EQUAL (hub_store_event_add (store, id, HUB_TASK_ASSIGNED, 1, "m-1", 1, ""), 0);
+        hub_task_t *found = hub_store_task_by_token (store, "", token, NULL);
+        CU_ASSERT_PTR_NOT_NULL (found);
+        hub_task_destroy (&found);
+        CU_ASSERT_EQUAL (hub_store_commit (store), 0);
+        hub_task_destroy (&task);
+        if (round == 0)
+            before = s_statements (db);
+    }
+    CU_ASSERT (before > 0);
+    CU_ASSERT_EQUAL (s_statements (db), before);
+    for (sqlite3_stmt *stmt = sqlite3_next_stmt (db, NULL); stmt; stmt = sqlite3_next_stmt (db, stmt))
+        CU_ASSERT_FALSE (sqlite3_stmt_busy (stmt));
+    uint64_t counts [HUB_TASK_STATES];
+    CU_ASSERT_EQUAL (hub_store_count_states (store, counts), 0);
+    CU_ASSERT_EQUAL (counts [HUB_TASK_ASSIGNED], 1000);
+
+    //  synchronous: 1 = NORMAL, 2 = FULL
+    sqlite3_stmt *stmt = NULL;
+    CU_ASSERT_EQUAL (hub_store_durability (store, true), 0);
+    sqlite3_prepare_v2 (db, "PRAGMA synchronous", -1, &stmt, NULL);
+    CU_ASSERT_EQUAL (sqlite3_step (stmt), SQLITE_ROW);
+    CU_ASSERT_EQUAL (sqlite3_column_int (stmt, 0), 2);
+    sqlite3_finalize (stmt);
+    CU_ASSERT_EQUAL (hub_store_durability (store, false), 0);
+    sqlite3_prepare_v2 (db, "PRAGMA synchronous", -1, &stmt, NULL);
+    CU_ASSERT_EQUAL (sqlite3_step (stmt), SQLITE_ROW);
+    CU_ASSERT_EQUAL (sqlite3_column_int (stmt, 0), 1);
+    sqlite3_finalize (stmt);
+    hub_store_destroy (&store);
+    ts_tmpdir_remove (&dir);
 }
 
 static void
@@ -437,5 +502,6 @@ test_hub_store_add (void)
         "state, output and events survive reopening", test_reopen_and_events,
         "the task state table", test_state_table,
         "an unusable data dir", test_bad_dir,
+        "hot statements are prepared once; hub/durability", test_prepared_once,
         NULL);
 }
