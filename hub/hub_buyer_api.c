@@ -1,6 +1,6 @@
 /*  =========================================================================
     hub_buyer_api - buyers' requests about their tasks: submit, status,
-    result, cancel
+    result, cancel, logs
 
     DESIGN
     A submit is checked (hub_spec.h), answered at once when its client

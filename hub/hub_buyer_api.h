@@ -1,6 +1,6 @@
 /*  =========================================================================
     hub_buyer_api - buyers' requests about their tasks: submit, status,
-    result, cancel
+    result, cancel, logs
 
         hub_buyer_api_t *api = hub_buyer_api_new (tasks, store, escrow, miners, miner_api,
                                                   config, &stats, outbox, buyers);

@@ -1,6 +1,6 @@
 /*  =========================================================================
     hub_miner_api - the miners' side of the hub: their hello, heartbeats,
-    goodbyes, TaskStarted and TaskResult, the loss of a miner, and the
+    goodbyes, TaskStarted, TaskResult and TaskOutput, the loss of a miner, and the
     silence rules
 
         hub_miner_api_t *api = hub_miner_api_new (miners, tasks, escrow, wallet, store,
@@ -37,7 +37,7 @@ void hub_miner_api_destroy (hub_miner_api_t **self_p);
 struct _hub_logs_t;
 void hub_miner_api_set_logs (hub_miner_api_t *self, struct _hub_logs_t *logs);
 
-//  Answers a MinerHello, MinerHeartbeat, TaskStarted, MinerBye or
+//  Answers a MinerHello, MinerHeartbeat, TaskStarted, MinerBye, TaskOutput or
 //  TaskResult from peer. Returns true when env was one of those.
 bool hub_miner_api_handle (hub_miner_api_t *self, zframe_t *peer, uint64_t seq,
                            const char *key, fg_env_t *env);
