@@ -314,6 +314,46 @@ cli_client_receipt (cli_client_t *self, const char *task_id, fg_env_t **env_p)
     return *env_p? (*env_p)->receipt_reply: NULL;
 }
 
+Fogrid__Ok *
+cli_client_challenge (cli_client_t *self, const char *task_id, fg_env_t **env_p)
+{
+    Fogrid__ChallengeRequest challenge = FOGRID__CHALLENGE_REQUEST__INIT;
+    challenge.task_id = (char *) task_id;
+    fg_env_t req = FOGRID__ENVELOPE__INIT;
+    req.body_case = FOGRID__ENVELOPE__BODY_CHALLENGE;
+    req.challenge = &challenge;
+    *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_OK);
+    return *env_p? (*env_p)->ok: NULL;
+}
+
+Fogrid__VerdictReply *
+cli_client_verdict (cli_client_t *self, const char *task_id, fg_env_t **env_p)
+{
+    Fogrid__VerdictRequest verdict = FOGRID__VERDICT_REQUEST__INIT;
+    verdict.task_id = (char *) task_id;
+    fg_env_t req = FOGRID__ENVELOPE__INIT;
+    req.body_case = FOGRID__ENVELOPE__BODY_VERDICT;
+    req.verdict = &verdict;
+    *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_VERDICT_REPLY);
+    return *env_p? (*env_p)->verdict_reply: NULL;
+}
+
+Fogrid__TransferReply *
+cli_client_stake (cli_client_t *self, const char *miner_id, int64_t amount, bool withdraw,
+                  const char *token, fg_env_t **env_p)
+{
+    Fogrid__StakeRequest stake = FOGRID__STAKE_REQUEST__INIT;
+    stake.miner_id = (char *) miner_id;
+    stake.amount = amount;
+    stake.withdraw = withdraw;
+    stake.token = (char *) token;
+    fg_env_t req = FOGRID__ENVELOPE__INIT;
+    req.body_case = FOGRID__ENVELOPE__BODY_STAKE;
+    req.stake = &stake;
+    *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_TRANSFER_REPLY);
+    return *env_p? (*env_p)->transfer_reply: NULL;
+}
+
 fg_error_t
 cli_client_error (cli_client_t *self)
 {

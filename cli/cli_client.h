@@ -66,6 +66,15 @@ Fogrid__BooksReply *cli_client_books (cli_client_t *self, fg_env_t **env_p);
 Fogrid__ReceiptReply *cli_client_receipt (cli_client_t *self, const char *task_id,
                                           fg_env_t **env_p);
 
+//  The court (hub/hub_court.h): a challenge (the hub's Ok text), a
+//  task's signed verdict, a miner's stake moved.
+Fogrid__Ok *cli_client_challenge (cli_client_t *self, const char *task_id, fg_env_t **env_p);
+Fogrid__VerdictReply *cli_client_verdict (cli_client_t *self, const char *task_id,
+                                          fg_env_t **env_p);
+Fogrid__TransferReply *cli_client_stake (cli_client_t *self, const char *miner_id,
+                                         int64_t amount, bool withdraw, const char *token,
+                                         fg_env_t **env_p);
+
 fg_error_t cli_client_error (cli_client_t *self);
 const char *cli_client_error_text (cli_client_t *self);
 //  The hub's endpoint in use.

@@ -20,6 +20,7 @@
 #include "cli_books.h"
 #include "cli_inputs.h"
 #include "cli_logs.h"
+#include "cli_court.h"
 #include "fg_receipt.h"
 #include "fg_signkey.h"
 #include <getopt.h>
@@ -93,6 +94,7 @@ static s_command_fn s_cmd_submit, s_cmd_status, s_cmd_wait, s_cmd_result,
 static s_command_fn s_cmd_service;      //  run-service, stop-service, call: cli_service.c
 static s_command_fn s_cmd_registry;     //  registry, admin registry: cli_registry.c
 static s_command_fn s_cmd_ratings;      //  ratings: cli_ratings.c
+static s_command_fn s_cmd_court;        //  challenge, verdict, verify-verdict, stake: cli_court.c
 
 static const s_command_t s_commands [] = {
     { "submit", s_cmd_submit, "[options] -- COMMAND [ARG...]", "submit a task; prints its id" },
@@ -111,6 +113,11 @@ static const s_command_t s_commands [] = {
     { "receipt", s_cmd_receipt, "[-o FILE] TASK", "a task's payout receipt, signed by the hub" },
     { "verify-receipt", s_cmd_verify_receipt, "--hub-key KEY FILE",
       "check a receipt offline (KEY: the hub's ledger key)" },
+    { "challenge", s_cmd_court, "TASK", "challenge a result in its window (a deposit is held)" },
+    { "verdict", s_cmd_court, "[-o FILE] TASK", "a task's verdict, signed by the hub" },
+    { "verify-verdict", s_cmd_court, "--hub-key KEY FILE",
+      "check a verdict offline (KEY: the hub's ledger key)" },
+    { "stake", s_cmd_court, "deposit|withdraw MINER AMOUNT", "a miner's stake (its own key)" },
     { "admin", s_cmd_admin, "wallet|registry|books ...",
       "the hub's wallet, the hub registry: the DAO's and owner's acts; the books" },
     { "registry", s_cmd_registry, "[--hub HUB_ID]", "the hub registry (whitelist) the locators keep" },
@@ -218,6 +225,12 @@ static const char *s_submit_help =
     "  --input-url URL:NAME:SHA256  a file the miner fetches (http, https) and\n"
     "                     checks against SHA256 before the task runs (repeatable)\n"
     "  --token TOKEN      client token: the same token never makes two tasks\n"
+    "  --replicas N       run it on N miners of distinct owners (default hub/replicas)\n"
+    "  --quorum Q         its result is the one Q of them return (default a majority)\n"
+    "  --challenge-window S  its result may be challenged (fogrid challenge) for S\n"
+    "                     seconds before its miner is paid (default hub/challenge_s)\n"
+    "  --compare PATH     an --output compared between replicas and checks (repeatable;\n"
+    "                     default every output): leave out what is not deterministic\n"
     "  --wait             wait for the task and print its result\n"
     "  --array RANGE      a job array, FIRST-LAST or N (1-N): one task per index,\n"
     "                     {} in COMMAND and --env replaced by it; prints the array\n"
@@ -253,6 +266,8 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
     char *outputs [S_MAX_OUTPUTS];
     spec->outputs = outputs;
     cli_inputs_t *inputs = cli_inputs_new ();
+    char *compares [S_MAX_OUTPUTS];
+    spec->compare = compares;
     int index = 1;
     for (; index < argc; index++) {
         const char *arg = argv [index];
@@ -283,6 +298,17 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
                 cli_spec_reset (&options);
                 return 2;
             }
+            continue;
+        }
+        if (streq (arg, "--compare")) {
+            if (spec->n_compare == S_MAX_OUTPUTS || !*value) {
+                fprintf (stderr, "fogrid submit: %s\n", *value? "at most 32 --compare paths"
+                         : "--compare needs a path");
+                cli_inputs_destroy (&inputs);
+                cli_spec_reset (&options);
+                return 2;
+            }
+            compares [spec->n_compare++] = (char *) value;
             continue;
         }
         if (streq (arg, "--array") || streq (arg, "--from")) {
@@ -396,10 +422,38 @@ s_print_info (Fogrid__TaskInfo *info)
         printf ("reason    %s\n", info->reason);
     if (info->price)
         printf ("price     %" PRIu64 " (%s)\n", info->price,
-                streq (info->state, "succeeded")? "paid": "held in escrow");
+                streq (info->state, "succeeded") && !(info->resolution
+                && (streq (info->resolution, "pending") || streq (info->resolution, "challenged")))
+                ? "paid": "held in escrow");
     if (info->billed)
         printf ("billed    %" PRIu64 " for %" PRIu64 " s of service\n", info->billed,
                 info->billed_seconds);
+    if (info->resolution && *info->resolution) {
+        printf ("resolution %s", info->resolution);
+        if (streq (info->resolution, "pending") && info->resolve_at_ms) {
+            fg_time_format ((int64_t) info->resolve_at_ms, when, sizeof when);
+            printf (" (challenge window until %s)", when);
+        }
+        else
+        if (streq (info->resolution, "pending"))
+            printf (" (waiting for its runs or a check)");
+        else
+        if (streq (info->resolution, "challenged") && info->resolve_at_ms) {
+            fg_time_format ((int64_t) info->resolve_at_ms, when, sizeof when);
+            printf (" (checks until %s)", when);
+        }
+        printf ("\n");
+    }
+    if (info->output_hash && *info->output_hash)
+        printf ("output    sha256 %s\n", info->output_hash);
+    if (info->parent && *info->parent)
+        printf ("run of    %s\n", info->parent);
+    if (info->n_runs) {
+        printf ("runs     ");
+        for (size_t i = 0; i < info->n_runs; i++)
+            printf (" %s", info->runs [i]);
+        printf ("\n");
+    }
     if (info->usage) {
         char usage [160];
         s_usage_format (info->usage, usage, sizeof usage);
@@ -522,6 +576,8 @@ s_follow (cli_client_t *client, const char *task_id, bool quiet)
                 else
                     printf ("%s %s, exit code %d%s\n", task_id, info->state, info->exit_code,
                             info->timed_out? " (timed out)": "");
+                if (info->resolution && *info->resolution)
+                    printf ("%s resolution %s\n", task_id, info->resolution);
             }
             fg_msg_free (&reply);
             return status;
@@ -734,8 +790,11 @@ s_cmd_miners (s_globals_t *globals, int argc, char **argv)
     int rc = miners? 0: s_call_failed (client, "miners");
     if (miners) {
         //  USED_MB: what its running tasks were last seen to use (not reserve)
-        printf ("%-16s %-14s %-12s %5s %8s %8s %6s %7s %7s %5s %s\n", "MINER", "NAME", "STATE",
-                "CORES", "MEM_MB", "DISK_MB", "PRICE", "RUNNING", "USED_MB", "LOAD", "SEEN");
+        //  REP: its reputation (0..1: results that stood against those outvoted
+        //  and verdicts lost), STAKE: what a verdict against it could take
+        printf ("%-16s %-14s %-12s %5s %8s %8s %6s %7s %7s %5s %4s %6s %s\n", "MINER", "NAME",
+                "STATE", "CORES", "MEM_MB", "DISK_MB", "PRICE", "RUNNING", "USED_MB", "LOAD",
+                "REP", "STAKE", "SEEN");
         int64_t now = fg_now_ms ();
         for (size_t i = 0; i < miners->n_miners; i++) {
             Fogrid__MinerInfo *miner = miners->miners [i];
@@ -743,12 +802,14 @@ s_cmd_miners (s_globals_t *globals, int argc, char **argv)
             Fogrid__Load *load = miner->load;
             Fogrid__Usage *usage = load? load->usage: NULL;
             printf ("%-16s %-14.14s %-12s %5u %8" PRIu64 " %8" PRIu64 " %6" PRIu64 " %7u %7.1f "
-                    "%5.2f %.1fs ago\n",
+                    "%5.2f %4.2f %6" PRId64 " %.1fs ago\n",
                     miner->miner_id, miner->name, miner->state,
                     res? res->cores: 0, res? res->mem_mb: 0, res? res->disk_mb: 0,
                     res? res->price: 0, load? load->running: 0,
                     usage? (double) usage->mem_bytes / (1024.0 * 1024.0): 0.0,
                     load? load->load1: 0.0,
+                    miner->resolved || miner->mismatches || miner->verdicts_lost
+                    ? miner->reputation: 1.0, miner->stake,
                     miner->last_seen_ms? (now - (int64_t) miner->last_seen_ms) / 1000.0: 0.0);
         }
         if (miners->n_miners == 0)
@@ -1059,6 +1120,19 @@ static int
 s_cmd_registry (s_globals_t *globals, int argc, char **argv)
 {
     return cli_registry_list (globals->locators, globals->timeout_ms, argc, argv);
+}
+
+static int
+s_cmd_court (s_globals_t *globals, int argc, char **argv)
+{
+    if (cli_court_offline (argv [0]) || cli_wants_help (argc, argv))
+        return cli_court (NULL, argc, argv);
+    cli_client_t *client = s_connect (globals);
+    if (!client)
+        return 1;
+    int rc = cli_court (client, argc, argv);
+    cli_client_destroy (&client);
+    return rc;
 }
 
 static int

@@ -74,6 +74,15 @@ cli_spec_option (cli_spec_t *self, const char *arg, const char *value)
     if (streq (arg, "--retries"))
         ok = cli_parse_uint (value, 100, &number), spec->retries = (uint32_t) number;
     else
+    if (streq (arg, "--replicas"))
+        ok = cli_parse_uint (value, 16, &number) && number > 0, spec->replicas = (uint32_t) number;
+    else
+    if (streq (arg, "--quorum"))
+        ok = cli_parse_uint (value, 16, &number) && number > 0, spec->quorum = (uint32_t) number;
+    else
+    if (streq (arg, "--challenge-window"))
+        ok = cli_parse_uint (value, 365 * 86400, &number), spec->challenge_window_s = (uint32_t) number;
+    else
     if (streq (arg, "--policy"))
         spec->policy = (char *) value;
     else

@@ -69,7 +69,8 @@ typedef struct {
     size_t pos;                 //  where the lexer goes on
     s_tok_t tok;                //  the current token
     size_t tok_start;           //  its offset in text
-    int64_t number;             //  S_TOK_INT
+    int64_t number;             //  S_TOK_INT (in millionths when decimal)
+    bool decimal;               //  S_TOK_INT had a fraction: "0.9"
     char *string;               //  S_TOK_STRING (unescaped) or S_TOK_NAME, owned
     int depth;                  //  open parentheses
     fg_expr_t *expr;            //  what is being built
@@ -220,7 +221,8 @@ s_fail_char (s_parser_t *self, size_t pos, const char *hint)
         s_fail (self, pos, "unexpected byte 0x%02x%s", c, hint);
 }
 
-//  Reads "-?[0-9]+" at pos into number; int64 only.
+//  Reads "-?[0-9]+" at pos into number, int64 only; or "-?[0-9]+.[0-9]+"
+//  (at most 6 decimals) into number in millionths, decimal set.
 static void
 s_lex_number (s_parser_t *self, size_t pos)
 {
@@ -238,6 +240,27 @@ s_lex_number (s_parser_t *self, size_t pos)
             overflow = true;    //  read on, to quote the whole number
         else
             magnitude = magnitude * 10 + digit;
+    }
+    self->decimal = false;
+    if (text [pos] == '.' && s_is_digit (text [pos + 1])) {
+        //  A decimal: millionths, so it compares with integers exactly
+        self->decimal = true;
+        size_t first = ++pos;
+        uint64_t fraction = 0;
+        for (; s_is_digit (text [pos]); pos++)
+            if (pos - first < 6)
+                fraction = fraction * 10 + (uint64_t) (text [pos] - '0');
+        if (pos - first > 6) {
+            self->pos = pos;
+            s_fail (self, first + 6, "a number has at most 6 decimals");
+            return;
+        }
+        for (size_t digits = pos - first; digits < 6; digits++)
+            fraction *= 10;
+        if (magnitude > (limit - fraction) / FG_EXPR_DECIMAL_ONE)
+            overflow = true;
+        else
+            magnitude = magnitude * FG_EXPR_DECIMAL_ONE + fraction;
     }
     self->pos = pos;
     if (overflow) {
@@ -472,7 +495,7 @@ s_parse_literal (s_parser_t *self)
     if (!node)
         return NULL;
     if (tok == S_TOK_INT) {
-        node->value.type = FG_EXPR_INT;
+        node->value.type = self->decimal? FG_EXPR_DECIMAL: FG_EXPR_INT;
         node->value.number = self->number;
     }
     else
@@ -725,16 +748,27 @@ s_bool (bool truth)
     return value;
 }
 
-//  Values of different types, or undefined, are never equal nor ordered;
-//  booleans have no order.
+//  Values of different types, or undefined, are never equal nor ordered
+//  (but for integers and decimals, both numbers); booleans have no order.
 static bool
 s_compare (s_tok_t op, fg_expr_value_t left, fg_expr_value_t right)
 {
-    if (left.type != right.type || left.type == FG_EXPR_UNDEFINED)
+    bool numbers = (left.type == FG_EXPR_INT || left.type == FG_EXPR_DECIMAL)
+                && (right.type == FG_EXPR_INT || right.type == FG_EXPR_DECIMAL);
+    if ((left.type != right.type && !numbers) || left.type == FG_EXPR_UNDEFINED)
         return false;
     int order;
     if (left.type == FG_EXPR_STRING)
         order = strcmp (left.text, right.text);
+    else
+    if (numbers && left.type != right.type) {
+        //  In millionths, wide enough for any int64 integer
+        __int128 one = left.type == FG_EXPR_INT? (__int128) left.number * FG_EXPR_DECIMAL_ONE
+                                               : (__int128) left.number;
+        __int128 two = right.type == FG_EXPR_INT? (__int128) right.number * FG_EXPR_DECIMAL_ONE
+                                                : (__int128) right.number;
+        order = one < two? -1: one > two;
+    }
     else {
         if (left.type == FG_EXPR_BOOL && op != S_TOK_EQ && op != S_TOK_NE)
             return false;
@@ -763,7 +797,8 @@ s_lookup (const char *name, fg_expr_lookup_fn *lookup, void *arg)
         value.number = value.number != 0;
     else
     if ((value.type == FG_EXPR_STRING && !value.text)
-    ||  (value.type != FG_EXPR_STRING && value.type != FG_EXPR_INT))
+    ||  (value.type != FG_EXPR_STRING && value.type != FG_EXPR_INT
+         && value.type != FG_EXPR_DECIMAL))
         value.type = FG_EXPR_UNDEFINED;
     return value;
 }

@@ -7,6 +7,7 @@
         cores >= 2 && mem_mb >= 512 && label.region == "eu"
         !(gpus > 0) || price <= 10
         label.arch in ("x86_64", "arm64")
+        reputation >= 0.9
 
     The text is parsed once into a tree and evaluated against attributes
     that a lookup callback supplies, so the language knows nothing of
@@ -30,12 +31,16 @@ typedef enum {
     FG_EXPR_UNDEFINED = 0,
     FG_EXPR_INT,                //  number
     FG_EXPR_STRING,             //  text, NUL-terminated
-    FG_EXPR_BOOL                //  number: 0 or 1
+    FG_EXPR_BOOL,               //  number: 0 or 1
+    FG_EXPR_DECIMAL             //  number: the value in millionths (0.9 is 900000);
+                                //  compares with FG_EXPR_INT by value
 } fg_expr_type_t;
+
+#define FG_EXPR_DECIMAL_ONE 1000000     //  1 as an FG_EXPR_DECIMAL
 
 typedef struct {
     int type;                   //  an fg_expr_type_t
-    int64_t number;             //  FG_EXPR_INT, FG_EXPR_BOOL
+    int64_t number;             //  FG_EXPR_INT, FG_EXPR_BOOL, FG_EXPR_DECIMAL
     const char *text;           //  FG_EXPR_STRING; NULL counts as undefined
 } fg_expr_value_t;
 

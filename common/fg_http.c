@@ -9,10 +9,15 @@
     their text may quote the request, which need not be UTF-8, so it goes
     through fg_http_json_string (a 404 must not turn into a 500).
 
-    The daemon's loop polls one descriptor: libmicrohttpd's epoll set.
-    With select() (an fd_set) no connection whose descriptor is 1024 or
-    more could be served, and a hub with thousands of miners gives its
-    HTTP clients such descriptors.
+    The daemon's loop drives libmicrohttpd: through select()'s fd_sets
+    while the process may hold no descriptor past FD_SETSIZE, otherwise
+    through its epoll set (one descriptor to poll). select() cannot serve
+    a connection whose descriptor is 1024 or more, and a hub with
+    thousands of miners gives its HTTP clients such descriptors. epoll has
+    one quirk in libmicrohttpd 0.9.75: its reads are edge-triggered, so a
+    client that half-closes in the same instant as its last bytes of an
+    unfinished request is closed only by the idle timeout (10 s), not at
+    once; select() sees the end. Hence epoll only where it is needed.
     =========================================================================  */
 #include "fogrid.h"
 #include <microhttpd.h>
@@ -20,6 +25,7 @@
 #include <pthread.h>
 #include <arpa/inet.h>
 #include <sys/select.h>
+#include <sys/resource.h>
 
 #define S_MAX_CONNECTIONS   64
 #define S_IDLE_TIMEOUT_S    10
@@ -204,8 +210,11 @@ fg_http_new (const char *address, const fg_http_route_t *routes, void *arg,
     fg_http_t *self = (fg_http_t *) zmalloc (sizeof (fg_http_t));
     self->routes = routes;
     self->arg = arg;
-    //  No thread flag: external epoll, driven by the daemon's loop
-    self->daemon = MHD_start_daemon (MHD_USE_ERROR_LOG | MHD_USE_EPOLL, port, NULL, NULL,
+    //  No thread flag: external select or epoll, driven by the daemon's loop
+    struct rlimit files;
+    bool many = getrlimit (RLIMIT_NOFILE, &files) == 0 && files.rlim_cur > FD_SETSIZE;
+    self->daemon = MHD_start_daemon (MHD_USE_ERROR_LOG | (many? MHD_USE_EPOLL: 0), port,
+                                     NULL, NULL,
                                      s_request, self,
                                      MHD_OPTION_EXTERNAL_LOGGER, s_log, NULL,
                                      MHD_OPTION_SOCK_ADDR, &where,
@@ -220,7 +229,7 @@ fg_http_new (const char *address, const fg_http_route_t *routes, void *arg,
     const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->daemon,
                                                             MHD_DAEMON_INFO_BIND_PORT);
     self->port = info? info->port: port;
-    info = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+    info = many? MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_EPOLL_FD): NULL;
     self->epoll_fd = info? info->epoll_fd: -1;
     return self;
 }

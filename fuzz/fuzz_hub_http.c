@@ -4,8 +4,9 @@
     The real hub: a hub_server actor started once per process on loopback
     (plain text, data in a temporary directory, hub/http on a port of the
     system's choosing), its pages served by its own loop. Before the first
-    input a miner says hello over the miner socket (with a label whose
-    value is not UTF-8) and a buyer submits tasks over the buyer socket;
+    input a miner says hello over the miner socket (with a label of
+    characters HTML and JSON must escape: the hub refuses one that is not
+    UTF-8 at its door) and a buyer submits tasks over the buyer socket;
     the miner starts some, finishes one, fails one with a reason that is
     not UTF-8, and one pending task is cancelled. So the dashboard, the
     overview, health and metrics have rows in every state, with the bytes
@@ -90,7 +91,7 @@ s_hello (void)
     char *runtimes [] = { "process" };
     Fogrid__Label zone = FOGRID__LABEL__INIT, gpu = FOGRID__LABEL__INIT;
     zone.key = "zone";
-    zone.value = "eu-\xff\xfe";             //  not UTF-8: a miner may say so
+    zone.value = "eu-\xc3\xbc<\"&\u2028>";    //  UTF-8 a page must escape
     gpu.key = "gpu";
     gpu.value = "none";
     Fogrid__Label *labels [] = { &zone, &gpu };
@@ -188,7 +189,7 @@ s_fill (void)
     for (int index = 0; index < 150; index++)
         strcat (long_one, "\xc3\xa9");
     const char *commands [S_TASKS] = {
-        "echo hello", "printf '\xff\xfe'", long_one, "sleep 60", "true", "echo pending"
+        "echo hello", "printf '\xc3\xa9\\t'", long_one, "sleep 60", "true", "echo pending"
     };
     for (int index = 0; index < S_TASKS; index++)
         s_submit (commands [index], ids [index]);

@@ -32,6 +32,7 @@ struct _hub_buyer_api_t {
     hub_stats_t *stats;         //  counted here: submitted, refused
     fg_outbox_t *outbox;        //  answers wait here for the commit (not owned)
     zsock_t *sock;              //  the buyers' ROUTER (not owned)
+    hub_court_t *court;         //  runs of replicated tasks (not owned), or NULL
     hub_array_api_t *arrays;    //  job arrays: submitted and followed there
     hub_logs_t *logs;           //  running tasks' output (not owned); NULL = none kept
 };
@@ -59,6 +60,12 @@ void
 hub_buyer_api_set_logs (hub_buyer_api_t *self, hub_logs_t *logs)
 {
     self->logs = logs;
+}
+
+void
+hub_buyer_api_set_court (hub_buyer_api_t *self, hub_court_t *court)
+{
+    self->court = court;
 }
 
 void
@@ -99,6 +106,8 @@ typedef struct {
     size_t count;                       //  entries in history
     size_t capacity;                    //  allocated
     Fogrid__TaskSpec *spec;             //  the task's without its inputs' content, or NULL
+    zlistx_t *runs;                     //  the runs made of it (hub_task_t, owned)
+    char **run_ids;                     //  ...their ids, for the message
 } s_info_t;
 
 static void
@@ -145,6 +154,18 @@ s_info_build (hub_buyer_api_t *self, hub_task_t *task, s_info_t *out)
     hub_store_task_events (self->store, task->id, s_history_add, out);
     out->info.n_history = out->count;
     out->info.history = out->history;
+    out->info.resolution = (char *) hub_resolution_name (task->resolution);
+    out->info.resolve_at_ms = (uint64_t) task->resolve_at_ms;
+    out->info.output_hash = task->output_hash;
+    out->info.parent = task->parent;
+    out->runs = zlistx_new ();
+    zlistx_set_destructor (out->runs, (zlistx_destructor_fn *) hub_task_destroy);
+    hub_store_load_runs (self->store, task->id, out->runs);
+    out->run_ids = (char **) zmalloc (sizeof (char *) * (zlistx_size (out->runs) + 1));
+    for (hub_task_t *run = (hub_task_t *) zlistx_first (out->runs); run;
+         run = (hub_task_t *) zlistx_next (out->runs))
+        out->run_ids [out->info.n_runs++] = run->id;
+    out->info.runs = out->run_ids;
 }
 
 static void
@@ -158,6 +179,8 @@ s_info_reset (s_info_t *info)
     }
     free (info->history);
     hub_inputs_view_free (&info->spec);
+    zlistx_destroy (&info->runs);
+    free (info->run_ids);
     memset (info, 0, sizeof *info);
 }
 
@@ -276,6 +299,12 @@ s_handle_submit (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq, const char
         s_refuse (self, self->sock, peer, seq, FG_E_INTERNAL,
                   "submit failed: the hub could not store the task");
         hub_task_destroy (&task);
+        return;
+    }
+    if (self->court && hub_court_submitted (self->court, task)) {
+        self->stats->refused++;
+        s_refuse (self, self->sock, peer, seq, FG_E_INTERNAL,
+                  "submit failed: the hub could not store the task's replicas");
         return;
     }
     zsys_info ("task %s submitted: %s%s (%zu args, policy %s, %u retries)", task->id,

@@ -19,6 +19,7 @@
 #include "hub_escrow.h"
 #include "hub_miner_api.h"
 #include "hub_stats.h"
+#include "hub_court.h"
 
 typedef struct _hub_buyer_api_t hub_buyer_api_t;
 
@@ -29,13 +30,17 @@ hub_buyer_api_t *hub_buyer_api_new (hub_tasks_t *tasks, hub_store_t *store, hub_
                                     fg_outbox_t *outbox, zsock_t *sock);
 void hub_buyer_api_destroy (hub_buyer_api_t **self_p);
 
+//  The court (hub_court.h): a replicated task gets its runs at submit,
+//  and a TaskInfo shows its resolution. NULL: none.
+void hub_buyer_api_set_court (hub_buyer_api_t *self, hub_court_t *court);
+
 //  Where running tasks' output is kept (hub_logs.h): LogsRequest reads it,
 //  a cancel stores what a task printed as its output. NULL = nowhere.
 struct _hub_logs_t;
 void hub_buyer_api_set_logs (hub_buyer_api_t *self, struct _hub_logs_t *logs);
 
-//  Answers a SubmitRequest, StatusRequest, ResultRequest, CancelRequest or LogsRequest
-//  from key. Returns true when env was one of those.
+//  Answers a SubmitRequest, StatusRequest, ResultRequest, CancelRequest or
+//  LogsRequest from key. Returns true when env was one of those.
 bool hub_buyer_api_handle (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq,
                            const char *key, fg_env_t *env);
 

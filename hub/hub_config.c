@@ -92,6 +92,30 @@ const fg_cfg_def_t hub_config_defs [] = {
       "where a punished hub's stake goes (dao, or world to destroy it)" },
     { "hub/ledger_key", FG_CFG_STR, "", 0, 0,
       "the ledger's Ed25519 signing key file; empty = DATA_DIR/keys/hub.sign (made on first start)" },
+    { "hub/challenge_s", FG_CFG_INT, "0", 0, 31536000,
+      "how long a result may be challenged (fogrid challenge) before its miner is paid, "
+      "for tasks that ask for 0; 0 = paid at once, no challenge (try-out grids)" },
+    { "hub/replicas", FG_CFG_INT, "1", 1, 16,
+      "miners of distinct owners each task runs on, for tasks that ask for 0" },
+    { "hub/quorum", FG_CFG_INT, "0", 0, 16,
+      "agreeing results that make a replicated task's result, for tasks that ask for 0; "
+      "0 = a majority of its replicas" },
+    { "hub/replica_label", FG_CFG_STR, "", 0, 0,
+      "a miner label (e.g. region) whose values must differ too among a task's replicas "
+      "and checks; empty = distinct keys are enough" },
+    { "hub/challenge_deposit", FG_CFG_INT, "100", 0, 1000000000000000000LL,
+      "what a challenger puts down: pays the verification when the challenge is wrong" },
+    { "hub/slash_percent", FG_CFG_INT, "50", 0, 100,
+      "share of a wrong miner's stake a verdict takes: it pays the verification, the rest "
+      "rewards the challenger" },
+    { "hub/min_stake", FG_CFG_INT, "0", 0, 1000000000000000000LL,
+      "least stake (fogrid stake deposit) a miner must hold to get tasks priced above "
+      "hub/min_stake_price; 0 = none" },
+    { "hub/min_stake_price", FG_CFG_INT, "0", 0, 1000000000000000000LL,
+      "tasks asking more than this need a staked miner (hub/min_stake)" },
+    { "hub/spot_check_permille", FG_CFG_INT, "50", 0, 1000,
+      "per mille of results of miners with little history checked silently on another "
+      "miner (fewer for a long clean record); a mismatch goes to the court" },
     { "hub/durability", FG_CFG_STR, "normal", 0, 0,
       "normal = a commit survives a crash of the hub (kill -9), a power loss may undo the "
       "last ones (WAL, synchronous=NORMAL); full = every commit is on the disk before the "
@@ -247,6 +271,15 @@ hub_config_new (fg_config_t *config)
     self->require_funds = fg_config_bool (config, "hub/require_funds");
     self->open_deposits = fg_config_bool (config, "hub/open_deposits");
     self->wallet_self_register = fg_config_bool (config, "hub/wallet_self_register");
+    self->challenge_ms = fg_config_int (config, "hub/challenge_s") * 1000;
+    self->replicas = fg_config_int (config, "hub/replicas");
+    self->quorum = fg_config_int (config, "hub/quorum");
+    self->replica_label = fg_config_str (config, "hub/replica_label");
+    self->challenge_deposit = fg_config_int (config, "hub/challenge_deposit");
+    self->slash_percent = fg_config_int (config, "hub/slash_percent");
+    self->min_stake = fg_config_int (config, "hub/min_stake");
+    self->min_stake_price = fg_config_int (config, "hub/min_stake_price");
+    self->spot_check_permille = fg_config_int (config, "hub/spot_check_permille");
     self->admin_keys = fg_split_list (fg_config_str (config, "hub/admin_keys"));
     self->owner_keys = fg_split_list (fg_config_str (config, "hub/owner_keys"));
     return self;

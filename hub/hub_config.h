@@ -47,6 +47,15 @@ typedef struct {
     int64_t wallet_stake;       //  hub/wallet_stake
     int64_t pay_period_ms;      //  hub/pay_period_s, in ms
     int64_t locator_ttl_ms;     //  locator/ttl_ms
+    int64_t challenge_ms;       //  hub/challenge_s, in ms
+    int64_t replicas;           //  hub/replicas
+    int64_t quorum;             //  hub/quorum, 0 = a majority
+    const char *replica_label;  //  hub/replica_label
+    int64_t challenge_deposit;  //  hub/challenge_deposit
+    int64_t slash_percent;      //  hub/slash_percent
+    int64_t min_stake;          //  hub/min_stake
+    int64_t min_stake_price;    //  hub/min_stake_price
+    int64_t spot_check_permille;    //  hub/spot_check_permille
     bool durable_full;          //  hub/durability = full
     int64_t assign_credit;      //  hub/assign_credit
     bool require_funds;         //  hub/require_funds

@@ -11,8 +11,10 @@
         -----------                     -------------
         pending -> assigned             buyer:KEY -> escrow:TASK, the miner's
                                         ask (escrow/TASK/ATTEMPT)
-        -> succeeded                    escrow:TASK -> miner:ID, minus the fee
-                                        (pay/TASK), and -> hub:fee (fee/TASK)
+        -> succeeded, its result        escrow:TASK -> miner:ID, minus the fee
+           resolved (hub_court.h)       (pay/TASK), and -> hub:fee (fee/TASK)
+        -> succeeded, pending           (held: hub_escrow_resolve pays or
+                                        refunds it when the court decides)
         -> failed, cancelled, pending   escrow:TASK -> buyer:KEY
            (lost miner: requeued)       (refund/TASK/ATTEMPT)
 
@@ -228,8 +230,12 @@ hub_escrow_quote (hub_escrow_t *self, const hub_task_t *task, const hub_miner_t 
     quote->own = quote->price > 0 && hub_escrow_own (self, miner);
     quote->charge = quote->price > 0 && quote->balance >= quote->price && quote->wallet_ok
                  && !quote->own;
+    //  A check run is not its buyer's to pay: the loser of its verdict pays it
+    if (task->role >= HUB_ROLE_CHECK)
+        quote->charge = false;
     //  (the placer offers only miners the buyer can pay: this is the backstop)
-    quote->placeable = !(quote->price > 0 && !quote->charge && self->config->require_funds);
+    quote->placeable = task->role >= HUB_ROLE_CHECK
+                    || !(quote->price > 0 && !quote->charge && self->config->require_funds);
 }
 
 int
@@ -255,6 +261,9 @@ hub_escrow_hold (hub_escrow_t *self, const hub_task_t *task, const hub_miner_t *
             quote->charge = false;
         }
     }
+    if (task->role >= HUB_ROLE_CHECK)
+        snprintf (reason, size, "a check run: paid by the loser of its verdict");
+    else
     if (quote->price > 0 && !quote->charge) {
         if (!quote->wallet_ok)
             snprintf (reason, size, "runs unpaid: %s (hub/require_funds is off)",
@@ -276,7 +285,7 @@ hub_escrow_affordable (hub_escrow_t *self, hub_task_t *task, hub_sched_miner_t *
                        hub_miner_t **owners, size_t count, int chosen)
 {
     int64_t price = hub_escrow_ask (owners [chosen], task->spec);
-    if (!self->config->require_funds || price == 0)
+    if (!self->config->require_funds || price == 0 || task->role >= HUB_ROLE_CHECK)
         return chosen;
     char buyer [HUB_ACCOUNT_MAX];
     hub_escrow_buyer_account (task->buyer, buyer, sizeof buyer);
@@ -419,10 +428,162 @@ hub_escrow_task_change (hub_escrow_t *self, hub_task_t *task, hub_task_state_t n
 {
     if (!hub_task_transition_valid (task->state, next))
         return;
+    //  A result that does not stand yet keeps its pay in escrow: the
+    //  court pays it (hub_escrow_resolve) once it does
+    if (next == HUB_TASK_SUCCEEDED && task->resolution == HUB_RESOLUTION_PENDING)
+        zsys_info ("task %s: its pay stays in escrow until its result is resolved", task->id);
+    else
     if (next != HUB_TASK_ASSIGNED && next != HUB_TASK_RUNNING)
         s_settle (self, task, next == HUB_TASK_SUCCEEDED, "");
     if (hub_task_is_service (task))
         s_service_billing (self, task, next, miner);
+}
+
+void
+hub_escrow_resolve (hub_escrow_t *self, hub_task_t *task, bool pay)
+{
+    s_settle (self, task, pay, "");
+}
+
+fg_error_t
+hub_escrow_challenge_hold (hub_escrow_t *self, const char *task_id, const char *challenger,
+                           int64_t amount, char *why, size_t size)
+{
+    if (amount <= 0)
+        return 0;
+    char buyer [HUB_ACCOUNT_MAX], court [HUB_ACCOUNT_MAX], id [96], memo [160];
+    hub_escrow_buyer_account (challenger, buyer, sizeof buyer);
+    snprintf (court, sizeof court, "court:%s", task_id);
+    snprintf (id, sizeof id, "challenge/%s", task_id);
+    snprintf (memo, sizeof memo, "deposit for the challenge of task %s", task_id);
+    hub_ledger_rc_t rc = hub_ledger_transfer (self->ledger, id, buyer, court, amount, memo);
+    if (rc == HUB_LEDGER_OK || rc == HUB_LEDGER_REPLAY)
+        return 0;
+    snprintf (why, size, "challenge refused: %s cannot put down the deposit of %" PRId64
+              " (hub/challenge_deposit): %s", buyer, amount, hub_ledger_strerror (rc));
+    return FG_E_FUNDS;
+}
+
+void
+hub_escrow_stake_account (const char *miner_id, char *account, size_t size)
+{
+    snprintf (account, size, "stake:%s", miner_id);
+}
+
+fg_error_t
+hub_escrow_stake_move (hub_escrow_t *self, const char *miner_id, const char *key,
+                       int64_t amount, bool withdraw, const char *token, char *transfer_id,
+                       int64_t *balance, bool *duplicate, char *why, size_t size)
+{
+    char buyer [HUB_ACCOUNT_MAX], stake [HUB_ACCOUNT_MAX], memo [160];
+    hub_escrow_buyer_account (key, buyer, sizeof buyer);
+    hub_escrow_stake_account (miner_id, stake, sizeof stake);
+    snprintf (transfer_id, 200, "%s/%s", withdraw? "unstake": "stake", token);
+    snprintf (memo, sizeof memo, "stake of miner %s %s", miner_id,
+              withdraw? "taken back": "put down");
+    hub_ledger_rc_t rc = hub_ledger_transfer (self->ledger, transfer_id,
+                                              withdraw? stake: buyer, withdraw? buyer: stake,
+                                              amount, memo);
+    *duplicate = rc == HUB_LEDGER_REPLAY;
+    *balance = hub_escrow_balance (self, stake);
+    if (rc == HUB_LEDGER_OK || rc == HUB_LEDGER_REPLAY)
+        return 0;
+    snprintf (why, size, "stake refused: %s -> %s of %" PRId64 ": %s", withdraw? stake: buyer,
+              withdraw? buyer: stake, amount, hub_ledger_strerror (rc));
+    return rc == HUB_LEDGER_FUNDS? FG_E_FUNDS: rc == HUB_LEDGER_CONFLICT? FG_E_CONFLICT
+                                 : FG_E_INVALID;
+}
+
+int
+hub_escrow_verdict (hub_escrow_t *self, const hub_escrow_verdict_t *verdict,
+                    int64_t *slashed, int64_t *rest)
+{
+    size_t max = verdict->n_wrong + verdict->n_payees + 3;
+    hub_transfer_t *legs = (hub_transfer_t *) zmalloc (sizeof (hub_transfer_t) * max);
+    char (*ids) [200] = (char (*) [200]) zmalloc (200 * max);
+    char (*accounts) [HUB_ACCOUNT_MAX] = (char (*) [HUB_ACCOUNT_MAX]) zmalloc (HUB_ACCOUNT_MAX * 2 * max);
+    char court [HUB_ACCOUNT_MAX], memo [160];
+    snprintf (court, sizeof court, "court:%s", verdict->task_id);
+    snprintf (memo, sizeof memo, "verdict on task %s", verdict->task_id);
+    size_t count = 0, slot = 0;
+    int64_t pot = hub_escrow_balance (self, court);
+    *slashed = *rest = 0;
+    for (size_t index = 0; index < verdict->n_wrong; index++) {
+        char *stake = accounts [slot++];
+        hub_escrow_stake_account (verdict->wrong [index], stake, HUB_ACCOUNT_MAX);
+        int64_t cut = hub_escrow_balance (self, stake) / 100 * self->config->slash_percent
+                    + hub_escrow_balance (self, stake) % 100 * self->config->slash_percent / 100;
+        if (cut <= 0)
+            continue;
+        snprintf (ids [count], 200, "verdict/%s/slash/%s", verdict->task_id, verdict->wrong [index]);
+        legs [count] = (hub_transfer_t) { ids [count], stake, court, cut, memo };
+        count++;
+        *slashed += cut;
+        pot += cut;
+    }
+    char buyer [HUB_ACCOUNT_MAX];
+    if (verdict->challenger && verdict->challenger_right) {
+        //  Its deposit back: only what was slashed pays the checks
+        hub_escrow_buyer_account (verdict->challenger, buyer, sizeof buyer);
+        char deposit_id [96];
+        snprintf (deposit_id, sizeof deposit_id, "challenge/%s", verdict->task_id);
+        int64_t deposit = hub_ledger_amount (self->ledger, deposit_id);
+        if (deposit > 0 && deposit <= pot) {
+            snprintf (ids [count], 200, "verdict/%s/deposit", verdict->task_id);
+            legs [count] = (hub_transfer_t) { ids [count], court, buyer, deposit, memo };
+            count++;
+            pot -= deposit;
+        }
+    }
+    for (size_t index = 0; index < verdict->n_payees && pot > 0; index++) {
+        int64_t pay = verdict->price < pot? verdict->price: pot;
+        if (pay <= 0)
+            break;
+        char *miner = accounts [slot++];
+        s_miner_account (verdict->payees [index], miner, HUB_ACCOUNT_MAX);
+        snprintf (ids [count], 200, "verdict/%s/check/%s", verdict->task_id,
+                  verdict->payee_runs [index]);
+        legs [count] = (hub_transfer_t) { ids [count], court, miner, pay, memo };
+        count++;
+        pot -= pay;
+    }
+    if (pot > 0 && verdict->beneficiary && *verdict->beneficiary) {
+        snprintf (ids [count], 200, "verdict/%s/rest", verdict->task_id);
+        legs [count] = (hub_transfer_t) { ids [count], court, verdict->beneficiary, pot, memo };
+        count++;
+        *rest = pot;
+    }
+    int rc = 0;
+    if (count) {
+        hub_ledger_rc_t result = hub_ledger_apply (self->ledger, legs, count);
+        if (result != HUB_LEDGER_OK && result != HUB_LEDGER_REPLAY) {
+            zsys_error ("task %s: the verdict's transfers were refused: %s", verdict->task_id,
+                        hub_ledger_strerror (result));
+            rc = -1;
+            *slashed = *rest = 0;
+        }
+    }
+    free (legs);
+    free (ids);
+    free (accounts);
+    return rc;
+}
+
+void
+hub_escrow_spot_pay (hub_escrow_t *self, const char *run_id, const char *miner_id,
+                     int64_t price)
+{
+    int64_t fees = hub_escrow_balance (self, "hub:fee");
+    int64_t pay = price < fees? price: fees;
+    if (pay <= 0)
+        return;
+    char miner [HUB_ACCOUNT_MAX], id [96], memo [160];
+    s_miner_account (miner_id, miner, sizeof miner);
+    snprintf (id, sizeof id, "spot/%s", run_id);
+    snprintf (memo, sizeof memo, "spot check %s, at the hub's cost", run_id);
+    hub_ledger_rc_t rc = hub_ledger_transfer (self->ledger, id, "hub:fee", miner, pay, memo);
+    if (rc != HUB_LEDGER_OK && rc != HUB_LEDGER_REPLAY)
+        zsys_warning ("spot check %s: not paid: %s", run_id, hub_ledger_strerror (rc));
 }
 
 static void
@@ -448,6 +609,10 @@ hub_escrow_sweep (hub_escrow_t *self, hub_tasks_t *tasks)
             zsys_error ("ledger: %s holds %" PRId64 " for a task this hub does not know: left there",
                         name, hub_escrow_balance (self, name));
         else
+        if (task->resolution == HUB_RESOLUTION_PENDING
+        ||  task->resolution == HUB_RESOLUTION_CHALLENGED)
+            ;           //  the court's: paid or refunded when it is resolved
+        else
         if (task->state != HUB_TASK_ASSIGNED && task->state != HUB_TASK_RUNNING) {
             zsys_warning ("ledger: %s still holds %" PRId64 " for a %s task: settling it",
                           name, hub_escrow_balance (self, name), hub_task_state_name (task->state));
@@ -471,7 +636,8 @@ hub_escrow_charged (hub_escrow_t *self, const hub_task_t *task, uint64_t *price,
         *billed_seconds = (uint64_t) seconds;
     }
     else
-    if (task->state == HUB_TASK_ASSIGNED || task->state == HUB_TASK_RUNNING)
+    if (task->state == HUB_TASK_ASSIGNED || task->state == HUB_TASK_RUNNING
+    ||  (task->state == HUB_TASK_SUCCEEDED && hub_escrow_held (self, task->id) > 0))
         *price = (uint64_t) hub_escrow_held (self, task->id);
     else
     if (task->state == HUB_TASK_SUCCEEDED) {

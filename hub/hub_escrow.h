@@ -113,6 +113,57 @@ int hub_escrow_affordable (hub_escrow_t *self, hub_task_t *task, hub_sched_miner
 void hub_escrow_task_change (hub_escrow_t *self, hub_task_t *task, hub_task_state_t next,
                              hub_miner_t *miner);
 
+//  When the court (hub_court.h) resolved a finished task: pays what its
+//  escrow holds to its miner (pay true: its result stands), else refunds
+//  it to its buyer. Once: a second call finds nothing held.
+void hub_escrow_resolve (hub_escrow_t *self, hub_task_t *task, bool pay);
+
+//  The court's money (hub_court.h). A challenge's deposit: buyer:KEY ->
+//  court:TASK (challenge/TASK). 0, or FG_E_FUNDS with why.
+fg_error_t hub_escrow_challenge_hold (hub_escrow_t *self, const char *task_id,
+                                      const char *challenger, int64_t amount,
+                                      char *why, size_t size);
+
+//  What a verdict moves, in one ledger transaction: each wrong miner's
+//  stake loses slash_percent of it to court:TASK; a right challenger gets
+//  its deposit back; each right check run is paid price from what the
+//  court holds, as far as it goes; the rest goes to beneficiary (the
+//  right challenger's reward, or the wronged party). Fills what was
+//  slashed and what the beneficiary got. 0, or -1 (logged: the ledger
+//  refused; nothing moved).
+typedef struct {
+    const char *task_id;
+    const char *challenger;         //  its key, NULL for a spot check
+    bool challenger_right;
+    const char **wrong;             //  miner ids whose stakes are slashed
+    size_t n_wrong;
+    const char **payees;            //  miner ids of the right check runs
+    const char **payee_runs;        //  ...and their run ids
+    size_t n_payees;
+    int64_t price;                  //  what one check run is paid
+    const char *beneficiary;        //  account of what is left
+} hub_escrow_verdict_t;
+
+int hub_escrow_verdict (hub_escrow_t *self, const hub_escrow_verdict_t *verdict,
+                        int64_t *slashed, int64_t *rest);
+
+//  A spot check run that agreed is paid price from hub:fee, as far as it
+//  holds (the hub checks at its own cost).
+void hub_escrow_spot_pay (hub_escrow_t *self, const char *run_id, const char *miner_id,
+                          int64_t price);
+
+//  Moves a miner's stake: buyer:KEY -> stake:ID (stake/TOKEN), or back
+//  (unstake/TOKEN) when withdraw. Fills the transfer's id, what the stake
+//  holds afterwards and whether the token was used before. 0, or
+//  FG_E_FUNDS / FG_E_CONFLICT with why.
+fg_error_t hub_escrow_stake_move (hub_escrow_t *self, const char *miner_id, const char *key,
+                                  int64_t amount, bool withdraw, const char *token,
+                                  char *transfer_id, int64_t *balance, bool *duplicate,
+                                  char *why, size_t size);
+
+//  A miner's stake account: stake:ID.
+void hub_escrow_stake_account (const char *miner_id, char *account, size_t size);
+
 //  Settles escrow left over from an earlier run (a settlement the ledger
 //  refused): finished tasks are paid or refunded as their state says,
 //  pending ones refunded; assigned and running ones keep theirs.

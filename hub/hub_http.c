@@ -19,6 +19,7 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "hub_http.h"
+#include "hub_reputation.h"
 
 #define S_RECENT 50
 #define S_MINERS_SHOWN  200     //  in the overview
@@ -61,8 +62,11 @@ s_counts_json (s_counts_t *counts, bool miners)
 //  JSON
 
 static json_t *
-s_miner_json (hub_miner_t *miner, int64_t now)
+s_miner_json (hub_miner_t *miner, int64_t now, hub_reputation_t *reputation)
 {
+    hub_reputation_record_t record = { 0, 0, 0, 1.0 };
+    if (reputation)
+        hub_reputation_get (reputation, miner->id, &record);
     const Fogrid__Resources *res = miner->resources;
     //  A miner's labels and runtimes may hold any bytes (fg_http_json_string)
     json_t *labels = json_object ();
@@ -80,7 +84,7 @@ s_miner_json (hub_miner_t *miner, int64_t now)
          reservation = zhashx_next (miner->tasks))
         json_array_append_new (tasks, json_string ((const char *) zhashx_cursor (miner->tasks)));
     return json_pack ("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:f, s:b, "
-                      "s:I, s:o}",
+                      "s:I, s:o, s:f, s:I, s:I, s:I}",
                       "id", miner->id, "name", miner->name? miner->name: "",
                       "state", hub_miner_state_name (miner->state),
                       "cores", (json_int_t) res->cores, "mem_mb", (json_int_t) res->mem_mb,
@@ -89,7 +93,10 @@ s_miner_json (hub_miner_t *miner, int64_t now)
                       "used_cores", (json_int_t) miner->used_cores,
                       "running", (json_int_t) miner->load->running,
                       "load1", miner->load->load1, "healthy", miner->load->healthy,
-                      "seen_ms_ago", (json_int_t) (now - miner->last_seen_ms), "tasks", tasks);
+                      "seen_ms_ago", (json_int_t) (now - miner->last_seen_ms), "tasks", tasks,
+                      "reputation", record.score, "resolved", (json_int_t) record.resolved,
+                      "mismatches", (json_int_t) record.mismatches,
+                      "verdicts_lost", (json_int_t) record.verdicts_lost);
 }
 
 static json_t *
@@ -106,7 +113,8 @@ s_task_json (hub_task_t *task)
     for (size_t index = 0; spec && index < spec->n_argv && used < sizeof command; index++)
         used += (size_t) snprintf (command + used, sizeof command - used, "%s%s",
                                    index? " ": "", spec->argv [index]);
-    return json_pack ("{s:s, s:s, s:I, s:s, s:i, s:i, s:b, s:o, s:o, s:I, s:I}",
+    return json_pack ("{s:s, s:s, s:I, s:s, s:i, s:i, s:b, s:o, s:o, s:I, s:I, s:s, s:I, s:s, "
+                      "s:s}",
                       "id", task->id, "state", hub_task_state_name (task->state),
                       "attempt", (json_int_t) task->attempt, "miner", task->miner_id,
                       "exit_code", task->exit_code, "signal", task->term_signal,
@@ -114,7 +122,10 @@ s_task_json (hub_task_t *task)
                       "reason", fg_http_json_string (task->reason? task->reason: ""),
                       "command", fg_http_json_string (command),
                       "submitted_ms", (json_int_t) task->submitted_ms,
-                      "updated_ms", (json_int_t) task->updated_ms);
+                      "updated_ms", (json_int_t) task->updated_ms,
+                      "resolution", hub_resolution_name (task->resolution),
+                      "resolve_at_ms", (json_int_t) task->resolve_at_ms,
+                      "output_hash", task->output_hash, "parent", task->parent);
 }
 
 static void
@@ -176,7 +187,7 @@ s_overview (void *arg, fg_http_request_t *request)
              miner && json_array_size (miners) < S_MINERS_SHOWN;
              miner = hub_miners_next (context->miners))
             if ((miner->state == HUB_MINER_CONNECTED) == (pass == 1))
-                json_array_append_new (miners, s_miner_json (miner, now));
+                json_array_append_new (miners, s_miner_json (miner, now, context->reputation));
     zlistx_t *recent = zlistx_new ();
     zlistx_set_destructor (recent, (czmq_destructor *) hub_task_destroy);
     hub_store_recent (context->store, S_RECENT, recent);
@@ -241,7 +252,7 @@ s_miners_page (void *arg, fg_http_request_t *request)
     for (hub_miner_t *miner = hub_miners_first (context->miners);
          miner && index < offset + limit; miner = hub_miners_next (context->miners), index++)
         if (index >= offset)
-            json_array_append_new (miners, s_miner_json (miner, now));
+            json_array_append_new (miners, s_miner_json (miner, now, context->reputation));
     fg_http_reply_json (request, 200,
         json_pack ("{s:I, s:I, s:I, s:o}", "total", (json_int_t) hub_miners_size (context->miners),
                    "offset", (json_int_t) offset, "limit", (json_int_t) limit, "miners", miners));
@@ -287,6 +298,16 @@ s_metrics (void *arg, fg_http_request_t *request)
     for (int state = HUB_TASK_PENDING; state < HUB_TASK_STATES; state++)
         fg_metrics_sample (metrics, "state", hub_task_state_name ((hub_task_state_t) state),
                            (double) counts.tasks [state]);
+    uint64_t resolutions [HUB_RESOLUTIONS];
+    if (hub_store_count_resolutions (context->store, resolutions) == 0) {
+        fg_metrics_family (metrics, "fogrid_hub_tasks_resolution", "gauge",
+                           "buyers' tasks in the store by resolution (none: unfinished or "
+                           "without a result)");
+        for (int resolution = 0; resolution < HUB_RESOLUTIONS; resolution++)
+            fg_metrics_sample (metrics, "resolution", resolution? hub_resolution_name (
+                               (hub_resolution_t) resolution): "none",
+                               (double) resolutions [resolution]);
+    }
     fg_metrics_family (metrics, "fogrid_hub_queue_length", "gauge", "tasks waiting for a miner");
     fg_metrics_sample (metrics, NULL, NULL, (double) counts.queue);
     fg_metrics_family (metrics, "fogrid_hub_submitted_total", "counter", "tasks accepted");
@@ -302,6 +323,20 @@ s_metrics (void *arg, fg_http_request_t *request)
     for (int state = HUB_TASK_SUCCEEDED; state < HUB_TASK_STATES; state++)
         fg_metrics_sample (metrics, "state", hub_task_state_name ((hub_task_state_t) state),
                            (double) stats->finished [state]);
+    if (context->reputation) {
+        //  Only miners with something against them: a grid of ten thousand
+        //  clean miners is not ten thousand series
+        fg_metrics_family (metrics, "fogrid_hub_miner_reputation", "gauge",
+                           "reputation (0..1, hub_reputation.h) of each miner with a result "
+                           "outvoted or a verdict lost");
+        for (hub_miner_t *miner = hub_miners_first (context->miners); miner;
+             miner = hub_miners_next (context->miners)) {
+            hub_reputation_record_t record;
+            hub_reputation_get (context->reputation, miner->id, &record);
+            if (record.mismatches || record.verdicts_lost)
+                fg_metrics_sample (metrics, "miner", miner->id, record.score);
+        }
+    }
     fg_metrics_family (metrics, "fogrid_hub_requeued_total", "counter",
                        "attempts lost with their miner and queued again");
     fg_metrics_sample (metrics, NULL, NULL, (double) stats->requeued);

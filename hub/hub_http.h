@@ -32,6 +32,7 @@ typedef struct {
     hub_stats_t *stats;
     fg_registrant_t *registrant;    //  NULL without locators
     const char *locator_http;   //  shown to the dashboard for its services panel
+    struct _hub_reputation_t *reputation;   //  miners' records (hub_reputation.h), or NULL
     hub_watch_t *watch;         //  the miner socket's refused handshakes; may be NULL
 } hub_http_context_t;
 

@@ -385,7 +385,8 @@ hub_ledger_account_valid (const char *name)
     static const char *fixed [] = {
         "world", "owner", "dao", "hub:fee", "hub:wallet:free", "hub:wallet:frozen", NULL
     };
-    static const char *prefixes [] = { "buyer:", "escrow:", "miner:", "settle:", NULL };
+    static const char *prefixes [] = { "buyer:", "escrow:", "miner:", "settle:", "stake:",
+                                       "court:", NULL };
     if (!name || !fg_text_valid (name, S_MAX_ACCOUNT) || strchr (name, ' '))
         return false;
     for (int index = 0; fixed [index]; index++)

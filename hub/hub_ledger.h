@@ -15,6 +15,9 @@
         miner:ID            a miner's earnings
         settle:ID           services' bills for miner ID, paid to it at
                             the next settlement (hub_billing.h)
+        stake:ID            a miner's stake: what a verdict against it takes
+        court:TASK          a challenge's deposit and what a verdict slashed,
+                            until the verdict pays them out (hub_court.h)
         hub:fee             the hub's cut of each payout
         hub:wallet:free     the hub wallet's funds to pay miners with
         hub:wallet:frozen   the hub wallet's stake

@@ -43,6 +43,7 @@ struct _hub_miner_api_t {
     fg_outbox_t *outbox;        //  what it says waits here for the commit (not owned)
     zsock_t *sock;              //  the miners' ROUTER (not owned)
     hub_logs_t *logs;           //  running tasks' output (not owned); NULL = none kept
+    hub_court_t *court;         //  whether results stand (not owned), NULL = paid at once
 };
 
 hub_miner_api_t *
@@ -67,6 +68,12 @@ void
 hub_miner_api_set_logs (hub_miner_api_t *self, hub_logs_t *logs)
 {
     self->logs = logs;
+}
+
+void
+hub_miner_api_set_court (hub_miner_api_t *self, hub_court_t *court)
+{
+    self->court = court;
 }
 
 void
@@ -475,11 +482,16 @@ s_task_result (hub_miner_api_t *self, hub_miner_t *miner, Fogrid__TaskResult *re
     task->timed_out = result->timed_out;
     hub_miners_release (miner, task->id);
     hub_store_task_output_set (self->store, task->id, result);
+    //  Whether it stands is the court's: with a window (or replicas) its
+    //  pay waits in escrow until it is resolved
+    if (self->court)
+        hub_court_result (self->court, task, result);
     hub_tasks_change (self->tasks, task, success? HUB_TASK_SUCCEEDED: HUB_TASK_FAILED, reason);
     //  A receipt is the hub's word that it paid: it waits in the outbox for
     //  the commit, and a failed commit sends an error in its place
     ack->receipt = success? hub_wallet_receipt (self->wallet, task->id): NULL;
-    s_ack_set (ack, FG_OK, "%s", ack->receipt? "paid": "");
+    s_ack_set (ack, FG_OK, "%s", ack->receipt? "paid"
+               : success && task->resolution == HUB_RESOLUTION_PENDING? "pending resolution": "");
     hub_tasks_retire (self->tasks, task);
 }
 
@@ -550,6 +562,17 @@ hub_miner_api_list (hub_miner_api_t *self, zsock_t *router, zframe_t *peer, uint
         info->load = miner->load;
         info->last_seen_ms = (uint64_t) miner->last_seen_ms;
         info->connected_ms = (uint64_t) miner->connected_ms;
+        if (self->court) {
+            hub_reputation_record_t record;
+            hub_reputation_get (hub_court_reputation (self->court), miner->id, &record);
+            info->resolved = record.resolved;
+            info->mismatches = record.mismatches;
+            info->verdicts_lost = record.verdicts_lost;
+            info->reputation = record.score;
+            char stake [HUB_ACCOUNT_MAX];
+            hub_escrow_stake_account (miner->id, stake, sizeof stake);
+            info->stake = hub_escrow_balance (self->escrow, stake);
+        }
         zlistx_t *ids = zhashx_keys (miner->tasks);
         info->n_tasks = zlistx_size (ids);
         info->tasks = (char **) zmalloc (sizeof (char *) * (info->n_tasks + 1));

@@ -23,6 +23,7 @@
 #include "hub_miners.h"
 #include "hub_escrow.h"
 #include "hub_stats.h"
+#include "hub_court.h"
 
 typedef struct _hub_miner_api_t hub_miner_api_t;
 
@@ -36,6 +37,10 @@ void hub_miner_api_destroy (hub_miner_api_t **self_p);
 //  Where running tasks' output goes (TaskOutput, hub_logs.h). NULL = nowhere.
 struct _hub_logs_t;
 void hub_miner_api_set_logs (hub_miner_api_t *self, struct _hub_logs_t *logs);
+
+//  The court that decides whether results stand (hub_court.h); without
+//  one (NULL, the default) every result is paid at once.
+void hub_miner_api_set_court (hub_miner_api_t *self, hub_court_t *court);
 
 //  Answers a MinerHello, MinerHeartbeat, TaskStarted, MinerBye, TaskOutput or
 //  TaskResult from peer. Returns true when env was one of those.

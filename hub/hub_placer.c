@@ -29,6 +29,7 @@
     A task placed leaves the queue at once.
     =========================================================================  */
 #include "fogrid.h"
+#include "fg_expr.h"
 #include "hub_fair.h"
 #include "hub_placer.h"
 
@@ -45,6 +46,7 @@ struct _hub_placer_t {
     int64_t newest;             //  the latest hello the last round saw
     uint32_t credit;            //  hub/assign_credit
     zhashx_t *batches;          //  miner id -> zlistx of TaskAssign, this round's
+    hub_court_t *court;         //  which miners a run may go to (not owned), or NULL
 };
 
 //  Tasks a round passes over (they fit some miner, not its room now, or
@@ -66,6 +68,42 @@ hub_placer_new (hub_tasks_t *tasks, hub_miners_t *miners, hub_escrow_t *escrow,
     self->batches = zhashx_new ();
     zhashx_set_destructor (self->batches, (zhashx_destructor_fn *) zlistx_destroy);
     return self;
+}
+
+void
+hub_placer_set_court (hub_placer_t *self, hub_court_t *court)
+{
+    self->court = court;
+}
+
+//  The scheduler's choice among the miners the court allows for task (a
+//  run: not its other runs' owners; a paid task: a staked miner). A run
+//  goes to the best rated of them first: a check is worth what its miner is
+static int
+s_choose (hub_placer_t *self, hub_task_t *task, hub_sched_miner_t *cands,
+          hub_miner_t **owners, size_t count)
+{
+    int chosen = hub_sched_choose (task->spec, cands, count);
+    if (chosen < 0 || !self->court
+    ||  (!*task->parent && hub_court_may_place (self->court, task, owners [chosen])))
+        return chosen;
+    hub_sched_miner_t *allowed = (hub_sched_miner_t *) zmalloc (sizeof (hub_sched_miner_t) * count);
+    memcpy (allowed, cands, sizeof (hub_sched_miner_t) * count);
+    int64_t best = 0;
+    for (size_t index = 0; index < count; index++) {
+        if (allowed [index].connected && !hub_court_may_place (self->court, task, owners [index]))
+            allowed [index].connected = false;
+        if (allowed [index].connected && allowed [index].reputation > best)
+            best = allowed [index].reputation;
+    }
+    //  Runs: none rated far below the best allowed one
+    for (size_t index = 0; *task->parent && index < count; index++)
+        if (allowed [index].connected
+        &&  allowed [index].reputation + FG_EXPR_DECIMAL_ONE / 4 < best)
+            allowed [index].connected = false;
+    chosen = hub_sched_choose (task->spec, allowed, count);
+    free (allowed);
+    return chosen;
 }
 
 void
@@ -103,6 +141,13 @@ static void
 s_candidate (hub_placer_t *self, hub_miner_t *miner, hub_sched_miner_t *cand)
 {
     hub_miners_candidate (miner, cand);
+    //  Its reputation, which constraints may ask for (hub_court.h)
+    if (self->court) {
+        hub_reputation_record_t record;
+        hub_reputation_get (hub_court_reputation (self->court), miner->id, &record);
+        cand->rated = true;
+        cand->reputation = (int64_t) (record.score * FG_EXPR_DECIMAL_ONE + 0.5);
+    }
     uint32_t credit = s_credit (self, miner);
     if (credit && !miner->refusing) {
         uint32_t room = cand->cores + credit;
@@ -281,10 +326,14 @@ hub_placer_run (hub_placer_t *self, zlist_t *lost)
     while (most.cores > 0 && passed < S_PASS_MAX && (task = hub_fair_next (fair))) {
         //  A task bigger than any miner's room now is passed over
         //  before the scheduler weighs it
+        if (self->court && hub_court_holds (self->court, task)) {
+            hub_fair_park (fair, task);     //  its runs are placed, not itself
+            continue;
+        }
         int chosen = -1;
         if (hub_task_cores (task) <= most.cores && task->spec->mem_mb <= most.mem_mb
         &&  task->spec->gpus <= most.gpus)
-            chosen = hub_sched_choose (task->spec, cands, count);
+            chosen = s_choose (self, task, cands, owners, count);
         if (chosen >= 0)
             chosen = hub_escrow_affordable (self->escrow, task, cands, owners, count, chosen);
         if (chosen < 0) {

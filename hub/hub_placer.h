@@ -21,6 +21,7 @@
 #include "hub_tasks.h"
 #include "hub_miners.h"
 #include "hub_escrow.h"
+#include "hub_court.h"
 
 typedef struct _hub_placer_t hub_placer_t;
 
@@ -28,6 +29,9 @@ hub_placer_t *hub_placer_new (hub_tasks_t *tasks, hub_miners_t *miners, hub_escr
                               fg_outbox_t *outbox, zsock_t *miner_sock);
 void hub_placer_destroy (hub_placer_t **self_p);
 
+//  The court's rules (hub_court.h): a replicated task is never placed
+//  itself, its runs go to miners of distinct owners. NULL: none.
+void hub_placer_set_court (hub_placer_t *self, hub_court_t *court);
 //  hub/assign_credit: tasks a pipelining miner may hold beyond its cores
 //  (0 = none, the default of a placer just made).
 void hub_placer_set_credit (hub_placer_t *self, uint32_t credit);

@@ -93,7 +93,8 @@ s_clamp (uint64_t number)
 
 //  What a constraint may ask about a miner: its offer, what is free on it
 //  now, its labels as label.KEY and its runtimes as runtime.NAME (true or
-//  false). What it did not report is undefined.
+//  false), its reputation (0..1, a decimal, as the court rates it). What it
+//  did not report is undefined.
 static bool
 s_attribute (void *arg, const char *name, fg_expr_value_t *value)
 {
@@ -136,6 +137,11 @@ s_attribute (void *arg, const char *name, fg_expr_value_t *value)
     else
     if (streq (name, "price"))
         value->number = s_clamp (res? res->price: 0);   //  as the ranking counts it
+    else
+    if (streq (name, "reputation") && miner->rated) {   //  0..1 (hub_reputation.h)
+        value->type = FG_EXPR_DECIMAL;
+        value->number = miner->reputation;
+    }
     else
     if (streq (name, "mem_mb") && res)
         value->number = s_clamp (res->mem_mb);

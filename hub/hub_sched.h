@@ -24,6 +24,9 @@ typedef struct {
     //  said hello; NULL when it states none or they do not parse (then,
     //  with a constraint stated, it takes nothing)
     const struct _fg_expr_t *accept;
+    bool rated;                             //  reputation is known (hub_reputation.h)
+    int64_t reputation;                     //  its score in millionths (0..1 as an
+                                            //  FG_EXPR_DECIMAL)
 } hub_sched_miner_t;
 
 typedef enum {

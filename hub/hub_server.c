@@ -22,6 +22,10 @@
         hub_tasks       unfinished tasks, the queue, their      -
                         state changes (the only writer)
         hub_escrow      the money that moves with tasks         -
+        hub_court       whether results stand: windows,         -
+                        replicas, checks, verdicts
+        hub_court_api   -                                       challenge, verdict,
+                                                                stake
         hub_placer      a placement round                       -
         hub_buyer_api   -                                       submit, status,
                                                                 result, cancel
@@ -54,6 +58,8 @@
 #include "hub_miners.h"
 #include "hub_escrow.h"
 #include "hub_placer.h"
+#include "hub_court.h"
+#include "hub_court_api.h"
 #include "hub_buyer_api.h"
 #include "hub_wallet_api.h"
 #include "hub_miner_api.h"
@@ -87,6 +93,8 @@ typedef struct {
     hub_tasks_t *tasks;         //  the unfinished tasks and the queue
     hub_escrow_t *escrow;       //  the money that moves with tasks
     hub_placer_t *placer;       //  puts queued tasks on miners
+    hub_court_t *court;         //  whether results stand, and when miners are paid
+    hub_court_api_t *court_api; //  challenges, verdicts, stakes
     hub_buyer_api_t *buyer_api; //  buyers' requests about their tasks
     hub_wallet_api_t *wallet_api;   //  the requests about money
     hub_miner_api_t *miner_api; //  the miners' conversation, and their loss
@@ -144,10 +152,12 @@ static void
 s_task_after (void *arg, hub_task_t *task, hub_task_state_t next)
 {
     s_server_t *self = (s_server_t *) arg;
-    if (hub_task_state_terminal (next)) {
-        hub_stats_finished (&self->stats, next, task->submitted_ms, fg_now_ms ());
+    if (hub_task_state_terminal (next))
         hub_logs_finish (self->logs, task->id);
-    }
+    if (hub_task_state_terminal (next) && task->role == HUB_ROLE_TASK)
+        hub_stats_finished (&self->stats, next, task->submitted_ms, fg_now_ms ());
+    if (self->court)
+        hub_court_changed (self->court, task, next);
 }
 
 //  --------------------------------------------------------------------------
@@ -248,6 +258,9 @@ s_handle_buyer (s_server_t *self)
     else
     if (hub_buyer_api_handle (self->buyer_api, peer, seq, key, env))
         ;                   //  a request about tasks: answered
+    else
+    if (hub_court_api_handle (self->court_api, peer, seq, key, env))
+        ;                   //  a challenge, a verdict, a stake: answered
     else
     if (env->body_case == FOGRID__ENVELOPE__BODY_MINERS)
         hub_miner_api_list (self->miner_api, self->buyers, peer, seq);
@@ -418,6 +431,8 @@ s_restore (s_server_t *self)
                             task->spec->gpus);
     }
     hub_escrow_sweep (self->escrow, self->tasks);
+    if (hub_court_restore (self->court))
+        zsys_error ("hub: cannot read the unresolved tasks back from the store");
     hub_store_commit (self->store);
     size_t pending = hub_tasks_queued (self->tasks), assigned = zlistx_size (placed);
     zlistx_destroy (&placed);
@@ -558,6 +573,17 @@ s_start (s_server_t *self, char *err, size_t err_size)
     self->placer = hub_placer_new (self->tasks, self->miners, self->escrow, self->outbox,
                                    self->miner_sock);
     hub_placer_set_credit (self->placer, (uint32_t) self->config->assign_credit);
+    self->court = hub_court_new (self->store, self->ledger, self->tasks, self->escrow,
+                                 self->miners, self->config, self->hub_id);
+    if (!self->court) {
+        snprintf (err, err_size, "cannot make the court's tables in %s", data_dir);
+        return -1;
+    }
+    self->court_api = hub_court_api_new (self->court, self->escrow, self->store, self->config,
+                                         self->outbox, self->buyers);
+    hub_miner_api_set_court (self->miner_api, self->court);
+    hub_buyer_api_set_court (self->buyer_api, self->court);
+    hub_placer_set_court (self->placer, self->court);
     self->wallet_api = hub_wallet_api_new (self->ledger, self->wallet, self->escrow, self->tasks,
                                            self->config, self->hub_id, self->outbox);
     if (s_restore (self)) {
@@ -574,7 +600,8 @@ s_start (s_server_t *self, char *err, size_t err_size)
             .hub_id = self->hub_id, .started_ms = self->started_ms, .miners = self->miners,
             .store = self->store, .ledger = self->ledger, .tasks = self->tasks,
             .stats = &self->stats, .registrant = self->registrant,
-            .locator_http = self->config->locator_http, .watch = self->watch };
+            .locator_http = self->config->locator_http, .watch = self->watch,
+            .reputation = hub_court_reputation (self->court) };
         self->http = hub_http_new (http, &self->http_context, err, err_size);
         if (!self->http)
             return -1;
@@ -644,6 +671,10 @@ static void
 s_burst_end (s_server_t *self, size_t requests, bool tick)
 {
     while (true) {
+        //  Cases decided and windows ended before placement: a case may
+        //  queue runs
+        if (hub_court_tick (self->court, fg_now_ms ()))
+            self->reschedule = true;
         //  Not after each burst of heartbeats: scheduling builds a candidate
         //  of every connected miner, and at 10,000 miners that is a hundred
         //  bursts a second while a task waits for room
@@ -800,6 +831,8 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     hub_miner_api_destroy (&self->miner_api);
     hub_logs_destroy (&self->logs);
     hub_placer_destroy (&self->placer);
+    hub_court_api_destroy (&self->court_api);
+    hub_court_destroy (&self->court);
     hub_tasks_destroy (&self->tasks);
     hub_miners_destroy (&self->miners);
     hub_escrow_destroy (&self->escrow);

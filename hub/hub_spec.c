@@ -187,6 +187,35 @@ hub_spec_check (const Fogrid__TaskSpec *spec, char *why, size_t size)
             return -1;
         }
     }
+    //  Verification (hub_court.h): replicas of distinct owners, a quorum
+    //  among them, a window, the outputs compared
+    if (spec->replicas > 16 || spec->quorum > 16
+    ||  (spec->replicas && spec->quorum > spec->replicas)) {
+        snprintf (why, size, "replicas %u, quorum %u: at most 16, and the quorum at most the "
+                  "replicas", spec->replicas, spec->quorum);
+        return -1;
+    }
+    if (service && (spec->replicas > 1 || spec->challenge_window_s || spec->n_compare)) {
+        snprintf (why, size, "a service is not verified: replicas, a quorum, a challenge "
+                  "window and compared outputs are for batch tasks");
+        return -1;
+    }
+    if (spec->challenge_window_s > 365 * 86400) {
+        snprintf (why, size, "challenge window of %u s (limit a year)", spec->challenge_window_s);
+        return -1;
+    }
+    if (spec->n_compare > S_MAX_OUTPUTS) {
+        snprintf (why, size, "%zu compared outputs (limit %d)", spec->n_compare, S_MAX_OUTPUTS);
+        return -1;
+    }
+    for (size_t index = 0; index < spec->n_compare; index++) {
+        char normal [S_MAX_OUTPUT_PATH + 1];
+        if (fg_path_normal (spec->compare [index], S_MAX_OUTPUT_PATH, normal, sizeof normal)) {
+            snprintf (why, size, "compared output %zu: a path of 1..%d printable bytes, with "
+                      "no '..' part, not the root", index + 1, S_MAX_OUTPUT_PATH);
+            return -1;
+        }
+    }
     if (service || spec->service_port || *spec->health || spec->n_service_functions)
         return s_service_spec_check (spec, why, size);
     return 0;

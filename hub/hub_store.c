@@ -115,11 +115,14 @@ static const char *s_schema =
     "stderr_truncated, submitted_ms, updated_ms, retries_left, stdout_sha256, " \
     "cpu_ms, mem_peak_bytes, pids_peak"
 
-//  The columns every task load reads, in this order (see s_task_from_row)
+//  The columns every task load reads, in this order (see s_task_from_row),
+//  and how many
+#define S_TASK_NCOLUMNS 24
 #define S_TASK_COLUMNS \
     "seq, id, client_token, buyer, spec, state, attempt, miner_id, exit_code, " \
     "term_signal, timed_out, reason, submitted_ms, updated_ms, retries_left, " \
-    "cpu_ms, mem_peak_bytes, pids_peak, array_id"
+    "cpu_ms, mem_peak_bytes, pids_peak, array_id, resolution, resolve_at_ms, output_hash, " \
+    "parent, role"
 
 #define S_MAX_FILES     2048        //  entries of a result's files kept
 #define S_MAX_FILE_PATH 2048        //  bytes of an entry's path
@@ -252,6 +255,23 @@ hub_store_new (const char *data_dir)
     }
     self->templates = zhashx_new ();
     zhashx_set_destructor (self->templates, (zhashx_destructor_fn *) zchunk_destroy);
+    //  The court's (hub_court.h), after the rebuild above (which knows the
+    //  columns before them): a store from before holds results that were
+    //  paid at once, so they read as resolved (soft)
+    if (sqlite3_exec (self->db, "ALTER TABLE tasks ADD COLUMN resolution TEXT NOT NULL DEFAULT ''",
+                      NULL, NULL, NULL) == SQLITE_OK)
+        sqlite3_exec (self->db, "UPDATE tasks SET resolution = 'soft'"
+                      " WHERE state IN ('succeeded', 'failed')", NULL, NULL, NULL);
+    sqlite3_exec (self->db, "ALTER TABLE tasks ADD COLUMN resolve_at_ms INTEGER NOT NULL DEFAULT 0",
+                  NULL, NULL, NULL);
+    sqlite3_exec (self->db, "ALTER TABLE tasks ADD COLUMN output_hash TEXT NOT NULL DEFAULT ''",
+                  NULL, NULL, NULL);
+    sqlite3_exec (self->db, "ALTER TABLE tasks ADD COLUMN parent TEXT NOT NULL DEFAULT ''",
+                  NULL, NULL, NULL);
+    sqlite3_exec (self->db, "ALTER TABLE tasks ADD COLUMN role INTEGER NOT NULL DEFAULT 0",
+                  NULL, NULL, NULL);
+    s_exec (self, "CREATE INDEX IF NOT EXISTS tasks_by_resolution ON tasks (resolution)");
+    s_exec (self, "CREATE INDEX IF NOT EXISTS tasks_by_parent ON tasks (parent)");
     return self;
 }
 
@@ -381,8 +401,8 @@ hub_store_task_submit (hub_store_t *self, hub_task_t *task, const char *spec_has
         fogrid__task_spec__pack (task->spec, spec);
     sqlite3_stmt *stmt = s_prepare (self,
         "INSERT INTO tasks (id, client_token, buyer, spec, state, attempt, miner_id,"
-        " reason, submitted_ms, updated_ms, retries_left, spec_hash, array_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        " reason, submitted_ms, updated_ms, retries_left, spec_hash, array_id, parent, role)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!stmt) {
         free (spec);
         return -1;
@@ -409,6 +429,8 @@ hub_store_task_submit (hub_store_t *self, hub_task_t *task, const char *spec_has
     uint32_t index;
     if (hub_spec_element_of (task->id, array, &index) == 0)
         hub_sql_bind_text (stmt, 13, array);
+    hub_sql_bind_text (stmt, 14, task->parent);
+    sqlite3_bind_int (stmt, 15, (int) task->role);
     free (spec);
     if (s_run (self, stmt, "task add"))
         return -1;
@@ -422,8 +444,8 @@ hub_store_task_update (hub_store_t *self, const hub_task_t *task)
 {
     sqlite3_stmt *stmt = s_prepare (self,
         "UPDATE tasks SET state = ?, attempt = ?, miner_id = ?, exit_code = ?,"
-        " term_signal = ?, timed_out = ?, reason = ?, updated_ms = ?, retries_left = ?"
-        " WHERE id = ?");
+        " term_signal = ?, timed_out = ?, reason = ?, updated_ms = ?, retries_left = ?,"
+        " resolution = ?, resolve_at_ms = ?, output_hash = ? WHERE id = ?");
     if (!stmt)
         return -1;
     hub_sql_bind_text (stmt, 1, hub_task_state_name (task->state));
@@ -435,7 +457,10 @@ hub_store_task_update (hub_store_t *self, const hub_task_t *task)
     hub_sql_bind_text (stmt, 7, task->reason);
     sqlite3_bind_int64 (stmt, 8, task->updated_ms);
     sqlite3_bind_int64 (stmt, 9, task->retries_left);
-    hub_sql_bind_text (stmt, 10, task->id);
+    hub_sql_bind_text (stmt, 10, hub_resolution_name (task->resolution));
+    sqlite3_bind_int64 (stmt, 11, task->resolve_at_ms);
+    hub_sql_bind_text (stmt, 12, task->output_hash);
+    hub_sql_bind_text (stmt, 13, task->id);
     return s_run (self, stmt, "task update");
 }
 
@@ -612,6 +637,11 @@ s_task_from_row (hub_store_t *self, sqlite3_stmt *stmt)
         task->usage.mem_peak_bytes = (uint64_t) sqlite3_column_int64 (stmt, 16);
         task->usage.pids_peak = (uint32_t) sqlite3_column_int64 (stmt, 17);
     }
+    task->resolution = hub_resolution_from_name (hub_sql_column_text (stmt, 19));
+    task->resolve_at_ms = sqlite3_column_int64 (stmt, 20);
+    snprintf (task->output_hash, sizeof task->output_hash, "%s", hub_sql_column_text (stmt, 21));
+    snprintf (task->parent, sizeof task->parent, "%s", hub_sql_column_text (stmt, 22));
+    task->role = (hub_task_role_t) sqlite3_column_int (stmt, 23);
     if (!task->state) {
         zsys_error ("store %s: task %s has an unknown state '%s'; skipped",
                     self->path, id, hub_sql_column_text (stmt, 5));
@@ -623,7 +653,7 @@ s_task_from_row (hub_store_t *self, sqlite3_stmt *stmt)
 static hub_task_t *
 s_task_load_where (hub_store_t *self, const char *where, const char *value)
 {
-    char sql [256];
+    char sql [512];
     snprintf (sql, sizeof sql, "SELECT " S_TASK_COLUMNS " FROM tasks WHERE %s = ?", where);
     sqlite3_stmt *stmt = s_prepare (self, sql);
     if (!stmt)
@@ -665,7 +695,8 @@ hub_store_task_by_token (hub_store_t *self, const char *buyer, const char *clien
     if (step == SQLITE_ROW) {
         task = s_task_from_row (self, stmt);
         if (spec_hash)
-            snprintf (spec_hash, HUB_STORE_HASH_SIZE, "%s", hub_sql_column_text (stmt, 19));
+            snprintf (spec_hash, HUB_STORE_HASH_SIZE, "%s",
+                      hub_sql_column_text (stmt, S_TASK_NCOLUMNS));
     }
     else
     if (step != SQLITE_DONE)
@@ -800,6 +831,108 @@ hub_store_load_active (hub_store_t *self, zlistx_t *tasks)
             zlistx_add_end (tasks, task);
     }
     int rc = step == SQLITE_DONE? 0: s_fail (self, "load active");
+    hub_sql_done (stmt);
+    return rc;
+}
+
+int
+hub_store_load_unresolved (hub_store_t *self, zlistx_t *tasks)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT " S_TASK_COLUMNS " FROM tasks"
+        " WHERE resolution IN ('pending', 'challenged')"
+        " AND state IN ('succeeded', 'failed') ORDER BY seq");
+    if (!stmt)
+        return -1;
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
+        hub_task_t *task = s_task_from_row (self, stmt);
+        if (task)
+            zlistx_add_end (tasks, task);
+    }
+    int rc = step == SQLITE_DONE? 0: s_fail (self, "load unresolved");
+    hub_sql_done (stmt);
+    return rc;
+}
+
+int
+hub_store_load_runs (hub_store_t *self, const char *parent, zlistx_t *tasks)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT " S_TASK_COLUMNS " FROM tasks WHERE parent = ? ORDER BY seq");
+    if (!stmt)
+        return -1;
+    hub_sql_bind_text (stmt, 1, parent);
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
+        hub_task_t *task = s_task_from_row (self, stmt);
+        if (task)
+            zlistx_add_end (tasks, task);
+    }
+    int rc = step == SQLITE_DONE? 0: s_fail (self, "load runs");
+    hub_sql_done (stmt);
+    return rc;
+}
+
+int
+hub_store_task_output_copy (hub_store_t *self, const char *from_id, const char *to_id)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "UPDATE tasks SET (stdout, stderr, stdout_truncated, stderr_truncated, stdout_sha256,"
+        " exit_code, term_signal, timed_out, cpu_ms, mem_peak_bytes, pids_peak, output_hash) ="
+        " (SELECT stdout, stderr, stdout_truncated, stderr_truncated, stdout_sha256,"
+        " exit_code, term_signal, timed_out, cpu_ms, mem_peak_bytes, pids_peak, output_hash"
+        " FROM tasks WHERE id = ?) WHERE id = ?");
+    if (!stmt)
+        return -1;
+    hub_sql_bind_text (stmt, 1, from_id);
+    hub_sql_bind_text (stmt, 2, to_id);
+    if (s_run (self, stmt, "output copy"))
+        return -1;
+    stmt = s_prepare (self, "DELETE FROM task_files WHERE task_id = ?");
+    if (!stmt)
+        return -1;
+    hub_sql_bind_text (stmt, 1, to_id);
+    if (s_run (self, stmt, "output copy"))
+        return -1;
+    stmt = s_prepare (self,
+        "INSERT INTO task_files (task_id, seq, path, content, mode, dir, size, truncated, error)"
+        " SELECT ?, seq, path, content, mode, dir, size, truncated, error FROM task_files"
+        " WHERE task_id = ?");
+    if (!stmt)
+        return -1;
+    hub_sql_bind_text (stmt, 1, to_id);
+    hub_sql_bind_text (stmt, 2, from_id);
+    return s_run (self, stmt, "output copy");
+}
+
+int64_t
+hub_store_miner_unresolved (hub_store_t *self, const char *miner_id)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT count(*) FROM tasks WHERE miner_id = ? AND (state IN ('assigned', 'running')"
+        " OR resolution IN ('pending', 'challenged'))");
+    if (!stmt)
+        return -1;
+    hub_sql_bind_text (stmt, 1, miner_id);
+    int64_t count = sqlite3_step (stmt) == SQLITE_ROW? sqlite3_column_int64 (stmt, 0): -1;
+    hub_sql_done (stmt);
+    return count;
+}
+
+int
+hub_store_count_resolutions (hub_store_t *self, uint64_t *counts)
+{
+    memset (counts, 0, sizeof (uint64_t) * HUB_RESOLUTIONS);
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT resolution, count(*) FROM tasks WHERE role = 0 GROUP BY resolution");
+    if (!stmt)
+        return -1;
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW)
+        counts [hub_resolution_from_name (hub_sql_column_text (stmt, 0))] =
+            (uint64_t) sqlite3_column_int64 (stmt, 1);
+    int rc = step == SQLITE_DONE? 0: s_fail (self, "count resolutions");
     hub_sql_done (stmt);
     return rc;
 }

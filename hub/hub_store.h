@@ -114,6 +114,27 @@ int hub_store_task_events (hub_store_t *self, const char *task_id,
 //  tasks, in submission order. Returns 0 or -1.
 int hub_store_load_active (hub_store_t *self, zlistx_t *tasks);
 
+//  Appends every finished task whose resolution is pending or challenged
+//  (hub_court.h), in submission order. Returns 0 or -1.
+int hub_store_load_unresolved (hub_store_t *self, zlistx_t *tasks);
+
+//  Appends every run made of parent (tasks whose parent it is, any state),
+//  in submission order. Returns 0 or -1.
+int hub_store_load_runs (hub_store_t *self, const char *parent, zlistx_t *tasks);
+
+//  Copies a finished task's output, exit status, usage and output hash to
+//  another (a replicated task takes its quorum's). Returns 0 or -1.
+int hub_store_task_output_copy (hub_store_t *self, const char *from_id, const char *to_id);
+
+//  Tasks of a miner that are assigned, running, or whose resolution is
+//  pending or challenged (what a verdict could still take its stake for);
+//  -1 on an error.
+int64_t hub_store_miner_unresolved (hub_store_t *self, const char *miner_id);
+
+//  Counts buyers' tasks per resolution into counts [HUB_RESOLUTIONS]
+//  (slot 0: none). Returns 0 or -1.
+int hub_store_count_resolutions (hub_store_t *self, uint64_t *counts);
+
 //  Counts tasks per state into counts [HUB_TASK_STATES]. Returns 0 or -1.
 //  The limit most recently changed tasks, newest first, appended to tasks
 //  (a zlistx the caller owns, with a destructor for hub_task_t).

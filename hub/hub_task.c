@@ -12,6 +12,8 @@
         ----        --          -----
         pending     assigned    the scheduler placed it on a miner
         pending     cancelled   CancelRequest
+        pending     assigned    (a replicated task, to no miner: its runs decided
+                                it, hub_court.h; then succeeded or failed)
         assigned    running     TaskStarted for the current attempt
         assigned    succeeded   TaskResult exit 0 (a fast task may skip running)
         assigned    failed      TaskResult non-zero / could not run,
@@ -30,6 +32,10 @@
 
 static const char *s_state_names [HUB_TASK_STATES] = {
     "none", "pending", "assigned", "running", "succeeded", "failed", "cancelled"
+};
+
+static const char *s_resolution_names [HUB_RESOLUTIONS] = {
+    "", "pending", "soft", "challenged", "hard"
 };
 
 #define P HUB_TASK_PENDING
@@ -101,6 +107,23 @@ bool
 hub_task_is_service (const hub_task_t *self)
 {
     return self->spec && self->spec->service_name && *self->spec->service_name;
+}
+
+const char *
+hub_resolution_name (hub_resolution_t resolution)
+{
+    if (resolution <= 0 || resolution >= HUB_RESOLUTIONS)
+        return "";
+    return s_resolution_names [resolution];
+}
+
+hub_resolution_t
+hub_resolution_from_name (const char *name)
+{
+    for (int resolution = HUB_RESOLUTION_PENDING; resolution < HUB_RESOLUTIONS; resolution++)
+        if (name && streq (name, s_resolution_names [resolution]))
+            return (hub_resolution_t) resolution;
+    return HUB_RESOLUTION_NONE;
 }
 
 const char *

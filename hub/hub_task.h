@@ -20,6 +20,28 @@ typedef enum {
     HUB_TASK_STATES             //  keep last: 1 + number of states
 } hub_task_state_t;
 
+//  Whether a finished task's result stands (hub_court.h): its miner is
+//  paid only once it is soft or hard. The table is in hub_court.c.
+typedef enum {
+    HUB_RESOLUTION_NONE = 0,    //  not finished with a result (or from before resolutions)
+    HUB_RESOLUTION_PENDING,     //  in its challenge window, or waiting for its replicas
+                                //  or a check
+    HUB_RESOLUTION_SOFT,        //  the window passed unchallenged
+    HUB_RESOLUTION_CHALLENGED,  //  verification runs
+    HUB_RESOLUTION_HARD,        //  a verdict decided it
+    HUB_RESOLUTIONS             //  keep last
+} hub_resolution_t;
+
+//  What a task is to the court: a buyer's own, or a run the hub made of one
+typedef enum {
+    HUB_ROLE_TASK = 0,          //  a buyer's task
+    HUB_ROLE_REPLICA,           //  one of a replicated task's runs (paid by its buyer)
+    HUB_ROLE_CHECK,             //  a verification run of a challenge (paid by the
+                                //  loser of the verdict)
+    HUB_ROLE_SPOT,              //  a spot check run (paid by the hub, or by the
+                                //  loser of the verdict it leads to)
+} hub_task_role_t;
+
 typedef struct {
     char id [32];               //  "t-xxxxxxxxxxxx"
     int64_t seq;                //  submission order (the store's row id)
@@ -40,6 +62,12 @@ typedef struct {
     Fogrid__Usage usage;        //  of the attempt that ended (TaskResult.usage)
     void *queued;               //  its place in the hub's queue (a zlistx handle
                                 //  hub_tasks keeps), NULL when not queued
+    hub_resolution_t resolution;    //  whether its result stands (hub_court writes it)
+    int64_t resolve_at_ms;      //  a pending resolution's window ends then (0: it
+                                //  waits for its runs or a check, not for time)
+    char output_hash [65];      //  hub_output_hash of its result, "" if none
+    char parent [32];           //  the task it is a run of, "" for a buyer's task
+    hub_task_role_t role;       //  a buyer's task, a replica, a check
     bool templated;             //  an element of a job array whose spec is the
                                 //  array's, stored once (id "ARRAY[INDEX]")
     int fair_where;             //  where hub_fair holds it (its own codes), 0 = nowhere
@@ -59,6 +87,10 @@ uint32_t hub_task_cores (const hub_task_t *self);
 //  True for a service (fogrid run-service): billed per second while it
 //  runs (hub_billing.h), not paid from escrow.
 bool hub_task_is_service (const hub_task_t *self);
+
+//  "pending", "soft", ...; "" for none; from_name: 0 for unknown.
+const char *hub_resolution_name (hub_resolution_t resolution);
+hub_resolution_t hub_resolution_from_name (const char *name);
 
 //  "pending", ... ; hub_task_state_from_name returns 0 for an unknown name.
 const char *hub_task_state_name (hub_task_state_t state);

@@ -871,8 +871,11 @@ s_on_welcome (miner_link_t *self, Fogrid__MinerWelcome *welcome)
     for (size_t index = 0; index < welcome->n_kill; index++) {
         s_kill_task (self, welcome->kill [index]->task_id, welcome->kill [index]->attempt,
                      "the hub's welcome says so");
-        miner_results_forget (self->results, welcome->kill [index]->task_id,
-                              welcome->kill [index]->attempt);
+        if (miner_results_forget (self->results, welcome->kill [index]->task_id,
+                                  welcome->kill [index]->attempt))
+            zsys_notice ("%s: the result of %s is lost: the hub's welcome says attempt %u is "
+                         "over (it was placed again)", self->tag,
+                         welcome->kill [index]->task_id, welcome->kill [index]->attempt);
     }
     self->heartbeat_at = zclock_mono () + self->heartbeat_ms;
     self->batches = welcome->batches;

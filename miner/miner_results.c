@@ -180,13 +180,15 @@ miner_results_hold_all (miner_results_t *self)
         entry->seq = 0;
 }
 
-void
+bool
 miner_results_forget (miner_results_t *self, const char *task_id, uint32_t attempt)
 {
     char key [100];
     snprintf (key, sizeof key, "%s/%u", task_id, attempt);
-    if (s_find (self, key))
-        s_remove_current (self);
+    if (!s_find (self, key))
+        return false;
+    s_remove_current (self);
+    return true;
 }
 
 size_t

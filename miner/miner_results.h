@@ -69,8 +69,8 @@ bool miner_results_held_for (fg_error_t code);
 void miner_results_hold_all (miner_results_t *self);
 
 //  Drops the result of task_id/attempt (the hub's welcome said it is not
-//  that hub's any more).
-void miner_results_forget (miner_results_t *self, const char *task_id, uint32_t attempt);
+//  that hub's any more); true when one was kept.
+bool miner_results_forget (miner_results_t *self, const char *task_id, uint32_t attempt);
 
 //  Drops every result kept for another endpoint than this one; returns
 //  how many.

@@ -10,11 +10,14 @@
 #   registered by the DAO (the buyer's key is the admin key here), the
 #   buyer deposits before submitting, a miner's signed receipt is checked
 #   offline, the hub's fees go to its owner at payday, and every party's
-#   balance is shown. Then it stops everything.
+#   balance is shown. Then the court: a third miner on a machine whose awk
+#   was replaced by echo is outvoted by a quorum of replicas, then challenged and
+#   slashed, with a signed verdict checked offline. Then it stops everything.
 set -u
 BIN=$(cd "${1:-build/bin}" && pwd)
 KEEP=${KEEP:-0}
 DIR=$(mktemp -d /tmp/fogrid-demo-XXXXXX)
+TAMPERED=
 PIDS=()
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -44,7 +47,7 @@ cleanup() {
     else
         echo "all daemons stopped, nothing left running"
     fi
-    rm -rf "$DIR"
+    rm -rf "$DIR" ${TAMPERED:+"$TAMPERED"}
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -188,6 +191,62 @@ fogrid receipt -o "$DIR/receipt.json" "${TASKS[1]}" && cat "$DIR/receipt.json"
 say "fogrid verify-receipt --hub-key $LEDGER_KEY (offline)"
 fogrid verify-receipt --hub-key "$LEDGER_KEY" "$DIR/receipt.json"
 
+say "the court: a third miner, on a machine whose awk was replaced by echo"
+# The miner itself is the real one: what lies is the machine it runs on
+# (a link: /tmp may be mounted noexec; outside $DIR, which only we may
+# enter, and tasks run as the miner's task user)
+TAMPERED=$(mktemp -d /tmp/fogrid-demo-tampered-XXXXXX)
+chmod 755 "$TAMPERED"
+ln -s "$(type -P echo)" "$TAMPERED/awk"
+env -u FOGRID_SECURITY_KEYS PATH="$TAMPERED:$PATH" "$BIN/fogrid-miner" \
+    --locator "$FOGRID_LOCATOR" --name miner3 --data "$DIR/miner3" --cores 2 \
+    -o miner/id=m-tampered -o miner/price=100 -o miner/runtime=process \
+    2>"$DIR/miner3.log" & PIDS+=($!)
+for _ in $(seq 100); do
+    [ "$(fogrid miners 2>/dev/null | grep -c ' connected ')" -ge 3 ] && break
+    sleep 0.1
+done
+# Its owner (the key it says hello with) puts down a stake
+MINER_KEYS=$(ls "$DIR"/miner3/keys/*.key 2>/dev/null | grep -v '\.sign' | head -n 1)
+FOGRID_KEYS="$MINER_KEYS" fogrid deposit 1000 >/dev/null
+echo "\$ fogrid stake deposit m-tampered 1000   (with the miner's key)"
+FOGRID_KEYS="$MINER_KEYS" fogrid stake deposit m-tampered 1000
+
+say "an honest run: 3 replicas on miners of distinct owners, quorum 2"
+echo "\$ fogrid submit --replicas 3 --quorum 2 -- awk 'BEGIN { print 6 * 7 }'"
+id=$(fogrid submit --replicas 3 --quorum 2 -- awk 'BEGIN { print 6 * 7 }')
+fogrid wait "$id" >/dev/null
+fogrid status "$id" | grep -E '^(task|state|reason|resolution|output|runs)'
+fogrid result --stdout "$id"
+for run in $(fogrid status "$id" | awk '/^runs/ { $1 = ""; print }'); do
+    fogrid status "$run" | awk -v run="$run" '/^miner/ { m = $2 } /^resolution/ { r = $2 }
+        /^output/ { o = substr ($3, 1, 12) } END { printf "  %s  on %-10s  output %s...  %s\n", run, m, o, r }'
+done
+echo "(the tampered miner was outvoted: not paid, half its stake to the buyer)"
+
+say "a cheating run: on the tampered miner, with a challenge window of 60 s"
+id=$(fogrid submit --constraint 'id == "m-tampered"' --challenge-window 60 -- awk 'BEGIN { print 6 * 7 }')
+fogrid wait "$id" >/dev/null
+fogrid result --stdout "$id"
+fogrid status "$id" | grep -E '^(resolution|price)'
+echo "\$ fogrid challenge $id"
+fogrid challenge "$id"
+for _ in $(seq 100); do
+    fogrid status "$id" | grep -q '^resolution hard' && break
+    sleep 0.2
+done
+fogrid status "$id" | grep -E '^(resolution|output)'
+echo "its result now (the checks'):"
+fogrid result --stdout "$id"
+fogrid verdict -o "$DIR/verdict.json" "$id" && cat "$DIR/verdict.json"
+say "fogrid verify-verdict --hub-key $LEDGER_KEY (offline)"
+fogrid verify-verdict --hub-key "$LEDGER_KEY" "$DIR/verdict.json"
+sed -i 's/"overturned"/"upheld"/' "$DIR/verdict.json"
+echo "the same verdict changed to \"upheld\":"
+fogrid verify-verdict --hub-key "$LEDGER_KEY" "$DIR/verdict.json" || true
+say "fogrid miners: the tampered miner's reputation and stake"
+fogrid miners
+
 say "money: payday, the hub's fees go to its owner (hub/pay_period_s=0 here)"
 fogrid admin wallet payday | sed -n '1,8p'
 
@@ -196,11 +255,15 @@ fogrid wallet --limit 6
 say "money: every party's balance"
 total=0
 balance_of() { fogrid wallet --account "$1" --limit 1 | awk '/^balance/ { print $2 }'; }
-for account in "buyer:$BUYER_KEY" miner:m-demo1 miner:m-demo2 settle:m-demo1 settle:m-demo2 \
+MINER_PUBLIC=$(sed -n 's/^ *public-key = "\(.*\)"/\1/p' "$MINER_KEYS" 2>/dev/null | head -n 1)
+for account in "buyer:$BUYER_KEY" miner:m-demo1 miner:m-demo2 miner:m-tampered \
+               "buyer:$MINER_PUBLIC" stake:m-tampered settle:m-demo1 settle:m-demo2 \
                hub:fee owner hub:wallet:frozen world; do
     balance=$(balance_of "$account")
     total=$((total + ${balance:-0}))
     case $account in
+        "buyer:$MINER_PUBLIC") who="the tampered miner's owner" ;;
+        stake:*) who="its stake, after the slashes" ;;
         buyer:*) who="the buyer" ;;
         miner:*) who="a miner" ;;
         settle:*) who="a miner's service bills, paid at the next settlement" ;;

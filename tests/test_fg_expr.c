@@ -24,6 +24,7 @@ static const s_attr_t s_attrs [] = {
     { "runtime.wasm",   { FG_EXPR_BOOL, 0, NULL } },
     { "odd",            { 42, 42, NULL } },             //  a type the language lacks
     { "no_text",        { FG_EXPR_STRING, 0, NULL } },
+    { "rep",            { FG_EXPR_DECIMAL, 900000, NULL } },        //  0.9
 };
 
 static int s_lookups;                   //  calls to s_lookup, for short-circuits
@@ -244,10 +245,33 @@ test_integers (void)
         "(64-bit signed)");
     CU_ASSERT_STRING_EQUAL (s_error ("mem_mb > 2gb"),
         "column 11: unexpected 'g' after a number");
-    CU_ASSERT_STRING_EQUAL (s_error ("cores > 1.5"),
+    CU_ASSERT_STRING_EQUAL (s_error ("cores > 1."),
         "column 10: unexpected '.' after a number");
     CU_ASSERT_STRING_EQUAL (s_error ("cores > - 1"),
         "column 9: unexpected '-'");
+}
+
+//  Decimals (a reputation, 0..1): millionths, compared with integers by value
+static void
+test_decimals (void)
+{
+    S_HOLDS ("rep >= 0.9");
+    S_HOLDS ("rep == 0.900000");
+    S_HOLDS ("rep > 0.899999 && rep < 0.900001");
+    S_HOLDS ("rep < 1 && rep > 0");
+    S_HOLDS ("!(rep >= 0.95)");
+    S_HOLDS ("cores == 8.0");
+    S_HOLDS ("cores > 7.5 && cores < 8.5");
+    S_HOLDS ("-0.5 < 0");
+    S_HOLDS ("rep in (0.5, 0.9)");
+    S_HOLDS ("big > 0.5");
+    S_HOLDS ("small < -0.5");
+    S_HOLDS ("!(rep == \"0.9\")");
+    CU_ASSERT_STRING_EQUAL (s_error ("rep > 0.1234567"),
+        "column 15: a number has at most 6 decimals");
+    CU_ASSERT_EQUAL (strncmp (s_error ("rep > 9223372036855.0"), "column 7: integer", 17), 0);
+    CU_ASSERT_STRING_EQUAL (s_error ("rep > 0.5x"),
+        "column 10: unexpected 'x' after a number");
 }
 
 static void
@@ -414,6 +438,7 @@ test_fg_expr_add (void)
         "strings and escapes", test_strings,
         "undefined attributes and types", test_undefined_and_types,
         "integer limits", test_integers,
+        "decimals", test_decimals,
         "errors and their columns", test_errors,
         "length and depth limits", test_limits,
         NULL);

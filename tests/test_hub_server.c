@@ -2013,6 +2013,10 @@ s_strict (const ProtobufCMessage *msg)
         if ((field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
         &&  *(const uint32_t *) ((const char *) msg + field->quantifier_offset) != field->id)
             continue;
+        //  Only strings and messages are pointers: a number's field may sit
+        //  where no pointer could be read (two uint32 side by side)
+        if (field->type != PROTOBUF_C_TYPE_STRING && field->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
         size_t count = 1;
         void *const *items = (void *const *) at;
         if (field->label == PROTOBUF_C_LABEL_REPEATED) {

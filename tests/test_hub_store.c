@@ -177,6 +177,13 @@ test_tokens_migrated (void)
     sqlite3_bind_blob (stmt, 1, spec, (int) size, SQLITE_TRANSIENT);
     CU_ASSERT_EQUAL (sqlite3_step (stmt), SQLITE_DONE);
     sqlite3_finalize (stmt);
+    //  A result from before resolutions: paid at once, so it reads as soft
+    CU_ASSERT_EQUAL_FATAL (sqlite3_prepare_v2 (db,
+        "INSERT INTO tasks (id, buyer, spec, state, submitted_ms, updated_ms) VALUES"
+        " ('t-0000000000f0', 'KEY-A', ?, 'succeeded', 500, 900)", -1, &stmt, NULL), SQLITE_OK);
+    sqlite3_bind_blob (stmt, 1, spec, (int) size, SQLITE_TRANSIENT);
+    CU_ASSERT_EQUAL (sqlite3_step (stmt), SQLITE_DONE);
+    sqlite3_finalize (stmt);
     free (spec);
     sqlite3_close (db);
 
@@ -192,6 +199,13 @@ test_tokens_migrated (void)
     CU_ASSERT_EQUAL (found->usage.cpu_ms, 77);
     CU_ASSERT_STRING_EQUAL (found->spec->argv [2], "echo hi");
     CU_ASSERT_STRING_EQUAL (got, "");           //  from before hashes
+    CU_ASSERT_EQUAL (found->resolution, HUB_RESOLUTION_NONE);
+    hub_task_destroy (&found);
+    found = hub_store_task_load (store, "t-0000000000f0");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (found);
+    CU_ASSERT_EQUAL (found->resolution, HUB_RESOLUTION_SOFT);
+    CU_ASSERT_STRING_EQUAL (found->parent, "");
+    CU_ASSERT_EQUAL (found->role, HUB_ROLE_TASK);
     hub_task_destroy (&found);
     hub_task_t *other = s_task ("t-0000000000f2", "old-token");
     hub_task_set_text (&other->buyer, "KEY-B");

@@ -194,10 +194,19 @@ th_fake_assigned (th_fake_t *fake, uint32_t *attempt)
 char *
 th_fake_result (th_fake_t *fake, const char *task_id, uint32_t attempt, int exit_code)
 {
+    return th_fake_result_out (fake, task_id, attempt, exit_code, "");
+}
+
+char *
+th_fake_result_out (th_fake_t *fake, const char *task_id, uint32_t attempt, int exit_code,
+                    const char *out)
+{
     Fogrid__TaskResult result = FOGRID__TASK_RESULT__INIT;
     result.task_id = (char *) task_id;
     result.attempt = attempt;
     result.exit_code = exit_code;
+    result.stdout.data = (uint8_t *) out;
+    result.stdout.len = strlen (out);
     fg_env_t env = FOGRID__ENVELOPE__INIT;
     env.body_case = FOGRID__ENVELOPE__BODY_TASK_RESULT;
     env.task_result = &result;

@@ -81,6 +81,11 @@ char *th_fake_assigned (th_fake_t *fake, uint32_t *attempt);
 //  returns its receipt (caller frees; "" when none).
 char *th_fake_result (th_fake_t *fake, const char *task_id, uint32_t attempt, int exit_code);
 
+//  The same with what the attempt printed (a fake miner may lie about it:
+//  the court's suites make one that does).
+char *th_fake_result_out (th_fake_t *fake, const char *task_id, uint32_t attempt,
+                          int exit_code, const char *out);
+
 //  ---------------------------------------------------------------------
 //  The fogrid command line against a hub's buyer socket
 

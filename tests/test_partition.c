@@ -524,8 +524,9 @@ test_miner_cut_off (void)
 
     //  The victim's attempt 1 ends one of three ways: the hub has it
     //  killed (its hello or heartbeat still lists it), its late result is
-    //  refused as stale, or it ended during the cut and the miner, with no
-    //  hub connection, dropped the result. Wait until it is gone.
+    //  refused as stale, or it ended during the cut, the miner kept its
+    //  result, and the hub's welcome says that attempt is over, so the
+    //  miner lets the result go. Wait until it is gone.
     char killed [128], ended [128], refused [128], lost [128];
     snprintf (killed, sizeof killed, "killing task %s attempt 1", task);
     snprintf (ended, sizeof ended, "task %s attempt 1 ended", task);
@@ -546,7 +547,7 @@ test_miner_cut_off (void)
     printf ("    partition: the stale attempt 1 on %s %s\n", victim_id,
             s_log_has (victim_log, killed)? "was killed as the hub said":
             s_log_has (net.hub->log, refused)? "ended; its late result was refused":
-            "ended during the cut; the miner dropped its result");
+            "ended during the cut; the hub's welcome said the attempt was over");
     //  Nothing of it is left on the victim: the miner is its only process
     zclock_sleep (300);
     char *pids = NULL;
