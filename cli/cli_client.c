@@ -168,6 +168,19 @@ cli_client_status (cli_client_t *self, const char *task_id, fg_env_t **env_p)
     return *env_p? (*env_p)->task_info: NULL;
 }
 
+Fogrid__LogsReply *
+cli_client_logs (cli_client_t *self, const char *task_id, uint64_t offset, fg_env_t **env_p)
+{
+    Fogrid__LogsRequest logs = FOGRID__LOGS_REQUEST__INIT;
+    logs.task_id = (char *) task_id;
+    logs.offset = offset;
+    fg_env_t req = FOGRID__ENVELOPE__INIT;
+    req.body_case = FOGRID__ENVELOPE__BODY_LOGS;
+    req.logs = &logs;
+    *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_LOGS_REPLY);
+    return *env_p? (*env_p)->logs_reply: NULL;
+}
+
 Fogrid__ResultReply *
 cli_client_result (cli_client_t *self, const char *task_id, fg_env_t **env_p)
 {

@@ -38,6 +38,9 @@ Fogrid__SubmitArrayReply *cli_client_submit_array (cli_client_t *self,
 Fogrid__ArrayStatusReply *cli_client_array_status (cli_client_t *self, const char *array_id,
                                                    fg_env_t **env_p);
 Fogrid__TaskInfo *cli_client_status (cli_client_t *self, const char *task_id, fg_env_t **env_p);
+//  A task's output from offset on, as the hub keeps it (LogsRequest).
+Fogrid__LogsReply *cli_client_logs (cli_client_t *self, const char *task_id, uint64_t offset,
+                                    fg_env_t **env_p);
 Fogrid__ResultReply *cli_client_result (cli_client_t *self, const char *task_id, fg_env_t **env_p);
 Fogrid__TaskInfo *cli_client_cancel (cli_client_t *self, const char *task_id, fg_env_t **env_p);
 Fogrid__MinersReply *cli_client_miners (cli_client_t *self, fg_env_t **env_p);

@@ -18,6 +18,8 @@
 #include "cli_ratings.h"
 #include "cli_files.h"
 #include "cli_books.h"
+#include "cli_inputs.h"
+#include "cli_logs.h"
 #include "cli_court.h"
 #include "fg_receipt.h"
 #include "fg_signkey.h"
@@ -100,7 +102,7 @@ static const s_command_t s_commands [] = {
     { "wait", s_cmd_wait, "TASK [TASK...]", "follow tasks until they end; exits with the exit code" },
     { "result", s_cmd_result, "[--files DIR] [--stdout] TASK",
       "print a task's output and exit code; --files DIR writes its files there" },
-    { "logs", s_cmd_result, "TASK", "the output captured so far (same as result)" },
+    { "logs", s_cmd_result, "[-f] TASK", "its output; -f: as it comes, until it ends" },
     { "cancel", s_cmd_cancel, "TASK", "cancel a task" },
     { "miners", s_cmd_miners, "", "list the hub's miners with resources and load" },
     { "health", s_cmd_health, "[--all]", "summary of the hub (or of every hub): miners, tasks, queue" },
@@ -215,6 +217,13 @@ static const char *s_submit_help =
     "                     absolute in the container or relative to the image's\n"
     "                     working directory; process, relative to the task's work\n"
     "                     directory. Get them with fogrid result --files DIR TASK\n"
+    "  --input FILE[:NAME]  a file put in the task's work directory before it runs,\n"
+    "                     as NAME (default: its own name; relative, no '..'), its\n"
+    "                     mode kept (--input ./job then -- ./job); a directory\n"
+    "                     goes with every file under it (repeatable; the hub takes\n"
+    "                     hub/max_inputs bytes in all, 1 MiB by default)\n"
+    "  --input-url URL:NAME:SHA256  a file the miner fetches (http, https) and\n"
+    "                     checks against SHA256 before the task runs (repeatable)\n"
     "  --token TOKEN      client token: the same token never makes two tasks\n"
     "  --replicas N       run it on N miners of distinct owners (default hub/replicas)\n"
     "  --quorum Q         its result is the one Q of them return (default a majority)\n"
@@ -256,6 +265,7 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
     const char *array = NULL, *from = NULL;     //  a job array: cli_array.c
     char *outputs [S_MAX_OUTPUTS];
     spec->outputs = outputs;
+    cli_inputs_t *inputs = cli_inputs_new ();
     char *compares [S_MAX_OUTPUTS];
     spec->compare = compares;
     int index = 1;
@@ -274,14 +284,27 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
             break;              //  the command starts here
         if (!value) {
             fprintf (stderr, "fogrid submit: %s needs a value\n", arg);
+            cli_inputs_destroy (&inputs);
             cli_spec_reset (&options);
             return 2;
         }
         index++;
+        if (streq (arg, "--input") || streq (arg, "--input-url")) {
+            char why [512];
+            if ((streq (arg, "--input")? cli_inputs_add: cli_inputs_add_url)
+                    (inputs, value, why, sizeof why)) {
+                fprintf (stderr, "fogrid submit: %s: %s\n", arg, why);
+                cli_inputs_destroy (&inputs);
+                cli_spec_reset (&options);
+                return 2;
+            }
+            continue;
+        }
         if (streq (arg, "--compare")) {
             if (spec->n_compare == S_MAX_OUTPUTS || !*value) {
                 fprintf (stderr, "fogrid submit: %s\n", *value? "at most 32 --compare paths"
                          : "--compare needs a path");
+                cli_inputs_destroy (&inputs);
                 cli_spec_reset (&options);
                 return 2;
             }
@@ -296,6 +319,7 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
             if (spec->n_outputs == S_MAX_OUTPUTS || !*value) {
                 fprintf (stderr, "fogrid submit: %s\n", *value? "at most 32 --output paths"
                          : "--output needs a path");
+                cli_inputs_destroy (&inputs);
                 cli_spec_reset (&options);
                 return 2;
             }
@@ -305,27 +329,32 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
         int taken = cli_spec_option (&options, arg, value);
         if (taken == 0) {
             fprintf (stderr, "fogrid submit: unknown option '%s' (see fogrid submit --help)\n", arg);
+            cli_inputs_destroy (&inputs);
             cli_spec_reset (&options);
             return 2;
         }
         if (taken < 0) {
             fprintf (stderr, "fogrid submit: bad value '%s' for %s\n", value, arg);
+            cli_inputs_destroy (&inputs);
             cli_spec_reset (&options);
             return 2;
         }
     }
     if (array && from) {
         fprintf (stderr, "fogrid submit: --array and --from do not go together\n");
+        cli_inputs_destroy (&inputs);
         cli_spec_reset (&options);
         return 2;
     }
     if (index >= argc && !from) {
         fprintf (stderr, "fogrid submit: no command given (fogrid submit -- COMMAND [ARG...])\n");
+        cli_inputs_destroy (&inputs);
         cli_spec_reset (&options);
         return 2;
     }
     spec->n_argv = (size_t) (argc - index);
     spec->argv = argv + index;
+    cli_inputs_attach (inputs, spec);
 
     int rc = 1;
     cli_client_t *client = s_connect (globals);
@@ -353,6 +382,7 @@ s_cmd_submit (s_globals_t *globals, int argc, char **argv)
         fg_msg_free (&reply);
         cli_client_destroy (&client);
     }
+    cli_inputs_destroy (&inputs);
     cli_spec_reset (&options);
     return rc;
 }
@@ -437,6 +467,15 @@ s_print_info (Fogrid__TaskInfo *info)
         for (size_t i = 0; i < info->spec->n_outputs; i++)
             printf (" %s", info->spec->outputs [i]);
         printf ("\n");
+    }
+    if (info->spec && info->spec->n_inputs) {
+        uint64_t bytes = 0;
+        for (size_t i = 0; i < info->spec->n_inputs; i++)
+            bytes += info->spec->inputs [i]->size;
+        printf ("inputs    %zu (%" PRIu64 " bytes", info->spec->n_inputs, bytes);
+        for (size_t i = 0; i < info->spec->n_inputs && i < 8; i++)
+            printf ("%s%s", i? ", ": ": ", info->spec->inputs [i]->name);
+        printf ("%s)\n", info->spec->n_inputs > 8? ", ...": "");
     }
     if (info->spec && info->spec->n_argv) {
         printf ("command  ");
@@ -666,15 +705,21 @@ static const char *s_result_help =
     "  --files DIR         write the files the task left (submit --output) into DIR,\n"
     "                      each at its path (an absolute path without its leading\n"
     "                      '/'); never outside DIR, never through a symbolic link\n"
-    "  --force             replace files that are already in DIR\n";
+    "  --force             replace files that are already in DIR\n"
+    "  -f, --follow        (logs) print its output as it comes, until it ends: what it\n"
+    "                      printed so far first; exits with its exit code\n";
 
 static int
 s_cmd_result (s_globals_t *globals, int argc, char **argv)
 {
     int which = 0;
     const char *task_id = NULL, *files_dir = NULL;
-    bool overwrite = false;
+    bool overwrite = false, follow = false;
     for (int index = 1; index < argc; index++) {
+        if ((streq (argv [index], "-f") || streq (argv [index], "--follow"))
+        &&  streq (argv [0], "logs"))
+            follow = true;
+        else
         if (streq (argv [index], "--stdout"))
             which = 1;
         else
@@ -701,7 +746,8 @@ s_cmd_result (s_globals_t *globals, int argc, char **argv)
     cli_client_t *client = s_connect (globals);
     if (!client)
         return 1;
-    int rc = s_print_result (client, task_id, which, files_dir, overwrite);
+    int rc = follow? cli_logs_follow (client, task_id)
+                   : s_print_result (client, task_id, which, files_dir, overwrite);
     cli_client_destroy (&client);
     return rc;
 }

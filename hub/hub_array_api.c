@@ -18,6 +18,7 @@
     like any other from then on, "ARRAY[INDEX]", queued in index order.
     =========================================================================  */
 #include "fogrid.h"
+#include "hub_inputs.h"
 #include "hub_spec.h"
 #include "hub_array_api.h"
 
@@ -152,7 +153,8 @@ s_element (hub_array_api_t *self, Fogrid__SubmitArrayRequest *request, const byt
         snprintf (why, why_size, "no spec");
         return NULL;
     }
-    if (hub_spec_check (spec, why, why_size)) {
+    if (hub_spec_check (spec, why, why_size)
+    ||  hub_inputs_check (spec, (size_t) self->config->max_inputs, why, why_size)) {
         fogrid__task_spec__free_unpacked (spec, NULL);
         return NULL;
     }
@@ -211,7 +213,9 @@ s_handle_submit (hub_array_api_t *self, zframe_t *peer, uint64_t seq, const char
         return;
     }
     char why [512];
-    if (templated && hub_spec_check (request->spec, why, sizeof why)) {
+    if (templated && (hub_spec_check (request->spec, why, sizeof why)
+                  ||  hub_inputs_check (request->spec, (size_t) self->config->max_inputs, why,
+                                        sizeof why))) {
         s_refuse (self, peer, seq, FG_E_INVALID, "array refused, nothing accepted: %s", why);
         return;
     }

@@ -1,6 +1,6 @@
 /*  =========================================================================
     hub_buyer_api - buyers' requests about their tasks: submit, status,
-    result, cancel
+    result, cancel, logs
 
     DESIGN
     A submit is checked (hub_spec.h), answered at once when its client
@@ -17,6 +17,8 @@
 #include "hub_spec.h"
 #include "hub_buyer_api.h"
 #include "hub_array_api.h"
+#include "hub_inputs.h"
+#include "hub_logs.h"
 
 #define S_MAX_TOKEN         128         //  a submit's client_token
 
@@ -32,6 +34,7 @@ struct _hub_buyer_api_t {
     zsock_t *sock;              //  the buyers' ROUTER (not owned)
     hub_court_t *court;         //  runs of replicated tasks (not owned), or NULL
     hub_array_api_t *arrays;    //  job arrays: submitted and followed there
+    hub_logs_t *logs;           //  running tasks' output (not owned); NULL = none kept
 };
 
 hub_buyer_api_t *
@@ -51,6 +54,12 @@ hub_buyer_api_new (hub_tasks_t *tasks, hub_store_t *store, hub_escrow_t *escrow,
     self->sock = sock;
     self->arrays = hub_array_api_new (tasks, store, escrow, miners, config, stats, outbox, sock);
     return self;
+}
+
+void
+hub_buyer_api_set_logs (hub_buyer_api_t *self, hub_logs_t *logs)
+{
+    self->logs = logs;
 }
 
 void
@@ -96,6 +105,7 @@ typedef struct {
     Fogrid__StateChange **history;      //  its history (owned)
     size_t count;                       //  entries in history
     size_t capacity;                    //  allocated
+    Fogrid__TaskSpec *spec;             //  the task's without its inputs' content, or NULL
     zlistx_t *runs;                     //  the runs made of it (hub_task_t, owned)
     char **run_ids;                     //  ...their ids, for the message
 } s_info_t;
@@ -133,7 +143,8 @@ s_info_build (hub_buyer_api_t *self, hub_task_t *task, s_info_t *out)
     out->info.reason = task->reason;
     out->info.submitted_ms = (uint64_t) task->submitted_ms;
     out->info.updated_ms = (uint64_t) task->updated_ms;
-    out->info.spec = task->spec;
+    out->spec = hub_inputs_view (task->spec);
+    out->info.spec = out->spec? out->spec: task->spec;
     out->info.term_signal = task->term_signal;
     out->info.timed_out = task->timed_out;
     if (task->measured)
@@ -167,6 +178,7 @@ s_info_reset (s_info_t *info)
         free (info->history [index]);
     }
     free (info->history);
+    hub_inputs_view_free (&info->spec);
     zlistx_destroy (&info->runs);
     free (info->run_ids);
     memset (info, 0, sizeof *info);
@@ -212,7 +224,8 @@ s_handle_submit (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq, const char
                   "UTF-8, which every string of a task must be", why);
         return;
     }
-    if (hub_spec_check (request->spec, why, sizeof why)) {
+    if (hub_spec_check (request->spec, why, sizeof why)
+    ||  hub_inputs_check (request->spec, (size_t) self->config->max_inputs, why, sizeof why)) {
         self->stats->refused++;
         s_refuse (self, self->sock, peer, seq, FG_E_INVALID, "submit refused: %s", why);
         return;
@@ -399,9 +412,53 @@ s_handle_cancel (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq, const char
     }
     if (task->state == HUB_TASK_ASSIGNED || task->state == HUB_TASK_RUNNING)
         hub_miner_api_stop (self->miner_api, task);
+    //  What it printed until now is its output: no result will come
+    Fogrid__TaskResult printed = FOGRID__TASK_RESULT__INIT;
+    if (self->logs && hub_logs_as_result (self->logs, task->id, &printed) == 0) {
+        hub_store_task_output_set (self->store, task->id, &printed);
+        hub_logs_result_reset (&printed);
+    }
     hub_tasks_change (self->tasks, task, HUB_TASK_CANCELLED, "cancelled by the buyer");
     s_reply_task_info (self, peer, seq, task);
     hub_tasks_retire (self->tasks, task);
+}
+
+//  A task's output from an offset: from its ring while it runs (and a
+//  while after), else from its stored output
+static void
+s_handle_logs (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq, const char *key,
+               Fogrid__LogsRequest *request)
+{
+    bool owned;
+    hub_task_t *task = s_buyer_task (self, peer, seq, key, request->task_id, &owned);
+    if (!task)
+        return;
+    Fogrid__LogsReply reply = FOGRID__LOGS_REPLY__INIT;
+    hub_output_t output;
+    bool loaded = false;
+    size_t max = (size_t) self->config->max_message / 2;
+    if (!self->logs || hub_logs_read (self->logs, task->id, request->offset, max, &reply)) {
+        if (hub_task_state_terminal (task->state)
+        &&  hub_store_task_output (self->store, task->id, &output) == 0) {
+            loaded = true;
+            hub_logs_read_stored (zchunk_data (output.stdout_data),
+                                  zchunk_size (output.stdout_data),
+                                  zchunk_data (output.stderr_data),
+                                  zchunk_size (output.stderr_data), request->offset, max, &reply);
+        }
+        else
+            reply.next_offset = request->offset;       //  nothing printed yet
+    }
+    fg_env_t env = FOGRID__ENVELOPE__INIT;
+    env.seq = seq;
+    env.body_case = FOGRID__ENVELOPE__BODY_LOGS_REPLY;
+    env.logs_reply = &reply;
+    s_answer (self, self->sock, peer, &env);
+    hub_logs_reply_reset (&reply);
+    if (loaded)
+        hub_output_reset (&output);
+    if (owned)
+        hub_task_destroy (&task);
 }
 
 bool
@@ -420,6 +477,9 @@ hub_buyer_api_handle (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq, const
             return true;
         case FOGRID__ENVELOPE__BODY_CANCEL:
             s_handle_cancel (self, peer, seq, key, env->cancel->task_id);
+            return true;
+        case FOGRID__ENVELOPE__BODY_LOGS:
+            s_handle_logs (self, peer, seq, key, env->logs);
             return true;
         default:
             return hub_array_api_handle (self->arrays, peer, seq, key, env);

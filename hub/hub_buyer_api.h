@@ -1,6 +1,6 @@
 /*  =========================================================================
     hub_buyer_api - buyers' requests about their tasks: submit, status,
-    result, cancel
+    result, cancel, logs
 
         hub_buyer_api_t *api = hub_buyer_api_new (tasks, store, escrow, miners, miner_api,
                                                   config, &stats, outbox, buyers);
@@ -34,8 +34,13 @@ void hub_buyer_api_destroy (hub_buyer_api_t **self_p);
 //  and a TaskInfo shows its resolution. NULL: none.
 void hub_buyer_api_set_court (hub_buyer_api_t *self, hub_court_t *court);
 
-//  Answers a SubmitRequest, StatusRequest, ResultRequest or CancelRequest
-//  from key. Returns true when env was one of those.
+//  Where running tasks' output is kept (hub_logs.h): LogsRequest reads it,
+//  a cancel stores what a task printed as its output. NULL = nowhere.
+struct _hub_logs_t;
+void hub_buyer_api_set_logs (hub_buyer_api_t *self, struct _hub_logs_t *logs);
+
+//  Answers a SubmitRequest, StatusRequest, ResultRequest, CancelRequest or
+//  LogsRequest from key. Returns true when env was one of those.
 bool hub_buyer_api_handle (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq,
                            const char *key, fg_env_t *env);
 

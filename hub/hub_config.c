@@ -54,6 +54,10 @@ const fg_cfg_def_t hub_config_defs [] = {
       "the locator's HTTP API (http://HOST:PORT) for the dashboard's services panel" },
     { "hub/max_message", FG_CFG_INT, "4194304", 65536, 1073741824,
       "largest message accepted on either socket, in bytes" },
+    { "hub/max_inputs", FG_CFG_INT, "1048576", 0, 3145728,
+      "bytes of input files a task may carry with it (TaskSpec.inputs); larger ones go by URL" },
+    { "hub/log_ring", FG_CFG_INT, "262144", 1024, 67108864,
+      "bytes of each running task's output kept for fogrid logs -f (older output leaves)" },
     { "hub/buyer_keys", FG_CFG_STR, "", 0, 0,
       "directory of buyer public keys admitted; empty = any buyer key" },
     { "hub/miner_keys", FG_CFG_STR, "", 0, 0,
@@ -255,6 +259,8 @@ hub_config_new (fg_config_t *config)
     self->default_retries = fg_config_int (config, "hub/default_retries");
     self->default_timeout_s = fg_config_int (config, "hub/default_timeout_s");
     self->max_message = fg_config_int (config, "hub/max_message");
+    self->max_inputs = fg_config_int (config, "hub/max_inputs");
+    self->log_ring = fg_config_int (config, "hub/log_ring");
     self->fee_percent = fg_config_int (config, "hub/fee_percent");
     self->settle_ms = fg_config_int (config, "hub/settle_s") * 1000;
     self->wallet_stake = fg_config_int (config, "hub/wallet_stake");

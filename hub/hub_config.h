@@ -40,6 +40,8 @@ typedef struct {
     int64_t default_retries;    //  hub/default_retries
     int64_t default_timeout_s;  //  hub/default_timeout_s
     int64_t max_message;        //  hub/max_message, bytes
+    int64_t max_inputs;         //  hub/max_inputs, bytes of a task's inline inputs
+    int64_t log_ring;           //  hub/log_ring, bytes of a running task's output kept
     int64_t fee_percent;        //  hub/fee_percent
     int64_t settle_ms;          //  hub/settle_s, in ms
     int64_t wallet_stake;       //  hub/wallet_stake

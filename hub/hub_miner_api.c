@@ -28,6 +28,7 @@
 #include "fogrid.h"
 #include "fg_expr.h"
 #include "hub_miner_api.h"
+#include "hub_logs.h"
 
 #define S_BACKSTOP_MS       60000       //  past a running task's timeout
 
@@ -41,6 +42,7 @@ struct _hub_miner_api_t {
     hub_stats_t *stats;         //  counted here: requeued, miners lost and left, missed heartbeats
     fg_outbox_t *outbox;        //  what it says waits here for the commit (not owned)
     zsock_t *sock;              //  the miners' ROUTER (not owned)
+    hub_logs_t *logs;           //  running tasks' output (not owned); NULL = none kept
     hub_court_t *court;         //  whether results stand (not owned), NULL = paid at once
 };
 
@@ -60,6 +62,12 @@ hub_miner_api_new (hub_miners_t *miners, hub_tasks_t *tasks, hub_escrow_t *escro
     self->outbox = outbox;
     self->sock = sock;
     return self;
+}
+
+void
+hub_miner_api_set_logs (hub_miner_api_t *self, hub_logs_t *logs)
+{
+    self->logs = logs;
 }
 
 void
@@ -592,6 +600,19 @@ hub_miner_api_list (hub_miner_api_t *self, zsock_t *router, zframe_t *peer, uint
 }
 
 
+//  Output of a running task, as its miner read it; nothing is answered
+static void
+s_handle_output (hub_miner_api_t *self, zframe_t *peer, Fogrid__TaskOutput *output)
+{
+    hub_miner_t *miner = hub_miners_by_routing (self->miners, peer);
+    hub_task_t *task = hub_tasks_lookup (self->tasks, output->task_id);
+    if (!self->logs || !miner || !hub_tasks_is_current (task, miner->id, output->attempt))
+        return;                 //  late or not its task: nothing to keep
+    for (size_t index = 0; index < output->n_chunks; index++)
+        hub_logs_append (self->logs, task->id, output->chunks [index]->stream,
+                         output->chunks [index]->data.data, output->chunks [index]->data.len);
+}
+
 bool
 hub_miner_api_handle (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, const char *key,
                       fg_env_t *env)
@@ -618,6 +639,9 @@ hub_miner_api_handle (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, const
             return true;
         case FOGRID__ENVELOPE__BODY_TASK_RESULT_BATCH:
             s_handle_result_batch (self, peer, seq, env->task_result_batch);
+            return true;
+        case FOGRID__ENVELOPE__BODY_TASK_OUTPUT:
+            s_handle_output (self, peer, env->task_output);
             return true;
         default:
             return false;

@@ -1,6 +1,6 @@
 /*  =========================================================================
     hub_miner_api - the miners' side of the hub: their hello, heartbeats,
-    goodbyes, TaskStarted and TaskResult, the loss of a miner, and the
+    goodbyes, TaskStarted, TaskResult and TaskOutput, the loss of a miner, and the
     silence rules
 
         hub_miner_api_t *api = hub_miner_api_new (miners, tasks, escrow, wallet, store,
@@ -34,11 +34,15 @@ hub_miner_api_t *hub_miner_api_new (hub_miners_t *miners, hub_tasks_t *tasks,
                                     hub_stats_t *stats, fg_outbox_t *outbox, zsock_t *sock);
 void hub_miner_api_destroy (hub_miner_api_t **self_p);
 
+//  Where running tasks' output goes (TaskOutput, hub_logs.h). NULL = nowhere.
+struct _hub_logs_t;
+void hub_miner_api_set_logs (hub_miner_api_t *self, struct _hub_logs_t *logs);
+
 //  The court that decides whether results stand (hub_court.h); without
 //  one (NULL, the default) every result is paid at once.
 void hub_miner_api_set_court (hub_miner_api_t *self, hub_court_t *court);
 
-//  Answers a MinerHello, MinerHeartbeat, TaskStarted, MinerBye or
+//  Answers a MinerHello, MinerHeartbeat, TaskStarted, MinerBye, TaskOutput or
 //  TaskResult from peer. Returns true when env was one of those.
 bool hub_miner_api_handle (hub_miner_api_t *self, zframe_t *peer, uint64_t seq,
                            const char *key, fg_env_t *env);

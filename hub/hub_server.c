@@ -36,6 +36,9 @@
                                                                 bye, started, result,
                                                                 miners
         hub_stats       counters for hub_http                   -
+        hub_logs        running tasks' output (a ring each)     - (buyer and
+                                                                miner api read
+                                                                and fill it)
         hub_server      the sockets, the loop, the commit       health
 
     A task's change of state tells the actor's watcher (s_task_before),
@@ -61,6 +64,7 @@
 #include "hub_wallet_api.h"
 #include "hub_miner_api.h"
 #include "hub_watch.h"
+#include "hub_logs.h"
 #include "hub_server.h"
 
 #define S_BUYER_PING_MS     5000    //  ZMTP ping interval on the buyer socket
@@ -74,6 +78,7 @@ typedef struct {
     zsock_t *buyers;            //  ROUTER for buyers
     zsock_t *miner_sock;        //  ROUTER for miners, ZMQ_ROUTER_MANDATORY
     hub_watch_t *watch;         //  its closed connections; NULL when not watched
+    hub_logs_t *logs;           //  running tasks' output, for fogrid logs -f
     int buyer_port;             //  bound port of the buyer socket
     int miner_port;             //  bound port of the miner socket
     fg_ratelimit_t *buyer_limit;    //  per buyer key (or connection)
@@ -147,6 +152,8 @@ static void
 s_task_after (void *arg, hub_task_t *task, hub_task_state_t next)
 {
     s_server_t *self = (s_server_t *) arg;
+    if (hub_task_state_terminal (next))
+        hub_logs_finish (self->logs, task->id);
     if (hub_task_state_terminal (next) && task->role == HUB_ROLE_TASK)
         hub_stats_finished (&self->stats, next, task->submitted_ms, fg_now_ms ());
     if (self->court)
@@ -283,7 +290,8 @@ s_handle_miner (s_server_t *self)
         return 0;
     //  A heartbeat changes no placement but by a miner's load or its
     //  return from silence: the next tick schedules for those
-    if (env->body_case != FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT)
+    if (env->body_case != FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT
+    &&  env->body_case != FOGRID__ENVELOPE__BODY_TASK_OUTPUT)
         self->reschedule = true;
     if (hub_wallet_api_miner (self->wallet_api, self->miner_sock, peer, seq, env))
         ;                   //  a WalletStatement: answered
@@ -559,6 +567,9 @@ s_start (s_server_t *self, char *err, size_t err_size)
     self->buyer_api = hub_buyer_api_new (self->tasks, self->store, self->escrow, self->miners,
                                          self->miner_api, self->config, &self->stats,
                                          self->outbox, self->buyers);
+    self->logs = hub_logs_new ((size_t) self->config->log_ring);
+    hub_miner_api_set_logs (self->miner_api, self->logs);
+    hub_buyer_api_set_logs (self->buyer_api, self->logs);
     self->placer = hub_placer_new (self->tasks, self->miners, self->escrow, self->outbox,
                                    self->miner_sock);
     hub_placer_set_credit (self->placer, (uint32_t) self->config->assign_credit);
@@ -818,6 +829,7 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     hub_wallet_api_destroy (&self->wallet_api);
     hub_buyer_api_destroy (&self->buyer_api);
     hub_miner_api_destroy (&self->miner_api);
+    hub_logs_destroy (&self->logs);
     hub_placer_destroy (&self->placer);
     hub_court_api_destroy (&self->court_api);
     hub_court_destroy (&self->court);

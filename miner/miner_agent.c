@@ -110,6 +110,10 @@ const fg_cfg_def_t miner_agent_defs [] = {
       "containers get a read-only root file system and a 64 MB /tmp (docker runtime)" },
     { "miner/max_output", FG_CFG_INT, "1048576", 1024, 1572864,
       "bytes of stdout and of stderr kept per task (both must fit in the hub's message limit)" },
+    { "miner/max_input_url", FG_CFG_INT, "268435456", 1, 68719476736LL,
+      "most bytes a task's input given by URL (submit --input-url) may have" },
+    { "miner/input_url_timeout_s", FG_CFG_INT, "120", 1, 86400,
+      "time to fetch one input given by URL, in seconds" },
     { "miner/max_output_files", FG_CFG_INT, "1048576", 4096, 3145728,
       "bytes of output files (submit --output) copied back per task, paths included; "
       "lowered at start when with miner/max_output twice a result would not fit in a "
@@ -714,6 +718,8 @@ s_agent_new (zsock_t *pipe, fg_config_t *config, char *err, size_t err_size)
         self->limits.max_output_files = room;
     }
     self->limits.stats_interval_ms = (int) fg_config_int (config, "miner/stats_interval_ms");
+    self->limits.input_url_max = (size_t) fg_config_int (config, "miner/max_input_url");
+    self->limits.input_url_timeout_s = (int) fg_config_int (config, "miner/input_url_timeout_s");
     self->limits.default_timeout_s = (uint32_t) fg_config_int (config, "miner/default_timeout_s");
     self->limits.default_mem_mb = (uint64_t) fg_config_int (config, "miner/default_mem_mb");
     self->limits.offered_mem_mb = miner_resources_msg (self->resources)->mem_mb;

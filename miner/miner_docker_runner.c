@@ -55,6 +55,8 @@
 #include "miner_docker.h"
 #include "miner_docker_runner.h"
 #include "miner_outputs.h"
+#include "miner_inputs.h"
+#include "miner_live.h"
 #include "miner_tar.h"
 #include <signal.h>
 #include <unistd.h>
@@ -108,6 +110,8 @@ typedef struct {
     int64_t stats_at;           //  the next look (monotonic), 0 = none
     Fogrid__Usage usage;        //  the figures so far
     bool measured;              //  usage holds something
+    miner_inputs_t *inputs;     //  TaskSpec.inputs, fetched and checked
+    size_t live_seen [2];       //  bytes of stdout, stderr gone to the live view
 } s_run_t;
 
 //  --------------------------------------------------------------------------
@@ -190,7 +194,9 @@ s_prepare (s_run_t *run)
     for (size_t index = 0; index < outputs; index++)
         run->outputs [index] = strdup (spec->outputs [index]);
     run->n_outputs = outputs;
-    return 0;
+    miner_inputs_bounds_t bounds = { limits->input_url_max, limits->input_url_timeout_s };
+    run->inputs = miner_inputs_new (spec, &bounds, run->error, sizeof run->error);
+    return run->inputs? 0: -1;
 }
 
 //  --------------------------------------------------------------------------
@@ -314,6 +320,7 @@ s_watch (s_run_t *run)
 
         if (run->attach) {
             int rc = miner_docker_attach_pump (run->attach, zsock_fd (run->pipe), wait);
+            miner_live_put_output (run->owner->live, run->output, run->live_seen);
             if (rc == 1)
                 continue;
             if (rc == 0) {
@@ -382,6 +389,18 @@ s_execute (s_run_t *run)
                   run->image, miner_docker_error (docker));
         return;
     }
+    if (miner_inputs_size (run->inputs)) {
+        miner_docker_state_t state;
+        if (miner_docker_inspect (docker, run->id, &state)
+        ||  miner_inputs_put_container (run->inputs, run->socket, run->id, state.working_dir,
+                                        run->api_timeout_ms, run->error, sizeof run->error)) {
+            if (!*run->error)
+                snprintf (run->error, sizeof run->error, "inputs: cannot inspect the "
+                          "container: %s", miner_docker_error (docker));
+            return;
+        }
+    }
+    miner_inputs_destroy (&run->inputs);
     run->output = miner_docker_output_new (run->max_output);
     run->attach = miner_docker_attach_new (docker, run->id, run->output);
     if (!run->attach)
@@ -609,6 +628,7 @@ miner_docker_runner_actor (zsock_t *pipe, void *args)
     }
     miner_docker_output_destroy (&run.output);
     miner_outputs_destroy (&run.files);
+    miner_inputs_destroy (&run.inputs);
     miner_docker_destroy (&run.docker);
     if (run.outputs)
         for (size_t index = 0; index < run.n_outputs; index++)

@@ -89,6 +89,7 @@
 #include "miner_pipeline.h"
 #include "miner_results.h"
 #include "miner_tasks.h"
+#include "miner_live.h"
 
 static const char *s_state_names [] = { "?", "no-hub", "hello", "ready", "check" };
 
@@ -127,6 +128,8 @@ struct _miner_link_t {
     int64_t connect_at;         //  no-hub: when to try again
     int64_t welcome_by;         //  hello, check: give up on this hub after this
     int64_t heartbeat_at;       //  ready: next heartbeat
+    int64_t output_at;          //  ready: next batch of running tasks' output (miner_live.h)
+    size_t output_turn;         //  the task whose output goes first in it
     int64_t recheck_at;         //  ready: next check of the hub (0 = never)
     uint32_t heartbeat_ms;      //  from the welcome, else the config
     uint64_t seq;               //  last request number (before the kind bits)
@@ -749,11 +752,15 @@ s_kill_task (miner_link_t *self, const char *task_id, uint32_t attempt, const ch
     }
 }
 
+static void s_send_output (void *arg, fg_env_t *env);
+
 //  A runner has ended: report it (unless the hub had it killed), forget it.
 static void
 s_on_runner (miner_link_t *self, miner_runner_t *runner)
 {
     miner_stats_t *stats = self->context.stats;
+    //  What it printed last reaches the hub before its result
+    miner_live_send_runner (runner, s_send_output, self);
     Fogrid__TaskResult *result = miner_runner_result (runner, 0);
     if (!result)
         zsys_error ("%s: task %s ended without a readable result", self->tag,
@@ -972,6 +979,12 @@ s_on_monitor (miner_link_t *self)
 //  --------------------------------------------------------------------------
 //  The loop's side
 
+static void
+s_send_output (void *arg, fg_env_t *env)
+{
+    s_send ((miner_link_t *) arg, env);
+}
+
 int64_t
 miner_link_timers (miner_link_t *self)
 {
@@ -993,6 +1006,10 @@ miner_link_timers (miner_link_t *self)
         s_send_heartbeat (self);
         self->heartbeat_at = now + self->heartbeat_ms;
     }
+    if (self->state == MINER_LINK_READY && now >= self->output_at) {
+        miner_live_send (self->tasks, &self->output_turn, s_send_output, self);
+        self->output_at = now + MINER_LIVE_BATCH_MS;
+    }
     if (self->state == MINER_LINK_READY && self->recheck_at && zclock_mono () >= self->recheck_at)
         s_recheck (self);
     if (self->state == MINER_LINK_READY && self->resend_at && zclock_mono () >= self->resend_at)
@@ -1011,6 +1028,8 @@ miner_link_timers (miner_link_t *self)
             next = self->recheck_at;
         if (self->resend_at && self->resend_at < next)
             next = self->resend_at;
+        if (miner_tasks_size (self->tasks) && self->output_at < next)
+            next = self->output_at;
         if (!self->link_up && self->link_down_ms + lost_after < next)
             next = self->link_down_ms + lost_after;
     }

@@ -66,6 +66,8 @@
 #include "miner_process.h"
 #include "miner_outputs.h"
 #include "miner_workdir.h"
+#include "miner_inputs.h"
+#include "miner_live.h"
 #include "miner_groups.h"
 #include "miner_cgroup.h"
 #include <errno.h>
@@ -113,6 +115,8 @@ typedef struct {
     size_t max;                 //  bound
     bool truncated;             //  more came than we kept
     crypto_hash_sha256_state sha256;    //  of everything that came
+    miner_live_t *live;         //  where it goes as it comes (fogrid logs -f)
+    uint32_t stream;            //  1 stdout, 2 stderr
 } s_output_t;
 
 //  The actor thread's state.
@@ -259,6 +263,10 @@ s_prepare (s_run_t *run)
     if (miner_workdir_make (limits->work_root, owner->task_id, owner->attempt,
                             run->drop_privileges, run->uid, run->gid, owner->workdir,
                             sizeof owner->workdir, run->error, sizeof run->error))
+        return -1;
+    miner_inputs_bounds_t bounds = { limits->input_url_max, limits->input_url_timeout_s };
+    if (miner_inputs_stage (spec, &bounds, owner->workdir, run->drop_privileges, run->uid,
+                            run->gid, run->error, sizeof run->error))
         return -1;
 
     run->argv = (char **) zmalloc (sizeof (char *) * (spec->n_argv + 1));
@@ -433,6 +441,7 @@ s_output_read (s_output_t *output)
             return;
         }
         crypto_hash_sha256_update (&output->sha256, chunk, (size_t) got);
+        miner_live_put (output->live, output->stream, chunk, (size_t) got);
         size_t keep = (size_t) got;
         if (output->size + keep > output->max) {
             keep = output->max - output->size;
@@ -873,6 +882,9 @@ miner_process_actor (zsock_t *pipe, void *args)
     run.out.max = run.err.max = max_output;
     crypto_hash_sha256_init (&run.out.sha256);
     crypto_hash_sha256_init (&run.err.sha256);
+    run.out.live = run.err.live = run.owner->live;
+    run.out.stream = 1;
+    run.err.stream = 2;
 
     bool running = s_prepare (&run) == 0 && s_spawn (&run) == 0;
     run.owner->spec = NULL;             //  the caller's, no longer ours to read

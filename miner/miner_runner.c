@@ -14,6 +14,7 @@
 #include "fogrid.h"
 #include "miner_runner.h"
 #include "miner_workdir.h"
+#include "miner_live.h"
 
 struct _miner_runner_t {
     zactor_t *actor;            //  the runtime's thread, running the task
@@ -42,6 +43,7 @@ miner_runner_new (const char *task_id, uint32_t attempt, const Fogrid__TaskSpec 
     self->args.mem_mb = spec->mem_mb? spec->mem_mb: limits->default_mem_mb;
     self->args.spec = spec;
     self->args.limits = limits;
+    self->args.live = miner_live_new ();
     //  Returns once the runtime has signalled: its task started, or failed to
     self->actor = zactor_new (miner_runtime_for (spec, limits)->actor, &self->args);
     self->args.spec = NULL;             //  the caller's again
@@ -55,6 +57,7 @@ miner_runner_destroy (miner_runner_t **self_p)
     if (*self_p) {
         miner_runner_t *self = *self_p;
         zactor_destroy (&self->actor);
+        miner_live_destroy (&self->args.live);
         free (self->task_id);
         free (self);
         *self_p = NULL;
@@ -138,6 +141,12 @@ const char *
 miner_runner_workdir (miner_runner_t *self)
 {
     return self->args.workdir;
+}
+
+miner_live_t *
+miner_runner_live (miner_runner_t *self)
+{
+    return self->args.live;
 }
 
 void

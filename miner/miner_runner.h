@@ -76,6 +76,9 @@ const char *miner_runner_workdir (miner_runner_t *self);
 
 //  The running task's figures as last measured (every stats_interval_ms):
 //  CPU time so far and memory in use; zeros before the first look.
+//  What its task prints as it runs, on its way to the hub (miner_live.h).
+struct _miner_live_t *miner_runner_live (miner_runner_t *self);
+
 void miner_runner_usage (miner_runner_t *self, uint64_t *cpu_ms, uint64_t *mem_bytes);
 
 //  The runtime a spec asks for: its runtime, else "docker" when it names

@@ -41,6 +41,8 @@ typedef struct {
     size_t max_output_files;    //  bytes of output files (TaskSpec.outputs) copied
                                 //  back, paths included; 0 = 1 MiB
     int stats_interval_ms;      //  how often a running task's figures are read; 0 = 1000
+    size_t input_url_max;       //  bytes of an input given by URL; 0 = miner_inputs.h's default
+    int input_url_timeout_s;    //  time to fetch one; 0 = miner_inputs.h's default
     uint32_t default_timeout_s; //  when the spec says 0; 0 = 3600
     uint64_t default_mem_mb;    //  memory when the spec says 0 (a cgroup's, else
                                 //  address space); 0 = offered_mem_mb in a cgroup,
@@ -86,6 +88,8 @@ typedef struct {
     //  Figures of the running task: miner_runtime_set_usage / _usage
     uint64_t cpu_ms;
     uint64_t mem_bytes;
+    //  What it prints, as it comes: miner_live_put from the runtime's thread
+    struct _miner_live_t *live;
 } miner_runtime_args_t;
 
 typedef struct {

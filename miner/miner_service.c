@@ -44,6 +44,7 @@
 #include "fogrid.h"
 #include "miner_runtime.h"
 #include "miner_docker.h"
+#include "miner_live.h"
 #include "miner_service.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -54,6 +55,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#define S_LIVE_MS               1000    //  between two looks at its log for the live view
 #define S_DEFAULT_OUTPUT        (1024 * 1024)
 #define S_DEFAULT_TIMEOUT       3600
 #define S_DEFAULT_PULL_S        600
@@ -126,6 +128,8 @@ typedef struct {
     int64_t started_ms;
     int64_t ended_ms;
     miner_docker_output_t *output;  //  its log, at the end
+    size_t live_seen [2];       //  bytes of its log gone to the live view (miner_live.h)
+    int64_t live_at;            //  the next look at its log for the live view
 } s_service_t;
 
 //  --------------------------------------------------------------------------
@@ -631,7 +635,19 @@ s_watch (s_service_t *self)
             next_check = now + (self->state == SVC_STARTING? S_STARTING_CHECK_MS
                                                            : self->interval_ms);
         }
+        //  Its log, read again from the engine, feeds the live view: no
+        //  stream is attached to a service
+        if (now >= self->live_at) {
+            miner_docker_output_t *log = miner_docker_output_new (self->max_output);
+            if (miner_docker_logs (self->docker, self->id, log) == 0)
+                miner_live_put_output (self->owner->live, log, self->live_seen);
+            miner_docker_output_destroy (&log);
+            now = zclock_mono ();
+            self->live_at = now + S_LIVE_MS;
+        }
         int64_t until = next_check < deadline? next_check: deadline;
+        if (self->live_at < until)
+            until = self->live_at;
         int wait = (int) (until - now);
         int64_t code = -1;
         int rc = miner_docker_wait (self->docker, self->id, wait < S_MIN_WAIT_MS? S_MIN_WAIT_MS: wait,
