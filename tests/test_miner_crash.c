@@ -561,11 +561,12 @@ s_guardian_case (s_end_t end)
     int64_t deadline = zclock_mono () + 5000;
     while (s_marked (marker, false) < 3 && zclock_mono () < deadline)
         zclock_sleep (20);
-    CU_ASSERT_EQUAL_FATAL (s_marked (marker, false), 3);
-
+    CU_ASSERT_EQUAL (s_marked (marker, false), 3);
     //  The guardian: its own group, and not the data directory's lock
     pid_t guardian = s_guardian_of (miner->pid);
-    CU_ASSERT_FATAL (guardian > 0);
+    CU_ASSERT (guardian > 0);
+    if (s_marked (marker, false) != 3 || guardian <= 0)
+        goto done;                      //  the miner and the task are stopped there
     CU_ASSERT_EQUAL (getpgid (guardian), guardian);
     char *lock = zsys_sprintf ("%s/lock", data);
     char *fds = NULL;
