@@ -27,6 +27,7 @@
 #include "miner_cgroup.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -134,33 +135,48 @@ miner_guardian_main (int argc, char *argv [])
     zsys_set_logstream (stderr);
     zsys_set_logident ("fogrid-miner");
 
-    char byte;
-    ssize_t got;
-    while ((got = read (fd, &byte, 1)) != 0)
-        if (got < 0 && errno != EINTR)
+    //  The miner's id and cgroups are made ready while it runs (a first
+    //  start writes its id a moment after this): when it goes, every
+    //  millisecond counts, for its tasks' children are then reparented
+    //  to pid 1
+    char id [128] = "", tag [160];
+    miner_cgroup_t *cgroups = NULL;
+    while (true) {
+        if (!*id) {
+            s_miner_id (data_dir, argc > 5? argv [5]: "", id, sizeof id);
+            if (*id) {
+                char name [160];
+                miner_cgroup_name (id, data_dir, name, sizeof name);
+                cgroups = miner_cgroup_new (name, 0);
+            }
+        }
+        struct pollfd item = { fd, POLLIN, 0 };
+        int ready = poll (&item, 1, *id? -1: 100);
+        if (ready < 0 && errno != EINTR)
             break;                      //  not a pipe we can wait on: sweep now
+        if (ready > 0) {
+            char byte;
+            ssize_t got = read (fd, &byte, 1);
+            if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN))
+                break;                  //  end of file: the miner is gone
+        }
+    }
     close (fd);
 
     //  A newer miner holds the data directory: its start sweeps, and it
     //  may already run tasks of its own that no sweep here may touch
     pid_t holder = fg_datadir_holder (data_dir);
-    if (holder > 0 && holder != miner && kill (holder, 0) == 0)
+    if (holder > 0 && holder != miner && kill (holder, 0) == 0) {
+        miner_cgroup_destroy (&cgroups);
         return 0;
-
-    char id [128], tag [160];
-    s_miner_id (data_dir, argc > 5? argv [5]: "", id, sizeof id);
+    }
     snprintf (tag, sizeof tag, "guardian: miner %s", *id? id: "?");
     char groups [PATH_MAX];
     snprintf (groups, sizeof groups, "%s/groups", data_dir);
     int killed = miner_groups_sweep (groups, tag);
-    if (*id) {
-        char name [160];
-        miner_cgroup_name (id, data_dir, name, sizeof name);
-        miner_cgroup_t *cgroups = miner_cgroup_new (name, 0);
-        if (miner_cgroup_active (cgroups))
-            killed += miner_cgroup_sweep (cgroups, tag);
-        miner_cgroup_destroy (&cgroups);
-    }
+    if (miner_cgroup_active (cgroups))
+        killed += miner_cgroup_sweep (cgroups, tag);
+    miner_cgroup_destroy (&cgroups);
     if (killed)
         zsys_notice ("%s: the miner (pid %d) is gone: killed %d task process%s it left",
                      tag, (int) miner, killed, killed == 1? "": "es");
