@@ -525,9 +525,10 @@ test_miner_restart (void)
     CU_ASSERT_EQUAL (s_task_cgroups (dir), 1);
 
     //  Its guardian killed first (it would end the daemon at once), so
-    //  that what is left waits for the next start
+    //  that what is left waits for the next start ("[n]": not the shell
+    //  that runs pgrep)
     char *guardian = NULL;
-    ts_run (&guardian, "pgrep -f -- '--guardian 3 %d '", (int) miner->pid);
+    ts_run (&guardian, "pgrep -f -- '--guardia[n] 3 %d '", (int) miner->pid);
     CU_ASSERT (guardian && atoi (guardian) > 0);
     if (guardian && atoi (guardian) > 0)
         kill ((pid_t) atoi (guardian), SIGKILL);
