@@ -232,8 +232,25 @@ s_sweep_one (const char *text, const char *tag, pid_t *killed, size_t max)
     return (int) count;
 }
 
+uint64_t
+miner_groups_ticks (void)
+{
+    struct timespec now;
+    long hz = sysconf (_SC_CLK_TCK);
+    if (clock_gettime (CLOCK_BOOTTIME, &now) || hz <= 0)
+        return 0;
+    return (uint64_t) now.tv_sec * (uint64_t) hz
+         + (uint64_t) now.tv_nsec / (1000000000 / (uint64_t) hz);
+}
+
 int
 miner_groups_sweep (const char *dir, const char *tag)
+{
+    return miner_groups_sweep_until (dir, tag, 0);
+}
+
+int
+miner_groups_sweep_until (const char *dir, const char *tag, uint64_t until)
 {
     DIR *records = opendir (dir);
     if (!records)
@@ -250,12 +267,17 @@ miner_groups_sweep (const char *dir, const char *tag)
         char path [PATH_MAX], text [300] = "";
         snprintf (path, sizeof path, "%s/%s", dir, entry->d_name);
         FILE *file = fopen (path, "re");
+        if (!file && errno == ENOENT)
+            continue;                   //  swept at the same time by another
         if (file) {
             if (!fgets (text, sizeof text, file))
                 text [0] = 0;
             fclose (file);
         }
         text [strcspn (text, "\n")] = 0;
+        uint64_t written = 0;
+        if (until && sscanf (text, "%*d %*d %" SCNu64, &written) == 1 && written > until)
+            continue;                   //  a newer miner's task
         size_t room = total < 1024? (size_t) (1024 - total): 0;
         int count = s_sweep_one (text, tag, killed + (total < 1024? total: 1024), room);
         total += count;

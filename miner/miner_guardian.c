@@ -14,12 +14,15 @@
 
     The guardian ignores SIGINT, SIGTERM and SIGHUP: a terminal's ^C or a
     kill meant for the miner must not end it before the miner is gone; its
-    pipe ends it. Once it reads end of file it checks who holds the data
-    directory: a newer miner (a pid in DIR/lock that is alive and is not
-    the one it guarded) sweeps at its own start and may already run tasks
-    of its own, so the guardian leaves the sweep to it. Otherwise it
-    sweeps the record of process groups and the miner's cgroups, with the
-    same checks a restart uses (a reused pid is never killed), and exits.
+    pipe ends it. Once it reads end of file it sweeps, at once (a task's
+    children are under pid 1 from the moment their shell dies), the
+    records of process groups written until then, with the same checks a
+    restart uses (a reused pid is never killed): a miner restarted at once
+    writes its own tasks' records only later. Then, unless a newer miner
+    holds the data directory (a pid in DIR/lock that is alive and is not
+    the one it guarded: that one sweeps the cgroups at its own start and
+    may run tasks in them by now), it sweeps the miner's cgroups, and
+    exits.
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_guardian.h"
@@ -161,20 +164,21 @@ miner_guardian_main (int argc, char *argv [])
                 break;                  //  end of file: the miner is gone
         }
     }
+    //  Records written after this (a tick's slack: the clock counts in
+    //  ticks, and a record is dated a tick ahead) are a newer miner's
+    uint64_t until = miner_groups_ticks () + 1;
     close (fd);
 
-    //  A newer miner holds the data directory: its start sweeps, and it
-    //  may already run tasks of its own that no sweep here may touch
-    pid_t holder = fg_datadir_holder (data_dir);
-    if (holder > 0 && holder != miner && kill (holder, 0) == 0) {
-        miner_cgroup_destroy (&cgroups);
-        return 0;
-    }
     snprintf (tag, sizeof tag, "guardian: miner %s", *id? id: "?");
     char groups [PATH_MAX];
     snprintf (groups, sizeof groups, "%s/groups", data_dir);
-    int killed = miner_groups_sweep (groups, tag);
-    if (miner_cgroup_active (cgroups))
+    int killed = miner_groups_sweep_until (groups, tag, until);
+    //  A newer miner holds the data directory (restarted at once): it
+    //  sweeps its cgroups at its start, and may run tasks in them by now,
+    //  which a sweep of the cgroups here would take for leftovers
+    pid_t holder = fg_datadir_holder (data_dir);
+    bool newer = holder > 0 && holder != miner && kill (holder, 0) == 0;
+    if (!newer && miner_cgroup_active (cgroups))
         killed += miner_cgroup_sweep (cgroups, tag);
     miner_cgroup_destroy (&cgroups);
     if (killed)

@@ -20,9 +20,10 @@
     The guardian is a separate process in its own process group (a kill of
     the miner's group leaves it), an ancestor of no task, and holds nothing
     a restarted miner needs: not the data directory's lock, no port, no
-    descriptor but its pipe and stderr. Both sweeps are idempotent, and a
-    guardian that finds a newer miner holding the data directory leaves
-    the sweep to it.
+    descriptor but its pipe and stderr. Both sweeps are idempotent; a
+    guardian that finds a newer miner holding the data directory sweeps
+    only the records written before its miner went, and leaves the
+    cgroups to the newer miner's own start.
 
         if (argc > 1 && streq (argv [1], "--guardian"))
             return miner_guardian_main (argc, argv);
