@@ -163,9 +163,10 @@ s_gone (pid_t pid)
 }
 
 //  The live members of group pgid in session sid started at or after
-//  start, into pids (up to max). Returns how many.
+//  start (and its zombies too, with zombies), into pids (up to max).
+//  Returns how many.
 static size_t
-s_members (pid_t pgid, pid_t sid, uint64_t start, pid_t *pids, size_t max)
+s_members (pid_t pgid, pid_t sid, uint64_t start, bool zombies, pid_t *pids, size_t max)
 {
     DIR *proc = opendir ("/proc");
     if (!proc)
@@ -181,7 +182,7 @@ s_members (pid_t pgid, pid_t sid, uint64_t start, pid_t *pids, size_t max)
         uint64_t member_start;
         char state;
         if (miner_groups_stat ((pid_t) pid, &member_pgid, &member_sid, &member_start, &state)
-        ||  state == 'Z' || member_pgid != pgid || member_sid != sid || member_start < start)
+        ||  (state == 'Z' && !zombies) || member_pgid != pgid || member_sid != sid || member_start < start)
             continue;
         pids [count++] = (pid_t) pid;
     }
@@ -203,17 +204,23 @@ s_sweep_one (const char *text, const char *tag, pid_t *killed, size_t max)
         return 0;
     }
     pid_t pids [256];
-    //  Members started since the leader, a second's slack before the
-    //  record; the leader itself started before it was written
-    long hz = sysconf (_SC_CLK_TCK);
-    uint64_t since = written > (uint64_t) hz? written - (uint64_t) hz: 0;
-    size_t count = s_members ((pid_t) pgid, (pid_t) sid, since, pids, 256);
+    //  A live leader that started before the record vouches for the whole
+    //  group: it goes at once, before the slower look through /proc (a
+    //  guardian that woke as its miner died gets the task's children
+    //  before their shell is gone and they are reparented to pid 1)
     uint64_t leader_start;
     char state;
     bool leader = miner_groups_stat ((pid_t) pid, NULL, NULL, &leader_start, &state) == 0
                && leader_start <= written && state != 'Z';
     if (leader)
         killpg ((pid_t) pgid, SIGKILL);
+    //  Members started since the leader, a second's slack before the
+    //  record; the leader itself started before it was written. Those
+    //  the killpg above reached may be zombies already: counted all the
+    //  same when it was sent
+    long hz = sysconf (_SC_CLK_TCK);
+    uint64_t since = written > (uint64_t) hz? written - (uint64_t) hz: 0;
+    size_t count = s_members ((pid_t) pgid, (pid_t) sid, since, leader, pids, 256);
     for (size_t index = 0; index < count; index++)
         kill (pids [index], SIGKILL);
     if (count)
@@ -225,8 +232,25 @@ s_sweep_one (const char *text, const char *tag, pid_t *killed, size_t max)
     return (int) count;
 }
 
+uint64_t
+miner_groups_ticks (void)
+{
+    struct timespec now;
+    long hz = sysconf (_SC_CLK_TCK);
+    if (clock_gettime (CLOCK_BOOTTIME, &now) || hz <= 0)
+        return 0;
+    return (uint64_t) now.tv_sec * (uint64_t) hz
+         + (uint64_t) now.tv_nsec / (1000000000 / (uint64_t) hz);
+}
+
 int
 miner_groups_sweep (const char *dir, const char *tag)
+{
+    return miner_groups_sweep_until (dir, tag, 0);
+}
+
+int
+miner_groups_sweep_until (const char *dir, const char *tag, uint64_t until)
 {
     DIR *records = opendir (dir);
     if (!records)
@@ -243,12 +267,17 @@ miner_groups_sweep (const char *dir, const char *tag)
         char path [PATH_MAX], text [300] = "";
         snprintf (path, sizeof path, "%s/%s", dir, entry->d_name);
         FILE *file = fopen (path, "re");
+        if (!file && errno == ENOENT)
+            continue;                   //  swept at the same time by another
         if (file) {
             if (!fgets (text, sizeof text, file))
                 text [0] = 0;
             fclose (file);
         }
         text [strcspn (text, "\n")] = 0;
+        uint64_t written = 0;
+        if (until && sscanf (text, "%*d %*d %" SCNu64, &written) == 1 && written > until)
+            continue;                   //  a newer miner's task
         size_t room = total < 1024? (size_t) (1024 - total): 0;
         int count = s_sweep_one (text, tag, killed + (total < 1024? total: 1024), room);
         total += count;

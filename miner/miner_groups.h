@@ -48,6 +48,15 @@ void miner_groups_remove (const char *dir, pid_t pid);
 //  records. Returns how many processes it killed. tag prefixes the logs.
 int miner_groups_sweep (const char *dir, const char *tag);
 
+//  The same, for the records written up to until only (ticks since boot,
+//  as miner_groups_ticks gives): a newer miner's tasks, written later,
+//  are left alone. until 0 means all of them.
+int miner_groups_sweep_until (const char *dir, const char *tag, uint64_t until);
+
+//  Now, in ticks since boot (the clock of the records and of
+//  /proc/PID/stat's start times).
+uint64_t miner_groups_ticks (void);
+
 //  From /proc/PID/stat: group, session and start time (ticks since boot).
 //  Returns 0, or -1 when there is no such process.
 int miner_groups_stat (pid_t pid, pid_t *pgid, pid_t *sid, uint64_t *start, char *state);

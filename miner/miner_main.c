@@ -8,6 +8,7 @@
 #include "fogrid.h"
 #include "miner_agent.h"
 #include "miner_docker.h"
+#include "miner_guardian.h"
 
 //  systemd's STATUS= line (fg_daemon): "ready with tcp://hub:7702, 1 task"
 static int
@@ -59,6 +60,8 @@ static const fg_daemon_info_t s_info = {
 int
 main (int argc, char *argv [])
 {
+    if (argc > 1 && streq (argv [1], MINER_GUARDIAN_ARG))
+        return miner_guardian_main (argc, argv);
     zsys_init ();
     zsys_set_logstream (stderr);
     zsys_set_logident ("fogrid-miner");
@@ -66,6 +69,14 @@ main (int argc, char *argv [])
     fg_config_t *config = fg_daemon_setup (&s_info, argc, argv, &exit_code);
     if (!config)
         return exit_code;
+    //  The data directory is ours now (fg_daemon locked it)
+    if (*fg_config_str (config, "miner/data_dir")) {
+        char err [256];
+        if (miner_guardian_start (fg_config_str (config, "miner/data_dir"),
+                                  fg_config_str (config, "miner/id"), err, sizeof err) < 0)
+            zsys_warning ("fogrid-miner: %s: what a task starts may outlive a killed miner "
+                          "until its next start", err);
+    }
     miner_docker_global_init ();        //  before the threads, as libcurl asks
     miner_agent_args_t args = { .config = config };
     zactor_t *miner = zactor_new (miner_agent_actor, &args);

@@ -10,10 +10,12 @@
     =========================================================================  */
 #include "test_support.h"
 #include "miner_agent.h"
+#include "miner_cgroup.h"
 #include "miner_groups.h"
 #include "miner_results.h"
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <unistd.h>
@@ -244,12 +246,130 @@ s_pid_uid (pid_t pid)
     return uid;
 }
 
+//  The miner's guardian (miner_guardian.h): the process whose argv is
+//  "fogrid-miner --guardian FD MINER_PID ..." for this miner; 0 if none
+static pid_t
+s_guardian_of (pid_t miner)
+{
+    DIR *proc = opendir ("/proc");
+    struct dirent *entry;
+    pid_t found = 0;
+    while (proc && !found && (entry = readdir (proc))) {
+        pid_t pid = (pid_t) atoi (entry->d_name);
+        char path [64], args [512];
+        snprintf (path, sizeof path, "/proc/%d/cmdline", (int) pid);
+        FILE *file = pid > 0? fopen (path, "r"): NULL;
+        if (!file)
+            continue;
+        size_t got = fread (args, 1, sizeof args - 1, file);
+        fclose (file);
+        args [got] = 0;
+        //  NUL-separated: argv [1] is --guardian, argv [3] the miner's pid
+        char *arg [4] = { args };
+        for (int index = 1; index < 4; index++)
+            arg [index] = arg [index - 1] < args + got? arg [index - 1] + strlen (arg [index - 1]) + 1
+                                                     : args + got;
+        if (arg [3] < args + got && streq (arg [1], "--guardian") && atoi (arg [3]) == (int) miner
+        &&  !s_pid_gone (&pid))
+            found = pid;
+    }
+    if (proc)
+        closedir (proc);
+    return found;
+}
+
+//  The live processes with text in their argv (zombies are gone); with
+//  kill, each is killed (a failed test's leftovers).
+static int
+s_marked (const char *text, bool kill_them)
+{
+    DIR *proc = opendir ("/proc");
+    struct dirent *entry;
+    int count = 0;
+    while (proc && (entry = readdir (proc))) {
+        pid_t pid = (pid_t) atoi (entry->d_name);
+        char path [64], args [1024];
+        snprintf (path, sizeof path, "/proc/%d/cmdline", (int) pid);
+        FILE *file = pid > 0 && pid != getpid ()? fopen (path, "r"): NULL;
+        if (!file)
+            continue;
+        size_t got = fread (args, 1, sizeof args - 1, file);
+        fclose (file);
+        for (size_t index = 0; index < got; index++)
+            if (!args [index])
+                args [index] = ' ';
+        args [got] = 0;
+        if (strstr (args, text) && !s_pid_gone (&pid)) {
+            count++;
+            if (kill_them)
+                kill (pid, SIGKILL);
+        }
+    }
+    if (proc)
+        closedir (proc);
+    return count;
+}
+
+static bool
+s_none_marked (void *arg)
+{
+    return s_marked ((const char *) arg, false) == 0;
+}
+
 static ts_proc_t *
 s_miner_start (const char *name, const char *endpoint, const char *data, const char *user_opt)
 {
     return ts_proc_start (s_dir, name, "fogrid-miner", "--hub", endpoint, "--data", data,
                           "--cores", "2", "-o", "security/insecure=1", "-o", user_opt,
                           "-o", "miner/heartbeat_ms=100", NULL);
+}
+
+//  How many cgroups named task the miner's cgroups (name) hold, under
+//  every controller.
+static int
+s_task_cgroups (const char *name, const char *task)
+{
+    char *output = NULL;
+    ts_run (&output, "find /sys/fs/cgroup -maxdepth 8 -type d -path '*/fogrid/%s/%s' "
+            "2>/dev/null", name, task);
+    int count = 0;
+    for (char *cursor = output; cursor && *cursor; cursor++)
+        count += *cursor == '\n';
+    zstr_free (&output);
+    return count;
+}
+
+//  A miner in a process group of its own (which it leads), as a shell
+//  starts a job, so that the whole group can be killed
+static ts_proc_t *
+s_miner_start_group (const char *name, const char *endpoint, const char *data)
+{
+    ts_proc_t *self = (ts_proc_t *) zmalloc (sizeof (ts_proc_t));
+    snprintf (self->name, sizeof self->name, "%s", name);
+    snprintf (self->log, sizeof self->log, "%s/%s.log", s_dir, name);
+    char path [1024];
+    snprintf (path, sizeof path, "%s", ts_bin ("fogrid-miner"));
+    char *argv [] = { path, "--hub", (char *) endpoint, "--data", (char *) data,
+                      "--cores", "2", "-o", "security/insecure=1",
+                      "-o", "miner/task_user=nobody", "-o", "miner/heartbeat_ms=100", NULL };
+    fflush (NULL);
+    self->pid = fork ();
+    if (self->pid == 0) {
+        setpgid (0, 0);
+        int log = open (self->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        int null = open ("/dev/null", O_RDONLY);
+        if (log >= 0) {
+            dup2 (log, 1);
+            dup2 (log, 2);
+        }
+        if (null >= 0)
+            dup2 (null, 0);
+        execv (path, argv);
+        _exit (127);
+    }
+    if (self->pid > 0)
+        setpgid (self->pid, self->pid);
+    return self;
 }
 
 static int
@@ -305,10 +425,26 @@ test_task_dies_with_miner (void)
     CU_ASSERT_EQUAL (s_pid_uid (pid), (int) getpwnam ("nobody")->pw_uid);
     CU_ASSERT (!s_pid_gone (&pid));
 
+    //  Its cgroup, where the miner makes them: the guardian removes it
+    char *id = ts_read_text (data, "miner.id"), name [160];
+    CU_ASSERT_PTR_NOT_NULL_FATAL (id);
+    id [strcspn (id, "\n")] = 0;
+    miner_cgroup_name (id, data, name, sizeof name);
+    zstr_free (&id);
+    bool had_cgroup = s_task_cgroups (name, "t-pdeath-1") > 0;
+
     ts_proc_kill (&miner);
     CU_ASSERT (ts_wait_for (s_pid_gone, &pid, 2000));
     if (!s_pid_gone (&pid))
         kill (pid, SIGKILL);
+    if (had_cgroup) {
+        int64_t deadline = zclock_mono () + 3000;
+        while (s_task_cgroups (name, "t-pdeath-1") && zclock_mono () < deadline)
+            zclock_sleep (50);
+        CU_ASSERT_EQUAL (s_task_cgroups (name, "t-pdeath-1"), 0);
+    }
+    else
+        printf ("(no cgroups here) ");
 done:
     if (miner)
         ts_proc_kill (&miner);
@@ -342,6 +478,12 @@ test_restart_kills_leftovers (void)
     pid_t child = s_group_member (shell, shell, 3000);
     CU_ASSERT_FATAL (child > 0);
 
+    //  A guardian killed too (it would end the sleep at once), so that
+    //  what is left waits for the next start
+    pid_t guardian = s_guardian_of (miner->pid);
+    CU_ASSERT (guardian > 0);
+    if (guardian > 0)
+        kill (guardian, SIGKILL);
     ts_proc_kill (&miner);
     //  The shell goes with the miner; its sleep does not
     CU_ASSERT (ts_wait_for (s_pid_gone, &shell, 2000));
@@ -372,6 +514,139 @@ done:
         ts_proc_stop (&miner, 3000);
     zstr_free (&data);
     s_hub_close (&hub);
+}
+
+//  How a miner ends, in the guardian's tests
+typedef enum {
+    S_END_KILL,                 //  kill -9 of the miner
+    S_END_KILL_GROUP,           //  kill -9 of its whole process group
+    S_END_TERM,                 //  SIGTERM: a clean stop
+    S_END_KILL_RESTART          //  kill -9, and a new miner at once
+} s_end_t;
+
+//  A task whose children outlive its shell, on a real miner that ends as
+//  end says: within moments no process of the task is left, without any
+//  new start of the miner, and the guardian is gone too
+static void
+s_guardian_case (s_end_t end)
+{
+    if (geteuid () != 0 || !getpwnam ("nobody")) {
+        printf ("SKIPPED: needs root and a user nobody ");
+        return;
+    }
+    static int s_run = 0;
+    s_run++;
+    char marker [48];
+    snprintf (marker, sizeof marker, "fgguard%d-%d", (int) getpid (), s_run);
+    char *link = zsys_sprintf ("%s/%s-sleep", s_dir, marker);
+    CU_ASSERT_FATAL (ts_run (NULL, "ln -sf \"$(command -v sleep)\" '%s'", link) == 0);
+    char *script = zsys_sprintf ("'%s' 60 & '%s' 60; wait", link, link);
+    char *data = zsys_sprintf ("%s/guard-%d", s_dir, s_run);
+    char *name = zsys_sprintf ("miner-guard-%d", s_run);
+    s_hub_t hub;
+    s_hub_open (&hub);
+    ts_proc_t *miner = end == S_END_KILL_GROUP
+                     ? s_miner_start_group (name, hub.endpoint, data)
+                     : s_miner_start (name, hub.endpoint, data, "miner/task_user=nobody");
+    fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+    CU_ASSERT_PTR_NOT_NULL (hello);
+    if (!hello) {
+        ts_proc_dump_log (miner);
+        goto done;
+    }
+    s_hub_welcome (&hub, hello->seq);
+    fg_msg_free (&hello);
+    s_hub_assign_sh (&hub, "t-guard", 1, script);
+    //  The shell and its two sleeps
+    int64_t deadline = zclock_mono () + 5000;
+    while (s_marked (marker, false) < 3 && zclock_mono () < deadline)
+        zclock_sleep (20);
+    CU_ASSERT_EQUAL (s_marked (marker, false), 3);
+    //  The guardian: its own group, and not the data directory's lock
+    pid_t guardian = s_guardian_of (miner->pid);
+    CU_ASSERT (guardian > 0);
+    if (s_marked (marker, false) != 3 || guardian <= 0)
+        goto done;                      //  the miner and the task are stopped there
+    CU_ASSERT_EQUAL (getpgid (guardian), guardian);
+    char *lock = zsys_sprintf ("%s/lock", data);
+    char *fds = NULL;
+    ts_run (&fds, "ls -l /proc/%d/fd", (int) guardian);
+    CU_ASSERT (fds && !strstr (fds, lock));
+    CU_ASSERT (fds && !strstr (fds, "socket:"));
+    zstr_free (&fds);
+    zstr_free (&lock);
+
+    int64_t since = zclock_mono ();
+    if (end == S_END_KILL || end == S_END_KILL_RESTART)
+        ts_proc_kill (&miner);
+    else
+    if (end == S_END_KILL_GROUP) {
+        CU_ASSERT_EQUAL (kill (-miner->pid, SIGKILL), 0);
+        ts_proc_kill (&miner);          //  reaps it
+    }
+    else
+        CU_ASSERT_EQUAL (ts_proc_stop (&miner, 5000), 0);
+    if (end == S_END_KILL_RESTART) {
+        //  At once: nothing holds the data directory, and both sweeps
+        //  (the guardian's, the new start's) do no harm
+        char *again = zsys_sprintf ("%s-again", name);
+        miner = s_miner_start (again, hub.endpoint, data, "miner/task_user=nobody");
+        zstr_free (&again);
+        hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+        CU_ASSERT_PTR_NOT_NULL (hello);
+        if (hello)
+            CU_ASSERT_EQUAL (hello->miner_hello->n_running, 0);
+        fg_msg_free (&hello);
+        CU_ASSERT (ts_proc_alive (miner));
+    }
+    bool gone = ts_wait_for (s_none_marked, marker, 3000);
+    CU_ASSERT (gone);
+    printf ("(task gone %s %d ms after the miner) ", gone? "in": "not in",
+            (int) (zclock_mono () - since));
+    CU_ASSERT (ts_wait_for (s_pid_gone, &guardian, 3000));
+    if (end == S_END_KILL || end == S_END_KILL_GROUP) {
+        //  It says what it killed, in the miner's log
+        char *log_name = zsys_sprintf ("%s.log", name);
+        char *log = ts_read_text (s_dir, log_name);
+        CU_ASSERT (log && strstr (log, "guardian: miner") && strstr (log, "t-guard attempt 1"));
+        zstr_free (&log);
+        zstr_free (&log_name);
+        CU_ASSERT_EQUAL (s_recorded_pid (data, 100), 0);
+    }
+done:
+    if (miner)
+        ts_proc_stop (&miner, 3000);
+    s_marked (marker, true);
+    unlink (link);
+    zstr_free (&link);
+    zstr_free (&script);
+    zstr_free (&data);
+    zstr_free (&name);
+    s_hub_close (&hub);
+}
+
+static void
+test_guardian_after_kill (void)
+{
+    s_guardian_case (S_END_KILL);
+}
+
+static void
+test_guardian_after_group_kill (void)
+{
+    s_guardian_case (S_END_KILL_GROUP);
+}
+
+static void
+test_guardian_after_stop (void)
+{
+    s_guardian_case (S_END_TERM);
+}
+
+static void
+test_guardian_and_restart (void)
+{
+    s_guardian_case (S_END_KILL_RESTART);
 }
 
 //  An agent in this process, data in DIR/NAME, its hub at endpoint.
@@ -651,6 +926,14 @@ test_miner_crash_add (void)
 {
     CU_pSuite suite = CU_add_suite ("miner_crash", s_suite_init, s_suite_clean);
     CU_add_test (suite, "a task as nobody dies with its miner (kill -9)", test_task_dies_with_miner);
+    CU_add_test (suite, "a miner killed (kill -9) and not restarted: its guardian ends what "
+                 "the task started", test_guardian_after_kill);
+    CU_add_test (suite, "the miner's whole process group killed: the guardian, in its own, "
+                 "ends the task", test_guardian_after_group_kill);
+    CU_add_test (suite, "a clean stop: the task ends, the guardian exits",
+                 test_guardian_after_stop);
+    CU_add_test (suite, "killed and restarted at once: the guardian holds no lock, both "
+                 "sweeps are harmless", test_guardian_and_restart);
     CU_add_test (suite, "the next start kills what a task left, before its hello",
                  test_restart_kills_leftovers);
     CU_add_test (suite, "a result answered FG_E_HELLO is kept and sent after the welcome; "
