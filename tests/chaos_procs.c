@@ -193,14 +193,21 @@ chaos_procs_stop (chaos_procs_t *self)
 }
 
 int
-chaos_procs_orphans (chaos_procs_t *self, int max)
+chaos_procs_orphans (chaos_procs_t *self, int max, int min_ms)
 {
     pthread_mutex_lock (&self->lock);
-    int count = self->orphans_n;
-    for (int index = 0; index < count && index < S_MAX_ORPHANS && index < max; index++)
-        printf ("      %d, seen for %d ms or more: %s\n", (int) self->orphans [index].pid,
-                (int) (self->orphans [index].last_ms - self->orphans [index].first_ms),
-                self->orphans [index].cmdline);
+    int count = 0;
+    for (int index = 0; index < self->orphans_n && index < S_MAX_ORPHANS; index++) {
+        int seen_ms = (int) (self->orphans [index].last_ms - self->orphans [index].first_ms);
+        if (index < max)
+            printf ("      %d, seen for %d ms or more: %s\n", (int) self->orphans [index].pid,
+                    seen_ms, self->orphans [index].cmdline);
+        if (seen_ms >= min_ms)
+            count++;
+    }
+    //  Past what was kept, each counts
+    if (self->orphans_n > S_MAX_ORPHANS)
+        count += self->orphans_n - S_MAX_ORPHANS;
     pthread_mutex_unlock (&self->lock);
     return count;
 }

@@ -42,7 +42,10 @@ void chaos_procs_stop (chaos_procs_t *self);
 
 //  Orphans the watcher saw; up to max of them printed, with how long
 //  each was seen (between its first and last look, 100 ms apart).
-int chaos_procs_orphans (chaos_procs_t *self, int max);
+//  Returns how many were seen for at least min_ms: a task process lives
+//  on for the moment its miner's guardian takes to kill it, and one look
+//  may fall in that moment.
+int chaos_procs_orphans (chaos_procs_t *self, int max, int min_ms);
 
 //  SIGKILLs every task process that is not the test's own, saying which,
 //  and returns how many there were.
