@@ -771,10 +771,14 @@ s_on_register (s_exchange_t *exchange, Fogrid__LocRegister *msg)
     bool denied = s_is_error (reply, FG_E_DENIED);
     if (!ok && !denied && !s_is_error (reply, FG_E_INVALID) && !s_is_error (reply, FG_E_LIMIT))
         fuzz_fail ("a register got %s", fg_msg_body_name (reply));
-    if (index >= S_REGISTERING && !denied)
+    //  A request the locator cannot take from anyone (a string that is not
+    //  UTF-8) is refused at the door, INVALID, before any key is weighed
+    bool invalid = s_is_error (reply, FG_E_INVALID);
+    if (index >= S_REGISTERING && !denied && !invalid)
         fuzz_fail ("peer %d, not in register_keys, registered %s: %s", index, msg->owner,
                    ok? "Ok": reply->error->text);
-    if (index < S_REGISTERING && presence == S_PRESENT && owner->holder != index && !denied)
+    if (index < S_REGISTERING && presence == S_PRESENT && owner->holder != index && !denied
+    &&  !invalid)
         fuzz_fail ("peer %d registered over owner %s, which peer %d holds: %s", index,
                    msg->owner, owner->holder, ok? "Ok": reply->error->text);
     if (index < S_REGISTERING && denied && (presence == S_ABSENT || owner->holder == index))
@@ -856,6 +860,7 @@ s_on_heartbeat (s_exchange_t *exchange, Fogrid__LocHeartbeat *msg)
                        reply->error->text);
     }
     else
+    if (!s_is_error (reply, FG_E_INVALID))      //  (refused at the door: not UTF-8)
         fuzz_fail ("a heartbeat got %s", fg_msg_body_name (reply));
 }
 
@@ -873,6 +878,8 @@ s_on_unregister (s_exchange_t *exchange, Fogrid__LocUnregister *msg)
                        reply->error->text);
         return;
     }
+    if (s_is_error (reply, FG_E_INVALID))       //  refused at the door: not UTF-8
+        return;
     if (reply->body_case != FOGRID__ENVELOPE__BODY_OK)
         fuzz_fail ("an unregister got %s", fg_msg_body_name (reply));
     if (presence == S_ABSENT)
