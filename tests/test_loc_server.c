@@ -865,6 +865,10 @@ s_strict (const ProtobufCMessage *msg)
     const ProtobufCMessageDescriptor *desc = msg->descriptor;
     for (unsigned index = 0; index < desc->n_fields; index++) {
         const ProtobufCFieldDescriptor *field = &desc->fields [index];
+        //  (only strings and messages are pointers: a number read as one
+        //  would be a misaligned load)
+        if (field->type != PROTOBUF_C_TYPE_STRING && field->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
         const char *at = (const char *) msg + field->offset;
         if ((field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
         &&  *(const uint32_t *) ((const char *) msg + field->quantifier_offset) != field->id)
