@@ -284,7 +284,7 @@ fg_daemon_wait (zactor_t *actor)
     bool notify = fg_sdnotify_enabled ();
     int64_t watchdog = notify? fg_sdnotify_watchdog_ms (): 0;
     //  Pings at half the watchdog's period; the status line at least
-    //  every five seconds (the hub's costs a scrape of its metrics)
+    //  every five seconds
     int64_t period = watchdog? watchdog / 2: 5000;
     if (period > 5000)
         period = 5000;

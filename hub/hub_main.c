@@ -8,52 +8,22 @@
 #include "hub_server.h"
 #include <sys/resource.h>
 
-//  The value of a sample line "NAME VALUE" in a metrics page, or 0
-static long
-s_sample (const char *page, const char *name)
-{
-    for (const char *at = strstr (page, name); at; at = strstr (at + 1, name))
-        if ((at == page || at [-1] == '\n') && at [strlen (name)] == ' ')
-            return atol (at + strlen (name) + 1);
-    return 0;
-}
-
 //  systemd's STATUS= line (fg_daemon): "12 miners, 3 pending, 5 running",
-//  from the hub's own /metrics on loopback (answered by its loop); the
-//  ports it serves on when that page cannot be had
+//  from the counts the hub keeps as they change (its STATUS pipe command)
 static int
 s_status (zactor_t *actor, char *line, size_t size)
 {
-    zmsg_t *http = fg_daemon_ask (actor, "HTTP");
-    zmsg_t *ports = http? fg_daemon_ask (actor, "PORTS"): NULL;
-    if (!ports || zmsg_size (ports) != 2) {
-        zmsg_destroy (&http);
-        zmsg_destroy (&ports);
-        return -1;
-    }
-    char *port = zmsg_popstr (http);
-    char *buyers = zmsg_popstr (ports), *miners = zmsg_popstr (ports);
-    zchunk_t *page = NULL;
-    char url [64], err [256];
-    snprintf (url, sizeof url, "http://127.0.0.1:%s/metrics", port? port: "0");
-    if (port && atoi (port) > 0
-    &&  fg_http_get (url, 1000, "fogrid-hub", &page, err, sizeof err) == 0) {
-        char *text = zchunk_strdup (page);
-        long connected = s_sample (text, "fogrid_hub_miners{state=\"connected\"}");
-        snprintf (line, size, "%ld miner%s, %ld pending, %ld running",
-                  connected, connected == 1? "": "s",
-                  s_sample (text, "fogrid_hub_tasks{state=\"pending\"}"),
-                  s_sample (text, "fogrid_hub_tasks{state=\"running\"}"));
-        zstr_free (&text);
-    }
-    else
-        snprintf (line, size, "serving buyers on port %s, miners on port %s", buyers, miners);
-    zchunk_destroy (&page);
-    zstr_free (&port);
-    zstr_free (&buyers);
-    zstr_free (&miners);
-    zmsg_destroy (&http);
-    zmsg_destroy (&ports);
+    zmsg_t *counts = fg_daemon_ask (actor, "STATUS");
+    if (!counts || zmsg_size (counts) != 3)
+        return zmsg_destroy (&counts), -1;
+    char *connected = zmsg_popstr (counts), *pending = zmsg_popstr (counts);
+    char *running = zmsg_popstr (counts);
+    snprintf (line, size, "%s miner%s, %s pending, %s running", connected,
+              streq (connected, "1")? "": "s", pending, running);
+    zstr_free (&connected);
+    zstr_free (&pending);
+    zstr_free (&running);
+    zmsg_destroy (&counts);
     return 0;
 }
 

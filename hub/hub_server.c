@@ -729,6 +729,17 @@ s_handle_pipe (s_server_t *self)
     if (command && streq (command, "HTTP"))
         zsock_send (self->pipe, "i", self->http? fg_http_port (self->http): 0);
     else
+    if (command && streq (command, "STATUS")) {
+        //  Counts kept as they change: nothing is walked or rendered
+        uint64_t miners [HUB_MINER_STATES] = { 0 };
+        hub_miners_count_states (self->miners, miners);
+        char connected [24], pending [24], running [24];
+        snprintf (connected, sizeof connected, "%" PRIu64, miners [HUB_MINER_CONNECTED]);
+        snprintf (pending, sizeof pending, "%zu", hub_tasks_count (self->tasks, HUB_TASK_PENDING));
+        snprintf (running, sizeof running, "%zu", hub_tasks_count (self->tasks, HUB_TASK_RUNNING));
+        zsock_send (self->pipe, "sss", connected, pending, running);
+    }
+    else
         zsys_warning ("hub: unknown pipe command '%s'", command? command: "");
     zstr_free (&command);
     zmsg_destroy (&msg);

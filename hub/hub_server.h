@@ -12,7 +12,8 @@
         if (args.rc) { ...args.error...; zactor_destroy (&hub); }
 
     Pipe commands: $TERM; PORTS -> "ii" buyer port, miner port; HTTP -> "i"
-    the port hub/http serves on (0 when off).
+    the port hub/http serves on (0 when off); STATUS -> "sss" connected
+    miners, pending tasks, running tasks (for systemd's STATUS= line).
     =========================================================================  */
 #ifndef HUB_SERVER_H_INCLUDED
 #define HUB_SERVER_H_INCLUDED
