@@ -35,6 +35,7 @@
 #include "fogrid.h"
 #include "hub_sql.h"
 #include "hub_ledger.h"
+#include "fg_signkey.h"
 #include <sqlite3.h>
 #include <sodium.h>
 #include <errno.h>
@@ -52,9 +53,7 @@ struct _hub_ledger_t {
     sqlite3 *db;                //  the store's connection (not owned)
     char *path;                 //  the database file
     char *who;                  //  "ledger PATH", for log lines
-    unsigned char pk [crypto_sign_PUBLICKEYBYTES];  //  public key
-    unsigned char sk [crypto_sign_SECRETKEYBYTES];  //  secret key
-    char pk_hex [2 * crypto_sign_PUBLICKEYBYTES + 1];   //  public key, hex
+    fg_signkey_t *key;          //  the ledger's signing key (Ed25519)
     hub_sql_cache_t *cache;     //  statements, prepared once (a transfer runs several)
 };
 
@@ -217,18 +216,14 @@ s_head_text (int64_t seq, const char *hash_hex)
 static void
 s_sign (hub_ledger_t *self, const unsigned char *message, size_t size, char *sig_hex)
 {
-    unsigned char sig [S_SIG_BYTES];
-    crypto_sign_detached (sig, NULL, message, size, self->sk);
-    s_hex (sig, S_SIG_BYTES, sig_hex);
+    fg_signkey_sign (self->key, message, size, sig_hex);
 }
 
 static bool
 s_signature_ok (hub_ledger_t *self, const unsigned char *message, size_t size,
                 const char *sig_hex)
 {
-    unsigned char sig [S_SIG_BYTES];
-    return s_unhex (sig_hex, sig, S_SIG_BYTES) == 0
-        && crypto_sign_verify_detached (sig, message, size, self->pk) == 0;
+    return fg_signkey_verify (fg_signkey_public_txt (self->key), message, size, sig_hex) == 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -314,23 +309,29 @@ hub_ledger_new (hub_store_t *store, const char *key_file, char *err, size_t err_
         hub_ledger_destroy (&self);
         return NULL;
     }
-    crypto_sign_seed_keypair (self->pk, self->sk, seed);
+    //  (the file is the seed alone, as it always was; fg_signkey signs)
+    self->key = fg_signkey_new_from_seed (seed);
     sodium_memzero (seed, sizeof seed);
-    s_hex (self->pk, sizeof self->pk, self->pk_hex);
+    if (!self->key) {
+        snprintf (err, err_size, "libsodium cannot be initialized");
+        hub_ledger_destroy (&self);
+        return NULL;
+    }
+    const char *pk_hex = fg_signkey_public_txt (self->key);
 
     //  The ledger stays under the key it was started with
     char recorded [200];
     if (s_meta_get (self, "public_key", recorded, sizeof recorded) == 0) {
-        if (!streq (recorded, self->pk_hex)) {
+        if (!streq (recorded, pk_hex)) {
             snprintf (err, err_size, "the ledger in %s was signed with key %.16s..., but %s "
                       "holds key %.16s...: restore the hub's own key file",
-                      self->path, recorded, key_file, self->pk_hex);
+                      self->path, recorded, key_file, pk_hex);
             hub_ledger_destroy (&self);
             return NULL;
         }
     }
     else
-    if (s_meta_set (self, "public_key", self->pk_hex)) {
+    if (s_meta_set (self, "public_key", pk_hex)) {
         snprintf (err, err_size, "cannot write to the ledger in %s", self->path);
         hub_ledger_destroy (&self);
         return NULL;
@@ -343,7 +344,7 @@ hub_ledger_destroy (hub_ledger_t **self_p)
 {
     if (*self_p) {
         hub_ledger_t *self = *self_p;
-        sodium_memzero (self->sk, sizeof self->sk);
+        fg_signkey_destroy (&self->key);
         hub_sql_cache_destroy (&self->cache);
         free (self->path);
         zstr_free (&self->who);
@@ -355,7 +356,7 @@ hub_ledger_destroy (hub_ledger_t **self_p)
 const char *
 hub_ledger_public_key (hub_ledger_t *self)
 {
-    return self->pk_hex;
+    return fg_signkey_public_txt (self->key);
 }
 
 int
