@@ -43,7 +43,7 @@ bool fuzz_next_message (const uint8_t *data, size_t size, size_t *at, uint8_t *o
 fg_config_t *fuzz_miner_config (const fg_cfg_def_t *defs, const char *hubs, const char *data,
                                 const char *id, const char *http);
 
-//  The settings of a hub actor (defs: hub_server_defs) the fuzz targets
+//  The settings of a hub actor (defs: hub_config_defs) the fuzz targets
 //  start: loopback sockets on any port, data in data, HTTP on http (""
 //  for none), no locator, no rate limits (the fuzzer is one busy peer).
 //  The caller adds its own.

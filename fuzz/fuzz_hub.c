@@ -445,7 +445,7 @@ s_hub_start (s_hub_t *hub, bool fresh)
     }
     hub->starts++;
     hub->inputs = 0;
-    hub->config = fuzz_hub_config (hub_server_defs, hub->dir, "");
+    hub->config = fuzz_hub_config (hub_config_defs, hub->dir, "");
     fg_config_t *config = hub->config;
     fg_config_set (config, "hub/queue_max", "100");
     fg_config_set (config, "hub/tasks_per_buyer", "60");
@@ -502,7 +502,7 @@ s_setup (void)
     s_fresh = getenv ("FUZZ_FRESH") != NULL;
     fuzz_tmpdir (s_root, sizeof s_root);
     //  The process's keys (the hubs'), then each peer's
-    fuzz_keys (hub_server_defs, s_root, "hub");
+    fuzz_keys (hub_config_defs, s_root, "hub");
     char keys [400];
     snprintf (keys, sizeof keys, "%s/keys/hub.key", s_root);
     for (int index = 0; index < S_PEERS - 1; index++)

@@ -263,7 +263,7 @@ s_setup (void)
     fuzz_tmpdir (s_root, sizeof s_root);
     char data [300];
     snprintf (data, sizeof data, "%s/hub", s_root);
-    s_config = fuzz_hub_config (hub_server_defs, data, "127.0.0.1:0");
+    s_config = fuzz_hub_config (hub_config_defs, data, "127.0.0.1:0");
     fg_config_set (s_config, "hub/wallet_stake", "1000");
     //  The miner stays connected without heartbeats for the run
     fg_config_set (s_config, "hub/heartbeat_ms", "3600000");

@@ -856,8 +856,3 @@ hub_server_actor (zsock_t *pipe, void *argsv)
     free (self);
 }
 
-int
-hub_server_check_config (fg_config_t *config, char *err, size_t err_size)
-{
-    return hub_config_check (config, err, err_size);
-}

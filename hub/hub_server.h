@@ -26,13 +26,9 @@ typedef struct {
 
 #include "hub_config.h"
 
-//  The settings table and its checks are hub_config's (hub_config_defs,
-//  hub_config_check); these names stay for main(), the tests and fuzz/.
-#define hub_server_defs hub_config_defs
+//  (the settings table and its checks are hub_config's: hub_config_defs,
+//  hub_config_check)
 
 void hub_server_actor (zsock_t *pipe, void *args);
-
-//  hub_config_check, under the name main() knows.
-int hub_server_check_config (fg_config_t *config, char *err, size_t err_size);
 
 #endif

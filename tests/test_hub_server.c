@@ -32,7 +32,7 @@ static const char *s_extra [9] = { NULL };
 static void
 s_hub_start_at (s_hub_t *hub, const char *dir, const char *queue_max, const char *locator)
 {
-    hub->config = fg_config_new (hub_server_defs);
+    hub->config = fg_config_new (hub_config_defs);
     fg_config_set (hub->config, "hub/http", "127.0.0.1:0");
     fg_config_set (hub->config, "hub/buyer_endpoint", "tcp://127.0.0.1:*");
     fg_config_set (hub->config, "hub/miner_endpoint", "tcp://127.0.0.1:*");
@@ -1931,7 +1931,7 @@ test_tokens_per_buyer (void)
     char *dir = ts_tmpdir_new ("hub");
     char keys [600], err [300];
     snprintf (keys, sizeof keys, "%s/keys/hub.key", dir);
-    fg_config_t *security = fg_config_new (hub_server_defs);
+    fg_config_t *security = fg_config_new (hub_config_defs);
     fg_config_set (security, "security/insecure", "0");
     CU_ASSERT_EQUAL_FATAL (fg_security_init (security, keys, true, err, sizeof err), 0);
     zcert_t *alice = zcert_new (), *bob = zcert_new ();

@@ -59,7 +59,7 @@ th_sql (const char *dir, const char *sql)
 fg_config_t *
 th_hub_config (const char *dir)
 {
-    fg_config_t *config = fg_config_new (hub_server_defs);
+    fg_config_t *config = fg_config_new (hub_config_defs);
     fg_config_set (config, "hub/http", "127.0.0.1:0");
     fg_config_set (config, "hub/buyer_endpoint", "tcp://127.0.0.1:*");
     fg_config_set (config, "hub/miner_endpoint", "tcp://127.0.0.1:*");
