@@ -8,7 +8,7 @@
     record, the hub's row and its event row commit together, before the
     reply: the reply is the DAO's proof that it holds.
 
-    The DAO is who holds a key in locator/admin_keys (fg_signers.h). Each
+    The DAO is who holds a key in locator/admin_keys (loc_admins.h). Each
     change is a record signed with that key (fg_hub_record.h: the DAO's
     Ed25519 signing key; records from before it existed were signed with
     its CurveZMQ key, and are still read), so that a locator can
@@ -19,7 +19,8 @@
     plain-text locator there are no keys: `*` lets anyone change it, and
     unsigned records count.
 
-    A record is checked, then taken (or refused, and counted):
+    A record is checked, then taken (or refused, and counted; the checks
+    of its fields, signature and signer are loc_admins'):
 
         check                                   on failure
         -----                                   ----------
@@ -69,15 +70,14 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "fg_hub_record.h"
-#include "fg_signers.h"
+#include "loc_admins.h"
 #include "loc_hubs.h"
 #include <sqlite3.h>
 #include <sodium.h>
-#include <ctype.h>
 #include <errno.h>
 #include <sys/stat.h>
 
-#define S_MAX_REASON    200
+#define S_MAX_REASON    LOC_ADMINS_MAX_REASON
 #define S_MAX_HUBS      10000       //  in one reply
 #define S_MAX_SYNC      200         //  records in one RegistryRecords
 #define S_MAX_SKEW_MS   (5 * 60 * 1000)
@@ -86,9 +86,10 @@
 struct _loc_hubs_t {
     sqlite3 *db;                //  the open database, NULL while none exists
     char *path;                 //  its file
-    fg_signers_t *admins;       //  locator/admin_keys
+    loc_admins_t *admins;       //  locator/admin_keys, the checks a record passes
     char log_id [33];           //  this database's log, "" while none exists
-    loc_hubs_stats_t stats;
+    loc_hubs_stats_t stats;     //  ours; the admins' refusals are added when read
+    loc_hubs_stats_t view;      //  what loc_hubs_stats returns
 };
 
 static const char *s_schema =
@@ -131,51 +132,6 @@ static const char *s_upgrade =
     "ALTER TABLE hubs ADD COLUMN hub_key_at TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE hubs ADD COLUMN ledger_key_at TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE hubs ADD COLUMN stake_at TEXT NOT NULL DEFAULT '';";
-
-//  --------------------------------------------------------------------------
-//  Checks
-
-//  A 40-character Z85 CurveZMQ public key.
-static bool
-s_z85_valid (const char *key)
-{
-    uint8_t bytes [32];
-    return key && strlen (key) == 40 && zmq_z85_decode (bytes, key) != NULL;
-}
-
-static bool
-s_hex_valid (const char *text, size_t digits)
-{
-    if (strlen (text) != digits)
-        return false;
-    for (size_t index = 0; index < digits; index++)
-        if (!isxdigit ((unsigned char) text [index]))
-            return false;
-    return true;
-}
-
-static bool
-s_hub_id_valid (const char *id)
-{
-    return id && *id && fg_text_valid (id, 63) && !strchr (id, ' ');
-}
-
-bool
-loc_hubs_status_valid (const char *status)
-{
-    return status && (streq (status, "registered") || streq (status, "suspected")
-                   || streq (status, "blacklisted"));
-}
-
-int
-loc_hubs_check_config (fg_config_t *config, char *err, size_t err_size)
-{
-    char why [300];
-    if (fg_signers_check (fg_config_str (config, "locator/admin_keys"), why, sizeof why) == 0)
-        return 0;
-    snprintf (err, err_size, "locator/admin_keys: %s", why);
-    return -1;
-}
 
 //  --------------------------------------------------------------------------
 //  The database
@@ -280,11 +236,7 @@ loc_hubs_new (const char *data_dir, const char *admin_keys, char *err, size_t er
 {
     loc_hubs_t *self = (loc_hubs_t *) zmalloc (sizeof (loc_hubs_t));
     self->path = zsys_sprintf ("%s/registry.db", data_dir && *data_dir? data_dir: ".");
-    self->admins = fg_signers_new (admin_keys);
-    if (fg_signers_curve_keys (self->admins) && !fg_signers_sign_keys (self->admins))
-        zsys_warning ("locator: locator/admin_keys lists CurveZMQ keys only: they check records "
-                      "signed before signing keys existed, and no new change is taken; add the "
-                      "DAO's signing keys (the NAME.sign files fogrid keygen makes)");
+    self->admins = loc_admins_new (admin_keys);
     bool exists = zsys_file_exists (self->path);
     if (exists || (admin_keys && *admin_keys)) {
         if (!exists && data_dir && *data_dir && zsys_dir_create ("%s", data_dir)) {
@@ -307,7 +259,7 @@ loc_hubs_destroy (loc_hubs_t **self_p)
         loc_hubs_t *self = *self_p;
         if (self->db)
             sqlite3_close (self->db);
-        fg_signers_destroy (&self->admins);
+        loc_admins_destroy (&self->admins);
         free (self->path);
         free (self);
         *self_p = NULL;
@@ -317,7 +269,7 @@ loc_hubs_destroy (loc_hubs_t **self_p)
 bool
 loc_hubs_is_admin (loc_hubs_t *self, const char *key)
 {
-    return fg_signers_has (self->admins, key);
+    return loc_admins_has (self->admins, key);
 }
 
 const char *
@@ -329,7 +281,24 @@ loc_hubs_log_id (loc_hubs_t *self)
 const loc_hubs_stats_t *
 loc_hubs_stats (loc_hubs_t *self)
 {
-    return &self->stats;
+    const loc_admins_stats_t *refused = loc_admins_stats (self->admins);
+    self->view = self->stats;
+    self->view.refused_invalid += refused->invalid;
+    self->view.refused_signature += refused->signature;
+    self->view.refused_admin += refused->admin;
+    return &self->view;
+}
+
+int
+loc_hubs_check_config (fg_config_t *config, char *err, size_t err_size)
+{
+    return loc_admins_check_config (config, err, err_size);
+}
+
+bool
+loc_hubs_status_valid (const char *status)
+{
+    return loc_admins_status_valid (status);
 }
 
 //  --------------------------------------------------------------------------
@@ -446,81 +415,6 @@ size_t
 loc_hubs_records (loc_hubs_t *self)
 {
     return s_count (self, "SELECT count(*) FROM records");
-}
-
-//  --------------------------------------------------------------------------
-//  Checking a record
-
-//  Checks a record's fields. Returns FG_OK or FG_E_INVALID with why.
-static fg_error_t
-s_check_fields (const Fogrid__RegistrySet *set, char *why, size_t why_size)
-{
-    if (!s_hub_id_valid (set->hub_id))
-        snprintf (why, why_size, "'%.64s' is not a hub id (1..63 printable characters, no "
-                  "spaces)", set->hub_id? set->hub_id: "");
-    else
-    if (!loc_hubs_status_valid (set->status))
-        snprintf (why, why_size, "'%.32s' is not a status (registered, suspected, blacklisted)",
-                  set->status? set->status: "");
-    else
-    if (*set->hub_key && !s_z85_valid (set->hub_key))
-        snprintf (why, why_size, "the hub key must be a CurveZMQ public key (40 Z85 characters)");
-    else
-    if (*set->ledger_key && !s_hex_valid (set->ledger_key, 64))
-        snprintf (why, why_size, "the ledger key must be 64 hex digits (as fogrid admin wallet "
-                  "shows it)");
-    else
-    if (set->stake < -1)
-        snprintf (why, why_size, "the stake must be 0 or more (-1 keeps the recorded one)");
-    else
-    if (!fg_text_valid (set->reason, S_MAX_REASON))
-        snprintf (why, why_size, "the reason must be at most %d printable characters", S_MAX_REASON);
-    else
-    if (!*set->reason && !streq (set->status, "registered"))
-        snprintf (why, why_size, "a reason is required to mark a hub %s", set->status);
-    else
-    if (set->at_ms == 0 || set->at_ms > (uint64_t) INT64_MAX)
-        snprintf (why, why_size, "the change carries no time (at_ms)");
-    else
-    if (*set->signer && !fg_signkey_valid (set->signer) && !s_z85_valid (set->signer))
-        snprintf (why, why_size, "the signer is not a signing key (64 lowercase hex digits)");
-    else
-        return FG_OK;
-    return FG_E_INVALID;
-}
-
-//  The checks every record passes, wherever it came from. Counts the
-//  refusals. Returns FG_OK, FG_E_INVALID or FG_E_DENIED with why.
-static fg_error_t
-s_check_record (loc_hubs_t *self, const Fogrid__RegistrySet *record, char *why, size_t why_size)
-{
-    fg_error_t rc = s_check_fields (record, why, why_size);
-    if (rc) {
-        self->stats.refused_invalid++;
-        return rc;
-    }
-    if (!fg_hub_record_signed (record)) {
-        if (loc_hubs_is_admin (self, ""))
-            return FG_OK;           //  admin_keys `*`: anyone, unsigned too
-        snprintf (why, why_size, "only the DAO may change the hub registry, with a signed change "
-                  "(this one is not signed: is security/insecure set, or is the command line "
-                  "older than the locator?)");
-        self->stats.refused_signature++;
-        return FG_E_DENIED;
-    }
-    char text [200];
-    if (fg_hub_record_verify (record, text, sizeof text)) {
-        snprintf (why, why_size, "the change's signature does not hold: %s", text);
-        self->stats.refused_signature++;
-        return FG_E_DENIED;
-    }
-    if (!loc_hubs_is_admin (self, record->signer)) {
-        snprintf (why, why_size, "only the DAO may change the hub registry: key %.12s... is not "
-                  "in the locator's locator/admin_keys", record->signer);
-        self->stats.refused_admin++;
-        return FG_E_DENIED;
-    }
-    return FG_OK;
 }
 
 //  --------------------------------------------------------------------------
@@ -806,7 +700,7 @@ loc_hubs_set (loc_hubs_t *self, const char *key, const Fogrid__RegistrySet *set,
         self->stats.refused_signature++;
         return FG_E_DENIED;
     }
-    fg_error_t rc = s_check_record (self, &record, why, why_size);
+    fg_error_t rc = loc_admins_check (self->admins, &record, why, why_size);
     if (rc)
         return rc;
     if (record.at_ms > (uint64_t) (now_ms + S_MAX_SKEW_MS)) {
@@ -830,7 +724,7 @@ loc_hubs_apply (loc_hubs_t *self, const Fogrid__RegistrySet *record, const char 
                 bool *fresh, char *why, size_t why_size)
 {
     *fresh = false;
-    fg_error_t rc = s_check_record (self, record, why, why_size);
+    fg_error_t rc = loc_admins_check (self->admins, record, why, why_size);
     if (rc)
         return rc;
     rc = s_take (self, record, source, false, fresh, why, why_size);
@@ -972,72 +866,4 @@ loc_hubs_cursor_set (loc_hubs_t *self, const char *peer, const char *log_id, uin
     if (rc)
         s_fail (self, "peer cursor", err, sizeof err);
     return rc;
-}
-
-//  --------------------------------------------------------------------------
-//  The locator's hook
-
-static void
-s_send_reply (zsock_t *router, zframe_t *peer, uint64_t seq, Fogrid__RegistryReply *reply)
-{
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.seq = seq;
-    env.body_case = FOGRID__ENVELOPE__BODY_REGISTRY_REPLY;
-    env.registry_reply = reply;
-    fg_msg_send (router, peer, &env);
-}
-
-bool
-loc_hubs_handle (loc_hubs_t *self, zsock_t *router, zframe_t *peer, uint64_t seq,
-                 const char *key, fg_env_t *env)
-{
-    if (env->body_case == FOGRID__ENVELOPE__BODY_REGISTRY_LIST) {
-        Fogrid__RegistryList *request = env->registry_list;
-        Fogrid__RegistryReply *reply = fg_text_valid (request->hub_id, 63)
-                                    && fg_text_valid (request->hub_key, 40)
-                                     ? loc_hubs_list (self, request->hub_id, request->hub_key)
-                                     : NULL;
-        if (reply)
-            s_send_reply (router, peer, seq, reply);
-        else
-            fg_msg_send_error (router, peer, seq, FG_E_INVALID,
-                               "registry: a bad filter, or the registry cannot be read");
-        loc_hubs_reply_destroy (&reply);
-        return true;
-    }
-    if (env->body_case == FOGRID__ENVELOPE__BODY_REGISTRY_SET) {
-        Fogrid__RegistrySet *request = env->registry_set;
-        char why [300] = "";
-        fg_error_t rc = loc_hubs_set (self, key, request, fg_now_ms (), why, sizeof why);
-        if (rc) {
-            zsys_warning ("registry: refused %.12s...'s change of hub %.63s to %.16s: %s",
-                          *key? key: "anonymous", request->hub_id, request->status, why);
-            fg_msg_send_error (router, peer, seq, rc, "%s", why);
-            return true;
-        }
-        Fogrid__RegistryReply *reply = loc_hubs_list (self, request->hub_id, NULL);
-        if (reply)
-            s_send_reply (router, peer, seq, reply);
-        else
-            fg_msg_send_error (router, peer, seq, FG_E_INTERNAL, "registry: cannot read it back");
-        loc_hubs_reply_destroy (&reply);
-        return true;
-    }
-    if (env->body_case == FOGRID__ENVELOPE__BODY_REGISTRY_SYNC) {
-        Fogrid__RegistrySync *request = env->registry_sync;
-        Fogrid__RegistryRecords *records = loc_hubs_log_read (self, request->log_id,
-                                                              request->after, request->max);
-        if (records) {
-            fg_env_t reply = FOGRID__ENVELOPE__INIT;
-            reply.seq = seq;
-            reply.body_case = FOGRID__ENVELOPE__BODY_REGISTRY_RECORDS;
-            reply.registry_records = records;
-            fg_msg_send (router, peer, &reply);
-        }
-        else
-            fg_msg_send_error (router, peer, seq, FG_E_INTERNAL, "registry: cannot read the log");
-        loc_hubs_records_destroy (&records);
-        return true;
-    }
-    return false;
 }

@@ -108,12 +108,6 @@ int loc_hubs_cursor_set (loc_hubs_t *self, const char *peer, const char *log_id,
 //  The counters.
 const loc_hubs_stats_t *loc_hubs_stats (loc_hubs_t *self);
 
-//  The locator's hook: answers a RegistryList, RegistrySet or
-//  RegistrySync that came from key on router. Returns true when env was
-//  one of those.
-bool loc_hubs_handle (loc_hubs_t *self, zsock_t *router, zframe_t *peer, uint64_t seq,
-                      const char *key, fg_env_t *env);
-
 //  True for "registered", "suspected", "blacklisted".
 bool loc_hubs_status_valid (const char *status);
 

@@ -45,6 +45,7 @@
 #include "loc_http.h"
 #include "loc_dns_server.h"
 #include "loc_hubs.h"
+#include "loc_hubs_api.h"
 #include "loc_peers.h"
 
 const fg_cfg_def_t loc_server_defs [] = {
@@ -556,7 +557,7 @@ s_handle_router (s_server_t *self)
         case FOGRID__ENVELOPE__BODY_REGISTRY_LIST:
         case FOGRID__ENVELOPE__BODY_REGISTRY_SET:
         case FOGRID__ENVELOPE__BODY_REGISTRY_SYNC:
-            loc_hubs_handle (self->hubs, self->router, peer, seq, key, env);
+            loc_hubs_api_handle (self->hubs, self->router, peer, seq, key, env);
             break;
         default:
             fg_msg_send_error (self->router, peer, seq, FG_E_UNEXPECTED,

@@ -37,9 +37,9 @@ targets="msg:$common"
 [ -f fuzz/fuzz_config.c ] && targets="$targets config:${all_common}$gen/fogrid.pb-c.c"
 # the HTTP targets share their client (fuzz_http_client.h)
 http_client="fuzz/fuzz_daemon.c,fuzz/fuzz_http_client.c,"
-[ -f fuzz/fuzz_http.c ] && targets="$targets http:${http_client}${all_common}locator/loc_registry.c,locator/loc_hubs.c,locator/loc_peers.c,locator/loc_http.c,$gen/fogrid.pb-c.c"
+[ -f fuzz/fuzz_http.c ] && targets="$targets http:${http_client}${all_common}locator/loc_registry.c,locator/loc_hubs.c,locator/loc_admins.c,locator/loc_peers.c,locator/loc_http.c,$gen/fogrid.pb-c.c"
 [ -f fuzz/fuzz_locator.c ] && targets="$targets locator:${all_common}locator/loc_registry.c,$gen/fogrid.pb-c.c"
-[ -f fuzz/fuzz_registry.c ] && targets="$targets registry:${all_common}locator/loc_hubs.c,$gen/fogrid.pb-c.c"
+[ -f fuzz/fuzz_registry.c ] && targets="$targets registry:${all_common}locator/loc_hubs.c,locator/loc_admins.c,$gen/fogrid.pb-c.c"
 [ -f fuzz/fuzz_tar.c ] && targets="$targets tar:miner/miner_tar.c,miner/miner_outputs.c,common/fg_util.c,$gen/fogrid.pb-c.c"
 # the hub, the miner and the locator whole, as actors (their main()s left out)
 hub=$(ls hub/*.c | grep -v _main.c | tr '\n' ',')

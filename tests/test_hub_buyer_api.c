@@ -3,68 +3,29 @@
     real ROUTER from a real store: submits and their bounds, retried
     tokens, status and results of one's own tasks only, cancels
     =========================================================================  */
-#include "test_hub_support.h"
+#include "test_hub_rooms.h"
 #include "hub_buyer_api.h"
 
 typedef struct {
-    th_books_t th;
-    fg_config_t *raw;
-    hub_config_t *config;
-    hub_wallet_t *wallet;
-    hub_escrow_t *escrow;
-    hub_tasks_t *tasks;
-    hub_miners_t *miners;
-    hub_stats_t stats;
-    fg_outbox_t *outbox;
-    zsock_t *router;            //  the hub's buyer socket
-    zsock_t *dealer;            //  the buyer, "b1" to the router
-    zframe_t *peer;             //  ...its routing id
+    th_rooms_t *rooms;          //  the books and the rooms; the buyer "b1" on its socket
     hub_miner_api_t *miner_api;
     hub_buyer_api_t *api;
-    uint64_t seq;
 } s_hub_t;
 
 static void
 s_open (s_hub_t *hub, const char *dir)
 {
     memset (hub, 0, sizeof *hub);
-    th_books_open (&hub->th, dir);
-    hub->raw = fg_config_new (hub_config_defs);
-    fg_config_set (hub->raw, "hub/data_dir", dir);
-    fg_config_set (hub->raw, "hub/queue_max", "3");
-    fg_config_set (hub->raw, "hub/tasks_per_buyer", "2");
-    fg_config_set (hub->raw, "hub/admin_keys", "dao-key");
-    hub->config = hub_config_new (hub->raw);
-    hub_wallet_config_t wallet = {
-        .hub_id = "h-test", .punish_account = "dao", .self_register = true
-    };
-    char err [400] = "";
-    hub->wallet = hub_wallet_new (hub->th.store, hub->th.ledger, &wallet, err, sizeof err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (hub->wallet);
-    hub->escrow = hub_escrow_new (hub->th.store, hub->th.ledger, hub->wallet, hub->config,
-                                  err, sizeof err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (hub->escrow);
-    hub->tasks = hub_tasks_new (hub->th.store);
-    hub->miners = hub_miners_new ();
-    hub->outbox = fg_outbox_new ();
-    char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "inproc://buyer-api-%p", (void *) hub);
-    hub->router = zsock_new_router (endpoint);
-    hub->dealer = zsock_new (ZMQ_DEALER);
-    zsock_set_identity (hub->dealer, "b1");
-    zsock_set_rcvtimeo (hub->dealer, 2000);
-    zsock_connect (hub->dealer, "%s", endpoint);
-    zstr_send (hub->dealer, "hello");
-    zmsg_t *hello = zmsg_recv (hub->router);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (hello);
-    hub->peer = zmsg_pop (hello);
-    zmsg_destroy (&hello);
-    hub->miner_api = hub_miner_api_new (hub->miners, hub->tasks, hub->escrow, hub->wallet,
-                                        hub->th.store, hub->config, &hub->stats, hub->outbox,
-                                        NULL);
-    hub->api = hub_buyer_api_new (hub->tasks, hub->th.store, hub->escrow, hub->miners,
-                                  hub->miner_api, hub->config, &hub->stats, hub->outbox,
-                                  hub->router);
+    hub->rooms = th_rooms_new (dir, true, "hub/queue_max", "3", "hub/tasks_per_buyer", "2",
+                               "hub/admin_keys", "dao-key", NULL);
+    th_rooms_t *rooms = hub->rooms;
+    th_rooms_connect (rooms, "buyer-api", "b1", false);
+    hub->miner_api = hub_miner_api_new (rooms->miners, rooms->tasks, rooms->escrow,
+                                        rooms->wallet, rooms->th.store, rooms->config,
+                                        &rooms->stats, rooms->outbox, NULL);
+    hub->api = hub_buyer_api_new (rooms->tasks, rooms->th.store, rooms->escrow, rooms->miners,
+                                  hub->miner_api, rooms->config, &rooms->stats, rooms->outbox,
+                                  rooms->router);
 }
 
 static void
@@ -73,17 +34,7 @@ s_close (s_hub_t *hub)
     hub_buyer_api_destroy (&hub->api);
     CU_ASSERT_PTR_NULL (hub->api);
     hub_miner_api_destroy (&hub->miner_api);
-    zframe_destroy (&hub->peer);
-    zsock_destroy (&hub->dealer);
-    zsock_destroy (&hub->router);
-    fg_outbox_destroy (&hub->outbox);
-    hub_miners_destroy (&hub->miners);
-    hub_tasks_destroy (&hub->tasks);
-    hub_escrow_destroy (&hub->escrow);
-    hub_wallet_destroy (&hub->wallet);
-    hub_config_destroy (&hub->config);
-    fg_config_destroy (&hub->raw);
-    th_books_close (&hub->th);
+    th_rooms_destroy (&hub->rooms);
 }
 
 //  Hands env to the API as key's request, commits, sends what it said and
@@ -91,11 +42,11 @@ s_close (s_hub_t *hub)
 static fg_env_t *
 s_call (s_hub_t *hub, const char *key, fg_env_t *env)
 {
-    env->seq = ++hub->seq;
-    CU_ASSERT_TRUE (hub_buyer_api_handle (hub->api, hub->peer, env->seq, key, env));
-    CU_ASSERT_EQUAL (hub_store_commit (hub->th.store), 0);
-    fg_outbox_send (hub->outbox, NULL, NULL);
-    fg_env_t *reply = fg_msg_recv (hub->dealer, NULL, NULL, NULL);
+    env->seq = ++hub->rooms->seq;
+    CU_ASSERT_TRUE (hub_buyer_api_handle (hub->api, hub->rooms->peer, env->seq, key, env));
+    CU_ASSERT_EQUAL (hub_store_commit (hub->rooms->th.store), 0);
+    fg_outbox_send (hub->rooms->outbox, NULL, NULL);
+    fg_env_t *reply = fg_msg_recv (hub->rooms->dealer, NULL, NULL, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL (reply);
     CU_ASSERT_EQUAL (reply->seq, env->seq);
     return reply;
@@ -170,8 +121,8 @@ test_submit (void)
     s_open (&hub, dir);
     char *first = s_submitted (&hub, "alice", "tok-1");
     CU_ASSERT_PTR_NOT_NULL_FATAL (first);
-    CU_ASSERT_EQUAL (hub_tasks_queued (hub.tasks), 1);
-    hub_task_t *task = hub_tasks_lookup (hub.tasks, first);
+    CU_ASSERT_EQUAL (hub_tasks_queued (hub.rooms->tasks), 1);
+    hub_task_t *task = hub_tasks_lookup (hub.rooms->tasks, first);
     CU_ASSERT_EQUAL (task->retries_left, 2);            //  hub/default_retries
     CU_ASSERT_EQUAL (task->spec->timeout_s, 3600);      //  hub/default_timeout_s
     //  A retried submit: the same task, taking no room
@@ -179,12 +130,12 @@ test_submit (void)
     CU_ASSERT_STRING_EQUAL (reply->submit_reply->task_id, first);
     CU_ASSERT_TRUE (reply->submit_reply->duplicate);
     fg_msg_free (&reply);
-    CU_ASSERT_EQUAL (hub_tasks_queued (hub.tasks), 1);
+    CU_ASSERT_EQUAL (hub_tasks_queued (hub.rooms->tasks), 1);
     //  Bad input is refused, and counted
     CU_ASSERT_EQUAL (s_error (s_submit (&hub, "alice", "tok-x", "")), FG_E_INVALID);
     CU_ASSERT_EQUAL (s_error (s_submit (&hub, "alice", "tok\t", "true")), FG_E_INVALID);
     CU_ASSERT_EQUAL (s_error (s_submit (&hub, "alice", "tok-y", "\xff\xfe")), FG_E_INVALID);
-    CU_ASSERT_EQUAL (hub.stats.refused, 3);
+    CU_ASSERT_EQUAL (hub.rooms->stats.refused, 3);
     //  The same token with another spec is a mistake, not a retry
     CU_ASSERT_EQUAL (s_error (s_submit (&hub, "alice", "tok-1", "false")), FG_E_CONFLICT);
     //  ...and another buyer's token is not this one's
@@ -199,7 +150,7 @@ test_submit (void)
     char *third = s_submitted (&hub, "carol", "tok-4");
     CU_ASSERT_PTR_NULL (third);             //  alice 2 and bob 1: the queue is full
     CU_ASSERT_EQUAL (s_error (s_submit (&hub, "carol", "tok-5", "true")), FG_E_HUB_FULL);
-    CU_ASSERT_EQUAL (hub.stats.submitted, 3);
+    CU_ASSERT_EQUAL (hub.rooms->stats.submitted, 3);
     free (first);
     free (second);
     free (third);
@@ -234,8 +185,9 @@ test_own_tasks (void)
     CU_ASSERT_EQUAL_FATAL (reply->body_case, FOGRID__ENVELOPE__BODY_TASK_INFO);
     CU_ASSERT_STRING_EQUAL (reply->task_info->state, "cancelled");
     fg_msg_free (&reply);
-    CU_ASSERT_EQUAL (hub_tasks_queued (hub.tasks), 0);
-    CU_ASSERT_EQUAL (hub.stats.finished [HUB_TASK_CANCELLED], 0);   //  (the server's watcher counts)
+    CU_ASSERT_EQUAL (hub_tasks_queued (hub.rooms->tasks), 0);
+    //  (the server's watcher counts)
+    CU_ASSERT_EQUAL (hub.rooms->stats.finished [HUB_TASK_CANCELLED], 0);
     CU_ASSERT_EQUAL (s_error (s_ask (&hub, "alice", FOGRID__ENVELOPE__BODY_CANCEL, id)),
                      FG_E_STATE);
     //  Its result, from the store
@@ -249,7 +201,7 @@ test_own_tasks (void)
     Fogrid__HealthRequest health = FOGRID__HEALTH_REQUEST__INIT;
     env.body_case = FOGRID__ENVELOPE__BODY_HEALTH;
     env.health = &health;
-    CU_ASSERT_FALSE (hub_buyer_api_handle (hub.api, hub.peer, 1, "alice", &env));
+    CU_ASSERT_FALSE (hub_buyer_api_handle (hub.api, hub.rooms->peer, 1, "alice", &env));
     free (id);
     s_close (&hub);
     ts_tmpdir_remove (&dir);

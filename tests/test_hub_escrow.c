@@ -4,107 +4,46 @@
     failure, buyers who cannot pay (with and without hub/require_funds),
     the hub's own miner, and the sweep of escrow a failed settlement left
     =========================================================================  */
-#include "test_hub_support.h"
+#include "test_hub_rooms.h"
 #include "hub_escrow.h"
 
 typedef struct {
-    th_books_t th;              //  store and ledger
-    fg_config_t *raw;           //  the settings as text
-    hub_config_t *config;       //  ...typed
-    hub_wallet_t *wallet;
-    hub_escrow_t *escrow;
-    hub_tasks_t *tasks;
-    hub_miners_t *miners;
-    zframe_t *routing;          //  the fake miner's connection
+    th_rooms_t *rooms;          //  the books and the rooms; money before each change of a task
 } s_hub_t;
-
-//  The watcher a hub puts on its tasks: money before each change
-static void
-s_before (void *arg, hub_task_t *task, hub_task_state_t next)
-{
-    s_hub_t *hub = (s_hub_t *) arg;
-    hub_escrow_task_change (hub->escrow, task, next,
-                            hub_miners_lookup (hub->miners, task->miner_id));
-}
 
 static void
 s_open (s_hub_t *hub, const char *dir, bool require_funds)
 {
     memset (hub, 0, sizeof *hub);
-    th_books_open (&hub->th, dir);
-    hub->raw = fg_config_new (hub_config_defs);
-    fg_config_set (hub->raw, "hub/data_dir", dir);
-    fg_config_set (hub->raw, "hub/fee_percent", "10");
-    fg_config_set (hub->raw, "hub/require_funds", require_funds? "1": "0");
-    hub->config = hub_config_new (hub->raw);
-    hub_wallet_config_t wallet = {
-        .hub_id = "h-test", .punish_account = "dao", .self_register = true
-    };
-    char err [400] = "";
-    hub->wallet = hub_wallet_new (hub->th.store, hub->th.ledger, &wallet, err, sizeof err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (hub->wallet);
-    hub->escrow = hub_escrow_new (hub->th.store, hub->th.ledger, hub->wallet, hub->config,
-                                  err, sizeof err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (hub->escrow);
-    hub->tasks = hub_tasks_new (hub->th.store);
-    hub_tasks_watch (hub->tasks, s_before, NULL, hub);
-    hub->miners = hub_miners_new ();
-    hub->routing = zframe_new ("m1", 2);
+    hub->rooms = th_rooms_new (dir, true, "hub/fee_percent", "10",
+                               "hub/require_funds", require_funds? "1": "0", NULL);
+    th_rooms_watch_money (hub->rooms);
 }
 
 static void
 s_close (s_hub_t *hub)
 {
-    zframe_destroy (&hub->routing);
-    hub_miners_destroy (&hub->miners);
-    hub_tasks_destroy (&hub->tasks);
-    hub_escrow_destroy (&hub->escrow);
-    CU_ASSERT_PTR_NULL (hub->escrow);
-    hub_wallet_destroy (&hub->wallet);
-    hub_config_destroy (&hub->config);
-    fg_config_destroy (&hub->raw);
-    th_books_close (&hub->th);
+    th_rooms_destroy (&hub->rooms);
 }
 
 //  A connected miner that asks price per task
 static hub_miner_t *
 s_miner (s_hub_t *hub, const char *id, uint64_t price)
 {
-    char *runtimes [] = { "process" };
-    Fogrid__Resources res = FOGRID__RESOURCES__INIT;
-    res.cores = 4;
-    res.mem_mb = 4096;
-    res.n_runtimes = 1;
-    res.runtimes = runtimes;
-    res.price = price;
-    Fogrid__MinerHello hello = FOGRID__MINER_HELLO__INIT;
-    hello.miner_id = (char *) id;
-    hello.name = (char *) id;
-    hello.version = "test";
-    hello.resources = &res;
-    return hub_miners_hello (hub->miners, &hello, hub->routing, fg_now_ms ());
+    return th_rooms_miner (hub->rooms, id, "m1", 4, price);
 }
 
 //  A submitted task of buyer alice
 static hub_task_t *
 s_submit (s_hub_t *hub, const char *id)
 {
-    Fogrid__TaskSpec *spec = (Fogrid__TaskSpec *) zmalloc (sizeof (Fogrid__TaskSpec));
-    fogrid__task_spec__init (spec);
-    spec->n_argv = 1;
-    spec->argv = (char **) zmalloc (sizeof (char *));
-    spec->argv [0] = strdup ("true");
-    hub_task_t *task = hub_task_new (id, &spec);
-    hub_task_set_text (&task->buyer, "alice");
-    task->retries_left = 1;
-    CU_ASSERT_EQUAL_FATAL (hub_tasks_submit (hub->tasks, task, NULL), 0);
-    return task;
+    return th_rooms_submit (hub->rooms, id, "alice", 1);
 }
 
 static void
 s_deposit (s_hub_t *hub, const char *id, int64_t amount)
 {
-    CU_ASSERT_EQUAL (hub_ledger_transfer (hub->th.ledger, id, "world", "buyer:alice", amount,
+    CU_ASSERT_EQUAL (hub_ledger_transfer (hub->rooms->th.ledger, id, "world", "buyer:alice", amount,
                                           "deposit"), HUB_LEDGER_OK);
 }
 
@@ -113,13 +52,13 @@ static int
 s_place (s_hub_t *hub, hub_task_t *task, hub_miner_t *miner, char *reason, size_t size)
 {
     hub_escrow_quote_t quote;
-    hub_escrow_quote (hub->escrow, task, miner, &quote);
+    hub_escrow_quote (hub->rooms->escrow, task, miner, &quote);
     if (!quote.placeable)
         return 1;
-    if (hub_escrow_hold (hub->escrow, task, miner, &quote, reason, size))
+    if (hub_escrow_hold (hub->rooms->escrow, task, miner, &quote, reason, size))
         return 1;
-    hub_tasks_assign (hub->tasks, task, miner->id, *reason? reason: NULL);
-    hub_tasks_dequeue (hub->tasks, task);
+    hub_tasks_assign (hub->rooms->tasks, task, miner->id, *reason? reason: NULL);
+    hub_tasks_dequeue (hub->rooms->tasks, task);
     return 0;
 }
 
@@ -136,52 +75,53 @@ test_pay_and_refund (void)
     CU_ASSERT_STRING_EQUAL (account, "buyer:anonymous");
     s_deposit (&hub, "deposit/1", 1000);
     hub_miner_t *miner = s_miner (&hub, "m-1", 100);
-    CU_ASSERT_EQUAL (hub_escrow_cheapest_ask (hub.miners, s_submit (&hub, "t-0")->spec), 100);
+    CU_ASSERT_EQUAL (hub_escrow_cheapest_ask (hub.rooms->miners, s_submit (&hub, "t-0")->spec),
+                     100);
 
     //  Placed: the ask moves to escrow
     hub_task_t *task = s_submit (&hub, "t-1");
     char reason [256];
     CU_ASSERT_EQUAL (s_place (&hub, task, miner, reason, sizeof reason), 0);
     CU_ASSERT_STRING_EQUAL (reason, "");
-    CU_ASSERT_EQUAL (hub_escrow_held (hub.escrow, "t-1"), 100);
-    CU_ASSERT_EQUAL (th_balance (hub.th.ledger, "buyer:alice"), 900);
-    CU_ASSERT_EQUAL (hub_escrow_total (hub.escrow), 100);
+    CU_ASSERT_EQUAL (hub_escrow_held (hub.rooms->escrow, "t-1"), 100);
+    CU_ASSERT_EQUAL (th_balance (hub.rooms->th.ledger, "buyer:alice"), 900);
+    CU_ASSERT_EQUAL (hub_escrow_total (hub.rooms->escrow), 100);
 
     //  Succeeded: the miner is paid, less the fee, and escrow is empty
-    CU_ASSERT_EQUAL (hub_tasks_change (hub.tasks, task, HUB_TASK_SUCCEEDED, NULL), 0);
-    CU_ASSERT_EQUAL (hub_escrow_held (hub.escrow, "t-1"), 0);
-    CU_ASSERT_EQUAL (th_balance (hub.th.ledger, "miner:m-1"), 90);
-    CU_ASSERT_EQUAL (th_balance (hub.th.ledger, "hub:fee"), 10);
+    CU_ASSERT_EQUAL (hub_tasks_change (hub.rooms->tasks, task, HUB_TASK_SUCCEEDED, NULL), 0);
+    CU_ASSERT_EQUAL (hub_escrow_held (hub.rooms->escrow, "t-1"), 0);
+    CU_ASSERT_EQUAL (th_balance (hub.rooms->th.ledger, "miner:m-1"), 90);
+    CU_ASSERT_EQUAL (th_balance (hub.rooms->th.ledger, "hub:fee"), 10);
     uint64_t price, billed, seconds;
-    hub_escrow_charged (hub.escrow, task, &price, &billed, &seconds);
+    hub_escrow_charged (hub.rooms->escrow, task, &price, &billed, &seconds);
     CU_ASSERT_EQUAL (price, 100);
     CU_ASSERT_EQUAL (billed, 0);
     CU_ASSERT_TRUE (hub_escrow_payout_id ("pay/t-1"));
     CU_ASSERT_FALSE (hub_escrow_payout_id ("fee/t-1"));
-    hub_tasks_retire (hub.tasks, task);
+    hub_tasks_retire (hub.rooms->tasks, task);
 
     //  Placed, then its miner is lost: refunded, and charged again at the
     //  next placement; then it fails: refunded again
     task = s_submit (&hub, "t-2");
     CU_ASSERT_EQUAL (s_place (&hub, task, miner, reason, sizeof reason), 0);
-    CU_ASSERT_EQUAL (th_balance (hub.th.ledger, "buyer:alice"), 800);
-    hub_tasks_change (hub.tasks, task, HUB_TASK_PENDING, "miner lost");
-    CU_ASSERT_EQUAL (th_balance (hub.th.ledger, "buyer:alice"), 900);
-    CU_ASSERT_EQUAL (hub_escrow_held (hub.escrow, "t-2"), 0);
+    CU_ASSERT_EQUAL (th_balance (hub.rooms->th.ledger, "buyer:alice"), 800);
+    hub_tasks_change (hub.rooms->tasks, task, HUB_TASK_PENDING, "miner lost");
+    CU_ASSERT_EQUAL (th_balance (hub.rooms->th.ledger, "buyer:alice"), 900);
+    CU_ASSERT_EQUAL (hub_escrow_held (hub.rooms->escrow, "t-2"), 0);
     CU_ASSERT_EQUAL (s_place (&hub, task, miner, reason, sizeof reason), 0);
-    CU_ASSERT_EQUAL (hub_escrow_held (hub.escrow, "t-2"), 100);
-    hub_tasks_change (hub.tasks, task, HUB_TASK_FAILED, "exit code 1");
-    CU_ASSERT_EQUAL (th_balance (hub.th.ledger, "buyer:alice"), 900);
-    CU_ASSERT_EQUAL (th_balance (hub.th.ledger, "miner:m-1"), 90);
-    hub_escrow_charged (hub.escrow, task, &price, &billed, &seconds);
+    CU_ASSERT_EQUAL (hub_escrow_held (hub.rooms->escrow, "t-2"), 100);
+    hub_tasks_change (hub.rooms->tasks, task, HUB_TASK_FAILED, "exit code 1");
+    CU_ASSERT_EQUAL (th_balance (hub.rooms->th.ledger, "buyer:alice"), 900);
+    CU_ASSERT_EQUAL (th_balance (hub.rooms->th.ledger, "miner:m-1"), 90);
+    hub_escrow_charged (hub.rooms->escrow, task, &price, &billed, &seconds);
     CU_ASSERT_EQUAL (price, 0);
-    hub_tasks_retire (hub.tasks, task);
+    hub_tasks_retire (hub.rooms->tasks, task);
 
     //  Nothing was made or lost: world paid 1000 in
-    CU_ASSERT_EQUAL (th_balance (hub.th.ledger, "buyer:alice")
-                     + th_balance (hub.th.ledger, "miner:m-1")
-                     + th_balance (hub.th.ledger, "hub:fee")
-                     + hub_escrow_total (hub.escrow), 1000);
+    CU_ASSERT_EQUAL (th_balance (hub.rooms->th.ledger, "buyer:alice")
+                     + th_balance (hub.rooms->th.ledger, "miner:m-1")
+                     + th_balance (hub.rooms->th.ledger, "hub:fee")
+                     + hub_escrow_total (hub.rooms->escrow), 1000);
     s_close (&hub);
     ts_tmpdir_remove (&dir);
 }
@@ -197,24 +137,24 @@ test_cannot_pay (void)
     hub_miner_t *miner = s_miner (&hub, "m-1", 100);
     hub_task_t *task = s_submit (&hub, "t-1");
     char why [256] = "";
-    CU_ASSERT_EQUAL (hub_escrow_admit (hub.escrow, "alice", task->spec, hub.miners,
+    CU_ASSERT_EQUAL (hub_escrow_admit (hub.rooms->escrow, "alice", task->spec, hub.rooms->miners,
                                        why, sizeof why), 0);
-    CU_ASSERT_FALSE (hub_escrow_chargeable (hub.escrow, miner, task, 50));
-    CU_ASSERT_TRUE (hub_escrow_chargeable (hub.escrow, miner, task, 100));
+    CU_ASSERT_FALSE (hub_escrow_chargeable (hub.rooms->escrow, miner, task, 50));
+    CU_ASSERT_TRUE (hub_escrow_chargeable (hub.rooms->escrow, miner, task, 100));
     char reason [256];
     CU_ASSERT_EQUAL (s_place (&hub, task, miner, reason, sizeof reason), 0);
     CU_ASSERT_PTR_NOT_NULL (strstr (reason, "runs unpaid: buyer:alice holds 50, m-1 asks 100"));
-    CU_ASSERT_EQUAL (hub_escrow_held (hub.escrow, "t-1"), 0);
-    hub_tasks_change (hub.tasks, task, HUB_TASK_SUCCEEDED, NULL);
-    CU_ASSERT_EQUAL (th_balance (hub.th.ledger, "miner:m-1"), 0);
-    CU_ASSERT_EQUAL (th_balance (hub.th.ledger, "buyer:alice"), 50);
+    CU_ASSERT_EQUAL (hub_escrow_held (hub.rooms->escrow, "t-1"), 0);
+    hub_tasks_change (hub.rooms->tasks, task, HUB_TASK_SUCCEEDED, NULL);
+    CU_ASSERT_EQUAL (th_balance (hub.rooms->th.ledger, "miner:m-1"), 0);
+    CU_ASSERT_EQUAL (th_balance (hub.rooms->th.ledger, "buyer:alice"), 50);
     s_close (&hub);
 
     //  On: refused at submit, and never placed on a miner it cannot pay
     s_open (&hub, dir, true);
     miner = s_miner (&hub, "m-1", 100);
     task = s_submit (&hub, "t-2");
-    CU_ASSERT_EQUAL (hub_escrow_admit (hub.escrow, "alice", task->spec, hub.miners,
+    CU_ASSERT_EQUAL (hub_escrow_admit (hub.rooms->escrow, "alice", task->spec, hub.rooms->miners,
                                        why, sizeof why), FG_E_FUNDS);
     CU_ASSERT_PTR_NOT_NULL (strstr (why, "not enough funds: buyer:alice holds 50"));
     CU_ASSERT_EQUAL (s_place (&hub, task, miner, reason, sizeof reason), 1);
@@ -225,13 +165,13 @@ test_cannot_pay (void)
     hub_miner_t *owners [2] = { miner, cheap };
     hub_miners_candidate (miner, &cands [0]);
     hub_miners_candidate (cheap, &cands [1]);
-    CU_ASSERT_EQUAL (hub_escrow_affordable (hub.escrow, task, cands, owners, 2, 0), 1);
+    CU_ASSERT_EQUAL (hub_escrow_affordable (hub.rooms->escrow, task, cands, owners, 2, 0), 1);
     //  ...and none: the task's reason says why it waits
     cands [1].connected = false;
-    CU_ASSERT_EQUAL (hub_escrow_affordable (hub.escrow, task, cands, owners, 2, 0), -1);
+    CU_ASSERT_EQUAL (hub_escrow_affordable (hub.rooms->escrow, task, cands, owners, 2, 0), -1);
     CU_ASSERT_PTR_NOT_NULL (strstr (task->reason, "waiting for funds"));
     //  A miner that asks nothing is always affordable
-    CU_ASSERT_EQUAL (hub_escrow_cheapest_ask (hub.miners, task->spec), 40);
+    CU_ASSERT_EQUAL (hub_escrow_cheapest_ask (hub.rooms->miners, task->spec), 40);
     s_close (&hub);
     ts_tmpdir_remove (&dir);
 }
@@ -244,17 +184,17 @@ test_own_miner (void)
     s_open (&hub, dir, false);
     s_deposit (&hub, "deposit/1", 1000);
     hub_miner_t *miner = s_miner (&hub, "m-self", 100);
-    CU_ASSERT_FALSE (hub_escrow_own (hub.escrow, miner));
-    CU_ASSERT_TRUE (hub_escrow_mark_own (hub.escrow, miner));
-    CU_ASSERT_FALSE (hub_escrow_mark_own (hub.escrow, miner));     //  once
-    CU_ASSERT_TRUE (hub_escrow_own (hub.escrow, miner));
+    CU_ASSERT_FALSE (hub_escrow_own (hub.rooms->escrow, miner));
+    CU_ASSERT_TRUE (hub_escrow_mark_own (hub.rooms->escrow, miner));
+    CU_ASSERT_FALSE (hub_escrow_mark_own (hub.rooms->escrow, miner));     //  once
+    CU_ASSERT_TRUE (hub_escrow_own (hub.rooms->escrow, miner));
     hub_task_t *task = s_submit (&hub, "t-1");
-    CU_ASSERT_FALSE (hub_escrow_chargeable (hub.escrow, miner, task, 1000));
+    CU_ASSERT_FALSE (hub_escrow_chargeable (hub.rooms->escrow, miner, task, 1000));
     char reason [256];
     CU_ASSERT_EQUAL (s_place (&hub, task, miner, reason, sizeof reason), 0);
     CU_ASSERT_PTR_NOT_NULL (strstr (reason, "hub's own key"));
-    CU_ASSERT_EQUAL (hub_escrow_held (hub.escrow, "t-1"), 0);
-    CU_ASSERT_EQUAL (th_balance (hub.th.ledger, "buyer:alice"), 1000);
+    CU_ASSERT_EQUAL (hub_escrow_held (hub.rooms->escrow, "t-1"), 0);
+    CU_ASSERT_EQUAL (th_balance (hub.rooms->th.ledger, "buyer:alice"), 1000);
     s_close (&hub);
     ts_tmpdir_remove (&dir);
 }
@@ -273,19 +213,19 @@ test_sweep (void)
     CU_ASSERT_EQUAL (s_place (&hub, failed, miner, reason, sizeof reason), 0);
     CU_ASSERT_EQUAL (s_place (&hub, running, miner, reason, sizeof reason), 0);
     //  t-1 fails without its settlement (as when the ledger refused it)
-    hub_tasks_watch (hub.tasks, NULL, NULL, NULL);
-    hub_tasks_change (hub.tasks, failed, HUB_TASK_FAILED, "exit code 2");
-    hub_tasks_retire (hub.tasks, failed);
-    CU_ASSERT_EQUAL (hub_escrow_total (hub.escrow), 200);
+    hub_tasks_watch (hub.rooms->tasks, NULL, NULL, NULL);
+    hub_tasks_change (hub.rooms->tasks, failed, HUB_TASK_FAILED, "exit code 2");
+    hub_tasks_retire (hub.rooms->tasks, failed);
+    CU_ASSERT_EQUAL (hub_escrow_total (hub.rooms->escrow), 200);
 
     //  The sweep refunds the finished one and leaves the running one be
-    hub_escrow_sweep (hub.escrow, hub.tasks);
-    CU_ASSERT_EQUAL (hub_escrow_held (hub.escrow, "t-1"), 0);
-    CU_ASSERT_EQUAL (hub_escrow_held (hub.escrow, "t-2"), 100);
-    CU_ASSERT_EQUAL (th_balance (hub.th.ledger, "buyer:alice"), 900);
+    hub_escrow_sweep (hub.rooms->escrow, hub.rooms->tasks);
+    CU_ASSERT_EQUAL (hub_escrow_held (hub.rooms->escrow, "t-1"), 0);
+    CU_ASSERT_EQUAL (hub_escrow_held (hub.rooms->escrow, "t-2"), 100);
+    CU_ASSERT_EQUAL (th_balance (hub.rooms->th.ledger, "buyer:alice"), 900);
     //  Twice changes nothing
-    hub_escrow_sweep (hub.escrow, hub.tasks);
-    CU_ASSERT_EQUAL (th_balance (hub.th.ledger, "buyer:alice"), 900);
+    hub_escrow_sweep (hub.rooms->escrow, hub.rooms->tasks);
+    CU_ASSERT_EQUAL (th_balance (hub.rooms->th.ledger, "buyer:alice"), 900);
     s_close (&hub);
     ts_tmpdir_remove (&dir);
 }

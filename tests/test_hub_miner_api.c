@@ -4,64 +4,25 @@
     key, TaskStarted and results of the current attempt only, goodbyes,
     and miners that fall silent
     =========================================================================  */
-#include "test_hub_support.h"
+#include "test_hub_rooms.h"
 #include "hub_miner_api.h"
 
 typedef struct {
-    th_books_t th;
-    fg_config_t *raw;
-    hub_config_t *config;
-    hub_wallet_t *wallet;
-    hub_escrow_t *escrow;
-    hub_tasks_t *tasks;
-    hub_miners_t *miners;
-    hub_stats_t stats;
-    fg_outbox_t *outbox;
-    zsock_t *router;            //  the hub's miner socket
-    zsock_t *dealer;            //  the miner, "m1" to the router
-    zframe_t *peer;             //  ...its routing id
+    th_rooms_t *rooms;          //  the books and the rooms; the miner "m1" on its socket
     hub_miner_api_t *api;
-    uint64_t seq;
 } s_hub_t;
 
 static void
 s_open (s_hub_t *hub, const char *dir)
 {
     memset (hub, 0, sizeof *hub);
-    th_books_open (&hub->th, dir);
-    hub->raw = fg_config_new (hub_config_defs);
-    fg_config_set (hub->raw, "hub/data_dir", dir);
-    fg_config_set (hub->raw, "hub/heartbeat_ms", "500");
-    fg_config_set (hub->raw, "hub/disconnect_ms", "1000");
-    fg_config_set (hub->raw, "hub/dead_ms", "2000");
-    hub->config = hub_config_new (hub->raw);
-    hub_wallet_config_t wallet = {
-        .hub_id = "h-test", .punish_account = "dao", .self_register = true
-    };
-    char err [400] = "";
-    hub->wallet = hub_wallet_new (hub->th.store, hub->th.ledger, &wallet, err, sizeof err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (hub->wallet);
-    hub->escrow = hub_escrow_new (hub->th.store, hub->th.ledger, hub->wallet, hub->config,
-                                  err, sizeof err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (hub->escrow);
-    hub->tasks = hub_tasks_new (hub->th.store);
-    hub->miners = hub_miners_new ();
-    hub->outbox = fg_outbox_new ();
-    char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "inproc://miner-api-%p", (void *) hub);
-    hub->router = zsock_new_router (endpoint);
-    hub->dealer = zsock_new (ZMQ_DEALER);
-    zsock_set_identity (hub->dealer, "m1");
-    zsock_set_rcvtimeo (hub->dealer, 2000);
-    zsock_connect (hub->dealer, "%s", endpoint);
-    zstr_send (hub->dealer, "hello");
-    zmsg_t *hello = zmsg_recv (hub->router);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (hello);
-    hub->peer = zmsg_pop (hello);
-    zmsg_destroy (&hello);
-    hub->api = hub_miner_api_new (hub->miners, hub->tasks, hub->escrow, hub->wallet,
-                                  hub->th.store, hub->config, &hub->stats, hub->outbox,
-                                  hub->router);
+    hub->rooms = th_rooms_new (dir, true, "hub/heartbeat_ms", "500", "hub/disconnect_ms", "1000",
+                               "hub/dead_ms", "2000", NULL);
+    th_rooms_t *rooms = hub->rooms;
+    th_rooms_connect (rooms, "miner-api", "m1", false);
+    hub->api = hub_miner_api_new (rooms->miners, rooms->tasks, rooms->escrow, rooms->wallet,
+                                  rooms->th.store, rooms->config, &rooms->stats, rooms->outbox,
+                                  rooms->router);
 }
 
 static void
@@ -69,17 +30,7 @@ s_close (s_hub_t *hub)
 {
     hub_miner_api_destroy (&hub->api);
     CU_ASSERT_PTR_NULL (hub->api);
-    zframe_destroy (&hub->peer);
-    zsock_destroy (&hub->dealer);
-    zsock_destroy (&hub->router);
-    fg_outbox_destroy (&hub->outbox);
-    hub_miners_destroy (&hub->miners);
-    hub_tasks_destroy (&hub->tasks);
-    hub_escrow_destroy (&hub->escrow);
-    hub_wallet_destroy (&hub->wallet);
-    hub_config_destroy (&hub->config);
-    fg_config_destroy (&hub->raw);
-    th_books_close (&hub->th);
+    th_rooms_destroy (&hub->rooms);
 }
 
 //  Commits and sends what the API held; returns the next message m1 got
@@ -87,11 +38,11 @@ s_close (s_hub_t *hub)
 static fg_env_t *
 s_expect (s_hub_t *hub, int body_case)
 {
-    hub_store_commit (hub->th.store);
-    fg_outbox_send (hub->outbox, NULL, NULL);
-    zsock_set_rcvtimeo (hub->dealer, 300);
+    hub_store_commit (hub->rooms->th.store);
+    fg_outbox_send (hub->rooms->outbox, NULL, NULL);
+    zsock_set_rcvtimeo (hub->rooms->dealer, 300);
     fg_env_t *env;
-    while ((env = fg_msg_recv (hub->dealer, NULL, NULL, NULL))) {
+    while ((env = fg_msg_recv (hub->rooms->dealer, NULL, NULL, NULL))) {
         if ((int) env->body_case == body_case)
             return env;
         fg_msg_free (&env);
@@ -103,29 +54,20 @@ s_expect (s_hub_t *hub, int body_case)
 static void
 s_say (s_hub_t *hub, const char *key, fg_env_t *env)
 {
-    env->seq = ++hub->seq;
-    CU_ASSERT_TRUE (hub_miner_api_handle (hub->api, hub->peer, env->seq, key, env));
+    env->seq = ++hub->rooms->seq;
+    CU_ASSERT_TRUE (hub_miner_api_handle (hub->api, hub->rooms->peer, env->seq, key, env));
 }
 
 static void
 s_hello (s_hub_t *hub, const char *key, const char *id, Fogrid__TaskRef **running, size_t count)
 {
-    char *runtimes [] = { "process" };
-    Fogrid__Resources res = FOGRID__RESOURCES__INIT;
-    res.cores = 4;
-    res.mem_mb = 4096;
-    res.n_runtimes = 1;
-    res.runtimes = runtimes;
-    Fogrid__MinerHello hello = FOGRID__MINER_HELLO__INIT;
-    hello.miner_id = (char *) id;
-    hello.name = (char *) id;
-    hello.version = "test";
-    hello.resources = &res;
-    hello.running = running;
-    hello.n_running = count;
+    th_hello_t hello;
+    th_hello_init (&hello, id, 4, 0);
+    hello.hello.running = running;
+    hello.hello.n_running = count;
     fg_env_t env = FOGRID__ENVELOPE__INIT;
     env.body_case = FOGRID__ENVELOPE__BODY_MINER_HELLO;
-    env.miner_hello = &hello;
+    env.miner_hello = &hello.hello;
     s_say (hub, key, &env);
 }
 
@@ -133,18 +75,11 @@ s_hello (s_hub_t *hub, const char *key, const char *id, Fogrid__TaskRef **runnin
 static hub_task_t *
 s_assigned (s_hub_t *hub, const char *id, hub_miner_t *miner)
 {
-    Fogrid__TaskSpec *spec = (Fogrid__TaskSpec *) zmalloc (sizeof (Fogrid__TaskSpec));
-    fogrid__task_spec__init (spec);
-    spec->n_argv = 1;
-    spec->argv = (char **) zmalloc (sizeof (char *));
-    spec->argv [0] = strdup ("true");
-    spec->timeout_s = 1;
-    hub_task_t *task = hub_task_new (id, &spec);
-    hub_task_set_text (&task->buyer, "alice");
-    task->retries_left = 1;
-    CU_ASSERT_EQUAL_FATAL (hub_tasks_submit (hub->tasks, task, NULL), 0);
-    hub_tasks_assign (hub->tasks, task, miner->id, NULL);
-    hub_tasks_dequeue (hub->tasks, task);
+    hub_task_t *task = th_task_new (id, "alice", 1);
+    task->spec->timeout_s = 1;
+    CU_ASSERT_EQUAL_FATAL (hub_tasks_submit (hub->rooms->tasks, task, NULL), 0);
+    hub_tasks_assign (hub->rooms->tasks, task, miner->id, NULL);
+    hub_tasks_dequeue (hub->rooms->tasks, task);
     hub_miners_reserve (miner, task->id, 1, 0, 0);
     return task;
 }
@@ -189,7 +124,7 @@ test_hello (void)
     CU_ASSERT_PTR_NOT_NULL_FATAL (welcome);
     CU_ASSERT_EQUAL (welcome->miner_welcome->heartbeat_ms, 500);
     fg_msg_free (&welcome);
-    hub_miner_t *miner = hub_miners_lookup (hub.miners, "m-1");
+    hub_miner_t *miner = hub_miners_lookup (hub.rooms->miners, "m-1");
     CU_ASSERT_PTR_NOT_NULL_FATAL (miner);
     CU_ASSERT_EQUAL (miner->state, HUB_MINER_CONNECTED);
 
@@ -221,7 +156,7 @@ test_hello (void)
     CU_ASSERT_EQUAL (kept->state, HUB_TASK_RUNNING);
     CU_ASSERT_EQUAL (lost->state, HUB_TASK_PENDING);
     CU_ASSERT_EQUAL (lost->attempt, 2);
-    CU_ASSERT_EQUAL (hub.stats.requeued, 1);
+    CU_ASSERT_EQUAL (hub.rooms->stats.requeued, 1);
     CU_ASSERT_FALSE (hub_miners_has_task (miner, "t-3"));
     s_close (&hub);
     ts_tmpdir_remove (&dir);
@@ -235,7 +170,7 @@ test_results (void)
     s_open (&hub, dir);
     s_hello (&hub, "", "m-1", NULL, 0);
     s_welcomed (&hub);
-    hub_miner_t *miner = hub_miners_lookup (hub.miners, "m-1");
+    hub_miner_t *miner = hub_miners_lookup (hub.rooms->miners, "m-1");
     hub_task_t *task = s_assigned (&hub, "t-1", miner);
 
     //  Started, for another attempt: told to stop it
@@ -263,10 +198,10 @@ test_results (void)
     fg_env_t *ok = s_expect (&hub, FOGRID__ENVELOPE__BODY_OK);
     CU_ASSERT_PTR_NOT_NULL (ok);
     fg_msg_free (&ok);
-    CU_ASSERT_PTR_NULL (hub_tasks_lookup (hub.tasks, "t-1"));
+    CU_ASSERT_PTR_NULL (hub_tasks_lookup (hub.rooms->tasks, "t-1"));
     CU_ASSERT_EQUAL (miner->used_cores, 0);
     bool owned;
-    task = hub_tasks_find (hub.tasks, "t-1", &owned);
+    task = hub_tasks_find (hub.rooms->tasks, "t-1", &owned);
     CU_ASSERT_EQUAL (task->state, HUB_TASK_FAILED);
     CU_ASSERT_STRING_EQUAL (task->reason, "exit code 3");
     hub_task_destroy (&task);
@@ -280,7 +215,7 @@ test_results (void)
     Fogrid__StatusRequest status = FOGRID__STATUS_REQUEST__INIT;
     env.body_case = FOGRID__ENVELOPE__BODY_STATUS;
     env.status = &status;
-    CU_ASSERT_FALSE (hub_miner_api_handle (hub.api, hub.peer, 1, "", &env));
+    CU_ASSERT_FALSE (hub_miner_api_handle (hub.api, hub.rooms->peer, 1, "", &env));
     s_close (&hub);
     ts_tmpdir_remove (&dir);
 }
@@ -293,7 +228,7 @@ test_loss (void)
     s_open (&hub, dir);
     s_hello (&hub, "", "m-1", NULL, 0);
     s_welcomed (&hub);
-    hub_miner_t *miner = hub_miners_lookup (hub.miners, "m-1");
+    hub_miner_t *miner = hub_miners_lookup (hub.rooms->miners, "m-1");
     hub_task_t *task = s_assigned (&hub, "t-1", miner);
 
     //  Silent past hub/dead_ms: lost, its task back in the queue
@@ -301,12 +236,12 @@ test_loss (void)
     CU_ASSERT_EQUAL (miner->state, HUB_MINER_CONNECTED);
     hub_miner_api_tick (hub.api, fg_now_ms () + 1500);
     CU_ASSERT_EQUAL (miner->state, HUB_MINER_DISCONNECTED);
-    CU_ASSERT_EQUAL (hub.stats.heartbeats_missed, 1);
+    CU_ASSERT_EQUAL (hub.rooms->stats.heartbeats_missed, 1);
     hub_miner_api_tick (hub.api, fg_now_ms () + 2500);
     CU_ASSERT_EQUAL (miner->state, HUB_MINER_DEAD);
-    CU_ASSERT_EQUAL (hub.stats.miners_lost, 1);
+    CU_ASSERT_EQUAL (hub.rooms->stats.miners_lost, 1);
     CU_ASSERT_EQUAL (task->state, HUB_TASK_PENDING);
-    CU_ASSERT_EQUAL (hub_tasks_queued (hub.tasks), 1);
+    CU_ASSERT_EQUAL (hub_tasks_queued (hub.rooms->tasks), 1);
 
     //  A heartbeat from the dead: say hello first
     Fogrid__MinerHeartbeat heartbeat = FOGRID__MINER_HEARTBEAT__INIT;
@@ -321,8 +256,8 @@ test_loss (void)
     //  task fails (no retries left)
     s_hello (&hub, "", "m-1", NULL, 0);
     s_welcomed (&hub);
-    hub_tasks_assign (hub.tasks, task, "m-1", NULL);
-    hub_tasks_dequeue (hub.tasks, task);
+    hub_tasks_assign (hub.rooms->tasks, task, "m-1", NULL);
+    hub_tasks_dequeue (hub.rooms->tasks, task);
     hub_miners_reserve (miner, task->id, 1, 0, 0);
     Fogrid__MinerBye bye = FOGRID__MINER_BYE__INIT;
     bye.miner_id = "m-1";
@@ -331,9 +266,9 @@ test_loss (void)
     env.miner_bye = &bye;
     s_say (&hub, "", &env);
     CU_ASSERT_EQUAL (miner->state, HUB_MINER_DEAD);
-    CU_ASSERT_EQUAL (hub.stats.miners_left, 1);
-    CU_ASSERT_EQUAL (hub.stats.miners_lost, 1);
-    CU_ASSERT_PTR_NULL (hub_tasks_lookup (hub.tasks, "t-1"));
+    CU_ASSERT_EQUAL (hub.rooms->stats.miners_left, 1);
+    CU_ASSERT_EQUAL (hub.rooms->stats.miners_lost, 1);
+    CU_ASSERT_PTR_NULL (hub_tasks_lookup (hub.rooms->tasks, "t-1"));
     s_close (&hub);
     ts_tmpdir_remove (&dir);
 }
@@ -348,7 +283,7 @@ test_batches (void)
     s_open (&hub, dir);
     s_hello (&hub, "", "m-1", NULL, 0);
     s_welcomed (&hub);
-    hub_miner_t *miner = hub_miners_lookup (hub.miners, "m-1");
+    hub_miner_t *miner = hub_miners_lookup (hub.rooms->miners, "m-1");
     hub_task_t *one = s_assigned (&hub, "t-1", miner);
     hub_task_t *two = s_assigned (&hub, "t-2", miner);
 
@@ -392,11 +327,11 @@ test_batches (void)
     CU_ASSERT_EQUAL (acks->result_acks->acks [1]->code, FG_E_STALE);
     CU_ASSERT_EQUAL (acks->result_acks->acks [2]->code, 0);
     fg_msg_free (&acks);
-    CU_ASSERT_PTR_NULL (hub_tasks_lookup (hub.tasks, "t-1"));
-    CU_ASSERT_PTR_NULL (hub_tasks_lookup (hub.tasks, "t-2"));
+    CU_ASSERT_PTR_NULL (hub_tasks_lookup (hub.rooms->tasks, "t-1"));
+    CU_ASSERT_PTR_NULL (hub_tasks_lookup (hub.rooms->tasks, "t-2"));
     CU_ASSERT_EQUAL (miner->used_cores, 0);
     bool owned;
-    hub_task_t *task = hub_tasks_find (hub.tasks, "t-2", &owned);
+    hub_task_t *task = hub_tasks_find (hub.rooms->tasks, "t-2", &owned);
     CU_ASSERT_EQUAL (task->state, HUB_TASK_FAILED);
     hub_task_destroy (&task);
     s_close (&hub);

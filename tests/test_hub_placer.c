@@ -4,69 +4,26 @@
     a big task holds back no small one, a miner not connected gets
     nothing, and a buyer who cannot pay waits (hub/require_funds)
     =========================================================================  */
-#include "test_hub_support.h"
+#include "test_hub_rooms.h"
 #include "hub_placer.h"
 #include "hub_fair.h"
 
 typedef struct {
-    th_books_t th;
-    fg_config_t *raw;
-    hub_config_t *config;
-    hub_wallet_t *wallet;
-    hub_escrow_t *escrow;
-    hub_tasks_t *tasks;
-    hub_miners_t *miners;
-    fg_outbox_t *outbox;
-    zsock_t *router;            //  the hub's miner socket
-    zsock_t *dealer;            //  the miner m-1, connected
+    th_rooms_t *rooms;          //  the books and the rooms; the miner m-1 connected as "m1"
     hub_placer_t *placer;
 } s_hub_t;
-
-static void
-s_before (void *arg, hub_task_t *task, hub_task_state_t next)
-{
-    s_hub_t *hub = (s_hub_t *) arg;
-    hub_escrow_task_change (hub->escrow, task, next,
-                            hub_miners_lookup (hub->miners, task->miner_id));
-}
 
 static void
 s_open (s_hub_t *hub, const char *dir, bool require_funds)
 {
     memset (hub, 0, sizeof *hub);
-    th_books_open (&hub->th, dir);
-    hub->raw = fg_config_new (hub_config_defs);
-    fg_config_set (hub->raw, "hub/data_dir", dir);
-    fg_config_set (hub->raw, "hub/require_funds", require_funds? "1": "0");
-    hub->config = hub_config_new (hub->raw);
-    hub_wallet_config_t wallet = {
-        .hub_id = "h-test", .punish_account = "dao", .self_register = true
-    };
-    char err [400] = "";
-    hub->wallet = hub_wallet_new (hub->th.store, hub->th.ledger, &wallet, err, sizeof err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (hub->wallet);
-    hub->escrow = hub_escrow_new (hub->th.store, hub->th.ledger, hub->wallet, hub->config,
-                                  err, sizeof err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (hub->escrow);
-    hub->tasks = hub_tasks_new (hub->th.store);
-    hub_tasks_watch (hub->tasks, s_before, NULL, hub);
-    hub->miners = hub_miners_new ();
-    hub->outbox = fg_outbox_new ();
+    hub->rooms = th_rooms_new (dir, true, "hub/require_funds", require_funds? "1": "0", NULL);
+    th_rooms_t *rooms = hub->rooms;
+    th_rooms_watch_money (rooms);
     //  A miner's connection, known to the ROUTER once it has spoken
-    char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "inproc://placer-%p", (void *) hub);
-    hub->router = zsock_new_router (endpoint);
-    zsock_set_router_mandatory (hub->router, 1);
-    hub->dealer = zsock_new (ZMQ_DEALER);
-    zsock_set_identity (hub->dealer, "m1");
-    zsock_set_rcvtimeo (hub->dealer, 2000);
-    zsock_connect (hub->dealer, "%s", endpoint);
-    zstr_send (hub->dealer, "hello");
-    zmsg_t *hello = zmsg_recv (hub->router);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (hello);
-    zmsg_destroy (&hello);
-    hub->placer = hub_placer_new (hub->tasks, hub->miners, hub->escrow, hub->outbox,
-                                  hub->router);
+    th_rooms_connect (rooms, "placer", "m1", true);
+    hub->placer = hub_placer_new (rooms->tasks, rooms->miners, rooms->escrow, rooms->outbox,
+                                  rooms->router);
 }
 
 static void
@@ -74,52 +31,15 @@ s_close (s_hub_t *hub)
 {
     hub_placer_destroy (&hub->placer);
     CU_ASSERT_PTR_NULL (hub->placer);
-    zsock_destroy (&hub->dealer);
-    zsock_destroy (&hub->router);
-    fg_outbox_destroy (&hub->outbox);
-    hub_miners_destroy (&hub->miners);
-    hub_tasks_destroy (&hub->tasks);
-    hub_escrow_destroy (&hub->escrow);
-    hub_wallet_destroy (&hub->wallet);
-    hub_config_destroy (&hub->config);
-    fg_config_destroy (&hub->raw);
-    th_books_close (&hub->th);
-}
-
-//  A miner offering cores at price, on the connection routing
-static hub_miner_t *
-s_miner (s_hub_t *hub, const char *id, const char *routing, uint32_t cores, uint64_t price)
-{
-    char *runtimes [] = { "process" };
-    Fogrid__Resources res = FOGRID__RESOURCES__INIT;
-    res.cores = cores;
-    res.mem_mb = 4096;
-    res.n_runtimes = 1;
-    res.runtimes = runtimes;
-    res.price = price;
-    Fogrid__MinerHello hello = FOGRID__MINER_HELLO__INIT;
-    hello.miner_id = (char *) id;
-    hello.name = (char *) id;
-    hello.version = "test";
-    hello.resources = &res;
-    zframe_t *frame = zframe_new (routing, strlen (routing));
-    hub_miner_t *miner = hub_miners_hello (hub->miners, &hello, frame, fg_now_ms ());
-    zframe_destroy (&frame);
-    return miner;
+    th_rooms_destroy (&hub->rooms);
 }
 
 static hub_task_t *
 s_submit (s_hub_t *hub, const char *id, const char *buyer, uint32_t cores)
 {
-    Fogrid__TaskSpec *spec = (Fogrid__TaskSpec *) zmalloc (sizeof (Fogrid__TaskSpec));
-    fogrid__task_spec__init (spec);
-    spec->n_argv = 1;
-    spec->argv = (char **) zmalloc (sizeof (char *));
-    spec->argv [0] = strdup ("true");
-    spec->cores = cores;
-    hub_task_t *task = hub_task_new (id, &spec);
-    hub_task_set_text (&task->buyer, buyer);
-    CU_ASSERT_EQUAL_FATAL (hub_tasks_submit (hub->tasks, task, NULL), 0);
+    hub_task_t *task = th_task_new (id, buyer, 0);
+    task->spec->cores = cores;
+    CU_ASSERT_EQUAL_FATAL (hub_tasks_submit (hub->rooms->tasks, task, NULL), 0);
     return task;
 }
 
@@ -127,11 +47,11 @@ s_submit (s_hub_t *hub, const char *id, const char *buyer, uint32_t cores)
 static char *
 s_assigned (s_hub_t *hub)
 {
-    CU_ASSERT_EQUAL (fg_outbox_send (hub->outbox, NULL, NULL), 0);
+    CU_ASSERT_EQUAL (fg_outbox_send (hub->rooms->outbox, NULL, NULL), 0);
     char *text = strdup ("");
-    zsock_set_rcvtimeo (hub->dealer, 200);
+    zsock_set_rcvtimeo (hub->rooms->dealer, 200);
     fg_env_t *env;
-    while ((env = fg_msg_recv (hub->dealer, NULL, NULL, NULL))) {
+    while ((env = fg_msg_recv (hub->rooms->dealer, NULL, NULL, NULL))) {
         CU_ASSERT_EQUAL (env->body_case, FOGRID__ENVELOPE__BODY_TASK_ASSIGN);
         if (env->body_case == FOGRID__ENVELOPE__BODY_TASK_ASSIGN) {
             char *more = zsys_sprintf ("%s%s%s/%u", text, *text? " ": "",
@@ -162,16 +82,16 @@ test_round (void)
 
     //  A miner of 4 cores: the big task waits, two small ones go, by
     //  turns of their buyers (alice's first turn was t-big's)
-    hub_miner_t *miner = s_miner (&hub, "m-1", "m1", 4, 0);
+    hub_miner_t *miner = th_rooms_miner (hub.rooms, "m-1", "m1", 4, 0);
     CU_ASSERT_EQUAL (hub_placer_run (hub.placer, lost), 2);
     CU_ASSERT_EQUAL (zlist_size (lost), 0);
     char *assigned = s_assigned (&hub);
     CU_ASSERT_STRING_EQUAL (assigned, "t-2/1 t-1/1");
     free (assigned);
     CU_ASSERT_EQUAL (miner->used_cores, 4);
-    CU_ASSERT_EQUAL (hub_tasks_queued (hub.tasks), 2);
-    CU_ASSERT_EQUAL (hub_tasks_count (hub.tasks, HUB_TASK_ASSIGNED), 2);
-    hub_task_t *task = hub_tasks_lookup (hub.tasks, "t-1");
+    CU_ASSERT_EQUAL (hub_tasks_queued (hub.rooms->tasks), 2);
+    CU_ASSERT_EQUAL (hub_tasks_count (hub.rooms->tasks, HUB_TASK_ASSIGNED), 2);
+    hub_task_t *task = hub_tasks_lookup (hub.rooms->tasks, "t-1");
     CU_ASSERT_STRING_EQUAL (task->miner_id, "m-1");
     CU_ASSERT_PTR_NULL (task->queued);
 
@@ -179,20 +99,20 @@ test_round (void)
     CU_ASSERT_EQUAL (hub_placer_run (hub.placer, lost), 0);
     //  t-1 ends: its room takes t-3
     hub_miners_release (miner, "t-1");
-    hub_tasks_change (hub.tasks, task, HUB_TASK_SUCCEEDED, NULL);
-    hub_tasks_retire (hub.tasks, task);
+    hub_tasks_change (hub.rooms->tasks, task, HUB_TASK_SUCCEEDED, NULL);
+    hub_tasks_retire (hub.rooms->tasks, task);
     CU_ASSERT_EQUAL (hub_placer_run (hub.placer, lost), 1);
     assigned = s_assigned (&hub);
     CU_ASSERT_STRING_EQUAL (assigned, "t-3/1");
     free (assigned);
-    CU_ASSERT_PTR_NOT_NULL (hub_tasks_lookup (hub.tasks, "t-big")->queued);
+    CU_ASSERT_PTR_NOT_NULL (hub_tasks_lookup (hub.rooms->tasks, "t-big")->queued);
 
     //  A miner known from a restart, not connected yet, gets nothing
-    hub_miner_t *restored = hub_miners_restore (hub.miners, "m-2", fg_now_ms ());
+    hub_miner_t *restored = hub_miners_restore (hub.rooms->miners, "m-2", fg_now_ms ());
     CU_ASSERT_EQUAL (hub_placer_run (hub.placer, lost), 0);
     CU_ASSERT_EQUAL (zlist_size (lost), 0);
     CU_ASSERT_EQUAL (restored->used_cores, 0);
-    task = hub_tasks_lookup (hub.tasks, "t-big");
+    task = hub_tasks_lookup (hub.rooms->tasks, "t-big");
     CU_ASSERT_EQUAL (task->state, HUB_TASK_PENDING);
     CU_ASSERT_EQUAL (task->attempt, 1);
     zlist_destroy (&lost);
@@ -207,9 +127,9 @@ test_funds (void)
     s_hub_t hub;
     s_open (&hub, dir, true);
     zlist_t *lost = zlist_new ();
-    CU_ASSERT_EQUAL (hub_ledger_transfer (hub.th.ledger, "deposit/1", "world", "buyer:alice",
+    CU_ASSERT_EQUAL (hub_ledger_transfer (hub.rooms->th.ledger, "deposit/1", "world", "buyer:alice",
                                           60, "deposit"), HUB_LEDGER_OK);
-    s_miner (&hub, "m-1", "m1", 4, 100);
+    th_rooms_miner (hub.rooms, "m-1", "m1", 4, 100);
     hub_task_t *task = s_submit (&hub, "t-1", "alice", 1);
     //  The only miner asks more than alice holds: the task waits, saying why
     CU_ASSERT_EQUAL (hub_placer_run (hub.placer, lost), 0);
@@ -219,12 +139,12 @@ test_funds (void)
     CU_ASSERT_STRING_EQUAL (assigned, "");
     free (assigned);
     //  A deposit: placed, its price held in escrow
-    CU_ASSERT_EQUAL (hub_ledger_transfer (hub.th.ledger, "deposit/2", "world", "buyer:alice",
+    CU_ASSERT_EQUAL (hub_ledger_transfer (hub.rooms->th.ledger, "deposit/2", "world", "buyer:alice",
                                           40, "deposit"), HUB_LEDGER_OK);
     CU_ASSERT_EQUAL (hub_placer_run (hub.placer, lost), 1);
     CU_ASSERT_EQUAL (task->state, HUB_TASK_ASSIGNED);
-    CU_ASSERT_EQUAL (hub_escrow_held (hub.escrow, "t-1"), 100);
-    CU_ASSERT_EQUAL (th_balance (hub.th.ledger, "buyer:alice"), 0);
+    CU_ASSERT_EQUAL (hub_escrow_held (hub.rooms->escrow, "t-1"), 100);
+    CU_ASSERT_EQUAL (th_balance (hub.rooms->th.ledger, "buyer:alice"), 0);
     assigned = s_assigned (&hub);
     CU_ASSERT_STRING_EQUAL (assigned, "t-1/1");
     free (assigned);
@@ -249,12 +169,12 @@ test_pipelining (void)
         snprintf (id, sizeof id, "t-%d", index);
         s_submit (&hub, id, "alice", 1);
     }
-    hub_miner_t *miner = s_miner (&hub, "m-1", "m1", 2, 0);
+    hub_miner_t *miner = th_rooms_miner (hub.rooms, "m-1", "m1", 2, 0);
     miner->resources->queue_slots = 8;
     CU_ASSERT_EQUAL (hub_placer_run (hub.placer, lost), 4);
     CU_ASSERT_EQUAL (miner->used_cores, 4);
-    CU_ASSERT_EQUAL (fg_outbox_send (hub.outbox, NULL, NULL), 0);
-    fg_env_t *env = fg_msg_recv (hub.dealer, NULL, NULL, NULL);
+    CU_ASSERT_EQUAL (fg_outbox_send (hub.rooms->outbox, NULL, NULL), 0);
+    fg_env_t *env = fg_msg_recv (hub.rooms->dealer, NULL, NULL, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL (env);
     CU_ASSERT_EQUAL_FATAL (env->body_case, FOGRID__ENVELOPE__BODY_TASK_ASSIGN_BATCH);
     CU_ASSERT_EQUAL (env->task_assign_batch->n_assigns, 4);
@@ -266,21 +186,21 @@ test_pipelining (void)
     //  Credit never makes room for a task bigger than the miner
     s_submit (&hub, "t-wide", "bob", 3);
     //  One ends: one more, alone, as a plain TaskAssign
-    hub_task_t *task = hub_tasks_lookup (hub.tasks, "t-0");
+    hub_task_t *task = hub_tasks_lookup (hub.rooms->tasks, "t-0");
     hub_miners_release (miner, "t-0");
-    hub_tasks_change (hub.tasks, task, HUB_TASK_SUCCEEDED, NULL);
-    hub_tasks_retire (hub.tasks, task);
+    hub_tasks_change (hub.rooms->tasks, task, HUB_TASK_SUCCEEDED, NULL);
+    hub_tasks_retire (hub.rooms->tasks, task);
     CU_ASSERT_EQUAL (hub_placer_run (hub.placer, lost), 1);
     char *assigned = s_assigned (&hub);
     CU_ASSERT_STRING_EQUAL (assigned, "t-4/1");
-    CU_ASSERT_EQUAL (hub_tasks_lookup (hub.tasks, "t-wide")->state, HUB_TASK_PENDING);
+    CU_ASSERT_EQUAL (hub_tasks_lookup (hub.rooms->tasks, "t-wide")->state, HUB_TASK_PENDING);
     free (assigned);
     //  Without queue_slots a miner has no credit
     miner->resources->queue_slots = 0;
-    task = hub_tasks_lookup (hub.tasks, "t-1");
+    task = hub_tasks_lookup (hub.rooms->tasks, "t-1");
     hub_miners_release (miner, "t-1");
-    hub_tasks_change (hub.tasks, task, HUB_TASK_SUCCEEDED, NULL);
-    hub_tasks_retire (hub.tasks, task);
+    hub_tasks_change (hub.rooms->tasks, task, HUB_TASK_SUCCEEDED, NULL);
+    hub_tasks_retire (hub.rooms->tasks, task);
     CU_ASSERT_EQUAL (hub_placer_run (hub.placer, lost), 0);
     zlist_destroy (&lost);
     s_close (&hub);
@@ -298,19 +218,19 @@ test_parking (void)
     zlist_t *lost = zlist_new ();
     s_submit (&hub, "t-big", "alice", 8);
     s_submit (&hub, "t-1", "alice", 1);
-    s_miner (&hub, "m-1", "m1", 4, 0);
+    th_rooms_miner (hub.rooms, "m-1", "m1", 4, 0);
     CU_ASSERT_EQUAL (hub_placer_run (hub.placer, lost), 1);
-    hub_fair_t *fair = hub_tasks_fair (hub.tasks);
+    hub_fair_t *fair = hub_tasks_fair (hub.rooms->tasks);
     CU_ASSERT_EQUAL (hub_fair_parked (fair), 1);
     CU_ASSERT_EQUAL (hub_fair_size (fair), 0);
-    CU_ASSERT_EQUAL (hub_tasks_queued (hub.tasks), 1);
+    CU_ASSERT_EQUAL (hub_tasks_queued (hub.rooms->tasks), 1);
     free (s_assigned (&hub));
     zclock_sleep (5);       //  (a later hello)
-    s_miner (&hub, "m-2", "m2", 8, 0);
+    th_rooms_miner (hub.rooms, "m-2", "m2", 8, 0);
     CU_ASSERT_EQUAL (hub_placer_run (hub.placer, lost), 1);
     CU_ASSERT_EQUAL (hub_fair_parked (fair), 0);
-    CU_ASSERT_EQUAL (hub_tasks_lookup (hub.tasks, "t-big")->state, HUB_TASK_ASSIGNED);
-    CU_ASSERT_STRING_EQUAL (hub_tasks_lookup (hub.tasks, "t-big")->miner_id, "m-2");
+    CU_ASSERT_EQUAL (hub_tasks_lookup (hub.rooms->tasks, "t-big")->state, HUB_TASK_ASSIGNED);
+    CU_ASSERT_STRING_EQUAL (hub_tasks_lookup (hub.rooms->tasks, "t-big")->miner_id, "m-2");
     zlist_destroy (&lost);
     s_close (&hub);
     ts_tmpdir_remove (&dir);

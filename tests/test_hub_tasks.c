@@ -4,22 +4,13 @@
     counts follow every change, the watchers hear of a change before and
     after it, and a restart loads back what was not finished
     =========================================================================  */
-#include "test_support.h"
-#include "hub_tasks.h"
+#include "test_hub_rooms.h"
 
 //  A task of buyer running `true`, not yet the hub's
 static hub_task_t *
 s_task (const char *id, const char *buyer)
 {
-    Fogrid__TaskSpec *spec = (Fogrid__TaskSpec *) zmalloc (sizeof (Fogrid__TaskSpec));
-    fogrid__task_spec__init (spec);
-    spec->n_argv = 1;
-    spec->argv = (char **) zmalloc (sizeof (char *));
-    spec->argv [0] = strdup ("true");
-    hub_task_t *task = hub_task_new (id, &spec);
-    hub_task_set_text (&task->buyer, buyer);
-    task->retries_left = 2;
-    return task;
+    return th_task_new (id, buyer, 2);
 }
 
 //  The queue as "id id ..." (caller frees)

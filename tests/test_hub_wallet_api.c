@@ -4,60 +4,25 @@
     who may read which balance, the wallet's admin actions, receipts, and
     a statement a miner can check against the ledger key
     =========================================================================  */
-#include "test_hub_support.h"
+#include "test_hub_rooms.h"
 #include "hub_wallet_api.h"
 #include "fg_statement.h"
 
 typedef struct {
-    th_books_t th;
-    fg_config_t *raw;
-    hub_config_t *config;
-    hub_wallet_t *wallet;
-    hub_escrow_t *escrow;
-    hub_tasks_t *tasks;
-    fg_outbox_t *outbox;
-    zsock_t *router;            //  the hub's socket
-    zsock_t *dealer;            //  the caller, "b1" to the router
-    zframe_t *peer;             //  ...its routing id
+    th_rooms_t *rooms;          //  the books and the rooms; the caller "b1" on its socket
     hub_wallet_api_t *api;
-    uint64_t seq;
 } s_hub_t;
 
 static void
 s_open (s_hub_t *hub, const char *dir, bool open_deposits)
 {
     memset (hub, 0, sizeof *hub);
-    th_books_open (&hub->th, dir);
-    hub->raw = fg_config_new (hub_config_defs);
-    fg_config_set (hub->raw, "hub/data_dir", dir);
-    fg_config_set (hub->raw, "hub/open_deposits", open_deposits? "1": "0");
-    fg_config_set (hub->raw, "hub/admin_keys", "dao-key");
-    hub->config = hub_config_new (hub->raw);
-    hub_wallet_config_t wallet = {
-        .hub_id = "h-test", .punish_account = "dao", .self_register = false
-    };
-    char err [400] = "";
-    hub->wallet = hub_wallet_new (hub->th.store, hub->th.ledger, &wallet, err, sizeof err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (hub->wallet);
-    hub->escrow = hub_escrow_new (hub->th.store, hub->th.ledger, hub->wallet, hub->config,
-                                  err, sizeof err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (hub->escrow);
-    hub->tasks = hub_tasks_new (hub->th.store);
-    hub->outbox = fg_outbox_new ();
-    char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "inproc://wallet-api-%p", (void *) hub);
-    hub->router = zsock_new_router (endpoint);
-    hub->dealer = zsock_new (ZMQ_DEALER);
-    zsock_set_identity (hub->dealer, "b1");
-    zsock_set_rcvtimeo (hub->dealer, 2000);
-    zsock_connect (hub->dealer, "%s", endpoint);
-    zstr_send (hub->dealer, "hello");
-    zmsg_t *hello = zmsg_recv (hub->router);
-    CU_ASSERT_PTR_NOT_NULL_FATAL (hello);
-    hub->peer = zmsg_pop (hello);
-    zmsg_destroy (&hello);
-    hub->api = hub_wallet_api_new (hub->th.ledger, hub->wallet, hub->escrow, hub->tasks,
-                                   hub->config, "h-test", hub->outbox);
+    hub->rooms = th_rooms_new (dir, false, "hub/open_deposits", open_deposits? "1": "0",
+                               "hub/admin_keys", "dao-key", NULL);
+    th_rooms_t *rooms = hub->rooms;
+    th_rooms_connect (rooms, "wallet-api", "b1", false);
+    hub->api = hub_wallet_api_new (rooms->th.ledger, rooms->wallet, rooms->escrow, rooms->tasks,
+                                   rooms->config, "h-test", rooms->outbox);
 }
 
 static void
@@ -65,16 +30,7 @@ s_close (s_hub_t *hub)
 {
     hub_wallet_api_destroy (&hub->api);
     CU_ASSERT_PTR_NULL (hub->api);
-    zframe_destroy (&hub->peer);
-    zsock_destroy (&hub->dealer);
-    zsock_destroy (&hub->router);
-    fg_outbox_destroy (&hub->outbox);
-    hub_tasks_destroy (&hub->tasks);
-    hub_escrow_destroy (&hub->escrow);
-    hub_wallet_destroy (&hub->wallet);
-    hub_config_destroy (&hub->config);
-    fg_config_destroy (&hub->raw);
-    th_books_close (&hub->th);
+    th_rooms_destroy (&hub->rooms);
 }
 
 //  Hands env to the API as key's request, commits, sends what it said and
@@ -83,14 +39,15 @@ s_close (s_hub_t *hub)
 static fg_env_t *
 s_call (s_hub_t *hub, const char *key, fg_env_t *env, bool miner)
 {
-    env->seq = ++hub->seq;
-    bool handled = miner? hub_wallet_api_miner (hub->api, hub->router, hub->peer, env->seq, env)
-                        : hub_wallet_api_buyer (hub->api, hub->router, hub->peer, env->seq,
+    th_rooms_t *rooms = hub->rooms;
+    env->seq = ++rooms->seq;
+    bool handled = miner? hub_wallet_api_miner (hub->api, rooms->router, rooms->peer, env->seq, env)
+                        : hub_wallet_api_buyer (hub->api, rooms->router, rooms->peer, env->seq,
                                                 key, env);
     CU_ASSERT_TRUE (handled);
-    CU_ASSERT_EQUAL (hub_store_commit (hub->th.store), 0);
-    fg_outbox_send (hub->outbox, NULL, NULL);
-    fg_env_t *reply = fg_msg_recv (hub->dealer, NULL, NULL, NULL);
+    CU_ASSERT_EQUAL (hub_store_commit (hub->rooms->th.store), 0);
+    fg_outbox_send (hub->rooms->outbox, NULL, NULL);
+    fg_env_t *reply = fg_msg_recv (hub->rooms->dealer, NULL, NULL, NULL);
     CU_ASSERT_PTR_NOT_NULL (reply);
     if (reply)
         CU_ASSERT_EQUAL (reply->seq, env->seq);
@@ -161,7 +118,7 @@ test_transfers (void)
     reply = s_transfer (&hub, "", true, 7, "d-3");
     CU_ASSERT_STRING_EQUAL (reply->transfer_reply->entry->to, "buyer:anonymous");
     fg_msg_free (&reply);
-    CU_ASSERT_EQUAL (th_balance (hub.th.ledger, "world"), -77);
+    CU_ASSERT_EQUAL (th_balance (hub.rooms->th.ledger, "world"), -77);
     s_close (&hub);
     ts_tmpdir_remove (&dir);
 }
@@ -222,7 +179,7 @@ test_balance_and_admin (void)
     reply = s_admin (&hub, "dao-key", "wallet/register");
     CU_ASSERT_STRING_EQUAL (reply->wallet_reply->state, "registered");
     fg_msg_free (&reply);
-    CU_ASSERT_EQUAL (hub_wallet_state (hub.wallet), HUB_WALLET_REGISTERED);
+    CU_ASSERT_EQUAL (hub_wallet_state (hub.rooms->wallet), HUB_WALLET_REGISTERED);
 
     //  The books, whole: the DAO's only
     CU_ASSERT_EQUAL (s_error (s_admin (&hub, "bob", "books")), FG_E_DENIED);
@@ -242,9 +199,10 @@ test_balance_and_admin (void)
     Fogrid__StatusRequest status = FOGRID__STATUS_REQUEST__INIT;
     env.body_case = FOGRID__ENVELOPE__BODY_STATUS;
     env.status = &status;
-    CU_ASSERT_FALSE (hub_wallet_api_buyer (hub.api, hub.router, hub.peer, 1, "alice", &env));
-    CU_ASSERT_FALSE (hub_wallet_api_miner (hub.api, hub.router, hub.peer, 1, &env));
-    CU_ASSERT_EQUAL (fg_outbox_size (hub.outbox), 0);
+    CU_ASSERT_FALSE (hub_wallet_api_buyer (hub.api, hub.rooms->router, hub.rooms->peer, 1, "alice",
+                                           &env));
+    CU_ASSERT_FALSE (hub_wallet_api_miner (hub.api, hub.rooms->router, hub.rooms->peer, 1, &env));
+    CU_ASSERT_EQUAL (fg_outbox_size (hub.rooms->outbox), 0);
     s_close (&hub);
     ts_tmpdir_remove (&dir);
 }
@@ -264,14 +222,14 @@ test_statement (void)
     CU_ASSERT_EQUAL_FATAL (reply->body_case, FOGRID__ENVELOPE__BODY_WALLET_STATEMENT_REPLY);
     Fogrid__WalletStatementReply *statement = reply->wallet_statement_reply;
     CU_ASSERT_STRING_EQUAL (statement->nonce, "n-42");
-    CU_ASSERT_STRING_EQUAL (statement->ledger_key, hub_ledger_public_key (hub.th.ledger));
+    CU_ASSERT_STRING_EQUAL (statement->ledger_key, hub_ledger_public_key (hub.rooms->th.ledger));
     //  Signed over what it says: the ledger key checks it
     char *text = fg_statement_text (statement);
-    CU_ASSERT_TRUE (hub_ledger_signed (hub.th.ledger, text, statement->signature));
+    CU_ASSERT_TRUE (hub_ledger_signed (hub.rooms->th.ledger, text, statement->signature));
     free (text);
     statement->escrow_total = 12345;
     text = fg_statement_text (statement);
-    CU_ASSERT_FALSE (hub_ledger_signed (hub.th.ledger, text, statement->signature));
+    CU_ASSERT_FALSE (hub_ledger_signed (hub.rooms->th.ledger, text, statement->signature));
     free (text);
     fg_msg_free (&reply);
     request.nonce = "bad\tnonce";
