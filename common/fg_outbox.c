@@ -74,8 +74,13 @@ fg_outbox_answer (fg_outbox_t *self, zsock_t *sock, zframe_t *routing, fg_env_t 
 
 void
 fg_outbox_refuse (fg_outbox_t *self, zsock_t *sock, zframe_t *routing, uint64_t seq,
-                  fg_error_t code, const char *text)
+                  fg_error_t code, const char *format, ...)
 {
+    char text [512];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (text, sizeof text, format, args);
+    va_end (args);
     s_hold (self, S_REFUSAL, sock, routing, seq, fg_msg_encode_error (routing, seq, code, text));
 }
 

@@ -26,9 +26,11 @@ void fg_outbox_destroy (fg_outbox_t **self_p);
 //  be NULL on a DEALER). An Error body is held as a refusal.
 void fg_outbox_answer (fg_outbox_t *self, zsock_t *sock, zframe_t *routing, fg_env_t *env);
 
-//  Holds an Error{code, text} answer to seq.
+//  Holds an Error{code, text} answer to seq, text made of format (at most
+//  511 bytes: what a refusal needs to say).
 void fg_outbox_refuse (fg_outbox_t *self, zsock_t *sock, zframe_t *routing, uint64_t seq,
-                       fg_error_t code, const char *text);
+                       fg_error_t code, const char *format, ...)
+    __attribute__ ((format (printf, 6, 7)));
 
 //  Holds a message the server sends of its own accord (not an answer).
 void fg_outbox_notice (fg_outbox_t *self, zsock_t *sock, zframe_t *routing, fg_env_t *env);

@@ -72,14 +72,14 @@ static void
 s_refuse (hub_array_api_t *self, zframe_t *peer, uint64_t seq, fg_error_t code,
           const char *format, ...)
 {
-    char text [1024];
+    char text [512];
     va_list args;
     va_start (args, format);
     vsnprintf (text, sizeof text, format, args);
     va_end (args);
     if (code != FG_E_NOT_FOUND && code != FG_E_DENIED)
         self->stats->refused++;
-    fg_outbox_refuse (self->outbox, self->sock, peer, seq, code, text);
+    fg_outbox_refuse (self->outbox, self->sock, peer, seq, code, "%s", text);
 }
 
 static void

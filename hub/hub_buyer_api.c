@@ -78,28 +78,6 @@ hub_buyer_api_destroy (hub_buyer_api_t **self_p)
     }
 }
 
-static void
-s_answer (hub_buyer_api_t *self, zsock_t *sock, zframe_t *peer, fg_env_t *env)
-{
-    fg_outbox_answer (self->outbox, sock, peer, env);
-}
-
-static void
-s_refuse (hub_buyer_api_t *self, zsock_t *sock, zframe_t *peer, uint64_t seq,
-          fg_error_t code, const char *format, ...) __attribute__ ((format (printf, 6, 7)));
-
-static void
-s_refuse (hub_buyer_api_t *self, zsock_t *sock, zframe_t *peer, uint64_t seq,
-          fg_error_t code, const char *format, ...)
-{
-    char text [512];
-    va_list args;
-    va_start (args, format);
-    vsnprintf (text, sizeof text, format, args);
-    va_end (args);
-    fg_outbox_refuse (self->outbox, sock, peer, seq, code, text);
-}
-
 typedef struct {
     Fogrid__TaskInfo info;              //  the message
     Fogrid__StateChange **history;      //  its history (owned)
@@ -193,7 +171,7 @@ s_reply_task_info (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq, hub_task
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_TASK_INFO;
     env.task_info = &info.info;
-    s_answer (self, self->sock, peer, &env);
+    fg_outbox_answer (self->outbox, self->sock, peer, &env);
     s_info_reset (&info);
 }
 
@@ -208,7 +186,7 @@ s_reply_submit (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq, const char 
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_SUBMIT_REPLY;
     env.submit_reply = &reply;
-    s_answer (self, self->sock, peer, &env);
+    fg_outbox_answer (self->outbox, self->sock, peer, &env);
 }
 
 static void
@@ -220,22 +198,24 @@ s_handle_submit (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq, const char
     //  protobuf runtimes refuse whole if one is not UTF-8 (fg_msg.h)
     if (fg_msg_utf8_find (&request->base, why, sizeof why)) {
         self->stats->refused++;
-        s_refuse (self, self->sock, peer, seq, FG_E_INVALID, "submit refused: %s is not "
-                  "UTF-8, which every string of a task must be", why);
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_INVALID,
+                          "submit refused: %s is not UTF-8, which every string of a task must be",
+                          why);
         return;
     }
     if (hub_spec_check (request->spec, why, sizeof why)
     ||  hub_inputs_check (request->spec, (size_t) self->config->max_inputs, why, sizeof why)) {
         self->stats->refused++;
-        s_refuse (self, self->sock, peer, seq, FG_E_INVALID, "submit refused: %s", why);
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_INVALID,
+                          "submit refused: %s", why);
         return;
     }
     const char *token = request->client_token;
     if (!fg_text_valid (token, S_MAX_TOKEN)) {
         self->stats->refused++;
-        s_refuse (self, self->sock, peer, seq, FG_E_INVALID,
-                  "submit refused: client_token must be printable, at most %d bytes",
-                  S_MAX_TOKEN);
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_INVALID,
+                          "submit refused: client_token must be printable, at most %d bytes",
+                          S_MAX_TOKEN);
         return;
     }
     //  A retried submit is answered before the bound: it takes no room.
@@ -247,10 +227,10 @@ s_handle_submit (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq, const char
     if (earlier) {
         if (*earlier_hash && !streq (earlier_hash, spec_hash)) {
             self->stats->refused++;
-            s_refuse (self, self->sock, peer, seq, FG_E_CONFLICT,
-                      "submit refused: client_token %s was used for task %s with another "
-                      "spec; a retry must send the same spec, a new task a new token",
-                      token, earlier->id);
+            fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_CONFLICT,
+                              "submit refused: client_token %s was used for task %s with another "
+                              "spec; a retry must send the same spec, a new task a new token",
+                              token, earlier->id);
         }
         else
             s_reply_submit (self, peer, seq, earlier->id, true);
@@ -261,23 +241,23 @@ s_handle_submit (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq, const char
                                          why, sizeof why);
     if (funds) {
         self->stats->refused++;
-        s_refuse (self, self->sock, peer, seq, funds, "%s", why);
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, funds, "%s", why);
         return;
     }
     size_t queued = hub_tasks_queued (self->tasks);
     size_t unfinished = hub_tasks_of_buyer (self->tasks, buyer);
     if ((int64_t) unfinished >= self->config->tasks_per_buyer) {
         self->stats->refused++;
-        s_refuse (self, self->sock, peer, seq, FG_E_LIMIT,
-                  "submit refused: you have %zu unfinished tasks here, the limit "
-                  "(hub/tasks_per_buyer)", unfinished);
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_LIMIT,
+                          "submit refused: you have %zu unfinished tasks here, the limit "
+                          "(hub/tasks_per_buyer)", unfinished);
         return;
     }
     if ((int64_t) queued >= self->config->queue_max) {
         self->stats->refused++;
-        s_refuse (self, self->sock, peer, seq, FG_E_HUB_FULL,
-                  "hub full: %zu tasks queued (limit %" PRId64 ")",
-                  queued, self->config->queue_max);
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_HUB_FULL,
+                          "hub full: %zu tasks queued (limit %" PRId64 ")",
+                          queued, self->config->queue_max);
         return;
     }
     //  The task takes the spec over; the request keeps a NULL
@@ -296,15 +276,15 @@ s_handle_submit (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq, const char
     //  before the buyer hears the id
     if (hub_tasks_submit (self->tasks, task, spec_hash)) {
         self->stats->refused++;
-        s_refuse (self, self->sock, peer, seq, FG_E_INTERNAL,
-                  "submit failed: the hub could not store the task");
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_INTERNAL,
+                          "submit failed: the hub could not store the task");
         hub_task_destroy (&task);
         return;
     }
     if (self->court && hub_court_submitted (self->court, task)) {
         self->stats->refused++;
-        s_refuse (self, self->sock, peer, seq, FG_E_INTERNAL,
-                  "submit failed: the hub could not store the task's replicas");
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_INTERNAL,
+                          "submit failed: the hub could not store the task's replicas");
         return;
     }
     zsys_info ("task %s submitted: %s%s (%zu args, policy %s, %u retries)", task->id,
@@ -326,15 +306,15 @@ s_buyer_task (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq, const char *k
 {
     hub_task_t *task = hub_tasks_find (self->tasks, task_id, owned);
     if (!task) {
-        s_refuse (self, self->sock, peer, seq, FG_E_NOT_FOUND,
-                  "task %.64s not found on this hub", task_id);
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_NOT_FOUND,
+                          "task %.64s not found on this hub", task_id);
         return NULL;
     }
     if (*task->buyer && !streq (task->buyer, key) && !hub_config_admin (self->config, key)) {
         zsys_warning ("buyer %.12s...: refused access to %s, a task of another buyer", key,
                       task->id);
-        s_refuse (self, self->sock, peer, seq, FG_E_DENIED,
-                  "task %s belongs to another buyer", task->id);
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_DENIED,
+                          "task %s belongs to another buyer", task->id);
         if (*owned)
             hub_task_destroy (&task);
         return NULL;
@@ -365,8 +345,8 @@ s_handle_result (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq, const char
         return;
     hub_output_t output;
     if (hub_store_task_output (self->store, task->id, &output)) {
-        s_refuse (self, self->sock, peer, seq, FG_E_INTERNAL,
-                  "cannot read the output of %s", task->id);
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_INTERNAL,
+                          "cannot read the output of %s", task->id);
         if (owned)
             hub_task_destroy (&task);
         return;
@@ -388,7 +368,7 @@ s_handle_result (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq, const char
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_RESULT_REPLY;
     env.result_reply = &reply;
-    s_answer (self, self->sock, peer, &env);
+    fg_outbox_answer (self->outbox, self->sock, peer, &env);
     s_info_reset (&info);
     hub_output_reset (&output);
     if (owned)
@@ -404,8 +384,8 @@ s_handle_cancel (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq, const char
     if (!task)
         return;
     if (owned || hub_task_state_terminal (task->state)) {
-        s_refuse (self, self->sock, peer, seq, FG_E_STATE, "task %s is already %s",
-                  task->id, hub_task_state_name (task->state));
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_STATE, "task %s is already %s",
+                          task->id, hub_task_state_name (task->state));
         if (owned)
             hub_task_destroy (&task);
         return;
@@ -453,7 +433,7 @@ s_handle_logs (hub_buyer_api_t *self, zframe_t *peer, uint64_t seq, const char *
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_LOGS_REPLY;
     env.logs_reply = &reply;
-    s_answer (self, self->sock, peer, &env);
+    fg_outbox_answer (self->outbox, self->sock, peer, &env);
     hub_logs_reply_reset (&reply);
     if (loaded)
         hub_output_reset (&output);

@@ -66,7 +66,7 @@ s_handle_challenge (hub_court_api_t *self, zframe_t *peer, uint64_t seq, const c
     char why [512];
     fg_error_t rc = hub_court_challenge (self->court, task_id, key, why, sizeof why);
     if (rc)
-        fg_outbox_refuse (self->outbox, self->sock, peer, seq, rc, why);
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, rc, "%s", why);
     else
         s_ok (self, peer, seq, why);
 }
@@ -79,7 +79,7 @@ s_handle_verdict (hub_court_api_t *self, zframe_t *peer, uint64_t seq, const cha
         char why [160];
         snprintf (why, sizeof why, "no verdict on task %.64s (never challenged, or still "
                   "being checked)", task_id);
-        fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_NOT_FOUND, why);
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_NOT_FOUND, "%s", why);
         return;
     }
     Fogrid__VerdictReply reply = FOGRID__VERDICT_REPLY__INIT;
@@ -108,7 +108,7 @@ s_handle_stake (hub_court_api_t *self, zframe_t *peer, uint64_t seq, const char 
     hub_store_meta_get (self->store, meta, owner, sizeof owner);
     if (*owner && !streq (owner, key)) {
         snprintf (why, sizeof why, "stake refused: miner %s belongs to another key", miner_id);
-        fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_DENIED, why);
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_DENIED, "%s", why);
         return;
     }
     if (request->withdraw) {
@@ -116,7 +116,7 @@ s_handle_stake (hub_court_api_t *self, zframe_t *peer, uint64_t seq, const char 
         if (open) {
             snprintf (why, sizeof why, "stake refused: miner %s holds %" PRId64 " unfinished or "
                       "unresolved tasks; withdraw when they are resolved", miner_id, open);
-            fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_STATE, why);
+            fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_STATE, "%s", why);
             return;
         }
     }
@@ -127,7 +127,7 @@ s_handle_stake (hub_court_api_t *self, zframe_t *peer, uint64_t seq, const char 
                                            request->withdraw, request->token, transfer_id,
                                            &balance, &duplicate, why, sizeof why);
     if (rc) {
-        fg_outbox_refuse (self->outbox, self->sock, peer, seq, rc, why);
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, rc, "%s", why);
         return;
     }
     Fogrid__TransferReply reply = FOGRID__TRANSFER_REPLY__INIT;

@@ -85,28 +85,6 @@ hub_miner_api_destroy (hub_miner_api_t **self_p)
     }
 }
 
-static void
-s_answer (hub_miner_api_t *self, zsock_t *sock, zframe_t *peer, fg_env_t *env)
-{
-    fg_outbox_answer (self->outbox, sock, peer, env);
-}
-
-static void
-s_refuse (hub_miner_api_t *self, zsock_t *sock, zframe_t *peer, uint64_t seq,
-          fg_error_t code, const char *format, ...) __attribute__ ((format (printf, 6, 7)));
-
-static void
-s_refuse (hub_miner_api_t *self, zsock_t *sock, zframe_t *peer, uint64_t seq,
-          fg_error_t code, const char *format, ...)
-{
-    char text [512];
-    va_list args;
-    va_start (args, format);
-    vsnprintf (text, sizeof text, format, args);
-    va_end (args);
-    fg_outbox_refuse (self->outbox, sock, peer, seq, code, text);
-}
-
 //  --------------------------------------------------------------------------
 //  Losing miners
 
@@ -202,7 +180,7 @@ s_answer_ok (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, const char *te
     reply.seq = seq;
     reply.body_case = FOGRID__ENVELOPE__BODY_OK;
     reply.ok = &ok;
-    s_answer (self, self->sock, peer, &reply);
+    fg_outbox_answer (self->outbox, self->sock, peer, &reply);
 }
 
 static void
@@ -212,28 +190,29 @@ s_handle_hello (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, const char 
     //  Its names, labels and terms go out in MinersReply: UTF-8 or nothing
     char field [128];
     if (fg_msg_utf8_find (&hello->base, field, sizeof field)) {
-        s_refuse (self, self->sock, peer, seq, FG_E_INVALID,
-                  "hello refused: %s is not UTF-8, which every text a miner sends must be",
-                  field);
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_INVALID,
+                          "hello refused: %s is not UTF-8, which every text a miner sends must be",
+                          field);
         return;
     }
     if (!*hello->miner_id || !fg_text_valid (hello->miner_id, 63) || strchr (hello->miner_id, ' ')
     ||  !fg_text_valid (hello->name, 255) || !fg_text_valid (hello->version, 64)) {
-        s_refuse (self, self->sock, peer, seq, FG_E_INVALID,
-                  "hello refused: miner_id (1..63), name and version must be printable");
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_INVALID,
+                          "hello refused: miner_id (1..63), name and version must be printable");
         return;
     }
     char why [256];
     if (hello->resources && fg_expr_check (hello->resources->constraint, why, sizeof why)) {
-        s_refuse (self, self->sock, peer, seq, FG_E_INVALID,
-                  "hello refused: the miner's constraint: %s", why);
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_INVALID,
+                          "hello refused: the miner's constraint: %s", why);
         return;
     }
     if (hello->resources && (hello->resources->price > (uint64_t) INT64_MAX
                          ||  hello->resources->service_price > (uint64_t) INT64_MAX)) {
-        s_refuse (self, self->sock, peer, seq, FG_E_INVALID,
-                  "hello refused: price %" PRIu64 " or service price %" PRIu64 " is over %"
-                  PRId64, hello->resources->price, hello->resources->service_price, INT64_MAX);
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_INVALID,
+                          "hello refused: price %" PRIu64 " or service price %" PRIu64
+                          " is over %" PRId64, hello->resources->price,
+                          hello->resources->service_price, INT64_MAX);
         return;
     }
     //  A miner id belongs to the key that first said hello with it, so no
@@ -245,16 +224,16 @@ s_handle_hello (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, const char 
             if (!streq (owner, key)) {
                 zsys_warning ("miner %s: hello refused: the id belongs to another key "
                               "(%.12s..., not %.12s...)", hello->miner_id, owner, key);
-                s_refuse (self, self->sock, peer, seq, FG_E_DENIED,
-                          "hello refused: miner id %s belongs to another key",
-                          hello->miner_id);
+                fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_DENIED,
+                                  "hello refused: miner id %s belongs to another key",
+                                  hello->miner_id);
                 return;
             }
         }
         else
         if (hub_store_meta_set (self->store, meta, key)) {
-            s_refuse (self, self->sock, peer, seq, FG_E_INTERNAL,
-                      "hello refused: the hub cannot record the miner's key");
+            fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_INTERNAL,
+                              "hello refused: the hub cannot record the miner's key");
             return;
         }
     }
@@ -330,8 +309,8 @@ s_handle_heartbeat (hub_miner_api_t *self, zframe_t *peer, uint64_t seq,
     if (!miner || miner->state == HUB_MINER_DEAD || !streq (miner->id, heartbeat->miner_id)) {
         fg_debug ("miner %.63s: heartbeat from an unknown or dead miner: asking for hello",
                   heartbeat->miner_id);
-        s_refuse (self, self->sock, peer, seq, FG_E_NOT_FOUND,
-                  "unknown miner %.63s: say hello", heartbeat->miner_id);
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_NOT_FOUND,
+                          "unknown miner %.63s: say hello", heartbeat->miner_id);
         return;
     }
     hub_miners_heartbeat (self->miners, miner, heartbeat->load, fg_now_ms ());
@@ -374,8 +353,8 @@ s_handle_started (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, Fogrid__T
 {
     hub_miner_t *miner = hub_miners_by_routing (self->miners, peer);
     if (!miner) {
-        s_refuse (self, self->sock, peer, seq, FG_E_HELLO,
-                  "say hello first: this connection has not said MinerHello");
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, FG_E_HELLO,
+                          "say hello first: this connection has not said MinerHello");
         return;
     }
     hub_task_t *task = hub_tasks_lookup (self->tasks, started->task_id);
@@ -501,7 +480,7 @@ s_handle_task_result (hub_miner_api_t *self, zframe_t *peer, uint64_t seq, Fogri
     s_ack_t ack;
     s_task_result (self, hub_miners_by_routing (self->miners, peer), result, &ack);
     if (ack.code)
-        s_refuse (self, self->sock, peer, seq, ack.code, "%s", ack.text);
+        fg_outbox_refuse (self->outbox, self->sock, peer, seq, ack.code, "%s", ack.text);
     else
         s_answer_ok (self, peer, seq, ack.text, ack.receipt);
     zstr_free (&ack.receipt);
@@ -536,7 +515,7 @@ s_handle_result_batch (hub_miner_api_t *self, zframe_t *peer, uint64_t seq,
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_RESULT_ACKS;
     env.result_acks = &reply;
-    s_answer (self, self->sock, peer, &env);
+    fg_outbox_answer (self->outbox, self->sock, peer, &env);
     for (size_t index = 0; index < count; index++)
         zstr_free (&done [index].receipt);
     free (done);
@@ -589,7 +568,7 @@ hub_miner_api_list (hub_miner_api_t *self, zsock_t *router, zframe_t *peer, uint
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_MINERS_REPLY;
     env.miners_reply = &reply;
-    s_answer (self, router, peer, &env);
+    fg_outbox_answer (self->outbox, router, peer, &env);
     for (index = 0; index < count; index++)
         free (infos [index].tasks);
     for (zlistx_t *ids = (zlistx_t *) zlist_first (keys); ids; ids = (zlistx_t *) zlist_next (keys))

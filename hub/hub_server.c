@@ -109,31 +109,6 @@ typedef struct {
     bool terminated;            //  $TERM received
 } s_server_t;
 
-//  Everything the hub says goes through the outbox: held until the
-//  burst's transaction commits (s_burst_end), so no answer promises what
-//  a crash could still undo.
-static void
-s_answer (s_server_t *self, zsock_t *sock, zframe_t *peer, fg_env_t *env)
-{
-    fg_outbox_answer (self->outbox, sock, peer, env);
-}
-
-static void
-s_refuse (s_server_t *self, zsock_t *sock, zframe_t *peer, uint64_t seq, fg_error_t code,
-          const char *format, ...) __attribute__ ((format (printf, 6, 7)));
-
-static void
-s_refuse (s_server_t *self, zsock_t *sock, zframe_t *peer, uint64_t seq, fg_error_t code,
-          const char *format, ...)
-{
-    char text [512];
-    va_list args;
-    va_start (args, format);
-    vsnprintf (text, sizeof text, format, args);
-    va_end (args);
-    fg_outbox_refuse (self->outbox, sock, peer, seq, code, text);
-}
-
 //  --------------------------------------------------------------------------
 //  Task changes
 
@@ -217,7 +192,7 @@ s_handle_health (s_server_t *self, zframe_t *peer, uint64_t seq)
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_HEALTH_REPLY;
     env.health_reply = &reply;
-    s_answer (self, self->buyers, peer, &env);
+    fg_outbox_answer (self->outbox, self->buyers, peer, &env);
 }
 
 //  The next request on sock, or NULL after answering it: undecodable
@@ -269,8 +244,8 @@ s_handle_buyer (s_server_t *self)
         s_handle_health (self, peer, seq);
     else {
         zsys_warning ("buyer: unexpected %s", fg_msg_body_name (env));
-        s_refuse (self, self->buyers, peer, seq, FG_E_UNEXPECTED,
-                  "%s is not a buyer request", fg_msg_body_name (env));
+        fg_outbox_refuse (self->outbox, self->buyers, peer, seq, FG_E_UNEXPECTED,
+                          "%s is not a buyer request", fg_msg_body_name (env));
     }
     fg_msg_free (&env);
     zframe_destroy (&peer);
@@ -298,8 +273,8 @@ s_handle_miner (s_server_t *self)
     else
     if (!hub_miner_api_handle (self->miner_api, peer, seq, key, env)) {
         zsys_warning ("miner socket: unexpected %s", fg_msg_body_name (env));
-        s_refuse (self, self->miner_sock, peer, seq, FG_E_UNEXPECTED,
-                  "%s is not a miner message", fg_msg_body_name (env));
+        fg_outbox_refuse (self->outbox, self->miner_sock, peer, seq, FG_E_UNEXPECTED,
+                          "%s is not a miner message", fg_msg_body_name (env));
     }
     fg_msg_free (&env);
     zframe_destroy (&peer);

@@ -65,28 +65,6 @@ hub_wallet_api_destroy (hub_wallet_api_t **self_p)
     }
 }
 
-static void
-s_answer (hub_wallet_api_t *self, zsock_t *sock, zframe_t *peer, fg_env_t *env)
-{
-    fg_outbox_answer (self->outbox, sock, peer, env);
-}
-
-static void
-s_refuse (hub_wallet_api_t *self, zsock_t *sock, zframe_t *peer, uint64_t seq,
-          fg_error_t code, const char *format, ...) __attribute__ ((format (printf, 6, 7)));
-
-static void
-s_refuse (hub_wallet_api_t *self, zsock_t *sock, zframe_t *peer, uint64_t seq,
-          fg_error_t code, const char *format, ...)
-{
-    char text [512];
-    va_list args;
-    va_start (args, format);
-    vsnprintf (text, sizeof text, format, args);
-    va_end (args);
-    fg_outbox_refuse (self->outbox, sock, peer, seq, code, text);
-}
-
 //  --------------------------------------------------------------------------
 //  Buyer requests
 
@@ -133,20 +111,20 @@ s_handle_transfer (hub_wallet_api_t *self, zsock_t *router, zframe_t *peer, uint
 {
     const char *what = deposit? "deposit": "withdraw";
     if (deposit && !self->config->open_deposits) {
-        s_refuse (self, router, peer, seq, FG_E_DENIED,
-                  "deposit refused: this hub takes no deposits from buyers "
-                  "(hub/open_deposits is off: funds come through its operator)");
+        fg_outbox_refuse (self->outbox, router, peer, seq, FG_E_DENIED,
+                          "deposit refused: this hub takes no deposits from buyers "
+                          "(hub/open_deposits is off: funds come through its operator)");
         return;
     }
     if (amount == 0 || amount > (uint64_t) INT64_MAX) {
-        s_refuse (self, router, peer, seq, FG_E_INVALID,
-                  "%s refused: the amount must be 1 to %" PRId64, what, INT64_MAX);
+        fg_outbox_refuse (self->outbox, router, peer, seq, FG_E_INVALID,
+                          "%s refused: the amount must be 1 to %" PRId64, what, INT64_MAX);
         return;
     }
     if (!*token || !fg_text_valid (token, S_MAX_TOKEN)) {
-        s_refuse (self, router, peer, seq, FG_E_INVALID,
-                  "%s refused: a token (printable, 1 to %d bytes) is required, so that "
-                  "a retry cannot move the money twice", what, S_MAX_TOKEN);
+        fg_outbox_refuse (self->outbox, router, peer, seq, FG_E_INVALID,
+                          "%s refused: a token (printable, 1 to %d bytes) is required, so that "
+                          "a retry cannot move the money twice", what, S_MAX_TOKEN);
         return;
     }
     char account [HUB_ACCOUNT_MAX], id [256], memo [64];
@@ -156,24 +134,24 @@ s_handle_transfer (hub_wallet_api_t *self, zsock_t *router, zframe_t *peer, uint
     hub_ledger_rc_t rc = hub_ledger_transfer (self->ledger, id, deposit? "world": account,
                                               deposit? account: "world", (int64_t) amount, memo);
     if (rc == HUB_LEDGER_FUNDS) {
-        s_refuse (self, router, peer, seq, FG_E_FUNDS,
-                  "withdraw refused: %s holds %" PRId64 ", less than %" PRIu64,
-                  account, hub_escrow_balance (self->escrow, account), amount);
+        fg_outbox_refuse (self->outbox, router, peer, seq, FG_E_FUNDS,
+                          "withdraw refused: %s holds %" PRId64 ", less than %" PRIu64,
+                          account, hub_escrow_balance (self->escrow, account), amount);
         return;
     }
     if (rc == HUB_LEDGER_CONFLICT) {
-        s_refuse (self, router, peer, seq, FG_E_STATE,
-                  "%s refused: token %s was used for another transfer", what, token);
+        fg_outbox_refuse (self->outbox, router, peer, seq, FG_E_STATE,
+                          "%s refused: token %s was used for another transfer", what, token);
         return;
     }
     if (rc == HUB_LEDGER_OVERFLOW || rc == HUB_LEDGER_INVALID) {
-        s_refuse (self, router, peer, seq, FG_E_INVALID, "%s refused: %s", what,
-                  hub_ledger_strerror (rc));
+        fg_outbox_refuse (self->outbox, router, peer, seq, FG_E_INVALID, "%s refused: %s", what,
+                          hub_ledger_strerror (rc));
         return;
     }
     if (rc != HUB_LEDGER_OK && rc != HUB_LEDGER_REPLAY) {
-        s_refuse (self, router, peer, seq, FG_E_INTERNAL,
-                  "%s failed: the hub could not write its ledger", what);
+        fg_outbox_refuse (self->outbox, router, peer, seq, FG_E_INTERNAL,
+                          "%s failed: the hub could not write its ledger", what);
         return;
     }
     if (rc == HUB_LEDGER_OK)
@@ -189,7 +167,7 @@ s_handle_transfer (hub_wallet_api_t *self, zsock_t *router, zframe_t *peer, uint
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_TRANSFER_REPLY;
     env.transfer_reply = &reply;
-    s_answer (self, router, peer, &env);
+    fg_outbox_answer (self->outbox, router, peer, &env);
     s_entry_reset (&entry);
 }
 
@@ -216,16 +194,16 @@ s_handle_balance (hub_wallet_api_t *self, zsock_t *router, zframe_t *peer, uint6
     hub_escrow_buyer_account (buyer_key, own, sizeof own);
     snprintf (account, sizeof account, "%s", *request->account? request->account: own);
     if (!hub_ledger_account_valid (request->account) && *request->account) {
-        s_refuse (self, router, peer, seq, FG_E_INVALID,
-                  "balance refused: '%.64s' is not an account name (buyer:KEY, miner:ID, "
-                  "escrow:TASK, hub:fee, hub:wallet:free, hub:wallet:frozen, owner, world)",
-                  request->account);
+        fg_outbox_refuse (self->outbox, router, peer, seq, FG_E_INVALID,
+                          "balance refused: '%.64s' is not an account name (buyer:KEY, miner:ID, "
+                          "escrow:TASK, hub:fee, hub:wallet:free, hub:wallet:frozen, owner, world)",
+                          request->account);
         return;
     }
     if (!streq (account, own) && !hub_config_admin (self->config, buyer_key)) {
-        s_refuse (self, router, peer, seq, FG_E_DENIED,
-                  "balance refused: %s is not your account (yours is %s); reading "
-                  "others' needs a key in hub/admin_keys", account, own);
+        fg_outbox_refuse (self->outbox, router, peer, seq, FG_E_DENIED,
+                          "balance refused: %s is not your account (yours is %s); reading "
+                          "others' needs a key in hub/admin_keys", account, own);
         return;
     }
     //  The account, then the escrow held for its unfinished tasks
@@ -280,7 +258,7 @@ s_handle_balance (hub_wallet_api_t *self, zsock_t *router, zframe_t *peer, uint6
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_BALANCE_REPLY;
     env.balance_reply = &reply;
-    s_answer (self, router, peer, &env);
+    fg_outbox_answer (self->outbox, router, peer, &env);
 
     for (size_t index = 0; index < entries.count; index++)
         s_entry_reset (&entries.items [index]);
@@ -353,7 +331,7 @@ s_reply_wallet (hub_wallet_api_t *self, zsock_t *router, zframe_t *peer, uint64_
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_WALLET_REPLY;
     env.wallet_reply = &reply;
-    s_answer (self, router, peer, &env);
+    fg_outbox_answer (self->outbox, router, peer, &env);
 
     for (size_t index = 0; index < events.count; index++) {
         Fogrid__WalletEvent *event = &events.items [index];
@@ -386,10 +364,10 @@ s_handle_admin (hub_wallet_api_t *self, zsock_t *router, zframe_t *peer, uint64_
     hub_wallet_event_t event = strncmp (action, "wallet/", 7) == 0
                              ? hub_wallet_event_from_name (action + 7): 0;
     if (!event && !streq (action, "wallet/status")) {
-        s_refuse (self, router, peer, seq, FG_E_INVALID,
-                  "unknown admin action '%.64s' (want wallet/status, wallet/register, "
-                  "wallet/suspect, wallet/clear, wallet/punish, wallet/payday, "
-                  "wallet/close or books)", action);
+        fg_outbox_refuse (self->outbox, router, peer, seq, FG_E_INVALID,
+                          "unknown admin action '%.64s' (want wallet/status, wallet/register, "
+                          "wallet/suspect, wallet/clear, wallet/punish, wallet/payday, "
+                          "wallet/close or books)", action);
         return;
     }
     if (event) {
@@ -400,7 +378,7 @@ s_handle_admin (hub_wallet_api_t *self, zsock_t *router, zframe_t *peer, uint64_
                                           request->reason, fg_now_ms (), why, sizeof why);
         if (rc) {
             zsys_warning ("admin: %s asked for %s: %s", *key? key: "anonymous", action, why);
-            s_refuse (self, router, peer, seq, rc, "%s", why);
+            fg_outbox_refuse (self->outbox, router, peer, seq, rc, "%s", why);
             return;
         }
         //  Escrow of successes that waited for the registration is paid now
@@ -420,13 +398,13 @@ s_handle_receipt (hub_wallet_api_t *self, zsock_t *router, zframe_t *peer, uint6
         bool owned;
         hub_task_t *task = hub_tasks_find (self->tasks, task_id, &owned);
         if (task)
-            s_refuse (self, router, peer, seq, FG_E_NOT_FOUND,
-                      "task %s has no receipt: its miner was not paid for it "
-                      "(it is %s%s)", task->id, hub_task_state_name (task->state),
-                      task->state == HUB_TASK_SUCCEEDED? ", unpaid or free": "");
+            fg_outbox_refuse (self->outbox, router, peer, seq, FG_E_NOT_FOUND,
+                              "task %s has no receipt: its miner was not paid for it "
+                              "(it is %s%s)", task->id, hub_task_state_name (task->state),
+                              task->state == HUB_TASK_SUCCEEDED? ", unpaid or free": "");
         else
-            s_refuse (self, router, peer, seq, FG_E_NOT_FOUND,
-                      "task %.64s not found on this hub", task_id);
+            fg_outbox_refuse (self->outbox, router, peer, seq, FG_E_NOT_FOUND,
+                              "task %.64s not found on this hub", task_id);
         if (owned)
             hub_task_destroy (&task);
         return;
@@ -437,7 +415,7 @@ s_handle_receipt (hub_wallet_api_t *self, zsock_t *router, zframe_t *peer, uint6
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_RECEIPT_REPLY;
     env.receipt_reply = &reply;
-    s_answer (self, router, peer, &env);
+    fg_outbox_answer (self->outbox, router, peer, &env);
     free (receipt);
 }
 
@@ -464,8 +442,8 @@ s_handle_statement (hub_wallet_api_t *self, zsock_t *router, zframe_t *peer, uin
                     Fogrid__WalletStatement *request)
 {
     if (!fg_text_valid (request->nonce, 128)) {
-        s_refuse (self, router, peer, seq, FG_E_INVALID,
-                  "statement refused: the nonce must be at most 128 printable characters");
+        fg_outbox_refuse (self->outbox, router, peer, seq, FG_E_INVALID,
+                          "statement refused: the nonce must be at most 128 printable characters");
         return;
     }
     Fogrid__LedgerEntry items [S_STATEMENT_PAYOUTS], *list [S_STATEMENT_PAYOUTS];
@@ -490,15 +468,15 @@ s_handle_statement (hub_wallet_api_t *self, zsock_t *router, zframe_t *peer, uin
     char signature [129] = "";
     char *text = fg_statement_text (&reply);
     if (!text || hub_ledger_sign (self->ledger, text, signature))
-        s_refuse (self, router, peer, seq, FG_E_INTERNAL,
-                  "statement refused: the hub cannot sign it");
+        fg_outbox_refuse (self->outbox, router, peer, seq, FG_E_INTERNAL,
+                          "statement refused: the hub cannot sign it");
     else {
         reply.signature = signature;
         fg_env_t env = FOGRID__ENVELOPE__INIT;
         env.seq = seq;
         env.body_case = FOGRID__ENVELOPE__BODY_WALLET_STATEMENT_REPLY;
         env.wallet_statement_reply = &reply;
-        s_answer (self, router, peer, &env);
+        fg_outbox_answer (self->outbox, router, peer, &env);
     }
     zstr_free (&text);
     for (size_t index = 0; index < payouts.count; index++)
