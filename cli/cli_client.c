@@ -3,6 +3,7 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "cli_client.h"
+#include "cli_spec.h"
 
 struct _cli_client_t {
     fg_rpc_t *rpc;              //  channel to the hub's buyer socket
@@ -86,6 +87,17 @@ cli_client_destroy (cli_client_t **self_p)
         free (*self_p);
         *self_p = NULL;
     }
+}
+
+cli_client_t *
+cli_client_connect (const cli_opts_t *opts)
+{
+    char err [512];
+    cli_client_t *client = cli_client_new (opts->locators, opts->hub, opts->hub_key,
+                                           opts->timeout_ms, err, sizeof err);
+    if (!client)
+        cli_error ("cannot reach a hub", err);
+    return client;
 }
 
 //  Sends one request; returns the reply if its body is the expected one.
@@ -364,6 +376,13 @@ const char *
 cli_client_error_text (cli_client_t *self)
 {
     return self->error_text;
+}
+
+int
+cli_client_failed (cli_client_t *self, const char *what)
+{
+    cli_error (what, self->error_text);
+    return 1;
 }
 
 const char *
