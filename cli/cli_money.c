@@ -5,8 +5,8 @@
 #include "cli_client.h"
 #include "cli_money.h"
 #include "cli_spec.h"
+#include "cli_doc.h"
 #include "fg_receipt.h"
-#include <errno.h>
 
 //  ---------------------------------------------------------------------
 //  deposit, withdraw, wallet
@@ -172,18 +172,8 @@ s_print_wallet (Fogrid__WalletReply *wallet)
 static int
 s_cmd_receipt (const cli_opts_t *opts, int argc, char **argv)
 {
-    const char *task = NULL, *file = NULL;
-    bool bad = false;
-    for (int index = 1; index < argc; index++) {
-        if ((streq (argv [index], "-o") || streq (argv [index], "--output")) && index + 1 < argc)
-            file = argv [++index];
-        else
-        if (argv [index][0] != '-' && !task)
-            task = argv [index];
-        else
-            bad = true;
-    }
-    if (cli_wants_help (argc, argv) || bad || !task) {
+    const char *task, *file;
+    if (cli_wants_help (argc, argv) || !cli_doc_fetch_args (argc, argv, &task, &file)) {
         fprintf (cli_wants_help (argc, argv)? stdout: stderr,
                  "usage: fogrid receipt [-o FILE] TASK\n"
                  "  the hub's signed receipt of what it paid the task's miner (JSON), on\n"
@@ -195,19 +185,9 @@ s_cmd_receipt (const cli_opts_t *opts, int argc, char **argv)
         return 1;
     fg_env_t *reply = NULL;
     Fogrid__ReceiptReply *receipt = cli_client_receipt (client, task, &reply);
-    int rc = receipt? 0: cli_client_failed (client, "receipt");
-    if (receipt && file) {
-        FILE *out = fopen (file, "w");
-        if (!out || fprintf (out, "%s\n", receipt->receipt) < 0 || fclose (out)) {
-            cli_error (file, strerror (errno));
-            rc = 1;
-        }
-        else
-            fprintf (stderr, "receipt of %s in %s\n", task, file);
-    }
-    else
-    if (receipt)
-        printf ("%s\n", receipt->receipt);
+    int rc = receipt? cli_doc_write (receipt->receipt, file): cli_client_failed (client, "receipt");
+    if (receipt && file && rc == 0)
+        fprintf (stderr, "receipt of %s in %s\n", task, file);
     fg_msg_free (&reply);
     cli_client_destroy (&client);
     return rc;
@@ -217,18 +197,8 @@ static int
 s_cmd_verify_receipt (const cli_opts_t *opts, int argc, char **argv)
 {
     (void) opts;
-    const char *file = NULL, *hub_key = NULL;
-    bool bad = false;
-    for (int index = 1; index < argc; index++) {
-        if (streq (argv [index], "--hub-key") && index + 1 < argc)
-            hub_key = argv [++index];
-        else
-        if ((argv [index][0] != '-' || streq (argv [index], "-")) && !file)
-            file = argv [index];
-        else
-            bad = true;
-    }
-    if (cli_wants_help (argc, argv) || bad || !file || !hub_key) {
+    const char *file, *hub_key;
+    if (cli_wants_help (argc, argv) || !cli_doc_verify_args (argc, argv, &file, &hub_key)) {
         fprintf (cli_wants_help (argc, argv)? stdout: stderr,
                  "usage: fogrid verify-receipt --hub-key KEY FILE\n"
                  "  checks a receipt (from fogrid receipt, or the hub's answer to a miner's\n"
@@ -238,26 +208,9 @@ s_cmd_verify_receipt (const cli_opts_t *opts, int argc, char **argv)
                  "  not\n");
         return cli_wants_help (argc, argv)? 0: 2;
     }
-    zchunk_t *chunk = NULL;
-    if (streq (file, "-")) {
-        chunk = zchunk_new (NULL, 0);
-        char buffer [4096];
-        size_t size;
-        while ((size = fread (buffer, 1, sizeof buffer, stdin)) > 0 && zchunk_size (chunk) < 65536)
-            zchunk_extend (chunk, buffer, size);
-    }
-    else {
-        zfile_t *handle = zfile_new (NULL, file);
-        if (handle && zfile_input (handle) == 0)
-            chunk = zfile_read (handle, 65536, 0);
-        zfile_destroy (&handle);
-    }
-    if (!chunk) {
-        cli_error (file, "cannot read it");
+    char *json = cli_doc_read (file, 65536);
+    if (!json)
         return 1;
-    }
-    char *json = zchunk_strdup (chunk);
-    zchunk_destroy (&chunk);
     fg_receipt_t receipt;
     char err [300];
     int rc = fg_receipt_parse (&receipt, json, err, sizeof err) == 0
