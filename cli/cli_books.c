@@ -93,10 +93,8 @@ cli_books (cli_client_t *client, bool json)
 {
     fg_env_t *reply = NULL;
     Fogrid__BooksReply *books = cli_client_books (client, &reply);
-    if (!books) {
-        cli_error ("books", cli_client_error_text (client));
-        return 1;
-    }
+    if (!books)
+        return cli_client_failed (client, "books");
     if (json)
         s_print_json (books);
     else

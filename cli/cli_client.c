@@ -388,6 +388,17 @@ cli_client_failed (cli_client_t *self, const char *what)
     return 1;
 }
 
+bool
+cli_client_retry (cli_client_t *self, int *failures)
+{
+    if ((self->error == FG_E_TIMEOUT || self->error == FG_E_UNREACHABLE) && ++*failures < 10) {
+        fprintf (stderr, "fogrid: %s (retrying)\n", self->error_text);
+        zclock_sleep (500);
+        return true;
+    }
+    return false;
+}
+
 const char *
 cli_client_endpoint (cli_client_t *self)
 {

@@ -92,6 +92,12 @@ const char *cli_client_error_text (cli_client_t *self);
 //  Says why the last call failed ("fogrid: WHAT: WHY", cli_error) and
 //  returns 1, the exit status for it.
 int cli_client_failed (cli_client_t *self, const char *what);
+//  After a failed call in a loop that follows a task or an array to its
+//  end: true when it is worth asking again (the hub did not answer: it
+//  may be restarting, and it keeps every accepted task; fewer than 10
+//  asks in a row failed), having said so on stderr and paused. *failures
+//  counts the asks in a row; set it to 0 after one that worked.
+bool cli_client_retry (cli_client_t *self, int *failures);
 //  The hub's endpoint in use.
 const char *cli_client_endpoint (cli_client_t *self);
 

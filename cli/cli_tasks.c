@@ -364,13 +364,8 @@ s_follow (cli_client_t *client, const char *task_id, bool quiet)
         fg_env_t *reply = NULL;
         Fogrid__TaskInfo *info = cli_client_status (client, task_id, &reply);
         if (!info) {
-            fg_error_t error = cli_client_error (client);
-            if ((error == FG_E_TIMEOUT || error == FG_E_UNREACHABLE) && ++failures < 10) {
-                //  The hub may be restarting: it keeps every accepted task
-                fprintf (stderr, "fogrid: %s (retrying)\n", cli_client_error_text (client));
-                zclock_sleep (500);
+            if (cli_client_retry (client, &failures))
                 continue;
-            }
             return cli_client_failed (client, task_id);
         }
         failures = 0;
