@@ -352,10 +352,8 @@ cli_array_status (cli_client_t *client, const char *array_id)
 {
     fg_env_t *env = NULL;
     Fogrid__ArrayStatusReply *reply = cli_client_array_status (client, array_id, &env);
-    if (!reply) {
-        cli_error (array_id, cli_client_error_text (client));
-        return 1;
-    }
+    if (!reply)
+        return cli_client_failed (client, array_id);
     printf ("array:     %s (elements %s[%u] .. %s[%u])\n", reply->array_id, reply->array_id,
             reply->first, reply->array_id, reply->last);
     printf ("elements:  %u\n", reply->count);
@@ -377,14 +375,9 @@ cli_array_wait (cli_client_t *client, const char *array_id)
         fg_env_t *env = NULL;
         Fogrid__ArrayStatusReply *reply = cli_client_array_status (client, array_id, &env);
         if (!reply) {
-            fg_error_t error = cli_client_error (client);
-            if ((error == FG_E_TIMEOUT || error == FG_E_UNREACHABLE) && ++failures < 10) {
-                fprintf (stderr, "fogrid: %s (retrying)\n", cli_client_error_text (client));
-                zclock_sleep (500);
+            if (cli_client_retry (client, &failures))
                 continue;
-            }
-            cli_error (array_id, cli_client_error_text (client));
-            return 1;
+            return cli_client_failed (client, array_id);
         }
         failures = 0;
         uint64_t done = s_count (reply, "succeeded") + s_count (reply, "failed")

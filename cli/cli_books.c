@@ -93,10 +93,8 @@ cli_books (cli_client_t *client, bool json)
 {
     fg_env_t *reply = NULL;
     Fogrid__BooksReply *books = cli_client_books (client, &reply);
-    if (!books) {
-        cli_error ("books", cli_client_error_text (client));
-        return 1;
-    }
+    if (!books)
+        return cli_client_failed (client, "books");
     if (json)
         s_print_json (books);
     else
@@ -105,3 +103,34 @@ cli_books (cli_client_t *client, bool json)
     fg_msg_free (&reply);
     return rc;
 }
+
+static const char *s_books_help =
+    "usage: fogrid admin books [--json]\n\n"
+    "the hub's books, for a key in its hub/admin_keys: every account that holds\n"
+    "something, their sum (it must be 0: money only moves between accounts, world\n"
+    "included), the ledger's hash chain walked (hashes, signatures, signed head,\n"
+    "balances) and every stored receipt checked against the ledger key and the\n"
+    "entry it names. Exits 0 when all of that holds, 1 when not.\n"
+    "  --json   one JSON object (\"ok\": true when the books hold)\n";
+
+int
+cli_books_main (const cli_opts_t *opts, int argc, char **argv)
+{
+    bool json = false, bad = false;
+    for (int index = 1; index < argc; index++)
+        if (streq (argv [index], "--json"))
+            json = true;
+        else
+            bad = true;
+    if (cli_wants_help (argc, argv) || bad) {
+        fprintf (cli_wants_help (argc, argv)? stdout: stderr, "%s", s_books_help);
+        return cli_wants_help (argc, argv)? 0: 2;
+    }
+    cli_client_t *client = cli_client_connect (opts);
+    if (!client)
+        return 1;
+    int rc = cli_books (client, json);
+    cli_client_destroy (&client);
+    return rc;
+}
+

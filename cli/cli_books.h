@@ -20,4 +20,8 @@
 //  not or the hub refused (said on stderr).
 int cli_books (cli_client_t *client, bool json);
 
+//  `fogrid admin books [--json]`; argv [0] is "books". Connects, then as
+//  cli_books; 2 for bad usage.
+int cli_books_main (const cli_opts_t *opts, int argc, char **argv);
+
 #endif

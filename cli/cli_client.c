@@ -3,6 +3,7 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "cli_client.h"
+#include "cli_spec.h"
 
 struct _cli_client_t {
     fg_rpc_t *rpc;              //  channel to the hub's buyer socket
@@ -88,6 +89,17 @@ cli_client_destroy (cli_client_t **self_p)
     }
 }
 
+cli_client_t *
+cli_client_connect (const cli_opts_t *opts)
+{
+    char err [512];
+    cli_client_t *client = cli_client_new (opts->locators, opts->hub, opts->hub_key,
+                                           opts->timeout_ms, err, sizeof err);
+    if (!client)
+        cli_error ("cannot reach a hub", err);
+    return client;
+}
+
 //  Sends one request; returns the reply if its body is the expected one.
 static fg_env_t *
 s_call (cli_client_t *self, fg_env_t *req, Fogrid__Envelope__BodyCase expected)
@@ -113,6 +125,18 @@ s_call (cli_client_t *self, fg_env_t *req, Fogrid__Envelope__BodyCase expected)
     return reply;
 }
 
+//  s_call, asked once more after a timeout: only for a request whose
+//  token makes a second ask return what the first did (the answer may
+//  have been lost, not the request).
+static fg_env_t *
+s_call_tokened (cli_client_t *self, fg_env_t *req, Fogrid__Envelope__BodyCase expected)
+{
+    fg_env_t *reply = s_call (self, req, expected);
+    if (!reply && self->error == FG_E_TIMEOUT)
+        reply = s_call (self, req, expected);
+    return reply;
+}
+
 Fogrid__SubmitReply *
 cli_client_submit (cli_client_t *self, Fogrid__TaskSpec *spec, const char *token, fg_env_t **env_p)
 {
@@ -122,11 +146,8 @@ cli_client_submit (cli_client_t *self, Fogrid__TaskSpec *spec, const char *token
     fg_env_t req = FOGRID__ENVELOPE__INIT;
     req.body_case = FOGRID__ENVELOPE__BODY_SUBMIT;
     req.submit = &submit;
-    *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_SUBMIT_REPLY);
-    if (!*env_p && self->error == FG_E_TIMEOUT)
-        //  The answer may have been lost, not the task: the token makes
-        //  the retry return the task the first attempt created
-        *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_SUBMIT_REPLY);
+    //  The token makes the retry return the task the first attempt created
+    *env_p = s_call_tokened (self, &req, FOGRID__ENVELOPE__BODY_SUBMIT_REPLY);
     return *env_p? (*env_p)->submit_reply: NULL;
 }
 
@@ -137,10 +158,7 @@ cli_client_submit_array (cli_client_t *self, Fogrid__SubmitArrayRequest *request
     fg_env_t req = FOGRID__ENVELOPE__INIT;
     req.body_case = FOGRID__ENVELOPE__BODY_SUBMIT_ARRAY;
     req.submit_array = request;
-    *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_SUBMIT_ARRAY_REPLY);
-    if (!*env_p && self->error == FG_E_TIMEOUT)
-        //  As a submit: the token makes the retry safe
-        *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_SUBMIT_ARRAY_REPLY);
+    *env_p = s_call_tokened (self, &req, FOGRID__ENVELOPE__BODY_SUBMIT_ARRAY_REPLY);
     return *env_p? (*env_p)->submit_array_reply: NULL;
 }
 
@@ -245,10 +263,7 @@ s_transfer (cli_client_t *self, bool deposit, uint64_t amount, const char *token
         req.body_case = FOGRID__ENVELOPE__BODY_WITHDRAW;
         req.withdraw = &wd;
     }
-    *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_TRANSFER_REPLY);
-    if (!*env_p && self->error == FG_E_TIMEOUT)
-        //  As for submit: the token makes the retry the same transfer
-        *env_p = s_call (self, &req, FOGRID__ENVELOPE__BODY_TRANSFER_REPLY);
+    *env_p = s_call_tokened (self, &req, FOGRID__ENVELOPE__BODY_TRANSFER_REPLY);
     return *env_p? (*env_p)->transfer_reply: NULL;
 }
 
@@ -364,6 +379,24 @@ const char *
 cli_client_error_text (cli_client_t *self)
 {
     return self->error_text;
+}
+
+int
+cli_client_failed (cli_client_t *self, const char *what)
+{
+    cli_error (what, self->error_text);
+    return 1;
+}
+
+bool
+cli_client_retry (cli_client_t *self, int *failures)
+{
+    if ((self->error == FG_E_TIMEOUT || self->error == FG_E_UNREACHABLE) && ++*failures < 10) {
+        fprintf (stderr, "fogrid: %s (retrying)\n", self->error_text);
+        zclock_sleep (500);
+        return true;
+    }
+    return false;
 }
 
 const char *

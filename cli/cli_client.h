@@ -11,6 +11,14 @@
 
 typedef struct _cli_client_t cli_client_t;
 
+//  The command line's global options that say how to reach the grid.
+typedef struct {
+    const char *locators;       //  -l
+    const char *hub;            //  -H, or NULL: resolve `hub`
+    const char *hub_key;        //  --hub-key
+    int timeout_ms;             //  -T, per request
+} cli_opts_t;
+
 //  hub: an endpoint, or NULL/"" to resolve `hub` through locators (whose
 //  answer carries the hub's public key). hub_key: the hub's public key
 //  when hub is given and security is on. Returns NULL with a reason in err
@@ -18,6 +26,10 @@ typedef struct _cli_client_t cli_client_t;
 cli_client_t *cli_client_new (const char *locators, const char *hub, const char *hub_key,
                               int timeout_ms, char *err, size_t err_size);
 void cli_client_destroy (cli_client_t **self_p);
+
+//  cli_client_new with the global options; says why on stderr ("fogrid:
+//  cannot reach a hub: ...") when no hub can be found.
+cli_client_t *cli_client_connect (const cli_opts_t *opts);
 
 //  Resolves `hub` with policy; a "not found" (or no live endpoint) is
 //  asked once more after a short pause, for a hub that is restarting.
@@ -77,6 +89,15 @@ Fogrid__TransferReply *cli_client_stake (cli_client_t *self, const char *miner_i
 
 fg_error_t cli_client_error (cli_client_t *self);
 const char *cli_client_error_text (cli_client_t *self);
+//  Says why the last call failed ("fogrid: WHAT: WHY", cli_error) and
+//  returns 1, the exit status for it.
+int cli_client_failed (cli_client_t *self, const char *what);
+//  After a failed call in a loop that follows a task or an array to its
+//  end: true when it is worth asking again (the hub did not answer: it
+//  may be restarting, and it keeps every accepted task; fewer than 10
+//  asks in a row failed), having said so on stderr and paused. *failures
+//  counts the asks in a row; set it to 0 after one that worked.
+bool cli_client_retry (cli_client_t *self, int *failures);
 //  The hub's endpoint in use.
 const char *cli_client_endpoint (cli_client_t *self);
 

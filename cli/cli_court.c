@@ -1,16 +1,17 @@
 /*  =========================================================================
     cli_court - the court's commands
 
-    A verdict is checked as a receipt is (cli verify-receipt): its
-    signature against the key it names, and that key against the hub's
-    ledger key given with --hub-key (known from elsewhere: `fogrid admin
-    wallet` shows it), so a verdict made by anyone else does not pass.
+    A verdict is fetched and checked as a receipt is (cli_money; both
+    through cli_doc): its signature against the key it names, and that key
+    against the hub's ledger key given with --hub-key (known from
+    elsewhere: `fogrid admin wallet` shows it), so a verdict made by
+    anyone else does not pass.
     =========================================================================  */
 #include "fogrid.h"
 #include "fg_verdict.h"
 #include "cli_spec.h"
 #include "cli_court.h"
-#include <errno.h>
+#include "cli_doc.h"
 
 bool
 cli_court_command (const char *name)
@@ -23,13 +24,6 @@ bool
 cli_court_offline (const char *name)
 {
     return streq (name, "verify-verdict");
-}
-
-static int
-s_failed (cli_client_t *client, const char *what)
-{
-    cli_error (what, cli_client_error_text (client));
-    return 1;
 }
 
 static int
@@ -47,7 +41,7 @@ s_challenge (cli_client_t *client, int argc, char **argv)
     }
     fg_env_t *reply = NULL;
     Fogrid__Ok *ok = cli_client_challenge (client, argv [1], &reply);
-    int rc = ok? 0: s_failed (client, "challenge");
+    int rc = ok? 0: cli_client_failed (client, "challenge");
     if (ok)
         printf ("%s\n", ok->text);
     fg_msg_free (&reply);
@@ -57,18 +51,8 @@ s_challenge (cli_client_t *client, int argc, char **argv)
 static int
 s_verdict (cli_client_t *client, int argc, char **argv)
 {
-    const char *task = NULL, *file = NULL;
-    bool bad = false;
-    for (int index = 1; index < argc; index++) {
-        if ((streq (argv [index], "-o") || streq (argv [index], "--output")) && index + 1 < argc)
-            file = argv [++index];
-        else
-        if (argv [index][0] != '-' && !task)
-            task = argv [index];
-        else
-            bad = true;
-    }
-    if (cli_wants_help (argc, argv) || bad || !task) {
+    const char *task, *file;
+    if (cli_wants_help (argc, argv) || !cli_doc_fetch_args (argc, argv, &task, &file)) {
         fprintf (cli_wants_help (argc, argv)? stdout: stderr,
                  "usage: fogrid verdict [-o FILE] TASK\n"
                  "  the hub's signed verdict on a challenged or spot-checked task (JSON):\n"
@@ -77,19 +61,9 @@ s_verdict (cli_client_t *client, int argc, char **argv)
     }
     fg_env_t *reply = NULL;
     Fogrid__VerdictReply *verdict = cli_client_verdict (client, task, &reply);
-    int rc = verdict? 0: s_failed (client, "verdict");
-    if (verdict && file) {
-        FILE *out = fopen (file, "w");
-        if (!out || fprintf (out, "%s\n", verdict->verdict) < 0 || fclose (out)) {
-            cli_error (file, strerror (errno));
-            rc = 1;
-        }
-        else
-            fprintf (stderr, "verdict on %s in %s\n", task, file);
-    }
-    else
-    if (verdict)
-        printf ("%s\n", verdict->verdict);
+    int rc = verdict? cli_doc_write (verdict->verdict, file): cli_client_failed (client, "verdict");
+    if (verdict && file && rc == 0)
+        fprintf (stderr, "verdict on %s in %s\n", task, file);
     fg_msg_free (&reply);
     return rc;
 }
@@ -97,18 +71,8 @@ s_verdict (cli_client_t *client, int argc, char **argv)
 static int
 s_verify (int argc, char **argv)
 {
-    const char *file = NULL, *hub_key = NULL;
-    bool bad = false;
-    for (int index = 1; index < argc; index++) {
-        if (streq (argv [index], "--hub-key") && index + 1 < argc)
-            hub_key = argv [++index];
-        else
-        if ((argv [index][0] != '-' || streq (argv [index], "-")) && !file)
-            file = argv [index];
-        else
-            bad = true;
-    }
-    if (cli_wants_help (argc, argv) || bad || !file || !hub_key) {
+    const char *file, *hub_key;
+    if (cli_wants_help (argc, argv) || !cli_doc_verify_args (argc, argv, &file, &hub_key)) {
         fprintf (cli_wants_help (argc, argv)? stdout: stderr,
                  "usage: fogrid verify-verdict --hub-key KEY FILE\n"
                  "  checks a verdict (fogrid verdict -o FILE) offline: its signature, and\n"
@@ -116,26 +80,9 @@ s_verify (int argc, char **argv)
                  "  Exits 0 when it holds, 1 when not.\n");
         return cli_wants_help (argc, argv)? 0: 2;
     }
-    zchunk_t *chunk = NULL;
-    if (streq (file, "-")) {
-        chunk = zchunk_new (NULL, 0);
-        char buffer [4096];
-        size_t size;
-        while ((size = fread (buffer, 1, sizeof buffer, stdin)) > 0 && zchunk_size (chunk) < 262144)
-            zchunk_extend (chunk, buffer, size);
-    }
-    else {
-        zfile_t *handle = zfile_new (NULL, file);
-        if (handle && zfile_input (handle) == 0)
-            chunk = zfile_read (handle, 262144, 0);
-        zfile_destroy (&handle);
-    }
-    if (!chunk) {
-        cli_error (file, "cannot read it");
+    char *json = cli_doc_read (file, 262144);
+    if (!json)
         return 1;
-    }
-    char *json = zchunk_strdup (chunk);
-    zchunk_destroy (&chunk);
     fg_verdict_t verdict;
     char err [400] = "";
     int rc = fg_verdict_parse (&verdict, json, err, sizeof err) == 0
@@ -198,7 +145,7 @@ s_stake (cli_client_t *client, int argc, char **argv)
     bool withdraw = streq (action, "withdraw");
     Fogrid__TransferReply *done = cli_client_stake (client, miner, (int64_t) amount, withdraw,
                                                     token_arg? token_arg: token, &reply);
-    int rc = done? 0: s_failed (client, "stake");
+    int rc = done? 0: cli_client_failed (client, "stake");
     if (done)
         printf ("%s %s: stake of %s now %" PRId64 "\n", done->transfer_id,
                 done->duplicate? "(already done)": withdraw? "taken back": "put down", miner,

@@ -12,10 +12,8 @@ cli_logs_follow (cli_client_t *client, const char *task_id)
     while (!zsys_interrupted) {
         fg_env_t *env = NULL;
         Fogrid__LogsReply *reply = cli_client_logs (client, task_id, offset, &env);
-        if (!reply) {
-            cli_error (task_id, cli_client_error_text (client));
-            return 1;
-        }
+        if (!reply)
+            return cli_client_failed (client, task_id);
         if (reply->dropped) {
             fflush (stdout);
             fprintf (stderr, "[fogrid: %" PRIu64 " bytes of output missed here: the hub keeps "

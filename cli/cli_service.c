@@ -26,17 +26,6 @@ s_error (const char *what, const char *why)
     cli_error (what, why);
 }
 
-static cli_client_t *
-s_connect (const cli_service_opts_t *opts)
-{
-    char err [512];
-    cli_client_t *client = cli_client_new (opts->locators, opts->hub, opts->hub_key,
-                                           opts->timeout_ms, err, sizeof err);
-    if (!client)
-        s_error ("cannot reach a hub", err);
-    return client;
-}
-
 //  ---------------------------------------------------------------------
 //  run-service
 
@@ -85,7 +74,7 @@ s_task_endpoint (fg_resolution_t *res, const char *task_id)
 //  Waits until the locator names the service at the task's endpoint, or
 //  the task ends. Returns 0 when it is there.
 static int
-s_wait_registered (const cli_service_opts_t *opts, cli_client_t *client, const char *name,
+s_wait_registered (const cli_opts_t *opts, cli_client_t *client, const char *name,
                    const char *task_id)
 {
     fg_resolver_t *resolver = fg_resolver_new (opts->locators, opts->timeout_ms);
@@ -124,7 +113,7 @@ s_wait_registered (const cli_service_opts_t *opts, cli_client_t *client, const c
 }
 
 static int
-s_run_service (const cli_service_opts_t *opts, int argc, char **argv)
+s_run_service (const cli_opts_t *opts, int argc, char **argv)
 {
     if (cli_wants_help (argc, argv)) {
         printf ("%s", s_run_help);
@@ -209,7 +198,7 @@ s_run_service (const cli_service_opts_t *opts, int argc, char **argv)
         goto done;
     }
     rc = 1;
-    cli_client_t *client = s_connect (opts);
+    cli_client_t *client = cli_client_connect (opts);
     if (client) {
         fg_env_t *reply = NULL;
         Fogrid__SubmitReply *submitted = cli_client_submit (client, spec, options.token?
@@ -234,7 +223,7 @@ done:
 //  stop-service
 
 static int
-s_stop_service (const cli_service_opts_t *opts, int argc, char **argv)
+s_stop_service (const cli_opts_t *opts, int argc, char **argv)
 {
     if (argc != 2 || cli_wants_help (argc, argv) || argv [1][0] == '-') {
         fprintf (cli_wants_help (argc, argv)? stdout: stderr,
@@ -243,7 +232,7 @@ s_stop_service (const cli_service_opts_t *opts, int argc, char **argv)
                  "  miner withdraws it from the locator and removes its container\n");
         return cli_wants_help (argc, argv)? 0: 2;
     }
-    cli_client_t *client = s_connect (opts);
+    cli_client_t *client = cli_client_connect (opts);
     if (!client)
         return 1;
     fg_env_t *reply = NULL;
@@ -313,7 +302,7 @@ s_call_endpoint (fg_endpoint_t *endpoint, Fogrid__CallRequest *call, int timeout
 }
 
 static int
-s_call (const cli_service_opts_t *opts, int argc, char **argv)
+s_call (const cli_opts_t *opts, int argc, char **argv)
 {
     const char *policy = NULL;
     bool verbose = false;
@@ -446,7 +435,7 @@ done:
 }
 
 int
-cli_service_main (const cli_service_opts_t *opts, int argc, char **argv)
+cli_service_main (const cli_opts_t *opts, int argc, char **argv)
 {
     if (streq (argv [0], "run-service"))
         return s_run_service (opts, argc, argv);

@@ -12,17 +12,11 @@
 #ifndef CLI_SERVICE_H_INCLUDED
 #define CLI_SERVICE_H_INCLUDED
 
-//  The command line's global options these commands use.
-typedef struct {
-    const char *locators;       //  -l
-    const char *hub;            //  -H, or NULL: resolve `hub`
-    const char *hub_key;        //  --hub-key
-    int timeout_ms;             //  -T, per request
-} cli_service_opts_t;
+#include "cli_client.h"
 
 //  Runs argv [0] (run-service, stop-service or call) with its arguments;
 //  returns the exit status: 0 done, 1 the grid or the service refused or
 //  failed, 2 bad usage.
-int cli_service_main (const cli_service_opts_t *opts, int argc, char **argv);
+int cli_service_main (const cli_opts_t *opts, int argc, char **argv);
 
 #endif

@@ -1,10 +1,12 @@
 /*  =========================================================================
     test_cli - the `fogrid` command line: usage, clear errors when the
-    grid cannot be reached (the grid itself is driven in test_spine), and
-    the files of a result written into a directory and nowhere else
+    grid cannot be reached (the grid itself is driven in test_spine), the
+    files of a result written into a directory and nowhere else, and the
+    hub's signed documents (receipts, verdicts) saved and read back
     =========================================================================  */
 #include "test_support.h"
 #include "cli_files.h"
+#include "cli_doc.h"
 #include <sys/stat.h>
 
 static int
@@ -529,6 +531,48 @@ test_environment (void)
     ts_tmpdir_remove (&dir);
 }
 
+//  receipt and verdict take [-o FILE] TASK, verify-receipt and
+//  verify-verdict --hub-key KEY FILE; what is saved reads back the same,
+//  cut at the size its kind allows
+static void
+test_documents (void)
+{
+    const char *task, *file, *key;
+    char *fetch [] = { "receipt", "-o", "r.json", "t-1", NULL };
+    CU_ASSERT_TRUE (cli_doc_fetch_args (4, fetch, &task, &file));
+    CU_ASSERT (task && streq (task, "t-1") && file && streq (file, "r.json"));
+    CU_ASSERT_TRUE (cli_doc_fetch_args (2, (char *[]) { "verdict", "t-2", NULL }, &task, &file));
+    CU_ASSERT (streq (task, "t-2") && file == NULL);
+    CU_ASSERT_FALSE (cli_doc_fetch_args (1, (char *[]) { "receipt", NULL }, &task, &file));
+    CU_ASSERT_FALSE (cli_doc_fetch_args (3, (char *[]) { "receipt", "t-1", "t-2", NULL },
+                                         &task, &file));
+    CU_ASSERT_FALSE (cli_doc_fetch_args (3, (char *[]) { "receipt", "t-1", "-o", NULL },
+                                         &task, &file));
+    char *verify [] = { "verify-verdict", "--hub-key", "ab12", "-", NULL };
+    CU_ASSERT_TRUE (cli_doc_verify_args (4, verify, &file, &key));
+    CU_ASSERT (streq (file, "-") && streq (key, "ab12"));
+    CU_ASSERT_FALSE (cli_doc_verify_args (2, (char *[]) { "verify-receipt", "f.json", NULL },
+                                          &file, &key));
+    CU_ASSERT_FALSE (cli_doc_verify_args (5, (char *[]) { "verify-receipt", "--hub-key", "ab",
+                                          "f", "--x", NULL }, &file, &key));
+
+    char *dir = ts_tmpdir_new ("cli-doc");
+    char *path = zsys_sprintf ("%s/doc.json", dir);
+    CU_ASSERT_EQUAL (cli_doc_write ("{\"receipt\": \"fogrid-receipt/1\"}", path), 0);
+    char *text = cli_doc_read (path, 65536);
+    CU_ASSERT (text && streq (text, "{\"receipt\": \"fogrid-receipt/1\"}\n"));
+    free (text);
+    text = cli_doc_read (path, 10);
+    CU_ASSERT (text && strlen (text) == 10);
+    free (text);
+    char *missing = zsys_sprintf ("%s/none/doc.json", dir);
+    CU_ASSERT_EQUAL (cli_doc_write ("{}", missing), 1);
+    CU_ASSERT_PTR_NULL (cli_doc_read (missing, 65536));
+    zstr_free (&missing);
+    zstr_free (&path);
+    ts_tmpdir_remove (&dir);
+}
+
 void
 test_cli_add (void)
 {
@@ -536,6 +580,8 @@ test_cli_add (void)
         "usage and argument errors", test_usage,
         "unreachable grid: clear errors in bounded time", test_unreachable_grid,
         "result files: written under DIR only, nothing replaced unasked", test_files_write,
+        "signed documents: their arguments; saved, read back, cut at their size",
+        test_documents,
         "a restarted hub is found at once; a submit right after succeeds", test_hub_restart,
         "every refusal is said once", test_refusals_once,
         "job arrays: --array, --from, --partial, status", test_arrays,
