@@ -710,37 +710,15 @@ static void s_send_output (void *arg, fg_env_t *env);
 static void
 s_on_runner (miner_link_t *self, miner_runner_t *runner)
 {
-    miner_stats_t *stats = self->context.stats;
     //  What it printed last reaches the hub before its result
     miner_live_send_runner (runner, s_send_output, self);
-    Fogrid__TaskResult *result = miner_runner_result (runner, 0);
-    if (!result)
-        zsys_error ("%s: task %s ended without a readable result", self->tag,
-                    miner_runner_task_id (runner));
-    else
-    if (miner_runner_killed (runner)) {
-        stats->killed++;
-        zsys_info ("%s: task %s attempt %u killed as the hub asked; nothing to report",
-                   self->tag, result->task_id, result->attempt);
-    }
-    else {
-        if (*result->error)
-            stats->could_not_run++;
-        else
-        if (result->exit_code == 0 && !result->timed_out)
-            stats->succeeded++;
-        else
-            stats->failed++;
-        if (result->ended_ms >= result->started_ms && result->started_ms)
-            fg_latency_add (&stats->task_seconds,
-                            (double) (result->ended_ms - result->started_ms) / 1000.0);
-        zsys_info ("%s: task %s attempt %u ended: exit %d, signal %d%s%s%s", self->tag,
-                   result->task_id, result->attempt, result->exit_code, result->term_signal,
-                   result->timed_out? ", timed out": "", *result->error? ", ": "", result->error);
-        s_send_result (self, result, miner_tasks_endpoint (self->tasks, runner));
-    }
-    if (result)
+    const char *endpoint;
+    Fogrid__TaskResult *result = miner_tasks_ended (self->tasks, runner, self->context.stats,
+                                                    self->tag, &endpoint);
+    if (result) {
+        s_send_result (self, result, endpoint);
         fogrid__task_result__free_unpacked (result, NULL);
+    }
     miner_tasks_forget (self->tasks, runner);
 }
 

@@ -97,6 +97,41 @@ miner_tasks_endpoint (miner_tasks_t *self, miner_runner_t *runner)
     return task? task->endpoint: "";
 }
 
+Fogrid__TaskResult *
+miner_tasks_ended (miner_tasks_t *self, miner_runner_t *runner, miner_stats_t *stats,
+                   const char *tag, const char **endpoint)
+{
+    *endpoint = miner_tasks_endpoint (self, runner);
+    Fogrid__TaskResult *result = miner_runner_result (runner, 0);
+    if (!result)
+        zsys_error ("%s: task %s ended without a readable result", tag,
+                    miner_runner_task_id (runner));
+    else
+    if (miner_runner_killed (runner)) {
+        stats->killed++;
+        zsys_info ("%s: task %s attempt %u killed as the hub asked; nothing to report",
+                   tag, result->task_id, result->attempt);
+        fogrid__task_result__free_unpacked (result, NULL);
+        result = NULL;
+    }
+    else {
+        if (*result->error)
+            stats->could_not_run++;
+        else
+        if (result->exit_code == 0 && !result->timed_out)
+            stats->succeeded++;
+        else
+            stats->failed++;
+        if (result->ended_ms >= result->started_ms && result->started_ms)
+            fg_latency_add (&stats->task_seconds,
+                            (double) (result->ended_ms - result->started_ms) / 1000.0);
+        zsys_info ("%s: task %s attempt %u ended: exit %d, signal %d%s%s%s", tag,
+                   result->task_id, result->attempt, result->exit_code, result->term_signal,
+                   result->timed_out? ", timed out": "", *result->error? ", ": "", result->error);
+    }
+    return result;
+}
+
 void
 miner_tasks_forget (miner_tasks_t *self, miner_runner_t *runner)
 {

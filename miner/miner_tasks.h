@@ -21,6 +21,7 @@
 #define MINER_TASKS_H_INCLUDED
 
 #include "miner_runner.h"
+#include "miner_http.h"
 
 typedef struct _miner_tasks_t miner_tasks_t;
 
@@ -47,6 +48,14 @@ miner_runner_t *miner_tasks_find (miner_tasks_t *self, const char *task_id, uint
 
 //  The endpoint of the hub that gave runner's task ("" if unknown).
 const char *miner_tasks_endpoint (miner_tasks_t *self, miner_runner_t *runner);
+
+//  Runner's task has ended: counts it in stats and logs how (tag first).
+//  Returns its result, to report to the hub *endpoint names (valid until
+//  the runner is forgotten), or NULL when there is none to report (the
+//  hub had it killed, or it left no readable result). The caller frees it.
+Fogrid__TaskResult *miner_tasks_ended (miner_tasks_t *self, miner_runner_t *runner,
+                                       miner_stats_t *stats, const char *tag,
+                                       const char **endpoint);
 
 //  Forgets runner's task (it ended and its result was taken), destroying
 //  the runner.
