@@ -134,10 +134,7 @@ struct _miner_link_t {
     //  What the last miner_link_items put in the poll set
     size_t dealer_at;           //  its index + 1, 0 = not polled
     size_t monitor_at;
-    miner_runner_t **polled;    //  the runners, from index first_runner
-    size_t polled_count;
-    size_t polled_capacity;
-    size_t first_runner;
+    size_t first_runner;        //  the runners' index (miner_tasks_items)
 };
 
 static void
@@ -221,7 +218,6 @@ miner_link_destroy (miner_link_t **self_p)
         miner_results_destroy (&self->results);
         miner_pipeline_destroy (&self->pipeline);
         miner_trust_destroy (&self->trust);
-        free (self->polled);
         free (self);
         *self_p = NULL;
     }
@@ -930,12 +926,7 @@ miner_link_item_count (miner_link_t *self)
 size_t
 miner_link_items (miner_link_t *self, zmq_pollitem_t *items, size_t capacity)
 {
-    size_t count = 0, runners = miner_tasks_size (self->tasks);
-    if (runners > self->polled_capacity) {
-        self->polled_capacity = runners + 16;
-        size_t size = sizeof (miner_runner_t *) * self->polled_capacity;
-        self->polled = (miner_runner_t **) realloc (self->polled, size);
-    }
+    size_t count = 0;
     self->dealer_at = self->monitor_at = 0;
     zsock_t *dealer = self->conn? miner_conn_dealer (self->conn): NULL;
     zsock_t *monitor = self->conn? miner_conn_monitor (self->conn): NULL;
@@ -948,9 +939,7 @@ miner_link_items (miner_link_t *self, zmq_pollitem_t *items, size_t capacity)
         self->monitor_at = ++count;
     }
     self->first_runner = count;
-    self->polled_count = miner_tasks_items (self->tasks, items + count, self->polled,
-                                            capacity - count);
-    count += self->polled_count;
+    count += miner_tasks_items (self->tasks, items + count, capacity - count);
     return count;
 }
 
@@ -967,10 +956,10 @@ miner_link_handle (miner_link_t *self, zmq_pollitem_t *items)
         while (self->conn == conn && miner_conn_readable (conn))
             s_on_hub (self);
     }
-    for (size_t index = 0; index < self->polled_count; index++)
-        if (items [self->first_runner + index].revents & ZMQ_POLLIN)
-            s_on_runner (self, self->polled [index]);
-    self->polled_count = 0;
+    miner_runner_t *runner;
+    size_t cursor = 0;
+    while ((runner = miner_tasks_ready (self->tasks, items + self->first_runner, &cursor)))
+        s_on_runner (self, runner);
     s_flush (self);
 }
 

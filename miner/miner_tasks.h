@@ -80,9 +80,14 @@ size_t miner_tasks_refs (miner_tasks_t *self, Fogrid__TaskRef *store, Fogrid__Ta
 int miner_tasks_refusal (miner_tasks_t *self, const Fogrid__Resources *share,
                          const Fogrid__TaskSpec *spec, char *why, size_t why_size);
 
-//  Fills items with each runner's actor (POLLIN) and runners with the
-//  same runners, in the same order; returns how many (up to capacity).
-size_t miner_tasks_items (miner_tasks_t *self, zmq_pollitem_t *items, miner_runner_t **runners,
-                          size_t capacity);
+//  Fills items with each runner's actor (POLLIN), remembering which
+//  runner each is; returns how many (up to capacity).
+size_t miner_tasks_items (miner_tasks_t *self, zmq_pollitem_t *items, size_t capacity);
+
+//  After the poll, given the same items: the next runner from *cursor on
+//  (start at 0; moved on) whose actor has something (its task ended), or
+//  NULL when none is left. What was polled stays valid until then, also
+//  while the caller forgets the runners it returns.
+miner_runner_t *miner_tasks_ready (miner_tasks_t *self, zmq_pollitem_t *items, size_t *cursor);
 
 #endif
