@@ -41,12 +41,9 @@
     task's process group and report nothing: the hub asked, it has already
     decided what becomes of the task, and it would refuse a result for that
     attempt. Every other ending is sent as a TaskResult, on this link, to
-    the hub that assigned the task, and kept (miner_results.h) until that
-    hub answers: Ok, or a refusal for good, drops it; FG_E_HELLO (a hub
-    that restarted and does not know this connection yet) holds it, as
-    does a lost connection or none: the link says hello, listing the held
-    results' tasks with those it runs so the hub keeps them assigned, and
-    sends them again after the welcome. A link that loses its hub keeps its tasks running and its
+    the hub that assigned the task, and kept until that hub answers
+    (miner_results.h says when it is held, and sent again after the next
+    welcome). A link that loses its hub keeps its tasks running and its
     share to itself (the other hubs were told theirs); the next hub it
     reaches learns of them in the hello and has them killed when they are
     not its own.
@@ -466,22 +463,16 @@ s_check_hub (miner_link_t *self)
         s_say_hello (self);
 }
 
+//  The hub's statement came (reply), or an error instead (text): leave
+//  the hub, or go on to the hello when it was awaited first.
 static void
-s_on_statement (miner_link_t *self, Fogrid__WalletStatementReply *reply)
+s_on_statement (miner_link_t *self, Fogrid__WalletStatementReply *reply, const char *text)
 {
     char why [600] = "";
-    if (miner_trust_statement (self->trust, reply, why, sizeof why) == MINER_TRUST_REFUSE)
-        s_refuse_hub (self, why);
-    else
-    if (self->state == MINER_LINK_CHECK)
-        s_say_hello (self);
-}
-
-static void
-s_on_statement_failed (miner_link_t *self, const char *text)
-{
-    char why [600] = "";
-    if (miner_trust_statement_failed (self->trust, text, why, sizeof why) == MINER_TRUST_REFUSE)
+    miner_trust_verdict_t verdict = reply
+        ? miner_trust_statement (self->trust, reply, why, sizeof why)
+        : miner_trust_statement_failed (self->trust, text, why, sizeof why);
+    if (verdict == MINER_TRUST_REFUSE)
         s_refuse_hub (self, why);
     else
     if (self->state == MINER_LINK_CHECK)
@@ -789,7 +780,7 @@ s_on_error (miner_link_t *self, uint64_t seq, Fogrid__Error *error)
     }
     else
     if (kind == S_SEQ_STATEMENT)
-        s_on_statement_failed (self, error->text);
+        s_on_statement (self, NULL, error->text);
     else
     if (kind != S_SEQ_RESULT)
         zsys_warning ("%s: the hub answered %s: %s (%s)", self->tag,
@@ -834,7 +825,7 @@ s_on_hub (miner_link_t *self)
             }
             break;
         case FOGRID__ENVELOPE__BODY_WALLET_STATEMENT_REPLY:
-            s_on_statement (self, env->wallet_statement_reply);
+            s_on_statement (self, env->wallet_statement_reply, NULL);
             break;
         default:
             zsys_warning ("%s: ignoring an unexpected %s from the hub", self->tag,
