@@ -850,21 +850,12 @@ s_send_result (s_run_t *run)
     result.stderr.data = run->err.data;
     result.stderr.len = run->err.size;
     result.stderr_truncated = run->err.truncated;
-    if (!run->started_ms)
-        run->started_ms = fg_now_ms ();
-    if (!run->ended_ms)
-        run->ended_ms = fg_now_ms ();
-    result.started_ms = (uint64_t) run->started_ms;
-    result.ended_ms = (uint64_t) run->ended_ms;
     byte digest [crypto_hash_sha256_BYTES];
     char hex [crypto_hash_sha256_BYTES * 2 + 1];
     crypto_hash_sha256_final (&run->out.sha256, digest);
     result.stdout_sha256 = sodium_bin2hex (hex, sizeof hex, digest, sizeof digest);
-    if (run->files)
-        miner_outputs_fill (run->files, &result);
-    if (run->measured)
-        result.usage = &run->usage;
-    miner_runtime_send_result (run->pipe, &result);
+    miner_runtime_end_result (run->pipe, &result, &run->started_ms, &run->ended_ms, run->files,
+                              run->measured? &run->usage: NULL);
 }
 
 void
