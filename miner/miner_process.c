@@ -593,28 +593,10 @@ s_check_exit (s_run_t *run, bool block)
 static int
 s_proc_stat (pid_t pid, uint64_t *ticks, uint64_t *pages)
 {
-    char path [64], text [1024];
-    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-    FILE *file = fopen (path, "re");
-    if (!file)
-        return -1;
-    size_t got = fread (text, 1, sizeof text - 1, file);
-    fclose (file);
-    text [got] = 0;
-    //  After the name, which may hold anything: "(name) S ppid ...",
     //  utime stime cutime cstime are fields 14..17, rss field 24
-    char *after = strrchr (text, ')');
     unsigned long long field [22];
-    int count = 0;
-    for (char *cursor = after? after + 2: NULL; cursor && *cursor && count < 22; count++) {
-        cursor += strcspn (cursor, " ");
-        while (*cursor == ' ')
-            cursor++;
-        field [count] = strtoull (cursor, NULL, 10);
-    }
-    if (count < 22)
+    if (miner_groups_stat_fields (pid, NULL, field, 22) < 22)
         return -1;
-    //  field [0] is ppid (field 4): field N is at N - 4
     *ticks = field [10] + field [11] + field [12] + field [13];
     *pages = field [20];
     return 0;
