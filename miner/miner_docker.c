@@ -15,15 +15,9 @@
     engine then speaks its own current version, and every field used here
     has been in the API since 1.25 (Docker 1.13).
 
-    Attach uses a second easy handle and multi, as the stream stays open
-    while the client makes other calls (start, kill). The engine answers
-    an attach without "Upgrade" with a plain 200 and then the raw stream,
-    until it closes the connection when the container's output ends.
-
-    Output frames: [stream (1), 0, 0, 0, size (4, big-endian)] + payload,
-    stream 1 = stdout, 2 = stderr (3, the engine's own errors, goes with
-    stderr). Containers are made without a TTY, so the output is always
-    framed.
+    The attach stream (miner_docker_attach.h) has a handle of its own, as
+    it stays open while the client makes other calls; what a container
+    prints, framed, is read by miner_docker_output.h.
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_docker.h"
@@ -31,7 +25,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <pthread.h>
-#include <sodium.h>
+#include <stdarg.h>
 
 #define S_DEFAULT_TIMEOUT_MS    30000
 #define S_DEFAULT_PULL_MS       600000
@@ -59,128 +53,12 @@ struct _miner_docker_t {
     void *interrupt_arg;        //  its argument
 };
 
-struct _miner_docker_output_t {
-    size_t max;                 //  bound of each stream
-    byte *data [2];             //  what was kept of stdout, stderr
-    size_t size [2];            //  bytes kept
-    bool truncated [2];         //  more came than was kept
-    crypto_hash_sha256_state sha256;    //  of all of stdout
-    byte header [8];            //  the frame header being read
-    size_t header_got;          //  bytes of it so far
-    size_t frame_left;          //  payload bytes left in the current frame
-    int frame_stream;           //  its stream: 0 stdout, 1 stderr, -1 skip
-};
-
-struct _miner_docker_attach_t {
-    CURL *curl;                 //  the stream's own handle
-    CURLM *multi;               //  and multi
-    miner_docker_output_t *output;  //  where the bytes go (the caller's)
-    bool headers_done;          //  the engine answered
-    bool ended;                 //  the transfer is over
-    CURLcode result;            //  how it ended
-    long status;                //  HTTP status of the answer
-    char curl_error [CURL_ERROR_SIZE];
-    char error [512];           //  why it broke
-};
-
 static pthread_once_t s_curl_once = PTHREAD_ONCE_INIT;
 
 static void
 s_curl_init (void)
 {
     curl_global_init (CURL_GLOBAL_DEFAULT);
-}
-
-//  --------------------------------------------------------------------------
-//  Output demultiplexing
-
-miner_docker_output_t *
-miner_docker_output_new (size_t max)
-{
-    miner_docker_output_t *self = (miner_docker_output_t *) zmalloc (sizeof (miner_docker_output_t));
-    self->max = max;
-    crypto_hash_sha256_init (&self->sha256);
-    return self;
-}
-
-void
-miner_docker_output_destroy (miner_docker_output_t **self_p)
-{
-    if (*self_p) {
-        miner_docker_output_t *self = *self_p;
-        free (self->data [0]);
-        free (self->data [1]);
-        free (self);
-        *self_p = NULL;
-    }
-}
-
-static void
-s_output_keep (miner_docker_output_t *self, int stream, const byte *data, size_t size)
-{
-    if (stream == 0)
-        crypto_hash_sha256_update (&self->sha256, data, size);
-    size_t keep = size;
-    if (self->size [stream] + keep > self->max) {
-        keep = self->max - self->size [stream];
-        self->truncated [stream] = true;
-    }
-    if (keep) {
-        self->data [stream] = (byte *) realloc (self->data [stream], self->size [stream] + keep);
-        memcpy (self->data [stream] + self->size [stream], data, keep);
-        self->size [stream] += keep;
-    }
-}
-
-void
-miner_docker_output_feed (miner_docker_output_t *self, const byte *data, size_t size)
-{
-    while (size) {
-        if (self->frame_left == 0) {
-            size_t want = sizeof self->header - self->header_got;
-            size_t take = size < want? size: want;
-            memcpy (self->header + self->header_got, data, take);
-            self->header_got += take;
-            data += take;
-            size -= take;
-            if (self->header_got < sizeof self->header)
-                return;
-            self->header_got = 0;
-            byte kind = self->header [0];
-            self->frame_stream = kind == 1? 0: kind == 2 || kind == 3? 1: -1;
-            self->frame_left = ((size_t) self->header [4] << 24) | ((size_t) self->header [5] << 16)
-                             | ((size_t) self->header [6] << 8) | (size_t) self->header [7];
-            continue;
-        }
-        size_t take = size < self->frame_left? size: self->frame_left;
-        if (self->frame_stream >= 0)
-            s_output_keep (self, self->frame_stream, data, take);
-        self->frame_left -= take;
-        data += take;
-        size -= take;
-    }
-}
-
-const byte *
-miner_docker_output_data (miner_docker_output_t *self, int stream, size_t *size)
-{
-    int index = stream == 2? 1: 0;
-    *size = self->size [index];
-    return self->data [index];
-}
-
-bool
-miner_docker_output_truncated (miner_docker_output_t *self, int stream)
-{
-    return self->truncated [stream == 2? 1: 0];
-}
-
-void
-miner_docker_output_sha256 (miner_docker_output_t *self, char *hex)
-{
-    byte digest [crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final (&self->sha256, digest);
-    sodium_bin2hex (hex, 65, digest, sizeof digest);
 }
 
 //  The logs' sink: the body is the framed output
@@ -413,6 +291,21 @@ miner_docker_status (miner_docker_t *self)
     return self->status;
 }
 
+int
+miner_docker_timeout_ms (miner_docker_t *self)
+{
+    return self->timeout_ms;
+}
+
+void
+miner_docker_set_error (miner_docker_t *self, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    vsnprintf (self->error, sizeof self->error, format, args);
+    va_end (args);
+}
+
 const char *
 miner_docker_socket (miner_docker_t *self)
 {
@@ -636,8 +529,8 @@ miner_docker_create (miner_docker_t *self, const miner_docker_spec_t *spec, char
 }
 
 //  Container ids come from the engine (hex), but may be names from a caller
-static bool
-s_id_valid (miner_docker_t *self, const char *id)
+bool
+miner_docker_id_valid (miner_docker_t *self, const char *id)
 {
     bool valid = id && *id && strlen (id) < 128;
     for (const char *c = id; valid && *c; c++)
@@ -650,7 +543,7 @@ s_id_valid (miner_docker_t *self, const char *id)
 int
 miner_docker_start (miner_docker_t *self, const char *id)
 {
-    if (!s_id_valid (self, id))
+    if (!miner_docker_id_valid (self, id))
         return -1;
     char path [256];
     snprintf (path, sizeof path, "/containers/%s/start", id);
@@ -662,7 +555,7 @@ miner_docker_start (miner_docker_t *self, const char *id)
 int
 miner_docker_kill (miner_docker_t *self, const char *id, int signal)
 {
-    if (!s_id_valid (self, id))
+    if (!miner_docker_id_valid (self, id))
         return -1;
     char path [256];
     snprintf (path, sizeof path, "/containers/%s/kill?signal=%d", id, signal);
@@ -676,7 +569,7 @@ miner_docker_kill (miner_docker_t *self, const char *id, int signal)
 int
 miner_docker_remove (miner_docker_t *self, const char *id)
 {
-    if (!s_id_valid (self, id))
+    if (!miner_docker_id_valid (self, id))
         return -1;
     char path [256];
     snprintf (path, sizeof path, "/containers/%s?force=1&v=1", id);
@@ -693,7 +586,7 @@ miner_docker_remove (miner_docker_t *self, const char *id)
 int
 miner_docker_wait (miner_docker_t *self, const char *id, int timeout_ms, int64_t *exit_code)
 {
-    if (!s_id_valid (self, id))
+    if (!miner_docker_id_valid (self, id))
         return -1;
     char path [256];
     snprintf (path, sizeof path, "/containers/%s/wait?condition=not-running", id);
@@ -719,7 +612,7 @@ int
 miner_docker_inspect (miner_docker_t *self, const char *id, miner_docker_state_t *state)
 {
     memset (state, 0, sizeof *state);
-    if (!s_id_valid (self, id))
+    if (!miner_docker_id_valid (self, id))
         return -1;
     char path [256];
     snprintf (path, sizeof path, "/containers/%s/json", id);
@@ -748,7 +641,7 @@ int
 miner_docker_port (miner_docker_t *self, const char *id, uint16_t port, uint16_t *host_port,
                    char *ip, size_t ip_size)
 {
-    if (!s_id_valid (self, id))
+    if (!miner_docker_id_valid (self, id))
         return -1;
     char path [256];
     snprintf (path, sizeof path, "/containers/%s/json", id);
@@ -840,7 +733,7 @@ miner_docker_list (miner_docker_t *self, const char *label)
 int
 miner_docker_logs (miner_docker_t *self, const char *id, miner_docker_output_t *output)
 {
-    if (!s_id_valid (self, id))
+    if (!miner_docker_id_valid (self, id))
         return -1;
     char path [256];
     snprintf (path, sizeof path, "/containers/%s/logs?stdout=1&stderr=1", id);
@@ -857,7 +750,7 @@ int
 miner_docker_archive (miner_docker_t *self, const char *id, const char *path,
                       miner_docker_sink_fn *sink, void *arg)
 {
-    if (!s_id_valid (self, id))
+    if (!miner_docker_id_valid (self, id))
         return -1;
     if (!path || *path != '/' || strlen (path) > 2100) {
         snprintf (self->error, sizeof self->error, "archive: '%.64s' is not an absolute path",
@@ -894,7 +787,7 @@ int
 miner_docker_stats (miner_docker_t *self, const char *id, miner_docker_stats_t *stats)
 {
     memset (stats, 0, sizeof *stats);
-    if (!s_id_valid (self, id))
+    if (!miner_docker_id_valid (self, id))
         return -1;
     char path [256];
     //  one-shot: one sample now, not two a second apart (API 1.41; an
@@ -916,140 +809,4 @@ miner_docker_stats (miner_docker_t *self, const char *id, miner_docker_stats_t *
     int rc = json_object_get (memory, "usage") || stats->cpu_ns? 0: 1;
     json_decref (reply);
     return rc;
-}
-
-//  --------------------------------------------------------------------------
-//  Attach
-
-static size_t
-s_attach_on_body (char *data, size_t size, size_t count, void *arg)
-{
-    miner_docker_attach_t *self = (miner_docker_attach_t *) arg;
-    if (self->status / 100 == 2)
-        miner_docker_output_feed (self->output, (const byte *) data, size * count);
-    return size * count;
-}
-
-static size_t
-s_attach_on_header (char *data, size_t size, size_t count, void *arg)
-{
-    miner_docker_attach_t *self = (miner_docker_attach_t *) arg;
-    curl_easy_getinfo (self->curl, CURLINFO_RESPONSE_CODE, &self->status);
-    if (size * count <= 2 && (data [0] == '\r' || data [0] == '\n'))
-        self->headers_done = true;
-    return size * count;
-}
-
-//  Runs the transfer for up to timeout_ms; fd wakes it early.
-static void
-s_attach_step (miner_docker_attach_t *self, int fd, int timeout_ms)
-{
-    int running = 0;
-    curl_multi_perform (self->multi, &running);
-    CURLMsg *msg;
-    int left;
-    while ((msg = curl_multi_info_read (self->multi, &left)))
-        if (msg->msg == CURLMSG_DONE) {
-            self->result = msg->data.result;
-            self->ended = true;
-        }
-    if (self->ended || timeout_ms <= 0)
-        return;
-    struct curl_waitfd extra = { fd, CURL_WAIT_POLLIN, 0 };
-    curl_multi_wait (self->multi, fd >= 0? &extra: NULL, fd >= 0? 1: 0, timeout_ms, NULL);
-    curl_multi_perform (self->multi, &running);
-    while ((msg = curl_multi_info_read (self->multi, &left)))
-        if (msg->msg == CURLMSG_DONE) {
-            self->result = msg->data.result;
-            self->ended = true;
-        }
-}
-
-miner_docker_attach_t *
-miner_docker_attach_new (miner_docker_t *docker, const char *id, miner_docker_output_t *output)
-{
-    if (!s_id_valid (docker, id))
-        return NULL;
-    miner_docker_attach_t *self = (miner_docker_attach_t *) zmalloc (sizeof (miner_docker_attach_t));
-    self->output = output;
-    self->curl = curl_easy_init ();
-    self->multi = curl_multi_init ();
-    if (!self->curl || !self->multi) {
-        snprintf (docker->error, sizeof docker->error, "attach: cannot make a curl handle");
-        miner_docker_attach_destroy (&self);
-        return NULL;
-    }
-    char url [256];
-    snprintf (url, sizeof url, "http://docker/containers/%s/attach?stream=1&stdout=1&stderr=1", id);
-    CURL *curl = self->curl;
-    curl_easy_setopt (curl, CURLOPT_UNIX_SOCKET_PATH, docker->socket);
-    curl_easy_setopt (curl, CURLOPT_URL, url);
-    curl_easy_setopt (curl, CURLOPT_POST, 1L);
-    curl_easy_setopt (curl, CURLOPT_POSTFIELDS, "");
-    curl_easy_setopt (curl, CURLOPT_POSTFIELDSIZE, 0L);
-    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_attach_on_body);
-    curl_easy_setopt (curl, CURLOPT_WRITEDATA, self);
-    curl_easy_setopt (curl, CURLOPT_HEADERFUNCTION, s_attach_on_header);
-    curl_easy_setopt (curl, CURLOPT_HEADERDATA, self);
-    curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, self->curl_error);
-    curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, (long) docker->timeout_ms);
-    //  No CURLOPT_TIMEOUT: the stream lasts as long as the task
-    curl_multi_add_handle (self->multi, curl);
-
-    int64_t give_up = zclock_mono () + docker->timeout_ms;
-    while (!self->headers_done && !self->ended && zclock_mono () < give_up)
-        s_attach_step (self, -1, S_TICK_MS);
-    if (!self->headers_done || self->status / 100 != 2) {
-        if (self->ended && self->result != CURLE_OK)
-            snprintf (docker->error, sizeof docker->error,
-                      "attach: cannot reach the Docker engine at %s: %s", docker->socket,
-                      *self->curl_error? self->curl_error: curl_easy_strerror (self->result));
-        else
-        if (!self->headers_done)
-            snprintf (docker->error, sizeof docker->error, "attach: no answer in time");
-        else
-            snprintf (docker->error, sizeof docker->error, "attach: the engine answered HTTP %ld",
-                      self->status);
-        miner_docker_attach_destroy (&self);
-        return NULL;
-    }
-    return self;
-}
-
-void
-miner_docker_attach_destroy (miner_docker_attach_t **self_p)
-{
-    if (*self_p) {
-        miner_docker_attach_t *self = *self_p;
-        if (self->multi && self->curl)
-            curl_multi_remove_handle (self->multi, self->curl);
-        if (self->multi)
-            curl_multi_cleanup (self->multi);
-        if (self->curl)
-            curl_easy_cleanup (self->curl);
-        free (self);
-        *self_p = NULL;
-    }
-}
-
-int
-miner_docker_attach_pump (miner_docker_attach_t *self, int fd, int timeout_ms)
-{
-    if (!self->ended)
-        s_attach_step (self, fd, timeout_ms);
-    if (!self->ended)
-        return 1;
-    if (self->result == CURLE_OK)
-        return 0;
-    if (!*self->error)
-        snprintf (self->error, sizeof self->error, "the output stream broke: %s",
-                  *self->curl_error? self->curl_error: curl_easy_strerror (self->result));
-    return -1;
-}
-
-const char *
-miner_docker_attach_error (miner_docker_attach_t *self)
-{
-    return self->error;
 }

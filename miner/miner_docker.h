@@ -32,6 +32,9 @@
 
 typedef struct _miner_docker_t miner_docker_t;
 
+#include "miner_docker_output.h"
+#include "miner_docker_attach.h"
+
 //  libcurl's global setup: call from main() before any thread starts,
 //  as libcurl asks (miner_docker_new does it otherwise, once), and the
 //  end before main() returns, when no client is left.
@@ -51,6 +54,16 @@ const char *miner_docker_error (miner_docker_t *self);
 long miner_docker_status (miner_docker_t *self);
 
 const char *miner_docker_socket (miner_docker_t *self);
+
+//  For what talks to the engine beside the client (miner_docker_attach.h):
+//  the bound of a short call, and a failure to leave in miner_docker_error.
+int miner_docker_timeout_ms (miner_docker_t *self);
+void miner_docker_set_error (miner_docker_t *self, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+//  True when id may be a container id (the engine's hex, or a name); else
+//  false, and miner_docker_error says why: ids go into URLs.
+bool miner_docker_id_valid (miner_docker_t *self, const char *id);
 
 //  The long calls (pull, wait) call fn (arg) every 100 ms and whenever fd
 //  (e.g. a ZeroMQ socket's ZMQ_FD; -1 = none) is readable; when it
@@ -148,25 +161,7 @@ zhashx_t *miner_docker_image_labels (miner_docker_t *self, const char *image);
 zlist_t *miner_docker_list (miner_docker_t *self, const char *label);
 
 //  --------------------------------------------------------------------------
-//  Output: a container's stdout and stderr, demultiplexed from the
-//  engine's 8-byte frame headers, each kept up to a bound; stdout hashed
-//  whole (also what is past the bound).
-
-typedef struct _miner_docker_output_t miner_docker_output_t;
-
-miner_docker_output_t *miner_docker_output_new (size_t max);
-void miner_docker_output_destroy (miner_docker_output_t **self_p);
-
-//  Feeds raw stream bytes (headers and payloads, cut anywhere).
-void miner_docker_output_feed (miner_docker_output_t *self, const byte *data, size_t size);
-
-//  What was kept of stream 1 (stdout) or 2 (stderr).
-const byte *miner_docker_output_data (miner_docker_output_t *self, int stream, size_t *size);
-bool miner_docker_output_truncated (miner_docker_output_t *self, int stream);
-
-//  Lowercase hex SHA-256 of all of stdout, into hex [65]. Ends the hash:
-//  call once, after the last feed.
-void miner_docker_output_sha256 (miner_docker_output_t *self, char *hex);
+//  Output: a container's stdout and stderr (miner_docker_output.h)
 
 //  Reads what the engine logged of the container (its json-file log)
 //  into output.
@@ -197,24 +192,5 @@ typedef struct {
 //  rates). Returns 0, 1 when there is nothing to measure (it is not
 //  running: its cgroup is gone), or -1 on an error.
 int miner_docker_stats (miner_docker_t *self, const char *id, miner_docker_stats_t *stats);
-
-//  --------------------------------------------------------------------------
-//  Attach: the live output of a container, from before it starts.
-
-typedef struct _miner_docker_attach_t miner_docker_attach_t;
-
-//  Attaches to stdout and stderr of a created container, feeding output;
-//  returns once the engine has answered (start the container then). NULL
-//  on an error, which docker's miner_docker_error tells.
-miner_docker_attach_t *miner_docker_attach_new (miner_docker_t *docker, const char *id,
-                                                miner_docker_output_t *output);
-void miner_docker_attach_destroy (miner_docker_attach_t **self_p);
-
-//  Moves what came, waiting up to timeout_ms for more or for fd (-1 =
-//  none) to be readable. Returns 1 while the stream is open, 0 once it
-//  has ended (the container closed its output, usually by exiting), -1
-//  when it broke (see miner_docker_attach_error).
-int miner_docker_attach_pump (miner_docker_attach_t *self, int fd, int timeout_ms);
-const char *miner_docker_attach_error (miner_docker_attach_t *self);
 
 #endif

@@ -584,17 +584,8 @@ s_send_result (s_run_t *run)
         miner_docker_output_destroy (&none);
     }
     result.stdout_sha256 = hex;
-    if (!run->started_ms)
-        run->started_ms = fg_now_ms ();
-    if (!run->ended_ms)
-        run->ended_ms = fg_now_ms ();
-    result.started_ms = (uint64_t) run->started_ms;
-    result.ended_ms = (uint64_t) run->ended_ms;
-    if (run->files)
-        miner_outputs_fill (run->files, &result);
-    if (run->measured)
-        result.usage = &run->usage;
-    miner_runtime_send_result (run->pipe, &result);
+    miner_runtime_end_result (run->pipe, &result, &run->started_ms, &run->ended_ms, run->files,
+                              run->measured? &run->usage: NULL);
 }
 
 void

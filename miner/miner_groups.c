@@ -30,7 +30,7 @@
 #define S_GONE_WAIT_MS  2000        //  the longest wait for killed processes
 
 int
-miner_groups_stat (pid_t pid, pid_t *pgid, pid_t *sid, uint64_t *start, char *state)
+miner_groups_stat_fields (pid_t pid, char *state, unsigned long long *field, int max)
 {
     char path [64], text [1024];
     snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
@@ -40,16 +40,15 @@ miner_groups_stat (pid_t pid, pid_t *pgid, pid_t *sid, uint64_t *start, char *st
     size_t got = fread (text, 1, sizeof text - 1, file);
     fclose (file);
     text [got] = 0;
-    //  After the name, which may hold anything: "(name) S ppid pgrp session
-    //  ...", starttime is field 22
+    //  After the name, which may hold anything: "(name) S ppid ..."
     char *cursor = strrchr (text, ')');
     if (!cursor || cursor [1] != ' ')
         return -1;
     cursor += 2;
-    unsigned long long field [20];
-    char process_state = *cursor;
+    if (state)
+        *state = *cursor;
     int count = 0;
-    while (*cursor && count < 20) {
+    while (*cursor && count < max) {
         cursor += strcspn (cursor, " ");
         while (*cursor == ' ')
             cursor++;
@@ -57,9 +56,17 @@ miner_groups_stat (pid_t pid, pid_t *pgid, pid_t *sid, uint64_t *start, char *st
             break;
         field [count++] = strtoull (cursor, NULL, 10);
     }
-    if (count < 19)
+    return count;
+}
+
+int
+miner_groups_stat (pid_t pid, pid_t *pgid, pid_t *sid, uint64_t *start, char *state)
+{
+    //  pgrp, session and starttime are fields 5, 6 and 22
+    unsigned long long field [20];
+    char process_state;
+    if (miner_groups_stat_fields (pid, &process_state, field, 20) < 19)
         return -1;
-    //  field [0] is ppid (field 4): field N is at N - 4
     if (pgid)
         *pgid = (pid_t) field [1];
     if (sid)

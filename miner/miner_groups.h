@@ -57,6 +57,12 @@ int miner_groups_sweep_until (const char *dir, const char *tag, uint64_t until);
 //  /proc/PID/stat's start times).
 uint64_t miner_groups_ticks (void);
 
+//  The numeric fields of /proc/PID/stat after its name and state, up to
+//  max of them, into field: field [0] is ppid (field 4), field [N - 4]
+//  field N; the state letter into *state (when given). Returns how many
+//  were read, or -1 when there is no such process.
+int miner_groups_stat_fields (pid_t pid, char *state, unsigned long long *field, int max);
+
 //  From /proc/PID/stat: group, session and start time (ticks since boot).
 //  Returns 0, or -1 when there is no such process.
 int miner_groups_stat (pid_t pid, pid_t *pgid, pid_t *sid, uint64_t *start, char *state);

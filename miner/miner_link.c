@@ -8,10 +8,8 @@
     proto/fogrid.proto.
 
     The hub answers a heartbeat with nothing when all is well, so silence
-    is not a sign of a dead hub. What tells it is the connection: the DEALER
-    has ZMTP heartbeats (a peer that stops answering pings is dropped) and a
-    socket monitor reports when the link comes up (handshake done) or goes
-    down. A link that stays down for three heartbeat intervals, or a hello
+    is not a sign of a dead hub. What tells it is the connection (the
+    DEALER, its pings and its monitor: miner_conn.h). A link that stays down for three heartbeat intervals, or a hello
     left unanswered as long, makes the link drop the socket and ask the
     agent for a hub again (the locator may now name another address). A
     hub that restarted on the same address is reached again by ZeroMQ
@@ -43,12 +41,9 @@
     task's process group and report nothing: the hub asked, it has already
     decided what becomes of the task, and it would refuse a result for that
     attempt. Every other ending is sent as a TaskResult, on this link, to
-    the hub that assigned the task, and kept (miner_results.h) until that
-    hub answers: Ok, or a refusal for good, drops it; FG_E_HELLO (a hub
-    that restarted and does not know this connection yet) holds it, as
-    does a lost connection or none: the link says hello, listing the held
-    results' tasks with those it runs so the hub keeps them assigned, and
-    sends them again after the welcome. A link that loses its hub keeps its tasks running and its
+    the hub that assigned the task, and kept until that hub answers
+    (miner_results.h says when it is held, and sent again after the next
+    welcome). A link that loses its hub keeps its tasks running and its
     share to itself (the other hubs were told theirs); the next hub it
     reaches learns of them in the hello and has them killed when they are
     not its own.
@@ -85,6 +80,7 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "miner_link.h"
+#include "miner_conn.h"
 #include "miner_batch.h"
 #include "miner_pipeline.h"
 #include "miner_results.h"
@@ -115,16 +111,8 @@ struct _miner_link_t {
     size_t hub_cursor;          //  its place in the configured hubs (context.pick's)
     char last_failure [700];    //  why the last attempt failed (logged once)
     bool quiet;                 //  the same failure again: log at debug level
-    zsock_t *dealer;            //  to the hub; NULL in no-hub
-    zsock_t *monitor;           //  PAIR receiving the DEALER's link events
-    unsigned monitor_count;     //  to name each monitor's endpoint
-    char endpoint [300];        //  the hub's endpoint, "" in no-hub
-    char hub_key [64];          //  the hub's CurveZMQ key, "" in no-hub or plain text
+    miner_conn_t *conn;         //  to the hub; NULL in no-hub
     miner_link_state_t state;   //  see the table above
-    bool link_up;               //  handshake done and not disconnected since
-    bool link_was_up;           //  this DEALER's link has been up before
-    bool refused_logged;        //  a handshake refusal was logged on this link
-    int64_t link_down_ms;       //  when the link was last seen down
     int64_t connect_at;         //  no-hub: when to try again
     int64_t welcome_by;         //  hello, check: give up on this hub after this
     int64_t heartbeat_at;       //  ready: next heartbeat
@@ -143,10 +131,7 @@ struct _miner_link_t {
     //  What the last miner_link_items put in the poll set
     size_t dealer_at;           //  its index + 1, 0 = not polled
     size_t monitor_at;
-    miner_runner_t **polled;    //  the runners, from index first_runner
-    size_t polled_count;
-    size_t polled_capacity;
-    size_t first_runner;
+    size_t first_runner;        //  the runners' index (miner_tasks_items)
 };
 
 static void
@@ -160,6 +145,13 @@ s_set_state (miner_link_t *self, miner_link_state_t next, const char *why)
         zsys_info ("%s: %s -> %s (%s)", self->tag, s_state_names [self->state],
                    s_state_names [next], why);
     self->state = next;
+}
+
+//  The hub's endpoint, "" in no-hub
+static const char *
+s_endpoint (miner_link_t *self)
+{
+    return self->conn? miner_conn_endpoint (self->conn): "";
 }
 
 static uint64_t
@@ -223,7 +215,6 @@ miner_link_destroy (miner_link_t **self_p)
         miner_results_destroy (&self->results);
         miner_pipeline_destroy (&self->pipeline);
         miner_trust_destroy (&self->trust);
-        free (self->polled);
         free (self);
         *self_p = NULL;
     }
@@ -237,11 +228,7 @@ s_disconnect (miner_link_t *self)
 {
     if (self->trust)
         miner_trust_end (self->trust);
-    if (self->monitor) {
-        zmq_socket_monitor (zsock_resolve (self->dealer), NULL, 0);
-        zsock_destroy (&self->monitor);
-    }
-    zsock_destroy (&self->dealer);
+    miner_conn_destroy (&self->conn);
     //  What was in flight went with the socket: sent again after a welcome
     if (self->results)
         miner_results_hold_all (self->results);
@@ -253,10 +240,6 @@ s_disconnect (miner_link_t *self)
     if (self->batch)
         miner_batch_clear (self->batch);
     self->batches = false;
-    self->endpoint [0] = 0;
-    self->hub_key [0] = 0;
-    self->link_up = false;
-    self->link_was_up = false;
 }
 
 //  Logs why we have no hub once, then quietly while it stays the same
@@ -294,45 +277,12 @@ s_connect (miner_link_t *self)
         s_connect_failed (self, why);
         return;
     }
-    self->dealer = zsock_new (ZMQ_DEALER);
-    zsock_set_linger (self->dealer, 0);     //  nothing is owed to a hub we leave
-    zsock_set_sndtimeo (self->dealer, 0);   //  never block the loop on a send
-    fg_msg_limit (self->dealer, 0);
-    //  ZMTP pings: a hub that stops answering is dropped, which the monitor sees
-    zsock_set_heartbeat_ivl (self->dealer, (int) self->heartbeat_ms);
-    zsock_set_heartbeat_timeout (self->dealer, (int) self->heartbeat_ms * 3);
-    if (fg_security_client (self->dealer, key)) {
-        snprintf (why, sizeof why, "no valid public key for the hub at %s (security is on)",
-                  endpoint);
-        zsock_destroy (&self->dealer);
-        s_connect_failed (self, why);
-        return;
-    }
-    char monitor [128];
-    snprintf (monitor, sizeof monitor, "inproc://miner-monitor-%p-%u", (void *) self,
-              ++self->monitor_count);
-    if (zmq_socket_monitor (zsock_resolve (self->dealer), monitor,
-                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED
-                            | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
-                            | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-                            | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) == 0) {
-        self->monitor = zsock_new (ZMQ_PAIR);
-        zsock_connect (self->monitor, "%s", monitor);
-    }
-    else
-        zsys_warning ("%s: cannot monitor the hub connection: %s", self->tag,
-                      zmq_strerror (zmq_errno ()));
-    if (zsock_connect (self->dealer, "%s", endpoint)) {
-        snprintf (why, sizeof why, "cannot connect to '%s'", endpoint);
+    self->conn = miner_conn_new (self->tag, endpoint, key, self->heartbeat_ms, why, sizeof why);
+    if (!self->conn) {
         s_disconnect (self);
         s_connect_failed (self, why);
         return;
     }
-    snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
-    snprintf (self->hub_key, sizeof self->hub_key, "%s", key);
-    self->link_up = false;
-    self->refused_logged = false;
-    self->link_down_ms = zclock_mono ();
     if (self->quiet)
         fg_debug ("%s: connecting to the hub at %s", self->tag, endpoint);
     else
@@ -346,7 +296,7 @@ static void
 s_reconnect (miner_link_t *self, const char *why)
 {
     char text [700];
-    snprintf (text, sizeof text, "leaving the hub at %s: %s", self->endpoint, why);
+    snprintf (text, sizeof text, "leaving the hub at %s: %s", s_endpoint (self), why);
     s_log_failure (self, text);
     s_disconnect (self);
     self->hub_cursor++;
@@ -357,13 +307,7 @@ s_reconnect (miner_link_t *self, const char *why)
 static int
 s_send (miner_link_t *self, fg_env_t *env)
 {
-    if (!self->dealer)
-        return -1;
-    int rc = fg_msg_send (self->dealer, NULL, env);
-    if (rc)
-        zsys_warning ("%s: cannot send %s to the hub at %s", self->tag,
-                      fg_msg_body_name (env), self->endpoint);
-    return rc;
+    return self->conn? miner_conn_send (self->conn, env): -1;
 }
 
 //  miner_batch_wire_t: a result's seq, and the DEALER
@@ -427,7 +371,7 @@ s_say_hello (miner_link_t *self)
 void
 miner_link_bye (miner_link_t *self, const char *reason)
 {
-    if (self->state != MINER_LINK_READY || !self->dealer)
+    if (self->state != MINER_LINK_READY || !self->conn)
         return;
     Fogrid__MinerBye bye = FOGRID__MINER_BYE__INIT;
     bye.miner_id = (char *) self->context.miner_id;
@@ -438,7 +382,7 @@ miner_link_bye (miner_link_t *self, const char *reason)
     env.miner_bye = &bye;
     s_send (self, &env);
     //  Owed to the hub after all: the close waits for it, a little
-    zsock_set_linger (self->dealer, 1000);
+    miner_conn_linger (self->conn, 1000);
 }
 
 static void
@@ -501,7 +445,8 @@ s_check_hub (miner_link_t *self)
 {
     char why [600] = "";
     self->recheck_at = 0;
-    miner_trust_verdict_t verdict = miner_trust_begin (self->trust, self->endpoint, self->hub_key,
+    miner_trust_verdict_t verdict = miner_trust_begin (self->trust, s_endpoint (self),
+                                                       miner_conn_key (self->conn),
                                                        why, sizeof why);
     if (verdict == MINER_TRUST_REFUSE) {
         s_refuse_hub (self, why);
@@ -518,22 +463,16 @@ s_check_hub (miner_link_t *self)
         s_say_hello (self);
 }
 
+//  The hub's statement came (reply), or an error instead (text): leave
+//  the hub, or go on to the hello when it was awaited first.
 static void
-s_on_statement (miner_link_t *self, Fogrid__WalletStatementReply *reply)
+s_on_statement (miner_link_t *self, Fogrid__WalletStatementReply *reply, const char *text)
 {
     char why [600] = "";
-    if (miner_trust_statement (self->trust, reply, why, sizeof why) == MINER_TRUST_REFUSE)
-        s_refuse_hub (self, why);
-    else
-    if (self->state == MINER_LINK_CHECK)
-        s_say_hello (self);
-}
-
-static void
-s_on_statement_failed (miner_link_t *self, const char *text)
-{
-    char why [600] = "";
-    if (miner_trust_statement_failed (self->trust, text, why, sizeof why) == MINER_TRUST_REFUSE)
+    miner_trust_verdict_t verdict = reply
+        ? miner_trust_statement (self->trust, reply, why, sizeof why)
+        : miner_trust_statement_failed (self->trust, text, why, sizeof why);
+    if (verdict == MINER_TRUST_REFUSE)
         s_refuse_hub (self, why);
     else
     if (self->state == MINER_LINK_CHECK)
@@ -591,13 +530,13 @@ s_send_result (miner_link_t *self, Fogrid__TaskResult *result, const char *endpo
         zsys_warning ("%s: %zu results the hub never answered dropped (too many kept)",
                       self->tag, dropped);
     }
-    if (self->batches && self->dealer && streq (endpoint, self->endpoint)
+    if (self->batches && self->conn && streq (endpoint, s_endpoint (self))
     &&  self->state == MINER_LINK_READY) {
         //  Sent at the end of the turn, with the others that ended in it
         miner_batch_add (self->batch, result);
     }
     else
-    if (self->dealer && streq (endpoint, self->endpoint)
+    if (self->conn && streq (endpoint, s_endpoint (self))
     &&  (self->state == MINER_LINK_READY || self->state == MINER_LINK_HELLO))
         miner_batch_send_one (self->batch, result);
     else
@@ -635,7 +574,7 @@ s_refuse_task (miner_link_t *self, const Fogrid__TaskAssign *assign, const char 
     result.error = error;
     result.refused = true;
     result.started_ms = result.ended_ms = (uint64_t) fg_now_ms ();
-    s_send_result (self, &result, self->endpoint);
+    s_send_result (self, &result, s_endpoint (self));
 }
 
 static void s_start (miner_link_t *self, Fogrid__TaskAssign *assign);
@@ -678,7 +617,7 @@ static void
 s_start (miner_link_t *self, Fogrid__TaskAssign *assign)
 {
     miner_runner_t *runner = miner_tasks_start (self->tasks, assign->task_id, assign->attempt,
-                                                assign->spec, &self->limits, self->endpoint);
+                                                assign->spec, &self->limits, s_endpoint (self));
     self->context.stats->started [streq (miner_runner_runtime (assign->spec), "docker")]++;
     if (miner_runner_pid (runner))
         zsys_info ("%s: task %s attempt %u: started %s (pid %d)", self->tag,
@@ -758,37 +697,15 @@ static void s_send_output (void *arg, fg_env_t *env);
 static void
 s_on_runner (miner_link_t *self, miner_runner_t *runner)
 {
-    miner_stats_t *stats = self->context.stats;
     //  What it printed last reaches the hub before its result
     miner_live_send_runner (runner, s_send_output, self);
-    Fogrid__TaskResult *result = miner_runner_result (runner, 0);
-    if (!result)
-        zsys_error ("%s: task %s ended without a readable result", self->tag,
-                    miner_runner_task_id (runner));
-    else
-    if (miner_runner_killed (runner)) {
-        stats->killed++;
-        zsys_info ("%s: task %s attempt %u killed as the hub asked; nothing to report",
-                   self->tag, result->task_id, result->attempt);
-    }
-    else {
-        if (*result->error)
-            stats->could_not_run++;
-        else
-        if (result->exit_code == 0 && !result->timed_out)
-            stats->succeeded++;
-        else
-            stats->failed++;
-        if (result->ended_ms >= result->started_ms && result->started_ms)
-            fg_latency_add (&stats->task_seconds,
-                            (double) (result->ended_ms - result->started_ms) / 1000.0);
-        zsys_info ("%s: task %s attempt %u ended: exit %d, signal %d%s%s%s", self->tag,
-                   result->task_id, result->attempt, result->exit_code, result->term_signal,
-                   result->timed_out? ", timed out": "", *result->error? ", ": "", result->error);
-        s_send_result (self, result, miner_tasks_endpoint (self->tasks, runner));
-    }
-    if (result)
+    const char *endpoint;
+    Fogrid__TaskResult *result = miner_tasks_ended (self->tasks, runner, self->context.stats,
+                                                    self->tag, &endpoint);
+    if (result) {
+        s_send_result (self, result, endpoint);
         fogrid__task_result__free_unpacked (result, NULL);
+    }
     miner_tasks_forget (self->tasks, runner);
 }
 
@@ -821,7 +738,7 @@ s_on_welcome (miner_link_t *self, Fogrid__MinerWelcome *welcome)
     self->context.stats->hub_changes++;
     //  The results held for this hub go now, after the hello it answered;
     //  another hub's are not this one's to take
-    size_t dropped = miner_results_keep_only (self->results, self->endpoint);
+    size_t dropped = miner_results_keep_only (self->results, s_endpoint (self));
     if (dropped) {
         self->context.stats->results_lost += dropped;
         zsys_warning ("%s: %zu results owed to another hub dropped (it places those tasks "
@@ -863,7 +780,7 @@ s_on_error (miner_link_t *self, uint64_t seq, Fogrid__Error *error)
     }
     else
     if (kind == S_SEQ_STATEMENT)
-        s_on_statement_failed (self, error->text);
+        s_on_statement (self, NULL, error->text);
     else
     if (kind != S_SEQ_RESULT)
         zsys_warning ("%s: the hub answered %s: %s (%s)", self->tag,
@@ -874,20 +791,9 @@ s_on_error (miner_link_t *self, uint64_t seq, Fogrid__Error *error)
 static void
 s_on_hub (miner_link_t *self)
 {
-    fg_error_t error;
-    uint64_t seq;
-    fg_env_t *env = fg_msg_recv (self->dealer, NULL, &error, &seq);
-    if (!env) {
-        zsys_warning ("%s: ignoring a message from the hub: %s", self->tag,
-                      fg_strerror (error));
+    fg_env_t *env = miner_conn_recv (self->conn);
+    if (!env)
         return;
-    }
-    //  The monitor's word stands when there is one: a message sent before
-    //  the hub went away may be read after its DISCONNECTED, and must not
-    //  make a dead link look alive. Without a monitor, a message is the
-    //  only sign of life there is.
-    if (!self->monitor)
-        self->link_up = true;
     switch (env->body_case) {
         case FOGRID__ENVELOPE__BODY_MINER_WELCOME:
             s_on_welcome (self, env->miner_welcome);
@@ -919,7 +825,7 @@ s_on_hub (miner_link_t *self)
             }
             break;
         case FOGRID__ENVELOPE__BODY_WALLET_STATEMENT_REPLY:
-            s_on_statement (self, env->wallet_statement_reply);
+            s_on_statement (self, env->wallet_statement_reply, NULL);
             break;
         default:
             zsys_warning ("%s: ignoring an unexpected %s from the hub", self->tag,
@@ -929,51 +835,14 @@ s_on_hub (miner_link_t *self)
     fg_msg_free (&env);
 }
 
-//  One event of the DEALER's monitor: a frame of event (u16) + value (u32),
-//  then the endpoint.
+//  The link came back: the peer may be a restarted hub that does not know
+//  us, so say hello now rather than wait for its NOT_FOUND (a hello to a
+//  hub that knows us is harmless).
 static void
 s_on_monitor (miner_link_t *self)
 {
-    zmsg_t *msg = zmsg_recv (self->monitor);
-    if (!msg)
-        return;
-    zframe_t *frame = zmsg_first (msg);
-    if (frame && zframe_size (frame) >= 6) {
-        uint16_t event;
-        uint32_t value;
-        memcpy (&event, zframe_data (frame), 2);
-        memcpy (&value, zframe_data (frame) + 2, 4);
-        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
-            zsys_info ("%s: connected to the hub at %s", self->tag, self->endpoint);
-            self->link_up = true;
-            //  The link came back: the peer may be a restarted hub that
-            //  does not know us, so say hello now rather than wait for
-            //  its NOT_FOUND (a hello to a hub that knows us is harmless).
-            if (self->link_was_up && self->state == MINER_LINK_READY)
-                s_say_hello (self);
-            self->link_was_up = true;
-        }
-        else
-        if (event == ZMQ_EVENT_DISCONNECTED) {
-            //  Down since the first loss: reconnections that come and go
-            //  (something else on the hub's port) do not put it off
-            if (self->link_up) {
-                zsys_warning ("%s: the connection to the hub at %s is down", self->tag,
-                              self->endpoint);
-                self->link_down_ms = zclock_mono ();
-            }
-            self->link_up = false;
-        }
-        else
-        if (!self->refused_logged) {
-            zsys_warning ("%s: the secure handshake with the hub at %s failed (event "
-                          "0x%x, %u): the hub may be restarting, or its key is not the one "
-                          "we know, or our key is not admitted there",
-                          self->tag, self->endpoint, event, value);
-            self->refused_logged = true;
-        }
-    }
-    zmsg_destroy (&msg);
+    if (miner_conn_on_monitor (self->conn) && self->state == MINER_LINK_READY)
+        s_say_hello (self);
 }
 
 //  --------------------------------------------------------------------------
@@ -999,7 +868,8 @@ miner_link_timers (miner_link_t *self)
     if (self->state == MINER_LINK_HELLO && now >= self->welcome_by)
         s_reconnect (self, "no welcome in time");
     else
-    if (self->state == MINER_LINK_READY && !self->link_up && now - self->link_down_ms >= lost_after)
+    if (self->state == MINER_LINK_READY && !miner_conn_up (self->conn)
+    &&  now - miner_conn_down_ms (self->conn) >= lost_after)
         s_reconnect (self, "the connection stayed down for three heartbeats");
     else
     if (self->state == MINER_LINK_READY && now >= self->heartbeat_at) {
@@ -1030,8 +900,8 @@ miner_link_timers (miner_link_t *self)
             next = self->resend_at;
         if (miner_tasks_size (self->tasks) && self->output_at < next)
             next = self->output_at;
-        if (!self->link_up && self->link_down_ms + lost_after < next)
-            next = self->link_down_ms + lost_after;
+        if (!miner_conn_up (self->conn) && miner_conn_down_ms (self->conn) + lost_after < next)
+            next = miner_conn_down_ms (self->conn) + lost_after;
     }
     if (save_at && save_at < next)
         next = save_at;
@@ -1047,25 +917,20 @@ miner_link_item_count (miner_link_t *self)
 size_t
 miner_link_items (miner_link_t *self, zmq_pollitem_t *items, size_t capacity)
 {
-    size_t count = 0, runners = miner_tasks_size (self->tasks);
-    if (runners > self->polled_capacity) {
-        self->polled_capacity = runners + 16;
-        size_t size = sizeof (miner_runner_t *) * self->polled_capacity;
-        self->polled = (miner_runner_t **) realloc (self->polled, size);
-    }
+    size_t count = 0;
     self->dealer_at = self->monitor_at = 0;
-    if (self->dealer && count < capacity) {
-        items [count] = (zmq_pollitem_t) { zsock_resolve (self->dealer), 0, ZMQ_POLLIN, 0 };
+    zsock_t *dealer = self->conn? miner_conn_dealer (self->conn): NULL;
+    zsock_t *monitor = self->conn? miner_conn_monitor (self->conn): NULL;
+    if (dealer && count < capacity) {
+        items [count] = (zmq_pollitem_t) { zsock_resolve (dealer), 0, ZMQ_POLLIN, 0 };
         self->dealer_at = ++count;
     }
-    if (self->monitor && count < capacity) {
-        items [count] = (zmq_pollitem_t) { zsock_resolve (self->monitor), 0, ZMQ_POLLIN, 0 };
+    if (monitor && count < capacity) {
+        items [count] = (zmq_pollitem_t) { zsock_resolve (monitor), 0, ZMQ_POLLIN, 0 };
         self->monitor_at = ++count;
     }
     self->first_runner = count;
-    self->polled_count = miner_tasks_items (self->tasks, items + count, self->polled,
-                                            capacity - count);
-    count += self->polled_count;
+    count += miner_tasks_items (self->tasks, items + count, capacity - count);
     return count;
 }
 
@@ -1074,17 +939,18 @@ miner_link_handle (miner_link_t *self, zmq_pollitem_t *items)
 {
     //  What was polled stays valid until handled: only s_on_runner (below)
     //  forgets a runner, and it is polled once
-    if (self->monitor_at && self->monitor && (items [self->monitor_at - 1].revents & ZMQ_POLLIN))
+    if (self->monitor_at && self->conn && (items [self->monitor_at - 1].revents & ZMQ_POLLIN))
         s_on_monitor (self);
-    if (self->dealer_at && self->dealer && (items [self->dealer_at - 1].revents & ZMQ_POLLIN)) {
-        zsock_t *dealer = self->dealer;
-        while (self->dealer == dealer && (zsock_events (dealer) & ZMQ_POLLIN))
+    if (self->dealer_at && self->conn && (items [self->dealer_at - 1].revents & ZMQ_POLLIN)) {
+        //  (a hub left in s_on_hub takes its connection with it)
+        miner_conn_t *conn = self->conn;
+        while (self->conn == conn && miner_conn_readable (conn))
             s_on_hub (self);
     }
-    for (size_t index = 0; index < self->polled_count; index++)
-        if (items [self->first_runner + index].revents & ZMQ_POLLIN)
-            s_on_runner (self, self->polled [index]);
-    self->polled_count = 0;
+    miner_runner_t *runner;
+    size_t cursor = 0;
+    while ((runner = miner_tasks_ready (self->tasks, items + self->first_runner, &cursor)))
+        s_on_runner (self, runner);
     s_flush (self);
 }
 
@@ -1106,13 +972,13 @@ miner_link_state_name (miner_link_state_t state)
 const char *
 miner_link_endpoint (miner_link_t *self)
 {
-    return self->endpoint;
+    return s_endpoint (self);
 }
 
 const char *
 miner_link_hub_key (miner_link_t *self)
 {
-    return self->hub_key;
+    return self->conn? miner_conn_key (self->conn): "";
 }
 
 const char *
@@ -1147,7 +1013,7 @@ miner_link_json (miner_link_t *self)
     return json_pack ("{s:I, s:s, s:s, s:s, s:I, s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I}}",
                       "link", (json_int_t) self->index + 1,
                       "state", s_state_names [self->state],
-                      "hub", self->endpoint,
+                      "hub", s_endpoint (self),
                       "hub_id", miner_link_hub_id (self),
                       "tasks", (json_int_t) miner_tasks_size (self->tasks),
                       "share",

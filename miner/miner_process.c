@@ -593,28 +593,10 @@ s_check_exit (s_run_t *run, bool block)
 static int
 s_proc_stat (pid_t pid, uint64_t *ticks, uint64_t *pages)
 {
-    char path [64], text [1024];
-    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-    FILE *file = fopen (path, "re");
-    if (!file)
-        return -1;
-    size_t got = fread (text, 1, sizeof text - 1, file);
-    fclose (file);
-    text [got] = 0;
-    //  After the name, which may hold anything: "(name) S ppid ...",
     //  utime stime cutime cstime are fields 14..17, rss field 24
-    char *after = strrchr (text, ')');
     unsigned long long field [22];
-    int count = 0;
-    for (char *cursor = after? after + 2: NULL; cursor && *cursor && count < 22; count++) {
-        cursor += strcspn (cursor, " ");
-        while (*cursor == ' ')
-            cursor++;
-        field [count] = strtoull (cursor, NULL, 10);
-    }
-    if (count < 22)
+    if (miner_groups_stat_fields (pid, NULL, field, 22) < 22)
         return -1;
-    //  field [0] is ppid (field 4): field N is at N - 4
     *ticks = field [10] + field [11] + field [12] + field [13];
     *pages = field [20];
     return 0;
@@ -850,21 +832,12 @@ s_send_result (s_run_t *run)
     result.stderr.data = run->err.data;
     result.stderr.len = run->err.size;
     result.stderr_truncated = run->err.truncated;
-    if (!run->started_ms)
-        run->started_ms = fg_now_ms ();
-    if (!run->ended_ms)
-        run->ended_ms = fg_now_ms ();
-    result.started_ms = (uint64_t) run->started_ms;
-    result.ended_ms = (uint64_t) run->ended_ms;
     byte digest [crypto_hash_sha256_BYTES];
     char hex [crypto_hash_sha256_BYTES * 2 + 1];
     crypto_hash_sha256_final (&run->out.sha256, digest);
     result.stdout_sha256 = sodium_bin2hex (hex, sizeof hex, digest, sizeof digest);
-    if (run->files)
-        miner_outputs_fill (run->files, &result);
-    if (run->measured)
-        result.usage = &run->usage;
-    miner_runtime_send_result (run->pipe, &result);
+    miner_runtime_end_result (run->pipe, &result, &run->started_ms, &run->ended_ms, run->files,
+                              run->measured? &run->usage: NULL);
 }
 
 void

@@ -7,6 +7,7 @@
 #include "miner_docker_runner.h"
 #include "miner_service.h"
 #include "miner_null.h"
+#include "miner_outputs.h"
 #include <ctype.h>
 
 static const miner_runtime_t s_runtimes [] = {
@@ -49,6 +50,23 @@ miner_runtime_send_result (zsock_t *pipe, const Fogrid__TaskResult *result)
     zmsg_addstr (msg, "RESULT");
     zmsg_append (msg, &frame);
     zmsg_send (&msg, pipe);
+}
+
+void
+miner_runtime_end_result (zsock_t *pipe, Fogrid__TaskResult *result, int64_t *started_ms,
+                          int64_t *ended_ms, miner_outputs_t *files, Fogrid__Usage *usage)
+{
+    if (!*started_ms)
+        *started_ms = fg_now_ms ();
+    if (!*ended_ms)
+        *ended_ms = fg_now_ms ();
+    result->started_ms = (uint64_t) *started_ms;
+    result->ended_ms = (uint64_t) *ended_ms;
+    if (files)
+        miner_outputs_fill (files, result);
+    if (usage)
+        result->usage = usage;
+    miner_runtime_send_result (pipe, result);
 }
 
 void

@@ -110,6 +110,15 @@ const miner_runtime_t *miner_runtime_for (const Fogrid__TaskSpec *spec,
 //  Sends "RESULT" + the encoded result on the actor's pipe.
 void miner_runtime_send_result (zsock_t *pipe, const Fogrid__TaskResult *result);
 
+//  What every runtime's result ends with, then sends it: its times (now
+//  for one never taken: the task never started, or its end went unseen,
+//  written back), the files copied out (files may be NULL) and the usage
+//  measured (NULL when none was).
+struct _miner_outputs_t;
+void miner_runtime_end_result (zsock_t *pipe, Fogrid__TaskResult *result, int64_t *started_ms,
+                               int64_t *ended_ms, struct _miner_outputs_t *files,
+                               Fogrid__Usage *usage);
+
 //  Waits for $TERM (ignoring a late KILL), or for the pipe to end.
 void miner_runtime_wait_term (zsock_t *pipe);
 

@@ -18,6 +18,10 @@ typedef struct {
 
 struct _miner_tasks_t {
     zhashx_t *tasks;            //  "task_id/attempt" -> s_task_t (owned)
+    //  What the last miner_tasks_items put in the poll set
+    miner_runner_t **polled;    //  the runners, in the items' order
+    size_t polled_count;
+    size_t polled_capacity;
 };
 
 static void
@@ -53,6 +57,7 @@ miner_tasks_destroy (miner_tasks_t **self_p)
         //  Kill them all first, then reap each: they die in parallel
         miner_tasks_kill_all (self);
         zhashx_destroy (&self->tasks);
+        free (self->polled);
         free (self);
         *self_p = NULL;
     }
@@ -95,6 +100,41 @@ miner_tasks_endpoint (miner_tasks_t *self, miner_runner_t *runner)
 {
     s_task_t *task = s_lookup (self, miner_runner_task_id (runner), miner_runner_attempt (runner));
     return task? task->endpoint: "";
+}
+
+Fogrid__TaskResult *
+miner_tasks_ended (miner_tasks_t *self, miner_runner_t *runner, miner_stats_t *stats,
+                   const char *tag, const char **endpoint)
+{
+    *endpoint = miner_tasks_endpoint (self, runner);
+    Fogrid__TaskResult *result = miner_runner_result (runner, 0);
+    if (!result)
+        zsys_error ("%s: task %s ended without a readable result", tag,
+                    miner_runner_task_id (runner));
+    else
+    if (miner_runner_killed (runner)) {
+        stats->killed++;
+        zsys_info ("%s: task %s attempt %u killed as the hub asked; nothing to report",
+                   tag, result->task_id, result->attempt);
+        fogrid__task_result__free_unpacked (result, NULL);
+        result = NULL;
+    }
+    else {
+        if (*result->error)
+            stats->could_not_run++;
+        else
+        if (result->exit_code == 0 && !result->timed_out)
+            stats->succeeded++;
+        else
+            stats->failed++;
+        if (result->ended_ms >= result->started_ms && result->started_ms)
+            fg_latency_add (&stats->task_seconds,
+                            (double) (result->ended_ms - result->started_ms) / 1000.0);
+        zsys_info ("%s: task %s attempt %u ended: exit %d, signal %d%s%s%s", tag,
+                   result->task_id, result->attempt, result->exit_code, result->term_signal,
+                   result->timed_out? ", timed out": "", *result->error? ", ": "", result->error);
+    }
+    return result;
 }
 
 void
@@ -188,15 +228,33 @@ miner_tasks_refusal (miner_tasks_t *self, const Fogrid__Resources *share,
 }
 
 size_t
-miner_tasks_items (miner_tasks_t *self, zmq_pollitem_t *items, miner_runner_t **runners,
-                   size_t capacity)
+miner_tasks_items (miner_tasks_t *self, zmq_pollitem_t *items, size_t capacity)
 {
+    size_t runners = zhashx_size (self->tasks);
+    if (runners > self->polled_capacity) {
+        self->polled_capacity = runners + 16;
+        size_t size = sizeof (miner_runner_t *) * self->polled_capacity;
+        self->polled = (miner_runner_t **) realloc (self->polled, size);
+    }
     size_t count = 0;
     for (s_task_t *task = (s_task_t *) zhashx_first (self->tasks); task && count < capacity;
          task = (s_task_t *) zhashx_next (self->tasks)) {
         items [count] = (zmq_pollitem_t) {
             zsock_resolve (miner_runner_actor (task->runner)), 0, ZMQ_POLLIN, 0 };
-        runners [count++] = task->runner;
+        self->polled [count++] = task->runner;
     }
+    self->polled_count = count;
     return count;
+}
+
+miner_runner_t *
+miner_tasks_ready (miner_tasks_t *self, zmq_pollitem_t *items, size_t *cursor)
+{
+    while (*cursor < self->polled_count) {
+        size_t index = (*cursor)++;
+        if (items [index].revents & ZMQ_POLLIN)
+            return self->polled [index];
+    }
+    self->polled_count = 0;     //  each is handled once
+    return NULL;
 }

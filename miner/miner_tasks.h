@@ -21,6 +21,7 @@
 #define MINER_TASKS_H_INCLUDED
 
 #include "miner_runner.h"
+#include "miner_http.h"
 
 typedef struct _miner_tasks_t miner_tasks_t;
 
@@ -48,6 +49,14 @@ miner_runner_t *miner_tasks_find (miner_tasks_t *self, const char *task_id, uint
 //  The endpoint of the hub that gave runner's task ("" if unknown).
 const char *miner_tasks_endpoint (miner_tasks_t *self, miner_runner_t *runner);
 
+//  Runner's task has ended: counts it in stats and logs how (tag first).
+//  Returns its result, to report to the hub *endpoint names (valid until
+//  the runner is forgotten), or NULL when there is none to report (the
+//  hub had it killed, or it left no readable result). The caller frees it.
+Fogrid__TaskResult *miner_tasks_ended (miner_tasks_t *self, miner_runner_t *runner,
+                                       miner_stats_t *stats, const char *tag,
+                                       const char **endpoint);
+
 //  Forgets runner's task (it ended and its result was taken), destroying
 //  the runner.
 void miner_tasks_forget (miner_tasks_t *self, miner_runner_t *runner);
@@ -71,9 +80,14 @@ size_t miner_tasks_refs (miner_tasks_t *self, Fogrid__TaskRef *store, Fogrid__Ta
 int miner_tasks_refusal (miner_tasks_t *self, const Fogrid__Resources *share,
                          const Fogrid__TaskSpec *spec, char *why, size_t why_size);
 
-//  Fills items with each runner's actor (POLLIN) and runners with the
-//  same runners, in the same order; returns how many (up to capacity).
-size_t miner_tasks_items (miner_tasks_t *self, zmq_pollitem_t *items, miner_runner_t **runners,
-                          size_t capacity);
+//  Fills items with each runner's actor (POLLIN), remembering which
+//  runner each is; returns how many (up to capacity).
+size_t miner_tasks_items (miner_tasks_t *self, zmq_pollitem_t *items, size_t capacity);
+
+//  After the poll, given the same items: the next runner from *cursor on
+//  (start at 0; moved on) whose actor has something (its task ended), or
+//  NULL when none is left. What was polled stays valid until then, also
+//  while the caller forgets the runners it returns.
+miner_runner_t *miner_tasks_ready (miner_tasks_t *self, zmq_pollitem_t *items, size_t *cursor);
 
 #endif

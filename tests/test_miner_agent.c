@@ -1,5 +1,5 @@
 /*  =========================================================================
-    test_miner_agent - the miner against a fake hub made here: a ROUTER on
+    test_miner_agent - the miner against a fake hub (test_miner_support.h): a ROUTER on
     loopback that speaks the miner protocol through fg_msg, as the real hub
     does. Hello, welcome and heartbeats; a task assigned, started and
     reported; a task killed; a hub that forgot the miner; a hub that moved
@@ -8,6 +8,7 @@
     each offered its share (equal, then 3:1)
     =========================================================================  */
 #include "test_support.h"
+#include "test_miner_support.h"
 #include "miner_agent.h"
 #include "miner_resources.h"
 #include <signal.h>
@@ -16,89 +17,21 @@
 static char *s_dir;                     //  the suite's temp dir
 
 //  --------------------------------------------------------------------------
-//  A fake hub
-
-typedef struct {
-    zsock_t *router;            //  where the miner connects
-    int port;                   //  its port
-    char endpoint [64];         //  "tcp://127.0.0.1:PORT"
-    zframe_t *peer;             //  routing id of the miner that spoke last
-} s_hub_t;
-
-static void
-s_hub_open (s_hub_t *hub)
-{
-    memset (hub, 0, sizeof *hub);
-    hub->router = zsock_new (ZMQ_ROUTER);
-    zsock_set_linger (hub->router, 0);
-    hub->port = zsock_bind (hub->router, "tcp://127.0.0.1:*");
-    CU_ASSERT_FATAL (hub->port > 0);
-    snprintf (hub->endpoint, sizeof hub->endpoint, "tcp://127.0.0.1:%d", hub->port);
-}
-
-static void
-s_hub_close (s_hub_t *hub)
-{
-    zframe_destroy (&hub->peer);
-    zsock_destroy (&hub->router);
-}
-
-//  Waits up to timeout_ms for a message with the wanted body; other
-//  messages (heartbeats, mostly) are skipped. NULL if none came.
-static fg_env_t *
-s_hub_expect (s_hub_t *hub, Fogrid__Envelope__BodyCase wanted, int timeout_ms)
-{
-    int64_t deadline = zclock_mono () + timeout_ms;
-    while (zclock_mono () < deadline) {
-        zmq_pollitem_t item = { zsock_resolve (hub->router), 0, ZMQ_POLLIN, 0 };
-        if (zmq_poll (&item, 1, (long) (deadline - zclock_mono ())) <= 0)
-            continue;
-        zframe_t *peer = NULL;
-        fg_error_t error;
-        fg_env_t *env = fg_msg_recv (hub->router, &peer, &error, NULL);
-        if (peer) {
-            zframe_destroy (&hub->peer);
-            hub->peer = peer;
-        }
-        if (env && env->body_case == wanted)
-            return env;
-        fg_msg_free (&env);
-    }
-    return NULL;
-}
-
-static void
-s_hub_send (s_hub_t *hub, fg_env_t *env)
-{
-    CU_ASSERT_PTR_NOT_NULL_FATAL (hub->peer);
-    CU_ASSERT_EQUAL (fg_msg_send (hub->router, hub->peer, env), 0);
-}
-
-static void
-s_hub_welcome (s_hub_t *hub, uint64_t seq, uint32_t heartbeat_ms)
-{
-    Fogrid__MinerWelcome welcome = FOGRID__MINER_WELCOME__INIT;
-    welcome.heartbeat_ms = heartbeat_ms;
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.seq = seq;
-    env.body_case = FOGRID__ENVELOPE__BODY_MINER_WELCOME;
-    env.miner_welcome = &welcome;
-    s_hub_send (hub, &env);
-}
+//  The fake hub (test_miner_support.h): what this suite asks of it
 
 //  Waits for the hello and welcomes the miner; returns the hello.
 static fg_env_t *
-s_hub_accept (s_hub_t *hub)
+s_hub_accept (tm_hub_t *hub)
 {
-    fg_env_t *hello = s_hub_expect (hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+    fg_env_t *hello = tm_hub_expect (hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
     CU_ASSERT_PTR_NOT_NULL (hello);
     if (hello)
-        s_hub_welcome (hub, hello->seq, 100);
+        tm_hub_welcome (hub, hello->seq, 100);
     return hello;
 }
 
 static void
-s_hub_assign_cores (s_hub_t *hub, const char *task_id, uint32_t attempt, const char *script,
+s_hub_assign_cores (tm_hub_t *hub, const char *task_id, uint32_t attempt, const char *script,
                     uint32_t cores)
 {
     char *argv [] = { "sh", "-c", (char *) script };
@@ -115,17 +48,17 @@ s_hub_assign_cores (s_hub_t *hub, const char *task_id, uint32_t attempt, const c
     env.seq = 1;
     env.body_case = FOGRID__ENVELOPE__BODY_TASK_ASSIGN;
     env.task_assign = &assign;
-    s_hub_send (hub, &env);
+    tm_hub_send (hub, &env);
 }
 
 static void
-s_hub_assign (s_hub_t *hub, const char *task_id, uint32_t attempt, const char *script)
+s_hub_assign (tm_hub_t *hub, const char *task_id, uint32_t attempt, const char *script)
 {
     s_hub_assign_cores (hub, task_id, attempt, script, 2);
 }
 
 static void
-s_hub_kill (s_hub_t *hub, const char *task_id, uint32_t attempt)
+s_hub_kill (tm_hub_t *hub, const char *task_id, uint32_t attempt)
 {
     Fogrid__TaskKill kill = FOGRID__TASK_KILL__INIT;
     kill.task_id = (char *) task_id;
@@ -133,7 +66,7 @@ s_hub_kill (s_hub_t *hub, const char *task_id, uint32_t attempt)
     fg_env_t env = FOGRID__ENVELOPE__INIT;
     env.body_case = FOGRID__ENVELOPE__BODY_TASK_KILL;
     env.task_kill = &kill;
-    s_hub_send (hub, &env);
+    tm_hub_send (hub, &env);
 }
 
 //  --------------------------------------------------------------------------
@@ -323,8 +256,8 @@ s_suite_clean (void)
 static void
 test_hello_and_heartbeats (void)
 {
-    s_hub_t hub;
-    s_hub_open (&hub);
+    tm_hub_t hub;
+    tm_hub_open (&hub);
     fg_config_t *config = s_config ("hello", hub.endpoint);
     fg_config_set (config, "miner/cores", "3");
     fg_config_set (config, "miner/labels", "zone=eu,arch=x86_64");
@@ -332,7 +265,7 @@ test_hello_and_heartbeats (void)
     fg_config_set (config, "miner/name", "test-miner");
     zactor_t *agent = s_agent_start (config);
 
-    fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+    fg_env_t *hello = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
     CU_ASSERT_PTR_NOT_NULL_FATAL (hello);
     Fogrid__MinerHello *h = hello->miner_hello;
     CU_ASSERT (strncmp (h->miner_id, "m-", 2) == 0);
@@ -355,10 +288,10 @@ test_hello_and_heartbeats (void)
     zstr_free (&state);
 
     //  No heartbeat before the welcome; then one every heartbeat_ms
-    s_hub_welcome (&hub, hello->seq, 100);
+    tm_hub_welcome (&hub, hello->seq, 100);
     int64_t start = zclock_mono ();
     for (int count = 0; count < 3; count++) {
-        fg_env_t *heartbeat = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT, 2000);
+        fg_env_t *heartbeat = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT, 2000);
         CU_ASSERT_PTR_NOT_NULL_FATAL (heartbeat);
         CU_ASSERT_STRING_EQUAL (heartbeat->miner_heartbeat->miner_id, h->miner_id);
         CU_ASSERT_PTR_NOT_NULL_FATAL (heartbeat->miner_heartbeat->load);
@@ -386,36 +319,36 @@ test_hello_and_heartbeats (void)
     fg_env_t odd = FOGRID__ENVELOPE__INIT;
     odd.body_case = FOGRID__ENVELOPE__BODY_SUBMIT_REPLY;
     odd.submit_reply = &reply;
-    s_hub_send (&hub, &odd);
-    fg_env_t *heartbeat = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT, 2000);
+    tm_hub_send (&hub, &odd);
+    fg_env_t *heartbeat = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT, 2000);
     CU_ASSERT_PTR_NOT_NULL (heartbeat);
     fg_msg_free (&heartbeat);
     fg_msg_free (&hello);
 
     zactor_destroy (&agent);
     fg_config_destroy (&config);
-    s_hub_close (&hub);
+    tm_hub_close (&hub);
 }
 
 static void
 test_task_runs_and_reports (void)
 {
-    s_hub_t hub;
-    s_hub_open (&hub);
+    tm_hub_t hub;
+    tm_hub_open (&hub);
     fg_config_t *config = s_config ("task", hub.endpoint);
     zactor_t *agent = s_agent_start (config);
     fg_env_t *hello = s_hub_accept (&hub);
     fg_msg_free (&hello);
 
     s_hub_assign (&hub, "t-1", 2, "echo out; echo err >&2; sleep 0.5; exit 4");
-    fg_env_t *started = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_STARTED, 3000);
+    fg_env_t *started = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_STARTED, 3000);
     CU_ASSERT_PTR_NOT_NULL_FATAL (started);
     CU_ASSERT_STRING_EQUAL (started->task_started->task_id, "t-1");
     CU_ASSERT_EQUAL (started->task_started->attempt, 2);
     fg_msg_free (&started);
 
     //  While it runs, heartbeats carry it and its cores
-    fg_env_t *heartbeat = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT, 2000);
+    fg_env_t *heartbeat = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT, 2000);
     CU_ASSERT_PTR_NOT_NULL_FATAL (heartbeat);
     Fogrid__MinerHeartbeat *beat = heartbeat->miner_heartbeat;
     CU_ASSERT_EQUAL (beat->load->running, 1);
@@ -425,7 +358,7 @@ test_task_runs_and_reports (void)
     CU_ASSERT_EQUAL (beat->running [0]->attempt, 2);
     fg_msg_free (&heartbeat);
 
-    fg_env_t *result = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 5000);
+    fg_env_t *result = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 5000);
     CU_ASSERT_PTR_NOT_NULL_FATAL (result);
     Fogrid__TaskResult *r = result->task_result;
     CU_ASSERT_STRING_EQUAL (r->task_id, "t-1");
@@ -454,10 +387,10 @@ test_task_runs_and_reports (void)
     fg_env_t env = FOGRID__ENVELOPE__INIT;
     env.body_case = FOGRID__ENVELOPE__BODY_TASK_ASSIGN;
     env.task_assign = &assign;
-    s_hub_send (&hub, &env);
+    tm_hub_send (&hub, &env);
     bool seen [2] = { false, false };
     for (int count = 0; count < 2; count++) {
-        result = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 5000);
+        result = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 5000);
         CU_ASSERT_PTR_NOT_NULL_FATAL (result);
         if (streq (result->task_result->task_id, "t-2")) {
             seen [0] = true;        //  sh -c "" does nothing, successfully
@@ -474,14 +407,14 @@ test_task_runs_and_reports (void)
 
     zactor_destroy (&agent);
     fg_config_destroy (&config);
-    s_hub_close (&hub);
+    tm_hub_close (&hub);
 }
 
 static void
 test_task_kill (void)
 {
-    s_hub_t hub;
-    s_hub_open (&hub);
+    tm_hub_t hub;
+    tm_hub_open (&hub);
     fg_config_t *config = s_config ("kill", hub.endpoint);
     zactor_t *agent = s_agent_start (config);
     fg_env_t *hello = s_hub_accept (&hub);
@@ -490,7 +423,7 @@ test_task_kill (void)
     char *pidfile = zsys_sprintf ("%s/kill.pid", s_dir);
     char *script = zsys_sprintf ("echo $$ > %s; sleep 30 & sleep 30", pidfile);
     s_hub_assign (&hub, "t-long", 1, script);
-    fg_env_t *started = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_STARTED, 3000);
+    fg_env_t *started = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_STARTED, 3000);
     CU_ASSERT_PTR_NOT_NULL (started);
     fg_msg_free (&started);
     pid_t pgid = s_read_pid (pidfile, 3000);
@@ -507,10 +440,10 @@ test_task_kill (void)
     CU_ASSERT (ts_wait_for (s_agent_idle, agent, 3000));
     CU_ASSERT (ts_wait_for (s_group_gone, &pgid, 3000));
     //  Nothing is reported for a task the hub killed
-    fg_env_t *result = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 500);
+    fg_env_t *result = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 500);
     CU_ASSERT_PTR_NULL (result);
     fg_msg_free (&result);
-    fg_env_t *heartbeat = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT, 2000);
+    fg_env_t *heartbeat = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT, 2000);
     CU_ASSERT_PTR_NOT_NULL_FATAL (heartbeat);
     CU_ASSERT_EQUAL (heartbeat->miner_heartbeat->load->running, 0);
     fg_msg_free (&heartbeat);
@@ -526,28 +459,28 @@ test_task_kill (void)
     zstr_free (&script);
     zstr_free (&pidfile);
     fg_config_destroy (&config);
-    s_hub_close (&hub);
+    tm_hub_close (&hub);
 }
 
 static void
 test_forgotten_miner_says_hello (void)
 {
-    s_hub_t hub;
-    s_hub_open (&hub);
+    tm_hub_t hub;
+    tm_hub_open (&hub);
     fg_config_t *config = s_config ("forgotten", hub.endpoint);
     zactor_t *agent = s_agent_start (config);
     fg_env_t *hello = s_hub_accept (&hub);
     fg_msg_free (&hello);
     s_hub_assign (&hub, "t-held", 3, "sleep 30");
-    fg_env_t *started = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_STARTED, 3000);
+    fg_env_t *started = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_STARTED, 3000);
     fg_msg_free (&started);
 
     //  The hub restarted and does not know the miner
-    fg_env_t *heartbeat = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT, 2000);
+    fg_env_t *heartbeat = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT, 2000);
     CU_ASSERT_PTR_NOT_NULL_FATAL (heartbeat);
     fg_msg_send_error (hub.router, hub.peer, heartbeat->seq, FG_E_NOT_FOUND, "unknown miner");
     fg_msg_free (&heartbeat);
-    hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 2000);
+    hello = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 2000);
     CU_ASSERT_PTR_NOT_NULL_FATAL (hello);
     //  The new hello lists what it runs; the hub says to kill it
     CU_ASSERT_EQUAL_FATAL (hello->miner_hello->n_running, 1);
@@ -564,17 +497,17 @@ test_forgotten_miner_says_hello (void)
     env.seq = hello->seq;
     env.body_case = FOGRID__ENVELOPE__BODY_MINER_WELCOME;
     env.miner_welcome = &welcome;
-    s_hub_send (&hub, &env);
+    tm_hub_send (&hub, &env);
     fg_msg_free (&hello);
     CU_ASSERT (ts_wait_for (s_agent_idle, agent, 3000));
     //  And it heartbeats again
-    heartbeat = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT, 2000);
+    heartbeat = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT, 2000);
     CU_ASSERT_PTR_NOT_NULL (heartbeat);
     fg_msg_free (&heartbeat);
 
     zactor_destroy (&agent);
     fg_config_destroy (&config);
-    s_hub_close (&hub);
+    tm_hub_close (&hub);
 }
 
 static void
@@ -583,8 +516,8 @@ test_hub_moves (void)
     zactor_t *locator = zactor_new (s_locator_actor, NULL);
     int locator_port = 0;
     zsock_recv (locator, "i", &locator_port);
-    s_hub_t hub;
-    s_hub_open (&hub);
+    tm_hub_t hub;
+    tm_hub_open (&hub);
     char *locators = zsys_sprintf ("locator:tcp://127.0.0.1:%d", locator_port);
     fg_config_t *config = s_config ("moves", locators);
     zactor_t *agent = s_agent_start (config);
@@ -595,20 +528,20 @@ test_hub_moves (void)
     CU_ASSERT_STRING_EQUAL (state, "no-hub");
     zstr_free (&state);
     s_locator_set (locator, hub.port);
-    fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 3000);
+    fg_env_t *hello = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 3000);
     CU_ASSERT_PTR_NOT_NULL_FATAL (hello);
-    s_hub_welcome (&hub, hello->seq, 100);
+    tm_hub_welcome (&hub, hello->seq, 100);
     fg_msg_free (&hello);
-    fg_env_t *heartbeat = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT, 2000);
+    fg_env_t *heartbeat = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT, 2000);
     CU_ASSERT_PTR_NOT_NULL (heartbeat);
     fg_msg_free (&heartbeat);
 
     //  The hub goes away and comes back on another port
-    s_hub_close (&hub);
-    s_hub_t moved;
-    s_hub_open (&moved);
+    tm_hub_close (&hub);
+    tm_hub_t moved;
+    tm_hub_open (&moved);
     s_locator_set (locator, moved.port);
-    hello = s_hub_expect (&moved, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+    hello = tm_hub_expect (&moved, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
     CU_ASSERT_PTR_NOT_NULL (hello);
     fg_msg_free (&hello);
     char *endpoint = s_agent_ask (agent, "HUB");
@@ -618,21 +551,21 @@ test_hub_moves (void)
     zactor_destroy (&agent);
     fg_config_destroy (&config);
     zstr_free (&locators);
-    s_hub_close (&moved);
+    tm_hub_close (&moved);
     zactor_destroy (&locator);
 }
 
 static void
 test_id_persists (void)
 {
-    s_hub_t hub;
-    s_hub_open (&hub);
+    tm_hub_t hub;
+    tm_hub_open (&hub);
     char *ids [2] = { NULL, NULL };
     for (int run = 0; run < 2; run++) {
         fg_config_t *config = s_config ("persist", hub.endpoint);
         zactor_t *agent = s_agent_start (config);
         ids [run] = s_agent_ask (agent, "ID");
-        fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+        fg_env_t *hello = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
         CU_ASSERT_PTR_NOT_NULL_FATAL (hello);
         CU_ASSERT_STRING_EQUAL (hello->miner_hello->miner_id, ids [run]);
         fg_msg_free (&hello);
@@ -664,7 +597,7 @@ test_id_persists (void)
 
     zstr_free (&ids [0]);
     zstr_free (&ids [1]);
-    s_hub_close (&hub);
+    tm_hub_close (&hub);
 }
 
 static void
@@ -695,21 +628,21 @@ test_program (void)
     free (output);
 
     //  The real daemon against the fake hub: hello, a task, SIGTERM
-    s_hub_t hub;
-    s_hub_open (&hub);
+    tm_hub_t hub;
+    tm_hub_open (&hub);
     char *data = zsys_sprintf ("%s/program", s_dir);
     ts_proc_t *miner = ts_proc_start (s_dir, "miner", "fogrid-miner", "--hub", hub.endpoint,
                                       "--data", data, "--cores", "2", "--name", "real",
                                       "-o", "security/insecure=1", "-o", "miner/task_user=",
                                       NULL);
-    fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+    fg_env_t *hello = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
     CU_ASSERT_PTR_NOT_NULL (hello);
     if (!hello)
         ts_proc_dump_log (miner);
     else {
         CU_ASSERT_STRING_EQUAL (hello->miner_hello->name, "real");
         CU_ASSERT_EQUAL (hello->miner_hello->resources->cores, 2);
-        s_hub_welcome (&hub, hello->seq, 100);
+        tm_hub_welcome (&hub, hello->seq, 100);
         fg_msg_free (&hello);
         char *pidfile = zsys_sprintf ("%s/program.pid", s_dir);
         char *script = zsys_sprintf ("echo $$ > %s; sleep 30 & sleep 30", pidfile);
@@ -723,7 +656,7 @@ test_program (void)
             CU_ASSERT (ts_wait_for (s_group_gone, &pgid, 3000));
         //  ... having told the hub it stops, so the hub need not wait
         //  for its heartbeats to run out to place the task again
-        fg_env_t *bye = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_BYE, 2000);
+        fg_env_t *bye = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_BYE, 2000);
         CU_ASSERT_PTR_NOT_NULL (bye);
         if (bye)
             CU_ASSERT_STRING_EQUAL (bye->miner_bye->reason, "stopping");
@@ -734,7 +667,7 @@ test_program (void)
     if (miner)
         ts_proc_kill (&miner);
     zstr_free (&data);
-    s_hub_close (&hub);
+    tm_hub_close (&hub);
 }
 
 //  GPUs come from nvidia-smi: a stand-in on the PATH plays the driver
@@ -793,10 +726,10 @@ s_agent_says (void *arg)
 //  both at once, with 4 cores, 1001 MB and 3 GPUs to divide;
 //  *endpoints_p gets both endpoints (the caller frees it).
 static fg_config_t *
-s_two_hubs_config (const char *name, s_hub_t *hubs, char **endpoints_p)
+s_two_hubs_config (const char *name, tm_hub_t *hubs, char **endpoints_p)
 {
-    s_hub_open (&hubs [0]);
-    s_hub_open (&hubs [1]);
+    tm_hub_open (&hubs [0]);
+    tm_hub_open (&hubs [1]);
     *endpoints_p = zsys_sprintf ("%s,%s", hubs [0].endpoint, hubs [1].endpoint);
     fg_config_t *config = s_config (name, *endpoints_p);
     fg_config_set (config, "miner/hub_count", "2");
@@ -807,20 +740,20 @@ s_two_hubs_config (const char *name, s_hub_t *hubs, char **endpoints_p)
 
 //  Waits for the hello on each hub and welcomes it.
 static void
-s_hubs_accept (s_hub_t *hubs, fg_env_t **hellos, size_t count)
+s_hubs_accept (tm_hub_t *hubs, fg_env_t **hellos, size_t count)
 {
     for (size_t index = 0; index < count; index++) {
-        hellos [index] = s_hub_expect (&hubs [index], FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+        hellos [index] = tm_hub_expect (&hubs [index], FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
         CU_ASSERT_PTR_NOT_NULL_FATAL (hellos [index]);
-        s_hub_welcome (&hubs [index], hellos [index]->seq, 100);
+        tm_hub_welcome (&hubs [index], hellos [index]->seq, 100);
     }
 }
 
 //  The result of task_id from hub, skipping other messages; NULL if none.
 static fg_env_t *
-s_hub_result (s_hub_t *hub, const char *task_id, int timeout_ms)
+s_hub_result (tm_hub_t *hub, const char *task_id, int timeout_ms)
 {
-    fg_env_t *result = s_hub_expect (hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, timeout_ms);
+    fg_env_t *result = tm_hub_expect (hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, timeout_ms);
     CU_ASSERT_PTR_NOT_NULL (result);
     if (result)
         CU_ASSERT_STRING_EQUAL (result->task_result->task_id, task_id);
@@ -836,7 +769,7 @@ s_hub_result (s_hub_t *hub, const char *task_id, int timeout_ms)
 static void
 test_two_hubs_at_once (void)
 {
-    s_hub_t hubs [2];
+    tm_hub_t hubs [2];
     char *endpoints;
     fg_config_t *config = s_two_hubs_config ("two", hubs, &endpoints);
     fg_config_set (config, "miner/disk_mb", "3000");
@@ -864,7 +797,7 @@ test_two_hubs_at_once (void)
     s_hub_assign_cores (&hubs [0], "t-a", 1, "sleep 1; echo a", 2);
     s_hub_assign_cores (&hubs [1], "t-b", 1, "sleep 2.5; echo b", 2);
     for (int index = 0; index < 2; index++) {
-        fg_env_t *started = s_hub_expect (&hubs [index], FOGRID__ENVELOPE__BODY_TASK_STARTED, 3000);
+        fg_env_t *started = tm_hub_expect (&hubs [index], FOGRID__ENVELOPE__BODY_TASK_STARTED, 3000);
         CU_ASSERT_PTR_NOT_NULL_FATAL (started);
         CU_ASSERT_STRING_EQUAL (started->task_started->task_id, index? "t-b": "t-a");
         fg_msg_free (&started);
@@ -891,7 +824,7 @@ test_two_hubs_at_once (void)
 
     //  Each hub's heartbeats carry its own task only
     for (int index = 0; index < 2; index++) {
-        fg_env_t *heartbeat = s_hub_expect (&hubs [index], FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT,
+        fg_env_t *heartbeat = tm_hub_expect (&hubs [index], FOGRID__ENVELOPE__BODY_MINER_HEARTBEAT,
                                             2000);
         CU_ASSERT_PTR_NOT_NULL_FATAL (heartbeat);
         Fogrid__MinerHeartbeat *beat = heartbeat->miner_heartbeat;
@@ -911,7 +844,7 @@ test_two_hubs_at_once (void)
     fg_msg_free (&result);
 
     //  Hub A goes away; B's task runs on, and its result goes to B
-    s_hub_close (&hubs [0]);
+    tm_hub_close (&hubs [0]);
     result = s_hub_result (&hubs [1], "t-b", 5000);
     CU_ASSERT_PTR_NOT_NULL_FATAL (result);
     CU_ASSERT_EQUAL (result->task_result->exit_code, 0);
@@ -953,14 +886,14 @@ test_two_hubs_at_once (void)
     fg_config_destroy (&config);
     zstr_free (&http);
     zstr_free (&endpoints);
-    s_hub_close (&hubs [1]);
+    tm_hub_close (&hubs [1]);
 }
 
 //  Shares 3:1 in the order of miner/hubs; what the settings refuse
 static void
 test_hub_shares (void)
 {
-    s_hub_t hubs [2];
+    tm_hub_t hubs [2];
     char *endpoints;
     fg_config_t *config = s_two_hubs_config ("shares", hubs, &endpoints);
     fg_config_set (config, "miner/hub_shares", "3,1");
@@ -1039,8 +972,8 @@ test_hub_shares (void)
     zstr_free (&keys2);
     zstr_free (&keys3);
     zstr_free (&endpoints);
-    s_hub_close (&hubs [0]);
-    s_hub_close (&hubs [1]);
+    tm_hub_close (&hubs [0]);
+    tm_hub_close (&hubs [1]);
 }
 
 void

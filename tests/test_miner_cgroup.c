@@ -8,6 +8,7 @@
     where the miner can make no cgroup here.
     =========================================================================  */
 #include "test_support.h"
+#include "test_miner_support.h"
 #include "miner_runner.h"
 #include "miner_cgroup.h"
 #include "miner_groups.h"
@@ -389,73 +390,8 @@ test_kill_whole_cgroup (void)
 //  left the task's group and session (so its record of groups cannot
 //  find it); the next start empties and removes the task's cgroup
 
-typedef struct {
-    zsock_t *router;
-    char endpoint [64];
-    zframe_t *peer;
-} s_hub_t;
-
 static void
-s_hub_open (s_hub_t *hub)
-{
-    memset (hub, 0, sizeof *hub);
-    hub->router = zsock_new (ZMQ_ROUTER);
-    zsock_set_linger (hub->router, 0);
-    int port = ts_free_port ();
-    CU_ASSERT_FATAL (zsock_bind (hub->router, "tcp://127.0.0.1:%d", port) == port);
-    snprintf (hub->endpoint, sizeof hub->endpoint, "tcp://127.0.0.1:%d", port);
-}
-
-static void
-s_hub_close (s_hub_t *hub)
-{
-    zframe_destroy (&hub->peer);
-    zsock_destroy (&hub->router);
-}
-
-static fg_env_t *
-s_hub_expect (s_hub_t *hub, Fogrid__Envelope__BodyCase wanted, int timeout_ms)
-{
-    int64_t deadline = zclock_mono () + timeout_ms;
-    while (zclock_mono () < deadline) {
-        zmq_pollitem_t item = { zsock_resolve (hub->router), 0, ZMQ_POLLIN, 0 };
-        if (zmq_poll (&item, 1, (long) (deadline - zclock_mono ())) <= 0)
-            continue;
-        zframe_t *peer = NULL;
-        fg_error_t error;
-        fg_env_t *env = fg_msg_recv (hub->router, &peer, &error, NULL);
-        if (peer) {
-            zframe_destroy (&hub->peer);
-            hub->peer = peer;
-        }
-        if (env && env->body_case == wanted)
-            return env;
-        fg_msg_free (&env);
-    }
-    return NULL;
-}
-
-static void
-s_hub_send (s_hub_t *hub, fg_env_t *env)
-{
-    CU_ASSERT_PTR_NOT_NULL_FATAL (hub->peer);
-    CU_ASSERT_EQUAL (fg_msg_send (hub->router, hub->peer, env), 0);
-}
-
-static void
-s_hub_welcome (s_hub_t *hub, uint64_t seq)
-{
-    Fogrid__MinerWelcome welcome = FOGRID__MINER_WELCOME__INIT;
-    welcome.heartbeat_ms = 100;
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.seq = seq;
-    env.body_case = FOGRID__ENVELOPE__BODY_MINER_WELCOME;
-    env.miner_welcome = &welcome;
-    s_hub_send (hub, &env);
-}
-
-static void
-s_hub_assign_sh (s_hub_t *hub, const char *task_id, const char *script)
+s_hub_assign_sh (tm_hub_t *hub, const char *task_id, const char *script)
 {
     char *argv [] = { "sh", "-c", (char *) script };
     Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
@@ -471,7 +407,7 @@ s_hub_assign_sh (s_hub_t *hub, const char *task_id, const char *script)
     env.seq = 1;
     env.body_case = FOGRID__ENVELOPE__BODY_TASK_ASSIGN;
     env.task_assign = &assign;
-    s_hub_send (hub, &env);
+    tm_hub_send (hub, &env);
 }
 
 static ts_proc_t *
@@ -504,16 +440,16 @@ test_miner_restart (void)
     char *script = zsys_sprintf ("setsid sh -c 'echo $$ > %s; exec sleep 60' & sleep 60",
                                  pid_file);
     char *dir = NULL;
-    s_hub_t hub;
-    s_hub_open (&hub);
+    tm_hub_t hub;
+    tm_hub_open (&hub);
     ts_proc_t *miner = s_miner_start ("miner-cg-1", hub.endpoint, data, id, 0);
-    fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+    fg_env_t *hello = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
     CU_ASSERT_PTR_NOT_NULL (hello);
     if (!hello) {
         ts_proc_dump_log (miner);
         goto done;
     }
-    s_hub_welcome (&hub, hello->seq);
+    tm_hub_welcome (&hub, hello->seq, 100);
     fg_msg_free (&hello);
     //  Its directory: named for its id and its data directory (made by now)
     char name [160];
@@ -539,7 +475,7 @@ test_miner_restart (void)
 
     int http_port = ts_free_port ();
     miner = s_miner_start ("miner-cg-2", hub.endpoint, data, id, http_port);
-    hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 8000);
+    hello = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 8000);
     CU_ASSERT_PTR_NOT_NULL (hello);
     fg_msg_free (&hello);
     //  Before its hello: the daemon is gone and so is its task's cgroup
@@ -567,7 +503,7 @@ done:
     //  A miner that stops leaves its directory empty, and removes it
     if (dir)
         CU_ASSERT_EQUAL (s_task_cgroups (dir), -1);
-    s_hub_close (&hub);
+    tm_hub_close (&hub);
     zstr_free (&dir);
     zstr_free (&script);
     zstr_free (&pid_file);
@@ -587,15 +523,15 @@ s_log_says_rlimits (void *arg)
 static void
 test_miner_without_cgroups (void)
 {
-    s_hub_t hub;
-    s_hub_open (&hub);
+    tm_hub_t hub;
+    tm_hub_open (&hub);
     char *data = zsys_sprintf ("%s/off", s_root);
     int http_port = ts_free_port ();
     setenv ("FOGRID_CGROUPS", "off", 1);
     ts_proc_t *miner = s_miner_start ("miner-cg-off", hub.endpoint, data, "test-off", http_port);
     unsetenv ("FOGRID_CGROUPS");
     CU_ASSERT (ts_wait_for (s_log_says_rlimits, "miner-cg-off.log", 5000));
-    fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+    fg_env_t *hello = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
     CU_ASSERT_PTR_NOT_NULL (hello);
     fg_msg_free (&hello);
     char *output = NULL;
@@ -603,7 +539,7 @@ test_miner_without_cgroups (void)
     CU_ASSERT (output && strstr (output, "\nrlimits only: cgroups turned off"));
     zstr_free (&output);
     ts_proc_stop (&miner, 3000);
-    s_hub_close (&hub);
+    tm_hub_close (&hub);
     zstr_free (&data);
 }
 

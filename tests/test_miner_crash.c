@@ -9,6 +9,7 @@
     same port loses no result and gets none twice
     =========================================================================  */
 #include "test_support.h"
+#include "test_miner_support.h"
 #include "miner_agent.h"
 #include "miner_cgroup.h"
 #include "miner_groups.h"
@@ -23,116 +24,27 @@
 static char *s_dir;                     //  the suite's temp dir
 
 //  --------------------------------------------------------------------------
-//  A fake hub: a ROUTER on loopback speaking the miner protocol
-
-typedef struct {
-    zsock_t *router;
-    int port;
-    char endpoint [64];
-    zframe_t *peer;             //  routing id of the miner that spoke last
-} s_hub_t;
+//  The fake hub (test_miner_support.h): what this suite asks of it
 
 static void
-s_hub_bind (s_hub_t *hub, int port)
+s_hub_welcome (tm_hub_t *hub, uint64_t seq)
 {
-    hub->router = zsock_new (ZMQ_ROUTER);
-    zsock_set_linger (hub->router, 0);
-    if (port)
-        hub->port = zsock_bind (hub->router, "tcp://127.0.0.1:%d", port) == port? port: -1;
-    else
-        hub->port = zsock_bind (hub->router, "tcp://127.0.0.1:*");
-    CU_ASSERT_FATAL (hub->port > 0);
-    snprintf (hub->endpoint, sizeof hub->endpoint, "tcp://127.0.0.1:%d", hub->port);
-}
-
-//  On a port from ts_free_port: the kernel gives bind even ports and
-//  connect odd ones, so a miner that connects while nothing listens
-//  cannot take the hub's port for its own end (czmq's "*" may hand out
-//  an odd one, which a reconnecting DEALER can end up connected to itself)
-static void
-s_hub_open (s_hub_t *hub)
-{
-    memset (hub, 0, sizeof *hub);
-    s_hub_bind (hub, ts_free_port ());
+    tm_hub_welcome (hub, seq, 100);
 }
 
 static void
-s_hub_close (s_hub_t *hub)
-{
-    zframe_destroy (&hub->peer);
-    zsock_destroy (&hub->router);
-}
-
-//  The next message within timeout_ms, whatever it is; NULL if none.
-static fg_env_t *
-s_hub_recv (s_hub_t *hub, int timeout_ms)
-{
-    zmq_pollitem_t item = { zsock_resolve (hub->router), 0, ZMQ_POLLIN, 0 };
-    if (zmq_poll (&item, 1, timeout_ms) <= 0)
-        return NULL;
-    zframe_t *peer = NULL;
-    fg_error_t error;
-    fg_env_t *env = fg_msg_recv (hub->router, &peer, &error, NULL);
-    if (peer) {
-        zframe_destroy (&hub->peer);
-        hub->peer = peer;
-    }
-    return env;
-}
-
-//  Waits up to timeout_ms for a message with the wanted body; others are
-//  skipped. NULL if none came.
-static fg_env_t *
-s_hub_expect (s_hub_t *hub, Fogrid__Envelope__BodyCase wanted, int timeout_ms)
-{
-    int64_t deadline = zclock_mono () + timeout_ms;
-    while (zclock_mono () < deadline) {
-        fg_env_t *env = s_hub_recv (hub, (int) (deadline - zclock_mono ()));
-        if (env && env->body_case == wanted)
-            return env;
-        fg_msg_free (&env);
-    }
-    return NULL;
-}
-
-static void
-s_hub_send (s_hub_t *hub, fg_env_t *env)
-{
-    CU_ASSERT_PTR_NOT_NULL_FATAL (hub->peer);
-    CU_ASSERT_EQUAL (fg_msg_send (hub->router, hub->peer, env), 0);
-}
-
-static void
-s_hub_welcome_every (s_hub_t *hub, uint64_t seq, uint32_t heartbeat_ms)
-{
-    Fogrid__MinerWelcome welcome = FOGRID__MINER_WELCOME__INIT;
-    welcome.heartbeat_ms = heartbeat_ms;
-    fg_env_t env = FOGRID__ENVELOPE__INIT;
-    env.seq = seq;
-    env.body_case = FOGRID__ENVELOPE__BODY_MINER_WELCOME;
-    env.miner_welcome = &welcome;
-    s_hub_send (hub, &env);
-}
-
-static void
-s_hub_welcome (s_hub_t *hub, uint64_t seq)
-{
-    s_hub_welcome_every (hub, seq, 100);
-}
-
-static void
-s_hub_ok (s_hub_t *hub, uint64_t seq)
+s_hub_ok (tm_hub_t *hub, uint64_t seq)
 {
     Fogrid__Ok ok = FOGRID__OK__INIT;
     fg_env_t env = FOGRID__ENVELOPE__INIT;
     env.seq = seq;
     env.body_case = FOGRID__ENVELOPE__BODY_OK;
     env.ok = &ok;
-    s_hub_send (hub, &env);
+    tm_hub_send (hub, &env);
 }
 
 static void
-s_hub_assign (s_hub_t *hub, const char *task_id, uint32_t attempt, char **argv, size_t argc)
+s_hub_assign (tm_hub_t *hub, const char *task_id, uint32_t attempt, char **argv, size_t argc)
 {
     Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
     spec.argv = argv;
@@ -147,11 +59,11 @@ s_hub_assign (s_hub_t *hub, const char *task_id, uint32_t attempt, char **argv, 
     env.seq = 1;
     env.body_case = FOGRID__ENVELOPE__BODY_TASK_ASSIGN;
     env.task_assign = &assign;
-    s_hub_send (hub, &env);
+    tm_hub_send (hub, &env);
 }
 
 static void
-s_hub_assign_sh (s_hub_t *hub, const char *task_id, uint32_t attempt, const char *script)
+s_hub_assign_sh (tm_hub_t *hub, const char *task_id, uint32_t attempt, const char *script)
 {
     char *argv [] = { "sh", "-c", (char *) script };
     s_hub_assign (hub, task_id, attempt, argv, 3);
@@ -402,11 +314,11 @@ test_task_dies_with_miner (void)
         printf ("SKIPPED: needs root and a user nobody ");
         return;
     }
-    s_hub_t hub;
-    s_hub_open (&hub);
+    tm_hub_t hub;
+    tm_hub_open (&hub);
     char *data = zsys_sprintf ("%s/pdeath", s_dir);
     ts_proc_t *miner = s_miner_start ("miner-pdeath", hub.endpoint, data, "miner/task_user=nobody");
-    fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+    fg_env_t *hello = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
     CU_ASSERT_PTR_NOT_NULL (hello);
     if (!hello) {
         ts_proc_dump_log (miner);
@@ -416,7 +328,7 @@ test_task_dies_with_miner (void)
     fg_msg_free (&hello);
     char *argv [] = { "sleep", "60" };
     s_hub_assign (&hub, "t-pdeath", 1, argv, 2);
-    fg_env_t *started = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_STARTED, 5000);
+    fg_env_t *started = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_STARTED, 5000);
     CU_ASSERT_PTR_NOT_NULL (started);
     fg_msg_free (&started);
     pid_t pid = s_recorded_pid (data, 3000);
@@ -449,7 +361,7 @@ done:
     if (miner)
         ts_proc_kill (&miner);
     zstr_free (&data);
-    s_hub_close (&hub);
+    tm_hub_close (&hub);
 }
 
 //  A task's child outlives its miner (the death signal reaches the task's
@@ -460,11 +372,11 @@ test_restart_kills_leftovers (void)
 {
     bool root = geteuid () == 0 && getpwnam ("nobody");
     const char *user_opt = root? "miner/task_user=nobody": "miner/task_user=";
-    s_hub_t hub;
-    s_hub_open (&hub);
+    tm_hub_t hub;
+    tm_hub_open (&hub);
     char *data = zsys_sprintf ("%s/leftovers", s_dir);
     ts_proc_t *miner = s_miner_start ("miner-left-1", hub.endpoint, data, user_opt);
-    fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+    fg_env_t *hello = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
     CU_ASSERT_PTR_NOT_NULL (hello);
     if (!hello) {
         ts_proc_dump_log (miner);
@@ -492,7 +404,7 @@ test_restart_kills_leftovers (void)
 
     //  The next start: no hello while the sleep is there
     miner = s_miner_start ("miner-left-2", hub.endpoint, data, user_opt);
-    hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+    hello = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
     bool gone = s_pid_gone (&child);
     CU_ASSERT_PTR_NOT_NULL (hello);
     CU_ASSERT (gone);
@@ -513,7 +425,7 @@ done:
     if (miner)
         ts_proc_stop (&miner, 3000);
     zstr_free (&data);
-    s_hub_close (&hub);
+    tm_hub_close (&hub);
 }
 
 //  How a miner ends, in the guardian's tests
@@ -543,12 +455,12 @@ s_guardian_case (s_end_t end)
     char *script = zsys_sprintf ("'%s' 60 & '%s' 60; wait", link, link);
     char *data = zsys_sprintf ("%s/guard-%d", s_dir, s_run);
     char *name = zsys_sprintf ("miner-guard-%d", s_run);
-    s_hub_t hub;
-    s_hub_open (&hub);
+    tm_hub_t hub;
+    tm_hub_open (&hub);
     ts_proc_t *miner = end == S_END_KILL_GROUP
                      ? s_miner_start_group (name, hub.endpoint, data)
                      : s_miner_start (name, hub.endpoint, data, "miner/task_user=nobody");
-    fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+    fg_env_t *hello = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
     CU_ASSERT_PTR_NOT_NULL (hello);
     if (!hello) {
         ts_proc_dump_log (miner);
@@ -592,7 +504,7 @@ s_guardian_case (s_end_t end)
         char *again = zsys_sprintf ("%s-again", name);
         miner = s_miner_start (again, hub.endpoint, data, "miner/task_user=nobody");
         zstr_free (&again);
-        hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+        hello = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
         CU_ASSERT_PTR_NOT_NULL (hello);
         if (hello)
             CU_ASSERT_EQUAL (hello->miner_hello->n_running, 0);
@@ -622,7 +534,7 @@ done:
     zstr_free (&script);
     zstr_free (&data);
     zstr_free (&name);
-    s_hub_close (&hub);
+    tm_hub_close (&hub);
 }
 
 static void
@@ -677,27 +589,27 @@ s_agent_start (const char *name, const char *endpoint, const char *heartbeat_ms,
 static void
 test_result_kept_for_hello (void)
 {
-    s_hub_t hub;
-    s_hub_open (&hub);
+    tm_hub_t hub;
+    tm_hub_open (&hub);
     fg_config_t *config;
     zactor_t *agent = s_agent_start ("kept", hub.endpoint, "100", &config);
-    fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+    fg_env_t *hello = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
     CU_ASSERT_PTR_NOT_NULL_FATAL (hello);
     s_hub_welcome (&hub, hello->seq);
     fg_msg_free (&hello);
     s_hub_assign_sh (&hub, "t-kept", 7, "echo kept");
-    fg_env_t *result = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 5000);
+    fg_env_t *result = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 5000);
     CU_ASSERT_PTR_NOT_NULL_FATAL (result);
     CU_ASSERT_STRING_EQUAL (result->task_result->task_id, "t-kept");
     fg_msg_send_error (hub.router, hub.peer, result->seq, FG_E_HELLO, "say hello first");
     fg_msg_free (&result);
 
-    hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 3000);
+    hello = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 3000);
     CU_ASSERT_PTR_NOT_NULL_FATAL (hello);
     CU_ASSERT (s_hello_lists (hello, "t-kept", 7));
     s_hub_welcome (&hub, hello->seq);
     fg_msg_free (&hello);
-    result = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 3000);
+    result = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 3000);
     CU_ASSERT_PTR_NOT_NULL_FATAL (result);
     CU_ASSERT_STRING_EQUAL (result->task_result->task_id, "t-kept");
     CU_ASSERT_EQUAL (result->task_result->attempt, 7);
@@ -706,11 +618,11 @@ test_result_kept_for_hello (void)
     s_hub_ok (&hub, result->seq);
     fg_msg_free (&result);
     //  Taken: never again, and no longer in a hello
-    result = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 1000);
+    result = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 1000);
     CU_ASSERT_PTR_NULL (result);
     fg_msg_free (&result);
     fg_msg_send_error (hub.router, hub.peer, 0x3A, FG_E_NOT_FOUND, "unknown miner");
-    hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 3000);
+    hello = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 3000);
     CU_ASSERT_PTR_NOT_NULL_FATAL (hello);
     CU_ASSERT (!s_hello_lists (hello, "t-kept", 7));
     s_hub_welcome (&hub, hello->seq);
@@ -719,14 +631,14 @@ test_result_kept_for_hello (void)
     //  A refusal that passes (a rate limit): the same result comes again
     //  a moment later, without a hello
     s_hub_assign_sh (&hub, "t-busy", 2, "echo busy");
-    result = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 5000);
+    result = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 5000);
     CU_ASSERT_PTR_NOT_NULL_FATAL (result);
     fg_msg_send_error (hub.router, hub.peer, result->seq, FG_E_RATE_LIMIT, "slow down");
     fg_msg_free (&result);
     int hellos = 0;
     int64_t deadline = zclock_mono () + 3000;
     while (!result && zclock_mono () < deadline) {
-        fg_env_t *env = s_hub_recv (&hub, 100);
+        fg_env_t *env = tm_hub_recv (&hub, 100);
         if (env && env->body_case == FOGRID__ENVELOPE__BODY_MINER_HELLO)
             hellos++;
         if (env && env->body_case == FOGRID__ENVELOPE__BODY_TASK_RESULT)
@@ -740,13 +652,13 @@ test_result_kept_for_hello (void)
     CU_ASSERT_EQUAL (result->task_result->attempt, 2);
     s_hub_ok (&hub, result->seq);
     fg_msg_free (&result);
-    result = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 1000);
+    result = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 1000);
     CU_ASSERT_PTR_NULL (result);
     fg_msg_free (&result);
 
     zactor_destroy (&agent);
     fg_config_destroy (&config);
-    s_hub_close (&hub);
+    tm_hub_close (&hub);
 }
 
 //  What a restarted hub sees: a result before any hello is refused with
@@ -760,11 +672,11 @@ typedef struct {
 } s_tally_t;
 
 static void
-s_serve (s_hub_t *hub, s_tally_t *tally, const char *task_id, int timeout_ms)
+s_serve (tm_hub_t *hub, s_tally_t *tally, const char *task_id, int timeout_ms)
 {
     int64_t deadline = zclock_mono () + timeout_ms;
     while (zclock_mono () < deadline) {
-        fg_env_t *env = s_hub_recv (hub, (int) (deadline - zclock_mono ()));
+        fg_env_t *env = tm_hub_recv (hub, (int) (deadline - zclock_mono ()));
         if (!env)
             continue;
         if (env->body_case == FOGRID__ENVELOPE__BODY_MINER_HELLO) {
@@ -803,25 +715,25 @@ test_hub_restart_loses_no_result (void)
         //  result waits in the socket and comes before the hello); round
         //  1: back after (the result waits in the link, after the hello)
         uint32_t heartbeat = round == 0? 2000: 100;
-        s_hub_t hub;
-        s_hub_open (&hub);
+        tm_hub_t hub;
+        tm_hub_open (&hub);
         fg_config_t *config;
         zactor_t *agent = s_agent_start (round == 0? "restart-0": "restart-1", hub.endpoint,
                                          "100", &config);
-        fg_env_t *hello = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
+        fg_env_t *hello = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 5000);
         CU_ASSERT_PTR_NOT_NULL_FATAL (hello);
-        s_hub_welcome_every (&hub, hello->seq, heartbeat);
+        tm_hub_welcome (&hub, hello->seq, heartbeat);
         fg_msg_free (&hello);
         s_hub_assign_sh (&hub, "t-restart", 1, "sleep 0.3; echo done");
-        fg_env_t *started = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_STARTED, 3000);
+        fg_env_t *started = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_STARTED, 3000);
         CU_ASSERT_PTR_NOT_NULL (started);
         fg_msg_free (&started);
         int port = hub.port;
-        s_hub_close (&hub);
+        tm_hub_close (&hub);
         zclock_sleep (round == 0? 800: 1500);       //  the task ends meanwhile
 
         memset (&hub, 0, sizeof hub);
-        s_hub_bind (&hub, port);
+        tm_hub_bind (&hub, port);
         s_tally_t tally = { false, 0, 0, 0, false };
         s_serve (&hub, &tally, "t-restart", 4000);
         CU_ASSERT_EQUAL (tally.taken, 1);
@@ -835,7 +747,7 @@ test_hub_restart_loses_no_result (void)
                     tally.refused, tally.taken, tally.hellos_without);
         zactor_destroy (&agent);
         fg_config_destroy (&config);
-        s_hub_close (&hub);
+        tm_hub_close (&hub);
     }
 }
 

@@ -11,6 +11,7 @@
     when it is missing.
     =========================================================================  */
 #include "test_support.h"
+#include "test_miner_support.h"
 #include "miner_runner.h"
 #include "miner_docker.h"
 #include "miner_docker_runner.h"
@@ -874,57 +875,11 @@ test_clean (void)
 //  --------------------------------------------------------------------------
 //  The miner: config, and the fogrid-miner program against a fake hub
 
-typedef struct {
-    zsock_t *router;
-    char endpoint [64];
-    zframe_t *peer;
-} s_hub_t;
-
-static void
-s_hub_open (s_hub_t *hub)
-{
-    memset (hub, 0, sizeof *hub);
-    hub->router = zsock_new (ZMQ_ROUTER);
-    zsock_set_linger (hub->router, 0);
-    int port = zsock_bind (hub->router, "tcp://127.0.0.1:*");
-    CU_ASSERT_FATAL (port > 0);
-    snprintf (hub->endpoint, sizeof hub->endpoint, "tcp://127.0.0.1:%d", port);
-}
-
-static void
-s_hub_close (s_hub_t *hub)
-{
-    zframe_destroy (&hub->peer);
-    zsock_destroy (&hub->router);
-}
-
-static fg_env_t *
-s_hub_expect (s_hub_t *hub, Fogrid__Envelope__BodyCase wanted, int timeout_ms)
-{
-    int64_t deadline = zclock_mono () + timeout_ms;
-    while (zclock_mono () < deadline) {
-        zmq_pollitem_t item = { zsock_resolve (hub->router), 0, ZMQ_POLLIN, 0 };
-        if (zmq_poll (&item, 1, (long) (deadline - zclock_mono ())) <= 0)
-            continue;
-        zframe_t *peer = NULL;
-        fg_error_t error;
-        fg_env_t *env = fg_msg_recv (hub->router, &peer, &error, NULL);
-        if (peer) {
-            zframe_destroy (&hub->peer);
-            hub->peer = peer;
-        }
-        if (env && env->body_case == wanted)
-            return env;
-        fg_msg_free (&env);
-    }
-    return NULL;
-}
-
 //  Waits for a hello and welcomes it; returns the hello.
 static fg_env_t *
-s_hub_accept (s_hub_t *hub)
+s_hub_accept (tm_hub_t *hub)
 {
-    fg_env_t *hello = s_hub_expect (hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 10000);
+    fg_env_t *hello = tm_hub_expect (hub, FOGRID__ENVELOPE__BODY_MINER_HELLO, 10000);
     if (hello) {
         Fogrid__MinerWelcome welcome = FOGRID__MINER_WELCOME__INIT;
         welcome.heartbeat_ms = 200;
@@ -938,7 +893,7 @@ s_hub_accept (s_hub_t *hub)
 }
 
 static void
-s_hub_assign (s_hub_t *hub, const char *task_id, const char *script)
+s_hub_assign (tm_hub_t *hub, const char *task_id, const char *script)
 {
     char *argv [] = { "sh", "-c", (char *) script };
     Fogrid__TaskSpec spec = FOGRID__TASK_SPEC__INIT;
@@ -988,8 +943,8 @@ test_miner_config (void)
     free (output);
 
     //  auto without an engine: process, and the hello says so
-    s_hub_t hub;
-    s_hub_open (&hub);
+    tm_hub_t hub;
+    tm_hub_open (&hub);
     ts_proc_t *miner = ts_proc_start (s_dir, "miner-auto", "fogrid-miner", "--hub", hub.endpoint,
                                       "--data", data, "-o", "security/insecure=1",
                                       "-o", "miner/runtime=auto",
@@ -1005,7 +960,7 @@ test_miner_config (void)
         ts_proc_dump_log (miner);
     fg_msg_free (&hello);
     CU_ASSERT_EQUAL (ts_proc_stop (&miner, 5000), 0);
-    s_hub_close (&hub);
+    tm_hub_close (&hub);
     zstr_free (&data);
 }
 
@@ -1021,8 +976,8 @@ test_miner_restart (void)
     fg_id_new ("m-drestart", miner_id, sizeof miner_id);
     char *id_opt = zsys_sprintf ("miner/id=%s", miner_id);
     snprintf (socket_opt, sizeof socket_opt, "miner/docker_socket=%s", s_socket);
-    s_hub_t hub;
-    s_hub_open (&hub);
+    tm_hub_t hub;
+    tm_hub_open (&hub);
     ts_proc_t *miner = ts_proc_start (s_dir, "miner-docker", "fogrid-miner", "--hub", hub.endpoint,
                                       "--data", data, "-o", "security/insecure=1",
                                       "-o", "miner/runtime=auto", "-o", socket_opt,
@@ -1039,7 +994,7 @@ test_miner_restart (void)
 
     //  A task through the hub's protocol
     s_hub_assign (&hub, "t-wire", "echo from a container; exit 2");
-    fg_env_t *result = s_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 30000);
+    fg_env_t *result = tm_hub_expect (&hub, FOGRID__ENVELOPE__BODY_TASK_RESULT, 30000);
     CU_ASSERT_PTR_NOT_NULL (result);
     if (result) {
         Fogrid__TaskResult *r = result->task_result;
@@ -1087,7 +1042,7 @@ done:
         ts_proc_kill (&miner);
     char err [256];
     miner_docker_runner_clean (s_socket, miner_id, 10000, err, sizeof err);
-    s_hub_close (&hub);
+    tm_hub_close (&hub);
     zstr_free (&id_opt);
     zstr_free (&data);
 }
