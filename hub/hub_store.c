@@ -642,17 +642,13 @@ hub_store_task_events (hub_store_t *self, const char *task_id,
     return rc;
 }
 
-//  Appends the tasks a cached query finds (param, if not NULL, bound as
-//  its one parameter), in its order
+//  Appends the tasks a cached statement finds (NULL: it could not be
+//  prepared), in its order, and resets it
 static int
-s_load_list (hub_store_t *self, const char *sql, const char *param, zlistx_t *tasks,
-             const char *what)
+s_load_rows (hub_store_t *self, sqlite3_stmt *stmt, zlistx_t *tasks, const char *what)
 {
-    sqlite3_stmt *stmt = s_prepare (self, sql);
     if (!stmt)
         return -1;
-    if (param)
-        hub_sql_bind_text (stmt, 1, param);
     int step;
     while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
         hub_task_t *task = s_task_from_row (self, stmt);
@@ -667,25 +663,28 @@ s_load_list (hub_store_t *self, const char *sql, const char *param, zlistx_t *ta
 int
 hub_store_load_active (hub_store_t *self, zlistx_t *tasks)
 {
-    return s_load_list (self, "SELECT " S_TASK_COLUMNS " FROM tasks"
-                        " WHERE state IN ('pending', 'assigned', 'running') ORDER BY seq",
-                        NULL, tasks, "load active");
+    return s_load_rows (self, s_prepare (self, "SELECT " S_TASK_COLUMNS " FROM tasks"
+                        " WHERE state IN ('pending', 'assigned', 'running') ORDER BY seq"),
+                        tasks, "load active");
 }
 
 int
 hub_store_load_unresolved (hub_store_t *self, zlistx_t *tasks)
 {
-    return s_load_list (self, "SELECT " S_TASK_COLUMNS " FROM tasks"
+    return s_load_rows (self, s_prepare (self, "SELECT " S_TASK_COLUMNS " FROM tasks"
                         " WHERE resolution IN ('pending', 'challenged')"
-                        " AND state IN ('succeeded', 'failed') ORDER BY seq",
-                        NULL, tasks, "load unresolved");
+                        " AND state IN ('succeeded', 'failed') ORDER BY seq"),
+                        tasks, "load unresolved");
 }
 
 int
 hub_store_load_runs (hub_store_t *self, const char *parent, zlistx_t *tasks)
 {
-    return s_load_list (self, "SELECT " S_TASK_COLUMNS " FROM tasks WHERE parent = ? ORDER BY seq",
-                        parent, tasks, "load runs");
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT " S_TASK_COLUMNS " FROM tasks WHERE parent = ? ORDER BY seq");
+    if (stmt)
+        hub_sql_bind_text (stmt, 1, parent);
+    return s_load_rows (self, stmt, tasks, "load runs");
 }
 
 int
@@ -731,25 +730,17 @@ hub_store_recent (hub_store_t *self, size_t limit, zlistx_t *tasks)
     //  Recent first: by last change (indexed), so a large store stays cheap
     sqlite3_stmt *stmt = s_prepare (self,
         "SELECT " S_TASK_COLUMNS " FROM tasks ORDER BY updated_ms DESC, seq DESC LIMIT ?");
-    if (!stmt)
-        return -1;
-    sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) limit);
-    int step;
-    while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
-        hub_task_t *task = s_task_from_row (self, stmt);
-        if (task)
-            zlistx_add_end (tasks, task);
-    }
-    int rc = step == SQLITE_DONE? 0: s_fail (self, "load recent");
-    hub_sql_done (stmt);
-    return rc;
+    if (stmt)
+        sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) limit);
+    return s_load_rows (self, stmt, tasks, "load recent");
 }
 
-int
-hub_store_count_states (hub_store_t *self, uint64_t *counts)
+//  Counts per state from a cached statement of (state, count) rows
+//  (NULL: it could not be prepared) into counts [HUB_TASK_STATES]
+static int
+s_count_rows (hub_store_t *self, sqlite3_stmt *stmt, uint64_t *counts, const char *what)
 {
     memset (counts, 0, sizeof (uint64_t) * HUB_TASK_STATES);
-    sqlite3_stmt *stmt = s_prepare (self, "SELECT state, count(*) FROM tasks GROUP BY state");
     if (!stmt)
         return -1;
     int step;
@@ -758,9 +749,16 @@ hub_store_count_states (hub_store_t *self, uint64_t *counts)
         if (state)
             counts [state] = (uint64_t) sqlite3_column_int64 (stmt, 1);
     }
-    int rc = step == SQLITE_DONE? 0: s_fail (self, "count states");
+    int rc = step == SQLITE_DONE? 0: s_fail (self, what);
     hub_sql_done (stmt);
     return rc;
+}
+
+int
+hub_store_count_states (hub_store_t *self, uint64_t *counts)
+{
+    return s_count_rows (self, s_prepare (self, "SELECT state, count(*) FROM tasks GROUP BY state"),
+                         counts, "count states");
 }
 
 struct sqlite3 *
@@ -849,20 +847,11 @@ int
 hub_store_array_counts (hub_store_t *self, const char *array_id, uint64_t *counts,
                         zlist_t *failed, size_t failed_max)
 {
-    memset (counts, 0, sizeof (uint64_t) * HUB_TASK_STATES);
     sqlite3_stmt *stmt = s_prepare (self,
         "SELECT state, count(*) FROM tasks WHERE array_id = ? GROUP BY state");
-    if (!stmt)
-        return -1;
-    hub_sql_bind_text (stmt, 1, array_id);
-    int step;
-    while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
-        hub_task_state_t state = hub_task_state_from_name (hub_sql_column_text (stmt, 0));
-        if (state)
-            counts [state] = (uint64_t) sqlite3_column_int64 (stmt, 1);
-    }
-    int rc = step == SQLITE_DONE? 0: s_fail (self, "array counts");
-    hub_sql_done (stmt);
+    if (stmt)
+        hub_sql_bind_text (stmt, 1, array_id);
+    int rc = s_count_rows (self, stmt, counts, "array counts");
     if (rc || !failed || !counts [HUB_TASK_FAILED])
         return rc;
     stmt = s_prepare (self, "SELECT id FROM tasks WHERE array_id = ? AND state = 'failed'"
@@ -871,6 +860,7 @@ hub_store_array_counts (hub_store_t *self, const char *array_id, uint64_t *count
         return -1;
     hub_sql_bind_text (stmt, 1, array_id);
     sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) failed_max);
+    int step;
     while ((step = sqlite3_step (stmt)) == SQLITE_ROW)
         zlist_append (failed, strdup (hub_sql_column_text (stmt, 0)));
     rc = step == SQLITE_DONE? 0: s_fail (self, "array failures");

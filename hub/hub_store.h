@@ -125,11 +125,11 @@ int64_t hub_store_miner_unresolved (hub_store_t *self, const char *miner_id);
 //  (slot 0: none). Returns 0 or -1.
 int hub_store_count_resolutions (hub_store_t *self, uint64_t *counts);
 
-//  Counts tasks per state into counts [HUB_TASK_STATES]. Returns 0 or -1.
 //  The limit most recently changed tasks, newest first, appended to tasks
 //  (a zlistx the caller owns, with a destructor for hub_task_t).
 int hub_store_recent (hub_store_t *self, size_t limit, zlistx_t *tasks);
 
+//  Counts tasks per state into counts [HUB_TASK_STATES]. Returns 0 or -1.
 int hub_store_count_states (hub_store_t *self, uint64_t *counts);
 
 //  The open database and its file, for the classes that keep their own
