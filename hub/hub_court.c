@@ -44,6 +44,7 @@
 #include "hub_owners.h"
 #include "hub_court.h"
 #include "hub_ruling.h"
+#include "hub_windows.h"
 #include <sodium.h>
 
 #define S_MAX_RUNS      32          //  runs of one case, at most
@@ -59,29 +60,9 @@ struct _hub_court_t {
     hub_escrow_t *escrow;       //  the money (not owned)
     hub_miners_t *miners;       //  labels of miners (not owned)
     const hub_config_t *config; //  windows, replicas, quorum
-    zlistx_t *windows;          //  s_window_t, by end: pending resolutions to watch
+    hub_windows_t *windows;     //  pending resolutions to watch, by end
     zhashx_t *cases;            //  task id -> "": cases to decide at the next tick
 };
-
-//  A pending resolution's window
-typedef struct {
-    char task_id [32];
-    int64_t at_ms;
-} s_window_t;
-
-static int
-s_window_compare (const void *item1, const void *item2)
-{
-    const s_window_t *one = (const s_window_t *) item1, *two = (const s_window_t *) item2;
-    return one->at_ms < two->at_ms? -1: one->at_ms > two->at_ms? 1: 0;
-}
-
-static void
-s_window_destroy (void **item)
-{
-    free (*item);
-    *item = NULL;
-}
 
 hub_court_t *
 hub_court_new (hub_store_t *store, hub_ledger_t *ledger, hub_tasks_t *tasks,
@@ -106,9 +87,7 @@ hub_court_new (hub_store_t *store, hub_ledger_t *ledger, hub_tasks_t *tasks,
     self->escrow = escrow;
     self->miners = miners;
     self->config = config;
-    self->windows = zlistx_new ();
-    zlistx_set_comparator (self->windows, s_window_compare);
-    zlistx_set_destructor (self->windows, s_window_destroy);
+    self->windows = hub_windows_new ();
     self->cases = zhashx_new ();
     return self;
 }
@@ -118,7 +97,7 @@ hub_court_destroy (hub_court_t **self_p)
 {
     if (*self_p) {
         hub_court_t *self = *self_p;
-        zlistx_destroy (&self->windows);
+        hub_windows_destroy (&self->windows);
         zhashx_destroy (&self->cases);
         hub_reputation_destroy (&self->reputation);
         hub_cases_destroy (&self->cases_table);
@@ -160,16 +139,13 @@ hub_court_quorum (hub_court_t *self, const hub_task_t *task)
 static void
 s_watch (hub_court_t *self, const char *task_id, int64_t at_ms)
 {
-    s_window_t *window = (s_window_t *) zmalloc (sizeof (s_window_t));
-    snprintf (window->task_id, sizeof window->task_id, "%s", task_id);
-    window->at_ms = at_ms;
-    zlistx_insert (self->windows, window, false);
+    hub_windows_watch (self->windows, task_id, at_ms);
 }
 
 size_t
 hub_court_pending (hub_court_t *self)
 {
-    return zlistx_size (self->windows);
+    return hub_windows_size (self->windows);
 }
 
 //  A resolution's change, written with an event for the task's history
@@ -896,20 +872,16 @@ hub_court_tick (hub_court_t *self, int64_t now)
             s_decide (self, id);
         zlistx_destroy (&ids);
     }
-    s_window_t *window;
-    while ((window = (s_window_t *) zlistx_first (self->windows)) && window->at_ms <= now) {
-        char task_id [32];
-        snprintf (task_id, sizeof task_id, "%s", window->task_id);
-        zlistx_delete (self->windows, zlistx_cursor (self->windows));
+    char task_id [HUB_WINDOWS_ID_MAX];
+    while (hub_windows_due (self->windows, now, task_id))
         s_window_end (self, task_id, now);
-    }
     return decided;
 }
 
 int
 hub_court_restore (hub_court_t *self)
 {
-    zlistx_purge (self->windows);
+    hub_windows_purge (self->windows);
     zhashx_purge (self->cases);
     hub_reputation_forget (self->reputation);
     zlistx_t *unresolved = zlistx_new ();
@@ -929,8 +901,9 @@ hub_court_restore (hub_court_t *self)
     for (hub_task_t *task = hub_tasks_first (self->tasks); task; task = hub_tasks_next (self->tasks))
         if (hub_court_holds (self, task))
             zhashx_update (self->cases, task->id, (void *) "");
-    if (zlistx_size (self->windows) + zhashx_size (self->cases))
-        zsys_info ("court: %zu windows and %zu cases restored", zlistx_size (self->windows),
+    if (hub_windows_size (self->windows) + zhashx_size (self->cases))
+        zsys_info ("court: %zu windows and %zu cases restored",
+                   hub_windows_size (self->windows),
                    zhashx_size (self->cases));
     return rc;
 }
