@@ -59,18 +59,24 @@ fg_receipt_parse (fg_receipt_t *self, const char *json, char *err, size_t err_si
         return -1;
     int rc = -1;
     int64_t attempt = 0;
-    if (fg_signed_get_text (root, "task_id", self->task_id, sizeof self->task_id, err, err_size) == 0
+    if (fg_signed_get_text (root, "task_id", self->task_id, sizeof self->task_id,
+                            err, err_size) == 0
     &&  fg_signed_get_int (root, "attempt", 0, &attempt, err, err_size) == 0     //  0: a settlement
-    &&  fg_signed_get_text (root, "miner_id", self->miner_id, sizeof self->miner_id, err, err_size) == 0
+    &&  fg_signed_get_text (root, "miner_id", self->miner_id, sizeof self->miner_id,
+                            err, err_size) == 0
     &&  fg_signed_get_int (root, "amount", 0, &self->amount, err, err_size) == 0
     &&  fg_signed_get_int (root, "fee", 0, &self->fee, err, err_size) == 0
-    &&  fg_signed_get_text (root, "entry_id", self->entry_id, sizeof self->entry_id, err, err_size) == 0
+    &&  fg_signed_get_text (root, "entry_id", self->entry_id, sizeof self->entry_id,
+                            err, err_size) == 0
     &&  fg_signed_get_int (root, "entry_seq", 1, &self->entry_seq, err, err_size) == 0
-    &&  fg_signed_get_text (root, "entry_hash", self->entry_hash, sizeof self->entry_hash, err, err_size) == 0
+    &&  fg_signed_get_text (root, "entry_hash", self->entry_hash, sizeof self->entry_hash,
+                            err, err_size) == 0
     &&  fg_signed_get_int (root, "at_ms", 0, &self->at_ms, err, err_size) == 0
     &&  fg_signed_get_text (root, "hub_id", self->hub_id, sizeof self->hub_id, err, err_size) == 0
-    &&  fg_signed_get_text (root, "hub_key", self->hub_key, sizeof self->hub_key, err, err_size) == 0
-    &&  fg_signed_get_text (root, "signature", self->signature, sizeof self->signature, err, err_size) == 0) {
+    &&  fg_signed_get_text (root, "hub_key", self->hub_key, sizeof self->hub_key,
+                            err, err_size) == 0
+    &&  fg_signed_get_text (root, "signature", self->signature, sizeof self->signature,
+                            err, err_size) == 0) {
         if (attempt > UINT32_MAX)
             snprintf (err, err_size, "\"attempt\" is out of range");
         else

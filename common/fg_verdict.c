@@ -102,19 +102,26 @@ fg_verdict_parse (fg_verdict_t *self, const char *json, char *err, size_t err_si
         snprintf (err, err_size, "\"runs\" is missing or not an array of at most %d",
                   FG_VERDICT_MAX_RUNS);
     else
-    if (fg_signed_get_text (root, "task_id", self->task_id, sizeof self->task_id, err, err_size) == 0
+    if (fg_signed_get_text (root, "task_id", self->task_id, sizeof self->task_id,
+                            err, err_size) == 0
     &&  fg_signed_get_text (root, "kind", self->kind, sizeof self->kind, err, err_size) == 0
-    &&  fg_signed_get_text (root, "challenger", self->challenger, sizeof self->challenger, err, err_size) == 0
-    &&  fg_signed_get_text (root, "decision", self->decision, sizeof self->decision, err, err_size) == 0
-    &&  fg_signed_get_text (root, "result_hash", self->result_hash, sizeof self->result_hash, err, err_size) == 0
-    &&  fg_signed_get_text (root, "verdict_hash", self->verdict_hash, sizeof self->verdict_hash, err, err_size) == 0
+    &&  fg_signed_get_text (root, "challenger", self->challenger, sizeof self->challenger,
+                            err, err_size) == 0
+    &&  fg_signed_get_text (root, "decision", self->decision, sizeof self->decision,
+                            err, err_size) == 0
+    &&  fg_signed_get_text (root, "result_hash", self->result_hash, sizeof self->result_hash,
+                            err, err_size) == 0
+    &&  fg_signed_get_text (root, "verdict_hash", self->verdict_hash, sizeof self->verdict_hash,
+                            err, err_size) == 0
     &&  fg_signed_get_int (root, "deposit", 0, &self->deposit, err, err_size) == 0
     &&  fg_signed_get_int (root, "slashed", 0, &self->slashed, err, err_size) == 0
     &&  fg_signed_get_int (root, "reward", 0, &self->reward, err, err_size) == 0
     &&  fg_signed_get_int (root, "at_ms", 0, &self->at_ms, err, err_size) == 0
     &&  fg_signed_get_text (root, "hub_id", self->hub_id, sizeof self->hub_id, err, err_size) == 0
-    &&  fg_signed_get_text (root, "hub_key", self->hub_key, sizeof self->hub_key, err, err_size) == 0
-    &&  fg_signed_get_text (root, "signature", self->signature, sizeof self->signature, err, err_size) == 0) {
+    &&  fg_signed_get_text (root, "hub_key", self->hub_key, sizeof self->hub_key,
+                            err, err_size) == 0
+    &&  fg_signed_get_text (root, "signature", self->signature, sizeof self->signature,
+                            err, err_size) == 0) {
         rc = 0;
         for (size_t index = 0; rc == 0 && index < json_array_size (runs); index++) {
             json_t *run = json_array_get (runs, index);
@@ -122,7 +129,8 @@ fg_verdict_parse (fg_verdict_t *self, const char *json, char *err, size_t err_si
             if (!json_is_object (run)
             ||  fg_signed_get_text (run, "run_id", into->run_id, sizeof into->run_id, err, err_size)
             ||  fg_signed_get_text (run, "role", into->role, sizeof into->role, err, err_size)
-            ||  fg_signed_get_text (run, "miner_id", into->miner_id, sizeof into->miner_id, err, err_size)
+            ||  fg_signed_get_text (run, "miner_id", into->miner_id, sizeof into->miner_id,
+                                    err, err_size)
             ||  fg_signed_get_text (run, "hash", into->hash, sizeof into->hash, err, err_size))
                 rc = -1;
             else

@@ -587,7 +587,8 @@ s_verdict (hub_court_t *self, hub_task_t *task, s_runs_t *runs)
     verdict->reward = overturned && streq (verdict->kind, "challenge")? rest: 0;
     verdict->at_ms = fg_now_ms ();
     snprintf (verdict->hub_id, sizeof verdict->hub_id, "%s", self->hub_id);
-    snprintf (verdict->hub_key, sizeof verdict->hub_key, "%s", hub_ledger_public_key (self->ledger));
+    snprintf (verdict->hub_key, sizeof verdict->hub_key, "%s",
+              hub_ledger_public_key (self->ledger));
     char *text = fg_verdict_text (verdict);
     if (hub_ledger_sign (self->ledger, text, verdict->signature))
         zsys_error ("task %s: cannot sign its verdict", task->id);

@@ -29,7 +29,8 @@ test_fields (void)
     CU_ASSERT_EQUAL (fg_signed_get_text (root, "empty", field, sizeof field, err, sizeof err), 0);
     CU_ASSERT_STRING_EQUAL (field, "");
     //  Too long for its field, not printable, missing, not a string
-    CU_ASSERT_EQUAL (fg_signed_get_text (root, "receipt", field, sizeof field, err, sizeof err), -1);
+    CU_ASSERT_EQUAL (fg_signed_get_text (root, "receipt", field, sizeof field,
+                                         err, sizeof err), -1);
     CU_ASSERT_STRING_EQUAL (err, "\"receipt\" is missing or not a string of at most 3 printable "
                                  "characters");
     CU_ASSERT_EQUAL (fg_signed_get_text (root, "bad", field, sizeof field, err, sizeof err), -1);
