@@ -9,7 +9,7 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "fg_statement.h"
-#include <sodium.h>
+#include "fg_signed.h"
 #include <strings.h>
 
 #define S_TAG   "fogrid-statement/1"
@@ -52,30 +52,12 @@ int
 fg_statement_verify (const Fogrid__WalletStatementReply *self, const char *ledger_key,
                      char *err, size_t err_size)
 {
-    if (sodium_init () < 0) {
-        snprintf (err, err_size, "libsodium cannot be initialized");
-        return -1;
-    }
-    unsigned char key [crypto_sign_PUBLICKEYBYTES], sig [crypto_sign_BYTES];
-    size_t got_key = 0, got_sig = 0;
     const char *key_hex = s_str (self->ledger_key), *sig_hex = s_str (self->signature);
-    if (sodium_hex2bin (key, sizeof key, key_hex, strlen (key_hex), NULL, &got_key, NULL)
-    ||  got_key != sizeof key || strlen (key_hex) != 2 * sizeof key
-    ||  sodium_hex2bin (sig, sizeof sig, sig_hex, strlen (sig_hex), NULL, &got_sig, NULL)
-    ||  got_sig != sizeof sig || strlen (sig_hex) != 2 * sizeof sig) {
-        snprintf (err, err_size, "the statement's ledger key or signature is not hex of the "
-                  "right length");
-        return -1;
-    }
     char *text = fg_statement_text (self);
-    int rc = text? crypto_sign_verify_detached (sig, (const unsigned char *) text, strlen (text),
-                                                key): -1;
+    int rc = fg_signed_verify ("statement", "ledger key", text, key_hex, sig_hex, err, err_size);
     zstr_free (&text);
-    if (rc) {
-        snprintf (err, err_size, "bad signature: the statement was changed after the hub "
-                  "signed it, or the key %.16s... it names did not sign it", key_hex);
+    if (rc)
         return -1;
-    }
     if (ledger_key && *ledger_key && strcasecmp (ledger_key, key_hex) != 0) {
         snprintf (err, err_size, "signed by ledger key %.16s..., not by the hub's key %.16s... "
                   "that the registry names", key_hex, ledger_key);

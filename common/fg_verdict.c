@@ -10,8 +10,7 @@
     =========================================================================  */
 #include "fogrid.h"
 #include "fg_verdict.h"
-#include <sodium.h>
-#include <ctype.h>
+#include "fg_signed.h"
 #include <strings.h>
 
 #define S_TAG   "fogrid-verdict/1"
@@ -87,83 +86,52 @@ fg_verdict_json (const fg_verdict_t *self)
         "hub_id", self->hub_id,
         "hub_key", self->hub_key,
         "signature", self->signature);
-    if (!root)
-        return NULL;
-    char *text = json_dumps (root, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
-    json_decref (root);
-    return text;
-}
-
-//  Copies a string field; -1 when it is missing, too long or not printable.
-static int
-s_get_text (json_t *root, const char *key, char *field, size_t size, char *err, size_t err_size)
-{
-    json_t *value = json_object_get (root, key);
-    const char *text = json_is_string (value)? json_string_value (value): NULL;
-    if (!text || strlen (text) >= size || (*text && !fg_text_valid (text, size))) {
-        snprintf (err, err_size, "\"%s\" is missing or not a string of at most %zu printable "
-                  "characters", key, size - 1);
-        return -1;
-    }
-    snprintf (field, size, "%s", text);
-    return 0;
-}
-
-static int
-s_get_int (json_t *root, const char *key, int64_t *field, char *err, size_t err_size)
-{
-    json_t *value = json_object_get (root, key);
-    if (!json_is_integer (value) || json_integer_value (value) < 0) {
-        snprintf (err, err_size, "\"%s\" is missing or not an integer of at least 0", key);
-        return -1;
-    }
-    *field = (int64_t) json_integer_value (value);
-    return 0;
+    return fg_signed_dump (root);
 }
 
 int
 fg_verdict_parse (fg_verdict_t *self, const char *json, char *err, size_t err_size)
 {
     memset (self, 0, sizeof *self);
-    json_error_t error;
-    json_t *root = json_loads (json, JSON_REJECT_DUPLICATES, &error);
-    if (!json_is_object (root)) {
-        snprintf (err, err_size, "not a JSON object (line %d: %s)", error.line, error.text);
-        json_decref (root);
+    json_t *root = fg_signed_load (json, "verdict", S_TAG, err, err_size);
+    if (!root)
         return -1;
-    }
     int rc = -1;
-    json_t *tag = json_object_get (root, "verdict");
     json_t *runs = json_object_get (root, "runs");
-    if (!json_is_string (tag) || !streq (json_string_value (tag), S_TAG))
-        snprintf (err, err_size, "not a fogrid verdict (want \"verdict\": \"" S_TAG "\")");
-    else
     if (!json_is_array (runs) || json_array_size (runs) > FG_VERDICT_MAX_RUNS)
         snprintf (err, err_size, "\"runs\" is missing or not an array of at most %d",
                   FG_VERDICT_MAX_RUNS);
     else
-    if (s_get_text (root, "task_id", self->task_id, sizeof self->task_id, err, err_size) == 0
-    &&  s_get_text (root, "kind", self->kind, sizeof self->kind, err, err_size) == 0
-    &&  s_get_text (root, "challenger", self->challenger, sizeof self->challenger, err, err_size) == 0
-    &&  s_get_text (root, "decision", self->decision, sizeof self->decision, err, err_size) == 0
-    &&  s_get_text (root, "result_hash", self->result_hash, sizeof self->result_hash, err, err_size) == 0
-    &&  s_get_text (root, "verdict_hash", self->verdict_hash, sizeof self->verdict_hash, err, err_size) == 0
-    &&  s_get_int (root, "deposit", &self->deposit, err, err_size) == 0
-    &&  s_get_int (root, "slashed", &self->slashed, err, err_size) == 0
-    &&  s_get_int (root, "reward", &self->reward, err, err_size) == 0
-    &&  s_get_int (root, "at_ms", &self->at_ms, err, err_size) == 0
-    &&  s_get_text (root, "hub_id", self->hub_id, sizeof self->hub_id, err, err_size) == 0
-    &&  s_get_text (root, "hub_key", self->hub_key, sizeof self->hub_key, err, err_size) == 0
-    &&  s_get_text (root, "signature", self->signature, sizeof self->signature, err, err_size) == 0) {
+    if (fg_signed_get_text (root, "task_id", self->task_id, sizeof self->task_id,
+                            err, err_size) == 0
+    &&  fg_signed_get_text (root, "kind", self->kind, sizeof self->kind, err, err_size) == 0
+    &&  fg_signed_get_text (root, "challenger", self->challenger, sizeof self->challenger,
+                            err, err_size) == 0
+    &&  fg_signed_get_text (root, "decision", self->decision, sizeof self->decision,
+                            err, err_size) == 0
+    &&  fg_signed_get_text (root, "result_hash", self->result_hash, sizeof self->result_hash,
+                            err, err_size) == 0
+    &&  fg_signed_get_text (root, "verdict_hash", self->verdict_hash, sizeof self->verdict_hash,
+                            err, err_size) == 0
+    &&  fg_signed_get_int (root, "deposit", 0, &self->deposit, err, err_size) == 0
+    &&  fg_signed_get_int (root, "slashed", 0, &self->slashed, err, err_size) == 0
+    &&  fg_signed_get_int (root, "reward", 0, &self->reward, err, err_size) == 0
+    &&  fg_signed_get_int (root, "at_ms", 0, &self->at_ms, err, err_size) == 0
+    &&  fg_signed_get_text (root, "hub_id", self->hub_id, sizeof self->hub_id, err, err_size) == 0
+    &&  fg_signed_get_text (root, "hub_key", self->hub_key, sizeof self->hub_key,
+                            err, err_size) == 0
+    &&  fg_signed_get_text (root, "signature", self->signature, sizeof self->signature,
+                            err, err_size) == 0) {
         rc = 0;
         for (size_t index = 0; rc == 0 && index < json_array_size (runs); index++) {
             json_t *run = json_array_get (runs, index);
             fg_verdict_run_t *into = &self->runs [index];
             if (!json_is_object (run)
-            ||  s_get_text (run, "run_id", into->run_id, sizeof into->run_id, err, err_size)
-            ||  s_get_text (run, "role", into->role, sizeof into->role, err, err_size)
-            ||  s_get_text (run, "miner_id", into->miner_id, sizeof into->miner_id, err, err_size)
-            ||  s_get_text (run, "hash", into->hash, sizeof into->hash, err, err_size))
+            ||  fg_signed_get_text (run, "run_id", into->run_id, sizeof into->run_id, err, err_size)
+            ||  fg_signed_get_text (run, "role", into->role, sizeof into->role, err, err_size)
+            ||  fg_signed_get_text (run, "miner_id", into->miner_id, sizeof into->miner_id,
+                                    err, err_size)
+            ||  fg_signed_get_text (run, "hash", into->hash, sizeof into->hash, err, err_size))
                 rc = -1;
             else
                 self->n_runs++;
@@ -180,27 +148,12 @@ fg_verdict_parse (fg_verdict_t *self, const char *json, char *err, size_t err_si
 int
 fg_verdict_verify (const fg_verdict_t *self, const char *hub_key, char *err, size_t err_size)
 {
-    if (sodium_init () < 0) {
-        snprintf (err, err_size, "libsodium cannot be initialized");
-        return -1;
-    }
-    unsigned char key [crypto_sign_PUBLICKEYBYTES], sig [crypto_sign_BYTES];
-    size_t got_key = 0, got_sig = 0;
-    if (sodium_hex2bin (key, sizeof key, self->hub_key, strlen (self->hub_key), NULL,
-                        &got_key, NULL) || got_key != sizeof key
-    ||  sodium_hex2bin (sig, sizeof sig, self->signature, strlen (self->signature), NULL,
-                        &got_sig, NULL) || got_sig != sizeof sig) {
-        snprintf (err, err_size, "the verdict's key or signature is not hex of the right length");
-        return -1;
-    }
     char *text = fg_verdict_text (self);
-    int rc = crypto_sign_verify_detached (sig, (const unsigned char *) text, strlen (text), key);
+    int rc = fg_signed_verify ("verdict", "key", text, self->hub_key, self->signature,
+                               err, err_size);
     zstr_free (&text);
-    if (rc) {
-        snprintf (err, err_size, "bad signature: the verdict was changed after the hub signed "
-                  "it, or the key %.16s... it names did not sign it", self->hub_key);
+    if (rc)
         return -1;
-    }
     if (hub_key && strcasecmp (hub_key, self->hub_key) != 0) {
         snprintf (err, err_size, "signed by key %.16s..., not by the hub's key %.16s...: "
                   "another party made this verdict", self->hub_key, hub_key);

@@ -43,6 +43,8 @@
 #include "hub_output.h"
 #include "hub_owners.h"
 #include "hub_court.h"
+#include "hub_ruling.h"
+#include "hub_windows.h"
 #include <sodium.h>
 
 #define S_MAX_RUNS      32          //  runs of one case, at most
@@ -58,29 +60,9 @@ struct _hub_court_t {
     hub_escrow_t *escrow;       //  the money (not owned)
     hub_miners_t *miners;       //  labels of miners (not owned)
     const hub_config_t *config; //  windows, replicas, quorum
-    zlistx_t *windows;          //  s_window_t, by end: pending resolutions to watch
+    hub_windows_t *windows;     //  pending resolutions to watch, by end
     zhashx_t *cases;            //  task id -> "": cases to decide at the next tick
 };
-
-//  A pending resolution's window
-typedef struct {
-    char task_id [32];
-    int64_t at_ms;
-} s_window_t;
-
-static int
-s_window_compare (const void *item1, const void *item2)
-{
-    const s_window_t *one = (const s_window_t *) item1, *two = (const s_window_t *) item2;
-    return one->at_ms < two->at_ms? -1: one->at_ms > two->at_ms? 1: 0;
-}
-
-static void
-s_window_destroy (void **item)
-{
-    free (*item);
-    *item = NULL;
-}
 
 hub_court_t *
 hub_court_new (hub_store_t *store, hub_ledger_t *ledger, hub_tasks_t *tasks,
@@ -105,9 +87,7 @@ hub_court_new (hub_store_t *store, hub_ledger_t *ledger, hub_tasks_t *tasks,
     self->escrow = escrow;
     self->miners = miners;
     self->config = config;
-    self->windows = zlistx_new ();
-    zlistx_set_comparator (self->windows, s_window_compare);
-    zlistx_set_destructor (self->windows, s_window_destroy);
+    self->windows = hub_windows_new ();
     self->cases = zhashx_new ();
     return self;
 }
@@ -117,7 +97,7 @@ hub_court_destroy (hub_court_t **self_p)
 {
     if (*self_p) {
         hub_court_t *self = *self_p;
-        zlistx_destroy (&self->windows);
+        hub_windows_destroy (&self->windows);
         zhashx_destroy (&self->cases);
         hub_reputation_destroy (&self->reputation);
         hub_cases_destroy (&self->cases_table);
@@ -159,16 +139,13 @@ hub_court_quorum (hub_court_t *self, const hub_task_t *task)
 static void
 s_watch (hub_court_t *self, const char *task_id, int64_t at_ms)
 {
-    s_window_t *window = (s_window_t *) zmalloc (sizeof (s_window_t));
-    snprintf (window->task_id, sizeof window->task_id, "%s", task_id);
-    window->at_ms = at_ms;
-    zlistx_insert (self->windows, window, false);
+    hub_windows_watch (self->windows, task_id, at_ms);
 }
 
 size_t
 hub_court_pending (hub_court_t *self)
 {
-    return zlistx_size (self->windows);
+    return hub_windows_size (self->windows);
 }
 
 //  A resolution's change, written with an event for the task's history
@@ -566,13 +543,6 @@ s_price (hub_court_t *self, hub_task_t *task, s_runs_t *runs)
     return price;
 }
 
-static const char *
-s_role_name (hub_task_role_t role)
-{
-    return role == HUB_ROLE_REPLICA? "replica": role == HUB_ROLE_CHECK? "check"
-         : role == HUB_ROLE_SPOT? "spot": "result";
-}
-
 //  Decides a challenged task from its check runs, once they are all in
 static void
 s_verdict (hub_court_t *self, hub_task_t *task, s_runs_t *runs)
@@ -582,22 +552,8 @@ s_verdict (hub_court_t *self, hub_task_t *task, s_runs_t *runs)
     if (active)
         return;
     //  The checks' majority: at least two, more than half of them
-    const char *agreed = NULL;
-    hub_task_t *witness = NULL;
-    for (size_t index = 0; index < runs->count && !agreed; index++) {
-        hub_task_t *run = runs->runs [index];
-        if (run->role != HUB_ROLE_CHECK || !*run->output_hash)
-            continue;
-        size_t votes = 0;
-        for (size_t other = 0; other < runs->count; other++)
-            if (runs->runs [other]->role == HUB_ROLE_CHECK
-            &&  streq (runs->runs [other]->output_hash, run->output_hash))
-                votes++;
-        if (votes >= 2 && votes * 2 > checks) {
-            agreed = run->output_hash;
-            witness = run;
-        }
-    }
+    hub_task_t *witness;
+    const char *agreed = hub_ruling_majority (runs->runs, runs->count, checks, &witness);
     //  Checks given up (no independent miner in time) end the search
     bool gave_up = false;
     for (size_t index = 0; index < runs->count; index++)
@@ -610,110 +566,43 @@ s_verdict (hub_court_t *self, hub_task_t *task, s_runs_t *runs)
     hub_case_t found;
     hub_cases_load (self->cases_table, task->id, &found);
     hub_case_reset (&found);
-    const char *kind = found.kind, *challenger = found.challenger;
-    int64_t deposit = found.deposit;
-    fg_verdict_t verdict;
-    memset (&verdict, 0, sizeof verdict);
-    snprintf (verdict.task_id, sizeof verdict.task_id, "%s", task->id);
-    snprintf (verdict.kind, sizeof verdict.kind, "%s", *kind? kind: "challenge");
-    if (streq (verdict.kind, "challenge"))
-        hub_escrow_buyer_account (challenger, verdict.challenger, sizeof verdict.challenger);
-    snprintf (verdict.result_hash, sizeof verdict.result_hash, "%s", task->output_hash);
-    snprintf (verdict.verdict_hash, sizeof verdict.verdict_hash, "%s", agreed? agreed: "");
-    bool upheld = agreed && streq (agreed, task->output_hash);
-    bool overturned = agreed && !upheld;
-    snprintf (verdict.decision, sizeof verdict.decision, "%s",
-              upheld? "upheld": overturned? "overturned": "undecided");
-    verdict.deposit = deposit;
-
-    //  Who was wrong, who is paid, in the order of the runs
-    const char *wrong [FG_VERDICT_MAX_RUNS + 1], *payees [FG_VERDICT_MAX_RUNS];
-    const char *payee_runs [FG_VERDICT_MAX_RUNS];
-    size_t n_wrong = 0, n_payees = 0;
-    bool replicated = false;
-    for (size_t index = 0; index < runs->count; index++)
-        replicated |= runs->runs [index]->role == HUB_ROLE_REPLICA;
-    if (!replicated && *task->miner_id && verdict.n_runs < FG_VERDICT_MAX_RUNS) {
-        fg_verdict_run_t *entry = &verdict.runs [verdict.n_runs++];
-        snprintf (entry->run_id, sizeof entry->run_id, "%s", task->id);
-        snprintf (entry->role, sizeof entry->role, "result");
-        snprintf (entry->miner_id, sizeof entry->miner_id, "%s", task->miner_id);
-        snprintf (entry->hash, sizeof entry->hash, "%s", task->output_hash);
-        if (overturned)
-            wrong [n_wrong++] = task->miner_id;
-    }
-    for (size_t index = 0; index < runs->count && verdict.n_runs < FG_VERDICT_MAX_RUNS; index++) {
-        hub_task_t *run = runs->runs [index];
-        if (!hub_task_state_terminal (run->state) || !*run->miner_id)
-            continue;
-        fg_verdict_run_t *entry = &verdict.runs [verdict.n_runs++];
-        snprintf (entry->run_id, sizeof entry->run_id, "%s", run->id);
-        snprintf (entry->role, sizeof entry->role, "%s", s_role_name (run->role));
-        snprintf (entry->miner_id, sizeof entry->miner_id, "%s", run->miner_id);
-        snprintf (entry->hash, sizeof entry->hash, "%s", run->output_hash);
-        if (!agreed || run->resolution != HUB_RESOLUTION_PENDING)
-            continue;
-        bool right = streq (run->output_hash, agreed);
-        if (run->role == HUB_ROLE_REPLICA) {
-            if (overturned && streq (run->output_hash, task->output_hash))
-                wrong [n_wrong++] = run->miner_id;
-        }
-        else
-        if (right && n_payees < FG_VERDICT_MAX_RUNS) {
-            payees [n_payees] = run->miner_id;
-            payee_runs [n_payees++] = run->id;
-        }
-        else
-        if (!right && *run->output_hash)
-            wrong [n_wrong++] = run->miner_id;
-    }
-    //  What is left goes to a right challenger, else to whoever was wronged
-    char beneficiary [HUB_ACCOUNT_MAX] = "";
-    if (overturned && streq (verdict.kind, "challenge"))
-        snprintf (beneficiary, sizeof beneficiary, "%s", verdict.challenger);
-    else
-    if (overturned)
-        hub_escrow_buyer_account (task->buyer, beneficiary, sizeof beneficiary);
-    else
-    if (upheld && *task->miner_id && !replicated)
-        snprintf (beneficiary, sizeof beneficiary, "miner:%s", task->miner_id);
-    else
-    if (upheld)
-        hub_escrow_buyer_account (task->buyer, beneficiary, sizeof beneficiary);
-    else
-    if (*challenger || streq (verdict.kind, "challenge"))
-        snprintf (beneficiary, sizeof beneficiary, "%s", verdict.challenger);
+    hub_ruling_t ruling;
+    hub_ruling_make (&ruling, task, runs->runs, runs->count, agreed, found.kind,
+                     found.challenger, found.deposit);
+    fg_verdict_t *verdict = &ruling.verdict;
+    bool overturned = ruling.overturned, replicated = ruling.replicated;
     hub_escrow_verdict_t plan = {
         .task_id = task->id,
-        .challenger = streq (verdict.kind, "challenge")? challenger: NULL,
+        .challenger = streq (verdict->kind, "challenge")? found.challenger: NULL,
         .challenger_right = overturned || !agreed,
-        .wrong = wrong, .n_wrong = n_wrong,
-        .payees = payees, .payee_runs = payee_runs, .n_payees = n_payees,
+        .wrong = ruling.wrong, .n_wrong = ruling.n_wrong,
+        .payees = ruling.payees, .payee_runs = ruling.payee_runs, .n_payees = ruling.n_payees,
         .price = s_price (self, task, runs),
-        .beneficiary = beneficiary
+        .beneficiary = ruling.beneficiary
     };
     int64_t slashed = 0, rest = 0;
     if (hub_escrow_verdict (self->escrow, &plan, &slashed, &rest))
         return;             //  the ledger refused: decided again at the next change
-    verdict.slashed = slashed;
-    verdict.reward = overturned && streq (verdict.kind, "challenge")? rest: 0;
-    verdict.at_ms = fg_now_ms ();
-    snprintf (verdict.hub_id, sizeof verdict.hub_id, "%s", self->hub_id);
-    snprintf (verdict.hub_key, sizeof verdict.hub_key, "%s", hub_ledger_public_key (self->ledger));
-    char *text = fg_verdict_text (&verdict);
-    if (hub_ledger_sign (self->ledger, text, verdict.signature))
+    verdict->slashed = slashed;
+    verdict->reward = overturned && streq (verdict->kind, "challenge")? rest: 0;
+    verdict->at_ms = fg_now_ms ();
+    snprintf (verdict->hub_id, sizeof verdict->hub_id, "%s", self->hub_id);
+    snprintf (verdict->hub_key, sizeof verdict->hub_key, "%s",
+              hub_ledger_public_key (self->ledger));
+    char *text = fg_verdict_text (verdict);
+    if (hub_ledger_sign (self->ledger, text, verdict->signature))
         zsys_error ("task %s: cannot sign its verdict", task->id);
     zstr_free (&text);
-    char *json = fg_verdict_json (&verdict);
+    char *json = fg_verdict_json (verdict);
     hub_cases_close (self->cases_table, task->id, json? json: "");
     zstr_free (&json);
-    for (size_t index = 0; index < n_wrong; index++)
-        hub_reputation_count (self->reputation, wrong [index], HUB_REPUTATION_VERDICT_LOST);
+    for (size_t index = 0; index < ruling.n_wrong; index++)
+        hub_reputation_count (self->reputation, ruling.wrong [index], HUB_REPUTATION_VERDICT_LOST);
 
     //  The task: an overturned result takes the checks'
     char why [200];
-    snprintf (why, sizeof why, "verdict %s (%zu checks%s%s)", verdict.decision, checks,
-              slashed? ", stakes slashed": "", verdict.reward? ", challenger rewarded": "");
+    snprintf (why, sizeof why, "verdict %s (%zu checks%s%s)", verdict->decision, checks,
+              slashed? ", stakes slashed": "", verdict->reward? ", challenger rewarded": "");
     if (overturned && witness) {
         hub_store_task_output_copy (self->store, witness->id, task->id);
         task->exit_code = witness->exit_code;
@@ -984,20 +873,16 @@ hub_court_tick (hub_court_t *self, int64_t now)
             s_decide (self, id);
         zlistx_destroy (&ids);
     }
-    s_window_t *window;
-    while ((window = (s_window_t *) zlistx_first (self->windows)) && window->at_ms <= now) {
-        char task_id [32];
-        snprintf (task_id, sizeof task_id, "%s", window->task_id);
-        zlistx_delete (self->windows, zlistx_cursor (self->windows));
+    char task_id [HUB_WINDOWS_ID_MAX];
+    while (hub_windows_due (self->windows, now, task_id))
         s_window_end (self, task_id, now);
-    }
     return decided;
 }
 
 int
 hub_court_restore (hub_court_t *self)
 {
-    zlistx_purge (self->windows);
+    hub_windows_purge (self->windows);
     zhashx_purge (self->cases);
     hub_reputation_forget (self->reputation);
     zlistx_t *unresolved = zlistx_new ();
@@ -1017,8 +902,9 @@ hub_court_restore (hub_court_t *self)
     for (hub_task_t *task = hub_tasks_first (self->tasks); task; task = hub_tasks_next (self->tasks))
         if (hub_court_holds (self, task))
             zhashx_update (self->cases, task->id, (void *) "");
-    if (zlistx_size (self->windows) + zhashx_size (self->cases))
-        zsys_info ("court: %zu windows and %zu cases restored", zlistx_size (self->windows),
+    if (hub_windows_size (self->windows) + zhashx_size (self->cases))
+        zsys_info ("court: %zu windows and %zu cases restored",
+                   hub_windows_size (self->windows),
                    zhashx_size (self->cases));
     return rc;
 }

@@ -10,19 +10,9 @@
 #define HUB_STORE_H_INCLUDED
 
 #include "hub_task.h"
+#include "hub_results.h"
 
 typedef struct _hub_store_t hub_store_t;
-
-//  Output of a finished task, as the store returns it.
-typedef struct {
-    zchunk_t *stdout_data;      //  never NULL, may be empty
-    zchunk_t *stderr_data;      //  never NULL, may be empty
-    bool stdout_truncated;
-    bool stderr_truncated;
-    char stdout_sha256 [65];    //  as the miner computed it over all of stdout, or ""
-    Fogrid__OutputFile **files; //  the files it left (TaskSpec.outputs), in order
-    size_t n_files;
-} hub_output_t;
 
 //  One event of a task's history, as the store returns it.
 typedef void (hub_store_event_fn) (void *arg, const char *state, int64_t at_ms,
@@ -135,11 +125,11 @@ int64_t hub_store_miner_unresolved (hub_store_t *self, const char *miner_id);
 //  (slot 0: none). Returns 0 or -1.
 int hub_store_count_resolutions (hub_store_t *self, uint64_t *counts);
 
-//  Counts tasks per state into counts [HUB_TASK_STATES]. Returns 0 or -1.
 //  The limit most recently changed tasks, newest first, appended to tasks
 //  (a zlistx the caller owns, with a destructor for hub_task_t).
 int hub_store_recent (hub_store_t *self, size_t limit, zlistx_t *tasks);
 
+//  Counts tasks per state into counts [HUB_TASK_STATES]. Returns 0 or -1.
 int hub_store_count_states (hub_store_t *self, uint64_t *counts);
 
 //  The open database and its file, for the classes that keep their own
